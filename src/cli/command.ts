@@ -1,0 +1,42 @@
+/**
+ * What a shtoom command is: a name, its positional arguments and an async
+ * `run` that returns an exit code. Its options come from the schema (entries
+ * whose `commands` list names it); the CLI hands it the effective options.
+ */
+import type { Logger } from '../log/logger.js';
+import type { ShtoomOptions } from '../options/index.js';
+import type { Output } from './output.js';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required?: boolean;
+  readonly variadic?: boolean;
+}
+
+export interface CommandContext {
+  /** Effective options (defaults < ini < env < argv). */
+  readonly options: ShtoomOptions;
+  /** Positional arguments, in the order of `args`. */
+  readonly args: readonly string[];
+  readonly log: Logger;
+  /** Where results go: JSON with --json, human text otherwise. */
+  readonly out: Output;
+  /** Aborted on the first Ctrl-C or SIGTERM: end gracefully (BYE, unregister, flush). */
+  readonly signal: AbortSignal;
+  /** The ini file in effect, and whether it exists. */
+  readonly configFile: string;
+  readonly configFound: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandSpec {
+  /** One word; subcommands are nested in `subcommands`. */
+  readonly name: string;
+  readonly description: string;
+  readonly args?: readonly ArgSpec[];
+  readonly subcommands?: readonly CommandSpec[];
+  /** Extra help text shown after the options (examples). */
+  readonly examples?: readonly string[];
+  readonly run?: (ctx: CommandContext) => Promise<number>;
+}

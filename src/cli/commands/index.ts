@@ -1,0 +1,5 @@
+/** Every shtoom command, in the order `shtoom --help` lists them. */
+import type { CommandSpec } from '../command.js';
+import { configCommand } from './config.js';
+
+export const commands: readonly CommandSpec[] = [configCommand];

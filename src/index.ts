@@ -1,0 +1,14 @@
+/**
+ * shtoom's public API: the same objects the command line uses.
+ */
+export * from './options/index.js';
+export { Logger, MemorySink, silentLogger, streamSink, type LogLevel, type LogRecord, type LogSink } from './log/logger.js';
+export { ManualClock, realClock, type Clock } from './clock/clock.js';
+export { realTimers, type TimerHost, type TimerHandle } from './clock/timers.js';
+export { Driver, type SansIoCore, type DriverIo } from './net/drive.js';
+export { VirtualScheduler } from './sim/scheduler.js';
+export { SimNetwork, SimLink, type LinkProfile, type SimSocket, type SimAddress } from './sim/network.js';
+export { Random } from './sim/random.js';
+export { ShtoomError, UsageError, LocalError, RemoteError } from './errors.js';
+export { ExitCode } from './cli/exit-codes.js';
+export { main as runCli } from './cli/main.js';

@@ -1,0 +1,17 @@
+/**
+ * THE options schema: every option shtoom has, in one list. Each area keeps
+ * its entries in its own file here; adding an option means adding one entry
+ * to one of these lists, and the command line, the ini file, the environment,
+ * `--help` and `config show` all pick it up.
+ */
+import { accountOptions } from './account.js';
+import { configCommandOptions } from './config-command.js';
+import { generalOptions } from './general.js';
+import { sipOptions } from './sip.js';
+import type { EffectiveOptions } from '../resolve.js';
+
+export const schema = [...generalOptions, ...sipOptions, ...accountOptions, ...configCommandOptions] as const;
+
+export type ShtoomSchema = typeof schema;
+export type ShtoomOptions = EffectiveOptions<ShtoomSchema>;
+export type OptionId = ShtoomSchema[number]['id'];

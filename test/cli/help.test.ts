@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { opt } from '../../src/options/define.js';
+import { schema } from '../../src/options/schema/index.js';
+import { readIni, writeIni } from '../../src/options/ini-file.js';
+import { resolveOptions } from '../../src/options/resolve.js';
+import { commands } from '../../src/cli/commands/index.js';
+import { runCli } from '../support/cli.js';
+
+describe('help is generated from the schema', () => {
+  it('shtoom --help lists the general options and the commands', async () => {
+    const r = await runCli(['--help'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: shtoom [options] [command]');
+    expect(r.stdout).toMatch(/--log-level <level>\s+how much to log/);
+    expect(r.stdout).toContain('[env SHTOOM_LOG_LEVEL]');
+    expect(r.stdout).toMatch(/config\s+show or save the effective configuration/);
+  });
+
+  it("a command's help lists its own options and every global option", async () => {
+    const r = await runCli(['config', 'save', '--help'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: shtoom config save [options] [file]');
+    expect(r.stdout).toMatch(/--include-secrets\s+also write/);
+    expect(r.stdout).toMatch(/--sip-port <port>\s+local SIP port/);
+    expect(r.stdout).toContain('[default: 5060]');
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('adding an option is adding one schema entry', () => {
+  const fake = opt.duration('rtp.fake-delay', {
+    help: 'a fake option added by this test',
+    unit: 'ms',
+    default: 40,
+    max: 1000,
+    argName: 'time',
+  });
+  const extended = [...schema, fake] as const;
+
+  it('appears in help, argv, env, ini and config show', async () => {
+    const def = { schema: extended, commands };
+    const help = await runCli(['config', 'show', '--help'], {}, def);
+    expect(help.stdout).toMatch(/--rtp-fake-delay <time>\s+a fake option added by this test/);
+    expect(help.stdout).toMatch(/\[env\s+SHTOOM_RTP_FAKE_DELAY\]/);
+
+    const viaArgv = await runCli(['--rtp-fake-delay', '1.5s', 'config', 'show', '--json'], {}, def);
+    expect(viaArgv.code).toBe(2); // 1500 ms is over its max of 1000
+    expect(viaArgv.stderr).toContain('--rtp-fake-delay: "1.5s" is too large');
+
+    const viaEnv = await runCli(['config', 'show', '--json'], { SHTOOM_RTP_FAKE_DELAY: '250ms' }, def);
+    expect(JSON.parse(viaEnv.stdout).options['rtp.fake-delay']).toMatchObject({ value: 250, source: 'env SHTOOM_RTP_FAKE_DELAY' });
+
+    const read = readIni('[rtp]\nfake-delay = 60ms\n', 'x.ini', extended);
+    expect(read.values.get('rtp.fake-delay')?.value).toBe(60);
+    const opts = resolveOptions(extended, { ini: { file: 'x.ini', values: read.values } });
+    expect(opts.get('rtp.fake-delay')).toBe(60);
+    const saved = writeIni(extended, (s) => opts.entry(s.id).value);
+    expect(saved).toContain('[rtp]\n; a fake option added by this test\n');
+    expect(saved).toContain('\nfake-delay = 60ms\n');
+  });
+});
