@@ -5,6 +5,7 @@
  * speech whose harmonics happen to sit near two DTMF frequencies leaves its
  * other harmonics and its pitch wobble. Allocation-free after construction.
  */
+import { DspMisuseError } from '../errors.js';
 
 /**
  * Fits a·cos(ω n) + b·sin(ω n) for up to `maxTones` frequencies at once.
@@ -42,6 +43,8 @@ export class SineFit {
   residualShare(x: ArrayLike<number>, from: number, to: number, freqs: ArrayLike<number>): number {
     const k = freqs.length;
     const m = 2 * k;
+    if (k > this.maxTones) throw new DspMisuseError(`SineFit made for ${this.maxTones} tones, given ${k}`);
+    this.lastTones = k;
     const { g, b, c, s, cw, sw, basis } = this;
     g.fill(0, 0, m * m);
     b.fill(0, 0, m);
@@ -82,6 +85,16 @@ export class SineFit {
     const share = (total - explained) / total;
     return share < 0 ? 0 : share;
   }
+
+  /**
+   * The peak amplitude of each fitted sine from the last `residualShare` call,
+   * written to `out` (one per frequency).
+   */
+  amplitudes(out: Float64Array): void {
+    for (let t = 0; t < this.lastTones; t++) out[t] = Math.hypot(this.b[2 * t]!, this.b[2 * t + 1]!);
+  }
+
+  private lastTones = 0;
 
   /** Solves g·coef = b for the first m unknowns, leaving coef in b. */
   private solve(m: number): void {
