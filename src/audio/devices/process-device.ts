@@ -1,0 +1,214 @@
+/**
+ * Devices served by a helper process that speaks raw s16le on a pipe: ALSA
+ * through `aplay`/`arecord` (alsa-utils) and OSS through `sox -t oss` (sox
+ * does the `SNDCTL_DSP_*` ioctls plain Node cannot). The helper opens the
+ * device at `rate` (8 kHz by default; other rates go through the resampler
+ * here) and runs on the device's clock: captured audio goes into a
+ * `DriftBuffer` that the media clock drains a frame at a time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { AUDIO_RATE, type AudioSink, type AudioSource } from '../device.js';
+import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
+import { Resampler } from '../dsp/resampler.js';
+import { AudioDeviceError, BackendMissingError } from '../errors.js';
+import { which } from './which.js';
+
+export interface HelperCommand {
+  readonly backend: string;
+  readonly program: string;
+  readonly args: readonly string[];
+  /** What to install when the program is missing. */
+  readonly install: string;
+}
+
+export interface ProcessDeviceOptions {
+  /** The rate the helper opens the device at (default 8000). */
+  readonly rate?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly drift?: DriftBufferOptions;
+}
+
+/** Shared life cycle: start the helper, notice when it fails, stop it by its PID. */
+abstract class HelperProcess {
+  protected readonly child: ChildProcess;
+  private stderr = '';
+  /** Why the helper stopped, once it has. */
+  failure: AudioDeviceError | undefined;
+  exited = false;
+  /** Resolves once the helper process runs (rejects if it cannot start). */
+  readonly ready: Promise<void>;
+  private readonly exitPromise: Promise<void>;
+
+  constructor(
+    readonly uri: string,
+    cmd: HelperCommand,
+    env: Readonly<Record<string, string | undefined>>,
+  ) {
+    const path = which(cmd.program, env);
+    if (!path) throw new BackendMissingError(cmd.backend, cmd.install);
+    this.child = spawn(path, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'], env: env as NodeJS.ProcessEnv });
+    this.child.stderr!.on('data', (b: Buffer) => {
+      if (this.stderr.length < 4000) this.stderr += b.toString();
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once('spawn', () => resolve());
+      this.child.once('error', (err) => reject(new AudioDeviceError(`${uri}: cannot start ${cmd.program}: ${err.message}`)));
+    });
+    this.ready.catch(() => undefined);
+    this.exitPromise = new Promise((resolve) => {
+      this.child.once('close', (code, signal) => {
+        this.exited = true;
+        if (!this.closing && (code !== 0 || signal)) {
+          const why = this.stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+          this.failure = new AudioDeviceError(`${uri}: ${cmd.program} stopped: ${why}`);
+        }
+        resolve();
+      });
+      this.child.once('error', () => resolve());
+    });
+  }
+
+  protected closing = false;
+
+  /** Wait for the helper to end, ending it by its PID after `graceMs`. */
+  protected async stop(graceMs: number): Promise<void> {
+    this.closing = true;
+    if (this.exited || this.child.pid === undefined) return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    timer.unref();
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Captures from a helper's stdout.
+ *
+ * @example
+ * const src = new ProcessSource('alsa:default', alsaCapture('default', 8000), {});
+ * await src.ready;
+ * src.read(frame); // every 20 ms
+ */
+export class ProcessSource extends HelperProcess implements AudioSource {
+  private readonly drift: DriftBuffer;
+  private readonly resampler: Resampler | undefined;
+  private carry: number | undefined;
+  private samples = new Int16Array(4096);
+  private converted = new Int16Array(4096);
+
+  constructor(uri: string, cmd: HelperCommand, options: ProcessDeviceOptions = {}) {
+    super(uri, cmd, options.env ?? process.env);
+    const rate = options.rate ?? AUDIO_RATE;
+    this.resampler = rate === AUDIO_RATE ? undefined : new Resampler(rate, AUDIO_RATE);
+    this.drift = new DriftBuffer(options.drift);
+    this.child.stdout!.on('data', (b: Buffer) => this.take(b));
+  }
+
+  /** Drift and underrun counts. */
+  get stats() {
+    return this.drift.stats;
+  }
+
+  read(frame: Int16Array): boolean {
+    if (this.failure) throw this.failure;
+    this.drift.pull(frame);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (!this.exited) this.child.kill('SIGTERM');
+    await this.stop(2000);
+  }
+
+  private take(b: Buffer): void {
+    let p = 0;
+    let n = 0;
+    const need = (b.length >> 1) + 1;
+    if (this.samples.length < need) this.samples = new Int16Array(need * 2);
+    if (this.carry !== undefined && b.length > 0) {
+      this.samples[n++] = (this.carry | (b[p++]! << 8)) << 16 >> 16;
+      this.carry = undefined;
+    }
+    for (; p + 1 < b.length; p += 2) this.samples[n++] = b.readInt16LE(p);
+    if (p < b.length) this.carry = b[p];
+    if (!this.resampler) {
+      this.drift.push(this.samples.subarray(0, n));
+      return;
+    }
+    const max = this.resampler.maxOutput(n);
+    if (this.converted.length < max) this.converted = new Int16Array(max * 2);
+    const m = this.resampler.process(this.samples.subarray(0, n), this.converted);
+    this.drift.push(this.converted.subarray(0, m));
+  }
+}
+
+/** Plays into a helper's stdin. */
+export class ProcessSink extends HelperProcess implements AudioSink {
+  private readonly resampler: Resampler | undefined;
+  private readonly converted: Int16Array;
+
+  constructor(uri: string, cmd: HelperCommand, options: ProcessDeviceOptions = {}) {
+    super(uri, cmd, options.env ?? process.env);
+    const rate = options.rate ?? AUDIO_RATE;
+    this.resampler = rate === AUDIO_RATE ? undefined : new Resampler(AUDIO_RATE, rate);
+    this.converted = new Int16Array(this.resampler?.maxOutput(160) ?? 160);
+    this.child.stdin!.on('error', () => undefined); // reported through `failure` when the helper exits
+  }
+
+  write(frame: Int16Array): void {
+    if (this.failure) throw this.failure;
+    if (this.exited || this.closing) return;
+    let out = frame;
+    if (this.resampler) {
+      const n = this.resampler.process(frame, this.converted);
+      out = this.converted.subarray(0, n);
+    }
+    const buf = Buffer.allocUnsafe(out.length * 2);
+    for (let i = 0; i < out.length; i++) buf.writeInt16LE(out[i]!, 2 * i);
+    this.child.stdin!.write(buf);
+  }
+
+  /** Let the helper play out what it has, then end it (after at most `graceMs`). */
+  async close(graceMs = 5000): Promise<void> {
+    this.closing = true;
+    this.child.stdin!.end();
+    await this.stop(graceMs);
+    if (this.failure) throw this.failure;
+  }
+}
+
+const RAW = (rate: number) => ['-t', 'raw', '-f', 'S16_LE', '-r', String(rate), '-c', '1'];
+const ALSA_INSTALL = 'apt-get install alsa-utils (for aplay and arecord)';
+
+/** 20 ms periods in an 80 ms buffer: low latency, and captured audio arrives in frame-sized pieces. */
+const PERIODS = ['--period-time=20000', '--buffer-time=80000'];
+
+export function alsaPlayback(name: string, rate: number): HelperCommand {
+  return { backend: 'alsa', program: 'aplay', args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'], install: ALSA_INSTALL };
+}
+
+export function alsaCapture(name: string, rate: number): HelperCommand {
+  return { backend: 'alsa', program: 'arecord', args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'], install: ALSA_INSTALL };
+}
+
+const SOX_RAW = (rate: number) => ['-t', 'raw', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L'];
+const OSS_INSTALL = 'apt-get install sox libsox-fmt-oss (sox drives /dev/dsp for shtoom)';
+
+export function ossPlayback(path: string, rate: number): HelperCommand {
+  return {
+    backend: 'oss',
+    program: 'sox',
+    args: ['-q', '-D', ...SOX_RAW(rate), '-', '-t', 'oss', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', path],
+    install: OSS_INSTALL,
+  };
+}
+
+export function ossCapture(path: string, rate: number): HelperCommand {
+  return {
+    backend: 'oss',
+    program: 'sox',
+    args: ['-q', '-D', '-t', 'oss', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', path, ...SOX_RAW(rate), '-'],
+    install: OSS_INSTALL,
+  };
+}
