@@ -13,3 +13,5 @@ export * from './serialize.js';
 export * from './integrity.js';
 export { crc32, fingerprintOf } from './fingerprint.js';
 export { saslprep } from './saslprep.js';
+export * from './client-transaction.js';
+export * from './client.js';
