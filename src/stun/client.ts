@@ -142,6 +142,12 @@ export class StunClient {
     }
   }
 
+  /** Stop every request in progress, without events (the owner has lost interest). */
+  cancelAll(now: number): void {
+    for (const p of this.byTid.values()) p.tx.input('cancel', now);
+    this.byTid.clear();
+  }
+
   /** Requests in progress. */
   get pending(): number {
     return this.byTid.size;

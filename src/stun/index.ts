@@ -15,3 +15,5 @@ export { crc32, fingerprintOf } from './fingerprint.js';
 export { saslprep } from './saslprep.js';
 export * from './client-transaction.js';
 export * from './client.js';
+export * from './demux.js';
+export * from './nat-discovery.js';
