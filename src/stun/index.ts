@@ -17,3 +17,4 @@ export * from './client-transaction.js';
 export * from './client.js';
 export * from './demux.js';
 export * from './nat-discovery.js';
+export * from './keepalive.js';
