@@ -62,7 +62,7 @@ function xorKey(transactionId: Uint8Array): Uint8Array {
 
 function xorInPlace(value: Uint8Array, transactionId: Uint8Array): Uint8Array {
   const key = xorKey(transactionId);
-  const out = value.slice();
+  const out = new Uint8Array(value); // a copy, even of a Buffer
   // RFC 5389 15.2: "X-Port is computed by taking the mapped port in host byte order, XOR'ing it
   // with the most significant 16 bits of the magic cookie"; X-Address XORs IPv4 with the cookie and
   // IPv6 with "the concatenation of the magic cookie and the 96-bit transaction ID".

@@ -347,7 +347,7 @@ export function describeNat(r: NatDiscoveryResult): string {
   if (r.mapping !== 'unknown') parts.push(`mapping ${r.mapping}`);
   if (r.filtering !== 'unknown') parts.push(`filtering ${r.filtering}`);
   if (r.natted && r.portPreserved !== undefined) parts.push(r.portPreserved ? 'port preserved' : 'port changed');
-  if (!r.rfc5780) parts.push('the server does not support RFC 5780 behaviour tests');
+  if (!r.rfc5780) parts.push('behaviour not tested: the server does not support RFC 5780');
   return parts.length ? `${names[r.natType]} (${parts.join(', ')})` : names[r.natType];
 }
 

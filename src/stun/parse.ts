@@ -59,7 +59,7 @@ export function parseStunMessage(bytes: Uint8Array, options: ParseOptions = {}):
   if (HEADER_LENGTH + length !== bytes.length) {
     return fail('bad-length', `message length ${length} but ${bytes.length - HEADER_LENGTH} bytes follow the header`);
   }
-  const transactionId = bytes.slice(classic ? 4 : 8, HEADER_LENGTH);
+  const transactionId = copyOf(bytes, classic ? 4 : 8, HEADER_LENGTH);
   const { method, class: cls } = decodeMessageType(type);
 
   const attributes: StunAttribute[] = [];
@@ -81,7 +81,7 @@ export function parseStunMessage(bytes: Uint8Array, options: ParseOptions = {}):
       );
     }
     offset = at + 4 + padded;
-    const a: StunAttribute = { type: attrType, value: bytes.slice(at + 4, at + 4 + attrLength) };
+    const a: StunAttribute = { type: attrType, value: copyOf(bytes, at + 4, at + 4 + attrLength) };
     if (hasFingerprint) {
       // RFC 5389 15.5: "When present, the FINGERPRINT attribute MUST be the last attribute in the message".
       return fail('bad-fingerprint', `${attrName(attrType)} follows FINGERPRINT`);
@@ -136,10 +136,20 @@ export function parseStunMessage(bytes: Uint8Array, options: ParseOptions = {}):
 function withLengthUpTo(bytes: Uint8Array, end: number): Uint8Array {
   const want = end - HEADER_LENGTH;
   if (((bytes[2]! << 8) | bytes[3]!) === want) return bytes;
-  const copy = bytes.slice(0, end);
+  const copy = copyOf(bytes, 0, end);
   copy[2] = want >> 8;
   copy[3] = want & 0xff;
   return copy;
+}
+
+/**
+ * A copy of `bytes[start, end)` as a plain Uint8Array. Never `Buffer#slice`,
+ * which returns a view: a caller's Buffer must not change under the parser.
+ */
+export function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }
 
 /**

@@ -194,3 +194,15 @@ describe('fuzzing (fast-check)', () => {
     );
   });
 });
+
+describe('input buffers', () => {
+  it('parses a Node Buffer (as dgram delivers) without changing it, twice alike', () => {
+    const v = readVector('sample-ipv4-response.txt').bytes;
+    const buf = Buffer.from(v);
+    const a = parseStunMessage(buf);
+    const b = parseStunMessage(buf);
+    expect(a.ok && b.ok).toBe(true);
+    expect(Buffer.compare(buf, Buffer.from(v))).toBe(0);
+    if (a.ok) expect(a.message.transactionId).toBeInstanceOf(Uint8Array);
+  });
+});
