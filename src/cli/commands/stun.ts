@@ -98,7 +98,7 @@ function human(r: NatDiscoveryResult, bold: (s: string) => string): string {
 export const stunCommand: CommandSpec = {
   name: 'stun',
   description: 'show the public address and port behind the NAT, the NAT type and the round-trip time',
-  args: [{ name: 'server', description: 'STUN server HOST[:PORT] (default port 3478; default server: --stun)' }],
+  args: [{ name: 'host', description: 'STUN server HOST[:PORT] (default port 3478; default server: --stun)' }],
   run,
   examples: ['shtoom stun stun.example.org', 'shtoom stun 198.51.100.2:3478 --json', 'shtoom stun [2001:db8::1]:3478 --local-port 5060'],
 };
