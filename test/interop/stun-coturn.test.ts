@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StunSocket } from '../../src/net/stun-socket.js';
-import { Attr, StunTransactionError, readAddress, readText } from '../../src/stun/index.js';
+import { Attr, StunTransactionError, parseStunMessage, readAddress, readText } from '../../src/stun/index.js';
 import { freeUdpPort, requireBinary, runShtoom, startPeer, stopAllPeers } from './support/peers.js';
 import { startCoturn, type Coturn } from './support/stun-coturn.js';
 
@@ -146,5 +146,48 @@ describe('stun-client agrees with shtoom on the same server', () => {
     expect(ours.code).toBe(0);
     const j = JSON.parse(ours.stdout);
     expect(`${j.mapped.address}:${j.mapped.port}`).toBe(`${m![1]}:${m![2]}`);
+  });
+});
+
+describe('our parser reads what stun-client and coturn say to each other', () => {
+  it('every datagram of a stun-client run parses, and the mapping we read is the one stun-client prints', async () => {
+    // A relay in this process: stun-client -> relay -> coturn and back, parsing every datagram.
+    const front = createSocket('udp4');
+    const back = createSocket('udp4');
+    await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
+    let client: { address: string; port: number } | undefined;
+    const seen: { dir: 'request' | 'response'; ok: boolean; classic?: boolean; mapped?: string; code?: string }[] = [];
+    const note = (dir: 'request' | 'response', msg: Buffer) => {
+      const r = parseStunMessage(msg, { allowClassic: true });
+      if (!r.ok) return seen.push({ dir, ok: false, code: r.error.code });
+      const m = readAddress(r.message, Attr.XOR_MAPPED_ADDRESS) ?? readAddress(r.message, Attr.MAPPED_ADDRESS);
+      seen.push({ dir, ok: true, classic: r.message.classic, mapped: m && `${m.address}:${m.port}` });
+    };
+    front.on('message', (msg, rinfo) => {
+      client = rinfo;
+      note('request', msg);
+      back.send(msg, coturn.port, '127.0.0.1');
+    });
+    back.on('message', (msg) => {
+      note('response', msg);
+      if (client) front.send(msg, client.port, client.address);
+    });
+    try {
+      const theirs = startPeer('stun', [`127.0.0.1:${front.address().port}`, '-v'], { timeoutSec: 20 });
+      await theirs.exited;
+      const out = theirs.stdout() + theirs.stderr();
+      const printed = /MappedAddress = ([\d.]+:\d+)/.exec(out)?.[1];
+      expect(printed, out.slice(-1500)).toBe(`127.0.0.1:${back.address().port}`);
+      expect(seen.filter((s) => s.dir === 'request').length).toBeGreaterThan(0);
+      expect(seen.filter((s) => s.dir === 'response').length).toBeGreaterThan(0);
+      // stun-client 0.97 speaks RFC 3489 (no magic cookie, 128-bit IDs), and coturn answers in kind.
+      expect(seen.every((s) => s.classic)).toBe(true);
+      expect(seen.filter((s) => !s.ok)).toEqual([]);
+      for (const s of seen.filter((x) => x.dir === 'response' && x.mapped)) expect(s.mapped).toBe(printed);
+    } finally {
+      front.close();
+      back.close();
+    }
   });
 });
