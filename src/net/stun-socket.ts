@@ -19,6 +19,7 @@ import {
 } from '../stun/client.js';
 import { StunKeepAlive, type KeepAliveEvent, type KeepAliveOptions } from '../stun/keepalive.js';
 import type { TransportAddress } from '../stun/ip-address.js';
+import { looksLikeStun } from '../stun/parse.js';
 import { Driver } from './drive.js';
 
 export interface StunSocketOptions extends StunClientOptions {
@@ -106,7 +107,8 @@ export class StunSocket {
 
   /** Offer a datagram that arrived on the socket; true when it was a STUN answer for us. */
   handleDatagram(msg: Uint8Array, rinfo: Pick<RemoteInfo, 'address' | 'port' | 'family'>): boolean {
-    if (this.closed) return false;
+    // The cheap test first: on an RTP socket this runs 50 times a second per stream.
+    if (this.closed || !looksLikeStun(msg)) return false;
     const from = fromRemoteInfo(rinfo);
     let used = false;
     this.driver.input((now) => (used = this.client.handleDatagram(msg, from, now)));

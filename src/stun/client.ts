@@ -76,7 +76,8 @@ export interface StunFailure {
 export type StunClientEvent = StunSuccess | StunFailure;
 
 interface Pending {
-  readonly id: string;
+  /** The request's id: the hex of its first transaction ID. */
+  id: string;
   to: TransportAddress;
   readonly options: StunRequestOptions;
   tx: ClientTransaction;
@@ -127,9 +128,8 @@ export class StunClient {
       authRetries: 0,
       redirected: false,
     };
-    const tid = this.start(p, now);
-    (p as { id: string }).id = tid;
-    return tid;
+    p.id = this.start(p, now);
+    return p.id;
   }
 
   /** Stop a request; it ends with a 'cancelled' failure event. */
