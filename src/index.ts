@@ -12,3 +12,16 @@ export { Random } from './sim/random.js';
 export { ShtoomError, UsageError, LocalError, RemoteError } from './errors.js';
 export { ExitCode } from './cli/exit-codes.js';
 export { main as runCli } from './cli/main.js';
+export {
+  codecs,
+  CodecRegistry,
+  CodecFrameError,
+  CodecInputError,
+  Gsm610Encoder,
+  Gsm610Decoder,
+  type Codec,
+  type CodecId,
+  type CodecName,
+  type FrameEncoder,
+  type FrameDecoder,
+} from './codecs/index.js';
