@@ -93,7 +93,7 @@ describe('PacketLossConcealer (G.711 Appendix I style)', () => {
     const sig = new Int16Array(1600);
     for (let i = 0; i < sig.length; i++) sig[i] = i % 80 < 4 ? 10_000 : 0;
     const out = run(sig, (k) => k === 5);
-    const pulses = [];
+    const pulses: number[] = [];
     for (let i = 800; i < 960; i++) if (out[i]! > 5000) pulses.push(i);
     const starts = pulses.filter((p, i) => i === 0 || p - pulses[i - 1]! > 1);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(80);
