@@ -144,6 +144,7 @@ export class JitterBuffer {
   private sinceTarget = 0;
   private readonly playedSeqs: number[] = [];
   private readonly concealedPos: number[] = [];
+  private readonly otherSeqs: number[] = [];
   private lastDelay = 0;
 
   private n = { played: 0, concealed: 0, lateConcealed: 0, pauseConcealed: 0, late: 0, duplicates: 0, dropped: 0, stretched: 0, talkspurts: 0, resyncs: 0 };
@@ -187,7 +188,7 @@ export class JitterBuffer {
     if (++this.sinceTarget >= 8 || extra > this.target || this.est.count < 50) this.updateTarget();
 
     const seq = packet.sequenceNumber;
-    if (this.blindConceal > 0 && this.lastPlayed && seq === ((this.lastPlayed.seq + 1) & 0xffff)) {
+    if (this.blindConceal > 0 && this.lastPlayed && seq === this.nextAudioSeq(this.lastPlayed.seq)) {
       // The frames concealed before this packet came were a pause of the sender, not a loss.
       this.n.pauseConcealed += this.blindConceal;
       this.blindConceal = 0;
@@ -289,7 +290,7 @@ export class JitterBuffer {
       return { kind: 'audio', packet: head.packet, samples };
     }
     const last = this.lastPlayed;
-    if (head && last && head.seq === ((last.seq + 1) & 0xffff)) {
+    if (head && last && head.seq === this.nextAudioSeq(last.seq)) {
       // RFC 3551 4.1: the sender paused (no sequence numbers are missing):
       // this is silence, and the next talkspurt re-aligns the cursor.
       this.playing = false;
@@ -307,6 +308,21 @@ export class JitterBuffer {
     if (this.lastPlayed) this.lastPlayed = { ...this.lastPlayed, pos: this.cursor, samples };
     this.cursor += samples;
     return { kind: 'conceal', reason: 'lost', samples };
+  }
+
+  /**
+   * Note a packet of the same stream that is not audio (an RFC 4733 event):
+   * its sequence number is not a lost audio frame.
+   */
+  noteOtherPacket(seq: number): void {
+    this.remember(this.otherSeqs, seq);
+  }
+
+  /** The sequence number the audio packet after `seq` has when nothing is lost. */
+  private nextAudioSeq(seq: number): number {
+    let next = (seq + 1) & 0xffff;
+    for (let i = 0; i < RECENT && this.otherSeqs.includes(next); i++) next = (next + 1) & 0xffff;
+    return next;
   }
 
   private due(pos: number): number {
@@ -366,6 +382,7 @@ export class JitterBuffer {
     this.lastPlayed = undefined;
     this.playedSeqs.length = 0;
     this.concealedPos.length = 0;
+    this.otherSeqs.length = 0;
     this.concealRun = 0;
     this.blindConceal = 0;
     this.target = this.initialDelay;
