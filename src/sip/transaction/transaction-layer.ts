@@ -6,7 +6,7 @@
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { formatVia, MAGIC_COOKIE, sentByOf, branchOf } from '../message/via.js';
 import type { Destination, Transmit } from '../transport/types.js';
-import type { Deadline, DeadlineQueue } from '../util/deadlines.js';
+import type { Deadline } from '../util/deadlines.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
@@ -49,7 +49,7 @@ export class TransactionLayer implements TransactionHost {
 
   constructor(
     readonly timers: SipTimers,
-    private readonly deadlines: DeadlineQueue,
+    private readonly deadlines: { schedule(at: number, fn: (now: number) => void): Deadline },
     private readonly out: (t: Transmit) => void,
   ) {}
 

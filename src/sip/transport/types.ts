@@ -67,6 +67,8 @@ export interface Transmit {
   readonly message?: SipMessage;
   /** Set on transmits whose failure the core wants to hear about (`handleTransportError`). */
   readonly ref?: number;
+  /** Close the connection after sending (the stream could not be framed any more). */
+  readonly close?: boolean;
 }
 
 export function formatEndpoint(e: Endpoint): string {
