@@ -151,12 +151,24 @@ export class ClientInvite implements ClientTransactionUser {
       // value between 2.1 and 4 seconds in units of 10 ms. If the UAC is not the owner ... between 0 and 2
       // seconds in units of 10 ms. When the timer fires, the UAC SHOULD attempt the re-INVITE once more."
       this.glareRetried = true;
-      const wait = this.existing.callIdOwner ? 2100 + 10 * this.ctx.ids.below(191) : 10 * this.ctx.ids.below(201);
-      this.glareTimer = this.ctx.schedule(now + wait, (t) => {
+      const d = this.existing;
+      // While we wait, no INVITE of ours is in progress: the peer's may go first.
+      if (d.outgoingInvite === this) d.outgoingInvite = undefined;
+      const wait = () => (d.callIdOwner ? 2100 + 10 * this.ctx.ids.below(191) : 10 * this.ctx.ids.below(201));
+      let deferrals = 0;
+      const retry = (t: number) => {
         this.glareTimer = undefined;
-        if (this.existing!.state !== 'confirmed') return this.fail({ kind: 'response', response: res }, t);
+        if (d.state !== 'confirmed') return this.fail({ kind: 'response', response: res }, t);
+        if (d.outgoingInvite || d.incomingInvite || d.awaitingAck) {
+          // The peer's INVITE is still running: wait another round rather than glare again.
+          if (++deferrals > 5) return this.fail({ kind: 'response', response: res }, t);
+          this.glareTimer = this.ctx.schedule(t + wait(), retry);
+          return;
+        }
+        d.outgoingInvite = this;
         this.attempt(t, this.nextSeq());
-      });
+      };
+      this.glareTimer = this.ctx.schedule(now + wait(), retry);
       return;
     }
     if (this.cancelRequested && res.status === 487) return this.fail({ kind: 'cancelled', response: res }, now);
