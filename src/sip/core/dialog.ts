@@ -258,7 +258,7 @@ export class Dialog {
    * End the dialog: remove it, answer a pending incoming INVITE with 487
    * (RFC 3261 15.1.2), and tell the owner (unless `quiet`).
    */
-  terminate(reason: DialogEndReason, now: number, response?: SipResponse, notify = true): void {
+  terminate(reason: DialogEndReason, now: number, response?: SipResponse, notify = true, request?: SipRequest): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.endReason = reason;
@@ -267,7 +267,7 @@ export class Dialog {
     if (inc && !inc.finalSent) inc.reject(487, now);
     this.awaitingAck?.stopRetransmissions();
     this.awaitingAck = undefined;
-    if (notify) this.ctx.emit({ type: 'dialog-terminated', dialog: this, reason, ...(response ? { response } : {}) });
+    if (notify) this.ctx.emit({ type: 'dialog-terminated', dialog: this, reason, ...(response ? { response } : {}), ...(request ? { request } : {}) });
   }
 }
 

@@ -30,10 +30,13 @@ export type CoreEvent =
   /** Our INVITE failed (final non-2xx, timeout, transport error, cancelled). */
   | { readonly type: 'invite-failed'; readonly invite: ClientInvite; readonly outcome: RequestOutcome }
   /** The ACK for our 2xx arrived (a UAS dialog is now usable for BYE). */
-  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly request: SipRequest }
+  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly invite: ServerInvite; readonly request: SipRequest }
+  /** No ACK came for our 2xx within 64*T1: the dialog is ended with BYE (RFC 3261 13.3.1.4). */
+  | { readonly type: 'invite-unacked'; readonly invite: ServerInvite }
   /** A request inside a dialog (INFO, MESSAGE, OPTIONS, BYE — answered —, …): respond through it unless answered. */
   | { readonly type: 'dialog-request'; readonly dialog: Dialog; readonly request: ServerRequest }
   /** A re-INVITE inside a dialog: answer it through the ServerInvite. */
   | { readonly type: 'dialog-reinvite'; readonly dialog: Dialog; readonly invite: ServerInvite }
-  | { readonly type: 'dialog-terminated'; readonly dialog: Dialog; readonly reason: DialogEndReason; readonly response?: SipResponse }
+  /** The dialog ended; `request` is the peer's BYE when it sent one. */
+  | { readonly type: 'dialog-terminated'; readonly dialog: Dialog; readonly reason: DialogEndReason; readonly response?: SipResponse; readonly request?: SipRequest }
   | { readonly type: 'registration'; readonly registration: Registration; readonly state: RegistrationState };

@@ -177,7 +177,7 @@ export class ServerInvite implements ServerTransactionUser {
     const d = this.dialog!;
     if (d.awaitingAck === this) d.awaitingAck = undefined;
     this.done();
-    this.ctx.emit({ type: 'dialog-acked', dialog: d, request: ack });
+    this.ctx.emit({ type: 'dialog-acked', dialog: d, invite: this, request: ack });
     d.flushBye(now);
   }
 
@@ -197,6 +197,7 @@ export class ServerInvite implements ServerTransactionUser {
   private ackTimeout(now: number): void {
     this.stopRetransmissions();
     this.state = 'failed';
+    this.ctx.emit({ type: 'invite-unacked', invite: this });
     const d = this.dialog!;
     if (d.awaitingAck === this) d.awaitingAck = undefined;
     this.done();

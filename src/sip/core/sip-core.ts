@@ -357,7 +357,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         // RFC 3261 15.1.2: "the UAS core ... SHOULD generate a 2xx response to the BYE ... the UAS MUST still
         // respond to any pending requests received for that dialog" (487 to a pending INVITE: Dialog.terminate).
         sr.respond(200, now);
-        dialog.terminate('remote-bye', now);
+        dialog.terminate('remote-bye', now, undefined, true, req);
         return;
       }
       if (req.method === 'OPTIONS') sr.respond(200, now, { headers: optionsHeaders(this.config) });
