@@ -12,3 +12,4 @@ export { Random } from './sim/random.js';
 export { ShtoomError, UsageError, LocalError, RemoteError } from './errors.js';
 export { ExitCode } from './cli/exit-codes.js';
 export { main as runCli } from './cli/main.js';
+export * from './sip/index.js';

@@ -68,11 +68,11 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     return this.core.state === 'registered';
   }
 
-  /** Remove our binding (expires=0) and stop refreshing. */
-  unregister(): Promise<void> {
+  /** Remove our binding (expires=0) and stop refreshing; with `all`, every binding of the AOR (`Contact: *`). */
+  unregister(opts: { all?: boolean } = {}): Promise<void> {
     if (this.unreg) return this.unreg.promise;
     this.unreg = quietPromise<void>();
-    this.ua.act((now) => this.core.unregister(now));
+    this.ua.act((now) => this.core.unregister(now, opts.all ?? false));
     return this.unreg.promise;
   }
 

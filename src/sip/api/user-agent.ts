@@ -30,6 +30,7 @@ import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
 import { SipCore } from '../core/sip-core.js';
+import { Registration as CoreRegistration } from '../core/registration.js';
 import { contactUri } from '../core/request-builder.js';
 import { SipClosedError, SipUsageError } from '../errors.js';
 import type { HeaderInit, SipResponse } from '../message/message.js';
@@ -366,11 +367,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * until `unregister()` or `close()`.
    */
   register(opts: RegisterOptions = {}): Promise<Registration> {
-    const aorUri = opts.aor ? toSipUri(opts.aor, 'AOR') : this.core.config.aor;
-    if (!aorUri) throw new SipUsageError('register needs an address-of-record (aor)');
-    const registrar = opts.registrar
-      ? toSipUri(opts.registrar, 'registrar')
-      : sipUri({ scheme: aorUri.scheme, host: aorUri.host, ...(aorUri.port !== undefined ? { port: aorUri.port } : {}), params: aorUri.params.filter(([n]) => n.toLowerCase() === 'transport') });
+    const { registrar, aor: aorUri } = this.registrationTarget(opts);
     const core = this.act((now) =>
       this.core.register({ registrar, aor: aorUri, ...(opts.expires !== undefined ? { expires: opts.expires } : {}), ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}) }, now),
     );
@@ -378,6 +375,25 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.registrations.add(reg);
     reg.first.promise.catch(() => this.registrations.delete(reg));
     return reg.first.promise;
+  }
+
+  /**
+   * Remove bindings without registering first: our Contact, or with `all`
+   * every binding of the AOR (`Contact: *`, RFC 3261 10.2.2).
+   */
+  unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
+    const { registrar, aor } = this.registrationTarget(opts);
+    const reg = new Registration(this, new CoreRegistration(this.core, { registrar, aor, refresh: false }));
+    return reg.unregister({ all: opts.all ?? false });
+  }
+
+  private registrationTarget(opts: RegisterOptions): { registrar: SipUri; aor: SipUri } {
+    const aor = opts.aor ? toSipUri(opts.aor, 'AOR') : this.core.config.aor;
+    if (!aor) throw new SipUsageError('registration needs an address-of-record (aor)');
+    const registrar = opts.registrar
+      ? toSipUri(opts.registrar, 'registrar')
+      : sipUri({ scheme: aor.scheme, host: aor.host, ...(aor.port !== undefined ? { port: aor.port } : {}), params: aor.params.filter(([n]) => n.toLowerCase() === 'transport') });
+    return { registrar, aor };
   }
 
   /**

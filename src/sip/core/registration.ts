@@ -84,14 +84,20 @@ export class Registration {
     this.send(now, this.requested, false);
   }
 
-  /** Remove our binding (Contact;expires=0), stopping refreshes. */
-  unregister(now: number): void {
+  /**
+   * Remove our binding (Contact;expires=0), stopping refreshes. With `all`,
+   * remove every binding of the AOR (RFC 3261 10.2.2: `Contact: *` with
+   * `Expires: 0`).
+   */
+  unregister(now: number, all = false): void {
     this.wanted = false;
+    this.all = all;
     this.refreshTimer?.cancel();
     this.refreshTimer = undefined;
     this.current?.abort(now);
     this.send(now, 0, false);
   }
+  private all = false;
 
   /** Stop refreshing without telling the registrar (user agent closing without unregister). */
   stop(now: number): void {
@@ -116,7 +122,7 @@ export class Registration {
         to,
         callId: this.callId,
         routes: this.ctx.config.outboundProxy ? [`<${formatUri(this.ctx.config.outboundProxy)}>`] : [],
-        contact: `<${formatUri(this.contact)}>;expires=${expires}`,
+        contact: expires === 0 && this.all ? '*' : `<${formatUri(this.contact)}>;expires=${expires}`,
         headers: [['Expires', String(expires)]],
         transport,
       },
