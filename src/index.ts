@@ -28,3 +28,4 @@ export {
   type FrameEncoder,
   type FrameDecoder,
 } from './codecs/index.js';
+export * from './sip/index.js';

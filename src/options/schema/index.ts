@@ -8,6 +8,7 @@ import { accountOptions } from './account.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
 import { sipOptions } from './sip.js';
+import { sipCommandOptions } from './sip-commands.js';
 import { stunOptions } from './stun.js';
 import type { EffectiveOptions } from '../resolve.js';
 
@@ -16,6 +17,7 @@ export const schema = [
   ...sipOptions,
   ...accountOptions,
   ...configCommandOptions,
+  ...sipCommandOptions,
   ...stunOptions,
 ] as const;
 
