@@ -12,3 +12,8 @@ export { Random } from './sim/random.js';
 export { ShtoomError, UsageError, LocalError, RemoteError } from './errors.js';
 export { ExitCode } from './cli/exit-codes.js';
 export { main as runCli } from './cli/main.js';
+export * from './rtp/index.js';
+export * as sdp from './sdp/index.js';
+export { PreciseMediaScheduler, MEDIA_CLOCK_STRATEGIES, type MediaClockStrategy, type PreciseMediaSchedulerOptions } from './net/rtp-media-clock.js';
+export { bindRtpPorts, type RtpPorts, type RtpPortOptions } from './net/rtp-socket.js';
+export { RtpEndpoint, type RtpEndpointOptions } from './net/rtp-endpoint.js';

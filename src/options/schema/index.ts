@@ -7,10 +7,11 @@
 import { accountOptions } from './account.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
+import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import type { EffectiveOptions } from '../resolve.js';
 
-export const schema = [...generalOptions, ...sipOptions, ...accountOptions, ...configCommandOptions] as const;
+export const schema = [...generalOptions, ...sipOptions, ...accountOptions, ...rtpOptions, ...configCommandOptions] as const;
 
 export type ShtoomSchema = typeof schema;
 export type ShtoomOptions = EffectiveOptions<ShtoomSchema>;
