@@ -11,6 +11,8 @@ export interface MediaSettings {
   readonly portMax: number;
   readonly rtcpMux: boolean;
   readonly clock: MediaClockStrategy;
+  /** Nice value for the media clock's thread. */
+  readonly clockPriority: number;
   /** The parts of `RtpSessionOptions` the options decide. */
   readonly session: Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'>;
 }
@@ -27,6 +29,7 @@ export function mediaSettings(o: ShtoomOptions): MediaSettings {
     portMax: o.get('rtp.port-max'),
     rtcpMux: o.get('rtp.rtcp-mux'),
     clock: o.get('rtp.clock'),
+    clockPriority: o.get('rtp.clock-priority'),
     session: {
       symmetric: o.get('rtp.symmetric'),
       rtcpIntervalMs: o.get('rtp.rtcp-interval'),

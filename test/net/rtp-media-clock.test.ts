@@ -39,3 +39,19 @@ describe('PreciseMediaScheduler (real time)', () => {
     expect(() => new PreciseMediaScheduler({ strategy: 'sleep' as MediaClockStrategy })).toThrow(MediaStateError);
   });
 });
+
+describe('PreciseMediaScheduler priority', () => {
+  it('raises the nice value of its own thread while it runs, when permitted, and restores it on close', async () => {
+    const { readlinkSync } = await import('node:fs');
+    const { getPriority } = await import('node:os');
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const before = getPriority(tid);
+    const media = new PreciseMediaScheduler({ priority: before - 1 });
+    open.push(media);
+    media.add(() => {});
+    // Root (or CAP_SYS_NICE) may lower the nice value; others keep running at the normal one.
+    expect(getPriority(tid)).toBe(media.priorityApplied ? before - 1 : before);
+    media.close();
+    expect(getPriority(tid)).toBe(before);
+  });
+});

@@ -91,4 +91,11 @@ export const rtpOptions = [
     default: 'atomics',
     argName: 'strategy',
   }),
+  opt.int('rtp.clock-priority', {
+    help: 'nice value for the thread running the media clock while calls are up (applied when permitted, e.g. as root)',
+    default: -10,
+    min: -20,
+    max: 19,
+    argName: 'nice',
+  }),
 ] as const;
