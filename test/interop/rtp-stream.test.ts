@@ -5,10 +5,14 @@
  * real media clock, and must get exactly the file's bytes, in order, with
  * statistics that agree with a tshark capture of the same stream.
  *
+ * After the stream SIPp plays its own RFC 2833 captures of digits 1 and 2
+ * (another SSRC, end packets repeated with one sequence number): shtoom must
+ * report each digit once, with the duration of its end packet.
+ *
  * Tolerances: packets and loss exactly; mean and max RFC 3550 jitter within
  * 1 ms (shtoom stamps arrivals in its event loop, tshark in the kernel).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +21,7 @@ import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
 import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpPacket } from '../../src/rtp/rtp-packet.js';
+import type { DtmfEvent } from '../../src/rtp/rtp-session-types.js';
 import { createOffer, processAnswer, rtpSessionOptions } from '../../src/sdp/offer-answer.js';
 import { parseSdp } from '../../src/sdp/parse.js';
 import { serializeSdp } from '../../src/sdp/serialize.js';
@@ -26,6 +31,7 @@ import { rtpStreams, startCapture } from './support/rtp-tshark.js';
 import { uasRtpStream } from './support/rtp-sipp-scenarios.js';
 
 const FRAMES = 150; // 3 s of PCMU
+const PCAPS = ['/usr/share/sip-tester/dtmf_2833_1.pcap', '/usr/share/sip-tester/dtmf_2833_2.pcap'];
 const JITTER_TOLERANCE_MS = 1;
 
 let dir: string;
@@ -45,10 +51,11 @@ function fileBytes(): Uint8Array {
 }
 
 describe("RTP against SIPp's rtp_stream", () => {
-  it('receives the streamed file byte for byte, and its statistics agree with tshark', async () => {
+  it("receives the streamed file byte for byte, statistics agreeing with tshark, then SIPp's captured digits once each", async () => {
     const file = fileBytes();
     writeFileSync(join(dir, 'stream.ulaw'), file);
-    writeFileSync(join(dir, 'uas.xml'), uasRtpStream('stream.ulaw'));
+    for (const p of PCAPS) expect(existsSync(p), `${p} (package sip-tester)`).toBe(true);
+    writeFileSync(join(dir, 'uas.xml'), uasRtpStream('stream.ulaw', PCAPS));
     const sipPort = await freeSipPort();
     const sippMedia = await freeUdpPort(true);
     const sipp = startPeer(
@@ -74,10 +81,12 @@ describe("RTP against SIPp's rtp_stream", () => {
     expect(negotiated.remoteRtp).toEqual({ address: '127.0.0.1', port: sippMedia });
 
     const received: RtpPacket[] = [];
+    const digits: DtmfEvent[] = [];
     const session = new RtpSession({ ...rtpSessionOptions(negotiated), emitPackets: true, wallClockOffsetMs: Date.now() - performance.now() });
     const ep = new RtpEndpoint(session, ports, {
       onEvent: (e) => {
-        if (e.type === 'rtp') received.push(e.packet);
+        if (e.type === 'rtp' && e.kind === 'audio') received.push(e.packet);
+        if (e.type === 'dtmf') digits.push(e.event);
       },
     });
     // Our side of the call: silence frames to SIPp, and the playout pulled every 20 ms.
@@ -89,6 +98,7 @@ describe("RTP against SIPp's rtp_stream", () => {
       if (f.kind === 'audio') played.push(f.packet.payload[0]!);
     });
     await waitFor(() => received.length >= FRAMES, `${FRAMES} packets from SIPp`, 20_000);
+    await waitFor(() => digits.length >= 2, 'the two RFC 2833 digits from SIPp', 10_000);
     await new Promise((r) => setTimeout(r, 400)); // let the playout drain and any stray packet show up
     media.close();
     const bye = await uac.bye();
@@ -119,10 +129,16 @@ describe("RTP against SIPp's rtp_stream", () => {
       at++;
     }
 
+    // SIPp's captured digits: one event each, the end packet's duration (2240 = 280 ms), their own SSRC.
+    expect(digits.map((d) => [d.digit, d.duration, d.endedBy, d.ssrc])).toEqual([
+      ['1', 2240, 'end', 0x0e05384e],
+      ['2', 2240, 'end', 0x0e05384e],
+    ]);
+
     const st = session.stats();
     expect(st.received).toMatchObject({ packets: FRAMES, expected: FRAMES, lost: 0, duplicates: 0 });
     const streams = rtpStreams(capture.file, [ports.port, sippMedia]);
-    const fromSipp = streams.find((s) => s.srcPort === sippMedia && s.dstPort === ports.port);
+    const fromSipp = streams.find((s) => s.srcPort === sippMedia && s.dstPort === ports.port && s.ssrc === st.remoteSsrc);
     expect(fromSipp, JSON.stringify(streams)).toBeDefined();
     expect(fromSipp!.ssrc).toBe(st.remoteSsrc);
     expect(fromSipp!.packets).toBe(st.received!.packets);

@@ -2,9 +2,20 @@
 
 /**
  * A UAS that answers one INVITE with PCMU + telephone-event, starts
- * `rtp_stream` of `file` when the ACK arrives, and waits for the BYE.
+ * `rtp_stream` of `file` when the ACK arrives, then (after `dtmfAfterMs`)
+ * plays the RFC 2833 DTMF captures shipped with SIPp (`dtmfPcaps`, absolute
+ * paths; pcap play needs a raw socket, i.e. root), and waits for the BYE.
+ * The SDP names `[media_port]` so that the stream and the pcaps both come
+ * from the media port.
  */
-export function uasRtpStream(file: string): string {
+export function uasRtpStream(file: string, dtmfPcaps: readonly string[] = [], dtmfAfterMs = 3300): string {
+  const dtmf = dtmfPcaps.length
+    ? `  <pause milliseconds="${dtmfAfterMs}"/>
+` +
+      dtmfPcaps.map((p) => `  <nop><action><exec play_pcap_audio="${p}"/></action></nop>
+  <pause milliseconds="400"/>
+`).join('')
+    : '';
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="shtoom media interop: answer, stream a file, wait for BYE">
@@ -39,7 +50,7 @@ export function uasRtpStream(file: string): string {
       s=-
       c=IN IP[media_ip_type] [media_ip]
       t=0 0
-      m=audio [rtpstream_audio_port] RTP/AVP 0 101
+      m=audio [media_port] RTP/AVP 0 101
       a=rtpmap:0 PCMU/8000
       a=rtpmap:101 telephone-event/8000
       a=fmtp:101 0-15
@@ -52,7 +63,7 @@ export function uasRtpStream(file: string): string {
       <exec rtp_stream="${file},1,0"/>
     </action>
   </recv>
-  <recv request="BYE"/>
+${dtmf}  <recv request="BYE"/>
   <send>
     <![CDATA[
       SIP/2.0 200 OK
