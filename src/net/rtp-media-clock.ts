@@ -18,12 +18,17 @@
  * precise wait), so socket input is never held up by more than `guardMs`.
  *
  * On a shared machine the wait strategy matters less than getting the CPU
- * back in time: `priority` lowers the nice value of the thread running the
- * clock (Linux: that thread only), when the process is allowed to (root or
- * CAP_SYS_NICE), and restores it on `close()`.
+ * back in time. `realtime` puts the thread running the clock (Linux: that
+ * thread only) in the SCHED_FIFO class at that priority — as PulseAudio and
+ * JACK do for their audio threads — through util-linux `chrt`; the thread
+ * sleeps between ticks (`atomics`, `timer`), and the kernel's RT throttling
+ * keeps a runaway thread from taking a whole core. Failing that (no root or
+ * CAP_SYS_NICE), `priority` lowers its nice value. Both are undone on
+ * `close()`.
  * The same class runs unchanged inside a worker thread (the architecture's
  * media worker), where the main thread's work cannot delay it.
  */
+import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { realClock, type Clock } from '../clock/clock.js';
@@ -50,6 +55,17 @@ export interface PreciseMediaSchedulerOptions extends TickQueueOptions {
   readonly unref?: boolean;
   /** Nice value (-20..19) for the thread running the clock while it has streams; undefined leaves it alone. */
   readonly priority?: number;
+  /** SCHED_FIFO priority (1-99) for that thread, tried before `priority`; undefined or 0: none. */
+  readonly realtime?: number;
+}
+
+/** Run util-linux `chrt` (the only way to reach sched_setscheduler from Node); true on success. */
+function chrt(args: string[]): boolean {
+  try {
+    return spawnSync('chrt', args, { stdio: 'ignore', timeout: 2000 }).status === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The kernel id of the calling thread (Linux), for per-thread priority. */
@@ -77,9 +93,12 @@ export class PreciseMediaScheduler implements MediaScheduler {
   private readonly cell = new Int32Array(new SharedArrayBuffer(4));
   private readonly unref: boolean;
   private readonly priority: number | undefined;
-  private restore: { tid: number; nice: number } | undefined;
+  private readonly realtime: number | undefined;
+  private restore: { tid: number; nice: number; realtime: boolean } | undefined;
   /** Whether `priority` could be applied (false without the right to raise it). */
   priorityApplied = false;
+  /** Whether the thread runs in the real-time class. */
+  realtimeApplied = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
@@ -92,6 +111,7 @@ export class PreciseMediaScheduler implements MediaScheduler {
     this.spinMs = opts.spinMs ?? 0.05;
     this.unref = opts.unref ?? false;
     this.priority = opts.priority;
+    this.realtime = opts.realtime || undefined;
     this.queue = new TickQueue(opts);
   }
 
@@ -111,24 +131,36 @@ export class PreciseMediaScheduler implements MediaScheduler {
     this.closed = true;
     this.queue.clear();
     this.cancel();
-    if (this.restore) {
+    const r = this.restore;
+    if (r) {
+      this.restore = undefined;
+      if (r.realtime) chrt(['-o', '-p', '0', String(r.tid)]);
       try {
-        setPriority(this.restore.tid, this.restore.nice);
+        setPriority(r.tid, r.nice);
       } catch {
         // lowering back can only fail if the thread is gone
       }
-      this.restore = undefined;
     }
   }
 
   private raisePriority(): void {
-    if (this.priority === undefined || this.restore || this.priorityApplied) return;
+    if ((this.priority === undefined && this.realtime === undefined) || this.restore) return;
     const tid = threadId();
     if (tid === undefined) return;
+    let nice: number;
     try {
-      const nice = getPriority(tid);
+      nice = getPriority(tid);
+    } catch {
+      return;
+    }
+    this.restore = { tid, nice, realtime: false };
+    if (this.realtime !== undefined && chrt(['-f', '-p', String(this.realtime), String(tid)])) {
+      this.realtimeApplied = this.restore.realtime = true;
+      return;
+    }
+    if (this.priority === undefined) return;
+    try {
       setPriority(tid, this.priority);
-      this.restore = { tid, nice };
       this.priorityApplied = true;
     } catch {
       // not permitted: run at the normal priority

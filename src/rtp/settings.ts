@@ -11,8 +11,10 @@ export interface MediaSettings {
   readonly portMax: number;
   readonly rtcpMux: boolean;
   readonly clock: MediaClockStrategy;
-  /** Nice value for the media clock's thread. */
+  /** Nice value for the media clock's thread (when not real-time). */
   readonly clockPriority: number;
+  /** SCHED_FIFO priority for the media clock's thread; 0: off. */
+  readonly clockRealtime: number;
   /** The parts of `RtpSessionOptions` the options decide. */
   readonly session: Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'>;
 }
@@ -30,6 +32,7 @@ export function mediaSettings(o: ShtoomOptions): MediaSettings {
     rtcpMux: o.get('rtp.rtcp-mux'),
     clock: o.get('rtp.clock'),
     clockPriority: o.get('rtp.clock-priority'),
+    clockRealtime: o.get('rtp.clock-realtime'),
     session: {
       symmetric: o.get('rtp.symmetric'),
       rtcpIntervalMs: o.get('rtp.rtcp-interval'),

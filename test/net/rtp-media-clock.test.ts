@@ -55,3 +55,22 @@ describe('PreciseMediaScheduler priority', () => {
     expect(getPriority(tid)).toBe(before);
   });
 });
+
+describe('PreciseMediaScheduler real-time class', () => {
+  it('puts its own thread in SCHED_FIFO while it runs, when permitted, and back on close', async () => {
+    const { readFileSync, readlinkSync } = await import('node:fs');
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    // /proc/<tid>/stat field 41 is the scheduling policy: 0 SCHED_OTHER, 1 SCHED_FIFO.
+    const policy = () => {
+      const stat = readFileSync(`/proc/${tid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+    };
+    const before = policy();
+    const media = new PreciseMediaScheduler({ realtime: 5 });
+    open.push(media);
+    media.add(() => {});
+    expect(policy()).toBe(media.realtimeApplied ? 1 : before);
+    media.close();
+    expect(policy()).toBe(before);
+  });
+});

@@ -91,8 +91,15 @@ export const rtpOptions = [
     default: 'atomics',
     argName: 'strategy',
   }),
+  opt.int('rtp.clock-realtime', {
+    help: 'SCHED_FIFO priority (1-99) for the thread running the media clock while calls are up, when permitted; 0 never',
+    default: 10,
+    min: 0,
+    max: 99,
+    argName: 'prio',
+  }),
   opt.int('rtp.clock-priority', {
-    help: 'nice value for the thread running the media clock while calls are up (applied when permitted, e.g. as root)',
+    help: 'nice value for the thread running the media clock when the real-time class is off or not permitted',
     default: -10,
     min: -20,
     max: 19,
