@@ -1,5 +1,5 @@
 /**
- * The media clock (issue 4): 1,000 sessions on one process with a busy loop
+ * The media clock: 1,000 sessions on one process with a busy loop
  * on the other core, tick lateness (p50/p99/max) and the drift of the last
  * tick against start + n x 20 ms, for each way of waiting, with the CPU each
  * costs; and the seed's naive `setTimeout(20)` re-arm beside it.
