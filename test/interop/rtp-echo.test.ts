@@ -74,7 +74,7 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
   });
   const events: RtpSessionEvent[] = [];
   const ep = new RtpEndpoint(session, ports, { onEvent: (e) => events.push(e) });
-  const media = new PreciseMediaScheduler();
+  const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
   const played: number[] = [];
   let sent = 0;
   await new Promise<void>((resolve) => {

@@ -90,7 +90,7 @@ describe("RTP against SIPp's rtp_stream", () => {
       },
     });
     // Our side of the call: silence frames to SIPp, and the playout pulled every 20 ms.
-    const media = new PreciseMediaScheduler();
+    const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
     const played: number[] = [];
     media.add(({ now }) => {
       ep.sendFrame(new Uint8Array(160).fill(0xff), now);

@@ -3,7 +3,8 @@
  * own ports, and the `-z rtp,streams` table parsed into numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { requireBinary, startPeer, waitFor, type Peer } from './peers.js';
+import { createSocket } from 'node:dgram';
+import { freeUdpPort, requireBinary, startPeer, waitFor, type Peer } from './peers.js';
 
 export interface Capture {
   readonly file: string;
@@ -12,12 +13,30 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-/** Start `tshark -i lo` on the given UDP ports; resolves once it is capturing. */
+/**
+ * Start `tshark -i lo` on the given UDP ports; resolves once it is really
+ * capturing: "Capturing on" comes slightly before the filter sees packets, so
+ * probe datagrams go to an extra port until tshark prints one (`-P`).
+ */
 export async function startCapture(file: string, ports: readonly number[], maxSeconds = 60): Promise<Capture> {
-  const filter = `udp and (${ports.map((p) => `port ${p}`).join(' or ')})`;
-  const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-q', '-a', `duration:${maxSeconds}`], { timeoutSec: maxSeconds + 20 });
+  const probePort = await freeUdpPort();
+  const filter = `udp and (${[...ports, probePort].map((p) => `port ${p}`).join(' or ')})`;
+  const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-P', '-a', `duration:${maxSeconds}`], { timeoutSec: maxSeconds + 20 });
   await waitFor(() => peer.stderr().includes('Capturing on') || peer.child.exitCode !== null, 'tshark to start capturing', 20_000);
   if (peer.child.exitCode !== null) throw new Error(`tshark exited at start: ${peer.stderr()}`);
+  const probe = createSocket('udp4');
+  try {
+    await waitFor(
+      () => {
+        probe.send('shtoom capture probe', probePort, '127.0.0.1');
+        return peer.stdout().includes(`${probePort}`);
+      },
+      'tshark to see a probe packet',
+      20_000,
+    );
+  } finally {
+    probe.close();
+  }
   return {
     file,
     peer,
