@@ -29,3 +29,8 @@ export {
   type FrameDecoder,
 } from './codecs/index.js';
 export * from './sip/index.js';
+export * from './rtp/index.js';
+export * as sdp from './sdp/index.js';
+export { PreciseMediaScheduler, MEDIA_CLOCK_STRATEGIES, type MediaClockStrategy, type PreciseMediaSchedulerOptions } from './net/rtp-media-clock.js';
+export { bindRtpPorts, type RtpPorts, type RtpPortOptions } from './net/rtp-socket.js';
+export { RtpEndpoint, type RtpEndpointOptions } from './net/rtp-endpoint.js';

@@ -145,6 +145,8 @@ export class JitterBuffer {
   private readonly playedSeqs: number[] = [];
   private readonly concealedPos: number[] = [];
   private readonly otherSeqs: number[] = [];
+  /** Frames dropped before their packet arrived: the packet is not late when it comes. */
+  private readonly skippedPos: number[] = [];
   private lastDelay = 0;
 
   private n = { played: 0, concealed: 0, lateConcealed: 0, pauseConcealed: 0, late: 0, duplicates: 0, dropped: 0, stretched: 0, talkspurts: 0, resyncs: 0 };
@@ -195,7 +197,7 @@ export class JitterBuffer {
     }
     if (this.lastPlayed && pos < (this.playing ? this.cursor : this.lastPlayed.pos + this.lastPlayed.samples)) {
       if (this.playedSeqs.includes(seq)) this.n.duplicates++;
-      else {
+      else if (!this.skippedPos.includes(pos)) {
         this.n.late++;
         if (this.concealedPos.includes(pos)) this.n.lateConcealed++;
       }
@@ -250,6 +252,7 @@ export class JitterBuffer {
           this.buf.shift();
           this.cursor = head.pos + this.samples(head);
         } else {
+          this.remember(this.skippedPos, this.cursor);
           this.cursor += this.lastFrameSamples;
         }
         this.n.dropped++;
@@ -272,8 +275,8 @@ export class JitterBuffer {
   private playCursor(t: number): PlayoutFrame {
     // Packets behind the cursor can no longer be played.
     while (this.buf.length && this.buf[0]!.pos < this.cursor) {
-      this.buf.shift();
-      this.n.late++;
+      const stale = this.buf.shift()!;
+      if (!this.skippedPos.includes(stale.pos)) this.n.late++;
     }
     const head = this.buf[0];
     if (head && head.pos === this.cursor) {
@@ -373,8 +376,9 @@ export class JitterBuffer {
     if (list.length > RECENT) list.shift();
   }
 
-  /** Forget the stream (a new source, or a jump in its timeline). */
+  /** Forget the stream (a new source, or a jump in its timeline); what was buffered counts as dropped. */
   resync(): void {
+    this.n.dropped += this.buf.length;
     this.buf.length = 0;
     this.est.reset();
     this.started = false;
@@ -383,6 +387,7 @@ export class JitterBuffer {
     this.playedSeqs.length = 0;
     this.concealedPos.length = 0;
     this.otherSeqs.length = 0;
+    this.skippedPos.length = 0;
     this.concealRun = 0;
     this.blindConceal = 0;
     this.target = this.initialDelay;

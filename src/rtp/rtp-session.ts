@@ -235,7 +235,8 @@ export class RtpSession {
 
   private deliver(p: RtpPacket, kind: PayloadKind, now: number): void {
     if (kind === 'telephone-event') {
-      this.jitterBuffer?.noteOtherPacket(p.sequenceNumber);
+      // Events sharing the audio stream's SSRC use up its sequence numbers.
+      if (p.ssrc === this.receiver.source?.ssrc) this.jitterBuffer?.noteOtherPacket(p.sequenceNumber);
       this.dtmfReceiver.handlePacket(p, now);
       for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent()) this.events.push({ type: 'dtmf', event: e });
     } else if (this.receiving) {

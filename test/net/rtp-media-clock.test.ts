@@ -39,3 +39,38 @@ describe('PreciseMediaScheduler (real time)', () => {
     expect(() => new PreciseMediaScheduler({ strategy: 'sleep' as MediaClockStrategy })).toThrow(MediaStateError);
   });
 });
+
+describe('PreciseMediaScheduler priority', () => {
+  it('raises the nice value of its own thread while it runs, when permitted, and restores it on close', async () => {
+    const { readlinkSync } = await import('node:fs');
+    const { getPriority } = await import('node:os');
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const before = getPriority(tid);
+    const media = new PreciseMediaScheduler({ priority: before - 1 });
+    open.push(media);
+    media.add(() => {});
+    // Root (or CAP_SYS_NICE) may lower the nice value; others keep running at the normal one.
+    expect(getPriority(tid)).toBe(media.priorityApplied ? before - 1 : before);
+    media.close();
+    expect(getPriority(tid)).toBe(before);
+  });
+});
+
+describe('PreciseMediaScheduler real-time class', () => {
+  it('puts its own thread in SCHED_FIFO while it runs, when permitted, and back on close', async () => {
+    const { readFileSync, readlinkSync } = await import('node:fs');
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    // /proc/<tid>/stat field 41 is the scheduling policy: 0 SCHED_OTHER, 1 SCHED_FIFO.
+    const policy = () => {
+      const stat = readFileSync(`/proc/${tid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+    };
+    const before = policy();
+    const media = new PreciseMediaScheduler({ realtime: 5 });
+    open.push(media);
+    media.add(() => {});
+    expect(policy()).toBe(media.realtimeApplied ? 1 : before);
+    media.close();
+    expect(policy()).toBe(before);
+  });
+});

@@ -7,6 +7,7 @@
 import { accountOptions } from './account.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
+import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
 import { stunOptions } from './stun.js';
@@ -16,6 +17,7 @@ export const schema = [
   ...generalOptions,
   ...sipOptions,
   ...accountOptions,
+  ...rtpOptions,
   ...configCommandOptions,
   ...sipCommandOptions,
   ...stunOptions,

@@ -1,0 +1,365 @@
+/**
+ * The offer/answer model (RFC 3264) for one audio stream.
+ *
+ * - `createOffer(local)`: an offer listing our formats in preference order.
+ * - `createAnswer(offer, local)`: answers the first usable audio stream with
+ *   the codecs both sides have, in the answerer's (our) preference order,
+ *   and rejects every other stream (port 0). No usable stream: an
+ *   `SdpNegotiationError` carrying 488 and the reason.
+ * - `processAnswer(offer, answer)`: what the offerer learns from the answer.
+ * Both give a `NegotiatedMedia`: where to send, with which payload types,
+ * in which direction — everything an RTP session needs (`rtpSessionOptions`).
+ */
+import type { MediaDirection, PayloadKind, TransportAddress } from '../rtp/rtp-session-types.js';
+import { SdpAnswerError, SdpLocalError, SdpNegotiationError } from './errors.js';
+import {
+  STATIC_PAYLOAD_TYPES,
+  connectionOf,
+  directionOf,
+  formatLabel,
+  formatsOf,
+  hasRtcpMux,
+  hostOf,
+  isHoldAddress,
+  isTelephoneEvent,
+  ptimeOf,
+  rtcpOf,
+  sameCodec,
+  type MediaFormat,
+  type RtpFormat,
+} from './media-format.js';
+import type { Attribute, MediaDescription, SessionDescription } from './types.js';
+
+/** Our side of a negotiation. */
+export interface LocalMedia {
+  /** Our IP address for `o=` and `c=` (IPv4 or IPv6). */
+  readonly address: string;
+  /** Our RTP port. */
+  readonly port: number;
+  /** Formats in preference order; include `telephone-event` to offer/accept RFC 4733. */
+  readonly formats: readonly MediaFormat[];
+  /** What we want to do. Default sendrecv. */
+  readonly direction?: MediaDirection;
+  /** Our packet time, ms (`a=ptime`). Default 20. */
+  readonly ptime?: number;
+  readonly maxptime?: number;
+  /** Offer rtcp-mux, and accept it when offered (RFC 5761). Default true. */
+  readonly rtcpMux?: boolean;
+  /** Our RTCP port when it is not RTP + 1 (RFC 3605 `a=rtcp`). */
+  readonly rtcpPort?: number;
+  /** `o=` fields. Defaults: `-`, a random id, the same number as version. */
+  readonly username?: string;
+  readonly sessionId?: string;
+  readonly sessionVersion?: string;
+  /** `s=`. Default `-`. */
+  readonly sessionName?: string;
+}
+
+/** The outcome of a negotiation for the audio stream. */
+export interface NegotiatedMedia {
+  /** Index of the audio m= line. */
+  readonly index: number;
+  /** Where the peer receives RTP and RTCP (its SDP). Undefined address when the peer holds (c=0.0.0.0). */
+  readonly remoteRtp?: TransportAddress;
+  readonly remoteRtcp?: TransportAddress;
+  /** The codec we send, with the payload type the peer expects. */
+  readonly send: RtpFormat;
+  /** Every common audio format, with the peer's payload types (ours to send with). */
+  readonly formats: readonly RtpFormat[];
+  /** Payload types we accept, with their format. */
+  readonly receive: ReadonlyMap<number, MediaFormat>;
+  /** RFC 4733, when both sides have it: the payload type to send with, and its rate. */
+  readonly telephoneEvent?: RtpFormat;
+  /** What we do (RFC 3264 6.1 applied to both sides' wishes). */
+  readonly direction: MediaDirection;
+  /** The peer put the stream on hold (a=sendonly/inactive, or c=0.0.0.0 per RFC 3264 8.4). */
+  readonly remoteHold: boolean;
+  readonly rtcpMux: boolean;
+  /** The peer's `a=ptime` / `a=maxptime`. */
+  readonly ptime?: number;
+  readonly maxptime?: number;
+}
+
+const DYNAMIC_MIN = 96;
+const DEFAULT_TE_PT = 101;
+
+function addrType(address: string): 'IP4' | 'IP6' {
+  return address.includes(':') ? 'IP6' : 'IP4';
+}
+
+function isAvp(proto: string): boolean {
+  return proto === 'RTP/AVP';
+}
+
+/** Give every format a payload type: its own, the static one, or a free dynamic one. */
+function assignPayloadTypes(formats: readonly MediaFormat[]): RtpFormat[] {
+  const used = new Set<number>();
+  const out: (RtpFormat | MediaFormat)[] = formats.map((f) => {
+    let pt = f.payloadType;
+    if (pt === undefined) for (const [n, s] of STATIC_PAYLOAD_TYPES) if (sameCodec(s, f)) pt = n;
+    if (pt === undefined) return f;
+    if (pt < 0 || pt > 127 || !Number.isInteger(pt)) throw new SdpLocalError(`payload type ${pt} of ${formatLabel(f)} is not in 0-127`);
+    if (used.has(pt)) throw new SdpLocalError(`payload type ${pt} is given to two formats`);
+    used.add(pt);
+    return { ...f, payloadType: pt };
+  });
+  let next = DYNAMIC_MIN;
+  return out.map((f) => {
+    if (f.payloadType !== undefined) return f as RtpFormat;
+    let pt: number;
+    if (isTelephoneEvent(f) && !used.has(DEFAULT_TE_PT)) pt = DEFAULT_TE_PT;
+    else {
+      while (used.has(next)) next++;
+      if (next > 127) throw new SdpLocalError('more formats than dynamic payload types');
+      pt = next;
+    }
+    used.add(pt);
+    return { ...f, payloadType: pt };
+  });
+}
+
+function formatAttributes(formats: readonly RtpFormat[]): Attribute[] {
+  const a: Attribute[] = [];
+  for (const f of formats) a.push({ name: 'rtpmap', value: `${f.payloadType} ${formatLabel(f)}` });
+  for (const f of formats) if (f.fmtp !== undefined) a.push({ name: 'fmtp', value: `${f.payloadType} ${f.fmtp}` });
+  return a;
+}
+
+function streamAttributes(local: LocalMedia, direction: MediaDirection, mux: boolean): Attribute[] {
+  const a: Attribute[] = [{ name: 'ptime', value: String(local.ptime ?? 20) }];
+  if (local.maxptime !== undefined) a.push({ name: 'maxptime', value: String(local.maxptime) });
+  if (local.rtcpPort !== undefined && !mux) a.push({ name: 'rtcp', value: `${local.rtcpPort} IN ${addrType(local.address)} ${local.address}` });
+  if (mux) a.push({ name: 'rtcp-mux' });
+  a.push({ name: direction });
+  return a;
+}
+
+function sessionShell(local: LocalMedia, media: MediaDescription[]): SessionDescription {
+  const id = local.sessionId ?? String(Math.floor(Math.random() * 1e12));
+  return {
+    version: 0,
+    origin: { username: local.username ?? '-', sessionId: id, sessionVersion: local.sessionVersion ?? id, netType: 'IN', addrType: addrType(local.address), address: local.address },
+    sessionName: local.sessionName ?? '-',
+    emails: [],
+    phones: [],
+    connection: { netType: 'IN', addrType: addrType(local.address), address: local.address },
+    bandwidths: [],
+    timing: [{ start: '0', stop: '0', repeats: [] }],
+    attributes: [],
+    media,
+  };
+}
+
+/**
+ * An offer for one audio stream.
+ *
+ * @example
+ * const offer = createOffer({ address: '192.0.2.1', port: 40000,
+ *   formats: [{ name: 'PCMU', clockRate: 8000 }, { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' }] });
+ */
+export function createOffer(local: LocalMedia): SessionDescription {
+  if (local.formats.length === 0) throw new SdpLocalError('an offer needs at least one format');
+  const formats = assignPayloadTypes(local.formats);
+  const mux = local.rtcpMux ?? true;
+  return sessionShell(local, [
+    {
+      media: 'audio',
+      port: local.port,
+      proto: 'RTP/AVP',
+      formats: formats.map((f) => String(f.payloadType)),
+      connections: [],
+      bandwidths: [],
+      attributes: [...formatAttributes(formats), ...streamAttributes(local, local.direction ?? 'sendrecv', mux)],
+    },
+  ]);
+}
+
+/** RFC 3264 6.1: the answer's direction from the offer's and what we want. */
+function answerDirection(offered: MediaDirection, local: MediaDirection): MediaDirection {
+  const peerSends = offered === 'sendrecv' || offered === 'sendonly';
+  const peerReceives = offered === 'sendrecv' || offered === 'recvonly';
+  const weSend = peerReceives && (local === 'sendrecv' || local === 'sendonly');
+  const weReceive = peerSends && (local === 'sendrecv' || local === 'recvonly');
+  return weSend && weReceive ? 'sendrecv' : weSend ? 'sendonly' : weReceive ? 'recvonly' : 'inactive';
+}
+
+function remoteOf(m: MediaDescription, s: SessionDescription, mux: boolean): { rtp?: TransportAddress; rtcp?: TransportAddress; hold: boolean } {
+  const c = connectionOf(m, s);
+  if (!c || isHoldAddress(c)) return { hold: true };
+  const address = hostOf(c);
+  const rtp = { address, port: m.port };
+  if (mux) return { rtp, rtcp: rtp, hold: false };
+  const r = rtcpOf(m);
+  return { rtp, rtcp: r ? { address: r.address ?? address, port: r.port } : { address, port: m.port + 1 }, hold: false };
+}
+
+function rejected(m: MediaDescription): MediaDescription {
+  // RFC 3264 6: a rejected stream has port zero and keeps at least one format.
+  return { media: m.media, port: 0, proto: m.proto, formats: m.formats.length ? [...m.formats] : ['0'], connections: [], bandwidths: [], attributes: [] };
+}
+
+/**
+ * Answer an offer: the first audio stream with a common codec is accepted,
+ * the others are rejected.
+ *
+ * @throws SdpNegotiationError (status 488) with the reason when no stream can be accepted.
+ * @example
+ * try {
+ *   const { answer, media } = createAnswer(parseSdp(invite.body), local);
+ *   respond(200, serializeSdp(answer));
+ * } catch (e) {
+ *   if (e instanceof SdpNegotiationError) respond(e.status, e.reason);
+ * }
+ */
+export function createAnswer(offer: SessionDescription, local: LocalMedia): { answer: SessionDescription; media: NegotiatedMedia } {
+  const localAudio = local.formats.filter((f) => !isTelephoneEvent(f));
+  const localTe = local.formats.find(isTelephoneEvent);
+  const reasons: string[] = [];
+  let negotiated: NegotiatedMedia | undefined;
+  const answerMedia = offer.media.map((m, index): MediaDescription => {
+    if (negotiated || m.media !== 'audio' || m.port === 0) return rejected(m);
+    if (!isAvp(m.proto)) {
+      reasons.push(`audio stream ${index + 1} uses ${m.proto}; only RTP/AVP is supported`);
+      return rejected(m);
+    }
+    const offered = formatsOf(m);
+    // Our preference order, the offer's payload types (RFC 3264 6.1: the answer uses the offer's numbers).
+    const common: RtpFormat[] = [];
+    for (const lf of localAudio) {
+      const of = offered.find((o) => !isTelephoneEvent(o) && sameCodec(o, lf));
+      if (of && !common.some((c) => c.payloadType === of.payloadType)) common.push({ ...lf, payloadType: of.payloadType, ...(of.fmtp !== undefined ? { fmtp: of.fmtp } : {}) });
+    }
+    if (common.length === 0) {
+      const theirs = offered.filter((o) => !isTelephoneEvent(o)).map(formatLabel);
+      reasons.push(`no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ${localAudio.map(formatLabel).join(', ')}`);
+      return rejected(m);
+    }
+    // RFC 4733 7.1.1 / 2.1: telephone-event at the clock rate of the audio codec.
+    const te = localTe && offered.find((o) => isTelephoneEvent(o) && o.clockRate === common[0]!.clockRate);
+    const teFormat: RtpFormat | undefined = te && { ...localTe!, payloadType: te.payloadType, ...(localTe!.fmtp ?? te.fmtp ? { fmtp: (localTe!.fmtp ?? te.fmtp)! } : {}) };
+    const mux = (local.rtcpMux ?? true) && hasRtcpMux(m);
+    const remote = remoteOf(m, offer, mux);
+    let offeredDir = directionOf(m, offer);
+    // RFC 3264 8.4: c=0.0.0.0 is the legacy way of saying "do not send to me".
+    if (remote.hold) offeredDir = offeredDir === 'sendrecv' || offeredDir === 'sendonly' ? 'sendonly' : 'inactive';
+    const direction = answerDirection(offeredDir, local.direction ?? 'sendrecv');
+    const formats = teFormat ? [...common, teFormat] : common;
+    const receive = new Map<number, MediaFormat>(formats.map((f) => [f.payloadType, f]));
+    const ptime = ptimeOf(m);
+    const maxptime = ptimeOf(m, 'maxptime');
+    negotiated = {
+      index,
+      ...(remote.rtp ? { remoteRtp: remote.rtp } : {}),
+      ...(remote.rtcp ? { remoteRtcp: remote.rtcp } : {}),
+      send: common[0]!,
+      formats: common,
+      receive,
+      ...(teFormat ? { telephoneEvent: teFormat } : {}),
+      direction,
+      remoteHold: remote.hold || offeredDir === 'sendonly' || offeredDir === 'inactive',
+      rtcpMux: mux,
+      ...(ptime !== undefined ? { ptime } : {}),
+      ...(maxptime !== undefined ? { maxptime } : {}),
+    };
+    return {
+      media: 'audio',
+      port: local.port,
+      proto: m.proto,
+      formats: formats.map((f) => String(f.payloadType)),
+      connections: [],
+      bandwidths: [],
+      attributes: [...formatAttributes(formats), ...streamAttributes(local, direction, mux)],
+    };
+  });
+  if (!negotiated) throw new SdpNegotiationError(reasons.length ? reasons.join('; ') : 'no audio stream offered');
+  return { answer: sessionShell(local, answerMedia), media: negotiated };
+}
+
+/**
+ * What the offerer learns from the answer.
+ *
+ * @throws SdpAnswerError when the answer does not fit the offer (m= line count, unknown codecs) or rejects the audio.
+ * @example
+ * const media = processAnswer(offer, parseSdp(response.body));
+ * const session = new RtpSession({ ...rtpSessionOptions(media), ... });
+ */
+export function processAnswer(offer: SessionDescription, answer: SessionDescription): NegotiatedMedia {
+  // RFC 3264 6: "The answer MUST contain exactly the same number of "m=" lines as the offer."
+  if (answer.media.length !== offer.media.length)
+    throw new SdpAnswerError(`the answer has ${answer.media.length} m= lines; the offer had ${offer.media.length}`);
+  const index = offer.media.findIndex((m) => m.media === 'audio' && m.port !== 0 && isAvp(m.proto));
+  if (index < 0) throw new SdpAnswerError('the offer has no audio stream');
+  const om = offer.media[index]!;
+  const am = answer.media[index]!;
+  if (am.port === 0) throw new SdpAnswerError('the peer rejected the audio stream');
+  const offered = formatsOf(om);
+  const answered = formatsOf(am);
+  const common = answered.filter((a) => !isTelephoneEvent(a) && offered.some((o) => !isTelephoneEvent(o) && sameCodec(o, a)));
+  if (common.length === 0) throw new SdpAnswerError(`none of the answer's codecs (${answered.map(formatLabel).join(', ') || 'none'}) was offered`);
+  const te = offered.some(isTelephoneEvent) ? answered.find((a) => isTelephoneEvent(a) && a.clockRate === common[0]!.clockRate) : undefined;
+  // We receive on the numbers we offered; accept the answer's numbers too when they differ (lenient peers).
+  const receive = new Map<number, MediaFormat>();
+  for (const f of [...common, ...(te ? [te] : [])]) {
+    const ours = offered.find((o) => sameCodec(o, f));
+    if (ours) receive.set(ours.payloadType, ours);
+    if (!receive.has(f.payloadType) && !offered.some((o) => o.payloadType === f.payloadType)) receive.set(f.payloadType, f);
+  }
+  const mux = hasRtcpMux(om) && hasRtcpMux(am);
+  const remote = remoteOf(am, answer, mux);
+  let answeredDir = directionOf(am, answer);
+  if (remote.hold) answeredDir = answeredDir === 'sendrecv' || answeredDir === 'sendonly' ? 'sendonly' : 'inactive';
+  // What we do: what the answer lets us do, within what we offered.
+  const direction = answerDirection(answeredDir, directionOf(om, offer));
+  const ptime = ptimeOf(am);
+  const maxptime = ptimeOf(am, 'maxptime');
+  return {
+    index,
+    ...(remote.rtp ? { remoteRtp: remote.rtp } : {}),
+    ...(remote.rtcp ? { remoteRtcp: remote.rtcp } : {}),
+    send: common[0]!,
+    formats: common,
+    receive,
+    ...(te ? { telephoneEvent: te } : {}),
+    direction,
+    remoteHold: remote.hold || answeredDir === 'sendonly' || answeredDir === 'inactive',
+    rtcpMux: mux,
+    ...(ptime !== undefined ? { ptime } : {}),
+    ...(maxptime !== undefined ? { maxptime } : {}),
+  };
+}
+
+/**
+ * The RTP session settings a negotiation gives (addresses, payload types,
+ * direction, rtcp-mux).
+ *
+ * @example
+ * const session = new RtpSession({ ...rtpSessionOptions(media), rtpTimeoutMs: 30_000 });
+ */
+export function rtpSessionOptions(n: NegotiatedMedia): {
+  remoteRtp?: TransportAddress;
+  remoteRtcp?: TransportAddress;
+  rtcpMux: boolean;
+  payloadType: number;
+  clockRate: number;
+  receivePayloadTypes: ReadonlyMap<number, PayloadKind>;
+  telephoneEventPayloadType?: number;
+  direction: MediaDirection;
+} {
+  const kinds = new Map<number, PayloadKind>();
+  for (const [pt, f] of n.receive) kinds.set(pt, isTelephoneEvent(f) ? 'telephone-event' : 'audio');
+  return {
+    ...(n.remoteRtp ? { remoteRtp: n.remoteRtp } : {}),
+    ...(n.remoteRtcp ? { remoteRtcp: n.remoteRtcp } : {}),
+    rtcpMux: n.rtcpMux,
+    payloadType: n.send.payloadType,
+    clockRate: n.send.clockRate,
+    receivePayloadTypes: kinds,
+    ...(n.telephoneEvent ? { telephoneEventPayloadType: n.telephoneEvent.payloadType } : {}),
+    direction: n.direction,
+  };
+}
+
+/** The same session description with the `o=` version incremented (for a re-offer, RFC 3264 8). */
+export function nextVersion(d: SessionDescription): SessionDescription {
+  return { ...d, origin: { ...d.origin, sessionVersion: (BigInt(d.origin.sessionVersion) + 1n).toString() } };
+}
