@@ -180,7 +180,7 @@ function listOss(env: Readonly<Record<string, string | undefined>>): AudioDevice
  * there, then the devices that always are.
  */
 export async function listDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[]> {
-  return [...listAlsa(env), ...listOss(env), ...(await listPortAudioDevices()), ...ALWAYS];
+  return [...listAlsa(env), ...listOss(env), ...(await listPortAudioDevices(env)), ...ALWAYS];
 }
 
 /** Which backends can be used here, and what to install for the others. */

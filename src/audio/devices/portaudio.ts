@@ -7,7 +7,10 @@
  * PortAudio (19.7 against 19.6), still maintained, and it builds in half the
  * time; both pass the same byte-exact tests on the headless ALSA devices.
  */
+import { spawnSync } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from '../device.js';
 import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
 import { Resampler } from '../dsp/resampler.js';
@@ -201,15 +204,33 @@ export class PortAudioSink implements AudioSink {
   }
 }
 
-/** PortAudio's devices, for `shtoom devices` (empty when naudiodon2 is not installed). */
-export async function listPortAudioDevices(): Promise<AudioDeviceInfo[]> {
-  let pa: Naudiodon;
+/**
+ * PortAudio's devices, for `shtoom devices` (empty when naudiodon2 is not
+ * installed). PortAudio's start-up probes every ALSA card and libasound
+ * reports each one missing on stderr; a listing is done in a child process
+ * whose stderr is dropped, so the user sees the list and not that noise.
+ */
+export async function listPortAudioDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[]> {
+  let entry: string;
   try {
-    pa = await loadPortAudio();
+    entry = pathToFileURL(createRequire(import.meta.url).resolve(PACKAGE)).href;
   } catch {
     return [];
   }
-  return pa.getDevices().map((d) => ({
+  const script = `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: env as NodeJS.ProcessEnv,
+    timeout: 15_000,
+  });
+  if (r.status !== 0) return [];
+  let devices: PaDevice[];
+  try {
+    devices = JSON.parse(r.stdout) as PaDevice[];
+  } catch {
+    return [];
+  }
+  return devices.map((d) => ({
     uri: `portaudio:${d.id}`,
     description: `${d.name} (${d.hostAPIName})`,
     input: d.maxInputChannels > 0,

@@ -1,9 +1,13 @@
 /** Every shtoom command, in the order `shtoom --help` lists them. */
 import type { CommandSpec } from '../command.js';
+import { analyzeCommand } from './analyze.js';
 import { configCommand } from './config.js';
+import { devicesCommand } from './devices.js';
 import { stunCommand } from './stun.js';
 
 export const commands: readonly CommandSpec[] = [
   configCommand,
   stunCommand,
+  devicesCommand,
+  analyzeCommand,
 ];

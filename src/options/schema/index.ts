@@ -5,6 +5,7 @@
  * `--help` and `config show` all pick it up.
  */
 import { accountOptions } from './account.js';
+import { audioOptions } from './audio.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
 import { sipOptions } from './sip.js';
@@ -17,6 +18,7 @@ export const schema = [
   ...accountOptions,
   ...configCommandOptions,
   ...stunOptions,
+  ...audioOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;
