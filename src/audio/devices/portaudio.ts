@@ -129,6 +129,11 @@ export class PortAudioSource implements AudioSource {
     return this.drift.stats;
   }
 
+  /** 8 kHz samples captured and not yet read. */
+  get buffered(): number {
+    return this.drift.fill;
+  }
+
   read(frame: Int16Array): boolean {
     if (this.failure) throw this.failure;
     this.drift.pull(frame);

@@ -59,7 +59,9 @@ abstract class HelperProcess {
       this.child.once('close', (code, signal) => {
         this.exited = true;
         if (!this.closing && (code !== 0 || signal)) {
-          const why = this.stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the last).
+          const lines = this.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+          const why = lines.slice(-3).join('; ') || `exit ${code ?? signal}`;
           this.failure = new AudioDeviceError(`${uri}: ${cmd.program} stopped: ${why}`);
         }
         resolve();
@@ -107,6 +109,11 @@ export class ProcessSource extends HelperProcess implements AudioSource {
   /** Drift and underrun counts. */
   get stats() {
     return this.drift.stats;
+  }
+
+  /** 8 kHz samples captured and not yet read. */
+  get buffered(): number {
+    return this.drift.fill;
   }
 
   read(frame: Int16Array): boolean {
