@@ -36,8 +36,7 @@ interface PaStreamOptions {
 
 interface PaStream {
   start(): void;
-  quit(cb?: () => void): Promise<void>;
-  abort(cb?: () => void): void;
+  quit(): Promise<void>;
 }
 
 interface Naudiodon {
@@ -141,7 +140,9 @@ export class PortAudioSource implements AudioSource {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.stream.abort(() => resolve()));
+    // naudiodon2's abort() passes quit() a callback it refuses; quit() stops the stream.
+    this.stream.pause();
+    await this.stream.quit();
   }
 
   private take(b: Buffer): void {
