@@ -28,7 +28,9 @@ export interface AudioAnalysis {
     /** Samples at full scale (±32767/−32768): clipping. */
     readonly clipped: number;
   };
+  /** Sound that is not (mostly) a DTMF key or a tone. */
   readonly speech: readonly Segment[];
+  /** No sound at all: the gaps between speech, keys and tones. */
   readonly silence: readonly Segment[];
   readonly dtmf: readonly { readonly digit: DtmfDigit; readonly start: number; readonly duration: number }[];
   readonly callProgress: readonly { readonly tone: CallProgressTone; readonly start: number }[];
@@ -72,14 +74,14 @@ export function analyzeAudio(samples: Int16Array, options: AnalyzeOptions = {}):
   const keys: { digit: DtmfDigit; start: number; duration: number }[] = [];
   for (let e; (e = dtmf.pollEvent()); ) if (e.type === 'end') keys.push({ digit: e.digit, start: seconds(e.start), duration: seconds(e.duration!) });
 
-  const speech: Segment[] = [];
+  const sound: Segment[] = [];
   for (let e; (e = vad.pollEvent()); ) {
-    if (e.type === 'speech-end') speech.push({ start: seconds(e.start), end: seconds(e.start + e.duration!), duration: seconds(e.duration!) });
+    if (e.type === 'speech-end') sound.push({ start: seconds(e.start), end: seconds(e.start + e.duration!), duration: seconds(e.duration!) });
   }
   const total = seconds(samples.length);
   const silence: Segment[] = [];
   let at = 0;
-  for (const s of speech) {
+  for (const s of sound) {
     if (s.start > at) silence.push({ start: at, end: s.start, duration: round(s.start - at) });
     at = s.end;
   }
@@ -92,6 +94,28 @@ export function analyzeAudio(samples: Int16Array, options: AnalyzeOptions = {}):
     if (e.type === 'end') tones.push({ name: e.name, start: seconds(e.start), duration: seconds(e.duration!) });
   }
   tones.sort((a, b) => a.start - b.start);
+
+  // Sound that is mostly keys or tones is not speech. Each key or tone also
+  // covers 150 ms either side, so the short pauses of a run of keys count with it.
+  const pad = 0.15;
+  const toneTime = [
+    ...keys.map((k) => [k.start, k.start + k.duration] as const),
+    ...cp.segments.map((t) => [t.start / RATE, (t.start + t.duration) / RATE] as const),
+    ...tones.map((t) => [t.start, t.start + t.duration] as const),
+  ]
+    .map(([a, b]) => [a - pad, b + pad] as const)
+    .sort((x, y) => x[0] - y[0]);
+  const speech = sound.filter((s) => {
+    let covered = 0;
+    let reach = s.start;
+    for (const [a, b] of toneTime) {
+      const from = Math.max(a, reach);
+      const to = Math.min(b, s.end);
+      if (to > from) covered += to - from;
+      reach = Math.max(reach, Math.min(b, s.end));
+    }
+    return covered < 0.8 * s.duration;
+  });
 
   let clipped = 0;
   for (let i = 0; i < samples.length; i++) if (samples[i] === 32767 || samples[i] === -32768) clipped++;

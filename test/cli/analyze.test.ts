@@ -88,7 +88,8 @@ describe('shtoom analyze', () => {
     expect(a.tones[0]).toMatchObject({ name: '1000 Hz' });
     expect(a.tones[0].start).toBeCloseTo(total - 1, 1);
     expect(a.tones[0].duration).toBeCloseTo(0.6, 1);
-    // The first speech segment is the spoken prompt; the silence before it is reported too.
+    // The only speech is the spoken prompt (keys and tones are sound, not speech); the silence before it is reported too.
+    expect(a.speech).toHaveLength(1);
     expect(a.speech[0].start).toBeCloseTo(0.5, 1);
     expect(a.speech[0].end).toBeCloseTo(0.5 + speechSeconds, 1);
     expect(a.silence[0]).toMatchObject({ start: 0 });

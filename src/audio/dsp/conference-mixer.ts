@@ -39,6 +39,8 @@ export class ConferenceMixer {
   readonly loudest: number;
   readonly gain: number;
   readonly frameLength: number;
+  /** k when the gain is exactly 1/2^k, else 0. */
+  private readonly shift: number;
   private energies = new Float64Array(32);
   /** Rank of each participant in the last frame (0 = loudest), or -1 outside the top N. */
   private rankOf = new Int32Array(32);
@@ -55,6 +57,9 @@ export class ConferenceMixer {
     this.gain = options.gain ?? 1 / this.loudest;
     if (!(this.gain > 0 && Number.isFinite(this.gain))) throw new DspMisuseError(`gain must be positive, got ${this.gain}`);
     this.frameLength = options.frameLength ?? 160;
+    // A gain of 1/2^k (the default 1/4) rounds half up exactly as floor((v + 2^(k-1)) / 2^k): a shift.
+    const k = Math.log2(1 / this.gain);
+    this.shift = Number.isInteger(k) && k >= 1 && k <= 16 ? k : 0;
     this.top = new Int32Array(this.loudest + 1);
     this.sum = new Int32Array(this.frameLength);
     this.shared = new Int16Array(this.frameLength);
@@ -76,9 +81,9 @@ export class ConferenceMixer {
       const x = inputs[top[j]!]!;
       for (let s = 0; s < len; s++) sum[s] += x[s]!;
     }
-    scale(sum, null, null, this.gain, this.shared, len);
+    scale(sum, null, null, this.gain, this.shift, this.shared, len);
     const next = n > this.loudest ? inputs[top[this.loudest]!]! : null;
-    for (let j = 0; j < heard; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.privates[j]!, len);
+    for (let j = 0; j < heard; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.shift, this.privates[j]!, len);
   }
 
   /**
@@ -94,7 +99,7 @@ export class ConferenceMixer {
       const x = inputs[this.top[j]!]!;
       for (let s = 0; s < this.frameLength; s++) sum[s] += x[s]!;
     }
-    scale(sum, null, null, this.gain, out, this.frameLength);
+    scale(sum, null, null, this.gain, this.shift, out, this.frameLength);
   }
 
   /** What participant i hears after the last `mix` (a buffer the mixer reuses). */
@@ -141,11 +146,18 @@ export class ConferenceMixer {
     for (let i = 0; i < n; i++) {
       const x = inputs[i]!;
       if (x.length !== len) throw new DspMisuseError(`participant ${i}: frame of ${x.length} samples, expected ${len}`);
+      // Two accumulators: the sum stays exact (integers far below 2^53) and the loop runs faster.
       let acc = 0;
-      for (let s = 0; s < len; s++) {
-        const v = x[s]!;
-        acc += v * v;
+      let acc2 = 0;
+      let s = 0;
+      for (; s + 1 < len; s += 2) {
+        const a = x[s]!;
+        const b = x[s + 1]!;
+        acc += a * a;
+        acc2 += b * b;
       }
+      if (s < len) acc += x[s]! * x[s]!;
+      acc += acc2;
       e[i] = acc;
       this.rankOf[i] = -1;
       // Insert i into the sorted top list if it beats the weakest kept.
@@ -165,8 +177,27 @@ export class ConferenceMixer {
   }
 }
 
-/** out = saturate(round(gain · (sum − minus + plus))). */
-function scale(sum: Int32Array, minus: Int16Array | null, plus: Int16Array | null, gain: number, out: Int16Array, len: number): void {
+/** out = saturate(round(gain · (sum − minus + plus))), rounding half up. */
+function scale(
+  sum: Int32Array,
+  minus: Int16Array | null,
+  plus: Int16Array | null,
+  gain: number,
+  shift: number,
+  out: Int16Array,
+  len: number,
+): void {
+  if (shift > 0) {
+    const half = 1 << (shift - 1);
+    for (let s = 0; s < len; s++) {
+      let v = sum[s]!;
+      if (minus !== null) v -= minus[s]!;
+      if (plus !== null) v += plus[s]!;
+      const r = (v + half) >> shift;
+      out[s] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+    }
+    return;
+  }
   for (let s = 0; s < len; s++) {
     let v = sum[s]!;
     if (minus !== null) v -= minus[s]!;

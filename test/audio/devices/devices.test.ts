@@ -12,7 +12,9 @@ import type { AudioSource } from '../../../src/audio/device.js';
 import { rms, rmsDbfs } from '../../../src/audio/dsp/level.js';
 import { AudioConfigError, BackendMissingError } from '../../../src/audio/errors.js';
 import { readWavFile } from '../../../src/audio/formats/wav.js';
-import { openSink, openSource } from '../../../src/audio/open.js';
+import { audioOpenOptions, openSink, openSource } from '../../../src/audio/open.js';
+import { resolveOptions } from '../../../src/options/resolve.js';
+import { schema } from '../../../src/options/schema/index.js';
 import { UsageError } from '../../../src/errors.js';
 import { requireBinary } from '../../interop/support/peers.js';
 import { tempDir } from '../../support/cli.js';
@@ -171,5 +173,12 @@ describe('backends that are not installed', () => {
     expect((err as Error).message).toBe('the alsa audio backend is not available: apt-get install alsa-utils (for aplay and arecord)');
     expect((err as Error).message).not.toContain('\n');
     await expect(openSink('oss:/dev/dsp', { env })).rejects.toThrow(/^the oss audio backend is not available: apt-get install sox/);
+  });
+});
+
+describe('[audio] options', () => {
+  it('become open options: device rate, and a drift target of audio.buffer at 8 kHz', () => {
+    const options = resolveOptions(schema, { env: { SHTOOM_AUDIO_DEVICE_RATE: '48000', SHTOOM_AUDIO_BUFFER: '100ms' }, argv: new Map() });
+    expect(audioOpenOptions(options)).toEqual({ deviceRate: 48000, drift: { target: 800, tolerance: 133, capacity: 8000 } });
   });
 });
