@@ -12,8 +12,9 @@ import type { Readable, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from '../device.js';
-import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
-import { Resampler } from '../dsp/resampler.js';
+import type { DriftBufferOptions } from '../drift-buffer.js';
+import { CaptureInput } from './capture-input.js';
+import { PlaybackOutput } from './playback-output.js';
 import { AudioConfigError, AudioDeviceError, BackendMissingError } from '../errors.js';
 
 interface PaDevice {
@@ -92,18 +93,17 @@ export interface PortAudioOptions {
  * const src = await PortAudioSource.open('portaudio:default', 'default');
  */
 export class PortAudioSource implements AudioSource {
-  private readonly drift: DriftBuffer;
+  private readonly input: CaptureInput;
   private failure: AudioDeviceError | undefined;
-  private carry: number | undefined;
 
   private constructor(
     readonly uri: string,
     private readonly stream: PaStream & Readable,
-    private readonly resampler: Resampler | undefined,
+    rate: number,
     drift?: DriftBufferOptions,
   ) {
-    this.drift = new DriftBuffer(drift);
-    stream.on('data', (b: Buffer) => this.take(b));
+    this.input = new CaptureInput(rate, drift);
+    stream.on('data', (b: Buffer) => this.input.push(b));
     stream.on('error', (err: Error) => (this.failure = new AudioDeviceError(`${uri}: ${err.message}`)));
   }
 
@@ -119,23 +119,23 @@ export class PortAudioSource implements AudioSource {
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
     }
-    const src = new PortAudioSource(uri, stream, rate === AUDIO_RATE ? undefined : new Resampler(rate, AUDIO_RATE), options.drift);
+    const src = new PortAudioSource(uri, stream, rate, options.drift);
     stream.start();
     return src;
   }
 
   get stats() {
-    return this.drift.stats;
+    return this.input.drift.stats;
   }
 
   /** 8 kHz samples captured and not yet read. */
   get buffered(): number {
-    return this.drift.fill;
+    return this.input.drift.fill;
   }
 
   read(frame: Int16Array): boolean {
     if (this.failure) throw this.failure;
-    this.drift.pull(frame);
+    this.input.drift.pull(frame);
     return true;
   }
 
@@ -144,36 +144,19 @@ export class PortAudioSource implements AudioSource {
     this.stream.pause();
     await this.stream.quit();
   }
-
-  private take(b: Buffer): void {
-    const samples: number[] = [];
-    let p = 0;
-    if (this.carry !== undefined) {
-      samples.push((this.carry | (b[p++]! << 8)) << 16 >> 16);
-      this.carry = undefined;
-    }
-    for (; p + 1 < b.length; p += 2) samples.push(b.readInt16LE(p));
-    if (p < b.length) this.carry = b[p];
-    const x = Int16Array.from(samples);
-    if (!this.resampler) this.drift.push(x);
-    else {
-      const out = new Int16Array(this.resampler.maxOutput(x.length));
-      this.drift.push(out.subarray(0, this.resampler.process(x, out)));
-    }
-  }
 }
 
 /** Plays to a PortAudio device. */
 export class PortAudioSink implements AudioSink {
   private failure: AudioDeviceError | undefined;
-  private readonly converted: Int16Array;
+  private readonly output: PlaybackOutput;
 
   private constructor(
     readonly uri: string,
     private readonly stream: PaStream & Writable,
-    private readonly resampler: Resampler | undefined,
+    rate: number,
   ) {
-    this.converted = new Int16Array(resampler?.maxOutput(160) ?? 160);
+    this.output = new PlaybackOutput(rate);
     stream.on('error', (err: Error) => (this.failure = new AudioDeviceError(`${uri}: ${err.message}`)));
   }
 
@@ -189,18 +172,14 @@ export class PortAudioSink implements AudioSink {
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
     }
-    const sink = new PortAudioSink(uri, stream, rate === AUDIO_RATE ? undefined : new Resampler(AUDIO_RATE, rate));
+    const sink = new PortAudioSink(uri, stream, rate);
     stream.start();
     return sink;
   }
 
   write(frame: Int16Array): void {
     if (this.failure) throw this.failure;
-    let out = frame;
-    if (this.resampler) out = this.converted.subarray(0, this.resampler.process(frame, this.converted));
-    const buf = Buffer.allocUnsafe(out.length * 2);
-    for (let i = 0; i < out.length; i++) buf.writeInt16LE(out[i]!, 2 * i);
-    this.stream.write(buf);
+    this.stream.write(this.output.encode(frame));
   }
 
   /** Play out what is queued, then stop. */

@@ -50,6 +50,8 @@ export class ConferenceMixer {
   private readonly sum: Int32Array;
   private readonly shared: Int16Array;
   private readonly privates: Int16Array[];
+  /** Zeros, standing in for "nothing to subtract or add" so the scaling loop has one shape. */
+  private readonly none: Int16Array;
 
   constructor(options: ConferenceMixerOptions = {}) {
     this.loudest = options.loudest ?? 4;
@@ -64,6 +66,7 @@ export class ConferenceMixer {
     this.sum = new Int32Array(this.frameLength);
     this.shared = new Int16Array(this.frameLength);
     this.privates = Array.from({ length: this.loudest }, () => new Int16Array(this.frameLength));
+    this.none = new Int16Array(this.frameLength);
   }
 
   /**
@@ -76,13 +79,9 @@ export class ConferenceMixer {
     const sum = this.sum;
     const top = this.top;
     const heard = Math.min(this.loudest, n);
-    sum.fill(0);
-    for (let j = 0; j < heard; j++) {
-      const x = inputs[top[j]!]!;
-      for (let s = 0; s < len; s++) sum[s] += x[s]!;
-    }
-    scale(sum, null, null, this.gain, this.shift, this.shared, len);
-    const next = n > this.loudest ? inputs[top[this.loudest]!]! : null;
+    sumOf(inputs, top, heard, sum, len);
+    scale(sum, this.none, this.none, this.gain, this.shift, this.shared, len);
+    const next = n > this.loudest ? inputs[top[this.loudest]!]! : this.none;
     for (let j = 0; j < heard; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.shift, this.privates[j]!, len);
   }
 
@@ -94,12 +93,8 @@ export class ConferenceMixer {
     const n = this.select(inputs);
     const heard = Math.min(this.loudest, n);
     const sum = this.sum;
-    sum.fill(0);
-    for (let j = 0; j < heard; j++) {
-      const x = inputs[this.top[j]!]!;
-      for (let s = 0; s < this.frameLength; s++) sum[s] += x[s]!;
-    }
-    scale(sum, null, null, this.gain, this.shift, out, this.frameLength);
+    sumOf(inputs, this.top, heard, sum, this.frameLength);
+    scale(sum, this.none, this.none, this.gain, this.shift, out, this.frameLength);
   }
 
   /** What participant i hears after the last `mix` (a buffer the mixer reuses). */
@@ -177,32 +172,35 @@ export class ConferenceMixer {
   }
 }
 
+/** sum = Σ inputs[top[0..heard)], in one pass for the usual four. */
+function sumOf(inputs: readonly Int16Array[], top: Int32Array, heard: number, sum: Int32Array, len: number): void {
+  if (heard === 4) {
+    const a = inputs[top[0]!]!;
+    const b = inputs[top[1]!]!;
+    const c = inputs[top[2]!]!;
+    const d = inputs[top[3]!]!;
+    for (let s = 0; s < len; s++) sum[s] = a[s]! + b[s]! + c[s]! + d[s]!;
+    return;
+  }
+  sum.fill(0);
+  for (let j = 0; j < heard; j++) {
+    const x = inputs[top[j]!]!;
+    for (let s = 0; s < len; s++) sum[s] += x[s]!;
+  }
+}
+
 /** out = saturate(round(gain · (sum − minus + plus))), rounding half up. */
-function scale(
-  sum: Int32Array,
-  minus: Int16Array | null,
-  plus: Int16Array | null,
-  gain: number,
-  shift: number,
-  out: Int16Array,
-  len: number,
-): void {
+function scale(sum: Int32Array, minus: Int16Array, plus: Int16Array, gain: number, shift: number, out: Int16Array, len: number): void {
   if (shift > 0) {
     const half = 1 << (shift - 1);
     for (let s = 0; s < len; s++) {
-      let v = sum[s]!;
-      if (minus !== null) v -= minus[s]!;
-      if (plus !== null) v += plus[s]!;
-      const r = (v + half) >> shift;
+      const r = (sum[s]! - minus[s]! + plus[s]! + half) >> shift;
       out[s] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
     }
     return;
   }
   for (let s = 0; s < len; s++) {
-    let v = sum[s]!;
-    if (minus !== null) v -= minus[s]!;
-    if (plus !== null) v += plus[s]!;
-    const r = Math.round(v * gain);
+    const r = Math.round((sum[s]! - minus[s]! + plus[s]!) * gain);
     out[s] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
   }
 }
