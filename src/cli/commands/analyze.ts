@@ -126,5 +126,5 @@ export const analyzeCommand: CommandSpec = {
   description: 'what is in a recording: format, level, speech and silence, DTMF keys, call-progress and other tones',
   args: [{ name: 'file', description: 'a .wav (any rate and encoding), .raw/.sln (s16le 8 kHz), .ul or .al file', required: true }],
   run,
-  examples: ['shtoom analyze call.wav', 'shtoom analyze --tone 1000 --tone 350+440 prompt.wav --json'],
+  examples: ['shtoom analyze call.wav', 'shtoom analyze --tone 1000,350+440 prompt.wav --json'],
 };
