@@ -182,9 +182,16 @@ export class PortAudioSink implements AudioSink {
     this.stream.write(this.output.encode(frame));
   }
 
-  /** Play out what is queued, then stop. */
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.stream.end(() => resolve()));
+  /**
+   * Play out what is queued, then stop. A device that stops taking audio
+   * does not hold this up for more than `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([drained, late]);
+    clearTimeout(timer);
     await this.stream.quit();
   }
 }
