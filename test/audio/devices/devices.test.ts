@@ -81,6 +81,19 @@ describe('file: WAV in any format, converted to 8 kHz mono', () => {
     expect(20 * Math.log10(fit.residualRms / (fit.amplitude / Math.SQRT2))).toBeLessThan(-32); // G.711 gives about 35 dB
   });
 
+  it('a partial last frame is padded with silence and still read; then the file ends', async () => {
+    const path = join(dir, 'odd.wav');
+    sox(['-D', '-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', '0.0125', 'sine', '500']); // 100 samples
+    const src = await openSource(path);
+    const frame = new Int16Array(160).fill(1);
+    expect(src.read(frame)).toBe(true);
+    expect(frame.subarray(0, 100).some((v) => v !== 0)).toBe(true);
+    expect(frame.subarray(100).every((v) => v === 0)).toBe(true);
+    expect(src.read(frame)).toBe(false);
+    expect(frame.every((v) => v === 0)).toBe(true);
+    await src.close();
+  });
+
   it('a bare path ending in .wav is a file; a missing file is a usage error naming it', async () => {
     const path = join(dir, 'p.wav');
     sox(['-D', '-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', '0.1', 'sine', '500']);
