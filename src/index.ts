@@ -16,3 +16,17 @@ export * as stun from './stun/index.js';
 export { StunSocket, fromRemoteInfo, type StunSocketOptions } from './net/stun-socket.js';
 export { discoverNat, resolveStunServer, StunResolveError, type DiscoverOptions } from './net/stun-discover.js';
 export * as audio from './audio/index.js';
+export {
+  codecs,
+  CodecRegistry,
+  CodecFrameError,
+  CodecInputError,
+  Gsm610Encoder,
+  Gsm610Decoder,
+  type Codec,
+  type CodecId,
+  type CodecName,
+  type FrameEncoder,
+  type FrameDecoder,
+} from './codecs/index.js';
+export * from './sip/index.js';

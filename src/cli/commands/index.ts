@@ -3,11 +3,15 @@ import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
 import { configCommand } from './config.js';
 import { devicesCommand } from './devices.js';
+import { optionsCommand } from './options.js';
+import { registerCommand } from './register.js';
 import { stunCommand } from './stun.js';
 
 export const commands: readonly CommandSpec[] = [
-  configCommand,
+  registerCommand,
+  optionsCommand,
   stunCommand,
   devicesCommand,
   analyzeCommand,
+  configCommand,
 ];

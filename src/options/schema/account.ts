@@ -18,6 +18,19 @@ export const accountOptions = [
     secret: true,
     argName: 'secret',
   }),
+  opt.string('account.realm', {
+    help: 'use --user/--password only for this digest realm (default: any realm)',
+    flag: 'realm',
+    argName: 'realm',
+  }),
+  opt.list('account.credentials', {
+    help: 'more credentials, one per realm: realm=user:password,realm2=user2:password2',
+    flag: 'credentials',
+    secret: true,
+    argName: 'list',
+    validate: (v) =>
+      v.find((c) => !/^[^=]+=[^:]+:.*$/.test(c)) !== undefined ? 'each item must be realm=user:password' : undefined,
+  }),
   opt.string('account.registrar', {
     help: 'registrar URI (default: the domain of the AOR)',
     flag: 'registrar',

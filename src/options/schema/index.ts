@@ -9,6 +9,7 @@ import { audioOptions } from './audio.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
 import { sipOptions } from './sip.js';
+import { sipCommandOptions } from './sip-commands.js';
 import { stunOptions } from './stun.js';
 import type { EffectiveOptions } from '../resolve.js';
 
@@ -17,6 +18,7 @@ export const schema = [
   ...sipOptions,
   ...accountOptions,
   ...configCommandOptions,
+  ...sipCommandOptions,
   ...stunOptions,
   ...audioOptions,
 ] as const;

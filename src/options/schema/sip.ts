@@ -20,4 +20,48 @@ export const sipOptions = [
     default: 'udp',
     argName: 'proto',
   }),
+  opt.string('sip.public-address', {
+    help: 'address to advertise in Via and Contact (behind NAT, or when bound to 0.0.0.0)',
+    argName: 'ip',
+  }),
+  opt.string('sip.outbound-proxy', {
+    help: 'send requests outside dialogs through this proxy URI (pre-loaded Route), e.g. sip:proxy.example.com;lr',
+    argName: 'uri',
+  }),
+  opt.string('sip.user-agent', {
+    help: 'User-Agent and Server header value (default shtoom/VERSION)',
+    argName: 'text',
+  }),
+  opt.duration('sip.t1', {
+    help: 'RFC 3261 timer T1, the round-trip estimate that paces retransmissions (64*T1 is the transaction timeout)',
+    unit: 'ms',
+    default: 500,
+    min: 1,
+    max: 60_000,
+  }),
+  opt.duration('sip.t2', {
+    help: 'RFC 3261 timer T2, the longest retransmission interval for non-INVITE requests and INVITE responses',
+    unit: 'ms',
+    default: 4000,
+    min: 1,
+    max: 600_000,
+  }),
+  opt.duration('sip.t4', {
+    help: 'RFC 3261 timer T4, how long a message may stay in the network',
+    unit: 'ms',
+    default: 5000,
+    min: 1,
+    max: 600_000,
+  }),
+  opt.bool('sip.force-rport', {
+    help: 'answer UDP requests to their source address and port even without rport in the Via (NAT-friendly)',
+    default: false,
+  }),
+  opt.int('sip.max-message-size', {
+    help: 'largest SIP message accepted, in bytes (larger ones get 513)',
+    default: 65535,
+    min: 1024,
+    max: 1_048_576,
+    argName: 'bytes',
+  }),
 ] as const;

@@ -1,0 +1,50 @@
+/** SIP over UDP (RFC 3261 18): one datagram socket, a message per datagram. */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Transmit } from '../sip/transport/types.js';
+import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-transport.js';
+
+export class SipUdpTransport implements SipTransport {
+  readonly kind = 'udp' as const;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly local: { address: string; port: number },
+  ) {}
+
+  static bind(spec: ListenSpec, h: SipTransportHandlers): Promise<SipUdpTransport> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket({ type: isIPv6(spec.address) ? 'udp6' : 'udp4' });
+      socket.once('error', reject);
+      socket.bind(spec.port, spec.address, () => {
+        socket.off('error', reject);
+        const a = socket.address();
+        const t = new SipUdpTransport(socket, { address: a.address, port: a.port });
+        // Errors after binding (e.g. ICMP unreachable on Linux) must not kill the process.
+        socket.on('error', () => {});
+        socket.on('message', (msg, rinfo) => {
+          h.message(msg, { transport: 'udp', remote: { address: rinfo.address, port: rinfo.port }, local: t.local });
+        });
+        t.handlers = h;
+        resolve(t);
+      });
+    });
+  }
+
+  private handlers!: SipTransportHandlers;
+
+  send(t: Transmit, address: string): void {
+    if (this.closed) return;
+    if (t.bytes.length === 0) return;
+    this.socket.send(t.bytes, t.destination.port, address, (err) => {
+      if (err) this.handlers.failed(t, err);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * The adaptive jitter buffer: packets in (with their arrival time), one
+ * playout unit out per `pull` — a packet's payload, a gap to conceal, or
+ * silence. Sans-I/O and codec-agnostic: it never decodes.
+ *
+ * Theory of operation
+ * - Media time: every packet's RTP timestamp is unwrapped to a position in
+ *   samples. Its transit is arrival time minus media time; the smallest
+ *   transit of the last 2 s (`DelayEstimator`) is the "fastest" packet, and
+ *   each packet's extra delay over it is recorded.
+ * - Target delay: the extra delay that a fraction `quantile` (default 98 %)
+ *   of the recent packets beat, bounded by `minDelayMs`/`maxDelayMs`. The
+ *   frame at position p is due at p + minTransit + target.
+ * - Playout: `pull(now)` plays the frame at the cursor once it is due. While
+ *   a talkspurt plays, the cursor moves one frame per pull; if the cursor
+ *   runs more than a frame behind its due time the buffer drops a frame, if
+ *   it runs ahead it stretches (asks for one concealed frame) — preferring
+ *   quiet frames when `isQuiet` is given, forcing after `quietGraceFrames`.
+ *   That is also how a sender clock faster or slower than ours (skew) is
+ *   absorbed. Between talkspurts (RFC 3551 4.1: the marker bit, or a
+ *   sequence-consecutive packet with a later timestamp) the cursor re-aligns
+ *   freely to the current target.
+ * - Gaps: a missing frame is concealed (`{ kind: 'conceal' }`) up to
+ *   `maxConcealFrames` in a row; a pause the sender announced by the
+ *   sequence numbers (DTX) is silence. Packets arriving after their frame
+ *   was played or concealed are late (counted, dropped); repeats are
+ *   duplicates. A new SSRC, or a timestamp jump of more than a second
+ *   against the arrival clock, starts over.
+ */
+import { DelayEstimator } from './delay-estimator.js';
+
+/** The parts of an RTP packet the jitter buffer keeps. */
+export interface JitterPacket {
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly payloadType: number;
+  readonly marker: boolean;
+  readonly ssrc: number;
+  readonly payload: Uint8Array;
+}
+
+export interface JitterBufferOptions {
+  /** Clock rate of the stream's timestamps. Default 8000. */
+  readonly clockRate?: number;
+  /** Bounds of the adaptive playout delay, ms. Defaults 20 and 200. */
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Delay used until enough packets have been measured, ms. Default 60. */
+  readonly initialDelayMs?: number;
+  /** Fraction of packets the target delay should have in time. Default 0.98. */
+  readonly quantile?: number;
+  /** Samples per packet when they cannot be inferred. Default 160 (20 ms at 8 kHz). */
+  readonly frameSamples?: number;
+  /** Samples in a payload (from the codec); inferred from timestamps when absent. */
+  readonly samplesOf?: (payload: Uint8Array, payloadType: number) => number;
+  /** Whether a payload is quiet (silence), where dropping or stretching is inaudible. */
+  readonly isQuiet?: (payload: Uint8Array, payloadType: number) => boolean;
+  /** Missing frames concealed in a row before the stream counts as paused. Default 5. */
+  readonly maxConcealFrames?: number;
+  /** Frames to wait for a quiet one before a delay change is forced. Default 100 (2 s). */
+  readonly quietGraceFrames?: number;
+  /** Packets held at most. Default 256. */
+  readonly capacity?: number;
+}
+
+/** One unit of playout. */
+export type PlayoutFrame =
+  | { readonly kind: 'audio'; readonly packet: JitterPacket; readonly samples: number }
+  /** Nothing to play here: the caller conceals (PLC). `stretch` is a frame inserted to grow the delay. */
+  | { readonly kind: 'conceal'; readonly reason: 'lost' | 'stretch'; readonly samples: number }
+  /** Not started yet, or the sender paused: play silence (or comfort noise). */
+  | { readonly kind: 'silence'; readonly samples: number };
+
+export interface JitterBufferStats {
+  /** Playout delay of the last frame played over the fastest recent packet, ms. */
+  readonly delayMs: number;
+  readonly targetDelayMs: number;
+  /** Media buffered ahead of the cursor, ms. */
+  readonly bufferedMs: number;
+  readonly played: number;
+  /** Frames concealed because their packet was missing (lost or late). */
+  readonly concealed: number;
+  /**
+   * Frames concealed whose packet never arrived: concealed, minus those whose
+   * packet came late, minus those that turned out to be a pause of the sender.
+   */
+  readonly lost: number;
+  /** Packets that arrived after their frame was played or concealed. */
+  readonly late: number;
+  readonly duplicates: number;
+  /** Frames dropped to cut the delay (skew, jitter falling) or on overflow. */
+  readonly dropped: number;
+  /** Concealed frames inserted to grow the delay. */
+  readonly stretched: number;
+  readonly talkspurts: number;
+  /** Restarts on a new SSRC or a timestamp jump. */
+  readonly resyncs: number;
+}
+
+interface Entry {
+  readonly pos: number;
+  readonly seq: number;
+  readonly packet: JitterPacket;
+}
+
+const RECENT = 128;
+
+/**
+ * @example
+ * const jb = new JitterBuffer({ minDelayMs: 20, maxDelayMs: 200 });
+ * socket.on('rtp', (pkt) => jb.put(pkt, now()));
+ * // every 20 ms:
+ * const f = jb.pull(now());
+ * const pcm = f.kind === 'audio' ? plc.good(decode(f.packet.payload)) : f.kind === 'conceal' ? plc.conceal() : silence;
+ */
+export class JitterBuffer {
+  private readonly rate: number;
+  private readonly minDelay: number;
+  private readonly maxDelay: number;
+  private readonly initialDelay: number;
+  private readonly q: number;
+  private readonly defaultSamples: number;
+  private readonly maxConceal: number;
+  private readonly grace: number;
+  private readonly capacity: number;
+  private readonly samplesOf: JitterBufferOptions['samplesOf'];
+  private readonly isQuiet: JitterBufferOptions['isQuiet'];
+  private readonly est = new DelayEstimator();
+
+  private ssrc: number | undefined;
+  private refTs = 0;
+  private refPos = 0;
+  private started = false;
+  private readonly buf: Entry[] = [];
+  private playing = false;
+  private cursor = 0;
+  private lastPlayed: { pos: number; seq: number; samples: number; quiet: boolean } | undefined;
+  private lastFrameSamples: number;
+  private concealRun = 0;
+  /** Frames concealed in a row with nothing buffered: a pause or a loss, told apart when the next packet comes. */
+  private blindConceal = 0;
+  private waitedForQuiet = 0;
+  private target: number;
+  private sinceTarget = 0;
+  private readonly playedSeqs: number[] = [];
+  private readonly concealedPos: number[] = [];
+  private readonly otherSeqs: number[] = [];
+  private lastDelay = 0;
+
+  private n = { played: 0, concealed: 0, lateConcealed: 0, pauseConcealed: 0, late: 0, duplicates: 0, dropped: 0, stretched: 0, talkspurts: 0, resyncs: 0 };
+
+  constructor(opts: JitterBufferOptions = {}) {
+    this.rate = opts.clockRate ?? 8000;
+    this.minDelay = opts.minDelayMs ?? 20;
+    this.maxDelay = Math.max(this.minDelay, opts.maxDelayMs ?? 200);
+    this.initialDelay = Math.min(this.maxDelay, Math.max(this.minDelay, opts.initialDelayMs ?? 60));
+    this.q = opts.quantile ?? 0.98;
+    this.defaultSamples = opts.frameSamples ?? Math.round(this.rate / 50);
+    this.lastFrameSamples = this.defaultSamples;
+    this.maxConceal = opts.maxConcealFrames ?? 5;
+    this.grace = opts.quietGraceFrames ?? 100;
+    this.capacity = opts.capacity ?? 256;
+    this.samplesOf = opts.samplesOf;
+    this.isQuiet = opts.isQuiet;
+    this.target = this.initialDelay;
+  }
+
+  private ms(samples: number): number {
+    return (samples * 1000) / this.rate;
+  }
+
+  /** Add a received packet. `arrivalMs` is the monotonic time it arrived. */
+  put(packet: JitterPacket, arrivalMs: number): void {
+    if (this.ssrc !== undefined && packet.ssrc !== this.ssrc) this.resync();
+    this.ssrc = packet.ssrc;
+    let pos = this.unwrap(packet.timestamp);
+    let transit = arrivalMs - this.ms(pos);
+    const min = this.est.minTransit;
+    if (this.est.count > 0 && Math.abs(transit - min) > Math.max(1000, 2 * this.maxDelay)) {
+      // A timestamp jump the arrival clock does not explain: the sender
+      // restarted its timeline. Start over from this packet.
+      this.resync();
+      this.ssrc = packet.ssrc;
+      pos = this.unwrap(packet.timestamp);
+      transit = arrivalMs - this.ms(pos);
+    }
+    const extra = this.est.add(arrivalMs, transit);
+    if (++this.sinceTarget >= 8 || extra > this.target || this.est.count < 50) this.updateTarget();
+
+    const seq = packet.sequenceNumber;
+    if (this.blindConceal > 0 && this.lastPlayed && seq === this.nextAudioSeq(this.lastPlayed.seq)) {
+      // The frames concealed before this packet came were a pause of the sender, not a loss.
+      this.n.pauseConcealed += this.blindConceal;
+      this.blindConceal = 0;
+    }
+    if (this.lastPlayed && pos < (this.playing ? this.cursor : this.lastPlayed.pos + this.lastPlayed.samples)) {
+      if (this.playedSeqs.includes(seq)) this.n.duplicates++;
+      else {
+        this.n.late++;
+        if (this.concealedPos.includes(pos)) this.n.lateConcealed++;
+      }
+      return;
+    }
+    // Sorted insert by position; equal position or sequence number is a duplicate.
+    let i = this.buf.length;
+    while (i > 0 && this.buf[i - 1]!.pos > pos) i--;
+    if ((i > 0 && this.buf[i - 1]!.pos === pos) || this.buf.some((e) => e.seq === seq)) {
+      this.n.duplicates++;
+      return;
+    }
+    this.buf.splice(i, 0, { pos, seq, packet });
+    if (this.buf.length > this.capacity) {
+      this.buf.shift();
+      this.n.dropped++;
+    }
+  }
+
+  /**
+   * The next unit of playout. `now` is when the caller plays it; `aheadSamples`
+   * is audio the caller still holds before this unit is heard (when packets
+   * are longer than its own frame).
+   */
+  pull(now: number, aheadSamples = 0): PlayoutFrame {
+    const t = now + this.ms(aheadSamples);
+    if (!this.playing) {
+      const first = this.buf[0];
+      if (!first || t < this.due(first.pos)) return { kind: 'silence', samples: this.defaultSamples };
+      // A talkspurt starts: the cursor aligns to the current target.
+      this.playing = true;
+      this.cursor = first.pos;
+      this.concealRun = 0;
+      this.n.talkspurts++;
+      return this.playCursor(t);
+    }
+    // Keep the cursor within [-2 ms, frame + 2 ms) of its due time.
+    const frameMs = this.ms(this.lastFrameSamples);
+    const lag = t - this.due(this.cursor);
+    if (lag < -2) {
+      const forced = lag < -(frameMs + 2);
+      if (this.mayAdjust(this.lastPlayed?.quiet ?? false, forced)) {
+        this.n.stretched++;
+        return { kind: 'conceal', reason: 'stretch', samples: this.lastFrameSamples };
+      }
+    } else if (lag >= frameMs + 2) {
+      const forced = lag >= 3 * frameMs;
+      const head = this.buf[0]?.pos === this.cursor ? this.buf[0] : undefined;
+      const quiet = head ? this.quiet(head.packet) : true;
+      if (this.mayAdjust(quiet, forced)) {
+        if (head) {
+          this.buf.shift();
+          this.cursor = head.pos + this.samples(head);
+        } else {
+          this.cursor += this.lastFrameSamples;
+        }
+        this.n.dropped++;
+      }
+    } else {
+      this.waitedForQuiet = 0;
+    }
+    return this.playCursor(t);
+  }
+
+  private mayAdjust(quiet: boolean, forced: boolean): boolean {
+    if (!this.isQuiet || quiet || forced || this.waitedForQuiet >= this.grace) {
+      this.waitedForQuiet = 0;
+      return true;
+    }
+    this.waitedForQuiet++;
+    return false;
+  }
+
+  private playCursor(t: number): PlayoutFrame {
+    // Packets behind the cursor can no longer be played.
+    while (this.buf.length && this.buf[0]!.pos < this.cursor) {
+      this.buf.shift();
+      this.n.late++;
+    }
+    const head = this.buf[0];
+    if (head && head.pos === this.cursor) {
+      this.buf.shift();
+      const samples = this.samples(head);
+      const quiet = this.quiet(head.packet);
+      this.lastPlayed = { pos: head.pos, seq: head.seq, samples, quiet };
+      this.remember(this.playedSeqs, head.seq);
+      this.lastDelay = t - (this.ms(head.pos) + this.est.minTransit);
+      this.cursor = head.pos + samples;
+      this.concealRun = 0;
+      this.blindConceal = 0;
+      this.n.played++;
+      return { kind: 'audio', packet: head.packet, samples };
+    }
+    const last = this.lastPlayed;
+    if (head && last && head.seq === this.nextAudioSeq(last.seq)) {
+      // RFC 3551 4.1: the sender paused (no sequence numbers are missing):
+      // this is silence, and the next talkspurt re-aligns the cursor.
+      this.playing = false;
+      return { kind: 'silence', samples: Math.min(this.lastFrameSamples, head.pos - this.cursor) };
+    }
+    if (this.concealRun >= this.maxConceal) {
+      this.playing = false;
+      return { kind: 'silence', samples: this.lastFrameSamples };
+    }
+    this.concealRun++;
+    this.n.concealed++;
+    if (!head) this.blindConceal++;
+    this.remember(this.concealedPos, this.cursor);
+    const samples = head ? Math.min(this.lastFrameSamples, head.pos - this.cursor) : this.lastFrameSamples;
+    if (this.lastPlayed) this.lastPlayed = { ...this.lastPlayed, pos: this.cursor, samples };
+    this.cursor += samples;
+    return { kind: 'conceal', reason: 'lost', samples };
+  }
+
+  /**
+   * Note a packet of the same stream that is not audio (an RFC 4733 event):
+   * its sequence number is not a lost audio frame.
+   */
+  noteOtherPacket(seq: number): void {
+    this.remember(this.otherSeqs, seq);
+  }
+
+  /** The sequence number the audio packet after `seq` has when nothing is lost. */
+  private nextAudioSeq(seq: number): number {
+    let next = (seq + 1) & 0xffff;
+    for (let i = 0; i < RECENT && this.otherSeqs.includes(next); i++) next = (next + 1) & 0xffff;
+    return next;
+  }
+
+  private due(pos: number): number {
+    return this.ms(pos) + this.est.minTransit + this.target;
+  }
+
+  private updateTarget(): void {
+    this.sinceTarget = 0;
+    let d = this.est.quantile(this.q);
+    if (this.est.count < 50) d = Math.max(d, this.initialDelay);
+    this.target = Math.min(this.maxDelay, Math.max(this.minDelay, d));
+  }
+
+  private samples(e: Entry): number {
+    if (this.samplesOf) {
+      const n = this.samplesOf(e.packet.payload, e.packet.payloadType);
+      if (n > 0) return (this.lastFrameSamples = n);
+    }
+    const next = this.buf.find((x) => x.seq === ((e.seq + 1) & 0xffff));
+    if (next) {
+      const d = next.pos - e.pos;
+      if (d > 0 && d <= 8 * this.defaultSamples) return (this.lastFrameSamples = d);
+    }
+    return this.lastFrameSamples;
+  }
+
+  private quiet(p: JitterPacket): boolean {
+    return this.isQuiet ? this.isQuiet(p.payload, p.payloadType) : false;
+  }
+
+  private unwrap(ts: number): number {
+    if (!this.started) {
+      this.started = true;
+      this.refTs = ts >>> 0;
+      this.refPos = 0;
+      return 0;
+    }
+    const pos = this.refPos + ((ts - this.refTs) | 0);
+    if (pos > this.refPos) {
+      this.refPos = pos;
+      this.refTs = ts >>> 0;
+    }
+    return pos;
+  }
+
+  private remember(list: number[], v: number): void {
+    list.push(v);
+    if (list.length > RECENT) list.shift();
+  }
+
+  /** Forget the stream (a new source, or a jump in its timeline). */
+  resync(): void {
+    this.buf.length = 0;
+    this.est.reset();
+    this.started = false;
+    this.playing = false;
+    this.lastPlayed = undefined;
+    this.playedSeqs.length = 0;
+    this.concealedPos.length = 0;
+    this.otherSeqs.length = 0;
+    this.concealRun = 0;
+    this.blindConceal = 0;
+    this.target = this.initialDelay;
+    this.n.resyncs++;
+  }
+
+  /** Packets held. */
+  get size(): number {
+    return this.buf.length;
+  }
+
+  get targetDelayMs(): number {
+    return this.target;
+  }
+
+  stats(): JitterBufferStats {
+    const last = this.buf[this.buf.length - 1];
+    return {
+      delayMs: this.lastDelay,
+      targetDelayMs: this.target,
+      bufferedMs: last ? this.ms(last.pos + this.samples(last) - (this.playing ? this.cursor : this.buf[0]!.pos)) : 0,
+      played: this.n.played,
+      concealed: this.n.concealed,
+      lost: this.n.concealed - this.n.lateConcealed - this.n.pauseConcealed,
+      late: this.n.late,
+      duplicates: this.n.duplicates,
+      dropped: this.n.dropped,
+      stretched: this.n.stretched,
+      talkspurts: this.n.talkspurts,
+      resyncs: this.n.resyncs,
+    };
+  }
+}

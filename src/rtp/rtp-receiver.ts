@@ -1,0 +1,161 @@
+/**
+ * The receiving half of an RTP session: which packets are accepted, from
+ * which source, and where to send (symmetric RTP, RFC 4961).
+ *
+ * Rules, in order:
+ * 1. The payload type must be one the session negotiated; others are
+ *    discarded (`unknownPayloadType`).
+ * 2. Packets of the current source (its SSRC) are accepted. If one arrives
+ *    from a new address and is in sequence, the session re-latches there
+ *    (the peer's NAT binding changed): only a packet carrying the SSRC that
+ *    is already flowing can move the stream.
+ * 3. A packet with another SSRC is a candidate source. Once latched, a
+ *    candidate from any address but the latched one (or the peer's SDP
+ *    address) is foreign and discarded: a stray or injected stream cannot
+ *    take the call over. A candidate becomes the current source of its kind
+ *    (audio, or RFC 4733 events when a peer sends them with their own SSRC)
+ *    after RFC 3550 A.1 probation (two packets in sequence); the previous
+ *    source of that kind is replaced (an SSRC change, e.g. the peer
+ *    restarted its stream).
+ * 4. With symmetric RTP the first valid source latches the destination to
+ *    the address its packets come from (RFC 4961: "send ... to the same
+ *    address and port it receives from").
+ */
+import { SourceStatistics, type SequenceVerdict } from './source-stats.js';
+import type { RtpPacket } from './rtp-packet.js';
+import type { PayloadKind, TransportAddress } from './rtp-session-types.js';
+
+export function sameAddress(a: TransportAddress | undefined, b: TransportAddress | undefined): boolean {
+  return a !== undefined && b !== undefined && a.port === b.port && a.address === b.address;
+}
+
+export function formatAddress(a: TransportAddress): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/** What to do with one received packet. */
+export type ReceiveDecision =
+  | { readonly action: 'discard'; readonly reason: 'unknownPayloadType' | 'foreign' | 'sequence' }
+  | { readonly action: 'hold' }
+  | { readonly action: 'duplicate'; readonly kind: PayloadKind }
+  | {
+      readonly action: 'deliver';
+      readonly kind: PayloadKind;
+      /** Packets held during probation, to deliver before this one. */
+      readonly held: readonly RtpPacket[];
+      /** Set when this packet made a new source current. */
+      readonly newSource?: { readonly ssrc: number; readonly kind: PayloadKind; readonly previous?: number };
+      /** Set when the destination moved to the packet's address. */
+      readonly latched?: TransportAddress;
+    };
+
+interface Candidate {
+  readonly stats: SourceStatistics;
+  readonly held: RtpPacket[];
+  from: TransportAddress;
+}
+
+export class RtpReceiver {
+  /** The current source per kind (often one source carries both). */
+  private readonly current = new Map<PayloadKind, Candidate>();
+  private readonly candidates = new Map<number, Candidate>();
+  latched: TransportAddress | undefined;
+  sourceChanges = 0;
+  foreign = 0;
+  unknownPayloadType = 0;
+
+  constructor(
+    private readonly payloadTypes: ReadonlyMap<number, PayloadKind>,
+    private readonly clockRate: number,
+    private readonly symmetric: boolean,
+    /** The peer's SDP address for RTP (also trusted before latching). */
+    public sdpAddress: TransportAddress | undefined,
+  ) {}
+
+  /** The current audio source (else the events source). */
+  get source(): SourceStatistics | undefined {
+    return (this.current.get('audio') ?? this.current.get('telephone-event'))?.stats;
+  }
+
+  /** Statistics of a source by SSRC (current or candidate). */
+  statsOf(ssrc: number): SourceStatistics | undefined {
+    return this.currentBySsrc(ssrc)?.stats ?? this.candidates.get(ssrc)?.stats;
+  }
+
+  private currentBySsrc(ssrc: number): Candidate | undefined {
+    for (const c of this.current.values()) if (c.stats.ssrc === ssrc) return c;
+    return undefined;
+  }
+
+  receive(p: RtpPacket, from: TransportAddress, now: number): ReceiveDecision {
+    const kind = this.payloadTypes.get(p.payloadType);
+    if (kind === undefined) {
+      this.unknownPayloadType++;
+      return { action: 'discard', reason: 'unknownPayloadType' };
+    }
+    const forJitter = kind === 'audio';
+    const cur = this.currentBySsrc(p.ssrc);
+    if (cur) {
+      const v = cur.stats.update(p.sequenceNumber, p.timestamp, now, p.payload.length, forJitter);
+      const d = this.verdict(v, kind);
+      if (d.action !== 'deliver') return d;
+      if (!sameAddress(from, cur.from)) {
+        cur.from = from;
+        if (this.symmetric && v === 'valid') {
+          this.latched = from;
+          return { ...d, latched: from };
+        }
+      }
+      return d;
+    }
+    // Another SSRC: a candidate source.
+    if (this.latched && !sameAddress(from, this.latched) && !sameAddress(from, this.sdpAddress)) {
+      this.foreign++;
+      return { action: 'discard', reason: 'foreign' };
+    }
+    let c = this.candidates.get(p.ssrc);
+    if (!c) {
+      if (this.candidates.size >= 8) this.candidates.delete(this.candidates.keys().next().value!);
+      c = { stats: new SourceStatistics(p.ssrc, this.clockRate, p.sequenceNumber), held: [], from };
+      this.candidates.set(p.ssrc, c);
+    }
+    c.from = from;
+    const v = c.stats.update(p.sequenceNumber, p.timestamp, now, p.payload.length, forJitter);
+    if (v === 'probation') {
+      // RFC 3550 A.1 restarts probation on a non-sequential packet: keep only the run in progress.
+      if (c.held.length && ((p.sequenceNumber - c.held[c.held.length - 1]!.sequenceNumber) & 0xffff) !== 1) c.held.length = 0;
+      c.held.push(p);
+      return { action: 'hold' };
+    }
+    if (v !== 'validated') return this.verdict(v, kind);
+    // The candidate is valid: it becomes the current source of its kind.
+    this.candidates.delete(p.ssrc);
+    const previous = this.current.get(kind)?.stats.ssrc;
+    this.current.set(kind, c);
+    if (previous !== undefined) this.sourceChanges++;
+    const held = c.held.splice(0);
+    let latched: TransportAddress | undefined;
+    if (this.symmetric && !sameAddress(from, this.latched)) latched = this.latched = from;
+    return {
+      action: 'deliver',
+      kind,
+      held,
+      newSource: previous === undefined ? { ssrc: p.ssrc, kind } : { ssrc: p.ssrc, kind, previous },
+      ...(latched ? { latched } : {}),
+    };
+  }
+
+  private verdict(v: SequenceVerdict, kind: PayloadKind): ReceiveDecision {
+    switch (v) {
+      case 'valid':
+      case 'validated':
+        return { action: 'deliver', kind, held: [] };
+      case 'duplicate':
+        return { action: 'duplicate', kind };
+      case 'probation':
+        return { action: 'hold' };
+      case 'invalid':
+        return { action: 'discard', reason: 'sequence' };
+    }
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * A SIP dialog as the application sees it: one call leg after INVITE,
+ * with BYE, re-INVITE, INFO and MESSAGE, and events for what the peer
+ * sends inside it.
+ *
+ * @example
+ * const dialog = await ua.invite('sip:echo@127.0.0.1:5070', { body: sdp, contentType: 'application/sdp' }).answered;
+ * dialog.on('dtmf', (digit) => console.log('pressed', digit));
+ * dialog.on('terminated', (reason) => console.log('ended:', reason));
+ * await dialog.info('Signal=5\r\nDuration=160\r\n', 'application/dtmf-relay');
+ * await dialog.bye();
+ */
+import type { HeaderInit, SipRequest, SipResponse } from '../message/message.js';
+import type { Uri } from '../message/uri.js';
+import type { Dialog as CoreDialog, DialogEndReason } from '../core/dialog.js';
+import type { RequestOutcome } from '../core/outgoing-request.js';
+import { parseDtmfBody, type DtmfInfo } from '../core/dtmf-body.js';
+import type { ServerRequest } from '../core/server-request.js';
+import type { ServerInvite } from '../core/server-invite.js';
+import { SipStateError } from '../errors.js';
+import { TypedEmitter, quietPromise } from './emitter.js';
+import { failureOf } from './failure.js';
+import { IncomingRequest } from './incoming-request.js';
+import type { UaInternals } from './internals.js';
+import { IncomingCall } from './call.js';
+
+export interface BodyOptions {
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  readonly headers?: HeaderInit;
+}
+
+export interface InfoEvent {
+  readonly request: IncomingRequest;
+  readonly contentType: string | undefined;
+  readonly text: string;
+  /** Digits when the body is application/dtmf-relay or application/dtmf. */
+  readonly dtmf?: DtmfInfo;
+}
+
+export type DialogEvents = {
+  /** The ACK for our 2xx arrived (callee side). */
+  ack: [request: SipRequest];
+  /** The peer sent INFO (answered 200 unless a listener answers or defers it). */
+  info: [info: InfoEvent];
+  /** A DTMF digit from an INFO body (application/dtmf-relay or application/dtmf). */
+  dtmf: [digit: string, durationMs: number | undefined];
+  /** The peer sent MESSAGE (answered 200 unless a listener answers or defers it). */
+  message: [request: IncomingRequest];
+  /** Any other request inside the dialog (OPTIONS is already answered). */
+  request: [request: IncomingRequest];
+  /**
+   * The peer sent a re-INVITE: accept or reject it. Without a listener it is
+   * accepted with our last session description (the session stays as it is).
+   */
+  reinvite: [call: IncomingCall];
+  /** The peer sent BYE (answered 200). `terminated` follows. */
+  bye: [request: SipRequest];
+  terminated: [reason: DialogEndReason, response: SipResponse | undefined];
+};
+
+export function toBytes(b: Uint8Array | string | undefined): Uint8Array | undefined {
+  return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+}
+
+export class Dialog extends TypedEmitter<DialogEvents> {
+  /** The last body we sent in an INVITE or its answer (re-used to answer re-INVITEs nobody handles). */
+  localBody: { body: Uint8Array; contentType: string } | undefined;
+  private readonly ended = quietPromise<DialogEndReason>();
+
+  /** @internal */
+  constructor(
+    private readonly ua: UaInternals,
+    /** @internal */ readonly core: CoreDialog,
+  ) {
+    super();
+    core.user = this;
+  }
+
+  /** `Call-ID|local tag|remote tag`. */
+  get id(): string {
+    return this.core.id;
+  }
+  get callId(): string {
+    return this.core.callId;
+  }
+  get localTag(): string {
+    return this.core.localTag;
+  }
+  get remoteTag(): string {
+    return this.core.remoteTag;
+  }
+  /** `early`, `confirmed` or `terminated`. */
+  get state(): CoreDialog['state'] {
+    return this.core.state;
+  }
+  /** Whether we placed the call (UAC) or answered it (UAS). */
+  get role(): 'uac' | 'uas' {
+    return this.core.role;
+  }
+  get remoteTarget(): Uri {
+    return this.core.remoteTarget;
+  }
+  get routeSet(): readonly string[] {
+    return this.core.routeSet;
+  }
+  /** Our From (UAC) or To (UAS) value with our tag. */
+  get local(): string {
+    return this.core.localHeader;
+  }
+  get remote(): string {
+    return this.core.remoteHeader;
+  }
+  /** Resolves with the reason once the dialog has ended. */
+  get terminated(): Promise<DialogEndReason> {
+    return this.ended.promise;
+  }
+
+  /** End the call with BYE; resolves with the BYE's final response (undefined if none came). */
+  bye(headers?: HeaderInit): Promise<SipResponse | undefined> {
+    const p = quietPromise<SipResponse | undefined>();
+    this.ua.act((now) =>
+      this.core.bye(now, headers ? { headers } : {}, (o) => p.resolve(o.kind === 'response' || o.kind === 'auth-failed' ? o.response : undefined)),
+    );
+    return p.promise;
+  }
+
+  /**
+   * Send a request in the dialog and resolve with its final response
+   * (whatever the status). Rejects when no response came (timeout,
+   * transport error) or credentials were refused.
+   */
+  request(method: string, opts: BodyOptions = {}): Promise<SipResponse> {
+    const m = method.toUpperCase();
+    if (m === 'INVITE') throw new SipStateError('use dialog.reinvite() for INVITE');
+    if (m === 'BYE') throw new SipStateError('use dialog.bye() for BYE');
+    if (m === 'ACK' || m === 'CANCEL') throw new SipStateError(`${m} is sent by the stack itself`);
+    const p = quietPromise<SipResponse>();
+    const body = toBytes(opts.body);
+    this.ua.act((now) =>
+      this.core.request(
+        m,
+        { ...(body ? { body } : {}), ...(opts.contentType ? { contentType: opts.contentType } : {}), ...(opts.headers ? { headers: opts.headers } : {}) },
+        now,
+        (o: RequestOutcome) => (o.kind === 'response' ? p.resolve(o.response) : p.reject(failureOf(`${m} in dialog`, o))),
+      ),
+    );
+    return p.promise;
+  }
+
+  /** INFO with a body (RFC 6086), e.g. `dialog.info('Signal=1\r\nDuration=100\r\n', 'application/dtmf-relay')`. */
+  info(body: Uint8Array | string, contentType: string): Promise<SipResponse> {
+    return this.request('INFO', { body, contentType });
+  }
+
+  /** MESSAGE inside the dialog (RFC 3428). */
+  message(text: string, contentType = 'text/plain'): Promise<SipResponse> {
+    return this.request('MESSAGE', { body: text, contentType });
+  }
+
+  /**
+   * re-INVITE (RFC 3261 14): a new offer in the same dialog. Resolves with
+   * the 2xx; rejects with `SipRequestFailedError` on any other final answer
+   * (after one glare retry on 491, RFC 3261 14.1).
+   */
+  reinvite(body?: Uint8Array | string, contentType = 'application/sdp', headers?: HeaderInit): Promise<SipResponse> {
+    const p = quietPromise<SipResponse>();
+    const bytes = toBytes(body);
+    const ci = this.ua.act((now) =>
+      this.ua.core.reinvite(this.core, { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) }, now),
+    );
+    if (bytes) this.localBody = { body: bytes, contentType };
+    ci.user = {
+      answered: (res: SipResponse) => p.resolve(res),
+      failed: (o: RequestOutcome) => p.reject(failureOf('re-INVITE', o)),
+      progress: () => {},
+    };
+    return p.promise;
+  }
+
+  /** @internal */
+  _acked(req: SipRequest): void {
+    this.emit('ack', req);
+  }
+
+  /** @internal */
+  _request(sr: ServerRequest): void {
+    const req = new IncomingRequest(this.ua, sr, this);
+    const m = sr.request.method;
+    if (m === 'INFO') {
+      const text = sr.request.text;
+      const dtmf = parseDtmfBody(sr.request.contentType, text);
+      this.emit('info', { request: req, contentType: sr.request.contentType, text, ...(dtmf ? { dtmf } : {}) });
+      if (dtmf) for (const d of dtmf.digits) this.emit('dtmf', d, dtmf.durationMs);
+    } else if (m === 'MESSAGE') this.emit('message', req);
+    else this.emit('request', req);
+    if (req.wantsDefault) req.respond(200);
+  }
+
+  /** @internal */
+  _reinvite(si: ServerInvite): void {
+    const call = new IncomingCall(this.ua, si, this);
+    if (this.listenerCount('reinvite') > 0) {
+      this.emit('reinvite', call);
+      return;
+    }
+    // Nobody wants to change the session: keep it as it is.
+    if (this.localBody) void call.accept(this.localBody.body, this.localBody.contentType);
+    else void call.accept();
+  }
+
+  /** @internal */
+  _terminated(reason: DialogEndReason, response: SipResponse | undefined, bye?: SipRequest): void {
+    if (bye) this.emit('bye', bye);
+    this.emit('terminated', reason, response);
+    this.ended.resolve(reason);
+  }
+}

@@ -1,0 +1,103 @@
+/** A registration as the application sees it (see `UserAgent.register`). */
+import type { NameAddr } from '../message/name-addr.js';
+import { formatUri } from '../message/uri.js';
+import { getParam } from '../message/params.js';
+import type { Registration as CoreRegistration, RegistrationState } from '../core/registration.js';
+import { TypedEmitter, quietPromise } from './emitter.js';
+import { failureOf } from './failure.js';
+import type { UaInternals } from './internals.js';
+
+/** One binding the registrar returned. */
+export interface Binding {
+  readonly uri: string;
+  /** Seconds left, when the registrar said. */
+  readonly expires?: number;
+  readonly q?: number;
+}
+
+export type RegistrationEvents = {
+  /** A refresh succeeded. */
+  refreshed: [expires: number, bindings: readonly Binding[]];
+  /** A refresh failed (it is retried); the error says why. */
+  failed: [error: Error];
+  unregistered: [];
+};
+
+export function bindingOf(na: NameAddr): Binding {
+  const e = getParam(na.params, 'expires');
+  const q = getParam(na.params, 'q');
+  return {
+    uri: formatUri(na.uri),
+    ...(e ? { expires: Number(e) } : {}),
+    ...(q && !Number.isNaN(Number(q)) ? { q: Number(q) } : {}),
+  };
+}
+
+/**
+ * @example
+ * const reg = await ua.register({ registrar: 'sip:example.com', expires: 600 });
+ * console.log(`registered for ${reg.expires} s`, reg.bindings);
+ * reg.on('failed', (e) => console.error(e.message));
+ * await reg.unregister();
+ */
+export class Registration extends TypedEmitter<RegistrationEvents> {
+  /** Granted expiry in seconds (updated by refreshes). */
+  expires = 0;
+  bindings: readonly Binding[] = [];
+  /** @internal first outcome */
+  readonly first = quietPromise<Registration>();
+  private unreg: ReturnType<typeof quietPromise<void>> | undefined;
+  private settled = false;
+
+  /** @internal */
+  constructor(
+    private readonly ua: UaInternals,
+    /** @internal */ readonly core: CoreRegistration,
+  ) {
+    super();
+    core.user = this;
+  }
+
+  get registrar(): string {
+    return formatUri(this.core.opts.registrar);
+  }
+  get aor(): string {
+    return formatUri(this.core.opts.aor);
+  }
+  get registered(): boolean {
+    return this.core.state === 'registered';
+  }
+
+  /** Remove our binding (expires=0) and stop refreshing; with `all`, every binding of the AOR (`Contact: *`). */
+  unregister(opts: { all?: boolean } = {}): Promise<void> {
+    if (this.unreg) return this.unreg.promise;
+    this.unreg = quietPromise<void>();
+    this.ua.act((now) => this.core.unregister(now, opts.all ?? false));
+    return this.unreg.promise;
+  }
+
+  /** @internal */
+  _state(s: RegistrationState): void {
+    const what = `REGISTER ${this.aor} at ${this.registrar}`;
+    if (s.kind === 'registered') {
+      this.expires = s.expires;
+      this.bindings = s.bindings.map(bindingOf);
+      if (!this.settled) {
+        this.settled = true;
+        this.first.resolve(this);
+      } else this.emit('refreshed', s.expires, this.bindings);
+    } else if (s.kind === 'failed') {
+      const err = failureOf(what, s.outcome);
+      if (!this.settled) {
+        this.settled = true;
+        this.ua.act((now) => this.core.stop(now));
+        this.first.reject(err);
+      } else this.emit('failed', err);
+    } else if (s.kind === 'unregistered') {
+      this.emit('unregistered');
+      const ok = s.outcome.kind === 'response' && s.outcome.response.status < 300;
+      if (ok || s.outcome.kind === 'closed') this.unreg?.resolve();
+      else this.unreg?.reject(failureOf(`un-REGISTER ${this.aor}`, s.outcome));
+    }
+  }
+}

@@ -1,0 +1,615 @@
+/**
+ * `UserAgent`: shtoom's SIP user agent for applications and scripts — bind
+ * transports, register, send requests, place and answer calls. It owns the
+ * sockets and drives the sans-I/O `SipCore` through one `Driver` (one
+ * unref'ed timer; no timer keeps the process alive).
+ *
+ * @example
+ * import { UserAgent } from 'shtoom';
+ *
+ * const ua = await UserAgent.create({ listen: '127.0.0.1:0', aor: 'sip:alice@example.com',
+ *   credentials: { username: 'alice', password: 'secret' } });
+ * const reg = await ua.register();
+ * const res = await ua.request('OPTIONS', 'sip:bob@example.com');
+ * ua.on('invite', (call) => void call.accept(answerSdp));
+ * const dialog = await ua.invite('sip:bob@example.com', { body: offerSdp, contentType: 'application/sdp' }).answered;
+ * await dialog.bye();
+ * await ua.close();
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { realClock, type Clock } from '../../clock/clock.js';
+import { realTimers, type TimerHost } from '../../clock/timers.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { Driver } from '../../net/drive.js';
+import { nodeTransports } from '../../net/sip-node-transports.js';
+import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
+import type { Credentials } from '../auth/digest-client.js';
+import type { ClientInvite } from '../core/client-invite.js';
+import type { Dialog as CoreDialog } from '../core/dialog.js';
+import type { CoreEvent } from '../core/events.js';
+import type { RequestOutcome } from '../core/outgoing-request.js';
+import { SipCore } from '../core/sip-core.js';
+import { Registration as CoreRegistration } from '../core/registration.js';
+import { contactUri } from '../core/request-builder.js';
+import { SipClosedError, SipUsageError } from '../errors.js';
+import type { HeaderInit, SipResponse } from '../message/message.js';
+import { formatUri, parseSipUri, parseUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
+import { DEFAULT_TIMERS, type SipTimers } from '../transaction/timer-config.js';
+import { formatEndpoint, type Endpoint, type Source, type Transmit, type TransportKind } from '../transport/types.js';
+import { OutgoingCall, IncomingCall } from './call.js';
+import { Dialog, toBytes } from './dialog.js';
+import { TypedEmitter, quietPromise } from './emitter.js';
+import { failureOf } from './failure.js';
+import { IncomingRequest } from './incoming-request.js';
+import type { UaInternals } from './internals.js';
+import { advertisedAddress, normalizeListen, type ListenOption } from './listen.js';
+import { Registration } from './registration.js';
+
+export interface UserAgentOptions {
+  /** Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`. */
+  readonly listen?: string | ListenOption | readonly (string | ListenOption)[];
+  /** Our address-of-record (From of our requests, default registration target). */
+  readonly aor?: string | SipUri;
+  /** Digest credentials: one for any realm, or several with `realm`. */
+  readonly credentials?: Credentials | readonly Credentials[];
+  readonly log?: Logger;
+  /** T1, T2, T4 in ms (RFC 3261 17: 500, 4000, 5000). */
+  readonly timers?: Partial<SipTimers>;
+  /** User-Agent / Server header (default `shtoom`). */
+  readonly userAgent?: string;
+  /** Address to advertise in Via and Contact (behind NAT, or when listening on 0.0.0.0). */
+  readonly publicAddress?: string;
+  /** Send requests outside dialogs through this proxy (a pre-loaded Route). */
+  readonly outboundProxy?: string;
+  /** Transport for URIs that name none (default udp). */
+  readonly transport?: TransportKind;
+  /** Answer UDP requests to their source address and port whatever their Via says. */
+  readonly forceRport?: boolean;
+  readonly maxMessageSize?: number;
+  /** Methods accepted (default INVITE ACK BYE CANCEL OPTIONS INFO MESSAGE); others get 405/501. */
+  readonly allow?: readonly string[];
+  /** Option tags we support (Require of others gets 420). */
+  readonly supported?: readonly string[];
+  /** How long `close()` waits for BYE and un-REGISTER answers (ms, default 2000). */
+  readonly closeTimeout?: number;
+  /** Testing: a clock, a timer host and transports (e.g. a simulated network). */
+  readonly clock?: Clock;
+  readonly timerHost?: TimerHost;
+  readonly transports?: SipTransportFactory;
+  readonly random?: () => number;
+  /** Resolve a host name to an IP (default: the system resolver, A/AAAA). */
+  readonly resolve?: (host: string) => Promise<string>;
+}
+
+export interface RequestSendOptions {
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  /** Stop waiting after this long (ms); the request then fails with a timeout (408). Default: Timer F (64*T1). */
+  readonly timeout?: number;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface InviteOptions {
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  readonly headers?: HeaderInit;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface RegisterOptions {
+  /** Registrar URI (default: the domain of the AOR). */
+  readonly registrar?: string | SipUri;
+  /** AOR to register (default: the user agent's). */
+  readonly aor?: string | SipUri;
+  /** Requested expiry in seconds (default 3600). */
+  readonly expires?: number;
+  /** Keep it fresh (default true). */
+  readonly refresh?: boolean;
+}
+
+export type UserAgentEvents = {
+  /** A new INVITE. Without a listener (and no `incoming()` iterator) it is answered 480. */
+  invite: [call: IncomingCall];
+  /**
+   * A request outside dialogs other than INVITE: MESSAGE (answered 200
+   * unless a listener answers or defers it), OPTIONS (already answered)…
+   */
+  request: [request: IncomingRequest];
+  /** A MESSAGE outside dialogs (also emitted as `request`). */
+  message: [request: IncomingRequest];
+};
+
+export interface LocalAddress {
+  readonly transport: TransportKind;
+  readonly address: string;
+  readonly port: number;
+}
+
+function toUri(u: string | Uri, what: string): Uri {
+  if (typeof u !== 'string') return u;
+  try {
+    return parseUri(u.trim());
+  } catch (e) {
+    throw new SipUsageError(`${what}: ${(e as Error).message}`);
+  }
+}
+
+function toSipUri(u: string | SipUri, what: string): SipUri {
+  const x = toUri(u, what);
+  if (x.kind !== 'sip') throw new SipUsageError(`${what}: expected a sip: or sips: URI, got ${x.scheme}:`);
+  return x;
+}
+
+type Incoming = IncomingCall | IncomingRequest;
+
+export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaInternals {
+  readonly core: SipCore;
+  readonly log: Logger;
+  readonly timers: TimerHost;
+  private readonly driver: Driver<Transmit, CoreEvent>;
+  private readonly transports: Map<TransportKind, SipTransport>;
+  private readonly resolveHost: (host: string) => Promise<string>;
+  private readonly dns = new Map<string, { address: string; until: number }>();
+  private readonly liveDialogs = new Set<Dialog>();
+  private readonly calls = new Set<OutgoingCall>();
+  private readonly registrations = new Set<Registration>();
+  private readonly pendingIncoming = new Set<IncomingCall>();
+  private readonly closeTimeout: number;
+  private readonly waiting: ((r: IteratorResult<Incoming>) => void)[] = [];
+  private readonly buffered: Incoming[] = [];
+  private iterators = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(opts: UserAgentOptions, transports: Map<TransportKind, SipTransport>, local: Partial<Record<TransportKind, Endpoint>>) {
+    super();
+    this.log = (opts.log ?? silentLogger).child('sip');
+    this.timers = opts.timerHost ?? realTimers;
+    this.transports = transports;
+    this.closeTimeout = opts.closeTimeout ?? 2000;
+    this.resolveHost = opts.resolve ?? (async (h) => (await lookup(h)).address);
+    const creds = opts.credentials === undefined ? [] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials];
+    this.core = new SipCore(
+      {
+        local,
+        timers: { ...DEFAULT_TIMERS, ...opts.timers },
+        userAgent: opts.userAgent ?? 'shtoom',
+        ...(opts.aor ? { aor: toSipUri(opts.aor, 'aor') } : {}),
+        credentials: creds,
+        ...(opts.allow ? { allow: opts.allow } : {}),
+        ...(opts.supported ? { supported: opts.supported } : {}),
+        ...(opts.transport ? { defaultTransport: opts.transport } : {}),
+        ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
+        ...(opts.forceRport !== undefined ? { forceRport: opts.forceRport } : {}),
+        ...(opts.outboundProxy ? { outboundProxy: toSipUri(opts.outboundProxy, 'outbound proxy') } : {}),
+        ...(opts.random ? { random: opts.random } : {}),
+      },
+      this.log,
+    );
+    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers);
+  }
+
+  /** Bind the transports and start the user agent. */
+  static create(opts: UserAgentOptions = {}): Promise<UserAgent> {
+    return UserAgent.bindAll(opts, 0);
+  }
+
+  private static async bindAll(opts: UserAgentOptions, retry: number): Promise<UserAgent> {
+    const factory = opts.transports ?? nodeTransports;
+    const entries = normalizeListen(opts.listen);
+    const bound = new Map<TransportKind, SipTransport>();
+    const local: Partial<Record<TransportKind, Endpoint>> = {};
+    let ua: UserAgent | undefined;
+    const handlers: SipTransportHandlers = {
+      message: (b, s) => ua?.received(b, s, false),
+      stream: (b, s) => ua?.received(b, s, true),
+      closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
+      failed: (t, e) => ua?.sendFailed(t, e),
+    };
+    try {
+      for (const e of entries) {
+        let port = e.port;
+        for (const kind of e.transports) {
+          if (bound.has(kind)) throw new SipUsageError(`listening twice on ${kind}`);
+          let t: SipTransport | undefined;
+          // UDP and TCP share one port number: with port 0 the first bind picks it, the others follow.
+          while (!t) {
+            try {
+              t = await factory.bind({ transport: kind, address: e.address, port }, handlers);
+            } catch (err) {
+              if (e.port !== 0 || retry > 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+              // The port the first transport picked is taken for this one: start again with new ports.
+              for (const b of bound.values()) await b.close();
+              return UserAgent.bindAll(opts, retry + 1);
+            }
+          }
+          bound.set(kind, t);
+          port = t.local.port;
+          local[kind] = { address: advertisedAddress(t.local.address, opts.publicAddress), port: t.local.port };
+        }
+      }
+    } catch (err) {
+      for (const b of bound.values()) await b.close();
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
+      if (e.code === 'EADDRNOTAVAIL') throw new SipUsageError(`cannot listen: address not available (${e.message})`);
+      if (e.code === 'EACCES') throw new SipUsageError(`cannot listen: permission denied (${e.message})`);
+      throw err;
+    }
+    ua = new UserAgent(opts, bound, local);
+    return ua;
+  }
+
+  /** Where we listen: the first transport's advertised address and real port. */
+  get localAddress(): LocalAddress {
+    return this.addresses[0]!;
+  }
+
+  /** Every transport we listen on. */
+  get addresses(): LocalAddress[] {
+    return [...this.transports.entries()].map(([transport, t]) => ({
+      transport,
+      address: this.core.config.local[transport]!.address,
+      port: t.local.port,
+    }));
+  }
+
+  /** Our Contact URI for a transport (default: the first). */
+  contact(transport?: TransportKind): string {
+    return formatUri(contactUri(this.core.config, transport ?? this.localAddress.transport));
+  }
+
+  /** Our address-of-record (or a URI made of our address when none was given). */
+  get aor(): string {
+    return formatUri(this.core.config.aor ?? sipUri({ user: 'shtoom', host: this.localAddress.address, port: this.localAddress.port }));
+  }
+
+  // ---- UaInternals -------------------------------------------------------
+
+  act<T>(fn: (now: number) => T): T {
+    if (this.core.isClosed) throw new SipClosedError('the user agent is closed');
+    let out!: T;
+    this.driver.input((now) => (out = fn(now)));
+    return out;
+  }
+
+  dialog(d: CoreDialog): Dialog {
+    if (d.user instanceof Dialog) return d.user;
+    const w = new Dialog(this, d);
+    if (d.state !== 'terminated') this.liveDialogs.add(w);
+    return w;
+  }
+
+  get iterating(): boolean {
+    return this.iterators > 0;
+  }
+
+  // ---- Requests ------------------------------------------------------------
+
+  /**
+   * Send a request outside any dialog (OPTIONS, MESSAGE, …) and resolve with
+   * its final response, whatever the status. Rejects when no final response
+   * came (timeout 408, transport error 503) or credentials were refused.
+   */
+  request(method: string, uri: string | Uri, opts: RequestSendOptions = {}): Promise<SipResponse> {
+    const target = toUri(uri, 'request URI');
+    const p = quietPromise<SipResponse>();
+    const body = toBytes(opts.body);
+    const m = method.toUpperCase();
+    const req = this.act((now) =>
+      this.core.request(
+        m,
+        target,
+        {
+          ...(opts.headers ? { headers: opts.headers } : {}),
+          ...(body ? { body } : {}),
+          ...(opts.contentType ? { contentType: opts.contentType } : {}),
+          ...(opts.from ? { from: opts.from } : {}),
+          ...(opts.to ? { to: opts.to } : {}),
+        },
+        now,
+      ),
+    );
+    const what = `${m} ${formatUri(target)}`;
+    let timer: ReturnType<TimerHost['setTimer']> | undefined;
+    req.user = {
+      done: (o: RequestOutcome) => {
+        if (timer) this.timers.clearTimer(timer);
+        if (o.kind === 'response') p.resolve(o.response);
+        else p.reject(failureOf(what, timedOut ? { kind: 'timeout' } : o));
+      },
+    };
+    let timedOut = false;
+    if (opts.timeout !== undefined) {
+      timer = this.timers.setTimer(opts.timeout, () => {
+        timedOut = true;
+        if (!this.core.isClosed) this.act((now) => req.abort(now));
+      });
+    }
+    return p.promise;
+  }
+
+  /** Send a MESSAGE (RFC 3428) and resolve with the final response. */
+  message(uri: string | Uri, text: string, contentType = 'text/plain'): Promise<SipResponse> {
+    return this.request('MESSAGE', uri, { body: text, contentType });
+  }
+
+  /**
+   * Place a call: send an INVITE. The returned handle emits progress and
+   * resolves `answered` with the confirmed dialog.
+   */
+  invite(uri: string | Uri, opts: InviteOptions = {}): OutgoingCall {
+    const target = toUri(uri, 'INVITE URI');
+    const body = toBytes(opts.body);
+    const ci = this.act((now) =>
+      this.core.invite(
+        target,
+        {
+          ...(opts.headers ? { headers: opts.headers } : {}),
+          ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
+          ...(opts.from ? { from: opts.from } : {}),
+          ...(opts.to ? { to: opts.to } : {}),
+        },
+        now,
+      ),
+    );
+    const call = new OutgoingCall(this, ci, `INVITE ${formatUri(target)}`);
+    this.calls.add(call);
+    return call;
+  }
+
+  /**
+   * Register (RFC 3261 10): resolves once the registrar accepted us, with
+   * the granted expiry and bindings; the registration then refreshes itself
+   * until `unregister()` or `close()`.
+   */
+  register(opts: RegisterOptions = {}): Promise<Registration> {
+    const { registrar, aor: aorUri } = this.registrationTarget(opts);
+    const core = this.act((now) =>
+      this.core.register({ registrar, aor: aorUri, ...(opts.expires !== undefined ? { expires: opts.expires } : {}), ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}) }, now),
+    );
+    const reg = new Registration(this, core);
+    this.registrations.add(reg);
+    reg.first.promise.catch(() => this.registrations.delete(reg));
+    return reg.first.promise;
+  }
+
+  /**
+   * Remove bindings without registering first: our Contact, or with `all`
+   * every binding of the AOR (`Contact: *`, RFC 3261 10.2.2).
+   */
+  unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
+    const { registrar, aor } = this.registrationTarget(opts);
+    const reg = new Registration(this, new CoreRegistration(this.core, { registrar, aor, refresh: false }));
+    return reg.unregister({ all: opts.all ?? false });
+  }
+
+  private registrationTarget(opts: RegisterOptions): { registrar: SipUri; aor: SipUri } {
+    const aor = opts.aor ? toSipUri(opts.aor, 'AOR') : this.core.config.aor;
+    if (!aor) throw new SipUsageError('registration needs an address-of-record (aor)');
+    const registrar = opts.registrar
+      ? toSipUri(opts.registrar, 'registrar')
+      : sipUri({ scheme: aor.scheme, host: aor.host, ...(aor.port !== undefined ? { port: aor.port } : {}), params: aor.params.filter(([n]) => n.toLowerCase() === 'transport') });
+    return { registrar, aor };
+  }
+
+  /**
+   * New INVITEs and requests as an async iterator (the alternative to the
+   * `invite` and `request` events). While one iterates, nothing is answered
+   * by default: answer each item.
+   */
+  incoming(): AsyncIterableIterator<Incoming> {
+    this.iterators++;
+    let done = false;
+    const finish = (): IteratorResult<Incoming> => {
+      if (!done) {
+        done = true;
+        this.iterators--;
+      }
+      return { done: true, value: undefined };
+    };
+    const it: AsyncIterableIterator<Incoming> = {
+      next: () => {
+        if (done) return Promise.resolve({ done: true, value: undefined });
+        const x = this.buffered.shift();
+        if (x) return Promise.resolve({ done: false, value: x });
+        if (this.core.isClosed) return Promise.resolve(finish());
+        return new Promise((resolve) => this.waiting.push((r) => resolve(r.done ? finish() : r)));
+      },
+      return: () => Promise.resolve(finish()),
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+
+  /**
+   * Close: BYE every confirmed dialog, cancel calls in progress, reject
+   * unanswered INVITEs (503), unregister, then stop every timer and close the
+   * sockets. Waits at most `closeTimeout` ms for the answers.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.core.isClosed) return;
+    const waits: Promise<unknown>[] = [];
+    for (const c of this.pendingIncoming) {
+      if (!c.answered) {
+        try {
+          c.reject(503, 'Service Unavailable');
+        } catch {
+          /* already answered */
+        }
+      }
+    }
+    for (const call of this.calls) {
+      waits.push(call.answered.then((d) => d.bye(), () => undefined));
+      call.cancel();
+    }
+    for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
+    for (const r of this.registrations) if (r.registered) waits.push(r.unregister().catch(() => undefined));
+    if (waits.length > 0) {
+      let timer: ReturnType<TimerHost['setTimer']> | undefined;
+      await Promise.race([
+        Promise.all(waits),
+        new Promise<void>((resolve) => (timer = this.timers.setTimer(this.closeTimeout, resolve))),
+      ]);
+      if (timer) this.timers.clearTimer(timer);
+    }
+    this.driver.input((now) => this.core.shutdown(now));
+    this.driver.close();
+    for (const w of this.waiting.splice(0)) w({ done: true, value: undefined });
+    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    this.liveDialogs.clear();
+    this.calls.clear();
+    this.registrations.clear();
+    this.pendingIncoming.clear();
+  }
+
+  // ---- Edge ----------------------------------------------------------------
+
+  private received(bytes: Uint8Array, source: Source, stream: boolean): void {
+    if (this.log.enabled('trace')) {
+      this.log.trace(`received ${bytes.length} bytes from ${source.transport}:${formatEndpoint(source.remote)}`, {
+        message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+      });
+    }
+    this.driver.input((now) => (stream ? this.core.handleStream(bytes, source, now) : this.core.handleDatagram(bytes, source, now)));
+  }
+
+  private sendFailed(t: Transmit, error: Error): void {
+    this.log.debug(`cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`);
+    if (t.ref !== undefined && !this.core.isClosed) this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
+  }
+
+  private transmit(t: Transmit): void {
+    const transport = this.transports.get(t.destination.transport);
+    if (!transport) {
+      this.sendFailed(t, new Error(`no ${t.destination.transport} transport: listen on one to send over it`));
+      return;
+    }
+    const host = t.destination.host;
+    if (isIP(host)) return this.send(transport, t, host);
+    const cached = this.dns.get(host);
+    if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
+    this.resolveHost(host).then(
+      (address) => {
+        this.dns.set(host, { address, until: Date.now() + 60_000 });
+        this.send(transport, t, address);
+      },
+      (err: Error) => this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
+    );
+  }
+
+  private send(transport: SipTransport, t: Transmit, address: string): void {
+    if (this.log.enabled('trace') && t.bytes.length > 0) {
+      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}`, {
+        message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
+      });
+    }
+    transport.send(t, address);
+  }
+
+  private offer(x: Incoming): boolean {
+    if (this.iterators === 0) return false;
+    const w = this.waiting.shift();
+    if (w) w({ done: false, value: x });
+    else this.buffered.push(x);
+    return true;
+  }
+
+  private dispatch(e: CoreEvent): void {
+    try {
+      this.dispatchUnsafe(e);
+    } catch (err) {
+      // A listener threw: that is the application's bug, not a reason to stop the stack.
+      this.log.error(`a ${e.type} listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  private dispatchUnsafe(e: CoreEvent): void {
+    switch (e.type) {
+      case 'invite': {
+        const call: IncomingCall = new IncomingCall(this, e.invite, undefined, () => this.pendingIncoming.delete(call));
+        this.pendingIncoming.add(call);
+        const iterated = this.offer(call);
+        if (this.listenerCount('invite') > 0) this.emit('invite', call);
+        else if (!iterated && !call.answered) call.reject(480, 'Temporarily Unavailable');
+        return;
+      }
+      case 'invite-cancelled':
+        (e.invite.user as IncomingCall | undefined)?._cancelled(e.request);
+        return;
+      case 'invite-unacked':
+        (e.invite.user as IncomingCall | undefined)?._noAck();
+        return;
+      case 'request': {
+        const req = new IncomingRequest(this, e.request);
+        const iterated = this.offer(req);
+        if (req.method === 'MESSAGE') this.emit('message', req);
+        this.emit('request', req);
+        if (!iterated && req.wantsDefault) req.respond(req.method === 'MESSAGE' ? 200 : 501);
+        return;
+      }
+      case 'request-progress':
+        return;
+      case 'request-done':
+        (e.request.user as { done?: (o: RequestOutcome) => void } | undefined)?.done?.(e.outcome);
+        return;
+      case 'invite-progress': {
+        const u = e.invite.user as OutgoingCall | { progress(): void } | undefined;
+        if (u instanceof OutgoingCall) u.progress(e.response, e.dialog);
+        return;
+      }
+      case 'invite-answered': {
+        const u = e.invite.user as OutgoingCall | { answered(r: SipResponse): void } | undefined;
+        if (u instanceof OutgoingCall) {
+          this.calls.delete(u);
+          u.answeredBy(e.dialog, e.response);
+        } else u?.answered(e.response);
+        return;
+      }
+      case 'invite-failed': {
+        const u = e.invite.user as OutgoingCall | { failed(o: RequestOutcome): void } | undefined;
+        if (u instanceof OutgoingCall) this.calls.delete(u);
+        u?.failed(e.outcome);
+        return;
+      }
+      case 'dialog-acked': {
+        const d = this.dialog(e.dialog);
+        d._acked(e.request);
+        (e.invite.user as IncomingCall | undefined)?._acked(d);
+        return;
+      }
+      case 'dialog-request':
+        this.dialog(e.dialog)._request(e.request);
+        return;
+      case 'dialog-reinvite':
+        this.dialog(e.dialog)._reinvite(e.invite);
+        return;
+      case 'dialog-terminated': {
+        const d = e.dialog.user as Dialog | undefined;
+        if (d) {
+          this.liveDialogs.delete(d);
+          d._terminated(e.reason, e.response, e.request);
+        }
+        return;
+      }
+      case 'registration':
+        (e.registration.user as Registration | undefined)?._state(e.state);
+        if (e.state.kind === 'unregistered') this.registrations.delete(e.registration.user as Registration);
+        return;
+    }
+  }
+}
+
+/** Parse a SIP URI given on the command line or in options (throws `SipUsageError`). */
+export function sipUriArg(text: string, what: string): SipUri {
+  return toSipUri(text, what);
+}
+
+export { parseSipUri };

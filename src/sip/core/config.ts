@@ -1,0 +1,105 @@
+/**
+ * Configuration of a SIP core: who we are, where we listen, what we accept
+ * and support, and the timer bases. `resolveCoreConfig` fills the defaults.
+ */
+import type { Credentials } from '../auth/digest-client.js';
+import type { SipUri } from '../message/uri.js';
+import { DEFAULT_TIMERS, checkTimers, type SipTimers } from '../transaction/timer-config.js';
+import type { Endpoint, TransportKind } from '../transport/types.js';
+import type { RandomWords } from './ids.js';
+
+/** Methods the core implements (RFC 3261, 3428 MESSAGE, 6086 INFO). */
+export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'MESSAGE'] as const;
+
+/** Every method we recognise; others get 501, recognised but not allowed ones 405 (RFC 3261 8.2.1). */
+export const KNOWN_METHODS = [
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+] as const;
+
+export interface CoreConfig {
+  readonly timers?: SipTimers;
+  /** User-Agent / Server header value. */
+  readonly userAgent?: string;
+  /** The address and port to advertise (Via sent-by, Contact) per transport we listen on. */
+  readonly local: Partial<Record<TransportKind, Endpoint>>;
+  /** Our address-of-record: From of requests we send out of dialog, user of our Contact. */
+  readonly aor?: SipUri;
+  readonly credentials?: readonly Credentials[];
+  /** Methods answered (others: 405 or 501). */
+  readonly allow?: readonly string[];
+  /** Option tags we support (Require with others: 420). */
+  readonly supported?: readonly string[];
+  /** Body types accepted per method; `*` for any. */
+  readonly accept?: Readonly<Record<string, readonly string[]>>;
+  /** Transport for requests whose URI names none. */
+  readonly defaultTransport?: TransportKind;
+  /** Largest message accepted (513 above). */
+  readonly maxMessageSize?: number;
+  /** Requests larger than this go over TCP instead of UDP (RFC 3261 18.1.1: 1300). */
+  readonly udpMtuLimit?: number;
+  /** Answer UDP requests to their source address and port whatever the Via says (as if rport were always present). */
+  readonly forceRport?: boolean;
+  /** Delay before a 100 Trying for an unanswered INVITE (RFC 3261 17.2.1: 200 ms). */
+  readonly tryingDelay?: number;
+  /** Host name for the Warning header's agent field. */
+  readonly warningAgent?: string;
+  /** Pre-loaded route (outbound proxy) for requests outside dialogs. */
+  readonly outboundProxy?: SipUri;
+  readonly random?: RandomWords;
+}
+
+export interface ResolvedConfig {
+  readonly timers: SipTimers;
+  readonly userAgent: string;
+  readonly local: Partial<Record<TransportKind, Endpoint>>;
+  readonly aor: SipUri | undefined;
+  readonly credentials: readonly Credentials[];
+  readonly allow: readonly string[];
+  readonly supported: readonly string[];
+  readonly accept: Readonly<Record<string, readonly string[]>>;
+  readonly defaultTransport: TransportKind;
+  readonly maxMessageSize: number;
+  readonly udpMtuLimit: number;
+  readonly forceRport: boolean;
+  readonly tryingDelay: number;
+  readonly warningAgent: string;
+  readonly outboundProxy: SipUri | undefined;
+  readonly random: RandomWords | undefined;
+}
+
+/** Body types we understand by default. INFO: RFC 6086 DTMF packages; MESSAGE: anything (RFC 3428 leaves it to the user). */
+export const DEFAULT_ACCEPT: Readonly<Record<string, readonly string[]>> = {
+  INVITE: ['application/sdp'],
+  ACK: ['application/sdp'],
+  BYE: ['*'],
+  INFO: ['application/dtmf-relay', 'application/dtmf', '*'],
+  MESSAGE: ['*'],
+  OPTIONS: ['application/sdp'],
+  CANCEL: ['*'],
+};
+
+export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
+  const timers = c.timers ?? DEFAULT_TIMERS;
+  checkTimers(timers);
+  const transports = Object.keys(c.local) as TransportKind[];
+  if (transports.length === 0) throw new RangeError('a SIP core needs at least one local transport');
+  const first = c.local[transports[0]!]!;
+  return {
+    timers,
+    userAgent: c.userAgent ?? 'shtoom',
+    local: c.local,
+    aor: c.aor,
+    credentials: c.credentials ?? [],
+    allow: (c.allow ?? DEFAULT_ALLOW).map((m) => m.toUpperCase()),
+    supported: c.supported ?? [],
+    accept: c.accept ?? DEFAULT_ACCEPT,
+    defaultTransport: c.defaultTransport ?? (c.local.udp ? 'udp' : transports[0]!),
+    maxMessageSize: c.maxMessageSize ?? 65535,
+    udpMtuLimit: c.udpMtuLimit ?? 1300,
+    forceRport: c.forceRport ?? false,
+    tryingDelay: c.tryingDelay ?? 200,
+    warningAgent: c.warningAgent ?? first.address,
+    outboundProxy: c.outboundProxy,
+    random: c.random,
+  };
+}

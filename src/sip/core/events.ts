@@ -1,0 +1,42 @@
+/**
+ * What a SIP core tells its owner (the `UserAgent`): new requests and
+ * calls, progress and outcomes of what we sent, dialog changes. Each event
+ * names the core object it concerns; the owner keeps its wrapper in that
+ * object's `user` slot.
+ */
+import type { SipRequest, SipResponse } from '../message/message.js';
+import type { ClientInvite } from './client-invite.js';
+import type { Dialog, DialogEndReason } from './dialog.js';
+import type { OutgoingRequest, RequestOutcome } from './outgoing-request.js';
+import type { Registration, RegistrationState } from './registration.js';
+import type { ServerInvite } from './server-invite.js';
+import type { ServerRequest } from './server-request.js';
+
+export type CoreEvent =
+  /** A new out-of-dialog request other than INVITE (MESSAGE, OPTIONS — already answered —, or another allowed method). */
+  | { readonly type: 'request'; readonly request: ServerRequest }
+  /** A new INVITE outside any dialog: answer it through the ServerInvite. */
+  | { readonly type: 'invite'; readonly invite: ServerInvite }
+  /** The ServerInvite was cancelled by the caller (487 already sent). */
+  | { readonly type: 'invite-cancelled'; readonly invite: ServerInvite; readonly request: SipRequest }
+  /** A provisional response to a request we sent. */
+  | { readonly type: 'request-progress'; readonly request: OutgoingRequest; readonly response: SipResponse }
+  /** A request we sent is over. */
+  | { readonly type: 'request-done'; readonly request: OutgoingRequest; readonly outcome: RequestOutcome }
+  /** A provisional response to an INVITE we sent (dialog: the early dialog, when it created one). */
+  | { readonly type: 'invite-progress'; readonly invite: ClientInvite; readonly response: SipResponse; readonly dialog?: Dialog }
+  /** Our INVITE was answered: the dialog is confirmed (ACK sent). */
+  | { readonly type: 'invite-answered'; readonly invite: ClientInvite; readonly response: SipResponse; readonly dialog: Dialog }
+  /** Our INVITE failed (final non-2xx, timeout, transport error, cancelled). */
+  | { readonly type: 'invite-failed'; readonly invite: ClientInvite; readonly outcome: RequestOutcome }
+  /** The ACK for our 2xx arrived (a UAS dialog is now usable for BYE). */
+  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly invite: ServerInvite; readonly request: SipRequest }
+  /** No ACK came for our 2xx within 64*T1: the dialog is ended with BYE (RFC 3261 13.3.1.4). */
+  | { readonly type: 'invite-unacked'; readonly invite: ServerInvite }
+  /** A request inside a dialog (INFO, MESSAGE, OPTIONS, BYE — answered —, …): respond through it unless answered. */
+  | { readonly type: 'dialog-request'; readonly dialog: Dialog; readonly request: ServerRequest }
+  /** A re-INVITE inside a dialog: answer it through the ServerInvite. */
+  | { readonly type: 'dialog-reinvite'; readonly dialog: Dialog; readonly invite: ServerInvite }
+  /** The dialog ended; `request` is the peer's BYE when it sent one. */
+  | { readonly type: 'dialog-terminated'; readonly dialog: Dialog; readonly reason: DialogEndReason; readonly response?: SipResponse; readonly request?: SipRequest }
+  | { readonly type: 'registration'; readonly registration: Registration; readonly state: RegistrationState };

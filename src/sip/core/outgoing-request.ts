@@ -1,0 +1,141 @@
+/**
+ * A non-INVITE request we send (RFC 3261 8.1), in or out of a dialog, with
+ * digest authentication (RFC 3261 22.2-22.3): a 401 or 407 is answered once
+ * per realm with new credentials, a new branch and the next CSeq; a realm
+ * challenging again (without stale=true) ends the request with
+ * `auth-failed`, never a loop.
+ */
+import type { SipResponse } from '../message/message.js';
+import type { Destination } from '../transport/types.js';
+import type { ClientTransaction, ClientTransactionUser } from '../transaction/transaction.js';
+import { realmOfAuthorization } from '../auth/digest-client.js';
+import type { CoreContext } from './context.js';
+import { buildForDestination, type RequestTemplate } from './request-builder.js';
+import type { SipRequest } from '../message/message.js';
+
+export type RequestOutcome =
+  /** A final response (2xx is success; anything else a refusal). */
+  | { readonly kind: 'response'; readonly response: SipResponse }
+  /** Timer B/F fired: no final response (acts as 408, RFC 3261 8.1.3.1). */
+  | { readonly kind: 'timeout' }
+  /** The transport failed (acts as 503, RFC 3261 8.1.3.1). */
+  | { readonly kind: 'transport-error'; readonly error: Error }
+  /** Credentials refused or missing for a 401/407. */
+  | {
+      readonly kind: 'auth-failed';
+      readonly response: SipResponse;
+      readonly reason: 'no-credentials' | 'rejected' | 'unsupported';
+      readonly realm?: string;
+    }
+  /** We cancelled it (INVITE). */
+  | { readonly kind: 'cancelled'; readonly response?: SipResponse }
+  /** The user agent closed first. */
+  | { readonly kind: 'closed' };
+
+/** The status an outcome stands for (timeout 408, transport 503, RFC 3261 8.1.3.1). */
+export function outcomeStatus(o: RequestOutcome): number {
+  switch (o.kind) {
+    case 'response':
+    case 'auth-failed':
+      return o.response.status;
+    case 'timeout':
+      return 408;
+    case 'transport-error':
+      return 503;
+    case 'cancelled':
+      return o.response?.status ?? 487;
+    case 'closed':
+      return 503;
+  }
+}
+
+export interface OutgoingRequestOptions {
+  /** The CSeq of the next attempt (out of dialog: counts up from the first; in dialog: the dialog's local sequence). */
+  readonly nextSeq: () => number;
+  readonly destination: Destination;
+  /** Called once with the outcome (internal users: registrations, BYE). */
+  readonly onDone?: (outcome: RequestOutcome, now: number) => void;
+  /** Called for 1xx responses. */
+  readonly onProgress?: (res: SipResponse, now: number) => void;
+  /** Also emit `request-progress` / `request-done` events for the core's owner. */
+  readonly events?: boolean;
+}
+
+export class OutgoingRequest implements ClientTransactionUser {
+  /** The owner's handle for this request (set by the UserAgent). */
+  user: unknown;
+  request!: SipRequest;
+  tx: ClientTransaction | undefined;
+  done = false;
+  /** Realms answered, with the nonce used. */
+  private readonly answered = new Map<string, string>();
+  private auth: (readonly [string, string])[] = [];
+
+  constructor(
+    private readonly ctx: CoreContext,
+    readonly template: RequestTemplate,
+    private readonly opts: OutgoingRequestOptions,
+  ) {}
+
+  get method(): string {
+    return this.template.method;
+  }
+
+  start(now: number): void {
+    this.attempt(now);
+  }
+
+  private attempt(now: number): void {
+    const built = buildForDestination(
+      this.ctx.config,
+      this.template,
+      { cseq: this.opts.nextSeq(), branch: this.ctx.ids.branch(), auth: this.auth },
+      this.opts.destination,
+    );
+    this.request = built.request;
+    this.tx = this.ctx.transactions.sendRequest(built.request, built.destination, this, now);
+  }
+
+  onResponse(_tx: ClientTransaction, res: SipResponse, now: number): void {
+    if (this.done) return;
+    if (res.status < 200) {
+      this.opts.onProgress?.(res, now);
+      if (this.opts.events) this.ctx.emit({ type: 'request-progress', request: this, response: res });
+      return;
+    }
+    if (res.status === 401 || res.status === 407) {
+      const a = this.ctx.digest.answer(this.request, res, this.answered);
+      if (!a.ok) {
+        this.finish({ kind: 'auth-failed', response: res, reason: a.reason, ...(a.realm !== undefined ? { realm: a.realm } : {}) }, now);
+        return;
+      }
+      // Keep credentials for realms not challenged this time (a proxy's and the UAS's, RFC 3261 22.3).
+      const replaced = new Set(a.realms.keys());
+      this.auth = [...this.auth.filter(([, v]) => !replaced.has(realmOfAuthorization(v) ?? '')), ...a.fields];
+      for (const [r, n] of a.realms) this.answered.set(r, n);
+      this.attempt(now);
+      return;
+    }
+    this.finish({ kind: 'response', response: res }, now);
+  }
+
+  onTimeout(_tx: ClientTransaction, now: number): void {
+    this.finish({ kind: 'timeout' }, now);
+  }
+
+  onTransportError(_tx: ClientTransaction, error: Error, now: number): void {
+    this.finish({ kind: 'transport-error', error }, now);
+  }
+
+  /** End without waiting (user agent closing). */
+  abort(now: number): void {
+    this.finish({ kind: 'closed' }, now);
+  }
+
+  private finish(outcome: RequestOutcome, now: number): void {
+    if (this.done) return;
+    this.done = true;
+    this.opts.onDone?.(outcome, now);
+    if (this.opts.events) this.ctx.emit({ type: 'request-done', request: this, outcome });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Building requests we send (RFC 3261 8.1.1): Via with a fresh branch and
+ * rport, Max-Forwards, Route, From, To, Call-ID, CSeq, Contact, our
+ * User-Agent, the caller's extra headers, the body. Also the next hop of a
+ * request (RFC 3261 8.1.2, 16.12.1.1) and the transport it goes over.
+ */
+import type { Credentials } from '../auth/digest-client.js';
+import { bodyFields } from '../message/build.js';
+import { field, SipRequest, type HeaderField, type HeaderInit } from '../message/message.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import { getParam, hasParam } from '../message/params.js';
+import { formatHost, formatUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
+import { serializeMessage } from '../message/serialize.js';
+import { DEFAULT_PORT, TRANSPORTS, viaTransport, type Destination, type TransportKind } from '../transport/types.js';
+import { SipUsageError } from '../errors.js';
+import type { ResolvedConfig } from './config.js';
+
+export type { Credentials };
+
+/** Everything about a request except what changes per attempt (CSeq, branch, credentials, transport). */
+export interface RequestTemplate {
+  readonly method: string;
+  readonly uri: Uri;
+  /** From header value (with our tag). */
+  readonly from: string;
+  /** To header value (with the remote tag inside a dialog). */
+  readonly to: string;
+  readonly callId: string;
+  /** Route header values, in order. */
+  readonly routes: readonly string[];
+  /** Add our Contact (INVITE, REGISTER, target refreshes). A string is used as the Contact value itself. */
+  readonly contact?: boolean | string;
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array;
+  readonly contentType?: string;
+  /** Transport to prefer when the next hop's URI names none (a dialog's transport). */
+  readonly transport?: TransportKind;
+}
+
+/** The transport a URI asks for (RFC 3263 4.1 simplified: transport param, sips → TLS, else the default). */
+export function transportFor(uri: Uri, config: ResolvedConfig, preferred?: TransportKind): TransportKind {
+  if (uri.kind === 'sip') {
+    const t = getParam(uri.params, 'transport')?.toLowerCase();
+    if (t && (TRANSPORTS as readonly string[]).includes(t)) return t as TransportKind;
+    if (uri.scheme === 'sips') return 'tls';
+  }
+  if (preferred && config.local[preferred]) return preferred;
+  return config.defaultTransport;
+}
+
+/**
+ * The next hop (RFC 3261 8.1.2): the first Route if there is one, else the
+ * Request-URI; its maddr, host and port. The host may be a name: the edge
+ * resolves it (RFC 3263).
+ */
+export function nextHop(uri: Uri, routes: readonly string[], config: ResolvedConfig, preferred?: TransportKind): Destination {
+  let target: Uri = uri;
+  if (routes.length > 0) target = parseNameAddr(routes[0]!, 'Route').uri;
+  if (target.kind !== 'sip') throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
+  const transport = transportFor(target, config, preferred);
+  const maddr = getParam(target.params, 'maddr');
+  return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
+}
+
+/** Our Contact URI for a transport. */
+export function contactUri(config: ResolvedConfig, transport: TransportKind): SipUri {
+  const local = config.local[transport] ?? config.local[config.defaultTransport]!;
+  const user = config.aor?.user;
+  return sipUri({
+    ...(user !== undefined ? { user } : {}),
+    host: local.address,
+    port: local.port,
+    params: transport === 'udp' ? [] : [['transport', transport]],
+  });
+}
+
+/** The Via of a request we send over `transport` (with rport, RFC 3581 3). */
+export function viaValue(config: ResolvedConfig, transport: TransportKind, branch: string): string {
+  const local = config.local[transport] ?? config.local[config.defaultTransport]!;
+  return `SIP/2.0/${viaTransport(transport)} ${formatHost(local.address)}:${local.port};branch=${branch};rport`;
+}
+
+export interface Attempt {
+  readonly cseq: number;
+  readonly branch: string;
+  /** Authorization / Proxy-Authorization fields. */
+  readonly auth: readonly (readonly [string, string])[];
+  readonly transport: TransportKind;
+}
+
+export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Attempt): SipRequest {
+  const h: HeaderField[] = [field('Via', viaValue(config, a.transport, a.branch)), field('Max-Forwards', '70')];
+  for (const r of t.routes) h.push(field('Route', r));
+  h.push(field('From', t.from), field('To', t.to), field('Call-ID', t.callId), field('CSeq', `${a.cseq} ${t.method}`));
+  if (t.contact) h.push(field('Contact', typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport))}>`));
+  for (const [n, v] of a.auth) h.push(field(n, v));
+  h.push(field('User-Agent', config.userAgent));
+  if (t.method === 'INVITE' || t.method === 'OPTIONS' || t.method === 'REGISTER') {
+    h.push(field('Allow', config.allow.join(', ')));
+    if (config.supported.length > 0) h.push(field('Supported', config.supported.join(', ')));
+  }
+  const extra = t.headers ?? [];
+  let hasCt = false;
+  for (const x of extra) {
+    const f = 'key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]);
+    if (f.key === 'content-length') continue;
+    if (f.key === 'content-type') hasCt = true;
+    h.push(f);
+  }
+  const body = t.body ?? new Uint8Array(0);
+  h.push(...bodyFields(body, hasCt ? undefined : t.contentType));
+  return new SipRequest(t.method, t.uri, h, body);
+}
+
+/**
+ * Build and pick the transport: over UDP a request larger than the MTU
+ * limit goes over TCP instead, with the Via changed to say so (RFC 3261
+ * 18.1.1), when we listen on TCP.
+ */
+export function buildForDestination(
+  config: ResolvedConfig,
+  t: RequestTemplate,
+  a: Omit<Attempt, 'transport'>,
+  destination: Destination,
+): { request: SipRequest; bytes: Uint8Array; destination: Destination } {
+  let request = buildRequest(config, t, { ...a, transport: destination.transport });
+  let bytes = serializeMessage(request);
+  if (destination.transport === 'udp' && bytes.length > config.udpMtuLimit && config.local.tcp) {
+    destination = { ...destination, transport: 'tcp' };
+    request = buildRequest(config, t, { ...a, transport: 'tcp' });
+    bytes = serializeMessage(request);
+  }
+  return { request, bytes, destination };
+}
+
+/** Whether a Route value names a loose router (has `lr`). */
+export function isLooseRoute(route: string): boolean {
+  const u = parseNameAddr(route, 'Route').uri;
+  return u.kind === 'sip' && hasParam(u.params, 'lr');
+}

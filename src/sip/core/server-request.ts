@@ -1,0 +1,60 @@
+/**
+ * A non-INVITE request we received (RFC 3261 8.2.6): answered once, through
+ * its server transaction, which absorbs retransmissions.
+ */
+import { buildResponse, reasonPhrase } from '../message/build.js';
+import type { HeaderInit, SipRequest, SipResponse } from '../message/message.js';
+import { SipStateError } from '../errors.js';
+import type { ServerTransaction } from '../transaction/transaction.js';
+import type { Source } from '../transport/types.js';
+import type { CoreContext } from './context.js';
+import type { Dialog } from './dialog.js';
+
+export interface RespondOptions {
+  readonly reason?: string;
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array;
+  readonly contentType?: string;
+}
+
+export class ServerRequest {
+  /** The owner's handle (set by the UserAgent). */
+  user: unknown;
+  /** The final response, once sent. */
+  final: SipResponse | undefined;
+  private readonly toTag: string;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    readonly request: SipRequest,
+    readonly tx: ServerTransaction,
+    readonly source: Source,
+    readonly dialog?: Dialog,
+    toTag?: string,
+  ) {
+    this.toTag = dialog?.localTag ?? request.toTag ?? toTag ?? ctx.ids.tag();
+  }
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  get answered(): boolean {
+    return this.final !== undefined;
+  }
+
+  respond(status: number, now: number, opts: RespondOptions = {}): SipResponse {
+    if (this.final) throw new SipStateError(`${this.method} already answered with ${this.final.status}`);
+    if (status < 100 || status > 699) throw new SipStateError(`bad status ${status}`);
+    const res = buildResponse(this.request, status, {
+      toTag: this.toTag,
+      reason: opts.reason ?? reasonPhrase(status),
+      headers: [['Server', this.ctx.config.userAgent], ...(opts.headers ?? [])],
+      ...(opts.body ? { body: opts.body } : {}),
+      ...(opts.contentType ? { contentType: opts.contentType } : {}),
+    });
+    if (status >= 200) this.final = res;
+    this.tx.respond(res, now);
+    return res;
+  }
+}

@@ -1,0 +1,542 @@
+/**
+ * The SIP user-agent core, client and server in one, sans-I/O: bytes,
+ * sources and `now` in; transmits, events and the next deadline out
+ * (`pollTransmit`, `pollEvent`, `pollTimeout`). `src/net/drive.ts` drives it
+ * on real sockets; tests drive it in virtual time.
+ *
+ * Theory of operation, for a received message:
+ * 1. Frame it (datagram, or StreamFramer per connection) and parse it. What
+ *    cannot be read far enough to answer is dropped and logged.
+ * 2. Responses: checked (RFC 4475 3.1.2.5), matched to a client transaction
+ *    (17.1.3), else a stray 2xx to INVITE is ACKed again from its dialog.
+ * 3. Requests: the top Via is stamped with received/rport (18.2.1, RFC 3581);
+ *    a malformed one is answered statelessly (400/505 with a Warning);
+ *    retransmissions and non-2xx ACKs go to their server transaction
+ *    (17.2.3); a 2xx ACK to its dialog; CANCEL to the INVITE it cancels
+ *    (9.2); a new request passes the 8.2 checks (`uas-checks.ts`), gets a
+ *    server transaction, and then its dialog (12.2.2) or, outside one, the
+ *    core's handling by method.
+ * Each datagram or stream is parsed in isolation: a peer's garbage affects
+ * only the answer to that garbage.
+ */
+import { DigestClient } from '../auth/digest-client.js';
+import { buildResponse, warningValue } from '../message/build.js';
+import type { HeaderInit, SipMessage, SipRequest, SipResponse } from '../message/message.js';
+import { parseMessage } from '../message/parse.js';
+import { serializeMessage } from '../message/serialize.js';
+import { StreamFramer } from '../message/stream-framer.js';
+import { formatUri, type SipUri, type Uri } from '../message/uri.js';
+import { checkRequest, checkResponse } from '../message/validate.js';
+import { SipStateError, SipUsageError } from '../errors.js';
+import { TransactionLayer } from '../transaction/transaction-layer.js';
+import { InviteServerTransaction } from '../transaction/invite-server.js';
+import type { ServerTransaction } from '../transaction/transaction.js';
+import { formatEndpoint, type Destination, type Source, type Transmit } from '../transport/types.js';
+import { DeadlineQueue, type Deadline } from '../util/deadlines.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import type { SansIoCore } from '../../net/drive.js';
+import { ClientInvite } from './client-invite.js';
+import { resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
+import type { CoreContext } from './context.js';
+import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
+import type { CoreEvent } from './events.js';
+import { IdGenerator } from './ids.js';
+import { OutgoingRequest } from './outgoing-request.js';
+import { Registration, type RegistrationOptions } from './registration.js';
+import { nextHop, type RequestTemplate } from './request-builder.js';
+import { responseDestination, stampVia } from './response-routing.js';
+import { ServerInvite } from './server-invite.js';
+import { ServerRequest } from './server-request.js';
+import { optionsHeaders, uasCheck } from './uas-checks.js';
+
+const CRLF = new Uint8Array([13, 10]);
+
+/** Methods sent through their own API (invite, register, dialog.bye…), not `request()`. */
+const SPECIAL = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER']);
+
+export interface RequestOptions {
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array;
+  readonly contentType?: string;
+  /** From value (default: our AOR with a new tag). */
+  readonly from?: string;
+  /** To value (default: the target URI). */
+  readonly to?: string;
+  /** Add our Contact. */
+  readonly contact?: boolean;
+}
+
+/** A FIFO that does not shift arrays (cheap under load). */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  push(x: T): void {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
+  readonly config: ResolvedConfig;
+  readonly ids: IdGenerator;
+  readonly transactions: TransactionLayer;
+  readonly digest: DigestClient;
+  readonly log: Logger;
+  readonly dialogs = new Map<string, Dialog>();
+  readonly serverInvites = new Map<string, ServerInvite>();
+  readonly registrations = new Set<Registration>();
+  private deadlines = new DeadlineQueue();
+  private readonly transmits = new Queue<Transmit>();
+  private readonly events = new Queue<CoreEvent>();
+  private readonly framers = new Map<string, StreamFramer>();
+  /** Out-of-dialog requests in progress by From tag, Call-ID and CSeq (RFC 3261 8.2.2.2). */
+  private readonly merge = new Map<string, string>();
+  private readonly outgoing = new Set<OutgoingRequest | ClientInvite>();
+  private closed = false;
+
+  constructor(config: CoreConfig, log: Logger = silentLogger) {
+    this.config = resolveCoreConfig(config);
+    this.ids = new IdGenerator(this.config.random);
+    this.log = log;
+    this.transactions = new TransactionLayer(this.config.timers, { schedule: (at, fn) => this.deadlines.schedule(at, fn) }, (t) =>
+      this.transmits.push(t),
+    );
+    this.digest = new DigestClient(this.config.credentials, () => this.ids.cnonce());
+  }
+
+  // ---- SansIoCore -------------------------------------------------------
+
+  handleTimeout(now: number): void {
+    if (this.closed) return;
+    this.deadlines.runDue(now);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  pollEvent(): CoreEvent | undefined {
+    return this.events.shift();
+  }
+
+  pollTimeout(): number | undefined {
+    return this.closed ? undefined : this.deadlines.next();
+  }
+
+  /** Live deadlines (transaction timers, retransmissions, refreshes): 0 when idle. */
+  get pendingTimers(): number {
+    return this.deadlines.size;
+  }
+
+  // ---- CoreContext ------------------------------------------------------
+
+  schedule(at: number, fn: (now: number) => void): Deadline {
+    return this.deadlines.schedule(at, fn);
+  }
+
+  emit(e: CoreEvent): void {
+    if (e.type === 'invite-answered' || e.type === 'invite-failed') this.outgoing.delete(e.invite);
+    this.events.push(e);
+  }
+
+  sendRaw(msg: SipMessage, destination: Destination, bytes?: Uint8Array): Uint8Array {
+    const b = bytes ?? serializeMessage(msg);
+    this.transmits.push({ destination, bytes: b, message: msg });
+    return b;
+  }
+
+  trying(req: SipRequest): SipResponse {
+    return buildResponse(req, 100, { headers: [['Server', this.config.userAgent]] });
+  }
+
+  // ---- Inputs -----------------------------------------------------------
+
+  /** A datagram (UDP) or a whole message (WebSocket) arrived. */
+  handleDatagram(bytes: Uint8Array, source: Source, now: number): void {
+    if (this.closed) return;
+    // RFC 5626 4.4.1 / 3.5.1: CRLF keep-alives on datagram transports carry nothing to answer.
+    if (bytes.every((b) => b === 13 || b === 10)) return;
+    this.handleMessage(bytes, source, true, now);
+  }
+
+  /** Bytes arrived on a stream connection (TCP, TLS). */
+  handleStream(bytes: Uint8Array, source: Source, now: number): void {
+    if (this.closed) return;
+    const id = source.connectionId ?? formatEndpoint(source.remote);
+    let framer = this.framers.get(id);
+    if (!framer) {
+      framer = new StreamFramer({ maxMessageSize: this.config.maxMessageSize });
+      this.framers.set(id, framer);
+    }
+    const to: Destination = { transport: source.transport, host: source.remote.address, port: source.remote.port, connectionId: id };
+    for (const item of framer.push(bytes)) {
+      if (item.kind === 'message') this.handleMessage(item.bytes, source, false, now);
+      else if (item.kind === 'ping') this.transmits.push({ destination: to, bytes: CRLF });
+      else {
+        this.log.debug('stream framing failed; closing the connection', { from: formatEndpoint(source.remote), error: item.error.message });
+        if (item.head) {
+          const r = parseMessage(item.head, { datagram: true });
+          if (r.message?.type === 'request' && r.message.method !== 'ACK') this.replyStateless(r.message, item.error.status ?? 400, item.error.message, source);
+        }
+        this.transmits.push({ destination: to, bytes: new Uint8Array(0), close: true });
+        this.framers.delete(id);
+      }
+    }
+  }
+
+  handleConnectionClosed(connectionId: string): void {
+    this.framers.delete(connectionId);
+  }
+
+  /** A transmit with `ref` could not be sent (RFC 3261 8.1.3.1: the transaction reports a 503). */
+  handleTransportError(ref: number, error: Error, now: number): void {
+    if (this.closed) return;
+    this.transactions.transportError(ref, error, now);
+  }
+
+  private handleMessage(bytes: Uint8Array, source: Source, datagram: boolean, now: number): void {
+    if (bytes.length > this.config.maxMessageSize) {
+      const head = parseMessage(bytes.subarray(0, Math.min(bytes.length, 8192)), { datagram: true });
+      if (head.message?.type === 'request' && head.message.method !== 'ACK') {
+        this.replyStateless(head.message, 513, `message of ${bytes.length} bytes is larger than ${this.config.maxMessageSize}`, source);
+      }
+      return;
+    }
+    const r = parseMessage(bytes, { datagram });
+    if (!r.message) {
+      this.log.debug('dropped a message that does not parse', { from: `${source.transport}:${formatEndpoint(source.remote)}`, error: r.error?.message });
+      return;
+    }
+    if (r.message.type === 'response') this.onResponse(r.message, r.error, source, now);
+    else this.onRequest(r.message, r.error, source, now);
+  }
+
+  private onResponse(res: SipResponse, error: Error | undefined, source: Source, now: number): void {
+    const bad = error ?? checkResponse(res);
+    if (bad) {
+      this.log.debug('dropped a malformed response', { from: formatEndpoint(source.remote), error: bad.message });
+      return;
+    }
+    const tx = this.transactions.matchResponse(res);
+    if (tx) {
+      tx.receive(res, now);
+      return;
+    }
+    // RFC 3261 13.2.2.4: a 2xx retransmitted after the INVITE transaction ended still gets its ACK.
+    if (res.cseq.method === 'INVITE' && res.status >= 200 && res.status < 300) {
+      const d = this.dialogs.get(dialogId(res.callId, res.fromTag ?? '', res.toTag ?? ''));
+      if (d?.lastAck && d.lastAck.seq === res.cseq.seq) {
+        this.sendRaw(d.lastAck.request, d.lastAck.destination, d.lastAck.bytes);
+        return;
+      }
+    }
+    this.log.debug('dropped a response that matches no transaction', { status: res.status, callId: res.callId });
+  }
+
+  private replyStateless(req: SipRequest, status: number, why: string, source: Source): void {
+    let dest: Destination;
+    let stamped = req;
+    try {
+      stamped = stampVia(req, source);
+      dest = responseDestination(stamped.topVia, source, this.config.forceRport);
+    } catch {
+      this.log.debug('dropped a request without a usable Via', { from: formatEndpoint(source.remote), error: why });
+      return;
+    }
+    this.log.debug(`answered ${status} statelessly`, { from: formatEndpoint(source.remote), why });
+    const headers: [string, string][] = [['Server', this.config.userAgent]];
+    if (status >= 400 && status !== 505) headers.push(['Warning', warningValue(this.config.warningAgent, why)]);
+    if (status === 505) headers.push(['Warning', warningValue(this.config.warningAgent, why)]);
+    let res: SipResponse;
+    try {
+      res = buildResponse(stamped, status, { toTag: this.ids.tag(), headers });
+    } catch {
+      return;
+    }
+    this.sendRaw(res, dest);
+  }
+
+  private onRequest(raw: SipRequest, error: { message: string; status?: number } | undefined, source: Source, now: number): void {
+    if (raw.method === 'ACK' && (error || checkRequest(raw))) {
+      this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });
+      return;
+    }
+    if (error) {
+      this.replyStateless(raw, error.status ?? 400, error.message, source);
+      return;
+    }
+    const bad = checkRequest(raw);
+    if (bad) {
+      this.replyStateless(raw, bad.status ?? 400, bad.message, source);
+      return;
+    }
+    const req = stampVia(raw, source);
+    const dest = responseDestination(req.topVia, source, this.config.forceRport);
+    const matched = this.transactions.matchRequest(req);
+    if (matched) {
+      matched.receive(req, now);
+      // An RFC 2543 ACK for our 2xx matches the INVITE transaction itself.
+      if (req.method === 'ACK' && matched instanceof InviteServerTransaction && matched.state === 'accepted') this.ackFor2xx(req, now);
+      return;
+    }
+    if (req.method === 'ACK') return this.ackFor2xx(req, now);
+    if (req.method === 'CANCEL') return this.onCancel(req, source, dest, now);
+
+    const mergeKey = req.toTag === undefined ? `${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}` : undefined;
+    const merged = mergeKey !== undefined && this.merge.has(mergeKey);
+    const auto = uasCheck(req, this.config, merged);
+    const onTerminated = (tx: ServerTransaction) => {
+      if (mergeKey !== undefined && this.merge.get(mergeKey) === tx.key) this.merge.delete(mergeKey);
+    };
+
+    if (req.method === 'INVITE' && !auto) {
+      const dialog = req.toTag !== undefined ? this.liveDialog(req) : undefined;
+      if (req.toTag !== undefined && !dialog) return this.answerNew(req, source, dest, now, 481, onTerminated);
+      if (dialog && !this.inDialogSeq(dialog, req, source, dest, now, onTerminated)) return;
+      if (dialog && (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck)) {
+        // RFC 3261 14.2: "A UAS that receives an INVITE on a dialog while an INVITE it had sent on that dialog is
+        // in progress MUST return a 491 (Request Pending)"; one still answering an earlier INVITE "MUST return a
+        // 500 (Server Internal Error) and MUST include a Retry-After header field with a randomly chosen value
+        // of between 0 and 10 seconds".
+        if (dialog.outgoingInvite) return this.answerNew(req, source, dest, now, 491, onTerminated);
+        return this.answerNew(req, source, dest, now, 500, onTerminated, [['Retry-After', String(this.ids.below(11))]]);
+      }
+      let si!: ServerInvite;
+      const tx = this.transactions.receiveRequest(
+        req,
+        dest,
+        {
+          onTransportError: (t, e, n) => si.onTransportError(t, e, n),
+          onTerminated: (t) => {
+            onTerminated(t);
+            si.onTerminated();
+          },
+        },
+        now,
+        (r) => this.trying(r),
+      ) as InviteServerTransaction;
+      if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
+      si = new ServerInvite(this, req, tx, source, dialog);
+      if (dialog) {
+        dialog.incomingInvite = si;
+        this.emit({ type: 'dialog-reinvite', dialog, invite: si });
+      } else {
+        this.serverInvites.set(tx.key, si);
+        this.emit({ type: 'invite', invite: si });
+      }
+      return;
+    }
+
+    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, (r) => this.trying(r));
+    if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
+    if (auto) {
+      this.log.debug(`answered ${auto.status}`, { method: req.method, why: auto.why });
+      new ServerRequest(this, req, tx, source).respond(auto.status, now, { headers: auto.headers, ...(auto.reason ? { reason: auto.reason } : {}) });
+      return;
+    }
+    if (req.toTag !== undefined) {
+      const dialog = this.liveDialog(req);
+      // RFC 3261 12.2.2: "If the UAS wishes to reject the request because it does not wish to recreate the
+      // dialog, it MUST respond to the request with a 481 (Call/Transaction Does Not Exist) status code".
+      if (!dialog) return void new ServerRequest(this, req, tx, source).respond(481, now);
+      const sr = new ServerRequest(this, req, tx, source, dialog);
+      if (!this.inDialogSeq(dialog, req, source, dest, now, onTerminated, sr)) return;
+      if (req.method === 'BYE') {
+        // RFC 3261 15.1.2: "the UAS core ... SHOULD generate a 2xx response to the BYE ... the UAS MUST still
+        // respond to any pending requests received for that dialog" (487 to a pending INVITE: Dialog.terminate).
+        sr.respond(200, now);
+        dialog.terminate('remote-bye', now, undefined, true, req);
+        return;
+      }
+      if (req.method === 'OPTIONS') sr.respond(200, now, { headers: optionsHeaders(this.config) });
+      this.emit({ type: 'dialog-request', dialog, request: sr });
+      return;
+    }
+    const sr = new ServerRequest(this, req, tx, source);
+    if (req.method === 'OPTIONS') {
+      // RFC 3261 11.2: answer as for an INVITE, listing what we allow, accept and support.
+      sr.respond(200, now, { headers: optionsHeaders(this.config) });
+    } else if (req.method === 'BYE' || req.method === 'INFO') {
+      // These only make sense inside a dialog (RFC 3261 15, RFC 6086 4.2).
+      sr.respond(481, now);
+      return;
+    }
+    this.emit({ type: 'request', request: sr });
+  }
+
+  /** The confirmed or early dialog a request with a To tag belongs to. */
+  private liveDialog(req: SipRequest): Dialog | undefined {
+    const d = this.dialogs.get(dialogId(req.callId, req.toTag ?? '', req.fromTag ?? ''));
+    return d && d.state !== 'terminated' ? d : undefined;
+  }
+
+  /**
+   * RFC 3261 12.2.2: "If the remote sequence number was not empty, but the
+   * sequence number of the request is lower than the remote sequence number,
+   * the request is out of order and MUST be rejected with a 500".
+   */
+  private inDialogSeq(
+    dialog: Dialog,
+    req: SipRequest,
+    source: Source,
+    dest: Destination,
+    now: number,
+    onTerminated: (tx: ServerTransaction) => void,
+    sr?: ServerRequest,
+  ): boolean {
+    const seq = req.cseq.seq;
+    if (dialog.remoteSeq !== undefined && seq < dialog.remoteSeq) {
+      if (sr) sr.respond(500, now, { reason: 'Out of Order' });
+      else this.answerNew(req, source, dest, now, 500, onTerminated, [], 'Out of Order');
+      return false;
+    }
+    dialog.remoteSeq = seq;
+    return true;
+  }
+
+  private answerNew(
+    req: SipRequest,
+    source: Source,
+    dest: Destination,
+    now: number,
+    status: number,
+    onTerminated: (tx: ServerTransaction) => void,
+    headers: HeaderInit = [],
+    reason?: string,
+  ): void {
+    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, (r) => this.trying(r));
+    new ServerRequest(this, req, tx, source).respond(status, now, { headers, ...(reason ? { reason } : {}) });
+  }
+
+  private ackFor2xx(ack: SipRequest, now: number): void {
+    const d = this.dialogs.get(dialogId(ack.callId, ack.toTag ?? '', ack.fromTag ?? ''));
+    const si = d?.awaitingAck;
+    if (si && si.final && si.request.cseq.seq === ack.cseq.seq) {
+      si.acked(ack, now);
+      return;
+    }
+    this.log.trace('ACK matches nothing waiting for one', { callId: ack.callId });
+  }
+
+  private onCancel(cancel: SipRequest, source: Source, dest: Destination, now: number): void {
+    const inviteTx = this.transactions.matchCancelled(cancel);
+    const tx = this.transactions.receiveRequest(cancel, dest, {}, now, (r) => this.trying(r));
+    const si = inviteTx ? this.serverInvites.get(inviteTx.key) : undefined;
+    // RFC 3261 9.2: "If the UAS did not find a matching transaction for the CANCEL according to the procedure
+    // above, it SHOULD respond to the CANCEL with a 481". Otherwise "the response to the CANCEL request is a
+    // 200 (OK)" — with the To tag of our responses to the INVITE.
+    if (!inviteTx) {
+      new ServerRequest(this, cancel, tx, source).respond(481, now);
+      return;
+    }
+    new ServerRequest(this, cancel, tx, source, undefined, si?.toTag).respond(200, now);
+    si?.cancel(cancel, now);
+  }
+
+  // ---- Commands ---------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.closed) throw new SipStateError('the SIP core is closed');
+  }
+
+  /** Our AOR, or a URI made of our Contact when there is none. */
+  private localUri(): SipUri {
+    return this.config.aor ?? { kind: 'sip', scheme: 'sip', user: 'shtoom', host: this.config.local[this.config.defaultTransport]!.address, params: [], headers: [] };
+  }
+
+  private outOfDialog(method: string, target: Uri, opts: RequestOptions): RequestTemplate {
+    const routes = this.config.outboundProxy ? [`<${formatUri(this.config.outboundProxy)}>`] : [];
+    return {
+      method,
+      uri: target,
+      from: opts.from ?? `<${formatUri(this.localUri())}>;tag=${this.ids.tag()}`,
+      to: opts.to ?? `<${formatUri(target)}>`,
+      callId: this.ids.callId(),
+      routes,
+      ...(opts.contact ? { contact: true } : {}),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(opts.body ? { body: opts.body } : {}),
+      ...(opts.contentType ? { contentType: opts.contentType } : {}),
+    };
+  }
+
+  /** Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the outcome comes as `request-done`. */
+  request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
+    this.checkOpen();
+    const m = method.toUpperCase();
+    if (SPECIAL.has(m)) throw new SipUsageError(`send ${m} with its own API (invite, register, dialog.bye), not request()`);
+    const t = this.outOfDialog(m, target, opts);
+    let seq = this.ids.initialSeq() - 1;
+    const req = new OutgoingRequest(this, t, {
+      nextSeq: () => ++seq,
+      destination: nextHop(t.uri, t.routes, this.config),
+      events: true,
+      onDone: () => this.outgoing.delete(req),
+    });
+    this.outgoing.add(req);
+    req.start(now);
+    return req;
+  }
+
+  /** Send an INVITE outside any dialog. */
+  invite(target: Uri, opts: RequestOptions, now: number): ClientInvite {
+    this.checkOpen();
+    const t = { ...this.outOfDialog('INVITE', target, opts), contact: true };
+    const ci = new ClientInvite(this, t, undefined, this.ids.initialSeq(), nextHop(t.uri, t.routes, this.config));
+    this.outgoing.add(ci);
+    ci.start(now);
+    return ci;
+  }
+
+  /** Send a re-INVITE in a confirmed dialog (RFC 3261 14.1). */
+  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number): ClientInvite {
+    this.checkOpen();
+    if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
+    if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
+      throw new SipStateError(`re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`);
+    }
+    const ci = new ClientInvite(this, dialog.template('INVITE', opts), dialog, dialog.nextSeq(), dialog.destination());
+    ci.start(now);
+    return ci;
+  }
+
+  /** Register our Contact with a registrar. */
+  register(opts: RegistrationOptions, now: number): Registration {
+    this.checkOpen();
+    const r = new Registration(this, opts);
+    this.registrations.add(r);
+    r.register(now);
+    return r;
+  }
+
+  /** Stop everything at once: every transaction, timer and registration refresh (no messages sent). */
+  shutdown(now: number): void {
+    if (this.closed) return;
+    for (const r of this.registrations) r.stop(now);
+    for (const o of this.outgoing) o.abort(now);
+    this.closed = true;
+    this.transactions.clear();
+    this.deadlines = new DeadlineQueue();
+    this.dialogs.clear();
+    this.serverInvites.clear();
+    this.framers.clear();
+    this.merge.clear();
+    this.outgoing.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Header field names: compact forms (RFC 3261 7.3.3 and the IANA registry),
+ * case-insensitive keys, the spelling we write, and which headers are
+ * comma-separated lists (RFC 3261 7.3.1).
+ */
+
+/** Compact form → full name (lower case). */
+const COMPACT: Readonly<Record<string, string>> = {
+  i: 'call-id',
+  m: 'contact',
+  f: 'from',
+  t: 'to',
+  v: 'via',
+  l: 'content-length',
+  c: 'content-type',
+  k: 'supported',
+  s: 'subject',
+  e: 'content-encoding',
+  o: 'event',
+  u: 'allow-events',
+  r: 'refer-to',
+  b: 'referred-by',
+  x: 'session-expires',
+  y: 'identity',
+};
+
+/** The case-insensitive key of a header name, compact forms expanded: `V` → `via`. */
+export function headerKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+}
+
+const SPELLING: Readonly<Record<string, string>> = {
+  'call-id': 'Call-ID',
+  cseq: 'CSeq',
+  'www-authenticate': 'WWW-Authenticate',
+  'mime-version': 'MIME-Version',
+  'rack': 'RAck',
+  'rseq': 'RSeq',
+};
+
+/** The usual spelling of a header name for messages we write: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`. */
+export function canonicalName(name: string): string {
+  const key = headerKey(name);
+  return SPELLING[key] ?? key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+}
+
+/**
+ * Headers whose value is a comma-separated list (RFC 3261 7.3.1). Others
+ * (Date, WWW-Authenticate, Subject…) may contain commas that separate nothing.
+ */
+const LIST = new Set([
+  'via',
+  'contact',
+  'route',
+  'record-route',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'content-encoding',
+  'content-language',
+  'warning',
+  'alert-info',
+  'call-info',
+  'error-info',
+  'in-reply-to',
+  'allow-events',
+  'reason',
+  'path',
+  'service-route',
+]);
+
+export function isListHeader(key: string): boolean {
+  return LIST.has(key);
+}
+
+/** Headers that may appear at most once (RFC 3261 7.3 and Table 2); a second copy is a 400 (RFC 4475 3.3.8). */
+export const SINGLE = new Set([
+  'call-id',
+  'cseq',
+  'from',
+  'to',
+  'max-forwards',
+  'content-length',
+  'content-type',
+  'expires',
+]);

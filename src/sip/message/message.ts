@@ -1,0 +1,260 @@
+/**
+ * SIP requests and responses (RFC 3261 7): a start line, header fields in
+ * their order, and a body of bytes of any type.
+ *
+ * Messages are immutable values. Header fields keep their name as written
+ * and their value as received (folding unfolded), so a parsed message
+ * serializes back to the same bytes. Structured views of the headers every
+ * layer needs (Via, From, To, Call-ID, CSeq, Contact…) are parsed on first
+ * use and cached; the parser checks them up front, so on a received message
+ * they never throw.
+ *
+ * @example
+ * const req = new SipRequest('OPTIONS', parseUri('sip:bob@example.com'), [
+ *   ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1'], ['From', '<sip:alice@example.com>;tag=1'],
+ *   ['To', '<sip:bob@example.com>'], ['Call-ID', 'x1'], ['CSeq', '1 OPTIONS'], ['Max-Forwards', '70'],
+ * ]);
+ * req.cseq; // { seq: 1, method: 'OPTIONS' }
+ */
+import { SipParseError } from '../errors.js';
+import { isToken, MAX_U32, parseUnsigned, splitList } from './grammar.js';
+import { headerKey, isListHeader } from './header-names.js';
+import { parseNameAddr, tagOf, type NameAddr } from './name-addr.js';
+import { formatUri, parseUri, type Uri } from './uri.js';
+import { parseVia, type Via } from './via.js';
+
+export interface HeaderField {
+  /** The name as written (`v`, `VIA`, `Via`). */
+  readonly name: string;
+  /** Lower-case full name: the key lookups use (`via`). */
+  readonly key: string;
+  /** The value, trimmed, with folded lines joined by one space. */
+  readonly value: string;
+}
+
+/** Header fields as given to constructors: `[name, value]` pairs or ready fields. */
+export type HeaderInit = readonly (readonly [string, string] | HeaderField)[];
+
+export function field(name: string, value: string): HeaderField {
+  return { name, key: headerKey(name), value };
+}
+
+function toFields(h: HeaderInit): HeaderField[] {
+  return h.map((x) => ('key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1])));
+}
+
+export interface CSeq {
+  readonly seq: number;
+  readonly method: string;
+}
+
+export const SIP_VERSION = 'SIP/2.0';
+const EMPTY = new Uint8Array(0);
+
+export abstract class SipMessageBase {
+  readonly headers: readonly HeaderField[];
+  readonly body: Uint8Array;
+  readonly version: string;
+  #via?: Via[];
+  #from?: NameAddr;
+  #to?: NameAddr;
+  #cseq?: CSeq;
+  #contacts?: NameAddr[] | '*';
+
+  constructor(headers: HeaderInit, body: Uint8Array = EMPTY, version = SIP_VERSION) {
+    this.headers = toFields(headers);
+    this.body = body;
+    this.version = version;
+  }
+
+  /** The value of the first field named `name` (any case, compact forms too). */
+  header(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const h of this.headers) if (h.key === key) return h.value;
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.header(name) !== undefined;
+  }
+
+  /** Every field named `name`, in order. */
+  fields(name: string): HeaderField[] {
+    const key = headerKey(name);
+    return this.headers.filter((h) => h.key === key);
+  }
+
+  /**
+   * Every value of `name`: list headers (Via, Contact, Allow, Supported…)
+   * split on their separating commas, others one value per field.
+   */
+  headerValues(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      if (isListHeader(key)) {
+        for (const v of splitList(h.value)) if (v !== '' || h.value.trim() !== '') out.push(v);
+      } else out.push(h.value);
+    }
+    return out;
+  }
+
+  /** Comma-list header values as lower-case tokens (Supported, Require, Allow…), empty elements dropped. */
+  tokens(name: string): string[] {
+    return this.headerValues(name)
+      .map((v) => v.trim())
+      .filter((v) => v !== '')
+      .map((v) => v.toLowerCase());
+  }
+
+  get via(): readonly Via[] {
+    return (this.#via ??= this.headerValues('via').map((v) => {
+      if (v === '') throw new SipParseError('Via: empty value in the list', 400, 'via');
+      return parseVia(v);
+    }));
+  }
+
+  get topVia(): Via {
+    const v = this.via[0];
+    if (!v) throw new SipParseError('no Via header', 400, 'via');
+    return v;
+  }
+
+  get from(): NameAddr {
+    return (this.#from ??= parseNameAddr(this.required('from'), 'From'));
+  }
+
+  get to(): NameAddr {
+    return (this.#to ??= parseNameAddr(this.required('to'), 'To'));
+  }
+
+  get fromTag(): string | undefined {
+    return tagOf(this.from);
+  }
+
+  get toTag(): string | undefined {
+    return tagOf(this.to);
+  }
+
+  get callId(): string {
+    return this.required('call-id');
+  }
+
+  get cseq(): CSeq {
+    return (this.#cseq ??= parseCSeq(this.required('cseq')));
+  }
+
+  /** Contact values; `'*'` for the wildcard of a REGISTER that removes every binding. */
+  get contacts(): readonly NameAddr[] | '*' {
+    if (this.#contacts) return this.#contacts;
+    const values = this.headerValues('contact');
+    if (values.length === 1 && values[0] === '*') return (this.#contacts = '*');
+    return (this.#contacts = values.map((v) => {
+      if (v === '') throw new SipParseError('Contact: empty value in the list', 400, 'contact');
+      return parseNameAddr(v, 'Contact');
+    }));
+  }
+
+  /** The media type of the body, lower case, without parameters (`application/sdp`). */
+  get contentType(): string | undefined {
+    const c = this.header('content-type');
+    return c === undefined ? undefined : c.split(';')[0]!.trim().toLowerCase();
+  }
+
+  get maxForwards(): number | undefined {
+    const v = this.header('max-forwards');
+    if (v === undefined) return undefined;
+    const n = parseUnsigned(v.trim(), 255);
+    if (n === undefined) throw new SipParseError(`Max-Forwards: ${JSON.stringify(v)} is not 0-255`, 400, 'max-forwards');
+    return n;
+  }
+
+  /** The body decoded as UTF-8 text. */
+  get text(): string {
+    return Buffer.from(this.body.buffer, this.body.byteOffset, this.body.byteLength).toString('utf8');
+  }
+
+  protected required(key: string): string {
+    const v = this.header(key);
+    if (v === undefined) throw new SipParseError(`missing ${key} header`, 400, key);
+    return v;
+  }
+
+  abstract startLine(): string;
+}
+
+export class SipRequest extends SipMessageBase {
+  readonly type = 'request' as const;
+  /** The Request-URI as written on the request line. */
+  readonly rawUri: string;
+  #uri?: Uri;
+
+  constructor(
+    readonly method: string,
+    uri: Uri | string,
+    headers: HeaderInit,
+    body?: Uint8Array,
+    version?: string,
+  ) {
+    super(headers, body, version);
+    if (typeof uri === 'string') this.rawUri = uri;
+    else {
+      this.rawUri = formatUri(uri);
+      this.#uri = uri;
+    }
+  }
+
+  get uri(): Uri {
+    return (this.#uri ??= parseUri(this.rawUri));
+  }
+
+  startLine(): string {
+    return `${this.method} ${this.rawUri} ${this.version}`;
+  }
+
+  /** A copy with other header fields (and optionally another URI or body). */
+  with(changes: { headers?: HeaderInit; uri?: Uri | string; body?: Uint8Array; method?: string }): SipRequest {
+    return new SipRequest(
+      changes.method ?? this.method,
+      changes.uri ?? this.#uri ?? this.rawUri,
+      changes.headers ?? this.headers,
+      changes.body ?? this.body,
+      this.version,
+    );
+  }
+}
+
+export class SipResponse extends SipMessageBase {
+  readonly type = 'response' as const;
+
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    headers: HeaderInit,
+    body?: Uint8Array,
+    version?: string,
+  ) {
+    super(headers, body, version);
+  }
+
+  startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+
+  with(changes: { headers?: HeaderInit; body?: Uint8Array }): SipResponse {
+    return new SipResponse(this.status, this.reason, changes.headers ?? this.headers, changes.body ?? this.body, this.version);
+  }
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+export function parseCSeq(value: string): CSeq {
+  const parts = value.trim().split(/[ \t]+/);
+  if (parts.length !== 2) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  // RFC 3261 8.1.1.5: "The sequence number MUST be expressible as a 32-bit unsigned integer."
+  const seq = parseUnsigned(parts[0]!, MAX_U32);
+  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(parts[0])} is not a 32-bit unsigned integer`, 400, 'cseq');
+  if (!isToken(parts[1]!)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(parts[1])}`, 400, 'cseq');
+  return { seq, method: parts[1]! };
+}

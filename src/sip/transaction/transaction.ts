@@ -1,0 +1,138 @@
+/**
+ * What the four transaction state machines of RFC 3261 17 share: the host
+ * they run in (deadline queue, transport, timer values), their named timers,
+ * and the rule that an input a state does not expect is an error naming both.
+ */
+import { SipStateError } from '../errors.js';
+import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
+import { serializeMessage } from '../message/serialize.js';
+import { RELIABLE, type Destination } from '../transport/types.js';
+import type { Deadline } from '../util/deadlines.js';
+import { timerValues, type SipTimers, type TimerValues } from './timer-config.js';
+
+export interface TransactionHost {
+  readonly timers: SipTimers;
+  /** Run `fn` at `at` (core time). */
+  schedule(at: number, fn: (now: number) => void): Deadline;
+  /** Hand bytes to the transport; `ref` names the transaction to blame if sending fails. */
+  send(destination: Destination, bytes: Uint8Array, message: SipMessage, ref: number): void;
+  /** The transaction reached Terminated: forget it. */
+  removed(tx: Transaction): void;
+}
+
+/** The transaction user of a client transaction (RFC 3261 17.1: the UAC core, a registration, a dialog). */
+export interface ClientTransactionUser {
+  /** A response for the TU: every 1xx, the first final response, and (INVITE, RFC 6026 Accepted) every 2xx. */
+  onResponse(tx: ClientTransaction, res: SipResponse, now: number): void;
+  /** Timer B or F fired: the TU acts as if it had received a 408 (RFC 3261 8.1.3.1). */
+  onTimeout(tx: ClientTransaction, now: number): void;
+  /** The transport failed: the TU acts as if it had received a 503 (RFC 3261 8.1.3.1). */
+  onTransportError(tx: ClientTransaction, error: Error, now: number): void;
+}
+
+/** The transaction user of a server transaction (the UAS core). */
+export interface ServerTransactionUser {
+  /** Timer H fired: no ACK arrived for a non-2xx final response to INVITE. */
+  onTimeout?(tx: ServerTransaction, now: number): void;
+  onTransportError?(tx: ServerTransaction, error: Error, now: number): void;
+  onTerminated?(tx: ServerTransaction, now: number): void;
+}
+
+let nextRef = 1;
+
+export abstract class Transaction {
+  /** Names the transaction in transmits, so transport errors come back to it. */
+  readonly ref = nextRef++;
+  abstract state: string;
+  /** The transaction's key in the layer's map. */
+  readonly key: string;
+  readonly request: SipRequest;
+  readonly reliable: boolean;
+  protected readonly t: TimerValues;
+  private readonly deadlines = new Map<string, Deadline>();
+
+  constructor(
+    protected readonly host: TransactionHost,
+    key: string,
+    request: SipRequest,
+    /** Where requests (client) or responses (server) go. */
+    public destination: Destination,
+  ) {
+    this.key = key;
+    this.request = request;
+    this.reliable = RELIABLE[destination.transport];
+    this.t = timerValues(host.timers, this.reliable);
+  }
+
+  get terminated(): boolean {
+    return this.state === 'terminated';
+  }
+
+  /** Live timers (for tests: a terminated transaction has none). */
+  get timerCount(): number {
+    return this.deadlines.size;
+  }
+
+  protected startTimer(name: string, delay: number, fire: (now: number) => void, now: number): void {
+    this.deadlines.get(name)?.cancel();
+    this.deadlines.set(
+      name,
+      this.host.schedule(now + delay, (t) => {
+        this.deadlines.delete(name);
+        fire(t);
+      }),
+    );
+  }
+
+  protected stopTimer(...names: string[]): void {
+    for (const n of names) {
+      this.deadlines.get(n)?.cancel();
+      this.deadlines.delete(n);
+    }
+  }
+
+  protected stopAllTimers(): void {
+    for (const d of this.deadlines.values()) d.cancel();
+    this.deadlines.clear();
+  }
+
+  protected transmit(msg: SipMessage, bytes?: Uint8Array): Uint8Array {
+    const b = bytes ?? serializeMessage(msg);
+    this.host.send(this.destination, b, msg, this.ref);
+    return b;
+  }
+
+  protected impossible(input: string): never {
+    throw new SipStateError(`${this.constructor.name} ${this.key}: input "${input}" is impossible in state "${this.state}"`);
+  }
+
+  /** Stop every timer and go quiet without telling anyone (the user agent is closing). */
+  abort(): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+  }
+
+  /** Stop everything and leave the layer (Terminated). */
+  protected abstract terminate(now: number): void;
+}
+
+export abstract class ClientTransaction extends Transaction {
+  abstract start(now: number): void;
+  abstract receive(res: SipResponse, now: number): void;
+  abstract transportError(error: Error, now: number): void;
+}
+
+export abstract class ServerTransaction extends Transaction {
+  /** The last response sent (retransmitted on request retransmissions). */
+  abstract readonly lastResponse: SipResponse | undefined;
+  /** A retransmission of the request (or, for INVITE, an ACK) arrived. */
+  abstract receive(req: SipRequest, now: number): void;
+  /** The TU sends a response through the transaction. */
+  abstract respond(res: SipResponse, now: number): void;
+  abstract transportError(error: Error, now: number): void;
+}
+
+/** The class of a status code as a transaction input. */
+export function statusClass(status: number): '1xx' | '2xx' | '3xx-6xx' {
+  return status < 200 ? '1xx' : status < 300 ? '2xx' : '3xx-6xx';
+}
