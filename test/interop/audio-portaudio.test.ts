@@ -46,7 +46,7 @@ afterAll(() => {
   cleanup();
 });
 
-describe('PortAudio backend (naudiodon2)', () => {
+describe('PortAudio backend (naudiodon2)', { timeout: 30_000 }, () => {
   it('lists the headless ALSA devices', async () => {
     const pa = (await listDevices(process.env)).filter((d) => d.backend === 'portaudio');
     expect(pa.map((d) => d.description)).toEqual(expect.arrayContaining(['shtoom_out (ALSA)', 'shtoom_in (ALSA)']));

@@ -142,7 +142,7 @@ export class PortAudioSource implements AudioSource {
   async close(): Promise<void> {
     // naudiodon2's abort() passes quit() a callback it refuses; quit() stops the stream.
     this.stream.pause();
-    await this.stream.quit();
+    await withTimeout(this.stream.quit().then(() => true), 5000, false);
   }
 }
 
@@ -183,16 +183,33 @@ export class PortAudioSink implements AudioSink {
   }
 
   /**
-   * Play out what is queued, then stop. A device that stops taking audio
-   * does not hold this up for more than `graceMs`.
+   * Play out what is queued, then stop. naudiodon2 stops the stream itself
+   * once the last write is done (it calls `quit` on 'finish' and then emits
+   * 'finished'); calling `quit` a second time can hang it, so this only waits
+   * for that, and stops the stream itself only if the device has not taken
+   * its audio within `graceMs`. It never waits longer than twice `graceMs`.
    */
   async close(graceMs = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const drained = new Promise<void>((resolve) => this.stream.end(() => resolve()));
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([drained, late]);
+    const finished = new Promise<boolean>((resolve) => {
+      this.stream.once('finished', () => resolve(true));
+      this.stream.end();
+    });
+    if (await withTimeout(finished, graceMs, false)) return;
+    await withTimeout(this.stream.quit().then(() => true), graceMs, false);
+  }
+}
+
+/** `p`, or `fallback` after `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
     clearTimeout(timer);
-    await this.stream.quit();
   }
 }
 
