@@ -64,7 +64,7 @@ async function capture(src: AudioSource & { buffered: number }, frames: number):
 /** Drift settings that never move a sample: the headless devices have no clock to drift. */
 const exact = { target: 160, tolerance: 400_000, capacity: 401_000 };
 
-describe('ALSA backend (aplay/arecord) on headless devices', () => {
+describe('ALSA backend (aplay/arecord) on headless devices', { timeout: 60_000 }, () => {
   it('plays 2 s to alsa:shtoom_out byte for byte', async () => {
     const data = noise(16000, 1);
     const sink = await openSink('alsa:shtoom_out', { env });

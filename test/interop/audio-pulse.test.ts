@@ -96,7 +96,7 @@ async function captureKeys(src: AudioSource, keys: string): Promise<string> {
   return got;
 }
 
-describe('PulseAudio through ALSA (aplay/arecord and the pulse plugin)', () => {
+describe('PulseAudio through ALSA (aplay/arecord and the pulse plugin)', { timeout: 60_000 }, () => {
   it('alsa:default plays 2 s byte for byte, paced by the server clock', async () => {
     const env = { ...pulse.env, ALSA_CONFIG_PATH: pulseAlsaConfig(dir) };
     const data = noise(16000, 21);
@@ -115,7 +115,7 @@ describe('PulseAudio through ALSA (aplay/arecord and the pulse plugin)', () => {
   });
 });
 
-describe('PulseAudio through OSS (/dev/dsp emulated by libpulsedsp, driven by sox)', () => {
+describe('PulseAudio through OSS (/dev/dsp emulated by libpulsedsp, driven by sox)', { timeout: 60_000 }, () => {
   it('oss:/dev/dsp plays 2 s byte for byte, paced by the server clock', async () => {
     expect(existsSync(LIBPULSEDSP), `${LIBPULSEDSP} (apt-get install pulseaudio-utils)`).toBe(true);
     const env = { ...pulse.env, LD_PRELOAD: LIBPULSEDSP };
