@@ -214,17 +214,17 @@ async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T
 }
 
 /**
- * PortAudio's devices, for `shtoom devices` (empty when naudiodon2 is not
- * installed). PortAudio's start-up probes every ALSA card and libasound
+ * PortAudio's devices, for `shtoom devices` (undefined when naudiodon2 is
+ * not installed or does not load). PortAudio's start-up probes every ALSA card and libasound
  * reports each one missing on stderr; a listing is done in a child process
  * whose stderr is dropped, so the user sees the list and not that noise.
  */
-export async function listPortAudioDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[]> {
+export async function listPortAudioDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[] | undefined> {
   let entry: string;
   try {
     entry = pathToFileURL(createRequire(import.meta.url).resolve(PACKAGE)).href;
   } catch {
-    return [];
+    return undefined;
   }
   const script = `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -232,12 +232,12 @@ export async function listPortAudioDevices(env: Readonly<Record<string, string |
     env: env as NodeJS.ProcessEnv,
     timeout: 15_000,
   });
-  if (r.status !== 0) return [];
+  if (r.status !== 0) return undefined;
   let devices: PaDevice[];
   try {
     devices = JSON.parse(r.stdout) as PaDevice[];
   } catch {
-    return [];
+    return undefined;
   }
   return devices.map((d) => ({
     uri: `portaudio:${d.id}`,
