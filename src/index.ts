@@ -15,6 +15,7 @@ export { main as runCli } from './cli/main.js';
 export * as stun from './stun/index.js';
 export { StunSocket, fromRemoteInfo, type StunSocketOptions } from './net/stun-socket.js';
 export { discoverNat, resolveStunServer, StunResolveError, type DiscoverOptions } from './net/stun-discover.js';
+export * as audio from './audio/index.js';
 export {
   codecs,
   CodecRegistry,

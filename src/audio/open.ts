@@ -9,10 +9,11 @@ import type { Readable, Writable } from 'node:stream';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from './device.js';
 import { parseDeviceUri } from './device-uri.js';
 import type { DriftBufferOptions } from './drift-buffer.js';
+import type { ShtoomOptions } from '../options/index.js';
 import { AudioConfigError } from './errors.js';
 import { WavSink, WavSource } from './devices/file.js';
 import { NoiseSource, NullSink, SilenceSource, ToneSource } from './devices/generators.js';
-import { PortAudioSink, PortAudioSource, listPortAudioDevices, loadPortAudio } from './devices/portaudio.js';
+import { PortAudioSink, PortAudioSource, listPortAudioDevices } from './devices/portaudio.js';
 import {
   ProcessSink,
   ProcessSource,
@@ -180,15 +181,19 @@ function listOss(env: Readonly<Record<string, string | undefined>>): AudioDevice
  * there, then the devices that always are.
  */
 export async function listDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[]> {
-  return [...listAlsa(env), ...listOss(env), ...(await listPortAudioDevices()), ...ALWAYS];
+  return [...listAlsa(env), ...listOss(env), ...((await listPortAudioDevices(env)) ?? []), ...ALWAYS];
 }
 
-/** Which backends can be used here, and what to install for the others. */
-export async function backendStatus(env: Readonly<Record<string, string | undefined>> = process.env): Promise<{ backend: string; available: boolean; install?: string }[]> {
-  const pa = await loadPortAudio().then(
-    () => true,
-    () => false,
-  );
+export interface BackendStatus {
+  readonly backend: string;
+  readonly available: boolean;
+  /** What to install, when it is not available. */
+  readonly install?: string;
+}
+
+/** Which backends can be used here, and what to install for the others (PortAudio probed in a child process). */
+export async function backendStatus(env: Readonly<Record<string, string | undefined>> = process.env): Promise<BackendStatus[]> {
+  const pa = (await listPortAudioDevices(env)) !== undefined;
   return [
     { backend: 'alsa', available: !!which('aplay', env) && !!which('arecord', env), install: 'apt-get install alsa-utils' },
     { backend: 'oss', available: !!which('sox', env), install: 'apt-get install sox libsox-fmt-oss' },
@@ -196,5 +201,20 @@ export async function backendStatus(env: Readonly<Record<string, string | undefi
     { backend: 'file', available: true },
     { backend: 'raw', available: true },
     { backend: 'generator', available: true },
-  ].map((b) => (b.available ? { backend: b.backend, available: true } : b));
+  ].map((b): BackendStatus => (b.available ? { backend: b.backend, available: true } : b));
+}
+
+/**
+ * The `[audio]` options as `OpenOptions`: the device rate, and the drift
+ * buffer's target from `audio.buffer` (milliseconds at 8 kHz).
+ *
+ * @example
+ * const src = await openSource('alsa:default', audioOpenOptions(ctx.options));
+ */
+export function audioOpenOptions(options: Pick<ShtoomOptions, 'get'>): OpenOptions {
+  const target = Math.round(options.get('audio.buffer') * 8);
+  return {
+    deviceRate: options.get('audio.device-rate'),
+    drift: { target, tolerance: Math.max(40, Math.round(target / 6)), capacity: Math.max(8000, target * 4) },
+  };
 }

@@ -54,8 +54,9 @@ export class WavSource implements AudioSource {
     while (o < frame.length) {
       if (this.pendingStart === this.pendingEnd) {
         if (this.ended || !this.refill()) {
+          // The file is done: a partial last frame still counts, padded with silence.
           frame.fill(0, o);
-          return o > 0 && !this.ended ? this.markEnd() : false;
+          return o > 0;
         }
       }
       const n = Math.min(frame.length - o, this.pendingEnd - this.pendingStart);
@@ -68,12 +69,6 @@ export class WavSource implements AudioSource {
 
   async close(): Promise<void> {
     this.reader.close();
-  }
-
-  /** The last frame was partial: hand it out, and end on the next call. */
-  private markEnd(): boolean {
-    this.ended = true;
-    return true;
   }
 
   private refill(): boolean {

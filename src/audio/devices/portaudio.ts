@@ -7,10 +7,14 @@
  * PortAudio (19.7 against 19.6), still maintained, and it builds in half the
  * time; both pass the same byte-exact tests on the headless ALSA devices.
  */
+import { spawnSync } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from '../device.js';
-import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
-import { Resampler } from '../dsp/resampler.js';
+import type { DriftBufferOptions } from '../drift-buffer.js';
+import { CaptureInput } from './capture-input.js';
+import { PlaybackOutput } from './playback-output.js';
 import { AudioConfigError, AudioDeviceError, BackendMissingError } from '../errors.js';
 
 interface PaDevice {
@@ -33,8 +37,7 @@ interface PaStreamOptions {
 
 interface PaStream {
   start(): void;
-  quit(cb?: () => void): Promise<void>;
-  abort(cb?: () => void): void;
+  quit(): Promise<void>;
 }
 
 interface Naudiodon {
@@ -90,18 +93,17 @@ export interface PortAudioOptions {
  * const src = await PortAudioSource.open('portaudio:default', 'default');
  */
 export class PortAudioSource implements AudioSource {
-  private readonly drift: DriftBuffer;
+  private readonly input: CaptureInput;
   private failure: AudioDeviceError | undefined;
-  private carry: number | undefined;
 
   private constructor(
     readonly uri: string,
     private readonly stream: PaStream & Readable,
-    private readonly resampler: Resampler | undefined,
+    rate: number,
     drift?: DriftBufferOptions,
   ) {
-    this.drift = new DriftBuffer(drift);
-    stream.on('data', (b: Buffer) => this.take(b));
+    this.input = new CaptureInput(rate, drift);
+    stream.on('data', (b: Buffer) => this.input.push(b));
     stream.on('error', (err: Error) => (this.failure = new AudioDeviceError(`${uri}: ${err.message}`)));
   }
 
@@ -117,54 +119,44 @@ export class PortAudioSource implements AudioSource {
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
     }
-    const src = new PortAudioSource(uri, stream, rate === AUDIO_RATE ? undefined : new Resampler(rate, AUDIO_RATE), options.drift);
+    const src = new PortAudioSource(uri, stream, rate, options.drift);
     stream.start();
     return src;
   }
 
   get stats() {
-    return this.drift.stats;
+    return this.input.drift.stats;
+  }
+
+  /** 8 kHz samples captured and not yet read. */
+  get buffered(): number {
+    return this.input.drift.fill;
   }
 
   read(frame: Int16Array): boolean {
     if (this.failure) throw this.failure;
-    this.drift.pull(frame);
+    this.input.drift.pull(frame);
     return true;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.stream.abort(() => resolve()));
-  }
-
-  private take(b: Buffer): void {
-    const samples: number[] = [];
-    let p = 0;
-    if (this.carry !== undefined) {
-      samples.push((this.carry | (b[p++]! << 8)) << 16 >> 16);
-      this.carry = undefined;
-    }
-    for (; p + 1 < b.length; p += 2) samples.push(b.readInt16LE(p));
-    if (p < b.length) this.carry = b[p];
-    const x = Int16Array.from(samples);
-    if (!this.resampler) this.drift.push(x);
-    else {
-      const out = new Int16Array(this.resampler.maxOutput(x.length));
-      this.drift.push(out.subarray(0, this.resampler.process(x, out)));
-    }
+    // naudiodon2's abort() passes quit() a callback it refuses; quit() stops the stream.
+    this.stream.pause();
+    await withTimeout(this.stream.quit().then(() => true), 5000, false);
   }
 }
 
 /** Plays to a PortAudio device. */
 export class PortAudioSink implements AudioSink {
   private failure: AudioDeviceError | undefined;
-  private readonly converted: Int16Array;
+  private readonly output: PlaybackOutput;
 
   private constructor(
     readonly uri: string,
     private readonly stream: PaStream & Writable,
-    private readonly resampler: Resampler | undefined,
+    rate: number,
   ) {
-    this.converted = new Int16Array(resampler?.maxOutput(160) ?? 160);
+    this.output = new PlaybackOutput(rate);
     stream.on('error', (err: Error) => (this.failure = new AudioDeviceError(`${uri}: ${err.message}`)));
   }
 
@@ -180,36 +172,74 @@ export class PortAudioSink implements AudioSink {
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
     }
-    const sink = new PortAudioSink(uri, stream, rate === AUDIO_RATE ? undefined : new Resampler(AUDIO_RATE, rate));
+    const sink = new PortAudioSink(uri, stream, rate);
     stream.start();
     return sink;
   }
 
   write(frame: Int16Array): void {
     if (this.failure) throw this.failure;
-    let out = frame;
-    if (this.resampler) out = this.converted.subarray(0, this.resampler.process(frame, this.converted));
-    const buf = Buffer.allocUnsafe(out.length * 2);
-    for (let i = 0; i < out.length; i++) buf.writeInt16LE(out[i]!, 2 * i);
-    this.stream.write(buf);
+    this.stream.write(this.output.encode(frame));
   }
 
-  /** Play out what is queued, then stop. */
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.stream.end(() => resolve()));
-    await this.stream.quit();
+  /**
+   * Play out what is queued, then stop. naudiodon2 stops the stream itself
+   * once the last write is done (it calls `quit` on 'finish' and then emits
+   * 'finished'); calling `quit` a second time can hang it, so this only waits
+   * for that, and stops the stream itself only if the device has not taken
+   * its audio within `graceMs`. It never waits longer than twice `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    const finished = new Promise<boolean>((resolve) => {
+      this.stream.once('finished', () => resolve(true));
+      this.stream.end();
+    });
+    if (await withTimeout(finished, graceMs, false)) return;
+    await withTimeout(this.stream.quit().then(() => true), graceMs, false);
   }
 }
 
-/** PortAudio's devices, for `shtoom devices` (empty when naudiodon2 is not installed). */
-export async function listPortAudioDevices(): Promise<AudioDeviceInfo[]> {
-  let pa: Naudiodon;
+/** `p`, or `fallback` after `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+  });
   try {
-    pa = await loadPortAudio();
-  } catch {
-    return [];
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return pa.getDevices().map((d) => ({
+}
+
+/**
+ * PortAudio's devices, for `shtoom devices` (undefined when naudiodon2 is
+ * not installed or does not load). PortAudio's start-up probes every ALSA card and libasound
+ * reports each one missing on stderr; a listing is done in a child process
+ * whose stderr is dropped, so the user sees the list and not that noise.
+ */
+export async function listPortAudioDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[] | undefined> {
+  let entry: string;
+  try {
+    entry = pathToFileURL(createRequire(import.meta.url).resolve(PACKAGE)).href;
+  } catch {
+    return undefined;
+  }
+  const script = `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: env as NodeJS.ProcessEnv,
+    timeout: 15_000,
+  });
+  if (r.status !== 0) return undefined;
+  let devices: PaDevice[];
+  try {
+    devices = JSON.parse(r.stdout) as PaDevice[];
+  } catch {
+    return undefined;
+  }
+  return devices.map((d) => ({
     uri: `portaudio:${d.id}`,
     description: `${d.name} (${d.hostAPIName})`,
     input: d.maxInputChannels > 0,

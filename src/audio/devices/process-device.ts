@@ -8,9 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AUDIO_RATE, type AudioSink, type AudioSource } from '../device.js';
-import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
-import { Resampler } from '../dsp/resampler.js';
+import type { DriftBufferOptions } from '../drift-buffer.js';
 import { AudioDeviceError, BackendMissingError } from '../errors.js';
+import { CaptureInput } from './capture-input.js';
+import { PlaybackOutput } from './playback-output.js';
 import { which } from './which.js';
 
 export interface HelperCommand {
@@ -59,7 +60,9 @@ abstract class HelperProcess {
       this.child.once('close', (code, signal) => {
         this.exited = true;
         if (!this.closing && (code !== 0 || signal)) {
-          const why = this.stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the last).
+          const lines = this.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+          const why = lines.slice(-3).join('; ') || `exit ${code ?? signal}`;
           this.failure = new AudioDeviceError(`${uri}: ${cmd.program} stopped: ${why}`);
         }
         resolve();
@@ -90,83 +93,52 @@ abstract class HelperProcess {
  * src.read(frame); // every 20 ms
  */
 export class ProcessSource extends HelperProcess implements AudioSource {
-  private readonly drift: DriftBuffer;
-  private readonly resampler: Resampler | undefined;
-  private carry: number | undefined;
-  private samples = new Int16Array(4096);
-  private converted = new Int16Array(4096);
+  private readonly input: CaptureInput;
 
   constructor(uri: string, cmd: HelperCommand, options: ProcessDeviceOptions = {}) {
     super(uri, cmd, options.env ?? process.env);
-    const rate = options.rate ?? AUDIO_RATE;
-    this.resampler = rate === AUDIO_RATE ? undefined : new Resampler(rate, AUDIO_RATE);
-    this.drift = new DriftBuffer(options.drift);
-    this.child.stdout!.on('data', (b: Buffer) => this.take(b));
+    this.input = new CaptureInput(options.rate ?? AUDIO_RATE, options.drift);
+    this.child.stdout!.on('data', (b: Buffer) => this.input.push(b));
   }
 
   /** Drift and underrun counts. */
   get stats() {
-    return this.drift.stats;
+    return this.input.drift.stats;
+  }
+
+  /** 8 kHz samples captured and not yet read. */
+  get buffered(): number {
+    return this.input.drift.fill;
   }
 
   read(frame: Int16Array): boolean {
     if (this.failure) throw this.failure;
-    this.drift.pull(frame);
+    this.input.drift.pull(frame);
     return true;
   }
 
+  /** Stop capturing. A helper blocked in a read may ignore SIGTERM (arecord does), so SIGKILL follows soon. */
   async close(): Promise<void> {
     this.closing = true;
     if (!this.exited) this.child.kill('SIGTERM');
-    await this.stop(2000);
-  }
-
-  private take(b: Buffer): void {
-    let p = 0;
-    let n = 0;
-    const need = (b.length >> 1) + 1;
-    if (this.samples.length < need) this.samples = new Int16Array(need * 2);
-    if (this.carry !== undefined && b.length > 0) {
-      this.samples[n++] = (this.carry | (b[p++]! << 8)) << 16 >> 16;
-      this.carry = undefined;
-    }
-    for (; p + 1 < b.length; p += 2) this.samples[n++] = b.readInt16LE(p);
-    if (p < b.length) this.carry = b[p];
-    if (!this.resampler) {
-      this.drift.push(this.samples.subarray(0, n));
-      return;
-    }
-    const max = this.resampler.maxOutput(n);
-    if (this.converted.length < max) this.converted = new Int16Array(max * 2);
-    const m = this.resampler.process(this.samples.subarray(0, n), this.converted);
-    this.drift.push(this.converted.subarray(0, m));
+    await this.stop(300);
   }
 }
 
 /** Plays into a helper's stdin. */
 export class ProcessSink extends HelperProcess implements AudioSink {
-  private readonly resampler: Resampler | undefined;
-  private readonly converted: Int16Array;
+  private readonly output: PlaybackOutput;
 
   constructor(uri: string, cmd: HelperCommand, options: ProcessDeviceOptions = {}) {
     super(uri, cmd, options.env ?? process.env);
-    const rate = options.rate ?? AUDIO_RATE;
-    this.resampler = rate === AUDIO_RATE ? undefined : new Resampler(AUDIO_RATE, rate);
-    this.converted = new Int16Array(this.resampler?.maxOutput(160) ?? 160);
+    this.output = new PlaybackOutput(options.rate ?? AUDIO_RATE);
     this.child.stdin!.on('error', () => undefined); // reported through `failure` when the helper exits
   }
 
   write(frame: Int16Array): void {
     if (this.failure) throw this.failure;
     if (this.exited || this.closing) return;
-    let out = frame;
-    if (this.resampler) {
-      const n = this.resampler.process(frame, this.converted);
-      out = this.converted.subarray(0, n);
-    }
-    const buf = Buffer.allocUnsafe(out.length * 2);
-    for (let i = 0; i < out.length; i++) buf.writeInt16LE(out[i]!, 2 * i);
-    this.child.stdin!.write(buf);
+    this.child.stdin!.write(this.output.encode(frame));
   }
 
   /** Let the helper play out what it has, then end it (after at most `graceMs`). */

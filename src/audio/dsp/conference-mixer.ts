@@ -39,6 +39,8 @@ export class ConferenceMixer {
   readonly loudest: number;
   readonly gain: number;
   readonly frameLength: number;
+  /** k when the gain is exactly 1/2^k, else 0. */
+  private readonly shift: number;
   private energies = new Float64Array(32);
   /** Rank of each participant in the last frame (0 = loudest), or -1 outside the top N. */
   private rankOf = new Int32Array(32);
@@ -48,6 +50,8 @@ export class ConferenceMixer {
   private readonly sum: Int32Array;
   private readonly shared: Int16Array;
   private readonly privates: Int16Array[];
+  /** Zeros, standing in for "nothing to subtract or add" so the scaling loop has one shape. */
+  private readonly none: Int16Array;
 
   constructor(options: ConferenceMixerOptions = {}) {
     this.loudest = options.loudest ?? 4;
@@ -55,10 +59,14 @@ export class ConferenceMixer {
     this.gain = options.gain ?? 1 / this.loudest;
     if (!(this.gain > 0 && Number.isFinite(this.gain))) throw new DspMisuseError(`gain must be positive, got ${this.gain}`);
     this.frameLength = options.frameLength ?? 160;
+    // A gain of 1/2^k (the default 1/4) rounds half up exactly as floor((v + 2^(k-1)) / 2^k): a shift.
+    const k = Math.log2(1 / this.gain);
+    this.shift = Number.isInteger(k) && k >= 1 && k <= 16 ? k : 0;
     this.top = new Int32Array(this.loudest + 1);
     this.sum = new Int32Array(this.frameLength);
     this.shared = new Int16Array(this.frameLength);
     this.privates = Array.from({ length: this.loudest }, () => new Int16Array(this.frameLength));
+    this.none = new Int16Array(this.frameLength);
   }
 
   /**
@@ -71,14 +79,10 @@ export class ConferenceMixer {
     const sum = this.sum;
     const top = this.top;
     const heard = Math.min(this.loudest, n);
-    sum.fill(0);
-    for (let j = 0; j < heard; j++) {
-      const x = inputs[top[j]!]!;
-      for (let s = 0; s < len; s++) sum[s] += x[s]!;
-    }
-    scale(sum, null, null, this.gain, this.shared, len);
-    const next = n > this.loudest ? inputs[top[this.loudest]!]! : null;
-    for (let j = 0; j < heard; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.privates[j]!, len);
+    sumOf(inputs, top, heard, sum, len);
+    scale(sum, this.none, this.none, this.gain, this.shift, this.shared, len);
+    const next = n > this.loudest ? inputs[top[this.loudest]!]! : this.none;
+    for (let j = 0; j < heard; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.shift, this.privates[j]!, len);
   }
 
   /**
@@ -89,12 +93,8 @@ export class ConferenceMixer {
     const n = this.select(inputs);
     const heard = Math.min(this.loudest, n);
     const sum = this.sum;
-    sum.fill(0);
-    for (let j = 0; j < heard; j++) {
-      const x = inputs[this.top[j]!]!;
-      for (let s = 0; s < this.frameLength; s++) sum[s] += x[s]!;
-    }
-    scale(sum, null, null, this.gain, out, this.frameLength);
+    sumOf(inputs, this.top, heard, sum, this.frameLength);
+    scale(sum, this.none, this.none, this.gain, this.shift, out, this.frameLength);
   }
 
   /** What participant i hears after the last `mix` (a buffer the mixer reuses). */
@@ -141,11 +141,18 @@ export class ConferenceMixer {
     for (let i = 0; i < n; i++) {
       const x = inputs[i]!;
       if (x.length !== len) throw new DspMisuseError(`participant ${i}: frame of ${x.length} samples, expected ${len}`);
+      // Two accumulators: the sum stays exact (integers far below 2^53) and the loop runs faster.
       let acc = 0;
-      for (let s = 0; s < len; s++) {
-        const v = x[s]!;
-        acc += v * v;
+      let acc2 = 0;
+      let s = 0;
+      for (; s + 1 < len; s += 2) {
+        const a = x[s]!;
+        const b = x[s + 1]!;
+        acc += a * a;
+        acc2 += b * b;
       }
+      if (s < len) acc += x[s]! * x[s]!;
+      acc += acc2;
       e[i] = acc;
       this.rankOf[i] = -1;
       // Insert i into the sorted top list if it beats the weakest kept.
@@ -165,13 +172,35 @@ export class ConferenceMixer {
   }
 }
 
-/** out = saturate(round(gain · (sum − minus + plus))). */
-function scale(sum: Int32Array, minus: Int16Array | null, plus: Int16Array | null, gain: number, out: Int16Array, len: number): void {
+/** sum = Σ inputs[top[0..heard)], in one pass for the usual four. */
+function sumOf(inputs: readonly Int16Array[], top: Int32Array, heard: number, sum: Int32Array, len: number): void {
+  if (heard === 4) {
+    const a = inputs[top[0]!]!;
+    const b = inputs[top[1]!]!;
+    const c = inputs[top[2]!]!;
+    const d = inputs[top[3]!]!;
+    for (let s = 0; s < len; s++) sum[s] = a[s]! + b[s]! + c[s]! + d[s]!;
+    return;
+  }
+  sum.fill(0);
+  for (let j = 0; j < heard; j++) {
+    const x = inputs[top[j]!]!;
+    for (let s = 0; s < len; s++) sum[s] += x[s]!;
+  }
+}
+
+/** out = saturate(round(gain · (sum − minus + plus))), rounding half up. */
+function scale(sum: Int32Array, minus: Int16Array, plus: Int16Array, gain: number, shift: number, out: Int16Array, len: number): void {
+  if (shift > 0) {
+    const half = 1 << (shift - 1);
+    for (let s = 0; s < len; s++) {
+      const r = (sum[s]! - minus[s]! + plus[s]! + half) >> shift;
+      out[s] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+    }
+    return;
+  }
   for (let s = 0; s < len; s++) {
-    let v = sum[s]!;
-    if (minus !== null) v -= minus[s]!;
-    if (plus !== null) v += plus[s]!;
-    const r = Math.round(v * gain);
+    const r = Math.round((sum[s]! - minus[s]! + plus[s]!) * gain);
     out[s] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
   }
 }

@@ -101,7 +101,8 @@ export class DtmfDetector {
   private readonly buf = new Float64Array(SPAN);
   private fill = 0;
   private consumed = 0;
-  private readonly re = new Float64Array(16);
+  /** Per bin, B · conj(A) (real, imaginary): its angle is the phase advance from block A to B. */
+  private readonly cross = new Float64Array(16);
   private readonly tol: number;
   private readonly minAmp: number;
   private readonly maxTwist: number;
@@ -186,7 +187,7 @@ export class DtmfDetector {
       info.toneShare = 0;
       return undefined;
     }
-    const re = this.re;
+    const cross = this.cross;
     let bestLow = 0;
     let bestHigh = 4;
     let magLow = -1;
@@ -197,8 +198,8 @@ export class DtmfDetector {
       const ar = bin.re;
       const ai = bin.im;
       bin.measure(buf, LAG);
-      re[2 * k] = ar * bin.re + ai * bin.im; // B · conj(A): its angle is the phase advance
-      re[2 * k + 1] = bin.im * ar - bin.re * ai;
+      cross[2 * k] = ar * bin.re + ai * bin.im;
+      cross[2 * k + 1] = bin.im * ar - bin.re * ai;
       const mag = Math.hypot(ar, ai) + Math.hypot(bin.re, bin.im);
       if (k < 4) {
         if (mag > magLow) {
@@ -238,7 +239,7 @@ export class DtmfDetector {
 
   /** The candidate's offset from its bin's nominal frequency, from the phase advance A → B. */
   private offsetHz(k: number): number {
-    const ang = Math.atan2(this.re[2 * k + 1]!, this.re[2 * k]!);
+    const ang = Math.atan2(this.cross[2 * k + 1]!, this.cross[2 * k]!);
     return (wrapPhase(ang - this.advance[k]!) * RATE) / (2 * Math.PI * LAG);
   }
 

@@ -1,6 +1,8 @@
 /** Every shtoom command, in the order `shtoom --help` lists them. */
 import type { CommandSpec } from '../command.js';
+import { analyzeCommand } from './analyze.js';
 import { configCommand } from './config.js';
+import { devicesCommand } from './devices.js';
 import { optionsCommand } from './options.js';
 import { registerCommand } from './register.js';
 import { stunCommand } from './stun.js';
@@ -9,5 +11,7 @@ export const commands: readonly CommandSpec[] = [
   registerCommand,
   optionsCommand,
   stunCommand,
+  devicesCommand,
+  analyzeCommand,
   configCommand,
 ];

@@ -5,6 +5,7 @@
  * `--help` and `config show` all pick it up.
  */
 import { accountOptions } from './account.js';
+import { audioOptions } from './audio.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
 import { rtpOptions } from './rtp.js';
@@ -21,6 +22,7 @@ export const schema = [
   ...configCommandOptions,
   ...sipCommandOptions,
   ...stunOptions,
+  ...audioOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

@@ -12,7 +12,9 @@ import type { AudioSource } from '../../../src/audio/device.js';
 import { rms, rmsDbfs } from '../../../src/audio/dsp/level.js';
 import { AudioConfigError, BackendMissingError } from '../../../src/audio/errors.js';
 import { readWavFile } from '../../../src/audio/formats/wav.js';
-import { openSink, openSource } from '../../../src/audio/open.js';
+import { audioOpenOptions, openSink, openSource } from '../../../src/audio/open.js';
+import { resolveOptions } from '../../../src/options/resolve.js';
+import { schema } from '../../../src/options/schema/index.js';
 import { UsageError } from '../../../src/errors.js';
 import { requireBinary } from '../../interop/support/peers.js';
 import { tempDir } from '../../support/cli.js';
@@ -77,6 +79,19 @@ describe('file: WAV in any format, converted to 8 kHz mono', () => {
     // G.711's companding moves the level by up to 0.1 dB.
     expect(Math.abs(20 * Math.log10(fit.amplitude / 32768) + 12)).toBeLessThan(0.15);
     expect(20 * Math.log10(fit.residualRms / (fit.amplitude / Math.SQRT2))).toBeLessThan(-32); // G.711 gives about 35 dB
+  });
+
+  it('a partial last frame is padded with silence and still read; then the file ends', async () => {
+    const path = join(dir, 'odd.wav');
+    sox(['-D', '-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', '0.0125', 'sine', '500']); // 100 samples
+    const src = await openSource(path);
+    const frame = new Int16Array(160).fill(1);
+    expect(src.read(frame)).toBe(true);
+    expect(frame.subarray(0, 100).some((v) => v !== 0)).toBe(true);
+    expect(frame.subarray(100).every((v) => v === 0)).toBe(true);
+    expect(src.read(frame)).toBe(false);
+    expect(frame.every((v) => v === 0)).toBe(true);
+    await src.close();
   });
 
   it('a bare path ending in .wav is a file; a missing file is a usage error naming it', async () => {
@@ -171,5 +186,12 @@ describe('backends that are not installed', () => {
     expect((err as Error).message).toBe('the alsa audio backend is not available: apt-get install alsa-utils (for aplay and arecord)');
     expect((err as Error).message).not.toContain('\n');
     await expect(openSink('oss:/dev/dsp', { env })).rejects.toThrow(/^the oss audio backend is not available: apt-get install sox/);
+  });
+});
+
+describe('[audio] options', () => {
+  it('become open options: device rate, and a drift target of audio.buffer at 8 kHz', () => {
+    const options = resolveOptions(schema, { env: { SHTOOM_AUDIO_DEVICE_RATE: '48000', SHTOOM_AUDIO_BUFFER: '100ms' }, argv: new Map() });
+    expect(audioOpenOptions(options)).toEqual({ deviceRate: 48000, drift: { target: 800, tolerance: 133, capacity: 8000 } });
   });
 });
