@@ -25,3 +25,6 @@ export {
   type FrameEncoder,
   type FrameDecoder,
 } from './codecs/index.js';
+export * as stun from './stun/index.js';
+export { StunSocket, fromRemoteInfo, type StunSocketOptions } from './net/stun-socket.js';
+export { discoverNat, resolveStunServer, StunResolveError, type DiscoverOptions } from './net/stun-discover.js';

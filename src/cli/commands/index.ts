@@ -1,5 +1,9 @@
 /** Every shtoom command, in the order `shtoom --help` lists them. */
 import type { CommandSpec } from '../command.js';
 import { configCommand } from './config.js';
+import { stunCommand } from './stun.js';
 
-export const commands: readonly CommandSpec[] = [configCommand];
+export const commands: readonly CommandSpec[] = [
+  configCommand,
+  stunCommand,
+];

@@ -8,9 +8,16 @@ import { accountOptions } from './account.js';
 import { configCommandOptions } from './config-command.js';
 import { generalOptions } from './general.js';
 import { sipOptions } from './sip.js';
+import { stunOptions } from './stun.js';
 import type { EffectiveOptions } from '../resolve.js';
 
-export const schema = [...generalOptions, ...sipOptions, ...accountOptions, ...configCommandOptions] as const;
+export const schema = [
+  ...generalOptions,
+  ...sipOptions,
+  ...accountOptions,
+  ...configCommandOptions,
+  ...stunOptions,
+] as const;
 
 export type ShtoomSchema = typeof schema;
 export type ShtoomOptions = EffectiveOptions<ShtoomSchema>;
