@@ -6,6 +6,7 @@
  */
 import { accountOptions } from './account.js';
 import { configCommandOptions } from './config-command.js';
+import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
 import { sipOptions } from './sip.js';
 import { stunOptions } from './stun.js';
@@ -17,6 +18,7 @@ export const schema = [
   ...accountOptions,
   ...configCommandOptions,
   ...stunOptions,
+  ...convertOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;
