@@ -14,13 +14,13 @@
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { alawDecode, alawEncode } from '../../codecs/alaw.js';
+import { alawDecode, alawEncode, alawEncodeSample } from '../../codecs/alaw.js';
 import { CodecFrameError } from '../../codecs/errors.js';
 import { Gsm610Decoder, Gsm610Encoder } from '../../codecs/gsm610/index.js';
-import { ulawDecode, ulawEncode } from '../../codecs/ulaw.js';
+import { ulawDecode, ulawEncode, ulawEncodeSample } from '../../codecs/ulaw.js';
 import { AudioFileAccessError, MalformedAudioFileError, describeFsError } from './errors.js';
-import { mixToMono } from './sample-convert.js';
-import { bufferSource, decodeWavSamples32Into, encodeWav, parseWavHeader, type WavWriteEncoding } from './wav-format.js';
+import { mixToMono32, s32to13, s32to14, to16, to32 } from './sample-convert.js';
+import { bufferSource, decodeWavSamples32Into, parseWavHeader, wavHeader, type WavWriteEncoding } from './wav-format.js';
 
 export type AudioFileFormat = 'wav' | 'ulaw' | 'alaw' | 'gsm' | 'sln';
 
@@ -62,6 +62,11 @@ export interface AudioFileData {
   readonly channels: number;
   /** Mono 16-bit samples at `sampleRate`. */
   readonly samples: Int16Array;
+  /**
+   * The same mono samples in 32 bits (full scale ±2^31) before rounding, as
+   * sox holds them: G.711 rounds from these straight to 14 or 13 bits.
+   */
+  readonly wide: Int32Array;
   /** For GSM: the number of frames. */
   readonly frames?: number;
 }
@@ -72,6 +77,10 @@ function readBytes(path: string): Uint8Array {
   } catch (err) {
     throw new AudioFileAccessError(`${path}: ${describeFsError(err)}`);
   }
+}
+
+function mono8k(format: AudioFileFormat, encoding: string, samples: Int16Array): AudioFileData {
+  return { format, encoding, sampleRate: 8000, channels: 1, samples, wide: to32(samples) };
 }
 
 const ENCODING_NAMES = { pcm: 'PCM', float: 'float', ulaw: 'µ-law', alaw: 'A-law' } as const;
@@ -92,19 +101,20 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
       const wide = new Int32Array(layout.frames * f.channels);
       decodeWavSamples32Into(f, bytes.subarray(layout.dataOffset, layout.dataOffset + layout.dataBytes), wide);
       const encoding = f.encoding === 'ulaw' || f.encoding === 'alaw' ? ENCODING_NAMES[f.encoding] : `${f.bitsPerSample}-bit ${ENCODING_NAMES[f.encoding]}`;
-      return { format, encoding, sampleRate: f.sampleRate, channels: f.channels, samples: mixToMono(wide, f.channels) };
+      const mono = mixToMono32(wide, f.channels);
+      return { format, encoding, sampleRate: f.sampleRate, channels: f.channels, samples: to16(mono), wide: mono };
     }
     case 'ulaw':
-      return { format, encoding: 'µ-law', sampleRate: 8000, channels: 1, samples: ulawDecode(bytes) };
+      return mono8k(format, 'µ-law', ulawDecode(bytes));
     case 'alaw':
-      return { format, encoding: 'A-law', sampleRate: 8000, channels: 1, samples: alawDecode(bytes) };
+      return mono8k(format, 'A-law', alawDecode(bytes));
     case 'sln': {
       if (bytes.length % 2 !== 0) {
         throw new MalformedAudioFileError(`${name}: ${bytes.length} bytes are not whole 16-bit samples (signed linear needs an even length)`);
       }
       const samples = new Int16Array(bytes.length / 2);
       for (let i = 0, o = 0; i < samples.length; i++, o += 2) samples[i] = bytes[o]! | (bytes[o + 1]! << 8);
-      return { format, encoding: '16-bit PCM', sampleRate: 8000, channels: 1, samples };
+      return mono8k(format, '16-bit PCM', samples);
     }
     case 'gsm': {
       if (bytes.length % 33 !== 0) {
@@ -114,8 +124,7 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
         );
       }
       try {
-        const samples = new Gsm610Decoder().decode(bytes);
-        return { format, encoding: 'GSM 06.10', sampleRate: 8000, channels: 1, samples, frames: bytes.length / 33 };
+        return { ...mono8k(format, 'GSM 06.10', new Gsm610Decoder().decode(bytes)), frames: bytes.length / 33 };
       } catch (err) {
         if (err instanceof CodecFrameError && err.frameIndex !== undefined) {
           const at = err.frameIndex * 33;
@@ -141,29 +150,60 @@ export function readAudioFile(path: string, format = formatOfPath(path)): AudioF
   return decodeAudioFile(readBytes(path), format, path);
 }
 
+function ulawBytes(pcm: Int16Array | Int32Array): Uint8Array {
+  if (pcm instanceof Int16Array) return ulawEncode(pcm);
+  const out = new Uint8Array(pcm.length);
+  for (let i = 0; i < pcm.length; i++) out[i] = ulawEncodeSample(s32to14(pcm[i]!) << 2);
+  return out;
+}
+
+function alawBytes(pcm: Int16Array | Int32Array): Uint8Array {
+  if (pcm instanceof Int16Array) return alawEncode(pcm);
+  const out = new Uint8Array(pcm.length);
+  for (let i = 0; i < pcm.length; i++) out[i] = alawEncodeSample(s32to13(pcm[i]!) << 3);
+  return out;
+}
+
+function slnBytes(pcm: Int16Array): Uint8Array {
+  const out = new Uint8Array(pcm.length * 2);
+  for (let i = 0, o = 0; i < pcm.length; i++, o += 2) {
+    out[o] = pcm[i]! & 0xff;
+    out[o + 1] = (pcm[i]! >> 8) & 0xff;
+  }
+  return out;
+}
+
 /**
- * The bytes of an audio file of `format` holding 8 kHz mono `samples`. GSM
- * zero-pads a partial last frame, as toast and sox do.
+ * The bytes of an audio file of `format` holding 8 kHz mono samples: 16-bit,
+ * or 32-bit (`AudioFileData.wide`) to round each format as sox does (G.711
+ * straight from 32 to 14 or 13 bits). GSM zero-pads a partial last frame, as
+ * toast and sox do.
  *
  * @example writeFileSync('out.ul', encodeAudioFile(pcm, 'ulaw'));
  */
-export function encodeAudioFile(samples: Int16Array, format: AudioFileFormat, wavEncoding: WavWriteEncoding = 'pcm16'): Uint8Array {
+export function encodeAudioFile(
+  pcm: Int16Array | Int32Array,
+  format: AudioFileFormat,
+  wavEncoding: WavWriteEncoding = 'pcm16',
+): Uint8Array {
+  const s16 = () => (pcm instanceof Int32Array ? to16(pcm) : pcm);
   switch (format) {
-    case 'wav':
-      return encodeWav(samples, { sampleRate: 8000, channels: 1, encoding: wavEncoding });
-    case 'ulaw':
-      return ulawEncode(samples);
-    case 'alaw':
-      return alawEncode(samples);
-    case 'sln': {
-      const out = new Uint8Array(samples.length * 2);
-      for (let i = 0, o = 0; i < samples.length; i++, o += 2) {
-        out[o] = samples[i]! & 0xff;
-        out[o + 1] = (samples[i]! >> 8) & 0xff;
-      }
-      return out;
+    case 'wav': {
+      const data = wavEncoding === 'ulaw' ? ulawBytes(pcm) : wavEncoding === 'alaw' ? alawBytes(pcm) : slnBytes(s16());
+      const header = wavHeader({ sampleRate: 8000, channels: 1, encoding: wavEncoding }, data.length);
+      const file = new Uint8Array(header.length + data.length + (data.length & 1));
+      file.set(header);
+      file.set(data, header.length);
+      return file;
     }
+    case 'ulaw':
+      return ulawBytes(pcm);
+    case 'alaw':
+      return alawBytes(pcm);
+    case 'sln':
+      return slnBytes(s16());
     case 'gsm': {
+      const samples = s16();
       const whole = new Int16Array(Math.ceil(samples.length / 160) * 160);
       whole.set(samples);
       return new Gsm610Encoder().encode(whole);

@@ -90,7 +90,8 @@ export function convertAudioFile(inPath: string, outPath: string, options: Conve
   const to = options.to ?? formatOfPath(outPath);
   if (!to) throw new MalformedAudioFileError(`${outPath}: cannot tell the output format from the name; use a known extension or --to`);
   const input = readAudioFile(inPath, options.from ?? formatOfPath(inPath));
-  const pcm = resampleTo8k(input.samples, input.sampleRate);
+  // At 8 kHz the unrounded 32-bit samples go to the encoder, which rounds as sox does.
+  const pcm = input.sampleRate === 8000 ? input.wide : resampleTo8k(input.samples, input.sampleRate);
   const bytes = encodeAudioFile(pcm, to, options.wavEncoding);
   writeFileAtomically(outPath, bytes);
   return { input: { ...input, path: inPath }, output: { path: outPath, format: to, samples: pcm.length, bytes: bytes.length } };

@@ -13,6 +13,24 @@ export function s32to16(s: number): number {
 }
 
 /**
+ * A 32-bit sample to the 14-bit code G.711 µ-law quantises (nearest, ties
+ * up, saturating), as sox rounds before µ-law encoding.
+ * @example s32to14(-0x20000) === 0
+ */
+export function s32to14(s: number): number {
+  return s > 2147352575 ? 8191 : Math.floor((s + 131072) / 262144);
+}
+
+/**
+ * A 32-bit sample to the 13-bit code G.711 A-law quantises (nearest, ties
+ * up, saturating), as sox rounds before A-law encoding.
+ * @example s32to13(0x40000) === 1
+ */
+export function s32to13(s: number): number {
+  return s > 2147221503 ? 4095 : Math.floor((s + 262144) / 524288);
+}
+
+/**
  * A float sample (full scale ±1) to 32 bits: scaled by 2^31, rounded half
  * away from zero, saturating. NaN becomes 0.
  * @example floatTo32(0.5) === 1073741824
@@ -25,23 +43,37 @@ export function floatTo32(d: number): number {
 }
 
 /**
- * Mix interleaved 32-bit samples of `channels` channels to one 16-bit
- * channel as sox's automatic down-mix does: the channels' mean, truncated
- * toward zero, then rounded to 16 bits.
+ * Mix interleaved 32-bit samples of `channels` channels to one channel as
+ * sox's automatic down-mix does: the channels' mean, truncated toward zero.
+ * Round the result for the output (`s32to16` …) only afterwards, as sox does.
  *
- * @example mixToMono(Int32Array.of(1 << 16, 3 << 16), 2) // Int16Array [2]
+ * @example mixToMono32(Int32Array.of(1 << 16, 2 << 16), 2) // Int32Array [98304]
  */
-export function mixToMono(samples: Int32Array, channels: number): Int16Array {
+export function mixToMono32(samples: Int32Array, channels: number): Int32Array {
+  if (channels === 1) return samples;
   const frames = Math.floor(samples.length / channels);
-  const out = new Int16Array(frames);
-  if (channels === 1) {
-    for (let i = 0; i < frames; i++) out[i] = s32to16(samples[i]!);
-    return out;
-  }
+  const out = new Int32Array(frames);
   for (let f = 0, o = 0; f < frames; f++) {
     let sum = 0;
     for (let c = 0; c < channels; c++) sum += samples[o++]!;
-    out[f] = s32to16(Math.trunc(sum / channels));
+    out[f] = Math.trunc(sum / channels);
   }
+  return out;
+}
+
+/**
+ * 32-bit samples rounded to 16 bits (`s32to16` on each).
+ * @example to16(Int32Array.of(98304)) // Int16Array [2]
+ */
+export function to16(samples: Int32Array): Int16Array {
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = s32to16(samples[i]!);
+  return out;
+}
+
+/** 16-bit samples widened to 32 bits (exact). */
+export function to32(samples: Int16Array): Int32Array {
+  const out = new Int32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! << 16;
   return out;
 }

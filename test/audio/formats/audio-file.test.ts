@@ -15,7 +15,7 @@ import {
   MalformedAudioFileError,
   UnsupportedAudioEncodingError,
 } from '../../../src/audio/formats/errors.js';
-import { floatTo32, mixToMono, s32to16 } from '../../../src/audio/formats/sample-convert.js';
+import { floatTo32, mixToMono32, s32to13, s32to14, s32to16, to16 } from '../../../src/audio/formats/sample-convert.js';
 import { encodeWav } from '../../../src/audio/formats/wav-format.js';
 import { Gsm610Encoder } from '../../../src/codecs/gsm610/index.js';
 import { ulawDecode, ulawEncode } from '../../../src/codecs/ulaw.js';
@@ -48,9 +48,16 @@ describe('sample conversions as sox does them', () => {
   it('mixes channels to their mean truncated toward zero in 32 bits, then rounds', () => {
     const wide = Int32Array.of(1 << 16, 2 << 16, -(1 << 16), -(2 << 16), 3, 0, -3, 0, 0x7fffffff, 0x7fffffff);
     // (1+2)/2 = 1.5 → 2; (−1−2)/2 = −1.5 → −1 (ties up); tiny values vanish; full scale stays.
-    expect([...mixToMono(wide, 2)]).toEqual([2, -1, 0, 0, 32767]);
-    expect([...mixToMono(Int32Array.of(3 << 16, 3 << 16, 4 << 16), 3)]).toEqual([3]);
-    expect([...mixToMono(Int32Array.of(5 << 16, -7 << 16), 1)]).toEqual([5, -7]);
+    expect([...to16(mixToMono32(wide, 2))]).toEqual([2, -1, 0, 0, 32767]);
+    expect([...mixToMono32(Int32Array.of(1, 2, -1, -2), 2)]).toEqual([1, -1]);
+    expect([...to16(mixToMono32(Int32Array.of(3 << 16, 3 << 16, 4 << 16), 3))]).toEqual([3]);
+    expect([...to16(mixToMono32(Int32Array.of(5 << 16, -7 << 16), 1))]).toEqual([5, -7]);
+  });
+
+  it('rounds 32-bit samples straight to G.711’s 14 and 13 bits', () => {
+    // 1.5 steps of 14 bits is 1.5 · 2^18; ties go up; the top saturates.
+    expect([0x60000, -0x60000, 0x1ffff, 0x20000, 0x7fffffff].map(s32to14)).toEqual([2, -1, 0, 1, 8191]);
+    expect([0xc0000, -0xc0000, 0x3ffff, 0x40000, 0x7fffffff].map(s32to13)).toEqual([2, -1, 0, 1, 4095]);
   });
 });
 
