@@ -24,8 +24,6 @@ import { bufferSource, decodeWavSamples32Into, parseWavHeader, wavHeader, type W
 
 export type AudioFileFormat = 'wav' | 'ulaw' | 'alaw' | 'gsm' | 'sln';
 
-export const AUDIO_FILE_FORMATS: readonly AudioFileFormat[] = ['wav', 'ulaw', 'alaw', 'gsm', 'sln'];
-
 const EXTENSIONS: Record<string, AudioFileFormat> = {
   '.wav': 'wav',
   '.ul': 'ulaw',
@@ -119,8 +117,9 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
     case 'gsm': {
       if (bytes.length % 33 !== 0) {
         const whole = Math.floor(bytes.length / 33);
+        const left = bytes.length - whole * 33;
         throw new MalformedAudioFileError(
-          `${name}: ${bytes.length} bytes are not whole 33-byte GSM frames (${whole} frames and ${bytes.length - whole * 33} byte${bytes.length - whole * 33 === 1 ? "" : "s"} left over)`,
+          `${name}: ${bytes.length} bytes are not whole 33-byte GSM frames (${whole} frames and ${left} byte${left === 1 ? '' : 's'} left over)`,
         );
       }
       try {

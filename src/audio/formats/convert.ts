@@ -4,7 +4,6 @@
  * For 8 kHz input the result is byte-identical to `sox -D IN OUT`.
  */
 import { Resampler } from '../dsp/resampler.js';
-import { UnsupportedAudioEncodingError } from './errors.js';
 import {
   encodeAudioFile,
   formatOfPath,
@@ -13,7 +12,7 @@ import {
   type AudioFileData,
   type AudioFileFormat,
 } from './audio-file.js';
-import { MalformedAudioFileError } from './errors.js';
+import { MalformedAudioFileError, UnsupportedAudioEncodingError } from './errors.js';
 import type { WavWriteEncoding } from './wav-format.js';
 
 /**
