@@ -70,7 +70,15 @@ export function alawDecodeSample(code: number): number {
 export function alawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
   const n = pcm.length;
   const dst = byteOutput(out, n, 'PCMA');
-  for (let i = 0; i < n; i++) dst[i] = ENCODE[pcm[i]! & 0xffff]!;
+  let i = 0;
+  // Four at a time: fewer loop tests (measurably faster in V8).
+  for (; i + 3 < n; i += 4) {
+    dst[i] = ENCODE[pcm[i]! & 0xffff]!;
+    dst[i + 1] = ENCODE[pcm[i + 1]! & 0xffff]!;
+    dst[i + 2] = ENCODE[pcm[i + 2]! & 0xffff]!;
+    dst[i + 3] = ENCODE[pcm[i + 3]! & 0xffff]!;
+  }
+  for (; i < n; i++) dst[i] = ENCODE[pcm[i]! & 0xffff]!;
   return dst;
 }
 
@@ -81,6 +89,13 @@ export function alawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
 export function alawDecode(codes: Uint8Array, out?: Int16Array): Int16Array {
   const n = codes.length;
   const dst = sampleOutput(out, n, 'PCMA');
-  for (let i = 0; i < n; i++) dst[i] = DECODE[codes[i]!]!;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    dst[i] = DECODE[codes[i]!]!;
+    dst[i + 1] = DECODE[codes[i + 1]!]!;
+    dst[i + 2] = DECODE[codes[i + 2]!]!;
+    dst[i + 3] = DECODE[codes[i + 3]!]!;
+  }
+  for (; i < n; i++) dst[i] = DECODE[codes[i]!]!;
   return dst;
 }

@@ -21,6 +21,7 @@
 import { alawDecodeSample, alawEncode } from '../../codecs/alaw.js';
 import { ulawDecodeSample, ulawEncode } from '../../codecs/ulaw.js';
 import { MalformedAudioFileError, UnsupportedAudioEncodingError } from './errors.js';
+import { floatTo32, s32to16 } from './sample-convert.js';
 
 export type WavEncoding = 'pcm' | 'float' | 'ulaw' | 'alaw';
 
@@ -219,22 +220,6 @@ export function parseWavHeader(source: ByteSource, name = 'WAV file'): WavLayout
 }
 
 /**
- * Sox's rounding of a 32-bit sample to 16 bits: nearest, ties up, saturating
- * at the top (the bottom cannot overflow).
- */
-function s32to16(s: number): number {
-  return s > 2147450879 ? 32767 : Math.floor((s + 32768) / 65536);
-}
-
-/** Sox's float to 32-bit sample: scale by 2^31, round half away from zero, saturate. NaN becomes 0. */
-function floatTo32(d: number): number {
-  const t = d * 2147483648;
-  if (t < 0) return t <= -2147483648.5 ? -2147483648 : Math.trunc(t - 0.5);
-  if (t >= 0) return t >= 2147483647.5 ? 2147483647 : Math.trunc(t + 0.5);
-  return 0;
-}
-
-/**
  * Turn WAV sample data (whole frames) into interleaved 16-bit PCM.
  *
  * @example
@@ -286,6 +271,52 @@ export function decodeWavSamplesInto(format: WavFormat, data: Uint8Array, out: I
       const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
       if (width === 4) for (let i = at, o = 0; i < end; i++, o += 4) out[i] = s32to16(floatTo32(view.getFloat32(o, true)));
       else for (let i = at, o = 0; i < end; i++, o += 8) out[i] = s32to16(floatTo32(view.getFloat64(o, true)));
+      break;
+    }
+  }
+  return n;
+}
+
+/**
+ * Turn WAV sample data (whole frames) into interleaved 32-bit samples, full
+ * scale ±2^31, into `out` from index `at`; returns the number written. This
+ * is sox's internal sample format: mixing channels in it and rounding to
+ * 16 bits afterwards (`s32to16`) gives sox's result.
+ *
+ * @example const n = decodeWavSamples32Into(format, data, wide);
+ */
+export function decodeWavSamples32Into(format: WavFormat, data: Uint8Array, out: Int32Array, at = 0): number {
+  const width = format.bitsPerSample >> 3;
+  const n = Math.floor(data.length / width);
+  if (out.length - at < n) throw new RangeError(`output holds ${out.length - at} samples, ${n} are needed`);
+  const d = data;
+  const end = at + n;
+  switch (format.encoding) {
+    case 'ulaw':
+      for (let i = at, o = 0; i < end; i++, o++) out[i] = ulawDecodeSample(d[o]!) << 16;
+      break;
+    case 'alaw':
+      for (let i = at, o = 0; i < end; i++, o++) out[i] = alawDecodeSample(d[o]!) << 16;
+      break;
+    case 'pcm':
+      switch (width) {
+        case 1:
+          for (let i = at, o = 0; i < end; i++, o++) out[i] = (d[o]! - 128) << 24;
+          break;
+        case 2:
+          for (let i = at, o = 0; i < end; i++, o += 2) out[i] = (d[o]! << 16) | (d[o + 1]! << 24);
+          break;
+        case 3:
+          for (let i = at, o = 0; i < end; i++, o += 3) out[i] = (d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24);
+          break;
+        default:
+          for (let i = at, o = 0; i < end; i++, o += 4) out[i] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
+      }
+      break;
+    case 'float': {
+      const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      if (width === 4) for (let i = at, o = 0; i < end; i++, o += 4) out[i] = floatTo32(view.getFloat32(o, true));
+      else for (let i = at, o = 0; i < end; i++, o += 8) out[i] = floatTo32(view.getFloat64(o, true));
       break;
     }
   }

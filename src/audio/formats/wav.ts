@@ -142,13 +142,14 @@ export class WavFileReader {
   }
 
   /**
-   * Read the next samples into `out` (whole frames: `out.length` should be a
-   * multiple of the channel count). Returns the number of samples written;
+   * Read the next samples into `out` (whole frames: as many as `out` holds,
+   * so it must hold at least one). Returns the number of samples written;
    * 0 at the end of the data.
    */
   read(out: Int16Array): number {
     if (this.fd === undefined) throw new AudioFileAccessError(`${this.path}: read after close`);
     const { blockAlign, frames, dataOffset, format } = this.layout;
+    if (out.length < format.channels) throw new RangeError(`a ${out.length}-sample buffer holds no ${format.channels}-channel frame`);
     const want = Math.min(Math.floor(out.length / format.channels), frames - this.frame);
     if (want <= 0) return 0;
     const bytes = want * blockAlign;

@@ -5,6 +5,7 @@ import { configCommand } from './config.js';
 import { devicesCommand } from './devices.js';
 import { optionsCommand } from './options.js';
 import { registerCommand } from './register.js';
+import { convertCommand } from './convert.js';
 import { stunCommand } from './stun.js';
 
 export const commands: readonly CommandSpec[] = [
@@ -13,5 +14,6 @@ export const commands: readonly CommandSpec[] = [
   stunCommand,
   devicesCommand,
   analyzeCommand,
+  convertCommand,
   configCommand,
 ];

@@ -1,6 +1,6 @@
 /**
  * GSM 06.10 long-term prediction (LTP) on 40-sample subframes:
- * §4.2.11 – §4.2.13 in the encoder (lag and gain search, analysis filter)
+ * §4.2.12 – §4.2.13 in the encoder (lag and gain search, analysis filter)
  * and §4.3.2 in the decoder (synthesis filter).
  *
  * The reconstructed short-term residual lives in a 280-word array: words
@@ -15,7 +15,7 @@ import { DLB, QLB } from './tables.js';
 export const HISTORY = 280;
 
 /**
- * §4.2.11 – §4.2.12: the LTP lag Nc (40 … 120) and coded gain bc (0 … 3)
+ * §4.2.12: the LTP lag Nc (40 … 120) and coded gain bc (0 … 3)
  * for the subframe d[at … at+39], against the history before `hist`.
  * Returns `Nc | bc << 8`. `wt` is 40 words of scratch.
  */

@@ -16,7 +16,7 @@ export class RpeWork {
 }
 
 /**
- * §4.2.15 (the part the decoder shares): exponent and normalised mantissa of
+ * §4.2.16 (the part the decoder shares): exponent and normalised mantissa of
  * the coded block amplitude xmaxc. Returns `exp` (−4 … 6) and `mant`
  * (0 … 7) as `(exp + 4) | mant << 4`.
  */

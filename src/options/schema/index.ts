@@ -7,6 +7,7 @@
 import { accountOptions } from './account.js';
 import { audioOptions } from './audio.js';
 import { configCommandOptions } from './config-command.js';
+import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
@@ -23,6 +24,7 @@ export const schema = [
   ...sipCommandOptions,
   ...stunOptions,
   ...audioOptions,
+  ...convertOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

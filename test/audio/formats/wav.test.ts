@@ -8,9 +8,11 @@ import {
   MalformedAudioFileError,
   UnsupportedAudioEncodingError,
 } from '../../../src/audio/formats/errors.js';
+import { s32to16 } from '../../../src/audio/formats/sample-convert.js';
 import {
   bufferSource,
   decodeWavSamples,
+  decodeWavSamples32Into,
   encodeWav,
   parseWavHeader,
   readWav,
@@ -196,6 +198,31 @@ describe('WAV reading', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('the 16-bit and the 32-bit sample paths', () => {
+  it('agree for every encoding: 16-bit = s32to16(32-bit) (property)', () => {
+    const formats = [
+      { encoding: 'pcm', bitsPerSample: 8 },
+      { encoding: 'pcm', bitsPerSample: 16 },
+      { encoding: 'pcm', bitsPerSample: 24 },
+      { encoding: 'pcm', bitsPerSample: 32 },
+      { encoding: 'float', bitsPerSample: 32 },
+      { encoding: 'float', bitsPerSample: 64 },
+      { encoding: 'ulaw', bitsPerSample: 8 },
+      { encoding: 'alaw', bitsPerSample: 8 },
+    ] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...formats), fc.uint8Array({ minLength: 0, maxLength: 256 }), (f, data) => {
+        const format = { ...f, sampleRate: 8000, channels: 1 };
+        const narrow = decodeWavSamples(format, data);
+        const wide = new Int32Array(narrow.length);
+        decodeWavSamples32Into(format, data, wide);
+        expect([...narrow]).toEqual([...wide].map(s32to16));
+      }),
+      { numRuns: 500 },
     );
   });
 });

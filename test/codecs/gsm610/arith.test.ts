@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { abs, add, div, lAdd, mult, multR, norm, sub } from '../../../src/codecs/gsm610/arith.js';
 
 const word = fc.integer({ min: -32768, max: 32767 });
-const sat = (x: number) => Math.max(-32768, Math.min(32767, x));
+const sat = (x: number) => Math.max(-32768, Math.min(32767, x)) | 0; // | 0: no −0
 
 describe('GSM 06.10 §5.1 arithmetic', () => {
   it('add, sub saturate to 16 bits', () => {
