@@ -50,6 +50,16 @@ export class RtpSender {
     this.samples += n;
   }
 
+  /**
+   * Move the media clock forward to `timestamp` (a relay whose packets carry
+   * their own timing); never backward.
+   */
+  moveTo(timestamp: number, now: number): void {
+    if (this.anchor === undefined) this.anchor = { now, timestamp: this.timestamp };
+    const ahead = (timestamp - this.timestamp) | 0;
+    if (ahead > 0) this.samples += ahead;
+  }
+
   /** A silence (nothing sent): the next audio packet starts a talkspurt. */
   silence(): void {
     this.talkspurt = true;

@@ -90,6 +90,9 @@ export class RtpSession {
 
   private malformed = 0;
 
+  // relay(): per remote source, the offset from its timestamps to ours.
+  private readonly relayOffsets = new Map<number, number>();
+
   constructor(opts: RtpSessionOptions) {
     this.opts = opts;
     this.random = opts.random ?? cryptoRandom;
@@ -192,6 +195,40 @@ export class RtpSession {
     }
     this.sender.advance(this.frameSamples, now);
     return sent;
+  }
+
+  /**
+   * Echo a received packet back to the peer at once, re-originated: our
+   * SSRC and sequence numbers, its timestamp moved onto our timeline by a
+   * fixed offset per remote source (so pauses, packet times and RFC 4733
+   * events keep their timing), its marker and payload unchanged. `samples`
+   * is the media time the packet covers (audio); events do not move our
+   * clock. Returns whether it was sent (not while we do not send, or have
+   * nowhere to send to). This is what an echo service adds no delay with.
+   */
+  relay(p: RtpPacket, kind: PayloadKind, samples: number, now: number): boolean {
+    if (this.closed) throw new MediaStateError('relay on a closed RTP session');
+    this.startedAt ??= now;
+    this.armRtcp(now);
+    const to = this.remote;
+    if (!this.sending || !to) return false;
+    let offset = this.relayOffsets.get(p.ssrc);
+    if (offset === undefined) {
+      // The first packet of a source lands on our clock as it is now.
+      if (this.relayOffsets.size >= 8) this.relayOffsets.clear();
+      offset = (this.sender.timestamp - p.timestamp) >>> 0;
+      this.relayOffsets.set(p.ssrc, offset);
+    }
+    const timestamp = (p.timestamp + offset) >>> 0;
+    const event = kind === 'telephone-event';
+    this.transmits.push({ data: this.sender.packet(p.payloadType, p.payload, { marker: p.marker, timestamp, now, event }), to, channel: 'rtp' });
+    if (event) {
+      if (p.marker) this.sender.events++;
+    } else {
+      this.sender.moveTo((timestamp + samples) >>> 0, now);
+    }
+    this.weSentSince = true;
+    return true;
   }
 
   /** A datagram arrived on the RTP socket (`rtp`) or the RTCP socket (`rtcp`). */
