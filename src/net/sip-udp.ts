@@ -9,7 +9,8 @@ export class SipUdpTransport implements SipTransport {
   private closed = false;
 
   private constructor(
-    private readonly socket: Socket,
+    /** The bound socket, for protocols that must share it (STUN keep-alives, RFC 5389). */
+    readonly socket: Socket,
     readonly local: { address: string; port: number },
   ) {}
 

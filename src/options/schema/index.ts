@@ -6,6 +6,7 @@
  */
 import { accountOptions } from './account.js';
 import { audioOptions } from './audio.js';
+import { callOptions } from './call.js';
 import { configCommandOptions } from './config-command.js';
 import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
@@ -25,6 +26,7 @@ export const schema = [
   ...stunOptions,
   ...audioOptions,
   ...convertOptions,
+  ...callOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

@@ -16,6 +16,7 @@
  * await dialog.bye();
  * await ua.close();
  */
+import type { Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { realClock, type Clock } from '../../clock/clock.js';
@@ -23,6 +24,7 @@ import { realTimers, type TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { Driver } from '../../net/drive.js';
 import { nodeTransports } from '../../net/sip-node-transports.js';
+import { SipUdpTransport } from '../../net/sip-udp.js';
 import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { ClientInvite } from '../core/client-invite.js';
@@ -255,6 +257,33 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       address: this.core.config.local[transport]!.address,
       port: t.local.port,
     }));
+  }
+
+  /**
+   * The UDP socket SIP listens on (undefined without UDP, or on a simulated
+   * network), so that STUN can learn and keep its NAT mapping: the SIP core
+   * drops the STUN answers it also sees as malformed datagrams.
+   */
+  udpSocket(): Socket | undefined {
+    const t = this.transports.get('udp');
+    return t instanceof SipUdpTransport ? t.socket : undefined;
+  }
+
+  /**
+   * Advertise another address and port in the Via and Contact of what we
+   * send over `transport` from now on (the public mapping STUN found behind
+   * a NAT). Registrations refresh with the new Contact on their next refresh.
+   */
+  advertise(transport: TransportKind, address: string, port: number): void {
+    if (!this.transports.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
+    (this.core.config.local as Partial<Record<TransportKind, Endpoint>>)[transport] = { address, port };
+  }
+
+  /** The address and port we advertise in Via and Contact for a transport (default: the first). */
+  advertised(transport?: TransportKind): Endpoint {
+    const local = this.core.config.local[transport ?? this.localAddress.transport];
+    if (!local) throw new SipUsageError(`not listening on ${transport}`);
+    return { address: local.address, port: local.port };
   }
 
   /** Our Contact URI for a transport (default: the first). */

@@ -1,0 +1,417 @@
+/**
+ * One call's media on the media clock: an RTP session on its sockets, the
+ * negotiated codec, the jitter buffer, packet loss concealment, RFC 4733 and
+ * in-band DTMF, an audio source and sink, and taps on the received audio
+ * (recording, detectors, the smoke analyser).
+ *
+ * Theory of operation. In `media` mode every 20 ms tick of the shared media
+ * scheduler does, in this order:
+ * 1. send: read a frame from the source (silence when none, or when it has
+ *    ended), lay queued in-band DTMF tones over it, encode it, and give it
+ *    to the RTP session (which sends an RFC 4733 event instead while a digit
+ *    is being sent);
+ * 2. hear: pull playout units from the jitter buffer until a frame is full
+ *    (units may be longer than a frame: 30 ms packets), decode or conceal
+ *    (PLC) each, then write the frame to the sink and to every tap.
+ * Buffers are allocated once; a tick of 20 ms packets allocates nothing
+ * here (the RTP layer builds each packet).
+ *
+ * In `reflect` mode (an echo service) there is no tick: each accepted
+ * packet is sent straight back by `RtpSession.relay`, audio and RFC 4733
+ * events alike, so the echo adds no delay and decodes nothing.
+ */
+import { TypedEmitter } from '../sip/api/emitter.js';
+import type { AudioSink, AudioSource } from '../audio/device.js';
+import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
+import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
+import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
+import { registry } from '../codecs/registry.js';
+import { Driver } from '../net/drive.js';
+import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
+import { PacketLossConcealer } from '../rtp/plc.js';
+import { RtpSession } from '../rtp/rtp-session.js';
+import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, RtpTransmit, TransportAddress } from '../rtp/rtp-session-types.js';
+import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
+import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { CallStateError } from './errors.js';
+import type { MediaPlatform } from './media-platform.js';
+import type { RtpChannel, RtpChannelKind } from './rtp-channel.js';
+
+/** Samples in a 20 ms frame at 8 kHz. */
+export const FRAME = 160;
+/** The longest playout unit handled (240 ms); longer packets are concealed. */
+const MAX_UNIT = 1920;
+
+/** The parts of an RTP session the options and the call decide. */
+export type MediaRtpOptions = Partial<
+  Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf' | 'dtmfReceiver' | 'random' | 'ssrc' | 'cname'>
+>;
+
+export interface MediaSessionOptions {
+  readonly negotiated: NegotiatedMedia;
+  readonly channel: RtpChannel;
+  readonly platform: MediaPlatform;
+  readonly rtp?: MediaRtpOptions;
+  /** `media` (default): source, sink, taps on the media clock. `reflect`: echo every packet back at once. */
+  readonly mode?: 'media' | 'reflect';
+  /** Look for DTMF tones in the received audio. */
+  readonly detectInbandDtmf?: boolean;
+  readonly log?: Logger;
+}
+
+export type MediaSessionEvents = {
+  /** A key arrived as RFC 4733 events or as tones in the audio. */
+  dtmf: [digit: string, durationMs: number, how: 'rfc4733' | 'inband'];
+  /** The source ran out (a file ended); silence is sent from now on. */
+  'source-end': [source: AudioSource];
+  /** No RTP arrived for the RTP timeout while receiving. */
+  'rtp-timeout': [silentMs: number];
+  /** The peer's RTCP BYE. */
+  'rtcp-bye': [reason: string | undefined];
+  /** An RTCP report about our stream (`sentAtReport`: what we had sent when it arrived). */
+  report: [rttMs: number | undefined];
+};
+
+/** A listener on received audio: `frame` (160 samples) is reused, copy what you keep. */
+export type AudioTap = (frame: Int16Array) => void;
+
+/**
+ * @example
+ * const media = new MediaSession({ negotiated, channel, platform });
+ * media.source = await openSource('tone:440');
+ * media.addTap((frame) => detector.process(frame));
+ * media.on('dtmf', (digit) => console.log(digit));
+ * media.start();
+ * await media.sendDtmf('12#', 'rfc4733');
+ * await media.close();
+ */
+export class MediaSession extends TypedEmitter<MediaSessionEvents> {
+  readonly session: RtpSession;
+  /** The codec we send with. */
+  readonly codec: Codec;
+  readonly mode: 'media' | 'reflect';
+  /** Where received audio goes (besides the taps); written once per tick. */
+  sink: AudioSink | undefined;
+  /** Frames decoded, concealed and played as silence (the `hear` half). */
+  readonly played = { audio: 0, concealed: 0, silence: 0 };
+  /** Packets the peer said it lost and what we had sent when it said so (RTCP). */
+  remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
+
+  private readonly negotiated: NegotiatedMedia;
+  private readonly channel: RtpChannel;
+  private readonly platform: MediaPlatform;
+  private readonly log: Logger;
+  private readonly driver: Driver<RtpTransmit, RtpSessionEvent>;
+  private readonly mux: boolean;
+  private readonly encoder: FrameEncoder;
+  private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
+  private readonly plc = new PacketLossConcealer();
+  private readonly inbandOut: DtmfGenerator;
+  private readonly inbandIn: DtmfDetector | undefined;
+  private src: AudioSource | undefined;
+  private stream: MediaStream | undefined;
+  private closed = false;
+  private readonly taps: AudioTap[] = [];
+  private readonly dtmfWaiters: { resolve: () => void; inband: boolean }[] = [];
+
+  // Buffers, allocated once.
+  private readonly tx = new Int16Array(FRAME);
+  private readonly txBuf: Uint8Array;
+  private txPayload: Uint8Array;
+  private readonly rx = new Int16Array(FRAME);
+  private readonly zero = new Int16Array(FRAME);
+  private readonly dec = new Int16Array(FRAME);
+  private readonly unit = new Int16Array(MAX_UNIT);
+  private readonly unitOut = new Int16Array(MAX_UNIT);
+  private readonly fifo = new Int16Array(FRAME + 8 * MAX_UNIT);
+  private fifoLen = 0;
+  // The datagram being handed to the session (no closure per packet).
+  private inData: Uint8Array = new Uint8Array(0);
+  private inFrom: TransportAddress = { address: '', port: 0 };
+  private inKind: RtpChannelKind = 'rtp';
+
+  constructor(opts: MediaSessionOptions) {
+    super();
+    this.negotiated = opts.negotiated;
+    this.channel = opts.channel;
+    this.platform = opts.platform;
+    this.log = opts.log ?? silentLogger;
+    this.mode = opts.mode ?? 'media';
+    const send = opts.negotiated.send;
+    const codec = registry.byName(send.name, send.clockRate, send.channels ?? 1);
+    if (!codec) throw new CallStateError(`no codec for the negotiated ${send.name}/${send.clockRate}`);
+    this.codec = codec;
+    this.encoder = codec.createEncoder();
+    this.txBuf = new Uint8Array(codec.bytesPerFrame);
+    this.txPayload = this.txBuf;
+    this.mux = opts.negotiated.rtcpMux;
+    const rtp = opts.rtp ?? {};
+    const jb = rtp.jitterBuffer;
+    this.session = new RtpSession({
+      ...rtpSessionOptions(opts.negotiated),
+      ...rtp,
+      samplesPerFrame: FRAME,
+      wallClockOffsetMs: opts.platform.wallClockOffsetMs(),
+      jitterBuffer:
+        this.mode === 'reflect' || jb === false
+          ? false
+          : { ...(jb ?? {}), frameSamples: FRAME, samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt) },
+    });
+    const dtmf = rtp.dtmf ?? {};
+    this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
+    this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
+    this.driver = new Driver(
+      this.session,
+      { transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel), event: (e) => this.onSessionEvent(e) },
+      opts.platform.clock,
+      opts.platform.timers,
+    );
+    this.channel.onDatagram = (data, from, kind) => {
+      this.inData = data;
+      this.inFrom = from;
+      this.inKind = kind;
+      this.driver.input(this.handleIn);
+    };
+    this.channel.onError = (err) => this.log.debug(`RTP socket: ${err.message}`);
+  }
+
+  private readonly handleIn = (now: number): void => this.session.handleDatagram(this.inData, this.inFrom, now, this.inKind);
+  private readonly sendFn = (now: number): void => void this.session.sendFrame(this.txPayload, now);
+
+  /** What we send (undefined: silence). Setting it does not close the previous one. */
+  get source(): AudioSource | undefined {
+    return this.src;
+  }
+  set source(s: AudioSource | undefined) {
+    this.src = s;
+  }
+
+  /** Whether the peer negotiated RFC 4733 telephone-event. */
+  get telephoneEvent(): boolean {
+    return this.negotiated.telephoneEvent !== undefined;
+  }
+
+  /** Where our RTP goes now (`host:port`). */
+  get peer(): string | undefined {
+    const r = this.session.remote;
+    return r ? `${r.address.includes(':') ? `[${r.address}]` : r.address}:${r.port}` : undefined;
+  }
+
+  /** Start ticking (media mode); reflect mode needs no tick. */
+  start(): void {
+    if (this.closed) throw new CallStateError('the media session is closed');
+    if (this.mode === 'media' && !this.stream) this.stream = this.platform.scheduler.add(this.tick);
+  }
+
+  /** Listen to every received frame; returns the function that stops it. */
+  addTap(tap: AudioTap): () => void {
+    this.taps.push(tap);
+    return () => {
+      const i = this.taps.indexOf(tap);
+      if (i >= 0) this.taps.splice(i, 1);
+    };
+  }
+
+  /** New remote addresses and direction (a re-INVITE). */
+  update(remoteRtp: TransportAddress | undefined, remoteRtcp: TransportAddress | undefined, direction: MediaDirection): void {
+    this.driver.input(() => {
+      this.session.setRemote(remoteRtp, remoteRtcp);
+      this.session.setDirection(direction);
+    });
+  }
+
+  get direction(): MediaDirection {
+    return this.session.direction;
+  }
+
+  /**
+   * Send DTMF keys as RFC 4733 events or as in-band tones; resolves when the
+   * last one has been sent.
+   */
+  sendDtmf(digits: string, how: 'rfc4733' | 'inband'): Promise<void> {
+    if (this.closed) return Promise.reject(new CallStateError('the media session is closed'));
+    if (this.mode !== 'media') return Promise.reject(new CallStateError('an echo session sends no DTMF of its own'));
+    if (how === 'rfc4733') {
+      if (!this.telephoneEvent) return Promise.reject(new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'));
+      this.driver.input(() => this.session.sendDtmf(digits));
+    } else {
+      this.inbandOut.send(digits);
+    }
+    return new Promise((resolve) => this.dtmfWaiters.push({ resolve, inband: how === 'inband' }));
+  }
+
+  private samplesOf(payload: Uint8Array, pt: number): number {
+    return this.decoderFor(pt)?.codec.payloadSamples(payload.length) ?? FRAME;
+  }
+
+  private decoderFor(pt: number): { codec: Codec; decoder: FrameDecoder } | undefined {
+    let d = this.decoders.get(pt);
+    if (d === undefined) {
+      const f = this.negotiated.receive.get(pt);
+      const codec = f ? registry.byName(f.name, f.clockRate, f.channels ?? 1) : undefined;
+      d = codec ? { codec, decoder: codec.createDecoder() } : null;
+      this.decoders.set(pt, d);
+    }
+    return d ?? undefined;
+  }
+
+  private onSessionEvent(e: RtpSessionEvent): void {
+    switch (e.type) {
+      case 'rtp':
+        if (this.mode === 'reflect' && !this.closed) {
+          const samples = e.kind === 'audio' ? (this.decoderFor(e.packet.payloadType)?.codec.payloadSamples(e.packet.payload.length) ?? FRAME) : 0;
+          this.session.relay(e.packet, e.kind, samples, e.arrival);
+        }
+        return;
+      case 'dtmf':
+        this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');
+        return;
+      case 'timeout':
+        this.emit('rtp-timeout', e.silentMs);
+        return;
+      case 'bye':
+        this.emit('rtcp-bye', e.reason);
+        return;
+      case 'report':
+        if (e.remote) this.remoteLoss = { lost: e.remote.cumulativeLost, sent: this.session.stats().sent.packets };
+        this.emit('report', e.rttMs);
+        return;
+      case 'source':
+        if (e.previous !== undefined) this.plc.reset();
+        this.log.debug(`RTP ${e.kind} source ${e.ssrc.toString(16)}${e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''}`);
+        return;
+      case 'latched':
+        this.log.debug(`RTP ${e.channel} latched to ${e.address.address}:${e.address.port}`);
+        return;
+    }
+  }
+
+  private readonly tick = (t: MediaTick): void => {
+    if (this.closed) return;
+    const now = t.now;
+    // 1. What we send.
+    const f = this.tx;
+    const src = this.src;
+    let ended: AudioSource | undefined;
+    if (src === undefined) f.set(this.zero);
+    else if (!src.read(f)) {
+      ended = src;
+      this.src = undefined;
+    }
+    if (this.inbandOut.busy) this.inbandOut.fill(f);
+    this.txPayload = this.encoder.encode(f, this.txBuf);
+    this.driver.input(this.sendFn);
+    // 2. What we hear.
+    this.hear(now);
+    const rx = this.rx;
+    if (this.sink !== undefined) {
+      try {
+        this.sink.write(rx);
+      } catch (err) {
+        this.log.error(`cannot write received audio to ${this.sink.uri}: ${(err as Error).message}`);
+        this.sink = undefined;
+      }
+    }
+    for (let i = 0; i < this.taps.length; i++) this.taps[i]!(rx);
+    const det = this.inbandIn;
+    if (det !== undefined) {
+      det.process(rx);
+      for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+    }
+    // 3. Tell who waits.
+    if (ended !== undefined) this.emit('source-end', ended);
+    if (this.dtmfWaiters.length > 0 && !this.inbandOut.busy && this.session.dtmfSender.pending === 0) {
+      for (const w of this.dtmfWaiters.splice(0)) w.resolve();
+    }
+  };
+
+  /** Fill `rx` with the next 20 ms of received audio. */
+  private hear(now: number): void {
+    const jb = this.session.jitterBuffer;
+    if (jb === undefined) {
+      this.rx.set(this.zero);
+      return;
+    }
+    if (this.fifoLen === 0) {
+      const u = jb.pull(now, 0);
+      // The usual case: one 20 ms packet per frame, straight into `rx`.
+      if (u.samples === FRAME) return this.produce(u, this.rx, this.dec);
+      this.push(u);
+    }
+    for (let guard = 0; this.fifoLen < FRAME && guard < 8; guard++) {
+      const u = jb.pull(now, this.fifoLen);
+      if (!(u.samples > 0)) break;
+      this.push(u);
+    }
+    if (this.fifoLen < FRAME) {
+      this.fifo.fill(0, this.fifoLen, FRAME);
+      this.fifoLen = FRAME;
+    }
+    this.rx.set(this.fifo.subarray(0, FRAME));
+    this.fifo.copyWithin(0, FRAME, this.fifoLen);
+    this.fifoLen -= FRAME;
+  }
+
+  private push(u: PlayoutFrame): void {
+    const n = Math.min(u.samples, MAX_UNIT, this.fifo.length - this.fifoLen);
+    if (n <= 0) return;
+    this.produce(u, this.unitOut.subarray(0, n), this.unit.subarray(0, n));
+    this.fifo.set(this.unitOut.subarray(0, n), this.fifoLen);
+    this.fifoLen += n;
+  }
+
+  /** One playout unit into `out` (decode, conceal or silence through the PLC); `scratch` is as long as `out`. */
+  private produce(u: PlayoutFrame, out: Int16Array, scratch: Int16Array): void {
+    const n = out.length;
+    const plc = n % 80 === 0;
+    if (u.kind === 'audio') {
+      const d = this.decoderFor(u.packet.payloadType);
+      const samples = d?.codec.payloadSamples(u.packet.payload.length);
+      if (d !== undefined && samples === n) {
+        try {
+          d.decoder.decode(u.packet.payload, scratch);
+          if (plc) this.plc.good(scratch, out);
+          else out.set(scratch);
+          this.played.audio++;
+          return;
+        } catch {
+          // A frame the codec refuses: conceal it like a lost one.
+        }
+      }
+    } else if (u.kind === 'silence') {
+      scratch.fill(0);
+      if (plc) this.plc.good(scratch, out);
+      else out.fill(0);
+      this.played.silence++;
+      return;
+    }
+    if (plc) this.plc.conceal(n, out);
+    else out.fill(0);
+    this.played.concealed++;
+  }
+
+  /**
+   * Stop the tick, send RTCP BYE and close the sockets (after `lingerMs`,
+   * to hear the peer's last report). Neither source nor sink is closed: they
+   * belong to whoever set them.
+   */
+  async close(reason?: string, lingerMs = 0): Promise<void> {
+    if (this.closed) return;
+    this.stream?.stop();
+    this.stream = undefined;
+    if (lingerMs > 0) await new Promise<void>((r) => this.platform.timers.setTimer(lingerMs, r));
+    this.closed = true;
+    this.driver.input((now) => this.session.close(now, reason));
+    this.driver.close();
+    for (const w of this.dtmfWaiters.splice(0)) w.resolve();
+    this.channel.onDatagram = undefined;
+    // Let the RTCP BYE leave before the sockets close.
+    await new Promise<void>((r) => setImmediate(r));
+    await this.channel.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

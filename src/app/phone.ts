@@ -1,0 +1,329 @@
+/**
+ * `Phone`: one SIP user agent with its registration, its calls (several at
+ * once) and incoming-call events — what `shtoom call` and `shtoom serve`
+ * run on, and what a script imports.
+ *
+ * Admission control: beyond `capacity` calls at once, a new INVITE is
+ * answered 503 Service Unavailable with Retry-After (RFC 3261 21.5.4)
+ * instead of degrading every call in progress. An INVITE whose SDP cannot
+ * be parsed gets 400, one with no codec in common 488 (RFC 3261 21.4.26),
+ * both with a Warning saying why; without an `incoming` listener, 480.
+ */
+import type { AudioSink, AudioSource } from '../audio/device.js';
+import type { Codec, CodecId } from '../codecs/codec.js';
+import { registry } from '../codecs/registry.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { resolveStunServer } from '../net/stun-discover.js';
+import { StunSocket } from '../net/stun-socket.js';
+import { createAnswer } from '../sdp/offer-answer.js';
+import { parseSdp } from '../sdp/parse.js';
+import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
+import type { SessionDescription } from '../sdp/types.js';
+import type { IncomingCall } from '../sip/api/call.js';
+import { TypedEmitter } from '../sip/api/emitter.js';
+import type { Registration } from '../sip/api/registration.js';
+import { UserAgent, type RegisterOptions, type UserAgentOptions } from '../sip/api/user-agent.js';
+import { SipUsageError } from '../sip/errors.js';
+import { warningValue } from '../sip/message/build.js';
+import { formatNameAddr } from '../sip/message/name-addr.js';
+import { parseUri } from '../sip/message/uri.js';
+import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
+import { Call, type CallContext, type CallMediaSettings, type PlaceCallOptions } from './call.js';
+import type { CallEnd } from './call-types.js';
+import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
+import type { MediaRtpOptions } from './media-session.js';
+import { formatsFor } from './sdp-local.js';
+
+export interface PhoneStunOptions {
+  /** The STUN server: `host[:port]` or an address. */
+  readonly server: string | StunAddress;
+  /** Keep-alive interval, ms (default 25 000). */
+  readonly keepAliveMs?: number;
+  /** RFC 5389 7.2.1 retransmission settings for the bindings of calls (defaults 500 ms, 3 requests). */
+  readonly rto?: number;
+  readonly rc?: number;
+}
+
+export interface PhoneOptions {
+  /** A user agent to use (the phone closes it on `close()`), or the options to create one. */
+  readonly ua?: UserAgent;
+  readonly userAgent?: UserAgentOptions;
+  /** Media clock, timers and RTP sockets (default: the process's real ones). */
+  readonly platform?: MediaPlatform;
+  /** Codecs in order of preference (default PCMU, PCMA, GSM). */
+  readonly codecs?: readonly (Codec | CodecId)[];
+  /** RTP sockets and session settings. */
+  readonly media?: Partial<Omit<CallMediaSettings, 'stun'>>;
+  /** Most calls at once (default: no limit). */
+  readonly capacity?: number;
+  /** Retry-After of the 503 beyond capacity, seconds (default 10). */
+  readonly retryAfterSec?: number;
+  /** Listen for in-band DTMF: when the peer has no RFC 4733 (`auto`, default), always, never. */
+  readonly inbandDtmf?: 'auto' | 'on' | 'off';
+  /** Learn and keep the public mapping of the SIP and RTP sockets (RFC 5389). */
+  readonly stun?: PhoneStunOptions;
+  readonly log?: Logger;
+}
+
+export type PhoneEvents = {
+  /** A new call arrived: `ring()`, `answer()` or `reject()` it. */
+  incoming: [call: Call];
+  /** Any call ended. */
+  ended: [call: Call, end: CallEnd];
+  /** A call was refused because the phone was at capacity (503). */
+  overload: [request: IncomingCall];
+  /** The NAT gave the SIP socket a new public address (STUN keep-alive). */
+  mapping: [address: string, port: number];
+};
+
+export interface CallOptions extends Omit<PlaceCallOptions, 'codecs'> {
+  readonly codecs?: readonly (Codec | CodecId)[];
+}
+
+function toCodecs(list: readonly (Codec | CodecId)[] | undefined): Codec[] {
+  if (!list) return [...registry.all];
+  return list.map((c) => (typeof c === 'string' ? registry.select([c])[0]! : c));
+}
+
+function text(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+}
+
+/**
+ * @example
+ * import { Phone, audio } from 'shtoom';
+ *
+ * const phone = await Phone.create({ userAgent: { listen: '127.0.0.1:0' } });
+ * const call = phone.call('sip:echo@127.0.0.1:5070', { source: await audio.openSource('tone:440') });
+ * await call.answered;
+ * setTimeout(() => void call.hangup(), 5000);
+ * const end = await call.ended;
+ * console.log(end.reason, call.stats()?.received.lossPercent);
+ * await phone.close();
+ */
+export class Phone extends TypedEmitter<PhoneEvents> {
+  readonly ua: UserAgent;
+  readonly platform: MediaPlatform;
+  readonly log: Logger;
+  /** Calls refused beyond capacity so far. */
+  overloaded = 0;
+  private readonly active = new Set<Call>();
+  private readonly ctx: CallContext;
+  private readonly capacity: number;
+  private readonly retryAfter: number;
+  private registration: Registration | undefined;
+  private registerOpts: RegisterOptions | undefined;
+  private stunSocket: StunSocket | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(ua: UserAgent, opts: PhoneOptions, stun: CallMediaSettings['stun']) {
+    super();
+    this.ua = ua;
+    this.platform = opts.platform ?? realMediaPlatform();
+    this.log = opts.log ?? silentLogger;
+    this.capacity = opts.capacity ?? Infinity;
+    this.retryAfter = opts.retryAfterSec ?? 10;
+    const m = opts.media ?? {};
+    const media: CallMediaSettings = {
+      address: m.address ?? '0.0.0.0',
+      portMin: m.portMin ?? 16384,
+      portMax: m.portMax ?? 32767,
+      rtcpMux: m.rtcpMux ?? true,
+      rtp: m.rtp ?? ({} as MediaRtpOptions),
+      lingerMs: m.lingerMs ?? 0,
+      ...(stun ? { stun } : {}),
+    };
+    this.ctx = {
+      ua,
+      platform: this.platform,
+      media,
+      codecs: toCodecs(opts.codecs),
+      inbandDtmf: opts.inbandDtmf ?? 'auto',
+      log: this.log.child('call'),
+      sdpAddress: () => ua.advertised().address,
+      done: (call) => {
+        this.active.delete(call);
+        if (call.end) this.emit('ended', call, call.end);
+      },
+    };
+    ua.on('invite', (inc) => this.onInvite(inc));
+  }
+
+  /**
+   * Start a phone: bind (or take) the user agent, and with `stun` learn the
+   * SIP socket's public mapping and keep it.
+   */
+  static async create(opts: PhoneOptions = {}): Promise<Phone> {
+    const log = opts.log ?? silentLogger;
+    const ua = opts.ua ?? (await UserAgent.create({ log, ...opts.userAgent }));
+    let stun: CallMediaSettings['stun'];
+    try {
+      if (opts.stun) {
+        const server = typeof opts.stun.server === 'string' ? await resolveStunServer(...hostPort(opts.stun.server)) : opts.stun.server;
+        stun = { server, keepAliveMs: opts.stun.keepAliveMs ?? 25_000, rto: opts.stun.rto ?? 500, rc: opts.stun.rc ?? 3 };
+      }
+      const phone = new Phone(ua, opts, stun);
+      if (stun) await phone.discoverSip(stun);
+      return phone;
+    } catch (err) {
+      if (!opts.ua) await ua.close();
+      throw err;
+    }
+  }
+
+  /** Calls in progress (ringing, answered, or being set up). */
+  get calls(): readonly Call[] {
+    return [...this.active];
+  }
+
+  /** The codecs this phone offers and accepts, in order. */
+  get codecs(): readonly Codec[] {
+    return this.ctx.codecs;
+  }
+
+  /**
+   * Place a call. Returns at once; follow it with its events, `answered`
+   * and `ended`. A malformed URI throws `SipUsageError`.
+   */
+  call(uri: string, opts: CallOptions = {}): Call {
+    if (this.closing) throw new SipUsageError('the phone is closed');
+    let target;
+    try {
+      target = parseUri(uri.trim());
+    } catch (err) {
+      throw new SipUsageError(`call ${JSON.stringify(uri)}: ${(err as Error).message}`);
+    }
+    if (target.kind !== 'sip') throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
+    const call = new Call(this.ctx, 'outgoing', opts.from ?? this.ua.aor, uri.trim());
+    this.active.add(call);
+    const { codecs, ...rest } = opts;
+    call.dial(uri.trim(), { ...rest, ...(codecs ? { codecs: toCodecs(codecs) } : {}) });
+    return call;
+  }
+
+  /**
+   * Register the phone's address-of-record (the user agent's `aor`), and
+   * keep the registration fresh until `unregister()` or `close()`.
+   */
+  async register(opts: RegisterOptions = {}): Promise<Registration> {
+    this.registerOpts = opts;
+    this.registration = await this.ua.register(opts);
+    return this.registration;
+  }
+
+  /** Remove our binding at the registrar. */
+  async unregister(): Promise<void> {
+    const r = this.registration;
+    this.registration = undefined;
+    if (r?.registered) await r.unregister();
+  }
+
+  private async discoverSip(stun: NonNullable<CallMediaSettings['stun']>): Promise<void> {
+    const socket = this.ua.udpSocket();
+    if (!socket) {
+      this.log.warn('STUN: no UDP SIP socket to map; Contact and Via keep the local address');
+      return;
+    }
+    const s = new StunSocket(socket, { rto: stun.rto ?? 500, rc: stun.rc ?? 3 });
+    this.stunSocket = s;
+    // The SIP transport also reads the socket and drops what is not SIP: STUN answers are ours.
+    s.listen();
+    try {
+      const r = await s.binding(stun.server);
+      this.useMapping(r.mapped.address, r.mapped.port);
+    } catch (err) {
+      this.log.warn(`STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact and Via keep the local address`);
+    }
+    s.keepAlive(stun.server, { interval: stun.keepAliveMs }, (e) => {
+      if (e.type === 'lost') this.log.warn(`STUN keep-alive of the SIP socket got no answer: ${e.error.message}`);
+      else if (e.changed) this.useMapping(e.mapped.address, e.mapped.port);
+    });
+  }
+
+  private useMapping(address: string, port: number): void {
+    const cur = this.ua.advertised('udp');
+    if (cur.address === address && cur.port === port) return;
+    this.log.info(`public SIP address ${address}:${port} (STUN)`);
+    this.ua.advertise('udp', address, port);
+    this.emit('mapping', address, port);
+    const old = this.registration;
+    if (old?.registered && this.registerOpts) {
+      // A new registration carries the new Contact; the old binding is removed.
+      void this.ua.register(this.registerOpts).then(
+        (fresh) => {
+          this.registration = fresh;
+          void old.unregister().catch(() => {});
+        },
+        (err: Error) => this.log.warn(`re-REGISTER after the NAT moved us failed: ${err.message}`),
+      );
+    }
+  }
+
+  private onInvite(inc: IncomingCall): void {
+    const from = formatNameAddr({ ...inc.from, params: [] });
+    if (this.closing) {
+      inc.reject(503, 'Service Unavailable');
+      return;
+    }
+    if (this.active.size >= this.capacity) {
+      this.overloaded++;
+      this.log.info(`refused a call from ${from}: at capacity (${this.capacity} calls); 503, Retry-After ${this.retryAfter}`);
+      inc.reject(503, 'Service Unavailable', [['Retry-After', String(this.retryAfter)]]);
+      this.emit('overload', inc);
+      return;
+    }
+    const agent = this.ua.advertised().address;
+    let offer: SessionDescription;
+    if (inc.body.length === 0) {
+      inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, 'an SDP offer is required in the INVITE')]]);
+      return;
+    }
+    try {
+      offer = parseSdp(text(inc.body));
+      // Refuse at once what no answer could accept.
+      createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
+    } catch (err) {
+      if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
+      else if (err instanceof SdpNegotiationError) inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, err.reason)]]);
+      else inc.reject(500, 'Server Internal Error');
+      this.log.info(`refused a call from ${from}: ${(err as Error).message}`);
+      return;
+    }
+    if (this.listenerCount('incoming') === 0) {
+      inc.reject(480, 'Temporarily Unavailable');
+      return;
+    }
+    const call = new Call(this.ctx, 'incoming', formatNameAddr({ ...inc.to, params: [] }), from);
+    call.receive(inc, offer);
+    this.active.add(call);
+    this.emit('incoming', call);
+  }
+
+  /**
+   * Hang up every call (BYE, CANCEL, 503 for unanswered incoming ones),
+   * unregister, stop STUN, close the user agent. Resolves when all is done.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    await Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    try {
+      await this.unregister();
+    } catch (err) {
+      this.log.warn(`unregister: ${(err as Error).message}`);
+    }
+    this.stunSocket?.close();
+    await this.ua.close();
+  }
+}
+
+/** `host[:port]` or `[v6]:port` into resolveStunServer's arguments. */
+function hostPort(s: string): [string, number?] {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) return [s];
+  return m[2] !== undefined ? [m[1]!, Number(m[2])] : [m[1]!];
+}
+
+export type { AudioSink, AudioSource };

@@ -1,0 +1,143 @@
+/**
+ * Where a call's RTP and RTCP datagrams go in and out: a pair of UDP sockets
+ * in production (`openUdpRtpChannel`), a simulated network in tests. The
+ * media session sees only this interface, so the same code runs on both.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { bindRtpPorts, type RtpPorts } from '../net/rtp-socket.js';
+import { StunSocket } from '../net/stun-socket.js';
+import type { TransportAddress } from '../rtp/rtp-session-types.js';
+import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
+import type { KeepAliveEvent } from '../stun/keepalive.js';
+
+export type RtpChannelKind = 'rtp' | 'rtcp';
+
+export type DatagramHandler = (data: Uint8Array, from: TransportAddress, channel: RtpChannelKind) => void;
+
+/** The sockets of one call's media. */
+export interface RtpChannel {
+  /** The local address and RTP port bound (RTCP on `rtcpPort`). */
+  readonly address: string;
+  readonly port: number;
+  readonly rtcpPort: number | undefined;
+  /**
+   * The public mapping of the RTP (and RTCP) port that STUN found, to put in
+   * the SDP instead of the local address; undefined without STUN.
+   */
+  readonly mapped: { readonly rtp: TransportAddress; readonly rtcp?: TransportAddress } | undefined;
+  /** Send a datagram; `rtcp` goes out of the RTCP socket (or the RTP one when there is none). */
+  send(data: Uint8Array, to: TransportAddress, channel: RtpChannelKind): void;
+  /** Who hears received datagrams (one listener). */
+  onDatagram: DatagramHandler | undefined;
+  /** A send failed or the socket reported an error (ICMP unreachable…); the call goes on. */
+  onError: ((err: Error) => void) | undefined;
+  close(): Promise<void>;
+}
+
+export interface UdpRtpChannelOptions {
+  readonly address?: string;
+  readonly portMin?: number;
+  readonly portMax?: number;
+  /** Bind one socket only (the peer asked for rtcp-mux and we know it already). Default false: a pair. */
+  readonly rtcpMux?: boolean;
+  /** Learn the sockets' public mapping from this STUN server, and keep it open. */
+  readonly stun?: { readonly server: StunAddress; readonly keepAliveMs: number; readonly rto?: number; readonly rc?: number };
+  /** Hears keep-alive losses and mapping changes. */
+  readonly onStun?: (e: KeepAliveEvent, channel: RtpChannelKind) => void;
+}
+
+class UdpRtpChannel implements RtpChannel {
+  onDatagram: DatagramHandler | undefined;
+  onError: ((err: Error) => void) | undefined;
+  mapped: RtpChannel['mapped'];
+  private readonly stun: Partial<Record<RtpChannelKind, StunSocket>> = {};
+  private readonly stops: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly ports: RtpPorts) {
+    this.listen(ports.rtp, 'rtp');
+    if (ports.rtcp) this.listen(ports.rtcp, 'rtcp');
+  }
+
+  get address(): string {
+    return this.ports.address;
+  }
+  get port(): number {
+    return this.ports.port;
+  }
+  get rtcpPort(): number | undefined {
+    return this.ports.rtcp ? this.ports.port + 1 : undefined;
+  }
+
+  private listen(socket: RtpPorts['rtp'], channel: RtpChannelKind): void {
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      const stun = this.stun[channel];
+      if (stun !== undefined && stun.handleDatagram(msg, rinfo)) return;
+      // rinfo has `address` and `port`: pass it as it is (no allocation per packet).
+      this.onDatagram?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo, channel);
+    });
+    socket.on('error', (err) => this.onError?.(err));
+  }
+
+  send(data: Uint8Array, to: TransportAddress, channel: RtpChannelKind): void {
+    if (this.closed) return;
+    const socket = channel === 'rtcp' && this.ports.rtcp ? this.ports.rtcp : this.ports.rtp;
+    socket.send(data, to.port, to.address, this.sent);
+  }
+
+  private readonly sent = (err: Error | null): void => {
+    if (err) this.onError?.(err);
+  };
+
+  /** STUN Binding on each socket (RFC 5389), then keep-alives; `mapped` holds what it learnt. */
+  async discover(o: NonNullable<UdpRtpChannelOptions['stun']>, onStun: UdpRtpChannelOptions['onStun']): Promise<void> {
+    const sockets: [RtpChannelKind, RtpPorts['rtp']][] = [['rtp', this.ports.rtp]];
+    if (this.ports.rtcp) sockets.push(['rtcp', this.ports.rtcp]);
+    const found: Partial<Record<RtpChannelKind, TransportAddress>> = {};
+    await Promise.all(
+      sockets.map(async ([kind, socket]) => {
+        const s = new StunSocket(socket, { ...(o.rto !== undefined ? { rto: o.rto } : {}), ...(o.rc !== undefined ? { rc: o.rc } : {}) });
+        this.stun[kind] = s;
+        try {
+          const r = await s.binding(o.server);
+          found[kind] = { address: r.mapped.address, port: r.mapped.port };
+        } catch {
+          return; // no answer: the local address is advertised
+        }
+        this.stops.push(s.keepAlive(o.server, { interval: o.keepAliveMs }, (e) => onStun?.(e, kind)));
+      }),
+    );
+    if (found.rtp) this.mapped = { rtp: found.rtp, ...(found.rtcp ? { rtcp: found.rtcp } : {}) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of this.stops) stop();
+    this.stun.rtp?.close();
+    this.stun.rtcp?.close();
+    await this.ports.close();
+  }
+}
+
+/**
+ * Bind an RTP/RTCP port pair (or one port with rtcp-mux) and, with `stun`,
+ * learn its public mapping.
+ *
+ * @example
+ * const ch = await openUdpRtpChannel({ address: '0.0.0.0', portMin: 16384, portMax: 32767 });
+ * ch.onDatagram = (data, from, kind) => session.handleDatagram(data, from, now(), kind);
+ * ch.send(packet, { address: '192.0.2.7', port: 4000 }, 'rtp');
+ * await ch.close();
+ */
+export async function openUdpRtpChannel(o: UdpRtpChannelOptions = {}): Promise<RtpChannel> {
+  const ports = await bindRtpPorts({
+    ...(o.address !== undefined ? { address: o.address } : {}),
+    ...(o.portMin !== undefined ? { portMin: o.portMin } : {}),
+    ...(o.portMax !== undefined ? { portMax: o.portMax } : {}),
+    rtcpMux: o.rtcpMux ?? false,
+  });
+  const ch = new UdpRtpChannel(ports);
+  if (o.stun) await ch.discover(o.stun, o.onStun);
+  return ch;
+}

@@ -1,0 +1,175 @@
+/** Options of calls: `shtoom call`, `shtoom serve`, `shtoom smoke` and `shtoom demo` (`[call]`, `[serve]`, `[smoke]`). */
+import { opt } from '../define.js';
+
+const DTMF_KEYS = /^[0-9*#A-Da-d]+$/;
+
+function percent(v: string): string | undefined {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 100 ? undefined : 'must be a percentage from 0 to 100';
+}
+
+export const callOptions = [
+  opt.list('call.codec', {
+    help: 'codecs to offer or accept, in order of preference',
+    choices: ['pcmu', 'pcma', 'gsm'],
+    default: ['pcmu', 'pcma', 'gsm'],
+    flag: 'codec',
+    argName: 'list',
+    commands: ['call', 'serve', 'smoke', 'demo'],
+  }),
+  opt.string('call.play', {
+    help: 'what we send: a WAV file, tone:440, silence, noise, or a device (alsa:default, portaudio:…); serve announce plays it',
+    default: 'silence',
+    flag: 'play',
+    argName: 'uri',
+    commands: ['call', 'serve'],
+  }),
+  opt.string('call.record', {
+    help: 'where the audio we receive goes: a WAV file (valid at every moment) or a device (alsa:default)',
+    flag: 'record',
+    argName: 'file',
+    ini: false,
+    commands: ['call', 'smoke'],
+  }),
+  opt.string('call.dtmf', {
+    help: 'DTMF keys to send once the call is answered, e.g. "123#"',
+    flag: 'dtmf',
+    argName: 'keys',
+    ini: false,
+    env: false,
+    commands: ['call'],
+    validate: (v) => (DTMF_KEYS.test(v) ? undefined : 'must be DTMF keys: 0-9 * # A-D'),
+  }),
+  opt.enum('call.dtmf-mode', {
+    help: 'how DTMF is sent: rfc4733 (RTP events), info (SIP INFO), inband (tones in the audio), auto (rfc4733 when the peer has it, else inband)',
+    choices: ['auto', 'rfc4733', 'info', 'inband'],
+    default: 'auto',
+    flag: 'dtmf-mode',
+    argName: 'mode',
+    commands: ['call'],
+  }),
+  opt.duration('call.dtmf-delay', {
+    help: 'wait this long after the answer before sending --dtmf',
+    unit: 'ms',
+    default: 500,
+    min: 0,
+    max: 3_600_000,
+    flag: 'dtmf-delay',
+    commands: ['call'],
+  }),
+  opt.duration('call.duration', {
+    help: 'hang up this long after the answer; 0 waits for the other side to hang up (or Ctrl-C)',
+    unit: 's',
+    default: 0,
+    min: 0,
+    max: 86_400_000,
+    flag: 'duration',
+    commands: ['call'],
+  }),
+  opt.duration('call.answer-timeout', {
+    help: 'give up (CANCEL) when the call is not answered within this time',
+    unit: 's',
+    default: 60_000,
+    min: 1000,
+    max: 3_600_000,
+    flag: 'answer-timeout',
+    commands: ['call', 'smoke'],
+  }),
+  opt.bool('call.register', {
+    help: 'register the account ([account] aor, --user, --password) first, and unregister at the end',
+    default: false,
+    flag: 'register',
+    commands: ['call', 'serve'],
+  }),
+  opt.enum('call.inband-dtmf', {
+    help: 'listen for DTMF tones in the received audio: auto (when the peer has no RFC 4733), on, off',
+    choices: ['auto', 'on', 'off'],
+    default: 'auto',
+    flag: 'inband-dtmf',
+    argName: 'when',
+    commands: ['call', 'serve'],
+  }),
+  opt.string('serve.listen', {
+    help: 'where to take calls: [udp:|tcp:]ADDR:PORT (default --sip-address and --sip-port)',
+    flag: 'listen',
+    argName: 'addr:port',
+    commands: ['serve'],
+  }),
+  opt.int('serve.capacity', {
+    help: 'most calls at once; beyond it new calls get 503 Service Unavailable with Retry-After',
+    default: 500,
+    min: 1,
+    max: 100_000,
+    flag: 'capacity',
+    argName: 'calls',
+    commands: ['serve'],
+  }),
+  opt.duration('serve.retry-after', {
+    help: 'the Retry-After of a 503 sent beyond --capacity',
+    unit: 's',
+    default: 10_000,
+    min: 1000,
+    max: 86_400_000,
+    flag: 'retry-after',
+    commands: ['serve'],
+  }),
+  opt.duration('serve.max-call-duration', {
+    help: 'end any call an app still holds after this long (a stuck app never holds a call forever)',
+    unit: 's',
+    default: 3_600_000,
+    min: 1000,
+    max: 86_400_000,
+    flag: 'max-call-duration',
+    commands: ['serve'],
+  }),
+  opt.string('serve.say', {
+    help: 'text the announce app speaks (text to speech with espeak-ng or flite) when --play is not given',
+    flag: 'say',
+    argName: 'text',
+    commands: ['serve'],
+  }),
+  opt.duration('smoke.duration', {
+    help: 'how long the test signal is sent (one probe a second)',
+    unit: 's',
+    default: 10_000,
+    min: 2000,
+    max: 3_600_000,
+    flag: 'duration',
+    commands: ['smoke', 'demo'],
+  }),
+  opt.string('smoke.max-loss', {
+    help: 'fail when more than this percentage of packets is lost (both ways together)',
+    default: '1',
+    flag: 'max-loss',
+    argName: 'percent',
+    commands: ['smoke', 'demo'],
+    validate: percent,
+  }),
+  opt.duration('smoke.max-latency', {
+    help: 'fail when the round-trip audio latency is longer',
+    unit: 'ms',
+    default: 400,
+    min: 1,
+    max: 60_000,
+    flag: 'max-latency',
+    commands: ['smoke', 'demo'],
+  }),
+  opt.string('smoke.min-mos', {
+    help: 'fail when the estimated MOS (ITU-T G.107 E-model) is lower',
+    default: '3.5',
+    flag: 'min-mos',
+    argName: 'mos',
+    commands: ['smoke', 'demo'],
+    validate: (v) => {
+      const n = Number(v);
+      return v.trim() !== '' && n >= 1 && n <= 4.5 ? undefined : 'must be a MOS from 1 to 4.5';
+    },
+  }),
+  opt.string('smoke.junit', {
+    help: 'also write the result as a JUnit XML report to this file',
+    flag: 'junit',
+    argName: 'file',
+    ini: false,
+    commands: ['smoke', 'demo'],
+  }),
+] as const;
