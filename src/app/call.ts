@@ -221,8 +221,7 @@ export class Call extends TypedEmitter<CallEvents> {
       this.answerTimer = platform.timers.setTimer(opts.answerTimeoutMs, () => {
         this.answerTimer = undefined;
         if (this.state === 'answered' || this.ending) return;
-        this.cancelledBy = 'no-answer';
-        this.cancelOrAbandon();
+        void this.hangup('no-answer');
       });
     }
     try {
@@ -610,6 +609,10 @@ export class Call extends TypedEmitter<CallEvents> {
     } else if (this.direction === 'outgoing') {
       this.cancelledBy = reason === 'no-answer' ? 'no-answer' : 'hangup';
       this.cancelOrAbandon();
+      // RFC 3261 9.1: no CANCEL before a provisional response, and then up to
+      // 64*T1 for the 487. Do not keep the user waiting that long: end now, and
+      // a late 2xx is still ended with BYE (runDial).
+      this.ctx.platform.timers.setTimer(BYE_WAIT_MS, () => this.finish({ reason, message: 'cancelled (the other side did not confirm)' }));
       // Before the INVITE went out, runDial stops as soon as its RTP ports are open.
     } else if (this.answering && !this.dialog) {
       // Answered but not ACKed yet: the dialog comes with the ACK; end then.
