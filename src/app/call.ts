@@ -13,7 +13,7 @@
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { Codec } from '../codecs/codec.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { TimerHandle } from '../clock/timers.js';
+import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
 import { isTelephoneEvent } from '../sdp/media-format.js';
 import { createAnswer, createOffer, processAnswer, type NegotiatedMedia } from '../sdp/offer-answer.js';
@@ -171,6 +171,8 @@ export class Call extends TypedEmitter<CallEvents> {
   private snk: AudioSink | undefined;
   private answeredAt: number | undefined;
   private ending = false;
+  /** The reason `finish` was given (before `end` is set, while closing). */
+  private finalReason: CallEndReason | undefined;
   /** Why we are hanging up (our BYE makes the dialog end as `local-bye`). */
   private endReason: CallEndReason | undefined;
   private cancelledBy: 'hangup' | 'no-answer' | undefined;
@@ -199,6 +201,11 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Resolves once the call has ended (media stopped, recording finished). */
   get ended(): Promise<CallEnd> {
     return this.endedP.promise;
+  }
+
+  /** The timers of the call's platform (virtual in tests): what apps time their waits with. */
+  get timers(): TimerHost {
+    return this.ctx.platform.timers;
   }
 
   /** The codec we send, once answered. */
@@ -525,7 +532,7 @@ export class Call extends TypedEmitter<CallEvents> {
 
   private requireAnswered(what: string): MediaSession {
     if (this.state !== 'answered' || !this.media || this.ending) {
-      if (this.ending || this.state === 'ended') throw new CallEndedError(`cannot ${what}: the call has ended`, this.endReason ?? this.end?.reason ?? 'hangup');
+      if (this.ending || this.state === 'ended') throw new CallEndedError(`cannot ${what}: the call has ended`, this.finalReason ?? this.endReason ?? 'hangup');
       throw new CallStateError(`cannot ${what}: the call is ${this.state}`);
     }
     return this.media;
@@ -540,11 +547,18 @@ export class Call extends TypedEmitter<CallEvents> {
     const media = this.requireAnswered('send DTMF');
     if (!/^[0-9*#A-Da-d]*$/.test(digits)) throw new CallStateError(`not DTMF keys: ${JSON.stringify(digits)}`);
     const how = mode === 'auto' ? (media.telephoneEvent ? 'rfc4733' : 'inband') : mode;
-    if (how !== 'info') return media.sendDtmf(digits, how);
+    if (how !== 'info') {
+      try {
+        return await media.sendDtmf(digits, how);
+      } catch (err) {
+        if (this.ending) throw new CallEndedError(`the call ended while sending DTMF`, this.finalReason ?? 'hangup');
+        throw err;
+      }
+    }
     const dur = this.ctx.media.rtp.dtmf?.durationMs ?? 100;
     const gap = this.ctx.media.rtp.dtmf?.gapMs ?? 100;
     for (const d of digits) {
-      if (this.ending) throw new CallEndedError('the call ended while sending DTMF', this.endReason ?? 'hangup');
+      if (this.ending) throw new CallEndedError('the call ended while sending DTMF', this.finalReason ?? 'hangup');
       const res = await this.dialog!.info(dtmfRelayBody(d, dur), 'application/dtmf-relay');
       if (res.status >= 300) throw new CallFailedError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, 'failed', res.status);
       await new Promise<void>((r) => this.ctx.platform.timers.setTimer(dur + gap, r));
@@ -670,6 +684,7 @@ export class Call extends TypedEmitter<CallEvents> {
   private finish(e: { reason: CallEndReason; status?: number; message: string }): void {
     if (this.ending) return;
     this.ending = true;
+    this.finalReason = e.reason;
     void this.cleanup(e);
   }
 

@@ -112,8 +112,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private src: AudioSource | undefined;
   private stream: MediaStream | undefined;
   private closed = false;
-  private readonly taps: AudioTap[] = [];
-  private readonly dtmfWaiters: { resolve: () => void; inband: boolean }[] = [];
+  /** Copy-on-write: a tap may remove itself (or another) while the taps run. */
+  private taps: readonly AudioTap[] = [];
+  private readonly dtmfWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   // Buffers, allocated once.
   private readonly tx = new Int16Array(FRAME);
@@ -206,10 +207,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   /** Listen to every received frame; returns the function that stops it. */
   addTap(tap: AudioTap): () => void {
-    this.taps.push(tap);
+    this.taps = [...this.taps, tap];
     return () => {
-      const i = this.taps.indexOf(tap);
-      if (i >= 0) this.taps.splice(i, 1);
+      this.taps = this.taps.filter((t) => t !== tap);
     };
   }
 
@@ -238,7 +238,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     } else {
       this.inbandOut.send(digits);
     }
-    return new Promise((resolve) => this.dtmfWaiters.push({ resolve, inband: how === 'inband' }));
+    return new Promise((resolve, reject) => this.dtmfWaiters.push({ resolve, reject }));
   }
 
   private samplesOf(payload: Uint8Array, pt: number): number {
@@ -313,7 +313,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         this.sink = undefined;
       }
     }
-    for (let i = 0; i < this.taps.length; i++) this.taps[i]!(rx);
+    const taps = this.taps;
+    for (let i = 0; i < taps.length; i++) taps[i]!(rx);
     const det = this.inbandIn;
     if (det !== undefined) {
       det.process(rx);
@@ -404,7 +405,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.closed = true;
     this.driver.input((now) => this.session.close(now, reason));
     this.driver.close();
-    for (const w of this.dtmfWaiters.splice(0)) w.resolve();
+    for (const w of this.dtmfWaiters.splice(0)) w.reject(new CallStateError('the media session closed before the DTMF was sent'));
     this.channel.onDatagram = undefined;
     // Let the RTCP BYE leave before the sockets close.
     await new Promise<void>((r) => setImmediate(r));

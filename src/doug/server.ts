@@ -1,0 +1,150 @@
+/**
+ * `DougServer`: the seed's event-driven voice application server. Every
+ * incoming call of a `Phone` runs the voice app (an async function of a
+ * `VoiceCall`) on its own; many calls run at once in one process.
+ *
+ * House rules, so that no app can hold a call or the server hostage:
+ * - an app that returns (or throws) with its call still up has the call
+ *   ended for it: hung up when answered, refused (480, or 500 after a
+ *   throw) when not;
+ * - an app still running after `maxCallMs` has its call hung up (its waits
+ *   then reject with `CallEndedError`);
+ * - an app's exception is logged, never thrown out of the server;
+ * - one line is logged per call: who called, what became of it, codec,
+ *   duration, packets and loss.
+ */
+import type { Call } from '../app/call.js';
+import type { CallEnd } from '../app/call-types.js';
+import { CallEndedError } from '../app/errors.js';
+import type { Phone } from '../app/phone.js';
+import type { TimerHandle } from '../clock/timers.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { Tts } from './tts.js';
+import { VoiceCall } from './voice-call.js';
+
+/** A voice application: what to do with one call. */
+export type VoiceApp = (call: VoiceCall) => Promise<void> | void;
+
+export interface DougServerOptions {
+  readonly phone: Phone;
+  readonly app: VoiceApp;
+  /** The app's name in logs. */
+  readonly name?: string;
+  /** Longest a call may last, ms (default one hour). */
+  readonly maxCallMs?: number;
+  readonly tts?: Tts;
+  readonly log?: Logger;
+}
+
+/** What the server has done so far. */
+export interface DougStats {
+  /** Calls handed to the app. */
+  calls: number;
+  /** Calls in progress. */
+  active: number;
+  /** Apps that threw (other than because the call ended). */
+  appErrors: number;
+  /** Calls ended because they outlived `maxCallMs`. */
+  timedOut: number;
+  /** Calls refused at capacity (503). */
+  overloaded: number;
+}
+
+/** One line about a call that ended, for the log. */
+export function describeEnd(call: Call, end: CallEnd): string {
+  const id = call.callId ? ` [${call.callId.slice(0, 8)}]` : '';
+  const head = `call from ${call.remote}${id}`;
+  if (!end.answered) return `${head}: not answered: ${end.message}${end.status ? ` (${end.status})` : ''}`;
+  const s = call.stats();
+  const media = s
+    ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, jitter ${s.received.jitterMs.toFixed(1)} ms`
+    : '';
+  return `${head}: ${call.codec ?? '?'}, ${(end.durationMs / 1000).toFixed(1)} s${media}; ended: ${end.reason}`;
+}
+
+/**
+ * @example
+ * const phone = await Phone.create({ userAgent: { listen: '0.0.0.0:5060' }, capacity: 200 });
+ * const server = new DougServer({ phone, app: async (call) => { await call.answer(); await call.say('hello'); } });
+ * server.start();
+ * // on SIGTERM:
+ * await server.close();
+ */
+export class DougServer {
+  readonly stats: DougStats = { calls: 0, active: 0, appErrors: 0, timedOut: 0, overloaded: 0 };
+  private readonly log: Logger;
+  private readonly running = new Set<Promise<void>>();
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private readonly onIncoming = (call: Call) => void this.track(this.handle(call));
+  private readonly onOverload = () => void this.stats.overloaded++;
+
+  constructor(private readonly opts: DougServerOptions) {
+    this.log = (opts.log ?? silentLogger).child(opts.name ?? 'doug');
+  }
+
+  /** Take calls. */
+  start(): this {
+    if (!this.started) {
+      this.started = true;
+      this.opts.phone.on('incoming', this.onIncoming);
+      this.opts.phone.on('overload', this.onOverload);
+    }
+    return this;
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private async handle(call: Call): Promise<void> {
+    this.stats.calls++;
+    this.stats.active++;
+    const timers = call.timers;
+    const vc = new VoiceCall(call, { tts: this.opts.tts, log: this.log });
+    const maxMs = this.opts.maxCallMs ?? 3_600_000;
+    let timer: TimerHandle | undefined = timers.setTimer(maxMs, () => {
+      timer = undefined;
+      this.stats.timedOut++;
+      this.log.warn(`call from ${call.remote}: still up after ${Math.round(maxMs / 1000)} s: ending it`);
+      void call.hangup();
+    });
+    let threw = false;
+    try {
+      await this.opts.app(vc);
+    } catch (err) {
+      if (!(err instanceof CallEndedError)) {
+        threw = true;
+        this.stats.appErrors++;
+        this.log.error(`the app failed on the call from ${call.remote}: ${(err as Error)?.message ?? String(err)}`);
+      }
+    } finally {
+      if (timer !== undefined) timers.clearTimer(timer);
+    }
+    if (!call.end) {
+      if (call.state === 'ringing') {
+        try {
+          call.reject(threw ? 500 : 480);
+        } catch {
+          void call.hangup();
+        }
+      } else void call.hangup();
+    }
+    const end = await call.ended;
+    this.stats.active--;
+    this.log.info(describeEnd(call, end));
+  }
+
+  /** Stop taking calls, hang up those in progress, and wait for their apps (at most `graceMs`). */
+  close(graceMs = 5000): Promise<void> {
+    return (this.closing ??= (async () => {
+      this.opts.phone.off('incoming', this.onIncoming);
+      this.opts.phone.off('overload', this.onOverload);
+      await Promise.all(this.opts.phone.calls.map((c) => c.hangup('shutdown')));
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.running), new Promise<void>((r) => (t = setTimeout(r, graceMs)))]);
+      if (t) clearTimeout(t);
+    })());
+  }
+}
