@@ -135,8 +135,6 @@ describe('doug voice apps', () => {
     const seen: string[] = [];
     const app: VoiceApp = async (call) => {
       await call.answer();
-      const t0 = call.timers;
-      void t0;
       await call.waitForSilence({ silenceMs: 800 });
       seen.push('silence');
       await call.waitForSilence({ silenceMs: 60_000, timeoutMs: 1000 }).catch((e: unknown) => seen.push(e instanceof DougTimeoutError ? 'timeout' : 'other'));
