@@ -1,0 +1,205 @@
+/**
+ * The CI smoke call against an echo service: place a call, send a known
+ * test signal (a chirp once a second), record what comes back on the same
+ * sample clock, find each chirp by cross-correlation (the round-trip audio
+ * latency, mouth to ear and back), and read loss both ways (our receive
+ * statistics; the peer's RTCP reports on our stream), jitter and the RTCP
+ * round-trip time. An estimated MOS comes from the ITU-T G.107 E-model with
+ * the codec's Ie and Bpl (G.113), half the round trip as the one-way delay,
+ * and the loss of the whole echo path. The result says which thresholds held.
+ */
+import type { AudioSink } from '../../audio/device.js';
+import type { Call } from '../../app/call.js';
+import type { CallEnd, CallStats } from '../../app/call-types.js';
+import type { Phone } from '../../app/phone.js';
+import type { Codec, CodecId } from '../../codecs/codec.js';
+import { registry } from '../../codecs/registry.js';
+import { eModel } from '../emodel.js';
+import { findProbes } from './latency.js';
+import { makeProbe, type ProbeSpec } from './probe-signal.js';
+import { ProbeSource } from './probe-source.js';
+
+export interface SmokeThresholds {
+  /** Most loss of the echo path (both ways together), percent. */
+  readonly maxLossPercent: number;
+  /** Longest round-trip audio latency, ms. */
+  readonly maxLatencyMs: number;
+  readonly minMos: number;
+}
+
+export interface SmokeOptions {
+  readonly phone: Phone;
+  readonly uri: string;
+  /** How long the signal is sent, ms (one probe a second). */
+  readonly durationMs: number;
+  readonly answerTimeoutMs?: number;
+  readonly codecs?: readonly (Codec | CodecId)[];
+  readonly thresholds: SmokeThresholds;
+  /** Also write what came back here. */
+  readonly record?: AudioSink;
+  readonly probe?: ProbeSpec;
+  /** Hears the call as soon as it is placed (progress output). */
+  readonly onCall?: (call: Call) => void;
+}
+
+export interface SmokeCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+export interface SmokeResult {
+  /** The call worked and every threshold held. */
+  readonly ok: boolean;
+  readonly target: string;
+  readonly call: { readonly answered: boolean; readonly codec?: string; readonly setupMs?: number; readonly end?: CallEnd };
+  readonly latency: { readonly roundTripMs?: number; readonly probesSent: number; readonly probesFound: number; readonly perProbeMs: readonly (number | null)[] };
+  readonly loss: {
+    /** Our packets the peer says it lost (its RTCP), percent; absent when it sent no report. */
+    readonly sentPercent?: number;
+    /** The peer's packets we did not receive, percent. */
+    readonly receivedPercent: number;
+    /** The whole echo path: 1 − (1 − sent)(1 − received), percent. */
+    readonly roundTripPercent: number;
+    readonly packetsSent: number;
+    readonly packetsReceived: number;
+  };
+  readonly jitter: { readonly meanMs: number; readonly maxMs: number };
+  readonly rttMs?: number;
+  readonly mos?: { readonly mos: number; readonly r: number; readonly ie: number; readonly bpl: number };
+  readonly thresholds: SmokeThresholds;
+  readonly checks: readonly SmokeCheck[];
+  readonly stats?: CallStats;
+}
+
+const TAIL_FRAMES = 50;
+
+/**
+ * Run one smoke call.
+ *
+ * @example
+ * const r = await smokeCall({ phone, uri: 'sip:echo@127.0.0.1:5070', durationMs: 10_000,
+ *   thresholds: { maxLossPercent: 1, maxLatencyMs: 400, minMos: 3.5 } });
+ * console.log(r.ok, r.latency.roundTripMs, r.mos?.mos);
+ */
+export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
+  const probe = makeProbe(o.probe);
+  const frames = Math.max(1, Math.round(o.durationMs / 20));
+  const total = frames + TAIL_FRAMES;
+  const received = new Int16Array(total * 160);
+  const source = new ProbeSource(probe, frames);
+  const clock = o.phone.platform.clock;
+  const started = clock.now();
+  const call = o.phone.call(o.uri, {
+    source,
+    ...(o.record ? { sink: o.record } : {}),
+    ...(o.codecs ? { codecs: o.codecs } : {}),
+    ...(o.answerTimeoutMs !== undefined ? { answerTimeoutMs: o.answerTimeoutMs } : {}),
+  });
+  o.onCall?.(call);
+  let heard = 0;
+  let full: () => void = () => {};
+  const collected = new Promise<void>((r) => (full = r));
+  call.on('answered', () => {
+    // Added before the first tick: frame k of what we hear lines up with frame k of what we send.
+    const untap = call.media!.addTap((frame) => {
+      if (heard < total) received.set(frame, heard * 160);
+      if (++heard >= total) {
+        untap();
+        full();
+      }
+    });
+  });
+  let setupMs: number | undefined;
+  try {
+    await call.answered;
+    setupMs = clock.now() - started;
+  } catch {
+    const end = await call.ended;
+    return failed(o, end);
+  }
+  const end = await Promise.race([collected.then(() => undefined), call.ended]);
+  const stats = call.stats();
+  const finalEnd = end ?? (await call.hangup());
+  const after = call.stats() ?? stats;
+  return evaluate(o, probe, received.subarray(0, Math.min(heard, total) * 160), { setupMs, end: finalEnd, stats: after, codec: call.codec, cutShort: end !== undefined });
+}
+
+function failed(o: SmokeOptions, end: CallEnd): SmokeResult {
+  return {
+    ok: false,
+    target: o.uri,
+    call: { answered: false, end },
+    latency: { probesSent: 0, probesFound: 0, perProbeMs: [] },
+    loss: { receivedPercent: 0, roundTripPercent: 0, packetsSent: 0, packetsReceived: 0 },
+    jitter: { meanMs: 0, maxMs: 0 },
+    thresholds: o.thresholds,
+    checks: [{ name: 'call', ok: false, message: `the call failed: ${end.message}${end.status ? ` (${end.status})` : ''}` }],
+  };
+}
+
+function evaluate(
+  o: SmokeOptions,
+  probe: ReturnType<typeof makeProbe>,
+  received: Int16Array,
+  c: { setupMs: number | undefined; end: CallEnd; stats: CallStats | undefined; codec: string | undefined; cutShort: boolean },
+): SmokeResult {
+  const found = findProbes(probe, received, { maxLag: Math.min(probe.period, 8000) });
+  const s = c.stats;
+  const receivedPercent = s?.received.lossPercent ?? 0;
+  const sentPercent = s?.remote?.lossPercent;
+  const roundTripPercent = 100 * (1 - (1 - (sentPercent ?? 0) / 100) * (1 - receivedPercent / 100));
+  const codec = c.codec ? registry.byName(c.codec) : undefined;
+  const latency = found.medianMs;
+  const mos =
+    codec && latency !== undefined
+      ? (() => {
+          const e = eModel({ oneWayDelayMs: latency / 2, packetLossPercent: roundTripPercent, ie: codec.ie, bpl: codec.bpl });
+          return { mos: e.mos, r: e.r, ie: codec.ie, bpl: codec.bpl };
+        })()
+      : undefined;
+  const t = o.thresholds;
+  const checks: SmokeCheck[] = [];
+  checks.push({
+    name: 'call',
+    ok: !c.cutShort,
+    message: c.cutShort ? `the call ended early: ${c.end.message}` : `answered in ${Math.round(c.setupMs ?? 0)} ms with ${c.codec ?? '?'}`,
+  });
+  const half = Math.ceil(found.sent / 2);
+  checks.push({
+    name: 'echo',
+    ok: found.sent > 0 && found.found >= half,
+    message: `${found.found} of ${found.sent} probes came back${found.found < half ? ' (the echo returned too little of the signal)' : ''}`,
+  });
+  checks.push({ name: 'loss', ok: roundTripPercent <= t.maxLossPercent, message: `loss ${roundTripPercent.toFixed(2)} % (at most ${t.maxLossPercent} %)` });
+  checks.push({
+    name: 'latency',
+    ok: latency !== undefined && latency <= t.maxLatencyMs,
+    message: latency === undefined ? 'latency unknown (no probe found)' : `latency ${latency.toFixed(1)} ms (at most ${t.maxLatencyMs} ms)`,
+  });
+  checks.push({ name: 'mos', ok: mos !== undefined && mos.mos >= t.minMos, message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown' });
+  return {
+    ok: checks.every((k) => k.ok),
+    target: o.uri,
+    call: { answered: true, ...(c.codec ? { codec: c.codec } : {}), ...(c.setupMs !== undefined ? { setupMs: Math.round(c.setupMs * 10) / 10 } : {}), end: c.end },
+    latency: {
+      ...(latency !== undefined ? { roundTripMs: latency } : {}),
+      probesSent: found.sent,
+      probesFound: found.found,
+      perProbeMs: found.matches.map((m) => (m.delaySamples === undefined ? null : m.delaySamples / 8)),
+    },
+    loss: {
+      ...(sentPercent !== undefined ? { sentPercent } : {}),
+      receivedPercent,
+      roundTripPercent,
+      packetsSent: s?.sent.packets ?? 0,
+      packetsReceived: s?.received.packets ?? 0,
+    },
+    jitter: { meanMs: s?.rtp.received?.meanJitterMs ?? 0, maxMs: s?.received.maxJitterMs ?? 0 },
+    ...(s?.rttMs !== undefined ? { rttMs: s.rttMs } : {}),
+    ...(mos ? { mos } : {}),
+    thresholds: t,
+    checks,
+    ...(s ? { stats: s } : {}),
+  };
+}
