@@ -1,6 +1,10 @@
 /** Every shtoom command, in the order `shtoom --help` lists them. */
 import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
+import { callCommand } from './call.js';
+import { demoCommand } from './demo.js';
+import { serveCommand } from './serve.js';
+import { smokeCommand } from './smoke.js';
 import { configCommand } from './config.js';
 import { devicesCommand } from './devices.js';
 import { optionsCommand } from './options.js';
@@ -9,6 +13,10 @@ import { convertCommand } from './convert.js';
 import { stunCommand } from './stun.js';
 
 export const commands: readonly CommandSpec[] = [
+  demoCommand,
+  callCommand,
+  serveCommand,
+  smokeCommand,
   registerCommand,
   optionsCommand,
   stunCommand,

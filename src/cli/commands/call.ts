@@ -1,0 +1,171 @@
+/**
+ * `shtoom call URI`: place a call from the terminal or from CI — progress
+ * (trying, ringing, answered with codec and peer), a live statistics line
+ * each second on a terminal, DTMF, recording, and a final summary (or one
+ * JSON document). Ctrl-C or SIGTERM sends CANCEL or BYE, unregisters,
+ * finishes the recording, then exits.
+ */
+import type { Call } from '../../app/call.js';
+import type { CallEnd, CallStats, DtmfReceived } from '../../app/call-types.js';
+import type { AudioSink, AudioSource } from '../../audio/device.js';
+import { openSink, openSource } from '../../audio/open.js';
+import { audioOpenOptions } from '../../audio/open.js';
+import { UsageError } from '../../errors.js';
+import { parseUri } from '../../sip/message/uri.js';
+import type { CommandContext, CommandSpec } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { aborted, clockTime, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { reportSipFailure } from './sip-failure.js';
+
+function statsLine(s: CallStats): string {
+  const rtt = s.rttMs !== undefined ? `  rtt ${s.rttMs.toFixed(1)} ms` : '';
+  return `  ${clockTime(s.durationMs)}  ${s.codec}  out ${s.sent.packets}  in ${s.received.packets}  lost ${s.received.lossPercent.toFixed(1)} %  jitter ${s.received.jitterMs.toFixed(1)} ms${rtt}`;
+}
+
+function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefined): string {
+  const lines = [`call ${end.answered ? 'ended' : 'failed'}: ${end.message}${end.status ? ` (${end.status})` : ''}`];
+  if (end.answered && s) {
+    lines.push(`  duration  ${(end.durationMs / 1000).toFixed(1)} s`);
+    lines.push(`  codec     ${s.codec}${peer ? `, media to ${peer}` : ''}`);
+    lines.push(`  packets   ${s.sent.packets} sent, ${s.received.packets} received`);
+    lines.push(
+      `  loss      ${s.received.lost} of ${s.received.expected} (${s.received.lossPercent.toFixed(2)} %) received` +
+        (s.remote ? `; the peer lost ${s.remote.lost} of ours (${s.remote.lossPercent.toFixed(2)} %)` : ''),
+    );
+    lines.push(`  jitter    ${s.received.jitterMs.toFixed(2)} ms (max ${s.received.maxJitterMs.toFixed(2)} ms)`);
+    lines.push(`  RTT       ${s.rttMs !== undefined ? `${s.rttMs.toFixed(2)} ms` : 'unknown (no RTCP report from the peer)'}`);
+  }
+  return lines.join('\n');
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const o = ctx.options;
+  const uri = ctx.args[0]!;
+  try {
+    parseUri(uri);
+  } catch (e) {
+    throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
+  }
+  const log = ctx.log.child('call');
+  const audioOpts = audioOpenOptions(o);
+  // Open the audio first: a missing file is a usage error before anything is sent.
+  const source: AudioSource = await openSource(o.get('call.play'), audioOpts);
+  let sink: AudioSink | undefined;
+  try {
+    const record = o.get('call.record');
+    if (record !== undefined) sink = await openSink(/^[a-z]+:/i.test(record) || record === 'null' ? record : `file:${record}`, audioOpts);
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+  let phone;
+  try {
+    phone = await phoneFrom(o, ctx.log, { ephemeralPort: true });
+  } catch (e) {
+    await Promise.all([source.close(), sink?.close()]);
+    throw e;
+  }
+  let interrupted = false;
+  try {
+    if (o.get('call.register')) {
+      if (!o.get('account.aor')) throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+      try {
+        const registrar = o.get('account.registrar');
+        const reg = await phone.register(registrar ? { registrar } : {});
+        log.info(`registered ${reg.aor} for ${reg.expires} s`);
+      } catch (e) {
+        await Promise.all([source.close(), sink?.close()]);
+        return reportSipFailure(ctx, e, { uri });
+      }
+    }
+    const call: Call = phone.call(uri, { source, ...(sink ? { sink } : {}), answerTimeoutMs: o.get('call.answer-timeout') });
+    const say = (s: string) => ctx.out.line(s);
+    const tty = ctx.out.isTTY;
+    let live = false;
+    const clearLive = () => {
+      if (live) ctx.out.raw('\r\x1b[K');
+      live = false;
+    };
+    call.on('trying', () => log.debug('100 Trying'));
+    call.on('ringing', (status) => say(status === 183 ? 'session progress (183)' : `ringing (${status})`));
+    const received: DtmfReceived[] = [];
+    call.on('dtmf', (d) => {
+      received.push(d);
+      clearLive();
+      say(`DTMF ${d.digit} received (${d.how}${d.durationMs !== undefined ? `, ${d.durationMs} ms` : ''})`);
+    });
+    call.on('hold', (h) => {
+      clearLive();
+      say(h.held ? `on hold (${h.by === 'remote' ? 'by the other side' : 'by us'}, media ${h.direction})` : 'off hold');
+    });
+    if (tty)
+      call.on('stats', (s) => {
+        ctx.out.raw(`\r\x1b[K${statsLine(s)}`);
+        live = true;
+      });
+    const onAbort = () => {
+      interrupted = call.state !== 'answered';
+      clearLive();
+      log.info(call.state === 'answered' ? 'hanging up (BYE)' : 'cancelling (CANCEL)');
+      void call.hangup();
+    };
+    void aborted(ctx.signal).then(onAbort);
+    let sentDtmf = '';
+    call.on('answered', (info) => {
+      say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);
+      const duration = o.get('call.duration');
+      if (duration > 0) phone.platform.timers.setTimer(duration, () => void call.hangup());
+      const digits = o.get('call.dtmf');
+      if (digits) {
+        phone.platform.timers.setTimer(o.get('call.dtmf-delay'), () => {
+          if (call.state !== 'answered') return;
+          call.sendDtmf(digits, o.get('call.dtmf-mode')).then(
+            () => {
+              sentDtmf = digits;
+              clearLive();
+              say(`DTMF ${digits} sent`);
+            },
+            (e: Error) => log.error(`cannot send DTMF: ${e.message}`),
+          );
+        });
+      }
+    });
+    const end = await call.ended;
+    clearLive();
+    const stats = call.stats();
+    const peer = call.media?.peer;
+    const code = exitCodeOfEnd(end, interrupted);
+    ctx.out.data(
+      {
+        ok: code === ExitCode.OK,
+        uri,
+        answered: end.answered,
+        end: { reason: end.reason, ...(end.status !== undefined ? { status: end.status } : {}), message: end.message },
+        durationMs: end.durationMs,
+        ...(stats ? { codec: stats.codec } : {}),
+        ...(peer ? { peer } : {}),
+        dtmf: { sent: sentDtmf, received: received.map((d) => ({ digit: d.digit, how: d.how, ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}) })) },
+        ...(stats ? { stats: { ...stats, rtp: undefined }, rtp: stats.rtp } : {}),
+        ...(sink ? { recording: sink.uri } : {}),
+      },
+      () => summary(end, stats, peer),
+    );
+    if (!end.answered && !interrupted) log.error(`${uri}: ${end.message}${end.status ? ` (${end.status})` : ''}`);
+    return code;
+  } finally {
+    await phone.close();
+  }
+}
+
+export const callCommand: CommandSpec = {
+  name: 'call',
+  description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
+  args: [{ name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true }],
+  run,
+  examples: [
+    'shtoom call sip:echo@127.0.0.1:5070 --duration 10',
+    'shtoom call sip:ivr@pbx.example.com --play tone:440 --dtmf "123#" --dtmf-mode rfc4733 --record reply.wav',
+    'shtoom call sip:bob@example.com --register --aor sip:alice@example.com --password secret --codec gsm,pcmu',
+    'shtoom call sip:echo@127.0.0.1:5070 --duration 5 --json',
+  ],
+};

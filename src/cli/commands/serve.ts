@@ -1,0 +1,79 @@
+/**
+ * `shtoom serve echo|announce|FILE.js`: run a doug voice app for every
+ * incoming call, one log line per call, until SIGTERM or Ctrl-C — then end
+ * the calls with BYE, unregister and exit 0.
+ */
+import { existsSync } from 'node:fs';
+import { BUILT_IN_APPS, loadApp } from '../../apps/index.js';
+import { DougServer } from '../../doug/server.js';
+import { systemTts } from '../../doug/tts.js';
+import { UsageError } from '../../errors.js';
+import type { CommandContext, CommandSpec } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { aborted, phoneFrom } from './call-common.js';
+import { reportSipFailure } from './sip-failure.js';
+
+async function run(ctx: CommandContext): Promise<number> {
+  const o = ctx.options;
+  const name = ctx.args[0]!;
+  const log = ctx.log.child('serve');
+  const tts = systemTts({ env: ctx.env });
+  const playSet = o.entry('call.play').source.kind !== 'default';
+  const say = o.get('serve.say');
+  if (name === 'announce') {
+    const play = o.get('call.play');
+    if (playSet && /\.wav$/i.test(play) && !play.includes(':') && !existsSync(play)) throw new UsageError(`--play ${play}: no such file`);
+    if (!playSet && !tts) throw new UsageError('announce needs --play FILE (or tone:…), or a text-to-speech engine for --say: install espeak-ng or flite');
+  }
+  const app = await loadApp(name, { ...(playSet ? { play: o.get('call.play') } : {}), ...(say !== undefined ? { say } : {}) });
+  const phone = await phoneFrom(o, ctx.log, {
+    ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
+    capacity: o.get('serve.capacity'),
+    retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),
+  });
+  // Whatever a peer sends, the server stays up: a stray exception is logged, not fatal.
+  const onCrash = (err: unknown) => log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  const server = new DougServer({ phone, app, name, maxCallMs: o.get('serve.max-call-duration'), ...(tts ? { tts } : {}), log: ctx.log }).start();
+  try {
+    if (o.get('call.register')) {
+      if (!o.get('account.aor')) throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+      try {
+        const registrar = o.get('account.registrar');
+        const reg = await phone.register(registrar ? { registrar } : {});
+        log.info(`registered ${reg.aor} at ${reg.registrar} for ${reg.expires} s`);
+      } catch (e) {
+        return reportSipFailure(ctx, e);
+      }
+    }
+    const where = phone.ua.addresses.map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`).join(', ');
+    ctx.out.data(
+      { serving: name, listen: phone.ua.addresses, contact: phone.ua.contact(), capacity: o.get('serve.capacity') },
+      () => `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
+    );
+    await aborted(ctx.signal);
+    log.info(`stopping: ending ${phone.calls.length} call(s)`);
+    await server.close();
+    log.info(`served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`);
+    return ExitCode.OK;
+  } finally {
+    await server.close();
+    await phone.close();
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+  }
+}
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  description: `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, or your own FILE.js`,
+  args: [{ name: 'app', description: `${BUILT_IN_APPS.join(' | ')} | FILE.js (a module whose default export is async (call) => …)`, required: true }],
+  run,
+  examples: [
+    'shtoom serve echo --listen 127.0.0.1:5070',
+    'shtoom serve announce --play welcome.wav',
+    'shtoom serve announce --say "The office is closed."',
+    'shtoom serve ./my-ivr.js --register --aor sip:ivr@example.com --password secret',
+  ],
+};
