@@ -478,7 +478,14 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
       });
     }
-    this.driver.input((now) => (stream ? this.core.handleStream(bytes, source, now) : this.core.handleDatagram(bytes, source, now)));
+    if (!stream) {
+      this.driver.input((now) => this.core.handleDatagram(bytes, source, now));
+      return;
+    }
+    // One message at a time, so the events of each (and the answers they lead to) come before the next.
+    let messages: Uint8Array[] = [];
+    this.driver.input(() => (messages = this.core.frameStream(bytes, source)));
+    for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 
   private sendFailed(t: Transmit, error: Error): void {
