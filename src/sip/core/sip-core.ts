@@ -22,7 +22,7 @@
 import { DigestClient } from '../auth/digest-client.js';
 import { buildResponse, warningValue } from '../message/build.js';
 import type { HeaderInit, SipMessage, SipRequest, SipResponse } from '../message/message.js';
-import { parseMessage } from '../message/parse.js';
+import { findHeaderEnd, parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { StreamFramer } from '../message/stream-framer.js';
 import { formatUri, type SipUri, type Uri } from '../message/uri.js';
@@ -226,7 +226,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
 
   private handleMessage(bytes: Uint8Array, source: Source, datagram: boolean, now: number): void {
     if (bytes.length > this.config.maxMessageSize) {
-      const head = parseMessage(bytes.subarray(0, Math.min(bytes.length, 8192)), { datagram: true });
+      const end = findHeaderEnd(bytes);
+      const head = parseMessage(bytes.subarray(0, end ? end[1] : bytes.length), { datagram: true });
       if (head.message?.type === 'request' && head.message.method !== 'ACK') {
         this.replyStateless(head.message, 513, `message of ${bytes.length} bytes is larger than ${this.config.maxMessageSize}`, source);
       }
