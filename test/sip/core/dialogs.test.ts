@@ -267,9 +267,11 @@ describe('dialogs (RFC 3261 12-15)', () => {
     p.send(ok, { raw: true });
     const acks = () => p.transmits.filter((t) => t.message?.type === 'request' && (t.message as SipRequest).method === 'ACK').length;
     expect(acks()).toBe(1);
-    p.advance(40_000); // Timer M ends the transaction
+    p.advance(33_000); // Timer M (32 s) ends the transaction; the ACK is kept 64*T1 + T4
     expect(p.core.transactions.size).toBe(0);
     p.send(ok, { raw: true });
     expect(acks()).toBe(2);
+    p.advance(10_000); // then it is forgotten (no 2xx can still come)
+    expect(p.core.pendingTimers).toBe(0);
   });
 });
