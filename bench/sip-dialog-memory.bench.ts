@@ -3,7 +3,7 @@
  * 10,000 calls between two SIP cores joined in memory (virtual time; every
  * transaction has ended, so only the dialogs remain). Reported per dialog
  * per side (each call leaves one dialog in the caller and one in the callee),
- * once for the bare cores and once with the public `Dialog` handles too.
+ * for the core's dialogs (the public `Dialog` handles of the API add theirs).
  */
 import { SipCore } from '../src/sip/core/sip-core.js';
 import type { Source } from '../src/sip/transport/types.js';
