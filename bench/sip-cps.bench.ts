@@ -4,14 +4,17 @@
  * scenario (no media) for 20 s per step — beside SIPp's own `-sn uas` on
  * the same machine in the same run, and the ratio of the two.
  *
- * The shtoom UAS is the test fixture of test/interop/support/sip-uas.ts in
- * its own Node process (one JavaScript thread). Steps go up until a step
+ * The shtoom UAS is the test fixture of test/interop/support/sip-uas.ts,
+ * compiled with tsc as users run shtoom (not through tsx), in its own Node
+ * process (one JavaScript thread). Steps go up until a step
  * fails (a failed call, or the calls needing more than 10 % (+1 s) longer than
  * planned). Env: SHTOOM_BENCH_CPS_SECONDS (default 20), SHTOOM_BENCH_CPS_RATES
- * (default 250,500,750,1000,1250,1500,2000,2500,3000,4000).
+ * (default 250,500,750,1000,1250,1500,2000,2500,3000,4000,5000,6000).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { note, report } from './lib/report.js';
@@ -20,7 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.SHTOOM_BENCH_CPS_SECONDS ?? 20);
 /** Socket buffers for SIPp, as large as the shtoom UDP transport asks for (the kernel caps both). */
 const BUFFER = 4 << 20;
-const RATES = (process.env.SHTOOM_BENCH_CPS_RATES ?? '250,500,750,1000,1250,1500,2000,2500,3000,4000').split(',').map(Number);
+const RATES = (process.env.SHTOOM_BENCH_CPS_RATES ?? '250,500,750,1000,1250,1500,2000,2500,3000,4000,5000,6000').split(',').map(Number);
 
 if (spawnSync('sh', ['-c', 'command -v sipp']).status !== 0) {
   note('sipp is not installed (apt-get install sip-tester)');
@@ -93,14 +96,24 @@ await new Promise((r) => setTimeout(r, 300));
 const sippBest = await highest('sipp -sn uas', sippPort);
 sippUas.kill('SIGTERM');
 
-// The shtoom UAS (test fixture) in its own process.
-const uas = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts')], {
+// The shtoom UAS (test fixture), compiled to plain JavaScript, in its own process.
+const out = mkdtempSync(join(tmpdir(), 'shtoom-bench-uas-'));
+const tsc = spawnSync(
+  process.execPath,
+  [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noCheck', '--outDir', out, '--rootDir', ROOT, '--module', 'nodenext',
+    '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', join(ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts')],
+  { encoding: 'utf8' },
+);
+if (tsc.status !== 0) throw new Error(`cannot compile the fixture UAS: ${tsc.stdout}${tsc.stderr}`);
+copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
+const uas = spawn(process.execPath, [join(out, 'test', 'interop', 'support', 'sip-uas-main.js')], {
   cwd: ROOT,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const m = await waitLine(uas, /listening (\d+)/);
 const shtoomBest = await highest('shtoom UAS', Number(m[1]));
 uas.kill('SIGTERM');
+rmSync(out, { recursive: true, force: true });
 
 report('sip.uas_cps', shtoomBest, 'calls/s');
 report('sip.uas_cps_sipp_reference', sippBest, 'calls/s');

@@ -48,7 +48,8 @@ export interface DialogRequestOptions {
 
 /** A flat copy of a string (not a slice that pins its parent). */
 function own(s: string): string {
-  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+  // Concatenation then slice makes V8 flatten into a new string that does not reference the message.
+  return s.length === 0 ? '' : (' ' + s).slice(1);
 }
 
 export function dialogId(callId: string, localTag: string, remoteTag: string): string {

@@ -133,7 +133,7 @@ export class ServerInvite implements ServerTransactionUser {
     this.final = res;
     this.state = 'accepted';
     this.tx.respond(res, now);
-    this.ok = { bytes: serializeMessage(res), response: res };
+    this.ok = { bytes: this.tx.lastResponseBytes ?? serializeMessage(res), response: res };
     dialog.awaitingAck = this;
     this.done();
     // "The 2xx response is passed to the transport with an interval that starts at T1 seconds and doubles for
