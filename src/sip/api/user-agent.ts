@@ -298,7 +298,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     const target = toUri(uri, 'request URI');
     const p = quietPromise<SipResponse>();
     const body = toBytes(opts.body);
-    const m = method.toUpperCase();
+    const m = method;
     const req = this.act((now) =>
       this.core.request(
         m,

@@ -500,9 +500,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   /** Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the outcome comes as `request-done`. */
   request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
     this.checkOpen();
-    const m = method.toUpperCase();
-    if (SPECIAL.has(m)) throw new SipUsageError(`send ${m} with its own API (invite, register, dialog.bye), not request()`);
-    const t = this.outOfDialog(m, target, opts);
+    // Methods are case-sensitive (RFC 3261 7.1): sent as given.
+    if (SPECIAL.has(method.toUpperCase())) throw new SipUsageError(`send ${method} with its own API (invite, register, dialog.bye), not request()`);
+    const t = this.outOfDialog(method, target, opts);
     let seq = this.ids.initialSeq() - 1;
     const req = new OutgoingRequest(this, t, {
       nextSeq: () => ++seq,
