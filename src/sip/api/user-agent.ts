@@ -25,7 +25,6 @@ import { Driver } from '../../net/drive.js';
 import { nodeTransports } from '../../net/sip-node-transports.js';
 import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
-import type { ClientInvite } from '../core/client-invite.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
@@ -514,7 +513,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   private send(transport: SipTransport, t: Transmit, address: string): void {
     if (this.log.enabled('trace') && t.bytes.length > 0) {
-      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}`, {
+      const conn = t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
+      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`, {
         message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
       });
     }
@@ -544,8 +544,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         const call: IncomingCall = new IncomingCall(this, e.invite, undefined, () => this.pendingIncoming.delete(call));
         this.pendingIncoming.add(call);
         const iterated = this.offer(call);
-        if (this.listenerCount('invite') > 0) this.emit('invite', call);
-        else if (!iterated && !call.answered) call.reject(480, 'Temporarily Unavailable');
+        if (this.listenerCount('invite') > 0) {
+          try {
+            this.emit('invite', call);
+          } catch (err) {
+            // The application's handler failed: the caller still gets an answer.
+            if (!call.answered) call.reject(500, 'Server Internal Error');
+            throw err;
+          }
+        } else if (!iterated && !call.answered) call.reject(480, 'Temporarily Unavailable');
         return;
       }
       case 'invite-cancelled':
