@@ -180,8 +180,8 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   }
 
   /** @internal */
-  _acked(req: SipRequest): void {
-    this.emit('ack', req);
+  _acked(req: SipRequest | undefined): void {
+    if (req) this.emit('ack', req);
   }
 
   /** @internal */

@@ -285,8 +285,9 @@ export class Dialog {
     if (this.ctx.dialogs.get(this.id) === this) this.ctx.dialogs.delete(this.id);
     const inc = this.incomingInvite;
     if (inc && !inc.finalSent) inc.reject(487, now);
-    this.awaitingAck?.stopRetransmissions();
+    const waiting = this.awaitingAck;
     this.awaitingAck = undefined;
+    waiting?.dialogEnded();
     if (notify) this.ctx.emit({ type: 'dialog-terminated', dialog: this, reason, ...(response ? { response } : {}), ...(request ? { request } : {}) });
   }
 }

@@ -181,6 +181,18 @@ export class ServerInvite implements ServerTransactionUser {
     d.flushBye(now);
   }
 
+  /**
+   * The dialog ended (a BYE overtook the ACK, or we closed) while our 2xx
+   * waited for its ACK: stop retransmitting and settle as answered.
+   */
+  dialogEnded(): void {
+    if (this.state !== 'accepted') return;
+    this.stopRetransmissions();
+    this.state = 'confirmed';
+    this.done();
+    this.ctx.emit({ type: 'dialog-acked', dialog: this.dialog!, invite: this });
+  }
+
   stopRetransmissions(): void {
     this.retransmit?.cancel();
     this.giveUp?.cancel();

@@ -275,3 +275,21 @@ describe('dialogs (RFC 3261 12-15)', () => {
     expect(p.core.pendingTimers).toBe(0);
   });
 });
+
+describe('a BYE that overtakes the ACK', () => {
+  it('ends the dialog, stops the 2xx retransmissions and settles the answer', () => {
+    const p = new Probe();
+    p.send(rawRequest('INVITE', { callId: 'bo' }));
+    const inv = find(p, 'invite').invite;
+    inv.accept(0);
+    p.drain();
+    p.events.length = 0;
+    p.send(rawRequest('BYE', { callId: 'bo', toTag: inv.toTag, cseq: '2 BYE' }));
+    expect(p.events.map((e) => e.type)).toEqual(['dialog-acked', 'dialog-terminated']);
+    expect(inv.state).toBe('confirmed');
+    p.advance(60_000);
+    const oks = p.transmits.filter((t) => t.message?.type === 'response' && t.message.status === 200 && t.message.cseq.method === 'INVITE');
+    expect(oks).toHaveLength(1);
+    expect(p.core.pendingTimers).toBe(0);
+  });
+});
