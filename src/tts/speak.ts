@@ -65,7 +65,8 @@ async function render(text: string, engine: TtsEngine, options: SpeakOptions): P
   try {
     const txt = join(dir, 'text.txt');
     const wav = join(dir, 'out.wav');
-    writeFileSync(txt, text);
+    // flite drops a last sentence that has no line end after it.
+    writeFileSync(txt, `${text.trim()}\n`);
     const wpm = options.wordsPerMinute;
     const args =
       engine === 'flite'
