@@ -28,3 +28,6 @@ export {
   type FrameEncoder,
   type FrameDecoder,
 } from './codecs/index.js';
+export * as harness from './harness/index.js';
+export * as asr from './asr/index.js';
+export * as tts from './tts/index.js';
