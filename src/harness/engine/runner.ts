@@ -89,24 +89,26 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
 
 /** Returns false once a step failed. */
 async function runSteps(st: RunState, steps: readonly Step[], prefix: string, into: StepResult[], scope: AbortScope): Promise<boolean> {
+  let ok = true;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const path = `${prefix}${i + 1}`;
-    if (st.result.status === 'failed') {
+    if (!ok || st.result.status === 'failed') {
       into.push({ path, kind: step.kind, label: step.label, status: 'skipped', startMs: st.now(), endMs: st.now() });
       continue;
     }
     const res = await runOne(st, step, path, scope);
     into.push(res);
-    if (res.status === 'failed') return false;
+    if (res.status === 'failed') ok = false;
   }
-  return true;
+  return ok;
 }
 
 async function runOne(st: RunState, step: Step, path: string, parent: AbortScope): Promise<StepResult> {
   const res: StepResult = { path, kind: step.kind, label: step.label, status: 'passed', startMs: st.now(), endMs: st.now() };
   const scope = new AbortScope(parent);
-  const timeout = step.timeoutMs;
+  // expect, tone and dtmf wait for their timeout themselves and report what they saw.
+  const timeout = step.kind === 'expect' || step.kind === 'tone' || step.kind === 'dtmf' ? undefined : step.timeoutMs;
   const h = timeout === undefined ? undefined : st.timers.setTimer(timeout, () => scope.fire(new StepFailure(`step timed out after ${timeout} ms`, res.expected ?? step.label, 'timeout')));
   const local: RunState = Object.assign(Object.create(Object.getPrototypeOf(st) as object) as RunState, st, { abort: scope });
   try {

@@ -163,6 +163,7 @@ export async function runTone(st: RunState, step: ToneStep, timeoutMs: number, r
   const td = step.freqs ? new ToneDetector([{ name, freqs: step.freqs }]) : undefined;
   let hit: string | undefined;
   let openSince: number | undefined;
+  res.details = { tones: found };
   const feed = () => {
     if (m.samples > fed) {
       const chunk = m.view(fed);
@@ -204,7 +205,6 @@ export async function runTone(st: RunState, step: ToneStep, timeoutMs: number, r
     () => ({ fail: new StepFailure(`no ${res.expected} within ${timeoutMs} ms`, res.expected, found.join(', ') || 'no tone') }),
   );
   res.actual = got;
-  res.details = { tones: found };
   st.timeline({ kind: 'tone', label: got, startMs: st.now() });
 }
 

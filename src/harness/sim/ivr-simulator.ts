@@ -95,6 +95,8 @@ class SimCall implements CallLeg {
   private digits = '';
   private digitWaiter: (() => void) | undefined;
   private readonly hangupWaiters = new Set<(e: Error) => void>();
+  /** The caller's pending operations, finished when the call ends. */
+  private readonly onEnd = new Set<() => void>();
   private sent = 0;
   private received = 0;
   private lost = 0;
@@ -327,7 +329,10 @@ class SimCall implements CallLeg {
       gen.send(digits);
       if (from === 'caller') this.callerGen = gen;
       else this.farGen = gen;
-      return new Promise<void>((resolve) => this.after(digits.length * (dur + gap), resolve));
+      return new Promise<void>((resolve) => {
+        this.onEnd.add(resolve);
+        this.after(digits.length * (dur + gap), resolve);
+      });
     }
     return new Promise<void>((resolve) => {
       [...digits].forEach((d, i) => {
@@ -339,6 +344,7 @@ class SimCall implements CallLeg {
           else this.emit({ type: 'dtmf', at: this.now(), digit: d.toUpperCase(), durationMs: dur, method: options.mode === 'info' ? 'info' : 'rfc4733' });
         });
       });
+      this.onEnd.add(resolve);
       this.after(digits.length * (dur + gap), resolve);
     });
   }
@@ -423,6 +429,8 @@ class SimCall implements CallLeg {
     this.callerSource = undefined;
     for (const w of [...this.hangupWaiters]) w(new FarEndHangup());
     this.hangupWaiters.clear();
+    for (const f of [...this.onEnd]) f();
+    this.onEnd.clear();
     this.sim.active.delete(this);
   }
 }
