@@ -117,6 +117,12 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     ...(r.acousticScore !== undefined ? { acousticScore: r.acousticScore } : {}),
   });
   res.actual = `"${r.text}" (similarity ${similarity.toFixed(2)})`;
+  // The recogniser chose among the phrases: picking another listed prompt (or a
+  // near-miss decoy) is a positive identification of a different prompt,
+  // however many words it shares with the expected one.
+  if (r.text !== want && phrases.includes(r.text)) {
+    throw new StepFailure(`heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)})`, res.expected, res.actual);
+  }
   if (similarity < threshold) {
     throw new StepFailure(`heard "${r.text || '(nothing recognised)'}", similarity ${similarity.toFixed(2)} < ${threshold}`, res.expected, res.actual);
   }

@@ -165,7 +165,11 @@ export interface ScenarioSettings {
   readonly heardThreshold: number;
   /** Score a `matches` needs (default 0.85). */
   readonly matchThreshold: number;
-  /** Add near-miss variants of the expected phrase as competitors (default true). */
+  /**
+   * Add near-miss variants of the expected phrase (one digit, star or pound
+   * changed) as competitors (default false: they catch a changed digit, but
+   * cost some correct accepts; see docs/ivr.md).
+   */
   readonly decoys: boolean;
   /** `listen` defaults. */
   readonly listen: { readonly silenceMs: number; readonly maxMs: number; readonly startMs: number };
@@ -189,7 +193,7 @@ export interface Scenario {
 export const DEFAULT_SETTINGS: ScenarioSettings = {
   heardThreshold: 0.8,
   matchThreshold: 0.85,
-  decoys: true,
+  decoys: false,
   listen: { silenceMs: 700, maxMs: 30_000, startMs: 10_000 },
   waitMs: 10_000,
 };

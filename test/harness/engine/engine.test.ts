@@ -36,7 +36,7 @@ async function menu(call: IvrFarEnd): Promise<void> {
 describe('scenario engine against the simulator', () => {
   it('runs a menu call end to end and records steps, timeline, clips and media', async () => {
     const asr = new ScriptedRecogniser(['welcome', 'for sales press one']);
-    const s = scenario('menu', { prompts: ['you have reached sales'] })
+    const s = scenario('menu', { prompts: ['you have reached sales'], settings: { decoys: true } })
       .call(URI, { codec: 'gsm' })
       .expect('ringing')
       .expect('answered')
@@ -91,6 +91,13 @@ describe('scenario engine against the simulator', () => {
     expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
     // The engine hung up the call it left behind.
     expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
+  });
+
+  it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
+    const asr = new ScriptedRecogniser(['for sales press two']);
+    const s = scenario('near miss').call(URI).expect('answered').listen().heard('for sales press one', { threshold: 0.5 }).build();
+    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+    expect(result.steps[3]).toMatchObject({ status: 'failed', message: 'heard a different prompt: "for sales press two" (similarity 0.75)' });
   });
 
   it('expects busy and rejected with their status, and fails on the wrong one', async () => {
