@@ -95,7 +95,7 @@ describe('scenario engine against the simulator', () => {
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
     const asr = new ScriptedRecogniser(['for sales press two']);
-    const s = scenario('near miss').call(URI).expect('answered').listen().heard('for sales press one', { threshold: 0.5 }).build();
+    const s = scenario('near miss', { settings: { decoys: true } }).call(URI).expect('answered').listen().heard('for sales press one', { threshold: 0.5 }).build();
     const { result } = await runSim(s, menu, { env: { recogniser: asr } });
     expect(result.steps[3]).toMatchObject({ status: 'failed', message: 'heard a different prompt: "for sales press two" (similarity 0.75)' });
   });
