@@ -43,6 +43,7 @@ export function timelineSvg(r: ScenarioResult): string {
   const parts: string[] = [];
   LANES.forEach((lane, i) => {
     const y = 6 + i * laneH;
+    let labelEnd = -Infinity;
     parts.push(`<text x="4" y="${y + 15}" font-size="11" fill="#333">${lane.name}</text><line x1="${LEFT}" y1="${y + laneH - 3}" x2="${LEFT + PLOT}" y2="${y + laneH - 3}" stroke="#eee"/>`);
     for (const e of r.timeline.filter((t) => lane.kinds.includes(t.kind))) {
       const title = `<title>${esc(`${e.label} @ ${(e.startMs / 1000).toFixed(2)} s${e.endMs !== undefined ? `–${(e.endMs / 1000).toFixed(2)} s` : ''}`)}</title>`;
@@ -52,7 +53,12 @@ export function timelineSvg(r: ScenarioResult): string {
         if (w > 40) parts.push(`<text x="${x(e.startMs) + 3}" y="${y + 15}" font-size="9" fill="#000">${esc(e.label.slice(0, Math.floor(w / 5.5)))}</text>`);
       } else {
         parts.push(`<circle class="tl-${e.kind}" cx="${x(e.startMs)}" cy="${y + 11}" r="5" fill="${lane.color}">${title}</circle>`);
-        parts.push(`<text x="${x(e.startMs) + 7}" y="${y + 15}" font-size="9" fill="#333">${esc(e.label.slice(0, 22))}</text>`);
+        // Label a point only where the previous label has ended (the tooltip always has it).
+        const text = e.label.slice(0, 22);
+        if (x(e.startMs) + 7 >= labelEnd) {
+          parts.push(`<text x="${x(e.startMs) + 7}" y="${y + 15}" font-size="9" fill="#333">${esc(text)}</text>`);
+          labelEnd = x(e.startMs) + 7 + text.length * 5 + 6;
+        }
       }
     }
   });
