@@ -18,7 +18,7 @@ import { CORPUS_PROMPTS, accepts, renderCorpus } from './support/ivr-corpus.js';
 
 describe('heard: accuracy of accept/reject decisions on a varied corpus', () => {
   it('decides at least 95 % correctly through G.711 and GSM', async () => {
-    requireBinary('pocketsphinx_batch');
+    requireBinary('pocketsphinx_continuous'); // the package that also ships pocketsphinx_batch
     requireBinary('flite');
     requireBinary('espeak-ng');
     const clips = await renderCorpus(['pcmu', 'gsm']);

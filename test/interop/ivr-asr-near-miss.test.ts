@@ -27,7 +27,7 @@ const VOICES = [
 
 describe('heard: near-miss prompts', () => {
   it('decoys reject a changed digit; without them the right prompt is always accepted', async () => {
-    requireBinary('pocketsphinx_batch');
+    requireBinary('pocketsphinx_continuous'); // the package that also ships pocketsphinx_batch
     const asr = new PocketsphinxRecogniser();
     const others = CORPUS_PROMPTS.map(normaliseText);
     const tally = { decoys: { rejected: 0, accepted: 0 }, plain: { rejected: 0, accepted: 0 } };
