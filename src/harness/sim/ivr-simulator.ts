@@ -80,7 +80,6 @@ class SimCall implements CallLeg {
   private state: State = 'dialling';
   private readonly o: IvrSimulatorOptions;
   private readonly random: Random;
-  private tick: TimerHandle | undefined;
   private index = 0;
   private readonly timersLive = new Set<TimerHandle>();
   // far end -> caller
@@ -104,7 +103,7 @@ class SimCall implements CallLeg {
   constructor(
     readonly id: string,
     readonly target: string,
-    private readonly dialOptions: DialOptions,
+    dialOptions: DialOptions,
     private readonly emit: (event: CallPortEvent) => void,
     private readonly sim: IvrSimulator,
   ) {
@@ -363,9 +362,9 @@ class SimCall implements CallLeg {
       if (this.state === 'ended') return;
       this.mediaTick();
       this.index++;
-      this.tick = this.after(Math.max(0, t0 + this.index * 20 - this.now()), step);
+      this.after(Math.max(0, t0 + this.index * 20 - this.now()), step);
     };
-    this.tick = this.after(20, step);
+    this.after(20, step);
   }
 
   private readonly far = new Int16Array(FRAME);
@@ -422,7 +421,6 @@ class SimCall implements CallLeg {
   private cleanup(): void {
     for (const h of this.timersLive) this.o.timers.clearTimer(h);
     this.timersLive.clear();
-    this.tick = undefined;
     this.farSource?.done();
     this.farSource = undefined;
     this.callerSource?.done();

@@ -156,6 +156,25 @@ describe('scenario engine against the simulator', () => {
     expect(missing.result.steps[2]!.actual).toContain('1 (rfc4733)');
   });
 
+  it('finds in-band digits made by sox after a spoken prompt, and no digit in the speech itself', async () => {
+    const { soxTones } = await import('../../audio/support/sox.js');
+    const { speak } = await import('../../../src/tts/speak.js');
+    const key = (lo: number, hi: number) => soxTones({ tones: [{ freq: lo, amplitude: 0.2 }, { freq: hi, amplitude: 0.25 }], seconds: 0.08, padAfter: 0.08 });
+    const digits = [key(697, 1209), key(941, 1477), key(852, 1336)]; // 1 # 8
+    const prompt = await speak('Your call is important to us. Please press one, then pound, then eight.', { engine: 'espeak-ng' });
+    const far = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.play(prompt);
+      for (const d of digits) await call.play(d);
+      await call.wait(1000);
+      call.hangup();
+    };
+    const s = scenario('sox digits').call(URI, { codec: 'gsm' }).expect('answered').dtmf('1#8', { method: 'inband' }).expect('hangup').build();
+    const { result } = await runSim(s, far);
+    expect(result.failure).toBeUndefined();
+    expect(result.steps[2]!.details!.digits).toBe('1#8');
+  });
+
   it('sends digits each way so the far end gets them (RFC 4733, INFO, in-band through the codec)', async () => {
     const got: string[] = [];
     const pin = async (call: IvrFarEnd) => {
