@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToneDetector } from '../../src/audio/dsp/tone-detector.js';
 import { readWavFile } from '../../src/audio/formats/wav.js';
 import { startKamailio, type Kamailio } from './support/call-kamailio.js';
+import { terminate } from './support/call-process.js';
 import { freeSipPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
@@ -72,7 +73,7 @@ describe('two shtoom phones through Kamailio with digest auth', () => {
     expect(JSON.parse(stranger.stdout)).toMatchObject({ end: { status: 403 } });
 
     // alice unregisters on SIGTERM: a call to her AOR then finds nobody (404).
-    alice.child.kill('SIGTERM');
+    terminate(alice);
     expect(await alice.exited).toBe(0);
     const after = await runShtoom(['call', `sip:alice@127.0.0.1:${kam.port}`, '--aor', 'sip:bob@127.0.0.1', '--password', 'bobpw', '--json', ...COMMON], { timeoutSec: 30 });
     expect(after.code).toBe(5);

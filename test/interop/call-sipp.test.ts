@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/codecs/ulaw.js';
 import { uacRtpDtmf, ulawSine } from './support/call-sipp.js';
+import { terminate } from './support/call-process.js';
 import { freeSipPort, freeUdpPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
 import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
 import { runSipp, startSipp } from './support/sip-sipp.js';
@@ -88,7 +89,7 @@ describe('SIPp UAC with RTP and RFC 2833 → shtoom serve echo', () => {
     const seqs = back.map((e) => e.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
 
-    serve.child.kill('SIGTERM');
+    terminate(serve);
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 1[5-7]\d packets in \(0\.0 % lost\)/);
   });
