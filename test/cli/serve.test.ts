@@ -110,7 +110,7 @@ describe('shtoom serve', () => {
     const sending = first.sendDtmf('59').catch(() => undefined);
     expect((await first.ended).reason).toBe('remote-hangup');
     await sending;
-    expect(heard.join('')).toBe('5959');
+    expect(heard.join(''), s.stderr()).toBe('5959');
     expect(await s.stop()).toBe(0);
   });
 
