@@ -19,8 +19,11 @@ import { DougServer } from '../../src/doug/server.js';
 const dir = mkdtempSync(join(tmpdir(), 'shtoom-cli-call-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Quiet, private media settings for tests: loopback, no real-time class for the test worker's thread. */
-const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0', '--log-level', 'warn'];
+/**
+ * Quiet, private media settings for tests: loopback, RTP ports of their own (other test files run in
+ * parallel), no real-time class for the test worker's thread.
+ */
+const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-port-min', '46000', '--rtp-port-max', '47999', '--rtp-clock-realtime', '0', '--log-level', 'warn'];
 
 async function cli(argv: string[], opts: { abortAfterMs?: number; onStdout?: (s: string) => void } = {}) {
   let stdout = '';
@@ -45,7 +48,7 @@ async function cli(argv: string[], opts: { abortAfterMs?: number; onStdout?: (s:
 let peer: Phone;
 let behaviour: (c: Call) => void = () => {};
 beforeAll(async () => {
-  peer = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
+  peer = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 48000, portMax: 49999 } });
   peer.on('incoming', (c) => behaviour(c));
 });
 afterAll(async () => {
@@ -144,7 +147,7 @@ describe('shtoom smoke and demo', () => {
   let server: DougServer;
   let echoPhone: Phone;
   beforeAll(async () => {
-    echoPhone = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
+    echoPhone = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 50000, portMax: 51999 } });
     server = new DougServer({ phone: echoPhone, app: echo }).start();
   });
   afterAll(async () => {
