@@ -69,7 +69,7 @@ export type MediaSessionEvents = {
   'rtp-timeout': [silentMs: number];
   /** The peer's RTCP BYE. */
   'rtcp-bye': [reason: string | undefined];
-  /** An RTCP report about our stream (`sentAtReport`: what we had sent when it arrived). */
+  /** An RTCP report about our stream arrived (`remoteLoss` holds what it said), with the round-trip time it gave. */
   report: [rttMs: number | undefined];
 };
 
