@@ -37,7 +37,7 @@ import { formatsFor } from './sdp-local.js';
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
   readonly server: string | StunAddress;
-  /** Keep-alive interval, ms (default 25 000). */
+  /** Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered. */
   readonly keepAliveMs?: number;
   /** RFC 5389 7.2.1 retransmission settings for the bindings of calls (defaults 500 ms, 3 requests). */
   readonly rto?: number;

@@ -123,10 +123,10 @@ export class Registration {
   /**
    * Send a keep-alive to the registrar every `interval` ms from now on (0
    * stops), as long as the registration is wanted. Behind a NAT the
-   * interval must be shorter than the NAT's UDP timeout: RFC 5626 4.4.1
-   * keeps every flow alive, since a mapping held open towards a STUN
-   * server does not open the NAT to the registrar (filtering is per
-   * destination on most NATs, and per flow on Linux conntrack).
+   * interval must be shorter than the NAT's UDP timeout. The registrar's
+   * flow needs keep-alives of its own (as RFC 5626 4.4.1 keeps each flow):
+   * a mapping held open towards a STUN server does not let the registrar
+   * in, since NATs filter by destination (Linux conntrack by flow).
    */
   keepAlive(now: number, interval: number): void {
     this.keepAliveTimer?.cancel();
