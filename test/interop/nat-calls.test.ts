@@ -8,7 +8,8 @@
  * - With STUN the phone advertises the router's mapping of its SIP socket
  *   in Contact and of its RTP socket in the SDP: the INVITE reaches it and
  *   audio flows both ways, even to a caller that does not latch onto where
- *   RTP comes from — what the phone advertised was right.
+ *   RTP comes from — what the phone advertised was right; baresip as the
+ *   caller gets audio both ways too.
  * - Without STUN the Contact names the private address: Kamailio cannot
  *   send there (477). A registrar with NAT handling (nathelper) routes to
  *   the flow the REGISTER came from instead and the call is answered, but
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLabKamailio, type LabKamailio } from './support/nat-kamailio.js';
-import { callFromPub, startNatPhone, tonesHeard, type NatPhone } from './support/nat-phones.js';
+import { callFromBaresip, callFromPub, startNatPhone, tonesHeard, type NatPhone } from './support/nat-phones.js';
 import { createNatLab, liveNamespaces, type NatLab } from './support/netns.js';
 import { requireBinary, stopAllPeers } from './support/peers.js';
 import { startCoturn, type Coturn } from './support/stun-coturn.js';
@@ -40,7 +41,7 @@ let caller: string;
 const phones: NatPhone[] = [];
 
 beforeAll(async () => {
-  for (const b of ['ip', 'iptables', 'turnserver', 'kamailio']) requireBinary(b);
+  for (const b of ['ip', 'iptables', 'turnserver', 'kamailio', 'baresip']) requireBinary(b);
   dir = mkdtempSync(join(tmpdir(), 'shtoom-nat-calls-'));
   lab = createNatLab({ nat: 'masquerade', publicAddresses: 2 });
   const [server, ua] = lab.publicAddresses as [string, string];
@@ -95,6 +96,16 @@ describe('behind port-preserving MASQUERADE', () => {
     expect(callerHeard.caller).toBe(0);
     expect(phoneHeard.caller).toBeGreaterThanOrEqual(MIN_HEARD);
     expect(phoneHeard.phone).toBe(0);
+  });
+
+  it('with STUN: a third-party caller (baresip) reaches it too, audio both ways', async () => {
+    const p = await phone({ user: 'frank', registrar: kam, stun, dir });
+    const b = await callFromBaresip(lab, { phone: p, user: 'bob', seconds: TALK + 1, address: lab.publicAddresses[0]!, dir });
+    expect(b.code, b.output.slice(-2000)).toBe(0);
+    expect(b.output).toMatch(/Call established/);
+    expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
+    expect(tonesHeard(b.recording ?? '').phone).toBeGreaterThanOrEqual(MIN_HEARD);
+    expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
   });
 
   it('without STUN: the Contact names the private address, which the registrar cannot reach (477)', async () => {

@@ -11,7 +11,8 @@
  * - A registrar with NAT handling (nathelper) routes to the REGISTER's flow
  *   and the call is answered; but the SDP names the STUN mapping of the RTP
  *   socket too, so the caller's RTP is dropped: the caller hears the
- *   phone, the phone hears nothing.
+ *   phone, the phone hears nothing. The same with baresip 1.0 as the
+ *   caller: it sends where the SDP says.
  * - Only a caller that latches onto where the phone's RTP comes from
  *   (symmetric RTP) gets audio both ways. Without that, ICE or a media
  *   relay (TURN) is needed: out of scope.
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLabKamailio, type LabKamailio } from './support/nat-kamailio.js';
-import { callFromPub, startNatPhone, tonesHeard, type NatPhone } from './support/nat-phones.js';
+import { callFromBaresip, callFromPub, startNatPhone, tonesHeard, type NatPhone } from './support/nat-phones.js';
 import { createNatLab, liveNamespaces, type NatLab } from './support/netns.js';
 import { requireBinary, stopAllPeers } from './support/peers.js';
 import { startCoturn, type Coturn } from './support/stun-coturn.js';
@@ -39,7 +40,7 @@ let caller: string;
 const phones: NatPhone[] = [];
 
 beforeAll(async () => {
-  for (const b of ['ip', 'iptables', 'turnserver', 'kamailio']) requireBinary(b);
+  for (const b of ['ip', 'iptables', 'turnserver', 'kamailio', 'baresip']) requireBinary(b);
   dir = mkdtempSync(join(tmpdir(), 'shtoom-nat-symmetric-'));
   lab = createNatLab({ nat: 'random-fully', publicAddresses: 2 });
   const [server, ua] = lab.publicAddresses as [string, string];
@@ -112,5 +113,15 @@ describe('behind MASQUERADE --random-fully (symmetric NAT)', () => {
     expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
     expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
     expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
+  });
+
+  it('with STUN and a registrar with NAT handling, baresip as the caller (it does not latch): one-way audio as well', async () => {
+    const p = await phone({ user: 'erin', registrar: kamNat, stun, dir });
+    const b = await callFromBaresip(lab, { phone: p, user: 'bob', seconds: TALK + 1, address: lab.publicAddresses[0]!, dir });
+    expect(b.code, b.output.slice(-2000)).toBe(0);
+    expect(b.output).toMatch(/Call established/);
+    expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);
+    expect(tonesHeard(b.recording ?? '').phone).toBeGreaterThanOrEqual(MIN_HEARD);
+    expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
   });
 });

@@ -8,11 +8,13 @@
  *   through Kamailio, sends a {@link CALLER_TONE} tone and records what it
  *   hears.
  *
+ * - or baresip as the public caller (`callFromBaresip`), a third-party UA.
+ *
  * Audio got through one way when the other side's recording holds that
  * side's tone (`tonesHeard`): a different frequency each way, so a
  * recording cannot pass by hearing its own echo.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeAudio } from '../../../src/audio/analyze.js';
 import { readWavFile } from '../../../src/audio/formats/wav.js';
@@ -159,6 +161,78 @@ export async function callFromPub(lab: NatLab, o: PubCallOptions): Promise<PubCa
     throw new Error(`shtoom call printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr.slice(-2000)}`);
   }
   return { code: r.code, result, stderr: r.stderr, recording };
+}
+
+export interface BaresipCallOptions {
+  readonly phone: NatPhone;
+  /** The caller's own user (password user + `pw`). */
+  readonly user: string;
+  /** Seconds baresip runs (it dials at once and hangs up when it quits). */
+  readonly seconds: number;
+  /**
+   * baresip's address in `pub`: the interface's first address, since its
+   * RTP socket is bound to the wildcard and the kernel sends from that
+   * address, whatever its SDP says.
+   */
+  readonly address: string;
+  readonly dir: string;
+}
+
+export interface BaresipCallResult {
+  readonly code: number | string;
+  readonly output: string;
+  /** The WAV of what baresip heard (its sndfile module's `-dec` dump), if the call got that far. */
+  readonly recording: string | undefined;
+}
+
+/**
+ * Call the phone's AOR from `pub` with baresip (PEERS.md §3): a 700 Hz sine
+ * (`ausine`, which runs at 48 kHz stereo and is resampled), PCMU, through
+ * Kamailio as outbound proxy with digest auth, no registration.
+ */
+export async function callFromBaresip(lab: NatLab, o: BaresipCallOptions): Promise<BaresipCallResult> {
+  const conf = join(o.dir, `baresip-${o.user}`);
+  const rec = join(conf, 'rec');
+  mkdirSync(rec, { recursive: true });
+  const registrar = o.phone.aor.split('@')[1]!;
+  writeFileSync(
+    join(conf, 'config'),
+    [
+      'poll_method epoll',
+      `sip_listen ${o.address}:5080`,
+      `net_interface ${o.address}`,
+      'call_local_timeout 20',
+      'audio_player alsa,null',
+      `audio_source ausine,${CALLER_TONE}`,
+      'audio_alert alsa,null',
+      'ausrc_srate 48000',
+      'ausrc_channels 2',
+      'auplay_srate 8000',
+      'auplay_channels 1',
+      'rtp_ports 20000-20099',
+      'rtp_timeout 0',
+      'jitter_buffer_delay 1-10',
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module ausine.so',
+      'module sndfile.so',
+      'module alsa.so',
+      'module_tmp uuid.so',
+      'module_tmp account.so',
+      'module_app menu.so',
+      `snd_path ${rec}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(conf, 'accounts'),
+    `<sip:${o.user}@${registrar};transport=udp>;auth_pass=${o.user}pw;regint=0;outbound="sip:${registrar}";audio_codecs=PCMU\n`,
+  );
+  writeFileSync(join(conf, 'contacts'), '');
+  const p = lab.pub.start('baresip', ['-4', '-f', conf, '-e', `/dial ${o.phone.aor}`, '-t', String(o.seconds)], { timeoutSec: o.seconds + 20 });
+  const code = await p.exited;
+  const dec = readdirSync(rec).find((f) => f.endsWith('-dec.wav'));
+  return { code, output: p.stdout() + p.stderr(), recording: dec ? join(rec, dec) : undefined };
 }
 
 /** Seconds of each lab tone found in a recording (0 for a tone not there; all 0 without a file). */
