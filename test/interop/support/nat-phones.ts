@@ -1,14 +1,12 @@
 /**
- * The two phones of the NAT lab, both the built shtoom CLI:
+ * The phones of the NAT lab:
  *
  * - the phone behind the NAT (`shtoom serve APP --register` in `priv`): it
  *   registers to the lab's Kamailio, answers, sends a {@link PHONE_TONE}
  *   tone and records what it hears;
  * - the public caller (`shtoom call` in `pub`): it calls the phone's AOR
  *   through Kamailio, sends a {@link CALLER_TONE} tone and records what it
- *   hears.
- *
- * - or baresip as the public caller (`callFromBaresip`), a third-party UA.
+ *   hears. `callFromBaresip` places the same call with baresip instead.
  *
  * Audio got through one way when the other side's recording holds that
  * side's tone (`tonesHeard`): a different frequency each way, so a
@@ -191,7 +189,7 @@ export interface BaresipCallResult {
  * Kamailio as outbound proxy with digest auth, no registration.
  */
 export async function callFromBaresip(lab: NatLab, o: BaresipCallOptions): Promise<BaresipCallResult> {
-  const conf = join(o.dir, `baresip-${o.user}`);
+  const conf = join(o.dir, `baresip-${o.user}-to-${o.phone.aor.slice(4, o.phone.aor.indexOf('@'))}`);
   const rec = join(conf, 'rec');
   mkdirSync(rec, { recursive: true });
   const registrar = o.phone.aor.split('@')[1]!;
