@@ -37,7 +37,7 @@ import { formatsFor } from './sdp-local.js';
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
   readonly server: string | StunAddress;
-  /** Keep-alive interval, ms (default 25 000). */
+  /** Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered. */
   readonly keepAliveMs?: number;
   /** RFC 5389 7.2.1 retransmission settings for the bindings of calls (defaults 500 ms, 3 requests). */
   readonly rto?: number;
@@ -207,8 +207,20 @@ export class Phone extends TypedEmitter<PhoneEvents> {
    */
   async register(opts: RegisterOptions = {}): Promise<Registration> {
     this.registerOpts = opts;
-    this.registration = await this.ua.register(opts);
+    this.registration = this.keepAlive(await this.ua.register(opts));
     return this.registration;
+  }
+
+  /**
+   * With STUN, the phone is behind a NAT: keep the flow to the registrar
+   * open too, or the registrar's INVITEs stop reaching us once the NAT
+   * forgets it — the STUN keep-alives only hold the mapping towards the
+   * STUN server, and NATs filter by destination.
+   */
+  private keepAlive(reg: Registration): Registration {
+    const stun = this.ctx.media.stun;
+    if (stun) reg.keepAlive(stun.keepAliveMs);
+    return reg;
   }
 
   /** Remove our binding at the registrar. */
@@ -251,7 +263,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       // A new registration carries the new Contact; the old binding is removed.
       void this.ua.register(this.registerOpts).then(
         (fresh) => {
-          this.registration = fresh;
+          this.registration = this.keepAlive(fresh);
           void old.unregister().catch(() => {});
         },
         (err: Error) => this.log.warn(`re-REGISTER after the NAT moved us failed: ${err.message}`),

@@ -73,6 +73,20 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     return this.core.state === 'registered';
   }
 
+  /**
+   * Send a keep-alive (a double CRLF, RFC 5626 3.5.1) to the registrar
+   * every `intervalMs` until `unregister()` or the user agent closes; 0
+   * stops them. Behind a NAT, keep the interval below the NAT's UDP
+   * timeout, or the registrar can no longer reach us.
+   *
+   * @example
+   * const reg = await ua.register();
+   * reg.keepAlive(25_000);
+   */
+  keepAlive(intervalMs: number): void {
+    this.ua.act((now) => this.core.keepAlive(now, intervalMs));
+  }
+
   /** Remove our binding (expires=0) and stop refreshing; with `all`, every binding of the AOR (`Contact: *`). */
   unregister(opts: { all?: boolean } = {}): Promise<void> {
     if (this.unreg) return this.unreg.promise;

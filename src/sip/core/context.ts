@@ -25,6 +25,8 @@ export interface CoreContext {
   emit(e: CoreEvent): void;
   /** Send a message outside any transaction (ACK for 2xx, stateless responses). */
   sendRaw(msg: SipMessage, destination: Destination, bytes?: Uint8Array): Uint8Array;
+  /** Send a double-CRLF keep-alive (RFC 5626 3.5.1) to `destination`. */
+  sendKeepAlive(destination: Destination): void;
   /** Dialogs by id (`callId|localTag|remoteTag`). */
   readonly dialogs: Map<string, Dialog>;
   /** Incoming INVITEs waiting for an answer or an ACK, by server transaction key. */

@@ -12,6 +12,9 @@
  * - 423 Interval Too Brief: ask again with the Min-Expires value (10.2.8).
  * - 401/407: digest, once per realm (OutgoingRequest).
  * - A refresh that fails is retried after `retryAfter` (or Retry-After).
+ * - Keep-alives (`keepAlive`): a double CRLF (RFC 5626 3.5.1) on the flow
+ *   to the registrar every interval, so that a NAT between us keeps the
+ *   mapping the registrar reaches us through. The registrar ignores them.
  */
 import type { SipResponse } from '../message/message.js';
 import type { NameAddr } from '../message/name-addr.js';
@@ -20,6 +23,7 @@ import { formatNameAddr } from '../message/name-addr.js';
 import { formatUri, uriEquals, type SipUri } from '../message/uri.js';
 import { parseUnsigned, MAX_U32 } from '../message/grammar.js';
 import { SipStateError } from '../errors.js';
+import type { Destination } from '../transport/types.js';
 import type { Deadline } from '../util/deadlines.js';
 import type { CoreContext } from './context.js';
 import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
@@ -60,6 +64,7 @@ export class Registration {
   private seq: number;
   private requested: number;
   private refreshTimer: Deadline | undefined;
+  private keepAliveTimer: Deadline | undefined;
   private current: OutgoingRequest | undefined;
   private wanted = true;
   private minExpiresRetried = false;
@@ -99,6 +104,7 @@ export class Registration {
     this.all = all;
     this.refreshTimer?.cancel();
     this.refreshTimer = undefined;
+    this.keepAlive(now, 0);
     this.current?.abort(now);
     this.send(now, 0, false);
   }
@@ -109,8 +115,35 @@ export class Registration {
     this.wanted = false;
     this.refreshTimer?.cancel();
     this.refreshTimer = undefined;
+    this.keepAlive(now, 0);
     this.current?.abort(now);
     this.current = undefined;
+  }
+
+  /**
+   * Send a keep-alive to the registrar every `interval` ms from now on (0
+   * stops), as long as the registration is wanted. Behind a NAT the
+   * interval must be shorter than the NAT's UDP timeout. The registrar's
+   * flow needs keep-alives of its own (as RFC 5626 4.4.1 keeps each flow):
+   * a mapping held open towards a STUN server does not let the registrar
+   * in, since NATs filter by destination (Linux conntrack by flow).
+   */
+  keepAlive(now: number, interval: number): void {
+    this.keepAliveTimer?.cancel();
+    this.keepAliveTimer = undefined;
+    if (!(interval > 0) || !this.wanted) return;
+    const tick = (t: number) => {
+      this.keepAliveTimer = undefined;
+      if (!this.wanted) return;
+      this.ctx.sendKeepAlive(this.destination());
+      this.keepAliveTimer = this.ctx.schedule(t + interval, tick);
+    };
+    this.keepAliveTimer = this.ctx.schedule(now + interval, tick);
+  }
+
+  /** Where REGISTERs go: the outbound proxy, else the registrar. */
+  private destination(): Destination {
+    return nextHop(this.opts.registrar, this.ctx.config.outboundProxy ? [`<${formatUri(this.ctx.config.outboundProxy)}>`] : [], this.ctx.config);
   }
 
   private send(now: number, expires: number, refresh: boolean): void {
@@ -133,7 +166,7 @@ export class Registration {
       },
       {
         nextSeq: () => ++this.seq,
-        destination: nextHop(this.opts.registrar, this.ctx.config.outboundProxy ? [`<${formatUri(this.ctx.config.outboundProxy)}>`] : [], this.ctx.config),
+        destination: this.destination(),
         onDone: (o, t) => this.done(o, t, expires, refresh),
       },
     );

@@ -50,6 +50,7 @@ import { ServerRequest } from './server-request.js';
 import { optionsHeaders, uasCheck } from './uas-checks.js';
 
 const CRLF = new Uint8Array([13, 10]);
+const CRLF_CRLF = new Uint8Array([13, 10, 13, 10]);
 
 /** Methods sent through their own API (invite, register, dialog.bye…), not `request()`. */
 const SPECIAL = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER']);
@@ -157,6 +158,10 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     return b;
   }
 
+  sendKeepAlive(destination: Destination): void {
+    this.transmits.push({ destination, bytes: CRLF_CRLF });
+  }
+
   trying(req: SipRequest): SipResponse {
     return buildResponse(req, 100, { headers: [['Server', this.config.userAgent]] });
   }
@@ -168,6 +173,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (this.closed) return;
     // RFC 5626 4.4.1 / 3.5.1: CRLF keep-alives on datagram transports carry nothing to answer.
     if (bytes.every((b) => b === 13 || b === 10)) return;
+    // RFC 7983 7: a first byte of 0-3 is STUN, which shares the socket behind a NAT (its owner
+    // reads it); a SIP message starts with a letter.
+    if (bytes[0]! < 4) return;
     this.handleMessage(bytes, source, true, now);
   }
 

@@ -72,6 +72,11 @@ export class Netns {
     return { code, stdout: p.stdout(), stderr: p.stderr() };
   }
 
+  /** Start the built shtoom CLI inside the namespace in the background (e.g. `serve`). */
+  startShtoom(args: readonly string[], opts: StartOptions = {}): Peer {
+    return startPeer('ip', ['netns', 'exec', this.name, process.execPath, SHTOOM_BIN, ...args], opts);
+  }
+
   /** How many UDP sockets listen on `port` inside the namespace (ss, read through /proc of a process in it). */
   listensUdp(port: number, atLeast = 1): boolean {
     const r = spawnSync('ip', ['netns', 'exec', this.name, 'cat', '/proc/net/udp'], { encoding: 'utf8' });
