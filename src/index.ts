@@ -35,3 +35,6 @@ export * as sdp from './sdp/index.js';
 export { PreciseMediaScheduler, MEDIA_CLOCK_STRATEGIES, type MediaClockStrategy, type PreciseMediaSchedulerOptions } from './net/rtp-media-clock.js';
 export { bindRtpPorts, type RtpPorts, type RtpPortOptions } from './net/rtp-socket.js';
 export { RtpEndpoint, type RtpEndpointOptions } from './net/rtp-endpoint.js';
+export * as harness from './harness/index.js';
+export * as asr from './asr/index.js';
+export * as tts from './tts/index.js';

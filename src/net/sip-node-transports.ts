@@ -7,6 +7,6 @@ export const nodeTransports: SipTransportFactory = {
   async bind(spec, h) {
     if (spec.transport === 'udp') return SipUdpTransport.bind(spec, h);
     if (spec.transport === 'tcp') return SipTcpTransport.bind(spec, h);
-    throw new Error(`SIP transport ${spec.transport} is not implemented yet (udp and tcp are)`);
+    throw new Error(`SIP transport ${spec.transport} is not available in this version (udp and tcp are)`);
   },
 };

@@ -20,6 +20,15 @@ export class SipUdpTransport implements SipTransport {
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {
         socket.off('error', reject);
+        // Bursts of requests (a busy UAS, a load test) overflow the default ~200 KB buffer: ask for 4 MB
+        // (the kernel caps it at net.core.rmem_max / wmem_max).
+        for (const set of [(n: number) => socket.setRecvBufferSize(n), (n: number) => socket.setSendBufferSize(n)]) {
+          try {
+            set(4 << 20);
+          } catch {
+            /* not allowed here: keep the default */
+          }
+        }
         const a = socket.address();
         const t = new SipUdpTransport(socket, { address: a.address, port: a.port });
         // Errors after binding (e.g. ICMP unreachable on Linux) must not kill the process.

@@ -42,7 +42,7 @@ async function run(ctx: CommandContext): Promise<number> {
       return ExitCode.OK;
     }
     const reg = await ua.register({ ...(registrar ? { registrar } : {}), expires: o.get('register.expires') });
-    const data = { ok: true, aor: reg.aor, registrar: reg.registrar, contact: ua.contact(), expires: reg.expires, bindings: reg.bindings };
+    const data = { ok: true, aor: reg.aor, registrar: reg.registrar, contact: reg.contact, expires: reg.expires, bindings: reg.bindings };
     ctx.out.data(data, (c) => `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`);
     if (!o.get('register.stay')) return ExitCode.OK;
     reg.on('refreshed', (expires, bindings) => {

@@ -131,10 +131,11 @@ export class Dialog extends TypedEmitter<DialogEvents> {
    * transport error) or credentials were refused.
    */
   request(method: string, opts: BodyOptions = {}): Promise<SipResponse> {
-    const m = method.toUpperCase();
-    if (m === 'INVITE') throw new SipStateError('use dialog.reinvite() for INVITE');
-    if (m === 'BYE') throw new SipStateError('use dialog.bye() for BYE');
-    if (m === 'ACK' || m === 'CANCEL') throw new SipStateError(`${m} is sent by the stack itself`);
+    const m = method;
+    const upper = method.toUpperCase();
+    if (upper === 'INVITE') throw new SipStateError('use dialog.reinvite() for INVITE');
+    if (upper === 'BYE') throw new SipStateError('use dialog.bye() for BYE');
+    if (upper === 'ACK' || upper === 'CANCEL') throw new SipStateError(`${m} is sent by the stack itself`);
     const p = quietPromise<SipResponse>();
     const body = toBytes(opts.body);
     this.ua.act((now) =>
@@ -179,8 +180,8 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   }
 
   /** @internal */
-  _acked(req: SipRequest): void {
-    this.emit('ack', req);
+  _acked(req: SipRequest | undefined): void {
+    if (req) this.emit('ack', req);
   }
 
   /** @internal */

@@ -64,6 +64,11 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   get aor(): string {
     return formatUri(this.core.opts.aor);
   }
+  /** The Contact we registered. */
+  get contact(): string {
+    return formatUri(this.core.contactUri);
+  }
+
   get registered(): boolean {
     return this.core.state === 'registered';
   }

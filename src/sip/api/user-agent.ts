@@ -27,7 +27,6 @@ import { nodeTransports } from '../../net/sip-node-transports.js';
 import { SipUdpTransport } from '../../net/sip-udp.js';
 import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
-import type { ClientInvite } from '../core/client-invite.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
@@ -327,7 +326,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     const target = toUri(uri, 'request URI');
     const p = quietPromise<SipResponse>();
     const body = toBytes(opts.body);
-    const m = method.toUpperCase();
+    const m = method;
     const req = this.act((now) =>
       this.core.request(
         m,
@@ -507,7 +506,14 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
       });
     }
-    this.driver.input((now) => (stream ? this.core.handleStream(bytes, source, now) : this.core.handleDatagram(bytes, source, now)));
+    if (!stream) {
+      this.driver.input((now) => this.core.handleDatagram(bytes, source, now));
+      return;
+    }
+    // One message at a time, so the events of each (and the answers they lead to) come before the next.
+    let messages: Uint8Array[] = [];
+    this.driver.input(() => (messages = this.core.frameStream(bytes, source)));
+    for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 
   private sendFailed(t: Transmit, error: Error): void {
@@ -536,7 +542,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   private send(transport: SipTransport, t: Transmit, address: string): void {
     if (this.log.enabled('trace') && t.bytes.length > 0) {
-      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}`, {
+      const conn = t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
+      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`, {
         message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
       });
     }
@@ -566,8 +573,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         const call: IncomingCall = new IncomingCall(this, e.invite, undefined, () => this.pendingIncoming.delete(call));
         this.pendingIncoming.add(call);
         const iterated = this.offer(call);
-        if (this.listenerCount('invite') > 0) this.emit('invite', call);
-        else if (!iterated && !call.answered) call.reject(480, 'Temporarily Unavailable');
+        if (this.listenerCount('invite') > 0) {
+          try {
+            this.emit('invite', call);
+          } catch (err) {
+            // The application's handler failed: the caller still gets an answer.
+            if (!call.answered) call.reject(500, 'Server Internal Error');
+            throw err;
+          }
+        } else if (!iterated && !call.answered) call.reject(480, 'Temporarily Unavailable');
         return;
       }
       case 'invite-cancelled':

@@ -22,7 +22,7 @@ export function parseAuthHeader(value: string): AuthHeader {
   const sp = s.search(/[ \t]/);
   const scheme = sp < 0 ? s : s.slice(0, sp);
   if (!/^[A-Za-z0-9._~+-]+$/.test(scheme)) throw new SipParseError(`bad authentication scheme in ${JSON.stringify(value.slice(0, 40))}`, 400, 'auth');
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   let i = sp < 0 ? s.length : skipWs(s, sp);
   while (i < s.length) {
     const eq = s.indexOf('=', i);

@@ -282,7 +282,6 @@ export class ClientInvite implements ClientTransactionUser {
    * credentials, sent straight to the transport.
    */
   private sendAck(d: Dialog, res: SipResponse, now: number): void {
-    void now;
     const t = d.template('ACK', {});
     const dest = d.destination();
     const ack = buildRequest(this.ctx.config, { ...t, contact: false }, {
@@ -293,7 +292,13 @@ export class ClientInvite implements ClientTransactionUser {
     });
     const bytes = serializeMessage(ack);
     this.ctx.sendRaw(ack, dest, bytes);
-    d.lastAck = { seq: res.cseq.seq, request: ack, bytes, destination: dest };
+    const last = { seq: res.cseq.seq, request: ack, bytes, destination: dest };
+    d.lastAck = last;
+    // The callee stops retransmitting its 2xx after 64*T1 (13.3.1.4): a little later (T4 for the last copy
+    // still in the network) the ACK need not be kept.
+    this.ctx.schedule(now + 64 * this.ctx.config.timers.t1 + this.ctx.config.timers.t4, () => {
+      if (d.lastAck === last) d.lastAck = undefined;
+    });
   }
 
   onTimeout(_tx: ClientTransaction, now: number): void {

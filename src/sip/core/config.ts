@@ -90,7 +90,8 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     local: c.local,
     aor: c.aor,
     credentials: c.credentials ?? [],
-    allow: (c.allow ?? DEFAULT_ALLOW).map((m) => m.toUpperCase()),
+    // Methods are case-sensitive (RFC 3261 7.1): kept as given.
+    allow: [...(c.allow ?? DEFAULT_ALLOW)],
     supported: c.supported ?? [],
     accept: c.accept ?? DEFAULT_ACCEPT,
     defaultTransport: c.defaultTransport ?? (c.local.udp ? 'udp' : transports[0]!),

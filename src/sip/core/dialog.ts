@@ -46,6 +46,12 @@ export interface DialogRequestOptions {
   readonly contentType?: string;
 }
 
+/** A flat copy of a string (not a slice that pins its parent). */
+function own(s: string): string {
+  // Concatenation then slice makes V8 flatten into a new string that does not reference the message.
+  return s.length === 0 ? '' : (' ' + s).slice(1);
+}
+
 export function dialogId(callId: string, localTag: string, remoteTag: string): string {
   return `${callId}|${localTag}|${remoteTag}`;
 }
@@ -71,19 +77,27 @@ export class Dialog {
   /** UAC: the ACK we sent for the last 2xx, re-sent when that 2xx is retransmitted (RFC 3261 13.2.2.4). */
   lastAck: { seq: number; request: SipRequest; bytes: Uint8Array; destination: Destination } | undefined;
   endReason: DialogEndReason | undefined;
-  /** Requests sent inside the dialog and not finished. */
-  readonly pending = new Set<OutgoingRequest>();
+  /** Requests sent inside the dialog and not finished (created on first use: most dialogs idle). */
+  private pendingSet: Set<OutgoingRequest> | undefined;
+
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** From value of our requests (local URI and tag). */
+  readonly localHeader: string;
+  /** To value of our requests (remote URI and tag). */
+  readonly remoteHeader: string;
 
   constructor(
     private readonly ctx: CoreContext,
     readonly role: 'uac' | 'uas',
-    readonly callId: string,
-    readonly localTag: string,
-    readonly remoteTag: string,
+    callId: string,
+    localTag: string,
+    remoteTag: string,
     /** From value of our requests (local URI and tag). */
-    readonly localHeader: string,
+    localHeader: string,
     /** To value of our requests (remote URI and tag). */
-    readonly remoteHeader: string,
+    remoteHeader: string,
     remoteTarget: Uri,
     routeSet: readonly string[],
     localSeq: number,
@@ -93,9 +107,15 @@ export class Dialog {
     /** Whether we generated the Call-ID (RFC 3261 14.1 glare timers). */
     readonly callIdOwner: boolean,
   ) {
-    this.id = dialogId(callId, localTag, remoteTag);
+    // Own copies: header values are slices of whole received messages, which they would keep alive.
+    this.callId = own(callId);
+    this.localTag = own(localTag);
+    this.remoteTag = own(remoteTag);
+    this.localHeader = own(localHeader);
+    this.remoteHeader = own(remoteHeader);
+    this.routeSet = routeSet.map(own);
+    this.id = dialogId(this.callId, this.localTag, this.remoteTag);
     this.remoteTarget = remoteTarget;
-    this.routeSet = routeSet;
     this.localSeq = localSeq;
     this.remoteSeq = remoteSeq;
     this.state = state;
@@ -211,7 +231,7 @@ export class Dialog {
       destination: this.destination(),
       events: true,
       onDone: (o, t) => {
-        this.pending.delete(req);
+        this.pendingSet?.delete(req);
         const status = o.kind === 'response' ? o.response.status : o.kind === 'timeout' ? 408 : 0;
         // "If the response for a request within a dialog is a 481 (Call/Transaction Does Not Exist) or a 408
         // (Request Timeout), the UAC SHOULD terminate the dialog."
@@ -221,7 +241,7 @@ export class Dialog {
         onDone?.(o, t);
       },
     });
-    this.pending.add(req);
+    (this.pendingSet ??= new Set()).add(req);
     req.start(now);
     return req;
   }
@@ -265,8 +285,9 @@ export class Dialog {
     if (this.ctx.dialogs.get(this.id) === this) this.ctx.dialogs.delete(this.id);
     const inc = this.incomingInvite;
     if (inc && !inc.finalSent) inc.reject(487, now);
-    this.awaitingAck?.stopRetransmissions();
+    const waiting = this.awaitingAck;
     this.awaitingAck = undefined;
+    waiting?.dialogEnded();
     if (notify) this.ctx.emit({ type: 'dialog-terminated', dialog: this, reason, ...(response ? { response } : {}), ...(request ? { request } : {}) });
   }
 }

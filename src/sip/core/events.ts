@@ -29,8 +29,11 @@ export type CoreEvent =
   | { readonly type: 'invite-answered'; readonly invite: ClientInvite; readonly response: SipResponse; readonly dialog: Dialog }
   /** Our INVITE failed (final non-2xx, timeout, transport error, cancelled). */
   | { readonly type: 'invite-failed'; readonly invite: ClientInvite; readonly outcome: RequestOutcome }
-  /** The ACK for our 2xx arrived (a UAS dialog is now usable for BYE). */
-  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly invite: ServerInvite; readonly request: SipRequest }
+  /**
+   * The ACK for our 2xx arrived (a UAS dialog is now usable for BYE) — or the
+   * dialog ended before any ACK came (a BYE overtook it): then no `request`.
+   */
+  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly invite: ServerInvite; readonly request?: SipRequest }
   /** No ACK came for our 2xx within 64*T1: the dialog is ended with BYE (RFC 3261 13.3.1.4). */
   | { readonly type: 'invite-unacked'; readonly invite: ServerInvite }
   /** A request inside a dialog (INFO, MESSAGE, OPTIONS, BYE — answered —, …): respond through it unless answered. */

@@ -65,6 +65,11 @@ export class Registration {
   private minExpiresRetried = false;
   private readonly contact: SipUri;
 
+  /** The Contact this registration binds. */
+  get contactUri(): SipUri {
+    return this.contact;
+  }
+
   constructor(
     private readonly ctx: CoreContext,
     readonly opts: RegistrationOptions,

@@ -133,7 +133,7 @@ export class ServerInvite implements ServerTransactionUser {
     this.final = res;
     this.state = 'accepted';
     this.tx.respond(res, now);
-    this.ok = { bytes: serializeMessage(res), response: res };
+    this.ok = { bytes: this.tx.lastResponseBytes ?? serializeMessage(res), response: res };
     dialog.awaitingAck = this;
     this.done();
     // "The 2xx response is passed to the transport with an interval that starts at T1 seconds and doubles for
@@ -179,6 +179,18 @@ export class ServerInvite implements ServerTransactionUser {
     this.done();
     this.ctx.emit({ type: 'dialog-acked', dialog: d, invite: this, request: ack });
     d.flushBye(now);
+  }
+
+  /**
+   * The dialog ended (a BYE overtook the ACK, or we closed) while our 2xx
+   * waited for its ACK: stop retransmitting and settle as answered.
+   */
+  dialogEnded(): void {
+    if (this.state !== 'accepted') return;
+    this.stopRetransmissions();
+    this.state = 'confirmed';
+    this.done();
+    this.ctx.emit({ type: 'dialog-acked', dialog: this.dialog!, invite: this });
   }
 
   stopRetransmissions(): void {

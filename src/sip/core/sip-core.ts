@@ -22,7 +22,7 @@
 import { DigestClient } from '../auth/digest-client.js';
 import { buildResponse, warningValue } from '../message/build.js';
 import type { HeaderInit, SipMessage, SipRequest, SipResponse } from '../message/message.js';
-import { parseMessage } from '../message/parse.js';
+import { findHeaderEnd, parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { StreamFramer } from '../message/stream-framer.js';
 import { formatUri, type SipUri, type Uri } from '../message/uri.js';
@@ -171,9 +171,19 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.handleMessage(bytes, source, true, now);
   }
 
-  /** Bytes arrived on a stream connection (TCP, TLS). */
+  /** Bytes arrived on a stream connection (TCP, TLS): frame them and handle every whole message. */
   handleStream(bytes: Uint8Array, source: Source, now: number): void {
-    if (this.closed) return;
+    for (const m of this.frameStream(bytes, source)) this.handleMessage(m, source, false, now);
+  }
+
+  /**
+   * Frame stream bytes into whole messages (answering keep-alive pings and
+   * framing errors itself) without handling them: a driver that wants the
+   * owner to see each message's events before the next message is handled
+   * calls `handleStreamMessage` for each, draining in between.
+   */
+  frameStream(bytes: Uint8Array, source: Source): Uint8Array[] {
+    if (this.closed) return [];
     const id = source.connectionId ?? formatEndpoint(source.remote);
     let framer = this.framers.get(id);
     if (!framer) {
@@ -181,8 +191,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       this.framers.set(id, framer);
     }
     const to: Destination = { transport: source.transport, host: source.remote.address, port: source.remote.port, connectionId: id };
+    const out: Uint8Array[] = [];
     for (const item of framer.push(bytes)) {
-      if (item.kind === 'message') this.handleMessage(item.bytes, source, false, now);
+      if (item.kind === 'message') out.push(item.bytes);
       else if (item.kind === 'ping') this.transmits.push({ destination: to, bytes: CRLF });
       else {
         this.log.debug('stream framing failed; closing the connection', { from: formatEndpoint(source.remote), error: item.error.message });
@@ -194,6 +205,13 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         this.framers.delete(id);
       }
     }
+    return out;
+  }
+
+  /** One whole message framed by `frameStream`. */
+  handleStreamMessage(bytes: Uint8Array, source: Source, now: number): void {
+    if (this.closed) return;
+    this.handleMessage(bytes, source, false, now);
   }
 
   handleConnectionClosed(connectionId: string): void {
@@ -208,7 +226,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
 
   private handleMessage(bytes: Uint8Array, source: Source, datagram: boolean, now: number): void {
     if (bytes.length > this.config.maxMessageSize) {
-      const head = parseMessage(bytes.subarray(0, Math.min(bytes.length, 8192)), { datagram: true });
+      const end = findHeaderEnd(bytes);
+      const head = parseMessage(bytes.subarray(0, end ? end[1] : bytes.length), { datagram: true });
       if (head.message?.type === 'request' && head.message.method !== 'ACK') {
         this.replyStateless(head.message, 513, `message of ${bytes.length} bytes is larger than ${this.config.maxMessageSize}`, source);
       }
@@ -245,6 +264,12 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.log.debug('dropped a response that matches no transaction', { status: res.status, callId: res.callId });
   }
 
+  /**
+   * Answer a request that cannot go further (400, 505, 513) without a
+   * transaction. When even its Via cannot be read, the answer goes back to
+   * where the request came from (the connection, or the UDP source address
+   * and port), with the Via copied as received.
+   */
   private replyStateless(req: SipRequest, status: number, why: string, source: Source): void {
     let dest: Destination;
     let stamped = req;
@@ -252,20 +277,20 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       stamped = stampVia(req, source);
       dest = responseDestination(stamped.topVia, source, this.config.forceRport);
     } catch {
-      this.log.debug('dropped a request without a usable Via', { from: formatEndpoint(source.remote), error: why });
-      return;
+      if (!req.has('via')) {
+        this.log.debug('dropped a request without a Via', { from: formatEndpoint(source.remote), error: why });
+        return;
+      }
+      dest = {
+        transport: source.transport,
+        host: source.remote.address,
+        port: source.remote.port,
+        ...(source.connectionId !== undefined ? { connectionId: source.connectionId } : {}),
+      };
     }
     this.log.debug(`answered ${status} statelessly`, { from: formatEndpoint(source.remote), why });
-    const headers: [string, string][] = [['Server', this.config.userAgent]];
-    if (status >= 400 && status !== 505) headers.push(['Warning', warningValue(this.config.warningAgent, why)]);
-    if (status === 505) headers.push(['Warning', warningValue(this.config.warningAgent, why)]);
-    let res: SipResponse;
-    try {
-      res = buildResponse(stamped, status, { toTag: this.ids.tag(), headers });
-    } catch {
-      return;
-    }
-    this.sendRaw(res, dest);
+    const headers: [string, string][] = [['Server', this.config.userAgent], ['Warning', warningValue(this.config.warningAgent, why)]];
+    this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
   }
 
   private onRequest(raw: SipRequest, error: { message: string; status?: number } | undefined, source: Source, now: number): void {
@@ -475,9 +500,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   /** Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the outcome comes as `request-done`. */
   request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
     this.checkOpen();
-    const m = method.toUpperCase();
-    if (SPECIAL.has(m)) throw new SipUsageError(`send ${m} with its own API (invite, register, dialog.bye), not request()`);
-    const t = this.outOfDialog(m, target, opts);
+    // Methods are case-sensitive (RFC 3261 7.1): sent as given.
+    if (SPECIAL.has(method.toUpperCase())) throw new SipUsageError(`send ${method} with its own API (invite, register, dialog.bye), not request()`);
+    const t = this.outOfDialog(method, target, opts);
     let seq = this.ids.initialSeq() - 1;
     const req = new OutgoingRequest(this, t, {
       nextSeq: () => ++seq,

@@ -70,7 +70,7 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // the request with a 415 ... The response MUST contain an Accept header field listing the types of all
   // bodies it understands ... If the request contained content encodings not understood by the UAS, the
   // response MUST contain an Accept-Encoding header field listing the encodings understood by the UAS."
-  const acceptList = config.accept[method] ?? ['*'];
+  const acceptList = (Object.hasOwn(config.accept, method) ? config.accept[method] : undefined) ?? ['*'];
   const listed = acceptList.filter((a) => a !== '*');
   const encodings = req.tokens('content-encoding').filter((e) => e !== 'identity');
   if (encodings.length > 0 && req.body.length > 0) {

@@ -4,7 +4,6 @@
  */
 import type { HeaderField, HeaderInit, SipRequest } from './message.js';
 import { field, SipResponse } from './message.js';
-import { canonicalName } from './header-names.js';
 
 const REASONS: Readonly<Record<number, string>> = {
   100: 'Trying',
@@ -75,6 +74,14 @@ export function bodyFields(body: Uint8Array, contentType?: string): HeaderField[
   return out;
 }
 
+/** Header fields a response copies from its request, with the spelling we write. */
+const COPIED: ReadonlyMap<string, string> = new Map([
+  ['via', 'Via'],
+  ['from', 'From'],
+  ['call-id', 'Call-ID'],
+  ['cseq', 'CSeq'],
+]);
+
 export interface ResponseOptions {
   readonly reason?: string;
   /** To tag to add when the request's To has none (RFC 3261 8.2.6.2). */
@@ -94,7 +101,8 @@ export interface ResponseOptions {
 export function buildResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
   const h: HeaderField[] = [];
   for (const f of req.headers) {
-    if (f.key === 'via' || f.key === 'from' || f.key === 'call-id' || f.key === 'cseq') h.push(field(canonicalName(f.key), f.value));
+    const name = COPIED.get(f.key);
+    if (name !== undefined) h.push({ name, key: f.key, value: f.value });
     else if (f.key === 'to') {
       const tagged = opts.toTag !== undefined && status > 100 && !hasTag(f.value);
       h.push(field('To', tagged ? `${f.value};tag=${opts.toTag}` : f.value));

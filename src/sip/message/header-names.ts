@@ -27,7 +27,7 @@ const COMPACT: Readonly<Record<string, string>> = {
 /** The case-insensitive key of a header name, compact forms expanded: `V` → `via`. */
 export function headerKey(name: string): string {
   const lower = name.toLowerCase();
-  return lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+  return lower.length === 1 && Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
 }
 
 const SPELLING: Readonly<Record<string, string>> = {
@@ -42,7 +42,7 @@ const SPELLING: Readonly<Record<string, string>> = {
 /** The usual spelling of a header name for messages we write: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`. */
 export function canonicalName(name: string): string {
   const key = headerKey(name);
-  return SPELLING[key] ?? key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+  return (Object.hasOwn(SPELLING, key) ? SPELLING[key] : undefined) ?? key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
 }
 
 /**

@@ -39,7 +39,10 @@ export function field(name: string, value: string): HeaderField {
   return { name, key: headerKey(name), value };
 }
 
-function toFields(h: HeaderInit): HeaderField[] {
+function toFields(h: HeaderInit): readonly HeaderField[] {
+  let ready = true;
+  for (const x of h) if (!('key' in x)) ready = false;
+  if (ready) return h as readonly HeaderField[];
   return h.map((x) => ('key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1])));
 }
 

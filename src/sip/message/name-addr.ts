@@ -7,7 +7,7 @@
  * // { displayName: 'Alice', uri: {...}, params: [['tag', '1928301774']] }
  */
 import { SipParseError } from '../errors.js';
-import { isToken, quote, readQuoted, skipWs } from './grammar.js';
+import { inTable, quote, readQuoted, skipWs, TOKEN } from './grammar.js';
 import { formatParams, getParam, parseHeaderParams, type Params } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
@@ -36,13 +36,7 @@ export function parseNameAddr(value: string, what = 'address'): NameAddr {
     if (lt >= 0) {
       // display-name = *(token LWS) / quoted-string; RFC 4475 3.1.1.6 allows no LWS before "<".
       const dn = s.slice(0, lt).trim();
-      if (dn.length > 0) {
-        const words = dn.split(/[ \t]+/);
-        if (!words.every(isToken)) {
-          throw new SipParseError(`${what}: display name ${JSON.stringify(dn)} has characters that need quotes`, 400, what);
-        }
-        displayName = words.join(' ');
-      }
+      if (dn.length > 0) displayName = tokenWords(dn, what);
       i = lt;
     }
   }
@@ -51,7 +45,7 @@ export function parseNameAddr(value: string, what = 'address'): NameAddr {
     if (gt < 0) throw new SipParseError(`${what}: "<" without ">"`, 400, what);
     const uri = parseUriIn(s.slice(i + 1, gt), what);
     const params = parseHeaderParams(s, gt + 1, what);
-    return { ...(displayName !== undefined ? { displayName } : {}), uri, params };
+    return displayName !== undefined ? { displayName, uri, params } : { uri, params };
   }
   // addr-spec without brackets: parameters belong to the header (RFC 3261 20.10).
   const semi = s.indexOf(';');
@@ -62,6 +56,24 @@ export function parseNameAddr(value: string, what = 'address'): NameAddr {
   const uri = parseUriIn(uriText, what);
   const params = semi >= 0 ? parseHeaderParams(s, semi, what) : [];
   return { uri, params };
+}
+
+/** `token *(LWS token)` with the whitespace runs made single spaces. */
+function tokenWords(dn: string, what: string): string {
+  let out = '';
+  let space = false;
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      space = true;
+      continue;
+    }
+    if (!inTable(TOKEN, c)) throw new SipParseError(`${what}: display name ${JSON.stringify(dn)} has characters that need quotes`, 400, what);
+    if (space) out += ' ';
+    space = false;
+    out += dn[i];
+  }
+  return out;
 }
 
 function parseUriIn(text: string, what: string): Uri {

@@ -65,28 +65,26 @@ interface Head {
 
 /** Split the header section into the start line and unfolded header fields. */
 export function parseHead(text: string): Head {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(CRLF_OR_LF);
   const startLine = lines[0] ?? '';
   const headers: HeaderField[] = [];
   let error: SipParseError | undefined;
   let name = '';
   let value = '';
   let open = false;
-  const flush = () => {
-    if (open) headers.push({ name, key: headerKey(name), value: value.trim() });
-    open = false;
-  };
-  for (let n = 1; n < lines.length; n++) {
-    const line = lines[n]!;
-    if (line.length === 0) continue;
-    const c = line.charCodeAt(0);
+  for (let n = 1; n <= lines.length; n++) {
+    const line = n < lines.length ? lines[n]! : undefined;
+    if (line !== undefined && line.length === 0) continue;
+    const c = line === undefined ? -1 : line.charCodeAt(0);
     if (c === 32 || c === 9) {
       // RFC 3261 7.3.1: a line starting with whitespace continues the previous one.
-      if (open) value += ' ' + line.trim();
+      if (open) value += ' ' + line!.trim();
       else error ??= new SipParseError('continuation line before any header field', 400, 'header');
       continue;
     }
-    flush();
+    if (open) headers.push({ name, key: headerKey(name), value: value.trim() });
+    open = false;
+    if (line === undefined) break;
     const colon = line.indexOf(':');
     const nm = colon < 0 ? '' : line.slice(0, colon).trimEnd();
     if (!isToken(nm)) {
@@ -97,9 +95,10 @@ export function parseHead(text: string): Head {
     value = line.slice(colon + 1);
     open = true;
   }
-  flush();
-  return { startLine, headers, ...(error ? { error } : {}) };
+  return error ? { startLine, headers, error } : { startLine, headers };
 }
+
+const CRLF_OR_LF = /\r?\n/;
 
 const VERSION = /^SIP\/\d+\.\d+$/i;
 

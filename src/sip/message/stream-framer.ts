@@ -58,7 +58,8 @@ export class StreamFramer {
           continue;
         }
         if (b.length >= 2 && b[0] === 13 && b[1] === 10) {
-          if (b.length === 2) break; // maybe the first half of a ping
+          // Maybe the start of a ping split across segments: wait for the rest.
+          if (b.length === 2 || (b.length === 3 && b[2] === 13)) break;
           this.buf = b.subarray(2);
           continue;
         }

@@ -21,15 +21,37 @@ function guard(fn: () => void): SipParseError | undefined {
   }
 }
 
+const CONTENT_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?$/;
+
 function checkCommon(msg: SipMessage): void {
-  const seen = new Map<string, number>();
-  for (const h of msg.headers) if (SINGLE.has(h.key)) seen.set(h.key, (seen.get(h.key) ?? 0) + 1);
-  for (const [k, n] of seen) {
-    // RFC 4475 3.3.8: single-valued header fields present more than once.
-    if (n > 1) throw new SipParseError(`${n} ${k} headers where one is allowed`, 400, k);
+  // One pass over the fields: count the single-valued ones, check the lists we rely on.
+  let singles: Record<string, number> | undefined;
+  let via = 0;
+  for (const h of msg.headers) {
+    const k = h.key;
+    if (SINGLE.has(k)) {
+      singles ??= {};
+      const n = (singles[k] = (singles[k] ?? 0) + 1);
+      // RFC 4475 3.3.8: single-valued header fields present more than once.
+      if (n > 1) throw new SipParseError(`${n} ${k} headers where one is allowed`, 400, k);
+      if (k === 'content-type' && !CONTENT_TYPE.test(h.value)) {
+        throw new SipParseError(`Content-Type ${JSON.stringify(h.value)} is not type/subtype`, 400, 'content-type');
+      }
+    } else if (k === 'via') via++;
+    else if (k === 'route' || k === 'record-route') {
+      for (const v of splitList(h.value)) {
+        if (v === '') throw new SipParseError(`${k}: empty value in the list`, 400, k);
+        parseNameAddr(v, k);
+      }
+    } else if (k === 'require' || k === 'proxy-require' || k === 'supported' || k === 'allow') {
+      for (const v of splitList(h.value)) {
+        if (v !== '' && !isToken(v)) throw new SipParseError(`${k}: ${JSON.stringify(v)} is not a token`, 400, k);
+      }
+    }
   }
-  for (const k of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!msg.has(k)) throw new SipParseError(`missing ${k} header`, 400, k);
+  if (via === 0) throw new SipParseError('missing via header', 400, 'via');
+  for (const k of ['from', 'to', 'call-id', 'cseq']) {
+    if (singles?.[k] === undefined) throw new SipParseError(`missing ${k} header`, 400, k);
   }
   void msg.via;
   void msg.from;
@@ -50,21 +72,6 @@ function checkCommon(msg: SipMessage): void {
         throw new SipParseError(`Contact expires ${JSON.stringify(e)} is not a 32-bit delta-seconds`, 400, 'contact');
       }
     }
-  }
-  for (const k of ['route', 'record-route']) {
-    for (const v of msg.headerValues(k)) {
-      if (v === '') throw new SipParseError(`${k}: empty value in the list`, 400, k);
-      parseNameAddr(v, k);
-    }
-  }
-  for (const k of ['require', 'proxy-require', 'supported', 'allow']) {
-    for (const v of msg.headerValues(k)) {
-      if (v !== '' && !isToken(v)) throw new SipParseError(`${k}: ${JSON.stringify(v)} is not a token`, 400, k);
-    }
-  }
-  const ct = msg.header('content-type');
-  if (ct !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?$/.test(ct)) {
-    throw new SipParseError(`Content-Type ${JSON.stringify(ct)} is not type/subtype`, 400, 'content-type');
   }
 }
 

@@ -206,6 +206,11 @@ export class InviteServerTransaction extends ServerTransaction {
     this.input('transport error', now, undefined, error);
   }
 
+  /** The bytes of the last response sent (the 2xx the TU retransmits). */
+  get lastResponseBytes(): Uint8Array | undefined {
+    return this.lastBytes;
+  }
+
   /** @internal */
   send(res: SipResponse): void {
     this.lastResponse = res;

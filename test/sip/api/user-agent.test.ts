@@ -154,3 +154,16 @@ describe('UserAgent in virtual time', () => {
     expect(w.scheduler.pending).toBe(0);
   });
 });
+
+describe('UserAgent and a failing application handler', () => {
+  it('answers 500 when the invite listener throws, and keeps working', async () => {
+    const w = new VirtualWorld();
+    const { a, b } = await pair(w);
+    b.on('invite', () => {
+      throw new Error('application bug');
+    });
+    const err = await w.until(a.invite('sip:bob@10.0.0.2').answered.catch((e) => e));
+    expect((err as SipRequestFailedError).status).toBe(500);
+    expect((await w.until(a.request('OPTIONS', 'sip:bob@10.0.0.2'))).status).toBe(200);
+  });
+});

@@ -267,9 +267,29 @@ describe('dialogs (RFC 3261 12-15)', () => {
     p.send(ok, { raw: true });
     const acks = () => p.transmits.filter((t) => t.message?.type === 'request' && (t.message as SipRequest).method === 'ACK').length;
     expect(acks()).toBe(1);
-    p.advance(40_000); // Timer M ends the transaction
+    p.advance(33_000); // Timer M (32 s) ends the transaction; the ACK is kept 64*T1 + T4
     expect(p.core.transactions.size).toBe(0);
     p.send(ok, { raw: true });
     expect(acks()).toBe(2);
+    p.advance(10_000); // then it is forgotten (no 2xx can still come)
+    expect(p.core.pendingTimers).toBe(0);
+  });
+});
+
+describe('a BYE that overtakes the ACK', () => {
+  it('ends the dialog, stops the 2xx retransmissions and settles the answer', () => {
+    const p = new Probe();
+    p.send(rawRequest('INVITE', { callId: 'bo' }));
+    const inv = find(p, 'invite').invite;
+    inv.accept(0);
+    p.drain();
+    p.events.length = 0;
+    p.send(rawRequest('BYE', { callId: 'bo', toTag: inv.toTag, cseq: '2 BYE' }));
+    expect(p.events.map((e) => e.type)).toEqual(['dialog-acked', 'dialog-terminated']);
+    expect(inv.state).toBe('confirmed');
+    p.advance(60_000);
+    const oks = p.transmits.filter((t) => t.message?.type === 'response' && t.message.status === 200 && t.message.cseq.method === 'INVITE');
+    expect(oks).toHaveLength(1);
+    expect(p.core.pendingTimers).toBe(0);
   });
 });

@@ -102,6 +102,13 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
     expect(status(p.send(text))).toEqual([501]);
   });
 
+  it('names that are Object.prototype keys are just names (constructor, __proto__)', () => {
+    const p = new Probe({ allow: ['OPTIONS', 'constructor'] });
+    expect(p.send(rawRequest('constructor', { extra: 'Content-Type: text/plain\nconstructor: x\n__proto__: y', body: 'hi' })).map((r) => r.status)).toEqual([]);
+    expect(p.events.map((e) => e.type)).toEqual(['request']);
+    expect(p.send(rawRequest('OPTIONS', { extra: 'toString: 1\nhasOwnProperty: 2' })).map((r) => r.status)).toEqual([200]);
+  });
+
   it('garbage gets no answer and no crash', () => {
     const p = new Probe();
     expect(p.send('\x00\x01garbage\r\n\r\n', { raw: true })).toEqual([]);

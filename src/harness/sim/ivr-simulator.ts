@@ -1,0 +1,434 @@
+/**
+ * An in-memory far end for the scenario engine: a `CallPort` whose calls are
+ * answered by a scripted IVR (`IvrScript`), paced by a `TimerHost` — a
+ * `VirtualScheduler` in tests, so a two-minute call runs in milliseconds.
+ *
+ * Theory of operation. Media flows in 20 ms ticks from the answer (or from
+ * 183 early media). Each tick takes one frame each way: the far end's
+ * prompt (or silence), mixed with its in-band DTMF, is encoded with the
+ * negotiated codec and decoded again (real G.711 or GSM 06.10), optionally
+ * dropped with the configured loss rate, and delivered to the caller as an
+ * `audio` event; the caller's playback and in-band DTMF go the other way
+ * through the same codec into the far end's Goertzel DTMF detector. RFC 4733
+ * digits arrive when their event ends, SIP INFO digits when sent.
+ */
+import type { AudioSource } from '../../audio/device.js';
+import { DtmfDetector } from '../../audio/dsp/dtmf-detector.js';
+import { DtmfGenerator } from '../../audio/dsp/dtmf-generator.js';
+import { isDtmfDigit } from '../../audio/dsp/dtmf.js';
+import type { Clock } from '../../clock/clock.js';
+import type { TimerHandle, TimerHost } from '../../clock/timers.js';
+import type { CodecId, FrameDecoder, FrameEncoder } from '../../codecs/codec.js';
+import { CODEC_IDS, registry } from '../../codecs/registry.js';
+import { Random } from '../../sim/random.js';
+import { speak, type SpeakOptions } from '../../tts/speak.js';
+import type { CallLeg, CallPort, CallPortEvent, DialOptions, DtmfMode, MediaStats, SendDtmfOptions } from '../call-port.js';
+import { CadencedToneSource, PcmSource, type CadencedToneOptions } from '../pcm-source.js';
+import { FarEndHangup, type CollectOptions, type IvrFarEnd, type IvrScript } from './far-end.js';
+
+export interface IvrSimulatorOptions {
+  readonly clock: Clock;
+  readonly timers: TimerHost;
+  /** The far end's behaviour, run once per call. */
+  readonly script: IvrScript;
+  /** Codecs the far end accepts (default all). */
+  readonly codecs?: readonly CodecId[];
+  /** Share of far-to-caller frames lost (default 0). */
+  readonly lossRate?: number;
+  /** Seed of the loss pattern (default 1). */
+  readonly seed?: number;
+  /** Time from dialling to the far end's script starting, ms (default 20). */
+  readonly setupMs?: number;
+  /**
+   * Wraps work outside the simulated time (TTS rendering), so that virtual
+   * time stands still while it runs; `VirtualTime.hold` in tests.
+   */
+  readonly hold?: <T>(p: Promise<T>) => Promise<T>;
+  /** How the far end speaks `say` (default flite kal16). */
+  readonly voice?: SpeakOptions;
+}
+
+const FRAME = 160;
+
+/**
+ * A `CallPort` answered by a scripted IVR.
+ *
+ * @example
+ * const vt = new VirtualTime();
+ * const port = new IvrSimulator({ clock: vt.clock, timers: vt.timers, hold: vt.hold, script: demoIvr() });
+ */
+export class IvrSimulator implements CallPort {
+  private nextId = 1;
+  /** Calls in progress. */
+  readonly active = new Set<SimCall>();
+
+  constructor(readonly options: IvrSimulatorOptions) {}
+
+  dial(target: string, options: DialOptions, onEvent: (event: CallPortEvent) => void): CallLeg {
+    const call = new SimCall(`sim-${this.nextId++}`, target, options, onEvent, this);
+    this.active.add(call);
+    return call;
+  }
+}
+
+type State = 'dialling' | 'early' | 'up' | 'ended';
+
+class SimCall implements CallLeg {
+  /** The far end's view of this call, handed to the script. */
+  readonly farEnd: IvrFarEnd;
+  readonly codec: CodecId;
+  private state: State = 'dialling';
+  private readonly o: IvrSimulatorOptions;
+  private readonly random: Random;
+  private index = 0;
+  private readonly timersLive = new Set<TimerHandle>();
+  // far end -> caller
+  private readonly farEnc: FrameEncoder;
+  private readonly callerDec: FrameDecoder;
+  private farSource: { src: AudioSource; done: () => void } | undefined;
+  // caller -> far end
+  private readonly callerEnc: FrameEncoder;
+  private readonly farDec: FrameDecoder;
+  private callerSource: { src: AudioSource; done: () => void } | undefined;
+  private readonly detector = new DtmfDetector();
+  private digits = '';
+  private digitWaiter: (() => void) | undefined;
+  private readonly hangupWaiters = new Set<(e: Error) => void>();
+  /** The caller's pending operations, finished when the call ends. */
+  private readonly onEnd = new Set<() => void>();
+  private sent = 0;
+  private received = 0;
+  private lost = 0;
+
+  constructor(
+    readonly id: string,
+    readonly target: string,
+    dialOptions: DialOptions,
+    private readonly emit: (event: CallPortEvent) => void,
+    private readonly sim: IvrSimulator,
+  ) {
+    this.o = sim.options;
+    this.random = new Random(this.o.seed ?? 1);
+    const offered = dialOptions.codecs ?? CODEC_IDS;
+    const accepted = this.o.codecs ?? CODEC_IDS;
+    const chosen = offered.find((c) => accepted.includes(c));
+    this.codec = chosen ?? 'pcmu';
+    const codec = registry.byId(this.codec)!;
+    this.farEnc = codec.createEncoder();
+    this.callerDec = codec.createDecoder();
+    this.callerEnc = codec.createEncoder();
+    this.farDec = codec.createDecoder();
+    this.farEnd = {
+      target,
+      codec: this.codec,
+      ring: () => this.ring(),
+      progress: () => this.progress(),
+      answer: () => this.answer(),
+      reject: (status, reason) => this.reject(status, reason),
+      play: (audio) => this.farPlay(audio),
+      say: (text, options) => this.say(text, options),
+      playTone: (freqs, options) => this.playTone(freqs, options),
+      collectDtmf: (options) => this.collectDtmf(options),
+      flushDtmf: () => this.flushDtmf(),
+      sendDtmf: (digits, mode) => this.farSendDtmf(digits, mode),
+      wait: (ms) => this.wait(ms),
+      hangup: () => this.farHangup(),
+    };
+    this.after(this.o.setupMs ?? 20, () => {
+      if (this.state !== 'dialling') return;
+      if (!chosen) {
+        this.fail(488, 'Not Acceptable Here');
+        return;
+      }
+      this.o.script(this.farEnd).then(
+        () => undefined,
+        (e: unknown) => {
+          if (e instanceof FarEndHangup) return;
+          // A script that breaks ends its call the way a server would.
+          if (this.state === 'dialling' || this.state === 'early') this.fail(500, `Server Internal Error (${String(e)})`);
+          else this.end('remote', `script error: ${String(e)}`);
+        },
+      );
+    });
+  }
+
+  private now(): number {
+    return this.o.clock.now();
+  }
+
+  private after(ms: number, fn: () => void): TimerHandle {
+    const h = this.o.timers.setTimer(ms, () => {
+      this.timersLive.delete(h);
+      fn();
+    });
+    this.timersLive.add(h);
+    return h;
+  }
+
+  // ---- far end (IvrFarEnd) ----
+
+  ring(): void {
+    if (this.state === 'dialling') this.emit({ type: 'progress', at: this.now(), status: 180, reason: 'Ringing' });
+  }
+
+  progress(): void {
+    if (this.state !== 'dialling') return;
+    this.emit({ type: 'progress', at: this.now(), status: 183, reason: 'Session Progress' });
+    this.state = 'early';
+    this.startMedia();
+  }
+
+  answer(): void {
+    if (this.state !== 'dialling' && this.state !== 'early') return;
+    const wasEarly = this.state === 'early';
+    this.state = 'up';
+    this.emit({ type: 'answered', at: this.now(), codec: this.codec });
+    if (!wasEarly) this.startMedia();
+  }
+
+  reject(status: number, reason = 'Rejected'): void {
+    if (this.state === 'dialling' || this.state === 'early') this.fail(status, reason);
+  }
+
+  farPlay(audio: Int16Array | AudioSource): Promise<void> {
+    this.assertLive();
+    const src = audio instanceof Int16Array ? new PcmSource(audio) : audio;
+    this.farSource?.done();
+    return this.untilHangup(
+      new Promise<void>((resolve) => {
+        this.farSource = { src, done: resolve };
+      }),
+    );
+  }
+
+  async say(text: string, options?: SpeakOptions): Promise<void> {
+    this.assertLive();
+    const render = speak(text, { ...this.o.voice, ...options });
+    const pcm = await (this.o.hold ? this.o.hold(render) : render);
+    await this.farPlay(pcm);
+  }
+
+  playTone(freqs: readonly number[], options?: CadencedToneOptions): Promise<void> {
+    return this.farPlay(new CadencedToneSource(freqs, options));
+  }
+
+  collectDtmf(options: CollectOptions = {}): Promise<string> {
+    this.assertLive();
+    const max = options.max ?? Infinity;
+    const timeout = options.timeoutMs ?? 5000;
+    return this.untilHangup(
+      new Promise<string>((resolve) => {
+        let timer: TimerHandle | undefined;
+        const finish = (take: number, skip: number) => {
+          if (timer !== undefined) this.clear(timer);
+          this.digitWaiter = undefined;
+          const got = this.digits.slice(0, take);
+          this.digits = this.digits.slice(take + skip);
+          resolve(got);
+        };
+        const check = () => {
+          const t = options.terminator ? this.digits.indexOf(options.terminator) : -1;
+          if (t >= 0 && t < max) return finish(t, 1);
+          if (this.digits.length >= max) return finish(max, 0);
+          if (timer !== undefined) this.clear(timer);
+          timer = this.after(timeout, () => finish(this.digits.length, 0));
+        };
+        this.digitWaiter = check;
+        check();
+      }),
+    );
+  }
+
+  flushDtmf(): void {
+    this.digits = '';
+  }
+
+  farSendDtmf(digits: string, mode: DtmfMode = 'rfc4733'): Promise<void> {
+    this.assertLive();
+    return this.untilHangup(this.sendDigits(digits, { mode }, 'far'));
+  }
+
+  wait(ms: number): Promise<void> {
+    this.assertLive();
+    return this.untilHangup(new Promise<void>((resolve) => this.after(ms, resolve)));
+  }
+
+  farHangup(): void {
+    if (this.state === 'up' || this.state === 'early') this.end('remote', 'BYE from the far end');
+  }
+
+  // ---- caller (CallLeg) ----
+
+  async sendDtmf(digits: string, options: SendDtmfOptions): Promise<void> {
+    await this.sendDigits(digits, options, 'caller');
+  }
+
+  play(source: AudioSource): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.callerSource?.done();
+      if (this.state === 'ended') return resolve();
+      this.callerSource = { src: source, done: resolve };
+    });
+  }
+
+  stopPlayback(): void {
+    this.callerSource?.done();
+    this.callerSource = undefined;
+  }
+
+  async hangup(): Promise<void> {
+    if (this.state === 'ended') return;
+    if (this.state === 'dialling') {
+      this.state = 'ended';
+      this.emit({ type: 'ended', at: this.now(), by: 'local', reason: 'cancelled' });
+      this.cleanup();
+      return;
+    }
+    this.end('local', 'BYE');
+  }
+
+  stats(): MediaStats {
+    return { codec: this.codec, packetsSent: this.sent, packetsReceived: this.received, packetsLost: this.lost, jitterMs: 0 };
+  }
+
+  // ---- machinery ----
+
+  private assertLive(): void {
+    if (this.state === 'ended') throw new FarEndHangup();
+  }
+
+  private untilHangup<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onHangup = (e: Error) => reject(e);
+      this.hangupWaiters.add(onHangup);
+      p.then(
+        (v) => {
+          this.hangupWaiters.delete(onHangup);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.hangupWaiters.delete(onHangup);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  private clear(h: TimerHandle): void {
+    this.o.timers.clearTimer(h);
+    this.timersLive.delete(h);
+  }
+
+  private sendDigits(digits: string, options: SendDtmfOptions, from: 'caller' | 'far'): Promise<void> {
+    for (const c of digits) if (!isDtmfDigit(c.toUpperCase())) return Promise.reject(new RangeError(`not a DTMF key: ${JSON.stringify(c)}`));
+    const dur = options.durationMs ?? 100;
+    const gap = options.gapMs ?? 100;
+    if (options.mode === 'inband') {
+      const gen = new DtmfGenerator({ toneMs: dur, pauseMs: gap });
+      gen.send(digits);
+      if (from === 'caller') this.callerGen = gen;
+      else this.farGen = gen;
+      return new Promise<void>((resolve) => {
+        this.onEnd.add(resolve);
+        this.after(digits.length * (dur + gap), resolve);
+      });
+    }
+    return new Promise<void>((resolve) => {
+      [...digits].forEach((d, i) => {
+        const start = i * (dur + gap);
+        const deliverAt = options.mode === 'info' ? start : start + dur;
+        this.after(deliverAt, () => {
+          if (this.state === 'ended') return;
+          if (from === 'caller') this.farDigit(d.toUpperCase());
+          else this.emit({ type: 'dtmf', at: this.now(), digit: d.toUpperCase(), durationMs: dur, method: options.mode === 'info' ? 'info' : 'rfc4733' });
+        });
+      });
+      this.onEnd.add(resolve);
+      this.after(digits.length * (dur + gap), resolve);
+    });
+  }
+
+  private callerGen: DtmfGenerator | undefined;
+  private farGen: DtmfGenerator | undefined;
+
+  private farDigit(d: string): void {
+    this.digits += d;
+    this.digitWaiter?.();
+  }
+
+  private startMedia(): void {
+    const t0 = this.now();
+    const step = () => {
+      if (this.state === 'ended') return;
+      this.mediaTick();
+      this.index++;
+      this.after(Math.max(0, t0 + this.index * 20 - this.now()), step);
+    };
+    this.after(20, step);
+  }
+
+  private readonly far = new Int16Array(FRAME);
+  private readonly near = new Int16Array(FRAME);
+  private readonly bytes = new Uint8Array(FRAME);
+
+  private mediaTick(): void {
+    // far end -> caller
+    const f = this.far;
+    f.fill(0);
+    if (this.farSource && !this.farSource.src.read(f)) {
+      const done = this.farSource.done;
+      this.farSource = undefined;
+      done();
+    }
+    this.farGen?.fill(f, true);
+    if (this.farGen && !this.farGen.busy) this.farGen = undefined;
+    const out = new Int16Array(FRAME);
+    this.callerDec.decode(this.farEnc.encode(f, this.bytes), out);
+    if (this.o.lossRate && this.random.chance(this.o.lossRate)) this.lost++;
+    else {
+      this.received++;
+      this.emit({ type: 'audio', at: this.now(), index: this.index, frame: out });
+    }
+    // caller -> far end
+    const n = this.near;
+    n.fill(0);
+    if (this.callerSource && !this.callerSource.src.read(n)) {
+      const done = this.callerSource.done;
+      this.callerSource = undefined;
+      done();
+    }
+    this.callerGen?.fill(n, true);
+    if (this.callerGen && !this.callerGen.busy) this.callerGen = undefined;
+    this.sent++;
+    const heard = new Int16Array(FRAME);
+    this.farDec.decode(this.callerEnc.encode(n, this.bytes), heard);
+    this.detector.process(heard);
+    for (let e; (e = this.detector.pollEvent()); ) if (e.type === 'start') this.farDigit(e.digit);
+  }
+
+  private fail(status: number, reason: string): void {
+    this.state = 'ended';
+    this.emit({ type: 'failed', at: this.now(), status, reason });
+    this.cleanup();
+  }
+
+  private end(by: 'remote' | 'local', reason: string): void {
+    this.state = 'ended';
+    this.emit({ type: 'ended', at: this.now(), by, reason });
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    for (const h of this.timersLive) this.o.timers.clearTimer(h);
+    this.timersLive.clear();
+    this.farSource?.done();
+    this.farSource = undefined;
+    this.callerSource?.done();
+    this.callerSource = undefined;
+    for (const w of [...this.hangupWaiters]) w(new FarEndHangup());
+    this.hangupWaiters.clear();
+    for (const f of [...this.onEnd]) f();
+    this.onEnd.clear();
+    this.sim.active.delete(this);
+  }
+}

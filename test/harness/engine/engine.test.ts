@@ -1,0 +1,336 @@
+/**
+ * Whole scenarios against the IVR simulator in virtual time: every step kind,
+ * failures that name the step, what was expected and what was found, and
+ * the timeouts. Prompts are a speech stand-in and `heard` uses a scripted
+ * recogniser here; the real recogniser runs in the examples test.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readWav } from '../../../src/audio/formats/wav.js';
+import { scenario } from '../../../src/harness/scenario/builder.js';
+import type { IvrFarEnd } from '../../../src/harness/sim/far-end.js';
+import { ScriptedRecogniser, runSim, speechLike } from '../support/sim.js';
+
+const URI = 'sip:ivr@127.0.0.1';
+const tmp = mkdtempSync(join(tmpdir(), 'shtoom-engine-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Answer after ringing, play two prompts, wait for one digit, answer it with a third prompt, hang up. */
+async function menu(call: IvrFarEnd): Promise<void> {
+  call.ring();
+  await call.wait(400);
+  call.answer();
+  await call.wait(200);
+  await call.play(speechLike(1500, 1));
+  await call.wait(900);
+  await call.play(speechLike(2500, 2));
+  const d = await call.collectDtmf({ max: 1, timeoutMs: 4000 });
+  await call.wait(500);
+  await call.play(speechLike(d === '1' ? 1200 : 3000, 3));
+  await call.wait(300);
+  call.hangup();
+}
+
+describe('scenario engine against the simulator', () => {
+  it('runs a menu call end to end and records steps, timeline, clips and media', async () => {
+    const asr = new ScriptedRecogniser(['welcome', 'for sales press one']);
+    const s = scenario('menu', { prompts: ['you have reached sales'], settings: { decoys: true } })
+      .call(URI, { codec: 'gsm' })
+      .expect('ringing')
+      .expect('answered')
+      .listen()
+      .heard('welcome')
+      .duration({ min_ms: 1300, max_ms: 1700 })
+      .listen()
+      .heard('for sales press one')
+      .press('1')
+      .listen()
+      .duration({ max_ms: 1500 })
+      .expect('hangup')
+      .build();
+    const { result, vt } = await runSim(s, menu, { env: { recogniser: asr } });
+    expect(result.failure).toBeUndefined();
+    expect(result.status).toBe('passed');
+    expect(result.steps.every((x) => x.status === 'passed')).toBe(true);
+    expect(result.clips.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(result.clips[0]!.samples.length / 8).toBeGreaterThan(1500);
+    expect(result.media).toMatchObject({ codec: 'gsm', packetsLost: 0 });
+    expect(result.timeline.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['dial', 'progress', 'answered', 'prompt', 'dtmf-sent', 'ended']),
+    );
+    // The heard step chose among the expected phrase, the other heard phrase, the declared prompts and digit decoys.
+    expect(asr.requests[1]!.phrases).toEqual(expect.arrayContaining(['for sales press one', 'welcome', 'you have reached sales', 'for sales press two']));
+    expect(result.durationMs).toBeGreaterThan(7000);
+    expect(vt.scheduler.pending).toBe(0);
+  });
+
+  it('names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the rest', async () => {
+    const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
+    const s = scenario('wrong prompt')
+      .call(URI)
+      .expect('answered')
+      .listen()
+      .heard('welcome')
+      .listen()
+      .heard('for sales press one')
+      .press('1')
+      .build();
+    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+    expect(result.status).toBe('failed');
+    const failed = result.steps.find((x) => x.status === 'failed')!;
+    expect(failed.path).toBe('6');
+    expect(failed.expected).toBe('"for sales press one"');
+    expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
+    expect(failed.details!.similarity).toBe(0.5);
+    expect(result.failure).toBe(
+      'step 6 heard "for sales press one": heard "for support press two", similarity 0.50 < 0.8 (expected "for sales press one", got "for support press two" (similarity 0.50))',
+    );
+    expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
+    expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
+    // The engine hung up the call it left behind.
+    expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
+  });
+
+  it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
+    const asr = new ScriptedRecogniser(['for sales press two']);
+    const s = scenario('near miss', { settings: { decoys: true } }).call(URI).expect('answered').listen().heard('for sales press one', { threshold: 0.5 }).build();
+    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+    expect(result.steps[3]).toMatchObject({ status: 'failed', message: 'heard a different prompt: "for sales press two" (similarity 0.75)' });
+  });
+
+  it('expects busy and rejected with their status, and fails on the wrong one', async () => {
+    const busy = async (call: IvrFarEnd) => {
+      call.ring();
+      await call.wait(300);
+      call.reject(call.target.includes('busy') ? 486 : 403, call.target.includes('busy') ? 'Busy Here' : 'Forbidden');
+    };
+    const ok = await runSim(scenario('b').call('sip:busy@x').expect('ringing').expect('busy').build(), busy);
+    expect(ok.result.status).toBe('passed');
+    const rej = await runSim(scenario('r').call('sip:who@x').expect('rejected 403').build(), busy);
+    expect(rej.result.status).toBe('passed');
+    const wrong = await runSim(scenario('w').call('sip:busy@x').expect('answered').build(), busy);
+    expect(wrong.result.status).toBe('failed');
+    expect(wrong.result.steps[1]).toMatchObject({ expected: 'answered', actual: '486 Busy Here' });
+    const codec = await runSim(scenario('c').call('sip:who@x', { codec: 'gsm' }).expect('rejected 488').build(), busy, { codecs: ['pcmu'] });
+    expect(codec.result.status).toBe('passed');
+  });
+
+  it('times out a step and the whole scenario with a clear message', async () => {
+    const never = async (call: IvrFarEnd) => {
+      call.ring();
+      await call.wait(60_000);
+    };
+    const step = await runSim(scenario('t').call(URI).expect('answered', { timeout: '3s' }).build(), never);
+    expect(step.result.steps[1]).toMatchObject({ status: 'failed', message: 'no answered within 3000 ms', actual: '180 Ringing' });
+    const whole = await runSim(scenario('t', { timeout: '2s' }).call(URI).expect('answered', { timeout: '30s' }).build(), never);
+    expect(whole.result.steps[1]!.message).toBe('the scenario timed out after 2000 ms');
+    expect(whole.result.durationMs).toBeLessThan(2100);
+  });
+
+  it('hears digits the far end sends by RFC 4733, SIP INFO and in-band, and tells them apart', async () => {
+    const sender = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.wait(300);
+      await call.sendDtmf('12', 'rfc4733');
+      await call.sendDtmf('3', 'info');
+      await call.sendDtmf('45#', 'inband');
+      await call.wait(1000);
+      call.hangup();
+    };
+    for (const codec of ['pcmu', 'gsm'] as const) {
+      const s = scenario('digits')
+        .call(URI, { codec })
+        .expect('answered')
+        .dtmf('12', { method: 'rfc4733' })
+        .dtmf('3', { method: 'info' })
+        .dtmf('45#', { method: 'inband' })
+        .build();
+      const { result } = await runSim(s, sender);
+      expect(result.failure, codec).toBeUndefined();
+      expect(result.steps[4]!.details).toMatchObject({ digits: '45#', digitMethods: ['inband', 'inband', 'inband'] });
+    }
+    const missing = await runSim(scenario('digits').call(URI).expect('answered').dtmf('9', { timeout: '2s' }).build(), sender);
+    expect(missing.result.steps[2]).toMatchObject({ status: 'failed', expected: 'digits 9' });
+    expect(missing.result.steps[2]!.actual).toContain('1 (rfc4733)');
+  });
+
+  it('finds in-band digits made by sox after a spoken prompt, and no digit in the speech itself', async () => {
+    const { soxTones } = await import('../../audio/support/sox.js');
+    const { speak } = await import('../../../src/tts/speak.js');
+    const key = (lo: number, hi: number) => soxTones({ tones: [{ freq: lo, amplitude: 0.2 }, { freq: hi, amplitude: 0.25 }], seconds: 0.08, padAfter: 0.08 });
+    const digits = [key(697, 1209), key(941, 1477), key(852, 1336)]; // 1 # 8
+    const prompt = await speak('Your call is important to us. Please press one, then pound, then eight.', { engine: 'espeak-ng' });
+    const far = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.play(prompt);
+      for (const d of digits) await call.play(d);
+      await call.wait(1000);
+      call.hangup();
+    };
+    const s = scenario('sox digits').call(URI, { codec: 'gsm' }).expect('answered').dtmf('1#8', { method: 'inband' }).expect('hangup').build();
+    const { result } = await runSim(s, far);
+    expect(result.failure).toBeUndefined();
+    expect(result.steps[2]!.details!.digits).toBe('1#8');
+  });
+
+  it('sends digits each way so the far end gets them (RFC 4733, INFO, in-band through the codec)', async () => {
+    const got: string[] = [];
+    const pin = async (call: IvrFarEnd) => {
+      call.answer();
+      for (let i = 0; i < 3; i++) got.push(await call.collectDtmf({ terminator: '#', timeoutMs: 5000 }));
+      call.hangup();
+    };
+    const s = scenario('pin')
+      .call(URI, { codec: 'gsm' })
+      .expect('answered')
+      .press('12#')
+      .sendDtmf('34#', { mode: 'info', duration_ms: 60, gap_ms: 60 })
+      .sendDtmf('5678#', { mode: 'inband' })
+      .expect('hangup')
+      .build();
+    const { result } = await runSim(s, pin);
+    expect(result.failure).toBeUndefined();
+    expect(got).toEqual(['12', '34', '5678']);
+  });
+
+  it('finds a plain tone and call-progress cadences, and reports the tones it did find', async () => {
+    const tones = async (call: IvrFarEnd) => {
+      call.progress();
+      await call.playTone([440, 480], { onMs: 2000, offMs: 4000, totalMs: 2200 });
+      call.answer();
+      await call.playTone([1000], { totalMs: 800 });
+      await call.playTone([480, 620], { onMs: 500, offMs: 500, totalMs: 3000 });
+      await call.wait(2000);
+    };
+    const s = scenario('tones')
+      .call(URI)
+      .tone('ringback')
+      .expect('answered')
+      .tone({ freq: 1000, min_ms: 600 })
+      .tone('busy')
+      .build();
+    const { result } = await runSim(s, tones);
+    expect(result.failure).toBeUndefined();
+    const wrong = await runSim(scenario('tones').call(URI).expect('answered').tone({ freq: 1000, min_ms: 1500 }, { timeout: '3s' }).build(), tones);
+    expect(wrong.result.status).toBe('failed');
+    expect(wrong.result.steps[2]!.details!.tones!.join(' ')).toMatch(/1000Hz \d+\.\d+-\d+\.\d+ s/);
+  });
+
+  it('asserts silence and fails it when the line speaks', async () => {
+    const talk = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.wait(3000);
+      await call.play(speechLike(1000));
+      await call.wait(5000);
+    };
+    const quiet = await runSim(scenario('q').call(URI).expect('answered').silence(2000).build(), talk);
+    expect(quiet.result.status).toBe('passed');
+    const loud = await runSim(scenario('q').call(URI).expect('answered').silence(5000).build(), talk);
+    expect(loud.result.steps[2]).toMatchObject({ status: 'failed' });
+    expect(loud.result.steps[2]!.message).toMatch(/^sound after 30\d\d ms of the 5000 ms that should be silent$/);
+  });
+
+  it('says text and plays a file into the call; the far end hears it', async () => {
+    let heard = '';
+    const echo = async (call: IvrFarEnd) => {
+      call.answer();
+      heard = await call.collectDtmf({ max: 2, timeoutMs: 20_000 });
+      call.hangup();
+    };
+    const wav = join(tmp, 'digits.wav');
+    // A WAV of two in-band digits, made with the far end's own generator through a file.
+    const { DtmfGenerator } = await import('../../../src/audio/dsp/dtmf-generator.js');
+    const { encodeWav } = await import('../../../src/audio/formats/wav-format.js');
+    const { writeFileSync } = await import('node:fs');
+    const gen = new DtmfGenerator();
+    gen.send('42');
+    const pcm = new Int16Array(160 * 25);
+    for (let i = 0; i < 25; i++) gen.fill(pcm.subarray(i * 160, (i + 1) * 160));
+    writeFileSync(wav, encodeWav(pcm, { sampleRate: 8000, channels: 1, encoding: 'pcm16' }));
+    const s = scenario('talk').call(URI).expect('answered').say('hello there', { engine: 'flite' }).play(wav).expect('hangup').build();
+    const { result } = await runSim(s, echo);
+    expect(result.failure).toBeUndefined();
+    expect(heard).toBe('42');
+    expect(result.timeline.filter((e) => e.kind === 'say' || e.kind === 'play').map((e) => e.kind)).toEqual(['say', 'play']);
+    const missing = await runSim(scenario('talk').call(URI).expect('answered').play('no-such.wav').build(), echo, { env: { baseDir: tmp } });
+    expect(missing.result.steps[2]!.message).toMatch(/^cannot play .*no-such\.wav/);
+  });
+
+  it('records what was heard to a WAV file', async () => {
+    const file = join(tmp, 'rec', 'call.wav');
+    const { result } = await runSim(scenario('rec').call(URI).expect('answered').record(file).listen().listen().build(), menu);
+    expect(result.recordings).toEqual([file]);
+    expect(existsSync(file)).toBe(true);
+    const w = readWav(readFileSync(file));
+    expect(w.format.sampleRate).toBe(8000);
+    expect(w.frames / 8000).toBeGreaterThan(4);
+  });
+
+  it('repeats with a round variable, retries until a block passes, and fills variables', async () => {
+    const got: string[] = [];
+    const collector = async (call: IvrFarEnd) => {
+      call.answer();
+      for (;;) got.push(await call.collectDtmf({ max: 1, timeoutMs: 3000 }));
+    };
+    let attempts = 0;
+    const s = scenario('loops', { vars: { first: '7' } })
+      .call(URI)
+      .expect('answered')
+      .press('${first}')
+      .repeat(3, (b) => b.press('${round}').wait(200))
+      .set({ last: '${first}9' })
+      .press('${last}')
+      .retry(3, (b) =>
+        b.step('flaky', async (api) => {
+          attempts++;
+          if (attempts < 3) api.fail('not yet', 'third time', `attempt ${attempts}`);
+        }),
+      )
+      .wait(500)
+      .build();
+    const { result } = await runSim(s, collector);
+    expect(result.failure).toBeUndefined();
+    expect(got.filter(Boolean).join('')).toBe('712379');
+    const retry = result.steps[6]!;
+    expect(retry.actual).toBe('passed on attempt 3');
+    expect(retry.children!.map((c) => `${c.path}:${c.status}`)).toEqual(['7#1.1:failed', '7#2.1:failed', '7#3.1:passed']);
+    expect(result.steps[3]!.children!.map((c) => c.path)).toEqual(['4[1].1', '4[1].2', '4[2].1', '4[2].2', '4[3].1', '4[3].2']);
+    const unknown = await runSim(scenario('v').call('sip:${who}@x').build(), collector);
+    expect(unknown.result.failure).toMatch(/unknown variable \$\{who\}/);
+  });
+
+  it('turns an exception in a custom step into a failed step, never a crash', async () => {
+    const s = scenario('boom')
+      .call(URI)
+      .expect('answered')
+      .step('explodes', async () => {
+        throw new TypeError('kaput');
+      })
+      .build();
+    const { result } = await runSim(s, menu);
+    expect(result.steps[2]).toMatchObject({ status: 'failed', message: 'TypeError: kaput' });
+  });
+
+  it('fails listen when no prompt comes, and heard with one line when the recogniser is missing', async () => {
+    const mute = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.wait(30_000);
+    };
+    const none = await runSim(scenario('m').call(URI).expect('answered').listen({ start: '3s' }).build(), mute);
+    expect(none.result.steps[2]).toMatchObject({ status: 'failed', message: 'no speech within 3000 ms' });
+    const { PocketsphinxRecogniser } = await import('../../../src/asr/pocketsphinx.js');
+    const missing = await runSim(scenario('m').call(URI).expect('answered').listen().heard('welcome').build(), menu, {
+      env: { recogniser: new PocketsphinxRecogniser({ binary: 'no-such-pocketsphinx' }) },
+    });
+    expect(missing.result.steps[3]).toMatchObject({ status: 'failed', message: 'speech recognition needs the no-such-pocketsphinx program: apt-get install pocketsphinx' });
+  });
+
+  it('counts lost frames and still finds the prompts', async () => {
+    const { result } = await runSim(scenario('lossy').call(URI).expect('answered').listen().listen().build(), menu, { lossRate: 0.05 });
+    expect(result.status).toBe('passed');
+    expect(result.media!.packetsLost).toBeGreaterThan(0);
+    expect(result.audio!.samples.length).toBeGreaterThan(8000 * 4);
+  });
+});

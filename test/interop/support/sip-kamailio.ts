@@ -1,0 +1,120 @@
+/**
+ * Kamailio as a registrar and record-routing proxy with digest auth on
+ * loopback (UDP and TCP), no database: users alice/alicepw and bob/bobpw.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeSipPort, isListening, startPeer, waitFor, type Peer } from './peers.js';
+
+export interface Kamailio {
+  readonly port: number;
+  readonly peer: Peer;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+function config(port: number, minExpires: number): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=2
+auto_aliases=no
+listen=udp:127.0.0.1:${port}
+listen=tcp:127.0.0.1:${port}
+alias="127.0.0.1:${port}"
+tcp_connection_lifetime=3605
+
+loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "max_expires", 3600)
+modparam("registrar", "min_expires", ${minExpires})
+modparam("auth", "nonce_expire", 300)
+modparam("rr", "enable_full_lr", 1)
+
+request_route {
+    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+    if (!sanity_check("17895", "7")) { xlog("L_WARN", "malformed from $si:$sp\\n"); exit; }
+    if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "Keepalive"); exit; }
+    if (has_totag()) {
+        if (loose_route()) { route(RELAY); exit; }
+        if (is_method("ACK")) { if (t_check_trans()) { route(RELAY); } exit; }
+        sl_send_reply("404", "Not here"); exit;
+    }
+    if (is_method("CANCEL")) { if (t_check_trans()) route(RELAY); exit; }
+    if (!is_method("ACK")) t_check_trans();
+    route(AUTH);
+    if (is_method("REGISTER")) {
+        if (!save("location")) sl_reply_error();
+        exit;
+    }
+    if (is_method("INVITE|SUBSCRIBE")) record_route();
+    if ($rU==$null) { sl_send_reply("484", "Address Incomplete"); exit; }
+    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+    route(RELAY);
+}
+
+route[RELAY] {
+    if (!t_relay()) sl_reply_error();
+    exit;
+}
+
+route[AUTH] {
+    if (!is_method("REGISTER|INVITE|MESSAGE|SUBSCRIBE")) return;
+    $var(pw) = "";
+    if ($fU == "alice") $var(pw) = "alicepw";
+    else if ($fU == "bob") $var(pw) = "bobpw";
+    if ($var(pw) == "") { sl_send_reply("403", "Unknown user"); exit; }
+    if (is_method("REGISTER")) {
+        if (!pv_www_authenticate("$fd", "$var(pw)", "0")) {
+            www_challenge("$fd", "0");
+            exit;
+        }
+        if ($tU != $fU) { sl_send_reply("403", "Forbidden To"); exit; }
+    } else {
+        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {
+            proxy_challenge("$fd", "0");
+            exit;
+        }
+    }
+    consume_credentials();
+}
+`;
+}
+
+export async function startKamailio(opts: { minExpires?: number } = {}): Promise<Kamailio> {
+  const port = await freeSipPort();
+  const dir = mkdtempSync(join(tmpdir(), 'shtoom-kamailio-'));
+  mkdirSync(join(dir, 'run'));
+  const cfg = join(dir, 'kamailio.cfg');
+  writeFileSync(cfg, config(port, opts.minExpires ?? 60));
+  const peer = startPeer('kamailio', ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir], {
+    timeoutSec: 300,
+  });
+  await waitFor(() => isListening(port, 'udp') && isListening(port, 'tcp'), `Kamailio on ${port}`).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${peer.stderr().slice(-2000)}`);
+  });
+  return {
+    port,
+    peer,
+    dir,
+    async stop() {
+      await peer.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
