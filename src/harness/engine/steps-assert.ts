@@ -142,7 +142,7 @@ export async function runMatches(st: RunState, step: MatchesStep, res: StepResul
   const r = matchReference(prompt.clip.samples, reference);
   res.details = { clipId: prompt.clip.id, matchScore: r.score, offsetMs: r.offsetMs, coverage: r.coverage, threshold, speechMs: prompt.speechMs };
   res.expected = `${step.file} (score ≥ ${threshold})`;
-  res.actual = `score ${r.score.toFixed(2)}, offset ${r.offsetMs} ms, coverage ${(r.coverage * 100).toFixed(0)} %`;
+  res.actual = `score ${r.score.toFixed(2)} (correlation ${r.correlation.toFixed(2)} × coverage ${(r.coverage * 100).toFixed(0)} %), offset ${r.offsetMs} ms`;
   if (r.score < threshold) throw new StepFailure(`the prompt does not match ${step.file}: score ${r.score.toFixed(2)} < ${threshold}`, res.expected, res.actual);
 }
 
