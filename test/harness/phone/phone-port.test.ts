@@ -149,7 +149,7 @@ describe('PhonePort on real calls (virtual time)', () => {
       call.ring();
       if (user === 'busy') return call.reject(486, 'Busy Here');
       if (user === 'no') return call.reject(403, 'Forbidden');
-      await new Promise((r) => call.call.timers.setTimer(60_000, r));
+      await new Promise<void>((r) => call.call.timers.setTimer(60_000, r));
     });
     const outcome = async (user: string, opts: DialOptions = {}, hangUpAfterMs?: number) => {
       const ev = new Events();
