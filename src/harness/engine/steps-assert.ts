@@ -2,6 +2,7 @@
  * The steps that listen and judge: listen, heard, matches, tone, dtmf,
  * silence, duration. Each failure says what was expected and what was found.
  */
+import { availableParallelism } from 'node:os';
 import { CallProgressDetector } from '../../audio/dsp/call-progress.js';
 import { ToneDetector } from '../../audio/dsp/tone-detector.js';
 import { digitDecoys } from '../../asr/decoys.js';
@@ -17,6 +18,7 @@ import { readAudioFile } from '../audio-file.js';
 import type { Prompt, RunState } from './context.js';
 import { interpolate } from './interpolate.js';
 import type { StepResult } from './results.js';
+import { limitedRecogniser } from './limited-recogniser.js';
 import { inputPath } from './steps-call.js';
 import { waitFor } from './waiter.js';
 
@@ -101,7 +103,8 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   });
   const want = normaliseText(expected);
   const phrases = [...new Set([want, ...others.map(normaliseText), ...(st.scenario.settings.decoys ? digitDecoys(want) : [])])].filter(Boolean);
-  const asr = st.env.recogniser ?? (defaultRecogniser ??= new PocketsphinxRecogniser());
+  // One decoder per CPU at most; the rest wait their turn.
+  const asr = st.env.recogniser ?? (defaultRecogniser ??= limitedRecogniser(new PocketsphinxRecogniser(), availableParallelism()));
   res.details = { clipId: prompt.clip.id, threshold, phrases: phrases.length, recogniser: asr.name, speechMs: prompt.speechMs };
   res.expected = `"${expected}"`;
   try {
