@@ -438,9 +438,16 @@ export class Call extends TypedEmitter<CallEvents> {
       remote: this.remote,
       telephoneEvent: media.telephoneEvent,
     };
-    this.armStats();
+    if (this.listenerCount('stats') > 0) this.armStats();
     this.emit('answered', info);
     this.answeredP.resolve(info);
+  }
+
+  /** Listen to the call's events; a `stats` listener starts the once-a-second statistics. */
+  override on<K extends keyof CallEvents & string>(event: K, listener: (...args: CallEvents[K]) => void): this {
+    super.on(event, listener);
+    if (event === 'stats' && this.state === 'answered' && this.statsTimer === undefined && !this.ending) this.armStats();
+    return this;
   }
 
   private armStats(): void {

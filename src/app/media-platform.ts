@@ -30,6 +30,8 @@ export interface MediaPlatform {
   readonly scheduler: MediaScheduler;
   /** Unix time minus `clock` time, ms: the NTP time of RTCP sender reports. */
   wallClockOffsetMs(): number;
+  /** Give this thread the media clock's priority (an echo works on arrival, without ticks). */
+  raisePriority?(): void;
   openRtp(opts: OpenRtpOptions): Promise<RtpChannel>;
 }
 
@@ -74,6 +76,7 @@ export function realMediaPlatform(settings: MediaClockSettings = {}): MediaPlatf
       return sharedMediaClock(settings);
     },
     wallClockOffsetMs: () => Date.now() - performance.now(),
+    raisePriority: () => sharedMediaClock(settings).raisePriority(),
     openRtp: (o) =>
       openUdpRtpChannel({
         address: o.address,

@@ -82,12 +82,10 @@ class UdpRtpChannel implements RtpChannel {
   send(data: Uint8Array, to: TransportAddress, channel: RtpChannelKind): void {
     if (this.closed) return;
     const socket = channel === 'rtcp' && this.ports.rtcp ? this.ports.rtcp : this.ports.rtp;
-    socket.send(data, to.port, to.address, this.sent);
+    // No callback: a send error comes as the socket's 'error' event (see listen), and
+    // completion tracking per datagram costs more than the rest of an echo's work.
+    socket.send(data, to.port, to.address);
   }
-
-  private readonly sent = (err: Error | null): void => {
-    if (err) this.onError?.(err);
-  };
 
   /** STUN Binding on each socket (RFC 5389), then keep-alives; `mapped` holds what it learnt. */
   async discover(o: NonNullable<UdpRtpChannelOptions['stun']>, onStun: UdpRtpChannelOptions['onStun']): Promise<void> {

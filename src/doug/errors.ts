@@ -20,7 +20,7 @@ export class DougTimeoutError extends LocalError {
   }
 }
 
-/** Text to speech is not installed, or failed. */
+/** `say()` on a server without a text-to-speech engine. */
 export class TtsError extends LocalError {}
 
 /** `shtoom serve FILE.js`: the file is missing, does not load, or exports no app. */

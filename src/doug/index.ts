@@ -9,6 +9,5 @@ export {
   type RecordResult,
   type SilenceOptions,
 } from './voice-call.js';
-export { PcmSource } from './pcm-source.js';
 export { systemTts, cached, type Tts, type SystemTtsOptions } from './tts.js';
 export { AppLoadError, CallEndedError, CallStateError, DougTimeoutError, TtsError } from './errors.js';

@@ -18,7 +18,7 @@ import type { CallEnd, DtmfMode, DtmfReceived } from '../app/call-types.js';
 import { CallEndedError, CallStateError } from '../app/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { DougTimeoutError, TtsError } from './errors.js';
-import { PcmSource } from './pcm-source.js';
+import { PcmSource } from '../harness/pcm-source.js';
 import type { Tts } from './tts.js';
 
 export interface PlayOptions {
@@ -233,7 +233,7 @@ export class VoiceCall {
     const tts = this.ctx.tts;
     if (!tts) throw new TtsError('say() needs a text-to-speech engine: install espeak-ng or flite');
     const pcm = await tts.render(text);
-    return this.play(new PcmSource(`say:${text.slice(0, 40)}`, pcm), opts);
+    return this.play(new PcmSource(pcm, `say:${text.slice(0, 40)}`), opts);
   }
 
   /**

@@ -143,7 +143,12 @@ export class PreciseMediaScheduler implements MediaScheduler {
     }
   }
 
-  private raisePriority(): void {
+  /**
+   * Raise the clock thread's priority now, as adding a stream does, for work
+   * that runs on this thread without a stream of its own (an echo relaying
+   * packets as they arrive); undone by `close()`.
+   */
+  raisePriority(): void {
     if ((this.priority === undefined && this.realtime === undefined) || this.restore) return;
     const tid = threadId();
     if (tid === undefined) return;

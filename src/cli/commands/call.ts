@@ -86,7 +86,7 @@ async function run(ctx: CommandContext): Promise<number> {
       if (live) ctx.out.raw('\r\x1b[K');
       live = false;
     };
-    call.on('trying', () => log.debug('100 Trying'));
+    call.on('trying', () => say('trying (100)'));
     call.on('ringing', (status) => say(status === 183 ? 'session progress (183)' : `ringing (${status})`));
     const received: DtmfReceived[] = [];
     call.on('dtmf', (d) => {

@@ -17,7 +17,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const name = ctx.args[0]!;
   const log = ctx.log.child('serve');
-  const tts = systemTts({ env: ctx.env });
+  const tts = systemTts();
   const playSet = o.entry('call.play').source.kind !== 'default';
   const say = o.get('serve.say');
   if (name === 'announce') {
