@@ -144,6 +144,9 @@ describe('shtoom ivr', () => {
     expect((await ivr([join(dir, 'nothing.yaml')])).stderr).toMatch(/nothing\.yaml: no such file or directory/);
     expect((await ivr([join(dir, 'pass.yaml'), '--rate', '0'])).code).toBe(2);
     expect((await ivr([join(dir, 'pass.yaml'), '--concurrency', '0'])).code).toBe(2);
+    const pin = await runCli(['serve', 'ivr-demo', '--ivr-demo-pin', '12ab'], env);
+    expect(pin.code).toBe(2);
+    expect(pin.stderr).toMatch(/ivr-demo-pin.*1 to 8 keys/);
     const v = await runCli(['ivr', join(dir, 'pass.yaml'), '--var', 'no-equals'], env);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/name=value/);

@@ -30,11 +30,12 @@ beforeAll(async () => {
   // pocketsphinx_batch and the US English model: a missing one fails here with the package to install.
   await new PocketsphinxRecogniser().check();
   port = await freeSipPort();
-  server = startShtoom(['serve', 'ivr-demo', '--listen', `127.0.0.1:${port}`, '--rtp-address', '127.0.0.1'], { timeoutSec: 300 });
+  // A PIN of its own: the PIN example passes only if --ivr-demo-pin reached the app.
+  server = startShtoom(['serve', 'ivr-demo', '--listen', `127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--ivr-demo-pin', '2468'], { timeoutSec: 300 });
   await waitFor(() => isListening(port, 'udp'), `shtoom serve ivr-demo on ${port}`).catch((e: Error) => {
     throw new Error(`${e.message}\n${server.stderr()}`);
   });
-  vars = `ivr=sip:ivr@127.0.0.1:${port},busy=sip:busy@127.0.0.1:${port}`;
+  vars = `ivr=sip:ivr@127.0.0.1:${port},busy=sip:busy@127.0.0.1:${port},pin=2468`;
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  * `VirtualTime` so that recognition (held) does not let time run on.
  */
 import type { Phone } from '../../../src/app/phone.js';
-import { DougServer } from '../../../src/doug/server.js';
+import { DougServer, type VoiceApp } from '../../../src/doug/server.js';
 import type { EngineEnv } from '../../../src/harness/engine/context.js';
 import { PhonePort, type PhonePortOptions } from '../../../src/harness/phone/phone-port.js';
 import { dougApp, type DougAppOptions } from '../../../src/harness/phone/voice-call-far-end.js';
@@ -40,14 +40,19 @@ export interface IvrWorldOptions {
 }
 
 /** A caller and a server running `script` on every incoming call. */
-export async function ivrWorld(script: IvrScript, o: IvrWorldOptions = {}): Promise<IvrWorld> {
+export function ivrWorld(script: IvrScript, o: IvrWorldOptions = {}): Promise<IvrWorld> {
+  return appWorld(dougApp(script, o.app), o);
+}
+
+/** A caller and a server running a doug app on every incoming call. */
+export async function appWorld(app: VoiceApp, o: IvrWorldOptions = {}): Promise<IvrWorld> {
   const world = new PhoneWorld(o.seed ?? 1);
   world.net.setProfile({ delayMs: o.delayMs ?? 10, ...(o.loss ? { loss: o.loss } : {}) });
   const vt = new VirtualTime(world.scheduler);
   const caller = await world.phone(CALLER);
   const server = await world.phone(SERVER, { inbandDtmf: 'on' });
   const logs = new MemorySink();
-  const doug = new DougServer({ phone: server, app: dougApp(script, o.app), log: new Logger(logs, 'info') }).start();
+  const doug = new DougServer({ phone: server, app, log: new Logger(logs, 'info') }).start();
   const port = new PhonePort({ phone: caller, ...(o.phoneFor ? { phoneFor: o.phoneFor } : {}) });
   return {
     world,

@@ -38,10 +38,11 @@ export interface BaresipOptions {
 
 /** Start baresip; resolves when ctrl_tcp answers and, with `register`, the registrar said 200. */
 export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
-  const sipPort = await freeSipPort();
+  // baresip also opens TCP/TLS on sip_listen + 1: find a port whose successor is free too.
+  let sipPort = await freeSipPort();
+  for (let i = 0; i < 20 && isListening(sipPort + 1, 'tcp'); i++) sipPort = await freeSipPort();
   const ctrlPort = await freeSipPort();
   const consPort = await freeSipPort();
-  // baresip also opens TCP/TLS on sipPort + 1; the free port finder does not know, but nothing else here uses it.
   const rtpBase = 40000 + 2 * Math.floor(Math.random() * 5000);
   const conf = join(o.dir, 'baresip');
   const recordings = join(o.dir, 'baresip-rec');
