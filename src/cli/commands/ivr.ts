@@ -67,12 +67,19 @@ function failedStep(steps: readonly StepResult[]): StepResult | undefined {
   return undefined;
 }
 
-/** What a failure found, in lines for a terminal: transcript, score, tones, digits, the clip's file. */
+/** A failed run in one line: the step and what went wrong (expected and actual follow in the details). */
+function failureLine(r: ScenarioResult): string {
+  const s = failedStep(r.steps);
+  return s?.message !== undefined ? `step ${s.path} ${s.label}: ${s.message}` : (r.failure ?? 'failed');
+}
+
+/** What a failure found, in lines for a terminal: expected, got, transcript, score, tones, digits, the clip's file. */
 function failureDetails(r: ScenarioResult, index: number, files: ClipFiles | undefined, base: string | undefined): string[] {
   const s = failedStep(r.steps);
   const d = s?.details;
-  const lines = [`${runName(r)}${r.file ? ` (${r.file})` : ''}`, `  ${r.failure ?? 'failed'}`];
-  if (d?.transcript !== undefined) lines.push(`  heard:      "${d.transcript}"${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(2)})` : ''}`);
+  const lines = [`${runName(r)}${r.file ? ` (${r.file})` : ''}`, `  ${failureLine(r)}`];
+  if (s?.expected !== undefined) lines.push(`  expected:   ${s.expected}`);
+  if (s?.actual !== undefined) lines.push(`  got:        ${s.actual}`);
   if (d?.matchScore !== undefined) lines.push(`  match:      score ${d.matchScore.toFixed(2)}${d.coverage !== undefined ? `, coverage ${(d.coverage * 100).toFixed(0)} %` : ''}`);
   if (d?.tones?.length) lines.push(`  tones:      ${d.tones.join(', ')}`);
   if (d?.digits !== undefined) lines.push(`  digits:     ${d.digits || 'none'}`);
@@ -135,7 +142,7 @@ async function run(ctx: CommandContext): Promise<number> {
     }
     if (tap) ctx.out.raw(`${tapPoint(r, ++point)}\n`);
     if (json || progress === 'none') return;
-    say(r.status === 'passed' ? `PASS ${runName(r)} (${seconds(r.durationMs)})` : `FAIL ${runName(r)} (${seconds(r.durationMs)}): ${r.failure ?? 'failed'}`);
+    say(r.status === 'passed' ? `PASS ${runName(r)} (${seconds(r.durationMs)})` : `FAIL ${runName(r)} (${seconds(r.durationMs)}): ${failureLine(r)}`);
   };
 
   const stop = new AbortController();
