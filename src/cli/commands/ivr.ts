@@ -210,13 +210,14 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.out.data(report(files && filesBase ? rebase(files, relative(process.cwd(), filesBase)) : undefined), () => '');
   } else {
     const failures = result.scenarios.map((r, i) => [r, i] as const).filter(([r]) => r.status === 'failed');
+    const gap = () => progress !== 'none' && ctx.out.line('');
     if (failures.length) {
-      ctx.out.line('');
+      gap();
       ctx.out.line(ctx.out.chalk.red(`${failures.length} failed:`));
       for (const [r, i] of failures.slice(0, 20)) ctx.out.line(failureDetails(r, i, files, filesBase).join('\n'));
       if (failures.length > 20) ctx.out.line(`… and ${failures.length - 20} more`);
     }
-    ctx.out.line('');
+    gap();
     if (load) ctx.out.line(formatLoadSummary(loadSummary(result)));
     else {
       const line = `${passed} passed, ${failed} failed (${seconds(result.durationMs)})`;
