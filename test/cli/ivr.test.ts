@@ -146,6 +146,9 @@ describe('shtoom ivr', () => {
     expect((await ivr([join(dir, 'nothing.yaml')])).stderr).toMatch(/nothing\.yaml: no such file or directory/);
     expect((await ivr([join(dir, 'pass.yaml'), '--rate', '0'])).code).toBe(2);
     expect((await ivr([join(dir, 'pass.yaml'), '--concurrency', '0'])).code).toBe(2);
+    const both = await ivr([join(dir, 'pass.yaml'), '--tap', '--json']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--tap and --json/);
     const pin = await runCli(['serve', 'ivr-demo', '--ivr-demo-pin', '12ab'], env);
     expect(pin.code).toBe(2);
     expect(pin.stderr).toMatch(/ivr-demo-pin.*1 to 8 keys/);

@@ -13,6 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { formatLoadSummary, loadSummary } from '../../harness/load/load-summary.js';
 import { runSuite } from '../../harness/load/run-suite.js';
@@ -24,11 +25,10 @@ import { junitReport } from '../../harness/report/junit.js';
 import { stepLine } from '../../harness/report/step-text.js';
 import { tapPoint } from '../../harness/report/tap.js';
 import { loadScenarios } from '../../harness/scenario/yaml.js';
+import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { phoneOptionsFrom } from './call-common.js';
-import { UsageError } from '../../errors.js';
-import { SipUsageError } from '../../sip/errors.js';
 
 /** Runs kept with their audio when `--keep-audio auto`. */
 const KEEP_ALL_UP_TO = 20;
@@ -94,6 +94,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const paths = ctx.args;
   if (paths.length === 0) throw new UsageError('give scenario files (.yaml) or directories');
+  if (o.get('ivr.tap') && ctx.out.json) throw new UsageError('--tap and --json both print the report on stdout: choose one (--json-file FILE writes JSON to a file)');
   // A bad file is a usage error (exit 2) before any call is placed.
   const scenarios = loadScenarios(paths);
   const concurrency = o.get('ivr.concurrency');
@@ -205,7 +206,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const { passed, failed } = result.summary;
   const interrupted = ctx.signal.aborted;
   if (tap) {
-    ctx.out.raw(`# ${passed} passed, ${failed} failed${interrupted ? `, ${total - result.summary.total} not run (interrupted)` : ''}\n`);
+    // TAP 13: an aborted run says so, or consumers count the missing points as failures without a reason.
+    if (interrupted) ctx.out.raw(`Bail out! interrupted: ${total - result.summary.total} of ${total} scenario runs not run\n`);
+    ctx.out.raw(`# ${passed} passed, ${failed} failed\n`);
   } else if (json) {
     ctx.out.data(report(files && filesBase ? rebase(files, relative(process.cwd(), filesBase)) : undefined), () => '');
   } else {

@@ -48,6 +48,17 @@ export async function runSuite(scenarios: readonly Scenario[], env: EngineEnv, o
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   let next = 0;
   const keepAlive = timers === realTimers ? setInterval(() => undefined, 60_000) : undefined;
+  // A wait for the next start slot, cut short by the abort signal.
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        timers.clearTimer(h);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const h = timers.setTimer(ms, done);
+      options.signal?.addEventListener('abort', done, { once: true });
+    });
   const worker = async () => {
     for (;;) {
       if (options.signal?.aborted) return;
@@ -56,7 +67,7 @@ export async function runSuite(scenarios: readonly Scenario[], env: EngineEnv, o
       if (interval > 0) {
         const due = started + i * interval;
         const delay = due - clock.now();
-        if (delay > 0) await new Promise<void>((resolve) => timers.setTimer(delay, resolve));
+        if (delay > 0) await pause(delay);
         if (options.signal?.aborted) return;
       }
       const job = jobs[i]!;
