@@ -175,6 +175,8 @@ export class Call extends TypedEmitter<CallEvents> {
   private finalReason: CallEndReason | undefined;
   /** Why we are hanging up (our BYE makes the dialog end as `local-bye`). */
   private endReason: CallEndReason | undefined;
+  /** The whole end to report when the dialog ends under our BYE, when known beforehand. */
+  private pendingEnd: { reason: CallEndReason; status?: number; message: string } | undefined;
   private cancelledBy: 'hangup' | 'no-answer' | undefined;
   private answerTimer: TimerHandle | undefined;
   private statsTimer: TimerHandle | undefined;
@@ -279,8 +281,9 @@ export class Call extends TypedEmitter<CallEvents> {
     } catch (err) {
       this.log.warn(`the answer's SDP does not fit our offer: ${(err as Error).message}`);
       this.endReason = 'failed';
+      this.pendingEnd = { reason: 'failed', status: 488, message: `unusable SDP answer: ${(err as Error).message}` };
       await this.bye();
-      return this.finish({ reason: 'failed', status: 488, message: `unusable SDP answer: ${(err as Error).message}` });
+      return this.finish(this.pendingEnd);
     }
     this.startMedia(negotiated, false);
     this.onAnswered();
@@ -463,6 +466,7 @@ export class Call extends TypedEmitter<CallEvents> {
   private watchDialog(dialog: Dialog): void {
     // The promise, not the event: the dialog may have ended before we got hold of it (an ACK and a BYE back to back).
     void dialog.terminated.then((reason: DialogEndReason) => {
+      if (this.pendingEnd) return this.finish(this.pendingEnd);
       const why: CallEndReason = this.endReason ?? (reason === 'remote-bye' ? 'remote-hangup' : reason === 'local-bye' ? 'hangup' : reason === 'closed' ? 'shutdown' : 'failed');
       const message =
         why === 'remote-hangup' ? 'the other side hung up' : why === 'hangup' ? 'hung up' : why === 'rtp-timeout' ? 'no media (RTP timeout)' : why === 'shutdown' ? 'shut down' : `dialog ended: ${reason}`;

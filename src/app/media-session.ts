@@ -203,8 +203,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   start(): void {
     if (this.closed) throw new CallStateError('the media session is closed');
     if (this.mode === 'media' && !this.stream) this.stream = this.platform.scheduler.add(this.tick);
-    // An echo has no tick, but its packets want the same promptness.
-    if (this.mode === 'reflect') this.platform.raisePriority?.();
+    // An echo has no tick, but its packets want the same promptness (after the answer is out: it may spawn chrt).
+    if (this.mode === 'reflect' && this.platform.raisePriority) setImmediate(() => this.platform.raisePriority?.());
   }
 
   /** Listen to every received frame; returns the function that stops it. */

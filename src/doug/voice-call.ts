@@ -254,7 +254,7 @@ export class VoiceCall {
     const result = (reason: RecordResult['reason'], digit?: string): RecordResult => ({ file, durationMs: frames * 20, reason, ...(digit ? { digit } : {}) });
     try {
       return await this.wait<RecordResult>(
-        (resolve) => {
+        (resolve, reject) => {
           const onKey = () => {
             if (!opts.stopOnDtmf) return;
             resolve(result('dtmf', this.digits.shift()));
@@ -265,7 +265,11 @@ export class VoiceCall {
           }
           this.digitListeners.add(onKey);
           untap = media.addTap((frame) => {
-            sink.write(frame);
+            try {
+              sink.write(frame);
+            } catch (err) {
+              return reject(err); // a full disk, say: the app hears it
+            }
             frames++;
             if (vad) vad.process(frame);
             if (frames >= maxFrames) resolve(result('max'));

@@ -77,6 +77,11 @@ export class RtpReceiver {
     return (this.current.get('audio') ?? this.current.get('telephone-event'))?.stats;
   }
 
+  /** What a payload type carries (undefined: not negotiated). Held packets are delivered by their own kind. */
+  kindOf(payloadType: number): PayloadKind | undefined {
+    return this.payloadTypes.get(payloadType);
+  }
+
   /** Statistics of a source by SSRC (current or candidate). */
   statsOf(ssrc: number): SourceStatistics | undefined {
     return this.currentBySsrc(ssrc)?.stats ?? this.candidates.get(ssrc)?.stats;
@@ -128,10 +133,13 @@ export class RtpReceiver {
       return { action: 'hold' };
     }
     if (v !== 'validated') return this.verdict(v, kind);
-    // The candidate is valid: it becomes the current source of its kind.
+    // The candidate is valid: it becomes the current source of its kind — audio when any of its
+    // packets so far was audio (an RFC 4733 event may be what completes the probation of the
+    // audio stream it shares an SSRC with: a call that starts with a key press).
     this.candidates.delete(p.ssrc);
-    const previous = this.current.get(kind)?.stats.ssrc;
-    this.current.set(kind, c);
+    const sourceKind: PayloadKind = kind === 'audio' || c.held.some((h) => this.kindOf(h.payloadType) === 'audio') ? 'audio' : kind;
+    const previous = this.current.get(sourceKind)?.stats.ssrc;
+    this.current.set(sourceKind, c);
     if (previous !== undefined) this.sourceChanges++;
     const held = c.held.splice(0);
     let latched: TransportAddress | undefined;
@@ -140,7 +148,7 @@ export class RtpReceiver {
       action: 'deliver',
       kind,
       held,
-      newSource: previous === undefined ? { ssrc: p.ssrc, kind } : { ssrc: p.ssrc, kind, previous },
+      newSource: previous === undefined ? { ssrc: p.ssrc, kind: sourceKind } : { ssrc: p.ssrc, kind: sourceKind, previous },
       ...(latched ? { latched } : {}),
     };
   }

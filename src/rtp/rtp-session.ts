@@ -266,7 +266,8 @@ export class RtpSession {
       if (sr) this.receiver.source?.noteSenderReport(sr.compact, sr.at);
     }
     if (d.latched) this.events.push({ type: 'latched', channel: 'rtp', address: d.latched });
-    for (const h of d.held) this.deliver(h, d.kind, now);
+    // Each held packet by its own kind: audio and RFC 4733 events may share the SSRC under probation.
+    for (const h of d.held) this.deliver(h, this.receiver.kindOf(h.payloadType) ?? d.kind, now);
     this.deliver(p, d.kind, now);
   }
 

@@ -16,7 +16,8 @@ import { main } from '../../src/cli/main.js';
 const dir = mkdtempSync(join(tmpdir(), 'shtoom-cli-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const BASE = ['--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0', '--log-level', 'info'];
+// RTP ports of their own: other test files, run in parallel, must not send stray packets to ports they just freed and we took.
+const BASE = ['--rtp-address', '127.0.0.1', '--rtp-port-min', '42000', '--rtp-port-max', '43999', '--rtp-clock-realtime', '0', '--log-level', 'info'];
 
 /** Start `shtoom serve …` in-process; resolves once it prints where it listens. */
 async function serve(args: string[]) {
@@ -43,7 +44,7 @@ async function serve(args: string[]) {
 
 let caller: Phone;
 beforeAll(async () => {
-  caller = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
+  caller = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 44000, portMax: 45999 } });
 });
 afterAll(async () => caller.close());
 
@@ -110,7 +111,7 @@ describe('shtoom serve', () => {
     const sending = first.sendDtmf('59').catch(() => undefined);
     expect((await first.ended).reason).toBe('remote-hangup');
     await sending;
-    expect(heard.join('')).toBe('5959');
+    expect(heard.join(''), s.stderr()).toBe('5959');
     expect(await s.stop()).toBe(0);
   });
 

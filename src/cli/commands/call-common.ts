@@ -11,6 +11,7 @@ import type { CodecId } from '../../codecs/codec.js';
 import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ShtoomOptions } from '../../options/index.js';
+import { StunResolveError } from '../../net/stun-discover.js';
 import { mediaSettings } from '../../rtp/settings.js';
 import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
 import { SipUsageError } from '../../sip/errors.js';
@@ -65,6 +66,7 @@ export async function phoneFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromO
     return await Phone.create(phoneOptionsFrom(o, log, extra));
   } catch (e) {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
+    if (e instanceof StunResolveError) throw new UsageError(`--stun: ${e.message}`);
     throw e;
   }
 }

@@ -271,7 +271,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   /**
    * Advertise another address and port in the Via and Contact of what we
    * send over `transport` from now on (the public mapping STUN found behind
-   * a NAT). Registrations refresh with the new Contact on their next refresh.
+   * a NAT). A registration made before keeps the Contact it was made with:
+   * register again to bind the new one.
    */
   advertise(transport: TransportKind, address: string, port: number): void {
     if (!this.transports.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
