@@ -18,7 +18,8 @@ import { speechLike } from '../harness/support/sim.js';
 import { runCli, tempDir } from '../support/cli.js';
 
 const { dir, cleanup } = tempDir('shtoom-cli-ivr-');
-const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
+// RTP ports of their own: test files run in parallel must not send stray packets to ports another just freed.
+const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-port-min', '52000', '--rtp-port-max', '53999', '--rtp-clock-realtime', '0'];
 const env = { PATH: process.env.PATH, HOME: dir };
 
 /** A prompt, a key that picks the answer (digits back by RFC 4733), a tone, goodbye. */
@@ -41,7 +42,7 @@ let server: Phone;
 let doug: DougServer;
 let target: string;
 beforeAll(async () => {
-  server = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
+  server = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 54000, portMax: 55999 } });
   doug = new DougServer({ phone: server, app: dougApp(quickIvr) }).start();
   target = `127.0.0.1:${server.ua.localAddress.port}`;
   const scenario = (name: string, press: string, extra = '') => `name: ${name}
