@@ -9,12 +9,14 @@ import { AppLoadError } from '../doug/errors.js';
 import type { VoiceApp } from '../doug/server.js';
 import { announce, type AnnounceOptions } from './announce.js';
 import { echo } from './echo.js';
+import { ivrDemo, type IvrDemoOptions } from './ivr-demo.js';
 
 export { echo } from './echo.js';
 export { announce, DEFAULT_ANNOUNCEMENT, type AnnounceOptions } from './announce.js';
+export { ivrDemo, type IvrDemoOptions } from './ivr-demo.js';
 
 /** Names `shtoom serve` knows. */
-export const BUILT_IN_APPS = ['echo', 'announce'] as const;
+export const BUILT_IN_APPS = ['echo', 'announce', 'ivr-demo'] as const;
 
 /**
  * A built-in app by name, or the app a file exports (its default export,
@@ -24,8 +26,9 @@ export const BUILT_IN_APPS = ['echo', 'announce'] as const;
  * @example
  * const app = await loadApp('./ivr.js');
  */
-export async function loadApp(nameOrFile: string, opts: AnnounceOptions = {}): Promise<VoiceApp> {
+export async function loadApp(nameOrFile: string, opts: AnnounceOptions & { readonly ivrDemo?: IvrDemoOptions } = {}): Promise<VoiceApp> {
   if (nameOrFile === 'echo') return echo;
+  if (nameOrFile === 'ivr-demo') return ivrDemo(opts.ivrDemo);
   if (nameOrFile === 'announce') return announce(opts);
   const path = resolve(nameOrFile);
   if (!existsSync(path)) throw new AppLoadError(`no app "${nameOrFile}": neither ${BUILT_IN_APPS.join(' nor ')} nor a file (${path} does not exist)`);

@@ -9,8 +9,10 @@
  *   step result (expected and actual on it), never a crash.
  * - `ScenarioTimeout`: the scenario's overall timeout ran out.
  * - `CallEndedError`: a wait was cut short because the call ended.
+ * - `CallPortError`: a call port was asked for what it cannot do (an
+ *   account on a port with one phone).
  */
-import { ShtoomError, UsageError } from '../errors.js';
+import { LocalError, ShtoomError, UsageError } from '../errors.js';
 
 export class ScenarioFileError extends UsageError {
   constructor(
@@ -37,3 +39,5 @@ export class StepFailure extends ShtoomError {
 export class ScenarioTimeout extends ShtoomError {}
 
 export class CallEndedError extends ShtoomError {}
+
+export class CallPortError extends LocalError {}

@@ -1,7 +1,8 @@
 /**
  * The IVR test harness (`shtoom/harness`): scenarios in YAML or TypeScript,
- * one engine, a call port the calls layer implements, an in-memory IVR
- * simulator in virtual time, and TAP, JUnit, JSON and HTML reports.
+ * one engine, a call port on real calls (`PhonePort`) and an in-memory IVR
+ * simulator in virtual time, IVR scripts as doug apps, and TAP, JUnit, JSON
+ * and HTML reports.
  */
 export type * from './call-port.js';
 export { scenario, ScenarioBuilder, type ScenarioOptions, type StepOptions } from './scenario/builder.js';
@@ -29,4 +30,7 @@ export { demoIvr, DEMO_PROMPTS, type DemoIvrOptions } from './sim/demo-ivr.js';
 export { FarEndHangup, type IvrFarEnd, type IvrScript, type CollectOptions } from './sim/far-end.js';
 export { PcmSource, CadencedToneSource, type CadencedToneOptions } from './pcm-source.js';
 export { readAudioFile } from './audio-file.js';
-export { ScenarioFileError, ScenarioError, StepFailure, ScenarioTimeout } from './errors.js';
+export { PhonePort, accountUserAgent, type PhonePortOptions } from './phone/phone-port.js';
+export { dougApp, type DougAppOptions } from './phone/voice-call-far-end.js';
+export { limitedRecogniser } from './engine/limited-recogniser.js';
+export { ScenarioFileError, ScenarioError, StepFailure, ScenarioTimeout, CallPortError } from './errors.js';

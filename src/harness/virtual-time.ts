@@ -28,8 +28,9 @@ export class VirtualTime {
   private holds = 0;
   private wake: (() => void) | undefined;
 
-  constructor(start = 0) {
-    this.scheduler = new VirtualScheduler(start);
+  /** `scheduler`: drive one that already exists (a simulated network's), else a new one starting at `start`. */
+  constructor(start: number | VirtualScheduler = 0) {
+    this.scheduler = typeof start === 'number' ? new VirtualScheduler(start) : start;
   }
 
   get clock(): Clock {

@@ -30,6 +30,8 @@ export interface PhoneFromOptions {
   readonly rtpAddress?: string;
   /** RTCP report interval to use when the option was left at its default. */
   readonly rtcpIntervalMs?: number;
+  /** In-band DTMF detection to use when --inband-dtmf was left at its default. */
+  readonly inbandDtmf?: 'auto' | 'on' | 'off';
 }
 
 /** The `Phone` options the command line gives. */
@@ -50,7 +52,7 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
       rtp: { ...m.session, ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}) },
       lingerMs: extra.lingerMs ?? 0,
     },
-    inbandDtmf: o.get('call.inband-dtmf'),
+    inbandDtmf: extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default' ? extra.inbandDtmf : o.get('call.inband-dtmf'),
     ...(extra.capacity !== undefined ? { capacity: extra.capacity } : {}),
     ...(extra.retryAfterSec !== undefined ? { retryAfterSec: extra.retryAfterSec } : {}),
     ...(stun ? { stun: { server: `${stun.host.includes(':') ? `[${stun.host}]` : stun.host}:${stun.port ?? 3478}`, keepAliveMs: o.get('stun.keepalive'), rto: o.get('stun.rto') } } : {}),

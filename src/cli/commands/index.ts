@@ -3,6 +3,7 @@ import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
 import { callCommand } from './call.js';
 import { demoCommand } from './demo.js';
+import { ivrCommand } from './ivr.js';
 import { serveCommand } from './serve.js';
 import { smokeCommand } from './smoke.js';
 import { configCommand } from './config.js';
@@ -17,6 +18,7 @@ export const commands: readonly CommandSpec[] = [
   callCommand,
   serveCommand,
   smokeCommand,
+  ivrCommand,
   registerCommand,
   optionsCommand,
   stunCommand,

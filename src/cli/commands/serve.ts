@@ -1,5 +1,5 @@
 /**
- * `shtoom serve echo|announce|FILE.js`: run a doug voice app for every
+ * `shtoom serve echo|announce|ivr-demo|FILE.js`: run a doug voice app for every
  * incoming call, one log line per call, until SIGTERM or Ctrl-C — then end
  * the calls with BYE, unregister and exit 0.
  */
@@ -25,11 +25,15 @@ async function run(ctx: CommandContext): Promise<number> {
     if (playSet && /\.wav$/i.test(play) && !play.includes(':') && !existsSync(play)) throw new UsageError(`--play ${play}: no such file`);
     if (!playSet && !tts) throw new UsageError('announce needs --play FILE (or tone:…), or a text-to-speech engine for --say: install espeak-ng or flite');
   }
-  const app = await loadApp(name, { ...(playSet ? { play: o.get('call.play') } : {}), ...(say !== undefined ? { say } : {}) });
+  const voice = o.get('ivr-demo.voice');
+  const ivrDemo = { pin: o.get('ivr-demo.pin'), voice: { engine: o.get('ivr-demo.tts'), ...(voice ? { voice } : {}) } };
+  const app = await loadApp(name, { ...(playSet ? { play: o.get('call.play') } : {}), ...(say !== undefined ? { say } : {}), ivrDemo });
   const phone = await phoneFrom(o, ctx.log, {
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity: o.get('serve.capacity'),
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),
+    // A menu takes keys however they come, tones in the audio too.
+    ...(name === 'ivr-demo' ? { inbandDtmf: 'on' as const } : {}),
   });
   // Whatever a peer sends, the server stays up: a stray exception is logged, not fatal.
   const onCrash = (err: unknown) => log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
@@ -74,6 +78,7 @@ export const serveCommand: CommandSpec = {
     'shtoom serve echo --listen 127.0.0.1:5070',
     'shtoom serve announce --play welcome.wav',
     'shtoom serve announce --say "The office is closed."',
+    'shtoom serve ivr-demo --listen 127.0.0.1:5080 --ivr-demo-pin 4321',
     'shtoom serve ./my-ivr.js --register --aor sip:ivr@example.com --password secret',
   ],
 };

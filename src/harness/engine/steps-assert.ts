@@ -2,6 +2,7 @@
  * The steps that listen and judge: listen, heard, matches, tone, dtmf,
  * silence, duration. Each failure says what was expected and what was found.
  */
+import { availableParallelism } from 'node:os';
 import { CallProgressDetector } from '../../audio/dsp/call-progress.js';
 import { ToneDetector } from '../../audio/dsp/tone-detector.js';
 import { digitDecoys } from '../../asr/decoys.js';
@@ -17,11 +18,14 @@ import { readAudioFile } from '../audio-file.js';
 import type { Prompt, RunState } from './context.js';
 import { interpolate } from './interpolate.js';
 import type { StepResult } from './results.js';
+import { limitedRecogniser } from './limited-recogniser.js';
 import { inputPath } from './steps-call.js';
 import { waitFor } from './waiter.js';
 
 const RATE = 8000;
 const PAD = 800; // 100 ms of context around a prompt clip
+/** The longest dropout a tone may have and still count as one, samples (100 ms). */
+const BRIDGE = 800;
 
 let defaultRecogniser: Recogniser | undefined;
 
@@ -99,7 +103,8 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   });
   const want = normaliseText(expected);
   const phrases = [...new Set([want, ...others.map(normaliseText), ...(st.scenario.settings.decoys ? digitDecoys(want) : [])])].filter(Boolean);
-  const asr = st.env.recogniser ?? (defaultRecogniser ??= new PocketsphinxRecogniser());
+  // One decoder per CPU at most; the rest wait their turn.
+  const asr = st.env.recogniser ?? (defaultRecogniser ??= limitedRecogniser(new PocketsphinxRecogniser(), availableParallelism()));
   res.details = { clipId: prompt.clip.id, threshold, phrases: phrases.length, recogniser: asr.name, speechMs: prompt.speechMs };
   res.expected = `"${expected}"`;
   try {
@@ -142,7 +147,7 @@ export async function runMatches(st: RunState, step: MatchesStep, res: StepResul
   const r = matchReference(prompt.clip.samples, reference);
   res.details = { clipId: prompt.clip.id, matchScore: r.score, offsetMs: r.offsetMs, coverage: r.coverage, threshold, speechMs: prompt.speechMs };
   res.expected = `${step.file} (score ≥ ${threshold})`;
-  res.actual = `score ${r.score.toFixed(2)}, offset ${r.offsetMs} ms, coverage ${(r.coverage * 100).toFixed(0)} %`;
+  res.actual = `score ${r.score.toFixed(2)} (correlation ${r.correlation.toFixed(2)} × coverage ${(r.coverage * 100).toFixed(0)} %), offset ${r.offsetMs} ms`;
   if (r.score < threshold) throw new StepFailure(`the prompt does not match ${step.file}: score ${r.score.toFixed(2)} < ${threshold}`, res.expected, res.actual);
 }
 
@@ -168,7 +173,10 @@ export async function runTone(st: RunState, step: ToneStep, timeoutMs: number, r
   const cp = step.progress ? new CallProgressDetector() : undefined;
   const td = step.freqs ? new ToneDetector([{ name, freqs: step.freqs }]) : undefined;
   let hit: string | undefined;
-  let openSince: number | undefined;
+  // The tone as heard: detector segments joined across dropouts of up to
+  // BRIDGE (a few lost or late packets concealed into silence).
+  let seg: { start: number; end: number } | undefined;
+  let open = false;
   res.details = { tones: found };
   const feed = () => {
     if (m.samples > fed) {
@@ -185,15 +193,19 @@ export async function runTone(st: RunState, step: ToneStep, timeoutMs: number, r
       if (td) {
         td.process(chunk);
         for (let e; (e = td.pollEvent()); ) {
-          if (e.type === 'start') openSince = e.start;
-          else {
-            openSince = undefined;
-            const a = m.msOf(from + e.start) / 1000;
-            found.push(`${name} ${a.toFixed(2)}-${(a + e.duration! / RATE).toFixed(2)} s`);
-            if (e.duration! >= minSamples && !hit) hit = `${name} for ${ms(e.duration!)} ms`;
+          if (e.type === 'start') {
+            if (seg && e.start - seg.end <= BRIDGE) found.pop();
+            else seg = { start: e.start, end: e.start };
+            open = true;
+          } else {
+            open = false;
+            seg!.end = e.start + e.duration!;
+            const a = m.msOf(from + seg!.start) / 1000;
+            found.push(`${name} ${a.toFixed(2)}-${(a + (seg!.end - seg!.start) / RATE).toFixed(2)} s`);
+            if (seg!.end - seg!.start >= minSamples && !hit) hit = `${name} for ${ms(seg!.end - seg!.start)} ms`;
           }
         }
-        if (openSince !== undefined && fed - from - openSince >= minSamples && !hit) hit = `${name} for ≥ ${step.minMs} ms`;
+        if (open && fed - from - seg!.start >= minSamples && !hit) hit = `${name} for ≥ ${step.minMs} ms`;
       }
     }
   };
@@ -219,7 +231,11 @@ export async function runDtmf(st: RunState, step: DtmfStep, timeoutMs: number, r
   const want = interpolate(step.digits, st.vars).toUpperCase();
   const fromMs = m.msOf(st.windowStart);
   res.expected = `digits ${want}${step.method ? ` by ${step.method}` : ''}`;
-  const seen = () => m.digits.filter((d) => d.atMs >= fromMs - 1 && (!step.method || d.method === step.method));
+  const seen = () => {
+    const ds = m.digits.filter((d) => d.atMs >= fromMs - 1 && (!step.method || d.method === step.method));
+    res.details = { digits: ds.map((d) => d.digit).join(''), digitMethods: ds.map((d) => d.method) };
+    return ds;
+  };
   const got = await waitFor<ReturnType<typeof seen>>(
     st.timers,
     m,
@@ -238,7 +254,6 @@ export async function runDtmf(st: RunState, step: DtmfStep, timeoutMs: number, r
     },
   );
   res.actual = got.map((d) => d.digit).join('');
-  res.details = { digits: res.actual, digitMethods: got.map((d) => d.method) };
 }
 
 export async function runSilence(st: RunState, step: SilenceStep, res: StepResult): Promise<void> {

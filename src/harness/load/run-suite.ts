@@ -21,6 +21,8 @@ export interface SuiteOptions {
   readonly ratePerSecond?: number;
   /** Called as each scenario run finishes. */
   readonly onScenario?: (result: ScenarioResult) => void;
+  /** Once aborted, no further scenario starts (those running finish); the result holds the runs that ran. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -46,14 +48,27 @@ export async function runSuite(scenarios: readonly Scenario[], env: EngineEnv, o
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   let next = 0;
   const keepAlive = timers === realTimers ? setInterval(() => undefined, 60_000) : undefined;
+  // A wait for the next start slot, cut short by the abort signal.
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        timers.clearTimer(h);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const h = timers.setTimer(ms, done);
+      options.signal?.addEventListener('abort', done, { once: true });
+    });
   const worker = async () => {
     for (;;) {
+      if (options.signal?.aborted) return;
       const i = next++;
       if (i >= jobs.length) return;
       if (interval > 0) {
         const due = started + i * interval;
         const delay = due - clock.now();
-        if (delay > 0) await new Promise<void>((resolve) => timers.setTimer(delay, resolve));
+        if (delay > 0) await pause(delay);
+        if (options.signal?.aborted) return;
       }
       const job = jobs[i]!;
       const result = await runScenario(job.scenario, { ...env, iteration: job.iteration });
@@ -66,11 +81,12 @@ export async function runSuite(scenarios: readonly Scenario[], env: EngineEnv, o
   } finally {
     if (keepAlive) clearInterval(keepAlive);
   }
-  const passed = results.filter((r) => r.status === 'passed').length;
+  const ran = results.filter((r) => r !== undefined);
+  const passed = ran.filter((r) => r.status === 'passed').length;
   return {
     startedAt,
     durationMs: clock.now() - started,
-    scenarios: results,
-    summary: { total: results.length, passed, failed: results.length - passed },
+    scenarios: ran,
+    summary: { total: ran.length, passed, failed: ran.length - passed },
   };
 }

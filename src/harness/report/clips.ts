@@ -11,26 +11,26 @@ export interface ClipFiles {
 }
 
 /**
- * Write every clip under `dir/clips/` and return their names relative to `dir`.
+ * Write every clip under `dir/clips/` (or `dir/<sub>`) and return their names relative to `dir`.
  *
  * @example const files = writeClips(run, 'report');
  */
-export function writeClips(run: RunResult, dir: string): ClipFiles {
-  const sub = join(dir, 'clips');
-  mkdirSync(sub, { recursive: true });
+export function writeClips(run: RunResult, dir: string, sub = 'clips'): ClipFiles {
+  mkdirSync(join(dir, sub), { recursive: true });
+  const prefix = sub ? `${sub}/` : '';
   const clips = new Map<number, Map<string, string>>();
   const calls = new Map<number, string>();
   const wav = (pcm: Int16Array) => encodeWav(pcm, { sampleRate: 8000, channels: 1, encoding: 'pcm16' });
   run.scenarios.forEach((r, i) => {
     const m = new Map<string, string>();
     for (const c of r.clips) {
-      const name = `clips/s${i + 1}-${c.id}.wav`;
+      const name = `${prefix}s${i + 1}-${c.id}.wav`;
       writeFileSync(join(dir, name), wav(c.samples));
       m.set(c.id, name);
     }
     clips.set(i, m);
     if (r.audio) {
-      const name = `clips/s${i + 1}-call.wav`;
+      const name = `${prefix}s${i + 1}-call.wav`;
       writeFileSync(join(dir, name), wav(r.audio.samples));
       calls.set(i, name);
     }

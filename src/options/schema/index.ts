@@ -10,6 +10,7 @@ import { callOptions } from './call.js';
 import { configCommandOptions } from './config-command.js';
 import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
+import { ivrOptions } from './ivr.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
@@ -27,6 +28,7 @@ export const schema = [
   ...audioOptions,
   ...convertOptions,
   ...callOptions,
+  ...ivrOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

@@ -218,6 +218,23 @@ describe('scenario engine against the simulator', () => {
     expect(wrong.result.steps[2]!.details!.tones!.join(' ')).toMatch(/1000Hz \d+\.\d+-\d+\.\d+ s/);
   });
 
+  it('holds a tone across a dropout of a few packets, not across a pause', async () => {
+    const broken = (gapMs: number) => async (call: IvrFarEnd) => {
+      call.answer();
+      await call.playTone([700], { totalMs: 400 });
+      await call.wait(gapMs);
+      await call.playTone([700], { totalMs: 400 });
+      await call.wait(1000);
+    };
+    const s = scenario('dropout').call(URI).expect('answered').tone({ freq: 700, min_ms: 700 }, { timeout: '3s' }).build();
+    const ok = await runSim(s, broken(60));
+    expect(ok.result.failure).toBeUndefined();
+    expect(ok.result.steps[2]!.actual).toBe('700Hz for ≥ 700 ms');
+    const paused = await runSim(s, broken(300));
+    expect(paused.result.status).toBe('failed');
+    expect(paused.result.steps[2]!.details!.tones).toHaveLength(2);
+  });
+
   it('asserts silence and fails it when the line speaks', async () => {
     const talk = async (call: IvrFarEnd) => {
       call.answer();

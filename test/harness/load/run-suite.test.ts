@@ -52,6 +52,18 @@ describe('load mode', () => {
     expect(text).toContain('media: 12 calls');
   });
 
+  it('starts no scenario once aborted, even one waiting for its start slot', async () => {
+    const { vt, env } = sim();
+    const stop = new AbortController();
+    const started = vt.clock.now();
+    const run = await vt.run(() =>
+      runSuite([passing], env, { concurrency: 3, repeat: 6, ratePerSecond: 0.05, signal: stop.signal, onScenario: () => stop.abort() }),
+    );
+    // The first run finished; the two workers waiting 20 and 40 s for their slots gave up at once.
+    expect(run.summary).toEqual({ total: 1, passed: 1, failed: 0 });
+    expect(vt.clock.now() - started).toBeLessThan(20_000);
+  });
+
   it('starts scenarios at the given rate', async () => {
     const { vt, env } = sim();
     const run = await vt.run(() => runSuite([passing], env, { concurrency: 10, repeat: 5, ratePerSecond: 0.5 }));

@@ -1,0 +1,113 @@
+/** Options of the IVR harness: `shtoom ivr` (`[ivr]`) and the demo IVR of `shtoom serve ivr-demo` (`[ivr-demo]`). */
+import { opt } from '../define.js';
+
+function positiveNumber(v: string): string | undefined {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && n > 0 ? undefined : 'must be a number above 0';
+}
+
+export const ivrOptions = [
+  opt.int('ivr.concurrency', {
+    help: 'scenarios running at once (load mode beyond 1)',
+    default: 1,
+    min: 1,
+    max: 10_000,
+    flag: 'concurrency',
+    argName: 'n',
+    commands: ['ivr'],
+  }),
+  opt.int('ivr.repeat', {
+    help: 'runs of each scenario (load mode beyond 1)',
+    default: 1,
+    min: 1,
+    max: 1_000_000,
+    flag: 'repeat',
+    argName: 'n',
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.rate', {
+    help: 'start at most this many scenarios per second (default: as fast as --concurrency allows)',
+    flag: 'rate',
+    argName: 'per-second',
+    commands: ['ivr'],
+    validate: positiveNumber,
+  }),
+  opt.list('ivr.var', {
+    help: 'set scenario variables, overriding the files\' own: name=value,name2=value2',
+    flag: 'var',
+    argName: 'list',
+    ini: false,
+    commands: ['ivr'],
+    validate: (v) => (v.find((x) => !/^[A-Za-z_][\w.-]*=/.test(x)) !== undefined ? 'each item must be name=value' : undefined),
+  }),
+  opt.bool('ivr.tap', {
+    help: 'print TAP version 13 on stdout (steps as # comments), nothing else',
+    default: false,
+    flag: 'tap',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.junit', {
+    help: 'write a JUnit XML report (one testcase per scenario run, steps in system-out) to this file',
+    flag: 'junit',
+    argName: 'file',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.json-file', {
+    help: 'write the JSON report to this file, with the audio clips beside it in clips/ (--json prints it on stdout instead)',
+    flag: 'json-file',
+    argName: 'file',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.html', {
+    help: 'write the HTML report (timeline, waveform with assertions, transcripts, audio players) into this directory',
+    flag: 'html',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.clips', {
+    help: 'write every prompt clip and each call\'s received audio as WAV files into this directory',
+    flag: 'clips',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.enum('ivr.keep-audio', {
+    help: 'audio kept for the reports: all runs, failed runs only, or auto (all up to 20 runs, else failed)',
+    choices: ['auto', 'all', 'failed'],
+    default: 'auto',
+    flag: 'keep-audio',
+    argName: 'which',
+    commands: ['ivr'],
+  }),
+  opt.enum('ivr.progress', {
+    help: 'what is printed as the run goes: each step, each scenario, nothing; auto: steps for one scenario at a time, else scenarios',
+    choices: ['auto', 'steps', 'scenarios', 'none'],
+    default: 'auto',
+    flag: 'progress',
+    argName: 'what',
+    commands: ['ivr'],
+  }),
+  opt.string('ivr-demo.pin', {
+    help: 'the PIN the demo IVR accepts',
+    default: '1234',
+    argName: 'digits',
+    commands: ['serve'],
+    validate: (v) => (/^[0-9*]{1,8}$/.test(v) ? undefined : 'must be 1 to 8 keys 0-9 or *'),
+  }),
+  opt.enum('ivr-demo.tts', {
+    help: 'the text-to-speech engine the demo IVR speaks with (flite is the more intelligible to recognisers)',
+    choices: ['flite', 'espeak-ng'],
+    default: 'flite',
+    argName: 'engine',
+    commands: ['serve'],
+  }),
+  opt.string('ivr-demo.voice', {
+    help: 'the engine\'s voice: flite kal16 (default), kal, slt, rms, awb; espeak-ng en-us (default), en-gb+m3…',
+    argName: 'voice',
+    commands: ['serve'],
+  }),
+] as const;
