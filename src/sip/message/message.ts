@@ -253,11 +253,20 @@ export class SipResponse extends SipMessageBase {
 export type SipMessage = SipRequest | SipResponse;
 
 export function parseCSeq(value: string): CSeq {
-  const parts = value.trim().split(/[ \t]+/);
-  if (parts.length !== 2) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  const s = value.trim();
+  // "number method", separated by a run of SP / HTAB (the string is trimmed, so both parts are non-empty).
+  let sp = 0;
+  while (sp < s.length && s.charCodeAt(sp) !== 32 && s.charCodeAt(sp) !== 9) sp++;
+  let m = sp;
+  while (m < s.length && (s.charCodeAt(m) === 32 || s.charCodeAt(m) === 9)) m++;
+  let end = m;
+  while (end < s.length && s.charCodeAt(end) !== 32 && s.charCodeAt(end) !== 9) end++;
+  if (sp === s.length || end !== s.length) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  const number = s.slice(0, sp);
+  const method = s.slice(m);
   // RFC 3261 8.1.1.5: "The sequence number MUST be expressible as a 32-bit unsigned integer."
-  const seq = parseUnsigned(parts[0]!, MAX_U32);
-  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(parts[0])} is not a 32-bit unsigned integer`, 400, 'cseq');
-  if (!isToken(parts[1]!)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(parts[1])}`, 400, 'cseq');
-  return { seq, method: parts[1]! };
+  const seq = parseUnsigned(number, MAX_U32);
+  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(number)} is not a 32-bit unsigned integer`, 400, 'cseq');
+  if (!isToken(method)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(method)}`, 400, 'cseq');
+  return { seq, method };
 }
