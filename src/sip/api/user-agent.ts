@@ -188,7 +188,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       },
       this.log,
     );
-    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers);
+    // The core's earliest deadline moves on nearly every message (a 100 Trying timer set and cancelled, a 2xx
+    // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
+    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers, {
+      keepEarlierTimer: true,
+    });
   }
 
   /** Bind the transports and start the user agent. */

@@ -62,6 +62,8 @@ export class ServerInvite implements ServerTransactionUser {
     readonly source: Source,
     /** The dialog of a re-INVITE (undefined for an initial INVITE). */
     readonly existing: Dialog | undefined,
+    /** Called once the final response is out: the transaction's callbacks no longer need this object. */
+    private readonly finished: () => void = () => {},
   ) {
     this.toTag = existing?.localTag ?? request.toTag ?? ctx.ids.tag();
     this.dialog = existing;
@@ -230,6 +232,9 @@ export class ServerInvite implements ServerTransactionUser {
   private done(): void {
     if (this.ctx.serverInvites.get(this.tx.key) === this) this.ctx.serverInvites.delete(this.tx.key);
     if (this.dialog?.incomingInvite === this && this.state !== 'accepted') this.dialog.incomingInvite = undefined;
+    // With the final response sent, onTransportError returns at once (the Accepted transaction never calls it)
+    // and onTerminated finds nothing to remove.
+    if (this.finalSent) this.finished();
   }
 
   // ServerTransactionUser

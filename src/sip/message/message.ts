@@ -21,7 +21,7 @@ import { isToken, MAX_U32, parseUnsigned, splitList } from './grammar.js';
 import { headerKey, isListHeader } from './header-names.js';
 import { parseNameAddr, tagOf, type NameAddr } from './name-addr.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
-import { parseVia, type Via } from './via.js';
+import { formatVia, parseVia, type Via } from './via.js';
 
 export interface HeaderField {
   /** The name as written (`v`, `VIA`, `Via`). */
@@ -178,6 +178,23 @@ export abstract class SipMessageBase {
     return Buffer.from(this.body.buffer, this.body.byteOffset, this.body.byteLength).toString('utf8');
   }
 
+  /**
+   * @internal Take over what `src` already parsed (a copy whose header
+   * fields are the same except the first Via value, which is now `topVia`;
+   * undefined when the Via list must be read again).
+   */
+  protected adoptViews(src: SipMessageBase, topVia: Via | undefined): void {
+    if (src.#via && topVia) {
+      const via = src.#via.slice();
+      via[0] = topVia;
+      this.#via = via;
+    }
+    this.#from = src.#from;
+    this.#to = src.#to;
+    this.#cseq = src.#cseq;
+    this.#contacts = src.#contacts;
+  }
+
   protected required(key: string): string {
     const v = this.header(key);
     if (v === undefined) throw new SipParseError(`missing ${key} header`, 400, key);
@@ -214,6 +231,30 @@ export class SipRequest extends SipMessageBase {
 
   startLine(): string {
     return `${this.method} ${this.rawUri} ${this.version}`;
+  }
+
+  /**
+   * @internal A copy whose top Via is `via` (the first value of the first
+   * Via field rewritten), keeping every header already parsed: how a UAS
+   * stamps `received` and `rport` on a request (RFC 3261 18.2.1).
+   */
+  withTopVia(via: Via): SipRequest {
+    const headers: HeaderField[] = [];
+    let done = false;
+    // Whether the value replaced is the one `this.via[0]` was read from (an empty first Via field is skipped there).
+    let same = false;
+    for (const h of this.headers) {
+      if (!done && h.key === 'via') {
+        const values = splitList(h.value);
+        same = h.value.trim() !== '';
+        values[0] = formatVia(via);
+        headers.push(field(h.name, values.join(', ')));
+        done = true;
+      } else headers.push(h);
+    }
+    const copy = new SipRequest(this.method, this.#uri ?? this.rawUri, headers, this.body, this.version);
+    copy.adoptViews(this, same ? via : undefined);
+    return copy;
   }
 
   /** A copy with other header fields (and optionally another URI or body). */

@@ -6,6 +6,7 @@
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { formatVia, MAGIC_COOKIE, sentByOf, branchOf } from '../message/via.js';
 import type { Destination, Transmit } from '../transport/types.js';
+import { own } from '../util/strings.js';
 import type { Deadline } from '../util/deadlines.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
@@ -107,7 +108,8 @@ export class TransactionLayer implements TransactionHost {
     now: number,
     trying: (req: SipRequest) => SipResponse,
   ): ServerTransaction {
-    const key = serverKey(req);
+    // Stored for as long as the transaction lingers: a copy that keeps no message text alive.
+    const key = own(serverKey(req));
     const tx =
       req.method === 'INVITE'
         ? new InviteServerTransaction(this, key, req, responseDestination, tu, now, trying)
