@@ -12,10 +12,17 @@ import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-trans
  * Names still go to the system resolver.
  */
 function ipLookup(address: string, family: number, cb: (err: Error | null, address: string, family: number) => void): void {
-  const f = isIP(address);
-  if (f !== 0) cb(null, address, f);
-  else dnsLookup(address, family, cb);
+  // Most datagrams go where the previous one went: remember the last IP seen.
+  if (address !== lastIp) {
+    const f = isIP(address);
+    if (f === 0) return dnsLookup(address, family, cb);
+    lastIp = address;
+    lastFamily = f;
+  }
+  cb(null, address, lastFamily);
 }
+let lastIp = '';
+let lastFamily = 0;
 
 export class SipUdpTransport implements SipTransport {
   readonly kind = 'udp' as const;

@@ -162,6 +162,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly buffered: Incoming[] = [];
   private iterators = 0;
   private closing: Promise<void> | undefined;
+  /** The last destination found to be an IP address (most transmits go where the previous one went). */
+  private lastIp = '';
 
   private constructor(opts: UserAgentOptions, transports: Map<TransportKind, SipTransport>, local: Partial<Record<TransportKind, Endpoint>>) {
     super();
@@ -503,7 +505,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       return;
     }
     const host = t.destination.host;
-    if (isIP(host)) return this.send(transport, t, host);
+    if (host === this.lastIp || isIP(host)) {
+      this.lastIp = host;
+      return this.send(transport, t, host);
+    }
     const cached = this.dns.get(host);
     if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
     this.resolveHost(host).then(

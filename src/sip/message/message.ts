@@ -6,8 +6,9 @@
  * and their value as received (folding unfolded), so a parsed message
  * serializes back to the same bytes. Structured views of the headers every
  * layer needs (Via, From, To, Call-ID, CSeq, Contact…) are parsed on first
- * use and cached; the parser checks them up front, so on a received message
- * they never throw.
+ * use and cached (From, To, Contact and the Request-URI shared with earlier
+ * messages that wrote them the same, see `shared-views.ts`); the parser
+ * checks them up front, so on a received message they never throw.
  *
  * @example
  * const req = new SipRequest('OPTIONS', parseUri('sip:bob@example.com'), [
@@ -19,8 +20,9 @@
 import { SipParseError } from '../errors.js';
 import { isToken, MAX_U32, parseUnsigned, splitList } from './grammar.js';
 import { headerKey, isListHeader } from './header-names.js';
-import { parseNameAddr, tagOf, type NameAddr } from './name-addr.js';
-import { formatUri, parseUri, type Uri } from './uri.js';
+import { tagOf, type NameAddr } from './name-addr.js';
+import { sharedNameAddr, sharedUri } from './shared-views.js';
+import { formatUri, type Uri } from './uri.js';
 import { formatVia, parseVia, type Via } from './via.js';
 
 export interface HeaderField {
@@ -125,11 +127,11 @@ export abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
-    return (this.#from ??= parseNameAddr(this.required('from'), 'From'));
+    return (this.#from ??= sharedNameAddr(this.required('from'), 'From'));
   }
 
   get to(): NameAddr {
-    return (this.#to ??= parseNameAddr(this.required('to'), 'To'));
+    return (this.#to ??= sharedNameAddr(this.required('to'), 'To'));
   }
 
   get fromTag(): string | undefined {
@@ -155,7 +157,7 @@ export abstract class SipMessageBase {
     if (values.length === 1 && values[0] === '*') return (this.#contacts = '*');
     return (this.#contacts = values.map((v) => {
       if (v === '') throw new SipParseError('Contact: empty value in the list', 400, 'contact');
-      return parseNameAddr(v, 'Contact');
+      return sharedNameAddr(v, 'Contact');
     }));
   }
 
@@ -226,7 +228,7 @@ export class SipRequest extends SipMessageBase {
   }
 
   get uri(): Uri {
-    return (this.#uri ??= parseUri(this.rawUri));
+    return (this.#uri ??= sharedUri(this.rawUri));
   }
 
   startLine(): string {

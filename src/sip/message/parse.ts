@@ -65,6 +65,16 @@ function shared(s: string): string {
   return SHARED.get(s) ?? s;
 }
 
+/** 1 to `max` decimal digits and nothing else. */
+function isDigits(s: string, max: number): boolean {
+  if (s.length === 0 || s.length > max) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Index of the first byte that is not CR or LF (RFC 3261 7.5: CRLFs before the start line are ignored). */
 export function skipLeadingCrlf(buf: Uint8Array, from = 0): number {
   let i = from;
@@ -202,7 +212,7 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
   if (clCount > 1) {
     error ??= new SipParseError(`${clCount} Content-Length headers (RFC 4475 3.3.9)`, 400, 'content-length');
   } else if (clCount === 1) {
-    if (!/^\d{1,10}$/.test(clValue)) error ??= new SipParseError(`Content-Length ${JSON.stringify(clValue)} is not a non-negative integer`, 400, 'content-length');
+    if (!isDigits(clValue, 10)) error ??= new SipParseError(`Content-Length ${JSON.stringify(clValue)} is not a non-negative integer`, 400, 'content-length');
     else contentLength = Number(clValue);
   }
   const available = buf.length - bodyStart;
