@@ -14,9 +14,10 @@ import { formatUri } from '../message/uri.js';
 import { SipStateError } from '../errors.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction, ServerTransactionUser } from '../transaction/transaction.js';
-import type { Source, TransportKind } from '../transport/types.js';
+import type { Endpoint, Source, TransportKind } from '../transport/types.js';
 import type { Deadline } from '../util/deadlines.js';
 import type { CoreContext } from './context.js';
+import type { ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
 import { contactUri } from './request-builder.js';
 
@@ -39,6 +40,34 @@ export interface AnswerOptions {
   readonly contentType?: string;
   readonly headers?: HeaderInit;
   readonly reason?: string;
+}
+
+interface AnswerValues {
+  /** What they were made from. */
+  readonly local: Endpoint | undefined;
+  readonly user: string | undefined;
+  readonly contact: string;
+  readonly allow: string;
+  readonly supported: string;
+}
+
+/** Contact, Allow and Supported of our answers: the same for every INVITE of a configuration and transport. */
+const answers = new WeakMap<ResolvedConfig, Partial<Record<TransportKind, AnswerValues>>>();
+
+function answerValues(config: ResolvedConfig, transport: TransportKind): AnswerValues {
+  let perTransport = answers.get(config);
+  if (!perTransport) answers.set(config, (perTransport = {}));
+  const local = config.local[transport];
+  const user = config.aor?.user;
+  const v = perTransport[transport];
+  if (v && v.local === local && v.user === user) return v;
+  return (perTransport[transport] = {
+    local,
+    user,
+    contact: `<${formatUri(contactUri(config, transport))}>`,
+    allow: config.allow.join(', '),
+    supported: config.supported.join(', '),
+  });
 }
 
 export class ServerInvite implements ServerTransactionUser {
@@ -80,11 +109,12 @@ export class ServerInvite implements ServerTransactionUser {
 
   private response(status: number, opts: AnswerOptions): SipResponse {
     const dialogForming = status > 100 && status < 300;
+    const values = answerValues(this.ctx.config, this.transport);
     const headers: [string, string][] = [];
-    if (dialogForming) headers.push(['Contact', `<${formatUri(contactUri(this.ctx.config, this.transport))}>`]);
+    if (dialogForming) headers.push(['Contact', values.contact]);
     if (status >= 200 && status < 300) {
-      headers.push(['Allow', this.ctx.config.allow.join(', ')]);
-      if (this.ctx.config.supported.length > 0) headers.push(['Supported', this.ctx.config.supported.join(', ')]);
+      headers.push(['Allow', values.allow]);
+      if (this.ctx.config.supported.length > 0) headers.push(['Supported', values.supported]);
     }
     headers.push(['Server', this.ctx.config.userAgent]);
     return buildResponse(this.request, status, {

@@ -98,9 +98,12 @@ export abstract class SipMessageBase {
     const out: string[] = [];
     for (const h of this.headers) {
       if (h.key !== key) continue;
-      if (isListHeader(key)) {
-        for (const v of splitList(h.value)) if (v !== '' || h.value.trim() !== '') out.push(v);
-      } else out.push(h.value);
+      if (!isListHeader(key)) out.push(h.value);
+      else if (h.value.indexOf(',') < 0) {
+        // One element (the usual case): what splitList would give, without splitting.
+        const v = h.value.trim();
+        if (v !== '') out.push(v);
+      } else for (const v of splitList(h.value)) if (v !== '' || h.value.trim() !== '') out.push(v);
     }
     return out;
   }

@@ -244,8 +244,10 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
     return error ? { message, error } : { message };
   }
   // Request-Line = Method SP Request-URI SP SIP-Version: exactly single spaces (RFC 4475 3.1.2.9, 3.1.2.10).
-  const parts = sl.split(' ');
-  if (parts.length !== 3 || !isToken(parts[0]!) || parts[1]!.length === 0) {
+  const sp1 = sl.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : sl.indexOf(' ', sp1 + 1);
+  const method = sp1 < 0 ? sl : sl.slice(0, sp1);
+  if (sp2 < 0 || sl.indexOf(' ', sp2 + 1) >= 0 || !isToken(method) || sp2 === sp1 + 1) {
     const words = sl.trim().split(/[ \t]+/);
     if (words.length >= 3 && isToken(words[0]!) && VERSION.test(words[words.length - 1]!)) {
       // Answerable with a 400: extra spaces between or after the elements, or LWS inside the Request-URI.
@@ -254,9 +256,10 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
     }
     return { error: new SipParseError(`malformed start line ${JSON.stringify(sl.slice(0, 60))}`, 400, 'start-line') };
   }
-  if (!VERSION.test(parts[2]!)) {
+  const version = sl.slice(sp2 + 1);
+  if (!VERSION.test(version)) {
     return { error: new SipParseError(`malformed request line ${JSON.stringify(sl.slice(0, 80))}`, 400, 'start-line') };
   }
-  const message = new SipRequest(shared(parts[0]!), parts[1]!, head.headers, body, shared(parts[2]!));
+  const message = new SipRequest(shared(method), sl.slice(sp1 + 1, sp2), head.headers, body, shared(version));
   return error ? { message, error } : { message };
 }
