@@ -50,6 +50,27 @@ export function internName(name: string): { readonly name: string; readonly key:
   return KNOWN.get(name) ?? { name, key: slowKey(name) };
 }
 
+/**
+ * The known spellings by first character and length (`first * 32 + length`,
+ * names under 32 characters), so a name can be recognised where it stands
+ * in the text: no slice, no hashing.
+ */
+const BY_SHAPE: { readonly name: string; readonly key: string }[][] = [];
+
+/**
+ * `internName(text.slice(from, to))` without slicing when the name is one
+ * of the usual spellings.
+ */
+export function internNameAt(text: string, from: number, to: number): { readonly name: string; readonly key: string } {
+  const len = to - from;
+  const c = text.charCodeAt(from);
+  if (len < 32 && c < 128) {
+    const candidates = BY_SHAPE[c * 32 + len];
+    if (candidates) for (const k of candidates) if (text.startsWith(k.name, from)) return k;
+  }
+  return internName(text.slice(from, to));
+}
+
 const SPELLING: Readonly<Record<string, string>> = {
   'call-id': 'Call-ID',
   cseq: 'CSeq',
@@ -124,4 +145,9 @@ for (const key of [
 for (const [c, key] of Object.entries(COMPACT)) {
   KNOWN.set(c, { name: c, key });
   KNOWN.set(c.toUpperCase(), { name: c.toUpperCase(), key });
+}
+for (const entry of KNOWN.values()) {
+  const len = entry.name.length;
+  const c = entry.name.charCodeAt(0);
+  if (len < 32 && c < 128) (BY_SHAPE[c * 32 + len] ??= []).push(entry);
 }

@@ -15,7 +15,7 @@
  */
 import { SipParseError } from '../errors.js';
 import { inTable, isToken, TOKEN } from './grammar.js';
-import { internName } from './header-names.js';
+import { internName, internNameAt } from './header-names.js';
 import { SIP_VERSION, SipRequest, SipResponse, type HeaderField, type SipMessage } from './message.js';
 
 export interface ParseOptions {
@@ -147,7 +147,8 @@ export function parseHead(text: string): Head {
       error ??= new SipParseError(`malformed header line ${JSON.stringify(text.slice(from, end).slice(0, 40))}`, 400, 'header');
       continue;
     }
-    open = internName(text.slice(from, colon).trimEnd());
+    // Usually the name ends at the colon; LWS before it (`Via :`) is trimmed off.
+    open = maybeSpace(text.charCodeAt(colon - 1)) ? internName(text.slice(from, colon).trimEnd()) : internNameAt(text, from, colon);
     valueFrom = colon + 1;
     valueTo = end;
     folded = undefined;
