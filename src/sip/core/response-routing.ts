@@ -13,6 +13,7 @@ import type { Via } from '../message/via.js';
 import { DEFAULT_PORT, RELIABLE, type Destination, type Source } from '../transport/types.js';
 
 function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
   const n = (x: string) => x.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
   return n(a) === n(b);
 }

@@ -52,6 +52,15 @@ export function isWord(s: string): boolean {
   return true;
 }
 
+/**
+ * The character code at `i`, or -1 past the end. Scanners read one past
+ * the end of what they scan; asking `charCodeAt` for that would give NaN
+ * and make the optimised code fall back to a slower, bounds-tolerant form.
+ */
+export function codeAt(s: string, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : -1;
+}
+
 export function isWs(code: number): boolean {
   return code === 32 || code === 9;
 }

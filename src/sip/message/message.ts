@@ -65,6 +65,8 @@ export abstract class SipMessageBase {
   #to?: NameAddr;
   #cseq?: CSeq;
   #contacts?: NameAddr[] | '*';
+  /** Max-Forwards once read; -1 when absent. */
+  #maxForwards?: number;
 
   constructor(headers: HeaderInit, body: Uint8Array = EMPTY, version = SIP_VERSION) {
     this.headers = toFields(headers);
@@ -171,11 +173,15 @@ export abstract class SipMessageBase {
   }
 
   get maxForwards(): number | undefined {
+    if (this.#maxForwards !== undefined) return this.#maxForwards === -1 ? undefined : this.#maxForwards;
     const v = this.header('max-forwards');
-    if (v === undefined) return undefined;
+    if (v === undefined) {
+      this.#maxForwards = -1;
+      return undefined;
+    }
     const n = parseUnsigned(v.trim(), 255);
     if (n === undefined) throw new SipParseError(`Max-Forwards: ${JSON.stringify(v)} is not 0-255`, 400, 'max-forwards');
-    return n;
+    return (this.#maxForwards = n);
   }
 
   /** The body decoded as UTF-8 text. */

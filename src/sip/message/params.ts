@@ -4,7 +4,7 @@
  * lookups ignore case, as RFC 3261 7.3.1 and 19.1.4 ask.
  */
 import { SipParseError } from '../errors.js';
-import { inTable, quotedEnd, skipWs, TOKEN, HOST } from './grammar.js';
+import { codeAt, inTable, quotedEnd, skipWs, TOKEN, HOST } from './grammar.js';
 
 /** One parameter: a name and a value, or `null` for a parameter without `=`. */
 export type Param = readonly [name: string, value: string | null];
@@ -71,9 +71,9 @@ export function parseHeaderParams(s: string, i: number, what: string): Param[] {
     if (j === i) throw new SipParseError(`${what}: empty or invalid parameter name at ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
     const name = s.slice(i, j);
     i = skipWs(s, j);
-    if (s.charCodeAt(i) === 61 /* = */) {
+    if (codeAt(s, i) === 61 /* = */) {
       i = skipWs(s, i + 1);
-      if (s.charCodeAt(i) === 34 /* " */) {
+      if (codeAt(s, i) === 34 /* " */) {
         const end = quotedEnd(s, i);
         if (end < 0) throw new SipParseError(`${what}: unterminated quoted parameter value for ${name}`, 400, what);
         out.push([name, s.slice(i, end)]);

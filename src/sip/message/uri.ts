@@ -12,6 +12,7 @@
  */
 import { SipUriError } from '../errors.js';
 import {
+  codeAt,
   escapedOnly,
   escapeUri,
   HNV,
@@ -128,7 +129,7 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', from: number): SipUr
     i = at + 1;
   }
   let host: string;
-  if (s.charCodeAt(i) === 91 /* [ */) {
+  if (codeAt(s, i) === 91 /* [ */) {
     const close = s.indexOf(']', i);
     if (close < 0) fail(text, 'IPv6 reference without "]"');
     host = s.slice(i + 1, close);
@@ -142,17 +143,17 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', from: number): SipUr
     if (host.startsWith('-') || host.startsWith('.') || host.includes('..')) fail(text, 'bad host name');
   }
   let port: number | undefined;
-  if (s.charCodeAt(i) === 58 /* : */) {
+  if (codeAt(s, i) === 58 /* : */) {
     const start = ++i;
     let value = 0;
-    for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i)) value = value * 10 + (c - 48);
+    for (let c = codeAt(s, i); c >= 48 && c <= 57; c = codeAt(s, ++i)) value = value * 10 + (c - 48);
     if (i === start || i - start > 5 || value > 65535) fail(text, 'bad port');
     port = value;
   }
   const params: Param[] = [];
-  while (s.charCodeAt(i) === 59 /* ; */) {
+  while (codeAt(s, i) === 59 /* ; */) {
     let j = i + 1;
-    for (let c = s.charCodeAt(j); j < n && c !== 59 && c !== 63 /* ? */; c = s.charCodeAt(++j));
+    for (let c = codeAt(s, j); c >= 0 && c !== 59 && c !== 63 /* ? */; c = codeAt(s, ++j));
     const eq = s.indexOf('=', i + 1);
     const nameEnd = eq >= 0 && eq < j ? eq : j;
     const rawName = s.slice(i + 1, nameEnd);
@@ -167,7 +168,7 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', from: number): SipUr
     i = j;
   }
   const headers: Param[] = [];
-  if (s.charCodeAt(i) === 63 /* ? */) {
+  if (codeAt(s, i) === 63 /* ? */) {
     const parts = s.slice(i + 1).split('&');
     for (const h of parts) {
       const eq = h.indexOf('=');

@@ -8,7 +8,7 @@
  * branchOf(v); // 'z9hG4bK776asdhds'
  */
 import { SipParseError } from '../errors.js';
-import { HOST, inTable, isToken, skipWs } from './grammar.js';
+import { codeAt, HOST, inTable, isToken, skipWs } from './grammar.js';
 import { formatParams, getParam, parseHeaderParams, type Params } from './params.js';
 import { formatHost, looksLikeIpv6 } from './uri.js';
 
@@ -33,7 +33,7 @@ function fail(what: string): never {
 /** The characters up to the next "/" or white space (or control character). */
 function tokenEnd(s: string, i: number): number {
   let j = i;
-  for (let c = s.charCodeAt(j); j < s.length && c !== 47 /* / */ && c > 32; c = s.charCodeAt(++j));
+  for (let c = codeAt(s, j); c !== 47 /* / */ && c > 32; c = codeAt(s, ++j));
   return j;
 }
 
@@ -60,21 +60,21 @@ export function parseVia(value: string): Via {
   let j = tokenEnd(s, 0);
   const protocol = s.slice(0, j);
   let i = skipWs(s, j);
-  if (s.charCodeAt(i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
+  if (codeAt(s, i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
   i = skipWs(s, i + 1);
   j = tokenEnd(s, i);
   const version = s.slice(i, j);
   i = skipWs(s, j);
-  if (s.charCodeAt(i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
+  if (codeAt(s, i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
   j = skipWs(s, i + 1);
   i = j;
-  for (let c = s.charCodeAt(j); j < n && c > 32 && c !== 59 /* ; */; c = s.charCodeAt(++j));
+  for (let c = codeAt(s, j); c > 32 && c !== 59 /* ; */; c = codeAt(s, ++j));
   const transport = s.slice(i, j);
   if (!isToken(protocol) || !isToken(version) || !isToken(transport)) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
   i = skipWs(s, j);
   if (i === j) fail(`no space before sent-by in ${JSON.stringify(value)}`);
   let host: string;
-  if (s.charCodeAt(i) === 91 /* [ */) {
+  if (codeAt(s, i) === 91 /* [ */) {
     const close = s.indexOf(']', i);
     if (close < 0) fail('IPv6 reference without "]"');
     host = s.slice(i + 1, close);
@@ -89,11 +89,11 @@ export function parseVia(value: string): Via {
   }
   let port: number | undefined;
   const k = skipWs(s, i);
-  if (s.charCodeAt(k) === 58 /* : */) {
+  if (codeAt(s, k) === 58 /* : */) {
     i = skipWs(s, k + 1);
     j = i;
     let p = 0;
-    for (let c = s.charCodeAt(j); c >= 48 && c <= 57; c = s.charCodeAt(++j)) p = p * 10 + (c - 48);
+    for (let c = codeAt(s, j); c >= 48 && c <= 57; c = codeAt(s, ++j)) p = p * 10 + (c - 48);
     if (j === i || j - i > 5 || p > 65535) fail(`bad port in ${JSON.stringify(value)}`);
     port = p;
     i = j;
