@@ -5,7 +5,7 @@ export * from './options/index.js';
 export { Logger, MemorySink, silentLogger, streamSink, type LogLevel, type LogRecord, type LogSink } from './log/logger.js';
 export { ManualClock, realClock, type Clock } from './clock/clock.js';
 export { realTimers, type TimerHost, type TimerHandle } from './clock/timers.js';
-export { Driver, type SansIoCore, type DriverIo } from './net/drive.js';
+export { Driver, type SansIoCore, type DriverIo, type DriverOptions } from './net/drive.js';
 export { VirtualScheduler } from './sim/scheduler.js';
 export { SimNetwork, SimLink, type LinkProfile, type SimSocket, type SimAddress } from './sim/network.js';
 export { Random } from './sim/random.js';

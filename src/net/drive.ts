@@ -24,19 +24,37 @@ export interface DriverIo<Transmit, Event> {
   event(e: Event): void;
 }
 
+export interface DriverOptions {
+  /**
+   * Keep an armed timer that is due no later than the core's next deadline
+   * instead of moving it: the core is then woken early now and then (nothing
+   * is due; the timer is armed again), which costs less than clearing and
+   * setting a timer after every input of a busy core whose earliest deadline
+   * keeps moving (a SIP UAS cancels a timer on nearly every message). With
+   * no deadline left, no timer stays armed. The core's `handleTimeout` must
+   * act only on what is due (default false: the timer always matches the
+   * next deadline).
+   */
+  readonly keepEarlierTimer?: boolean;
+}
+
 export class Driver<Transmit, Event> {
   private timer: TimerHandle | undefined;
   private timerAt: number | undefined;
   private draining = false;
   private again = false;
   private closed = false;
+  private readonly keepEarlier: boolean;
 
   constructor(
     private readonly core: SansIoCore<Transmit, Event>,
     private readonly io: DriverIo<Transmit, Event>,
     readonly clock: Clock = realClock,
     private readonly timers: TimerHost = realTimers,
-  ) {}
+    opts: DriverOptions = {},
+  ) {
+    this.keepEarlier = opts.keepEarlierTimer ?? false;
+  }
 
   /** Give the core an input (`fn` calls one of its handle methods with `now`), then drain it. */
   input(fn: (now: number) => void): void {
@@ -84,6 +102,7 @@ export class Driver<Transmit, Event> {
     if (this.closed) return;
     const at = this.core.pollTimeout();
     if (at === this.timerAt) return;
+    if (this.keepEarlier && at !== undefined && this.timerAt !== undefined && this.timerAt <= at) return;
     if (this.timer !== undefined) this.timers.clearTimer(this.timer);
     this.timer = undefined;
     this.timerAt = at;

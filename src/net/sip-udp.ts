@@ -1,8 +1,28 @@
 /** SIP over UDP (RFC 3261 18): one datagram socket, a message per datagram. */
-import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { Transmit } from '../sip/transport/types.js';
 import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-transport.js';
+
+/**
+ * The socket's address lookup. Destinations reach `send` as IP addresses
+ * (names are resolved before), so they are answered at once: Node's default
+ * (`dns.lookup`) defers every datagram by a tick to say that an IP is an IP.
+ * Names still go to the system resolver.
+ */
+function ipLookup(address: string, family: number, cb: (err: Error | null, address: string, family: number) => void): void {
+  // Most datagrams go where the previous one went: remember the last IP seen.
+  if (address !== lastIp) {
+    const f = isIP(address);
+    if (f === 0) return dnsLookup(address, family, cb);
+    lastIp = address;
+    lastFamily = f;
+  }
+  cb(null, address, lastFamily);
+}
+let lastIp = '';
+let lastFamily = 0;
 
 export class SipUdpTransport implements SipTransport {
   readonly kind = 'udp' as const;
@@ -16,7 +36,7 @@ export class SipUdpTransport implements SipTransport {
 
   static bind(spec: ListenSpec, h: SipTransportHandlers): Promise<SipUdpTransport> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIPv6(spec.address) ? 'udp6' : 'udp4' });
+      const socket = createSocket({ type: isIPv6(spec.address) ? 'udp6' : 'udp4', lookup: ipLookup as unknown as SocketOptions['lookup'] });
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {
         socket.off('error', reject);

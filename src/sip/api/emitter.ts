@@ -2,39 +2,46 @@
 import { EventEmitter } from 'node:events';
 
 export class TypedEmitter<E extends Record<string, unknown[]>> {
-  readonly #ee = new EventEmitter();
+  /** Created on the first listener: most handles (a call nobody listens to) never need one. */
+  #ee: EventEmitter | undefined;
 
-  constructor() {
-    this.#ee.setMaxListeners(0);
+  #emitter(): EventEmitter {
+    if (!this.#ee) {
+      this.#ee = new EventEmitter();
+      this.#ee.setMaxListeners(0);
+    }
+    return this.#ee;
   }
 
   on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#ee.on(event, listener as (...a: unknown[]) => void);
+    this.#emitter().on(event, listener as (...a: unknown[]) => void);
     return this;
   }
 
   once<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#ee.once(event, listener as (...a: unknown[]) => void);
+    this.#emitter().once(event, listener as (...a: unknown[]) => void);
     return this;
   }
 
   off<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#ee.off(event, listener as (...a: unknown[]) => void);
+    this.#ee?.off(event, listener as (...a: unknown[]) => void);
     return this;
   }
 
   listenerCount<K extends keyof E & string>(event: K): number {
-    return this.#ee.listenerCount(event);
+    return this.#ee?.listenerCount(event) ?? 0;
   }
 
   /** @internal */
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
-    return this.#ee.emit(event, ...args);
+    // Without listeners only 'error' does something (EventEmitter throws it).
+    if (!this.#ee && event !== 'error') return false;
+    return this.#emitter().emit(event, ...args);
   }
 
   /** @internal drop every listener (the object is finished). */
   protected removeAll(): void {
-    this.#ee.removeAllListeners();
+    this.#ee?.removeAllListeners();
   }
 }
 

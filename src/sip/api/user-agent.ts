@@ -164,6 +164,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly buffered: Incoming[] = [];
   private iterators = 0;
   private closing: Promise<void> | undefined;
+  /** The last destination found to be an IP address (most transmits go where the previous one went). */
+  private lastIp = '';
 
   private constructor(opts: UserAgentOptions, transports: Map<TransportKind, SipTransport>, local: Partial<Record<TransportKind, Endpoint>>) {
     super();
@@ -190,7 +192,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       },
       this.log,
     );
-    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers);
+    // The core's earliest deadline moves on nearly every message (a 100 Trying timer set and cancelled, a 2xx
+    // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
+    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers, {
+      keepEarlierTimer: true,
+    });
   }
 
   /** Bind the transports and start the user agent. */
@@ -529,7 +535,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       return;
     }
     const host = t.destination.host;
-    if (isIP(host)) return this.send(transport, t, host);
+    if (host === this.lastIp || isIP(host)) {
+      this.lastIp = host;
+      return this.send(transport, t, host);
+    }
     const cached = this.dns.get(host);
     if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
     this.resolveHost(host).then(

@@ -19,6 +19,7 @@ import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import type { ClientInvite } from './client-invite.js';
 import type { ServerInvite } from './server-invite.js';
 import type { HeaderInit } from '../message/message.js';
+import { own } from '../util/strings.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -44,12 +45,6 @@ export interface DialogRequestOptions {
   readonly headers?: HeaderInit;
   readonly body?: Uint8Array;
   readonly contentType?: string;
-}
-
-/** A flat copy of a string (not a slice that pins its parent). */
-function own(s: string): string {
-  // Concatenation then slice makes V8 flatten into a new string that does not reference the message.
-  return s.length === 0 ? '' : (' ' + s).slice(1);
 }
 
 export function dialogId(callId: string, localTag: string, remoteTag: string): string {

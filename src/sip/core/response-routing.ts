@@ -7,13 +7,13 @@
  * over the same connection (reliable transports), or to `received` and
  * `rport` (or the sent-by port) for UDP.
  */
-import { field, SipRequest } from '../message/message.js';
+import type { SipRequest } from '../message/message.js';
 import { getParam, setParam } from '../message/params.js';
-import { formatVia, type Via } from '../message/via.js';
-import { splitList } from '../message/grammar.js';
+import type { Via } from '../message/via.js';
 import { DEFAULT_PORT, RELIABLE, type Destination, type Source } from '../transport/types.js';
 
 function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
   const n = (x: string) => x.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
   return n(a) === n(b);
 }
@@ -37,18 +37,7 @@ export function stampVia(req: SipRequest, source: Source): SipRequest {
     params = setParam(params, 'received', source.remote.address);
   }
   if (params === via.params) return req;
-  const stamped = formatVia({ ...via, params });
-  const headers = [];
-  let done = false;
-  for (const h of req.headers) {
-    if (!done && h.key === 'via') {
-      const values = splitList(h.value);
-      values[0] = stamped;
-      headers.push(field(h.name, values.join(', ')));
-      done = true;
-    } else headers.push(h);
-  }
-  return req.with({ headers });
+  return req.withTopVia({ ...via, params });
 }
 
 /** RFC 3261 18.2.2: the destination of responses to a request received from `source`. */

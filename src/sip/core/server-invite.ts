@@ -14,9 +14,10 @@ import { formatUri } from '../message/uri.js';
 import { SipStateError } from '../errors.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction, ServerTransactionUser } from '../transaction/transaction.js';
-import type { Source, TransportKind } from '../transport/types.js';
+import type { Endpoint, Source, TransportKind } from '../transport/types.js';
 import type { Deadline } from '../util/deadlines.js';
 import type { CoreContext } from './context.js';
+import type { ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
 import { contactUri } from './request-builder.js';
 
@@ -41,6 +42,34 @@ export interface AnswerOptions {
   readonly reason?: string;
 }
 
+interface AnswerValues {
+  /** What they were made from. */
+  readonly local: Endpoint | undefined;
+  readonly user: string | undefined;
+  readonly contact: string;
+  readonly allow: string;
+  readonly supported: string;
+}
+
+/** Contact, Allow and Supported of our answers: the same for every INVITE of a configuration and transport. */
+const answers = new WeakMap<ResolvedConfig, Partial<Record<TransportKind, AnswerValues>>>();
+
+function answerValues(config: ResolvedConfig, transport: TransportKind): AnswerValues {
+  let perTransport = answers.get(config);
+  if (!perTransport) answers.set(config, (perTransport = {}));
+  const local = config.local[transport];
+  const user = config.aor?.user;
+  const v = perTransport[transport];
+  if (v && v.local === local && v.user === user) return v;
+  return (perTransport[transport] = {
+    local,
+    user,
+    contact: `<${formatUri(contactUri(config, transport))}>`,
+    allow: config.allow.join(', '),
+    supported: config.supported.join(', '),
+  });
+}
+
 export class ServerInvite implements ServerTransactionUser {
   /** The owner's handle (set by the UserAgent). */
   user: unknown;
@@ -62,6 +91,8 @@ export class ServerInvite implements ServerTransactionUser {
     readonly source: Source,
     /** The dialog of a re-INVITE (undefined for an initial INVITE). */
     readonly existing: Dialog | undefined,
+    /** Called once the final response is out: the transaction's callbacks no longer need this object. */
+    private readonly finished: () => void = () => {},
   ) {
     this.toTag = existing?.localTag ?? request.toTag ?? ctx.ids.tag();
     this.dialog = existing;
@@ -78,11 +109,12 @@ export class ServerInvite implements ServerTransactionUser {
 
   private response(status: number, opts: AnswerOptions): SipResponse {
     const dialogForming = status > 100 && status < 300;
+    const values = answerValues(this.ctx.config, this.transport);
     const headers: [string, string][] = [];
-    if (dialogForming) headers.push(['Contact', `<${formatUri(contactUri(this.ctx.config, this.transport))}>`]);
+    if (dialogForming) headers.push(['Contact', values.contact]);
     if (status >= 200 && status < 300) {
-      headers.push(['Allow', this.ctx.config.allow.join(', ')]);
-      if (this.ctx.config.supported.length > 0) headers.push(['Supported', this.ctx.config.supported.join(', ')]);
+      headers.push(['Allow', values.allow]);
+      if (this.ctx.config.supported.length > 0) headers.push(['Supported', values.supported]);
     }
     headers.push(['Server', this.ctx.config.userAgent]);
     return buildResponse(this.request, status, {
@@ -230,6 +262,9 @@ export class ServerInvite implements ServerTransactionUser {
   private done(): void {
     if (this.ctx.serverInvites.get(this.tx.key) === this) this.ctx.serverInvites.delete(this.tx.key);
     if (this.dialog?.incomingInvite === this && this.state !== 'accepted') this.dialog.incomingInvite = undefined;
+    // With the final response sent, onTransportError returns at once (the Accepted transaction never calls it)
+    // and onTerminated finds nothing to remove.
+    if (this.finalSent) this.finished();
   }
 
   // ServerTransactionUser

@@ -33,6 +33,7 @@ import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction } from '../transaction/transaction.js';
 import { formatEndpoint, type Destination, type Source, type Transmit } from '../transport/types.js';
 import { DeadlineQueue, type Deadline } from '../util/deadlines.js';
+import { own } from '../util/strings.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { SansIoCore } from '../../net/drive.js';
 import { ClientInvite } from './client-invite.js';
@@ -106,6 +107,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private readonly merge = new Map<string, string>();
   private readonly outgoing = new Set<OutgoingRequest | ClientInvite>();
   private closed = false;
+  /** Builds the 100 Trying of a request: one function for every INVITE transaction. */
+  private readonly tryingFor = (req: SipRequest): SipResponse => this.trying(req);
 
   constructor(config: CoreConfig, log: Logger = silentLogger) {
     this.config = resolveCoreConfig(config);
@@ -302,7 +305,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   }
 
   private onRequest(raw: SipRequest, error: { message: string; status?: number } | undefined, source: Source, now: number): void {
-    if (raw.method === 'ACK' && (error || checkRequest(raw))) {
+    const bad = error ? undefined : checkRequest(raw);
+    if (raw.method === 'ACK' && (error || bad)) {
       this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });
       return;
     }
@@ -310,7 +314,6 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       this.replyStateless(raw, error.status ?? 400, error.message, source);
       return;
     }
-    const bad = checkRequest(raw);
     if (bad) {
       this.replyStateless(raw, bad.status ?? 400, bad.message, source);
       return;
@@ -327,7 +330,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (req.method === 'ACK') return this.ackFor2xx(req, now);
     if (req.method === 'CANCEL') return this.onCancel(req, source, dest, now);
 
-    const mergeKey = req.toTag === undefined ? `${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}` : undefined;
+    const mergeKey = req.toTag === undefined ? own(`${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}`) : undefined;
     const merged = mergeKey !== undefined && this.merge.has(mergeKey);
     const auto = uasCheck(req, this.config, merged);
     const onTerminated = (tx: ServerTransaction) => {
@@ -346,22 +349,26 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         if (dialog.outgoingInvite) return this.answerNew(req, source, dest, now, 491, onTerminated);
         return this.answerNew(req, source, dest, now, 500, onTerminated, [['Retry-After', String(this.ids.below(11))]]);
       }
-      let si!: ServerInvite;
+      // The transaction calls its user until Timer L (64*T1 after a 2xx), but the ServerInvite needs those
+      // calls only until its final response is out (from then on both would do nothing): it lets go then, so
+      // the transaction does not keep a finished call (request, dialog, the application's handles) alive.
+      let user: ServerInvite | undefined;
       const tx = this.transactions.receiveRequest(
         req,
         dest,
         {
-          onTransportError: (t, e, n) => si.onTransportError(t, e, n),
+          onTransportError: (t, e, n) => user?.onTransportError(t, e, n),
           onTerminated: (t) => {
             onTerminated(t);
-            si.onTerminated();
+            user?.onTerminated();
           },
         },
         now,
-        (r) => this.trying(r),
+        this.tryingFor,
       ) as InviteServerTransaction;
       if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
-      si = new ServerInvite(this, req, tx, source, dialog);
+      const si = new ServerInvite(this, req, tx, source, dialog, () => (user = undefined));
+      user = si;
       if (dialog) {
         dialog.incomingInvite = si;
         this.emit({ type: 'dialog-reinvite', dialog, invite: si });
@@ -372,7 +379,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       return;
     }
 
-    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, (r) => this.trying(r));
+    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, this.tryingFor);
     if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
     if (auto) {
       this.log.debug(`answered ${auto.status}`, { method: req.method, why: auto.why });
@@ -449,7 +456,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     headers: HeaderInit = [],
     reason?: string,
   ): void {
-    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, (r) => this.trying(r));
+    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, this.tryingFor);
     new ServerRequest(this, req, tx, source).respond(status, now, { headers, ...(reason ? { reason } : {}) });
   }
 
@@ -465,7 +472,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
 
   private onCancel(cancel: SipRequest, source: Source, dest: Destination, now: number): void {
     const inviteTx = this.transactions.matchCancelled(cancel);
-    const tx = this.transactions.receiveRequest(cancel, dest, {}, now, (r) => this.trying(r));
+    const tx = this.transactions.receiveRequest(cancel, dest, {}, now, this.tryingFor);
     const si = inviteTx ? this.serverInvites.get(inviteTx.key) : undefined;
     // RFC 3261 9.2: "If the UAS did not find a matching transaction for the CANCEL according to the procedure
     // above, it SHOULD respond to the CANCEL with a 481". Otherwise "the response to the CANCEL request is a

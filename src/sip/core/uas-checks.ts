@@ -33,13 +33,12 @@ function accepts(accept: readonly string[], type: string): boolean {
 
 export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolean): AutoResponse | undefined {
   const method = req.method;
-  const allow = config.allow.join(', ');
   // RFC 3261 8.2.1: "If a UAS does not understand a request method, it MUST respond with a 501 (Not
   // Implemented) response" / "the UAS MUST generate a 405 (Method Not Allowed) response ... MUST also add an
   // Allow header field to the 405".
   if (!config.allow.includes(method)) {
     const known = (KNOWN_METHODS as readonly string[]).includes(method);
-    return { status: known ? 405 : 501, headers: [['Allow', allow]], why: `method ${method} ${known ? 'not allowed' : 'unknown'}` };
+    return { status: known ? 405 : 501, headers: [['Allow', config.allow.join(', ')]], why: `method ${method} ${known ? 'not allowed' : 'unknown'}` };
   }
   if (req.cseq.method !== method) {
     return {
@@ -62,7 +61,7 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // respond by generating a response with status code 420 (Bad Extension). The UAS MUST add an Unsupported
   // header field, and list in it those options it does not understand amongst those in the Require header
   // field of the request." Not for CANCEL or ACK.
-  if (method !== 'CANCEL' && method !== 'ACK') {
+  if (method !== 'CANCEL' && method !== 'ACK' && req.has('require')) {
     const unsupported = req.tokens('require').filter((t) => !config.supported.map((s) => s.toLowerCase()).includes(t));
     if (unsupported.length > 0) return { status: 420, headers: [['Unsupported', unsupported.join(', ')]], why: `Require ${unsupported.join(',')}` };
   }
@@ -71,14 +70,15 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // bodies it understands ... If the request contained content encodings not understood by the UAS, the
   // response MUST contain an Accept-Encoding header field listing the encodings understood by the UAS."
   const acceptList = (Object.hasOwn(config.accept, method) ? config.accept[method] : undefined) ?? ['*'];
-  const listed = acceptList.filter((a) => a !== '*');
-  const encodings = req.tokens('content-encoding').filter((e) => e !== 'identity');
-  if (encodings.length > 0 && req.body.length > 0) {
-    return { status: 415, headers: [['Accept-Encoding', 'identity'], ...(listed.length ? [['Accept', listed.join(', ')] as const] : [])], why: `Content-Encoding ${encodings.join(',')}` };
+  const listed = () => acceptList.filter((a) => a !== '*');
+  const encodings = req.body.length > 0 && req.has('content-encoding') ? req.tokens('content-encoding').filter((e) => e !== 'identity') : [];
+  if (encodings.length > 0) {
+    const types = listed();
+    return { status: 415, headers: [['Accept-Encoding', 'identity'], ...(types.length ? [['Accept', types.join(', ')] as const] : [])], why: `Content-Encoding ${encodings.join(',')}` };
   }
   const ct = req.contentType;
   if (req.body.length > 0 && ct !== undefined && !accepts(acceptList, ct)) {
-    return { status: 415, headers: [['Accept', listed.join(', ')]], why: `Content-Type ${ct}` };
+    return { status: 415, headers: [['Accept', listed().join(', ')]], why: `Content-Type ${ct}` };
   }
   // RFC 4475 3.3.15: an INVITE whose Accept leaves out SDP cannot be answered with a session description.
   if (method === 'INVITE' && req.has('accept')) {

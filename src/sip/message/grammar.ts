@@ -52,6 +52,15 @@ export function isWord(s: string): boolean {
   return true;
 }
 
+/**
+ * The character code at `i`, or -1 past the end. Scanners read one past
+ * the end of what they scan; asking `charCodeAt` for that would give NaN
+ * and make the optimised code fall back to a slower, bounds-tolerant form.
+ */
+export function codeAt(s: string, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : -1;
+}
+
 export function isWs(code: number): boolean {
   return code === 32 || code === 9;
 }
@@ -68,6 +77,12 @@ export function skipWs(s: string, i: number): number {
  * quote is never closed (RFC 4475 3.1.2.6).
  */
 export function readQuoted(s: string, i: number): { value: string; end: number } | undefined {
+  // Usually there is nothing to unescape: the value is one slice.
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 34 /* " */) return { value: s.slice(i + 1, j), end: j + 1 };
+    if (c === 92 /* \ */) break;
+  }
   let out = '';
   for (let j = i + 1; j < s.length; j++) {
     const c = s[j]!;
@@ -83,6 +98,18 @@ export function readQuoted(s: string, i: number): { value: string; end: number }
     }
   }
   return undefined;
+}
+
+/** Where the quoted-string starting at `s[i] === '"'` ends (the index after its closing quote), or -1 when it never does. */
+export function quotedEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 92 /* \ */) {
+      if (j + 1 >= s.length) return -1;
+      j++;
+    } else if (c === 34 /* " */) return j + 1;
+  }
+  return -1;
 }
 
 /** Quote a string for a quoted-string (display names, digest parameters). */
@@ -171,11 +198,16 @@ export function escapedOnly(s: string, t: Uint8Array): boolean {
 
 /** Parse an unsigned decimal within `max`; undefined when not all digits or too large (RFC 4475 3.1.2.4). */
 export function parseUnsigned(s: string, max: number): number | undefined {
-  if (!/^[0-9]+$/.test(s)) return undefined;
-  // Leading zeros are allowed (RFC 4475 3.1.1.1); drop them before judging the size.
-  const t = s.replace(/^0+(?=\d)/, '');
-  if (t.length > 16) return undefined;
-  const n = Number(t);
+  if (s.length === 0) return undefined;
+  // Leading zeros are allowed (RFC 4475 3.1.1.1): only the digits after them count towards the size.
+  let first = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    if (first < 0 && c !== 48) first = i;
+  }
+  if (first >= 0 && s.length - first > 16) return undefined;
+  const n = first < 0 ? 0 : Number(first === 0 ? s : s.slice(first));
   return n <= max ? n : undefined;
 }
 

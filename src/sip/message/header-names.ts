@@ -24,10 +24,51 @@ const COMPACT: Readonly<Record<string, string>> = {
   y: 'identity',
 };
 
-/** The case-insensitive key of a header name, compact forms expanded: `V` → `via`. */
-export function headerKey(name: string): string {
+function slowKey(name: string): string {
   const lower = name.toLowerCase();
   return lower.length === 1 && Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
+}
+
+/**
+ * Spellings seen on the wire → the one shared string for that spelling and
+ * its key, for the headers every message carries (filled below). Lookups
+ * through it allocate nothing; other spellings go the slow way.
+ */
+const KNOWN = new Map<string, { readonly name: string; readonly key: string }>();
+
+/** The case-insensitive key of a header name, compact forms expanded: `V` → `via`. */
+export function headerKey(name: string): string {
+  return KNOWN.get(name)?.key ?? slowKey(name);
+}
+
+/**
+ * The name and key of a header name as read from the wire: for the usual
+ * spellings the same shared strings every time (a parsed message then holds
+ * no copy of its header names).
+ */
+export function internName(name: string): { readonly name: string; readonly key: string } {
+  return KNOWN.get(name) ?? { name, key: slowKey(name) };
+}
+
+/**
+ * The known spellings by first character and length (`first * 32 + length`,
+ * names under 32 characters), so a name can be recognised where it stands
+ * in the text: no slice, no hashing.
+ */
+const BY_SHAPE: { readonly name: string; readonly key: string }[][] = [];
+
+/**
+ * `internName(text.slice(from, to))` without slicing when the name is one
+ * of the usual spellings.
+ */
+export function internNameAt(text: string, from: number, to: number): { readonly name: string; readonly key: string } {
+  const len = to - from;
+  const c = text.charCodeAt(from);
+  if (len < 32 && c < 128) {
+    const candidates = BY_SHAPE[c * 32 + len];
+    if (candidates) for (const k of candidates) if (text.startsWith(k.name, from)) return k;
+  }
+  return internName(text.slice(from, to));
 }
 
 const SPELLING: Readonly<Record<string, string>> = {
@@ -90,3 +131,23 @@ export const SINGLE = new Set([
   'content-type',
   'expires',
 ]);
+
+// Usual spellings of the headers of everyday messages: the canonical one, all lower case, all upper case,
+// and the compact form in both cases.
+for (const key of [
+  ...LIST, ...SINGLE, 'subject', 'user-agent', 'server', 'organization', 'date', 'timestamp', 'priority',
+  'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'authentication-info',
+  'min-expires', 'retry-after', 'reply-to', 'event', 'refer-to', 'referred-by', 'session-expires', 'min-se',
+  'rseq', 'rack', 'mime-version', 'p-asserted-identity', 'privacy', 'identity', 'content-disposition',
+]) {
+  for (const spelling of [key, canonicalName(key), key.toUpperCase()]) KNOWN.set(spelling, { name: spelling, key });
+}
+for (const [c, key] of Object.entries(COMPACT)) {
+  KNOWN.set(c, { name: c, key });
+  KNOWN.set(c.toUpperCase(), { name: c.toUpperCase(), key });
+}
+for (const entry of KNOWN.values()) {
+  const len = entry.name.length;
+  const c = entry.name.charCodeAt(0);
+  if (len < 32 && c < 128) (BY_SHAPE[c * 32 + len] ??= []).push(entry);
+}

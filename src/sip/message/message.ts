@@ -6,8 +6,9 @@
  * and their value as received (folding unfolded), so a parsed message
  * serializes back to the same bytes. Structured views of the headers every
  * layer needs (Via, From, To, Call-ID, CSeq, Contact…) are parsed on first
- * use and cached; the parser checks them up front, so on a received message
- * they never throw.
+ * use and cached (From, To, Contact and the Request-URI shared with earlier
+ * messages that wrote them the same, see `shared-views.ts`); the parser
+ * checks them up front, so on a received message they never throw.
  *
  * @example
  * const req = new SipRequest('OPTIONS', parseUri('sip:bob@example.com'), [
@@ -19,9 +20,10 @@
 import { SipParseError } from '../errors.js';
 import { isToken, MAX_U32, parseUnsigned, splitList } from './grammar.js';
 import { headerKey, isListHeader } from './header-names.js';
-import { parseNameAddr, tagOf, type NameAddr } from './name-addr.js';
-import { formatUri, parseUri, type Uri } from './uri.js';
-import { parseVia, type Via } from './via.js';
+import { tagOf, type NameAddr } from './name-addr.js';
+import { sharedNameAddr, sharedUri } from './shared-views.js';
+import { formatUri, type Uri } from './uri.js';
+import { formatVia, parseVia, type Via } from './via.js';
 
 export interface HeaderField {
   /** The name as written (`v`, `VIA`, `Via`). */
@@ -63,6 +65,8 @@ export abstract class SipMessageBase {
   #to?: NameAddr;
   #cseq?: CSeq;
   #contacts?: NameAddr[] | '*';
+  /** Max-Forwards once read; -1 when absent. */
+  #maxForwards?: number;
 
   constructor(headers: HeaderInit, body: Uint8Array = EMPTY, version = SIP_VERSION) {
     this.headers = toFields(headers);
@@ -96,9 +100,12 @@ export abstract class SipMessageBase {
     const out: string[] = [];
     for (const h of this.headers) {
       if (h.key !== key) continue;
-      if (isListHeader(key)) {
-        for (const v of splitList(h.value)) if (v !== '' || h.value.trim() !== '') out.push(v);
-      } else out.push(h.value);
+      if (!isListHeader(key)) out.push(h.value);
+      else if (h.value.indexOf(',') < 0) {
+        // One element (the usual case): what splitList would give, without splitting.
+        const v = h.value.trim();
+        if (v !== '') out.push(v);
+      } else for (const v of splitList(h.value)) if (v !== '' || h.value.trim() !== '') out.push(v);
     }
     return out;
   }
@@ -125,11 +132,11 @@ export abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
-    return (this.#from ??= parseNameAddr(this.required('from'), 'From'));
+    return (this.#from ??= sharedNameAddr(this.required('from'), 'From'));
   }
 
   get to(): NameAddr {
-    return (this.#to ??= parseNameAddr(this.required('to'), 'To'));
+    return (this.#to ??= sharedNameAddr(this.required('to'), 'To'));
   }
 
   get fromTag(): string | undefined {
@@ -155,7 +162,7 @@ export abstract class SipMessageBase {
     if (values.length === 1 && values[0] === '*') return (this.#contacts = '*');
     return (this.#contacts = values.map((v) => {
       if (v === '') throw new SipParseError('Contact: empty value in the list', 400, 'contact');
-      return parseNameAddr(v, 'Contact');
+      return sharedNameAddr(v, 'Contact');
     }));
   }
 
@@ -166,16 +173,37 @@ export abstract class SipMessageBase {
   }
 
   get maxForwards(): number | undefined {
+    if (this.#maxForwards !== undefined) return this.#maxForwards === -1 ? undefined : this.#maxForwards;
     const v = this.header('max-forwards');
-    if (v === undefined) return undefined;
+    if (v === undefined) {
+      this.#maxForwards = -1;
+      return undefined;
+    }
     const n = parseUnsigned(v.trim(), 255);
     if (n === undefined) throw new SipParseError(`Max-Forwards: ${JSON.stringify(v)} is not 0-255`, 400, 'max-forwards');
-    return n;
+    return (this.#maxForwards = n);
   }
 
   /** The body decoded as UTF-8 text. */
   get text(): string {
     return Buffer.from(this.body.buffer, this.body.byteOffset, this.body.byteLength).toString('utf8');
+  }
+
+  /**
+   * @internal Take over what `src` already parsed (a copy whose header
+   * fields are the same except the first Via value, which is now `topVia`;
+   * undefined when the Via list must be read again).
+   */
+  protected adoptViews(src: SipMessageBase, topVia: Via | undefined): void {
+    if (src.#via && topVia) {
+      const via = src.#via.slice();
+      via[0] = topVia;
+      this.#via = via;
+    }
+    this.#from = src.#from;
+    this.#to = src.#to;
+    this.#cseq = src.#cseq;
+    this.#contacts = src.#contacts;
   }
 
   protected required(key: string): string {
@@ -209,11 +237,35 @@ export class SipRequest extends SipMessageBase {
   }
 
   get uri(): Uri {
-    return (this.#uri ??= parseUri(this.rawUri));
+    return (this.#uri ??= sharedUri(this.rawUri));
   }
 
   startLine(): string {
     return `${this.method} ${this.rawUri} ${this.version}`;
+  }
+
+  /**
+   * @internal A copy whose top Via is `via` (the first value of the first
+   * Via field rewritten), keeping every header already parsed: how a UAS
+   * stamps `received` and `rport` on a request (RFC 3261 18.2.1).
+   */
+  withTopVia(via: Via): SipRequest {
+    const headers: HeaderField[] = [];
+    let done = false;
+    // Whether the value replaced is the one `this.via[0]` was read from (an empty first Via field is skipped there).
+    let same = false;
+    for (const h of this.headers) {
+      if (!done && h.key === 'via') {
+        const values = splitList(h.value);
+        same = h.value.trim() !== '';
+        values[0] = formatVia(via);
+        headers.push(field(h.name, values.join(', ')));
+        done = true;
+      } else headers.push(h);
+    }
+    const copy = new SipRequest(this.method, this.#uri ?? this.rawUri, headers, this.body, this.version);
+    copy.adoptViews(this, same ? via : undefined);
+    return copy;
   }
 
   /** A copy with other header fields (and optionally another URI or body). */
@@ -253,11 +305,20 @@ export class SipResponse extends SipMessageBase {
 export type SipMessage = SipRequest | SipResponse;
 
 export function parseCSeq(value: string): CSeq {
-  const parts = value.trim().split(/[ \t]+/);
-  if (parts.length !== 2) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  const s = value.trim();
+  // "number method", separated by a run of SP / HTAB (the string is trimmed, so both parts are non-empty).
+  let sp = 0;
+  while (sp < s.length && s.charCodeAt(sp) !== 32 && s.charCodeAt(sp) !== 9) sp++;
+  let m = sp;
+  while (m < s.length && (s.charCodeAt(m) === 32 || s.charCodeAt(m) === 9)) m++;
+  let end = m;
+  while (end < s.length && s.charCodeAt(end) !== 32 && s.charCodeAt(end) !== 9) end++;
+  if (sp === s.length || end !== s.length) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  const number = s.slice(0, sp);
+  const method = s.slice(m);
   // RFC 3261 8.1.1.5: "The sequence number MUST be expressible as a 32-bit unsigned integer."
-  const seq = parseUnsigned(parts[0]!, MAX_U32);
-  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(parts[0])} is not a 32-bit unsigned integer`, 400, 'cseq');
-  if (!isToken(parts[1]!)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(parts[1])}`, 400, 'cseq');
-  return { seq, method: parts[1]! };
+  const seq = parseUnsigned(number, MAX_U32);
+  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(number)} is not a 32-bit unsigned integer`, 400, 'cseq');
+  if (!isToken(method)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(method)}`, 400, 'cseq');
+  return { seq, method };
 }

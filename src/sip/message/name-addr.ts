@@ -60,6 +60,10 @@ export function parseNameAddr(value: string, what = 'address'): NameAddr {
 
 /** `token *(LWS token)` with the whitespace runs made single spaces. */
 function tokenWords(dn: string, what: string): string {
+  // Usually one word: nothing to rebuild.
+  let i = 0;
+  while (i < dn.length && inTable(TOKEN, dn.charCodeAt(i))) i++;
+  if (i === dn.length) return dn;
   let out = '';
   let space = false;
   for (let i = 0; i < dn.length; i++) {

@@ -4,7 +4,7 @@
  * lookups ignore case, as RFC 3261 7.3.1 and 19.1.4 ask.
  */
 import { SipParseError } from '../errors.js';
-import { inTable, isToken, readQuoted, skipWs, TOKEN, HOST } from './grammar.js';
+import { codeAt, inTable, quotedEnd, skipWs, TOKEN, HOST } from './grammar.js';
 
 /** One parameter: a name and a value, or `null` for a parameter without `=`. */
 export type Param = readonly [name: string, value: string | null];
@@ -46,10 +46,12 @@ export function formatParams(params: Params): string {
   return s;
 }
 
-function gvalueChar(code: number): boolean {
-  // gen-value = token / host / quoted-string; host adds ":" "[" "]" for IPv6.
-  return inTable(TOKEN, code) || inTable(HOST, code) || code === 58 || code === 91 || code === 93;
-}
+/** gen-value = token / host / quoted-string; host adds ":" "[" "]" for IPv6. */
+const GVALUE = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) if (inTable(TOKEN, c) || inTable(HOST, c) || c === 58 || c === 91 || c === 93) t[c] = 1;
+  return t;
+})();
 
 /**
  * Parse header parameters starting at `s[i] === ';'` up to the end of `s`.
@@ -59,25 +61,26 @@ function gvalueChar(code: number): boolean {
  */
 export function parseHeaderParams(s: string, i: number, what: string): Param[] {
   const out: Param[] = [];
+  const n = s.length;
   i = skipWs(s, i);
-  while (i < s.length) {
-    if (s[i] !== ';') throw new SipParseError(`${what}: expected ";" before ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
+  while (i < n) {
+    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError(`${what}: expected ";" before ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
     i = skipWs(s, i + 1);
     let j = i;
-    while (j < s.length && inTable(TOKEN, s.charCodeAt(j))) j++;
+    while (j < n && inTable(TOKEN, s.charCodeAt(j))) j++;
+    if (j === i) throw new SipParseError(`${what}: empty or invalid parameter name at ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
     const name = s.slice(i, j);
-    if (!isToken(name)) throw new SipParseError(`${what}: empty or invalid parameter name at ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
     i = skipWs(s, j);
-    if (s[i] === '=') {
+    if (codeAt(s, i) === 61 /* = */) {
       i = skipWs(s, i + 1);
-      if (s[i] === '"') {
-        const q = readQuoted(s, i);
-        if (!q) throw new SipParseError(`${what}: unterminated quoted parameter value for ${name}`, 400, what);
-        out.push([name, s.slice(i, q.end)]);
-        i = q.end;
+      if (codeAt(s, i) === 34 /* " */) {
+        const end = quotedEnd(s, i);
+        if (end < 0) throw new SipParseError(`${what}: unterminated quoted parameter value for ${name}`, 400, what);
+        out.push([name, s.slice(i, end)]);
+        i = end;
       } else {
         j = i;
-        while (j < s.length && gvalueChar(s.charCodeAt(j))) j++;
+        while (j < n && inTable(GVALUE, s.charCodeAt(j))) j++;
         if (j === i) throw new SipParseError(`${what}: parameter ${name} has "=" but no value`, 400, what);
         out.push([name, s.slice(i, j)]);
         i = j;

@@ -12,6 +12,7 @@
  */
 import { SipUriError } from '../errors.js';
 import {
+  codeAt,
   escapedOnly,
   escapeUri,
   HNV,
@@ -64,20 +65,29 @@ export function looksLikeIpv6(s: string): boolean {
   return s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s) && s.length >= 2;
 }
 
-/** Parse any URI: sip/sips, tel, or another absolute URI. Throws `SipUriError`. */
-export function parseUri(text: string): Uri {
-  const colon = text.indexOf(':');
-  if (colon <= 0) fail(text, 'no scheme');
+/** The scheme of `text` (lower case), checked; `colon` is the index of its first colon. */
+function schemeOf(text: string, colon: number): string {
+  // The usual spellings without a new string each time.
+  if (colon === 3 && text.startsWith('sip')) return 'sip';
+  if (colon === 4 && text.startsWith('sips')) return 'sips';
   const scheme = text.slice(0, colon).toLowerCase();
   for (let i = 0; i < scheme.length; i++) {
     if (!inTable(SCHEME, scheme.charCodeAt(i)) || (i === 0 && !/[a-z]/.test(scheme[0]!))) fail(text, 'bad scheme');
   }
+  return scheme;
+}
+
+/** Parse any URI: sip/sips, tel, or another absolute URI. Throws `SipUriError`. */
+export function parseUri(text: string): Uri {
+  const colon = text.indexOf(':');
+  if (colon <= 0) fail(text, 'no scheme');
+  const scheme = schemeOf(text, colon);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c <= 32 || c === 127) fail(text, 'whitespace or control character inside the URI');
   }
+  if (scheme === 'sip' || scheme === 'sips') return parseSipRest(text, scheme, colon + 1);
   const rest = text.slice(colon + 1);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipRest(text, scheme, rest);
   if (scheme === 'tel') return parseTelRest(text, rest);
   if (rest.length === 0) fail(text, 'empty URI after the scheme');
   return { kind: 'other', scheme, value: rest };
@@ -96,27 +106,30 @@ function decode(text: string, part: string, what: string): string {
   return d;
 }
 
-function parseSipRest(text: string, scheme: 'sip' | 'sips', s: string): SipUri {
-  let i = 0;
+/** The sip: or sips: URI in `text` after its scheme, from `from`. */
+function parseSipRest(text: string, scheme: 'sip' | 'sips', from: number): SipUri {
+  const s = text;
+  const n = s.length;
+  let i = from;
   let user: string | undefined;
   let password: string | undefined;
-  const at = s.indexOf('@');
+  const at = s.indexOf('@', from);
   if (at >= 0) {
-    const userinfo = s.slice(0, at);
-    const pc = userinfo.indexOf(':');
-    const u = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
+    const pc = s.indexOf(':', from);
+    const userEnd = pc >= 0 && pc < at ? pc : at;
+    const u = s.slice(from, userEnd);
     if (u.length === 0) fail(text, 'empty user before "@"');
     if (!escapedOnly(u, USER)) fail(text, 'character not allowed in the user part');
     user = decode(text, u, 'the user part');
-    if (pc >= 0) {
-      const p = userinfo.slice(pc + 1);
+    if (userEnd < at) {
+      const p = s.slice(userEnd + 1, at);
       if (!escapedOnly(p, PASSWORD)) fail(text, 'character not allowed in the password');
       password = decode(text, p, 'the password');
     }
     i = at + 1;
   }
   let host: string;
-  if (s[i] === '[') {
+  if (codeAt(s, i) === 91 /* [ */) {
     const close = s.indexOf(']', i);
     if (close < 0) fail(text, 'IPv6 reference without "]"');
     host = s.slice(i + 1, close);
@@ -124,30 +137,30 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', s: string): SipUri {
     i = close + 1;
   } else {
     const start = i;
-    while (i < s.length && inTable(HOST, s.charCodeAt(i))) i++;
+    while (i < n && inTable(HOST, s.charCodeAt(i))) i++;
     host = s.slice(start, i);
     if (host.length === 0) fail(text, 'no host');
     if (host.startsWith('-') || host.startsWith('.') || host.includes('..')) fail(text, 'bad host name');
   }
   let port: number | undefined;
-  if (s[i] === ':') {
+  if (codeAt(s, i) === 58 /* : */) {
     const start = ++i;
-    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-    const digits = s.slice(start, i);
-    if (digits.length === 0 || digits.length > 5 || Number(digits) > 65535) fail(text, 'bad port');
-    port = Number(digits);
+    let value = 0;
+    for (let c = codeAt(s, i); c >= 48 && c <= 57; c = codeAt(s, ++i)) value = value * 10 + (c - 48);
+    if (i === start || i - start > 5 || value > 65535) fail(text, 'bad port');
+    port = value;
   }
   const params: Param[] = [];
-  while (s[i] === ';') {
+  while (codeAt(s, i) === 59 /* ; */) {
     let j = i + 1;
-    while (j < s.length && s[j] !== ';' && s[j] !== '?') j++;
-    const p = s.slice(i + 1, j);
-    const eq = p.indexOf('=');
-    const rawName = eq >= 0 ? p.slice(0, eq) : p;
+    for (let c = codeAt(s, j); c >= 0 && c !== 59 && c !== 63 /* ? */; c = codeAt(s, ++j));
+    const eq = s.indexOf('=', i + 1);
+    const nameEnd = eq >= 0 && eq < j ? eq : j;
+    const rawName = s.slice(i + 1, nameEnd);
     if (rawName.length === 0 || !escapedOnly(rawName, PARAMCHAR)) fail(text, 'empty or bad URI parameter name');
     let value: string | null = null;
-    if (eq >= 0) {
-      const rawValue = p.slice(eq + 1);
+    if (nameEnd < j) {
+      const rawValue = s.slice(nameEnd + 1, j);
       if (rawValue.length === 0 || !escapedOnly(rawValue, PARAMCHAR)) fail(text, `bad value of URI parameter ${rawName}`);
       value = decode(text, rawValue, 'a URI parameter');
     }
@@ -155,29 +168,28 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', s: string): SipUri {
     i = j;
   }
   const headers: Param[] = [];
-  if (s[i] === '?') {
+  if (codeAt(s, i) === 63 /* ? */) {
     const parts = s.slice(i + 1).split('&');
     for (const h of parts) {
       const eq = h.indexOf('=');
       if (eq <= 0) fail(text, 'URI header without "name="');
-      const n = h.slice(0, eq);
-      const v = h.slice(eq + 1);
-      if (!escapedOnly(n, HNV) || !escapedOnly(v, HNV)) fail(text, 'character not allowed in a URI header');
-      headers.push([decode(text, n, 'a URI header'), decode(text, v, 'a URI header')]);
+      const hn = h.slice(0, eq);
+      const hv = h.slice(eq + 1);
+      if (!escapedOnly(hn, HNV) || !escapedOnly(hv, HNV)) fail(text, 'character not allowed in a URI header');
+      headers.push([decode(text, hn, 'a URI header'), decode(text, hv, 'a URI header')]);
     }
-    i = s.length;
+    i = n;
   }
-  if (i !== s.length) fail(text, `unexpected ${JSON.stringify(s[i])}`);
-  return {
-    kind: 'sip',
-    scheme,
-    ...(user !== undefined ? { user } : {}),
-    ...(password !== undefined ? { password } : {}),
-    host,
-    ...(port !== undefined ? { port } : {}),
-    params,
-    headers,
-  };
+  if (i !== n) fail(text, `unexpected ${JSON.stringify(s[i])}`);
+  // Optional parts are left out rather than set to undefined, and the keys keep this order.
+  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = { kind: 'sip', scheme } as SipUri;
+  if (user !== undefined) uri.user = user;
+  if (password !== undefined) uri.password = password;
+  uri.host = host;
+  if (port !== undefined) uri.port = port;
+  uri.params = params;
+  uri.headers = headers;
+  return uri;
 }
 
 function parseTelRest(text: string, s: string): TelUri {

@@ -23,17 +23,21 @@ function guard(fn: () => void): SipParseError | undefined {
 
 const CONTENT_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?$/;
 
+/** A bit per single-valued header (RFC 3261 7.3, Table 2), to count them without a map per message. */
+const SINGLE_BIT: ReadonlyMap<string, number> = new Map([...SINGLE].map((k, i) => [k, 1 << i]));
+const REQUIRED = ['from', 'to', 'call-id', 'cseq'] as const;
+
 function checkCommon(msg: SipMessage): void {
   // One pass over the fields: count the single-valued ones, check the lists we rely on.
-  let singles: Record<string, number> | undefined;
+  let singles = 0;
   let via = 0;
   for (const h of msg.headers) {
     const k = h.key;
-    if (SINGLE.has(k)) {
-      singles ??= {};
-      const n = (singles[k] = (singles[k] ?? 0) + 1);
+    const bit = SINGLE_BIT.get(k);
+    if (bit !== undefined) {
       // RFC 4475 3.3.8: single-valued header fields present more than once.
-      if (n > 1) throw new SipParseError(`${n} ${k} headers where one is allowed`, 400, k);
+      if (singles & bit) throw new SipParseError(`2 ${k} headers where one is allowed`, 400, k);
+      singles |= bit;
       if (k === 'content-type' && !CONTENT_TYPE.test(h.value)) {
         throw new SipParseError(`Content-Type ${JSON.stringify(h.value)} is not type/subtype`, 400, 'content-type');
       }
@@ -50,8 +54,8 @@ function checkCommon(msg: SipMessage): void {
     }
   }
   if (via === 0) throw new SipParseError('missing via header', 400, 'via');
-  for (const k of ['from', 'to', 'call-id', 'cseq']) {
-    if (singles?.[k] === undefined) throw new SipParseError(`missing ${k} header`, 400, k);
+  for (const k of REQUIRED) {
+    if (!(singles & SINGLE_BIT.get(k)!)) throw new SipParseError(`missing ${k} header`, 400, k);
   }
   void msg.via;
   void msg.from;

@@ -8,7 +8,7 @@
  * branchOf(v); // 'z9hG4bK776asdhds'
  */
 import { SipParseError } from '../errors.js';
-import { HOST, inTable, isToken, skipWs } from './grammar.js';
+import { codeAt, HOST, inTable, isToken, skipWs } from './grammar.js';
 import { formatParams, getParam, parseHeaderParams, type Params } from './params.js';
 import { formatHost, looksLikeIpv6 } from './uri.js';
 
@@ -30,31 +30,51 @@ function fail(what: string): never {
   throw new SipParseError(`Via: ${what}`, 400, 'via');
 }
 
-function readToken(s: string, i: number): [string, number] {
+/** The characters up to the next "/" or white space (or control character). */
+function tokenEnd(s: string, i: number): number {
   let j = i;
-  while (j < s.length && s[j] !== '/' && s.charCodeAt(j) > 32) j++;
-  return [s.slice(i, j), j];
+  for (let c = codeAt(s, j); c !== 47 /* / */ && c > 32; c = codeAt(s, ++j));
+  return j;
+}
+
+/** The strings every Via holds, shared rather than copied per message. */
+function common(x: string): string {
+  switch (x) {
+    case 'SIP':
+      return 'SIP';
+    case '2.0':
+      return '2.0';
+    case 'UDP':
+      return 'UDP';
+    case 'TCP':
+      return 'TCP';
+    default:
+      return x;
+  }
 }
 
 export function parseVia(value: string): Via {
   const s = value.trim();
+  const n = s.length;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
-  let [protocol, i] = readToken(s, 0);
-  i = skipWs(s, i);
-  if (s[i] !== '/') fail(`bad sent-protocol in ${JSON.stringify(value)}`);
-  let version: string;
-  [version, i] = readToken(s, skipWs(s, i + 1));
-  i = skipWs(s, i);
-  if (s[i] !== '/') fail(`bad sent-protocol in ${JSON.stringify(value)}`);
-  let j = skipWs(s, i + 1);
+  let j = tokenEnd(s, 0);
+  const protocol = s.slice(0, j);
+  let i = skipWs(s, j);
+  if (codeAt(s, i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
+  i = skipWs(s, i + 1);
+  j = tokenEnd(s, i);
+  const version = s.slice(i, j);
+  i = skipWs(s, j);
+  if (codeAt(s, i) !== 47) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
+  j = skipWs(s, i + 1);
   i = j;
-  while (j < s.length && s.charCodeAt(j) > 32 && s[j] !== ';') j++;
+  for (let c = codeAt(s, j); c > 32 && c !== 59 /* ; */; c = codeAt(s, ++j));
   const transport = s.slice(i, j);
   if (!isToken(protocol) || !isToken(version) || !isToken(transport)) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
   i = skipWs(s, j);
   if (i === j) fail(`no space before sent-by in ${JSON.stringify(value)}`);
   let host: string;
-  if (s[i] === '[') {
+  if (codeAt(s, i) === 91 /* [ */) {
     const close = s.indexOf(']', i);
     if (close < 0) fail('IPv6 reference without "]"');
     host = s.slice(i + 1, close);
@@ -62,36 +82,56 @@ export function parseVia(value: string): Via {
     i = close + 1;
   } else {
     j = i;
-    while (j < s.length && inTable(HOST, s.charCodeAt(j))) j++;
+    while (j < n && inTable(HOST, s.charCodeAt(j))) j++;
     host = s.slice(i, j);
     if (host.length === 0) fail(`no sent-by host in ${JSON.stringify(value)}`);
     i = j;
   }
   let port: number | undefined;
   const k = skipWs(s, i);
-  if (s[k] === ':') {
+  if (codeAt(s, k) === 58 /* : */) {
     i = skipWs(s, k + 1);
     j = i;
-    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    const digits = s.slice(i, j);
-    if (digits.length === 0 || digits.length > 5 || Number(digits) > 65535) fail(`bad port in ${JSON.stringify(value)}`);
-    port = Number(digits);
+    let p = 0;
+    for (let c = codeAt(s, j); c >= 48 && c <= 57; c = codeAt(s, ++j)) p = p * 10 + (c - 48);
+    if (j === i || j - i > 5 || p > 65535) fail(`bad port in ${JSON.stringify(value)}`);
+    port = p;
     i = j;
   }
   const params = parseHeaderParams(s, i, 'via');
-  const v: Via = { protocol, version, transport: transport.toUpperCase(), host, ...(port !== undefined ? { port } : {}), params };
-  checkViaParams(v);
+  checkViaParams(params);
+  // The port is left out rather than set to undefined, and the keys keep this order.
+  const v: { -readonly [K in keyof Via]: Via[K] } = { protocol: common(protocol), version: common(version), transport: common(transport.toUpperCase()), host } as Via;
+  if (port !== undefined) v.port = port;
+  v.params = params;
   return v;
 }
 
-function checkViaParams(v: Via): void {
-  const ttl = getParam(v.params, 'ttl');
+/** RFC 3261 25.1 via-ttl, RFC 3581 rport, via-received, via-branch: the first of each (any case) checked. */
+function checkViaParams(params: Params): void {
+  let ttl: string | null | undefined;
+  let rport: string | null | undefined;
+  let received: string | null | undefined;
+  let branch: string | null | undefined;
+  for (const [name, value] of params) {
+    switch (name.length === 3 || name.length === 5 || name.length === 6 || name.length === 8 ? name.toLowerCase() : '') {
+      case 'ttl':
+        if (ttl === undefined) ttl = value;
+        break;
+      case 'rport':
+        if (rport === undefined) rport = value;
+        break;
+      case 'branch':
+        if (branch === undefined) branch = value;
+        break;
+      case 'received':
+        if (received === undefined) received = value;
+        break;
+    }
+  }
   if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) fail(`bad ttl ${ttl}`);
-  const rport = getParam(v.params, 'rport');
   if (rport !== undefined && rport !== null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535)) fail(`bad rport ${rport}`);
-  const received = getParam(v.params, 'received');
   if (received === null) fail('received without a value');
-  const branch = getParam(v.params, 'branch');
   if (branch === null) fail('branch without a value');
 }
 

@@ -167,11 +167,9 @@ const TABLE: Record<Exclude<IstState, 'terminated'>, Partial<Record<Input, Handl
 
 export class InviteServerTransaction extends ServerTransaction {
   state: IstState = 'proceeding';
-  lastResponse: SipResponse | undefined;
   /** Current Timer G interval. */
   gInterval: number;
   readonly t2: number;
-  private lastBytes: Uint8Array | undefined;
   private readonly trying: (req: SipRequest) => SipResponse;
 
   constructor(
@@ -206,25 +204,10 @@ export class InviteServerTransaction extends ServerTransaction {
     this.input('transport error', now, undefined, error);
   }
 
-  /** The bytes of the last response sent (the 2xx the TU retransmits). */
-  get lastResponseBytes(): Uint8Array | undefined {
-    return this.lastBytes;
-  }
-
-  /** @internal */
-  send(res: SipResponse): void {
-    this.lastResponse = res;
-    this.lastBytes = this.transmit(res);
-  }
-
-  /** @internal */
-  resend(): void {
-    if (this.lastResponse) this.transmit(this.lastResponse, this.lastBytes);
-  }
-
   /** @internal */
   sendTrying(): void {
-    this.send(this.trying(this.request));
+    // Only in Proceeding, where the request is still kept.
+    this.send(this.trying(this.request!));
   }
 
   /** @internal */
@@ -244,6 +227,11 @@ export class InviteServerTransaction extends ServerTransaction {
     const next = h(this, now, msg, err);
     if (next === 'terminated') this.terminate(now);
     else this.state = next;
+    // Past Proceeding nothing needs the request any more (100 Trying was its last use); in Accepted and
+    // Confirmed the transaction sends nothing itself (the TU retransmits its 2xx), so the response is kept
+    // as bytes only.
+    if (next !== 'proceeding') this.forgetRequest();
+    if (next === 'accepted' || next === 'confirmed') this.keepResponseBytesOnly();
   }
 
   protected terminate(now: number): void {

@@ -103,8 +103,6 @@ const TABLE: Record<Exclude<NistState, 'terminated'>, Partial<Record<Input, Hand
 
 export class NonInviteServerTransaction extends ServerTransaction {
   state: NistState = 'trying';
-  lastResponse: SipResponse | undefined;
-  private lastBytes: Uint8Array | undefined;
 
   constructor(
     host: TransactionHost,
@@ -129,17 +127,6 @@ export class NonInviteServerTransaction extends ServerTransaction {
   }
 
   /** @internal */
-  send(res: SipResponse): void {
-    this.lastResponse = res;
-    this.lastBytes = this.transmit(res);
-  }
-
-  /** @internal */
-  resend(): void {
-    if (this.lastResponse) this.transmit(this.lastResponse, this.lastBytes);
-  }
-
-  /** @internal */
   armJ(now: number): void {
     this.startTimer('J', this.t.J, (t) => this.input('timer J', t), now);
   }
@@ -151,6 +138,12 @@ export class NonInviteServerTransaction extends ServerTransaction {
     const next = h(this, now, res, err);
     if (next === 'terminated') this.terminate(now);
     else this.state = next;
+    // Answered for good: Completed absorbs retransmissions by the key and resends the response, read back
+    // from its bytes (retransmissions are rare; the 32 s of Timer J are not).
+    if (next === 'completed' || next === 'terminated') {
+      this.forgetRequest();
+      this.keepResponseBytesOnly();
+    }
   }
 
   protected terminate(now: number): void {

@@ -30,7 +30,17 @@ export interface TimerValues {
   readonly M: number;
 }
 
+/** Values already computed per timer set (and for its T1, T2, T4): the transactions of a user agent share two. */
+const computed = new WeakMap<SipTimers, { t1: number; t2: number; t4: number; reliable?: TimerValues; unreliable?: TimerValues }>();
+
 export function timerValues(t: SipTimers, reliable: boolean): TimerValues {
+  let c = computed.get(t);
+  if (!c || c.t1 !== t.t1 || c.t2 !== t.t2 || c.t4 !== t.t4) computed.set(t, (c = { t1: t.t1, t2: t.t2, t4: t.t4 }));
+  if (reliable) return (c.reliable ??= compute(t, true));
+  return (c.unreliable ??= compute(t, false));
+}
+
+function compute(t: SipTimers, reliable: boolean): TimerValues {
   const t64 = 64 * t.t1;
   return {
     A: t.t1,

@@ -6,6 +6,7 @@
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { formatVia, MAGIC_COOKIE, sentByOf, branchOf } from '../message/via.js';
 import type { Destination, Transmit } from '../transport/types.js';
+import { own } from '../util/strings.js';
 import type { Deadline } from '../util/deadlines.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
@@ -90,7 +91,15 @@ export class TransactionLayer implements TransactionHost {
 
   /** The server transaction of a request (retransmission, or ACK for a non-2xx), if any. */
   matchRequest(req: SipRequest): ServerTransaction | undefined {
-    return this.server.get(serverKey(req));
+    return this.server.get(this.keyOf(req));
+  }
+
+  /** The key of the request looked up last (a new request is matched, then given its transaction). */
+  private last: { readonly req: SipRequest; readonly key: string } | undefined;
+
+  private keyOf(req: SipRequest): string {
+    if (this.last?.req !== req) this.last = { req, key: serverKey(req) };
+    return this.last.key;
   }
 
   /** RFC 3261 9.2: the INVITE server transaction a CANCEL targets. */
@@ -107,7 +116,8 @@ export class TransactionLayer implements TransactionHost {
     now: number,
     trying: (req: SipRequest) => SipResponse,
   ): ServerTransaction {
-    const key = serverKey(req);
+    // Stored for as long as the transaction lingers: a copy that keeps no message text alive.
+    const key = own(this.keyOf(req));
     const tx =
       req.method === 'INVITE'
         ? new InviteServerTransaction(this, key, req, responseDestination, tu, now, trying)
@@ -127,6 +137,7 @@ export class TransactionLayer implements TransactionHost {
 
   /** Stop every transaction (user agent closing). */
   clear(): void {
+    this.last = undefined;
     for (const tx of [...this.byRef.values()]) tx.abort();
     this.client.clear();
     this.server.clear();

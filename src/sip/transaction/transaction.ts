@@ -5,6 +5,7 @@
  */
 import { SipStateError } from '../errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
+import { parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { RELIABLE, type Destination } from '../transport/types.js';
 import type { Deadline } from '../util/deadlines.js';
@@ -46,20 +47,18 @@ export abstract class Transaction {
   abstract state: string;
   /** The transaction's key in the layer's map. */
   readonly key: string;
-  readonly request: SipRequest;
   readonly reliable: boolean;
   protected readonly t: TimerValues;
-  private readonly deadlines = new Map<string, Deadline>();
+  /** Armed timers by name: a handful at most; fired and cancelled ones are dropped when next looked at. */
+  private readonly timers: [name: string, deadline: Deadline][] = [];
 
   constructor(
     protected readonly host: TransactionHost,
     key: string,
-    request: SipRequest,
     /** Where requests (client) or responses (server) go. */
     public destination: Destination,
   ) {
     this.key = key;
-    this.request = request;
     this.reliable = RELIABLE[destination.transport];
     this.t = timerValues(host.timers, this.reliable);
   }
@@ -70,30 +69,28 @@ export abstract class Transaction {
 
   /** Live timers (for tests: a terminated transaction has none). */
   get timerCount(): number {
-    return this.deadlines.size;
+    let n = 0;
+    for (const [, d] of this.timers) if (d.active) n++;
+    return n;
   }
 
   protected startTimer(name: string, delay: number, fire: (now: number) => void, now: number): void {
-    this.deadlines.get(name)?.cancel();
-    this.deadlines.set(
-      name,
-      this.host.schedule(now + delay, (t) => {
-        this.deadlines.delete(name);
-        fire(t);
-      }),
-    );
+    this.stopTimer(name);
+    this.timers.push([name, this.host.schedule(now + delay, fire)]);
   }
 
   protected stopTimer(...names: string[]): void {
-    for (const n of names) {
-      this.deadlines.get(n)?.cancel();
-      this.deadlines.delete(n);
+    for (let i = this.timers.length - 1; i >= 0; i--) {
+      const [n, d] = this.timers[i]!;
+      if (d.active && !names.includes(n)) continue;
+      d.cancel();
+      this.timers.splice(i, 1);
     }
   }
 
   protected stopAllTimers(): void {
-    for (const d of this.deadlines.values()) d.cancel();
-    this.deadlines.clear();
+    for (const [, d] of this.timers) d.cancel();
+    this.timers.length = 0;
   }
 
   protected transmit(msg: SipMessage, bytes?: Uint8Array): Uint8Array {
@@ -117,14 +114,76 @@ export abstract class Transaction {
 }
 
 export abstract class ClientTransaction extends Transaction {
+  /** The request it sends (and retransmits). */
+  readonly request: SipRequest;
+
+  constructor(host: TransactionHost, key: string, request: SipRequest, destination: Destination) {
+    super(host, key, destination);
+    this.request = request;
+  }
+
   abstract start(now: number): void;
   abstract receive(res: SipResponse, now: number): void;
   abstract transportError(error: Error, now: number): void;
 }
 
 export abstract class ServerTransaction extends Transaction {
-  /** The last response sent (retransmitted on request retransmissions). */
-  abstract readonly lastResponse: SipResponse | undefined;
+  #request: SipRequest | undefined;
+
+  constructor(host: TransactionHost, key: string, request: SipRequest, destination: Destination) {
+    super(host, key, destination);
+    this.#request = request;
+  }
+
+  /**
+   * The request, until it has its final response: from then on the
+   * transaction only absorbs retransmissions (by its key) and keeps just
+   * the response, so a busy UAS does not hold every request for the 32 s
+   * of Timer J or L.
+   */
+  get request(): SipRequest | undefined {
+    return this.#request;
+  }
+
+  /** Let go of the request (see `request`). */
+  protected forgetRequest(): void {
+    this.#request = undefined;
+  }
+
+  #response: SipResponse | undefined;
+  #bytes: Uint8Array | undefined;
+
+  /**
+   * The last response sent (retransmitted on request retransmissions).
+   * Where the transaction only waits out its timer, it keeps the response
+   * as the bytes sent and reads it back from them when asked.
+   */
+  get lastResponse(): SipResponse | undefined {
+    if (this.#response !== undefined || this.#bytes === undefined) return this.#response;
+    return parseMessage(this.#bytes, { datagram: true }).message as SipResponse;
+  }
+
+  /** The bytes of the last response sent (the 2xx the TU retransmits). */
+  get lastResponseBytes(): Uint8Array | undefined {
+    return this.#bytes;
+  }
+
+  /** @internal Send a response and remember it. */
+  send(res: SipResponse): void {
+    this.#response = res;
+    this.#bytes = this.transmit(res);
+  }
+
+  /** @internal Send the last response again. */
+  resend(): void {
+    if (this.#bytes !== undefined) this.transmit(this.lastResponse!, this.#bytes);
+  }
+
+  /** Keep the last response as bytes only (see `lastResponse`). */
+  protected keepResponseBytesOnly(): void {
+    this.#response = undefined;
+  }
+
   /** A retransmission of the request (or, for INVITE, an ACK) arrived. */
   abstract receive(req: SipRequest, now: number): void;
   /** The TU sends a response through the transaction. */

@@ -17,16 +17,20 @@ export interface Deadline {
   readonly active: boolean;
 }
 
+const NOTHING = (): void => {};
+
 class Entry implements Deadline {
   active = true;
   constructor(
     readonly at: number,
-    readonly fn: (now: number) => void,
+    /** What to run; dropped on cancel, so a cancelled entry waiting in the heap keeps nothing alive. */
+    public fn: (now: number) => void,
     private readonly owner: DeadlineQueue,
   ) {}
   cancel(): void {
     if (!this.active) return;
     this.active = false;
+    this.fn = NOTHING;
     this.owner.cancelled();
   }
 }
@@ -66,7 +70,9 @@ export class DeadlineQueue {
       e.active = false;
       this.live--;
       n++;
-      e.fn(now);
+      const fn = e.fn;
+      e.fn = NOTHING;
+      fn(now);
     }
   }
 
