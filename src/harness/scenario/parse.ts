@@ -420,10 +420,13 @@ function defaultLabel(verb: string, v: unknown): string {
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const o = v as Raw;
     const main = o.text ?? o.digits ?? o.file ?? o.uri ?? o.times;
+    // Only scalars go into a label: a mapping or list (even one without a
+    // prototype, which cannot be turned into a string) is left out.
+    const scalar = (x: unknown): x is string | number | boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
     const rest = Object.entries(o)
-      .filter(([k, x]) => x !== main && k !== 'steps' && typeof x !== 'object')
+      .filter(([k, x]) => x !== main && k !== 'steps' && scalar(x))
       .map(([k, x]) => `${k}=${String(x)}`);
-    const head = main === undefined ? verb : `${verb} ${typeof main === 'string' && /\s/.test(main) ? JSON.stringify(main) : String(main)}`;
+    const head = !scalar(main) ? verb : `${verb} ${typeof main === 'string' && /\s/.test(main) ? JSON.stringify(main) : String(main)}`;
     return rest.length ? `${head} (${rest.join(', ')})` : head;
   }
   return verb;

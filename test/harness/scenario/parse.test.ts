@@ -116,6 +116,11 @@ describe('YAML scenarios', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
+  it('a step option that is a mapping without a prototype gives a usage error, not a TypeError', () => {
+    const raw = { name: false, steps: [{ call: { text: Object.create(null) as object } }] };
+    expect(() => parseScenario(raw)).toThrow(ScenarioError);
+  });
+
   it('never crash on arbitrary data: a valid scenario or a usage error (property)', () => {
     const leaf = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.boolean());
     const value = fc.letrec((tie) => ({
