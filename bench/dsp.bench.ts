@@ -15,7 +15,7 @@ import { DtmfDetector } from '../src/audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../src/audio/dsp/dtmf-generator.js';
 import { Resampler } from '../src/audio/dsp/resampler.js';
 import { Random } from '../src/sim/random.js';
-import { note, opsPerSecond, report } from './lib/report.js';
+import { medianUsPerOp, note, opsPerSecond, report } from './lib/report.js';
 
 const rnd = new Random(2026);
 const inputs = Array.from({ length: 18 }, (_, p) =>
@@ -50,18 +50,15 @@ function mixDumb(frames: Int16Array[]): void {
 
 const mixer = new ConferenceMixer();
 const one = new Int16Array(160);
-const usPerOp = (ops: number) => 1e6 / ops;
 
-report('dsp.mix_1ch_us', usPerOp(opsPerSecond(() => mixer.mixOne(inputs, one), 1, 1500)), 'us');
-report('dsp.mix_18_dumb_us', usPerOp(opsPerSecond(() => mixDumb(inputs), 1, 1500)), 'us');
+report('dsp.mix_1ch_us', medianUsPerOp(() => mixer.mixOne(inputs, one)), 'us');
+report('dsp.mix_18_dumb_us', medianUsPerOp(() => mixDumb(inputs), 41, 100), 'us');
 report(
   'dsp.mix_18_smart_us',
-  usPerOp(
-    opsPerSecond(() => {
-      mixer.mix(inputs);
-      for (let i = 0; i < 18; i++) mixer.output(i);
-    }, 1, 1500),
-  ),
+  medianUsPerOp(() => {
+    mixer.mix(inputs);
+    for (let i = 0; i < 18; i++) mixer.output(i);
+  }),
   'us',
 );
 note('seed (Python 2.2/8.7/2.7 ms; audioop 0.12/0.80/0.18 ms) for 1ch / 18 dumb / 18 smart');

@@ -29,6 +29,24 @@ export function opsPerSecond(fn: () => void, batch = 1, minMs = 1000): number {
   return (ops * 1000) / (now - start);
 }
 
+/**
+ * Microseconds per call of `fn`: the median over `batches` timed batches of
+ * `perBatch` calls each (after a warm-up). On a shared machine a batch that
+ * another process interrupted is an outlier the median ignores, where a
+ * single long average would absorb it.
+ */
+export function medianUsPerOp(fn: () => void, batches = 41, perBatch = 2000): number {
+  const warmEnd = performance.now() + 300;
+  while (performance.now() < warmEnd) fn();
+  const per: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < perBatch; i++) fn();
+    per.push(((performance.now() - start) * 1000) / perBatch);
+  }
+  return percentile(per, 50);
+}
+
 /** Percentile (0–100) of a list of numbers, by nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;

@@ -141,17 +141,22 @@ export class ConferenceMixer {
     for (let i = 0; i < n; i++) {
       const x = inputs[i]!;
       if (x.length !== len) throw new DspMisuseError(`participant ${i}: frame of ${x.length} samples, expected ${len}`);
-      // Two accumulators: the sum stays exact (integers far below 2^53) and the loop runs faster.
+      // Four samples a step into two accumulators. A square of a 16-bit
+      // sample is at most 2^30, exact as a 32-bit integer product
+      // (Math.imul, cheaper than a float multiply); the sums are ordinary
+      // numbers, exact far below 2^53.
       let acc = 0;
       let acc2 = 0;
       let s = 0;
-      for (; s + 1 < len; s += 2) {
+      for (; s + 3 < len; s += 4) {
         const a = x[s]!;
         const b = x[s + 1]!;
-        acc += a * a;
-        acc2 += b * b;
+        const c = x[s + 2]!;
+        const d = x[s + 3]!;
+        acc += Math.imul(a, a) + Math.imul(b, b);
+        acc2 += Math.imul(c, c) + Math.imul(d, d);
       }
-      if (s < len) acc += x[s]! * x[s]!;
+      for (; s < len; s++) acc += x[s]! * x[s]!;
       acc += acc2;
       e[i] = acc;
       this.rankOf[i] = -1;

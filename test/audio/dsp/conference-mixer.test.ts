@@ -46,6 +46,23 @@ describe('ConferenceMixer against the plain reference', () => {
     );
   });
 
+  it('is identical for frame lengths that are not a multiple of 4 and for full-scale samples', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 3, 5, 7, 80, 161, 240), fc.integer({ min: 1, max: 12 }), fc.integer(), (len, count, seed) => {
+        const rnd = new Random(seed);
+        const inputs = randomFrames(rnd, count, len);
+        // Full-scale frames: squares of -32768 (2^30) summed over a frame.
+        inputs[0] = Int16Array.from({ length: len }, (_, i) => (i % 2 ? -32768 : 32767));
+        const mixer = new ConferenceMixer({ frameLength: len });
+        mixer.mix(inputs);
+        const want = reference(inputs, 4, 0.25);
+        for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
+        expect(mixer.energyOf(0)).toBe(inputs[0]!.reduce((a, v) => a + v * v, 0));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('is identical when powers tie (ties go to the lower index)', () => {
     const a = Int16Array.from({ length: 160 }, (_, i) => (i % 2 ? 1000 : -1000));
     const b = Int16Array.from({ length: 160 }, (_, i) => (i % 2 ? -1000 : 1000));
