@@ -14,7 +14,7 @@
  * Even bits are inverted on the line (XOR 0x55); positive values have the
  * top bit set.
  */
-import { byteOutput, sampleOutput } from './buffers.js';
+import { decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
 
 function encode13(x13: number): number {
   const negative = x13 < 0;
@@ -40,11 +40,10 @@ function to13(sample: number): number {
 }
 
 /** Indexed by the 16-bit sample as an unsigned number (`x & 0xffff`). */
-const ENCODE = new Uint8Array(1 << 16);
-for (let i = 0; i < ENCODE.length; i++) ENCODE[i] = encode13(to13((i << 16) >> 16));
+const ENCODE = encodeTable((sample) => encode13(to13(sample)));
 
 /** The 256 decoded values (16-bit PCM), indexed by the A-law byte. */
-export const ALAW_TO_PCM: Readonly<Int16Array> = Int16Array.from({ length: 256 }, (_, b) => decode16(b));
+export const ALAW_TO_PCM: Readonly<Int16Array> = decodeTable(decode16);
 const DECODE = ALAW_TO_PCM as Int16Array;
 
 /**
@@ -68,18 +67,7 @@ export function alawDecodeSample(code: number): number {
  * @example const payload = alawEncode(frame160, scratch160);
  */
 export function alawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
-  const n = pcm.length;
-  const dst = byteOutput(out, n, 'PCMA');
-  let i = 0;
-  // Four at a time: fewer loop tests (measurably faster in V8).
-  for (; i + 3 < n; i += 4) {
-    dst[i] = ENCODE[pcm[i]! & 0xffff]!;
-    dst[i + 1] = ENCODE[pcm[i + 1]! & 0xffff]!;
-    dst[i + 2] = ENCODE[pcm[i + 2]! & 0xffff]!;
-    dst[i + 3] = ENCODE[pcm[i + 3]! & 0xffff]!;
-  }
-  for (; i < n; i++) dst[i] = ENCODE[pcm[i]! & 0xffff]!;
-  return dst;
+  return tableEncode(ENCODE, pcm, out, 'PCMA');
 }
 
 /**
@@ -87,15 +75,5 @@ export function alawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
  * @example const pcm = alawDecode(payload, scratch160);
  */
 export function alawDecode(codes: Uint8Array, out?: Int16Array): Int16Array {
-  const n = codes.length;
-  const dst = sampleOutput(out, n, 'PCMA');
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    dst[i] = DECODE[codes[i]!]!;
-    dst[i + 1] = DECODE[codes[i + 1]!]!;
-    dst[i + 2] = DECODE[codes[i + 2]!]!;
-    dst[i + 3] = DECODE[codes[i + 3]!]!;
-  }
-  for (; i < n; i++) dst[i] = DECODE[codes[i]!]!;
-  return dst;
+  return tableDecode(DECODE, codes, out, 'PCMA');
 }

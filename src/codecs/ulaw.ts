@@ -12,7 +12,7 @@
  * The code is sent inverted (all bits complemented): positive values have the
  * top bit set, +0 is 0xFF and −0 is 0x7F.
  */
-import { byteOutput, sampleOutput } from './buffers.js';
+import { decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
 
 /** G.711's µ-law bias on the 14-bit scale: segment ends are 2^(s+6) − 33. */
 const BIAS = 33;
@@ -42,11 +42,10 @@ function to14(sample: number): number {
 }
 
 /** Indexed by the 16-bit sample as an unsigned number (`x & 0xffff`). */
-const ENCODE = new Uint8Array(1 << 16);
-for (let i = 0; i < ENCODE.length; i++) ENCODE[i] = encode14(to14((i << 16) >> 16));
+const ENCODE = encodeTable((sample) => encode14(to14(sample)));
 
 /** The 256 decoded values (16-bit PCM), indexed by the µ-law byte. */
-export const ULAW_TO_PCM: Readonly<Int16Array> = Int16Array.from({ length: 256 }, (_, b) => decode16(b));
+export const ULAW_TO_PCM: Readonly<Int16Array> = decodeTable(decode16);
 const DECODE = ULAW_TO_PCM as Int16Array;
 
 /**
@@ -70,18 +69,7 @@ export function ulawDecodeSample(code: number): number {
  * @example const payload = ulawEncode(frame160, scratch160);
  */
 export function ulawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
-  const n = pcm.length;
-  const dst = byteOutput(out, n, 'PCMU');
-  let i = 0;
-  // Four at a time: fewer loop tests (measurably faster in V8).
-  for (; i + 3 < n; i += 4) {
-    dst[i] = ENCODE[pcm[i]! & 0xffff]!;
-    dst[i + 1] = ENCODE[pcm[i + 1]! & 0xffff]!;
-    dst[i + 2] = ENCODE[pcm[i + 2]! & 0xffff]!;
-    dst[i + 3] = ENCODE[pcm[i + 3]! & 0xffff]!;
-  }
-  for (; i < n; i++) dst[i] = ENCODE[pcm[i]! & 0xffff]!;
-  return dst;
+  return tableEncode(ENCODE, pcm, out, 'PCMU');
 }
 
 /**
@@ -89,15 +77,5 @@ export function ulawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
  * @example const pcm = ulawDecode(payload, scratch160);
  */
 export function ulawDecode(codes: Uint8Array, out?: Int16Array): Int16Array {
-  const n = codes.length;
-  const dst = sampleOutput(out, n, 'PCMU');
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    dst[i] = DECODE[codes[i]!]!;
-    dst[i + 1] = DECODE[codes[i + 1]!]!;
-    dst[i + 2] = DECODE[codes[i + 2]!]!;
-    dst[i + 3] = DECODE[codes[i + 3]!]!;
-  }
-  for (; i < n; i++) dst[i] = DECODE[codes[i]!]!;
-  return dst;
+  return tableDecode(DECODE, codes, out, 'PCMU');
 }
