@@ -245,22 +245,7 @@ export function createAnswer(offer: SessionDescription, local: LocalMedia): { an
     const direction = answerDirection(offeredDir, local.direction ?? 'sendrecv');
     const formats = teFormat ? [...common, teFormat] : common;
     const receive = new Map<number, MediaFormat>(formats.map((f) => [f.payloadType, f]));
-    const ptime = ptimeOf(m);
-    const maxptime = ptimeOf(m, 'maxptime');
-    negotiated = {
-      index,
-      ...(remote.rtp ? { remoteRtp: remote.rtp } : {}),
-      ...(remote.rtcp ? { remoteRtcp: remote.rtcp } : {}),
-      send: common[0]!,
-      formats: common,
-      receive,
-      ...(teFormat ? { telephoneEvent: teFormat } : {}),
-      direction,
-      remoteHold: remote.hold || offeredDir === 'sendonly' || offeredDir === 'inactive',
-      rtcpMux: mux,
-      ...(ptime !== undefined ? { ptime } : {}),
-      ...(maxptime !== undefined ? { maxptime } : {}),
-    };
+    negotiated = negotiatedMedia(index, m, remote, common, receive, teFormat, direction, offeredDir, mux);
     return {
       media: 'audio',
       port: local.port,
@@ -310,8 +295,27 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
   if (remote.hold) answeredDir = answeredDir === 'sendrecv' || answeredDir === 'sendonly' ? 'sendonly' : 'inactive';
   // What we do: what the answer lets us do, within what we offered.
   const direction = answerDirection(answeredDir, directionOf(om, offer));
-  const ptime = ptimeOf(am);
-  const maxptime = ptimeOf(am, 'maxptime');
+  return negotiatedMedia(index, am, remote, common, receive, te, direction, answeredDir, mux);
+}
+
+/**
+ * What offer and answer agreed on for one audio stream. `m` is the remote
+ * side's media description; `remoteDir` the direction it declared (a
+ * remote sendonly or inactive stream is the remote holding the call).
+ */
+function negotiatedMedia(
+  index: number,
+  m: MediaDescription,
+  remote: ReturnType<typeof remoteOf>,
+  common: RtpFormat[],
+  receive: ReadonlyMap<number, MediaFormat>,
+  te: RtpFormat | undefined,
+  direction: MediaDirection,
+  remoteDir: MediaDirection,
+  mux: boolean,
+): NegotiatedMedia {
+  const ptime = ptimeOf(m);
+  const maxptime = ptimeOf(m, 'maxptime');
   return {
     index,
     ...(remote.rtp ? { remoteRtp: remote.rtp } : {}),
@@ -321,7 +325,7 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
     receive,
     ...(te ? { telephoneEvent: te } : {}),
     direction,
-    remoteHold: remote.hold || answeredDir === 'sendonly' || answeredDir === 'inactive',
+    remoteHold: remote.hold || remoteDir === 'sendonly' || remoteDir === 'inactive',
     rtcpMux: mux,
     ...(ptime !== undefined ? { ptime } : {}),
     ...(maxptime !== undefined ? { maxptime } : {}),

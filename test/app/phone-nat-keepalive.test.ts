@@ -32,11 +32,14 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** A NAT's port for a local port: another port, always a valid one (the local port may be above 55535). */
+const mappedPort = (port: number) => ((port - 1024 + 10_000) % (65_536 - 1024)) + 1024;
+
 /** A STUN server mapping everyone to 198.51.100.7, and a registrar granting every REGISTER and counting keep-alives. */
 async function servers() {
   const stun = await bound();
   stun.on('message', (msg, rinfo) => {
-    if (looksLikeStun(msg)) stun.send(answer(new Uint8Array(msg), A('198.51.100.7', rinfo.port + 10000)), rinfo.port, rinfo.address);
+    if (looksLikeStun(msg)) stun.send(answer(new Uint8Array(msg), A('198.51.100.7', mappedPort(rinfo.port))), rinfo.port, rinfo.address);
   });
   const registrar = await bound();
   const seen = { keepAlives: 0, registers: [] as string[] };
