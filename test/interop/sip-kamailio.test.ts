@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent } from '../../src/sip/api/user-agent.js';
+import { terminate } from './support/call-process.js';
 import { requireBinary, runShtoom, startShtoom, waitFor } from './support/peers.js';
 import { startKamailio, type Kamailio } from './support/sip-kamailio.js';
 import { sdpAnswer } from './support/sip-uas.js';
@@ -85,7 +86,8 @@ describe('shtoom register --stay and shtoom options against Kamailio', () => {
     await waitFor(() => p.stdout().includes('registered'), 'the first registration', 10_000);
     expect(p.stdout()).toMatch(/registered sip:bob@127\.0\.0\.1:\d+ at sip:127\.0\.0\.1:\d+ for 6 s/);
     await waitFor(() => /refreshed: 6 s/.test(p.stderr()), 'a refresh (at 3 s)', 10_000);
-    p.child.kill('SIGTERM');
+    // SIGTERM to shtoom itself, not to the `timeout` wrapper (which would pass it on twice: quit at once).
+    terminate(p);
     expect(await p.exited).toBe(0);
     expect(p.stdout()).toContain(`unregistered sip:bob@127.0.0.1:${kam.port}`);
   });
