@@ -308,7 +308,7 @@ export class Call extends TypedEmitter<CallEvents> {
   // ---- incoming ----------------------------------------------------------
 
   /** @internal */
-  receive(inc: IncomingCall, offer: SessionDescription): void {
+  receive(inc: IncomingCall, offer: SessionDescription | undefined): void {
     this.incoming = inc;
     this.offer = offer;
     this.callId = inc.callId;
@@ -344,10 +344,11 @@ export class Call extends TypedEmitter<CallEvents> {
       await this.channel.close();
       return this.answered;
     }
+    if (this.offer === undefined) return this.answerWithOffer(inc, opts);
     let answer: SessionDescription;
     let negotiated: NegotiatedMedia;
     try {
-      ({ answer, media: negotiated } = createAnswer(this.offer!, this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux)));
+      ({ answer, media: negotiated } = createAnswer(this.offer, this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux)));
     } catch (err) {
       const reason = err instanceof SdpNegotiationError ? err.reason : (err as Error).message;
       this.rejectQuietly(488, reason);
@@ -372,6 +373,47 @@ export class Call extends TypedEmitter<CallEvents> {
     return this.answered;
   }
   private answering = false;
+
+  /**
+   * An INVITE without an offer (RFC 3261 13.2.1 "delayed offer", as a
+   * third-party call controller sends): our 2xx carries the offer, and the
+   * caller's ACK must carry the answer. Media starts once the answer is in;
+   * an ACK without a usable answer ends the call with BYE (RFC 3261 13.3.1.4
+   * leaves the UAS no other way out of a confirmed dialog).
+   */
+  private async answerWithOffer(inc: IncomingCall, opts: AnswerOptions): Promise<AnsweredInfo> {
+    const offer = createOffer(this.origin.local(this.channel!, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux));
+    this.offer = offer;
+    let dialog: Dialog;
+    try {
+      dialog = await inc.accept(serializeSdp(offer), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
+    } catch (err) {
+      if (!this.ending) {
+        const e = err as SipRequestFailedError;
+        this.finish(e.status === 487 ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' } : { reason: 'failed', status: e.status, message: e.message });
+      }
+      return this.answered;
+    }
+    this.dialog = dialog;
+    this.watchDialog(dialog);
+    if (this.ending) return this.answered;
+    let negotiated: NegotiatedMedia;
+    try {
+      const body = dialog.lastAck?.body ?? new Uint8Array(0);
+      if (body.length === 0) throw new SdpNegotiationError('the ACK carried no SDP answer to the offer in our 200 OK');
+      negotiated = processAnswer(offer, parseSdp(text(body)));
+    } catch (err) {
+      this.log.warn(`the ACK's SDP does not answer our offer: ${(err as Error).message}`);
+      this.endReason = 'failed';
+      this.pendingEnd = { reason: 'failed', status: 488, message: `unusable SDP answer in the ACK: ${(err as Error).message}` };
+      await this.bye();
+      this.finish(this.pendingEnd);
+      return this.answered;
+    }
+    this.startMedia(negotiated, opts.echo ?? false);
+    this.onAnswered();
+    return this.answered;
+  }
 
   /** Refuse an incoming call: 486 Busy Here by default. */
   reject(status = 486, reason?: string, headers?: HeaderInit): void {

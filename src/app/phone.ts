@@ -7,7 +7,9 @@
  * answered 503 Service Unavailable with Retry-After (RFC 3261 21.5.4)
  * instead of degrading every call in progress. An INVITE whose SDP cannot
  * be parsed gets 400, one with no codec in common 488 (RFC 3261 21.4.26),
- * both with a Warning saying why; without an `incoming` listener, 480.
+ * both with a Warning saying why; without an `incoming` listener, 480. An
+ * INVITE without a body is a delayed offer: the answer's 200 OK carries our
+ * offer and the caller's ACK the answer (RFC 3261 13.2.1).
  */
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { Codec, CodecId } from '../codecs/codec.js';
@@ -285,21 +287,20 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       return;
     }
     const agent = this.ua.advertised().address;
-    let offer: SessionDescription;
-    if (inc.body.length === 0) {
-      inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, 'an SDP offer is required in the INVITE')]]);
-      return;
-    }
-    try {
-      offer = parseSdp(text(inc.body));
-      // Refuse at once what no answer could accept.
-      createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
-    } catch (err) {
-      if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
-      else if (err instanceof SdpNegotiationError) inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, err.reason)]]);
-      else inc.reject(500, 'Server Internal Error');
-      this.log.info(`refused a call from ${from}: ${(err as Error).message}`);
-      return;
+    // No body: a delayed offer (RFC 3261 13.2.1). Our 200 OK will carry the offer, the ACK the answer.
+    let offer: SessionDescription | undefined;
+    if (inc.body.length > 0) {
+      try {
+        offer = parseSdp(text(inc.body));
+        // Refuse at once what no answer could accept.
+        createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
+      } catch (err) {
+        if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
+        else if (err instanceof SdpNegotiationError) inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, err.reason)]]);
+        else inc.reject(500, 'Server Internal Error');
+        this.log.info(`refused a call from ${from}: ${(err as Error).message}`);
+        return;
+      }
     }
     if (this.listenerCount('incoming') === 0) {
       inc.reject(480, 'Temporarily Unavailable');

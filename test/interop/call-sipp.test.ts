@@ -3,7 +3,9 @@
  * - `shtoom call` → `sipp -sn uas`: a whole call, SIPp counts it successful;
  * - a SIPp UAC streaming PCMU (`rtp_stream`) and playing its RFC 2833
  *   captures → `shtoom serve echo`: a tshark capture shows every packet and
- *   both digits coming back, re-originated under the echo's own SSRC.
+ *   both digits coming back, re-originated under the echo's own SSRC;
+ * - the same UAC with a delayed offer (an INVITE without SDP: the offer in
+ *   shtoom's 200 OK, SIPp's answer in its ACK): the stream comes back whole.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,5 +94,39 @@ describe('SIPp UAC with RTP and RFC 2833 → shtoom serve echo', () => {
     terminate(serve);
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 1[5-7]\d packets in \(0\.0 % lost\)/);
+  });
+});
+
+describe('SIPp UAC with a delayed offer (no SDP in the INVITE) → shtoom serve echo', () => {
+  it('offers in the 200 OK, takes the answer from the ACK, and echoes the whole stream', async () => {
+    writeFileSync(join(dir, 'tone2.ulaw'), ulawSine(700, 2, (pcm) => ulawEncode(pcm)));
+    writeFileSync(join(dir, 'uac-delayed.xml'), uacRtpDtmf('tone2.ulaw', [], 2300, 300, true));
+    const sipPort = await freeSipPort();
+    const echoRtp = await freeUdpPort(true);
+    const sippMedia = await freeUdpPort(true);
+    const serve = startShtoom(
+      ['serve', 'echo', '--listen', `udp:127.0.0.1:${sipPort}`, ...MEDIA, '--rtp-port-min', String(echoRtp), '--rtp-port-max', String(echoRtp + 1)],
+      { timeoutSec: 60 },
+    );
+    await waitFor(() => isListening(sipPort, 'udp'), 'shtoom serve echo');
+    const capture = await startCapture(join(dir, 'delayed.pcapng'), [echoRtp, sippMedia]);
+    const r = await runSipp(
+      ['-sf', 'uac-delayed.xml', `127.0.0.1:${sipPort}`, '-s', 'echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeSipPort()), '-mp', String(sippMedia), '-m', '1', '-timeout', '30', '-timeout_error', '-trace_err'],
+      { cwd: dir, timeoutSec: 40 },
+    );
+    await new Promise((res) => setTimeout(res, 300));
+    await capture.stop();
+    // SIPp checked that the 200 OK carried an audio offer (a failed check fails the call).
+    expect(r.code, r.stdout.slice(-1500)).toBe(0);
+    expect(r.successful).toBe(1);
+    const streams = rtpStreams(capture.file, [echoRtp, sippMedia]);
+    const toEcho = streams.find((s) => s.srcPort === sippMedia && s.dstPort === echoRtp && s.payload.includes('711'))!;
+    const fromEcho = streams.find((s) => s.srcPort === echoRtp && s.dstPort === sippMedia && s.payload.includes('711'))!;
+    expect(toEcho.packets).toBe(100);
+    expect(fromEcho.packets).toBe(100);
+    expect(fromEcho.lost).toBe(0);
+    terminate(serve);
+    expect(await serve.exited).toBe(0);
+    expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 10\d packets in \(0\.0 % lost\)/);
   });
 });

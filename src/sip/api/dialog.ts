@@ -66,6 +66,12 @@ export function toBytes(b: Uint8Array | string | undefined): Uint8Array | undefi
 export class Dialog extends TypedEmitter<DialogEvents> {
   /** The last body we sent in an INVITE or its answer (re-used to answer re-INVITEs nobody handles). */
   localBody: { body: Uint8Array; contentType: string } | undefined;
+  /**
+   * The last ACK the peer sent for our 2xx (UAS side). When our 2xx carried
+   * the offer — the INVITE had no body — the answer is in this ACK's body
+   * (RFC 3261 13.2.1, RFC 3264 section 4).
+   */
+  lastAck: SipRequest | undefined;
   private readonly ended = quietPromise<DialogEndReason>();
 
   /** @internal */
@@ -181,6 +187,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
 
   /** @internal */
   _acked(req: SipRequest | undefined): void {
+    if (req) this.lastAck = req;
     if (req) this.emit('ack', req);
   }
 

@@ -6,8 +6,12 @@
  * paths: play_pcap_audio needs a raw socket, i.e. root) after `dtmfAfterMs`,
  * waits `holdMs` more, and hangs up. `[media_port]` in the SDP: stream and
  * captures then both leave from the media port (PEERS.md 1d).
+ *
+ * With `delayedOffer` the INVITE has no body: the 200 OK must carry the
+ * offer (SIPp checks it has an m=audio line) and the ACK carries SIPp's
+ * answer (RFC 3261 13.2.1).
  */
-export function uacRtpDtmf(file: string, pcaps: readonly string[], dtmfAfterMs: number, holdMs: number): string {
+export function uacRtpDtmf(file: string, pcaps: readonly string[], dtmfAfterMs: number, holdMs: number, delayedOffer = false): string {
   const dtmf = pcaps
     .map((p) => `  <nop><action><exec play_pcap_audio="${p}"/></action></nop>\n  <pause milliseconds="500"/>\n`)
     .join('');
@@ -24,26 +28,13 @@ export function uacRtpDtmf(file: string, pcaps: readonly string[], dtmfAfterMs: 
       CSeq: 1 INVITE
       Contact: <sip:sipp@[local_ip]:[local_port]>
       Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-      a=sendrecv
-
+${delayedOffer ? '      Content-Length: 0\n' : `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`}
     ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
+  <recv response="200" rtd="true">${delayedOffer ? '\n    <action><ereg regexp="m=audio [0-9]+ RTP/AVP" search_in="body" check_it="true" assign_to="offer"/></action>\n  ' : ''}</recv>${delayedOffer ? '\n  <Reference variables="offer"/>' : ''}
   <send>
     <![CDATA[
       ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -54,8 +45,7 @@ export function uacRtpDtmf(file: string, pcaps: readonly string[], dtmfAfterMs: 
       CSeq: 1 ACK
       Contact: <sip:sipp@[local_ip]:[local_port]>
       Max-Forwards: 70
-      Content-Length: 0
-
+${delayedOffer ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}` : '      Content-Length: 0\n'}
     ]]>
     <action>
       <exec rtp_stream="${file},1,0"/>
@@ -81,6 +71,19 @@ ${dtmf}  <pause milliseconds="${holdMs}"/>
 </scenario>
 `;
 }
+
+/** SIPp's audio SDP: PCMU and telephone-event from its media port. */
+const SDP = `      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+      a=sendrecv
+`;
 
 /** Raw µ-law bytes of a sine (what SIPp's rtp_stream plays): `seconds` long at `freq`. */
 export function ulawSine(freq: number, seconds: number, encode: (pcm: Int16Array) => Uint8Array): Uint8Array {
