@@ -44,6 +44,12 @@ export type CallEvents = {
   trying: [];
   /** 180 Ringing or 183 Session Progress. */
   ringing: [status: number];
+  /**
+   * A provisional response (183 Session Progress, or 180) carried the SDP
+   * answer: the far end's audio (an announcement, the network's ringback)
+   * flows to the sink from now on, before any answer (RFC 3261 13.2.1).
+   */
+  'early-media': [info: { status: number; codec: string }];
   answered: [info: AnsweredInfo];
   /** A DTMF key arrived (RFC 4733, SIP INFO or in-band tones). */
   dtmf: [dtmf: DtmfReceived];
@@ -259,6 +265,7 @@ export class Call extends TypedEmitter<CallEvents> {
         this.state = 'ringing';
         this.emit('ringing', res.status);
       } else if (res.status >= 180) this.emit('ringing', res.status);
+      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending) this.startEarlyMedia(offer, res.status, res.body);
     });
     let dialog: Dialog;
     try {
@@ -276,8 +283,14 @@ export class Call extends TypedEmitter<CallEvents> {
       return;
     }
     let negotiated: NegotiatedMedia;
+    const body = invite.response?.body ?? new Uint8Array(0);
+    if (this.media && this.negotiated && body.length === 0) {
+      // The answer came with early media and the 2xx does not repeat it: keep what plays.
+      this.onAnswered();
+      return;
+    }
     try {
-      negotiated = processAnswer(offer, parseSdp(text(invite.response?.body ?? new Uint8Array(0))));
+      negotiated = processAnswer(offer, parseSdp(text(body)));
     } catch (err) {
       this.log.warn(`the answer's SDP does not fit our offer: ${(err as Error).message}`);
       this.endReason = 'failed';
@@ -285,8 +298,34 @@ export class Call extends TypedEmitter<CallEvents> {
       await this.bye();
       return this.finish(this.pendingEnd);
     }
-    this.startMedia(negotiated, false);
+    if (this.media && this.negotiated && !sameStream(this.negotiated, negotiated)) {
+      // The 2xx answers differently from the early media (another fork, another gateway): switch.
+      this.log.debug('the answer differs from the early media SDP: restarting media');
+      const early = this.media;
+      this.media = undefined;
+      await early.close('early media replaced', 0).catch((err: unknown) => this.log.debug(`closing early media: ${(err as Error).message}`));
+    }
+    if (this.media === undefined) this.startMedia(negotiated, false);
     this.onAnswered();
+  }
+
+  /**
+   * The SDP of a provisional response is the answer to our offer (RFC 3261
+   * 13.2.1; RFC 3960's gateway model): play the far end's early audio. Only
+   * the first such answer is used; a bad one is ignored (the 2xx decides).
+   */
+  private startEarlyMedia(offer: SessionDescription, status: number, body: Uint8Array): void {
+    let negotiated: NegotiatedMedia;
+    try {
+      negotiated = processAnswer(offer, parseSdp(text(body)));
+    } catch (err) {
+      this.log.debug(`ignored the SDP of the ${status}: ${(err as Error).message}`);
+      return;
+    }
+    // The sockets stay ours: the 2xx may answer differently, and the next media session needs them.
+    this.startMedia(negotiated, false, keepOpen(this.channel!));
+    this.log.debug(`early media (${status}): ${this.media!.codec.name} from ${this.media!.peer ?? 'the address in the SDP'}`);
+    this.emit('early-media', { status, codec: this.media!.codec.name });
   }
 
   private cancelOrAbandon(): void {
@@ -446,12 +485,12 @@ export class Call extends TypedEmitter<CallEvents> {
     });
   }
 
-  private startMedia(negotiated: NegotiatedMedia, echo: boolean): void {
+  private startMedia(negotiated: NegotiatedMedia, echo: boolean, channel: RtpChannel = this.channel!): void {
     this.negotiated = negotiated;
     const detect = this.ctx.inbandDtmf === 'on' || (this.ctx.inbandDtmf === 'auto' && negotiated.telephoneEvent === undefined);
     const media = new MediaSession({
       negotiated,
-      channel: this.channel!,
+      channel,
       platform: this.ctx.platform,
       rtp: this.ctx.media.rtp,
       mode: echo ? 'reflect' : 'media',
@@ -748,8 +787,17 @@ export class Call extends TypedEmitter<CallEvents> {
     const answered = this.answeredAt !== undefined;
     const durationMs = answered ? Math.round(this.ctx.platform.clock.now() - this.answeredAt!) : 0;
     const closing: Promise<unknown>[] = [];
-    if (this.media) closing.push(this.media.close(e.reason, answered ? this.ctx.media.lingerMs : 0).catch((err) => this.log.debug(`closing media: ${(err as Error).message}`)));
-    else if (this.channel) closing.push(this.channel.close().catch(() => {}));
+    const channel = this.channel;
+    if (this.media) {
+      closing.push(
+        this.media
+          .close(e.reason, answered ? this.ctx.media.lingerMs : 0)
+          .catch((err) => this.log.debug(`closing media: ${(err as Error).message}`))
+          // Early media that went on as the call's media leaves the sockets open: close them now (again is harmless).
+          .then(() => channel?.close())
+          .catch(() => {}),
+      );
+    } else if (channel) closing.push(channel.close().catch(() => {}));
     for (const s of [this.src, ...this.extraSources]) if (s) closing.push(s.close().catch(() => {}));
     if (this.snk) closing.push(this.snk.close().catch((err) => this.log.error(`cannot finish ${this.snk!.uri}: ${(err as Error).message}`)));
     await Promise.all(closing);
@@ -764,4 +812,22 @@ export class Call extends TypedEmitter<CallEvents> {
       this.endedP.resolve(end);
     }
   }
+}
+
+/** Whether two negotiations send the same codec to the same place (early media may go on as the call's media). */
+function sameStream(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
+  const at = (x: NegotiatedMedia) => (x.remoteRtp ? `${x.remoteRtp.address}:${x.remoteRtp.port}` : '');
+  return at(a) === at(b) && a.send.payloadType === b.send.payloadType && a.send.name === b.send.name && a.rtcpMux === b.rtcpMux;
+}
+
+/** The same sockets, for a media session whose `close()` must leave them open (early media). */
+function keepOpen(channel: RtpChannel): RtpChannel {
+  return new Proxy(channel, {
+    get(target, key) {
+      if (key === 'close') return async () => void (target.onDatagram = undefined);
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  });
 }

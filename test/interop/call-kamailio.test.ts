@@ -9,11 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ToneDetector } from '../../src/audio/dsp/tone-detector.js';
-import { readWavFile } from '../../src/audio/formats/wav.js';
 import { startKamailio, type Kamailio } from './support/call-kamailio.js';
 import { terminate } from './support/call-process.js';
 import { freeSipPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
+import { wavToneSeconds as toneSeconds } from './support/wav-tone.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
 
@@ -29,14 +28,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function toneSeconds(file: string, freq: number): number {
-  const det = new ToneDetector([{ name: 'f', freqs: [freq] }]);
-  det.process(readWavFile(file).samples);
-  det.flush();
-  let s = 0;
-  for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') s += (e.duration ?? 0) / 8000;
-  return s;
-}
 
 describe('two shtoom phones through Kamailio with digest auth', () => {
   it('alice (serve echo) and bob (call) register; bob calls alice by AOR; audio and DTMF come back; exit 0', async () => {

@@ -88,6 +88,7 @@ async function run(ctx: CommandContext): Promise<number> {
     };
     call.on('trying', () => say('trying (100)'));
     call.on('ringing', (status) => say(status === 183 ? 'session progress (183)' : `ringing (${status})`));
+    call.on('early-media', (e) => say(`early media (${e.codec}, from the ${e.status})`));
     const received: DtmfReceived[] = [];
     call.on('dtmf', (d) => {
       received.push(d);

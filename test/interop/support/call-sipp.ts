@@ -91,3 +91,74 @@ export function ulawSine(freq: number, seconds: number, encode: (pcm: Int16Array
   for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
   return encode(pcm);
 }
+
+/**
+ * A UAS that answers the INVITE with 183 Session Progress carrying SDP,
+ * streams `file` (raw µ-law) to the caller as early media — an
+ * announcement — and then ends the call with `final` (486: the
+ * announcement before a busy signal, as networks play them), or answers
+ * 200 with the same SDP and waits for the caller's BYE.
+ */
+export function uasEarlyMedia(file: string, streamMs: number, final: 486 | 200): string {
+  const head = `      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>`;
+  const withSdp = `${head}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+      a=sendrecv
+`;
+  const end =
+    final === 486
+      ? `  <send>
+    <![CDATA[
+      SIP/2.0 486 Busy Here
+${head}
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>`
+      : `  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+${withSdp}
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+${head}
+      Content-Length: 0
+
+    ]]>
+  </send>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="shtoom calls interop: early media">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 183 Session Progress
+${withSdp}
+    ]]>
+  </send>
+  <nop><action><exec rtp_stream="${file},1,0"/></action></nop>
+  <pause milliseconds="${streamMs}"/>
+${end}
+</scenario>
+`;
+}
