@@ -3,7 +3,8 @@
  * SIPp UAS answers `shtoom call` with 183 Session Progress and SDP, streams
  * a 1 kHz announcement, then either refuses the call (486, as networks do
  * after an announcement) or answers 200 with the same SDP. The recording
- * must hold the announcement in both cases.
+ * must hold the announcement in both cases. And an IVR scenario hears the
+ * announcement as a tone before the busy signal.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,25 @@ describe('shtoom call hears early media (183 with SDP)', () => {
     expect(r.stdout).toMatch(/^early media \(PCMU, from the 183\)$/m);
     // 2 s of tone: 1 s before the answer, 1 s after it, on one stream.
     expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(1.5);
+    expect(await sipp.exited).toBe(0);
+  });
+
+  it('an IVR scenario hears the announcement before the call is refused', async () => {
+    const { sipp, port } = await sippUas('ivr.xml', uasEarlyMedia('announce.ulaw', 2500, 486));
+    writeFileSync(
+      join(dir, 'announcement.yaml'),
+      `name: announcement before busy
+steps:
+  - call: sip:announce@127.0.0.1:${port}
+  - expect: progress
+  - tone: {freq: 1000, min_ms: 1000}
+  - expect: busy 486
+`,
+    );
+    const r = await runShtoom(['ivr', join(dir, 'announcement.yaml'), ...MEDIA], { timeoutSec: 30 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}ok {3}3 tone \(freq=1000, min_ms=1000\)/m);
+    expect(r.stdout).toMatch(/^PASS announcement before busy/m);
     expect(await sipp.exited).toBe(0);
   });
 });

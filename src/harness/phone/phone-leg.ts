@@ -3,7 +3,8 @@
  * engine's `CallLeg`, its events turned into call-port events.
  *
  * - progress: the call's `ringing` (180, 183); `answered` with the codec;
- * - audio: every 20 ms frame the call's media produces from the answer on
+ * - audio: every 20 ms frame the call's media produces from the answer on,
+ *   or from early media when a 18x carried SDP
  *   (decoded, or concealed where a packet was lost: the jitter buffer and
  *   packet loss concealment of the calls layer run first), numbered by the
  *   media tick, so `index` is media time;
@@ -102,12 +103,21 @@ export class PhoneLeg implements CallLeg {
     }
     this.call = call;
     call.on('ringing', (status) => this.emit({ type: 'progress', at: this.now(), status, reason: PHRASES[status] ?? '' }));
+    // The tap runs on every media tick from the first one: from early media
+    // (a 18x with SDP: announcements before any answer) or from the answer.
+    let tapped: unknown;
+    const tap = () => {
+      const media = call.media;
+      if (!media || media === tapped) return;
+      tapped = media;
+      media.addTap((frame) => this.emit({ type: 'audio', at: this.now(), index: this.frames++, frame: frame.slice() }));
+    };
+    call.on('early-media', tap);
     call.on('answered', () => {
       const media = call.media!;
       this.codec = media.codec.id;
       this.emit({ type: 'answered', at: this.now(), codec: media.codec.id });
-      // The tap runs on every media tick from now on, before the first one.
-      media.addTap((frame) => this.emit({ type: 'audio', at: this.now(), index: this.frames++, frame: frame.slice() }));
+      tap();
     });
     call.on('dtmf', (d) => {
       if (d.how === 'inband') return;
