@@ -29,6 +29,9 @@ import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
 import { SipRequestFailedError } from '../sip/errors.js';
 import type { HeaderInit } from '../sip/message/message.js';
+import type { NameAddr } from '../sip/message/name-addr.js';
+import { getParam } from '../sip/message/params.js';
+import { formatUri } from '../sip/message/uri.js';
 import type { AnsweredInfo, CallEnd, CallEndReason, CallStats, DtmfMode, DtmfReceived, HoldChange } from './call-types.js';
 import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
@@ -50,6 +53,8 @@ export type CallEvents = {
    * flows to the sink from now on, before any answer (RFC 3261 13.2.1).
    */
   'early-media': [info: { status: number; codec: string }];
+  /** A 3xx sent the call elsewhere: a new INVITE goes to `target`. */
+  redirected: [info: { status: number; target: string }];
   answered: [info: AnsweredInfo];
   /** A DTMF key arrived (RFC 4733, SIP INFO or in-band tones). */
   dtmf: [dtmf: DtmfReceived];
@@ -132,6 +137,37 @@ function failureEnd(err: unknown, cancelledBy: CallEndReason | undefined): { rea
     return { reason: 'rejected', status, message: err.message };
   }
   return { reason: 'failed', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** How many 3xx redirects one call follows before it takes the last one as its answer. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Where a 3xx sends the call (RFC 3261 8.1.3.4): the Contact URIs of the
+ * response, highest q first (equal q in the order given), skipping those
+ * already tried (a redirect loop) and any that is not sip or sips.
+ * Undefined when the failure is not a redirect or leads nowhere new.
+ */
+function redirectTarget(err: unknown, tried: ReadonlySet<string>): string | undefined {
+  if (!(err instanceof SipRequestFailedError) || err.status < 300 || err.status > 399 || !err.response) return undefined;
+  let contacts: readonly NameAddr[] | '*';
+  try {
+    contacts = err.response.contacts;
+  } catch {
+    return undefined; // an unparseable Contact: the 3xx stands as the answer
+  }
+  if (contacts === '*') return undefined;
+  const q = (c: NameAddr) => {
+    const v = Number(getParam(c.params, 'q') ?? 1);
+    return Number.isFinite(v) ? v : 0;
+  };
+  const ranked = contacts.map((c, i) => ({ c, i, q: q(c) })).sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { c } of ranked) {
+    if (c.uri.scheme !== 'sip' && c.uri.scheme !== 'sips') continue;
+    const target = formatUri(c.uri);
+    if (!tried.has(target)) return target;
+  }
+  return undefined;
 }
 
 /**
@@ -251,27 +287,23 @@ export class Call extends TypedEmitter<CallEvents> {
     const codecs = opts.codecs ?? this.ctx.codecs;
     const offer = createOffer(this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(codecs), 'sendrecv', this.ctx.media.rtcpMux));
     this.offer = offer;
-    const invite = ua.invite(uri, {
-      body: serializeSdp(offer),
-      contentType: 'application/sdp',
-      ...(opts.headers ? { headers: opts.headers } : {}),
-      ...(opts.from ? { from: opts.from } : {}),
-    });
-    this.outgoing = invite;
-    this.callId = invite.callId;
-    invite.on('progress', (res) => {
-      if (res.status === 100) this.emit('trying');
-      else if (res.status >= 180 && this.state === 'calling') {
-        this.state = 'ringing';
-        this.emit('ringing', res.status);
-      } else if (res.status >= 180) this.emit('ringing', res.status);
-      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending) this.startEarlyMedia(offer, res.status, res.body);
-    });
+    let invite: OutgoingCall;
     let dialog: Dialog;
-    try {
-      dialog = await invite.answered;
-    } catch (err) {
-      return this.finish(failureEnd(err, this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? this.cancelledBy)));
+    const tried = new Set<string>([uri]);
+    for (let target = uri; ; ) {
+      invite = this.sendInvite(target, offer, opts);
+      try {
+        dialog = await invite.answered;
+        break;
+      } catch (err) {
+        const next = this.cancelledBy || this.ending || tried.size > MAX_REDIRECTS ? undefined : redirectTarget(err, tried);
+        if (next === undefined) return this.finish(failureEnd(err, this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? this.cancelledBy)));
+        const status = (err as SipRequestFailedError).status;
+        this.log.info(`redirected (${status}) to ${next}`);
+        this.emit('redirected', { status, target: next });
+        tried.add(next);
+        target = next;
+      }
     }
     this.clearAnswerTimer();
     this.dialog = dialog;
@@ -307,6 +339,27 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     if (this.media === undefined) this.startMedia(negotiated, false);
     this.onAnswered();
+  }
+
+  /** One INVITE of the call (the first, or one after a redirect) with our offer. */
+  private sendInvite(uri: string, offer: SessionDescription, opts: PlaceCallOptions): OutgoingCall {
+    const invite = this.ctx.ua.invite(uri, {
+      body: serializeSdp(offer),
+      contentType: 'application/sdp',
+      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(opts.from ? { from: opts.from } : {}),
+    });
+    this.outgoing = invite;
+    this.callId = invite.callId;
+    invite.on('progress', (res) => {
+      if (res.status === 100) this.emit('trying');
+      else if (res.status >= 180 && this.state === 'calling') {
+        this.state = 'ringing';
+        this.emit('ringing', res.status);
+      } else if (res.status >= 180) this.emit('ringing', res.status);
+      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending) this.startEarlyMedia(offer, res.status, res.body);
+    });
+    return invite;
   }
 
   /**

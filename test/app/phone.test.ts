@@ -106,6 +106,33 @@ describe('how calls fail', () => {
   });
 });
 
+describe('redirects (3xx)', () => {
+  it('follows a 302 to its Contact: the call is answered there', async () => {
+    const { world, alice, bob, close } = await world2(34);
+    const C = '10.0.0.3';
+    const carol = await world.phone(C);
+    bob.on('incoming', (c) => c.reject(302, 'Moved Temporarily', [['Contact', `<sip:carol@${C}>;q=0.5, <sip:nobody@${C}>;q=0.1`]]));
+    carol.on('incoming', (c) => void c.answer({ source: sine(700) }));
+    const call = alice.call(`sip:bob@${B}`);
+    const redirects: unknown[] = [];
+    call.on('redirected', (r) => redirects.push(r));
+    expect((await world.until(call.answered)).codec).toBe('PCMU');
+    expect(redirects).toEqual([{ status: 302, target: `sip:carol@${C}` }]);
+    expect(carol.calls).toHaveLength(1);
+    await world.until(call.hangup());
+    await world.until(carol.close());
+    await close();
+  });
+
+  it('a redirect loop ends with the 3xx as the answer', async () => {
+    const { world, alice, bob, close } = await world2(35);
+    bob.on('incoming', (c) => c.reject(302, 'Moved Temporarily', [['Contact', `<sip:bob@${B}>`]]));
+    const call = alice.call(`sip:bob@${B}`);
+    expect(await world.until(call.ended)).toMatchObject({ reason: 'rejected', status: 302 });
+    await close();
+  });
+});
+
 describe('what a phone refuses before the application sees it', () => {
   it('beyond capacity: 503 with Retry-After, the calls in progress unharmed', async () => {
     const { world, alice, bob, close } = await world2(30, { capacity: 2, retryAfterSec: 7 });

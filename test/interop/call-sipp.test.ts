@@ -1,6 +1,7 @@
 /**
  * Calls against SIPp (sip-tester) on loopback, with the built CLI:
  * - `shtoom call` → `sipp -sn uas`: a whole call, SIPp counts it successful;
+ *   and through a SIPp redirect server (302) to it;
  * - a SIPp UAC streaming PCMU (`rtp_stream`) and playing its RFC 2833
  *   captures → `shtoom serve echo`: a tshark capture shows every packet and
  *   both digits coming back, re-originated under the echo's own SSRC;
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/codecs/ulaw.js';
-import { uacRtpDtmf, ulawSine } from './support/call-sipp.js';
+import { uacRtpDtmf, uasRedirect, ulawSine } from './support/call-sipp.js';
 import { terminate } from './support/call-process.js';
 import { freeSipPort, freeUdpPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
 import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
@@ -42,6 +43,24 @@ describe('shtoom call against sipp -sn uas', () => {
     expect(j.stats.sent.packets).toBeGreaterThan(40);
     expect(await sipp.exited).toBe(0);
     expect(sipp.stdout() + sipp.stderr()).toMatch(/Successful call\s*\|\s*\d+\s*\|\s*1/);
+  });
+});
+
+describe('shtoom call follows a redirect (302 from a SIPp redirect server to sipp -sn uas)', () => {
+  it('prints the redirect, calls the new target, exit 0; both SIPps count their call', async () => {
+    const uasPort = await freeSipPort();
+    const uas = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-timeout', '20', '-timeout_error']);
+    await waitFor(() => isListening(uasPort, 'udp'), 'SIPp UAS');
+    writeFileSync(join(dir, 'redirect.xml'), uasRedirect(`sip:service@127.0.0.1:${uasPort}`));
+    const redirectPort = await freeSipPort();
+    const redirect = startSipp(['-sf', 'redirect.xml', '-i', '127.0.0.1', '-p', String(redirectPort), '-m', '1', '-timeout', '20', '-timeout_error'], { cwd: dir });
+    await waitFor(() => isListening(redirectPort, 'udp'), 'SIPp redirect server');
+    const r = await runShtoom(['call', `sip:moved@127.0.0.1:${redirectPort}`, '--duration', '1', '--sip-address', '127.0.0.1', ...MEDIA], { timeoutSec: 30 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`redirected (302) to sip:service@127.0.0.1:${uasPort}`);
+    expect(await redirect.exited).toBe(0);
+    expect(await uas.exited).toBe(0);
+    expect(uas.stdout() + uas.stderr()).toMatch(/Successful call\s*\|\s*\d+\s*\|\s*1/);
   });
 });
 

@@ -89,6 +89,7 @@ async function run(ctx: CommandContext): Promise<number> {
     call.on('trying', () => say('trying (100)'));
     call.on('ringing', (status) => say(status === 183 ? 'session progress (183)' : `ringing (${status})`));
     call.on('early-media', (e) => say(`early media (${e.codec}, from the ${e.status})`));
+    call.on('redirected', (r) => say(`redirected (${r.status}) to ${r.target}`));
     const received: DtmfReceived[] = [];
     call.on('dtmf', (d) => {
       received.push(d);

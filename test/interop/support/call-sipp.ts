@@ -162,3 +162,27 @@ ${end}
 </scenario>
 `;
 }
+
+/** A redirect server: answers the INVITE with 302 Moved Temporarily to `contact` and takes the ACK. */
+export function uasRedirect(contact: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="shtoom calls interop: redirect">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 302 Moved Temporarily
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <${contact}>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+`;
+}
