@@ -16,9 +16,11 @@
  * Buffers are allocated once; a tick of 20 ms packets allocates nothing
  * here (the RTP layer builds each packet).
  *
- * In `reflect` mode (an echo service) there is no tick: each accepted
- * packet is sent straight back by `RtpSession.relay`, audio and RFC 4733
- * events alike, so the echo adds no delay and decodes nothing.
+ * In `reflect` mode (an echo service) there is no tick: the RTP session
+ * (its `reflect` option) sends each accepted packet straight back,
+ * re-originated, audio and RFC 4733 events alike, so the echo adds no delay
+ * and decodes nothing; a plain audio packet of the current source costs no
+ * packet object and no event on the way.
  */
 import { TypedEmitter } from '../sip/api/emitter.js';
 import type { AudioSink, AudioSource } from '../audio/device.js';
@@ -158,6 +160,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         this.mode === 'reflect' || jb === false
           ? false
           : { ...(jb ?? {}), frameSamples: FRAME, samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt) },
+      ...(this.mode === 'reflect'
+        ? { reflect: { samplesOf: (pt: number, bytes: number) => this.decoderFor(pt)?.codec.payloadSamples(bytes) ?? FRAME } }
+        : {}),
     });
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
@@ -167,6 +172,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       { transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel), event: (e) => this.onSessionEvent(e) },
       opts.platform.clock,
       opts.platform.timers,
+      // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
+      { keepEarlierTimer: true },
     );
     this.channel.onDatagram = (data, from, kind) => {
       this.inData = data;
@@ -261,10 +268,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private onSessionEvent(e: RtpSessionEvent): void {
     switch (e.type) {
       case 'rtp':
-        if (this.mode === 'reflect' && !this.closed) {
-          const samples = e.kind === 'audio' ? (this.decoderFor(e.packet.payloadType)?.codec.payloadSamples(e.packet.payload.length) ?? FRAME) : 0;
-          this.session.relay(e.packet, e.kind, samples, e.arrival);
-        }
+        // Only with `emitPackets` (not set here): a reflecting session echoes every packet itself.
         return;
       case 'dtmf':
         this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');

@@ -73,8 +73,8 @@ class UdpRtpChannel implements RtpChannel {
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       const stun = this.stun[channel];
       if (stun !== undefined && stun.handleDatagram(msg, rinfo)) return;
-      // rinfo has `address` and `port`: pass it as it is (no allocation per packet).
-      this.onDatagram?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo, channel);
+      // A Buffer is a Uint8Array, and rinfo has `address` and `port`: both go as they are (no allocation per packet).
+      this.onDatagram?.(msg, rinfo, channel);
     });
     socket.on('error', (err) => this.onError?.(err));
   }

@@ -49,6 +49,21 @@ export type ReceiveDecision =
       readonly latched?: TransportAddress;
     };
 
+const NO_HELD: readonly RtpPacket[] = Object.freeze([]);
+/** The decisions without per-packet data, made once (no allocation per packet). */
+const DELIVER: Readonly<Record<PayloadKind, ReceiveDecision>> = {
+  audio: Object.freeze({ action: 'deliver', kind: 'audio', held: NO_HELD }),
+  'telephone-event': Object.freeze({ action: 'deliver', kind: 'telephone-event', held: NO_HELD }),
+};
+const DUPLICATE: Readonly<Record<PayloadKind, ReceiveDecision>> = {
+  audio: Object.freeze({ action: 'duplicate', kind: 'audio' }),
+  'telephone-event': Object.freeze({ action: 'duplicate', kind: 'telephone-event' }),
+};
+const HOLD: ReceiveDecision = Object.freeze({ action: 'hold' });
+const DISCARD_UNKNOWN: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'unknownPayloadType' });
+const DISCARD_FOREIGN: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'foreign' });
+const DISCARD_SEQUENCE: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'sequence' });
+
 interface Candidate {
   readonly stats: SourceStatistics;
   readonly held: RtpPacket[];
@@ -87,6 +102,18 @@ export class RtpReceiver {
     return this.currentBySsrc(ssrc)?.stats ?? this.candidates.get(ssrc)?.stats;
   }
 
+  /**
+   * The statistics of the current audio source when `ssrc` is its SSRC and
+   * `from` the address its packets came from so far: such a packet needs
+   * nothing of `receive` but `SourceStatistics.update` and the verdict
+   * (an echo's hot path decides it from the header alone). Undefined
+   * otherwise: give the packet to `receive`.
+   */
+  currentAudioFrom(ssrc: number, from: TransportAddress): SourceStatistics | undefined {
+    const c = this.current.get('audio');
+    return c !== undefined && c.stats.ssrc === ssrc && sameAddress(from, c.from) ? c.stats : undefined;
+  }
+
   private currentBySsrc(ssrc: number): Candidate | undefined {
     for (const c of this.current.values()) if (c.stats.ssrc === ssrc) return c;
     return undefined;
@@ -96,7 +123,7 @@ export class RtpReceiver {
     const kind = this.payloadTypes.get(p.payloadType);
     if (kind === undefined) {
       this.unknownPayloadType++;
-      return { action: 'discard', reason: 'unknownPayloadType' };
+      return DISCARD_UNKNOWN;
     }
     const forJitter = kind === 'audio';
     const cur = this.currentBySsrc(p.ssrc);
@@ -116,7 +143,7 @@ export class RtpReceiver {
     // Another SSRC: a candidate source.
     if (this.latched && !sameAddress(from, this.latched) && !sameAddress(from, this.sdpAddress)) {
       this.foreign++;
-      return { action: 'discard', reason: 'foreign' };
+      return DISCARD_FOREIGN;
     }
     let c = this.candidates.get(p.ssrc);
     if (!c) {
@@ -130,7 +157,7 @@ export class RtpReceiver {
       // RFC 3550 A.1 restarts probation on a non-sequential packet: keep only the run in progress.
       if (c.held.length && ((p.sequenceNumber - c.held[c.held.length - 1]!.sequenceNumber) & 0xffff) !== 1) c.held.length = 0;
       c.held.push(p);
-      return { action: 'hold' };
+      return HOLD;
     }
     if (v !== 'validated') return this.verdict(v, kind);
     // The candidate is valid: it becomes the current source of its kind — audio when any of its
@@ -157,13 +184,13 @@ export class RtpReceiver {
     switch (v) {
       case 'valid':
       case 'validated':
-        return { action: 'deliver', kind, held: [] };
+        return DELIVER[kind];
       case 'duplicate':
-        return { action: 'duplicate', kind };
+        return DUPLICATE[kind];
       case 'probation':
-        return { action: 'hold' };
+        return HOLD;
       case 'invalid':
-        return { action: 'discard', reason: 'sequence' };
+        return DISCARD_SEQUENCE;
     }
   }
 }
