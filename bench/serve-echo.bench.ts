@@ -207,7 +207,8 @@ async function bareEcho(n: number): Promise<{ pid: number; ports: number[]; stop
   const code = `const d=require('node:dgram');const ports=[];let left=${n};
 for(let i=0;i<${n};i++){const s=d.createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));
 s.bind(0,'127.0.0.1',()=>{ports.push(s.address().port);if(--left===0)console.log(JSON.stringify(ports));});}`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const cmd = process.env.SHTOOM_BENCH_REFERENCE_FIFO ? ['chrt', '-f', process.env.SHTOOM_BENCH_REFERENCE_FIFO, process.execPath] : [process.execPath];
+  const child = spawn(cmd[0]!, [...cmd.slice(1), '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise<number[]>((resolve) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -70,9 +70,11 @@ class UdpRtpChannel implements RtpChannel {
   }
 
   private listen(socket: RtpPorts['rtp'], channel: RtpChannelKind): void {
+    const stun = this.stun;
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-      const stun = this.stun[channel];
-      if (stun !== undefined && stun.handleDatagram(msg, rinfo)) return;
+      // STUN only once discovery started (never, for most calls).
+      const s = channel === 'rtp' ? stun.rtp : stun.rtcp;
+      if (s !== undefined && s.handleDatagram(msg, rinfo)) return;
       // A Buffer is a Uint8Array, and rinfo has `address` and `port`: both go as they are (no allocation per packet).
       this.onDatagram?.(msg, rinfo, channel);
     });

@@ -73,6 +73,10 @@ interface Candidate {
 export class RtpReceiver {
   /** The current source per kind (often one source carries both). */
   private readonly current = new Map<PayloadKind, Candidate>();
+  /** `current.get('audio')`, at hand for the hot path. */
+  private currentAudio: Candidate | undefined;
+  /** `payloadTypes` by number (0-127), at hand for the hot path. */
+  private readonly kinds: (PayloadKind | undefined)[] = new Array<PayloadKind | undefined>(128).fill(undefined);
   private readonly candidates = new Map<number, Candidate>();
   latched: TransportAddress | undefined;
   sourceChanges = 0;
@@ -85,7 +89,9 @@ export class RtpReceiver {
     private readonly symmetric: boolean,
     /** The peer's SDP address for RTP (also trusted before latching). */
     public sdpAddress: TransportAddress | undefined,
-  ) {}
+  ) {
+    for (const [pt, kind] of payloadTypes) if (pt >= 0 && pt < 128) this.kinds[pt] = kind;
+  }
 
   /** The current audio source (else the events source). */
   get source(): SourceStatistics | undefined {
@@ -94,7 +100,7 @@ export class RtpReceiver {
 
   /** What a payload type carries (undefined: not negotiated). Held packets are delivered by their own kind. */
   kindOf(payloadType: number): PayloadKind | undefined {
-    return this.payloadTypes.get(payloadType);
+    return this.kinds[payloadType];
   }
 
   /** Statistics of a source by SSRC (current or candidate). */
@@ -110,7 +116,7 @@ export class RtpReceiver {
    * otherwise: give the packet to `receive`.
    */
   currentAudioFrom(ssrc: number, from: TransportAddress): SourceStatistics | undefined {
-    const c = this.current.get('audio');
+    const c = this.currentAudio;
     return c !== undefined && c.stats.ssrc === ssrc && sameAddress(from, c.from) ? c.stats : undefined;
   }
 
@@ -120,7 +126,7 @@ export class RtpReceiver {
   }
 
   receive(p: RtpPacket, from: TransportAddress, now: number): ReceiveDecision {
-    const kind = this.payloadTypes.get(p.payloadType);
+    const kind = this.kinds[p.payloadType];
     if (kind === undefined) {
       this.unknownPayloadType++;
       return DISCARD_UNKNOWN;
@@ -167,6 +173,7 @@ export class RtpReceiver {
     const sourceKind: PayloadKind = kind === 'audio' || c.held.some((h) => this.kindOf(h.payloadType) === 'audio') ? 'audio' : kind;
     const previous = this.current.get(sourceKind)?.stats.ssrc;
     this.current.set(sourceKind, c);
+    if (sourceKind === 'audio') this.currentAudio = c;
     if (previous !== undefined) this.sourceChanges++;
     const held = c.held.splice(0);
     let latched: TransportAddress | undefined;

@@ -86,7 +86,9 @@ export class RtpSession {
 
   // RTP timeout
   private readonly rtpTimeout: number;
-  private lastRtpAt: number | undefined;
+  // When RTP last arrived; a number from the start (an unboxed double, no allocation per packet), valid once `heardRtp`.
+  private lastRtpAt = 0;
+  private heardRtp = false;
   private startedAt: number | undefined;
   private timedOut = false;
 
@@ -280,6 +282,7 @@ export class RtpSession {
     // What `receive` decides for the current source from its own address: only these three verdicts.
     if (v === 'invalid') return true;
     this.lastRtpAt = now;
+    this.heardRtp = true;
     this.timedOut = false;
     this.remoteSentSince = true;
     if (v === 'duplicate') return true;
@@ -328,6 +331,7 @@ export class RtpSession {
     const d = this.receiver.receive(p, from, now);
     if (d.action === 'discard' || d.action === 'hold') return;
     this.lastRtpAt = now;
+    this.heardRtp = true;
     this.timedOut = false;
     this.remoteSentSince = true;
     if (d.action === 'duplicate') {
@@ -435,7 +439,7 @@ export class RtpSession {
     const deadline = this.rtpDeadline();
     if (deadline !== undefined && now >= deadline) {
       this.timedOut = true;
-      this.events.push({ type: 'timeout', silentMs: now - (this.lastRtpAt ?? this.startedAt ?? now) });
+      this.events.push({ type: 'timeout', silentMs: now - (this.heardRtp ? this.lastRtpAt : (this.startedAt ?? now)) });
     }
   }
 
@@ -473,7 +477,7 @@ export class RtpSession {
 
   private rtpDeadline(): number | undefined {
     if (this.rtpTimeout <= 0 || this.timedOut || !this.receiving) return undefined;
-    const since = this.lastRtpAt ?? this.startedAt;
+    const since = this.heardRtp ? this.lastRtpAt : this.startedAt;
     return since === undefined ? undefined : since + this.rtpTimeout;
   }
 
