@@ -156,7 +156,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         this.mode === 'reflect' || jb === false
           ? false
           : { ...(jb ?? {}), frameSamples: FRAME, samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt) },
-      ...(this.mode === 'reflect' ? { reflect: { samplesOf: this.reflectSamples() } } : {}),
+      ...(this.mode === 'reflect' ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } } : {}),
     });
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });

@@ -63,9 +63,13 @@ export interface RtpSessionOptions {
    * `emitPackets`). `samplesOf` gives the media time an audio payload of
    * that type covers (it moves our media clock). Without a jitter buffer,
    * a packet of the current source arriving from where it came from before
-   * is relayed without building a packet object.
+   * is relayed without building a packet object. With `inPlace`, the
+   * datagrams given to `handleDatagram` are the session's to change (each a
+   * buffer of its own that nothing reads afterwards, as a UDP socket's
+   * are): such a packet is re-originated in its own bytes and sent from
+   * them, with no copy; without it, the input is never written to.
    */
-  readonly reflect?: { readonly samplesOf: (payloadType: number, payloadBytes: number) => number };
+  readonly reflect?: { readonly samplesOf: (payloadType: number, payloadBytes: number) => number; readonly inPlace?: boolean };
   readonly dtmf?: DtmfSenderOptions;
   readonly dtmfReceiver?: DtmfReceiverOptions;
 }

@@ -101,6 +101,7 @@ export class RtpSession {
   // Reflect mode: echoed packets are copied into slices of a slab, never reused (a send may still hold one).
   private readonly reflect: RtpSessionOptions['reflect'];
   private readonly reflectFast: boolean;
+  private readonly reflectInPlace: boolean;
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
@@ -133,6 +134,7 @@ export class RtpSession {
     this.rtpTimeout = opts.rtpTimeoutMs ?? 0;
     this.reflect = opts.reflect;
     this.reflectFast = opts.reflect !== undefined && this.jitterBuffer === undefined && !opts.emitPackets;
+    this.reflectInPlace = opts.reflect?.inPlace ?? false;
   }
 
   /** Where RTP goes now (latched, else the SDP address). */
@@ -263,9 +265,10 @@ export class RtpSession {
    * The echo's hot path (reflect mode, no jitter buffer): an audio packet
    * with a plain 12-byte header (no CSRC, extension or padding) from the
    * current source at the address it came from so far is accounted for and
-   * echoed from its header alone — no packet object, no event. Returns
-   * false, having changed nothing, for any other datagram: `handleRtp`
-   * takes it.
+   * echoed from its header alone — no packet object, no event — from a
+   * copy in the slab, or from the datagram's own bytes with `inPlace`.
+   * Returns false, having changed nothing, for any other datagram:
+   * `handleRtp` takes it.
    */
   private reflectPlain(data: Uint8Array, from: TransportAddress, now: number): boolean {
     const n = data.length;
@@ -289,8 +292,11 @@ export class RtpSession {
     const to = this.remote;
     if (!this.sending || to === undefined) return true;
     const timestamp = (ts + this.relayOffsetOf(stats.ssrc, ts)) >>> 0;
-    const out = this.slice(n);
-    out.set(data);
+    let out = data;
+    if (!this.reflectInPlace) {
+      out = this.slice(n);
+      out.set(data);
+    }
     this.sender.stamp(out, timestamp, now, false);
     this.transmits.push({ data: out, to, channel: 'rtp' });
     this.relayed((b1 & 0x80) !== 0, false, timestamp, this.reflect!.samplesOf(pt, n - RTP_HEADER_SIZE), now);

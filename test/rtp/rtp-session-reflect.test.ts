@@ -106,8 +106,8 @@ function drive(s: RtpSession, datagrams: readonly Datagram[], relayEvents: boole
 }
 
 /** The same datagrams through an echo in reflect mode and through the event-relaying echo. */
-function twins(seed: number, datagrams: readonly Datagram[], extra: Partial<RtpSessionOptions> = {}, endMs = 0) {
-  const reflect = new RtpSession(options(seed, { ...extra, reflect: { samplesOf } }));
+function twins(seed: number, datagrams: readonly Datagram[], extra: Partial<RtpSessionOptions> = {}, endMs = 0, inPlace = false) {
+  const reflect = new RtpSession(options(seed, { ...extra, reflect: { samplesOf, inPlace } }));
   const events = new RtpSession(options(seed, extra));
   const got = drive(reflect, datagrams, false, endMs);
   const want = drive(events, datagrams, true, endMs);
@@ -169,18 +169,20 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
 }
 
 describe('RtpSession reflect mode (the echo’s hot path)', () => {
-  it('sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet', () => {
+  it.each([false, true])('sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in place: %s)', (inPlace) => {
     for (const [seed, startSeq] of [
       [11, 65400], // the sequence number wraps early on
       [12, 100],
       [13, 30000],
     ] as const) {
-      const { reflect, events, got, want } = twins(seed, impairedStream(seed, 1200, startSeq), {}, 4000);
+      const { reflect, events, got, want } = twins(seed, impairedStream(seed, 1200, startSeq), {}, 4000, inPlace);
       expect(got.sent.length).toBeGreaterThan(1000);
       expect(got.sent).toEqual(want.sent);
       expect(got.events).toEqual(want.events);
       expect(got.rtpEvents).toBe(0); // nothing is emitted packet by packet
-      expect(got.inputWritten).toBe(0);
+      // Without inPlace the input is never written to; with it, plain packets are echoed from their own bytes.
+      if (inPlace) expect(got.inputWritten).toBeGreaterThan(800);
+      else expect(got.inputWritten).toBe(0);
       expect(want.rtpEvents).toBeGreaterThan(1000);
       expect(reflect.stats()).toEqual(events.stats());
       // The stream went through all of it.
@@ -224,6 +226,25 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
     const st = s.stats();
     expect(st.sent).toMatchObject({ packets: 5, bytes: 4 * 160 + 4, dtmfEvents: 0 });
     expect(s.timestamp).toBe((p[3]!.timestamp + 160) >>> 0); // events do not move the media clock
+  });
+
+  it('in place, sends a plain packet from its own bytes, and copies nothing', () => {
+    const s = new RtpSession(options(23, { reflect: { samplesOf, inPlace: true }, rtcpIntervalMs: 0 }));
+    const pairs: [Uint8Array, Uint8Array][] = [];
+    let now = 0;
+    for (let i = 0; i < 5; i++) {
+      const b = rtp(500 + i, i * 160, { marker: i === 0 });
+      s.handleDatagram(b, A, (now += 20), 'rtp');
+      for (let t = s.pollTransmit(); t; t = s.pollTransmit()) pairs.push([b, t.data]);
+    }
+    expect(pairs).toHaveLength(5);
+    // The first two went through probation (packet objects, new bytes); the rest are the datagrams themselves.
+    expect(pairs.slice(2).every(([input, sent]) => input === sent)).toBe(true);
+    const p = pairs.map(([, sent]) => parseRtp(sent));
+    expect(p.map((x) => x.ssrc)).toEqual(Array(5).fill(s.ssrc));
+    for (let i = 1; i < 5; i++) expect(p[i]!.sequenceNumber).toBe((p[i - 1]!.sequenceNumber + 1) & 0xffff);
+    expect(p.map((x) => (x.timestamp - p[0]!.timestamp) >>> 0)).toEqual([0, 160, 320, 480, 640]);
+    expect(p.map((x) => x.payload[0])).toEqual([500 & 0xff, 501 & 0xff, 502 & 0xff, 503 & 0xff, 504 & 0xff]);
   });
 
   it('sends an echo with CSRCs, an extension or padding as a plain packet of ours', () => {
