@@ -7,6 +7,9 @@
  * Inputs: `handleDatagram(bytes, from, now, channel)`, `handleTimeout(now)`,
  * `sendFrame(payload, now)` once per packet time, `sendDtmf(digits)`,
  * `close(now)`. Outputs: `pollTransmit()`, `pollEvent()`, `pollTimeout()`.
+ * With the `reflect` option it is an echo: every accepted packet goes
+ * straight back re-originated (`relay`), a plain audio packet of the
+ * current source by a hot path that reads its header and nothing more.
  * It never reads a clock or touches a socket (`src/net/rtp-endpoint.ts`
  * joins it to UDP).
  */
