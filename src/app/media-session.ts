@@ -16,9 +16,11 @@
  * Buffers are allocated once; a tick of 20 ms packets allocates nothing
  * here (the RTP layer builds each packet).
  *
- * In `reflect` mode (an echo service) there is no tick: each accepted
- * packet is sent straight back by `RtpSession.relay`, audio and RFC 4733
- * events alike, so the echo adds no delay and decodes nothing.
+ * In `reflect` mode (an echo service) there is no tick: the RTP session
+ * (its `reflect` option) sends each accepted packet straight back,
+ * re-originated, audio and RFC 4733 events alike, so the echo adds no delay
+ * and decodes nothing; a plain audio packet of the current source costs no
+ * packet object and no event on the way.
  */
 import { TypedEmitter } from '../sip/api/emitter.js';
 import type { AudioSink, AudioSource } from '../audio/device.js';
@@ -36,7 +38,7 @@ import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js'
 import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
-import type { RtpChannel, RtpChannelKind } from './rtp-channel.js';
+import type { RtpChannel } from './rtp-channel.js';
 
 /** Samples in a 20 ms frame at 8 kHz. */
 export const FRAME = 160;
@@ -127,10 +129,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly unitOut = new Int16Array(MAX_UNIT);
   private readonly fifo = new Int16Array(FRAME + 8 * MAX_UNIT);
   private fifoLen = 0;
-  // The datagram being handed to the session (no closure per packet).
-  private inData: Uint8Array = new Uint8Array(0);
-  private inFrom: TransportAddress = { address: '', port: 0 };
-  private inKind: RtpChannelKind = 'rtp';
 
   constructor(opts: MediaSessionOptions) {
     super();
@@ -158,6 +156,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         this.mode === 'reflect' || jb === false
           ? false
           : { ...(jb ?? {}), frameSamples: FRAME, samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt) },
+      ...(this.mode === 'reflect' ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } } : {}),
     });
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
@@ -167,17 +166,21 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       { transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel), event: (e) => this.onSessionEvent(e) },
       opts.platform.clock,
       opts.platform.timers,
+      // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
+      { keepEarlierTimer: true },
     );
+    const session = this.session;
+    const driver = this.driver;
+    const clock = opts.platform.clock;
+    // What `driver.input` does, without a closure or fields per datagram: a closed session ignores
+    // the datagram, a closed driver drains nothing (and the channel stops calling at close).
     this.channel.onDatagram = (data, from, kind) => {
-      this.inData = data;
-      this.inFrom = from;
-      this.inKind = kind;
-      this.driver.input(this.handleIn);
+      session.handleDatagram(data, from, clock.now(), kind);
+      driver.drain();
     };
     this.channel.onError = (err) => this.log.debug(`RTP socket: ${err.message}`);
   }
 
-  private readonly handleIn = (now: number): void => this.session.handleDatagram(this.inData, this.inFrom, now, this.inKind);
   private readonly sendFn = (now: number): void => void this.session.sendFrame(this.txPayload, now);
 
   /** What we send (undefined: silence). Setting it does not close the previous one. */
@@ -243,6 +246,21 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return new Promise((resolve, reject) => this.dtmfWaiters.push({ resolve, reject }));
   }
 
+  /** The media time of an echoed payload; a stream's packets are all alike, so the last answer is kept. */
+  private reflectSamples(): (pt: number, bytes: number) => number {
+    let lastPt = -1;
+    let lastBytes = -1;
+    let last = FRAME;
+    return (pt, bytes) => {
+      if (pt !== lastPt || bytes !== lastBytes) {
+        last = this.decoderFor(pt)?.codec.payloadSamples(bytes) ?? FRAME;
+        lastPt = pt;
+        lastBytes = bytes;
+      }
+      return last;
+    };
+  }
+
   private samplesOf(payload: Uint8Array, pt: number): number {
     return this.decoderFor(pt)?.codec.payloadSamples(payload.length) ?? FRAME;
   }
@@ -261,10 +279,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private onSessionEvent(e: RtpSessionEvent): void {
     switch (e.type) {
       case 'rtp':
-        if (this.mode === 'reflect' && !this.closed) {
-          const samples = e.kind === 'audio' ? (this.decoderFor(e.packet.payloadType)?.codec.payloadSamples(e.packet.payload.length) ?? FRAME) : 0;
-          this.session.relay(e.packet, e.kind, samples, e.arrival);
-        }
+        // Only with `emitPackets` (not set here): a reflecting session echoes every packet itself.
         return;
       case 'dtmf':
         this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');

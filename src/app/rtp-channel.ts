@@ -29,6 +29,13 @@ export interface RtpChannel {
   send(data: Uint8Array, to: TransportAddress, channel: RtpChannelKind): void;
   /** Who hears received datagrams (one listener). */
   onDatagram: DatagramHandler | undefined;
+  /**
+   * Each datagram handed to `onDatagram` is a buffer of its own that the
+   * channel never reads again: the listener may keep it or write into it
+   * (a UDP socket's are; a simulated network may hand one buffer to
+   * several listeners).
+   */
+  readonly ownDatagrams?: boolean;
   /** A send failed or the socket reported an error (ICMP unreachable…); the call goes on. */
   onError: ((err: Error) => void) | undefined;
   close(): Promise<void>;
@@ -48,6 +55,8 @@ export interface UdpRtpChannelOptions {
 
 class UdpRtpChannel implements RtpChannel {
   onDatagram: DatagramHandler | undefined;
+  /** Node gives every received datagram a Buffer of its own. */
+  readonly ownDatagrams = true;
   onError: ((err: Error) => void) | undefined;
   mapped: RtpChannel['mapped'];
   private readonly stun: Partial<Record<RtpChannelKind, StunSocket>> = {};
@@ -70,11 +79,13 @@ class UdpRtpChannel implements RtpChannel {
   }
 
   private listen(socket: RtpPorts['rtp'], channel: RtpChannelKind): void {
+    const stun = this.stun;
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-      const stun = this.stun[channel];
-      if (stun !== undefined && stun.handleDatagram(msg, rinfo)) return;
-      // rinfo has `address` and `port`: pass it as it is (no allocation per packet).
-      this.onDatagram?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo, channel);
+      // STUN only once discovery started (never, for most calls).
+      const s = channel === 'rtp' ? stun.rtp : stun.rtcp;
+      if (s !== undefined && s.handleDatagram(msg, rinfo)) return;
+      // A Buffer is a Uint8Array, and rinfo has `address` and `port`: both go as they are (no allocation per packet).
+      this.onDatagram?.(msg, rinfo, channel);
     });
     socket.on('error', (err) => this.onError?.(err));
   }

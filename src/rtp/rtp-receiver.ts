@@ -49,6 +49,21 @@ export type ReceiveDecision =
       readonly latched?: TransportAddress;
     };
 
+const NO_HELD: readonly RtpPacket[] = Object.freeze([]);
+/** The decisions without per-packet data, made once (no allocation per packet). */
+const DELIVER: Readonly<Record<PayloadKind, ReceiveDecision>> = {
+  audio: Object.freeze({ action: 'deliver', kind: 'audio', held: NO_HELD }),
+  'telephone-event': Object.freeze({ action: 'deliver', kind: 'telephone-event', held: NO_HELD }),
+};
+const DUPLICATE: Readonly<Record<PayloadKind, ReceiveDecision>> = {
+  audio: Object.freeze({ action: 'duplicate', kind: 'audio' }),
+  'telephone-event': Object.freeze({ action: 'duplicate', kind: 'telephone-event' }),
+};
+const HOLD: ReceiveDecision = Object.freeze({ action: 'hold' });
+const DISCARD_UNKNOWN: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'unknownPayloadType' });
+const DISCARD_FOREIGN: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'foreign' });
+const DISCARD_SEQUENCE: ReceiveDecision = Object.freeze({ action: 'discard', reason: 'sequence' });
+
 interface Candidate {
   readonly stats: SourceStatistics;
   readonly held: RtpPacket[];
@@ -58,6 +73,10 @@ interface Candidate {
 export class RtpReceiver {
   /** The current source per kind (often one source carries both). */
   private readonly current = new Map<PayloadKind, Candidate>();
+  /** `current.get('audio')`, at hand for the hot path. */
+  private currentAudio: Candidate | undefined;
+  /** `payloadTypes` by number (0-127), at hand for the hot path. */
+  private readonly kinds: (PayloadKind | undefined)[] = new Array<PayloadKind | undefined>(128).fill(undefined);
   private readonly candidates = new Map<number, Candidate>();
   latched: TransportAddress | undefined;
   sourceChanges = 0;
@@ -70,7 +89,9 @@ export class RtpReceiver {
     private readonly symmetric: boolean,
     /** The peer's SDP address for RTP (also trusted before latching). */
     public sdpAddress: TransportAddress | undefined,
-  ) {}
+  ) {
+    for (const [pt, kind] of payloadTypes) if (pt >= 0 && pt < 128) this.kinds[pt] = kind;
+  }
 
   /** The current audio source (else the events source). */
   get source(): SourceStatistics | undefined {
@@ -79,12 +100,24 @@ export class RtpReceiver {
 
   /** What a payload type carries (undefined: not negotiated). Held packets are delivered by their own kind. */
   kindOf(payloadType: number): PayloadKind | undefined {
-    return this.payloadTypes.get(payloadType);
+    return this.kinds[payloadType];
   }
 
   /** Statistics of a source by SSRC (current or candidate). */
   statsOf(ssrc: number): SourceStatistics | undefined {
     return this.currentBySsrc(ssrc)?.stats ?? this.candidates.get(ssrc)?.stats;
+  }
+
+  /**
+   * The statistics of the current audio source when `ssrc` is its SSRC and
+   * `from` the address its packets came from so far: such a packet needs
+   * nothing of `receive` but `SourceStatistics.update` and the verdict
+   * (an echo's hot path decides it from the header alone). Undefined
+   * otherwise: give the packet to `receive`.
+   */
+  currentAudioFrom(ssrc: number, from: TransportAddress): SourceStatistics | undefined {
+    const c = this.currentAudio;
+    return c !== undefined && c.stats.ssrc === ssrc && sameAddress(from, c.from) ? c.stats : undefined;
   }
 
   private currentBySsrc(ssrc: number): Candidate | undefined {
@@ -93,10 +126,10 @@ export class RtpReceiver {
   }
 
   receive(p: RtpPacket, from: TransportAddress, now: number): ReceiveDecision {
-    const kind = this.payloadTypes.get(p.payloadType);
+    const kind = this.kinds[p.payloadType];
     if (kind === undefined) {
       this.unknownPayloadType++;
-      return { action: 'discard', reason: 'unknownPayloadType' };
+      return DISCARD_UNKNOWN;
     }
     const forJitter = kind === 'audio';
     const cur = this.currentBySsrc(p.ssrc);
@@ -116,7 +149,7 @@ export class RtpReceiver {
     // Another SSRC: a candidate source.
     if (this.latched && !sameAddress(from, this.latched) && !sameAddress(from, this.sdpAddress)) {
       this.foreign++;
-      return { action: 'discard', reason: 'foreign' };
+      return DISCARD_FOREIGN;
     }
     let c = this.candidates.get(p.ssrc);
     if (!c) {
@@ -130,7 +163,7 @@ export class RtpReceiver {
       // RFC 3550 A.1 restarts probation on a non-sequential packet: keep only the run in progress.
       if (c.held.length && ((p.sequenceNumber - c.held[c.held.length - 1]!.sequenceNumber) & 0xffff) !== 1) c.held.length = 0;
       c.held.push(p);
-      return { action: 'hold' };
+      return HOLD;
     }
     if (v !== 'validated') return this.verdict(v, kind);
     // The candidate is valid: it becomes the current source of its kind — audio when any of its
@@ -140,6 +173,7 @@ export class RtpReceiver {
     const sourceKind: PayloadKind = kind === 'audio' || c.held.some((h) => this.kindOf(h.payloadType) === 'audio') ? 'audio' : kind;
     const previous = this.current.get(sourceKind)?.stats.ssrc;
     this.current.set(sourceKind, c);
+    if (sourceKind === 'audio') this.currentAudio = c;
     if (previous !== undefined) this.sourceChanges++;
     const held = c.held.splice(0);
     let latched: TransportAddress | undefined;
@@ -157,13 +191,13 @@ export class RtpReceiver {
     switch (v) {
       case 'valid':
       case 'validated':
-        return { action: 'deliver', kind, held: [] };
+        return DELIVER[kind];
       case 'duplicate':
-        return { action: 'duplicate', kind };
+        return DUPLICATE[kind];
       case 'probation':
-        return { action: 'hold' };
+        return HOLD;
       case 'invalid':
-        return { action: 'discard', reason: 'sequence' };
+        return DISCARD_SEQUENCE;
     }
   }
 }

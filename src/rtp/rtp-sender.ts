@@ -3,7 +3,7 @@
  * timestamps (RFC 3550 5.1), the marker bit at the start of each talkspurt
  * (RFC 3551 4.1), and what a sender report needs.
  */
-import { writeRtp, RTP_HEADER_SIZE } from './rtp-packet.js';
+import { writeRtp, writeU32, RTP_HEADER_SIZE } from './rtp-packet.js';
 
 /** A monotonic-ms instant and the RTP timestamp that belongs to it. */
 interface TimePoint {
@@ -22,7 +22,8 @@ export class RtpSender {
   /** Payload octets (RFC 3550 6.4.1 "sender's octet count"). */
   bytes = 0;
   events = 0;
-  lastSentAt: number | undefined;
+  // A number from the start (never undefined): V8 then keeps it as an unboxed double, no allocation per packet.
+  private sentAt = 0;
 
   constructor(
     readonly ssrc: number,
@@ -33,6 +34,11 @@ export class RtpSender {
     // (unpredictable)", and likewise for the timestamp.
     this.seq = Math.floor(random() * 0x10000) & 0xffff;
     this.tsBase = Math.floor(random() * 0x100000000) >>> 0;
+  }
+
+  /** When the last packet was sent (undefined before the first). */
+  get lastSentAt(): number | undefined {
+    return this.packets > 0 ? this.sentAt : undefined;
   }
 
   /** The RTP timestamp of the current packet time. */
@@ -69,16 +75,36 @@ export class RtpSender {
   packet(payloadType: number, payload: Uint8Array, opts: { marker?: boolean; timestamp?: number; now: number; event?: boolean }): Uint8Array {
     // RFC 3551 4.1: "the marker bit is set ... in the first packet of a talkspurt".
     const marker = opts.marker ?? (opts.event ? false : this.talkspurt);
-    if (!opts.event) this.talkspurt = false;
-    const timestamp = opts.timestamp ?? this.timestamp;
-    if (this.anchor === undefined) this.anchor = { now: opts.now, timestamp: this.timestamp };
     const out = new Uint8Array(RTP_HEADER_SIZE + payload.length);
-    writeRtp({ marker, payloadType, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrcs: [], payload, padding: 0 }, out, 0);
+    writeRtp({ marker, payloadType, sequenceNumber: this.seq, timestamp: opts.timestamp ?? this.timestamp, ssrc: this.ssrc, csrcs: [], payload, padding: 0 }, out, 0);
+    this.sent(payload.length, opts.now, opts.event ?? false);
+    return out;
+  }
+
+  /**
+   * Re-originate a packet whose bytes are already in `out` (a 12-byte
+   * header without CSRCs, extension or padding, then the payload; its
+   * first two octets — version, marker, payload type — are kept): write our
+   * next sequence number, `timestamp` and our SSRC into the header, and
+   * count it as `packet` does. No allocation: a relay's hot path.
+   */
+  stamp(out: Uint8Array, timestamp: number, now: number, event: boolean): void {
+    const seq = this.seq;
+    out[2] = seq >> 8;
+    out[3] = seq & 0xff;
+    writeU32(out, 4, timestamp);
+    writeU32(out, 8, this.ssrc);
+    this.sent(out.length - RTP_HEADER_SIZE, now, event);
+  }
+
+  /** Account for one packet sent with the current sequence number. */
+  private sent(payloadBytes: number, now: number, event: boolean): void {
+    if (!event) this.talkspurt = false;
+    if (this.anchor === undefined) this.anchor = { now, timestamp: this.timestamp };
     this.seq = (this.seq + 1) & 0xffff;
     this.packets++;
-    this.bytes += payload.length;
-    this.lastSentAt = opts.now;
-    return out;
+    this.bytes += payloadBytes;
+    this.sentAt = now;
   }
 
   /**

@@ -56,6 +56,20 @@ export interface RtpSessionOptions {
   readonly jitterBuffer?: JitterBufferOptions | false;
   /** Emit an `rtp` event for every accepted packet (also with a jitter buffer). Default false. */
   readonly emitPackets?: boolean;
+  /**
+   * An echo service: every accepted packet, audio and RFC 4733 events alike,
+   * is sent straight back re-originated (see `RtpSession.relay`) as soon as
+   * it is accepted, instead of being emitted as an `rtp` event (unless
+   * `emitPackets`). `samplesOf` gives the media time an audio payload of
+   * that type covers (it moves our media clock). Without a jitter buffer,
+   * a packet of the current source arriving from where it came from before
+   * is relayed without building a packet object. With `inPlace`, the
+   * datagrams given to `handleDatagram` are the session's to change (each a
+   * buffer of its own that nothing reads afterwards, as a UDP socket's
+   * are): such a packet is re-originated in its own bytes and sent from
+   * them, with no copy; without it, the input is never written to.
+   */
+  readonly reflect?: { readonly samplesOf: (payloadType: number, payloadBytes: number) => number; readonly inPlace?: boolean };
   readonly dtmf?: DtmfSenderOptions;
   readonly dtmfReceiver?: DtmfReceiverOptions;
 }
@@ -76,7 +90,7 @@ export interface RemoteReport {
 }
 
 export type RtpSessionEvent =
-  /** An accepted media packet (only with `emitPackets` or without a jitter buffer). */
+  /** An accepted media packet (only with `emitPackets`, or without a jitter buffer when not reflecting). */
   | { readonly type: 'rtp'; readonly packet: import('./rtp-packet.js').RtpPacket; readonly kind: PayloadKind; readonly arrival: number }
   | { readonly type: 'dtmf'; readonly event: DtmfEvent }
   /** We now send to `address` (symmetric RTP/RTCP). */

@@ -7,6 +7,9 @@
  * Inputs: `handleDatagram(bytes, from, now, channel)`, `handleTimeout(now)`,
  * `sendFrame(payload, now)` once per packet time, `sendDtmf(digits)`,
  * `close(now)`. Outputs: `pollTransmit()`, `pollEvent()`, `pollTimeout()`.
+ * With the `reflect` option it is an echo: every accepted packet goes
+ * straight back re-originated (`relay`), a plain audio packet of the
+ * current source by a hot path that reads its header and nothing more.
  * It never reads a clock or touches a socket (`src/net/rtp-endpoint.ts`
  * joins it to UDP).
  */
@@ -19,7 +22,7 @@ import { compactNtp, ntpFromUnixMs, roundTripMs } from './ntp-time.js';
 import { parseRtcp, serializeRtcp } from './rtcp-compound.js';
 import { rtcpIntervalMs, UDP_IPV4_OVERHEAD, updateAvgRtcpSize } from './rtcp-interval.js';
 import { SDES_CNAME, type ReportBlock, type RtcpPacket } from './rtcp-types.js';
-import { isRtcpPacket, parseRtp, type RtpPacket } from './rtp-packet.js';
+import { isRtcpPacket, parseRtp, readU32, RTP_HEADER_SIZE, type RtpPacket } from './rtp-packet.js';
 import { formatAddress, RtpReceiver, sameAddress } from './rtp-receiver.js';
 import { RtpSender } from './rtp-sender.js';
 import type {
@@ -35,6 +38,8 @@ import type {
 } from './rtp-session-types.js';
 
 const cryptoRandom = () => randomInt(0, 0x1000000) / 0x1000000;
+/** Reflect mode copies echoed packets into slabs of this size (about 380 G.711 packets each). */
+const SLAB_BYTES = 64 * 1024;
 
 /**
  * @example
@@ -84,14 +89,24 @@ export class RtpSession {
 
   // RTP timeout
   private readonly rtpTimeout: number;
-  private lastRtpAt: number | undefined;
+  // When RTP last arrived; a number from the start (an unboxed double, no allocation per packet), valid once `heardRtp`.
+  private lastRtpAt = 0;
+  private heardRtp = false;
   private startedAt: number | undefined;
   private timedOut = false;
 
   private malformed = 0;
 
-  // relay(): per remote source, the offset from its timestamps to ours.
+  // relay(): per remote source, the offset from its timestamps to ours (the last one looked up at hand).
   private readonly relayOffsets = new Map<number, number>();
+  private relaySsrc: number | undefined;
+  private relayOffset = 0;
+  // Reflect mode: echoed packets are copied into slices of a slab, never reused (a send may still hold one).
+  private readonly reflect: RtpSessionOptions['reflect'];
+  private readonly reflectFast: boolean;
+  private readonly reflectInPlace: boolean;
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   constructor(opts: RtpSessionOptions) {
     this.opts = opts;
@@ -120,6 +135,9 @@ export class RtpSession {
     // RFC 3550 6.3.2: "avg_rtcp_size is set to the probable size of the first RTCP packet".
     this.avgRtcpSize = 8 + 24 + 10 + this.cname.length + UDP_IPV4_OVERHEAD;
     this.rtpTimeout = opts.rtpTimeoutMs ?? 0;
+    this.reflect = opts.reflect;
+    this.reflectFast = opts.reflect !== undefined && this.jitterBuffer === undefined && !opts.emitPackets;
+    this.reflectInPlace = opts.reflect?.inPlace ?? false;
   }
 
   /** Where RTP goes now (latched, else the SDP address). */
@@ -212,23 +230,91 @@ export class RtpSession {
     this.armRtcp(now);
     const to = this.remote;
     if (!this.sending || !to) return false;
-    let offset = this.relayOffsets.get(p.ssrc);
-    if (offset === undefined) {
-      // The first packet of a source lands on our clock as it is now.
-      if (this.relayOffsets.size >= 8) this.relayOffsets.clear();
-      offset = (this.sender.timestamp - p.timestamp) >>> 0;
-      this.relayOffsets.set(p.ssrc, offset);
-    }
-    const timestamp = (p.timestamp + offset) >>> 0;
+    const timestamp = (p.timestamp + this.relayOffsetOf(p.ssrc, p.timestamp)) >>> 0;
     const event = kind === 'telephone-event';
     this.transmits.push({ data: this.sender.packet(p.payloadType, p.payload, { marker: p.marker, timestamp, now, event }), to, channel: 'rtp' });
+    this.relayed(p.marker, event, timestamp, samples, now);
+    return true;
+  }
+
+  /**
+   * The offset from a remote source's timestamps to ours: the first packet
+   * of a source (`timestamp`) lands on our clock as it is now.
+   */
+  private relayOffsetOf(ssrc: number, timestamp: number): number {
+    if (ssrc === this.relaySsrc) return this.relayOffset;
+    let offset = this.relayOffsets.get(ssrc);
+    if (offset === undefined) {
+      if (this.relayOffsets.size >= 8) this.relayOffsets.clear();
+      offset = (this.sender.timestamp - timestamp) >>> 0;
+      this.relayOffsets.set(ssrc, offset);
+    }
+    this.relaySsrc = ssrc;
+    this.relayOffset = offset;
+    return offset;
+  }
+
+  /** What follows a relayed packet: events count, audio moves our media clock past it. */
+  private relayed(marker: boolean, event: boolean, timestamp: number, samples: number, now: number): void {
     if (event) {
-      if (p.marker) this.sender.events++;
+      if (marker) this.sender.events++;
     } else {
       this.sender.moveTo((timestamp + samples) >>> 0, now);
     }
     this.weSentSince = true;
+  }
+
+  /**
+   * The echo's hot path (reflect mode, no jitter buffer): an audio packet
+   * with a plain 12-byte header (no CSRC, extension or padding) from the
+   * current source at the address it came from so far is accounted for and
+   * echoed from its header alone — no packet object, no event — from a
+   * copy in the slab, or from the datagram's own bytes with `inPlace`.
+   * Returns false, having changed nothing, for any other datagram:
+   * `handleRtp` takes it.
+   */
+  private reflectPlain(data: Uint8Array, from: TransportAddress, now: number): boolean {
+    const n = data.length;
+    // V=2, P=0, X=0, CC=0.
+    if (n < RTP_HEADER_SIZE || data[0] !== 0x80) return false;
+    const b1 = data[1]!;
+    const pt = b1 & 0x7f;
+    if (this.receiver.kindOf(pt) !== 'audio') return false;
+    const stats = this.receiver.currentAudioFrom(readU32(data, 8), from);
+    if (stats === undefined) return false;
+    const seq = (data[2]! << 8) | data[3]!;
+    const ts = readU32(data, 4);
+    const v = stats.update(seq, ts, now, n - RTP_HEADER_SIZE, true);
+    // What `receive` decides for the current source from its own address: only these three verdicts.
+    if (v === 'invalid') return true;
+    this.lastRtpAt = now;
+    this.heardRtp = true;
+    this.timedOut = false;
+    this.remoteSentSince = true;
+    if (v === 'duplicate') return true;
+    const to = this.remote;
+    if (!this.sending || to === undefined) return true;
+    const timestamp = (ts + this.relayOffsetOf(stats.ssrc, ts)) >>> 0;
+    let out = data;
+    if (!this.reflectInPlace) {
+      out = this.slice(n);
+      out.set(data);
+    }
+    this.sender.stamp(out, timestamp, now, false);
+    this.transmits.push({ data: out, to, channel: 'rtp' });
+    this.relayed((b1 & 0x80) !== 0, false, timestamp, this.reflect!.samplesOf(pt, n - RTP_HEADER_SIZE), now);
     return true;
+  }
+
+  /** `n` fresh bytes from the slab (a new slab when it is full; a slice is never handed out twice). */
+  private slice(n: number): Uint8Array {
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, n));
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    this.slabUsed += n;
+    return out;
   }
 
   /** A datagram arrived on the RTP socket (`rtp`) or the RTCP socket (`rtcp`). */
@@ -242,6 +328,7 @@ export class RtpSession {
   }
 
   private handleRtp(data: Uint8Array, from: TransportAddress, now: number): void {
+    if (this.reflectFast && this.reflectPlain(data, from, now)) return;
     let p: RtpPacket;
     try {
       p = parseRtp(data);
@@ -253,6 +340,7 @@ export class RtpSession {
     const d = this.receiver.receive(p, from, now);
     if (d.action === 'discard' || d.action === 'hold') return;
     this.lastRtpAt = now;
+    this.heardRtp = true;
     this.timedOut = false;
     this.remoteSentSince = true;
     if (d.action === 'duplicate') {
@@ -280,7 +368,9 @@ export class RtpSession {
     } else if (this.receiving) {
       this.jitterBuffer?.put(p, now);
     }
-    if (this.opts.emitPackets || !this.jitterBuffer) this.events.push({ type: 'rtp', packet: p, kind, arrival: now });
+    if (this.opts.emitPackets || (!this.jitterBuffer && !this.reflect)) this.events.push({ type: 'rtp', packet: p, kind, arrival: now });
+    const reflect = this.reflect;
+    if (reflect) this.relay(p, kind, kind === 'audio' ? reflect.samplesOf(p.payloadType, p.payload.length) : 0, now);
   }
 
   private handleRtcp(data: Uint8Array, from: TransportAddress, now: number): void {
@@ -358,7 +448,7 @@ export class RtpSession {
     const deadline = this.rtpDeadline();
     if (deadline !== undefined && now >= deadline) {
       this.timedOut = true;
-      this.events.push({ type: 'timeout', silentMs: now - (this.lastRtpAt ?? this.startedAt ?? now) });
+      this.events.push({ type: 'timeout', silentMs: now - (this.heardRtp ? this.lastRtpAt : (this.startedAt ?? now)) });
     }
   }
 
@@ -396,7 +486,7 @@ export class RtpSession {
 
   private rtpDeadline(): number | undefined {
     if (this.rtpTimeout <= 0 || this.timedOut || !this.receiving) return undefined;
-    const since = this.lastRtpAt ?? this.startedAt;
+    const since = this.heardRtp ? this.lastRtpAt : this.startedAt;
     return since === undefined ? undefined : since + this.rtpTimeout;
   }
 

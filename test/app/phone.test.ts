@@ -246,6 +246,27 @@ describe('codecs, echo, shutdown', () => {
     await close();
   });
 
+  it('an echo call whose caller falls silent ends with rtp-timeout, and BYE', async () => {
+    const { world, alice, bob, close } = await world2(43, { media: { rtp: { rtpTimeoutMs: 3000 } } });
+    let echoCall: Call | undefined;
+    bob.on('incoming', (c) => {
+      echoCall = c;
+      void c.answer({ echo: true });
+    });
+    const call = alice.call(`sip:echo@${B}`, { source: sine(1000) });
+    await world.until(call.answered);
+    await world.run(1000);
+    expect(echoCall!.stats()!.received.packets).toBeGreaterThan(40);
+    world.net.setProfile({ loss: 1 }, A, B);
+    const end = await world.until(echoCall!.ended);
+    expect(end.reason).toBe('rtp-timeout');
+    expect(end.durationMs).toBeGreaterThan(3500);
+    expect(end.durationMs).toBeLessThan(4500);
+    world.net.setProfile({ delayMs: 10 });
+    expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    await close();
+  });
+
   it('closing a phone hangs up its calls (BYE) and refuses new ones', async () => {
     const { world, alice, bob, close } = await world2(42);
     bob.on('incoming', (c) => void c.answer());
