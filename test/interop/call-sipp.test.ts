@@ -64,42 +64,52 @@ describe('shtoom call follows a redirect (302 from a SIPp redirect server to sip
   });
 });
 
+/**
+ * `shtoom serve echo` on fresh ports, a tshark capture of its RTP port and
+ * SIPp's, and one call of the SIPp UAC scenario `scenario` (a file in the
+ * test's folder) against it. Returns SIPp's run, the PCMU streams each way
+ * and what the capture saw.
+ */
+async function sippCallsEcho(scenario: string, capture: string) {
+  const sipPort = await freeSipPort();
+  const echoRtp = await freeUdpPort(true);
+  const sippMedia = await freeUdpPort(true);
+  const serve = startShtoom(
+    ['serve', 'echo', '--listen', `udp:127.0.0.1:${sipPort}`, ...MEDIA, '--rtp-port-min', String(echoRtp), '--rtp-port-max', String(echoRtp + 1)],
+    { timeoutSec: 60 },
+  );
+  await waitFor(() => isListening(sipPort, 'udp'), 'shtoom serve echo');
+  const cap = await startCapture(join(dir, capture), [echoRtp, sippMedia]);
+  const r = await runSipp(
+    ['-sf', scenario, `127.0.0.1:${sipPort}`, '-s', 'echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeSipPort()), '-mp', String(sippMedia), '-m', '1', '-timeout', '30', '-timeout_error', '-trace_err'],
+    { cwd: dir, timeoutSec: 40 },
+  );
+  await new Promise((res) => setTimeout(res, 300));
+  await cap.stop();
+  const streams = rtpStreams(cap.file, [echoRtp, sippMedia]);
+  const toEcho = streams.find((s) => s.srcPort === sippMedia && s.dstPort === echoRtp && s.payload.includes('711'));
+  const fromEcho = streams.find((s) => s.srcPort === echoRtp && s.dstPort === sippMedia && s.payload.includes('711'));
+  return { r, serve, toEcho, fromEcho, events: () => rtpEvents(cap.file, [echoRtp, sippMedia]), echoRtp, sippMedia };
+}
+
 describe('SIPp UAC with RTP and RFC 2833 → shtoom serve echo', () => {
   it('every audio packet and both digits come back, re-originated; SIPp counts a successful call', async () => {
     writeFileSync(join(dir, 'tone.ulaw'), ulawSine(600, 3, (pcm) => ulawEncode(pcm)));
     writeFileSync(join(dir, 'uac.xml'), uacRtpDtmf('tone.ulaw', PCAPS, 3300, 1000));
-    const sipPort = await freeSipPort();
-    const echoRtp = await freeUdpPort(true);
-    const sippMedia = await freeUdpPort(true);
-    const serve = startShtoom(
-      ['serve', 'echo', '--listen', `udp:127.0.0.1:${sipPort}`, ...MEDIA, '--rtp-port-min', String(echoRtp), '--rtp-port-max', String(echoRtp + 1)],
-      { timeoutSec: 60 },
-    );
-    await waitFor(() => isListening(sipPort, 'udp'), 'shtoom serve echo');
-    const capture = await startCapture(join(dir, 'echo.pcapng'), [echoRtp, sippMedia]);
-    const r = await runSipp(
-      ['-sf', 'uac.xml', `127.0.0.1:${sipPort}`, '-s', 'echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeSipPort()), '-mp', String(sippMedia), '-m', '1', '-timeout', '30', '-timeout_error', '-trace_err'],
-      { cwd: dir, timeoutSec: 40 },
-    );
-    await new Promise((res) => setTimeout(res, 300));
-    await capture.stop();
+    const { r, serve, toEcho, fromEcho, events: captured, echoRtp, sippMedia } = await sippCallsEcho('uac.xml', 'echo.pcapng');
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(r.successful).toBe(1);
-
-    const streams = rtpStreams(capture.file, [echoRtp, sippMedia]);
-    const toEcho = streams.find((s) => s.srcPort === sippMedia && s.dstPort === echoRtp && s.payload.includes('711'))!;
-    const fromEcho = streams.find((s) => s.srcPort === echoRtp && s.dstPort === sippMedia && s.payload.includes('711'))!;
-    expect(toEcho.packets).toBe(150);
+    expect(toEcho!.packets).toBe(150);
     // The digits come back as RFC 4733 events, under the echo's SSRC, on one timestamp each.
-    const events = rtpEvents(capture.file, [echoRtp, sippMedia]);
+    const events = captured();
     const back = events.filter((e) => e.srcPort === echoRtp);
     // SIPp's captures repeat the end packet under one sequence number: the echo returns each distinct packet once.
     const distinctIn = new Set(events.filter((e) => e.srcPort === sippMedia).map((e) => e.seq)).size;
     expect(back).toHaveLength(distinctIn);
     // One stream back: the 150 audio packets and the events, all under the echo's own SSRC, nothing lost.
-    expect(fromEcho.packets).toBe(toEcho.packets + back.length);
-    expect(fromEcho.lost).toBe(0);
-    expect(fromEcho.ssrc).not.toBe(toEcho.ssrc);
+    expect(fromEcho!.packets).toBe(toEcho!.packets + back.length);
+    expect(fromEcho!.lost).toBe(0);
+    expect(fromEcho!.ssrc).not.toBe(toEcho!.ssrc);
     expect([...new Set(back.map((e) => e.event))]).toEqual([1, 2]);
     for (const ev of [1, 2]) {
       const pkts = back.filter((e) => e.event === ev);
@@ -120,30 +130,13 @@ describe('SIPp UAC with a delayed offer (no SDP in the INVITE) → shtoom serve 
   it('offers in the 200 OK, takes the answer from the ACK, and echoes the whole stream', async () => {
     writeFileSync(join(dir, 'tone2.ulaw'), ulawSine(700, 2, (pcm) => ulawEncode(pcm)));
     writeFileSync(join(dir, 'uac-delayed.xml'), uacRtpDtmf('tone2.ulaw', [], 2300, 300, true));
-    const sipPort = await freeSipPort();
-    const echoRtp = await freeUdpPort(true);
-    const sippMedia = await freeUdpPort(true);
-    const serve = startShtoom(
-      ['serve', 'echo', '--listen', `udp:127.0.0.1:${sipPort}`, ...MEDIA, '--rtp-port-min', String(echoRtp), '--rtp-port-max', String(echoRtp + 1)],
-      { timeoutSec: 60 },
-    );
-    await waitFor(() => isListening(sipPort, 'udp'), 'shtoom serve echo');
-    const capture = await startCapture(join(dir, 'delayed.pcapng'), [echoRtp, sippMedia]);
-    const r = await runSipp(
-      ['-sf', 'uac-delayed.xml', `127.0.0.1:${sipPort}`, '-s', 'echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeSipPort()), '-mp', String(sippMedia), '-m', '1', '-timeout', '30', '-timeout_error', '-trace_err'],
-      { cwd: dir, timeoutSec: 40 },
-    );
-    await new Promise((res) => setTimeout(res, 300));
-    await capture.stop();
+    const { r, serve, toEcho, fromEcho } = await sippCallsEcho('uac-delayed.xml', 'delayed.pcapng');
     // SIPp checked that the 200 OK carried an audio offer (a failed check fails the call).
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(r.successful).toBe(1);
-    const streams = rtpStreams(capture.file, [echoRtp, sippMedia]);
-    const toEcho = streams.find((s) => s.srcPort === sippMedia && s.dstPort === echoRtp && s.payload.includes('711'))!;
-    const fromEcho = streams.find((s) => s.srcPort === echoRtp && s.dstPort === sippMedia && s.payload.includes('711'))!;
-    expect(toEcho.packets).toBe(100);
-    expect(fromEcho.packets).toBe(100);
-    expect(fromEcho.lost).toBe(0);
+    expect(toEcho!.packets).toBe(100);
+    expect(fromEcho!.packets).toBe(100);
+    expect(fromEcho!.lost).toBe(0);
     terminate(serve);
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 10\d packets in \(0\.0 % lost\)/);
