@@ -6,25 +6,15 @@
  * SHTOOM_BENCH_SETUP_CALLS calls (default 300) after 30 to warm up.
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Phone } from '../src/app/phone.js';
+import { freePort } from './lib/ports.js';
 import { percentile, report, note } from './lib/report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CALLS = Number(process.env.SHTOOM_BENCH_SETUP_CALLS ?? 300);
 const WARMUP = 30;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const port = await freePort();
 const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/shtoom.ts'), 'serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn', '--capacity', '10000'], {

@@ -45,6 +45,7 @@ import { parseSdp } from '../src/sdp/parse.js';
 import { serializeSdp } from '../src/sdp/serialize.js';
 import type { Dialog } from '../src/sip/api/dialog.js';
 import { UserAgent } from '../src/sip/api/user-agent.js';
+import { freePort } from './lib/ports.js';
 import { note, percentile, report } from './lib/report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,16 +57,6 @@ const STEPS = process.env.SHTOOM_BENCH_SERVE_STEPS
 const PROFILE = process.env.SHTOOM_BENCH_SERVE_PROFILE;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 const PAYLOAD = 160;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');

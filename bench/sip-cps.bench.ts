@@ -13,11 +13,11 @@
  * SIPp's own UAS goes past 6,000 calls/s here, so the list reaches well beyond).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/ports.js';
 import { note, report } from './lib/report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,16 +29,6 @@ const RATES = (process.env.SHTOOM_BENCH_CPS_RATES ?? '250,500,1000,2000,3000,350
 if (spawnSync('sh', ['-c', 'command -v sipp']).status !== 0) {
   note('sipp is not installed (apt-get install sip-tester)');
   process.exit(1);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function waitLine(child: ChildProcess, re: RegExp, ms = 20_000): Promise<RegExpExecArray> {

@@ -449,22 +449,31 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     // We may send as soon as our answer is out (RFC 3264 5.1), and the caller may too: start now.
     this.startMedia(negotiated, opts.echo ?? false);
+    if (await this.acceptWith(inc, answer, opts)) this.onAnswered();
+    return this.answered;
+  }
+  private answering = false;
+
+  /**
+   * Send the 2xx with `sdp` and wait for the caller's ACK; the dialog is then
+   * ours to watch. False when the call ended meanwhile (CANCEL, no ACK, our
+   * own hangup): the end is already reported.
+   */
+  private async acceptWith(inc: IncomingCall, sdp: SessionDescription, opts: AnswerOptions): Promise<Dialog | undefined> {
     let dialog: Dialog;
     try {
-      dialog = await inc.accept(serializeSdp(answer), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
+      dialog = await inc.accept(serializeSdp(sdp), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
     } catch (err) {
       if (!this.ending) {
         const e = err as SipRequestFailedError;
         this.finish(e.status === 487 ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' } : { reason: 'failed', status: e.status, message: e.message });
       }
-      return this.answered;
+      return undefined;
     }
     this.dialog = dialog;
     this.watchDialog(dialog);
-    if (!this.ending) this.onAnswered();
-    return this.answered;
+    return this.ending ? undefined : dialog;
   }
-  private answering = false;
 
   /**
    * An INVITE without an offer (RFC 3261 13.2.1 "delayed offer", as a
@@ -476,19 +485,8 @@ export class Call extends TypedEmitter<CallEvents> {
   private async answerWithOffer(inc: IncomingCall, opts: AnswerOptions): Promise<AnsweredInfo> {
     const offer = createOffer(this.origin.local(this.channel!, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux));
     this.offer = offer;
-    let dialog: Dialog;
-    try {
-      dialog = await inc.accept(serializeSdp(offer), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
-    } catch (err) {
-      if (!this.ending) {
-        const e = err as SipRequestFailedError;
-        this.finish(e.status === 487 ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' } : { reason: 'failed', status: e.status, message: e.message });
-      }
-      return this.answered;
-    }
-    this.dialog = dialog;
-    this.watchDialog(dialog);
-    if (this.ending) return this.answered;
+    const dialog = await this.acceptWith(inc, offer, opts);
+    if (!dialog) return this.answered;
     let negotiated: NegotiatedMedia;
     try {
       const body = dialog.lastAck?.body ?? new Uint8Array(0);
