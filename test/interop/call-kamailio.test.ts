@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKamailio, type Kamailio } from './support/call-kamailio.js';
+import { startKamailio, type Kamailio } from './support/sip-kamailio.js';
 import { terminate } from './support/call-process.js';
 import { freeSipPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
 import { wavToneSeconds as toneSeconds } from './support/wav-tone.js';
@@ -21,9 +21,10 @@ let kam: Kamailio;
 beforeAll(async () => {
   requireBinary('kamailio');
   dir = mkdtempSync(join(tmpdir(), 'shtoom-kamailio-'));
-  kam = await startKamailio(dir);
+  kam = await startKamailio();
 });
 afterAll(async () => {
+  await kam?.stop();
   await stopAllPeers();
   rmSync(dir, { recursive: true, force: true });
 });
