@@ -43,7 +43,7 @@ function mixDumb(frames: Int16Array[]): void {
       if (i === me) continue;
       taken++;
       const x = frames[i]!;
-      for (let s = 0; s < 160; s++) out[s] += Math.round(x[s]! * 0.25);
+      for (let s = 0; s < 160; s++) out[s] = out[s]! + Math.round(x[s]! * 0.25);
     }
   }
 }

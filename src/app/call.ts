@@ -267,7 +267,7 @@ export class Call extends TypedEmitter<CallEvents> {
   }
 
   private async runDial(uri: string, opts: PlaceCallOptions): Promise<void> {
-    const { ua, platform } = this.ctx;
+    const { platform } = this.ctx;
     if (opts.answerTimeoutMs !== undefined) {
       this.answerTimer = platform.timers.setTimer(opts.answerTimeoutMs, () => {
         this.answerTimer = undefined;

@@ -16,7 +16,7 @@ import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { AnswerOptions, Call } from '../app/call.js';
 import type { CallEnd, DtmfMode, DtmfReceived } from '../app/call-types.js';
 import { CallEndedError, CallStateError } from '../app/errors.js';
-import { silentLogger, type Logger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
 import { DougTimeoutError, TtsError } from './errors.js';
 import { PcmSource } from '../harness/pcm-source.js';
 import type { Tts } from './tts.js';
@@ -96,7 +96,6 @@ export class VoiceCall {
   private readonly abort = new AbortController();
   private readonly digits: string[] = [];
   private readonly digitListeners = new Set<() => void>();
-  private readonly log: Logger;
 
   constructor(
     /** The call underneath (events, statistics). */
@@ -104,7 +103,6 @@ export class VoiceCall {
     private readonly ctx: VoiceCallContext = {},
   ) {
     this.signal = this.abort.signal;
-    this.log = ctx.log ?? silentLogger;
     call.on('dtmf', (d: DtmfReceived) => {
       this.digits.push(d.digit);
       for (const l of [...this.digitListeners]) l();

@@ -11,11 +11,11 @@ import type { OptionSpec, OptionValue, Schema, ValueOfSpec, ValueSource } from '
 
 export interface ResolveInput {
   /** Values read from the ini file, by option id. */
-  readonly ini?: { readonly file: string; readonly values: ReadonlyMap<string, IniValue> };
+  readonly ini?: { readonly file: string; readonly values: ReadonlyMap<string, IniValue> } | undefined;
   /** The process environment (or a test's). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Raw values given on the command line, by option id (booleans already as booleans). */
-  readonly argv?: ReadonlyMap<string, string | boolean>;
+  readonly argv?: ReadonlyMap<string, string | boolean> | undefined;
 }
 
 export interface Entry {

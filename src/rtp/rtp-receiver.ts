@@ -84,7 +84,7 @@ export class RtpReceiver {
   unknownPayloadType = 0;
 
   constructor(
-    private readonly payloadTypes: ReadonlyMap<number, PayloadKind>,
+    payloadTypes: ReadonlyMap<number, PayloadKind>,
     private readonly clockRate: number,
     private readonly symmetric: boolean,
     /** The peer's SDP address for RTP (also trusted before latching). */

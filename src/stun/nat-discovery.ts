@@ -94,7 +94,7 @@ export type NatDiscoveryEvent =
 
 export interface NatDiscoveryOptions extends StunClientOptions {
   /** Local address of the primary socket (for "is there a NAT" and "was the port kept"). */
-  readonly local?: TransportAddress;
+  readonly local?: TransportAddress | undefined;
   /** Retransmissions of the filtering tests (default: the client's RTO, Rc 3, Rm 4). */
   readonly filterRetransmit?: Partial<RetransmitParams>;
 }
@@ -129,7 +129,7 @@ export class NatDiscovery {
     private readonly options: NatDiscoveryOptions = {},
   ) {
     this.clients = { primary: new StunClient(options), filter: new StunClient(options) };
-    this.filterParams = { rto: options.rto, rc: 3, rm: 4, ...options.filterRetransmit };
+    this.filterParams = { ...(options.rto !== undefined && { rto: options.rto }), rc: 3, rm: 4, ...options.filterRetransmit };
   }
 
   start(now: number): void {

@@ -11,7 +11,7 @@ import { encodeMessageType, type StunMessage } from './message.js';
 
 export interface SerializeOptions {
   /** Append MESSAGE-INTEGRITY computed with this key (see `shortTermKey`, `longTermKey`). */
-  readonly integrityKey?: Uint8Array;
+  readonly integrityKey?: Uint8Array | undefined;
   /** Append FINGERPRINT (last). */
   readonly fingerprint?: boolean;
   /**

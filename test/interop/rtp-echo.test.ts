@@ -19,20 +19,19 @@ import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
 import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpSessionEvent } from '../../src/rtp/rtp-session-types.js';
-import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor, type Peer } from './support/peers.js';
+import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor } from './support/peers.js';
 import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
 
 const JITTER_TOLERANCE_MS = 1;
 
 let dir: string;
-let sipp: Peer;
 let echoPort: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shtoom-rtp-echo-'));
   echoPort = await freeUdpPort(true);
   const sipPort = await freeSipPort();
-  sipp = startPeer(
+  startPeer(
     'sipp',
     ['-sn', 'uas', '-rtp_echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(echoPort), '-m', '1', '-nostdin', '-timeout', '100'],
     { cwd: dir, timeoutSec: 110 },

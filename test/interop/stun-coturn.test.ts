@@ -157,7 +157,7 @@ describe('our parser reads what stun-client and coturn say to each other', () =>
     await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
     await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
     let client: { address: string; port: number } | undefined;
-    const seen: { dir: 'request' | 'response'; ok: boolean; classic?: boolean; mapped?: string; code?: string }[] = [];
+    const seen: { dir: 'request' | 'response'; ok: boolean; classic?: boolean; mapped?: string | undefined; code?: string }[] = [];
     const note = (dir: 'request' | 'response', msg: Buffer) => {
       const r = parseStunMessage(msg, { allowClassic: true });
       if (!r.ok) return seen.push({ dir, ok: false, code: r.error.code });

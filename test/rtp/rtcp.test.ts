@@ -75,7 +75,7 @@ describe('RTCP codec (RFC 3550 6)', () => {
   it('clamps cumulative lost to the signed 24-bit range', () => {
     const block = { ssrc: 2, fractionLost: 0, cumulativeLost: 1e9, highestSequence: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
     const [rr] = parseRtcp(serializeRtcp([{ type: 'rr', ssrc: 1, reports: [block] }]));
-    expect(rr!.type === 'rr' && rr.reports[0]!.cumulativeLost).toBe(0x7fffff);
+    expect(rr?.type === 'rr' && rr.reports[0]!.cumulativeLost).toBe(0x7fffff);
   });
 
   const u32 = fc.integer({ min: 0, max: 0xffffffff });

@@ -10,7 +10,6 @@ import { serializeTelephoneEvent } from '../../src/rtp/telephone-event.js';
 import { Random } from '../../src/sim/random.js';
 
 const A = { address: '10.0.0.1', port: 4000 };
-const B = { address: '10.0.0.2', port: 5000 };
 
 function echoSession(seed: number): RtpSession {
   const r = new Random(seed);

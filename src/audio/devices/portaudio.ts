@@ -83,7 +83,7 @@ function pick(devices: PaDevice[], name: string, index: number | undefined, inpu
 
 export interface PortAudioOptions {
   readonly rate?: number;
-  readonly drift?: DriftBufferOptions;
+  readonly drift?: DriftBufferOptions | undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface ProcessDeviceOptions {
   /** The rate the helper opens the device at (default 8000). */
   readonly rate?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly drift?: DriftBufferOptions;
+  readonly drift?: DriftBufferOptions | undefined;
 }
 
 /** Shared life cycle: start the helper, notice when it fails, stop it by its PID. */

@@ -190,7 +190,7 @@ function sumOf(inputs: readonly Int16Array[], top: Int32Array, heard: number, su
   sum.fill(0);
   for (let j = 0; j < heard; j++) {
     const x = inputs[top[j]!]!;
-    for (let s = 0; s < len; s++) sum[s] += x[s]!;
+    for (let s = 0; s < len; s++) sum[s] = sum[s]! + x[s]!;
   }
 }
 

@@ -62,10 +62,11 @@ export function designLowpass(spec: LowpassSpec): Float64Array {
     const sinc = t === 0 ? 2 * cutoff : Math.sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
     const r = mid === 0 ? 0 : t / mid;
     const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0b;
-    h[n] = sinc * w;
-    sum += h[n];
+    const tap = sinc * w;
+    h[n] = tap;
+    sum += tap;
   }
   const scale = gain / sum;
-  for (let n = 0; n < taps; n++) h[n] *= scale;
+  for (let n = 0; n < taps; n++) h[n] = h[n]! * scale;
   return h;
 }

@@ -69,8 +69,8 @@ export class SineFit {
       }
       for (let i = 0; i < m; i++) {
         const bi = basis[i]!;
-        b[i] += bi * v;
-        for (let j = i; j < m; j++) g[i * m + j] += bi * basis[j]!;
+        b[i] = b[i]! + bi * v;
+        for (let j = i; j < m; j++) g[i * m + j] = g[i * m + j]! + bi * basis[j]!;
       }
     }
     if (total === 0) return 0;
@@ -108,8 +108,8 @@ export class SineFit {
       for (let r = col + 1; r < m; r++) {
         const f = g[r * m + col]! / p;
         if (f === 0) continue;
-        for (let j = col; j < m; j++) g[r * m + j] -= f * g[col * m + j]!;
-        b[r] -= f * b[col]!;
+        for (let j = col; j < m; j++) g[r * m + j] = g[r * m + j]! - f * g[col * m + j]!;
+        b[r] = b[r]! - f * b[col]!;
       }
     }
     for (let r = m - 1; r >= 0; r--) {

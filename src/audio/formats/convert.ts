@@ -67,9 +67,9 @@ export function resampleTo8k(samples: Int16Array, rate: number): Int16Array {
 
 export interface ConvertOptions {
   /** Format of the input when its name does not tell. */
-  readonly from?: AudioFileFormat;
+  readonly from?: AudioFileFormat | undefined;
   /** Format of the output when its name does not tell. */
-  readonly to?: AudioFileFormat;
+  readonly to?: AudioFileFormat | undefined;
   /** Encoding of a WAV output (default 16-bit PCM). */
   readonly wavEncoding?: WavWriteEncoding;
 }

@@ -94,9 +94,9 @@ export function spectralFeatures(pcm: Int16Array): SpectralFeatures {
   for (let f = 0; f < frames; f++) {
     if (level[f]! < -35) continue;
     active++;
-    for (let b = 0; b < BANDS; b++) mean[b] += values[f * BANDS + b]!;
+    for (let b = 0; b < BANDS; b++) mean[b] = mean[b]! + values[f * BANDS + b]!;
   }
-  if (active > 0) for (let b = 0; b < BANDS; b++) mean[b] /= active;
-  for (let f = 0; f < frames; f++) for (let b = 0; b < BANDS; b++) values[f * BANDS + b] -= mean[b]!;
+  if (active > 0) for (let b = 0; b < BANDS; b++) mean[b] = mean[b]! / active;
+  for (let f = 0; f < frames; f++) for (let b = 0; b < BANDS; b++) values[f * BANDS + b] = values[f * BANDS + b]! - mean[b]!;
   return { frames, bands: BANDS, values, level };
 }

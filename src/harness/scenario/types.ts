@@ -11,7 +11,7 @@ import type { CallAccount, DtmfMode } from '../call-port.js';
 /** Where a step or scenario was written (for error messages). */
 export interface SourceLocation {
   readonly file?: string;
-  readonly line?: number;
+  readonly line?: number | undefined;
 }
 
 export interface StepCommon {
@@ -19,7 +19,7 @@ export interface StepCommon {
   readonly label: string;
   /** This step's own timeout, ms. */
   readonly timeoutMs?: number;
-  readonly at?: SourceLocation;
+  readonly at?: SourceLocation | undefined;
 }
 
 /** What `expect` waits for. */
@@ -180,7 +180,7 @@ export interface ScenarioSettings {
 export interface Scenario {
   readonly name: string;
   readonly description?: string;
-  readonly at?: SourceLocation;
+  readonly at?: SourceLocation | undefined;
   /** The whole scenario's timeout, ms. */
   readonly timeoutMs: number;
   readonly vars: Readonly<Record<string, string>>;

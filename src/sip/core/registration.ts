@@ -29,6 +29,11 @@ import type { CoreContext } from './context.js';
 import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import { contactUri, nextHop, transportFor } from './request-builder.js';
 
+/** `uri` without its user and password. */
+function withoutUserInfo({ user: _user, password: _password, ...rest }: SipUri): SipUri {
+  return rest;
+}
+
 export type RegistrationState =
   | { readonly kind: 'registering' }
   | { readonly kind: 'registered'; readonly expires: number; readonly bindings: readonly NameAddr[]; readonly refresh: boolean; readonly response: SipResponse }
@@ -155,7 +160,7 @@ export class Registration {
       {
         method: 'REGISTER',
         // "The Request-URI names the domain of the location service for which the registration is meant."
-        uri: { ...this.opts.registrar, user: undefined, password: undefined } as SipUri,
+        uri: withoutUserInfo(this.opts.registrar),
         from: `${to};tag=${this.fromTag}`,
         to,
         callId: this.callId,

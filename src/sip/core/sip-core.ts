@@ -304,7 +304,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
   }
 
-  private onRequest(raw: SipRequest, error: { message: string; status?: number } | undefined, source: Source, now: number): void {
+  private onRequest(raw: SipRequest, error: { message: string; status?: number | undefined } | undefined, source: Source, now: number): void {
     const bad = error ? undefined : checkRequest(raw);
     if (raw.method === 'ACK' && (error || bad)) {
       this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });

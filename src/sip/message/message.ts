@@ -61,10 +61,10 @@ export abstract class SipMessageBase {
   readonly body: Uint8Array;
   readonly version: string;
   #via?: Via[];
-  #from?: NameAddr;
-  #to?: NameAddr;
-  #cseq?: CSeq;
-  #contacts?: NameAddr[] | '*';
+  #from?: NameAddr | undefined;
+  #to?: NameAddr | undefined;
+  #cseq?: CSeq | undefined;
+  #contacts?: NameAddr[] | '*' | undefined;
   /** Max-Forwards once read; -1 when absent. */
   #maxForwards?: number;
 

@@ -67,7 +67,7 @@ const TABLE: Record<Exclude<IstState, 'terminated'>, Partial<Record<Input, Handl
     // An ACK before any final response matches nothing to acknowledge.
     ACK: same,
     // "The TU passes any number of provisional responses to the server transaction."
-    'send 1xx': (tx, now, res) => {
+    'send 1xx': (tx, _now, res) => {
       tx.stop('100');
       tx.send(res as SipResponse);
       return 'proceeding';
