@@ -17,9 +17,27 @@ const CALLS = Number(process.env.SHTOOM_BENCH_SETUP_CALLS ?? 300);
 const WARMUP = 30;
 
 const port = await freePort();
-const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/shtoom.ts'), 'serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn', '--capacity', '10000'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const server = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    join(root, 'bin/shtoom.ts'),
+    'serve',
+    'echo',
+    '--listen',
+    `udp:127.0.0.1:${port}`,
+    '--rtp-address',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--capacity',
+    '10000',
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 await new Promise<void>((resolve, reject) => {
   server.stdout!.on('data', (d: Buffer) => d.toString().includes('serving') && resolve());
   server.once('exit', (c) => reject(new Error(`serve exited ${c}`)));

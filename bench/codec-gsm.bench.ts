@@ -45,7 +45,9 @@ try {
   const encFrames = Array.from({ length: FRAMES }, (_, f) => encoded.subarray(f * 33, f * 33 + 33));
   const decFrames = Array.from({ length: FRAMES }, (_, f) => decoded.subarray(f * 160, f * 160 + 160));
   for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const r = spawnSync(harness, [input, join(dir, 'out.gsm'), join(dir, 'out.raw'), String(ROUNDS)], { encoding: 'utf8' });
+    const r = spawnSync(harness, [input, join(dir, 'out.gsm'), join(dir, 'out.raw'), String(ROUNDS)], {
+      encoding: 'utf8',
+    });
     const m = /encode_ns ([\d.]+) decode_ns ([\d.]+)/.exec(r.stdout);
     if (r.status !== 0 || !m) throw new Error(`libgsm harness failed: ${r.stderr || r.status}`);
     cEnc = Math.min(cEnc, Number(m[1]));
@@ -63,10 +65,14 @@ try {
   }
   const cBytes = readFileSync(join(dir, 'out.gsm'));
   const cPcm = readFileSync(join(dir, 'out.raw'));
-  if (!Buffer.from(encoded).equals(cBytes)) throw new Error('shtoom and libgsm encoded the benchmark input differently');
-  if (!Buffer.from(decoded.buffer).equals(cPcm)) throw new Error('shtoom and libgsm decoded the benchmark input differently');
+  if (!Buffer.from(encoded).equals(cBytes))
+    throw new Error('shtoom and libgsm encoded the benchmark input differently');
+  if (!Buffer.from(decoded.buffer).equals(cPcm))
+    throw new Error('shtoom and libgsm decoded the benchmark input differently');
 
-  note(`libgsm: encode ${(cEnc / 1000).toFixed(2)} µs/frame, decode ${(cDec / 1000).toFixed(2)} µs/frame (best of ${CYCLES * ROUNDS})`);
+  note(
+    `libgsm: encode ${(cEnc / 1000).toFixed(2)} µs/frame, decode ${(cDec / 1000).toFixed(2)} µs/frame (best of ${CYCLES * ROUNDS})`,
+  );
   report('codec.gsm_encode_ratio', cEnc / jsEnc, 'ratio');
   report('codec.gsm_decode_ratio', cDec / jsDec, 'ratio');
   report('codec.gsm_encode_us_per_frame', jsEnc / 1000, 'us');

@@ -51,8 +51,16 @@ function mixDumb(frames: Int16Array[]): void {
 const mixer = new ConferenceMixer();
 const one = new Int16Array(160);
 
-report('dsp.mix_1ch_us', medianUsPerOp(() => mixer.mixOne(inputs, one)), 'us');
-report('dsp.mix_18_dumb_us', medianUsPerOp(() => mixDumb(inputs), 41, 100), 'us');
+report(
+  'dsp.mix_1ch_us',
+  medianUsPerOp(() => mixer.mixOne(inputs, one)),
+  'us',
+);
+report(
+  'dsp.mix_18_dumb_us',
+  medianUsPerOp(() => mixDumb(inputs), 41, 100),
+  'us',
+);
 report(
   'dsp.mix_18_smart_us',
   medianUsPerOp(() => {
@@ -77,11 +85,15 @@ let pos = 0;
 report(
   'dsp.dtmf_detect_ns_per_frame',
   1e9 /
-    opsPerSecond(() => {
-      det.process(audio.subarray(pos, pos + 160));
-      while (det.pollEvent());
-      pos = (pos + 160) % audio.length;
-    }, 1, 1500),
+    opsPerSecond(
+      () => {
+        det.process(audio.subarray(pos, pos + 160));
+        while (det.pollEvent());
+        pos = (pos + 160) % audio.length;
+      },
+      1,
+      1500,
+    ),
   'ns',
 );
 

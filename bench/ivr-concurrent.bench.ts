@@ -44,7 +44,8 @@ if (!process.env[PINNED]) {
 }
 
 const levels = (process.env.SHTOOM_BENCH_IVR_LEVELS ?? '8,16,32,48,64').split(',').map(Number);
-if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('SHTOOM_BENCH_IVR_LEVELS: whole numbers, e.g. 2,4,8');
+if (levels.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error('SHTOOM_BENCH_IVR_LEVELS: whole numbers, e.g. 2,4,8');
 
 const [scenario] = parseScenarioYaml(
   `name: demo IVR - hang up
@@ -67,7 +68,11 @@ steps:
   'bench:hang-up.yaml',
 );
 
-const server = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' }, capacity: 1000 });
+const server = await Phone.create({
+  userAgent: { listen: 'udp:127.0.0.1:0' },
+  media: { address: '127.0.0.1' },
+  capacity: 1000,
+});
 const doug = new DougServer({ phone: server, app: ivrDemo() }).start();
 const port = await PhonePort.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
 const ivr = `sip:ivr@127.0.0.1:${server.ua.localAddress.port}`;
@@ -80,7 +85,11 @@ try {
   for (const n of levels) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const run = await runSuite([scenario!], { ...port.env(), vars: { ivr }, keepAudio: false }, { concurrency: n, repeat: n });
+    const run = await runSuite(
+      [scenario!],
+      { ...port.env(), vars: { ivr }, keepAudio: false },
+      { concurrency: n, repeat: n },
+    );
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const s = loadSummary(run);

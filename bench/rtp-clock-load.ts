@@ -35,7 +35,12 @@ export interface ClockPriority {
   readonly priority?: number;
 }
 
-export function runClock(strategy: MediaClockStrategy, seconds: number, sessions: number, prio: ClockPriority = {}): Promise<ClockRun> {
+export function runClock(
+  strategy: MediaClockStrategy,
+  seconds: number,
+  sessions: number,
+  prio: ClockPriority = {},
+): Promise<ClockRun> {
   const media = new PreciseMediaScheduler({ strategy, ...prio });
   const perStream = Math.ceil((seconds * 1000) / 20) + 2;
   const lateness = new Float64Array(perStream * sessions);
@@ -48,7 +53,20 @@ export function runClock(strategy: MediaClockStrategy, seconds: number, sessions
     let done = 0;
     for (let s = 0; s < sessions; s++) {
       const stream = media.add(({ n, due, now }) => {
-        writeRtp({ marker: n === 0, payloadType: 0, sequenceNumber: n & 0xffff, timestamp: (n * 160) >>> 0, ssrc: s, csrcs: [], payload, padding: 0 }, out, 0);
+        writeRtp(
+          {
+            marker: n === 0,
+            payloadType: 0,
+            sequenceNumber: n & 0xffff,
+            timestamp: (n * 160) >>> 0,
+            ssrc: s,
+            csrcs: [],
+            payload,
+            padding: 0,
+          },
+          out,
+          0,
+        );
         const late = now - due;
         if (n >= WARM_UP_TICKS) lateness[count++] = late;
         lastTick[s] = late;
@@ -93,7 +111,11 @@ export function runNaive(seconds: number, sessions: number): Promise<ClockRun> {
         if (now < end) setTimeout(tick, 20);
         else if (++done === sessions) {
           const cpu = threadCpuSeconds() - cpu0;
-          resolve({ lateness: lateness.subarray(0, count), lastTick, cpuPercent: (100 * cpu) / ((performance.now() - wall0) / 1000) });
+          resolve({
+            lateness: lateness.subarray(0, count),
+            lastTick,
+            cpuPercent: (100 * cpu) / ((performance.now() - wall0) / 1000),
+          });
         }
       };
       setTimeout(tick, start - performance.now());
@@ -102,6 +124,11 @@ export function runNaive(seconds: number, sessions: number): Promise<ClockRun> {
 }
 
 if (!isMainThread && parentPort && workerData?.kind === 'rtp-clock') {
-  const { strategy, seconds, sessions, prio } = workerData as { strategy: MediaClockStrategy; seconds: number; sessions: number; prio: ClockPriority };
+  const { strategy, seconds, sessions, prio } = workerData as {
+    strategy: MediaClockStrategy;
+    seconds: number;
+    sessions: number;
+    prio: ClockPriority;
+  };
   void runClock(strategy, seconds, sessions, prio).then((r) => parentPort!.postMessage(r));
 }

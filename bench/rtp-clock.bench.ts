@@ -60,10 +60,13 @@ const NICE: ClockPriority = { priority: -10 };
 function inWorker(strategy: 'atomics', seconds: number): Promise<ClockRun> {
   // The worker loads TypeScript through tsx, like this process.
   const entry = new URL('./rtp-clock-load.ts', import.meta.url).href;
-  const w = new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, {
-    eval: true,
-    workerData: { kind: 'rtp-clock', strategy, seconds, sessions: SESSIONS, prio: DEFAULT },
-  });
+  const w = new Worker(
+    `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`,
+    {
+      eval: true,
+      workerData: { kind: 'rtp-clock', strategy, seconds, sessions: SESSIONS, prio: DEFAULT },
+    },
+  );
   return new Promise((resolve, reject) => {
     w.once('message', (r: ClockRun) => {
       void w.terminate();
@@ -75,7 +78,9 @@ function inWorker(strategy: 'atomics', seconds: number): Promise<ClockRun> {
 
 const stopBusy = busyLoop();
 try {
-  note(`${SESSIONS} sessions; busy loop on the other core; ${SECONDS} s default and naive, ${VARIANT_SECONDS} s variants`);
+  note(
+    `${SESSIONS} sessions; busy loop on the other core; ${SECONDS} s default and naive, ${VARIANT_SECONDS} s variants`,
+  );
   // The default: atomics on the main thread, real-time class.
   summarise('rtp.clock', await runClock('atomics', SECONDS, SESSIONS, DEFAULT));
   // The seed's naive reschedule, measured in the same run.

@@ -20,7 +20,16 @@ report(
     opsPerSecond(
       () => {
         for (let i = 0; i < 1000; i++) {
-          const p: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: seq++ & 0xffff, timestamp: (seq * 160) >>> 0, ssrc: 0x1234, csrcs: [], payload, padding: 0 };
+          const p: RtpPacket = {
+            marker: false,
+            payloadType: 0,
+            sequenceNumber: seq++ & 0xffff,
+            timestamp: (seq * 160) >>> 0,
+            ssrc: 0x1234,
+            csrcs: [],
+            payload,
+            padding: 0,
+          };
           const n = writeRtp(p, buf, 0);
           sink += parseRtp(buf.subarray(0, n)).sequenceNumber;
         }
@@ -32,7 +41,12 @@ report(
   'packets/s',
 );
 
-const session = new RtpSession({ remoteRtp: { address: '127.0.0.1', port: 4000 }, payloadType: 0, clockRate: 8000, rtcpIntervalMs: 0 });
+const session = new RtpSession({
+  remoteRtp: { address: '127.0.0.1', port: 4000 },
+  payloadType: 0,
+  clockRate: 8000,
+  rtcpIntervalMs: 0,
+});
 let now = 0;
 report(
   'rtp.session_send_frame',
@@ -58,7 +72,8 @@ report(
   Math.round(
     opsPerSecond(
       () => {
-        for (let i = 0; i < 1000; i++, rseq++) stats.update(rseq & 0xffff, (rseq * 160) >>> 0, rseq * 20 + (rseq % 7), 160);
+        for (let i = 0; i < 1000; i++, rseq++)
+          stats.update(rseq & 0xffff, (rseq * 160) >>> 0, rseq * 20 + (rseq % 7), 160);
       },
       1000,
       1000,
@@ -76,7 +91,17 @@ report(
       () => {
         for (let i = 0; i < 1000; i++, jseq++) {
           const t = jseq * 20;
-          jb.put({ sequenceNumber: jseq & 0xffff, timestamp: (jseq * 160) >>> 0, payloadType: 0, marker: false, ssrc: 1, payload }, t + 30 + ((jseq * 7919) % 40));
+          jb.put(
+            {
+              sequenceNumber: jseq & 0xffff,
+              timestamp: (jseq * 160) >>> 0,
+              payloadType: 0,
+              marker: false,
+              ssrc: 1,
+              payload,
+            },
+            t + 30 + ((jseq * 7919) % 40),
+          );
           const f = jb.pull(t);
           sink += f.samples;
         }

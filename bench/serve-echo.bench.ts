@@ -106,7 +106,12 @@ class Generator {
   /** A SIP call (shtoom serve echo). */
   async place(index: number, target: string): Promise<LoadCall> {
     const c = await this.open(index);
-    const offer = createOffer({ address: '127.0.0.1', port: c.socket.address().port, formats: [{ name: 'PCMU', clockRate: 8000 }], rtcpMux: true });
+    const offer = createOffer({
+      address: '127.0.0.1',
+      port: c.socket.address().port,
+      formats: [{ name: 'PCMU', clockRate: 8000 }],
+      rtcpMux: true,
+    });
     const inv = this.ua.invite(target, { body: serializeSdp(offer) });
     c.dialog = await inv.answered;
     const n = processAnswer(offer, parseSdp(Buffer.from(inv.response!.body).toString()));
@@ -154,7 +159,12 @@ interface StepResult {
   cpuPercent: number;
 }
 
-async function step(gen: Generator, serverPid: number, n: number, connect: (i: number) => Promise<LoadCall>): Promise<StepResult> {
+async function step(
+  gen: Generator,
+  serverPid: number,
+  n: number,
+  connect: (i: number) => Promise<LoadCall>,
+): Promise<StepResult> {
   const calls: LoadCall[] = [];
   // Set up 25 at a time.
   for (let i = 0; i < n; i += 25) {
@@ -201,7 +211,9 @@ async function bareEcho(n: number): Promise<{ pid: number; ports: number[]; stop
   const code = `const d=require('node:dgram');const ports=[];let left=${n};
 for(let i=0;i<${n};i++){const s=d.createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));
 s.bind(0,'127.0.0.1',()=>{ports.push(s.address().port);if(--left===0)console.log(JSON.stringify(ports));});}`;
-  const cmd = process.env.SHTOOM_BENCH_REFERENCE_FIFO ? ['chrt', '-f', process.env.SHTOOM_BENCH_REFERENCE_FIFO, process.execPath] : [process.execPath];
+  const cmd = process.env.SHTOOM_BENCH_REFERENCE_FIFO
+    ? ['chrt', '-f', process.env.SHTOOM_BENCH_REFERENCE_FIFO, process.execPath]
+    : [process.execPath];
   const child = spawn(cmd[0]!, [...cmd.slice(1), '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise<number[]>((resolve) => {
     let out = '';
@@ -223,7 +235,18 @@ const server = spawn(
   [
     ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []),
     ...['--import', 'tsx', join(root, 'bin/shtoom.ts')],
-    ...['serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn', '--capacity', '100000'],
+    ...[
+      'serve',
+      'echo',
+      '--listen',
+      `udp:127.0.0.1:${port}`,
+      '--rtp-address',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--capacity',
+      '100000',
+    ],
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
@@ -265,7 +288,9 @@ let reference: StepResult | undefined;
 let refBest: StepResult | undefined;
 let refFailedAt: StepResult | undefined;
 try {
-  ({ best, failedAt } = await climb('shtoom serve echo', (n) => step(gen, server.pid!, n, (i) => gen.place(i, target))));
+  ({ best, failedAt } = await climb('shtoom serve echo', (n) =>
+    step(gen, server.pid!, n, (i) => gen.place(i, target)),
+  ));
 } finally {
   server.kill('SIGTERM');
 }

@@ -24,7 +24,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.SHTOOM_BENCH_CPS_SECONDS ?? 20);
 /** Socket buffers for SIPp, as large as the shtoom UDP transport asks for (the kernel caps both). */
 const BUFFER = 4 << 20;
-const RATES = (process.env.SHTOOM_BENCH_CPS_RATES ?? '250,500,1000,2000,3000,3500,4000,5000,6000,8000,10000,12000,16000,20000').split(',').map(Number);
+const RATES = (
+  process.env.SHTOOM_BENCH_CPS_RATES ?? '250,500,1000,2000,3000,3500,4000,5000,6000,8000,10000,12000,16000,20000'
+)
+  .split(',')
+  .map(Number);
 
 if (spawnSync('sh', ['-c', 'command -v sipp']).status !== 0) {
   note('sipp is not installed (apt-get install sip-tester)');
@@ -47,8 +51,15 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 20_000): Promise<RegExpE
 }
 
 function count(out: string, what: string): number {
-  const line = out.split('\n').filter((l) => l.includes(what)).at(-1) ?? '';
-  const nums = line.split('|').map((x) => x.trim()).filter((x) => /^\d+$/.test(x));
+  const line =
+    out
+      .split('\n')
+      .filter((l) => l.includes(what))
+      .at(-1) ?? '';
+  const nums = line
+    .split('|')
+    .map((x) => x.trim())
+    .filter((x) => /^\d+$/.test(x));
   return nums.length ? Number(nums.at(-1)) : -1;
 }
 
@@ -57,8 +68,31 @@ async function step(port: number, rate: number): Promise<{ ok: boolean; why: str
   const start = performance.now();
   const r = spawnSync(
     'timeout',
-    ['-k', '5', String(SECONDS * 3 + 30), 'sipp', '-sn', 'uac', `127.0.0.1:${port}`, '-i', '127.0.0.1', '-p', String(await freePort()),
-      '-r', String(rate), '-m', String(calls), '-l', String(rate * 5), '-buff_size', String(BUFFER), '-nostdin', '-timeout', String(SECONDS * 3), '-timeout_error'],
+    [
+      '-k',
+      '5',
+      String(SECONDS * 3 + 30),
+      'sipp',
+      '-sn',
+      'uac',
+      `127.0.0.1:${port}`,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freePort()),
+      '-r',
+      String(rate),
+      '-m',
+      String(calls),
+      '-l',
+      String(rate * 5),
+      '-buff_size',
+      String(BUFFER),
+      '-nostdin',
+      '-timeout',
+      String(SECONDS * 3),
+      '-timeout_error',
+    ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   const took = (performance.now() - start) / 1000;
@@ -82,7 +116,11 @@ async function highest(name: string, port: number): Promise<number> {
 
 // SIPp's own UAS.
 const sippPort = await freePort();
-const sippUas = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(sippPort), '-buff_size', String(BUFFER), '-nostdin'], { stdio: ['ignore', 'ignore', 'ignore'] });
+const sippUas = spawn(
+  'sipp',
+  ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(sippPort), '-buff_size', String(BUFFER), '-nostdin'],
+  { stdio: ['ignore', 'ignore', 'ignore'] },
+);
 await new Promise((r) => setTimeout(r, 300));
 const sippBest = await highest('sipp -sn uas', sippPort);
 sippUas.kill('SIGTERM');
@@ -91,8 +129,22 @@ sippUas.kill('SIGTERM');
 const out = mkdtempSync(join(tmpdir(), 'shtoom-bench-uas-'));
 const tsc = spawnSync(
   process.execPath,
-  [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noCheck', '--outDir', out, '--rootDir', ROOT, '--module', 'nodenext',
-    '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', join(ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts')],
+  [
+    join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '--noCheck',
+    '--outDir',
+    out,
+    '--rootDir',
+    ROOT,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--skipLibCheck',
+    join(ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts'),
+  ],
   { encoding: 'utf8' },
 );
 if (tsc.status !== 0) throw new Error(`cannot compile the fixture UAS: ${tsc.stdout}${tsc.stderr}`);
@@ -111,6 +163,8 @@ report('sip.uas_cps_sipp_reference', sippBest, 'calls/s');
 report('sip.uas_cps_ratio', sippBest > 0 ? Math.round((shtoomBest / sippBest) * 100) / 100 : 0, 'x');
 note(`steps of ${SECONDS} s; the machine's other load shares its 2 cores with SIPp and the UAS`);
 if (sippBest === RATES.at(-1)) {
-  note(`SIPp's UAS passed every step up to ${sippBest} calls/s: its ceiling is higher (or the SIPp UAC driving it is the limit), so the ratio is an upper bound`);
+  note(
+    `SIPp's UAS passed every step up to ${sippBest} calls/s: its ceiling is higher (or the SIPp UAC driving it is the limit), so the ratio is an upper bound`,
+  );
 }
 process.exit(0);

@@ -25,9 +25,21 @@ function heap(): number {
 
 function measure(): { perDialog: number; dialogs: number } {
   const r = new Random(1);
-  const a = new SipCore({ local: { udp: { address: '10.0.0.1', port: 5060 } }, aor: parseSipUri('sip:alice@10.0.0.1'), random: () => r.u32() });
-  const b = new SipCore({ local: { udp: { address: '10.0.0.2', port: 5060 } }, aor: parseSipUri('sip:bob@10.0.0.2'), random: () => r.u32() });
-  const from = (x: string): Source => ({ transport: 'udp', remote: { address: x, port: 5060 }, local: { address: x === '10.0.0.1' ? '10.0.0.2' : '10.0.0.1', port: 5060 } });
+  const a = new SipCore({
+    local: { udp: { address: '10.0.0.1', port: 5060 } },
+    aor: parseSipUri('sip:alice@10.0.0.1'),
+    random: () => r.u32(),
+  });
+  const b = new SipCore({
+    local: { udp: { address: '10.0.0.2', port: 5060 } },
+    aor: parseSipUri('sip:bob@10.0.0.2'),
+    random: () => r.u32(),
+  });
+  const from = (x: string): Source => ({
+    transport: 'udp',
+    remote: { address: x, port: 5060 },
+    local: { address: x === '10.0.0.1' ? '10.0.0.2' : '10.0.0.1', port: 5060 },
+  });
   let now = 0;
   const pump = () => {
     for (let moved = true; moved; ) {
@@ -54,7 +66,11 @@ function measure(): { perDialog: number; dialogs: number } {
     pump();
   }
   // Let every transaction end (Timer L, M, J… at 64*T1) so only the dialogs remain.
-  for (let t = a.pollTimeout() ?? b.pollTimeout(); t !== undefined; t = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity)) {
+  for (
+    let t = a.pollTimeout() ?? b.pollTimeout();
+    t !== undefined;
+    t = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity)
+  ) {
     if (!Number.isFinite(t)) break;
     now = t;
     a.handleTimeout(now);
@@ -63,7 +79,8 @@ function measure(): { perDialog: number; dialogs: number } {
   }
   const after = heap();
   const dialogs = a.dialogs.size + b.dialogs.size;
-  if (a.pendingTimers + b.pendingTimers !== 0 || a.transactions.size + b.transactions.size !== 0) throw new Error('transactions still alive');
+  if (a.pendingTimers + b.pendingTimers !== 0 || a.transactions.size + b.transactions.size !== 0)
+    throw new Error('transactions still alive');
   if (dialogs !== 2 * N) throw new Error(`expected ${2 * N} dialogs, have ${dialogs}`);
   return { perDialog: (after - before) / dialogs, dialogs };
 }

@@ -61,8 +61,12 @@ const full = opsPerSecond(
 );
 report('sip.parse_serialize', Math.round(full), 'msgs/s');
 
-const parseOnly = opsPerSecond(() => {
-  sink += (parseMessage(bytes, { datagram: true }).message as SipRequest).headers.length;
-}, 1, 1000);
+const parseOnly = opsPerSecond(
+  () => {
+    sink += (parseMessage(bytes, { datagram: true }).message as SipRequest).headers.length;
+  },
+  1,
+  1000,
+);
 report('sip.parse_only', Math.round(parseOnly), 'msgs/s');
 if (sink < 0) note(String(sink));

@@ -8,7 +8,10 @@ import { scenario } from '../src/harness/index.js';
 
 export default scenario('demo IVR - sales (TypeScript)', {
   vars: { ivr: 'sip:ivr@127.0.0.1:5080' },
-  prompts: ['Welcome to the shtoom demo line.', 'You have reached sales. All of our agents are busy. Please call back later.'],
+  prompts: [
+    'Welcome to the shtoom demo line.',
+    'You have reached sales. All of our agents are busy. Please call back later.',
+  ],
 })
   .call('${ivr}', { codec: 'pcmu' })
   .expect('ringing', { timeout: '5s' })
@@ -21,7 +24,8 @@ export default scenario('demo IVR - sales (TypeScript)', {
   .listen()
   .heard('You have reached sales. All of our agents are busy. Please call back later.')
   .step('the sales prompt is not cut short', async (api) => {
-    if (!api.prompt || api.prompt.speechMs < 3000) api.fail('the sales prompt is too short', '≥ 3000 ms', `${api.prompt?.speechMs ?? 0} ms`);
+    if (!api.prompt || api.prompt.speechMs < 3000)
+      api.fail('the sales prompt is too short', '≥ 3000 ms', `${api.prompt?.speechMs ?? 0} ms`);
   })
   .listen()
   .heard('Thank you for calling. Goodbye.')

@@ -2,7 +2,15 @@
  * shtoom's public API: the same objects the command line uses.
  */
 export * from './options/index.js';
-export { Logger, MemorySink, silentLogger, streamSink, type LogLevel, type LogRecord, type LogSink } from './log/logger.js';
+export {
+  Logger,
+  MemorySink,
+  silentLogger,
+  streamSink,
+  type LogLevel,
+  type LogRecord,
+  type LogSink,
+} from './log/logger.js';
 export { ManualClock, realClock, type Clock } from './clock/clock.js';
 export { realTimers, type TimerHost, type TimerHandle } from './clock/timers.js';
 export { Driver, type SansIoCore, type DriverIo, type DriverOptions } from './net/drive.js';
@@ -32,15 +40,36 @@ export {
 export * from './sip/index.js';
 export * from './rtp/index.js';
 export * as sdp from './sdp/index.js';
-export { PreciseMediaScheduler, MEDIA_CLOCK_STRATEGIES, type MediaClockStrategy, type PreciseMediaSchedulerOptions } from './net/rtp-media-clock.js';
+export {
+  PreciseMediaScheduler,
+  MEDIA_CLOCK_STRATEGIES,
+  type MediaClockStrategy,
+  type PreciseMediaSchedulerOptions,
+} from './net/rtp-media-clock.js';
 export { bindRtpPorts, type RtpPorts, type RtpPortOptions } from './net/rtp-socket.js';
 export { RtpEndpoint, type RtpEndpointOptions } from './net/rtp-endpoint.js';
 export * as harness from './harness/index.js';
 export * as asr from './asr/index.js';
 export * as tts from './tts/index.js';
 export { Phone, type PhoneOptions, type PhoneEvents, type PhoneStunOptions, type CallOptions } from './app/phone.js';
-export { Call, type CallEvents, type CallState, type PlaceCallOptions, type AnswerOptions, type CallMediaSettings } from './app/call.js';
-export type { CallEnd, CallEndReason, CallStats, DtmfHow, DtmfReceived, DtmfMode, AnsweredInfo, HoldChange } from './app/call-types.js';
+export {
+  Call,
+  type CallEvents,
+  type CallState,
+  type PlaceCallOptions,
+  type AnswerOptions,
+  type CallMediaSettings,
+} from './app/call.js';
+export type {
+  CallEnd,
+  CallEndReason,
+  CallStats,
+  DtmfHow,
+  DtmfReceived,
+  DtmfMode,
+  AnsweredInfo,
+  HoldChange,
+} from './app/call-types.js';
 export { CallEndedError, CallFailedError, CallStateError } from './app/errors.js';
 export { MediaSession, type MediaSessionOptions, type MediaSessionEvents, type AudioTap } from './app/media-session.js';
 export { realMediaPlatform, sharedMediaClock, type MediaPlatform, type OpenRtpOptions } from './app/media-platform.js';
@@ -48,5 +77,11 @@ export { openUdpRtpChannel, type RtpChannel, type UdpRtpChannelOptions } from '.
 export { DougServer, VoiceCall, type VoiceApp } from './doug/index.js';
 export * as doug from './doug/index.js';
 export * as apps from './apps/index.js';
-export { smokeCall, type SmokeOptions, type SmokeResult, type SmokeThresholds, type SmokeCheck } from './harness/smoke/smoke-call.js';
+export {
+  smokeCall,
+  type SmokeOptions,
+  type SmokeResult,
+  type SmokeThresholds,
+  type SmokeCheck,
+} from './harness/smoke/smoke-call.js';
 export { smokeText, smokeJunit } from './harness/smoke/report.js';

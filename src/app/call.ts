@@ -32,7 +32,15 @@ import type { HeaderInit } from '../sip/message/message.js';
 import type { NameAddr } from '../sip/message/name-addr.js';
 import { getParam } from '../sip/message/params.js';
 import { formatUri } from '../sip/message/uri.js';
-import type { AnsweredInfo, CallEnd, CallEndReason, CallStats, DtmfMode, DtmfReceived, HoldChange } from './call-types.js';
+import type {
+  AnsweredInfo,
+  CallEnd,
+  CallEndReason,
+  CallStats,
+  DtmfMode,
+  DtmfReceived,
+  HoldChange,
+} from './call-types.js';
 import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
@@ -78,7 +86,12 @@ export interface CallMediaSettings {
   /** RTP session settings (RTCP interval, RTP timeout, jitter buffer, RFC 4733 tones). */
   readonly rtp: MediaRtpOptions;
   /** Learn the RTP sockets' public mapping from this STUN server (and keep it open). */
-  readonly stun?: { readonly server: StunAddress; readonly keepAliveMs: number; readonly rto?: number; readonly rc?: number };
+  readonly stun?: {
+    readonly server: StunAddress;
+    readonly keepAliveMs: number;
+    readonly rto?: number;
+    readonly rc?: number;
+  };
   /** Keep the RTP socket open this long after hanging up, to hear the peer's last RTCP report. */
   readonly lingerMs: number;
 }
@@ -126,10 +139,18 @@ function text(body: Uint8Array): string {
 }
 
 /** A call's end from a failed INVITE. */
-function failureEnd(err: unknown, cancelledBy: CallEndReason | undefined): { reason: CallEndReason; status?: number; message: string } {
+function failureEnd(
+  err: unknown,
+  cancelledBy: CallEndReason | undefined,
+): { reason: CallEndReason; status?: number; message: string } {
   if (err instanceof SipRequestFailedError) {
     const status = err.status;
-    if (status === 487 && cancelledBy) return { reason: cancelledBy, status, message: cancelledBy === 'no-answer' ? 'no answer' : cancelledBy === 'shutdown' ? 'shut down' : 'cancelled' };
+    if (status === 487 && cancelledBy)
+      return {
+        reason: cancelledBy,
+        status,
+        message: cancelledBy === 'no-answer' ? 'no answer' : cancelledBy === 'shutdown' ? 'shut down' : 'cancelled',
+      };
     if (err.kind === 'timeout') return { reason: 'no-answer', status, message: err.message };
     if (err.kind === 'transport') return { reason: 'failed', status, message: err.message };
     if (status === 486 || status === 600) return { reason: 'busy', status, message: err.message };
@@ -149,7 +170,8 @@ const MAX_REDIRECTS = 5;
  * Undefined when the failure is not a redirect or leads nowhere new.
  */
 function redirectTarget(err: unknown, tried: ReadonlySet<string>): string | undefined {
-  if (!(err instanceof SipRequestFailedError) || err.status < 300 || err.status > 399 || !err.response) return undefined;
+  if (!(err instanceof SipRequestFailedError) || err.status < 300 || err.status > 399 || !err.response)
+    return undefined;
   let contacts: readonly NameAddr[] | '*';
   try {
     contacts = err.response.contacts;
@@ -263,7 +285,9 @@ export class Call extends TypedEmitter<CallEvents> {
   dial(uri: string, opts: PlaceCallOptions): void {
     this.src = opts.source;
     this.snk = opts.sink;
-    void this.runDial(uri, opts).catch((err: unknown) => this.finish({ reason: 'failed', message: (err as Error).message }));
+    void this.runDial(uri, opts).catch((err: unknown) =>
+      this.finish({ reason: 'failed', message: (err as Error).message }),
+    );
   }
 
   private async runDial(uri: string, opts: PlaceCallOptions): Promise<void> {
@@ -282,10 +306,15 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     if (this.cancelledBy) {
       const reason = this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? 'hangup');
-      return this.finish({ reason, message: reason === 'no-answer' ? 'no answer' : reason === 'shutdown' ? 'shut down' : 'cancelled' });
+      return this.finish({
+        reason,
+        message: reason === 'no-answer' ? 'no answer' : reason === 'shutdown' ? 'shut down' : 'cancelled',
+      });
     }
     const codecs = opts.codecs ?? this.ctx.codecs;
-    const offer = createOffer(this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(codecs), 'sendrecv', this.ctx.media.rtcpMux));
+    const offer = createOffer(
+      this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(codecs), 'sendrecv', this.ctx.media.rtcpMux),
+    );
     this.offer = offer;
     let invite: OutgoingCall;
     let dialog: Dialog;
@@ -296,8 +325,12 @@ export class Call extends TypedEmitter<CallEvents> {
         dialog = await invite.answered;
         break;
       } catch (err) {
-        const next = this.cancelledBy || this.ending || tried.size > MAX_REDIRECTS ? undefined : redirectTarget(err, tried);
-        if (next === undefined) return this.finish(failureEnd(err, this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? this.cancelledBy)));
+        const next =
+          this.cancelledBy || this.ending || tried.size > MAX_REDIRECTS ? undefined : redirectTarget(err, tried);
+        if (next === undefined)
+          return this.finish(
+            failureEnd(err, this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? this.cancelledBy)),
+          );
         const status = (err as SipRequestFailedError).status;
         this.log.info(`redirected (${status}) to ${next}`);
         this.emit('redirected', { status, target: next });
@@ -335,7 +368,9 @@ export class Call extends TypedEmitter<CallEvents> {
       this.log.debug('the answer differs from the early media SDP: restarting media');
       const early = this.media;
       this.media = undefined;
-      await early.close('early media replaced', 0).catch((err: unknown) => this.log.debug(`closing early media: ${(err as Error).message}`));
+      await early
+        .close('early media replaced', 0)
+        .catch((err: unknown) => this.log.debug(`closing early media: ${(err as Error).message}`));
     }
     if (this.media === undefined) this.startMedia(negotiated, false);
     this.onAnswered();
@@ -357,7 +392,8 @@ export class Call extends TypedEmitter<CallEvents> {
         this.state = 'ringing';
         this.emit('ringing', res.status);
       } else if (res.status >= 180) this.emit('ringing', res.status);
-      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending) this.startEarlyMedia(offer, res.status, res.body);
+      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending)
+        this.startEarlyMedia(offer, res.status, res.body);
     });
     return invite;
   }
@@ -377,7 +413,9 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     // The sockets stay ours: the 2xx may answer differently, and the next media session needs them.
     this.startMedia(negotiated, false, keepOpen(this.channel!));
-    this.log.debug(`early media (${status}): ${this.media!.codec.name} from ${this.media!.peer ?? 'the address in the SDP'}`);
+    this.log.debug(
+      `early media (${status}): ${this.media!.codec.name} from ${this.media!.peer ?? 'the address in the SDP'}`,
+    );
     this.emit('early-media', { status, codec: this.media!.codec.name });
   }
 
@@ -404,12 +442,15 @@ export class Call extends TypedEmitter<CallEvents> {
     this.incoming = inc;
     this.offer = offer;
     this.callId = inc.callId;
-    inc.on('cancelled', () => this.finish({ reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' }));
+    inc.on('cancelled', () =>
+      this.finish({ reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' }),
+    );
   }
 
   /** Tell the caller it rings (180 Ringing), or another provisional status. */
   ring(status = 180): void {
-    if (!this.incoming || this.state !== 'ringing' || this.ending) throw new CallStateError(`cannot ring a call that is ${this.state}`);
+    if (!this.incoming || this.state !== 'ringing' || this.ending)
+      throw new CallStateError(`cannot ring a call that is ${this.state}`);
     this.incoming.progress(status);
   }
 
@@ -421,7 +462,8 @@ export class Call extends TypedEmitter<CallEvents> {
   async answer(opts: AnswerOptions = {}): Promise<AnsweredInfo> {
     const inc = this.incoming;
     if (!inc || this.direction !== 'incoming') throw new CallStateError('only an incoming call can be answered');
-    if (this.state !== 'ringing' || this.answering) throw new CallStateError(`cannot answer a call that is ${this.answering ? 'being answered' : this.state}`);
+    if (this.state !== 'ringing' || this.answering)
+      throw new CallStateError(`cannot answer a call that is ${this.answering ? 'being answered' : this.state}`);
     this.answering = true;
     if (opts.source) this.src = opts.source;
     if (opts.sink) this.snk = opts.sink;
@@ -440,7 +482,16 @@ export class Call extends TypedEmitter<CallEvents> {
     let answer: SessionDescription;
     let negotiated: NegotiatedMedia;
     try {
-      ({ answer, media: negotiated } = createAnswer(this.offer, this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux)));
+      ({ answer, media: negotiated } = createAnswer(
+        this.offer,
+        this.origin.local(
+          this.channel,
+          this.ctx.sdpAddress(),
+          formatsFor(this.ctx.codecs),
+          'sendrecv',
+          this.ctx.media.rtcpMux,
+        ),
+      ));
     } catch (err) {
       const reason = err instanceof SdpNegotiationError ? err.reason : (err as Error).message;
       this.rejectQuietly(488, reason);
@@ -459,14 +510,22 @@ export class Call extends TypedEmitter<CallEvents> {
    * ours to watch. False when the call ended meanwhile (CANCEL, no ACK, our
    * own hangup): the end is already reported.
    */
-  private async acceptWith(inc: IncomingCall, sdp: SessionDescription, opts: AnswerOptions): Promise<Dialog | undefined> {
+  private async acceptWith(
+    inc: IncomingCall,
+    sdp: SessionDescription,
+    opts: AnswerOptions,
+  ): Promise<Dialog | undefined> {
     let dialog: Dialog;
     try {
       dialog = await inc.accept(serializeSdp(sdp), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
     } catch (err) {
       if (!this.ending) {
         const e = err as SipRequestFailedError;
-        this.finish(e.status === 487 ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' } : { reason: 'failed', status: e.status, message: e.message });
+        this.finish(
+          e.status === 487
+            ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' }
+            : { reason: 'failed', status: e.status, message: e.message },
+        );
       }
       return undefined;
     }
@@ -483,7 +542,15 @@ export class Call extends TypedEmitter<CallEvents> {
    * leaves the UAS no other way out of a confirmed dialog).
    */
   private async answerWithOffer(inc: IncomingCall, opts: AnswerOptions): Promise<AnsweredInfo> {
-    const offer = createOffer(this.origin.local(this.channel!, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs), 'sendrecv', this.ctx.media.rtcpMux));
+    const offer = createOffer(
+      this.origin.local(
+        this.channel!,
+        this.ctx.sdpAddress(),
+        formatsFor(this.ctx.codecs),
+        'sendrecv',
+        this.ctx.media.rtcpMux,
+      ),
+    );
     this.offer = offer;
     const dialog = await this.acceptWith(inc, offer, opts);
     if (!dialog) return this.answered;
@@ -495,7 +562,11 @@ export class Call extends TypedEmitter<CallEvents> {
     } catch (err) {
       this.log.warn(`the ACK's SDP does not answer our offer: ${(err as Error).message}`);
       this.endReason = 'failed';
-      this.pendingEnd = { reason: 'failed', status: 488, message: `unusable SDP answer in the ACK: ${(err as Error).message}` };
+      this.pendingEnd = {
+        reason: 'failed',
+        status: 488,
+        message: `unusable SDP answer in the ACK: ${(err as Error).message}`,
+      };
       await this.bye();
       this.finish(this.pendingEnd);
       return this.answered;
@@ -507,7 +578,8 @@ export class Call extends TypedEmitter<CallEvents> {
 
   /** Refuse an incoming call: 486 Busy Here by default. */
   reject(status = 486, reason?: string, headers?: HeaderInit): void {
-    if (!this.incoming || this.state !== 'ringing' || this.answering || this.ending) throw new CallStateError(`cannot reject a call that is ${this.state}`);
+    if (!this.incoming || this.state !== 'ringing' || this.answering || this.ending)
+      throw new CallStateError(`cannot reject a call that is ${this.state}`);
     this.incoming.reject(status, reason, headers);
     this.finish({ reason: 'rejected', status, message: `refused with ${status}` });
   }
@@ -531,14 +603,16 @@ export class Call extends TypedEmitter<CallEvents> {
       ...(m.stun ? { stun: m.stun } : {}),
       onStun: (e, kind) => {
         if (e.type === 'lost') this.log.warn(`STUN keep-alive of the ${kind} socket got no answer: ${e.error.message}`);
-        else if (e.changed && e.previous) this.log.warn(`the NAT moved the ${kind} socket to ${e.mapped.address}:${e.mapped.port}`);
+        else if (e.changed && e.previous)
+          this.log.warn(`the NAT moved the ${kind} socket to ${e.mapped.address}:${e.mapped.port}`);
       },
     });
   }
 
   private startMedia(negotiated: NegotiatedMedia, echo: boolean, channel: RtpChannel = this.channel!): void {
     this.negotiated = negotiated;
-    const detect = this.ctx.inbandDtmf === 'on' || (this.ctx.inbandDtmf === 'auto' && negotiated.telephoneEvent === undefined);
+    const detect =
+      this.ctx.inbandDtmf === 'on' || (this.ctx.inbandDtmf === 'auto' && negotiated.telephoneEvent === undefined);
     const media = new MediaSession({
       negotiated,
       channel,
@@ -581,7 +655,8 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Listen to the call's events; a `stats` listener starts the once-a-second statistics. */
   override on<K extends keyof CallEvents & string>(event: K, listener: (...args: CallEvents[K]) => void): this {
     super.on(event, listener);
-    if (event === 'stats' && this.state === 'answered' && this.statsTimer === undefined && !this.ending) this.armStats();
+    if (event === 'stats' && this.state === 'answered' && this.statsTimer === undefined && !this.ending)
+      this.armStats();
     return this;
   }
 
@@ -599,12 +674,30 @@ export class Call extends TypedEmitter<CallEvents> {
     // The promise, not the event: the dialog may have ended before we got hold of it (an ACK and a BYE back to back).
     void dialog.terminated.then((reason: DialogEndReason) => {
       if (this.pendingEnd) return this.finish(this.pendingEnd);
-      const why: CallEndReason = this.endReason ?? (reason === 'remote-bye' ? 'remote-hangup' : reason === 'local-bye' ? 'hangup' : reason === 'closed' ? 'shutdown' : 'failed');
+      const why: CallEndReason =
+        this.endReason ??
+        (reason === 'remote-bye'
+          ? 'remote-hangup'
+          : reason === 'local-bye'
+            ? 'hangup'
+            : reason === 'closed'
+              ? 'shutdown'
+              : 'failed');
       const message =
-        why === 'remote-hangup' ? 'the other side hung up' : why === 'hangup' ? 'hung up' : why === 'rtp-timeout' ? 'no media (RTP timeout)' : why === 'shutdown' ? 'shut down' : `dialog ended: ${reason}`;
+        why === 'remote-hangup'
+          ? 'the other side hung up'
+          : why === 'hangup'
+            ? 'hung up'
+            : why === 'rtp-timeout'
+              ? 'no media (RTP timeout)'
+              : why === 'shutdown'
+                ? 'shut down'
+                : `dialog ended: ${reason}`;
       this.finish({ reason: why, message });
     });
-    dialog.on('dtmf', (digit, durationMs) => this.emit('dtmf', { digit, ...(durationMs !== undefined ? { durationMs } : {}), how: 'info' }));
+    dialog.on('dtmf', (digit, durationMs) =>
+      this.emit('dtmf', { digit, ...(durationMs !== undefined ? { durationMs } : {}), how: 'info' }),
+    );
     dialog.on('reinvite', (inc) => this.onReinvite(inc));
   }
 
@@ -632,7 +725,10 @@ export class Call extends TypedEmitter<CallEvents> {
     let n: NegotiatedMedia;
     try {
       const formats = currentFormats(current).filter((f) => !isTelephoneEvent(f) || current.telephoneEvent);
-      ({ answer, media: n } = createAnswer(offer, this.origin.local(this.channel, this.ctx.sdpAddress(), formats, this.localDirection, this.ctx.media.rtcpMux)));
+      ({ answer, media: n } = createAnswer(
+        offer,
+        this.origin.local(this.channel, this.ctx.sdpAddress(), formats, this.localDirection, this.ctx.media.rtcpMux),
+      ));
     } catch (err) {
       inc.reject(488, err instanceof SdpNegotiationError ? err.reason.slice(0, 100) : 'Not Acceptable Here');
       return;
@@ -664,7 +760,9 @@ export class Call extends TypedEmitter<CallEvents> {
     const media = this.requireAnswered('change the hold state');
     const dialog = this.dialog!;
     const current = this.negotiated!;
-    const offer = createOffer(this.origin.local(this.channel!, this.ctx.sdpAddress(), currentFormats(current), direction, current.rtcpMux));
+    const offer = createOffer(
+      this.origin.local(this.channel!, this.ctx.sdpAddress(), currentFormats(current), direction, current.rtcpMux),
+    );
     const res = await dialog.reinvite(serializeSdp(offer));
     const n = processAnswer(offer, parseSdp(text(res.body)));
     this.negotiated = n;
@@ -675,7 +773,8 @@ export class Call extends TypedEmitter<CallEvents> {
 
   private requireAnswered(what: string): MediaSession {
     if (this.state !== 'answered' || !this.media || this.ending) {
-      if (this.ending || this.state === 'ended') throw new CallEndedError(`cannot ${what}: the call has ended`, this.finalReason ?? this.endReason ?? 'hangup');
+      if (this.ending || this.state === 'ended')
+        throw new CallEndedError(`cannot ${what}: the call has ended`, this.finalReason ?? this.endReason ?? 'hangup');
       throw new CallStateError(`cannot ${what}: the call is ${this.state}`);
     }
     return this.media;
@@ -703,7 +802,8 @@ export class Call extends TypedEmitter<CallEvents> {
     for (const d of digits) {
       if (this.ending) throw new CallEndedError('the call ended while sending DTMF', this.finalReason ?? 'hangup');
       const res = await this.dialog!.info(dtmfRelayBody(d, dur), 'application/dtmf-relay');
-      if (res.status >= 300) throw new CallFailedError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, 'failed', res.status);
+      if (res.status >= 300)
+        throw new CallFailedError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, 'failed', res.status);
       await new Promise<void>((r) => this.ctx.platform.timers.setTimer(dur + gap, r));
     }
   }
@@ -769,14 +869,23 @@ export class Call extends TypedEmitter<CallEvents> {
       // RFC 3261 9.1: no CANCEL before a provisional response, and then up to
       // 64*T1 for the 487. Do not keep the user waiting that long: end now, and
       // a late 2xx is still ended with BYE (runDial).
-      this.ctx.platform.timers.setTimer(BYE_WAIT_MS, () => this.finish({ reason, message: 'cancelled (the other side did not confirm)' }));
+      this.ctx.platform.timers.setTimer(BYE_WAIT_MS, () =>
+        this.finish({ reason, message: 'cancelled (the other side did not confirm)' }),
+      );
       // Before the INVITE went out, runDial stops as soon as its RTP ports are open.
     } else if (this.answering && !this.dialog) {
       // Answered but not ACKed yet: the dialog comes with the ACK; end then.
-      void this.answered.then(() => this.bye(), () => undefined);
+      void this.answered.then(
+        () => this.bye(),
+        () => undefined,
+      );
     } else {
       this.rejectQuietly(reason === 'shutdown' ? 503 : 603);
-      this.finish({ reason, status: reason === 'shutdown' ? 503 : 603, message: reason === 'shutdown' ? 'shut down' : 'declined' });
+      this.finish({
+        reason,
+        status: reason === 'shutdown' ? 503 : 603,
+        message: reason === 'shutdown' ? 'shut down' : 'declined',
+      });
     }
     return this.ended;
   }
@@ -815,10 +924,24 @@ export class Call extends TypedEmitter<CallEvents> {
         maxJitterMs: r?.maxJitterMs ?? 0,
       },
       ...(remote
-        ? { remote: { lost: Math.max(0, remote.lost), lossPercent: remote.sent > 0 ? (100 * Math.max(0, remote.lost)) / remote.sent : 0, jitterMs: s.remoteReport?.jitterMs ?? 0 } }
+        ? {
+            remote: {
+              lost: Math.max(0, remote.lost),
+              lossPercent: remote.sent > 0 ? (100 * Math.max(0, remote.lost)) / remote.sent : 0,
+              jitterMs: s.remoteReport?.jitterMs ?? 0,
+            },
+          }
         : {}),
       ...(s.rtt ? { rttMs: s.rtt.lastMs } : {}),
-      ...(s.jitterBuffer ? { playout: { delayMs: s.jitterBuffer.delayMs, concealed: s.jitterBuffer.concealed, late: s.jitterBuffer.late } } : {}),
+      ...(s.jitterBuffer
+        ? {
+            playout: {
+              delayMs: s.jitterBuffer.delayMs,
+              concealed: s.jitterBuffer.concealed,
+              late: s.jitterBuffer.late,
+            },
+          }
+        : {}),
       rtp: s,
     };
   }
@@ -850,9 +973,18 @@ export class Call extends TypedEmitter<CallEvents> {
       );
     } else if (channel) closing.push(channel.close().catch(() => {}));
     for (const s of [this.src, ...this.extraSources]) if (s) closing.push(s.close().catch(() => {}));
-    if (this.snk) closing.push(this.snk.close().catch((err) => this.log.error(`cannot finish ${this.snk!.uri}: ${(err as Error).message}`)));
+    if (this.snk)
+      closing.push(
+        this.snk.close().catch((err) => this.log.error(`cannot finish ${this.snk!.uri}: ${(err as Error).message}`)),
+      );
     await Promise.all(closing);
-    const end: CallEnd = { reason: e.reason, ...(e.status !== undefined ? { status: e.status } : {}), message: e.message, answered, durationMs };
+    const end: CallEnd = {
+      reason: e.reason,
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      message: e.message,
+      answered,
+      durationMs,
+    };
     this.end = end;
     this.state = 'ended';
     if (!answered) this.answeredP.reject(new CallFailedError(e.message, e.reason, e.status));
@@ -868,7 +1000,12 @@ export class Call extends TypedEmitter<CallEvents> {
 /** Whether two negotiations send the same codec to the same place (early media may go on as the call's media). */
 function sameStream(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
   const at = (x: NegotiatedMedia) => (x.remoteRtp ? `${x.remoteRtp.address}:${x.remoteRtp.port}` : '');
-  return at(a) === at(b) && a.send.payloadType === b.send.payloadType && a.send.name === b.send.name && a.rtcpMux === b.rtcpMux;
+  return (
+    at(a) === at(b) &&
+    a.send.payloadType === b.send.payloadType &&
+    a.send.name === b.send.name &&
+    a.rtcpMux === b.rtcpMux
+  );
 }
 
 /** The same sockets, for a media session whose `close()` must leave them open (early media). */

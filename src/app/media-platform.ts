@@ -18,7 +18,12 @@ export interface OpenRtpOptions {
   readonly portMax: number;
   /** We already know the peer wants rtcp-mux (an answer to an offer with it): one socket. */
   readonly rtcpMux?: boolean;
-  readonly stun?: { readonly server: StunAddress; readonly keepAliveMs: number; readonly rto?: number; readonly rc?: number };
+  readonly stun?: {
+    readonly server: StunAddress;
+    readonly keepAliveMs: number;
+    readonly rto?: number;
+    readonly rc?: number;
+  };
   readonly onStun?: (e: KeepAliveEvent, channel: RtpChannelKind) => void;
 }
 

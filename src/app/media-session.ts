@@ -32,7 +32,13 @@ import { Driver } from '../net/drive.js';
 import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
 import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';
-import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, RtpTransmit, TransportAddress } from '../rtp/rtp-session-types.js';
+import type {
+  MediaDirection,
+  RtpSessionEvent,
+  RtpSessionOptions,
+  RtpTransmit,
+  TransportAddress,
+} from '../rtp/rtp-session-types.js';
 import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
 import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -47,7 +53,18 @@ const MAX_UNIT = 1920;
 
 /** The parts of an RTP session the options and the call decide. */
 export type MediaRtpOptions = Partial<
-  Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf' | 'dtmfReceiver' | 'random' | 'ssrc' | 'cname'>
+  Pick<
+    RtpSessionOptions,
+    | 'symmetric'
+    | 'rtcpIntervalMs'
+    | 'rtpTimeoutMs'
+    | 'jitterBuffer'
+    | 'dtmf'
+    | 'dtmfReceiver'
+    | 'random'
+    | 'ssrc'
+    | 'cname'
+  >
 >;
 
 export interface MediaSessionOptions {
@@ -155,15 +172,24 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       jitterBuffer:
         this.mode === 'reflect' || jb === false
           ? false
-          : { ...(jb ?? {}), frameSamples: FRAME, samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt) },
-      ...(this.mode === 'reflect' ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } } : {}),
+          : {
+              ...(jb ?? {}),
+              frameSamples: FRAME,
+              samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt),
+            },
+      ...(this.mode === 'reflect'
+        ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } }
+        : {}),
     });
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
     this.driver = new Driver(
       this.session,
-      { transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel), event: (e) => this.onSessionEvent(e) },
+      {
+        transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel),
+        event: (e) => this.onSessionEvent(e),
+      },
       opts.platform.clock,
       opts.platform.timers,
       // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
@@ -219,7 +245,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   /** New remote addresses and direction (a re-INVITE). */
-  update(remoteRtp: TransportAddress | undefined, remoteRtcp: TransportAddress | undefined, direction: MediaDirection): void {
+  update(
+    remoteRtp: TransportAddress | undefined,
+    remoteRtcp: TransportAddress | undefined,
+    direction: MediaDirection,
+  ): void {
     this.driver.input(() => {
       this.session.setRemote(remoteRtp, remoteRtcp);
       this.session.setDirection(direction);
@@ -238,7 +268,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.closed) return Promise.reject(new CallStateError('the media session is closed'));
     if (this.mode !== 'media') return Promise.reject(new CallStateError('an echo session sends no DTMF of its own'));
     if (how === 'rfc4733') {
-      if (!this.telephoneEvent) return Promise.reject(new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'));
+      if (!this.telephoneEvent)
+        return Promise.reject(
+          new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'),
+        );
       this.driver.input(() => this.session.sendDtmf(digits));
     } else {
       this.inbandOut.send(digits);
@@ -296,7 +329,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         return;
       case 'source':
         if (e.previous !== undefined) this.plc.reset();
-        this.log.debug(`RTP ${e.kind} source ${e.ssrc.toString(16)}${e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''}`);
+        this.log.debug(
+          `RTP ${e.kind} source ${e.ssrc.toString(16)}${e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''}`,
+        );
         return;
       case 'latched':
         this.log.debug(`RTP ${e.channel} latched to ${e.address.address}:${e.address.port}`);
@@ -335,7 +370,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const det = this.inbandIn;
     if (det !== undefined) {
       det.process(rx);
-      for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      for (let e = det.pollEvent(); e; e = det.pollEvent())
+        if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
     }
     // 3. Tell who waits.
     if (ended !== undefined) this.emit('source-end', ended);
@@ -422,7 +458,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.closed = true;
     this.driver.input((now) => this.session.close(now, reason));
     this.driver.close();
-    for (const w of this.dtmfWaiters.splice(0)) w.reject(new CallStateError('the media session closed before the DTMF was sent'));
+    for (const w of this.dtmfWaiters.splice(0))
+      w.reject(new CallStateError('the media session closed before the DTMF was sent'));
     this.channel.onDatagram = undefined;
     // Let the RTCP BYE leave before the sockets close.
     await new Promise<void>((r) => setImmediate(r));

@@ -161,8 +161,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     let stun: CallMediaSettings['stun'];
     try {
       if (opts.stun) {
-        const server = typeof opts.stun.server === 'string' ? await resolveStunServer(...hostPort(opts.stun.server)) : opts.stun.server;
-        stun = { server, keepAliveMs: opts.stun.keepAliveMs ?? 25_000, rto: opts.stun.rto ?? 500, rc: opts.stun.rc ?? 3 };
+        const server =
+          typeof opts.stun.server === 'string'
+            ? await resolveStunServer(...hostPort(opts.stun.server))
+            : opts.stun.server;
+        stun = {
+          server,
+          keepAliveMs: opts.stun.keepAliveMs ?? 25_000,
+          rto: opts.stun.rto ?? 500,
+          rc: opts.stun.rc ?? 3,
+        };
       }
       const phone = new Phone(ua, opts, stun);
       if (stun) await phone.discoverSip(stun);
@@ -195,7 +203,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     } catch (err) {
       throw new SipUsageError(`call ${JSON.stringify(uri)}: ${(err as Error).message}`);
     }
-    if (target.kind !== 'sip') throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
+    if (target.kind !== 'sip')
+      throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
     const call = new Call(this.ctx, 'outgoing', opts.from ?? this.ua.aor, uri.trim());
     this.active.add(call);
     const { codecs, ...rest } = opts;
@@ -246,7 +255,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       const r = await s.binding(stun.server);
       this.useMapping(r.mapped.address, r.mapped.port);
     } catch (err) {
-      this.log.warn(`STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact and Via keep the local address`);
+      this.log.warn(
+        `STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact and Via keep the local address`,
+      );
     }
     s.keepAlive(stun.server, { interval: stun.keepAliveMs }, (e) => {
       if (e.type === 'lost') this.log.warn(`STUN keep-alive of the SIP socket got no answer: ${e.error.message}`);
@@ -281,7 +292,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (this.active.size >= this.capacity) {
       this.overloaded++;
-      this.log.info(`refused a call from ${from}: at capacity (${this.capacity} calls); 503, Retry-After ${this.retryAfter}`);
+      this.log.info(
+        `refused a call from ${from}: at capacity (${this.capacity} calls); 503, Retry-After ${this.retryAfter}`,
+      );
       inc.reject(503, 'Service Unavailable', [['Retry-After', String(this.retryAfter)]]);
       this.emit('overload', inc);
       return;
@@ -296,7 +309,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
         createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
-        else if (err instanceof SdpNegotiationError) inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, err.reason)]]);
+        else if (err instanceof SdpNegotiationError)
+          inc.reject(488, 'Not Acceptable Here', [['Warning', warningValue(agent, err.reason)]]);
         else inc.reject(500, 'Server Internal Error');
         this.log.info(`refused a call from ${from}: ${(err as Error).message}`);
         return;

@@ -48,7 +48,12 @@ export interface UdpRtpChannelOptions {
   /** Bind one socket only (the peer asked for rtcp-mux and we know it already). Default false: a pair. */
   readonly rtcpMux?: boolean;
   /** Learn the sockets' public mapping from this STUN server, and keep it open. */
-  readonly stun?: { readonly server: StunAddress; readonly keepAliveMs: number; readonly rto?: number; readonly rc?: number };
+  readonly stun?: {
+    readonly server: StunAddress;
+    readonly keepAliveMs: number;
+    readonly rto?: number;
+    readonly rc?: number;
+  };
   /** Hears keep-alive losses and mapping changes. */
   readonly onStun?: (e: KeepAliveEvent, channel: RtpChannelKind) => void;
 }
@@ -105,7 +110,10 @@ class UdpRtpChannel implements RtpChannel {
     const found: Partial<Record<RtpChannelKind, TransportAddress>> = {};
     await Promise.all(
       sockets.map(async ([kind, socket]) => {
-        const s = new StunSocket(socket, { ...(o.rto !== undefined ? { rto: o.rto } : {}), ...(o.rc !== undefined ? { rc: o.rc } : {}) });
+        const s = new StunSocket(socket, {
+          ...(o.rto !== undefined ? { rto: o.rto } : {}),
+          ...(o.rc !== undefined ? { rc: o.rc } : {}),
+        });
         this.stun[kind] = s;
         try {
           const r = await s.binding(o.server);

@@ -14,7 +14,10 @@ export const TELEPHONE_EVENT: MediaFormat = { name: 'telephone-event', clockRate
 
 /** The formats to offer or accept for codecs in order of preference. */
 export function formatsFor(codecs: readonly Codec[]): MediaFormat[] {
-  return [...codecs.map((c) => ({ name: c.name, clockRate: c.clockRate, payloadType: c.payloadType })), TELEPHONE_EVENT];
+  return [
+    ...codecs.map((c) => ({ name: c.name, clockRate: c.clockRate, payloadType: c.payloadType })),
+    TELEPHONE_EVENT,
+  ];
 }
 
 /** The formats of a running call for a re-offer: the codec in use (with its payload type) and telephone-event. */
@@ -41,7 +44,13 @@ export class SdpOrigin {
    * Our media description: the public mapping of the channel when STUN found
    * one, else its bound address (or `fallbackAddress` for a wildcard bind).
    */
-  local(channel: RtpChannel, fallbackAddress: string, formats: readonly MediaFormat[], direction: MediaDirection, rtcpMux: boolean): LocalMedia {
+  local(
+    channel: RtpChannel,
+    fallbackAddress: string,
+    formats: readonly MediaFormat[],
+    direction: MediaDirection,
+    rtcpMux: boolean,
+  ): LocalMedia {
     const m = channel.mapped;
     const address = m ? m.rtp.address : isWildcard(channel.address) ? fallbackAddress : channel.address;
     const port = m ? m.rtp.port : channel.port;

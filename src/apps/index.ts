@@ -26,12 +26,18 @@ export const BUILT_IN_APPS = ['echo', 'announce', 'ivr-demo'] as const;
  * @example
  * const app = await loadApp('./ivr.js');
  */
-export async function loadApp(nameOrFile: string, opts: AnnounceOptions & { readonly ivrDemo?: IvrDemoOptions } = {}): Promise<VoiceApp> {
+export async function loadApp(
+  nameOrFile: string,
+  opts: AnnounceOptions & { readonly ivrDemo?: IvrDemoOptions } = {},
+): Promise<VoiceApp> {
   if (nameOrFile === 'echo') return echo;
   if (nameOrFile === 'ivr-demo') return ivrDemo(opts.ivrDemo);
   if (nameOrFile === 'announce') return announce(opts);
   const path = resolve(nameOrFile);
-  if (!existsSync(path)) throw new AppLoadError(`no app "${nameOrFile}": neither ${BUILT_IN_APPS.join(' nor ')} nor a file (${path} does not exist)`);
+  if (!existsSync(path))
+    throw new AppLoadError(
+      `no app "${nameOrFile}": neither ${BUILT_IN_APPS.join(' nor ')} nor a file (${path} does not exist)`,
+    );
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -39,6 +45,7 @@ export async function loadApp(nameOrFile: string, opts: AnnounceOptions & { read
     throw new AppLoadError(`cannot load ${nameOrFile}: ${(err as Error).message.split('\n')[0]}`);
   }
   const app = typeof mod.default === 'function' ? mod.default : mod.app;
-  if (typeof app !== 'function') throw new AppLoadError(`${nameOrFile} exports no app: export a function (default or named "app") taking the call`);
+  if (typeof app !== 'function')
+    throw new AppLoadError(`${nameOrFile} exports no app: export a function (default or named "app") taking the call`);
   return app as VoiceApp;
 }

@@ -25,7 +25,8 @@ export type IvrDemoOptions = DemoIvrOptions;
  */
 export function ivrDemo(options: IvrDemoOptions = {}): VoiceApp {
   const engine = options.voice?.engine ?? 'flite';
-  if (!ttsAvailable(engine)) throw new AppLoadError(`ivr-demo speaks its prompts with ${engine}: apt-get install ${engine}`);
+  if (!ttsAvailable(engine))
+    throw new AppLoadError(`ivr-demo speaks its prompts with ${engine}: apt-get install ${engine}`);
   for (const text of Object.values(DEMO_PROMPTS)) void speak(text, options.voice).catch(() => undefined);
   return dougApp(demoIvr(options), { ...(options.voice ? { voice: options.voice } : {}) });
 }

@@ -74,7 +74,9 @@ export class PronunciationDictionary {
     if (!g) {
       g = [...new Set([flitePhones(word), espeakPhones(word)].filter((p): p is string => !!p))];
       if (g.length === 0) {
-        const letters = [...word.replace(/[^a-z]/g, '')].map((c) => this.entries.get(c)?.[0]).filter((p): p is string => !!p);
+        const letters = [...word.replace(/[^a-z]/g, '')]
+          .map((c) => this.entries.get(c)?.[0])
+          .filter((p): p is string => !!p);
         g = [letters.length ? letters.join(' ') : 'AH'];
       }
       guesses.set(word, g);
@@ -98,13 +100,68 @@ export function flitePhones(word: string): string | undefined {
 
 /** IPA symbols (longest first) and the CMU phones they become; stress and length marks are dropped. */
 const IPA: readonly (readonly [string, string])[] = [
-  ['tʃ', 'CH'], ['dʒ', 'JH'], ['eɪ', 'EY'], ['aɪ', 'AY'], ['aʊ', 'AW'], ['ɔɪ', 'OY'], ['oʊ', 'OW'], ['əʊ', 'OW'],
-  ['ɪə', 'IH R'], ['eə', 'EH R'], ['ʊə', 'UH R'], ['iː', 'IY'], ['uː', 'UW'], ['ɑː', 'AA'], ['ɔː', 'AO'], ['ɜː', 'ER'], ['oː', 'AO'],
-  ['i', 'IY'], ['ɪ', 'IH'], ['ᵻ', 'IH'], ['e', 'EH'], ['ɛ', 'EH'], ['æ', 'AE'], ['a', 'AE'], ['ɑ', 'AA'], ['ɒ', 'AA'], ['ɔ', 'AO'],
-  ['o', 'OW'], ['ʊ', 'UH'], ['u', 'UW'], ['ʌ', 'AH'], ['ə', 'AH'], ['ɐ', 'AH'], ['ɚ', 'ER'], ['ɜ', 'ER'],
-  ['p', 'P'], ['b', 'B'], ['t', 'T'], ['d', 'D'], ['k', 'K'], ['g', 'G'], ['ɡ', 'G'], ['f', 'F'], ['v', 'V'], ['θ', 'TH'],
-  ['ð', 'DH'], ['s', 'S'], ['z', 'Z'], ['ʃ', 'SH'], ['ʒ', 'ZH'], ['h', 'HH'], ['m', 'M'], ['n', 'N'], ['ŋ', 'NG'],
-  ['l', 'L'], ['ɫ', 'L'], ['ɹ', 'R'], ['r', 'R'], ['ɾ', 'T'], ['w', 'W'], ['j', 'Y'], ['x', 'K'],
+  ['tʃ', 'CH'],
+  ['dʒ', 'JH'],
+  ['eɪ', 'EY'],
+  ['aɪ', 'AY'],
+  ['aʊ', 'AW'],
+  ['ɔɪ', 'OY'],
+  ['oʊ', 'OW'],
+  ['əʊ', 'OW'],
+  ['ɪə', 'IH R'],
+  ['eə', 'EH R'],
+  ['ʊə', 'UH R'],
+  ['iː', 'IY'],
+  ['uː', 'UW'],
+  ['ɑː', 'AA'],
+  ['ɔː', 'AO'],
+  ['ɜː', 'ER'],
+  ['oː', 'AO'],
+  ['i', 'IY'],
+  ['ɪ', 'IH'],
+  ['ᵻ', 'IH'],
+  ['e', 'EH'],
+  ['ɛ', 'EH'],
+  ['æ', 'AE'],
+  ['a', 'AE'],
+  ['ɑ', 'AA'],
+  ['ɒ', 'AA'],
+  ['ɔ', 'AO'],
+  ['o', 'OW'],
+  ['ʊ', 'UH'],
+  ['u', 'UW'],
+  ['ʌ', 'AH'],
+  ['ə', 'AH'],
+  ['ɐ', 'AH'],
+  ['ɚ', 'ER'],
+  ['ɜ', 'ER'],
+  ['p', 'P'],
+  ['b', 'B'],
+  ['t', 'T'],
+  ['d', 'D'],
+  ['k', 'K'],
+  ['g', 'G'],
+  ['ɡ', 'G'],
+  ['f', 'F'],
+  ['v', 'V'],
+  ['θ', 'TH'],
+  ['ð', 'DH'],
+  ['s', 'S'],
+  ['z', 'Z'],
+  ['ʃ', 'SH'],
+  ['ʒ', 'ZH'],
+  ['h', 'HH'],
+  ['m', 'M'],
+  ['n', 'N'],
+  ['ŋ', 'NG'],
+  ['l', 'L'],
+  ['ɫ', 'L'],
+  ['ɹ', 'R'],
+  ['r', 'R'],
+  ['ɾ', 'T'],
+  ['w', 'W'],
+  ['j', 'Y'],
+  ['x', 'K'],
 ];
 
 /**

@@ -5,7 +5,17 @@
  * cache directory at run time (never shipped), sets `-upperf 3500` so the
  * model decodes 8 kHz audio directly.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,7 +40,9 @@ export function narrowbandModel(hmmDir: string, cacheDir: string, upperHz = 3500
   try {
     for (const f of readdirSync(hmmDir)) copyFileSync(join(hmmDir, f), join(tmp, f));
     const params = readFileSync(join(hmmDir, 'feat.params'), 'utf8');
-    const edited = /^-upperf\s/m.test(params) ? params.replace(/^-upperf\s.*$/m, `-upperf ${upperHz}`) : `${params.trimEnd()}\n-upperf ${upperHz}\n`;
+    const edited = /^-upperf\s/m.test(params)
+      ? params.replace(/^-upperf\s.*$/m, `-upperf ${upperHz}`)
+      : `${params.trimEnd()}\n-upperf ${upperHz}\n`;
     writeFileSync(join(tmp, 'feat.params'), edited);
     try {
       renameSync(tmp, target);

@@ -151,29 +151,65 @@ export class PocketsphinxRecogniser implements Recogniser {
       const ids = audios.map((_, i) => `u${i}`);
       audios.forEach((a, i) => {
         const pcm = wide ? wideband(a) : narrowband(a);
-        writeFileSync(join(dir, `${ids[i]}.wav`), encodeWav(pcm, { sampleRate: wide ? 16000 : 8000, channels: 1, encoding: 'pcm16' }));
+        writeFileSync(
+          join(dir, `${ids[i]}.wav`),
+          encodeWav(pcm, { sampleRate: wide ? 16000 : 8000, channels: 1, encoding: 'pcm16' }),
+        );
       });
       writeFileSync(join(dir, 'ctl'), ids.join('\n') + '\n');
       const dictPath = join(this.modelRoot, 'cmudict-en-us.dict');
       const phrases = request.phrases?.filter((p) => grammarWords([p]).size > 0) ?? [];
       const grammar = phrases.length > 0;
       const args = [
-        '-adcin', 'yes', '-adchdr', '44', '-cepdir', dir, '-cepext', '.wav', '-ctl', join(dir, 'ctl'),
-        '-hmm', hmm, '-hypseg', join(dir, 'hypseg'), '-logfn', '/dev/null',
-        '-dither', 'yes', '-seed', '1',
+        '-adcin',
+        'yes',
+        '-adchdr',
+        '44',
+        '-cepdir',
+        dir,
+        '-cepext',
+        '.wav',
+        '-ctl',
+        join(dir, 'ctl'),
+        '-hmm',
+        hmm,
+        '-hypseg',
+        join(dir, 'hypseg'),
+        '-logfn',
+        '/dev/null',
+        '-dither',
+        'yes',
+        '-seed',
+        '1',
         ...(wide ? ['-samprate', '16000'] : ['-samprate', '8000', '-nfft', '256']),
       ];
       if (grammar) {
         writeFileSync(join(dir, 'g.gram'), jsgfChoice(phrases));
         writeFileSync(join(dir, 'words.dict'), PronunciationDictionary.load(dictPath).format(grammarWords(phrases)));
         const b = String(this.beam);
-        args.push('-jsgf', join(dir, 'g.gram'), '-dict', join(dir, 'words.dict'), '-beam', b, '-pbeam', b, '-wbeam', String(this.wordBeam));
+        args.push(
+          '-jsgf',
+          join(dir, 'g.gram'),
+          '-dict',
+          join(dir, 'words.dict'),
+          '-beam',
+          b,
+          '-pbeam',
+          b,
+          '-wbeam',
+          String(this.wordBeam),
+        );
       } else {
         args.push('-lm', join(this.modelRoot, 'en-us.lm.bin'), '-dict', dictPath);
       }
       await new Promise<void>((resolve, reject) => {
         execFile(this.binary, args, { timeout: this.timeoutMs, maxBuffer: 1 << 24 }, (err, _out, stderr) => {
-          if (err) reject(new RecogniserFailedError(`${this.binary} failed: ${String(stderr).trim().split('\n').pop() || err.message}`));
+          if (err)
+            reject(
+              new RecogniserFailedError(
+                `${this.binary} failed: ${String(stderr).trim().split('\n').pop() || err.message}`,
+              ),
+            );
           else resolve();
         });
       });

@@ -72,11 +72,13 @@ export function analyzeAudio(samples: Int16Array, options: AnalyzeOptions = {}):
   extra?.flush();
 
   const keys: { digit: DtmfDigit; start: number; duration: number }[] = [];
-  for (let e; (e = dtmf.pollEvent()); ) if (e.type === 'end') keys.push({ digit: e.digit, start: seconds(e.start), duration: seconds(e.duration!) });
+  for (let e; (e = dtmf.pollEvent()); )
+    if (e.type === 'end') keys.push({ digit: e.digit, start: seconds(e.start), duration: seconds(e.duration!) });
 
   const sound: Segment[] = [];
   for (let e; (e = vad.pollEvent()); ) {
-    if (e.type === 'speech-end') sound.push({ start: seconds(e.start), end: seconds(e.start + e.duration!), duration: seconds(e.duration!) });
+    if (e.type === 'speech-end')
+      sound.push({ start: seconds(e.start), end: seconds(e.start + e.duration!), duration: seconds(e.duration!) });
   }
   const total = seconds(samples.length);
   const silence: Segment[] = [];

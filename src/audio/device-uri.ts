@@ -88,6 +88,7 @@ export function parseDeviceUri(uri: string): DeviceUri {
   }
   if (scheme.startsWith('noise@')) return { kind: 'noise', dbfs: parseLevel(uri.slice(6), uri) };
   // A bare path to a WAV file is the common case: `--play prompt.wav`.
-  if (/\.wav$/i.test(uri) && (colon < 0 || colon === 1 || uri.startsWith('/') || uri.startsWith('.'))) return { kind: 'file', path: uri };
+  if (/\.wav$/i.test(uri) && (colon < 0 || colon === 1 || uri.startsWith('/') || uri.startsWith('.')))
+    return { kind: 'file', path: uri };
   throw new AudioConfigError(`unknown audio device "${uri}"; use one of ${SCHEMES}`);
 }

@@ -8,9 +8,24 @@
  * const frame = new Int16Array(160);
  * src.read(frame);
  */
-export { AUDIO_RATE, FRAME_SAMPLES, newFrame, type AudioDeviceInfo, type AudioSink, type AudioSource } from './device.js';
+export {
+  AUDIO_RATE,
+  FRAME_SAMPLES,
+  newFrame,
+  type AudioDeviceInfo,
+  type AudioSink,
+  type AudioSource,
+} from './device.js';
 export { parseDeviceUri, type DeviceUri } from './device-uri.js';
-export { audioOpenOptions, backendStatus, listDevices, openSink, openSource, type BackendStatus, type OpenOptions } from './open.js';
+export {
+  audioOpenOptions,
+  backendStatus,
+  listDevices,
+  openSink,
+  openSource,
+  type BackendStatus,
+  type OpenOptions,
+} from './open.js';
 export { DriftBuffer, type DriftBufferOptions, type DriftStats } from './drift-buffer.js';
 export { analyzeAudio, parseToneSpec, type AnalyzeOptions, type AudioAnalysis, type Segment } from './analyze.js';
 export { toMono8k } from './to-mono-8k.js';

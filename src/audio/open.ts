@@ -59,7 +59,9 @@ export async function openSource(uri: string, options: OpenOptions = {}): Promis
     case 'file':
       return WavSource.open(uri, d.path);
     case 'raw':
-      return d.path === '-' ? new RawStreamSource(uri, options.stdin ?? process.stdin) : RawFileSource.open(uri, d.path);
+      return d.path === '-'
+        ? new RawStreamSource(uri, options.stdin ?? process.stdin)
+        : RawFileSource.open(uri, d.path);
     case 'alsa': {
       const src = new ProcessSource(uri, alsaCapture(d.name, rate), proc);
       await src.ready;
@@ -114,12 +116,47 @@ export async function openSink(uri: string, options: OpenOptions = {}): Promise<
 }
 
 const ALWAYS: AudioDeviceInfo[] = [
-  { uri: 'file:PATH.wav', description: 'WAV file (read: any rate/encoding; write: 8 kHz 16-bit)', input: true, output: true, rates: [8000], backend: 'file' },
-  { uri: 'raw:-', description: 's16le 8 kHz mono on stdin/stdout (or raw:PATH)', input: true, output: true, rates: [8000], backend: 'raw' },
-  { uri: 'tone:440[,880][@-10dBFS]', description: 'sine generator', input: true, output: false, rates: [8000], backend: 'generator' },
-  { uri: 'noise[@-30dBFS]', description: 'white noise generator', input: true, output: false, rates: [8000], backend: 'generator' },
+  {
+    uri: 'file:PATH.wav',
+    description: 'WAV file (read: any rate/encoding; write: 8 kHz 16-bit)',
+    input: true,
+    output: true,
+    rates: [8000],
+    backend: 'file',
+  },
+  {
+    uri: 'raw:-',
+    description: 's16le 8 kHz mono on stdin/stdout (or raw:PATH)',
+    input: true,
+    output: true,
+    rates: [8000],
+    backend: 'raw',
+  },
+  {
+    uri: 'tone:440[,880][@-10dBFS]',
+    description: 'sine generator',
+    input: true,
+    output: false,
+    rates: [8000],
+    backend: 'generator',
+  },
+  {
+    uri: 'noise[@-30dBFS]',
+    description: 'white noise generator',
+    input: true,
+    output: false,
+    rates: [8000],
+    backend: 'generator',
+  },
   { uri: 'silence', description: 'digital silence', input: true, output: false, rates: [8000], backend: 'generator' },
-  { uri: 'null', description: 'discards what is played; gives silence', input: true, output: true, rates: [8000], backend: 'generator' },
+  {
+    uri: 'null',
+    description: 'discards what is played; gives silence',
+    input: true,
+    output: true,
+    rates: [8000],
+    backend: 'generator',
+  },
 ];
 
 /** ALSA PCMs from `aplay -L` / `arecord -L` (none when alsa-utils is missing). */
@@ -180,7 +217,9 @@ function listOss(env: Readonly<Record<string, string | undefined>>): AudioDevice
  * Everything `shtoom devices` shows: ALSA, OSS and PortAudio devices that are
  * there, then the devices that always are.
  */
-export async function listDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[]> {
+export async function listDevices(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<AudioDeviceInfo[]> {
   return [...listAlsa(env), ...listOss(env), ...((await listPortAudioDevices(env)) ?? []), ...ALWAYS];
 }
 
@@ -192,10 +231,16 @@ export interface BackendStatus {
 }
 
 /** Which backends can be used here, and what to install for the others (PortAudio probed in a child process). */
-export async function backendStatus(env: Readonly<Record<string, string | undefined>> = process.env): Promise<BackendStatus[]> {
+export async function backendStatus(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<BackendStatus[]> {
   const pa = (await listPortAudioDevices(env)) !== undefined;
   return [
-    { backend: 'alsa', available: !!which('aplay', env) && !!which('arecord', env), install: 'apt-get install alsa-utils' },
+    {
+      backend: 'alsa',
+      available: !!which('aplay', env) && !!which('arecord', env),
+      install: 'apt-get install alsa-utils',
+    },
     { backend: 'oss', available: !!which('sox', env), install: 'apt-get install sox libsox-fmt-oss' },
     { backend: 'portaudio', available: pa, install: 'npm install naudiodon2' },
     { backend: 'file', available: true },

@@ -22,7 +22,12 @@ export function decodeTable(decodeByte: (code: number) => number): Int16Array {
 }
 
 /** PCM to one byte per sample through `table`, into `out` when given (no allocation). */
-export function tableEncode(table: Uint8Array, pcm: Int16Array, out: Uint8Array | undefined, codec: string): Uint8Array {
+export function tableEncode(
+  table: Uint8Array,
+  pcm: Int16Array,
+  out: Uint8Array | undefined,
+  codec: string,
+): Uint8Array {
   const n = pcm.length;
   const dst = byteOutput(out, n, codec);
   let i = 0;
@@ -38,7 +43,12 @@ export function tableEncode(table: Uint8Array, pcm: Int16Array, out: Uint8Array 
 }
 
 /** Bytes to PCM through `table`, into `out` when given (no allocation). */
-export function tableDecode(table: Int16Array, codes: Uint8Array, out: Int16Array | undefined, codec: string): Int16Array {
+export function tableDecode(
+  table: Int16Array,
+  codes: Uint8Array,
+  out: Int16Array | undefined,
+  codec: string,
+): Int16Array {
   const n = codes.length;
   const dst = sampleOutput(out, n, codec);
   let i = 0;

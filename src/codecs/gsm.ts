@@ -28,7 +28,8 @@ export const GSM: Codec = Object.freeze({
   sampleBased: false,
   ie: 20,
   bpl: 4.3,
-  payloadSamples: (bytes: number) => (Number.isInteger(bytes) && bytes >= 0 && bytes % 33 === 0 ? (bytes / 33) * 160 : undefined),
+  payloadSamples: (bytes: number) =>
+    Number.isInteger(bytes) && bytes >= 0 && bytes % 33 === 0 ? (bytes / 33) * 160 : undefined,
   createEncoder: () => new Gsm610Encoder(),
   createDecoder: () => new Gsm610Decoder(),
 });

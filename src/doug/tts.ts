@@ -32,7 +32,12 @@ export function systemTts(opts: SystemTtsOptions = {}): Tts | undefined {
   if (!engine) return undefined;
   return {
     name: engine,
-    render: (text) => speak(text, { engine, ...(opts.voice ? { voice: opts.voice } : {}), ...(opts.wordsPerMinute ? { wordsPerMinute: opts.wordsPerMinute } : {}) }),
+    render: (text) =>
+      speak(text, {
+        engine,
+        ...(opts.voice ? { voice: opts.voice } : {}),
+        ...(opts.wordsPerMinute ? { wordsPerMinute: opts.wordsPerMinute } : {}),
+      }),
   };
 }
 

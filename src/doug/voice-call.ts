@@ -107,7 +107,15 @@ export class VoiceCall {
       this.digits.push(d.digit);
       for (const l of [...this.digitListeners]) l();
     });
-    void call.ended.then(() => this.abort.abort(new CallEndedError(`the call ended: ${call.end?.message ?? ''}`, call.end?.reason ?? 'hangup', call.end?.status)));
+    void call.ended.then(() =>
+      this.abort.abort(
+        new CallEndedError(
+          `the call ended: ${call.end?.message ?? ''}`,
+          call.end?.reason ?? 'hangup',
+          call.end?.status,
+        ),
+      ),
+    );
   }
 
   /** Who calls (the From of the INVITE). */
@@ -138,7 +146,11 @@ export class VoiceCall {
    * Wait for a condition set up by `arm` (which returns its cleanup), with
    * a timeout (`onTimeout` decides the outcome) and the call's end (rejects).
    */
-  private wait<T>(arm: (resolve: (v: T) => void, reject: (e: unknown) => void) => () => void, timeoutMs: number | undefined, onTimeout: () => T | Error): Promise<T> {
+  private wait<T>(
+    arm: (resolve: (v: T) => void, reject: (e: unknown) => void) => () => void,
+    timeoutMs: number | undefined,
+    onTimeout: () => T | Error,
+  ): Promise<T> {
     this.ensureLive();
     return new Promise<T>((resolve, reject) => {
       const host = this.timers;
@@ -249,7 +261,12 @@ export class VoiceCall {
     const silence = ((opts.stopOnSilence ?? 0) * 8000) / 1000;
     let frames = 0;
     let untap: (() => void) | undefined;
-    const result = (reason: RecordResult['reason'], digit?: string): RecordResult => ({ file, durationMs: frames * 20, reason, ...(digit ? { digit } : {}) });
+    const result = (reason: RecordResult['reason'], digit?: string): RecordResult => ({
+      file,
+      durationMs: frames * 20,
+      reason,
+      ...(digit ? { digit } : {}),
+    });
     try {
       return await this.wait<RecordResult>(
         (resolve, reject) => {
@@ -352,10 +369,11 @@ export class VoiceCall {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const vad = new Vad();
     return this.wait<void>(
-      (resolve) => media.addTap((frame) => {
-        vad.process(frame);
-        if (vad.silentFor >= silenceMs * 8) resolve();
-      }),
+      (resolve) =>
+        media.addTap((frame) => {
+          vad.process(frame);
+          if (vad.silentFor >= silenceMs * 8) resolve();
+        }),
       timeoutMs,
       () => new DougTimeoutError(`no ${silenceMs} ms of silence within ${timeoutMs} ms`, 'silence', timeoutMs),
     );
@@ -367,7 +385,8 @@ export class VoiceCall {
    */
   async echo(): Promise<void> {
     if (this.call.state === 'ringing') await this.answer({ echo: true });
-    else if (this.call.media?.mode !== 'reflect') throw new CallStateError('echo() must answer the call itself (echo is chosen when answering)');
+    else if (this.call.media?.mode !== 'reflect')
+      throw new CallStateError('echo() must answer the call itself (echo is chosen when answering)');
     await this.call.ended;
   }
 

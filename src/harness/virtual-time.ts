@@ -71,7 +71,10 @@ export class VirtualTime {
       if (this.holds > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          p.then(() => resolve(), () => resolve());
+          p.then(
+            () => resolve(),
+            () => resolve(),
+          );
         });
         this.wake = undefined;
         continue;
@@ -80,7 +83,9 @@ export class VirtualTime {
       if (next === undefined) {
         await macrotask();
         if (!settled && this.holds === 0 && this.scheduler.nextAt() === undefined) {
-          throw new VirtualTimeDeadlock(`virtual time: nothing scheduled at t=${this.scheduler.now()} ms and the task has not finished`);
+          throw new VirtualTimeDeadlock(
+            `virtual time: nothing scheduled at t=${this.scheduler.now()} ms and the task has not finished`,
+          );
         }
         continue;
       }

@@ -103,7 +103,13 @@ export function formatJson(r: LogRecord): string {
   });
 }
 
-const LEVEL_TEXT: Record<LogLevel, string> = { error: 'ERROR', warn: 'WARN ', info: 'INFO ', debug: 'DEBUG', trace: 'TRACE' };
+const LEVEL_TEXT: Record<LogLevel, string> = {
+  error: 'ERROR',
+  warn: 'WARN ',
+  info: 'INFO ',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+};
 
 export function formatHuman(r: LogRecord, c?: ChalkInstance): string {
   const d = new Date(r.time);

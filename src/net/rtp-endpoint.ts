@@ -55,7 +55,9 @@ export class RtpEndpoint {
   private listen(socket: Socket, channel: 'rtp' | 'rtcp'): void {
     socket.on('message', (msg, rinfo) => {
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      this.driver.input((now) => this.session.handleDatagram(bytes, { address: rinfo.address, port: rinfo.port }, now, channel));
+      this.driver.input((now) =>
+        this.session.handleDatagram(bytes, { address: rinfo.address, port: rinfo.port }, now, channel),
+      );
     });
     // ICMP errors and the like must not end the process.
     socket.on('error', (err) => this.opts.onSendError?.(err));

@@ -33,7 +33,14 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { realClock, type Clock } from '../clock/clock.js';
 import { MediaStateError } from '../rtp/errors.js';
-import { TickQueue, type AddStreamOptions, type MediaScheduler, type MediaStream, type TickHandler, type TickQueueOptions } from '../rtp/media-scheduler.js';
+import {
+  TickQueue,
+  type AddStreamOptions,
+  type MediaScheduler,
+  type MediaStream,
+  type TickHandler,
+  type TickQueueOptions,
+} from '../rtp/media-scheduler.js';
 
 export type MediaClockStrategy = 'timer' | 'spin' | 'atomics';
 export const MEDIA_CLOCK_STRATEGIES: readonly MediaClockStrategy[] = ['timer', 'spin', 'atomics'];
@@ -106,7 +113,8 @@ export class PreciseMediaScheduler implements MediaScheduler {
   constructor(opts: PreciseMediaSchedulerOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.strategy = opts.strategy ?? 'atomics';
-    if (!MEDIA_CLOCK_STRATEGIES.includes(this.strategy)) throw new MediaStateError(`unknown media clock strategy "${this.strategy}"`);
+    if (!MEDIA_CLOCK_STRATEGIES.includes(this.strategy))
+      throw new MediaStateError(`unknown media clock strategy "${this.strategy}"`);
     this.guardMs = opts.guardMs ?? 2;
     this.spinMs = opts.spinMs ?? 0.05;
     this.unref = opts.unref ?? false;

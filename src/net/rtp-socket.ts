@@ -67,7 +67,8 @@ export async function bindRtpPorts(opts: RtpPortOptions = {}): Promise<RtpPorts>
   const random = opts.random ?? Math.random;
   const first = min + (min % 2);
   const pairs = Math.floor((max - (mux ? 0 : 1) - first) / 2) + 1;
-  if (pairs < 1) throw new MediaStateError(`RTP port range ${min}-${max} holds no ${mux ? 'even port' : 'even/odd pair'}`);
+  if (pairs < 1)
+    throw new MediaStateError(`RTP port range ${min}-${max} holds no ${mux ? 'even port' : 'even/odd pair'}`);
   const attempts = Math.min(opts.attempts ?? 50, pairs);
   const start = Math.floor(random() * pairs);
   for (let i = 0; i < attempts; i++) {

@@ -11,7 +11,11 @@ import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-trans
  * (`dns.lookup`) defers every datagram by a tick to say that an IP is an IP.
  * Names still go to the system resolver.
  */
-function ipLookup(address: string, family: number, cb: (err: Error | null, address: string, family: number) => void): void {
+function ipLookup(
+  address: string,
+  family: number,
+  cb: (err: Error | null, address: string, family: number) => void,
+): void {
   // Most datagrams go where the previous one went: remember the last IP seen.
   if (address !== lastIp) {
     const f = isIP(address);
@@ -36,7 +40,10 @@ export class SipUdpTransport implements SipTransport {
 
   static bind(spec: ListenSpec, h: SipTransportHandlers): Promise<SipUdpTransport> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIPv6(spec.address) ? 'udp6' : 'udp4', lookup: ipLookup as unknown as SocketOptions['lookup'] });
+      const socket = createSocket({
+        type: isIPv6(spec.address) ? 'udp6' : 'udp4',
+        lookup: ipLookup as unknown as SocketOptions['lookup'],
+      });
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {
         socket.off('error', reject);

@@ -35,7 +35,9 @@ export async function resolveStunServer(host: string, port = DEFAULT_STUN_PORT):
     const r = await lookup(host);
     return { family: r.family === 6 ? 'IPv6' : 'IPv4', address: r.address, port };
   } catch (err) {
-    throw new StunResolveError(`cannot resolve STUN server ${host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new StunResolveError(
+      `cannot resolve STUN server ${host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
 }
 
@@ -87,7 +89,10 @@ async function routeSource(server: TransportAddress): Promise<string | undefined
  * const r = await discoverNat(await resolveStunServer('198.51.100.2'));
  * console.log(r.mapped, r.natType, r.rtt);
  */
-export async function discoverNat(server: TransportAddress, options: DiscoverOptions = {}): Promise<NatDiscoveryResult> {
+export async function discoverNat(
+  server: TransportAddress,
+  options: DiscoverOptions = {},
+): Promise<NatDiscoveryResult> {
   const sockets: Partial<Record<NatSocket, Socket>> = {};
   try {
     const bindAddress = options.localAddress ?? (server.family === 'IPv6' ? '::' : '0.0.0.0');
@@ -121,7 +126,9 @@ export async function discoverNat(server: TransportAddress, options: DiscoverOpt
       );
       for (const name of ['primary', 'filter'] as const) {
         const s = sockets[name]!;
-        s.on('message', (msg, rinfo) => driver.input((now) => core.handleDatagram(name, msg, fromRemoteInfo(rinfo), now)));
+        s.on('message', (msg, rinfo) =>
+          driver.input((now) => core.handleDatagram(name, msg, fromRemoteInfo(rinfo), now)),
+        );
         // A send to an unreachable address is as good as a lost datagram: the retransmissions
         // and the final timeout decide.
         s.on('error', () => {});

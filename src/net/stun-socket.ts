@@ -94,7 +94,12 @@ export class StunSocket {
   keepAlive(server: TransportAddress, options: KeepAliveOptions, onEvent: (e: KeepAliveEvent) => void): () => void {
     if (this.closed) throw new LocalError('StunSocket is closed');
     const core = new StunKeepAlive(server, { ...this.options, ...options });
-    const driver = new Driver(core, { transmit: (t) => this.send(t), event: onEvent }, this.options.clock ?? realClock, this.options.timers ?? realTimers);
+    const driver = new Driver(
+      core,
+      { transmit: (t) => this.send(t), event: onEvent },
+      this.options.clock ?? realClock,
+      this.options.timers ?? realTimers,
+    );
     const entry = { core, driver };
     this.keepAlives.add(entry);
     driver.input((now) => core.start(now));

@@ -12,13 +12,17 @@ import { allowedOf, formatValue } from './values.js';
 import type { OptionSpec } from './types.js';
 
 /** The commander options that one command got, by option id. */
-export type BoundOptions = Map<string, { readonly spec: OptionSpec; readonly option: Option; readonly negate?: Option }>;
+export type BoundOptions = Map<
+  string,
+  { readonly spec: OptionSpec; readonly option: Option; readonly negate?: Option }
+>;
 
 /** Help text of one option: its help, what it takes, its default and its environment variable. */
 export function helpLine(spec: OptionSpec): string {
   const parts = [spec.help];
   if (spec.type === 'enum' || spec.type === 'list') parts.push(`(${allowedOf(spec)})`);
-  if (spec.type === 'duration') parts.push(`(e.g. 500ms, 20s, 2m; a bare number is in ${spec.unit === 's' ? 'seconds' : 'ms'})`);
+  if (spec.type === 'duration')
+    parts.push(`(e.g. 500ms, 20s, 2m; a bare number is in ${spec.unit === 's' ? 'seconds' : 'ms'})`);
   if (spec.default !== undefined && spec.type !== 'bool') parts.push(`[default: ${formatValue(spec, spec.default)}]`);
   const env = envOf(spec);
   if (env) parts.push(`[env ${env}]`);

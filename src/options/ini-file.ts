@@ -48,7 +48,8 @@ export function readIni(text: string, file: string, schema: Schema): IniReadResu
     const header = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line);
     if (header) {
       section = header[1]!.trim();
-      if (!bySection.has(section)) warnings.push(`${file}:${lineNo}: unknown section [${section}] (its keys are ignored)`);
+      if (!bySection.has(section))
+        warnings.push(`${file}:${lineNo}: unknown section [${section}] (its keys are ignored)`);
       continue;
     }
     const eq = line.indexOf('=');
@@ -122,7 +123,9 @@ export function writeIni(
     for (const spec of specs) {
       const value = valueOf(spec);
       out.push(`; ${spec.help}`);
-      out.push(`; ${allowedOf(spec)}${spec.default !== undefined ? `; default ${formatValue(spec, spec.default)}` : ''}`);
+      out.push(
+        `; ${allowedOf(spec)}${spec.default !== undefined ? `; default ${formatValue(spec, spec.default)}` : ''}`,
+      );
       const key = keyOf(spec);
       if (spec.secret && !opts.includeSecrets) {
         out.push(`;${key} =  (secret: not written; use --include-secrets)`);

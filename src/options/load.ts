@@ -28,7 +28,8 @@ export interface Loaded<S extends Schema> {
 export function loadOptions<S extends Schema>(schema: S, input: LoadOptionsInput = {}): Loaded<S> {
   const env = input.env ?? process.env;
   const fromArgv = input.argv?.get('general.config');
-  const explicit = input.configFile ?? (typeof fromArgv === 'string' ? fromArgv : undefined) ?? (env.SHTOOM_CONFIG || undefined);
+  const explicit =
+    input.configFile ?? (typeof fromArgv === 'string' ? fromArgv : undefined) ?? (env.SHTOOM_CONFIG || undefined);
   const configFile = explicit ?? defaultConfigPath(env);
   let ini: IniReadResult | undefined;
   let text: string | undefined;

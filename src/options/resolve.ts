@@ -62,7 +62,11 @@ export class EffectiveOptions<S extends Schema = Schema> {
   with(values: Partial<Record<IdOf<S>, OptionValue>>): EffectiveOptions<S> {
     const next = this.entries().map((e) =>
       e.spec.id in values
-        ? { ...e, value: (values as Record<string, OptionValue>)[e.spec.id], source: { kind: 'argv', flag: 'api' } as const }
+        ? {
+            ...e,
+            value: (values as Record<string, OptionValue>)[e.spec.id],
+            source: { kind: 'argv', flag: 'api' } as const,
+          }
         : e,
     );
     return new EffectiveOptions(this.schema, next);

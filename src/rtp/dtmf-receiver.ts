@@ -104,7 +104,15 @@ export class DtmfReceiver {
       }
       this.finish(o, 'next-event');
     }
-    if (!this.open) this.open = { ssrc: p.ssrc, timestamp: p.timestamp, event: ev.event, volume: ev.volume, duration: 0, lastAt: now };
+    if (!this.open)
+      this.open = {
+        ssrc: p.ssrc,
+        timestamp: p.timestamp,
+        event: ev.event,
+        volume: ev.volume,
+        duration: 0,
+        lastAt: now,
+      };
     const cur = this.open;
     cur.lastAt = now;
     cur.volume = ev.volume;

@@ -149,7 +149,18 @@ export class JitterBuffer {
   private readonly skippedPos: number[] = [];
   private lastDelay = 0;
 
-  private n = { played: 0, concealed: 0, lateConcealed: 0, pauseConcealed: 0, late: 0, duplicates: 0, dropped: 0, stretched: 0, talkspurts: 0, resyncs: 0 };
+  private n = {
+    played: 0,
+    concealed: 0,
+    lateConcealed: 0,
+    pauseConcealed: 0,
+    late: 0,
+    duplicates: 0,
+    dropped: 0,
+    stretched: 0,
+    talkspurts: 0,
+    resyncs: 0,
+  };
 
   constructor(opts: JitterBufferOptions = {}) {
     this.rate = opts.clockRate ?? 8000;

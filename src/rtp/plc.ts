@@ -92,7 +92,8 @@ export class PacketLossConcealer {
   }
 
   private check(n: number, outLen: number): void {
-    if (n % BLOCK !== 0 || n === 0) throw new MediaStateError(`PLC works on multiples of ${BLOCK} samples (10 ms at 8 kHz), got ${n}`);
+    if (n % BLOCK !== 0 || n === 0)
+      throw new MediaStateError(`PLC works on multiples of ${BLOCK} samples (10 ms at 8 kHz), got ${n}`);
     if (outLen < n) throw new MediaStateError(`PLC output buffer of ${outLen} samples is shorter than ${n}`);
   }
 
@@ -144,7 +145,8 @@ export class PacketLossConcealer {
     let rw = incr;
     const from = this.periodStart - n;
     const to = HISTORY - n;
-    for (let i = 0; i < n; i++, lw -= incr, rw += incr) this.pitchBuf[to + i] = lw * this.lastQuarter[i]! + rw * this.pitchBuf[from + i]!;
+    for (let i = 0; i < n; i++, lw -= incr, rw += incr)
+      this.pitchBuf[to + i] = lw * this.lastQuarter[i]! + rw * this.pitchBuf[from + i]!;
   }
 
   /** Copy `n` samples of the repeated period(s), continuing where the last copy stopped. */

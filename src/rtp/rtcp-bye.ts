@@ -20,7 +20,8 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 export function parseBye(count: number, body: Uint8Array): Goodbye {
-  if (body.length < 4 * count) throw new RtcpParseError(`RTCP BYE announces ${count} sources but holds ${body.length >> 2}`);
+  if (body.length < 4 * count)
+    throw new RtcpParseError(`RTCP BYE announces ${count} sources but holds ${body.length >> 2}`);
   const ssrcs: number[] = [];
   for (let i = 0; i < count; i++) ssrcs.push(readU32(body, 4 * i));
   const o = 4 * count;
@@ -72,7 +73,8 @@ export function appBodySize(p: AppPacket): number {
 }
 
 export function writeAppBody(p: AppPacket, out: Uint8Array, o: number): number {
-  if (p.name.length !== 4 || !/^[\x20-\x7e]{4}$/.test(p.name)) throw new RtpEncodeError(`APP name must be 4 ASCII characters, got ${JSON.stringify(p.name)}`);
+  if (p.name.length !== 4 || !/^[\x20-\x7e]{4}$/.test(p.name))
+    throw new RtpEncodeError(`APP name must be 4 ASCII characters, got ${JSON.stringify(p.name)}`);
   if (p.data.length % 4 !== 0) throw new RtpEncodeError('APP data must be whole 32-bit words');
   if (p.subtype < 0 || p.subtype > 31) throw new RtpEncodeError(`APP subtype ${p.subtype} is not in 0-31`);
   writeU32(out, o, p.ssrc);

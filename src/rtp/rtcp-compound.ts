@@ -36,7 +36,8 @@ export function parseRtcp(bytes: Uint8Array, opts: ParseRtcpOptions = {}): RtcpP
   let o = 0;
   if (bytes.length < 4) throw new RtcpParseError(`RTCP packet too short: ${bytes.length} bytes`);
   while (o < bytes.length) {
-    if (o + 4 > bytes.length) throw new RtcpParseError(`RTCP compound packet has ${bytes.length - o} stray bytes at the end`);
+    if (o + 4 > bytes.length)
+      throw new RtcpParseError(`RTCP compound packet has ${bytes.length - o} stray bytes at the end`);
     const b0 = bytes[o]!;
     const version = b0 >> 6;
     if (version !== 2) throw new RtcpParseError(`RTCP version ${version}, expected 2 (packet ${out.length + 1})`);
@@ -45,19 +46,24 @@ export function parseRtcp(bytes: Uint8Array, opts: ParseRtcpOptions = {}): RtcpP
     const pt = bytes[o + 1]!;
     const size = 4 * (((bytes[o + 2]! << 8) | bytes[o + 3]!) + 1);
     if (o + size > bytes.length)
-      throw new RtcpParseError(`RTCP packet ${out.length + 1} (type ${pt}) claims ${size} bytes; only ${bytes.length - o} remain`);
+      throw new RtcpParseError(
+        `RTCP packet ${out.length + 1} (type ${pt}) claims ${size} bytes; only ${bytes.length - o} remain`,
+      );
     if (out.length === 0 && (opts.requireReport ?? true)) {
       // RFC 3550 A.2: "the payload type field of the first RTCP packet in a
       // compound packet must be equal to SR or RR" and its padding bit zero.
-      if (pt !== RTCP_SR && pt !== RTCP_RR) throw new RtcpParseError(`compound RTCP must start with SR or RR, starts with type ${pt}`);
-      if (padded && o + size < bytes.length) throw new RtcpParseError('only the last packet of a compound RTCP packet may be padded');
+      if (pt !== RTCP_SR && pt !== RTCP_RR)
+        throw new RtcpParseError(`compound RTCP must start with SR or RR, starts with type ${pt}`);
+      if (padded && o + size < bytes.length)
+        throw new RtcpParseError('only the last packet of a compound RTCP packet may be padded');
     }
     let end = o + size;
     if (padded) {
       // RFC 3550 A.2: "padding should only be applied ... to the last packet".
       if (end !== bytes.length) throw new RtcpParseError(`RTCP packet ${out.length + 1} is padded but is not the last`);
       const pad = bytes[end - 1]!;
-      if (pad === 0 || pad > size - 4) throw new RtcpParseError(`RTCP padding count ${pad} does not fit a ${size}-byte packet`);
+      if (pad === 0 || pad > size - 4)
+        throw new RtcpParseError(`RTCP padding count ${pad} does not fit a ${size}-byte packet`);
       end -= pad;
     }
     const body = bytes.subarray(o + 4, end);

@@ -33,7 +33,9 @@ export function parseReport(packetType: number, count: number, body: Uint8Array)
   const fixed = packetType === RTCP_SR ? 24 : 4;
   const need = fixed + count * REPORT_BLOCK_SIZE;
   if (body.length < need)
-    throw new RtcpParseError(`RTCP ${packetType === RTCP_SR ? 'SR' : 'RR'} with ${count} report blocks needs ${need + 4} bytes, has ${body.length + 4}`);
+    throw new RtcpParseError(
+      `RTCP ${packetType === RTCP_SR ? 'SR' : 'RR'} with ${count} report blocks needs ${need + 4} bytes, has ${body.length + 4}`,
+    );
   const ssrc = readU32(body, 0);
   const reports: ReportBlock[] = [];
   for (let i = 0; i < count; i++) reports.push(parseReportBlock(body, fixed + i * REPORT_BLOCK_SIZE));
@@ -74,8 +76,10 @@ export function reportBodySize(p: SenderReport | ReceiverReport): number {
 
 /** Encode the body of an SR or RR into `out` at `o`; returns the 5-bit count. */
 export function writeReportBody(p: SenderReport | ReceiverReport, out: Uint8Array, o: number): number {
-  if (p.reports.length > 31) throw new RtpEncodeError(`an RTCP report carries at most 31 blocks, got ${p.reports.length}`);
-  if (p.extension && p.extension.length % 4 !== 0) throw new RtpEncodeError('RTCP report extension must be whole 32-bit words');
+  if (p.reports.length > 31)
+    throw new RtpEncodeError(`an RTCP report carries at most 31 blocks, got ${p.reports.length}`);
+  if (p.extension && p.extension.length % 4 !== 0)
+    throw new RtpEncodeError('RTCP report extension must be whole 32-bit words');
   writeU32(out, o, p.ssrc);
   let at = o + 4;
   if (p.type === 'sr') {
@@ -87,7 +91,8 @@ export function writeReportBody(p: SenderReport | ReceiverReport, out: Uint8Arra
     at += 20;
   }
   for (const r of p.reports) {
-    if (r.fractionLost < 0 || r.fractionLost > 255) throw new RtpEncodeError(`fraction lost ${r.fractionLost} is not in 0-255`);
+    if (r.fractionLost < 0 || r.fractionLost > 255)
+      throw new RtpEncodeError(`fraction lost ${r.fractionLost} is not in 0-255`);
     // RFC 3550 6.4.1: cumulative lost is clamped to the 24-bit signed range.
     const lost = Math.max(-0x800000, Math.min(0x7fffff, Math.trunc(r.cumulativeLost))) & 0xffffff;
     writeU32(out, at, r.ssrc);

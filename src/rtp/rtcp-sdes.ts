@@ -36,7 +36,8 @@ export function parseSdes(count: number, body: Uint8Array): SourceDescription {
       }
       if (o + 2 > body.length) throw new RtcpParseError(`RTCP SDES item ${type} has no length`);
       const len = body[o + 1]!;
-      if (o + 2 + len > body.length) throw new RtcpParseError(`RTCP SDES item ${type} of ${len} bytes runs past the packet`);
+      if (o + 2 + len > body.length)
+        throw new RtcpParseError(`RTCP SDES item ${type} of ${len} bytes runs past the packet`);
       items.push({ type, text: utf8Decoder.decode(body.subarray(o + 2, o + 2 + len)) });
       o += 2 + len;
     }
@@ -81,7 +82,7 @@ export function writeSdesBody(p: SourceDescription, out: Uint8Array, o: number):
       out.set(text, at + 2);
       at += 2 + text.length;
     });
-    const end = start + (((at - start) + 4) & ~3);
+    const end = start + ((at - start + 4) & ~3);
     out.fill(0, at, end);
     at = end;
   });

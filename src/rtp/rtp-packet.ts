@@ -67,7 +67,8 @@ const NO_CSRCS: readonly number[] = Object.freeze([]);
  */
 export function parseRtp(bytes: Uint8Array): RtpPacket {
   const n = bytes.length;
-  if (n < RTP_HEADER_SIZE) throw new RtpParseError(`RTP packet too short: ${n} bytes, the header needs ${RTP_HEADER_SIZE}`);
+  if (n < RTP_HEADER_SIZE)
+    throw new RtpParseError(`RTP packet too short: ${n} bytes, the header needs ${RTP_HEADER_SIZE}`);
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
   const version = b0 >> 6;
@@ -114,7 +115,13 @@ export function parseRtp(bytes: Uint8Array): RtpPacket {
 
 /** The encoded size of a packet. */
 export function rtpSize(p: RtpPacket): number {
-  return RTP_HEADER_SIZE + 4 * p.csrcs.length + (p.extension ? 4 + p.extension.data.length : 0) + p.payload.length + p.padding;
+  return (
+    RTP_HEADER_SIZE +
+    4 * p.csrcs.length +
+    (p.extension ? 4 + p.extension.data.length : 0) +
+    p.payload.length +
+    p.padding
+  );
 }
 
 /**

@@ -161,7 +161,8 @@ export class RtpReceiver {
     const v = c.stats.update(p.sequenceNumber, p.timestamp, now, p.payload.length, forJitter);
     if (v === 'probation') {
       // RFC 3550 A.1 restarts probation on a non-sequential packet: keep only the run in progress.
-      if (c.held.length && ((p.sequenceNumber - c.held[c.held.length - 1]!.sequenceNumber) & 0xffff) !== 1) c.held.length = 0;
+      if (c.held.length && ((p.sequenceNumber - c.held[c.held.length - 1]!.sequenceNumber) & 0xffff) !== 1)
+        c.held.length = 0;
       c.held.push(p);
       return HOLD;
     }
@@ -170,7 +171,8 @@ export class RtpReceiver {
     // packets so far was audio (an RFC 4733 event may be what completes the probation of the
     // audio stream it shares an SSRC with: a call that starts with a key press).
     this.candidates.delete(p.ssrc);
-    const sourceKind: PayloadKind = kind === 'audio' || c.held.some((h) => this.kindOf(h.payloadType) === 'audio') ? 'audio' : kind;
+    const sourceKind: PayloadKind =
+      kind === 'audio' || c.held.some((h) => this.kindOf(h.payloadType) === 'audio') ? 'audio' : kind;
     const previous = this.current.get(sourceKind)?.stats.ssrc;
     this.current.set(sourceKind, c);
     if (sourceKind === 'audio') this.currentAudio = c;
@@ -182,7 +184,8 @@ export class RtpReceiver {
       action: 'deliver',
       kind,
       held,
-      newSource: previous === undefined ? { ssrc: p.ssrc, kind: sourceKind } : { ssrc: p.ssrc, kind: sourceKind, previous },
+      newSource:
+        previous === undefined ? { ssrc: p.ssrc, kind: sourceKind } : { ssrc: p.ssrc, kind: sourceKind, previous },
       ...(latched ? { latched } : {}),
     };
   }

@@ -72,11 +72,28 @@ export class RtpSender {
   }
 
   /** Build one packet with the next sequence number. */
-  packet(payloadType: number, payload: Uint8Array, opts: { marker?: boolean; timestamp?: number; now: number; event?: boolean }): Uint8Array {
+  packet(
+    payloadType: number,
+    payload: Uint8Array,
+    opts: { marker?: boolean; timestamp?: number; now: number; event?: boolean },
+  ): Uint8Array {
     // RFC 3551 4.1: "the marker bit is set ... in the first packet of a talkspurt".
     const marker = opts.marker ?? (opts.event ? false : this.talkspurt);
     const out = new Uint8Array(RTP_HEADER_SIZE + payload.length);
-    writeRtp({ marker, payloadType, sequenceNumber: this.seq, timestamp: opts.timestamp ?? this.timestamp, ssrc: this.ssrc, csrcs: [], payload, padding: 0 }, out, 0);
+    writeRtp(
+      {
+        marker,
+        payloadType,
+        sequenceNumber: this.seq,
+        timestamp: opts.timestamp ?? this.timestamp,
+        ssrc: this.ssrc,
+        csrcs: [],
+        payload,
+        padding: 0,
+      },
+      out,
+      0,
+    );
     this.sent(payload.length, opts.now, opts.event ?? false);
     return out;
   }

@@ -69,7 +69,10 @@ export interface RtpSessionOptions {
    * are): such a packet is re-originated in its own bytes and sent from
    * them, with no copy; without it, the input is never written to.
    */
-  readonly reflect?: { readonly samplesOf: (payloadType: number, payloadBytes: number) => number; readonly inPlace?: boolean };
+  readonly reflect?: {
+    readonly samplesOf: (payloadType: number, payloadBytes: number) => number;
+    readonly inPlace?: boolean;
+  };
   readonly dtmf?: DtmfSenderOptions;
   readonly dtmfReceiver?: DtmfReceiverOptions;
 }
@@ -91,7 +94,12 @@ export interface RemoteReport {
 
 export type RtpSessionEvent =
   /** An accepted media packet (only with `emitPackets`, or without a jitter buffer when not reflecting). */
-  | { readonly type: 'rtp'; readonly packet: import('./rtp-packet.js').RtpPacket; readonly kind: PayloadKind; readonly arrival: number }
+  | {
+      readonly type: 'rtp';
+      readonly packet: import('./rtp-packet.js').RtpPacket;
+      readonly kind: PayloadKind;
+      readonly arrival: number;
+    }
   | { readonly type: 'dtmf'; readonly event: DtmfEvent }
   /** We now send to `address` (symmetric RTP/RTCP). */
   | { readonly type: 'latched'; readonly channel: 'rtp' | 'rtcp'; readonly address: TransportAddress }
@@ -119,7 +127,12 @@ export interface RtpSessionStats {
   readonly remote?: string;
   readonly latched: boolean;
   readonly direction: MediaDirection;
-  readonly sent: { readonly packets: number; readonly bytes: number; readonly dtmfEvents: number; readonly rtcp: number };
+  readonly sent: {
+    readonly packets: number;
+    readonly bytes: number;
+    readonly dtmfEvents: number;
+    readonly rtcp: number;
+  };
   /** The current remote source (RFC 3550 A.1/A.3/A.8 figures), if any. */
   readonly received?: SourceStatsJson;
   readonly rtcpReceived: number;

@@ -112,7 +112,11 @@ export class RtpSession {
     this.opts = opts;
     this.random = opts.random ?? cryptoRandom;
     this.ssrc = opts.ssrc ?? Math.floor(this.random() * 0x100000000) >>> 0;
-    this.cname = opts.cname ?? `shtoom@${Math.floor(this.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+    this.cname =
+      opts.cname ??
+      `shtoom@${Math.floor(this.random() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0')}`;
     this.frameSamples = opts.samplesPerFrame ?? Math.round(opts.clockRate / 50);
     this.rtcpMux = opts.rtcpMux ?? false;
     this.symmetric = opts.symmetric ?? true;
@@ -127,8 +131,15 @@ export class RtpSession {
         throw new MediaStateError(`payload type ${pt} cannot be used with rtcp-mux (RFC 5761 4)`);
     this.receiver = new RtpReceiver(types, opts.clockRate, this.symmetric, opts.remoteRtp);
     this.setRemote(opts.remoteRtp, opts.remoteRtcp);
-    this.jitterBuffer = opts.jitterBuffer === false ? undefined : new JitterBuffer({ clockRate: opts.clockRate, frameSamples: this.frameSamples, ...opts.jitterBuffer });
-    this.dtmfSender = new DtmfSender({ clockRate: opts.clockRate, packetTimeMs: (this.frameSamples * 1000) / opts.clockRate, ...opts.dtmf });
+    this.jitterBuffer =
+      opts.jitterBuffer === false
+        ? undefined
+        : new JitterBuffer({ clockRate: opts.clockRate, frameSamples: this.frameSamples, ...opts.jitterBuffer });
+    this.dtmfSender = new DtmfSender({
+      clockRate: opts.clockRate,
+      packetTimeMs: (this.frameSamples * 1000) / opts.clockRate,
+      ...opts.dtmf,
+    });
     this.dtmfReceiver = new DtmfReceiver({ clockRate: opts.clockRate, ...opts.dtmfReceiver });
     this.rtcpMin = opts.rtcpIntervalMs ?? 5000;
     this.rtcpBw = opts.rtcpBandwidth ?? 500;
@@ -197,7 +208,11 @@ export class RtpSession {
     const ev = te !== undefined ? this.dtmfSender.poll(this.sender.timestamp) : undefined;
     if (ev && te !== undefined) {
       if (this.sending && to) {
-        this.transmits.push({ data: this.sender.packet(te, ev.payload, { marker: ev.marker, timestamp: ev.timestamp, now, event: true }), to, channel: 'rtp' });
+        this.transmits.push({
+          data: this.sender.packet(te, ev.payload, { marker: ev.marker, timestamp: ev.timestamp, now, event: true }),
+          to,
+          channel: 'rtp',
+        });
         if (ev.marker) this.sender.events++;
         this.weSentSince = true;
         sent = 'event';
@@ -232,7 +247,11 @@ export class RtpSession {
     if (!this.sending || !to) return false;
     const timestamp = (p.timestamp + this.relayOffsetOf(p.ssrc, p.timestamp)) >>> 0;
     const event = kind === 'telephone-event';
-    this.transmits.push({ data: this.sender.packet(p.payloadType, p.payload, { marker: p.marker, timestamp, now, event }), to, channel: 'rtp' });
+    this.transmits.push({
+      data: this.sender.packet(p.payloadType, p.payload, { marker: p.marker, timestamp, now, event }),
+      to,
+      channel: 'rtp',
+    });
     this.relayed(p.marker, event, timestamp, samples, now);
     return true;
   }
@@ -364,11 +383,13 @@ export class RtpSession {
       // Events sharing the audio stream's SSRC use up its sequence numbers.
       if (p.ssrc === this.receiver.source?.ssrc) this.jitterBuffer?.noteOtherPacket(p.sequenceNumber);
       this.dtmfReceiver.handlePacket(p, now);
-      for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent()) this.events.push({ type: 'dtmf', event: e });
+      for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent())
+        this.events.push({ type: 'dtmf', event: e });
     } else if (this.receiving) {
       this.jitterBuffer?.put(p, now);
     }
-    if (this.opts.emitPackets || (!this.jitterBuffer && !this.reflect)) this.events.push({ type: 'rtp', packet: p, kind, arrival: now });
+    if (this.opts.emitPackets || (!this.jitterBuffer && !this.reflect))
+      this.events.push({ type: 'rtp', packet: p, kind, arrival: now });
     const reflect = this.reflect;
     if (reflect) this.relay(p, kind, kind === 'audio' ? reflect.samplesOf(p.payloadType, p.payload.length) : 0, now);
   }
@@ -417,13 +438,25 @@ export class RtpSession {
           if (rttMs !== undefined) {
             const r = this.rtt;
             this.rtt = r
-              ? { last: rttMs, min: Math.min(r.min, rttMs), max: Math.max(r.max, rttMs), sum: r.sum + rttMs, n: r.n + 1 }
+              ? {
+                  last: rttMs,
+                  min: Math.min(r.min, rttMs),
+                  max: Math.max(r.max, rttMs),
+                  sum: r.sum + rttMs,
+                  n: r.n + 1,
+                }
               : { last: rttMs, min: rttMs, max: rttMs, sum: rttMs, n: 1 };
           }
         }
-        this.events.push({ type: 'report', ssrc: pkt.ssrc, ...(remote ? { remote } : {}), ...(rttMs !== undefined ? { rttMs } : {}) });
+        this.events.push({
+          type: 'report',
+          ssrc: pkt.ssrc,
+          ...(remote ? { remote } : {}),
+          ...(rttMs !== undefined ? { rttMs } : {}),
+        });
       } else if (pkt.type === 'bye') {
-        for (const ssrc of pkt.ssrcs) this.events.push({ type: 'bye', ssrc, ...(pkt.reason !== undefined ? { reason: pkt.reason } : {}) });
+        for (const ssrc of pkt.ssrcs)
+          this.events.push({ type: 'bye', ssrc, ...(pkt.reason !== undefined ? { reason: pkt.reason } : {}) });
       }
     }
   }
@@ -431,7 +464,8 @@ export class RtpSession {
   handleTimeout(now: number): void {
     if (this.closed) return;
     this.dtmfReceiver.handleTimeout(now);
-    for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent()) this.events.push({ type: 'dtmf', event: e });
+    for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent())
+      this.events.push({ type: 'dtmf', event: e });
     if (this.rtcpNext !== undefined && now >= this.rtcpNext) {
       // RFC 3550 6.3.6 (timer reconsideration): recompute the interval with the
       // current state; send only if the previous report is that long ago.
@@ -476,7 +510,8 @@ export class RtpSession {
    */
   close(now: number, reason?: string): void {
     if (this.closed) return;
-    if (this.rtcpMin > 0 && this.remoteRtcpAddress()) this.sendReport(now, [{ type: 'bye', ssrcs: [this.ssrc], ...(reason !== undefined ? { reason } : {}) }]);
+    if (this.rtcpMin > 0 && this.remoteRtcpAddress())
+      this.sendReport(now, [{ type: 'bye', ssrcs: [this.ssrc], ...(reason !== undefined ? { reason } : {}) }]);
     this.closed = true;
   }
 
@@ -499,7 +534,15 @@ export class RtpSession {
     const members = 1 + (remote ? 1 : 0);
     const senders = (this.weSentSince ? 1 : 0) + (this.remoteSentSince ? 1 : 0);
     return rtcpIntervalMs(
-      { members, senders, rtcpBandwidth: this.rtcpBw, weSent: this.weSentSince, avgRtcpSize: this.avgRtcpSize, initial: this.rtcpInitial, minIntervalMs: this.rtcpMin },
+      {
+        members,
+        senders,
+        rtcpBandwidth: this.rtcpBw,
+        weSent: this.weSentSince,
+        avgRtcpSize: this.avgRtcpSize,
+        initial: this.rtcpInitial,
+        minIntervalMs: this.rtcpMin,
+      },
       this.random(),
     );
   }
@@ -530,7 +573,11 @@ export class RtpSession {
         }
       : { type: 'rr', ssrc: this.ssrc, reports: blocks };
     // RFC 3550 6.1: every compound packet carries an SDES CNAME.
-    const data = serializeRtcp([report, { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: SDES_CNAME, text: this.cname }] }] }, ...extra]);
+    const data = serializeRtcp([
+      report,
+      { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: SDES_CNAME, text: this.cname }] }] },
+      ...extra,
+    ]);
     this.avgRtcpSize = updateAvgRtcpSize(this.avgRtcpSize, data.length + UDP_IPV4_OVERHEAD);
     this.weSentSince = false;
     this.remoteSentSince = false;
@@ -556,7 +603,12 @@ export class RtpSession {
       ...(remote ? { remote: formatAddress(remote) } : {}),
       latched: this.receiver.latched !== undefined,
       direction: this.dir,
-      sent: { packets: this.sender.packets, bytes: this.sender.bytes, dtmfEvents: this.sender.events, rtcp: this.rtcpSent },
+      sent: {
+        packets: this.sender.packets,
+        bytes: this.sender.bytes,
+        dtmfEvents: this.sender.events,
+        rtcp: this.rtcpSent,
+      },
       ...(src ? { received: src.toJSON() } : {}),
       rtcpReceived: this.rtcpReceived,
       discarded: {

@@ -75,7 +75,13 @@ export class SourceStatistics {
   // totals of earlier sequence spaces (after a restart the A.1 counters start again)
   private prevExpected = 0;
   private prevReceived = 0;
-  private readonly held: { seq: number; timestamp: number; arrivalMs: number; payloadBytes: number; forJitter: boolean }[] = [];
+  private readonly held: {
+    seq: number;
+    timestamp: number;
+    arrivalMs: number;
+    payloadBytes: number;
+    forJitter: boolean;
+  }[] = [];
   private restarts = 0;
 
   private readonly seen = new Float64Array(DUP_WINDOW).fill(-1);
@@ -275,7 +281,8 @@ export class SourceStatistics {
     const lostInterval = expectedInterval - receivedInterval;
     // "if (expected_interval == 0 || lost_interval <= 0) fraction = 0;
     //  else fraction = (lost_interval << 8) / expected_interval;"
-    const fraction = expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval);
+    const fraction =
+      expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval);
     this.lastFraction = fraction;
     const dlsr = this.lastSr === 0 ? 0 : Math.max(0, Math.round(((nowMs - this.lastSrArrival) * 65536) / 1000)) >>> 0;
     return {

@@ -34,7 +34,9 @@ export const TELEPHONE_EVENT_SIZE = 4;
  */
 export function parseTelephoneEvent(payload: Uint8Array): TelephoneEvent {
   if (payload.length < TELEPHONE_EVENT_SIZE)
-    throw new TelephoneEventParseError(`telephone-event payload of ${payload.length} bytes; needs ${TELEPHONE_EVENT_SIZE}`);
+    throw new TelephoneEventParseError(
+      `telephone-event payload of ${payload.length} bytes; needs ${TELEPHONE_EVENT_SIZE}`,
+    );
   const b1 = payload[1]!;
   return { event: payload[0]!, end: (b1 & 0x80) !== 0, volume: b1 & 0x3f, duration: (payload[2]! << 8) | payload[3]! };
 }
@@ -45,8 +47,10 @@ export function parseTelephoneEvent(payload: Uint8Array): TelephoneEvent {
  * it to zero").
  */
 export function serializeTelephoneEvent(e: TelephoneEvent): Uint8Array {
-  if (e.event < 0 || e.event > 255 || !Number.isInteger(e.event)) throw new RtpEncodeError(`event ${e.event} is not in 0-255`);
-  if (e.volume < 0 || e.volume > 63 || !Number.isInteger(e.volume)) throw new RtpEncodeError(`volume ${e.volume} is not in 0-63`);
+  if (e.event < 0 || e.event > 255 || !Number.isInteger(e.event))
+    throw new RtpEncodeError(`event ${e.event} is not in 0-255`);
+  if (e.volume < 0 || e.volume > 63 || !Number.isInteger(e.volume))
+    throw new RtpEncodeError(`volume ${e.volume} is not in 0-63`);
   if (e.duration < 0 || e.duration > 0xffff || !Number.isInteger(e.duration))
     throw new RtpEncodeError(`duration ${e.duration} is not in 0-65535`);
   return Uint8Array.of(e.event, (e.end ? 0x80 : 0) | e.volume, e.duration >> 8, e.duration & 0xff);

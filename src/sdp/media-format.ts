@@ -55,7 +55,11 @@ export function isTelephoneEvent(f: MediaFormat): boolean {
 
 /** Same codec: name (any case), clock rate and channels. */
 export function sameCodec(a: MediaFormat, b: MediaFormat): boolean {
-  return a.name.toLowerCase() === b.name.toLowerCase() && a.clockRate === b.clockRate && (a.channels ?? 1) === (b.channels ?? 1);
+  return (
+    a.name.toLowerCase() === b.name.toLowerCase() &&
+    a.clockRate === b.clockRate &&
+    (a.channels ?? 1) === (b.channels ?? 1)
+  );
 }
 
 /** `PCMU/8000`, `L16/44100/2`. */
@@ -99,7 +103,8 @@ const DIRECTIONS: readonly MediaDirection[] = ['sendrecv', 'sendonly', 'recvonly
 
 /** RFC 3264 5.1 / RFC 8866 6.7: the media-level direction attribute, else the session-level one, else sendrecv. */
 export function directionOf(m: MediaDescription, s?: SessionDescription): MediaDirection {
-  const find = (list: readonly Attribute[]) => list.find((a) => (DIRECTIONS as readonly string[]).includes(a.name))?.name as MediaDirection | undefined;
+  const find = (list: readonly Attribute[]) =>
+    list.find((a) => (DIRECTIONS as readonly string[]).includes(a.name))?.name as MediaDirection | undefined;
   return find(m.attributes) ?? (s ? find(s.attributes) : undefined) ?? 'sendrecv';
 }
 

@@ -98,7 +98,8 @@ function assignPayloadTypes(formats: readonly MediaFormat[]): RtpFormat[] {
     let pt = f.payloadType;
     if (pt === undefined) for (const [n, s] of STATIC_PAYLOAD_TYPES) if (sameCodec(s, f)) pt = n;
     if (pt === undefined) return f;
-    if (pt < 0 || pt > 127 || !Number.isInteger(pt)) throw new SdpLocalError(`payload type ${pt} of ${formatLabel(f)} is not in 0-127`);
+    if (pt < 0 || pt > 127 || !Number.isInteger(pt))
+      throw new SdpLocalError(`payload type ${pt} of ${formatLabel(f)} is not in 0-127`);
     if (used.has(pt)) throw new SdpLocalError(`payload type ${pt} is given to two formats`);
     used.add(pt);
     return { ...f, payloadType: pt };
@@ -128,7 +129,8 @@ function formatAttributes(formats: readonly RtpFormat[]): Attribute[] {
 function streamAttributes(local: LocalMedia, direction: MediaDirection, mux: boolean): Attribute[] {
   const a: Attribute[] = [{ name: 'ptime', value: String(local.ptime ?? 20) }];
   if (local.maxptime !== undefined) a.push({ name: 'maxptime', value: String(local.maxptime) });
-  if (local.rtcpPort !== undefined && !mux) a.push({ name: 'rtcp', value: `${local.rtcpPort} IN ${addrType(local.address)} ${local.address}` });
+  if (local.rtcpPort !== undefined && !mux)
+    a.push({ name: 'rtcp', value: `${local.rtcpPort} IN ${addrType(local.address)} ${local.address}` });
   if (mux) a.push({ name: 'rtcp-mux' });
   a.push({ name: direction });
   return a;
@@ -138,7 +140,14 @@ function sessionShell(local: LocalMedia, media: MediaDescription[]): SessionDesc
   const id = local.sessionId ?? String(Math.floor(Math.random() * 1e12));
   return {
     version: 0,
-    origin: { username: local.username ?? '-', sessionId: id, sessionVersion: local.sessionVersion ?? id, netType: 'IN', addrType: addrType(local.address), address: local.address },
+    origin: {
+      username: local.username ?? '-',
+      sessionId: id,
+      sessionVersion: local.sessionVersion ?? id,
+      netType: 'IN',
+      addrType: addrType(local.address),
+      address: local.address,
+    },
     sessionName: local.sessionName ?? '-',
     emails: [],
     phones: [],
@@ -183,19 +192,35 @@ function answerDirection(offered: MediaDirection, local: MediaDirection): MediaD
   return weSend && weReceive ? 'sendrecv' : weSend ? 'sendonly' : weReceive ? 'recvonly' : 'inactive';
 }
 
-function remoteOf(m: MediaDescription, s: SessionDescription, mux: boolean): { rtp?: TransportAddress; rtcp?: TransportAddress; hold: boolean } {
+function remoteOf(
+  m: MediaDescription,
+  s: SessionDescription,
+  mux: boolean,
+): { rtp?: TransportAddress; rtcp?: TransportAddress; hold: boolean } {
   const c = connectionOf(m, s);
   if (!c || isHoldAddress(c)) return { hold: true };
   const address = hostOf(c);
   const rtp = { address, port: m.port };
   if (mux) return { rtp, rtcp: rtp, hold: false };
   const r = rtcpOf(m);
-  return { rtp, rtcp: r ? { address: r.address ?? address, port: r.port } : { address, port: m.port + 1 }, hold: false };
+  return {
+    rtp,
+    rtcp: r ? { address: r.address ?? address, port: r.port } : { address, port: m.port + 1 },
+    hold: false,
+  };
 }
 
 function rejected(m: MediaDescription): MediaDescription {
   // RFC 3264 6: a rejected stream has port zero and keeps at least one format.
-  return { media: m.media, port: 0, proto: m.proto, formats: m.formats.length ? [...m.formats] : ['0'], connections: [], bandwidths: [], attributes: [] };
+  return {
+    media: m.media,
+    port: 0,
+    proto: m.proto,
+    formats: m.formats.length ? [...m.formats] : ['0'],
+    connections: [],
+    bandwidths: [],
+    attributes: [],
+  };
 }
 
 /**
@@ -211,7 +236,10 @@ function rejected(m: MediaDescription): MediaDescription {
  *   if (e instanceof SdpNegotiationError) respond(e.status, e.reason);
  * }
  */
-export function createAnswer(offer: SessionDescription, local: LocalMedia): { answer: SessionDescription; media: NegotiatedMedia } {
+export function createAnswer(
+  offer: SessionDescription,
+  local: LocalMedia,
+): { answer: SessionDescription; media: NegotiatedMedia } {
   const localAudio = local.formats.filter((f) => !isTelephoneEvent(f));
   const localTe = local.formats.find(isTelephoneEvent);
   const reasons: string[] = [];
@@ -227,16 +255,23 @@ export function createAnswer(offer: SessionDescription, local: LocalMedia): { an
     const common: RtpFormat[] = [];
     for (const lf of localAudio) {
       const of = offered.find((o) => !isTelephoneEvent(o) && sameCodec(o, lf));
-      if (of && !common.some((c) => c.payloadType === of.payloadType)) common.push({ ...lf, payloadType: of.payloadType, ...(of.fmtp !== undefined ? { fmtp: of.fmtp } : {}) });
+      if (of && !common.some((c) => c.payloadType === of.payloadType))
+        common.push({ ...lf, payloadType: of.payloadType, ...(of.fmtp !== undefined ? { fmtp: of.fmtp } : {}) });
     }
     if (common.length === 0) {
       const theirs = offered.filter((o) => !isTelephoneEvent(o)).map(formatLabel);
-      reasons.push(`no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ${localAudio.map(formatLabel).join(', ')}`);
+      reasons.push(
+        `no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ${localAudio.map(formatLabel).join(', ')}`,
+      );
       return rejected(m);
     }
     // RFC 4733 7.1.1 / 2.1: telephone-event at the clock rate of the audio codec.
     const te = localTe && offered.find((o) => isTelephoneEvent(o) && o.clockRate === common[0]!.clockRate);
-    const teFormat: RtpFormat | undefined = te && { ...localTe!, payloadType: te.payloadType, ...(localTe!.fmtp ?? te.fmtp ? { fmtp: (localTe!.fmtp ?? te.fmtp)! } : {}) };
+    const teFormat: RtpFormat | undefined = te && {
+      ...localTe!,
+      payloadType: te.payloadType,
+      ...((localTe!.fmtp ?? te.fmtp) ? { fmtp: (localTe!.fmtp ?? te.fmtp)! } : {}),
+    };
     const mux = (local.rtcpMux ?? true) && hasRtcpMux(m);
     const remote = remoteOf(m, offer, mux);
     let offeredDir = directionOf(m, offer);
@@ -279,15 +314,23 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
   if (am.port === 0) throw new SdpAnswerError('the peer rejected the audio stream');
   const offered = formatsOf(om);
   const answered = formatsOf(am);
-  const common = answered.filter((a) => !isTelephoneEvent(a) && offered.some((o) => !isTelephoneEvent(o) && sameCodec(o, a)));
-  if (common.length === 0) throw new SdpAnswerError(`none of the answer's codecs (${answered.map(formatLabel).join(', ') || 'none'}) was offered`);
-  const te = offered.some(isTelephoneEvent) ? answered.find((a) => isTelephoneEvent(a) && a.clockRate === common[0]!.clockRate) : undefined;
+  const common = answered.filter(
+    (a) => !isTelephoneEvent(a) && offered.some((o) => !isTelephoneEvent(o) && sameCodec(o, a)),
+  );
+  if (common.length === 0)
+    throw new SdpAnswerError(
+      `none of the answer's codecs (${answered.map(formatLabel).join(', ') || 'none'}) was offered`,
+    );
+  const te = offered.some(isTelephoneEvent)
+    ? answered.find((a) => isTelephoneEvent(a) && a.clockRate === common[0]!.clockRate)
+    : undefined;
   // We receive on the numbers we offered; accept the answer's numbers too when they differ (lenient peers).
   const receive = new Map<number, MediaFormat>();
   for (const f of [...common, ...(te ? [te] : [])]) {
     const ours = offered.find((o) => sameCodec(o, f));
     if (ours) receive.set(ours.payloadType, ours);
-    if (!receive.has(f.payloadType) && !offered.some((o) => o.payloadType === f.payloadType)) receive.set(f.payloadType, f);
+    if (!receive.has(f.payloadType) && !offered.some((o) => o.payloadType === f.payloadType))
+      receive.set(f.payloadType, f);
   }
   const mux = hasRtcpMux(om) && hasRtcpMux(am);
   const remote = remoteOf(am, answer, mux);

@@ -14,7 +14,15 @@
  * description, and rejecting it tells the peer why.
  */
 import { SdpParseError } from './errors.js';
-import type { Attribute, Bandwidth, Connection, MediaDescription, Origin, SessionDescription, Timing } from './types.js';
+import type {
+  Attribute,
+  Bandwidth,
+  Connection,
+  MediaDescription,
+  Origin,
+  SessionDescription,
+  Timing,
+} from './types.js';
 
 interface Line {
   readonly n: number;
@@ -43,8 +51,16 @@ function lines(text: string): Line[] {
 
 function origin(l: Line): Origin {
   const f = l.value.split(' ');
-  if (f.length !== 6 || f.some((x) => x === '')) fail(l, 'o= needs 6 fields: username sess-id sess-version nettype addrtype address');
-  const [username, sessionId, sessionVersion, netType, addrType, address] = f as [string, string, string, string, string, string];
+  if (f.length !== 6 || f.some((x) => x === ''))
+    fail(l, 'o= needs 6 fields: username sess-id sess-version nettype addrtype address');
+  const [username, sessionId, sessionVersion, netType, addrType, address] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!/^\d+$/.test(sessionId) || !/^\d+$/.test(sessionVersion)) fail(l, 'o= session id and version must be numbers');
   return { username, sessionId, sessionVersion, netType, addrType, address };
 }
@@ -55,8 +71,10 @@ function connection(l: Line): Connection {
   const [netType, addrType, address] = f as [string, string, string];
   if (netType === 'IN') {
     const host = address.split('/')[0]!;
-    if (addrType === 'IP4' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host) && !TOKEN.test(host)) fail(l, `"${host}" is not an IPv4 address or host name`);
-    if (addrType === 'IP6' && !/^[0-9A-Fa-f:.]+$/.test(host) && !TOKEN.test(host)) fail(l, `"${host}" is not an IPv6 address or host name`);
+    if (addrType === 'IP4' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host) && !TOKEN.test(host))
+      fail(l, `"${host}" is not an IPv4 address or host name`);
+    if (addrType === 'IP6' && !/^[0-9A-Fa-f:.]+$/.test(host) && !TOKEN.test(host))
+      fail(l, `"${host}" is not an IPv6 address or host name`);
     if (addrType !== 'IP4' && addrType !== 'IP6') fail(l, `address type "${addrType}" is not IP4 or IP6`);
   }
   return { netType, addrType, address };
@@ -99,7 +117,8 @@ function checkAttribute(l: Line, a: Attribute): void {
       break;
     case 'ptime':
     case 'maxptime':
-      if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) fail(l, `${a.name} must be a positive number of milliseconds`);
+      if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+        fail(l, `${a.name} must be a positive number of milliseconds`);
       break;
     case 'rtcp':
       // RFC 3605 2.1: a=rtcp:<port> [<nettype> <addrtype> <connection-address>]
@@ -240,7 +259,10 @@ export function parseSdp(text: string): SessionDescription {
   if (session.media.length > 0 && !session.connection) {
     // RFC 8866 5.7: a c= at session level or in every media description.
     const bad = session.media.findIndex((md) => md.connections.length === 0 && md.port !== 0);
-    if (bad >= 0) throw new SdpParseError(`media description ${bad + 1} (m=${session.media[bad]!.media}) has no connection address (c=)`);
+    if (bad >= 0)
+      throw new SdpParseError(
+        `media description ${bad + 1} (m=${session.media[bad]!.media}) has no connection address (c=)`,
+      );
   }
   return session;
 }

@@ -7,7 +7,9 @@ const conn = (c: Connection) => `c=${c.netType} ${c.addrType} ${c.address}`;
 const attr = (a: Attribute) => (a.value === undefined ? `a=${a.name}` : `a=${a.name}:${a.value}`);
 
 function media(m: MediaDescription, out: string[]): void {
-  out.push(`m=${m.media} ${m.port}${m.portCount !== undefined ? `/${m.portCount}` : ''} ${m.proto} ${m.formats.join(' ')}`);
+  out.push(
+    `m=${m.media} ${m.port}${m.portCount !== undefined ? `/${m.portCount}` : ''} ${m.proto} ${m.formats.join(' ')}`,
+  );
   if (m.information !== undefined) out.push(`i=${m.information}`);
   for (const c of m.connections) out.push(conn(c));
   for (const b of m.bandwidths) out.push(`b=${b.type}:${b.value}`);
@@ -23,7 +25,11 @@ function media(m: MediaDescription, out: string[]): void {
  */
 export function serializeSdp(d: SessionDescription): string {
   const o = d.origin;
-  const out = [`v=${d.version}`, `o=${o.username} ${o.sessionId} ${o.sessionVersion} ${o.netType} ${o.addrType} ${o.address}`, `s=${d.sessionName}`];
+  const out = [
+    `v=${d.version}`,
+    `o=${o.username} ${o.sessionId} ${o.sessionVersion} ${o.netType} ${o.addrType} ${o.address}`,
+    `s=${d.sessionName}`,
+  ];
   if (d.information !== undefined) out.push(`i=${d.information}`);
   if (d.uri !== undefined) out.push(`u=${d.uri}`);
   for (const e of d.emails) out.push(`e=${e}`);

@@ -110,7 +110,8 @@ export class SimNetwork {
     const local = { address, port: p };
     return {
       local,
-      send: (data, to) => this.link(address, to.address).send(data, (d) => this.sockets.get(`${to.address}:${to.port}`)?.(d, local)),
+      send: (data, to) =>
+        this.link(address, to.address).send(data, (d) => this.sockets.get(`${to.address}:${to.port}`)?.(d, local)),
       close: () => this.sockets.delete(key),
     };
   }

@@ -3,8 +3,22 @@
  * pure message layer, digest authentication, and the sans-I/O core for
  * those who drive it themselves.
  */
-export { UserAgent, type UserAgentOptions, type UserAgentEvents, type RequestSendOptions, type InviteOptions, type RegisterOptions, type LocalAddress } from './api/user-agent.js';
-export { OutgoingCall, IncomingCall, type OutgoingCallEvents, type IncomingCallEvents, type AcceptOptions } from './api/call.js';
+export {
+  UserAgent,
+  type UserAgentOptions,
+  type UserAgentEvents,
+  type RequestSendOptions,
+  type InviteOptions,
+  type RegisterOptions,
+  type LocalAddress,
+} from './api/user-agent.js';
+export {
+  OutgoingCall,
+  IncomingCall,
+  type OutgoingCallEvents,
+  type IncomingCallEvents,
+  type AcceptOptions,
+} from './api/call.js';
 export { Dialog, type DialogEvents, type InfoEvent, type BodyOptions } from './api/dialog.js';
 export { IncomingRequest } from './api/incoming-request.js';
 export { Registration, type Binding, type RegistrationEvents } from './api/registration.js';
@@ -19,7 +33,14 @@ export {
   SipAuthError,
   SipClosedError,
 } from './errors.js';
-export { SipRequest, SipResponse, type SipMessage, type HeaderField, type HeaderInit, type CSeq } from './message/message.js';
+export {
+  SipRequest,
+  SipResponse,
+  type SipMessage,
+  type HeaderField,
+  type HeaderInit,
+  type CSeq,
+} from './message/message.js';
 export { parseMessage, type ParseResult } from './message/parse.js';
 export { serializeMessage } from './message/serialize.js';
 export { parseUri, parseSipUri, formatUri, uriEquals, type Uri, type SipUri, type TelUri } from './message/uri.js';

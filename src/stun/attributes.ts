@@ -31,7 +31,8 @@ export function decodeAddress(value: Uint8Array): TransportAddress | Malformed {
   const family = value[1];
   const want = family === 0x01 ? 8 : family === 0x02 ? 20 : 0;
   if (want === 0) return new Malformed(`unknown address family 0x${family!.toString(16)}`);
-  if (value.length !== want) return new Malformed(`${family === 1 ? 'IPv4' : 'IPv6'} address attribute of ${value.length} bytes`);
+  if (value.length !== want)
+    return new Malformed(`${family === 1 ? 'IPv4' : 'IPv6'} address attribute of ${value.length} bytes`);
   return {
     family: family === 0x01 ? 'IPv4' : 'IPv6',
     port: (value[2]! << 8) | value[3]!,
@@ -41,7 +42,8 @@ export function decodeAddress(value: Uint8Array): TransportAddress | Malformed {
 
 export function encodeAddress(a: TransportAddress): Uint8Array {
   const ip = ipToBytes(a.address);
-  if (!ip || (ip.length === 4) !== (a.family === 'IPv4')) throw new StunEncodeError(`not an ${a.family} address: ${a.address}`);
+  if (!ip || (ip.length === 4) !== (a.family === 'IPv4'))
+    throw new StunEncodeError(`not an ${a.family} address: ${a.address}`);
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new StunEncodeError(`not a port: ${a.port}`);
   const out = new Uint8Array(4 + ip.length);
   out[1] = ip.length === 4 ? 0x01 : 0x02;
@@ -159,7 +161,8 @@ export function encodeChangeRequest(c: ChangeRequest): Uint8Array {
 export function encodeText(type: number, text: string): Uint8Array {
   const bytes = utf8Encoder.encode(text);
   const limit = TEXT_LIMITS[type];
-  if (limit !== undefined && bytes.length > limit) throw new StunEncodeError(`${attrName(type)} is longer than ${limit} bytes`);
+  if (limit !== undefined && bytes.length > limit)
+    throw new StunEncodeError(`${attrName(type)} is longer than ${limit} bytes`);
   return bytes;
 }
 
@@ -267,7 +270,10 @@ export const attr = {
   username: (text: string): StunAttribute => ({ type: Attr.USERNAME, value: encodeText(Attr.USERNAME, text) }),
   realm: (text: string): StunAttribute => ({ type: Attr.REALM, value: encodeText(Attr.REALM, text) }),
   nonce: (text: string): StunAttribute => ({ type: Attr.NONCE, value: encodeText(Attr.NONCE, text) }),
-  errorCode: (code: number, reason: string): StunAttribute => ({ type: Attr.ERROR_CODE, value: encodeErrorCode(code, reason) }),
+  errorCode: (code: number, reason: string): StunAttribute => ({
+    type: Attr.ERROR_CODE,
+    value: encodeErrorCode(code, reason),
+  }),
   unknownAttributes: (types: readonly number[]): StunAttribute => ({
     type: Attr.UNKNOWN_ATTRIBUTES,
     value: encodeUnknownAttributes(types),

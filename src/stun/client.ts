@@ -241,12 +241,21 @@ export class StunClient {
   private onSuccess(p: Pending, m: ParsedStunMessage, from: TransportAddress, now: number): void {
     const fail = (msg: string, unknown: readonly number[] = []) => {
       p.tx.input('reject', now);
-      this.events.push({ type: 'failure', id: p.id, to: p.to, response: m, error: new StunTransactionError('bad-response', msg, undefined, undefined, unknown) });
+      this.events.push({
+        type: 'failure',
+        id: p.id,
+        to: p.to,
+        response: m,
+        error: new StunTransactionError('bad-response', msg, undefined, undefined, unknown),
+      });
     };
     // RFC 5389 7.3.3: "If the success response contains unknown comprehension-required attributes,
     // the response is discarded and the transaction is considered to have failed."
     if (m.unknownRequired.length) {
-      return fail(`the response has unknown comprehension-required attributes ${m.unknownRequired.map(attrName).join(', ')}`, m.unknownRequired);
+      return fail(
+        `the response has unknown comprehension-required attributes ${m.unknownRequired.map(attrName).join(', ')}`,
+        m.unknownRequired,
+      );
     }
     const mapped = readMappedAddress(m);
     if (!mapped) return fail('the Binding response has no XOR-MAPPED-ADDRESS or MAPPED-ADDRESS');
@@ -276,7 +285,13 @@ export class StunClient {
         id: p.id,
         to: p.to,
         response: m,
-        error: new StunTransactionError('bad-response', `an error response with ${why}`, undefined, undefined, m.unknownRequired),
+        error: new StunTransactionError(
+          'bad-response',
+          `an error response with ${why}`,
+          undefined,
+          undefined,
+          m.unknownRequired,
+        ),
       });
       return;
     }
@@ -287,7 +302,13 @@ export class StunClient {
     // RFC 5389 10.2.3: on 401 with REALM and NONCE, "the client SHOULD retry the request" with
     // USERNAME, REALM, NONCE and MESSAGE-INTEGRITY; on 438 "the client SHOULD retry the request,
     // using the new NONCE".
-    if ((ec.code === 401 || ec.code === 438) && creds?.kind === 'long-term' && realm !== undefined && nonce !== undefined && p.authRetries < 2) {
+    if (
+      (ec.code === 401 || ec.code === 438) &&
+      creds?.kind === 'long-term' &&
+      realm !== undefined &&
+      nonce !== undefined &&
+      p.authRetries < 2
+    ) {
       p.authRetries++;
       p.key = longTermKey(creds.username, realm, creds.password);
       p.extra = [attr.username(creds.username), attr.realm(realm), attr.nonce(nonce)];

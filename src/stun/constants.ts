@@ -72,9 +72,7 @@ export const Attr = {
   OTHER_ADDRESS: 0x802c,
 } as const;
 
-const NAMES = new Map<number, string>(
-  Object.entries(Attr).map(([k, v]) => [v, k.replace(/_/g, '-')]),
-);
+const NAMES = new Map<number, string>(Object.entries(Attr).map(([k, v]) => [v, k.replace(/_/g, '-')]));
 
 /** The RFC name of an attribute type (`XOR-MAPPED-ADDRESS`), or its hex number. */
 export function attrName(type: number): string {

@@ -28,7 +28,9 @@ export function shortTermKey(password: string): Uint8Array {
  * @example longTermKey('\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9', 'example.org', 'TheMatrIX')
  */
 export function longTermKey(username: string, realm: string, password: string): Uint8Array {
-  return createHash('md5').update(`${username}:${realm}:${prepare(password)}`, 'utf8').digest();
+  return createHash('md5')
+    .update(`${username}:${realm}:${prepare(password)}`, 'utf8')
+    .digest();
 }
 
 function prepare(password: string): string {

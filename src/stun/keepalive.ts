@@ -21,7 +21,13 @@ export interface KeepAliveOptions extends StunClientOptions {
 
 export type KeepAliveEvent =
   /** A keep-alive was answered; `changed` when the mapping is new or differs from the last one. */
-  | { readonly type: 'mapping'; readonly mapped: TransportAddress; readonly previous: TransportAddress | undefined; readonly changed: boolean; readonly rtt: number }
+  | {
+      readonly type: 'mapping';
+      readonly mapped: TransportAddress;
+      readonly previous: TransportAddress | undefined;
+      readonly changed: boolean;
+      readonly rtt: number;
+    }
   /** A keep-alive got no (good) answer; the mapping may be gone. */
   | { readonly type: 'lost'; readonly error: StunTransactionError };
 

@@ -21,7 +21,13 @@
  */
 import { Attr } from './constants.js';
 import { attr, readAddress, readText } from './attributes.js';
-import { StunClient, type StunClientEvent, type StunClientOptions, type StunFailure, type StunSuccess } from './client.js';
+import {
+  StunClient,
+  type StunClientEvent,
+  type StunClientOptions,
+  type StunFailure,
+  type StunSuccess,
+} from './client.js';
 import type { RetransmitParams } from './client-transaction.js';
 import type { StunTransactionError } from './errors.js';
 import { canonicalIp, sameTransportAddress, type TransportAddress } from './ip-address.js';
@@ -129,7 +135,12 @@ export class NatDiscovery {
     private readonly options: NatDiscoveryOptions = {},
   ) {
     this.clients = { primary: new StunClient(options), filter: new StunClient(options) };
-    this.filterParams = { ...(options.rto !== undefined && { rto: options.rto }), rc: 3, rm: 4, ...options.filterRetransmit };
+    this.filterParams = {
+      ...(options.rto !== undefined && { rto: options.rto }),
+      rc: 3,
+      rm: 4,
+      ...options.filterRetransmit,
+    };
   }
 
   start(now: number): void {
@@ -167,7 +178,13 @@ export class NatDiscovery {
     return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
-  private send(test: Test, socket: NatSocket, to: TransportAddress, extra: { changeIp?: boolean; changePort?: boolean }, now: number) {
+  private send(
+    test: Test,
+    socket: NatSocket,
+    to: TransportAddress,
+    extra: { changeIp?: boolean; changePort?: boolean },
+    now: number,
+  ) {
     const change = extra.changeIp || extra.changePort;
     const id = this.clients[socket].request(
       to,
@@ -293,7 +310,9 @@ export class NatDiscovery {
     const first = this.first;
     const local = this.options.local;
     const mapped = first.mapped;
-    const natted = local ? !(canonicalIp(local.address) === canonicalIp(mapped.address) && local.port === mapped.port) : undefined;
+    const natted = local
+      ? !(canonicalIp(local.address) === canonicalIp(mapped.address) && local.port === mapped.port)
+      : undefined;
     const mapping = this.mapping;
     const filtering = this.filtering;
     this.events.push({
@@ -311,7 +330,8 @@ export class NatDiscovery {
         symmetric: mapping === 'unknown' ? undefined : mapping !== 'endpoint-independent',
         rfc5780: this.otherAddress() !== undefined,
         otherAddress: this.otherAddress(),
-        responseOrigin: readAddress(first.response, Attr.RESPONSE_ORIGIN) ?? readAddress(first.response, Attr.SOURCE_ADDRESS),
+        responseOrigin:
+          readAddress(first.response, Attr.RESPONSE_ORIGIN) ?? readAddress(first.response, Attr.SOURCE_ADDRESS),
         software: readText(first.response, Attr.SOFTWARE),
         tests: [...this.tests],
       },
@@ -321,7 +341,8 @@ export class NatDiscovery {
 
 /** The classic name of a measured behaviour. */
 export function natTypeOf(natted: boolean | undefined, mapping: Behaviour, filtering: Behaviour): NatType {
-  if (natted === false) return filtering === 'endpoint-independent' || filtering === 'unknown' ? 'open-internet' : 'firewall';
+  if (natted === false)
+    return filtering === 'endpoint-independent' || filtering === 'unknown' ? 'open-internet' : 'firewall';
   if (mapping === 'address-dependent' || mapping === 'address-and-port-dependent') return 'symmetric';
   if (mapping === 'endpoint-independent') {
     if (filtering === 'endpoint-independent') return 'full-cone';
@@ -350,4 +371,3 @@ export function describeNat(r: NatDiscoveryResult): string {
   if (!r.rfc5780) parts.push('behaviour not tested: the server does not support RFC 5780');
   return parts.length ? `${names[r.natType]} (${parts.join(', ')})` : names[r.natType];
 }
-

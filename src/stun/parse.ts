@@ -69,7 +69,8 @@ export function parseStunMessage(bytes: Uint8Array, options: ParseOptions = {}):
   let ignoredAfterIntegrity = 0;
   let offset = HEADER_LENGTH;
   while (offset < bytes.length) {
-    if (bytes.length - offset < 4) return fail('truncated-attribute', `${bytes.length - offset} bytes left for an attribute header`);
+    if (bytes.length - offset < 4)
+      return fail('truncated-attribute', `${bytes.length - offset} bytes left for an attribute header`);
     const at = offset;
     const attrType = view.getUint16(at);
     const attrLength = view.getUint16(at + 2);

@@ -59,7 +59,8 @@ export function speak(text: string, options: SpeakOptions = {}): Promise<Int16Ar
 }
 
 async function render(text: string, engine: TtsEngine, options: SpeakOptions): Promise<Int16Array> {
-  if (engine !== 'flite' && engine !== 'espeak-ng') throw new TtsFailedError(`unknown TTS engine ${JSON.stringify(engine)}; known: flite, espeak-ng`);
+  if (engine !== 'flite' && engine !== 'espeak-ng')
+    throw new TtsFailedError(`unknown TTS engine ${JSON.stringify(engine)}; known: flite, espeak-ng`);
   if (!ttsAvailable(engine)) throw new TtsMissingError(engine, PACKAGES[engine]);
   const dir = mkdtempSync(join(tmpdir(), 'shtoom-tts-'));
   try {
@@ -70,8 +71,25 @@ async function render(text: string, engine: TtsEngine, options: SpeakOptions): P
     const wpm = options.wordsPerMinute;
     const args =
       engine === 'flite'
-        ? ['-voice', options.voice ?? 'kal16', ...(wpm ? ['--setf', `duration_stretch=${(175 / wpm).toFixed(3)}`] : []), '-f', txt, '-o', wav]
-        : ['-v', options.voice ?? 'en-us', ...(wpm ? ['-s', String(Math.round(wpm))] : []), ...(options.pitch !== undefined ? ['-p', String(options.pitch)] : []), '-f', txt, '-w', wav];
+        ? [
+            '-voice',
+            options.voice ?? 'kal16',
+            ...(wpm ? ['--setf', `duration_stretch=${(175 / wpm).toFixed(3)}`] : []),
+            '-f',
+            txt,
+            '-o',
+            wav,
+          ]
+        : [
+            '-v',
+            options.voice ?? 'en-us',
+            ...(wpm ? ['-s', String(Math.round(wpm))] : []),
+            ...(options.pitch !== undefined ? ['-p', String(options.pitch)] : []),
+            '-f',
+            txt,
+            '-w',
+            wav,
+          ];
     await new Promise<void>((resolve, reject) => {
       execFile(engine, args, { timeout: 60_000 }, (err, _o, stderr) => {
         if (err) reject(new TtsFailedError(`${engine} failed: ${String(stderr).trim().split('\n')[0] || err.message}`));

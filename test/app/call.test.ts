@@ -18,7 +18,11 @@ afterEach(async () => {
   phones = [];
 });
 
-async function pair(world: PhoneWorld, a: Parameters<PhoneWorld['phone']>[1] = {}, b: Parameters<PhoneWorld['phone']>[1] = {}) {
+async function pair(
+  world: PhoneWorld,
+  a: Parameters<PhoneWorld['phone']>[1] = {},
+  b: Parameters<PhoneWorld['phone']>[1] = {},
+) {
   const alice = await world.phone(A, a);
   const bob = await world.phone(B, b);
   phones.push(alice, bob);
@@ -121,8 +125,18 @@ describe('a call between two phones (virtual time)', () => {
     await world.until(callee.sendDtmf('*0', 'info'));
     await world.until(call.sendDtmf('73', 'inband'));
     await world.run(500);
-    expect(atBob.filter((d) => d.how === 'rfc4733').map((d) => d.digit).join('')).toBe('159#');
-    expect(atBob.filter((d) => d.how === 'inband').map((d) => d.digit).join('')).toBe('73');
+    expect(
+      atBob
+        .filter((d) => d.how === 'rfc4733')
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('159#');
+    expect(
+      atBob
+        .filter((d) => d.how === 'inband')
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('73');
     expect(atAlice.map((d) => `${d.how}:${d.digit}`)).toEqual(['info:*', 'info:0']);
     for (const d of atBob.filter((x) => x.how === 'rfc4733')) expect(d.durationMs).toBe(100);
     await world.until(call.hangup());

@@ -39,7 +39,8 @@ const mappedPort = (port: number) => ((port - 1024 + 10_000) % (65_536 - 1024)) 
 async function servers() {
   const stun = await bound();
   stun.on('message', (msg, rinfo) => {
-    if (looksLikeStun(msg)) stun.send(answer(new Uint8Array(msg), A('198.51.100.7', mappedPort(rinfo.port))), rinfo.port, rinfo.address);
+    if (looksLikeStun(msg))
+      stun.send(answer(new Uint8Array(msg), A('198.51.100.7', mappedPort(rinfo.port))), rinfo.port, rinfo.address);
   });
   const registrar = await bound();
   const seen = { keepAlives: 0, registers: [] as string[] };
@@ -52,7 +53,11 @@ async function servers() {
     if (req?.type !== 'request' || req.method !== 'REGISTER') return;
     seen.registers.push(req.header('contact') ?? '');
     const contact = req.header('contact')!;
-    registrar.send(serializeMessage(buildResponse(req, 200, { toTag: 'r1', headers: [['Contact', contact]] })), rinfo.port, rinfo.address);
+    registrar.send(
+      serializeMessage(buildResponse(req, 200, { toTag: 'r1', headers: [['Contact', contact]] })),
+      rinfo.port,
+      rinfo.address,
+    );
   });
   cleanup.push(
     () => new Promise<void>((r) => stun.close(() => r())),

@@ -111,7 +111,9 @@ describe('redirects (3xx)', () => {
     const { world, alice, bob, close } = await world2(34);
     const C = '10.0.0.3';
     const carol = await world.phone(C);
-    bob.on('incoming', (c) => c.reject(302, 'Moved Temporarily', [['Contact', `<sip:carol@${C}>;q=0.5, <sip:nobody@${C}>;q=0.1`]]));
+    bob.on('incoming', (c) =>
+      c.reject(302, 'Moved Temporarily', [['Contact', `<sip:carol@${C}>;q=0.5, <sip:nobody@${C}>;q=0.1`]]),
+    );
     carol.on('incoming', (c) => void c.answer({ source: sine(700) }));
     const call = alice.call(`sip:bob@${B}`);
     const redirects: unknown[] = [];
@@ -189,7 +191,11 @@ describe('what a phone refuses before the application sees it', () => {
     expect(new TextDecoder().decode(out.response!.body)).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r$/m);
     expect(await world.until(dialog.terminated)).toBe('remote-bye');
     expect(ended).toHaveLength(1);
-    expect(await world.until(ended[0]!)).toMatchObject({ reason: 'failed', status: 488, message: expect.stringMatching(/no SDP answer/) });
+    expect(await world.until(ended[0]!)).toMatchObject({
+      reason: 'failed',
+      status: 488,
+      message: expect.stringMatching(/no SDP answer/),
+    });
     await close();
   });
 

@@ -15,13 +15,18 @@ import { speak, type SpeakOptions } from '../../src/tts/speak.js';
 import { SERVER, appWorld } from '../harness/support/phone-ivr.js';
 
 const P = DEMO_PROMPTS;
-const PROMPTS = `prompts:\n${Object.values(P).map((t) => `  - ${t}`).join('\n')}\n`;
+const PROMPTS = `prompts:\n${Object.values(P)
+  .map((t) => `  - ${t}`)
+  .join('\n')}\n`;
 
 async function run(yaml: string, options: Parameters<typeof ivrDemo>[0] = {}) {
   // Rendered before virtual time starts: the app's own renderings then come from the cache.
   await Promise.all(Object.values(P).map((t) => speak(t, options.voice as SpeakOptions)));
   const w = await appWorld(ivrDemo(options));
-  const [s] = parseScenarioYaml(`name: t\ntimeout: 3m\n${PROMPTS}steps:\n  - call: sip:ivr@${SERVER}\n  - expect: answered\n${yaml}`, 'test.yaml');
+  const [s] = parseScenarioYaml(
+    `name: t\ntimeout: 3m\n${PROMPTS}steps:\n  - call: sip:ivr@${SERVER}\n  - expect: answered\n${yaml}`,
+    'test.yaml',
+  );
   const r = await w.vt.run(() => runScenario(s!, w.env()));
   await w.close();
   expect(w.logs.records.filter((x) => x.level === 'error')).toEqual([]);
@@ -32,7 +37,10 @@ const say = (...texts: string[]) => texts.map((t) => `  - listen\n  - heard: ${t
 
 describe('shtoom serve ivr-demo', () => {
   it('takes the PIN it was given, and after three wrong ones says so and hangs up', async () => {
-    const good = await run(`${say(P.welcome, P.menu)}  - press: "3"\n${say(P.pin)}  - press: "4321#"\n${say(P.accepted, P.goodbye)}  - expect: hangup\n`, { pin: '4321' });
+    const good = await run(
+      `${say(P.welcome, P.menu)}  - press: "3"\n${say(P.pin)}  - press: "4321#"\n${say(P.accepted, P.goodbye)}  - expect: hangup\n`,
+      { pin: '4321' },
+    );
     expect(good.failure).toBeUndefined();
     const wrong = await run(
       `${say(P.welcome, P.menu)}  - press: "3"\n  - repeat:\n      times: 3\n      steps:\n${say(P.pin).replace(/^(?=.)/gm, '    ')}      - press: "1234#"\n${say(P.rejected).replace(/^(?=.)/gm, '    ')}${say(P.tooMany, P.goodbye)}  - expect: hangup\n`,
@@ -42,7 +50,9 @@ describe('shtoom serve ivr-demo', () => {
   });
 
   it('says a key is not on the menu, goes back from support with star, and hangs up on 9', async () => {
-    const r = await run(`${say(P.welcome, P.menu)}  - press: "7"\n${say(P.invalid, P.menu)}  - press: "2"\n${say(P.support)}  - press: "*"\n${say(P.menu)}  - press: "9"\n${say(P.goodbye)}  - expect: hangup\n`);
+    const r = await run(
+      `${say(P.welcome, P.menu)}  - press: "7"\n${say(P.invalid, P.menu)}  - press: "2"\n${say(P.support)}  - press: "*"\n${say(P.menu)}  - press: "9"\n${say(P.goodbye)}  - expect: hangup\n`,
+    );
     expect(r.failure).toBeUndefined();
   });
 

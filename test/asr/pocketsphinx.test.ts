@@ -47,10 +47,14 @@ describe('PocketsphinxRecogniser', () => {
   });
 
   it('names the package to install when the program or the model is missing', async () => {
-    await expect(new PocketsphinxRecogniser({ binary: 'pocketsphinx_batch_missing' }).check()).rejects.toThrow(/apt-get install pocketsphinx$/);
-    await expect(new PocketsphinxRecogniser({ modelRoot: '/nonexistent' }).recognise(new Int16Array(800), { phrases })).rejects.toBeInstanceOf(
-      RecogniserMissingError,
+    await expect(new PocketsphinxRecogniser({ binary: 'pocketsphinx_batch_missing' }).check()).rejects.toThrow(
+      /apt-get install pocketsphinx$/,
     );
-    await expect(new PocketsphinxRecogniser({ modelRoot: '/nonexistent' }).check()).rejects.toThrow(/pocketsphinx-en-us/);
+    await expect(
+      new PocketsphinxRecogniser({ modelRoot: '/nonexistent' }).recognise(new Int16Array(800), { phrases }),
+    ).rejects.toBeInstanceOf(RecogniserMissingError);
+    await expect(new PocketsphinxRecogniser({ modelRoot: '/nonexistent' }).check()).rejects.toThrow(
+      /pocketsphinx-en-us/,
+    );
   });
 });

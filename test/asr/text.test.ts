@@ -6,7 +6,15 @@ import { digitDecoys } from '../../src/asr/decoys.js';
 
 describe('normaliseWords', () => {
   it('speaks digits, keys and punctuation the way a prompt says them', () => {
-    expect(normaliseWords('Press 1 for Sales, # to end.')).toEqual(['press', 'one', 'for', 'sales', 'pound', 'to', 'end']);
+    expect(normaliseWords('Press 1 for Sales, # to end.')).toEqual([
+      'press',
+      'one',
+      'for',
+      'sales',
+      'pound',
+      'to',
+      'end',
+    ]);
     expect(normaliseText('Your balance is 42 dollars')).toBe('your balance is forty two dollars');
     expect(normaliseText('press *')).toBe('press star');
     expect(normaliseText("You're  calling   ACME's line")).toBe("you're calling acme's line");

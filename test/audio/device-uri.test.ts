@@ -30,11 +30,19 @@ describe('parseDeviceUri', () => {
     } else expect(got).toEqual(want);
   });
 
-  it.each(['speaker', 'tone:', 'tone:abc', 'tone:5000', 'tone:440@loud', 'tone:440@+3dBFS', 'file:', 'raw:', 'null:x', 'noise:x'])(
-    'refuses %s with a usage error',
-    (uri) => {
-      expect(() => parseDeviceUri(uri)).toThrow(AudioConfigError);
-      expect(() => parseDeviceUri(uri)).toThrow(UsageError);
-    },
-  );
+  it.each([
+    'speaker',
+    'tone:',
+    'tone:abc',
+    'tone:5000',
+    'tone:440@loud',
+    'tone:440@+3dBFS',
+    'file:',
+    'raw:',
+    'null:x',
+    'noise:x',
+  ])('refuses %s with a usage error', (uri) => {
+    expect(() => parseDeviceUri(uri)).toThrow(AudioConfigError);
+    expect(() => parseDeviceUri(uri)).toThrow(UsageError);
+  });
 });

@@ -42,18 +42,21 @@ function simulate(ppm: number, minutes: number, block = 200) {
 }
 
 describe('DriftBuffer', () => {
-  it.each([5000, -5000])('absorbs a device %i ppm (±0.5 per cent) off over a 30-minute call: no underrun, no creeping delay', (ppm) => {
-    const { buf, fills, underrunsAfterStart } = simulate(ppm, 30);
-    expect(underrunsAfterStart).toBe(0);
-    expect(buf.stats.overflowed).toBe(0);
-    // The delay stays near the 60 ms target: within the tolerance plus one device block.
-    expect(Math.max(...fills)).toBeLessThanOrEqual(480 + 80 + 200);
-    expect(Math.min(...fills)).toBeGreaterThanOrEqual(480 - 80 - 200 - 160);
-    // 0.5 % of 30 minutes at 8 kHz is 72000 samples, all of them moved in quiet frames.
-    const moved = ppm > 0 ? buf.stats.dropped : buf.stats.inserted;
-    expect(Math.abs(moved - 72000)).toBeLessThan(1000);
-    expect(ppm > 0 ? buf.stats.inserted : buf.stats.dropped).toBe(0);
-  });
+  it.each([5000, -5000])(
+    'absorbs a device %i ppm (±0.5 per cent) off over a 30-minute call: no underrun, no creeping delay',
+    (ppm) => {
+      const { buf, fills, underrunsAfterStart } = simulate(ppm, 30);
+      expect(underrunsAfterStart).toBe(0);
+      expect(buf.stats.overflowed).toBe(0);
+      // The delay stays near the 60 ms target: within the tolerance plus one device block.
+      expect(Math.max(...fills)).toBeLessThanOrEqual(480 + 80 + 200);
+      expect(Math.min(...fills)).toBeGreaterThanOrEqual(480 - 80 - 200 - 160);
+      // 0.5 % of 30 minutes at 8 kHz is 72000 samples, all of them moved in quiet frames.
+      const moved = ppm > 0 ? buf.stats.dropped : buf.stats.inserted;
+      expect(Math.abs(moved - 72000)).toBeLessThan(1000);
+      expect(ppm > 0 ? buf.stats.inserted : buf.stats.dropped).toBe(0);
+    },
+  );
 
   it('changes nothing when the clocks agree', () => {
     const { buf } = simulate(0, 5, 160);

@@ -27,7 +27,14 @@ function cat(parts: Int16Array[]): Int16Array {
 
 const silence = (s: number) => new Int16Array(Math.round(s * 8000));
 const key = (f1: number, f2: number) =>
-  soxTones({ tones: [{ freq: f1, amplitude: 0.2 }, { freq: f2, amplitude: 0.25 }], seconds: 0.08, padAfter: 0.08 });
+  soxTones({
+    tones: [
+      { freq: f1, amplitude: 0.2 },
+      { freq: f2, amplitude: 0.25 },
+    ],
+    seconds: 0.08,
+    padAfter: 0.08,
+  });
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('shtoom-analyze-'));
@@ -41,7 +48,14 @@ beforeAll(() => {
   while (Math.abs(speech[b - 1]!) < 200) b--;
   speech = speech.slice(a, b);
   speechSeconds = speech.length / 8000;
-  const busy = soxTones({ tones: [{ freq: 480, amplitude: 0.1 }, { freq: 620, amplitude: 0.1 }], seconds: 0.5, padAfter: 0.5 });
+  const busy = soxTones({
+    tones: [
+      { freq: 480, amplitude: 0.1 },
+      { freq: 620, amplitude: 0.1 },
+    ],
+    seconds: 0.5,
+    padAfter: 0.5,
+  });
   const recording = cat([
     silence(0.5),
     speech, // 0.5 .. 0.5 + speechSeconds
@@ -59,42 +73,70 @@ beforeAll(() => {
   const raw = join(dir, 'rec.raw');
   writeFileSync(raw, int16ToBuffer(recording));
   // The same audio as a 44.1 kHz stereo WAV, the kind a tester might record elsewhere.
-  const r = spawnSync(requireBinary('sox'), ['-D', '-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', raw, '-r', '44100', '-c', '2', join(dir, 'rec.wav')]);
+  const r = spawnSync(requireBinary('sox'), [
+    '-D',
+    '-t',
+    'raw',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    '-e',
+    'signed-integer',
+    raw,
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    join(dir, 'rec.wav'),
+  ]);
   expect(r.status).toBe(0);
 }, 60_000);
 afterAll(() => cleanup());
 
 describe('shtoom analyze', () => {
-  it.each(['rec.raw', 'rec.wav'])('%s: format, length, level, speech, DTMF, busy and a given tone (--json)', async (name) => {
-    const r = await runCli(['analyze', join(dir, name), '--tone', '1000', '--json'], env());
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const a = JSON.parse(r.stdout);
-    if (name === 'rec.wav') expect(a.format).toEqual({ container: 'wav', encoding: 'pcm', sampleRate: 44100, channels: 2, bitsPerSample: 16 });
-    else expect(a.format).toMatchObject({ container: 'raw', sampleRate: 8000, channels: 1 });
-    const total = 0.5 + speechSeconds + 1 + 4 * 0.16 + 0.5 + 3 + 1;
-    expect(Math.abs(a.duration - total)).toBeLessThan(0.01);
-    expect(a.level.peakDbfs).toBeLessThan(0);
-    expect(a.level.peakDbfs).toBeGreaterThan(-6);
-    expect(a.level.clipped).toBe(0);
-    expect(a.dtmf.map((d: { digit: string }) => d.digit).join('')).toBe('159#');
-    const k0 = 0.5 + speechSeconds + 1;
-    a.dtmf.forEach((d: { start: number; duration: number }, i: number) => {
-      expect(Math.abs(d.start - (k0 + 0.16 * i))).toBeLessThan(0.01);
-      expect(Math.abs(d.duration - 0.08)).toBeLessThan(0.01);
-    });
-    expect(a.callProgress).toEqual([{ tone: 'busy', start: expect.closeTo(k0 + 0.64 + 0.5, 1) }]);
-    expect(a.tones).toHaveLength(1);
-    expect(a.tones[0]).toMatchObject({ name: '1000 Hz' });
-    expect(a.tones[0].start).toBeCloseTo(total - 1, 1);
-    expect(a.tones[0].duration).toBeCloseTo(0.6, 1);
-    // The only speech is the spoken prompt (keys and tones are sound, not speech); the silence before it is reported too.
-    expect(a.speech).toHaveLength(1);
-    expect(a.speech[0].start).toBeCloseTo(0.5, 1);
-    expect(a.speech[0].end).toBeCloseTo(0.5 + speechSeconds, 1);
-    expect(a.silence[0]).toMatchObject({ start: 0 });
-    expect(a.silence[0].end).toBeCloseTo(0.5, 1);
-  });
+  it.each(['rec.raw', 'rec.wav'])(
+    '%s: format, length, level, speech, DTMF, busy and a given tone (--json)',
+    async (name) => {
+      const r = await runCli(['analyze', join(dir, name), '--tone', '1000', '--json'], env());
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const a = JSON.parse(r.stdout);
+      if (name === 'rec.wav')
+        expect(a.format).toEqual({
+          container: 'wav',
+          encoding: 'pcm',
+          sampleRate: 44100,
+          channels: 2,
+          bitsPerSample: 16,
+        });
+      else expect(a.format).toMatchObject({ container: 'raw', sampleRate: 8000, channels: 1 });
+      const total = 0.5 + speechSeconds + 1 + 4 * 0.16 + 0.5 + 3 + 1;
+      expect(Math.abs(a.duration - total)).toBeLessThan(0.01);
+      expect(a.level.peakDbfs).toBeLessThan(0);
+      expect(a.level.peakDbfs).toBeGreaterThan(-6);
+      expect(a.level.clipped).toBe(0);
+      expect(a.dtmf.map((d: { digit: string }) => d.digit).join('')).toBe('159#');
+      const k0 = 0.5 + speechSeconds + 1;
+      a.dtmf.forEach((d: { start: number; duration: number }, i: number) => {
+        expect(Math.abs(d.start - (k0 + 0.16 * i))).toBeLessThan(0.01);
+        expect(Math.abs(d.duration - 0.08)).toBeLessThan(0.01);
+      });
+      expect(a.callProgress).toEqual([{ tone: 'busy', start: expect.closeTo(k0 + 0.64 + 0.5, 1) }]);
+      expect(a.tones).toHaveLength(1);
+      expect(a.tones[0]).toMatchObject({ name: '1000 Hz' });
+      expect(a.tones[0].start).toBeCloseTo(total - 1, 1);
+      expect(a.tones[0].duration).toBeCloseTo(0.6, 1);
+      // The only speech is the spoken prompt (keys and tones are sound, not speech); the silence before it is reported too.
+      expect(a.speech).toHaveLength(1);
+      expect(a.speech[0].start).toBeCloseTo(0.5, 1);
+      expect(a.speech[0].end).toBeCloseTo(0.5 + speechSeconds, 1);
+      expect(a.silence[0]).toMatchObject({ start: 0 });
+      expect(a.silence[0].end).toBeCloseTo(0.5, 1);
+    },
+  );
 
   it('prints a human summary', async () => {
     const r = await runCli(['analyze', join(dir, 'rec.raw')], env());

@@ -23,13 +23,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Quiet, private media settings for tests: loopback, RTP ports of their own (other test files run in
  * parallel), no real-time class for the test worker's thread.
  */
-const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-port-min', '46000', '--rtp-port-max', '47999', '--rtp-clock-realtime', '0', '--log-level', 'warn'];
+const BASE = [
+  '--sip-address',
+  '127.0.0.1',
+  '--rtp-address',
+  '127.0.0.1',
+  '--rtp-port-min',
+  '46000',
+  '--rtp-port-max',
+  '47999',
+  '--rtp-clock-realtime',
+  '0',
+  '--log-level',
+  'warn',
+];
 
 async function cli(argv: string[], opts: { abortAfterMs?: number; onStdout?: (s: string) => void } = {}) {
   let stdout = '';
   let stderr = '';
   const ac = new AbortController();
-  const timer = opts.abortAfterMs !== undefined ? setTimeout(() => ac.abort(new Error('SIGINT')), opts.abortAfterMs) : undefined;
+  const timer =
+    opts.abortAfterMs !== undefined ? setTimeout(() => ac.abort(new Error('SIGINT')), opts.abortAfterMs) : undefined;
   const code = await main([...argv, ...BASE], {
     stdout: {
       write: (s: string) => {
@@ -48,7 +62,10 @@ async function cli(argv: string[], opts: { abortAfterMs?: number; onStdout?: (s:
 let peer: Phone;
 let behaviour: (c: Call) => void = () => {};
 beforeAll(async () => {
-  peer = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 48000, portMax: 49999 } });
+  peer = await Phone.create({
+    userAgent: { listen: 'udp:127.0.0.1:0' },
+    media: { address: '127.0.0.1', portMin: 48000, portMax: 49999 },
+  });
   peer.on('incoming', (c) => behaviour(c));
 });
 afterAll(async () => {
@@ -68,10 +85,31 @@ describe('shtoom call', () => {
       void openSource('tone:1000').then((source) => c.answer({ source }));
     };
     const rec = join(dir, 'rec.wav');
-    const r = await cli(['call', at('bob'), '--duration', '2', '--dtmf', '12#', '--dtmf-delay', '300ms', '--record', rec, '--play', 'tone:500', '--json']);
+    const r = await cli([
+      'call',
+      at('bob'),
+      '--duration',
+      '2',
+      '--dtmf',
+      '12#',
+      '--dtmf-delay',
+      '300ms',
+      '--record',
+      rec,
+      '--play',
+      'tone:500',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, answered: true, codec: 'PCMU', end: { reason: 'hangup' }, dtmf: { sent: '12#' }, recording: `file:${rec}` });
+    expect(j).toMatchObject({
+      ok: true,
+      answered: true,
+      codec: 'PCMU',
+      end: { reason: 'hangup' },
+      dtmf: { sent: '12#' },
+      recording: `file:${rec}`,
+    });
     expect(j.durationMs).toBeGreaterThanOrEqual(1900);
     expect(j.stats.sent.packets).toBeGreaterThan(80);
     expect(j.stats.received.lost).toBe(0);
@@ -88,7 +126,9 @@ describe('shtoom call', () => {
     };
     const r = await cli(['call', at('bob'), '--duration', '1']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ringing \(180\)\nanswered by sip:bob@127\.0\.0\.1:\d+: PCMU, media to 127\.0\.0\.1:\d+\n/);
+    expect(r.stdout).toMatch(
+      /^ringing \(180\)\nanswered by sip:bob@127\.0\.0\.1:\d+: PCMU, media to 127\.0\.0\.1:\d+\n/,
+    );
     expect(r.stdout).toMatch(/call ended: hung up\n {2}duration {2}1\.\d s\n {2}codec {5}PCMU/);
     expect(r.stdout).toMatch(/ {2}loss {6}0 of \d+ \(0\.00 %\) received/);
   });
@@ -147,7 +187,10 @@ describe('shtoom smoke and demo', () => {
   let server: DougServer;
   let echoPhone: Phone;
   beforeAll(async () => {
-    echoPhone = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 50000, portMax: 51999 } });
+    echoPhone = await Phone.create({
+      userAgent: { listen: 'udp:127.0.0.1:0' },
+      media: { address: '127.0.0.1', portMin: 50000, portMax: 51999 },
+    });
     server = new DougServer({ phone: echoPhone, app: echo }).start();
   });
   afterAll(async () => {

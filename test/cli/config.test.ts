@@ -50,7 +50,10 @@ describe('shtoom config show', () => {
   });
 
   it('shows secrets only with --include-secrets', async () => {
-    const r = await runCli(['config', 'show', '--json', '--include-secrets'], { ...env, SHTOOM_ACCOUNT_PASSWORD: 'pw' });
+    const r = await runCli(['config', 'show', '--json', '--include-secrets'], {
+      ...env,
+      SHTOOM_ACCOUNT_PASSWORD: 'pw',
+    });
     expect(JSON.parse(r.stdout).options['account.password'].value).toBe('pw');
   });
 

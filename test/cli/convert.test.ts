@@ -10,14 +10,19 @@ describe('shtoom convert', () => {
   let cleanup: () => void;
   beforeEach(() => {
     ({ dir, cleanup } = tempDir('shtoom-cli-convert-'));
-    writeFileSync(join(dir, 'in.wav'), encodeWav(speechLike(1, 3), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }));
+    writeFileSync(
+      join(dir, 'in.wav'),
+      encodeWav(speechLike(1, 3), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
+    );
   });
   afterEach(() => cleanup());
 
   it('converts and says what it did', async () => {
     const r = await runCli(['convert', join(dir, 'in.wav'), join(dir, 'out.gsm')], { NO_COLOR: '1' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/in\.wav \(wav, 16-bit PCM, 8000 Hz, mono\) → .*out\.gsm \(gsm, 8000 Hz, mono\): 1 s, 1650 bytes/);
+    expect(r.stdout).toMatch(
+      /in\.wav \(wav, 16-bit PCM, 8000 Hz, mono\) → .*out\.gsm \(gsm, 8000 Hz, mono\): 1 s, 1650 bytes/,
+    );
     expect(readFileSync(join(dir, 'out.gsm'))).toHaveLength(1650);
   });
 
@@ -32,7 +37,20 @@ describe('shtoom convert', () => {
 
   it('--wav-encoding, --from and --to', async () => {
     writeFileSync(join(dir, 'capture.pcm'), new Uint8Array(3200));
-    const r = await runCli(['convert', '--from', 'sln', '--to', 'wav', '--wav-encoding', 'ulaw', join(dir, 'capture.pcm'), join(dir, 'x.out')], {});
+    const r = await runCli(
+      [
+        'convert',
+        '--from',
+        'sln',
+        '--to',
+        'wav',
+        '--wav-encoding',
+        'ulaw',
+        join(dir, 'capture.pcm'),
+        join(dir, 'x.out'),
+      ],
+      {},
+    );
     expect(r.code).toBe(0);
     const wav = readFileSync(join(dir, 'x.out'));
     expect(wav.readUInt16LE(20)).toBe(7); // WAVE_FORMAT_MULAW

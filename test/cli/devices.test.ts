@@ -11,8 +11,21 @@ describe('shtoom devices', () => {
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout);
       const uris = doc.devices.map((d: { uri: string }) => d.uri);
-      expect(uris).toEqual(expect.arrayContaining(['file:PATH.wav', 'raw:-', 'tone:440[,880][@-10dBFS]', 'silence', 'noise[@-30dBFS]', 'null']));
-      expect(doc.devices.find((d: { uri: string }) => d.uri === 'null')).toMatchObject({ input: true, output: true, rates: [8000] });
+      expect(uris).toEqual(
+        expect.arrayContaining([
+          'file:PATH.wav',
+          'raw:-',
+          'tone:440[,880][@-10dBFS]',
+          'silence',
+          'noise[@-30dBFS]',
+          'null',
+        ]),
+      );
+      expect(doc.devices.find((d: { uri: string }) => d.uri === 'null')).toMatchObject({
+        input: true,
+        output: true,
+        rates: [8000],
+      });
       const alsa = doc.backends.find((b: { backend: string }) => b.backend === 'alsa');
       expect(alsa).toEqual({ backend: 'alsa', available: false, install: 'apt-get install alsa-utils' });
     } finally {

@@ -53,7 +53,10 @@ describe('adding an option is adding one schema entry', () => {
     expect(viaArgv.stderr).toContain('--rtp-fake-delay: "1.5s" is too large');
 
     const viaEnv = await runCli(['config', 'show', '--json'], { SHTOOM_RTP_FAKE_DELAY: '250ms' }, def);
-    expect(JSON.parse(viaEnv.stdout).options['rtp.fake-delay']).toMatchObject({ value: 250, source: 'env SHTOOM_RTP_FAKE_DELAY' });
+    expect(JSON.parse(viaEnv.stdout).options['rtp.fake-delay']).toMatchObject({
+      value: 250,
+      source: 'env SHTOOM_RTP_FAKE_DELAY',
+    });
 
     const read = readIni('[rtp]\nfake-delay = 60ms\n', 'x.ini', extended);
     expect(read.values.get('rtp.fake-delay')?.value).toBe(60);
@@ -61,7 +64,9 @@ describe('adding an option is adding one schema entry', () => {
     expect(opts.get('rtp.fake-delay')).toBe(60);
     const saved = writeIni(extended, (s) => opts.entry(s.id).value);
     // in the [rtp] section, after the real rtp options
-    expect(saved).toMatch(/\n\[rtp\]\n(;[^\n]*\n|[a-z-]+ = [^\n]*\n|;[a-z-]+ = [^\n]*\n)*; a fake option added by this test\n/);
+    expect(saved).toMatch(
+      /\n\[rtp\]\n(;[^\n]*\n|[a-z-]+ = [^\n]*\n|;[a-z-]+ = [^\n]*\n)*; a fake option added by this test\n/,
+    );
     expect(saved).toContain('\nfake-delay = 60ms\n');
   });
 });

@@ -19,7 +19,18 @@ import { runCli, tempDir } from '../support/cli.js';
 
 const { dir, cleanup } = tempDir('shtoom-cli-ivr-');
 // RTP ports of their own: test files run in parallel must not send stray packets to ports another just freed.
-const BASE = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-port-min', '52000', '--rtp-port-max', '53999', '--rtp-clock-realtime', '0'];
+const BASE = [
+  '--sip-address',
+  '127.0.0.1',
+  '--rtp-address',
+  '127.0.0.1',
+  '--rtp-port-min',
+  '52000',
+  '--rtp-port-max',
+  '53999',
+  '--rtp-clock-realtime',
+  '0',
+];
 const env = { PATH: process.env.PATH, HOME: dir };
 
 /** A prompt, a key that picks the answer (digits back by RFC 4733), a tone, goodbye. */
@@ -42,7 +53,10 @@ let server: Phone;
 let doug: DougServer;
 let target: string;
 beforeAll(async () => {
-  server = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 54000, portMax: 55999 } });
+  server = await Phone.create({
+    userAgent: { listen: 'udp:127.0.0.1:0' },
+    media: { address: '127.0.0.1', portMin: 54000, portMax: 55999 },
+  });
   doug = new DougServer({ phone: server, app: dougApp(quickIvr) }).start();
   target = `127.0.0.1:${server.ua.localAddress.port}`;
   const scenario = (name: string, press: string, extra = '') => `name: ${name}
@@ -71,11 +85,21 @@ afterAll(async () => {
   cleanup();
 });
 
-const ivr = (args: string[]) => runCli(['ivr', ...args, '--var', `target=sip:ivr@${target},host=${target}`, ...BASE], env);
+const ivr = (args: string[]) =>
+  runCli(['ivr', ...args, '--var', `target=sip:ivr@${target},host=${target}`, ...BASE], env);
 
 describe('shtoom ivr', () => {
   it('prints each step with its timing as it passes, writes JUnit, JSON and HTML, and exits 0', async () => {
-    const r = await ivr([join(dir, 'pass.yaml'), join(dir, 'busy.yaml'), '--junit', join(dir, 'out', 'ivr.xml'), '--json-file', join(dir, 'out', 'ivr.json'), '--html', join(dir, 'html')]);
+    const r = await ivr([
+      join(dir, 'pass.yaml'),
+      join(dir, 'busy.yaml'),
+      '--junit',
+      join(dir, 'out', 'ivr.xml'),
+      '--json-file',
+      join(dir, 'out', 'ivr.json'),
+      '--html',
+      join(dir, 'html'),
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/^quick menu {2}\(.*pass\.yaml\)$/));
@@ -88,7 +112,10 @@ describe('shtoom ivr', () => {
     const junit = readFileSync(join(dir, 'out', 'ivr.xml'), 'utf8');
     expect(junit).toMatch(/<testsuite name="shtoom ivr" tests="2" failures="0"/);
     expect(junit.match(/<testcase /g)).toHaveLength(2);
-    const json = JSON.parse(readFileSync(join(dir, 'out', 'ivr.json'), 'utf8')) as { summary: unknown; scenarios: { media: { codec: string }; audio?: { file: string }; clips: { file: string }[] }[] };
+    const json = JSON.parse(readFileSync(join(dir, 'out', 'ivr.json'), 'utf8')) as {
+      summary: unknown;
+      scenarios: { media: { codec: string }; audio?: { file: string }; clips: { file: string }[] }[];
+    };
     expect(json.summary).toEqual({ total: 2, passed: 2, failed: 0 });
     expect(json.scenarios[0]!.media.codec).toBe('pcmu');
     // Clips are named relative to the report; here they are the HTML report's.
@@ -101,9 +128,13 @@ describe('shtoom ivr', () => {
   it('fails with exit 1 and names the step, what was expected and what came, with the clip', async () => {
     const r = await ivr([join(dir, 'fail.yaml'), '--clips', join(dir, 'clips')]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^ {2}FAIL 7 dtmf 11 {2}\(\d+–\d+ ms\) digits 11 not received before the call ended \| expected digits 11 \| got 99$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}FAIL 7 dtmf 11 {2}\(\d+–\d+ ms\) digits 11 not received before the call ended \| expected digits 11 \| got 99$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}skip 8 tone/m);
-    expect(r.stdout).toMatch(/^FAIL wrong key \(\d+\.\d s\): step 7 dtmf 11: digits 11 not received before the call ended$/m);
+    expect(r.stdout).toMatch(
+      /^FAIL wrong key \(\d+\.\d s\): step 7 dtmf 11: digits 11 not received before the call ended$/m,
+    );
     expect(r.stdout).toMatch(
       /^1 failed:\nwrong key \(.*fail\.yaml\)\n {2}step 7 dtmf 11: digits 11 not received before the call ended\n {2}expected: {3}digits 11\n {2}got: {8}99\n {2}digits: {5}99\n {2}whole call: \/.*\/clips\/s1-call\.wav$/m,
     );
@@ -127,7 +158,11 @@ describe('shtoom ivr', () => {
   it('runs a load test with --concurrency and --repeat and prints its summary; --json gives it as data', async () => {
     const r = await ivr([join(dir, 'pass.yaml'), '--concurrency', '3', '--repeat', '3', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { summary: unknown; scenarios: { iteration: number; audio?: unknown }[]; load: { passed: number; steps: { step: string }[]; media: { calls: number } } };
+    const out = JSON.parse(r.stdout) as {
+      summary: unknown;
+      scenarios: { iteration: number; audio?: unknown }[];
+      load: { passed: number; steps: { step: string }[]; media: { calls: number } };
+    };
     expect(out.summary).toEqual({ total: 3, passed: 3, failed: 0 });
     expect(out.scenarios.map((s) => s.iteration).sort()).toEqual([1, 2, 3]);
     expect(out.load.media.calls).toBe(3);
@@ -161,17 +196,30 @@ describe('shtoom ivr', () => {
   it('stops on Ctrl-C: no new scenario starts, the call is hung up, exit 130', async () => {
     const ac = new AbortController();
     let stdout = '';
-    const done = main(['ivr', join(dir, 'pass.yaml'), '--repeat', '3', '--progress', 'steps', '--var', `target=sip:ivr@${target}`, ...BASE], {
-      stdout: {
-        write: (s: string) => {
-          stdout += s;
-          if (/ok {3}3 expect answered/.test(stdout)) ac.abort();
+    const done = main(
+      [
+        'ivr',
+        join(dir, 'pass.yaml'),
+        '--repeat',
+        '3',
+        '--progress',
+        'steps',
+        '--var',
+        `target=sip:ivr@${target}`,
+        ...BASE,
+      ],
+      {
+        stdout: {
+          write: (s: string) => {
+            stdout += s;
+            if (/ok {3}3 expect answered/.test(stdout)) ac.abort();
+          },
         },
+        stderr: { write: () => undefined },
+        env,
+        signal: ac.signal,
       },
-      stderr: { write: () => undefined },
-      env,
-      signal: ac.signal,
-    });
+    );
     expect(await done).toBe(130);
     expect(stdout).toMatch(/^FAIL quick menu /m);
     expect(stdout).toMatch(/^interrupted: 2 of 3 scenario runs not run$/m);

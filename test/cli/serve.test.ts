@@ -17,7 +17,18 @@ const dir = mkdtempSync(join(tmpdir(), 'shtoom-cli-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // RTP ports of their own: other test files, run in parallel, must not send stray packets to ports they just freed and we took.
-const BASE = ['--rtp-address', '127.0.0.1', '--rtp-port-min', '42000', '--rtp-port-max', '43999', '--rtp-clock-realtime', '0', '--log-level', 'info'];
+const BASE = [
+  '--rtp-address',
+  '127.0.0.1',
+  '--rtp-port-min',
+  '42000',
+  '--rtp-port-max',
+  '43999',
+  '--rtp-clock-realtime',
+  '0',
+  '--log-level',
+  'info',
+];
 
 /** Start `shtoom serve …` in-process; resolves once it prints where it listens. */
 async function serve(args: string[]) {
@@ -38,13 +49,19 @@ async function serve(args: string[]) {
     env: { PATH: process.env.PATH, HOME: dir },
     signal: ac.signal,
   });
-  const port = await Promise.race([listening, done.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+  const port = await Promise.race([
+    listening,
+    done.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`))),
+  ]);
   return { port, stop: async () => (ac.abort(new Error('SIGTERM')), done), stderr: () => stderr };
 }
 
 let caller: Phone;
 beforeAll(async () => {
-  caller = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1', portMin: 44000, portMax: 45999 } });
+  caller = await Phone.create({
+    userAgent: { listen: 'udp:127.0.0.1:0' },
+    media: { address: '127.0.0.1', portMin: 44000, portMax: 45999 },
+  });
 });
 afterAll(async () => caller.close());
 
@@ -59,7 +76,10 @@ function tone(samples: Int16Array[], freq: number): number {
 
 function capture() {
   const frames: Int16Array[] = [];
-  return { frames, sink: { uri: 'capture:', write: (f: Int16Array) => void frames.push(f.slice()), close: async () => {} } };
+  return {
+    frames,
+    sink: { uri: 'capture:', write: (f: Int16Array) => void frames.push(f.slice()), close: async () => {} },
+  };
 }
 
 describe('shtoom serve', () => {
@@ -78,7 +98,9 @@ describe('shtoom serve', () => {
     expect((await ended).reason).toBe('remote-hangup');
     expect(tone(frames, 700)).toBeGreaterThan(1);
     expect(digits.map((d) => d.digit)).toEqual(['7']);
-    expect(s.stderr()).toMatch(/INFO {2}echo: call from .*: PCMU, \d+\.\d s, \d+ packets in \(0\.0 % lost\).*ended: shutdown/);
+    expect(s.stderr()).toMatch(
+      /INFO {2}echo: call from .*: PCMU, \d+\.\d s, \d+ packets in \(0\.0 % lost\).*ended: shutdown/,
+    );
   });
 
   it('announce --play FILE: plays it, then hangs up', async () => {
@@ -99,7 +121,10 @@ describe('shtoom serve', () => {
 
   it("a user's app file; beyond --capacity a 503 with Retry-After", async () => {
     const app = join(dir, 'app.mjs');
-    writeFileSync(app, `export default async function (call) {\n  call.ring();\n  await call.answer();\n  const key = await call.collectDtmf({ max: 2, timeoutMs: 5000 });\n  await call.sendDtmf(key + key);\n  await call.hangup();\n}\n`);
+    writeFileSync(
+      app,
+      `export default async function (call) {\n  call.ring();\n  await call.answer();\n  const key = await call.collectDtmf({ max: 2, timeoutMs: 5000 });\n  await call.sendDtmf(key + key);\n  await call.hangup();\n}\n`,
+    );
     const s = await serve([app, '--capacity', '1', '--retry-after', '42s']);
     const first = caller.call(`sip:ivr@127.0.0.1:${s.port}`);
     await first.answered;
@@ -117,7 +142,11 @@ describe('shtoom serve', () => {
 
   it('usage errors: an unknown app, a file that exports no function', async () => {
     const run = (args: string[]) =>
-      main(['serve', '--listen', 'udp:127.0.0.1:0', ...BASE, ...args], { stdout: { write: () => {} }, stderr: { write: () => {} }, env: { PATH: process.env.PATH, HOME: dir } });
+      main(['serve', '--listen', 'udp:127.0.0.1:0', ...BASE, ...args], {
+        stdout: { write: () => {} },
+        stderr: { write: () => {} },
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
     expect(await run(['nonesuch'])).toBe(2);
     const bad = join(dir, 'bad.mjs');
     writeFileSync(bad, 'export const x = 1;\n');

@@ -4,7 +4,14 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Attr, StunMethod, attr, parseStunMessage, serializeStunMessage, type StunAttribute } from '../../src/stun/index.js';
+import {
+  Attr,
+  StunMethod,
+  attr,
+  parseStunMessage,
+  serializeStunMessage,
+  type StunAttribute,
+} from '../../src/stun/index.js';
 import { runCli } from '../support/cli.js';
 
 const open: Socket[] = [];

@@ -119,7 +119,12 @@ describe('G.711 µ-law', () => {
     const out = new Uint8Array(160);
     expect(ulawEncode(pcm.subarray(0, 160), out)).toBe(out);
     const pcmOut = new Int16Array(256);
-    expect(ulawDecode(Uint8Array.from({ length: 256 }, (_, i) => i), pcmOut)).toBe(pcmOut);
+    expect(
+      ulawDecode(
+        Uint8Array.from({ length: 256 }, (_, i) => i),
+        pcmOut,
+      ),
+    ).toBe(pcmOut);
     expect([...pcmOut]).toEqual([...ULAW_TO_PCM]);
     expect(() => ulawEncode(pcm.subarray(0, 160), new Uint8Array(10))).toThrow(CodecInputError);
   });
@@ -158,7 +163,10 @@ describe('G.711 A-law', () => {
     const codes = alawEncode(pcm);
     expect(codes.every((c, i) => c === alawEncodeSample(i - 32768))).toBe(true);
     const out = new Int16Array(300);
-    const got = alawDecode(Uint8Array.from({ length: 256 }, (_, i) => i), out);
+    const got = alawDecode(
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      out,
+    );
     expect(got.buffer).toBe(out.buffer);
     expect([...got]).toEqual([...ALAW_TO_PCM]);
   });

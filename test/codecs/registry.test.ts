@@ -4,7 +4,16 @@ import { codecs, CodecFrameError, type Codec } from '../../src/index.js';
 
 describe('the codec registry', () => {
   it('is exported from the package with the three codecs and their RTP facts', () => {
-    const facts = (c: Codec) => [c.name, c.id, c.payloadType, c.clockRate, c.channels, c.samplesPerFrame, c.bytesPerFrame, c.frameMs];
+    const facts = (c: Codec) => [
+      c.name,
+      c.id,
+      c.payloadType,
+      c.clockRate,
+      c.channels,
+      c.samplesPerFrame,
+      c.bytesPerFrame,
+      c.frameMs,
+    ];
     expect(codecs.all.map(facts)).toEqual([
       ['PCMU', 'pcmu', 0, 8000, 1, 160, 160, 20],
       ['PCMA', 'pcma', 8, 8000, 1, 160, 160, 20],

@@ -89,7 +89,11 @@ describe('doug voice apps', () => {
     expect(sink.toneSeconds(600)).toBeLessThan(0.7);
     expect(sink.toneSeconds(300)).toBeGreaterThan(0.8);
     await world.run(100);
-    expect(logs.records.map((r) => r.msg)).toContainEqual(expect.stringMatching(/^call from .*: PCMU, \d+\.\d s, \d+ packets in \(0\.0 % lost\), \d+ out, mean jitter \d+\.\d ms; ended: hangup$/));
+    expect(logs.records.map((r) => r.msg)).toContainEqual(
+      expect.stringMatching(
+        /^call from .*: PCMU, \d+\.\d s, \d+ packets in \(0\.0 % lost\), \d+ out, mean jitter \d+\.\d ms; ended: hangup$/,
+      ),
+    );
     await close();
   });
 
@@ -108,7 +112,8 @@ describe('doug voice apps', () => {
     const source = generated('script', (f, i) => {
       n = i;
       const freq = i < 100 ? 700 : i < 150 ? 1100 : i < 180 ? 900 : 0;
-      for (let k = 0; k < 160; k++) f[k] = freq ? Math.round(6000 * Math.sin((2 * Math.PI * freq * (i * 160 + k)) / 8000)) : 0;
+      for (let k = 0; k < 160; k++)
+        f[k] = freq ? Math.round(6000 * Math.sin((2 * Math.PI * freq * (i * 160 + k)) / 8000)) : 0;
     });
     const call = caller.call(`sip:rec@${SERVER}`, { source });
     await world.until(call.answered);
@@ -137,7 +142,9 @@ describe('doug voice apps', () => {
       await call.answer();
       await call.waitForSilence({ silenceMs: 800 });
       seen.push('silence');
-      await call.waitForSilence({ silenceMs: 60_000, timeoutMs: 1000 }).catch((e: unknown) => seen.push(e instanceof DougTimeoutError ? 'timeout' : 'other'));
+      await call
+        .waitForSilence({ silenceMs: 60_000, timeoutMs: 1000 })
+        .catch((e: unknown) => seen.push(e instanceof DougTimeoutError ? 'timeout' : 'other'));
       await call.hangup();
     };
     const { world, caller, close } = await serve(3, app);
@@ -221,7 +228,9 @@ describe('doug voice apps', () => {
     expect((await world.until(third.ended)).reason).toBe('remote-hangup');
     expect(errors[0]).toBeInstanceOf(TtsError);
     expect(server.stats.appErrors).toBe(1);
-    expect(logs.records.filter((r) => r.level === 'error').map((r) => r.msg)).toEqual([expect.stringMatching(/the app failed .*: boom$/)]);
+    expect(logs.records.filter((r) => r.level === 'error').map((r) => r.msg)).toEqual([
+      expect.stringMatching(/the app failed .*: boom$/),
+    ]);
     await close();
   });
 

@@ -25,7 +25,12 @@ beforeAll(() => {
   requireBinary('aplay');
   requireBinary('arecord');
   ({ dir, cleanup } = tempDir('shtoom-alsa-'));
-  env = { ...process.env, ALSA_CONFIG_PATH: headlessAlsaConfig(dir), SHTOOM_ALSA_OUT: join(dir, 'out.raw'), SHTOOM_ALSA_IN: join(dir, 'in.fifo') };
+  env = {
+    ...process.env,
+    ALSA_CONFIG_PATH: headlessAlsaConfig(dir),
+    SHTOOM_ALSA_OUT: join(dir, 'out.raw'),
+    SHTOOM_ALSA_IN: join(dir, 'in.fifo'),
+  };
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((d) => d.close().catch(() => undefined)));
@@ -95,7 +100,10 @@ describe('ALSA backend (aplay/arecord) on headless devices', { timeout: 60_000 }
   it('opens the device at 48 kHz and resamples: 1 kHz played and captured at >= 60 dB SNR', async () => {
     // Playback: 8 kHz frames out, 48 kHz samples in the device's file.
     const tone = await openSource('tone:1000@-6dBFS');
-    const sink = await openSink('alsa:shtoom_out', { env: { ...env, SHTOOM_ALSA_OUT: join(dir, 'out48.raw') }, deviceRate: 48000 });
+    const sink = await openSink('alsa:shtoom_out', {
+      env: { ...env, SHTOOM_ALSA_OUT: join(dir, 'out48.raw') },
+      deviceRate: 48000,
+    });
     const frame = new Int16Array(160);
     for (let i = 0; i < 50; i++) {
       tone.read(frame);
@@ -114,9 +122,15 @@ describe('ALSA backend (aplay/arecord) on headless devices', { timeout: 60_000 }
     const fifoPath = join(dir, 'in48.fifo');
     makeFifo(fifoPath);
     // 0.6 s: at 48 kHz that is 57600 bytes, within the pipe's 64 KB (see audio-fifo.ts).
-    const in48 = Int16Array.from({ length: 28800 }, (_, i) => Math.round(16000 * Math.sin((2 * Math.PI * 1000 * i) / 48000)));
+    const in48 = Int16Array.from({ length: 28800 }, (_, i) =>
+      Math.round(16000 * Math.sin((2 * Math.PI * 1000 * i) / 48000)),
+    );
     const fifo = await feedFifo(fifoPath, bytes(in48));
-    const src = (await openSource('alsa:shtoom_in', { env: { ...env, SHTOOM_ALSA_IN: fifoPath }, deviceRate: 48000, drift: exact })) as ProcessSource;
+    const src = (await openSource('alsa:shtoom_in', {
+      env: { ...env, SHTOOM_ALSA_IN: fifoPath },
+      deviceRate: 48000,
+      drift: exact,
+    })) as ProcessSource;
     open.push(src);
     try {
       const got = await capture(src, 28);

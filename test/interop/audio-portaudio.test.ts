@@ -52,7 +52,7 @@ describe('PortAudio backend (naudiodon2)', { timeout: 30_000 }, () => {
     expect(pa.map((d) => d.description)).toEqual(expect.arrayContaining(['shtoom_out (ALSA)', 'shtoom_in (ALSA)']));
   });
 
-  it('plays 2 s to portaudio:shtoom_out byte for byte (after PortAudio\'s leading silence)', async () => {
+  it("plays 2 s to portaudio:shtoom_out byte for byte (after PortAudio's leading silence)", async () => {
     const sink = await openSink('portaudio:shtoom_out');
     for (let i = 0; i < played.length; i += 160) sink.write(played.subarray(i, i + 160));
     await sink.close();
@@ -65,7 +65,9 @@ describe('PortAudio backend (naudiodon2)', { timeout: 30_000 }, () => {
   });
 
   it('captures 2 s from portaudio:shtoom_in byte for byte', async () => {
-    const src = (await openSource('portaudio:shtoom_in', { drift: { target: 160, tolerance: 400_000, capacity: 401_000 } })) as PortAudioSource;
+    const src = (await openSource('portaudio:shtoom_in', {
+      drift: { target: 160, tolerance: 400_000, capacity: 401_000 },
+    })) as PortAudioSource;
     try {
       await waitFor(() => src.buffered >= 16000, '2 s captured');
       const got = new Int16Array(16000);

@@ -55,7 +55,11 @@ async function play(uri: string, env: NodeJS.ProcessEnv, data: Int16Array): Prom
   await out.close();
   const ms = performance.now() - t0;
   const want = bytes(data);
-  await waitFor(() => sink.bytes().indexOf(want.subarray(want.length - 64)) >= 0, 'the last samples in the pipe sink', 20_000);
+  await waitFor(
+    () => sink.bytes().indexOf(want.subarray(want.length - 64)) >= 0,
+    'the last samples in the pipe sink',
+    20_000,
+  );
   sink.stream.destroy();
   return { got: sink.bytes(), ms };
 }

@@ -53,11 +53,37 @@ describe.each([
   ['GSM', 'gsm'],
 ] as const)('shtoom and baresip with %s', (codec, id) => {
   it('shtoom calls baresip (auto-answer): tones both ways, DTMF both ways', async () => {
-    baresip = await Baresip.start({ dir: join(dir, `out-${id}`), toneHz: 1000, codec, rtpBase: await freeUdpPort(true) });
+    baresip = await Baresip.start({
+      dir: join(dir, `out-${id}`),
+      toneHz: 1000,
+      codec,
+      rtpBase: await freeUdpPort(true),
+    });
     const rec = join(dir, `rec-${id}.wav`);
     const shtoom = startShtoom(
-      ['call', `sip:alice@127.0.0.1:${baresip.sipPort}`, '--codec', id, '--play', 'tone:600', '--record', rec, '--dtmf', '159', '--dtmf-delay', '1s', '--duration', '5', '--json',
-        '--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'],
+      [
+        'call',
+        `sip:alice@127.0.0.1:${baresip.sipPort}`,
+        '--codec',
+        id,
+        '--play',
+        'tone:600',
+        '--record',
+        rec,
+        '--dtmf',
+        '159',
+        '--dtmf-delay',
+        '1s',
+        '--duration',
+        '5',
+        '--json',
+        '--sip-address',
+        '127.0.0.1',
+        '--rtp-address',
+        '127.0.0.1',
+        '--rtp-clock-realtime',
+        '0',
+      ],
       { timeoutSec: 40 },
     );
     await baresip.waitEvent('CALL_ESTABLISHED');
@@ -80,8 +106,17 @@ describe.each([
   });
 
   it('baresip calls shtoom (library Phone): tones both ways, DTMF both ways, baresip hangs up', async () => {
-    baresip = await Baresip.start({ dir: join(dir, `in-${id}`), toneHz: 1200, codec, rtpBase: await freeUdpPort(true) });
-    const phone = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, codecs: [id], media: { address: '127.0.0.1' } });
+    baresip = await Baresip.start({
+      dir: join(dir, `in-${id}`),
+      toneHz: 1200,
+      codec,
+      rtpBase: await freeUdpPort(true),
+    });
+    const phone = await Phone.create({
+      userAgent: { listen: 'udp:127.0.0.1:0' },
+      codecs: [id],
+      media: { address: '127.0.0.1' },
+    });
     try {
       const frames: Int16Array[] = [];
       const got: DtmfReceived[] = [];
@@ -89,7 +124,12 @@ describe.each([
         phone.on('incoming', (c) => {
           c.on('dtmf', (d) => got.push(d));
           c.ring();
-          void openSource('tone:1700').then((source) => c.answer({ source, sink: { uri: 'capture:', write: (f) => void frames.push(f.slice()), close: async () => {} } }));
+          void openSource('tone:1700').then((source) =>
+            c.answer({
+              source,
+              sink: { uri: 'capture:', write: (f) => void frames.push(f.slice()), close: async () => {} },
+            }),
+          );
           resolve(c);
         }),
       );

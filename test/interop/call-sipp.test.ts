@@ -15,7 +15,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/codecs/ulaw.js';
 import { uacRtpDtmf, uasRedirect, ulawSine } from './support/call-sipp.js';
 import { terminate } from './support/call-process.js';
-import { freeSipPort, freeUdpPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
+import {
+  freeSipPort,
+  freeUdpPort,
+  isListening,
+  requireBinary,
+  runShtoom,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+} from './support/peers.js';
 import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
 import { runSipp, startSipp } from './support/sip-sipp.js';
 
@@ -34,9 +43,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('shtoom call against sipp -sn uas', () => {
   it('calls, is answered, hangs up after --duration: exit 0 and SIPp counts one successful call', async () => {
     const port = await freeSipPort();
-    const sipp = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-timeout', '20', '-timeout_error']);
+    const sipp = startSipp([
+      '-sn',
+      'uas',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-m',
+      '1',
+      '-timeout',
+      '20',
+      '-timeout_error',
+    ]);
     await waitFor(() => isListening(port, 'udp'), 'SIPp UAS');
-    const r = await runShtoom(['call', `sip:service@127.0.0.1:${port}`, '--duration', '1', '--json', '--sip-address', '127.0.0.1', ...MEDIA], { timeoutSec: 30 });
+    const r = await runShtoom(
+      ['call', `sip:service@127.0.0.1:${port}`, '--duration', '1', '--json', '--sip-address', '127.0.0.1', ...MEDIA],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, answered: true, codec: 'PCMU', end: { reason: 'hangup' } });
@@ -49,13 +73,43 @@ describe('shtoom call against sipp -sn uas', () => {
 describe('shtoom call follows a redirect (302 from a SIPp redirect server to sipp -sn uas)', () => {
   it('prints the redirect, calls the new target, exit 0; both SIPps count their call', async () => {
     const uasPort = await freeSipPort();
-    const uas = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-timeout', '20', '-timeout_error']);
+    const uas = startSipp([
+      '-sn',
+      'uas',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uasPort),
+      '-m',
+      '1',
+      '-timeout',
+      '20',
+      '-timeout_error',
+    ]);
     await waitFor(() => isListening(uasPort, 'udp'), 'SIPp UAS');
     writeFileSync(join(dir, 'redirect.xml'), uasRedirect(`sip:service@127.0.0.1:${uasPort}`));
     const redirectPort = await freeSipPort();
-    const redirect = startSipp(['-sf', 'redirect.xml', '-i', '127.0.0.1', '-p', String(redirectPort), '-m', '1', '-timeout', '20', '-timeout_error'], { cwd: dir });
+    const redirect = startSipp(
+      [
+        '-sf',
+        'redirect.xml',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(redirectPort),
+        '-m',
+        '1',
+        '-timeout',
+        '20',
+        '-timeout_error',
+      ],
+      { cwd: dir },
+    );
     await waitFor(() => isListening(redirectPort, 'udp'), 'SIPp redirect server');
-    const r = await runShtoom(['call', `sip:moved@127.0.0.1:${redirectPort}`, '--duration', '1', '--sip-address', '127.0.0.1', ...MEDIA], { timeoutSec: 30 });
+    const r = await runShtoom(
+      ['call', `sip:moved@127.0.0.1:${redirectPort}`, '--duration', '1', '--sip-address', '127.0.0.1', ...MEDIA],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`redirected (302) to sip:service@127.0.0.1:${uasPort}`);
     expect(await redirect.exited).toBe(0);
@@ -75,13 +129,43 @@ async function sippCallsEcho(scenario: string, capture: string) {
   const echoRtp = await freeUdpPort(true);
   const sippMedia = await freeUdpPort(true);
   const serve = startShtoom(
-    ['serve', 'echo', '--listen', `udp:127.0.0.1:${sipPort}`, ...MEDIA, '--rtp-port-min', String(echoRtp), '--rtp-port-max', String(echoRtp + 1)],
+    [
+      'serve',
+      'echo',
+      '--listen',
+      `udp:127.0.0.1:${sipPort}`,
+      ...MEDIA,
+      '--rtp-port-min',
+      String(echoRtp),
+      '--rtp-port-max',
+      String(echoRtp + 1),
+    ],
     { timeoutSec: 60 },
   );
   await waitFor(() => isListening(sipPort, 'udp'), 'shtoom serve echo');
   const cap = await startCapture(join(dir, capture), [echoRtp, sippMedia]);
   const r = await runSipp(
-    ['-sf', scenario, `127.0.0.1:${sipPort}`, '-s', 'echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeSipPort()), '-mp', String(sippMedia), '-m', '1', '-timeout', '30', '-timeout_error', '-trace_err'],
+    [
+      '-sf',
+      scenario,
+      `127.0.0.1:${sipPort}`,
+      '-s',
+      'echo',
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-p',
+      String(await freeSipPort()),
+      '-mp',
+      String(sippMedia),
+      '-m',
+      '1',
+      '-timeout',
+      '30',
+      '-timeout_error',
+      '-trace_err',
+    ],
     { cwd: dir, timeoutSec: 40 },
   );
   await new Promise((res) => setTimeout(res, 300));
@@ -94,9 +178,20 @@ async function sippCallsEcho(scenario: string, capture: string) {
 
 describe('SIPp UAC with RTP and RFC 2833 → shtoom serve echo', () => {
   it('every audio packet and both digits come back, re-originated; SIPp counts a successful call', async () => {
-    writeFileSync(join(dir, 'tone.ulaw'), ulawSine(600, 3, (pcm) => ulawEncode(pcm)));
+    writeFileSync(
+      join(dir, 'tone.ulaw'),
+      ulawSine(600, 3, (pcm) => ulawEncode(pcm)),
+    );
     writeFileSync(join(dir, 'uac.xml'), uacRtpDtmf('tone.ulaw', PCAPS, 3300, 1000));
-    const { r, serve, toEcho, fromEcho, events: captured, echoRtp, sippMedia } = await sippCallsEcho('uac.xml', 'echo.pcapng');
+    const {
+      r,
+      serve,
+      toEcho,
+      fromEcho,
+      events: captured,
+      echoRtp,
+      sippMedia,
+    } = await sippCallsEcho('uac.xml', 'echo.pcapng');
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(r.successful).toBe(1);
     expect(toEcho!.packets).toBe(150);
@@ -122,13 +217,18 @@ describe('SIPp UAC with RTP and RFC 2833 → shtoom serve echo', () => {
 
     terminate(serve);
     expect(await serve.exited).toBe(0);
-    expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 1[5-7]\d packets in \(0\.0 % lost\)/);
+    expect(serve.stderr()).toMatch(
+      /INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 1[5-7]\d packets in \(0\.0 % lost\)/,
+    );
   });
 });
 
 describe('SIPp UAC with a delayed offer (no SDP in the INVITE) → shtoom serve echo', () => {
   it('offers in the 200 OK, takes the answer from the ACK, and echoes the whole stream', async () => {
-    writeFileSync(join(dir, 'tone2.ulaw'), ulawSine(700, 2, (pcm) => ulawEncode(pcm)));
+    writeFileSync(
+      join(dir, 'tone2.ulaw'),
+      ulawSine(700, 2, (pcm) => ulawEncode(pcm)),
+    );
     writeFileSync(join(dir, 'uac-delayed.xml'), uacRtpDtmf('tone2.ulaw', [], 2300, 300, true));
     const { r, serve, toEcho, fromEcho } = await sippCallsEcho('uac-delayed.xml', 'delayed.pcapng');
     // SIPp checked that the 200 OK carried an audio offer (a failed check fails the call).
@@ -139,6 +239,8 @@ describe('SIPp UAC with a delayed offer (no SDP in the INVITE) → shtoom serve 
     expect(fromEcho!.lost).toBe(0);
     terminate(serve);
     expect(await serve.exited).toBe(0);
-    expect(serve.stderr()).toMatch(/INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 10\d packets in \(0\.0 % lost\)/);
+    expect(serve.stderr()).toMatch(
+      /INFO {2}echo: call from "sipp" <sip:sipp@127\.0\.0\.1:\d+> \[[^\]]+\]: PCMU, \d+\.\d s, 10\d packets in \(0\.0 % lost\)/,
+    );
   });
 });

@@ -45,32 +45,61 @@ async function shtoom(...args: string[]) {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shtoom-convert-interop-'));
-  runTool('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', at('speech22.wav'), 'Welcome to shtoom. Press star to repeat this menu, or hash to hang up.']);
+  runTool('espeak-ng', [
+    '-v',
+    'en-us',
+    '-s',
+    '160',
+    '-w',
+    at('speech22.wav'),
+    'Welcome to shtoom. Press star to repeat this menu, or hash to hang up.',
+  ]);
   runTool('sox', ['-D', at('speech22.wav'), '-r', '8000', at('speech8.wav')]);
   for (const [name, opts, effects] of INPUTS) runTool('sox', ['-D', at('speech8.wav'), ...opts, at(name), ...effects]);
-  runTool('sox', ['-D', '-n', '-r', '44100', '-c', '2', '-b', '16', at('tones44.wav'), 'synth', '2', 'sine', '440', 'sine', '2900', 'gain', '-3']);
+  runTool('sox', [
+    '-D',
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    '-b',
+    '16',
+    at('tones44.wav'),
+    'synth',
+    '2',
+    'sine',
+    '440',
+    'sine',
+    '2900',
+    'gain',
+    '-3',
+  ]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('shtoom convert against sox -D', () => {
   // The first inputs go through the built CLI, the rest through the library
   // function it calls (quicker than starting Node 45 times).
-  it.each(INPUTS.map(([name], i) => [name, i < 3] as const))('%s → .gsm .ul .al .sln .wav: the same bytes as sox (CLI: %s)', async (name, viaCli) => {
-    for (const ext of Object.keys(SOX_OUT)) {
-      const ours = at(`${name}.ours.${ext}`);
-      if (viaCli) {
-        const r = await shtoom(at(name), ours);
-        expect(r.code, r.stderr).toBe(0);
-      } else {
-        convertAudioFile(at(name), ours);
+  it.each(INPUTS.map(([name], i) => [name, i < 3] as const))(
+    '%s → .gsm .ul .al .sln .wav: the same bytes as sox (CLI: %s)',
+    async (name, viaCli) => {
+      for (const ext of Object.keys(SOX_OUT)) {
+        const ours = at(`${name}.ours.${ext}`);
+        if (viaCli) {
+          const r = await shtoom(at(name), ours);
+          expect(r.code, r.stderr).toBe(0);
+        } else {
+          convertAudioFile(at(name), ours);
+        }
+        const ref = runTool('sox', ['-D', at(name), '-r', '8000', '-c', '1', ...SOX_OUT[ext]!, '-']);
+        const got = readFileSync(ours);
+        const unit = ext === 'gsm' ? 33 : ext === 'sln' || ext === 'wav' ? 320 : 160;
+        const bad = firstDifferentFrame(got, ref, unit);
+        expect(bad, `${name} → .${ext}: frame ${bad} differs (${got.length} vs ${ref.length} bytes)`).toBe(-1);
       }
-      const ref = runTool('sox', ['-D', at(name), '-r', '8000', '-c', '1', ...SOX_OUT[ext]!, '-']);
-      const got = readFileSync(ours);
-      const unit = ext === 'gsm' ? 33 : ext === 'sln' || ext === 'wav' ? 320 : 160;
-      const bad = firstDifferentFrame(got, ref, unit);
-      expect(bad, `${name} → .${ext}: frame ${bad} differs (${got.length} vs ${ref.length} bytes)`).toBe(-1);
-    }
-  });
+    },
+  );
 
   it('decodes .gsm, .ul and .al to the samples sox decodes', async () => {
     for (const ext of ['gsm', 'ul', 'al']) {
@@ -78,7 +107,9 @@ describe('shtoom convert against sox -D', () => {
       runTool('sox', ['-D', at('speech8.wav'), coded]);
       const r = await shtoom(coded, at(`back-${ext}.sln`));
       expect(r.code, r.stderr).toBe(0);
-      const ref = samplesOf(runTool('sox', ['-D', ...(ext === 'gsm' ? [] : ['-r', '8000', '-c', '1']), coded, ...SOX_OUT.sln!, '-']));
+      const ref = samplesOf(
+        runTool('sox', ['-D', ...(ext === 'gsm' ? [] : ['-r', '8000', '-c', '1']), coded, ...SOX_OUT.sln!, '-']),
+      );
       expect(firstDifferentFrame(samplesOf(readFileSync(at(`back-${ext}.sln`))), ref, 160)).toBe(-1);
     }
   });
@@ -112,7 +143,10 @@ describe('shtoom convert against sox -D', () => {
     runTool('sox', ['-D', at('speech8.wav'), '-e', 'ima-adpcm', at('adpcm.wav')]);
     const cases: [string[], RegExp][] = [
       [[at('nothing.wav'), at('x.gsm')], /nothing\.wav: no such file/],
-      [[at('cut.gsm'), at('x.wav')], /cut\.gsm: 500 bytes are not whole 33-byte GSM frames \(15 frames and 5 bytes left over\)/],
+      [
+        [at('cut.gsm'), at('x.wav')],
+        /cut\.gsm: 500 bytes are not whole 33-byte GSM frames \(15 frames and 5 bytes left over\)/,
+      ],
       [[at('sig.gsm'), at('x.wav')], /sig\.gsm: GSM frame 10 \(bytes 297-329\) has signature 0x3, not 0xD/],
       [[at('adpcm.wav'), at('x.ul')], /adpcm\.wav: unsupported WAV encoding IMA ADPCM \(format tag 0x0011\)/],
     ];

@@ -17,7 +17,15 @@ const RAW = ['-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-int
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shtoom-g711-interop-'));
   const wav = join(dir, 'speech.wav');
-  runTool('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, 'Thank you for calling. All our operators are busy. Please hold the line.']);
+  runTool('espeak-ng', [
+    '-v',
+    'en-us',
+    '-s',
+    '150',
+    '-w',
+    wav,
+    'Thank you for calling. All our operators are busy. Please hold the line.',
+  ]);
   speech = samplesOf(runTool('sox', ['-D', wav, ...RAW, '-']));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -37,7 +37,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function speech(name: string, voice: string, text: string): Int16Array {
   const wav = join(dir, `${name}.wav`);
   runTool('espeak-ng', ['-v', voice, '-s', '150', '-w', wav, text]);
-  return samplesOf(runTool('sox', ['-D', wav, '-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-']));
+  return samplesOf(
+    runTool('sox', ['-D', wav, '-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-']),
+  );
 }
 
 let made: [string, Int16Array][] | undefined;
@@ -45,9 +47,22 @@ function corpus(): [string, Int16Array][] {
   if (made) return made;
   const rnd = new Random(99);
   return (made = [
-    ['speech en-us', speech('s1', 'en-us', 'Press one for sales, press two for support. Your call is important to us.')],
-    ['speech female', speech('s2', 'en+f3', 'The quick brown fox jumps over the lazy dog, zero one two three four five six seven eight nine.')],
-    ['speech german', speech('s3', 'de', 'Bitte warten Sie, Sie werden gleich verbunden. Vielen Dank für Ihre Geduld.')],
+    [
+      'speech en-us',
+      speech('s1', 'en-us', 'Press one for sales, press two for support. Your call is important to us.'),
+    ],
+    [
+      'speech female',
+      speech(
+        's2',
+        'en+f3',
+        'The quick brown fox jumps over the lazy dog, zero one two three four five six seven eight nine.',
+      ),
+    ],
+    [
+      'speech german',
+      speech('s3', 'de', 'Bitte warten Sie, Sie werden gleich verbunden. Vielen Dank für Ihre Geduld.'),
+    ],
     ['sine sweep loud', sineSweep(6, 50, 3950, 30000)],
     ['sine sweep quiet', sineSweep(4, 3950, 100, 300)],
     ['dtmf', dtmf('0123456789*#ABCD', 80, 60, 20000)],
@@ -112,10 +127,29 @@ describe('GSM 06.10 against libgsm (toast/untoast)', () => {
   });
 
   it('encodes and decodes as sox’s libgsm does (sox -D, .gsm format)', () => {
-    const pcm = concat([speech('sox', 'en-us', 'Please leave a message after the tone.'), dtmf('159#', 100, 50, 16000)]);
+    const pcm = concat([
+      speech('sox', 'en-us', 'Please leave a message after the tone.'),
+      dtmf('159#', 100, 50, 16000),
+    ]);
     const raw = join(dir, 'sox-in.raw');
     writeFileSync(raw, new Uint8Array(pcm.buffer));
-    const soxGsm = runTool('sox', ['-D', '-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', raw, '-t', 'gsm', '-']);
+    const soxGsm = runTool('sox', [
+      '-D',
+      '-t',
+      'raw',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      raw,
+      '-t',
+      'gsm',
+      '-',
+    ]);
     const ours = new Gsm610Encoder().encode(padToFrames(pcm));
     expect(firstDifferentFrame(ours, soxGsm, 33)).toBe(-1);
     const gsmFile = join(dir, 'sox.gsm');

@@ -42,7 +42,11 @@ beforeAll(() => {
 afterEach(() => stopAllPeers());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function recordAndKill(name: string, seconds: number, pauseMs: number): Promise<{ path: string; written: number }> {
+async function recordAndKill(
+  name: string,
+  seconds: number,
+  pauseMs: number,
+): Promise<{ path: string; written: number }> {
   const path = join(dir, name);
   const child = startPeer('node', ['--input-type=module', '-e', recorder(path, seconds, pauseMs)], { timeoutSec: 60 });
   await waitFor(() => /frames \d+/.test(child.stdout()), 'the recorder to write', 30_000);

@@ -15,7 +15,6 @@ import { normaliseText } from '../../src/asr/text.js';
 import { requireBinary } from './support/peers.js';
 import { CORPUS_PROMPTS, accepts, renderCorpus } from './support/ivr-corpus.js';
 
-
 describe('heard: accuracy of accept/reject decisions on a varied corpus', () => {
   it('decides at least 95 % correctly through G.711 and GSM', async () => {
     requireBinary('pocketsphinx_continuous'); // the package that also ships pocketsphinx_batch
@@ -29,7 +28,10 @@ describe('heard: accuracy of accept/reject decisions on a varied corpus', () => 
     const byCodec = await Promise.all(
       (['pcmu', 'gsm'] as const).map(async (codec) => {
         const list = clips.filter((c) => c.codec === codec);
-        const results = await asr.recogniseAll(list.map((c) => c.audio), { phrases });
+        const results = await asr.recogniseAll(
+          list.map((c) => c.audio),
+          { phrases },
+        );
         return list.map((c, i) => ({ ...c, text: results[i]!.text }));
       }),
     );

@@ -42,7 +42,11 @@ beforeAll(async () => {
   sh('sox', ['-D', join(dir, 'prompt16.wav'), '-r', '8000', '-c', '1', '-b', '16', join(dir, 'prompt.wav')]);
   sh('sox', ['-D', join(dir, 'prompt.wav'), join(dir, 'prompt-padded.wav'), 'pad', '0.5', '30']);
   kam = await startKamailio();
-  baresip = await startBaresip({ prompt: join(dir, 'prompt-padded.wav'), register: { aor: `alice@127.0.0.1:${kam.port}`, password: 'alicepw' }, dir });
+  baresip = await startBaresip({
+    prompt: join(dir, 'prompt-padded.wav'),
+    register: { aor: `alice@127.0.0.1:${kam.port}`, password: 'alicepw' },
+    dir,
+  });
 });
 
 afterAll(async () => {
@@ -79,16 +83,22 @@ steps:
 describe('shtoom ivr against baresip through Kamailio', () => {
   it('registers, calls with digest auth, hears and matches the prompt, presses keys baresip gets, speaks, hangs up', async () => {
     writeFileSync(join(dir, 'baresip.yaml'), scenario('baresip prompt', PROMPT));
-    const r = await runShtoom(['ivr', join(dir, 'baresip.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, ...LOOPBACK], { timeoutSec: 90 });
+    const r = await runShtoom(['ivr', join(dir, 'baresip.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, ...LOOPBACK], {
+      timeoutSec: 90,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}ok {3}2 expect answered .* answered \(pcmu\)$/m);
-    expect(r.stdout).toMatch(/^ {2}ok {3}4 heard .* "thank you for calling the baresip test line please press one two then pound" \(similarity 1\.00\)$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}ok {3}4 heard .* "thank you for calling the baresip test line please press one two then pound" \(similarity 1\.00\)$/m,
+    );
     const score = Number(/^ {2}ok {3}5 matches prompt\.wav .* score (\d\.\d\d)/m.exec(r.stdout)?.[1]);
     expect(score).toBeGreaterThan(0.9);
     // baresip's side: the keys as RFC 4733 events, then our BYE.
     await waitFor(() => baresip.events.some((e) => e.type === 'CALL_CLOSED'), 'baresip to close the call', 10_000);
     expect(baresip.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param)).toEqual(['1', '2', '#']);
-    expect(baresip.events.find((e) => e.type === 'CALL_CLOSED')?.param).toMatch(/Connection reset by peer|Rejected|closed|BYE|reset/i);
+    expect(baresip.events.find((e) => e.type === 'CALL_CLOSED')?.param).toMatch(
+      /Connection reset by peer|Rejected|closed|BYE|reset/i,
+    );
     // What baresip recorded of us holds the sentence `say` spoke.
     const heard = baresip.recorded().find((f) => f.endsWith('-dec.wav'));
     expect(heard).toBeDefined();
@@ -97,11 +107,19 @@ describe('shtoom ivr against baresip through Kamailio', () => {
   });
 
   it('fails a scenario that expects another prompt, with what baresip said', async () => {
-    writeFileSync(join(dir, 'wrong.yaml'), scenario('wrong prompt', 'Thank you for calling the shtoom demo line. Please hold.'));
-    const r = await runShtoom(['ivr', join(dir, 'wrong.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, '--tap', ...LOOPBACK], { timeoutSec: 90 });
+    writeFileSync(
+      join(dir, 'wrong.yaml'),
+      scenario('wrong prompt', 'Thank you for calling the shtoom demo line. Please hold.'),
+    );
+    const r = await runShtoom(
+      ['ivr', join(dir, 'wrong.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, '--tap', ...LOOPBACK],
+      { timeoutSec: 90 },
+    );
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^not ok 1 - wrong prompt$/m);
     expect(r.stdout).toMatch(/^ {2}step: "4 heard \\"Thank you for calling the shtoom demo line\. Please hold\.\\""$/m);
-    expect(r.stdout).toMatch(/^ {2}transcript: "thank you for calling the baresip test line please press one two then pound"$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}transcript: "thank you for calling the baresip test line please press one two then pound"$/m,
+    );
   });
 });

@@ -15,7 +15,16 @@ import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
 import { runScenario } from '../../src/harness/engine/runner.js';
 import { PhonePort } from '../../src/harness/phone/phone-port.js';
 import tsExample from '../../examples/demo-menu.js';
-import { freeSipPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor, type Peer } from './support/peers.js';
+import {
+  freeSipPort,
+  isListening,
+  requireBinary,
+  runShtoom,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+  type Peer,
+} from './support/peers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -31,7 +40,10 @@ beforeAll(async () => {
   await new PocketsphinxRecogniser().check();
   port = await freeSipPort();
   // A PIN of its own: the PIN example passes only if --ivr-demo-pin reached the app.
-  server = startShtoom(['serve', 'ivr-demo', '--listen', `127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--ivr-demo-pin', '2468'], { timeoutSec: 300 });
+  server = startShtoom(
+    ['serve', 'ivr-demo', '--listen', `127.0.0.1:${port}`, '--rtp-address', '127.0.0.1', '--ivr-demo-pin', '2468'],
+    { timeoutSec: 300 },
+  );
   await waitFor(() => isListening(port, 'udp'), `shtoom serve ivr-demo on ${port}`).catch((e: Error) => {
     throw new Error(`${e.message}\n${server.stderr()}`);
   });
@@ -46,8 +58,12 @@ afterAll(async () => {
 describe('shtoom ivr against shtoom serve ivr-demo', () => {
   it('passes every example, fails the failing one with its report, and runs the TypeScript one', async () => {
     const [examples, failing, ts] = await Promise.all([
-      runShtoom(['ivr', EXAMPLES, '--var', vars, '--concurrency', '4', '--junit', join(dir, 'ivr.xml'), ...LOOPBACK], { timeoutSec: 150 }),
-      runShtoom(['ivr', join(EXAMPLES, 'failing'), '--var', vars, '--clips', join(dir, 'clips'), ...LOOPBACK], { timeoutSec: 150 }),
+      runShtoom(['ivr', EXAMPLES, '--var', vars, '--concurrency', '4', '--junit', join(dir, 'ivr.xml'), ...LOOPBACK], {
+        timeoutSec: 150,
+      }),
+      runShtoom(['ivr', join(EXAMPLES, 'failing'), '--var', vars, '--clips', join(dir, 'clips'), ...LOOPBACK], {
+        timeoutSec: 150,
+      }),
       (async () => {
         const p = await PhonePort.create({ userAgent: { listen: '127.0.0.1:0' }, media: { address: '127.0.0.1' } });
         try {
@@ -58,11 +74,14 @@ describe('shtoom ivr against shtoom serve ivr-demo', () => {
       })(),
     ]);
     expect(examples.code, examples.stdout + examples.stderr).toBe(0);
-    for (const name of ['busy', 'PIN entry', 'sales', 'support sub-menu']) expect(examples.stdout).toMatch(new RegExp(`^PASS demo IVR - ${name} \\(`, 'm'));
+    for (const name of ['busy', 'PIN entry', 'sales', 'support sub-menu'])
+      expect(examples.stdout).toMatch(new RegExp(`^PASS demo IVR - ${name} \\(`, 'm'));
     expect(examples.stdout).toMatch(/^4 scenario runs: 4 passed, 0 failed/m);
     const junit = readFileSync(join(dir, 'ivr.xml'), 'utf8');
     expect(junit).toMatch(/<testsuite name="shtoom ivr" tests="4" failures="0"/);
-    expect(junit).toMatch(/ok {3}[\d#.]+ heard &quot;Your PIN has been accepted\. Your balance is forty two dollars\.&quot; .*&quot;your pin has been accepted your balance is forty two dollars&quot;/);
+    expect(junit).toMatch(
+      /ok {3}[\d#.]+ heard &quot;Your PIN has been accepted\. Your balance is forty two dollars\.&quot; .*&quot;your pin has been accepted your balance is forty two dollars&quot;/,
+    );
 
     expect(failing.code, failing.stdout + failing.stderr).toBe(1);
     expect(failing.stdout).toMatch(
@@ -70,7 +89,9 @@ describe('shtoom ivr against shtoom serve ivr-demo', () => {
     );
     expect(failing.stdout).toMatch(/^ {2}skip 7 press 1/m);
     expect(failing.stdout).toMatch(/^ {2}expected: {3}"For billing, press 1\. .*"$/m);
-    expect(failing.stdout).toMatch(/^ {2}got: {8}"for sales press one for support press two to enter your pin press three to hang up press nine" \(similarity 0\.9\d\)$/m);
+    expect(failing.stdout).toMatch(
+      /^ {2}got: {8}"for sales press one for support press two to enter your pin press three to hang up press nine" \(similarity 0\.9\d\)$/m,
+    );
     const clip = /^ {2}clip: {7}(.*\.wav)$/m.exec(failing.stdout)?.[1];
     expect(clip).toBeDefined();
     expect(existsSync(clip!)).toBe(true);
@@ -100,11 +121,18 @@ steps:
   - expect: hangup
 `,
     );
-    const r = await runShtoom(['ivr', join(dir, 'hang-up.yaml'), '--var', vars, '--concurrency', '8', '--repeat', '8', '--json', ...LOOPBACK], { timeoutSec: 150 });
+    const r = await runShtoom(
+      ['ivr', join(dir, 'hang-up.yaml'), '--var', vars, '--concurrency', '8', '--repeat', '8', '--json', ...LOOPBACK],
+      { timeoutSec: 150 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
       summary: { total: number; passed: number };
-      load: { passed: number; steps: { step: string; failed: number; ms: { p99: number } }[]; media: { calls: number; packetsLost: number } };
+      load: {
+        passed: number;
+        steps: { step: string; failed: number; ms: { p99: number } }[];
+        media: { calls: number; packetsLost: number };
+      };
     };
     expect(out.summary).toEqual({ total: 8, passed: 8, failed: 0 });
     expect(out.load.media).toMatchObject({ calls: 8, packetsLost: 0 });

@@ -23,13 +23,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('HTML report in headless Chromium', () => {
   it('renders, draws its plots and loads its audio', async () => {
-    const scenarios = [...loadScenarioFile(join(EXAMPLES, 'demo-sales.yaml')), ...loadScenarioFile(join(EXAMPLES, 'failing', 'demo-wrong-menu.yaml'))];
+    const scenarios = [
+      ...loadScenarioFile(join(EXAMPLES, 'demo-sales.yaml')),
+      ...loadScenarioFile(join(EXAMPLES, 'failing', 'demo-wrong-menu.yaml')),
+    ];
     const vt = new VirtualTime();
     const port = new IvrSimulator({ clock: vt.clock, timers: vt.timers, hold: vt.hold, script: demoIvr() });
     const run = await vt.run(() => runSuite(scenarios, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold }));
     expect(run.summary).toEqual({ total: 2, passed: 1, failed: 1 });
     const page = writeHtmlReport(run, join(dir, 'report'));
-    const assertions = run.scenarios.map((r) => r.steps.filter((s) => ['heard', 'matches', 'listen', 'expect'].includes(s.kind) && s.status !== 'skipped').length);
+    const assertions = run.scenarios.map(
+      (r) =>
+        r.steps.filter((s) => ['heard', 'matches', 'listen', 'expect'].includes(s.kind) && s.status !== 'skipped')
+          .length,
+    );
 
     const browser = await launchChromium();
     try {
@@ -68,7 +75,8 @@ describe('HTML report in headless Chromium', () => {
           addEventListener(type: string, fn: () => void, options: { once: boolean }): void;
           load(): void;
         }
-        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } }).document;
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } })
+          .document;
         const els = Array.from(doc.querySelectorAll('audio'));
         await Promise.all(
           els.map((a) =>
@@ -81,7 +89,12 @@ describe('HTML report in headless Chromium', () => {
                 }),
           ),
         );
-        return els.map((a) => ({ src: a.getAttribute('src'), ready: a.readyState, duration: a.duration, error: a.error?.code ?? 0 }));
+        return els.map((a) => ({
+          src: a.getAttribute('src'),
+          ready: a.readyState,
+          duration: a.duration,
+          error: a.error?.code ?? 0,
+        }));
       });
       const clips = run.scenarios.reduce((n, r) => n + r.clips.length + 1, 0);
       expect(audio.length).toBeGreaterThanOrEqual(clips);

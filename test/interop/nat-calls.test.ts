@@ -78,7 +78,10 @@ describe('behind port-preserving MASQUERADE', () => {
     // Contact = the router's address and the port it mapped the SIP socket to, which is
     // exactly the flow Kamailio saw the REGISTER come from.
     expect(p.contact).toMatch(new RegExp(`^sip:alice@${lab.routerPublicAddress.replace(/\./g, '\\.')}:\\d+$`));
-    const reg = kam.registers().filter((r) => r.user === 'alice').at(-1)!;
+    const reg = kam
+      .registers()
+      .filter((r) => r.user === 'alice')
+      .at(-1)!;
     expect(`<${p.contact}>`).toBe(reg.contact.replace(/;.*$/, ''));
     expect(reg.source).toBe(p.contact.split('@')[1]);
 
@@ -100,7 +103,13 @@ describe('behind port-preserving MASQUERADE', () => {
 
   it('with STUN: a third-party caller (baresip) reaches it too, audio both ways', async () => {
     const p = await phone({ user: 'frank', registrar: kam, stun, dir });
-    const b = await callFromBaresip(lab, { phone: p, user: 'bob', seconds: TALK + 1, address: lab.publicAddresses[0]!, dir });
+    const b = await callFromBaresip(lab, {
+      phone: p,
+      user: 'bob',
+      seconds: TALK + 1,
+      address: lab.publicAddresses[0]!,
+      dir,
+    });
     expect(b.code, b.output.slice(-2000)).toBe(0);
     expect(b.output).toMatch(/Call established/);
     expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
@@ -112,7 +121,12 @@ describe('behind port-preserving MASQUERADE', () => {
     const p = await phone({ user: 'carol', registrar: kam, dir });
     expect(p.contact).toMatch(new RegExp(`^sip:carol@${lab.privateAddress.replace(/\./g, '\\.')}:\\d+$`));
     // The REGISTER itself works: its answer goes back to where it came from (rport).
-    expect(kam.registers().filter((r) => r.user === 'carol').at(-1)!.source).toMatch(new RegExp(`^${lab.routerPublicAddress.replace(/\./g, '\\.')}:`));
+    expect(
+      kam
+        .registers()
+        .filter((r) => r.user === 'carol')
+        .at(-1)!.source,
+    ).toMatch(new RegExp(`^${lab.routerPublicAddress.replace(/\./g, '\\.')}:`));
 
     const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: false, address: caller, dir });
     expect(c.result.answered).toBe(false);

@@ -57,11 +57,17 @@ console.log(JSON.stringify({ first, seen, after }));
 describe('keep-alives through a NAT with a 2 s UDP timeout', () => {
   it('keep the mapping; silence loses it', async () => {
     expect(lab.udpTimeoutSet).toBe(true);
-    const p = lab.priv.start(process.execPath, ['--input-type=module', '-e', script(lab.publicAddresses[0]!)], { timeoutSec: 60 });
+    const p = lab.priv.start(process.execPath, ['--input-type=module', '-e', script(lab.publicAddresses[0]!)], {
+      timeoutSec: 60,
+    });
     const code = await p.exited;
     expect(p.stderr()).toBe('');
     expect(code).toBe(0);
-    const r = JSON.parse(p.stdout()) as { first: { address: string; port: number }; seen: (number | 'lost')[]; after: { port: number } };
+    const r = JSON.parse(p.stdout()) as {
+      first: { address: string; port: number };
+      seen: (number | 'lost')[];
+      after: { port: number };
+    };
     expect(r.first.address).toBe(lab.routerPublicAddress);
     // 4 s of keep-alives at 500 ms: every answer shows the first mapping.
     expect(r.seen.length).toBeGreaterThanOrEqual(6);

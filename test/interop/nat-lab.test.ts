@@ -77,7 +77,15 @@ for (const v of VARIANTS) {
 
     it(`shtoom stun from priv reports the ${v.nat === 'none' ? 'own' : "router's public"} address and a ${v.type} NAT`, async () => {
       const r = await lab.priv.shtoom(
-        ['stun', `${lab.publicAddresses[0]}:${STUN_PORT}`, '--local-port', String(LOCAL_PORT), '--json', '--stun-rto', '200ms'],
+        [
+          'stun',
+          `${lab.publicAddresses[0]}:${STUN_PORT}`,
+          '--local-port',
+          String(LOCAL_PORT),
+          '--json',
+          '--stun-rto',
+          '200ms',
+        ],
         { timeoutSec: 60 },
       );
       expect(r.stderr).toBe('');
@@ -96,7 +104,9 @@ for (const v of VARIANTS) {
     });
 
     it('stun-client from priv classifies the NAT the same way', async () => {
-      const p = lab.priv.start('stun', [`${lab.publicAddresses[0]}:${STUN_PORT}`, '-v', '-p', String(LOCAL_PORT + 2)], { timeoutSec: 30 });
+      const p = lab.priv.start('stun', [`${lab.publicAddresses[0]}:${STUN_PORT}`, '-v', '-p', String(LOCAL_PORT + 2)], {
+        timeoutSec: 30,
+      });
       await p.exited;
       expect(p.stdout() + p.stderr()).toMatch(v.theirs);
     });

@@ -63,17 +63,34 @@ describe(`a registration behind a NAT with a ${UDP_TIMEOUT_SEC} s UDP timeout`, 
 
     await new Promise((r) => setTimeout(r, SILENCE_MS));
     // The keep-alives to the registrar: 4 bytes (CRLF CRLF) to Kamailio's address and port, over and over.
-    const toRegistrar = kept.peer.stderr().split('\n').filter((l) => l.includes(`sent 4 bytes to udp:${kam.address}:${kam.port}`));
+    const toRegistrar = kept.peer
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes(`sent 4 bytes to udp:${kam.address}:${kam.port}`));
     expect(toRegistrar.length).toBeGreaterThanOrEqual(5);
 
-    const c1 = await callFromPub(lab, { phone: kept, user: 'bob', seconds: TALK, symmetric: false, address: lab.publicAddresses[1]!, dir });
+    const c1 = await callFromPub(lab, {
+      phone: kept,
+      user: 'bob',
+      seconds: TALK,
+      symmetric: false,
+      address: lab.publicAddresses[1]!,
+      dir,
+    });
     expect(c1.code, c1.stderr.slice(-2000)).toBe(0);
     expect(c1.result.answered).toBe(true);
     expect(await kept.callSummary(10_000)).toMatch(/ended: remote-hangup/);
     expect(tonesHeard(c1.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
     expect(tonesHeard(kept.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
 
-    const c2 = await callFromPub(lab, { phone: silent, user: 'dave', seconds: TALK, symmetric: false, address: lab.publicAddresses[1]!, dir });
+    const c2 = await callFromPub(lab, {
+      phone: silent,
+      user: 'dave',
+      seconds: TALK,
+      symmetric: false,
+      address: lab.publicAddresses[1]!,
+      dir,
+    });
     expect(c2.result.answered).toBe(false);
     expect(c2.result.end.status).toBe(408);
     expect(c2.code).toBe(4);

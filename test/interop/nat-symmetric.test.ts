@@ -77,7 +77,10 @@ describe('behind MASQUERADE --random-fully (symmetric NAT)', () => {
   it('with STUN: registers, but its Contact is the STUN flow, not the registrar flow, and the call never reaches it (408)', async () => {
     const p = await phone({ user: 'alice', registrar: kam, stun, dir });
     expect(p.contact).toContain(`@${lab.routerPublicAddress}:`);
-    const reg = kam.registers().filter((r) => r.user === 'alice').at(-1)!;
+    const reg = kam
+      .registers()
+      .filter((r) => r.user === 'alice')
+      .at(-1)!;
     // Same router address, another port: the NAT mapped the flow to Kamailio anew.
     expect(reg.source.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
     expect(port(reg.source)).not.toBe(port(p.contact));
@@ -117,7 +120,13 @@ describe('behind MASQUERADE --random-fully (symmetric NAT)', () => {
 
   it('with STUN and a registrar with NAT handling, baresip as the caller (it does not latch): one-way audio as well', async () => {
     const p = await phone({ user: 'erin', registrar: kamNat, stun, dir });
-    const b = await callFromBaresip(lab, { phone: p, user: 'bob', seconds: TALK + 1, address: lab.publicAddresses[0]!, dir });
+    const b = await callFromBaresip(lab, {
+      phone: p,
+      user: 'bob',
+      seconds: TALK + 1,
+      address: lab.publicAddresses[0]!,
+      dir,
+    });
     expect(b.code, b.output.slice(-2000)).toBe(0);
     expect(b.output).toMatch(/Call established/);
     expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);

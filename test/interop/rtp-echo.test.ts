@@ -33,7 +33,24 @@ beforeAll(async () => {
   const sipPort = await freeSipPort();
   startPeer(
     'sipp',
-    ['-sn', 'uas', '-rtp_echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(echoPort), '-m', '1', '-nostdin', '-timeout', '100'],
+    [
+      '-sn',
+      'uas',
+      '-rtp_echo',
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-p',
+      String(sipPort),
+      '-mp',
+      String(echoPort),
+      '-m',
+      '1',
+      '-nostdin',
+      '-timeout',
+      '100',
+    ],
     { cwd: dir, timeoutSec: 110 },
   );
   await waitFor(() => isListening(echoPort, 'udp'), `SIPp echo on UDP ${echoPort}`);
@@ -84,7 +101,8 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
         sent++;
       }
       const f = session.jitterBuffer!.pull(now);
-      if (f.kind === 'audio') played.push(new DataView(f.packet.payload.buffer, f.packet.payload.byteOffset).getUint32(0));
+      if (f.kind === 'audio')
+        played.push(new DataView(f.packet.payload.buffer, f.packet.payload.byteOffset).getUint32(0));
       if (n >= frames + 25) {
         s.stop();
         resolve();
@@ -111,7 +129,8 @@ describe('RTP against SIPp -rtp_echo', () => {
     const jb = st.jitterBuffer!;
     expect(run.played.every((x, i) => i === 0 || x > run.played[i - 1]!)).toBe(true);
     const held = run.session.jitterBuffer!.size;
-    if (run.played.length + jb.dropped + jb.late + held !== 300) console.log('unaccounted frames', JSON.stringify({ jb, held, played: run.played }));
+    if (run.played.length + jb.dropped + jb.late + held !== 300)
+      console.log('unaccounted frames', JSON.stringify({ jb, held, played: run.played }));
     expect(run.played.length + jb.dropped + jb.late + held).toBe(300);
     expect(run.played.length).toBeGreaterThan(240);
     // RTCP went through the echo too: our own SR came back, so the RTT is the loopback's.

@@ -60,7 +60,24 @@ describe("RTP against SIPp's rtp_stream", () => {
     const sippMedia = await freeUdpPort(true);
     const sipp = startPeer(
       'sipp',
-      ['-sf', 'uas.xml', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(sippMedia), '-m', '1', '-nostdin', '-timeout', '40', '-timeout_error'],
+      [
+        '-sf',
+        'uas.xml',
+        '-i',
+        '127.0.0.1',
+        '-mi',
+        '127.0.0.1',
+        '-p',
+        String(sipPort),
+        '-mp',
+        String(sippMedia),
+        '-m',
+        '1',
+        '-nostdin',
+        '-timeout',
+        '40',
+        '-timeout_error',
+      ],
       { cwd: dir, timeoutSec: 50 },
     );
     await waitFor(() => isListening(sipPort, 'udp'), `SIPp on UDP ${sipPort}`);
@@ -70,19 +87,30 @@ describe("RTP against SIPp's rtp_stream", () => {
     const offer = createOffer({
       address: '127.0.0.1',
       port: ports.port,
-      formats: [{ name: 'PCMU', clockRate: 8000 }, { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' }],
+      formats: [
+        { name: 'PCMU', clockRate: 8000 },
+        { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' },
+      ],
       rtcpMux: false,
     });
     const uac = await MiniUac.open(sipPort);
     const ok = await uac.invite(serializeSdp(offer));
     expect(ok.status).toBe(200);
     const negotiated = processAnswer(offer, parseSdp(ok.body));
-    expect(negotiated).toMatchObject({ send: { name: 'PCMU', payloadType: 0 }, telephoneEvent: { payloadType: 101 }, direction: 'sendrecv' });
+    expect(negotiated).toMatchObject({
+      send: { name: 'PCMU', payloadType: 0 },
+      telephoneEvent: { payloadType: 101 },
+      direction: 'sendrecv',
+    });
     expect(negotiated.remoteRtp).toEqual({ address: '127.0.0.1', port: sippMedia });
 
     const received: RtpPacket[] = [];
     const digits: DtmfEvent[] = [];
-    const session = new RtpSession({ ...rtpSessionOptions(negotiated), emitPackets: true, wallClockOffsetMs: Date.now() - performance.now() });
+    const session = new RtpSession({
+      ...rtpSessionOptions(negotiated),
+      emitPackets: true,
+      wallClockOffsetMs: Date.now() - performance.now(),
+    });
     const ep = new RtpEndpoint(session, ports, {
       onEvent: (e) => {
         if (e.type === 'rtp' && e.kind === 'audio') received.push(e.packet);
@@ -138,7 +166,9 @@ describe("RTP against SIPp's rtp_stream", () => {
     const st = session.stats();
     expect(st.received).toMatchObject({ packets: FRAMES, expected: FRAMES, lost: 0, duplicates: 0 });
     const streams = rtpStreams(capture.file, [ports.port, sippMedia]);
-    const fromSipp = streams.find((s) => s.srcPort === sippMedia && s.dstPort === ports.port && s.ssrc === st.remoteSsrc);
+    const fromSipp = streams.find(
+      (s) => s.srcPort === sippMedia && s.dstPort === ports.port && s.ssrc === st.remoteSsrc,
+    );
     expect(fromSipp, JSON.stringify(streams)).toBeDefined();
     expect(fromSipp!.ssrc).toBe(st.remoteSsrc);
     expect(fromSipp!.packets).toBe(st.received!.packets);

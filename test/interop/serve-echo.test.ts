@@ -17,7 +17,15 @@ import { analyzeAudio } from '../../src/audio/analyze.js';
 import { readWavFile } from '../../src/audio/formats/wav.js';
 import { speak } from '../../src/tts/speak.js';
 import { terminate } from './support/call-process.js';
-import { freeSipPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
+import {
+  freeSipPort,
+  isListening,
+  requireBinary,
+  runShtoom,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+} from './support/peers.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
 
@@ -40,7 +48,10 @@ describe('shtoom serve echo with shtoom call', () => {
   it('a caller killed with SIGKILL leaves a recording sox plays, missing at most the last second', async () => {
     const echo = await serveEcho();
     const rec = join(dir, 'killed.wav');
-    const caller = startShtoom(['call', `sip:echo@127.0.0.1:${echo.port}`, '--play', 'tone:1000', '--record', rec, ...COMMON], { timeoutSec: 60 });
+    const caller = startShtoom(
+      ['call', `sip:echo@127.0.0.1:${echo.port}`, '--play', 'tone:1000', '--record', rec, ...COMMON],
+      { timeoutSec: 60 },
+    );
     await waitFor(() => caller.stdout().includes('answered by'), 'the answer', 15_000);
     const answeredAt = Date.now();
     await new Promise((r) => setTimeout(r, 3500));
@@ -67,10 +78,14 @@ describe('shtoom serve echo with shtoom call', () => {
     requireBinary('flite');
     const text = 'Hello from shtoom. This is the announcement. Goodbye.';
     const port = await freeSipPort();
-    const peer = startShtoom(['serve', 'announce', '--say', text, '--listen', `udp:127.0.0.1:${port}`, ...COMMON], { timeoutSec: 60 });
+    const peer = startShtoom(['serve', 'announce', '--say', text, '--listen', `udp:127.0.0.1:${port}`, ...COMMON], {
+      timeoutSec: 60,
+    });
     await waitFor(() => isListening(port, 'udp'), 'shtoom serve announce');
     const rec = join(dir, 'announce.wav');
-    const r = await runShtoom(['call', `sip:hello@127.0.0.1:${port}`, '--record', rec, '--json', ...COMMON], { timeoutSec: 40 });
+    const r = await runShtoom(['call', `sip:hello@127.0.0.1:${port}`, '--record', rec, '--json', ...COMMON], {
+      timeoutSec: 40,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).end.reason).toBe('remote-hangup');
     const expected = (await speak(text, { engine: 'flite' })).length / 8000;
@@ -88,23 +103,35 @@ describe('shtoom serve echo with shtoom call', () => {
     const echo = await serveEcho();
     const s = createSocket('udp4');
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const send = (b: Buffer | string) => new Promise<void>((r) => s.send(typeof b === 'string' ? Buffer.from(b) : b, echo.port, '127.0.0.1', () => r()));
+    const send = (b: Buffer | string) =>
+      new Promise<void>((r) => s.send(typeof b === 'string' ? Buffer.from(b) : b, echo.port, '127.0.0.1', () => r()));
     const local = `127.0.0.1:${s.address().port}`;
     const req = (method: string, extra: string, body = '') =>
       `${method} sip:echo@127.0.0.1:${echo.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${local};branch=z9hG4bK${Math.random().toString(16).slice(2)};rport\r\nMax-Forwards: 70\r\n` +
       `From: <sip:evil@127.0.0.1>;tag=e1\r\nTo: <sip:echo@127.0.0.1>${extra}\r\nCall-ID: ${Math.random()}@evil\r\nCSeq: 1 ${method}\r\nContact: <sip:evil@${local}>\r\n` +
-      (body ? `Content-Type: application/sdp\r\n` : '') + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      (body ? `Content-Type: application/sdp\r\n` : '') +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const answers: string[] = [];
     s.on('message', (m) => answers.push(m.toString().split('\r\n')[0]!));
-    for (let i = 0; i < 100; i++) await send(Buffer.from(Array.from({ length: 1 + ((i * 37) % 1400) }, (_, k) => (k * 131 + i * 7) & 0xff)));
+    for (let i = 0; i < 100; i++)
+      await send(Buffer.from(Array.from({ length: 1 + ((i * 37) % 1400) }, (_, k) => (k * 131 + i * 7) & 0xff)));
     await send('INVITE sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n');
     await send(req('INVITE', '', 'v=0\r\nthis is not SDP\r\n'));
-    await send(req('INVITE', '', 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n'));
+    await send(
+      req(
+        'INVITE',
+        '',
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n',
+      ),
+    );
     await send(req('BYE', ';tag=nosuch'));
     await send(req('INFO', ';tag=nosuch', ''));
     await send('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bKnone\r\nCSeq: 1 INVITE\r\n\r\n');
     await send(`OPTIONS sip:echo@127.0.0.1 SIP/2.0\r\n${'X-Long: ' + 'a'.repeat(70_000)}\r\n\r\n`);
-    const seen = () => answers.includes('SIP/2.0 400 Bad SDP') && answers.includes('SIP/2.0 488 Not Acceptable Here') && answers.filter((a) => a.startsWith('SIP/2.0 481')).length === 2;
+    const seen = () =>
+      answers.includes('SIP/2.0 400 Bad SDP') &&
+      answers.includes('SIP/2.0 488 Not Acceptable Here') &&
+      answers.filter((a) => a.startsWith('SIP/2.0 481')).length === 2;
     await waitFor(seen, 'answers to the malformed requests', 10_000);
     s.close();
     expect(answers).toContain('SIP/2.0 400 Bad SDP');
@@ -112,7 +139,9 @@ describe('shtoom serve echo with shtoom call', () => {
     expect(answers.filter((a) => a.startsWith('SIP/2.0 481'))).toHaveLength(2);
     expect(echo.peer.child.exitCode).toBeNull();
     // Still serving: a real call goes through.
-    const r = await runShtoom(['smoke', `sip:echo@127.0.0.1:${echo.port}`, '--duration', '3s', '--json', ...COMMON], { timeoutSec: 40 });
+    const r = await runShtoom(['smoke', `sip:echo@127.0.0.1:${echo.port}`, '--duration', '3s', '--json', ...COMMON], {
+      timeoutSec: 40,
+    });
     expect(r.code, r.stderr).toBe(0);
     terminate(echo.peer);
     expect(await echo.peer.exited, echo.peer.stderr()).toBe(0);

@@ -20,10 +20,24 @@ afterAll(async () => kam?.stop());
 
 describe('shtoom register against Kamailio', () => {
   it('registers over UDP: 401 then 200, prints the granted expiry and bindings (--json)', async () => {
-    const r = await runShtoom([
-      'register', `sip:alice@127.0.0.1:${kam.port}`, '--password', 'alicepw', '--expires', '120',
-      '--sip-address', '127.0.0.1', '--sip-port', '0', '--json', '--log-level', 'trace',
-    ], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        `sip:alice@127.0.0.1:${kam.port}`,
+        '--password',
+        'alicepw',
+        '--expires',
+        '120',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+        '--json',
+        '--log-level',
+        'trace',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.expires).toBe(120);
@@ -33,10 +47,26 @@ describe('shtoom register against Kamailio', () => {
   });
 
   it('registers over TCP (registrar URI with transport=tcp)', async () => {
-    const r = await runShtoom([
-      'register', `sip:alice@127.0.0.1:${kam.port}`, '--registrar', `sip:127.0.0.1:${kam.port};transport=tcp`,
-      '--password', 'alicepw', '--expires', '60', '--sip-address', '127.0.0.1', '--sip-port', '0', '--json', '--log-level', 'trace',
-    ], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        `sip:alice@127.0.0.1:${kam.port}`,
+        '--registrar',
+        `sip:127.0.0.1:${kam.port};transport=tcp`,
+        '--password',
+        'alicepw',
+        '--expires',
+        '60',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+        '--json',
+        '--log-level',
+        'trace',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(JSON.parse(r.stdout).contact).toMatch(/transport=tcp/);
     expect(r.stderr).toMatch(/sent \d+ bytes to tcp:127\.0\.0\.1:\d+/);
@@ -44,34 +74,86 @@ describe('shtoom register against Kamailio', () => {
   });
 
   it('a wrong password fails with one clear line and exit 5, after exactly two REGISTERs', async () => {
-    const r = await runShtoom([
-      'register', `sip:alice@127.0.0.1:${kam.port}`, '--password', 'wrong', '--sip-address', '127.0.0.1', '--sip-port', '0', '--log-level', 'trace',
-    ], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        `sip:alice@127.0.0.1:${kam.port}`,
+        '--password',
+        'wrong',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+        '--log-level',
+        'trace',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code).toBe(5);
     const errors = r.stderr.split('\n').filter((l) => /ERROR/.test(l));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/authentication failed for realm "127\.0\.0\.1": wrong user name or password \(401 Unauthorized\)/);
+    expect(errors[0]).toMatch(
+      /authentication failed for realm "127\.0\.0\.1": wrong user name or password \(401 Unauthorized\)/,
+    );
     // Trace lines print each message indented below the line that says where it went.
     expect((r.stderr.match(/^\s+REGISTER sip:/gm) ?? []).length).toBe(2);
   });
 
   it('an unknown user gets 403: exit 5 and the status in the line', async () => {
-    const r = await runShtoom(['register', `sip:mallory@127.0.0.1:${kam.port}`, '--password', 'x', '--sip-address', '127.0.0.1', '--sip-port', '0'], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        `sip:mallory@127.0.0.1:${kam.port}`,
+        '--password',
+        'x',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/403 Unknown user/);
   });
 
   it('no registrar answering: exit 4 with a timeout line (T1 shortened to keep it quick)', async () => {
-    const r = await runShtoom(['register', 'sip:alice@127.0.0.1:9', '--password', 'x', '--sip-t1', '50ms', '--sip-address', '127.0.0.1', '--sip-port', '0'], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        'sip:alice@127.0.0.1:9',
+        '--password',
+        'x',
+        '--sip-t1',
+        '50ms',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/REGISTER sip:alice@127\.0\.0\.1:9 at sip:127\.0\.0\.1:9: no response \(timeout\)/);
   });
 
   it('--unregister removes every binding (Contact: *)', async () => {
-    const r = await runShtoom([
-      'register', `sip:alice@127.0.0.1:${kam.port}`, '--password', 'alicepw', '--unregister', '--sip-address', '127.0.0.1', '--sip-port', '0', '--json',
-    ], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'register',
+        `sip:alice@127.0.0.1:${kam.port}`,
+        '--password',
+        'alicepw',
+        '--unregister',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+        '--json',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).unregistered).toBe(true);
   });
@@ -79,10 +161,24 @@ describe('shtoom register against Kamailio', () => {
 
 describe('shtoom register --stay and shtoom options against Kamailio', () => {
   it('--stay keeps the registration fresh until SIGTERM, then unregisters and exits 0', async () => {
-    const p = startShtoom([
-      'register', `sip:bob@127.0.0.1:${kam.port}`, '--password', 'bobpw', '--expires', '6', '--stay',
-      '--sip-address', '127.0.0.1', '--sip-port', '0', '--log-level', 'info',
-    ], { timeoutSec: 40 });
+    const p = startShtoom(
+      [
+        'register',
+        `sip:bob@127.0.0.1:${kam.port}`,
+        '--password',
+        'bobpw',
+        '--expires',
+        '6',
+        '--stay',
+        '--sip-address',
+        '127.0.0.1',
+        '--sip-port',
+        '0',
+        '--log-level',
+        'info',
+      ],
+      { timeoutSec: 40 },
+    );
     await waitFor(() => p.stdout().includes('registered'), 'the first registration', 10_000);
     expect(p.stdout()).toMatch(/registered sip:bob@127\.0\.0\.1:\d+ at sip:127\.0\.0\.1:\d+ for 6 s/);
     await waitFor(() => /refreshed: 6 s/.test(p.stderr()), 'a refresh (at 3 s)', 10_000);
@@ -93,7 +189,20 @@ describe('shtoom register --stay and shtoom options against Kamailio', () => {
   });
 
   it('shtoom options pings Kamailio: 200, round-trip time, exit 0 (--count 3 --json)', async () => {
-    const r = await runShtoom(['options', `sip:127.0.0.1:${kam.port}`, '--count', '3', '--interval', '50ms', '--sip-address', '127.0.0.1', '--json'], { timeoutSec: 30 });
+    const r = await runShtoom(
+      [
+        'options',
+        `sip:127.0.0.1:${kam.port}`,
+        '--count',
+        '3',
+        '--interval',
+        '50ms',
+        '--sip-address',
+        '127.0.0.1',
+        '--json',
+      ],
+      { timeoutSec: 30 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.sent).toBe(3);
@@ -104,10 +213,14 @@ describe('shtoom register --stay and shtoom options against Kamailio', () => {
   });
 
   it('shtoom options prints the status line for humans, and exits 4 on no answer', async () => {
-    const ok = await runShtoom(['options', `sip:127.0.0.1:${kam.port}`, '--sip-address', '127.0.0.1'], { timeoutSec: 30 });
+    const ok = await runShtoom(['options', `sip:127.0.0.1:${kam.port}`, '--sip-address', '127.0.0.1'], {
+      timeoutSec: 30,
+    });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^1: 200 Keepalive from sip:127\.0\.0\.1:\d+ in [\d.]+ ms/);
-    const none = await runShtoom(['options', 'sip:127.0.0.1:9', '--timeout', '300ms', '--sip-address', '127.0.0.1'], { timeoutSec: 30 });
+    const none = await runShtoom(['options', 'sip:127.0.0.1:9', '--timeout', '300ms', '--sip-address', '127.0.0.1'], {
+      timeoutSec: 30,
+    });
     expect(none.code).toBe(4);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
     expect(none.stderr).toMatch(/OPTIONS sip:127\.0\.0\.1:9: no response \(timeout\)/);
@@ -116,7 +229,11 @@ describe('shtoom register --stay and shtoom options against Kamailio', () => {
 
 describe('shtoom user agents through Kamailio', () => {
   it('follows 423 Min-Expires, refreshes before expiry, and unregisters', async () => {
-    const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: `sip:alice@127.0.0.1:${kam.port}`, credentials: { username: 'alice', password: 'alicepw' } });
+    const ua = await UserAgent.create({
+      listen: 'udp:127.0.0.1:0',
+      aor: `sip:alice@127.0.0.1:${kam.port}`,
+      credentials: { username: 'alice', password: 'alicepw' },
+    });
     try {
       const reg = await ua.register({ expires: 2 });
       expect(reg.expires).toBe(5); // asked 2, got 423 Min-Expires: 5, asked 5
@@ -132,9 +249,16 @@ describe('shtoom user agents through Kamailio', () => {
   for (const transport of ['udp', 'tcp'] as const) {
     it(`calls from one registered UA to another through the proxy with Record-Route (${transport})`, async () => {
       const proxy = `sip:127.0.0.1:${kam.port};transport=${transport}`;
-      const bob = await UserAgent.create({ listen: `${transport}:127.0.0.1:0`, aor: `sip:bob@127.0.0.1:${kam.port}`, credentials: { username: 'bob', password: 'bobpw' } });
+      const bob = await UserAgent.create({
+        listen: `${transport}:127.0.0.1:0`,
+        aor: `sip:bob@127.0.0.1:${kam.port}`,
+        credentials: { username: 'bob', password: 'bobpw' },
+      });
       const alice = await UserAgent.create({
-        listen: `${transport}:127.0.0.1:0`, aor: `sip:alice@127.0.0.1:${kam.port}`, credentials: { username: 'alice', password: 'alicepw' }, transport,
+        listen: `${transport}:127.0.0.1:0`,
+        aor: `sip:alice@127.0.0.1:${kam.port}`,
+        credentials: { username: 'alice', password: 'alicepw' },
+        transport,
       });
       try {
         await bob.register({ registrar: proxy, expires: 60 });
@@ -145,7 +269,9 @@ describe('shtoom user agents through Kamailio', () => {
           bobRoutes = d.routeSet;
           d.on('terminated', (reason) => (bobEnded = reason));
         });
-        const call = alice.invite(`sip:bob@127.0.0.1:${kam.port};transport=${transport}`, { body: sdpAnswer('127.0.0.1', 40002) });
+        const call = alice.invite(`sip:bob@127.0.0.1:${kam.port};transport=${transport}`, {
+          body: sdpAnswer('127.0.0.1', 40002),
+        });
         const dialog = await call.answered;
         // The INVITE was challenged by the proxy (407) and retried with credentials.
         expect(call.request.has('proxy-authorization')).toBe(true);

@@ -24,7 +24,10 @@ const BATCH_BYTES = 96 * 1024;
 let uas: Peer;
 let port: number;
 beforeAll(async () => {
-  uas = startPeer('node', ['--import', 'tsx', join(HERE, 'support', 'sip-uas-main.ts'), '--force-rport'], { timeoutSec: 170, cwd: join(HERE, '..', '..') });
+  uas = startPeer('node', ['--import', 'tsx', join(HERE, 'support', 'sip-uas-main.ts'), '--force-rport'], {
+    timeoutSec: 170,
+    cwd: join(HERE, '..', '..'),
+  });
   await waitFor(() => /listening (\d+)/.test(uas.stdout()), 'the fixture UAS', 30_000);
   port = Number(/listening (\d+)/.exec(uas.stdout())![1]);
 });
@@ -107,7 +110,13 @@ describe('PROTOS c07-sip against a live shtoom UAS (UDP)', () => {
       const answered = new Promise<void>((resolve) => (waiting = { callId, resolve }));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the UAS did not answer the valid case after batch ${batches}: ${uas.stderr().slice(-500)}`)), 5000);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`the UAS did not answer the valid case after batch ${batches}: ${uas.stderr().slice(-500)}`),
+            ),
+          5000,
+        );
       });
       // Retransmitted every 500 ms like any UDP client would (T1): a burst of 64 KB cases may fill the socket buffer.
       const inv = fillFor(valid, valid.invite, tag);

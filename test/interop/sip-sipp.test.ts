@@ -6,7 +6,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent } from '../../src/sip/api/user-agent.js';
 import { isListening, requireBinary, stopAllPeers, waitFor } from './support/peers.js';
-import { freeSipPort, runSipp, SippDir, sippLost, startSipp, UAC_AUTH, UAC_CANCEL, UAC_WAIT_BYE } from './support/sip-sipp.js';
+import {
+  freeSipPort,
+  runSipp,
+  SippDir,
+  sippLost,
+  startSipp,
+  UAC_AUTH,
+  UAC_CANCEL,
+  UAC_WAIT_BYE,
+} from './support/sip-sipp.js';
 import { startFixtureUas, sdpAnswer, type FixtureUas } from './support/sip-uas.js';
 
 let dir: SippDir;
@@ -22,11 +31,26 @@ afterEach(async () => {
 describe('shtoom UAC against sipp -sn uas', () => {
   it('calls, gets 180 and 200 with SDP, ACKs and hangs up; SIPp counts a successful call', async () => {
     const port = await freeSipPort();
-    const sipp = startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-timeout', '20', '-timeout_error']);
+    const sipp = startSipp([
+      '-sn',
+      'uas',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-m',
+      '1',
+      '-timeout',
+      '20',
+      '-timeout_error',
+    ]);
     await waitFor(() => isListening(port, 'udp'), 'SIPp UAS');
     const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:alice@127.0.0.1' });
     try {
-      const call = ua.invite(`sip:service@127.0.0.1:${port}`, { body: sdpAnswer('127.0.0.1'), contentType: 'application/sdp' });
+      const call = ua.invite(`sip:service@127.0.0.1:${port}`, {
+        body: sdpAnswer('127.0.0.1'),
+        contentType: 'application/sdp',
+      });
       const statuses: number[] = [];
       call.on('progress', (r) => statuses.push(r.status));
       const dialog = await call.answered;
@@ -52,7 +76,22 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
 
   it('basic calls with BYE from SIPp (sipp -sn uac, 5 calls)', async () => {
     const before = { ...uas.stats };
-    const r = await runSipp(['-sn', 'uac', target(), '-i', '127.0.0.1', '-p', String(await freeSipPort()), '-m', '5', '-r', '10', '-timeout', '30', '-timeout_error']);
+    const r = await runSipp([
+      '-sn',
+      'uac',
+      target(),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freeSipPort()),
+      '-m',
+      '5',
+      '-r',
+      '10',
+      '-timeout',
+      '30',
+      '-timeout_error',
+    ]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(r.successful).toBe(5);
     expect(uas.stats.byeReceived - before.byeReceived).toBe(5);
@@ -61,7 +100,22 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
   it('basic call with BYE from shtoom', async () => {
     const before = { ...uas.stats };
     const f = dir.write('uac_wait_bye.xml', UAC_WAIT_BYE);
-    const r = await runSipp(['-sf', f, target(), '-s', 'hangup', '-i', '127.0.0.1', '-p', String(await freeSipPort()), '-m', '2', '-timeout', '30', '-timeout_error']);
+    const r = await runSipp([
+      '-sf',
+      f,
+      target(),
+      '-s',
+      'hangup',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freeSipPort()),
+      '-m',
+      '2',
+      '-timeout',
+      '30',
+      '-timeout_error',
+    ]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(r.successful).toBe(2);
     expect(uas.stats.byeSent - before.byeSent).toBe(2);
@@ -70,7 +124,22 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
   it('CANCEL before the answer: 200 to the CANCEL, 487 to the INVITE', async () => {
     const before = { ...uas.stats };
     const f = dir.write('uac_cancel.xml', UAC_CANCEL);
-    const r = await runSipp(['-sf', f, target(), '-s', 'ring', '-i', '127.0.0.1', '-p', String(await freeSipPort()), '-m', '3', '-timeout', '30', '-timeout_error']);
+    const r = await runSipp([
+      '-sf',
+      f,
+      target(),
+      '-s',
+      'ring',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freeSipPort()),
+      '-m',
+      '3',
+      '-timeout',
+      '30',
+      '-timeout_error',
+    ]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(r.successful).toBe(3);
     expect(uas.stats.cancelled - before.cancelled).toBe(3);
@@ -79,7 +148,22 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
   it('401 challenge on INVITE, answered by SIPp with digest credentials', async () => {
     const before = { ...uas.stats };
     const f = dir.write('uac_auth.xml', UAC_AUTH);
-    const r = await runSipp(['-sf', f, target(), '-s', 'auth', '-i', '127.0.0.1', '-p', String(await freeSipPort()), '-m', '2', '-timeout', '30', '-timeout_error']);
+    const r = await runSipp([
+      '-sf',
+      f,
+      target(),
+      '-s',
+      'auth',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(await freeSipPort()),
+      '-m',
+      '2',
+      '-timeout',
+      '30',
+      '-timeout_error',
+    ]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(r.successful).toBe(2);
     expect(uas.stats.challenged - before.challenged).toBe(2);
@@ -89,7 +173,24 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
   it('every call completes under SIPp -lost 10 (retransmissions on both sides)', async () => {
     const before = { ...uas.stats };
     const r = await runSipp(
-      ['-sn', 'uac', target(), '-i', '127.0.0.1', '-p', String(await freeSipPort()), '-m', '20', '-r', '20', '-lost', '10', '-timeout', '50', '-timeout_error'],
+      [
+        '-sn',
+        'uac',
+        target(),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(await freeSipPort()),
+        '-m',
+        '20',
+        '-r',
+        '20',
+        '-lost',
+        '10',
+        '-timeout',
+        '50',
+        '-timeout_error',
+      ],
       { timeoutSec: 60 },
     );
     expect(r.code, r.stdout.slice(-3000)).toBe(0);

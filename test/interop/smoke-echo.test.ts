@@ -12,7 +12,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freeSipPort, freeUdpPort, isListening, requireBinary, runShtoom, startShtoom, stopAllPeers, waitFor, type Peer } from './support/peers.js';
+import {
+  freeSipPort,
+  freeUdpPort,
+  isListening,
+  requireBinary,
+  runShtoom,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+  type Peer,
+} from './support/peers.js';
 import { LossyRelay } from './support/smoke-relay.js';
 import { startSipp } from './support/sip-sipp.js';
 
@@ -37,10 +47,18 @@ describe('shtoom smoke', () => {
   it('against shtoom serve echo: PASS with loss 0 both ways, every probe back, RTT and MOS; a JUnit report', async () => {
     const echo = await serveEcho();
     const junit = join(dir, 'smoke.xml');
-    const r = await runShtoom(['smoke', `sip:echo@127.0.0.1:${echo.port}`, '--duration', '5s', '--junit', junit, '--json', ...COMMON], { timeoutSec: 40 });
+    const r = await runShtoom(
+      ['smoke', `sip:echo@127.0.0.1:${echo.port}`, '--duration', '5s', '--junit', junit, '--json', ...COMMON],
+      { timeoutSec: 40 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, call: { answered: true, codec: 'PCMU' }, loss: { sentPercent: 0, receivedPercent: 0, roundTripPercent: 0 }, latency: { probesSent: 5, probesFound: 5 } });
+    expect(j).toMatchObject({
+      ok: true,
+      call: { answered: true, codec: 'PCMU' },
+      loss: { sentPercent: 0, receivedPercent: 0, roundTripPercent: 0 },
+      latency: { probesSent: 5, probesFound: 5 },
+    });
     expect(j.latency.roundTripMs).toBeGreaterThan(20);
     expect(j.latency.roundTripMs).toBeLessThan(200);
     expect(j.rttMs).toBeLessThan(20);
@@ -52,14 +70,37 @@ describe('shtoom smoke', () => {
   it("against SIPp's RTP echo (sipp -sn uas -rtp_echo): PASS with loss 0", async () => {
     const port = await freeSipPort();
     const media = await freeUdpPort(true);
-    startSipp(['-sn', 'uas', '-rtp_echo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port), '-mp', String(media), '-m', '1', '-timeout', '40', '-timeout_error']);
+    startSipp([
+      '-sn',
+      'uas',
+      '-rtp_echo',
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-mp',
+      String(media),
+      '-m',
+      '1',
+      '-timeout',
+      '40',
+      '-timeout_error',
+    ]);
     await waitFor(() => isListening(port, 'udp'), 'SIPp UAS');
-    const r = await runShtoom(['smoke', `sip:service@127.0.0.1:${port}`, '--duration', '4s', '--json', ...COMMON], { timeoutSec: 40 });
+    const r = await runShtoom(['smoke', `sip:service@127.0.0.1:${port}`, '--duration', '4s', '--json', ...COMMON], {
+      timeoutSec: 40,
+    });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     // SIPp returns our own packets: what we receive counts the loss of the whole echo path; it sends no RTCP.
     expect(j.loss.sentPercent).toBeUndefined();
-    expect(j).toMatchObject({ ok: true, loss: { receivedPercent: 0, roundTripPercent: 0 }, latency: { probesSent: 4, probesFound: 4 } });
+    expect(j).toMatchObject({
+      ok: true,
+      loss: { receivedPercent: 0, roundTripPercent: 0 },
+      latency: { probesSent: 4, probesFound: 4 },
+    });
   });
 
   it('through a relay dropping 5 % of RTP each way: the loss both ways matches, thresholds decide the exit code', async () => {
@@ -67,7 +108,10 @@ describe('shtoom smoke', () => {
     const run = async (seed: number, thresholds: string[]) => {
       const relay = await LossyRelay.start(echo.port, 0.05, seed);
       try {
-        const r = await runShtoom(['smoke', `sip:echo@127.0.0.1:${relay.sipPort}`, '--duration', '8s', '--json', ...thresholds, ...COMMON], { timeoutSec: 40 });
+        const r = await runShtoom(
+          ['smoke', `sip:echo@127.0.0.1:${relay.sipPort}`, '--duration', '8s', '--json', ...thresholds, ...COMMON],
+          { timeoutSec: 40 },
+        );
         return { r, j: JSON.parse(r.stdout), injected: relay.injected };
       } finally {
         relay.close();

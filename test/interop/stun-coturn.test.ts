@@ -27,7 +27,9 @@ afterAll(async () => {
 describe('shtoom stun against coturn', () => {
   it('prints the mapped address, NAT type and round trip as JSON, exit 0', async () => {
     const local = await freeUdpPort();
-    const r = await runShtoom(['stun', `127.0.0.1:${coturn.port}`, '--local-port', String(local), '--json'], { timeoutSec: 30 });
+    const r = await runShtoom(['stun', `127.0.0.1:${coturn.port}`, '--local-port', String(local), '--json'], {
+      timeoutSec: 30,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -57,9 +59,12 @@ describe('shtoom stun against coturn', () => {
 
   it('exits 1 with one line when nothing answers', async () => {
     const silent = await freeUdpPort();
-    const r = await runShtoom(['stun', `127.0.0.1:${silent}`, '--stun-rto', '50ms', '--stun-rc', '3', '--stun-rm', '4', '--color', 'never'], {
-      timeoutSec: 30,
-    });
+    const r = await runShtoom(
+      ['stun', `127.0.0.1:${silent}`, '--stun-rto', '50ms', '--stun-rc', '3', '--stun-rm', '4', '--color', 'never'],
+      {
+        timeoutSec: 30,
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
@@ -100,10 +105,12 @@ describe('the library against coturn', () => {
   it('coturn answers an unknown comprehension-required attribute with 420 and UNKNOWN-ATTRIBUTES naming it', async () => {
     const stun = new StunSocket(sock).listen();
     try {
-      const err = await stun.binding(server(), { attributes: [{ type: 0x7ffe, value: Uint8Array.of(1, 2, 3, 4) }] }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await stun
+        .binding(server(), { attributes: [{ type: 0x7ffe, value: Uint8Array.of(1, 2, 3, 4) }] })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(StunTransactionError);
       const e = err as StunTransactionError;
       expect(e.code).toBe('error-response');
@@ -142,7 +149,9 @@ describe('stun-client agrees with shtoom on the same server', () => {
     const m = /MappedAddress = ([\d.]+):(\d+)/.exec(out);
     expect(m, out.slice(-1500)).not.toBeNull();
     expect(`${m![1]}:${m![2]}`).toBe(`127.0.0.1:${local}`);
-    const ours = await runShtoom(['stun', `127.0.0.1:${coturn.port}`, '--local-port', String(local), '--json'], { timeoutSec: 30 });
+    const ours = await runShtoom(['stun', `127.0.0.1:${coturn.port}`, '--local-port', String(local), '--json'], {
+      timeoutSec: 30,
+    });
     expect(ours.code).toBe(0);
     const j = JSON.parse(ours.stdout);
     expect(`${j.mapped.address}:${j.mapped.port}`).toBe(`${m![1]}:${m![2]}`);
@@ -157,7 +166,13 @@ describe('our parser reads what stun-client and coturn say to each other', () =>
     await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
     await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
     let client: { address: string; port: number } | undefined;
-    const seen: { dir: 'request' | 'response'; ok: boolean; classic?: boolean; mapped?: string | undefined; code?: string }[] = [];
+    const seen: {
+      dir: 'request' | 'response';
+      ok: boolean;
+      classic?: boolean;
+      mapped?: string | undefined;
+      code?: string;
+    }[] = [];
     const note = (dir: 'request' | 'response', msg: Buffer) => {
       const r = parseStunMessage(msg, { allowClassic: true });
       if (!r.ok) return seen.push({ dir, ok: false, code: r.error.code });

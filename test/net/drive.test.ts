@@ -39,7 +39,12 @@ describe('Driver', () => {
     const core = new EchoCore();
     const sent: string[] = [];
     const events: string[] = [];
-    const d = new Driver(core, { transmit: (t) => sent.push(`${t}@${s.now()}`), event: (e) => events.push(e) }, s.clock, s);
+    const d = new Driver(
+      core,
+      { transmit: (t) => sent.push(`${t}@${s.now()}`), event: (e) => events.push(e) },
+      s.clock,
+      s,
+    );
     d.input((now) => core.receive('x', now));
     expect(sent).toEqual(['x@0']);
     expect(events).toEqual(['got x']);

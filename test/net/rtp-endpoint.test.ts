@@ -36,7 +36,9 @@ describe('RTP UDP edge', () => {
     const b = await bindRtpPorts({ address: '127.0.0.1', portMin: 41000, portMax: 41003, random: () => 0 });
     open.push(b);
     expect(b.port).toBe(41002);
-    await expect(bindRtpPorts({ address: '127.0.0.1', portMin: 41000, portMax: 41003 })).rejects.toThrow(MediaStateError);
+    await expect(bindRtpPorts({ address: '127.0.0.1', portMin: 41000, portMax: 41003 })).rejects.toThrow(
+      MediaStateError,
+    );
     await expect(bindRtpPorts({ portMin: 41001, portMax: 41001 })).rejects.toThrow(MediaStateError);
   });
 
@@ -47,7 +49,9 @@ describe('RTP UDP edge', () => {
       const common = { payloadType: 0, clockRate: 8000, telephoneEventPayloadType: 101, rtcpMux, emitPackets: true };
       const eventsB: RtpSessionEvent[] = [];
       const a = new RtpEndpoint(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: pb.port } }), pa);
-      const b = new RtpEndpoint(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: pa.port } }), pb, { onEvent: (e) => eventsB.push(e) });
+      const b = new RtpEndpoint(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: pa.port } }), pb, {
+        onEvent: (e) => eventsB.push(e),
+      });
       open.push(b, a);
       a.sendDtmf('7');
       for (let i = 0; i < 30; i++) a.sendFrame(new Uint8Array(160).fill(i), i * 20);

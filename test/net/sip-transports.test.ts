@@ -62,7 +62,12 @@ describe('SIP transports on loopback', () => {
 
   it('stays on UDP when no TCP transport is there to switch to', () => {
     const p = new Probe();
-    p.core.request('MESSAGE', { kind: 'sip', scheme: 'sip', host: '192.0.2.1', params: [], headers: [] }, { body: Buffer.alloc(2000, 120), contentType: 'text/plain' }, 0);
+    p.core.request(
+      'MESSAGE',
+      { kind: 'sip', scheme: 'sip', host: '192.0.2.1', params: [], headers: [] },
+      { body: Buffer.alloc(2000, 120), contentType: 'text/plain' },
+      0,
+    );
     p.drain();
     expect(p.transmits[0]!.destination.transport).toBe('udp');
   });

@@ -8,7 +8,16 @@ import { sameValue } from '../../src/options/values.js';
 
 describe('ini file', () => {
   it('reads sections and keys into typed values with their line numbers', () => {
-    const text = ['; comment', '[sip]', 'port = 5070', 'transport=tcp', '', '# another comment', '[log]', 'level = debug'].join('\n');
+    const text = [
+      '; comment',
+      '[sip]',
+      'port = 5070',
+      'transport=tcp',
+      '',
+      '# another comment',
+      '[log]',
+      'level = debug',
+    ].join('\n');
     const r = readIni(text, 'a.ini', schema);
     expect(r.warnings).toEqual([]);
     expect(r.values.get('sip.port')).toEqual({ value: 5070, line: 3 });
@@ -58,7 +67,9 @@ describe('ini file', () => {
     expect(text).toContain('\nport = 5070\n');
     expect(text).toContain('\n;transport = udp\n');
     expect(text).not.toContain('hunter2');
-    expect(writeIni(schema, (s) => opts.entry(s.id).value, { includeSecrets: true })).toContain('\npassword = hunter2\n');
+    expect(writeIni(schema, (s) => opts.entry(s.id).value, { includeSecrets: true })).toContain(
+      '\npassword = hunter2\n',
+    );
   });
 
   it('load → save → load gives the same effective options (property)', () => {
@@ -68,7 +79,10 @@ describe('ini file', () => {
         portArb,
         fc.constantFrom('udp', 'tcp'),
         fc.constantFrom('error', 'warn', 'info', 'debug', 'trace'),
-        fc.option(fc.string({ minLength: 1 }).filter((s) => s.trim() === s && !/[\r\n]/.test(s)), { nil: undefined }),
+        fc.option(
+          fc.string({ minLength: 1 }).filter((s) => s.trim() === s && !/[\r\n]/.test(s)),
+          { nil: undefined },
+        ),
         (port, transport, level, user) => {
           const argv = new Map<string, string | boolean>([
             ['sip.port', String(port)],

@@ -78,19 +78,18 @@ describe('option value types', () => {
     expect(bad(list, 'pcmu,,gsm')).toBe('has an empty item');
   });
 
-  const str = opt.string('t.str', { help: 'h', validate: (v) => (v.startsWith('sip:') ? undefined : 'must be a sip: URI') });
+  const str = opt.string('t.str', {
+    help: 'h',
+    validate: (v) => (v.startsWith('sip:') ? undefined : 'must be a sip: URI'),
+  });
   it('string: validate() adds the schema entry’s own rule', () => {
     expect(ok(str, 'sip:bob@host')).toBe('sip:bob@host');
     expect(bad(str, 'bob@host')).toBe('must be a sip: URI');
   });
 
   it('every type: format → parse gives the same value back (property)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 65535 }), (n) => ok(int, formatValue(int, n)) === n),
-    );
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3_600_000 }), (ms) => ok(dur, formatValue(dur, ms)) === ms),
-    );
+    fc.assert(fc.property(fc.integer({ min: 1, max: 65535 }), (n) => ok(int, formatValue(int, n)) === n));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3_600_000 }), (ms) => ok(dur, formatValue(dur, ms)) === ms));
     fc.assert(
       fc.property(
         fc.oneof(fc.ipV4(), fc.ipV6()),

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DtmfDigitError, MediaStateError, TelephoneEventParseError } from '../../src/rtp/errors.js';
 import { DtmfReceiver } from '../../src/rtp/dtmf-receiver.js';
 import { DtmfSender, type TelephoneEventPacket } from '../../src/rtp/dtmf-sender.js';
-import { digitOfEvent, eventOfDigit, parseTelephoneEvent, serializeTelephoneEvent } from '../../src/rtp/telephone-event.js';
+import {
+  digitOfEvent,
+  eventOfDigit,
+  parseTelephoneEvent,
+  serializeTelephoneEvent,
+} from '../../src/rtp/telephone-event.js';
 import { Random } from '../../src/sim/random.js';
 import { SimLink } from '../../src/sim/network.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
@@ -27,7 +32,12 @@ describe('telephone-event payload (RFC 4733 2.3)', () => {
     expect(hex(bytes)).toBe('058a0320');
     expect(parseTelephoneEvent(bytes)).toEqual({ event: 5, end: true, volume: 10, duration: 800 });
     // the R bit is ignored on receive
-    expect(parseTelephoneEvent(Uint8Array.of(11, 0x40 | 7, 0, 160))).toEqual({ event: 11, end: false, volume: 7, duration: 160 });
+    expect(parseTelephoneEvent(Uint8Array.of(11, 0x40 | 7, 0, 160))).toEqual({
+      event: 11,
+      end: false,
+      volume: 7,
+      duration: 160,
+    });
     expect(() => parseTelephoneEvent(Uint8Array.of(1, 2, 3))).toThrow(TelephoneEventParseError);
   });
 
@@ -108,10 +118,18 @@ describe('DtmfReceiver (RFC 4733 2.5.2)', () => {
 
   it('reports one digit per event, with the end packet duration, ignoring the end repeats', () => {
     const r = new DtmfReceiver();
-    for (const [i, p] of [pkt(100, 1, false, 160), pkt(100, 1, false, 640), pkt(100, 1, true, 800), pkt(100, 1, true, 800), pkt(100, 1, true, 800)].entries())
+    for (const [i, p] of [
+      pkt(100, 1, false, 160),
+      pkt(100, 1, false, 640),
+      pkt(100, 1, true, 800),
+      pkt(100, 1, true, 800),
+      pkt(100, 1, true, 800),
+    ].entries())
       r.handlePacket(p, i * 20);
     const ev = drain(r);
-    expect(ev).toEqual([{ digit: '1', event: 1, duration: 800, durationMs: 100, volume: 10, timestamp: 100, ssrc: 1, endedBy: 'end' }]);
+    expect(ev).toEqual([
+      { digit: '1', event: 1, duration: 800, durationMs: 100, volume: 10, timestamp: 100, ssrc: 1, endedBy: 'end' },
+    ]);
     expect(r.ignored).toBe(2);
   });
 
@@ -158,7 +176,8 @@ describe('DtmfReceiver (RFC 4733 2.5.2)', () => {
       for (let i = 0; i < 400; i++) {
         sched.at(i * 20, () => {
           const p = tx.poll(i * 160);
-          if (p) link.send(p, (q) => rx.handlePacket({ ssrc: 9, timestamp: q.timestamp, payload: q.payload }, sched.now()));
+          if (p)
+            link.send(p, (q) => rx.handlePacket({ ssrc: 9, timestamp: q.timestamp, payload: q.payload }, sched.now()));
           rx.handleTimeout(sched.now());
         });
       }

@@ -77,7 +77,8 @@ function simulate(opts: {
 
 const played = (r: Run) => r.out.filter((x) => x >= 0);
 function expectStrictlyIncreasing(xs: number[]) {
-  for (let i = 1; i < xs.length; i++) if (xs[i]! <= xs[i - 1]!) throw new Error(`frame ${xs[i]} played after ${xs[i - 1]} (position ${i})`);
+  for (let i = 1; i < xs.length; i++)
+    if (xs[i]! <= xs[i - 1]!) throw new Error(`frame ${xs[i]} played after ${xs[i - 1]} (position ${i})`);
 }
 
 describe('JitterBuffer', () => {
@@ -113,7 +114,11 @@ describe('JitterBuffer', () => {
   });
 
   it('bursty (Gilbert-Elliott) loss: conceals up to the limit, then silence, and recovers', () => {
-    const r = simulate({ frames: 5_000, profile: { delayMs: 30, burst: { pGoodToBad: 0.01, pBadToGood: 0.2 } }, seed: 3 });
+    const r = simulate({
+      frames: 5_000,
+      profile: { delayMs: 30, burst: { pGoodToBad: 0.01, pBadToGood: 0.2 } },
+      seed: 3,
+    });
     const p = played(r);
     expectStrictlyIncreasing(p);
     const s = r.jb.stats();
@@ -156,7 +161,9 @@ describe('JitterBuffer', () => {
       sched.at(i * 20, () => {
         link.profile = i >= 1000 && i < 1500 ? { delayMs: 20, jitterMs: 80 } : { delayMs: 20 };
         const payload = new Uint8Array(1);
-        link.send({ sequenceNumber: i, timestamp: i * 160, payloadType: 0, marker: i === 0, ssrc: 1, payload }, (q) => jb.put(q, sched.now()));
+        link.send({ sequenceNumber: i, timestamp: i * 160, payloadType: 0, marker: i === 0, ssrc: 1, payload }, (q) =>
+          jb.put(q, sched.now()),
+        );
       });
       sched.at(i * 20 + 3, () => {
         jb.pull(sched.now());
@@ -221,7 +228,12 @@ describe('JitterBuffer', () => {
   });
 
   it('handles the 16-bit sequence and 32-bit timestamp wrap', () => {
-    const r = simulate({ frames: 1_000, profile: { delayMs: 30, jitterMs: 30 }, seq0: 65_000, ts0: 0xffffff00 - 160 * 500 });
+    const r = simulate({
+      frames: 1_000,
+      profile: { delayMs: 30, jitterMs: 30 },
+      seq0: 65_000,
+      ts0: 0xffffff00 - 160 * 500,
+    });
     expect(played(r).length).toBeGreaterThan(970);
     expectStrictlyIncreasing(played(r));
   });
@@ -244,7 +256,17 @@ describe('JitterBuffer', () => {
     const jb = new JitterBuffer({ samplesOf: (p) => p.length });
     for (let i = 0; i < 200; i++)
       sched.at(i * 30 + 15, () =>
-        jb.put({ sequenceNumber: i, timestamp: i * 240, payloadType: 0, marker: i === 0, ssrc: 1, payload: new Uint8Array(240).fill(i & 0xff) }, sched.now()),
+        jb.put(
+          {
+            sequenceNumber: i,
+            timestamp: i * 240,
+            payloadType: 0,
+            marker: i === 0,
+            ssrc: 1,
+            payload: new Uint8Array(240).fill(i & 0xff),
+          },
+          sched.now(),
+        ),
       );
     let held = 0;
     const got: number[] = [];

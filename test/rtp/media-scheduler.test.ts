@@ -7,7 +7,11 @@ import { VirtualScheduler } from '../../src/sim/scheduler.js';
 /** A TimerHost on virtual time whose timers fire early or late at random, like real ones under load. */
 function sloppyTimers(vs: VirtualScheduler, rng: Random, earlyMs: number, lateMs: number): TimerHost {
   return {
-    setTimer: (delay, fn) => vs.after(Math.max(0, delay - earlyMs * rng.next() + (rng.chance(0.05) ? lateMs * rng.next() * 5 : lateMs * rng.next())), fn),
+    setTimer: (delay, fn) =>
+      vs.after(
+        Math.max(0, delay - earlyMs * rng.next() + (rng.chance(0.05) ? lateMs * rng.next() * 5 : lateMs * rng.next())),
+        fn,
+      ),
     clearTimer: (h: TimerHandle) => vs.clearTimer(h),
   };
 }
@@ -64,10 +68,14 @@ describe('TickQueue (the media clock core)', () => {
     const q = new TickQueue();
     const log: string[] = [];
     const b = q.add(() => log.push('b'), 0, { phaseMs: 1 });
-    q.add(() => {
-      log.push('a');
-      b.stop();
-    }, 0, { phaseMs: 0 });
+    q.add(
+      () => {
+        log.push('a');
+        b.stop();
+      },
+      0,
+      { phaseMs: 0 },
+    );
     q.runDue(100);
     expect(log).toEqual(['a', 'a', 'a', 'a', 'a', 'a']);
     expect(q.size).toBe(1);

@@ -9,7 +9,11 @@ function voiced(n: number, from = 0): Int16Array {
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) {
     const t = (from + i) / 8000;
-    out[i] = Math.round(6000 * Math.sin(2 * Math.PI * 160 * t) + 2500 * Math.sin(2 * Math.PI * 320 * t + 1) + 1200 * Math.sin(2 * Math.PI * 480 * t + 2));
+    out[i] = Math.round(
+      6000 * Math.sin(2 * Math.PI * 160 * t) +
+        2500 * Math.sin(2 * Math.PI * 320 * t + 1) +
+        1200 * Math.sin(2 * Math.PI * 480 * t + 2),
+    );
   }
   return out;
 }

@@ -20,10 +20,21 @@ describe('RTCP codec (RFC 3550 6)', () => {
       packetCount: 50,
       octetCount: 8000,
       reports: [
-        { ssrc: 0xcafebabe, fractionLost: 64, cumulativeLost: -2, highestSequence: 0x10005, jitter: 16, lastSr: 0xa2b38000, delaySinceLastSr: 0x8000 },
+        {
+          ssrc: 0xcafebabe,
+          fractionLost: 64,
+          cumulativeLost: -2,
+          highestSequence: 0x10005,
+          jitter: 16,
+          lastSr: 0xa2b38000,
+          delaySinceLastSr: 0x8000,
+        },
       ],
     });
-    expect(sdes).toEqual({ type: 'sdes', chunks: [{ ssrc: 0x11223344, items: [{ type: 1, text: 'alice@127.0.0.1' }] }] });
+    expect(sdes).toEqual({
+      type: 'sdes',
+      chunks: [{ ssrc: 0x11223344, items: [{ type: 1, text: 'alice@127.0.0.1' }] }],
+    });
     expect(hex(serializeRtcp([sr!, sdes!]))).toBe(hex(bytes));
   });
 
@@ -65,15 +76,43 @@ describe('RTCP codec (RFC 3550 6)', () => {
   });
 
   it('refuses to encode values that do not fit', () => {
-    expect(() => serializeRtcp([{ type: 'sdes', chunks: [{ ssrc: 1, items: [{ type: 1, text: 'x'.repeat(256) }] }] }])).toThrow(RtpEncodeError);
-    expect(() => serializeRtcp([{ type: 'app', subtype: 0, ssrc: 1, name: 'toolong', data: new Uint8Array(0) }])).toThrow(RtpEncodeError);
     expect(() =>
-      serializeRtcp([{ type: 'rr', ssrc: 1, reports: [{ ssrc: 2, fractionLost: 300, cumulativeLost: 0, highestSequence: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 }] }]),
+      serializeRtcp([{ type: 'sdes', chunks: [{ ssrc: 1, items: [{ type: 1, text: 'x'.repeat(256) }] }] }]),
+    ).toThrow(RtpEncodeError);
+    expect(() =>
+      serializeRtcp([{ type: 'app', subtype: 0, ssrc: 1, name: 'toolong', data: new Uint8Array(0) }]),
+    ).toThrow(RtpEncodeError);
+    expect(() =>
+      serializeRtcp([
+        {
+          type: 'rr',
+          ssrc: 1,
+          reports: [
+            {
+              ssrc: 2,
+              fractionLost: 300,
+              cumulativeLost: 0,
+              highestSequence: 0,
+              jitter: 0,
+              lastSr: 0,
+              delaySinceLastSr: 0,
+            },
+          ],
+        },
+      ]),
     ).toThrow(RtpEncodeError);
   });
 
   it('clamps cumulative lost to the signed 24-bit range', () => {
-    const block = { ssrc: 2, fractionLost: 0, cumulativeLost: 1e9, highestSequence: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
+    const block = {
+      ssrc: 2,
+      fractionLost: 0,
+      cumulativeLost: 1e9,
+      highestSequence: 0,
+      jitter: 0,
+      lastSr: 0,
+      delaySinceLastSr: 0,
+    };
     const [rr] = parseRtcp(serializeRtcp([{ type: 'rr', ssrc: 1, reports: [block] }]));
     expect(rr?.type === 'rr' && rr.reports[0]!.cumulativeLost).toBe(0x7fffff);
   });
@@ -103,12 +142,21 @@ describe('RTCP codec (RFC 3550 6)', () => {
     }),
     fc.record({
       type: fc.constant('sdes' as const),
-      chunks: fc.array(fc.record({ ssrc: u32, items: fc.array(fc.record({ type: fc.integer({ min: 1, max: 8 }), text }), { maxLength: 3 }) }), { maxLength: 3 }),
+      chunks: fc.array(
+        fc.record({
+          ssrc: u32,
+          items: fc.array(fc.record({ type: fc.integer({ min: 1, max: 8 }), text }), { maxLength: 3 }),
+        }),
+        { maxLength: 3 },
+      ),
     }),
     fc.record({ type: fc.constant('bye' as const), ssrcs: fc.array(u32, { maxLength: 4 }) }),
     fc.record({ type: fc.constant('bye' as const), ssrcs: fc.array(u32, { maxLength: 4 }), reason: text }),
   );
-  const compound = fc.tuple(fc.oneof(packet.filter((p) => p.type === 'sr' || p.type === 'rr')), fc.array(packet, { maxLength: 4 }));
+  const compound = fc.tuple(
+    fc.oneof(packet.filter((p) => p.type === 'sr' || p.type === 'rr')),
+    fc.array(packet, { maxLength: 4 }),
+  );
 
   it('property: packets -> bytes -> packets is the identity', () => {
     fc.assert(
@@ -136,15 +184,20 @@ describe('RTCP codec (RFC 3550 6)', () => {
     // Mutations of a valid compound packet reach deeper into the parsers.
     const valid = vector('rfc3550-6.4-sr-sdes.hex');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: valid.length }), (i, v, cut) => {
-        const b = valid.slice(0, cut);
-        if (i < b.length) b[i] = v;
-        try {
-          parseRtcp(b);
-        } catch (e) {
-          expect(e).toBeInstanceOf(RtcpParseError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: valid.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 1, max: valid.length }),
+        (i, v, cut) => {
+          const b = valid.slice(0, cut);
+          if (i < b.length) b[i] = v;
+          try {
+            parseRtcp(b);
+          } catch (e) {
+            expect(e).toBeInstanceOf(RtcpParseError);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -8,7 +8,14 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
   it('decodes the fixed header with the marker bit', () => {
     const bytes = vector('rfc3550-5.1-pcmu-marker.hex');
     const p = parseRtp(bytes);
-    expect(p).toMatchObject({ marker: true, payloadType: 0, sequenceNumber: 0x1234, timestamp: 160, ssrc: 0xdeadbeef, padding: 0 });
+    expect(p).toMatchObject({
+      marker: true,
+      payloadType: 0,
+      sequenceNumber: 0x1234,
+      timestamp: 160,
+      ssrc: 0xdeadbeef,
+      padding: 0,
+    });
     expect(p.csrcs).toEqual([]);
     expect(p.extension).toBeUndefined();
     expect(hex(p.payload)).toBe('fffefdfc7f7e7d7c');
@@ -18,7 +25,14 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
   it('decodes CSRCs, a header extension and padding, and encodes them back byte for byte', () => {
     const bytes = vector('rfc3550-5.1-csrc-extension-padding.hex');
     const p = parseRtp(bytes);
-    expect(p).toMatchObject({ marker: false, payloadType: 101, sequenceNumber: 0xffff, timestamp: 0xfffffff0, ssrc: 0x01020304, padding: 4 });
+    expect(p).toMatchObject({
+      marker: false,
+      payloadType: 101,
+      sequenceNumber: 0xffff,
+      timestamp: 0xfffffff0,
+      ssrc: 0x01020304,
+      padding: 4,
+    });
     expect(p.csrcs).toEqual([0x11111111, 0x22222222]);
     expect(p.extension!.profile).toBe(0xbede);
     expect(hex(p.extension!.data)).toBe('10aa0000');
@@ -26,9 +40,12 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
     expect(hex(serializeRtp(p))).toBe(hex(bytes));
   });
 
-  it.each(['rtp-truncated-csrc.hex', 'rtp-padding-overrun.hex', 'rtp-version-1.hex'])('rejects %s with RtpParseError', (name) => {
-    expect(() => parseRtp(vector(name))).toThrow(RtpParseError);
-  });
+  it.each(['rtp-truncated-csrc.hex', 'rtp-padding-overrun.hex', 'rtp-version-1.hex'])(
+    'rejects %s with RtpParseError',
+    (name) => {
+      expect(() => parseRtp(vector(name))).toThrow(RtpParseError);
+    },
+  );
 
   it('rejects packets shorter than the header and extensions running past the end', () => {
     expect(() => parseRtp(new Uint8Array(11))).toThrow(RtpParseError);
@@ -37,7 +54,16 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
   });
 
   it('refuses to encode fields that do not fit', () => {
-    const base: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcs: [], payload: new Uint8Array(0), padding: 0 };
+    const base: RtpPacket = {
+      marker: false,
+      payloadType: 0,
+      sequenceNumber: 0,
+      timestamp: 0,
+      ssrc: 0,
+      csrcs: [],
+      payload: new Uint8Array(0),
+      padding: 0,
+    };
     expect(() => serializeRtp({ ...base, payloadType: 128 })).toThrow(RtpEncodeError);
     expect(() => serializeRtp({ ...base, csrcs: new Array(16).fill(1) })).toThrow(RtpEncodeError);
     expect(() => serializeRtp({ ...base, extension: { profile: 1, data: new Uint8Array(3) } })).toThrow(RtpEncodeError);
@@ -58,7 +84,10 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
     ssrc: fc.integer({ min: 0, max: 0xffffffff }),
     csrcs: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 15 }),
     extension: fc.option(
-      fc.record({ profile: fc.integer({ min: 0, max: 0xffff }), data: fc.uint8Array({ maxLength: 16 }).map((d) => d.subarray(0, d.length & ~3)) }),
+      fc.record({
+        profile: fc.integer({ min: 0, max: 0xffff }),
+        data: fc.uint8Array({ maxLength: 16 }).map((d) => d.subarray(0, d.length & ~3)),
+      }),
       { nil: undefined },
     ),
     payload: fc.uint8Array({ maxLength: 200 }),
@@ -72,7 +101,11 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
         const v: RtpPacket = extension ? { ...rest, extension } : rest;
         const bytes = serializeRtp(v);
         const back = parseRtp(bytes);
-        const plain = (x: RtpPacket) => ({ ...x, payload: hex(x.payload), extension: x.extension && { profile: x.extension.profile, data: hex(x.extension.data) } });
+        const plain = (x: RtpPacket) => ({
+          ...x,
+          payload: hex(x.payload),
+          extension: x.extension && { profile: x.extension.profile, data: hex(x.extension.data) },
+        });
         expect(plain(back)).toEqual(plain(v));
         expect(hex(serializeRtp(back))).toBe(hex(bytes));
       }),

@@ -79,10 +79,17 @@ function drive(s: RtpSession, datagrams: readonly Datagram[], relayEvents: boole
       if (e.type !== 'rtp') out.events.push(e);
       else {
         out.rtpEvents++;
-        if (relayEvents) s.relay(e.packet, e.kind, e.kind === 'audio' ? samplesOf(e.packet.payloadType, e.packet.payload.length) : 0, now);
+        if (relayEvents)
+          s.relay(
+            e.packet,
+            e.kind,
+            e.kind === 'audio' ? samplesOf(e.packet.payloadType, e.packet.payload.length) : 0,
+            now,
+          );
       }
     }
-    for (let t = s.pollTransmit(); t; t = s.pollTransmit()) out.sent.push({ data: Buffer.from(t.data).toString('hex'), to: t.to, channel: t.channel });
+    for (let t = s.pollTransmit(); t; t = s.pollTransmit())
+      out.sent.push({ data: Buffer.from(t.data).toString('hex'), to: t.to, channel: t.channel });
   };
   const until = (t: number) => {
     for (let due = s.pollTimeout(); due !== undefined && due <= t; due = s.pollTimeout()) {
@@ -106,7 +113,13 @@ function drive(s: RtpSession, datagrams: readonly Datagram[], relayEvents: boole
 }
 
 /** The same datagrams through an echo in reflect mode and through the event-relaying echo. */
-function twins(seed: number, datagrams: readonly Datagram[], extra: Partial<RtpSessionOptions> = {}, endMs = 0, inPlace = false) {
+function twins(
+  seed: number,
+  datagrams: readonly Datagram[],
+  extra: Partial<RtpSessionOptions> = {},
+  endMs = 0,
+  inPlace = false,
+) {
   const reflect = new RtpSession(options(seed, { ...extra, reflect: { samplesOf, inPlace } }));
   const events = new RtpSession(options(seed, extra));
   const got = drive(reflect, datagrams, false, endMs);
@@ -133,7 +146,12 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
     const kind = r.next();
     if (kind < 0.05) {
       const duration = 160 * (1 + r.int(5));
-      bytes = rtp(seq, ts, { ssrc, payloadType: 101, marker: r.chance(0.3), payload: serializeTelephoneEvent({ event: r.int(16), end: r.chance(0.3), volume: 10, duration }) });
+      bytes = rtp(seq, ts, {
+        ssrc,
+        payloadType: 101,
+        marker: r.chance(0.3),
+        payload: serializeTelephoneEvent({ event: r.int(16), end: r.chance(0.3), volume: 10, duration }),
+      });
     } else if (kind < 0.1) {
       bytes = rtp(seq, ts, { ssrc, csrcs: [r.u32(), r.u32()] });
     } else if (kind < 0.15) {
@@ -159,7 +177,16 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
     if (i % 100 === 50) {
       // The peer's sender report.
       const sr = serializeRtcp([
-        { type: 'sr', ssrc, ntpSeconds: 3_900_000_000 + i, ntpFraction: 0, rtpTimestamp: ts, packetCount: i, octetCount: i * 160, reports: [] },
+        {
+          type: 'sr',
+          ssrc,
+          ntpSeconds: 3_900_000_000 + i,
+          ntpFraction: 0,
+          rtpTimestamp: ts,
+          packetCount: i,
+          octetCount: i * 160,
+          reports: [],
+        },
         { type: 'sdes', chunks: [{ ssrc, items: [{ type: 1, text: 'peer@example' }] }] },
       ]);
       out.push({ bytes: sr, from: { address: from.address, port: from.port + 1 }, channel: 'rtcp', gap: 1 });
@@ -169,34 +196,37 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
 }
 
 describe('RtpSession reflect mode (the echo’s hot path)', () => {
-  it.each([false, true])('sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in place: %s)', (inPlace) => {
-    for (const [seed, startSeq] of [
-      [11, 65400], // the sequence number wraps early on
-      [12, 100],
-      [13, 30000],
-    ] as const) {
-      const { reflect, events, got, want } = twins(seed, impairedStream(seed, 1200, startSeq), {}, 4000, inPlace);
-      expect(got.sent.length).toBeGreaterThan(1000);
-      expect(got.sent).toEqual(want.sent);
-      expect(got.events).toEqual(want.events);
-      expect(got.rtpEvents).toBe(0); // nothing is emitted packet by packet
-      // Without inPlace the input is never written to; with it, plain packets are echoed from their own bytes.
-      if (inPlace) expect(got.inputWritten).toBeGreaterThan(800);
-      else expect(got.inputWritten).toBe(0);
-      expect(want.rtpEvents).toBeGreaterThan(1000);
-      expect(reflect.stats()).toEqual(events.stats());
-      // The stream went through all of it.
-      const st = reflect.stats();
-      expect(st.sourceChanges).toBe(1);
-      expect(st.received!.duplicates).toBeGreaterThan(0);
-      expect(st.received!.reordered).toBeGreaterThan(0);
-      expect(st.discarded.unknownPayloadType).toBeGreaterThan(0);
-      expect(st.sent.dtmfEvents).toBeGreaterThan(0);
-      expect(st.sent.rtcp).toBeGreaterThan(5);
-      expect(got.events.some((e) => e.type === 'latched' && e.address === A2)).toBe(true);
-      expect(got.events.some((e) => e.type === 'timeout')).toBe(true); // 4 s of silence at the end
-    }
-  });
+  it.each([false, true])(
+    'sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in place: %s)',
+    (inPlace) => {
+      for (const [seed, startSeq] of [
+        [11, 65400], // the sequence number wraps early on
+        [12, 100],
+        [13, 30000],
+      ] as const) {
+        const { reflect, events, got, want } = twins(seed, impairedStream(seed, 1200, startSeq), {}, 4000, inPlace);
+        expect(got.sent.length).toBeGreaterThan(1000);
+        expect(got.sent).toEqual(want.sent);
+        expect(got.events).toEqual(want.events);
+        expect(got.rtpEvents).toBe(0); // nothing is emitted packet by packet
+        // Without inPlace the input is never written to; with it, plain packets are echoed from their own bytes.
+        if (inPlace) expect(got.inputWritten).toBeGreaterThan(800);
+        else expect(got.inputWritten).toBe(0);
+        expect(want.rtpEvents).toBeGreaterThan(1000);
+        expect(reflect.stats()).toEqual(events.stats());
+        // The stream went through all of it.
+        const st = reflect.stats();
+        expect(st.sourceChanges).toBe(1);
+        expect(st.received!.duplicates).toBeGreaterThan(0);
+        expect(st.received!.reordered).toBeGreaterThan(0);
+        expect(st.discarded.unknownPayloadType).toBeGreaterThan(0);
+        expect(st.sent.dtmfEvents).toBeGreaterThan(0);
+        expect(st.sent.rtcp).toBeGreaterThan(5);
+        expect(got.events.some((e) => e.type === 'latched' && e.address === A2)).toBe(true);
+        expect(got.events.some((e) => e.type === 'timeout')).toBe(true); // 4 s of silence at the end
+      }
+    },
+  );
 
   it('re-originates a plain packet: our SSRC and next sequence number, the moved timestamp, its marker, type and payload', () => {
     const s = new RtpSession(options(21, { reflect: { samplesOf }, rtcpIntervalMs: 0 }));
@@ -210,7 +240,12 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
     feed(rtp(65535, 1160));
     feed(rtp(0, 1320)); // wrap
     feed(rtp(1, 5000, { marker: true })); // a new talkspurt after a pause
-    feed(rtp(2, 5160, { payloadType: 101, payload: serializeTelephoneEvent({ event: 1, end: false, volume: 10, duration: 160 }) }));
+    feed(
+      rtp(2, 5160, {
+        payloadType: 101,
+        payload: serializeTelephoneEvent({ event: 1, end: false, volume: 10, duration: 160 }),
+      }),
+    );
     const p = sent.map((b) => parseRtp(b));
     expect(p).toHaveLength(5);
     expect(p.map((x) => x.ssrc)).toEqual(Array(5).fill(s.ssrc));
@@ -270,7 +305,14 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
 
   it('keeps RTCP sender reports right: packets and octets echoed, the peer’s loss and jitter', () => {
     const datagrams: Datagram[] = [];
-    for (let i = 0; i < 300; i++) if (i % 10 !== 5) datagrams.push({ bytes: rtp(1000 + i, i * 160), from: A, channel: 'rtp', gap: (i % 10 === 6 ? 40 : 20) + (i % 2 ? 2 : -2) });
+    for (let i = 0; i < 300; i++)
+      if (i % 10 !== 5)
+        datagrams.push({
+          bytes: rtp(1000 + i, i * 160),
+          from: A,
+          channel: 'rtp',
+          gap: (i % 10 === 6 ? 40 : 20) + (i % 2 ? 2 : -2),
+        });
     const { reflect, got, want } = twins(31, datagrams, { rtpTimeoutMs: 0 }, 0);
     expect(got.sent).toEqual(want.sent);
     const reports = got.sent.filter((t) => t.channel === 'rtcp').map((t) => parseRtcp(Buffer.from(t.data, 'hex')));

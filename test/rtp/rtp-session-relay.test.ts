@@ -25,7 +25,17 @@ function echoSession(seed: number): RtpSession {
 }
 
 function packet(seq: number, ts: number, opts: Partial<RtpPacket> = {}): Uint8Array {
-  return serializeRtp({ marker: false, payloadType: 0, sequenceNumber: seq, timestamp: ts, ssrc: 0x1234, csrcs: [], payload: new Uint8Array(160).fill(seq & 0xff), padding: 0, ...opts });
+  return serializeRtp({
+    marker: false,
+    payloadType: 0,
+    sequenceNumber: seq,
+    timestamp: ts,
+    ssrc: 0x1234,
+    csrcs: [],
+    payload: new Uint8Array(160).fill(seq & 0xff),
+    padding: 0,
+    ...opts,
+  });
 }
 
 /** Feed datagrams into the echo and relay every accepted packet as an echo app does; return what it sent. */
@@ -49,7 +59,13 @@ function run(echo: RtpSession, datagrams: Uint8Array[]): RtpPacket[] {
 describe('RtpSession.relay (echo without added delay)', () => {
   it('re-originates audio: own SSRC, consecutive sequence numbers, the sender’s timing and payload', () => {
     const echo = echoSession(3);
-    const sent = [packet(100, 8000, { marker: true }), packet(101, 8160), packet(102, 8320), packet(103, 16000, { marker: true }), packet(104, 16160)];
+    const sent = [
+      packet(100, 8000, { marker: true }),
+      packet(101, 8160),
+      packet(102, 8320),
+      packet(103, 16000, { marker: true }),
+      packet(104, 16160),
+    ];
     const got = run(echo, sent);
     // The first packet is held for probation and delivered with the second: all five come back.
     expect(got).toHaveLength(5);

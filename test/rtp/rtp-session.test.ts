@@ -102,16 +102,37 @@ describe('RtpSession over a simulated network (virtual time)', () => {
     for (let i = 0; i < 50; i++)
       call.vs.at(2_000 + i * 20, () =>
         evil.send(
-          serializeRtp({ marker: false, payloadType: 0, sequenceNumber: seq++, timestamp: i * 160, ssrc: 0xbad, csrcs: [], payload: frame(999_999), padding: 0 }),
+          serializeRtp({
+            marker: false,
+            payloadType: 0,
+            sequenceNumber: seq++,
+            timestamp: i * 160,
+            ssrc: 0xbad,
+            csrcs: [],
+            payload: frame(999_999),
+            padding: 0,
+          }),
           { address: '10.0.0.1', port: 4000 },
         ),
       );
     // and from the right address, a payload type that was not negotiated
     call.vs.at(2_500, () =>
-      call.b.rtp.send(serializeRtp({ marker: false, payloadType: 18, sequenceNumber: 1, timestamp: 0, ssrc: 0xbad2, csrcs: [], payload: frame(1), padding: 0 }), {
-        address: '10.0.0.1',
-        port: 4000,
-      }),
+      call.b.rtp.send(
+        serializeRtp({
+          marker: false,
+          payloadType: 18,
+          sequenceNumber: 1,
+          timestamp: 0,
+          ssrc: 0xbad2,
+          csrcs: [],
+          payload: frame(1),
+          padding: 0,
+        }),
+        {
+          address: '10.0.0.1',
+          port: 4000,
+        },
+      ),
     );
     call.run(5_000);
     const st = call.a.session.stats();
@@ -129,7 +150,12 @@ describe('RtpSession over a simulated network (virtual time)', () => {
     call.run(3_000);
     const oldSsrc = call.b.session.ssrc;
     const rng = new Random(99);
-    call.replaceSession(call.b, { remoteRtp: { address: '10.0.0.1', port: 4000 }, payloadType: 0, clockRate: 8000, random: () => rng.next() });
+    call.replaceSession(call.b, {
+      remoteRtp: { address: '10.0.0.1', port: 4000 },
+      payloadType: 0,
+      clockRate: 8000,
+      random: () => rng.next(),
+    });
     call.run(6_000);
     const sources = ofType(call.a.events, 'source');
     expect(sources).toHaveLength(2);
@@ -207,7 +233,13 @@ describe('RtpSession over a simulated network (virtual time)', () => {
 
   it('marks the first packet of each talkspurt and advances timestamps through silence', () => {
     const rng = new Random(5);
-    const s = new RtpSession({ remoteRtp: { address: '10.0.0.2', port: 5000 }, payloadType: 8, clockRate: 8000, random: () => rng.next(), rtcpIntervalMs: 0 });
+    const s = new RtpSession({
+      remoteRtp: { address: '10.0.0.2', port: 5000 },
+      payloadType: 8,
+      clockRate: 8000,
+      random: () => rng.next(),
+      rtcpIntervalMs: 0,
+    });
     const sent = [];
     for (let i = 0; i < 10; i++) {
       s.sendFrame(i >= 3 && i < 6 ? undefined : frame(i), i * 20);
@@ -235,7 +267,13 @@ describe('RtpSession over a simulated network (virtual time)', () => {
 
   it('the first RTCP packet is a compound RR/SR + SDES CNAME, sent after the RFC 3550 initial interval', () => {
     const rng = new Random(1);
-    const s = new RtpSession({ remoteRtp: { address: '10.0.0.2', port: 5000 }, payloadType: 0, clockRate: 8000, cname: 'alice@test', random: () => rng.next() });
+    const s = new RtpSession({
+      remoteRtp: { address: '10.0.0.2', port: 5000 },
+      payloadType: 0,
+      clockRate: 8000,
+      cname: 'alice@test',
+      random: () => rng.next(),
+    });
     s.sendFrame(frame(0), 0);
     s.pollTransmit();
     const due = s.pollTimeout()!;
@@ -256,7 +294,13 @@ describe('RtpSession over a simulated network (virtual time)', () => {
   });
 
   it('property (fuzz): any datagram is absorbed without an exception', () => {
-    const s = new RtpSession({ remoteRtp: { address: '10.0.0.2', port: 5000 }, payloadType: 0, clockRate: 8000, telephoneEventPayloadType: 101, rtcpMux: true });
+    const s = new RtpSession({
+      remoteRtp: { address: '10.0.0.2', port: 5000 },
+      payloadType: 0,
+      clockRate: 8000,
+      telephoneEventPayloadType: 101,
+      rtcpMux: true,
+    });
     let now = 0;
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 80 }), fc.boolean(), (b, rtcp) => {

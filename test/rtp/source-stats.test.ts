@@ -27,7 +27,10 @@ describe('source statistics (RFC 3550 A.1, A.3, A.8)', () => {
 
   it('extends the sequence number across the 16-bit wrap', () => {
     const s = new SourceStatistics(1, 8000, 65500);
-    feed(s, Array.from({ length: 100 }, (_, i) => 65500 + i));
+    feed(
+      s,
+      Array.from({ length: 100 }, (_, i) => 65500 + i),
+    );
     expect(s.extendedMax).toBe(65536 + 63);
     expect(s.toJSON()).toMatchObject({ packets: 100, expected: 100, lost: 0, duplicates: 0, reordered: 0 });
     expect(s.reportBlock(2000).highestSequence).toBe(65536 + 63);
@@ -42,7 +45,11 @@ describe('source statistics (RFC 3550 A.1, A.3, A.8)', () => {
     expect(b1.cumulativeLost).toBe(50);
     expect(b1.fractionLost).toBe(Math.floor((50 * 256) / 1000));
     // next interval: 100 packets, 10 lost
-    feed(s, Array.from({ length: 100 }, (_, i) => 1000 + i).filter((i) => i % 10 !== 0), (i) => 20_000 + i * 20);
+    feed(
+      s,
+      Array.from({ length: 100 }, (_, i) => 1000 + i).filter((i) => i % 10 !== 0),
+      (i) => 20_000 + i * 20,
+    );
     const b2 = s.reportBlock(22_000);
     expect(b2.fractionLost).toBe(Math.floor((10 * 256) / 100));
     expect(b2.cumulativeLost).toBe(60);

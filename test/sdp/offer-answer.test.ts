@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SdpAnswerError, SdpLocalError, SdpNegotiationError } from '../../src/sdp/errors.js';
-import { createAnswer, createOffer, nextVersion, processAnswer, rtpSessionOptions, type LocalMedia } from '../../src/sdp/offer-answer.js';
+import {
+  createAnswer,
+  createOffer,
+  nextVersion,
+  processAnswer,
+  rtpSessionOptions,
+  type LocalMedia,
+} from '../../src/sdp/offer-answer.js';
 import { directionOf, formatsOf, hasRtcpMux, type MediaFormat } from '../../src/sdp/media-format.js';
 import { parseSdp } from '../../src/sdp/parse.js';
 import { serializeSdp } from '../../src/sdp/serialize.js';
@@ -11,7 +18,14 @@ const PCMU: MediaFormat = { name: 'PCMU', clockRate: 8000 };
 const PCMA: MediaFormat = { name: 'PCMA', clockRate: 8000 };
 const GSM: MediaFormat = { name: 'GSM', clockRate: 8000 };
 const TE: MediaFormat = { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' };
-const bob = (formats: MediaFormat[], more: Partial<LocalMedia> = {}): LocalMedia => ({ address: '192.0.2.20', port: 49174, formats, sessionId: '2808844564', username: 'bob', ...more });
+const bob = (formats: MediaFormat[], more: Partial<LocalMedia> = {}): LocalMedia => ({
+  address: '192.0.2.20',
+  port: 49174,
+  formats,
+  sessionId: '2808844564',
+  username: 'bob',
+  ...more,
+});
 
 function offerWith(media: string, session = ''): string {
   return `v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n${session}${media}`;
@@ -25,7 +39,15 @@ describe('RFC 3264 offer/answer', () => {
     const [audio, video] = answer.media;
     expect(audio).toMatchObject({ media: 'audio', port: 49174, proto: 'RTP/AVP', formats: ['0'] });
     expect(audio!.attributes).toContainEqual({ name: 'rtpmap', value: '0 PCMU/8000' });
-    expect(video).toEqual({ media: 'video', port: 0, proto: 'RTP/AVP', formats: ['31', '32'], connections: [], bandwidths: [], attributes: [] });
+    expect(video).toEqual({
+      media: 'video',
+      port: 0,
+      proto: 'RTP/AVP',
+      formats: ['31', '32'],
+      connections: [],
+      bandwidths: [],
+      attributes: [],
+    });
     expect(media).toMatchObject({
       index: 0,
       remoteRtp: { address: 'host.atlanta.example.com', port: 49170 },
@@ -36,7 +58,11 @@ describe('RFC 3264 offer/answer', () => {
       rtcpMux: false,
     });
     // and Alice, processing the RFC's own answer, sends PCMU
-    expect(processAnswer(offer, parseSdp(sdpVector('rfc3264-10.1-answer.sdp'))).send).toEqual({ name: 'PCMU', clockRate: 8000, payloadType: 0 });
+    expect(processAnswer(offer, parseSdp(sdpVector('rfc3264-10.1-answer.sdp'))).send).toEqual({
+      name: 'PCMU',
+      clockRate: 8000,
+      payloadType: 0,
+    });
   });
 
   it('RFC 3264 10.2: one of N codec selection with a dynamic payload type', () => {
@@ -45,7 +71,10 @@ describe('RFC 3264 offer/answer', () => {
     const expected = parseSdp(sdpVector('rfc3264-10.2-answer.sdp')).media[0]!;
     expect(answer.media[0]!.formats).toEqual(expected.formats);
     expect(formatsOf(answer.media[0]!)).toEqual(formatsOf(expected));
-    const alice = processAnswer(parseSdp(serializeSdp({ ...offer, media: [offer.media[0]!] })), parseSdp(sdpVector('rfc3264-10.2-answer.sdp')));
+    const alice = processAnswer(
+      parseSdp(serializeSdp({ ...offer, media: [offer.media[0]!] })),
+      parseSdp(sdpVector('rfc3264-10.2-answer.sdp')),
+    );
     expect(alice.send).toEqual({ name: 'iLBC', clockRate: 8000, payloadType: 97 });
     expect(alice.receive.get(97)).toMatchObject({ name: 'iLBC' });
   });
@@ -68,16 +97,26 @@ describe('RFC 3264 offer/answer', () => {
     }
     expect(err).toBeInstanceOf(SdpNegotiationError);
     expect((err as SdpNegotiationError).status).toBe(488);
-    expect((err as SdpNegotiationError).reason).toBe('no common codec: offered G722/8000, G729/8000; supported PCMU/8000, GSM/8000');
+    expect((err as SdpNegotiationError).reason).toBe(
+      'no common codec: offered G722/8000, G729/8000; supported PCMU/8000, GSM/8000',
+    );
   });
 
   it('no audio, or only encrypted audio: 488 with the reason', () => {
-    expect(() => createAnswer(parseSdp(offerWith('m=video 4000 RTP/AVP 31\r\n')), bob([PCMU]))).toThrow(/no audio stream offered/);
-    expect(() => createAnswer(parseSdp(offerWith('m=audio 4000 RTP/SAVP 0\r\n')), bob([PCMU]))).toThrow(/RTP\/SAVP; only RTP\/AVP/);
+    expect(() => createAnswer(parseSdp(offerWith('m=video 4000 RTP/AVP 31\r\n')), bob([PCMU]))).toThrow(
+      /no audio stream offered/,
+    );
+    expect(() => createAnswer(parseSdp(offerWith('m=audio 4000 RTP/SAVP 0\r\n')), bob([PCMU]))).toThrow(
+      /RTP\/SAVP; only RTP\/AVP/,
+    );
   });
 
   it('answers the first usable audio stream and rejects the rest (disabled, encrypted, or a second audio)', () => {
-    const offer = parseSdp(offerWith('m=audio 0 RTP/AVP 0\r\nm=audio 4000 RTP/SAVP 0\r\nm=audio 4002 RTP/AVP 0\r\nm=audio 4004 RTP/AVP 0\r\n'));
+    const offer = parseSdp(
+      offerWith(
+        'm=audio 0 RTP/AVP 0\r\nm=audio 4000 RTP/SAVP 0\r\nm=audio 4002 RTP/AVP 0\r\nm=audio 4004 RTP/AVP 0\r\n',
+      ),
+    );
     const { answer, media } = createAnswer(offer, bob([PCMU]));
     expect(answer.media.map((m) => m.port)).toEqual([0, 0, 49174, 0]);
     expect(media.index).toBe(2);
@@ -91,7 +130,13 @@ describe('RFC 3264 offer/answer', () => {
     expect(answer.media[0]!.attributes).toContainEqual({ name: 'fmtp', value: '101 0-16' });
     expect(media.telephoneEvent).toMatchObject({ payloadType: 101, clockRate: 8000 });
     const opts = rtpSessionOptions(media);
-    expect(opts).toMatchObject({ payloadType: 8, clockRate: 8000, telephoneEventPayloadType: 101, rtcpMux: false, direction: 'sendrecv' });
+    expect(opts).toMatchObject({
+      payloadType: 8,
+      clockRate: 8000,
+      telephoneEventPayloadType: 101,
+      rtcpMux: false,
+      direction: 'sendrecv',
+    });
     expect([...opts.receivePayloadTypes]).toEqual([
       [8, 'audio'],
       [0, 'audio'],
@@ -101,7 +146,9 @@ describe('RFC 3264 offer/answer', () => {
     const other = parseSdp(offerWith('m=audio 4000 RTP/AVP 0 100\r\na=rtpmap:100 telephone-event/16000\r\n'));
     expect(createAnswer(other, bob([PCMU, TE])).media.telephoneEvent).toBeUndefined();
     // and a dynamic number other than 101 is kept
-    const dyn = parseSdp(offerWith('m=audio 4000 RTP/AVP 0 96\r\na=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n'));
+    const dyn = parseSdp(
+      offerWith('m=audio 4000 RTP/AVP 0 96\r\na=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n'),
+    );
     expect(createAnswer(dyn, bob([PCMU, TE])).media.telephoneEvent).toMatchObject({ payloadType: 96 });
   });
 
@@ -129,7 +176,9 @@ describe('RFC 3264 offer/answer', () => {
   });
 
   it('legacy hold (c=0.0.0.0, RFC 3264 8.4): we do not send, and there is no address to send to', () => {
-    const offer = parseSdp('v=0\r\no=alice 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n');
+    const offer = parseSdp(
+      'v=0\r\no=alice 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n',
+    );
     const { media } = createAnswer(offer, bob([PCMU]));
     expect(media.remoteHold).toBe(true);
     expect(media.direction).toBe('recvonly');
@@ -152,7 +201,12 @@ describe('RFC 3264 offer/answer', () => {
   });
 
   it('createOffer assigns static and dynamic payload types, and our answer to it negotiates back', () => {
-    const offer = createOffer({ address: '10.0.0.1', port: 40000, formats: [PCMU, GSM, { name: 'speex', clockRate: 8000 }, TE], sessionId: '42' });
+    const offer = createOffer({
+      address: '10.0.0.1',
+      port: 40000,
+      formats: [PCMU, GSM, { name: 'speex', clockRate: 8000 }, TE],
+      sessionId: '42',
+    });
     const text = serializeSdp(offer);
     expect(text).toBe(
       'v=0\r\no=- 42 42 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' +
@@ -168,33 +222,60 @@ describe('RFC 3264 offer/answer', () => {
     expect(aliceSide.remoteRtp).toEqual({ address: '192.0.2.20', port: 49174 });
     expect(aliceSide.ptime).toBe(20);
     expect(() => createOffer({ address: '10.0.0.1', port: 1, formats: [] })).toThrow(SdpLocalError);
-    expect(() => createOffer({ address: '10.0.0.1', port: 1, formats: [{ ...PCMU, payloadType: 0 }, { ...PCMA, payloadType: 0 }] })).toThrow(SdpLocalError);
+    expect(() =>
+      createOffer({
+        address: '10.0.0.1',
+        port: 1,
+        formats: [
+          { ...PCMU, payloadType: 0 },
+          { ...PCMA, payloadType: 0 },
+        ],
+      }),
+    ).toThrow(SdpLocalError);
   });
 
   it("processAnswer applies the answer's direction and hold", () => {
     const offer = createOffer({ address: '10.0.0.1', port: 40000, formats: [PCMU] });
-    const answer = (dir: string, c = '192.0.2.20') => parseSdp(`v=0\r\no=b 1 1 IN IP4 ${c}\r\ns=-\r\nc=IN IP4 ${c}\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=${dir}\r\n`);
+    const answer = (dir: string, c = '192.0.2.20') =>
+      parseSdp(`v=0\r\no=b 1 1 IN IP4 ${c}\r\ns=-\r\nc=IN IP4 ${c}\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=${dir}\r\n`);
     expect(processAnswer(offer, answer('recvonly')).direction).toBe('sendonly');
     expect(processAnswer(offer, answer('sendonly'))).toMatchObject({ direction: 'recvonly', remoteHold: true });
-    expect(processAnswer(offer, answer('sendrecv', '0.0.0.0'))).toMatchObject({ direction: 'recvonly', remoteHold: true });
+    expect(processAnswer(offer, answer('sendrecv', '0.0.0.0'))).toMatchObject({
+      direction: 'recvonly',
+      remoteHold: true,
+    });
   });
 
   it('processAnswer rejects answers that do not fit the offer', () => {
     const offer = createOffer({ address: '10.0.0.1', port: 40000, formats: [PCMU, TE] });
     const base = 'v=0\r\no=b 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n';
-    expect(() => processAnswer(offer, parseSdp(base + 'm=audio 5000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n'))).toThrow(SdpAnswerError);
+    expect(() => processAnswer(offer, parseSdp(base + 'm=audio 5000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n'))).toThrow(
+      SdpAnswerError,
+    );
     expect(() => processAnswer(offer, parseSdp(base + 'm=audio 0 RTP/AVP 0\r\n'))).toThrow(/rejected the audio/);
-    expect(() => processAnswer(offer, parseSdp(base + 'm=audio 5000 RTP/AVP 8\r\n'))).toThrow(/none of the answer's codecs \(PCMA\/8000\)/);
+    expect(() => processAnswer(offer, parseSdp(base + 'm=audio 5000 RTP/AVP 8\r\n'))).toThrow(
+      /none of the answer's codecs \(PCMA\/8000\)/,
+    );
   });
 
   it("processes SIPp's uas_rtp answer: PCMU and telephone-event 101", () => {
     const offer = createOffer({ address: '127.0.0.1', port: 40000, formats: [PCMU, TE] });
     const media = processAnswer(offer, parseSdp(sdpVector('sipp-uas-rtp.sdp')));
-    expect(media).toMatchObject({ send: { name: 'PCMU', payloadType: 0 }, telephoneEvent: { payloadType: 101 }, remoteRtp: { address: '127.0.0.1', port: 16000 } });
+    expect(media).toMatchObject({
+      send: { name: 'PCMU', payloadType: 0 },
+      telephoneEvent: { payloadType: 101 },
+      remoteRtp: { address: '127.0.0.1', port: 16000 },
+    });
   });
 
   it('nextVersion increments the o= version, also beyond 2^53', () => {
-    const offer = createOffer({ address: '10.0.0.1', port: 4, formats: [PCMU], sessionId: '1', sessionVersion: '18446744073709551615' });
+    const offer = createOffer({
+      address: '10.0.0.1',
+      port: 4,
+      formats: [PCMU],
+      sessionId: '1',
+      sessionVersion: '18446744073709551615',
+    });
     expect(nextVersion(offer).origin.sessionVersion).toBe('18446744073709551616');
   });
 });

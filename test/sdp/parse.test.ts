@@ -8,19 +8,30 @@ import { directionOf, formatsOf, hasRtcpMux, ptimeOf, rtcpOf } from '../../src/s
 import { sdpVector, sdpVectorNames } from './support.js';
 
 describe('SDP parse/serialize (RFC 8866)', () => {
-  it.each(['rfc3264-10.1-offer.sdp', 'rfc3264-10.1-answer.sdp', 'rfc3264-10.2-answer.sdp', 'rfc8866-5-example.sdp', 'sipp-uas-rtp.sdp', 'linphone-style-offer.sdp'])(
-    '%s: text -> value -> text is exact',
-    (name) => {
-      const text = sdpVector(name);
-      const d = parseSdp(text);
-      expect(serializeSdp(d)).toBe(text);
-      expect(parseSdp(serializeSdp(d))).toEqual(d);
-    },
-  );
+  it.each([
+    'rfc3264-10.1-offer.sdp',
+    'rfc3264-10.1-answer.sdp',
+    'rfc3264-10.2-answer.sdp',
+    'rfc8866-5-example.sdp',
+    'sipp-uas-rtp.sdp',
+    'linphone-style-offer.sdp',
+  ])('%s: text -> value -> text is exact', (name) => {
+    const text = sdpVector(name);
+    const d = parseSdp(text);
+    expect(serializeSdp(d)).toBe(text);
+    expect(parseSdp(serializeSdp(d))).toEqual(d);
+  });
 
   it('reads every field of the RFC 8866 section 5 example', () => {
     const d = parseSdp(sdpVector('rfc8866-5-example.sdp'));
-    expect(d.origin).toEqual({ username: 'jdoe', sessionId: '3724394400', sessionVersion: '3724394405', netType: 'IN', addrType: 'IP4', address: '198.51.100.1' });
+    expect(d.origin).toEqual({
+      username: 'jdoe',
+      sessionId: '3724394400',
+      sessionVersion: '3724394405',
+      netType: 'IN',
+      addrType: 'IP4',
+      address: '198.51.100.1',
+    });
     expect(d.sessionName).toBe('Call to John Smith');
     expect(d.information).toBe('SDP Offer #1');
     expect(d.uri).toBe('http://www.jdoe.example.com/home.html');
@@ -92,7 +103,11 @@ describe('SDP parse/serialize (RFC 8866)', () => {
   });
 
   it('rejects descriptions missing required parts, without a line', () => {
-    for (const text of ['', 'v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n', 'v=0\r\no=- 1 1 IN IP4 a\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n'])
+    for (const text of [
+      '',
+      'v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n',
+      'v=0\r\no=- 1 1 IN IP4 a\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n',
+    ])
       expect(() => parseSdp(text)).toThrow(SdpParseError);
   });
 
@@ -115,13 +130,23 @@ describe('SDP parse/serialize (RFC 8866)', () => {
   });
   const session: fc.Arbitrary<SessionDescription> = fc.record({
     version: fc.constant(0),
-    origin: fc.record({ username: token, sessionId: fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String), sessionVersion: fc.nat().map(String), netType: fc.constant('IN'), addrType: fc.constant('IP4'), address: fc.ipV4() }),
+    origin: fc.record({
+      username: token,
+      sessionId: fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String),
+      sessionVersion: fc.nat().map(String),
+      netType: fc.constant('IN'),
+      addrType: fc.constant('IP4'),
+      address: fc.ipV4(),
+    }),
     sessionName: fc.stringMatching(/^[ -~]{0,20}$/),
     emails: fc.constant([]),
     phones: fc.constant([]),
     connection: conn,
     bandwidths: fc.constant([]),
-    timing: fc.array(fc.record({ start: fc.nat().map(String), stop: fc.nat().map(String), repeats: fc.constant([]) }), { minLength: 1, maxLength: 2 }),
+    timing: fc.array(fc.record({ start: fc.nat().map(String), stop: fc.nat().map(String), repeats: fc.constant([]) }), {
+      minLength: 1,
+      maxLength: 2,
+    }),
     attributes: fc.array(attr, { maxLength: 3 }),
     media: fc.array(media, { maxLength: 3 }),
   });
@@ -138,14 +163,19 @@ describe('SDP parse/serialize (RFC 8866)', () => {
   it('property (fuzz): mutated descriptions parse or throw SdpParseError, never anything else', () => {
     const base = sdpVector('linphone-style-offer.sdp');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: base.length - 1 }), fc.string({ maxLength: 4 }), fc.integer({ min: 0, max: base.length }), (at, insert, cut) => {
-        const text = (base.slice(0, at) + insert + base.slice(at + 1)).slice(0, Math.max(cut, 1));
-        try {
-          parseSdp(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(SdpParseError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: base.length - 1 }),
+        fc.string({ maxLength: 4 }),
+        fc.integer({ min: 0, max: base.length }),
+        (at, insert, cut) => {
+          const text = (base.slice(0, at) + insert + base.slice(at + 1)).slice(0, Math.max(cut, 1));
+          try {
+            parseSdp(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(SdpParseError);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
     fc.assert(

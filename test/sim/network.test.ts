@@ -21,7 +21,8 @@ describe('SimNetwork', () => {
     const got: number[] = [];
     const rx = net.bind('10.0.0.2', 5000, (d) => got.push(d[0]! | (d[1]! << 8)));
     const tx = net.bind('10.0.0.1', 0, () => {});
-    for (let i = 0; i < n; i++) net.scheduler.at(i * spacing, () => tx.send(new Uint8Array([i & 255, i >> 8]), rx.local));
+    for (let i = 0; i < n; i++)
+      net.scheduler.at(i * spacing, () => tx.send(new Uint8Array([i & 255, i >> 8]), rx.local));
     net.scheduler.runUntilIdle();
     return got;
   };

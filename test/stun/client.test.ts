@@ -33,7 +33,12 @@ function rig(options: ConstructorParameters<typeof StunClient>[0] = {}) {
   const client = new StunClient({ randomBytes: seq(), ...options });
   const sent: { at: number; t: StunTransmit }[] = [];
   const events: StunClientEvent[] = [];
-  const d = new Driver(client, { transmit: (t) => sent.push({ at: s.now(), t }), event: (e) => events.push(e) }, s.clock, s);
+  const d = new Driver(
+    client,
+    { transmit: (t) => sent.push({ at: s.now(), t }), event: (e) => events.push(e) },
+    s.clock,
+    s,
+  );
   return { s, client, sent, events, d };
 }
 
@@ -128,7 +133,11 @@ describe('responses', () => {
     );
     expect(consumed).toEqual([true]);
     const e = events[0]!;
-    expect(e.type === 'failure' && [e.error.code, e.error.errorCode, e.error.reason]).toEqual(['error-response', 400, 'Bad Request']);
+    expect(e.type === 'failure' && [e.error.code, e.error.errorCode, e.error.reason]).toEqual([
+      'error-response',
+      400,
+      'Bad Request',
+    ]);
   });
 
   it('a 420 names the unknown attributes', () => {
@@ -145,7 +154,9 @@ describe('responses', () => {
 
   it('a success with an unknown comprehension-required attribute fails the transaction', () => {
     const { events } = once((req) =>
-      answer(req, FROM_NAT, { attributes: (tid) => [attr.xorMappedAddress(FROM_NAT, tid), { type: 0x7ffe, value: new Uint8Array(4) }] }),
+      answer(req, FROM_NAT, {
+        attributes: (tid) => [attr.xorMappedAddress(FROM_NAT, tid), { type: 0x7ffe, value: new Uint8Array(4) }],
+      }),
     );
     const e = events[0]!;
     expect(e.type === 'failure' && [e.error.code, e.error.unknownAttributes]).toEqual(['bad-response', [0x7ffe]]);
@@ -153,13 +164,19 @@ describe('responses', () => {
 
   it('a success without a mapped address, or an error without ERROR-CODE, fails as bad-response', () => {
     const a = once((req) => answer(req, FROM_NAT, { attributes: () => [attr.software('x')] }));
-    expect(a.events[0]!.type === 'failure' && (a.events[0] as { error: StunTransactionError }).error.code).toBe('bad-response');
+    expect(a.events[0]!.type === 'failure' && (a.events[0] as { error: StunTransactionError }).error.code).toBe(
+      'bad-response',
+    );
     const b = once((req) => answer(req, FROM_NAT, { class: 'error', attributes: () => [] }));
-    expect(b.events[0]!.type === 'failure' && (b.events[0] as { error: StunTransactionError }).error.code).toBe('bad-response');
+    expect(b.events[0]!.type === 'failure' && (b.events[0] as { error: StunTransactionError }).error.code).toBe(
+      'bad-response',
+    );
   });
 
   it('falls back to MAPPED-ADDRESS (RFC 3489 servers)', () => {
-    const { events } = once((req) => answer(req, FROM_NAT, { attributes: () => [attr.address(Attr.MAPPED_ADDRESS, FROM_NAT)] }));
+    const { events } = once((req) =>
+      answer(req, FROM_NAT, { attributes: () => [attr.address(Attr.MAPPED_ADDRESS, FROM_NAT)] }),
+    );
     expect(events[0]!.type === 'success' && events[0]!.mapped).toEqual(FROM_NAT);
   });
 
@@ -182,10 +199,14 @@ describe('credentials', () => {
     const req = parseStunMessage(sent[0]!.t.bytes);
     expect(req.ok && verifyIntegrity(req.message, shortTermKey('secret'))).toBe(true);
     expect(req.ok && readText(req.message, Attr.USERNAME)).toBe('alice');
-    d.input((now) => client.handleDatagram(answer(sent[0]!.t.bytes, FROM_NAT, { integrityKey: shortTermKey('wrong') }), SERVER, now));
+    d.input((now) =>
+      client.handleDatagram(answer(sent[0]!.t.bytes, FROM_NAT, { integrityKey: shortTermKey('wrong') }), SERVER, now),
+    );
     d.input((now) => client.handleDatagram(answer(sent[0]!.t.bytes, FROM_NAT), SERVER, now));
     expect(events).toHaveLength(0);
-    d.input((now) => client.handleDatagram(answer(sent[0]!.t.bytes, FROM_NAT, { integrityKey: shortTermKey('secret') }), SERVER, now));
+    d.input((now) =>
+      client.handleDatagram(answer(sent[0]!.t.bytes, FROM_NAT, { integrityKey: shortTermKey('secret') }), SERVER, now),
+    );
     expect(events[0]!.type).toBe('success');
     s.runUntilIdle();
   });
@@ -222,10 +243,16 @@ describe('credentials', () => {
     });
     d.input((now) => client.handleDatagram(redirect, SERVER, now));
     expect(sent[1]!.t.to).toEqual(alt);
-    d.input((now) => client.handleDatagram(answer(sent[1]!.t.bytes, FROM_NAT, {
-      class: 'error',
-      attributes: () => [attr.errorCode(300, 'Try Alternate'), attr.address(Attr.ALTERNATE_SERVER, SERVER)],
-    }), alt, now));
+    d.input((now) =>
+      client.handleDatagram(
+        answer(sent[1]!.t.bytes, FROM_NAT, {
+          class: 'error',
+          attributes: () => [attr.errorCode(300, 'Try Alternate'), attr.address(Attr.ALTERNATE_SERVER, SERVER)],
+        }),
+        alt,
+        now,
+      ),
+    );
     expect(sent).toHaveLength(2);
     expect(events[0]!.type === 'failure' && events[0]!.error.errorCode).toBe(300);
   });

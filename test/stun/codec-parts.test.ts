@@ -28,9 +28,13 @@ describe('message type (RFC 5389 6)', () => {
   });
   it('round-trips every method and class', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xfff }), fc.constantFrom('request', 'indication', 'success', 'error' as const), (m, c) => {
-        expect(decodeMessageType(encodeMessageType(m, c))).toEqual({ method: m, class: c });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xfff }),
+        fc.constantFrom('request', 'indication', 'success', 'error' as const),
+        (m, c) => {
+          expect(decodeMessageType(encodeMessageType(m, c))).toEqual({ method: m, class: c });
+        },
+      ),
     );
   });
 });

@@ -43,14 +43,23 @@ describe('StunKeepAlive', () => {
   });
 
   it('reports a changed mapping and a lost one', () => {
-    const { s, events } = rig((req, at) =>
-      at >= 60_000 && at < 70_000 ? undefined : answer(req, A('203.0.113.1', at < 30_000 ? 40000 : 40002)),
+    const { s, events } = rig(
+      (req, at) =>
+        at >= 60_000 && at < 70_000 ? undefined : answer(req, A('203.0.113.1', at < 30_000 ? 40000 : 40002)),
       20_000,
     );
     s.runUntil(90_000);
-    const summary = events.map((e) => (e.type === 'mapping' ? `${e.at}:${e.mapped.port}:${e.changed}` : `${e.at}:lost`));
+    const summary = events.map((e) =>
+      e.type === 'mapping' ? `${e.at}:${e.mapped.port}:${e.changed}` : `${e.at}:lost`,
+    );
     // 0 and 20000 → 40000; 40000 → 40002 (changed); 60000 → lost after Rc=3, Rm=4: 1500 + 2000 ms;
     // the next keep-alive waits for that to end, so it goes at 80000 and sees 40002 as new again.
-    expect(summary).toEqual(['10:40000:true', '20010:40000:false', '40010:40002:true', '63500:lost', '80010:40002:true']);
+    expect(summary).toEqual([
+      '10:40000:true',
+      '20010:40000:false',
+      '40010:40002:true',
+      '63500:lost',
+      '80010:40002:true',
+    ]);
   });
 });

@@ -83,10 +83,21 @@ function serverAnswer(req: Uint8Array, at: TransportAddress, src: TransportAddre
   const tid = r.message.transactionId;
   const change = readChangeRequest(r.message) ?? { changeIp: false, changePort: false };
   if (!rfc5780 && (change.changeIp || change.changePort)) return undefined;
-  const from = A(change.changeIp ? (at.address === S1 ? S2 : S1) : at.address, change.changePort ? (at.port === P1 ? P2 : P1) : at.port);
-  const attributes = [attr.xorMappedAddress(src, tid), attr.address(Attr.RESPONSE_ORIGIN, from), attr.software('model')];
-  if (rfc5780) attributes.push(attr.address(Attr.OTHER_ADDRESS, A(at.address === S1 ? S2 : S1, at.port === P1 ? P2 : P1)));
-  const bytes = serializeStunMessage({ method: StunMethod.BINDING, class: 'success', transactionId: tid, attributes }, { fingerprint: true });
+  const from = A(
+    change.changeIp ? (at.address === S1 ? S2 : S1) : at.address,
+    change.changePort ? (at.port === P1 ? P2 : P1) : at.port,
+  );
+  const attributes = [
+    attr.xorMappedAddress(src, tid),
+    attr.address(Attr.RESPONSE_ORIGIN, from),
+    attr.software('model'),
+  ];
+  if (rfc5780)
+    attributes.push(attr.address(Attr.OTHER_ADDRESS, A(at.address === S1 ? S2 : S1, at.port === P1 ? P2 : P1)));
+  const bytes = serializeStunMessage(
+    { method: StunMethod.BINDING, class: 'success', transactionId: tid, attributes },
+    { fingerprint: true },
+  );
   return { bytes, from };
 }
 
@@ -116,7 +127,8 @@ function discover(nat: Nat, opts: { rfc5780?: boolean; dropAlternate?: boolean }
   s.runUntilIdle();
   expect(s.pending).toBe(0);
   const done = events.find((e) => e.type === 'done');
-  if (!done || done.type !== 'done') throw new Error(`no result: ${JSON.stringify(events.filter((e) => e.type === 'failed'))}`);
+  if (!done || done.type !== 'done')
+    throw new Error(`no result: ${JSON.stringify(events.filter((e) => e.type === 'failed'))}`);
   return done.result;
 }
 

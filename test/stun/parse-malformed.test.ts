@@ -29,7 +29,18 @@ function expectError(bytes: Uint8Array, code: StunParseCode) {
 
 /** A header with a given length field, followed by `body`. */
 function message(body: number[], lengthField = body.length, type = 0x0101): Uint8Array {
-  return Uint8Array.from([type >> 8, type & 0xff, lengthField >> 8, lengthField & 0xff, 0x21, 0x12, 0xa4, 0x42, ...TID, ...body]);
+  return Uint8Array.from([
+    type >> 8,
+    type & 0xff,
+    lengthField >> 8,
+    lengthField & 0xff,
+    0x21,
+    0x12,
+    0xa4,
+    0x42,
+    ...TID,
+    ...body,
+  ]);
 }
 
 describe('malformed headers', () => {
@@ -126,9 +137,12 @@ describe('malformed attributes', () => {
 });
 
 describe('fuzzing (fast-check)', () => {
-  const vectors = ['sample-request.txt', 'sample-ipv4-response.txt', 'sample-ipv6-response.txt', 'sample-request-long-term.txt'].map(
-    (f) => readVector(f).bytes,
-  );
+  const vectors = [
+    'sample-request.txt',
+    'sample-ipv4-response.txt',
+    'sample-ipv6-response.txt',
+    'sample-request-long-term.txt',
+  ].map((f) => readVector(f).bytes);
 
   it('never throws on arbitrary bytes', () => {
     fc.assert(
@@ -168,7 +182,18 @@ describe('fuzzing (fast-check)', () => {
 
   it('round-trips generated messages byte for byte', () => {
     const attribute = fc.record({
-      type: fc.integer({ min: 0x8000, max: 0xffff }).filter((t) => t !== Attr.FINGERPRINT && t !== Attr.ICE_CONTROLLED && t !== Attr.ICE_CONTROLLING && t !== Attr.CACHE_TIMEOUT && t !== Attr.ALTERNATE_SERVER && t !== Attr.RESPONSE_ORIGIN && t !== Attr.OTHER_ADDRESS),
+      type: fc
+        .integer({ min: 0x8000, max: 0xffff })
+        .filter(
+          (t) =>
+            t !== Attr.FINGERPRINT &&
+            t !== Attr.ICE_CONTROLLED &&
+            t !== Attr.ICE_CONTROLLING &&
+            t !== Attr.CACHE_TIMEOUT &&
+            t !== Attr.ALTERNATE_SERVER &&
+            t !== Attr.RESPONSE_ORIGIN &&
+            t !== Attr.OTHER_ADDRESS,
+        ),
       value: fc.uint8Array({ maxLength: 40 }),
     });
     fc.assert(

@@ -10,7 +10,10 @@ describe('MinHeap', () => {
         keys.forEach((k, i) => h.push(k, i));
         const out: number[] = [];
         for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
-        const expected = keys.map((k, i) => ({ k, i })).sort((a, b) => a.k - b.k || a.i - b.i).map((e) => e.i);
+        const expected = keys
+          .map((k, i) => ({ k, i }))
+          .sort((a, b) => a.k - b.k || a.i - b.i)
+          .map((e) => e.i);
         expect(out).toEqual(expected);
       }),
     );
@@ -18,7 +21,14 @@ describe('MinHeap', () => {
 
   it('remove() keeps the heap ordered', () => {
     const h = new MinHeap<string>();
-    for (const [k, v] of [[5, 'e'], [1, 'a'], [3, 'c'], [2, 'b'], [4, 'd']] as const) h.push(k, v);
+    for (const [k, v] of [
+      [5, 'e'],
+      [1, 'a'],
+      [3, 'c'],
+      [2, 'b'],
+      [4, 'd'],
+    ] as const)
+      h.push(k, v);
     expect(h.remove((x) => x === 'c')).toBe(true);
     expect(h.remove((x) => x === 'z')).toBe(false);
     expect([h.pop(), h.pop(), h.pop(), h.pop(), h.pop()]).toEqual(['a', 'b', 'd', 'e', undefined]);

@@ -18,7 +18,10 @@ export class PlaybackOutput {
   encode(frame: Int16Array): Buffer {
     let out = frame;
     if (this.resampler) {
-      const converted = this.resampler.maxOutput(frame.length) > this.converted.length ? new Int16Array(this.resampler.maxOutput(frame.length)) : this.converted;
+      const converted =
+        this.resampler.maxOutput(frame.length) > this.converted.length
+          ? new Int16Array(this.resampler.maxOutput(frame.length))
+          : this.converted;
       out = converted.subarray(0, this.resampler.process(frame, converted));
     }
     const buf = Buffer.allocUnsafe(out.length * 2);

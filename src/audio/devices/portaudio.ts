@@ -58,7 +58,9 @@ export function loadPortAudio(): Promise<Naudiodon> {
       return mod.default ?? mod;
     } catch (err) {
       loaded = undefined;
-      throw new BackendMissingError('portaudio', `npm install ${PACKAGE} (needs a C++ toolchain and libasound2-dev)`, { cause: err });
+      throw new BackendMissingError('portaudio', `npm install ${PACKAGE} (needs a C++ toolchain and libasound2-dev)`, {
+        cause: err,
+      });
     }
   })();
   return loaded;
@@ -107,14 +109,25 @@ export class PortAudioSource implements AudioSource {
     stream.on('error', (err: Error) => (this.failure = new AudioDeviceError(`${uri}: ${err.message}`)));
   }
 
-  static async open(uri: string, name: string, index?: number, options: PortAudioOptions = {}): Promise<PortAudioSource> {
+  static async open(
+    uri: string,
+    name: string,
+    index?: number,
+    options: PortAudioOptions = {},
+  ): Promise<PortAudioSource> {
     const pa = await loadPortAudio();
     const dev = pick(pa.getDevices(), name, index, true);
     const rate = options.rate ?? AUDIO_RATE;
     let stream: PaStream & Readable;
     try {
       stream = pa.AudioIO({
-        inOptions: { channelCount: 1, sampleFormat: pa.SampleFormat16Bit, sampleRate: rate, deviceId: dev.id, closeOnError: false },
+        inOptions: {
+          channelCount: 1,
+          sampleFormat: pa.SampleFormat16Bit,
+          sampleRate: rate,
+          deviceId: dev.id,
+          closeOnError: false,
+        },
       }) as PaStream & Readable;
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
@@ -142,7 +155,11 @@ export class PortAudioSource implements AudioSource {
   async close(): Promise<void> {
     // naudiodon2's abort() passes quit() a callback it refuses; quit() stops the stream.
     this.stream.pause();
-    await withTimeout(this.stream.quit().then(() => true), 5000, false);
+    await withTimeout(
+      this.stream.quit().then(() => true),
+      5000,
+      false,
+    );
   }
 }
 
@@ -167,7 +184,13 @@ export class PortAudioSink implements AudioSink {
     let stream: PaStream & Writable;
     try {
       stream = pa.AudioIO({
-        outOptions: { channelCount: 1, sampleFormat: pa.SampleFormat16Bit, sampleRate: rate, deviceId: dev.id, closeOnError: false },
+        outOptions: {
+          channelCount: 1,
+          sampleFormat: pa.SampleFormat16Bit,
+          sampleRate: rate,
+          deviceId: dev.id,
+          closeOnError: false,
+        },
       }) as PaStream & Writable;
     } catch (err) {
       throw new AudioDeviceError(`${uri}: cannot open ${dev.name} at ${rate} Hz: ${(err as Error).message}`);
@@ -195,7 +218,11 @@ export class PortAudioSink implements AudioSink {
       this.stream.end();
     });
     if (await withTimeout(finished, graceMs, false)) return;
-    await withTimeout(this.stream.quit().then(() => true), graceMs, false);
+    await withTimeout(
+      this.stream.quit().then(() => true),
+      graceMs,
+      false,
+    );
   }
 }
 
@@ -219,7 +246,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T
  * reports each one missing on stderr; a listing is done in a child process
  * whose stderr is dropped, so the user sees the list and not that noise.
  */
-export async function listPortAudioDevices(env: Readonly<Record<string, string | undefined>> = process.env): Promise<AudioDeviceInfo[] | undefined> {
+export async function listPortAudioDevices(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<AudioDeviceInfo[] | undefined> {
   let entry: string;
   try {
     entry = pathToFileURL(createRequire(import.meta.url).resolve(PACKAGE)).href;

@@ -53,7 +53,9 @@ abstract class HelperProcess {
     });
     this.ready = new Promise((resolve, reject) => {
       this.child.once('spawn', () => resolve());
-      this.child.once('error', (err) => reject(new AudioDeviceError(`${uri}: cannot start ${cmd.program}: ${err.message}`)));
+      this.child.once('error', (err) =>
+        reject(new AudioDeviceError(`${uri}: cannot start ${cmd.program}: ${err.message}`)),
+      );
     });
     this.ready.catch(() => undefined);
     this.exitPromise = new Promise((resolve) => {
@@ -61,7 +63,11 @@ abstract class HelperProcess {
         this.exited = true;
         if (!this.closing && (code !== 0 || signal)) {
           // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the last).
-          const lines = this.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+          const lines = this.stderr
+            .trim()
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean);
           const why = lines.slice(-3).join('; ') || `exit ${code ?? signal}`;
           this.failure = new AudioDeviceError(`${uri}: ${cmd.program} stopped: ${why}`);
         }
@@ -157,21 +163,59 @@ const ALSA_INSTALL = 'apt-get install alsa-utils (for aplay and arecord)';
 const PERIODS = ['--period-time=20000', '--buffer-time=80000'];
 
 export function alsaPlayback(name: string, rate: number): HelperCommand {
-  return { backend: 'alsa', program: 'aplay', args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'], install: ALSA_INSTALL };
+  return {
+    backend: 'alsa',
+    program: 'aplay',
+    args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'],
+    install: ALSA_INSTALL,
+  };
 }
 
 export function alsaCapture(name: string, rate: number): HelperCommand {
-  return { backend: 'alsa', program: 'arecord', args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'], install: ALSA_INSTALL };
+  return {
+    backend: 'alsa',
+    program: 'arecord',
+    args: ['-q', '-D', name, ...PERIODS, ...RAW(rate), '-'],
+    install: ALSA_INSTALL,
+  };
 }
 
-const SOX_RAW = (rate: number) => ['-t', 'raw', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L'];
+const SOX_RAW = (rate: number) => [
+  '-t',
+  'raw',
+  '-r',
+  String(rate),
+  '-e',
+  'signed-integer',
+  '-b',
+  '16',
+  '-c',
+  '1',
+  '-L',
+];
 const OSS_INSTALL = 'apt-get install sox libsox-fmt-oss (sox drives /dev/dsp for shtoom)';
 
 export function ossPlayback(path: string, rate: number): HelperCommand {
   return {
     backend: 'oss',
     program: 'sox',
-    args: ['-q', '-D', ...SOX_RAW(rate), '-', '-t', 'oss', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', path],
+    args: [
+      '-q',
+      '-D',
+      ...SOX_RAW(rate),
+      '-',
+      '-t',
+      'oss',
+      '-r',
+      String(rate),
+      '-e',
+      'signed-integer',
+      '-b',
+      '16',
+      '-c',
+      '1',
+      path,
+    ],
     install: OSS_INSTALL,
   };
 }
@@ -180,7 +224,23 @@ export function ossCapture(path: string, rate: number): HelperCommand {
   return {
     backend: 'oss',
     program: 'sox',
-    args: ['-q', '-D', '-t', 'oss', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', path, ...SOX_RAW(rate), '-'],
+    args: [
+      '-q',
+      '-D',
+      '-t',
+      'oss',
+      '-r',
+      String(rate),
+      '-e',
+      'signed-integer',
+      '-b',
+      '16',
+      '-c',
+      '1',
+      path,
+      ...SOX_RAW(rate),
+      '-',
+    ],
     install: OSS_INSTALL,
   };
 }

@@ -10,7 +10,7 @@ import { AudioFileAccessError, describeFsError } from '../formats/errors.js';
 
 /** Little-endian bytes → samples (any host). */
 function decodeLe(bytes: Uint8Array, out: Int16Array, samples: number): void {
-  for (let i = 0; i < samples; i++) out[i] = (bytes[2 * i]! | (bytes[2 * i + 1]! << 8)) << 16 >> 16;
+  for (let i = 0; i < samples; i++) out[i] = ((bytes[2 * i]! | (bytes[2 * i + 1]! << 8)) << 16) >> 16;
 }
 
 function encodeLe(frame: Int16Array, out: Uint8Array): void {
@@ -115,7 +115,7 @@ export class RawStreamSource implements AudioSource {
       const c = this.chunks[0]!;
       let p = 0;
       if (this.carry !== undefined) {
-        frame[i++] = (this.carry | (c[p++]! << 8)) << 16 >> 16;
+        frame[i++] = ((this.carry | (c[p++]! << 8)) << 16) >> 16;
         this.carry = undefined;
       }
       while (i < frame.length && p + 1 < c.length) {
@@ -158,7 +158,10 @@ export class RawSink implements AudioSink {
   }
 
   write(frame: Int16Array): void {
-    const bytes = this.bytes.length >= frame.length * 2 ? this.bytes.subarray(0, frame.length * 2) : new Uint8Array(frame.length * 2);
+    const bytes =
+      this.bytes.length >= frame.length * 2
+        ? this.bytes.subarray(0, frame.length * 2)
+        : new Uint8Array(frame.length * 2);
     encodeLe(frame, bytes);
     if ('fd' in this.target) {
       try {
@@ -173,7 +176,8 @@ export class RawSink implements AudioSink {
     if ('fd' in this.target) closeSync(this.target.fd);
     else {
       const s = this.target;
-      if (s === process.stdout) await new Promise<void>((r) => (s.writableLength === 0 ? r() : s.once('drain', () => r())));
+      if (s === process.stdout)
+        await new Promise<void>((r) => (s.writableLength === 0 ? r() : s.once('drain', () => r())));
       else await new Promise<void>((r) => s.end(() => r()));
     }
   }

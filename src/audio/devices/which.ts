@@ -2,7 +2,10 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export function which(program: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function which(
+  program: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, program);

@@ -55,9 +55,11 @@ export class ConferenceMixer {
 
   constructor(options: ConferenceMixerOptions = {}) {
     this.loudest = options.loudest ?? 4;
-    if (!Number.isInteger(this.loudest) || this.loudest < 1) throw new DspMisuseError(`loudest must be a positive integer, got ${this.loudest}`);
+    if (!Number.isInteger(this.loudest) || this.loudest < 1)
+      throw new DspMisuseError(`loudest must be a positive integer, got ${this.loudest}`);
     this.gain = options.gain ?? 1 / this.loudest;
-    if (!(this.gain > 0 && Number.isFinite(this.gain))) throw new DspMisuseError(`gain must be positive, got ${this.gain}`);
+    if (!(this.gain > 0 && Number.isFinite(this.gain)))
+      throw new DspMisuseError(`gain must be positive, got ${this.gain}`);
     this.frameLength = options.frameLength ?? 160;
     // A gain of 1/2^k (the default 1/4) rounds half up exactly as floor((v + 2^(k-1)) / 2^k): a shift.
     const k = Math.log2(1 / this.gain);
@@ -99,7 +101,8 @@ export class ConferenceMixer {
 
   /** What participant i hears after the last `mix` (a buffer the mixer reuses). */
   output(i: number): Int16Array {
-    if (i < 0 || i >= this.participants) throw new DspMisuseError(`no participant ${i} in the last mix of ${this.participants}`);
+    if (i < 0 || i >= this.participants)
+      throw new DspMisuseError(`no participant ${i} in the last mix of ${this.participants}`);
     const r = this.rankOf[i]!;
     return r >= 0 ? this.privates[r]! : this.shared;
   }
@@ -195,7 +198,15 @@ function sumOf(inputs: readonly Int16Array[], top: Int32Array, heard: number, su
 }
 
 /** out = saturate(round(gain · (sum − minus + plus))), rounding half up. */
-function scale(sum: Int32Array, minus: Int16Array, plus: Int16Array, gain: number, shift: number, out: Int16Array, len: number): void {
+function scale(
+  sum: Int32Array,
+  minus: Int16Array,
+  plus: Int16Array,
+  gain: number,
+  shift: number,
+  out: Int16Array,
+  len: number,
+): void {
   if (shift > 0) {
     const half = 1 << (shift - 1);
     for (let s = 0; s < len; s++) {

@@ -122,7 +122,15 @@ export class DtmfDetector {
   private candidateStart = 0;
   private hits = 0;
   /** What the last block looked like. */
-  readonly last: DtmfBlockInfo = { digit: undefined, lowHz: 0, highHz: 0, lowAmplitude: 0, highAmplitude: 0, toneShare: 0, residual: 1 };
+  readonly last: DtmfBlockInfo = {
+    digit: undefined,
+    lowHz: 0,
+    highHz: 0,
+    lowAmplitude: 0,
+    highAmplitude: 0,
+    toneShare: 0,
+    residual: 1,
+  };
 
   constructor(options: DtmfDetectorOptions = {}) {
     const window = hann(BLOCK);
@@ -140,7 +148,8 @@ export class DtmfDetector {
     this.onset = options.onsetBlocks ?? 3;
     this.release = options.releaseBlocks ?? 3;
     if (!(this.tol > 0 && this.tol < 0.06)) throw new DspMisuseError(`frequencyTolerance ${this.tol} out of (0, 0.06)`);
-    if (this.onset < 1 || this.release < 1) throw new DspMisuseError('onsetBlocks and releaseBlocks must be at least 1');
+    if (this.onset < 1 || this.release < 1)
+      throw new DspMisuseError('onsetBlocks and releaseBlocks must be at least 1');
   }
 
   /** Samples processed so far. */

@@ -104,7 +104,8 @@ export class DtmfGenerator {
       if (this.pos < this.toneLen) {
         let g = 1;
         if (this.pos < this.ramp) g = 0.5 - 0.5 * Math.cos((Math.PI * (this.pos + 0.5)) / this.ramp);
-        else if (this.pos >= this.toneLen - this.ramp) g = 0.5 - 0.5 * Math.cos((Math.PI * (this.toneLen - this.pos - 0.5)) / this.ramp);
+        else if (this.pos >= this.toneLen - this.ramp)
+          g = 0.5 - 0.5 * Math.cos((Math.PI * (this.toneLen - this.pos - 0.5)) / this.ramp);
         v = g * (this.lowAmp * Math.sin(this.phLow) + this.highAmp * Math.sin(this.phHigh));
         this.phLow += this.wLow;
         this.phHigh += this.wHigh;

@@ -8,8 +8,7 @@ export const DTMF_HIGH = [1209, 1336, 1477, 1633] as const;
 /** Keys by row (low frequency) then column (high frequency). */
 export const DTMF_KEYS = ['123A', '456B', '789C', '*0#D'] as const;
 
-export type DtmfDigit =
-  | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'A' | 'B' | 'C' | 'D';
+export type DtmfDigit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'A' | 'B' | 'C' | 'D';
 
 /** Whether a character is a DTMF key (case-sensitive; letters A-D upper case). */
 export function isDtmfDigit(c: string): c is DtmfDigit {

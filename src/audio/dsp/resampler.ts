@@ -79,7 +79,9 @@ export class Resampler {
     this.up = outputRate / g;
     this.down = inputRate / g;
     if (this.up > MAX_FACTOR || this.down > MAX_FACTOR) {
-      throw new DspMisuseError(`cannot resample ${inputRate} Hz to ${outputRate} Hz: ratio ${this.up}/${this.down} too fine`);
+      throw new DspMisuseError(
+        `cannot resample ${inputRate} Hz to ${outputRate} Hz: ratio ${this.up}/${this.down} too fine`,
+      );
     }
     const db = options.attenuationDb ?? 80;
     const pass = options.passband ?? 0.875;

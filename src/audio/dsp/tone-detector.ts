@@ -79,7 +79,9 @@ export class ToneDetector {
     if (specs.length === 0) throw new DspMisuseError('ToneDetector needs at least one tone');
     for (const s of specs) {
       if (s.freqs.length === 0 || s.freqs.some((f) => !(f > 0 && f < rate / 2))) {
-        throw new DspMisuseError(`tone ${s.name}: frequencies must be between 0 and ${rate / 2} Hz, got ${s.freqs.join(', ')}`);
+        throw new DspMisuseError(
+          `tone ${s.name}: frequencies must be between 0 and ${rate / 2} Hz, got ${s.freqs.join(', ')}`,
+        );
       }
     }
     this.tracks = specs.map((spec) => ({

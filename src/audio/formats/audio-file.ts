@@ -20,7 +20,13 @@ import { Gsm610Decoder, Gsm610Encoder } from '../../codecs/gsm610/index.js';
 import { ulawDecode, ulawEncode, ulawEncodeSample } from '../../codecs/ulaw.js';
 import { AudioFileAccessError, MalformedAudioFileError, describeFsError } from './errors.js';
 import { mixToMono32, s32to13, s32to14, to16, to32 } from './sample-convert.js';
-import { bufferSource, decodeWavSamples32Into, parseWavHeader, wavHeader, type WavWriteEncoding } from './wav-format.js';
+import {
+  bufferSource,
+  decodeWavSamples32Into,
+  parseWavHeader,
+  wavHeader,
+  type WavWriteEncoding,
+} from './wav-format.js';
 
 export type AudioFileFormat = 'wav' | 'ulaw' | 'alaw' | 'gsm' | 'sln';
 
@@ -98,7 +104,10 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
       const f = layout.format;
       const wide = new Int32Array(layout.frames * f.channels);
       decodeWavSamples32Into(f, bytes.subarray(layout.dataOffset, layout.dataOffset + layout.dataBytes), wide);
-      const encoding = f.encoding === 'ulaw' || f.encoding === 'alaw' ? ENCODING_NAMES[f.encoding] : `${f.bitsPerSample}-bit ${ENCODING_NAMES[f.encoding]}`;
+      const encoding =
+        f.encoding === 'ulaw' || f.encoding === 'alaw'
+          ? ENCODING_NAMES[f.encoding]
+          : `${f.bitsPerSample}-bit ${ENCODING_NAMES[f.encoding]}`;
       const mono = mixToMono32(wide, f.channels);
       return { format, encoding, sampleRate: f.sampleRate, channels: f.channels, samples: to16(mono), wide: mono };
     }
@@ -108,7 +117,9 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
       return mono8k(format, 'A-law', alawDecode(bytes));
     case 'sln': {
       if (bytes.length % 2 !== 0) {
-        throw new MalformedAudioFileError(`${name}: ${bytes.length} bytes are not whole 16-bit samples (signed linear needs an even length)`);
+        throw new MalformedAudioFileError(
+          `${name}: ${bytes.length} bytes are not whole 16-bit samples (signed linear needs an even length)`,
+        );
       }
       const samples = new Int16Array(bytes.length / 2);
       for (let i = 0, o = 0; i < samples.length; i++, o += 2) samples[i] = bytes[o]! | (bytes[o + 1]! << 8);
@@ -144,7 +155,9 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
  */
 export function readAudioFile(path: string, format = formatOfPath(path)): AudioFileData {
   if (!format) {
-    throw new MalformedAudioFileError(`${path}: cannot tell the audio format from the name "${basename(path)}"; use a known extension or --from`);
+    throw new MalformedAudioFileError(
+      `${path}: cannot tell the audio format from the name "${basename(path)}"; use a known extension or --from`,
+    );
   }
   return decodeAudioFile(readBytes(path), format, path);
 }

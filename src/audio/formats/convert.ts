@@ -39,7 +39,10 @@ export function resampleTo8k(samples: Int16Array, rate: number): Int16Array {
       r = new Resampler(rate, 8000, { attenuationDb: db });
     }
   } catch (err) {
-    throw new UnsupportedAudioEncodingError(`cannot resample ${rate} Hz to 8000 Hz: ${(err as Error).message}`, `${rate} Hz`);
+    throw new UnsupportedAudioEncodingError(
+      `cannot resample ${rate} Hz to 8000 Hz: ${(err as Error).message}`,
+      `${rate} Hz`,
+    );
   }
   const L = r.up;
   const M = r.down;
@@ -76,7 +79,12 @@ export interface ConvertOptions {
 
 export interface ConvertResult {
   readonly input: AudioFileData & { readonly path: string };
-  readonly output: { readonly path: string; readonly format: AudioFileFormat; readonly samples: number; readonly bytes: number };
+  readonly output: {
+    readonly path: string;
+    readonly format: AudioFileFormat;
+    readonly samples: number;
+    readonly bytes: number;
+  };
 }
 
 /**
@@ -87,11 +95,17 @@ export interface ConvertResult {
  */
 export function convertAudioFile(inPath: string, outPath: string, options: ConvertOptions = {}): ConvertResult {
   const to = options.to ?? formatOfPath(outPath);
-  if (!to) throw new MalformedAudioFileError(`${outPath}: cannot tell the output format from the name; use a known extension or --to`);
+  if (!to)
+    throw new MalformedAudioFileError(
+      `${outPath}: cannot tell the output format from the name; use a known extension or --to`,
+    );
   const input = readAudioFile(inPath, options.from ?? formatOfPath(inPath));
   // At 8 kHz the unrounded 32-bit samples go to the encoder, which rounds as sox does.
   const pcm = input.sampleRate === 8000 ? input.wide : resampleTo8k(input.samples, input.sampleRate);
   const bytes = encodeAudioFile(pcm, to, options.wavEncoding);
   writeFileAtomically(outPath, bytes);
-  return { input: { ...input, path: inPath }, output: { path: outPath, format: to, samples: pcm.length, bytes: bytes.length } };
+  return {
+    input: { ...input, path: inPath },
+    output: { path: outPath, format: to, samples: pcm.length, bytes: bytes.length },
+  };
 }

@@ -111,7 +111,8 @@ interface FmtChunk {
 }
 
 function parseFmt(b: Uint8Array, where: string): FmtChunk {
-  if (b.length < 16) throw new MalformedAudioFileError(`${where}: fmt chunk is ${b.length} bytes, at least 16 are needed`);
+  if (b.length < 16)
+    throw new MalformedAudioFileError(`${where}: fmt chunk is ${b.length} bytes, at least 16 are needed`);
   let tag = u16(b, 0);
   const channels = u16(b, 2);
   const sampleRate = u32(b, 4);
@@ -123,7 +124,10 @@ function parseFmt(b: Uint8Array, where: string): FmtChunk {
     }
     const sub = u16(b, 24);
     if (!GUID_TAIL.every((v, i) => b[26 + i] === v)) {
-      throw new UnsupportedAudioEncodingError(`${where}: unsupported WAV encoding: extensible sub-format GUID not a WAVE format tag`, 'extensible sub-format');
+      throw new UnsupportedAudioEncodingError(
+        `${where}: unsupported WAV encoding: extensible sub-format GUID not a WAVE format tag`,
+        'extensible sub-format',
+      );
     }
     tag = sub;
   }
@@ -179,14 +183,17 @@ function parseFmt(b: Uint8Array, where: string): FmtChunk {
  */
 export function parseWavHeader(source: ByteSource, name = 'WAV file'): WavLayout {
   const head = source.read(0, 12);
-  if (head.length < 12) throw new MalformedAudioFileError(`${name}: not a WAV file (${source.size} bytes, no RIFF header)`);
+  if (head.length < 12)
+    throw new MalformedAudioFileError(`${name}: not a WAV file (${source.size} bytes, no RIFF header)`);
   const riff = fourcc(head, 0);
   if (riff === 'RIFX' || riff === 'RF64') {
     const what = riff === 'RIFX' ? 'big-endian RIFX' : 'RF64 (64-bit sizes)';
     throw new UnsupportedAudioEncodingError(`${name}: unsupported WAV variant ${what}`, what);
   }
   if (riff !== 'RIFF' || fourcc(head, 8) !== 'WAVE') {
-    throw new MalformedAudioFileError(`${name}: not a WAV file (starts with ${printable(fourcc(head, 0))}, not "RIFF....WAVE")`);
+    throw new MalformedAudioFileError(
+      `${name}: not a WAV file (starts with ${printable(fourcc(head, 0))}, not "RIFF....WAVE")`,
+    );
   }
   let fmt: FmtChunk | undefined;
   let pos = 12;
@@ -196,7 +203,8 @@ export function parseWavHeader(source: ByteSource, name = 'WAV file'): WavLayout
     const length = u32(ch, 4);
     const body = pos + 8;
     if (id === 'fmt ') {
-      if (body + length > source.size) throw new MalformedAudioFileError(`${name}: fmt chunk runs past the end of the file`);
+      if (body + length > source.size)
+        throw new MalformedAudioFileError(`${name}: fmt chunk runs past the end of the file`);
       fmt = parseFmt(source.read(body, Math.min(length, 64)), name);
     } else if (id === 'data') {
       if (!fmt) throw new MalformedAudioFileError(`${name}: data chunk comes before any fmt chunk`);
@@ -259,7 +267,8 @@ export function decodeWavSamplesInto(format: WavFormat, data: Uint8Array, out: I
           for (let i = at, o = 0; i < end; i++, o += 2) out[i] = d[o]! | (d[o + 1]! << 8);
           break;
         case 3:
-          for (let i = at, o = 0; i < end; i++, o += 3) out[i] = s32to16((d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24));
+          for (let i = at, o = 0; i < end; i++, o += 3)
+            out[i] = s32to16((d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24));
           break;
         default:
           for (let i = at, o = 0; i < end; i++, o += 4) {
@@ -269,7 +278,8 @@ export function decodeWavSamplesInto(format: WavFormat, data: Uint8Array, out: I
       break;
     case 'float': {
       const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      if (width === 4) for (let i = at, o = 0; i < end; i++, o += 4) out[i] = s32to16(floatTo32(view.getFloat32(o, true)));
+      if (width === 4)
+        for (let i = at, o = 0; i < end; i++, o += 4) out[i] = s32to16(floatTo32(view.getFloat32(o, true)));
       else for (let i = at, o = 0; i < end; i++, o += 8) out[i] = s32to16(floatTo32(view.getFloat64(o, true)));
       break;
     }
@@ -310,7 +320,8 @@ export function decodeWavSamples32Into(format: WavFormat, data: Uint8Array, out:
           for (let i = at, o = 0; i < end; i++, o += 3) out[i] = (d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24);
           break;
         default:
-          for (let i = at, o = 0; i < end; i++, o += 4) out[i] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
+          for (let i = at, o = 0; i < end; i++, o += 4)
+            out[i] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
       }
       break;
     case 'float': {

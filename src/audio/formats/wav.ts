@@ -149,7 +149,8 @@ export class WavFileReader {
   read(out: Int16Array): number {
     if (this.fd === undefined) throw new AudioFileAccessError(`${this.path}: read after close`);
     const { blockAlign, frames, dataOffset, format } = this.layout;
-    if (out.length < format.channels) throw new RangeError(`a ${out.length}-sample buffer holds no ${format.channels}-channel frame`);
+    if (out.length < format.channels)
+      throw new RangeError(`a ${out.length}-sample buffer holds no ${format.channels}-channel frame`);
     const want = Math.min(Math.floor(out.length / format.channels), frames - this.frame);
     if (want <= 0) return 0;
     const bytes = want * blockAlign;
@@ -271,7 +272,10 @@ export class WavFileWriter {
     if (samples.length === 0) return;
     this.put(this.encode(samples), this.headerSize + this.dataBytes);
     this.dataBytes += this.encodedLength(samples.length);
-    if (this.dataBytes - this.headerDataBytes >= this.intervalBytes || this.clock.now() - this.headerAt >= this.intervalMs) {
+    if (
+      this.dataBytes - this.headerDataBytes >= this.intervalBytes ||
+      this.clock.now() - this.headerAt >= this.intervalMs
+    ) {
       this.updateHeader();
     }
   }

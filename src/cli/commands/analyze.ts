@@ -68,7 +68,13 @@ function load(path: string): Loaded {
   const wav = readWavFile(path);
   const f = wav.format;
   return {
-    format: { container: 'wav', encoding: f.encoding, sampleRate: f.sampleRate, channels: f.channels, bitsPerSample: f.bitsPerSample },
+    format: {
+      container: 'wav',
+      encoding: f.encoding,
+      sampleRate: f.sampleRate,
+      channels: f.channels,
+      bitsPerSample: f.bitsPerSample,
+    },
     original: wav.samples,
     mono8k: toMono8k(wav.samples, f.channels, f.sampleRate),
   };
@@ -81,7 +87,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const path = ctx.args[0]!;
   const tones = (ctx.options.get('analyze.tone') ?? []).map((t) => {
     const spec = parseToneSpec(t);
-    if (!spec) throw new UsageError(`--tone: "${t}" is not a tone; allowed: a frequency below 4000 Hz, or several joined by + (350+440)`);
+    if (!spec)
+      throw new UsageError(
+        `--tone: "${t}" is not a tone; allowed: a frequency below 4000 Hz, or several joined by + (350+440)`,
+      );
     return spec;
   });
   const file = load(path);
@@ -92,7 +101,12 @@ async function run(ctx: CommandContext): Promise<number> {
     peakDbfs: Math.round(peakDbfs(peak(file.original)) * 100) / 100,
     rmsDbfs: Math.round(rmsDbfs(rms(file.original)) * 100) / 100,
   };
-  const result: AudioAnalysis & { file: string; format: Loaded['format'] } = { file: path, format: file.format, ...a, level };
+  const result: AudioAnalysis & { file: string; format: Loaded['format'] } = {
+    file: path,
+    format: file.format,
+    ...a,
+    level,
+  };
   ctx.out.data(
     { ...result, level: { ...level, peakDbfs: finite(level.peakDbfs), rmsDbfs: finite(level.rmsDbfs) } },
     (c) => {
@@ -124,7 +138,13 @@ function finite(v: number): number | null {
 export const analyzeCommand: CommandSpec = {
   name: 'analyze',
   description: 'what is in a recording: format, level, speech and silence, DTMF keys, call-progress and other tones',
-  args: [{ name: 'file', description: 'a .wav (any rate and encoding), .raw/.sln (s16le 8 kHz), .ul or .al file', required: true }],
+  args: [
+    {
+      name: 'file',
+      description: 'a .wav (any rate and encoding), .raw/.sln (s16le 8 kHz), .ul or .al file',
+      required: true,
+    },
+  ],
   run,
   examples: ['shtoom analyze call.wav', 'shtoom analyze --tone 1000,350+440 prompt.wav --json'],
 };

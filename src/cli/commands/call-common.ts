@@ -49,13 +49,27 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
       portMin: m.portMin,
       portMax: m.portMax,
       rtcpMux: m.rtcpMux,
-      rtp: { ...m.session, ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}) },
+      rtp: {
+        ...m.session,
+        ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}),
+      },
       lingerMs: extra.lingerMs ?? 0,
     },
-    inbandDtmf: extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default' ? extra.inbandDtmf : o.get('call.inband-dtmf'),
+    inbandDtmf:
+      extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default'
+        ? extra.inbandDtmf
+        : o.get('call.inband-dtmf'),
     ...(extra.capacity !== undefined ? { capacity: extra.capacity } : {}),
     ...(extra.retryAfterSec !== undefined ? { retryAfterSec: extra.retryAfterSec } : {}),
-    ...(stun ? { stun: { server: `${stun.host.includes(':') ? `[${stun.host}]` : stun.host}:${stun.port ?? 3478}`, keepAliveMs: o.get('stun.keepalive'), rto: o.get('stun.rto') } } : {}),
+    ...(stun
+      ? {
+          stun: {
+            server: `${stun.host.includes(':') ? `[${stun.host}]` : stun.host}:${stun.port ?? 3478}`,
+            keepAliveMs: o.get('stun.keepalive'),
+            rto: o.get('stun.rto'),
+          },
+        }
+      : {}),
     log,
   };
 }

@@ -33,7 +33,9 @@ function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefine
         (s.remote ? `; the peer lost ${s.remote.lost} of ours (${s.remote.lossPercent.toFixed(2)} %)` : ''),
     );
     lines.push(`  jitter    ${s.received.jitterMs.toFixed(2)} ms (max ${s.received.maxJitterMs.toFixed(2)} ms)`);
-    lines.push(`  RTT       ${s.rttMs !== undefined ? `${s.rttMs.toFixed(2)} ms` : 'unknown (no RTCP report from the peer)'}`);
+    lines.push(
+      `  RTT       ${s.rttMs !== undefined ? `${s.rttMs.toFixed(2)} ms` : 'unknown (no RTCP report from the peer)'}`,
+    );
   }
   return lines.join('\n');
 }
@@ -53,7 +55,8 @@ async function run(ctx: CommandContext): Promise<number> {
   let sink: AudioSink | undefined;
   try {
     const record = o.get('call.record');
-    if (record !== undefined) sink = await openSink(/^[a-z]+:/i.test(record) || record === 'null' ? record : `file:${record}`, audioOpts);
+    if (record !== undefined)
+      sink = await openSink(/^[a-z]+:/i.test(record) || record === 'null' ? record : `file:${record}`, audioOpts);
   } catch (e) {
     await source.close();
     throw e;
@@ -68,7 +71,8 @@ async function run(ctx: CommandContext): Promise<number> {
   let interrupted = false;
   try {
     if (o.get('call.register')) {
-      if (!o.get('account.aor')) throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+      if (!o.get('account.aor'))
+        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
       try {
         const registrar = o.get('account.registrar');
         const reg = await phone.register(registrar ? { registrar } : {});
@@ -78,7 +82,11 @@ async function run(ctx: CommandContext): Promise<number> {
         return reportSipFailure(ctx, e, { uri });
       }
     }
-    const call: Call = phone.call(uri, { source, ...(sink ? { sink } : {}), answerTimeoutMs: o.get('call.answer-timeout') });
+    const call: Call = phone.call(uri, {
+      source,
+      ...(sink ? { sink } : {}),
+      answerTimeoutMs: o.get('call.answer-timeout'),
+    });
     const say = (s: string) => ctx.out.line(s);
     const tty = ctx.out.isTTY;
     let live = false;
@@ -146,7 +154,14 @@ async function run(ctx: CommandContext): Promise<number> {
         durationMs: end.durationMs,
         ...(stats ? { codec: stats.codec } : {}),
         ...(peer ? { peer } : {}),
-        dtmf: { sent: sentDtmf, received: received.map((d) => ({ digit: d.digit, how: d.how, ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}) })) },
+        dtmf: {
+          sent: sentDtmf,
+          received: received.map((d) => ({
+            digit: d.digit,
+            how: d.how,
+            ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}),
+          })),
+        },
         ...(stats ? { stats: { ...stats, rtp: undefined }, rtp: stats.rtp } : {}),
         ...(sink ? { recording: sink.uri } : {}),
       },
@@ -162,7 +177,9 @@ async function run(ctx: CommandContext): Promise<number> {
 export const callCommand: CommandSpec = {
   name: 'call',
   description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
-  args: [{ name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true }],
+  args: [
+    { name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true },
+  ],
   run,
   examples: [
     'shtoom call sip:echo@127.0.0.1:5070 --duration 10',

@@ -18,8 +18,7 @@ const MASK = '********';
 async function show(ctx: CommandContext): Promise<number> {
   const secrets = ctx.options.get('config.include-secrets');
   const entries = ctx.options.entries().filter((e) => e.spec.id !== 'config.include-secrets');
-  const shown = (e: (typeof entries)[number]) =>
-    e.spec.secret && !secrets && e.value !== undefined ? MASK : e.value;
+  const shown = (e: (typeof entries)[number]) => (e.spec.secret && !secrets && e.value !== undefined ? MASK : e.value);
   ctx.out.data(
     {
       configFile: ctx.configFile,
@@ -48,7 +47,9 @@ async function show(ctx: CommandContext): Promise<number> {
       for (const { e, text } of rows) {
         const src = describeSource(e.source);
         const value = e.value === undefined ? c.gray(text.padEnd(valueWidth)) : text.padEnd(valueWidth);
-        lines.push(`${e.spec.id.padEnd(idWidth)}  ${value}  ${e.source.kind === 'default' ? c.gray(src) : c.cyan(src)}`);
+        lines.push(
+          `${e.spec.id.padEnd(idWidth)}  ${value}  ${e.source.kind === 'default' ? c.gray(src) : c.cyan(src)}`,
+        );
       }
       return lines.join('\n');
     },

@@ -27,7 +27,14 @@ async function run(ctx: CommandContext): Promise<number> {
         channels: input.channels,
         seconds: Math.round((input.samples.length / input.sampleRate) * 1000) / 1000,
       },
-      output: { path: output.path, format: output.format, sampleRate: 8000, channels: 1, seconds: seconds(output.samples), bytes: output.bytes },
+      output: {
+        path: output.path,
+        format: output.format,
+        sampleRate: 8000,
+        channels: 1,
+        seconds: seconds(output.samples),
+        bytes: output.bytes,
+      },
     },
     (c) => {
       const ch = input.channels === 1 ? 'mono' : `${input.channels} channels`;
@@ -44,8 +51,16 @@ export const convertCommand: CommandSpec = {
   name: 'convert',
   description: 'convert an audio file (wav, ul, al, gsm, sln/raw) to another, as 8 kHz mono',
   args: [
-    { name: 'in', description: 'input file: .wav (PCM, float, µ-law, A-law; any rate and channels), .ul, .al, .gsm, .sln/.raw', required: true },
-    { name: 'out', description: 'output file: .wav (16-bit PCM unless --wav-encoding), .ul, .al, .gsm, .sln/.raw', required: true },
+    {
+      name: 'in',
+      description: 'input file: .wav (PCM, float, µ-law, A-law; any rate and channels), .ul, .al, .gsm, .sln/.raw',
+      required: true,
+    },
+    {
+      name: 'out',
+      description: 'output file: .wav (16-bit PCM unless --wav-encoding), .ul, .al, .gsm, .sln/.raw',
+      required: true,
+    },
   ],
   run,
   examples: [

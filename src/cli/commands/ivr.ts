@@ -46,7 +46,9 @@ function varsFrom(list: readonly string[] | undefined): Record<string, string> {
 function rebase(files: ClipFiles, rel: string): ClipFiles {
   if (!rel) return files;
   return {
-    clips: new Map([...files.clips].map(([i, m]) => [i, new Map([...m].map(([id, f]) => [id, join(rel, f)] as const))] as const)),
+    clips: new Map(
+      [...files.clips].map(([i, m]) => [i, new Map([...m].map(([id, f]) => [id, join(rel, f)] as const))] as const),
+    ),
     calls: new Map([...files.calls].map(([i, f]) => [i, join(rel, f)] as const)),
   };
 }
@@ -74,13 +76,21 @@ function failureLine(r: ScenarioResult): string {
 }
 
 /** What a failure found, in lines for a terminal: expected, got, transcript, score, tones, digits, the clip's file. */
-function failureDetails(r: ScenarioResult, index: number, files: ClipFiles | undefined, base: string | undefined): string[] {
+function failureDetails(
+  r: ScenarioResult,
+  index: number,
+  files: ClipFiles | undefined,
+  base: string | undefined,
+): string[] {
   const s = failedStep(r.steps);
   const d = s?.details;
   const lines = [`${runName(r)}${r.file ? ` (${r.file})` : ''}`, `  ${failureLine(r)}`];
   if (s?.expected !== undefined) lines.push(`  expected:   ${s.expected}`);
   if (s?.actual !== undefined) lines.push(`  got:        ${s.actual}`);
-  if (d?.matchScore !== undefined) lines.push(`  match:      score ${d.matchScore.toFixed(2)}${d.coverage !== undefined ? `, coverage ${(d.coverage * 100).toFixed(0)} %` : ''}`);
+  if (d?.matchScore !== undefined)
+    lines.push(
+      `  match:      score ${d.matchScore.toFixed(2)}${d.coverage !== undefined ? `, coverage ${(d.coverage * 100).toFixed(0)} %` : ''}`,
+    );
   if (d?.tones?.length) lines.push(`  tones:      ${d.tones.join(', ')}`);
   if (d?.digits !== undefined) lines.push(`  digits:     ${d.digits || 'none'}`);
   const clip = d?.clipId !== undefined ? files?.clips.get(index)?.get(d.clipId) : undefined;
@@ -94,14 +104,18 @@ async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const paths = ctx.args;
   if (paths.length === 0) throw new UsageError('give scenario files (.yaml) or directories');
-  if (o.get('ivr.tap') && ctx.out.json) throw new UsageError('--tap and --json both print the report on stdout: choose one (--json-file FILE writes JSON to a file)');
+  if (o.get('ivr.tap') && ctx.out.json)
+    throw new UsageError(
+      '--tap and --json both print the report on stdout: choose one (--json-file FILE writes JSON to a file)',
+    );
   // A bad file is a usage error (exit 2) before any call is placed.
   const scenarios = loadScenarios(paths);
   const concurrency = o.get('ivr.concurrency');
   const repeat = o.get('ivr.repeat');
   const rateText = o.get('ivr.rate');
   const total = scenarios.length * repeat;
-  const keep = o.get('ivr.keep-audio') === 'auto' ? (total <= KEEP_ALL_UP_TO ? 'all' : 'failed') : o.get('ivr.keep-audio');
+  const keep =
+    o.get('ivr.keep-audio') === 'auto' ? (total <= KEEP_ALL_UP_TO ? 'all' : 'failed') : o.get('ivr.keep-audio');
   const tap = o.get('ivr.tap');
   const json = ctx.out.json;
   const load = concurrency > 1 || repeat > 1 || rateText !== undefined;
@@ -136,14 +150,19 @@ async function run(ctx: CommandContext): Promise<number> {
   const onScenario = (r: ScenarioResult) => {
     shown.delete(r);
     // Steps after a failure never ran: list them where they would have been.
-    if (!json && progress === 'steps') for (const s of r.steps) if (s.status === 'skipped') say(`${label(r)}  ${stepLine(s)}`);
+    if (!json && progress === 'steps')
+      for (const s of r.steps) if (s.status === 'skipped') say(`${label(r)}  ${stepLine(s)}`);
     if (r.status === 'passed' && keep === 'failed') {
       delete r.audio;
       r.clips.length = 0;
     }
     if (tap) ctx.out.raw(`${tapPoint(r, ++point)}\n`);
     if (json || progress === 'none') return;
-    say(r.status === 'passed' ? `PASS ${runName(r)} (${seconds(r.durationMs)})` : `FAIL ${runName(r)} (${seconds(r.durationMs)}): ${failureLine(r)}`);
+    say(
+      r.status === 'passed'
+        ? `PASS ${runName(r)} (${seconds(r.durationMs)})`
+        : `FAIL ${runName(r)} (${seconds(r.durationMs)}): ${failureLine(r)}`,
+    );
   };
 
   const stop = new AbortController();
@@ -158,7 +177,13 @@ async function run(ctx: CommandContext): Promise<number> {
     result = await runSuite(
       scenarios,
       { ...port.env(), onStep, vars: varsFrom(o.get('ivr.var')) },
-      { concurrency, repeat, ...(rateText !== undefined ? { ratePerSecond: Number(rateText) } : {}), onScenario, signal: stop.signal },
+      {
+        concurrency,
+        repeat,
+        ...(rateText !== undefined ? { ratePerSecond: Number(rateText) } : {}),
+        onScenario,
+        signal: stop.signal,
+      },
     );
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
@@ -185,7 +210,10 @@ async function run(ctx: CommandContext): Promise<number> {
     log.info(`HTML report: ${join(htmlDir, 'index.html')}`);
   }
   const jsonFile = o.get('ivr.json-file');
-  const report = (f: ClipFiles | undefined) => ({ ...(jsonReport(result, f) as object), ...(load ? { load: loadSummary(result) } : {}) });
+  const report = (f: ClipFiles | undefined) => ({
+    ...(jsonReport(result, f) as object),
+    ...(load ? { load: loadSummary(result) } : {}),
+  });
   if (jsonFile !== undefined) {
     mkdirSync(dirname(resolve(jsonFile)), { recursive: true });
     if (!files) {
@@ -193,7 +221,10 @@ async function run(ctx: CommandContext): Promise<number> {
       files = writeClips(result, filesBase);
     }
     // Clip names in the report are relative to the report file.
-    writeFileSync(jsonFile, JSON.stringify(report(rebase(files, relative(dirname(resolve(jsonFile)), filesBase!))), null, 2) + '\n');
+    writeFileSync(
+      jsonFile,
+      JSON.stringify(report(rebase(files, relative(dirname(resolve(jsonFile)), filesBase!))), null, 2) + '\n',
+    );
     log.info(`JSON report: ${jsonFile}`);
   }
   const junitFile = o.get('ivr.junit');
@@ -207,7 +238,8 @@ async function run(ctx: CommandContext): Promise<number> {
   const interrupted = ctx.signal.aborted;
   if (tap) {
     // TAP 13: an aborted run says so, or consumers count the missing points as failures without a reason.
-    if (interrupted) ctx.out.raw(`Bail out! interrupted: ${total - result.summary.total} of ${total} scenario runs not run\n`);
+    if (interrupted)
+      ctx.out.raw(`Bail out! interrupted: ${total - result.summary.total} of ${total} scenario runs not run\n`);
     ctx.out.raw(`# ${passed} passed, ${failed} failed\n`);
   } else if (json) {
     ctx.out.data(report(files && filesBase ? rebase(files, relative(process.cwd(), filesBase)) : undefined), () => '');
@@ -234,8 +266,16 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const ivrCommand: CommandSpec = {
   name: 'ivr',
-  description: 'run IVR test scenarios (YAML) against real targets: steps as they pass or fail, TAP/JUnit/JSON/HTML reports, load mode',
-  args: [{ name: 'scenarios', description: 'scenario files (.yaml) and directories of them', required: true, variadic: true }],
+  description:
+    'run IVR test scenarios (YAML) against real targets: steps as they pass or fail, TAP/JUnit/JSON/HTML reports, load mode',
+  args: [
+    {
+      name: 'scenarios',
+      description: 'scenario files (.yaml) and directories of them',
+      required: true,
+      variadic: true,
+    },
+  ],
   run,
   examples: [
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 &   # the demo IVR the examples call',

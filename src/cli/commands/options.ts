@@ -67,7 +67,9 @@ async function run(ctx: CommandContext): Promise<number> {
           rttMs,
           ...(res.header('allow') !== undefined ? { allow: res.header('allow')! } : {}),
           ...(res.header('supported') !== undefined ? { supported: res.header('supported')! } : {}),
-          ...((res.header('user-agent') ?? res.header('server')) !== undefined ? { userAgent: (res.header('user-agent') ?? res.header('server'))! } : {}),
+          ...((res.header('user-agent') ?? res.header('server')) !== undefined
+            ? { userAgent: (res.header('user-agent') ?? res.header('server'))! }
+            : {}),
         };
         pings.push(ping);
         if (res.status >= 300 && worst === ExitCode.OK) worst = ExitCode.REJECTED;
@@ -93,10 +95,19 @@ async function run(ctx: CommandContext): Promise<number> {
       sent: pings.length,
       answered: answered.length,
       ok: pings.filter((p) => p.status !== undefined && p.status < 300).length,
-      ...(answered.length ? { rttMinMs: Math.min(...answered), rttMaxMs: Math.max(...answered), rttAvgMs: Math.round((answered.reduce((a, b) => a + b, 0) / answered.length) * 100) / 100 } : {}),
+      ...(answered.length
+        ? {
+            rttMinMs: Math.min(...answered),
+            rttMaxMs: Math.max(...answered),
+            rttAvgMs: Math.round((answered.reduce((a, b) => a + b, 0) / answered.length) * 100) / 100,
+          }
+        : {}),
     };
     if (ctx.out.json) ctx.out.data({ ...summary, pings }, () => '');
-    else if (count > 1) ctx.out.line(`${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok${'rttAvgMs' in summary ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms` : ''}`);
+    else if (count > 1)
+      ctx.out.line(
+        `${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok${'rttAvgMs' in summary ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms` : ''}`,
+      );
     if (ctx.signal.aborted && pings.length < count) return ExitCode.INTERRUPTED;
     return worst;
   } finally {
@@ -106,8 +117,14 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const optionsCommand: CommandSpec = {
   name: 'options',
-  description: 'SIP ping: send OPTIONS, print status, round-trip time and the peer\'s Allow/Supported/User-Agent',
-  args: [{ name: 'uri', description: 'who to ping, e.g. sip:example.com or sip:bob@10.0.0.1:5060;transport=tcp', required: true }],
+  description: "SIP ping: send OPTIONS, print status, round-trip time and the peer's Allow/Supported/User-Agent",
+  args: [
+    {
+      name: 'uri',
+      description: 'who to ping, e.g. sip:example.com or sip:bob@10.0.0.1:5060;transport=tcp',
+      required: true,
+    },
+  ],
   run,
   examples: ['shtoom options sip:127.0.0.1:5060', 'shtoom options sip:pbx.example.com --count 10 --interval 2 --json'],
 };

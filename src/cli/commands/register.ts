@@ -14,13 +14,21 @@ import { ExitCode } from '../exit-codes.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function bindingsText(bindings: readonly Binding[]): string {
-  return bindings.map((b) => `  ${b.uri}${b.expires !== undefined ? `  expires ${b.expires} s` : ''}${b.q !== undefined ? `  q=${b.q}` : ''}`).join('\n');
+  return bindings
+    .map(
+      (b) =>
+        `  ${b.uri}${b.expires !== undefined ? `  expires ${b.expires} s` : ''}${b.q !== undefined ? `  q=${b.q}` : ''}`,
+    )
+    .join('\n');
 }
 
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const aorText = ctx.args[0] ?? o.get('account.aor');
-  if (!aorText) throw new UsageError('register needs the address-of-record to register, e.g. shtoom register sip:alice@example.com');
+  if (!aorText)
+    throw new UsageError(
+      'register needs the address-of-record to register, e.g. shtoom register sip:alice@example.com',
+    );
   try {
     parseSipUri(aorText);
   } catch (e) {
@@ -42,8 +50,19 @@ async function run(ctx: CommandContext): Promise<number> {
       return ExitCode.OK;
     }
     const reg = await ua.register({ ...(registrar ? { registrar } : {}), expires: o.get('register.expires') });
-    const data = { ok: true, aor: reg.aor, registrar: reg.registrar, contact: reg.contact, expires: reg.expires, bindings: reg.bindings };
-    ctx.out.data(data, (c) => `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`);
+    const data = {
+      ok: true,
+      aor: reg.aor,
+      registrar: reg.registrar,
+      contact: reg.contact,
+      expires: reg.expires,
+      bindings: reg.bindings,
+    };
+    ctx.out.data(
+      data,
+      (c) =>
+        `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`,
+    );
     if (!o.get('register.stay')) return ExitCode.OK;
     reg.on('refreshed', (expires, bindings) => {
       log.info(`refreshed: ${expires} s, ${bindings.length} binding(s)`);
@@ -65,7 +84,8 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const registerCommand: CommandSpec = {
   name: 'register',
-  description: 'register an address-of-record with a SIP registrar (digest auth), print the granted expiry and bindings',
+  description:
+    'register an address-of-record with a SIP registrar (digest auth), print the granted expiry and bindings',
   args: [{ name: 'aor', description: 'address-of-record, e.g. sip:alice@example.com (default: [account] aor)' }],
   run,
   examples: [

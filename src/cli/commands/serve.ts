@@ -22,12 +22,20 @@ async function run(ctx: CommandContext): Promise<number> {
   const say = o.get('serve.say');
   if (name === 'announce') {
     const play = o.get('call.play');
-    if (playSet && /\.wav$/i.test(play) && !play.includes(':') && !existsSync(play)) throw new UsageError(`--play ${play}: no such file`);
-    if (!playSet && !tts) throw new UsageError('announce needs --play FILE (or tone:…), or a text-to-speech engine for --say: install espeak-ng or flite');
+    if (playSet && /\.wav$/i.test(play) && !play.includes(':') && !existsSync(play))
+      throw new UsageError(`--play ${play}: no such file`);
+    if (!playSet && !tts)
+      throw new UsageError(
+        'announce needs --play FILE (or tone:…), or a text-to-speech engine for --say: install espeak-ng or flite',
+      );
   }
   const voice = o.get('ivr-demo.voice');
   const ivrDemo = { pin: o.get('ivr-demo.pin'), voice: { engine: o.get('ivr-demo.tts'), ...(voice ? { voice } : {}) } };
-  const app = await loadApp(name, { ...(playSet ? { play: o.get('call.play') } : {}), ...(say !== undefined ? { say } : {}), ivrDemo });
+  const app = await loadApp(name, {
+    ...(playSet ? { play: o.get('call.play') } : {}),
+    ...(say !== undefined ? { say } : {}),
+    ivrDemo,
+  });
   const phone = await phoneFrom(o, ctx.log, {
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity: o.get('serve.capacity'),
@@ -36,13 +44,22 @@ async function run(ctx: CommandContext): Promise<number> {
     ...(name === 'ivr-demo' ? { inbandDtmf: 'on' as const } : {}),
   });
   // Whatever a peer sends, the server stays up: a stray exception is logged, not fatal.
-  const onCrash = (err: unknown) => log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
+  const onCrash = (err: unknown) =>
+    log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  const server = new DougServer({ phone, app, name, maxCallMs: o.get('serve.max-call-duration'), ...(tts ? { tts } : {}), log: ctx.log }).start();
+  const server = new DougServer({
+    phone,
+    app,
+    name,
+    maxCallMs: o.get('serve.max-call-duration'),
+    ...(tts ? { tts } : {}),
+    log: ctx.log,
+  }).start();
   try {
     if (o.get('call.register')) {
-      if (!o.get('account.aor')) throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+      if (!o.get('account.aor'))
+        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
       try {
         const registrar = o.get('account.registrar');
         const reg = await phone.register(registrar ? { registrar } : {});
@@ -51,15 +68,20 @@ async function run(ctx: CommandContext): Promise<number> {
         return reportSipFailure(ctx, e);
       }
     }
-    const where = phone.ua.addresses.map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`).join(', ');
+    const where = phone.ua.addresses
+      .map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)
+      .join(', ');
     ctx.out.data(
       { serving: name, listen: phone.ua.addresses, contact: phone.ua.contact(), capacity: o.get('serve.capacity') },
-      () => `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
+      () =>
+        `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
     log.info(`stopping: ending ${phone.calls.length} call(s)`);
     await server.close();
-    log.info(`served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`);
+    log.info(
+      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`,
+    );
     return ExitCode.OK;
   } finally {
     await server.close();
@@ -72,7 +94,13 @@ async function run(ctx: CommandContext): Promise<number> {
 export const serveCommand: CommandSpec = {
   name: 'serve',
   description: `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, or your own FILE.js`,
-  args: [{ name: 'app', description: `${BUILT_IN_APPS.join(' | ')} | FILE.js (a module whose default export is async (call) => …)`, required: true }],
+  args: [
+    {
+      name: 'app',
+      description: `${BUILT_IN_APPS.join(' | ')} | FILE.js (a module whose default export is async (call) => …)`,
+      required: true,
+    },
+  ],
   run,
   examples: [
     'shtoom serve echo --listen 127.0.0.1:5070',

@@ -25,7 +25,8 @@ export function reportSipFailure(ctx: CommandContext, err: unknown, json: Record
   const message = err instanceof Error ? err.message : String(err);
   const status = err instanceof SipRequestFailedError ? err.status : undefined;
   const kind = err instanceof SipRequestFailedError ? err.kind : 'error';
-  if (ctx.out.json) ctx.out.data({ ok: false, error: message, kind, ...(status !== undefined ? { status } : {}), ...json }, () => '');
+  if (ctx.out.json)
+    ctx.out.data({ ok: false, error: message, kind, ...(status !== undefined ? { status } : {}), ...json }, () => '');
   ctx.log.error(message);
   return exitCodeOf(err);
 }

@@ -32,11 +32,19 @@ export async function runSmoke(ctx: CommandContext, phone: Phone, uri: string, d
     uri,
     durationMs,
     answerTimeoutMs: o.get('call.answer-timeout'),
-    thresholds: { maxLossPercent: Number(o.get('smoke.max-loss')), maxLatencyMs: o.get('smoke.max-latency'), minMos: Number(o.get('smoke.min-mos')) },
+    thresholds: {
+      maxLossPercent: Number(o.get('smoke.max-loss')),
+      maxLatencyMs: o.get('smoke.max-latency'),
+      minMos: Number(o.get('smoke.min-mos')),
+    },
     ...(record ? { record } : {}),
     onCall: (call) => {
       call.on('ringing', (s) => ctx.out.line(`ringing (${s})`));
-      call.on('answered', (i) => ctx.out.line(`answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ${(durationMs / 1000).toFixed(0)} s`));
+      call.on('answered', (i) =>
+        ctx.out.line(
+          `answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ${(durationMs / 1000).toFixed(0)} s`,
+        ),
+      );
       void aborted(ctx.signal).then(() => {
         interrupted = true;
         void call.hangup();
@@ -65,7 +73,11 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (e) {
     throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
   }
-  const phone = await phoneFrom(ctx.options, ctx.log, { ephemeralPort: true, lingerMs: 300, rtcpIntervalMs: SMOKE_RTCP_INTERVAL_MS });
+  const phone = await phoneFrom(ctx.options, ctx.log, {
+    ephemeralPort: true,
+    lingerMs: 300,
+    rtcpIntervalMs: SMOKE_RTCP_INTERVAL_MS,
+  });
   try {
     return await runSmoke(ctx, phone, uri, ctx.options.get('smoke.duration'));
   } finally {
@@ -75,7 +87,8 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const smokeCommand: CommandSpec = {
   name: 'smoke',
-  description: 'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every threshold held',
+  description:
+    'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every threshold held',
   args: [{ name: 'uri', description: 'the echo service, e.g. sip:echo@127.0.0.1:5070', required: true }],
   run,
   examples: [

@@ -17,7 +17,8 @@ import { ExitCode } from '../exit-codes.js';
 async function run(ctx: CommandContext): Promise<number> {
   const given = ctx.args[0];
   const address = given !== undefined ? parseAddress(given.trim()) : ctx.options.get('stun.server');
-  if (given !== undefined && !address) throw new UsageError(`"${given}" is not a STUN server; allowed: HOST or HOST:PORT (IPv6 as [::1]:PORT)`);
+  if (given !== undefined && !address)
+    throw new UsageError(`"${given}" is not a STUN server; allowed: HOST or HOST:PORT (IPv6 as [::1]:PORT)`);
   if (!address) throw new UsageError('name a STUN server: shtoom stun HOST[:PORT] (or set --stun)');
   const log = ctx.log.child('stun');
   try {
@@ -100,5 +101,9 @@ export const stunCommand: CommandSpec = {
   description: 'show the public address and port behind the NAT, the NAT type and the round-trip time',
   args: [{ name: 'host', description: 'STUN server HOST[:PORT] (default port 3478; default server: --stun)' }],
   run,
-  examples: ['shtoom stun stun.example.org', 'shtoom stun 198.51.100.2:3478 --json', 'shtoom stun [2001:db8::1]:3478 --local-port 5060'],
+  examples: [
+    'shtoom stun stun.example.org',
+    'shtoom stun 198.51.100.2:3478 --json',
+    'shtoom stun [2001:db8::1]:3478 --local-port 5060',
+  ],
 };

@@ -7,7 +7,17 @@
 import { sampleOutput } from '../buffers.js';
 import { CodecFrameError } from '../errors.js';
 import { add, multR } from './arith.js';
-import { BC, GSM_FRAME_BYTES, GSM_FRAME_SAMPLES, MC, NC, XMAXC, newFrameParams, subframeAt, unpackFrame } from './frame.js';
+import {
+  BC,
+  GSM_FRAME_BYTES,
+  GSM_FRAME_SAMPLES,
+  MC,
+  NC,
+  XMAXC,
+  newFrameParams,
+  subframeAt,
+  unpackFrame,
+} from './frame.js';
 import { HISTORY, ltpSynthesisFilter } from './long-term.js';
 import { RpeWork, rpeDecode } from './rpe.js';
 import { LarHistory, filterFrame, synthesisFilter } from './short-term.js';

@@ -7,7 +7,17 @@
 import { byteOutput } from '../buffers.js';
 import { CodecInputError } from '../errors.js';
 import { add } from './arith.js';
-import { BC, GSM_FRAME_BYTES, GSM_FRAME_SAMPLES, MC, NC, XMAXC, newFrameParams, packFrame, subframeAt } from './frame.js';
+import {
+  BC,
+  GSM_FRAME_BYTES,
+  GSM_FRAME_SAMPLES,
+  MC,
+  NC,
+  XMAXC,
+  newFrameParams,
+  packFrame,
+  subframeAt,
+} from './frame.js';
 import { LpcWork, lpcAnalysis } from './lpc-analysis.js';
 import { HISTORY, ltpAnalysisFilter, ltpParameters } from './long-term.js';
 import { newPreprocessState, preprocess } from './preprocess.js';

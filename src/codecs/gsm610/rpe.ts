@@ -40,7 +40,15 @@ function expMant(xmaxc: number): number {
  * §4.2.17 APCM inverse quantisation of 13 coded pulses `xmc[at …]` and
  * §4.2.18 their positioning on grid `mc` of the 40-sample `ep[epAt …]`.
  */
-function reconstruct(xmaxc: number, mc: number, xmc: Int32Array, at: number, xMp: Int16Array, ep: Int16Array, epAt: number): void {
+function reconstruct(
+  xmaxc: number,
+  mc: number,
+  xmc: Int32Array,
+  at: number,
+  xMp: Int16Array,
+  ep: Int16Array,
+  epAt: number,
+): void {
   const em = expMant(xmaxc);
   const exp = (em & 0x0f) - 4;
   const mant = em >> 4;

@@ -54,7 +54,21 @@ export interface StepResult {
   children?: StepResult[];
 }
 
-export type TimelineKind = 'dial' | 'progress' | 'answered' | 'failed' | 'ended' | 'prompt' | 'dtmf-sent' | 'dtmf-received' | 'say' | 'play' | 'silence' | 'tone' | 'wait' | 'hangup';
+export type TimelineKind =
+  | 'dial'
+  | 'progress'
+  | 'answered'
+  | 'failed'
+  | 'ended'
+  | 'prompt'
+  | 'dtmf-sent'
+  | 'dtmf-received'
+  | 'say'
+  | 'play'
+  | 'silence'
+  | 'tone'
+  | 'wait'
+  | 'hangup';
 
 export interface TimelineEntry {
   readonly kind: TimelineKind;

@@ -22,7 +22,9 @@ import { sleep, waitFor } from './waiter.js';
 
 /** Every `heard` phrase in a list of steps, nested ones included. */
 function heardPhrases(steps: readonly Step[]): string[] {
-  return steps.flatMap((s) => (s.kind === 'heard' ? [s.text] : s.kind === 'repeat' || s.kind === 'retry' ? heardPhrases(s.steps) : []));
+  return steps.flatMap((s) =>
+    s.kind === 'heard' ? [s.text] : s.kind === 'repeat' || s.kind === 'retry' ? heardPhrases(s.steps) : [],
+  );
 }
 
 /**
@@ -74,7 +76,9 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
   };
   // Real timers are unref'ed; keep the process alive while a scenario runs.
   const keepAlive = timers === realTimers ? setInterval(() => undefined, 60_000) : undefined;
-  const deadline = timers.setTimer(scenario.timeoutMs, () => scenarioAbort.fire(new ScenarioTimeout(`the scenario timed out after ${scenario.timeoutMs} ms`)));
+  const deadline = timers.setTimer(scenario.timeoutMs, () =>
+    scenarioAbort.fire(new ScenarioTimeout(`the scenario timed out after ${scenario.timeoutMs} ms`)),
+  );
   try {
     await runSteps(st, scenario.steps, '', result.steps, scenarioAbort);
   } finally {
@@ -88,7 +92,13 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
 }
 
 /** Returns false once a step failed. */
-async function runSteps(st: RunState, steps: readonly Step[], prefix: string, into: StepResult[], scope: AbortScope): Promise<boolean> {
+async function runSteps(
+  st: RunState,
+  steps: readonly Step[],
+  prefix: string,
+  into: StepResult[],
+  scope: AbortScope,
+): Promise<boolean> {
   let ok = true;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
@@ -105,12 +115,26 @@ async function runSteps(st: RunState, steps: readonly Step[], prefix: string, in
 }
 
 async function runOne(st: RunState, step: Step, path: string, parent: AbortScope): Promise<StepResult> {
-  const res: StepResult = { path, kind: step.kind, label: step.label, status: 'passed', startMs: st.now(), endMs: st.now() };
+  const res: StepResult = {
+    path,
+    kind: step.kind,
+    label: step.label,
+    status: 'passed',
+    startMs: st.now(),
+    endMs: st.now(),
+  };
   const scope = new AbortScope(parent);
   // expect, tone and dtmf wait for their timeout themselves and report what they saw.
   const timeout = step.kind === 'expect' || step.kind === 'tone' || step.kind === 'dtmf' ? undefined : step.timeoutMs;
-  const h = timeout === undefined ? undefined : st.timers.setTimer(timeout, () => scope.fire(new StepFailure(`step timed out after ${timeout} ms`, res.expected ?? step.label, 'timeout')));
-  const local: RunState = Object.assign(Object.create(Object.getPrototypeOf(st) as object) as RunState, st, { abort: scope });
+  const h =
+    timeout === undefined
+      ? undefined
+      : st.timers.setTimer(timeout, () =>
+          scope.fire(new StepFailure(`step timed out after ${timeout} ms`, res.expected ?? step.label, 'timeout')),
+        );
+  const local: RunState = Object.assign(Object.create(Object.getPrototypeOf(st) as object) as RunState, st, {
+    abort: scope,
+  });
   try {
     await scope.race(dispatch(local, step, res, scope));
     // Sub-runs may have changed the shared state.
@@ -138,7 +162,8 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
     scope.dispose();
   }
   res.endMs = st.now();
-  if (st.result.status === 'failed' && !st.result.failure) st.result.failure = `step ${path} ${step.label}: ${res.message}`;
+  if (st.result.status === 'failed' && !st.result.failure)
+    st.result.failure = `step ${path} ${step.label}: ${res.message}`;
   st.env.onStep?.(st.result, res);
   return res;
 }
@@ -195,7 +220,8 @@ async function dispatch(st: RunState, step: Step, res: StepResult, scope: AbortS
       for (let r = 1; r <= step.times; r++) {
         st.vars = { ...st.vars, [step.var]: String(r) };
         const ok = await runSteps(st, step.steps, `${res.path}[${r}].`, res.children, scope);
-        if (!ok) throw new StepFailure(`round ${r} of ${step.times} failed`, `${step.times} rounds`, `failed in round ${r}`);
+        if (!ok)
+          throw new StepFailure(`round ${r} of ${step.times} failed`, `${step.times} rounds`, `failed in round ${r}`);
       }
       return;
     }
@@ -208,7 +234,8 @@ async function dispatch(st: RunState, step: Step, res: StepResult, scope: AbortS
           res.actual = a === 1 ? 'passed at once' : `passed on attempt ${a}`;
           return;
         }
-        if (a === step.times) throw new StepFailure(`all ${step.times} attempts failed`, 'one passing attempt', `${step.times} failures`);
+        if (a === step.times)
+          throw new StepFailure(`all ${step.times} attempts failed`, 'one passing attempt', `${step.times} failures`);
         // Forget this attempt's failure and try again.
         st.result.status = before.status;
         if (before.failure === undefined) delete st.result.failure;
@@ -245,7 +272,14 @@ async function finish(st: RunState): Promise<void> {
       await done.race(
         Promise.race([
           leg.hangup(),
-          waitFor(st.timers, undefined, done, 5000, () => undefined, () => ({ done: undefined })),
+          waitFor(
+            st.timers,
+            undefined,
+            done,
+            5000,
+            () => undefined,
+            () => ({ done: undefined }),
+          ),
         ]),
       );
     } catch {
@@ -254,11 +288,15 @@ async function finish(st: RunState): Promise<void> {
   }
   if (monitor) {
     monitor.finish();
-    if (st.env.keepAudio !== false && monitor.audioStartMs !== undefined) result.audio = { startMs: monitor.audioStartMs, samples: monitor.all() };
+    if (st.env.keepAudio !== false && monitor.audioStartMs !== undefined)
+      result.audio = { startMs: monitor.audioStartMs, samples: monitor.all() };
     for (const r of st.recordings) {
       try {
         mkdirSync(dirname(r.file), { recursive: true });
-        writeFileSync(r.file, encodeWav(monitor.slice(r.from, monitor.samples), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }));
+        writeFileSync(
+          r.file,
+          encodeWav(monitor.slice(r.from, monitor.samples), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
+        );
         result.recordings.push(r.file);
       } catch (e) {
         result.status = 'failed';

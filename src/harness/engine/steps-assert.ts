@@ -13,7 +13,15 @@ import { wordSimilarity } from '../../asr/similarity.js';
 import { normaliseText } from '../../asr/text.js';
 import { StepFailure } from '../errors.js';
 import { matchReference } from '../match/reference-matcher.js';
-import type { DtmfStep, DurationStep, HeardStep, ListenStep, MatchesStep, SilenceStep, ToneStep } from '../scenario/types.js';
+import type {
+  DtmfStep,
+  DurationStep,
+  HeardStep,
+  ListenStep,
+  MatchesStep,
+  SilenceStep,
+  ToneStep,
+} from '../scenario/types.js';
 import { readAudioFile } from '../audio-file.js';
 import type { Prompt, RunState } from './context.js';
 import { interpolate } from './interpolate.js';
@@ -37,7 +45,11 @@ function need(st: RunState) {
 const ms = (samples: number) => Math.round((samples / RATE) * 1000);
 
 /** Wait for the far end's prompt: speech, then `silenceMs` of silence (or `maxMs` of speech). */
-export async function runListen(st: RunState, step: Pick<ListenStep, 'silenceMs' | 'maxMs' | 'startMs' | 'label'>, res?: StepResult): Promise<Prompt> {
+export async function runListen(
+  st: RunState,
+  step: Pick<ListenStep, 'silenceMs' | 'maxMs' | 'startMs' | 'label'>,
+  res?: StepResult,
+): Promise<Prompt> {
   const m = need(st);
   const windowFrom = Math.min(st.windowStart, m.samples);
   const from = Math.min(st.heardUpTo, m.samples);
@@ -52,8 +64,16 @@ export async function runListen(st: RunState, step: Pick<ListenStep, 'silenceMs'
       const open = m.openSpeech;
       const first = segs.length ? Math.min(segs[0]!.start, open ?? Infinity) : open;
       if (first === undefined) {
-        if (m.ended) return { fail: new StepFailure('the call ended before any prompt', 'a prompt', m.answered ? 'the call ended' : 'no answer') };
-        if (st.now() - listenStart >= step.startMs) return { fail: new StepFailure(`no speech within ${step.startMs} ms`, 'a prompt', 'silence') };
+        if (m.ended)
+          return {
+            fail: new StepFailure(
+              'the call ended before any prompt',
+              'a prompt',
+              m.answered ? 'the call ended' : 'no answer',
+            ),
+          };
+        if (st.now() - listenStart >= step.startMs)
+          return { fail: new StepFailure(`no speech within ${step.startMs} ms`, 'a prompt', 'silence') };
         return undefined;
       }
       const start = Math.max(0, first);
@@ -62,7 +82,8 @@ export async function runListen(st: RunState, step: Pick<ListenStep, 'silenceMs'
       }
       if (open === undefined) {
         const lastEnd = segs.at(-1)!.end;
-        if (m.samples - lastEnd >= (step.silenceMs * RATE) / 1000 || m.ended) return { done: { start, end: lastEnd, cut: false } };
+        if (m.samples - lastEnd >= (step.silenceMs * RATE) / 1000 || m.ended)
+          return { done: { start, end: lastEnd, cut: false } };
       } else if (m.ended) return { done: { start, end: m.samples, cut: false } };
       return undefined;
     },
@@ -73,11 +94,22 @@ export async function runListen(st: RunState, step: Pick<ListenStep, 'silenceMs'
   const id = `c${++st.clipCount}`;
   const clip = { id, label: step.label, startMs: m.msOf(a), endMs: m.msOf(b), samples: m.slice(a, b) };
   if (st.env.keepAudio !== false) st.result.clips.push(clip);
-  const prompt: Prompt = { clip, start: found.start, end: found.end, speechMs: ms(found.end - found.start), cut: found.cut };
+  const prompt: Prompt = {
+    clip,
+    start: found.start,
+    end: found.end,
+    speechMs: ms(found.end - found.start),
+    cut: found.cut,
+  };
   st.prompt = prompt;
   st.windowStart = Math.min(windowFrom, found.start);
   st.heardUpTo = found.end;
-  st.timeline({ kind: 'prompt', label: `prompt ${id} (${(prompt.speechMs / 1000).toFixed(1)} s)`, startMs: m.msOf(found.start), endMs: m.msOf(found.end) });
+  st.timeline({
+    kind: 'prompt',
+    label: `prompt ${id} (${(prompt.speechMs / 1000).toFixed(1)} s)`,
+    startMs: m.msOf(found.start),
+    endMs: m.msOf(found.end),
+  });
   if (res) {
     res.details = { speechMs: prompt.speechMs, clipId: id };
     res.actual = `${prompt.speechMs} ms of speech${found.cut ? ' (cut at max)' : ''}`;
@@ -102,10 +134,20 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     }
   });
   const want = normaliseText(expected);
-  const phrases = [...new Set([want, ...others.map(normaliseText), ...(st.scenario.settings.decoys ? digitDecoys(want) : [])])].filter(Boolean);
+  const phrases = [
+    ...new Set([want, ...others.map(normaliseText), ...(st.scenario.settings.decoys ? digitDecoys(want) : [])]),
+  ].filter(Boolean);
   // One decoder per CPU at most; the rest wait their turn.
-  const asr = st.env.recogniser ?? (defaultRecogniser ??= limitedRecogniser(new PocketsphinxRecogniser(), availableParallelism()));
-  res.details = { clipId: prompt.clip.id, threshold, phrases: phrases.length, recogniser: asr.name, speechMs: prompt.speechMs };
+  const asr =
+    st.env.recogniser ??
+    (defaultRecogniser ??= limitedRecogniser(new PocketsphinxRecogniser(), availableParallelism()));
+  res.details = {
+    clipId: prompt.clip.id,
+    threshold,
+    phrases: phrases.length,
+    recogniser: asr.name,
+    speechMs: prompt.speechMs,
+  };
   res.expected = `"${expected}"`;
   try {
     await st.hold(asr.check());
@@ -126,10 +168,18 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   // near-miss decoy) is a positive identification of a different prompt,
   // however many words it shares with the expected one.
   if (r.text !== want && phrases.includes(r.text)) {
-    throw new StepFailure(`heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)})`, res.expected, res.actual);
+    throw new StepFailure(
+      `heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)})`,
+      res.expected,
+      res.actual,
+    );
   }
   if (similarity < threshold) {
-    throw new StepFailure(`heard "${r.text || '(nothing recognised)'}", similarity ${similarity.toFixed(2)} < ${threshold}`, res.expected, res.actual);
+    throw new StepFailure(
+      `heard "${r.text || '(nothing recognised)'}", similarity ${similarity.toFixed(2)} < ${threshold}`,
+      res.expected,
+      res.actual,
+    );
   }
 }
 
@@ -141,14 +191,30 @@ export async function runMatches(st: RunState, step: MatchesStep, res: StepResul
   try {
     reference = readAudioFile(file);
   } catch (e) {
-    throw new StepFailure(`cannot read the reference ${file}: ${(e as Error).message}`, 'a readable WAV file', (e as Error).message);
+    throw new StepFailure(
+      `cannot read the reference ${file}: ${(e as Error).message}`,
+      'a readable WAV file',
+      (e as Error).message,
+    );
   }
   const prompt = await promptFor(st);
   const r = matchReference(prompt.clip.samples, reference);
-  res.details = { clipId: prompt.clip.id, matchScore: r.score, offsetMs: r.offsetMs, coverage: r.coverage, threshold, speechMs: prompt.speechMs };
+  res.details = {
+    clipId: prompt.clip.id,
+    matchScore: r.score,
+    offsetMs: r.offsetMs,
+    coverage: r.coverage,
+    threshold,
+    speechMs: prompt.speechMs,
+  };
   res.expected = `${step.file} (score ≥ ${threshold})`;
   res.actual = `score ${r.score.toFixed(2)} (correlation ${r.correlation.toFixed(2)} × coverage ${(r.coverage * 100).toFixed(0)} %), offset ${r.offsetMs} ms`;
-  if (r.score < threshold) throw new StepFailure(`the prompt does not match ${step.file}: score ${r.score.toFixed(2)} < ${threshold}`, res.expected, res.actual);
+  if (r.score < threshold)
+    throw new StepFailure(
+      `the prompt does not match ${step.file}: score ${r.score.toFixed(2)} < ${threshold}`,
+      res.expected,
+      res.actual,
+    );
 }
 
 export async function runDuration(st: RunState, step: DurationStep, res: StepResult): Promise<void> {
@@ -157,7 +223,10 @@ export async function runDuration(st: RunState, step: DurationStep, res: StepRes
   res.details = { clipId: prompt.clip.id, speechMs: prompt.speechMs };
   res.expected = `${step.minMs ?? 0}..${step.maxMs ?? '∞'} ms`;
   res.actual = `${prompt.speechMs} ms`;
-  if ((step.minMs !== undefined && prompt.speechMs < step.minMs) || (step.maxMs !== undefined && prompt.speechMs > step.maxMs)) {
+  if (
+    (step.minMs !== undefined && prompt.speechMs < step.minMs) ||
+    (step.maxMs !== undefined && prompt.speechMs > step.maxMs)
+  ) {
     throw new StepFailure(`the prompt lasted ${prompt.speechMs} ms, outside ${res.expected}`, res.expected, res.actual);
   }
 }
@@ -217,10 +286,15 @@ export async function runTone(st: RunState, step: ToneStep, timeoutMs: number, r
     () => {
       feed();
       if (hit) return { done: hit };
-      if (m.ended) return { fail: new StepFailure(`no ${res.expected} before the call ended`, res.expected, found.join(', ') || 'none') };
+      if (m.ended)
+        return {
+          fail: new StepFailure(`no ${res.expected} before the call ended`, res.expected, found.join(', ') || 'none'),
+        };
       return undefined;
     },
-    () => ({ fail: new StepFailure(`no ${res.expected} within ${timeoutMs} ms`, res.expected, found.join(', ') || 'no tone') }),
+    () => ({
+      fail: new StepFailure(`no ${res.expected} within ${timeoutMs} ms`, res.expected, found.join(', ') || 'no tone'),
+    }),
   );
   res.actual = got;
   st.timeline({ kind: 'tone', label: got, startMs: st.now() });
@@ -245,12 +319,21 @@ export async function runDtmf(st: RunState, step: DtmfStep, timeoutMs: number, r
       const ds = seen();
       const text = ds.map((d) => d.digit).join('');
       if (text.includes(want)) return { done: ds };
-      if (m.ended) return { fail: new StepFailure(`digits ${want} not received before the call ended`, res.expected, text || 'none') };
+      if (m.ended)
+        return {
+          fail: new StepFailure(`digits ${want} not received before the call ended`, res.expected, text || 'none'),
+        };
       return undefined;
     },
     () => {
       const ds = seen();
-      return { fail: new StepFailure(`digits ${want} not received within ${timeoutMs} ms`, res.expected, ds.map((d) => `${d.digit} (${d.method})`).join(' ') || 'none') };
+      return {
+        fail: new StepFailure(
+          `digits ${want} not received within ${timeoutMs} ms`,
+          res.expected,
+          ds.map((d) => `${d.digit} (${d.method})`).join(' ') || 'none',
+        ),
+      };
     },
   );
   res.actual = got.map((d) => d.digit).join('');
@@ -271,7 +354,13 @@ export async function runSilence(st: RunState, step: SilenceStep, res: StepResul
       const heard = m.speech.find((s) => s.end > from) ?? (open !== undefined ? { start: open } : undefined);
       if (heard) {
         const after = Math.max(0, Math.round(m.msOf(Math.max(heard.start, from)) - m.msOf(from)));
-        return { fail: new StepFailure(`sound after ${after} ms of the ${step.minMs} ms that should be silent`, res.expected, `sound after ${after} ms`) };
+        return {
+          fail: new StepFailure(
+            `sound after ${after} ms of the ${step.minMs} ms that should be silent`,
+            res.expected,
+            `sound after ${after} ms`,
+          ),
+        };
       }
       return undefined;
     },

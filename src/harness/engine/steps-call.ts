@@ -33,7 +33,8 @@ function needLeg(st: RunState) {
 }
 
 export function runCall(st: RunState, step: CallStep, res: StepResult): void {
-  if (st.leg && st.monitor && !st.monitor.ended) throw new StepFailure('a call is already up: one call per scenario', 'no call', 'a call in progress');
+  if (st.leg && st.monitor && !st.monitor.ended)
+    throw new StepFailure('a call is already up: one call per scenario', 'no call', 'a call in progress');
   const uri = interpolate(step.uri, st.vars);
   const monitor = new CallMonitor(st.startedAt);
   st.monitor = monitor;
@@ -48,11 +49,18 @@ export function runCall(st: RunState, step: CallStep, res: StepResult): void {
     if (e.type === 'progress') st.timeline({ kind: 'progress', label: `${e.status} ${e.reason}`, startMs: ms });
     else if (e.type === 'answered') st.timeline({ kind: 'answered', label: `answered (${e.codec})`, startMs: ms });
     else if (e.type === 'failed') st.timeline({ kind: 'failed', label: `${e.status} ${e.reason}`, startMs: ms });
-    else if (e.type === 'ended') st.timeline({ kind: 'ended', label: `${e.by === 'remote' ? 'far end hung up' : 'hung up'}: ${e.reason}`, startMs: ms });
+    else if (e.type === 'ended')
+      st.timeline({
+        kind: 'ended',
+        label: `${e.by === 'remote' ? 'far end hung up' : 'hung up'}: ${e.reason}`,
+        startMs: ms,
+      });
     else if (e.type === 'dtmf') st.timeline({ kind: 'dtmf-received', label: `${e.digit} (${e.method})`, startMs: ms });
   };
   const account = step.account
-    ? Object.fromEntries(Object.entries(step.account).map(([k, v]) => [k, typeof v === 'string' ? interpolate(v, st.vars) : v]))
+    ? Object.fromEntries(
+        Object.entries(step.account).map(([k, v]) => [k, typeof v === 'string' ? interpolate(v, st.vars) : v]),
+      )
     : undefined;
   st.leg = st.env.port.dial(
     uri,
@@ -60,7 +68,9 @@ export function runCall(st: RunState, step: CallStep, res: StepResult): void {
       ...(step.codecs ? { codecs: step.codecs } : {}),
       ...(step.transport ? { transport: step.transport } : {}),
       ...(account ? { account } : {}),
-      ...(step.headers ? { headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, st.vars)])) } : {}),
+      ...(step.headers
+        ? { headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, st.vars)])) }
+        : {}),
     },
     onEvent,
   );
@@ -76,17 +86,27 @@ export async function runExpect(st: RunState, step: ExpectStep, timeoutMs: numbe
       switch (step.what) {
         case 'ringing':
         case 'progress':
-          if (e.type === 'progress' && (step.what === 'progress' || e.status === 180)) return { done: `${e.status} ${e.reason}` };
-          if (e.type === 'answered') return { fail: new StepFailure(`the call was answered without ${step.what === 'ringing' ? '180 Ringing' : 'a provisional response'}`, want, 'answered') };
+          if (e.type === 'progress' && (step.what === 'progress' || e.status === 180))
+            return { done: `${e.status} ${e.reason}` };
+          if (e.type === 'answered')
+            return {
+              fail: new StepFailure(
+                `the call was answered without ${step.what === 'ringing' ? '180 Ringing' : 'a provisional response'}`,
+                want,
+                'answered',
+              ),
+            };
           break;
         case 'answered':
           if (e.type === 'answered') return { done: `answered (${e.codec})` };
           break;
         case 'busy':
-          if (e.type === 'failed' && (step.status ? e.status === step.status : e.status === 486 || e.status === 600)) return { done: describeFinal(e) };
+          if (e.type === 'failed' && (step.status ? e.status === step.status : e.status === 486 || e.status === 600))
+            return { done: describeFinal(e) };
           break;
         case 'rejected':
-          if (e.type === 'failed' && (step.status ? e.status === step.status : e.status >= 300)) return { done: describeFinal(e) };
+          if (e.type === 'failed' && (step.status ? e.status === step.status : e.status >= 300))
+            return { done: describeFinal(e) };
           break;
         case 'hangup':
           if (e.type === 'ended' && e.by === 'remote') return { done: `far end hung up (${e.reason})` };
@@ -95,8 +115,10 @@ export async function runExpect(st: RunState, step: ExpectStep, timeoutMs: numbe
           if (e.type === 'ended') return { done: `call ended (${e.reason})` };
           break;
       }
-      if (e.type === 'failed') return { fail: new StepFailure(`the call failed with ${describeFinal(e)}`, want, describeFinal(e)) };
-      if (e.type === 'ended') return { fail: new StepFailure(`the call ended (${e.by}: ${e.reason})`, want, `ended: ${e.reason}`) };
+      if (e.type === 'failed')
+        return { fail: new StepFailure(`the call failed with ${describeFinal(e)}`, want, describeFinal(e)) };
+      if (e.type === 'ended')
+        return { fail: new StepFailure(`the call ended (${e.by}: ${e.reason})`, want, `ended: ${e.reason}`) };
     }
     return undefined;
   };
@@ -114,7 +136,12 @@ export async function runSendDtmf(st: RunState, step: SendDtmfStep): Promise<voi
   const digits = interpolate(step.digits, st.vars);
   const start = st.now();
   [...digits].forEach((d, i) =>
-    st.timeline({ kind: 'dtmf-sent', label: `${d} (${step.mode})`, startMs: start + i * (step.durationMs + step.gapMs), endMs: start + i * (step.durationMs + step.gapMs) + step.durationMs }),
+    st.timeline({
+      kind: 'dtmf-sent',
+      label: `${d} (${step.mode})`,
+      startMs: start + i * (step.durationMs + step.gapMs),
+      endMs: start + i * (step.durationMs + step.gapMs) + step.durationMs,
+    }),
   );
   await leg.sendDtmf(digits, { mode: step.mode, durationMs: step.durationMs, gapMs: step.gapMs });
   st.windowStart = monitor.samples;
@@ -124,7 +151,11 @@ export async function runSendDtmf(st: RunState, step: SendDtmfStep): Promise<voi
 export async function runSay(st: RunState, step: SayStep): Promise<void> {
   const { leg, monitor } = needLeg(st);
   const text = interpolate(step.text, st.vars);
-  const options = { ...(step.engine ? { engine: step.engine } : {}), ...(step.voice ? { voice: step.voice } : {}), ...(step.wordsPerMinute ? { wordsPerMinute: step.wordsPerMinute } : {}) };
+  const options = {
+    ...(step.engine ? { engine: step.engine } : {}),
+    ...(step.voice ? { voice: step.voice } : {}),
+    ...(step.wordsPerMinute ? { wordsPerMinute: step.wordsPerMinute } : {}),
+  };
   const pcm = await st.hold((st.env.tts ?? speak)(text, options));
   const start = st.now();
   await leg.play(new PcmSource(pcm, `tts:${text}`));

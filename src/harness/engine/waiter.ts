@@ -59,5 +59,12 @@ export function waitFor<T>(
 
 /** Sleep on the engine's timers (aborted with the scenario). */
 export function sleep(timers: TimerHost, abort: Abort, ms: number): Promise<void> {
-  return waitFor(timers, undefined, abort, ms, () => undefined, () => ({ done: undefined }));
+  return waitFor(
+    timers,
+    undefined,
+    abort,
+    ms,
+    () => undefined,
+    () => ({ done: undefined }),
+  );
 }

@@ -41,7 +41,13 @@ export interface LoadSummary {
 }
 
 export function latency(values: readonly number[]): LatencyStats {
-  return { count: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: values.length ? Math.max(...values) : NaN };
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : NaN,
+  };
 }
 
 function flatten(steps: readonly StepResult[]): StepResult[] {
@@ -66,7 +72,10 @@ export function loadSummary(run: RunResult): LoadSummary {
   for (const r of run.scenarios) {
     for (const s of flatten(r.steps)) {
       if (s.status === 'skipped' || s.kind === 'repeat' || s.kind === 'retry') continue;
-      const key = `${s.kind === 'send_dtmf' ? 'press' : s.kind} ${s.label.replace(/^(\w+) /, '')}`.replace(/^(\w+) \1$/, '$1');
+      const key = `${s.kind === 'send_dtmf' ? 'press' : s.kind} ${s.label.replace(/^(\w+) /, '')}`.replace(
+        /^(\w+) \1$/,
+        '$1',
+      );
       const g = groups.get(key) ?? { failed: 0, ms: [] };
       g.ms.push(s.endMs - s.startMs);
       if (s.status === 'failed') g.failed++;
@@ -110,11 +119,15 @@ export function formatLoadSummary(s: LoadSummary): string {
     `${s.total} scenario runs: ${s.passed} passed, ${s.failed} failed (${s.throughput.toFixed(2)} per second)`,
     `scenario duration ms: p50 ${f(s.scenarioMs.p50)}  p90 ${f(s.scenarioMs.p90)}  p99 ${f(s.scenarioMs.p99)}  max ${f(s.scenarioMs.max)}`,
     'step latency ms (p50 / p90 / p99 / max, failures):',
-    ...s.steps.map((x) => `  ${x.step.padEnd(48).slice(0, 48)} ${f(x.ms.p50).padStart(6)} ${f(x.ms.p90).padStart(6)} ${f(x.ms.p99).padStart(6)} ${f(x.ms.max).padStart(6)}  ${x.failed ? `${x.failed} failed` : ''}`.trimEnd()),
+    ...s.steps.map((x) =>
+      `  ${x.step.padEnd(48).slice(0, 48)} ${f(x.ms.p50).padStart(6)} ${f(x.ms.p90).padStart(6)} ${f(x.ms.p99).padStart(6)} ${f(x.ms.max).padStart(6)}  ${x.failed ? `${x.failed} failed` : ''}`.trimEnd(),
+    ),
   ];
   if (s.recognitionMs) lines.push(`recognition ms: p50 ${f(s.recognitionMs.p50)}  p99 ${f(s.recognitionMs.p99)}`);
   const m = s.media;
-  lines.push(`media: ${m.calls} calls, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost (${m.lossPercent.toFixed(2)} %), jitter mean ${m.meanJitterMs.toFixed(1)} ms, max ${m.maxJitterMs.toFixed(1)} ms`);
+  lines.push(
+    `media: ${m.calls} calls, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost (${m.lossPercent.toFixed(2)} %), jitter mean ${m.meanJitterMs.toFixed(1)} ms, max ${m.maxJitterMs.toFixed(1)} ms`,
+  );
   for (const x of s.failures.slice(0, 10)) lines.push(`  ${x.count}× ${x.failure}`);
   return lines.join('\n');
 }

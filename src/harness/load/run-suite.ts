@@ -32,12 +32,19 @@ export interface SuiteOptions {
  * const run = await runSuite(loadScenarios(['examples/']), { port }, { concurrency: 4, repeat: 10 });
  * console.log(run.summary); // { total: 40, passed: 40, failed: 0 }
  */
-export async function runSuite(scenarios: readonly Scenario[], env: EngineEnv, options: SuiteOptions = {}): Promise<RunResult> {
+export async function runSuite(
+  scenarios: readonly Scenario[],
+  env: EngineEnv,
+  options: SuiteOptions = {},
+): Promise<RunResult> {
   const concurrency = options.concurrency ?? 1;
   const repeat = options.repeat ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ScenarioError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new ScenarioError(`repeat must be a whole number of at least 1, got ${repeat}`);
-  if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new ScenarioError(`rate must be above 0, got ${options.ratePerSecond}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ScenarioError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new ScenarioError(`repeat must be a whole number of at least 1, got ${repeat}`);
+  if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0))
+    throw new ScenarioError(`rate must be above 0, got ${options.ratePerSecond}`);
   const clock = env.clock ?? realClock;
   const timers = env.timers ?? realTimers;
   const jobs: { scenario: Scenario; iteration: number }[] = [];

@@ -27,7 +27,9 @@ let shared: { fft: Fft; window: Float64Array; filters: { lo: number; weights: Fl
 function tables() {
   if (shared) return shared;
   const window = Float64Array.from({ length: WIN }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / WIN));
-  const edges = Array.from({ length: BANDS + 2 }, (_, i) => imel(mel(LOW_HZ) + ((mel(HIGH_HZ) - mel(LOW_HZ)) * i) / (BANDS + 1)));
+  const edges = Array.from({ length: BANDS + 2 }, (_, i) =>
+    imel(mel(LOW_HZ) + ((mel(HIGH_HZ) - mel(LOW_HZ)) * i) / (BANDS + 1)),
+  );
   const bin = (f: number) => (f * WIN) / RATE;
   const filters = Array.from({ length: BANDS }, (_, b) => {
     const [l, c, h] = [bin(edges[b]!), bin(edges[b + 1]!), bin(edges[b + 2]!)];
@@ -97,6 +99,7 @@ export function spectralFeatures(pcm: Int16Array): SpectralFeatures {
     for (let b = 0; b < BANDS; b++) mean[b] = mean[b]! + values[f * BANDS + b]!;
   }
   if (active > 0) for (let b = 0; b < BANDS; b++) mean[b] = mean[b]! / active;
-  for (let f = 0; f < frames; f++) for (let b = 0; b < BANDS; b++) values[f * BANDS + b] = values[f * BANDS + b]! - mean[b]!;
+  for (let f = 0; f < frames; f++)
+    for (let b = 0; b < BANDS; b++) values[f * BANDS + b] = values[f * BANDS + b]! - mean[b]!;
   return { frames, bands: BANDS, values, level };
 }

@@ -53,7 +53,9 @@ export class LegSource implements AudioSource {
   sendInband(keys: string, durationMs: number, gapMs: number): Promise<void> {
     const gen = new DtmfGenerator({ toneMs: durationMs, pauseMs: gapMs });
     gen.send(keys);
-    const run = this.queue.then(() => (this.closed ? undefined : new Promise<void>((resolve) => (this.digits = { gen, done: resolve }))));
+    const run = this.queue.then(() =>
+      this.closed ? undefined : new Promise<void>((resolve) => (this.digits = { gen, done: resolve })),
+    );
     this.queue = run;
     return run;
   }

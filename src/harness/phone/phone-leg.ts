@@ -31,7 +31,12 @@ import type { CallLeg, CallPortEvent, DialOptions, MediaStats, SendDtmfOptions }
 import { StepFailure } from '../errors.js';
 import { LegSource } from './leg-source.js';
 
-const PHRASES: Record<number, string> = { 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress' };
+const PHRASES: Record<number, string> = {
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+};
 
 /** `INVITE sip:x@h: 486 Busy Here` → `Busy Here`. */
 function reasonOf(end: CallEnd): string {
@@ -102,7 +107,9 @@ export class PhoneLeg implements CallLeg {
       return;
     }
     this.call = call;
-    call.on('ringing', (status) => this.emit({ type: 'progress', at: this.now(), status, reason: PHRASES[status] ?? '' }));
+    call.on('ringing', (status) =>
+      this.emit({ type: 'progress', at: this.now(), status, reason: PHRASES[status] ?? '' }),
+    );
     // The tap runs on every media tick from the first one: from early media
     // (a 18x with SDP: announcements before any answer) or from the answer.
     let tapped: unknown;
@@ -151,12 +158,18 @@ export class PhoneLeg implements CallLeg {
   }
 
   private async send(digits: string, options: SendDtmfOptions): Promise<void> {
-    if (!/^[0-9*#A-Da-d]*$/.test(digits)) throw new StepFailure(`not DTMF keys: ${JSON.stringify(digits)}`, 'keys 0-9 * # A-D', digits);
+    if (!/^[0-9*#A-Da-d]*$/.test(digits))
+      throw new StepFailure(`not DTMF keys: ${JSON.stringify(digits)}`, 'keys 0-9 * # A-D', digits);
     const duration = options.durationMs ?? 100;
     const gap = options.gapMs ?? 100;
     if (options.mode === 'inband') return this.out.sendInband(digits, duration, gap);
     const call = this.call;
-    if (!call || call.state !== 'answered') throw new StepFailure(`cannot send DTMF: the call is ${call?.state ?? 'not placed yet'}`, 'an answered call', call?.state ?? 'no call');
+    if (!call || call.state !== 'answered')
+      throw new StepFailure(
+        `cannot send DTMF: the call is ${call?.state ?? 'not placed yet'}`,
+        'an answered call',
+        call?.state ?? 'no call',
+      );
     for (const [i, d] of [...digits].entries()) {
       if (i > 0) await this.sleep(gap);
       if (call.end) return;
@@ -168,7 +181,8 @@ export class PhoneLeg implements CallLeg {
       const dialog = call.dialog;
       if (!dialog) return;
       const res = await dialog.info(dtmfRelayBody(d, duration), 'application/dtmf-relay');
-      if (res.status >= 300) throw new RemoteError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, res.status);
+      if (res.status >= 300)
+        throw new RemoteError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, res.status);
       await this.sleep(duration);
     }
   }
@@ -203,7 +217,14 @@ export class PhoneLeg implements CallLeg {
 
   stats(): MediaStats {
     const s = this.call?.stats();
-    if (!s) return { ...(this.codec ? { codec: this.codec } : {}), packetsSent: 0, packetsReceived: 0, packetsLost: 0, jitterMs: 0 };
+    if (!s)
+      return {
+        ...(this.codec ? { codec: this.codec } : {}),
+        packetsSent: 0,
+        packetsReceived: 0,
+        packetsLost: 0,
+        jitterMs: 0,
+      };
     return {
       ...(this.codec ? { codec: this.codec } : {}),
       packetsSent: s.sent.packets,

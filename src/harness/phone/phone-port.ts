@@ -32,7 +32,9 @@ export function accountUserAgent(account: CallAccount): Partial<UserAgentOptions
   const user = account.username ?? (account.aor ? /^sips?:([^@;:]+)@/i.exec(account.aor)?.[1] : undefined);
   return {
     ...(account.aor ? { aor: account.aor } : {}),
-    ...(account.password !== undefined && user !== undefined ? { credentials: [{ username: decodeURIComponent(user), password: account.password }] } : {}),
+    ...(account.password !== undefined && user !== undefined
+      ? { credentials: [{ username: decodeURIComponent(user), password: account.password }] }
+      : {}),
     ...(account.proxy ? { outboundProxy: `sip:${account.proxy};lr` } : {}),
   };
 }
@@ -67,7 +69,11 @@ export class PhonePort implements CallPort {
     const port = new PhonePort({
       phone,
       phoneFor: (account) =>
-        Phone.create({ inbandDtmf: 'off', ...options, userAgent: { ...options.userAgent, listen, ...accountUserAgent(account) } }),
+        Phone.create({
+          inbandDtmf: 'off',
+          ...options,
+          userAgent: { ...options.userAgent, listen, ...accountUserAgent(account) },
+        }),
     });
     port.owned = phone;
     return port;
@@ -96,12 +102,19 @@ export class PhonePort implements CallPort {
   }
 
   private accountPhone(account: CallAccount): Promise<Phone> {
-    const key = JSON.stringify([account.aor, account.username, account.password, account.proxy, account.register === true]);
+    const key = JSON.stringify([
+      account.aor,
+      account.username,
+      account.password,
+      account.proxy,
+      account.register === true,
+    ]);
     let p = this.accounts.get(key);
     if (!p) {
       const make = this.phoneFor;
       p = (async () => {
-        if (!make) throw new CallPortError('this call port places calls from one phone only: it cannot take an account');
+        if (!make)
+          throw new CallPortError('this call port places calls from one phone only: it cannot take an account');
         const phone = await make(account);
         if (account.register) {
           try {

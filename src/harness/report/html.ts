@@ -57,7 +57,9 @@ function scenarioSection(r: ScenarioResult, i: number, files: ClipFiles): string
     : '';
   const call = files.calls.get(i);
   const m = r.media;
-  const media = m ? `<h3>Media</h3><p>codec ${esc(m.codec ?? '?')}, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost, jitter ${m.jitterMs.toFixed(1)} ms</p>` : '';
+  const media = m
+    ? `<h3>Media</h3><p>codec ${esc(m.codec ?? '?')}, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost, jitter ${m.jitterMs.toFixed(1)} ms</p>`
+    : '';
   return `<section class="scenario ${r.status}" id="s${i + 1}">
 <div class="head"><h2>${esc(r.name)}${r.iteration > 1 ? ` #${r.iteration}` : ''} <span class="badge">${r.status}</span></h2><div>${r.file ? esc(r.file) + ' · ' : ''}${ms(r.durationMs)}</div></div>
 ${r.failure ? `<p class="failure">${esc(r.failure)}</p>` : ''}
@@ -74,7 +76,12 @@ ${media}
 
 /** The page for a run, given where its clips were written. */
 export function htmlReport(run: RunResult, files: ClipFiles): string {
-  const nav = run.scenarios.map((r, i) => `<a href="#s${i + 1}"><span class="badge ${r.status}">${r.status === 'passed' ? '✓' : '✗'}</span> ${esc(r.name)}${r.iteration > 1 ? ` #${r.iteration}` : ''}</a>`).join('');
+  const nav = run.scenarios
+    .map(
+      (r, i) =>
+        `<a href="#s${i + 1}"><span class="badge ${r.status}">${r.status === 'passed' ? '✓' : '✗'}</span> ${esc(r.name)}${r.iteration > 1 ? ` #${r.iteration}` : ''}</a>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shtoom IVR report</title><style>${CSS}</style></head>
 <body>

@@ -25,8 +25,16 @@ export function jsonReport(run: RunResult, files?: ClipFiles): unknown {
       timeline: r.timeline,
       media: r.media,
       recordings: r.recordings,
-      clips: r.clips.map((c) => ({ id: c.id, label: c.label, startMs: c.startMs, endMs: c.endMs, file: files?.clips.get(i)?.get(c.id) })),
-      audio: r.audio ? { startMs: r.audio.startMs, durationMs: (r.audio.samples.length / 8000) * 1000, file: files?.calls.get(i) } : undefined,
+      clips: r.clips.map((c) => ({
+        id: c.id,
+        label: c.label,
+        startMs: c.startMs,
+        endMs: c.endMs,
+        file: files?.clips.get(i)?.get(c.id),
+      })),
+      audio: r.audio
+        ? { startMs: r.audio.startMs, durationMs: (r.audio.samples.length / 8000) * 1000, file: files?.calls.get(i) }
+        : undefined,
     })),
   };
 }

@@ -8,13 +8,15 @@ import { stepLines } from './step-text.js';
 
 /** Escape text for XML (and drop characters XML 1.0 forbids). */
 export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 /**
@@ -26,7 +28,10 @@ export function junitReport(run: RunResult, suiteName = 'shtoom ivr'): string {
     const name = `${r.name}${r.iteration > 1 ? ` #${r.iteration}` : ''}`;
     const classname = r.file ? r.file.replace(/\.ya?ml$/, '').replace(/[\\/]/g, '.') : 'scenario';
     const out = stepLines(r.steps).join('\n');
-    const failure = r.status === 'failed' ? `\n    <failure message="${xmlEscape(r.failure ?? 'failed')}" type="StepFailure">${xmlEscape(r.failure ?? 'failed')}</failure>` : '';
+    const failure =
+      r.status === 'failed'
+        ? `\n    <failure message="${xmlEscape(r.failure ?? 'failed')}" type="StepFailure">${xmlEscape(r.failure ?? 'failed')}</failure>`
+        : '';
     return `  <testcase name="${xmlEscape(name)}" classname="${xmlEscape(classname)}" time="${secs(r.durationMs)}">${failure}\n    <system-out>${xmlEscape(out)}</system-out>\n  </testcase>`;
   });
   return [

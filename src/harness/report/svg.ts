@@ -6,7 +6,8 @@
  */
 import type { ScenarioResult, StepResult, TimelineEntry } from '../engine/results.js';
 
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const W = 1000;
 const LEFT = 90;
@@ -29,7 +30,9 @@ function axis(x: (ms: number) => number, totalMs: number, y: number): string {
   const step = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000].find((s) => totalMs / s <= 12) ?? 120_000;
   const ticks: string[] = [];
   for (let t = 0; t <= totalMs; t += step) {
-    ticks.push(`<line x1="${x(t)}" y1="${y}" x2="${x(t)}" y2="${y + 4}" stroke="#888"/><text x="${x(t)}" y="${y + 14}" font-size="10" text-anchor="middle" fill="#555">${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s</text>`);
+    ticks.push(
+      `<line x1="${x(t)}" y1="${y}" x2="${x(t)}" y2="${y + 4}" stroke="#888"/><text x="${x(t)}" y="${y + 14}" font-size="10" text-anchor="middle" fill="#555">${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s</text>`,
+    );
   }
   return `<line x1="${LEFT}" y1="${y}" x2="${LEFT + PLOT}" y2="${y}" stroke="#888"/>${ticks.join('')}`;
 }
@@ -44,15 +47,24 @@ export function timelineSvg(r: ScenarioResult): string {
   LANES.forEach((lane, i) => {
     const y = 6 + i * laneH;
     let labelEnd = -Infinity;
-    parts.push(`<text x="4" y="${y + 15}" font-size="11" fill="#333">${lane.name}</text><line x1="${LEFT}" y1="${y + laneH - 3}" x2="${LEFT + PLOT}" y2="${y + laneH - 3}" stroke="#eee"/>`);
+    parts.push(
+      `<text x="4" y="${y + 15}" font-size="11" fill="#333">${lane.name}</text><line x1="${LEFT}" y1="${y + laneH - 3}" x2="${LEFT + PLOT}" y2="${y + laneH - 3}" stroke="#eee"/>`,
+    );
     for (const e of r.timeline.filter((t) => lane.kinds.includes(t.kind))) {
       const title = `<title>${esc(`${e.label} @ ${(e.startMs / 1000).toFixed(2)} s${e.endMs !== undefined ? `–${(e.endMs / 1000).toFixed(2)} s` : ''}`)}</title>`;
       if (e.endMs !== undefined && e.endMs > e.startMs) {
         const w = Math.max(2, x(e.endMs) - x(e.startMs));
-        parts.push(`<rect class="tl-${e.kind}" x="${x(e.startMs)}" y="${y + 3}" width="${w}" height="16" rx="3" fill="${lane.color}" fill-opacity="0.55">${title}</rect>`);
-        if (w > 40) parts.push(`<text x="${x(e.startMs) + 3}" y="${y + 15}" font-size="9" fill="#000">${esc(e.label.slice(0, Math.floor(w / 5.5)))}</text>`);
+        parts.push(
+          `<rect class="tl-${e.kind}" x="${x(e.startMs)}" y="${y + 3}" width="${w}" height="16" rx="3" fill="${lane.color}" fill-opacity="0.55">${title}</rect>`,
+        );
+        if (w > 40)
+          parts.push(
+            `<text x="${x(e.startMs) + 3}" y="${y + 15}" font-size="9" fill="#000">${esc(e.label.slice(0, Math.floor(w / 5.5)))}</text>`,
+          );
       } else {
-        parts.push(`<circle class="tl-${e.kind}" cx="${x(e.startMs)}" cy="${y + 11}" r="5" fill="${lane.color}">${title}</circle>`);
+        parts.push(
+          `<circle class="tl-${e.kind}" cx="${x(e.startMs)}" cy="${y + 11}" r="5" fill="${lane.color}">${title}</circle>`,
+        );
         // Label a point only where the previous label has ended (the tooltip always has it).
         const text = e.label.slice(0, 22);
         if (x(e.startMs) + 7 >= labelEnd) {
@@ -82,7 +94,9 @@ export function waveformSvg(r: ScenarioResult): string {
   const parts: string[] = [`<line x1="${LEFT}" y1="${mid}" x2="${LEFT + PLOT}" y2="${mid}" stroke="#ddd"/>`];
   parts.push(`<text x="4" y="${mid + 4}" font-size="11" fill="#333">heard</text>`);
   for (const e of r.timeline.filter((t) => t.kind === 'prompt' && t.endMs !== undefined)) {
-    parts.push(`<rect x="${x(e.startMs)}" y="${mid - amp - 4}" width="${Math.max(1, x(e.endMs!) - x(e.startMs))}" height="${2 * amp + 8}" fill="#3b7dd8" fill-opacity="0.08"/>`);
+    parts.push(
+      `<rect x="${x(e.startMs)}" y="${mid - amp - 4}" width="${Math.max(1, x(e.endMs!) - x(e.startMs))}" height="${2 * amp + 8}" fill="#3b7dd8" fill-opacity="0.08"/>`,
+    );
   }
   const a = r.audio;
   if (a && a.samples.length > 0) {
@@ -101,7 +115,9 @@ export function waveformSvg(r: ScenarioResult): string {
       }
       if (hi - lo < 1) continue;
       const px = LEFT + c + 0.5;
-      pts.push(`M${px.toFixed(1)} ${(mid - (hi / 32768) * amp).toFixed(1)}V${(mid - (lo / 32768) * amp + 0.5).toFixed(1)}`);
+      pts.push(
+        `M${px.toFixed(1)} ${(mid - (hi / 32768) * amp).toFixed(1)}V${(mid - (lo / 32768) * amp + 0.5).toFixed(1)}`,
+      );
     }
     parts.push(`<path class="wave" d="${pts.join('')}" stroke="#2a5" stroke-width="1" fill="none"/>`);
   } else {
@@ -111,7 +127,9 @@ export function waveformSvg(r: ScenarioResult): string {
     const color = s.status === 'passed' ? '#1a8f3a' : '#d0202a';
     const px = x(s.endMs);
     const title = `<title>${esc(`${s.path} ${s.label}: ${s.status}${s.actual ? ` — ${s.actual}` : ''}${s.message && s.status === 'failed' ? ` — ${s.message}` : ''}`)}</title>`;
-    parts.push(`<g class="marker marker-${s.status}"><line x1="${px}" y1="${mid - amp - 6}" x2="${px}" y2="${mid + amp + 6}" stroke="${color}" stroke-width="${s.status === 'failed' ? 2 : 1}"/><circle cx="${px}" cy="${mid - amp - 6}" r="3.5" fill="${color}"/>${title}</g>`);
+    parts.push(
+      `<g class="marker marker-${s.status}"><line x1="${px}" y1="${mid - amp - 6}" x2="${px}" y2="${mid + amp + 6}" stroke="${color}" stroke-width="${s.status === 'failed' ? 2 : 1}"/><circle cx="${px}" cy="${mid - amp - 6}" r="3.5" fill="${color}"/>${title}</g>`,
+    );
   }
   parts.push(axis(x, total, h - 20));
   return `<svg class="waveform" data-testid="waveform" viewBox="0 0 ${W} ${h}" width="100%" role="img" aria-label="waveform of what was heard" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;

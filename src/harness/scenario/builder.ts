@@ -55,7 +55,15 @@ export class ScenarioBuilder {
   }
 
   /** Place the call: `codec`, `transport`, `account`, `headers` as in YAML. */
-  call(uri: string, options: StepOptions & { codec?: string | readonly string[]; transport?: 'udp' | 'tcp'; account?: Opts | string; headers?: Record<string, string> } = {}): this {
+  call(
+    uri: string,
+    options: StepOptions & {
+      codec?: string | readonly string[];
+      transport?: 'udp' | 'tcp';
+      account?: Opts | string;
+      headers?: Record<string, string>;
+    } = {},
+  ): this {
     return this.add({ call: uri, ...options });
   }
 
@@ -80,7 +88,10 @@ export class ScenarioBuilder {
   }
 
   /** A call-progress tone, or a tone of given frequencies for at least `min_ms`. */
-  tone(tone: CallProgressTone | { freq: number | readonly number[]; min_ms?: Duration }, options: StepOptions = {}): this {
+  tone(
+    tone: CallProgressTone | { freq: number | readonly number[]; min_ms?: Duration },
+    options: StepOptions = {},
+  ): this {
     return this.add({ tone, ...options });
   }
 
@@ -100,16 +111,25 @@ export class ScenarioBuilder {
   }
 
   /** Send digits (RFC 4733 by default). */
-  press(digits: string, options: StepOptions & { mode?: 'rfc4733' | 'info' | 'inband'; duration_ms?: Duration; gap_ms?: Duration } = {}): this {
+  press(
+    digits: string,
+    options: StepOptions & { mode?: 'rfc4733' | 'info' | 'inband'; duration_ms?: Duration; gap_ms?: Duration } = {},
+  ): this {
     return this.add({ press: digits, ...options });
   }
 
-  sendDtmf(digits: string, options: StepOptions & { mode?: 'rfc4733' | 'info' | 'inband'; duration_ms?: Duration; gap_ms?: Duration } = {}): this {
+  sendDtmf(
+    digits: string,
+    options: StepOptions & { mode?: 'rfc4733' | 'info' | 'inband'; duration_ms?: Duration; gap_ms?: Duration } = {},
+  ): this {
     return this.add({ send_dtmf: digits, ...options });
   }
 
   /** Speak into the call with a TTS engine. */
-  say(text: string, options: StepOptions & { engine?: 'flite' | 'espeak-ng'; voice?: string; wpm?: number } = {}): this {
+  say(
+    text: string,
+    options: StepOptions & { engine?: 'flite' | 'espeak-ng'; voice?: string; wpm?: number } = {},
+  ): this {
     return this.add({ say: text, ...options });
   }
 
@@ -135,12 +155,20 @@ export class ScenarioBuilder {
   }
 
   /** Run the steps `times` times; `${round}` (or `var`) holds the round. */
-  repeat(times: number, body: (b: ScenarioBuilder) => ScenarioBuilder, options: StepOptions & { var?: string } = {}): this {
+  repeat(
+    times: number,
+    body: (b: ScenarioBuilder) => ScenarioBuilder,
+    options: StepOptions & { var?: string } = {},
+  ): this {
     return this.add({ repeat: times, steps: body(new ScenarioBuilder()).steps, ...options });
   }
 
   /** Run the steps until they pass, at most `times` attempts. */
-  retry(times: number, body: (b: ScenarioBuilder) => ScenarioBuilder, options: StepOptions & { delay?: Duration } = {}): this {
+  retry(
+    times: number,
+    body: (b: ScenarioBuilder) => ScenarioBuilder,
+    options: StepOptions & { delay?: Duration } = {},
+  ): this {
     return this.add({ retry: times, steps: body(new ScenarioBuilder()).steps, ...options });
   }
 

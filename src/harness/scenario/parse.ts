@@ -41,8 +41,26 @@ export interface ParseSource {
 type Raw = Record<string, unknown>;
 
 const VERBS = [
-  'call', 'expect', 'listen', 'heard', 'matches', 'tone', 'dtmf', 'silence', 'duration', 'press', 'send_dtmf',
-  'say', 'play', 'wait', 'record', 'hangup', 'set', 'repeat', 'retry', 'custom',
+  'call',
+  'expect',
+  'listen',
+  'heard',
+  'matches',
+  'tone',
+  'dtmf',
+  'silence',
+  'duration',
+  'press',
+  'send_dtmf',
+  'say',
+  'play',
+  'wait',
+  'record',
+  'hangup',
+  'set',
+  'repeat',
+  'retry',
+  'custom',
 ] as const;
 const COMMON = ['timeout', 'label'];
 const PROGRESS_TONES: readonly CallProgressTone[] = ['dial', 'ringback', 'busy', 'reorder'];
@@ -76,7 +94,11 @@ class Parser {
   duration(owner: unknown, key: string, v: unknown): number {
     const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v.trim(), 'ms') : undefined;
     if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-      return this.fail(owner, `${key}: expected a duration such as 500ms, 2s or 1m (a bare number is milliseconds), got ${describe(v)}`, key);
+      return this.fail(
+        owner,
+        `${key}: expected a duration such as 500ms, 2s or 1m (a bare number is milliseconds), got ${describe(v)}`,
+        key,
+      );
     }
     return ms;
   }
@@ -110,16 +132,19 @@ class Parser {
   }
 
   scenario(raw: unknown, inherited?: Partial<Scenario>): Scenario {
-    if (!this.isMap(raw)) return this.fail(raw, `a scenario must be a mapping with name and steps, got ${describe(raw)}`);
+    if (!this.isMap(raw))
+      return this.fail(raw, `a scenario must be a mapping with name and steps, got ${describe(raw)}`);
     this.only(raw, SCENARIO_KEYS, 'scenario');
     const nameRaw = raw.name ?? raw.scenario;
     if (nameRaw === undefined) this.fail(raw, 'scenario: missing "name"');
     const name = this.str(raw, 'name', nameRaw);
     const vars: Record<string, string> = { ...inherited?.vars };
     if (raw.vars !== undefined) {
-      if (!this.isMap(raw.vars)) this.fail(raw, `vars: expected a mapping of names to values, got ${describe(raw.vars)}`, 'vars');
+      if (!this.isMap(raw.vars))
+        this.fail(raw, `vars: expected a mapping of names to values, got ${describe(raw.vars)}`, 'vars');
       for (const [k, v] of Object.entries(raw.vars)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) this.fail(raw.vars, `vars: "${k}" is not a variable name (letters, digits, _)`, k);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+          this.fail(raw.vars, `vars: "${k}" is not a variable name (letters, digits, _)`, k);
         vars[k] = this.str(raw.vars, k, v);
       }
     }
@@ -129,7 +154,12 @@ class Parser {
       prompts = raw.prompts.map((p, i) => this.str(raw.prompts, `prompts[${i}]`, p));
     }
     const settings = this.settings(raw);
-    if (!Array.isArray(raw.steps)) this.fail(raw, `scenario "${name}": "steps" must be a list of steps`, raw.steps === undefined ? undefined : 'steps');
+    if (!Array.isArray(raw.steps))
+      this.fail(
+        raw,
+        `scenario "${name}": "steps" must be a list of steps`,
+        raw.steps === undefined ? undefined : 'steps',
+      );
     if (raw.steps.length === 0) this.fail(raw, `scenario "${name}": no steps`, 'steps');
     const steps = raw.steps.map((s, i) => this.step(s, settings, raw.steps, i));
     const description = raw.description === undefined ? undefined : this.str(raw, 'description', raw.description);
@@ -156,8 +186,14 @@ class Parser {
       Object.assign(listen, this.listenOptions(s.listen, listen));
     }
     return {
-      heardThreshold: s.heard_threshold === undefined ? DEFAULT_SETTINGS.heardThreshold : this.number(s, 'heard_threshold', s.heard_threshold, 0, 1),
-      matchThreshold: s.match_threshold === undefined ? DEFAULT_SETTINGS.matchThreshold : this.number(s, 'match_threshold', s.match_threshold, 0, 1),
+      heardThreshold:
+        s.heard_threshold === undefined
+          ? DEFAULT_SETTINGS.heardThreshold
+          : this.number(s, 'heard_threshold', s.heard_threshold, 0, 1),
+      matchThreshold:
+        s.match_threshold === undefined
+          ? DEFAULT_SETTINGS.matchThreshold
+          : this.number(s, 'match_threshold', s.match_threshold, 0, 1),
       decoys: s.decoys === undefined ? DEFAULT_SETTINGS.decoys : s.decoys === true || s.decoys === 'true',
       listen,
       waitMs: s.wait === undefined ? DEFAULT_SETTINGS.waitMs : this.duration(s, 'wait', s.wait),
@@ -166,8 +202,13 @@ class Parser {
 
   listenOptions(o: Raw, base: ScenarioSettings['listen']): ScenarioSettings['listen'] {
     this.only(o, ['silence', 'max', 'start', 'silence_ms', 'max_ms', 'start_ms', ...COMMON, 'listen'], 'listen');
-    const pick = (a: string, b: string, d: number) => (o[a] !== undefined ? this.duration(o, a, o[a]) : o[b] !== undefined ? this.duration(o, b, o[b]) : d);
-    return { silenceMs: pick('silence', 'silence_ms', base.silenceMs), maxMs: pick('max', 'max_ms', base.maxMs), startMs: pick('start', 'start_ms', base.startMs) };
+    const pick = (a: string, b: string, d: number) =>
+      o[a] !== undefined ? this.duration(o, a, o[a]) : o[b] !== undefined ? this.duration(o, b, o[b]) : d;
+    return {
+      silenceMs: pick('silence', 'silence_ms', base.silenceMs),
+      maxMs: pick('max', 'max_ms', base.maxMs),
+      startMs: pick('start', 'start_ms', base.startMs),
+    };
   }
 
   step(raw: unknown, settings: ScenarioSettings, list?: unknown, index?: number): Step {
@@ -177,19 +218,39 @@ class Parser {
         const line = this.src.lineOf?.(list, String(index));
         const boxed = { [word]: null };
         const src = this.src;
-        return new Parser({ ...src, lineOf: (v, k) => (v === boxed ? line : src.lineOf?.(v, k)) }).step(boxed, settings);
+        return new Parser({ ...src, lineOf: (v, k) => (v === boxed ? line : src.lineOf?.(v, k)) }).step(
+          boxed,
+          settings,
+        );
       }
-      return this.fail(list, `"${raw}" is not a step; a step is a mapping such as "call: URI" or one of: hangup, listen`, String(index));
+      return this.fail(
+        list,
+        `"${raw}" is not a step; a step is a mapping such as "call: URI" or one of: hangup, listen`,
+        String(index),
+      );
     }
-    if (!this.isMap(raw)) return this.fail(list ?? raw, `a step must be a mapping such as "call: URI", got ${describe(raw)}`, index === undefined ? undefined : String(index));
+    if (!this.isMap(raw))
+      return this.fail(
+        list ?? raw,
+        `a step must be a mapping such as "call: URI", got ${describe(raw)}`,
+        index === undefined ? undefined : String(index),
+      );
     const verbs = Object.keys(raw).filter((k) => (VERBS as readonly string[]).includes(k));
-    if (verbs.length === 0) this.fail(raw, `a step needs one of: ${VERBS.filter((v) => v !== 'custom').join(', ')} (got ${Object.keys(raw).join(', ') || 'nothing'})`);
+    if (verbs.length === 0)
+      this.fail(
+        raw,
+        `a step needs one of: ${VERBS.filter((v) => v !== 'custom').join(', ')} (got ${Object.keys(raw).join(', ') || 'nothing'})`,
+      );
     if (verbs.length > 1) this.fail(raw, `one step per list item: found ${verbs.join(' and ')}`, verbs[1]);
     const verb = verbs[0]!;
     const v = raw[verb];
     const timeoutMs = raw.timeout === undefined ? undefined : this.duration(raw, 'timeout', raw.timeout);
     const label = raw.label === undefined ? defaultLabel(verb, v) : this.str(raw, 'label', raw.label);
-    const common = { label, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(this.loc(raw) ? { at: this.loc(raw) } : {}) };
+    const common = {
+      label,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(this.loc(raw) ? { at: this.loc(raw) } : {}),
+    };
     const opts = (allowed: string[]) => this.only(raw, [verb, ...COMMON, ...allowed], verb);
     // A verb whose value is a mapping carries its options there instead.
     const inner: Raw = this.isMap(v) ? v : {};
@@ -201,28 +262,34 @@ class Parser {
         if (this.isMap(v)) innerOnly(['uri', 'codec', 'transport', 'account', 'headers']);
         else opts(['codec', 'transport', 'account', 'headers']);
         const uri = this.str(raw, 'call', this.isMap(v) ? v.uri : v, 'a SIP URI');
-        if (!uri.includes('${') && !/^sips?:/i.test(uri)) this.fail(raw, `call: "${uri}" is not a SIP URI (sip:user@host)`, 'call');
+        if (!uri.includes('${') && !/^sips?:/i.test(uri))
+          this.fail(raw, `call: "${uri}" is not a SIP URI (sip:user@host)`, 'call');
         const codecRaw = opt('codec');
         let codecs: CodecId[] | undefined;
         if (codecRaw !== undefined) {
           const list = Array.isArray(codecRaw) ? codecRaw : this.str(raw, 'codec', codecRaw).split(',');
           codecs = list.map((c) => {
             const id = this.str(raw, 'codec', c).trim().toLowerCase();
-            if (!(CODEC_IDS as readonly string[]).includes(id)) this.fail(raw, `codec: unknown codec "${id}"; known: ${CODEC_IDS.join(', ')}`, 'codec');
+            if (!(CODEC_IDS as readonly string[]).includes(id))
+              this.fail(raw, `codec: unknown codec "${id}"; known: ${CODEC_IDS.join(', ')}`, 'codec');
             return id as CodecId;
           });
         }
         const transport = opt('transport');
-        if (transport !== undefined && transport !== 'udp' && transport !== 'tcp') this.fail(raw, `transport: expected udp or tcp, got ${describe(transport)}`, 'transport');
+        if (transport !== undefined && transport !== 'udp' && transport !== 'tcp')
+          this.fail(raw, `transport: expected udp or tcp, got ${describe(transport)}`, 'transport');
         const account = this.account(raw, opt('account'));
         const headersRaw = opt('headers');
         let headers: Record<string, string> | undefined;
         if (headersRaw !== undefined) {
-          if (!this.isMap(headersRaw)) this.fail(raw, 'headers: expected a mapping of header names to values', 'headers');
+          if (!this.isMap(headersRaw))
+            this.fail(raw, 'headers: expected a mapping of header names to values', 'headers');
           headers = Object.fromEntries(Object.entries(headersRaw).map(([k, hv]) => [k, this.str(headersRaw, k, hv)]));
         }
         return {
-          kind: 'call', ...common, uri,
+          kind: 'call',
+          ...common,
+          uri,
           ...(codecs ? { codecs } : {}),
           ...(transport ? { transport: transport as 'udp' | 'tcp' } : {}),
           ...(account ? { account } : {}),
@@ -234,16 +301,23 @@ class Parser {
         const text = this.str(raw, 'expect', v, `one of ${EXPECTATIONS.join(', ')}`).trim();
         const m = /^(\w+)(?:\s+(\d{3}))?$/.exec(text);
         const what = m?.[1] as Expectation | undefined;
-        if (!m || !what || !EXPECTATIONS.includes(what)) this.fail(raw, `expect: "${text}" is not one of ${EXPECTATIONS.join(', ')} (rejected may carry a status: "rejected 403")`, 'expect');
+        if (!m || !what || !EXPECTATIONS.includes(what))
+          this.fail(
+            raw,
+            `expect: "${text}" is not one of ${EXPECTATIONS.join(', ')} (rejected may carry a status: "rejected 403")`,
+            'expect',
+          );
         const statusRaw = m[2] ?? raw.status;
         const status = statusRaw === undefined ? undefined : this.int(raw, 'status', statusRaw, 300, 699);
-        if (status !== undefined && what !== 'rejected' && what !== 'busy') this.fail(raw, `expect: a status only goes with rejected or busy`, 'expect');
+        if (status !== undefined && what !== 'rejected' && what !== 'busy')
+          this.fail(raw, `expect: a status only goes with rejected or busy`, 'expect');
         return { kind: 'expect', ...common, what, ...(status !== undefined ? { status } : {}) };
       }
       case 'listen': {
         if (this.isMap(v)) return { kind: 'listen', ...common, ...this.listenOptions(v, settings.listen) };
         opts(['silence', 'max', 'start', 'silence_ms', 'max_ms', 'start_ms']);
-        if (v !== null && v !== undefined) this.fail(raw, 'listen: expected nothing or a mapping {silence, max, start}', 'listen');
+        if (v !== null && v !== undefined)
+          this.fail(raw, 'listen: expected nothing or a mapping {silence, max, start}', 'listen');
         return { kind: 'listen', ...common, ...this.listenOptions(raw, settings.listen) };
       }
       case 'heard': {
@@ -253,9 +327,12 @@ class Parser {
         if (!/[A-Za-z0-9]/.test(text)) this.fail(raw, 'heard: the expected phrase has no words', 'heard');
         const th = opt('threshold');
         const comp = opt('competitors');
-        if (comp !== undefined && !Array.isArray(comp)) this.fail(raw, 'competitors: expected a list of phrases', 'competitors');
+        if (comp !== undefined && !Array.isArray(comp))
+          this.fail(raw, 'competitors: expected a list of phrases', 'competitors');
         return {
-          kind: 'heard', ...common, text,
+          kind: 'heard',
+          ...common,
+          text,
           ...(th !== undefined ? { threshold: this.number(raw, 'threshold', th, 0, 1) } : {}),
           ...(comp ? { competitors: (comp as unknown[]).map((c, i) => this.str(comp, `competitors[${i}]`, c)) } : {}),
         };
@@ -265,12 +342,22 @@ class Parser {
         else opts(['threshold']);
         const file = this.str(raw, 'matches', this.isMap(v) ? v.file : v, 'a WAV file');
         const th = opt('threshold');
-        return { kind: 'matches', ...common, file, ...(th !== undefined ? { threshold: this.number(raw, 'threshold', th, 0, 1) } : {}) };
+        return {
+          kind: 'matches',
+          ...common,
+          file,
+          ...(th !== undefined ? { threshold: this.number(raw, 'threshold', th, 0, 1) } : {}),
+        };
       }
       case 'tone': {
         if (typeof v === 'string') {
           opts(['min_ms', 'min']);
-          if (!PROGRESS_TONES.includes(v as CallProgressTone)) this.fail(raw, `tone: "${v}" is not a call-progress tone (${PROGRESS_TONES.join(', ')}); for a plain tone write {freq: 440, min_ms: 500}`, 'tone');
+          if (!PROGRESS_TONES.includes(v as CallProgressTone))
+            this.fail(
+              raw,
+              `tone: "${v}" is not a call-progress tone (${PROGRESS_TONES.join(', ')}); for a plain tone write {freq: 440, min_ms: 500}`,
+              'tone',
+            );
           return { kind: 'tone', ...common, progress: v as CallProgressTone, minMs: this.minMs(raw, raw, 0) };
         }
         if (!this.isMap(v)) return this.fail(raw, 'tone: expected a call-progress tone name or {freq, min_ms}', 'tone');
@@ -286,13 +373,23 @@ class Parser {
         else opts(['method']);
         const digits = this.digits(raw, 'dtmf', this.isMap(v) ? v.digits : v);
         const method = opt('method');
-        if (method !== undefined && !['rfc4733', 'info', 'inband'].includes(method as string)) this.fail(raw, `method: expected rfc4733, info or inband, got ${describe(method)}`, 'method');
-        return { kind: 'dtmf', ...common, digits, ...(method ? { method: method as 'rfc4733' | 'info' | 'inband' } : {}) };
+        if (method !== undefined && !['rfc4733', 'info', 'inband'].includes(method as string))
+          this.fail(raw, `method: expected rfc4733, info or inband, got ${describe(method)}`, 'method');
+        return {
+          kind: 'dtmf',
+          ...common,
+          digits,
+          ...(method ? { method: method as 'rfc4733' | 'info' | 'inband' } : {}),
+        };
       }
       case 'silence': {
         if (this.isMap(v)) innerOnly(['min_ms', 'min']);
         else opts(['min_ms', 'min']);
-        const minMs = this.isMap(v) ? this.minMs(v, v, NaN) : v !== null && v !== undefined ? this.duration(raw, 'silence', v) : this.minMs(raw, raw, NaN);
+        const minMs = this.isMap(v)
+          ? this.minMs(v, v, NaN)
+          : v !== null && v !== undefined
+            ? this.duration(raw, 'silence', v)
+            : this.minMs(raw, raw, NaN);
         if (Number.isNaN(minMs)) this.fail(raw, 'silence: give its length, e.g. silence: {min_ms: 2000}', 'silence');
         return { kind: 'silence', ...common, minMs };
       }
@@ -302,11 +399,18 @@ class Parser {
         opts([]);
         const minRaw = v.min_ms ?? v.min;
         const maxRaw = v.max_ms ?? v.max;
-        if (minRaw === undefined && maxRaw === undefined) this.fail(raw, 'duration: give min_ms, max_ms or both', 'duration');
+        if (minRaw === undefined && maxRaw === undefined)
+          this.fail(raw, 'duration: give min_ms, max_ms or both', 'duration');
         const minMs = minRaw === undefined ? undefined : this.duration(v, 'min_ms', minRaw);
         const maxMs = maxRaw === undefined ? undefined : this.duration(v, 'max_ms', maxRaw);
-        if (minMs !== undefined && maxMs !== undefined && minMs > maxMs) this.fail(raw, `duration: min_ms ${minMs} is above max_ms ${maxMs}`, 'duration');
-        return { kind: 'duration', ...common, ...(minMs !== undefined ? { minMs } : {}), ...(maxMs !== undefined ? { maxMs } : {}) };
+        if (minMs !== undefined && maxMs !== undefined && minMs > maxMs)
+          this.fail(raw, `duration: min_ms ${minMs} is above max_ms ${maxMs}`, 'duration');
+        return {
+          kind: 'duration',
+          ...common,
+          ...(minMs !== undefined ? { minMs } : {}),
+          ...(maxMs !== undefined ? { maxMs } : {}),
+        };
       }
       case 'press':
       case 'send_dtmf': {
@@ -314,12 +418,14 @@ class Parser {
         else opts(['mode', 'duration_ms', 'gap_ms', 'duration', 'gap']);
         const digits = this.digits(raw, verb, this.isMap(v) ? v.digits : v);
         const mode = opt('mode') ?? 'rfc4733';
-        if (!['rfc4733', 'info', 'inband'].includes(mode as string)) this.fail(raw, `mode: expected rfc4733, info or inband, got ${describe(mode)}`, 'mode');
+        if (!['rfc4733', 'info', 'inband'].includes(mode as string))
+          this.fail(raw, `mode: expected rfc4733, info or inband, got ${describe(mode)}`, 'mode');
         const d = opt('duration_ms') ?? opt('duration');
         const g = opt('gap_ms') ?? opt('gap');
         const durationMs = d === undefined ? 100 : this.duration(raw, 'duration_ms', d);
         const gapMs = g === undefined ? 100 : this.duration(raw, 'gap_ms', g);
-        if (durationMs < 40 || durationMs > 5000) this.fail(raw, `duration_ms: ${durationMs} is outside 40..5000 ms`, 'duration_ms');
+        if (durationMs < 40 || durationMs > 5000)
+          this.fail(raw, `duration_ms: ${durationMs} is outside 40..5000 ms`, 'duration_ms');
         if (gapMs < 40 || gapMs > 10_000) this.fail(raw, `gap_ms: ${gapMs} is outside 40..10000 ms`, 'gap_ms');
         return { kind: 'send_dtmf', ...common, digits, mode: mode as DtmfMode, durationMs, gapMs };
       }
@@ -328,11 +434,14 @@ class Parser {
         else opts(['engine', 'voice', 'wpm']);
         const text = this.str(raw, 'say', this.isMap(v) ? v.text : v, 'the text to speak');
         const engine = opt('engine');
-        if (engine !== undefined && engine !== 'flite' && engine !== 'espeak-ng') this.fail(raw, `engine: expected flite or espeak-ng, got ${describe(engine)}`, 'engine');
+        if (engine !== undefined && engine !== 'flite' && engine !== 'espeak-ng')
+          this.fail(raw, `engine: expected flite or espeak-ng, got ${describe(engine)}`, 'engine');
         const voice = opt('voice');
         const wpm = opt('wpm');
         return {
-          kind: 'say', ...common, text,
+          kind: 'say',
+          ...common,
+          text,
           ...(engine ? { engine: engine as 'flite' | 'espeak-ng' } : {}),
           ...(voice !== undefined ? { voice: this.str(raw, 'voice', voice) } : {}),
           ...(wpm !== undefined ? { wordsPerMinute: this.number(raw, 'wpm', wpm, 60, 400) } : {}),
@@ -372,17 +481,25 @@ class Parser {
         const timesRaw = this.isMap(v) ? v.times : v;
         const times = this.int(raw, verb, timesRaw, 1, 100_000);
         const stepsRaw = body.steps;
-        if (!Array.isArray(stepsRaw) || stepsRaw.length === 0) this.fail(raw, `${verb}: needs "steps", a non-empty list`, 'steps');
+        if (!Array.isArray(stepsRaw) || stepsRaw.length === 0)
+          this.fail(raw, `${verb}: needs "steps", a non-empty list`, 'steps');
         const steps = stepsRaw.map((s, i) => this.step(s, settings, stepsRaw, i));
         if (verb === 'repeat') {
           const name = body.var === undefined ? 'round' : this.str(body, 'var', body.var);
           return { kind: 'repeat', ...common, times, var: name, steps };
         }
         const delay = body.delay_ms ?? body.delay;
-        return { kind: 'retry', ...common, times, delayMs: delay === undefined ? 0 : this.duration(body, 'delay_ms', delay), steps };
+        return {
+          kind: 'retry',
+          ...common,
+          times,
+          delayMs: delay === undefined ? 0 : this.duration(body, 'delay_ms', delay),
+          steps,
+        };
       }
       case 'custom': {
-        if (typeof v !== 'function') return this.fail(raw, 'custom: expected a function (TypeScript scenarios only)', 'custom');
+        if (typeof v !== 'function')
+          return this.fail(raw, 'custom: expected a function (TypeScript scenarios only)', 'custom');
         opts([]);
         return { kind: 'custom', ...common, run: v as never };
       }
@@ -398,10 +515,17 @@ class Parser {
   account(owner: Raw, v: unknown): CallAccount | undefined {
     if (v === undefined) return undefined;
     if (typeof v === 'string') return { aor: v };
-    if (!this.isMap(v)) return this.fail(owner, 'account: expected an AOR or {aor, username, password, proxy, register}', 'account');
+    if (!this.isMap(v))
+      return this.fail(owner, 'account: expected an AOR or {aor, username, password, proxy, register}', 'account');
     this.only(v, ['aor', 'username', 'password', 'proxy', 'register'], 'account');
     const s = (k: string) => (v[k] === undefined ? {} : { [k]: this.str(v, k, v[k]) });
-    return { ...s('aor'), ...s('username'), ...s('password'), ...s('proxy'), ...(v.register !== undefined ? { register: v.register === true || v.register === 'true' } : {}) };
+    return {
+      ...s('aor'),
+      ...s('username'),
+      ...s('password'),
+      ...s('proxy'),
+      ...(v.register !== undefined ? { register: v.register === true || v.register === 'true' } : {}),
+    };
   }
 }
 
@@ -415,18 +539,22 @@ function describe(v: unknown): string {
 
 function defaultLabel(verb: string, v: unknown): string {
   if (v === null || v === undefined) return verb;
-  if (typeof v === 'string' || typeof v === 'number') return `${verb} ${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : v}`;
+  if (typeof v === 'string' || typeof v === 'number')
+    return `${verb} ${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : v}`;
   if (typeof v === 'function') return verb;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const o = v as Raw;
     const main = o.text ?? o.digits ?? o.file ?? o.uri ?? o.times;
     // Only scalars go into a label: a mapping or list (even one without a
     // prototype, which cannot be turned into a string) is left out.
-    const scalar = (x: unknown): x is string | number | boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+    const scalar = (x: unknown): x is string | number | boolean =>
+      typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
     const rest = Object.entries(o)
       .filter(([k, x]) => x !== main && k !== 'steps' && scalar(x))
       .map(([k, x]) => `${k}=${String(x)}`);
-    const head = !scalar(main) ? verb : `${verb} ${typeof main === 'string' && /\s/.test(main) ? JSON.stringify(main) : String(main)}`;
+    const head = !scalar(main)
+      ? verb
+      : `${verb} ${typeof main === 'string' && /\s/.test(main) ? JSON.stringify(main) : String(main)}`;
     return rest.length ? `${head} (${rest.join(', ')})` : head;
   }
   return verb;

@@ -93,7 +93,11 @@ export function loadScenarioFile(file: string): Scenario[] {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ScenarioFileError(file, undefined, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(e)})`);
+    throw new ScenarioFileError(
+      file,
+      undefined,
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(e)})`,
+    );
   }
   return parseScenarioYaml(text, file);
 }

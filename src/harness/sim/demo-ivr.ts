@@ -24,7 +24,8 @@ export const DEMO_PROMPTS = {
   welcome: 'Welcome to the shtoom demo line.',
   menu: 'For sales, press 1. For support, press 2. To enter your PIN, press 3. To hang up, press 9.',
   sales: 'You have reached sales. All of our agents are busy. Please call back later.',
-  support: 'Support. For internet problems, press 1. For telephone problems, press 2. To return to the main menu, press star.',
+  support:
+    'Support. For internet problems, press 1. For telephone problems, press 2. To return to the main menu, press star.',
   internet: 'Please restart your router and try again.',
   telephone: 'Please check that your phone is plugged in.',
   pin: 'Please enter your four digit PIN, followed by the pound key.',

@@ -22,7 +22,15 @@ import type { CodecId, FrameDecoder, FrameEncoder } from '../../codecs/codec.js'
 import { CODEC_IDS, registry } from '../../codecs/registry.js';
 import { Random } from '../../sim/random.js';
 import { speak, type SpeakOptions } from '../../tts/speak.js';
-import type { CallLeg, CallPort, CallPortEvent, DialOptions, DtmfMode, MediaStats, SendDtmfOptions } from '../call-port.js';
+import type {
+  CallLeg,
+  CallPort,
+  CallPortEvent,
+  DialOptions,
+  DtmfMode,
+  MediaStats,
+  SendDtmfOptions,
+} from '../call-port.js';
 import { CadencedToneSource, PcmSource, type CadencedToneOptions } from '../pcm-source.js';
 import { FarEndHangup, type CollectOptions, type IvrFarEnd, type IvrScript } from './far-end.js';
 
@@ -145,7 +153,8 @@ class SimCall implements CallLeg {
         (e: unknown) => {
           if (e instanceof FarEndHangup) return;
           // A script that breaks ends its call the way a server would.
-          if (this.state === 'dialling' || this.state === 'early') this.fail(500, `Server Internal Error (${String(e)})`);
+          if (this.state === 'dialling' || this.state === 'early')
+            this.fail(500, `Server Internal Error (${String(e)})`);
           else this.end('remote', `script error: ${String(e)}`);
         },
       );
@@ -288,7 +297,13 @@ class SimCall implements CallLeg {
   }
 
   stats(): MediaStats {
-    return { codec: this.codec, packetsSent: this.sent, packetsReceived: this.received, packetsLost: this.lost, jitterMs: 0 };
+    return {
+      codec: this.codec,
+      packetsSent: this.sent,
+      packetsReceived: this.received,
+      packetsLost: this.lost,
+      jitterMs: 0,
+    };
   }
 
   // ---- machinery ----
@@ -320,7 +335,8 @@ class SimCall implements CallLeg {
   }
 
   private sendDigits(digits: string, options: SendDtmfOptions, from: 'caller' | 'far'): Promise<void> {
-    for (const c of digits) if (!isDtmfDigit(c.toUpperCase())) return Promise.reject(new RangeError(`not a DTMF key: ${JSON.stringify(c)}`));
+    for (const c of digits)
+      if (!isDtmfDigit(c.toUpperCase())) return Promise.reject(new RangeError(`not a DTMF key: ${JSON.stringify(c)}`));
     const dur = options.durationMs ?? 100;
     const gap = options.gapMs ?? 100;
     if (options.mode === 'inband') {
@@ -340,7 +356,14 @@ class SimCall implements CallLeg {
         this.after(deliverAt, () => {
           if (this.state === 'ended') return;
           if (from === 'caller') this.farDigit(d.toUpperCase());
-          else this.emit({ type: 'dtmf', at: this.now(), digit: d.toUpperCase(), durationMs: dur, method: options.mode === 'info' ? 'info' : 'rfc4733' });
+          else
+            this.emit({
+              type: 'dtmf',
+              at: this.now(),
+              digit: d.toUpperCase(),
+              durationMs: dur,
+              method: options.mode === 'info' ? 'info' : 'rfc4733',
+            });
         });
       });
       this.onEnd.add(resolve);

@@ -40,7 +40,7 @@ export function findProbes(probe: Probe, received: Int16Array, opts: FindOptions
   let tEnergy = 0;
   for (let i = 0; i < t.length; i++) tEnergy += t[i]! * t[i]!;
   const matches: ProbeMatch[] = [];
-  for (let k = 0; (k * probe.period) + t.length + maxLag <= received.length; k++) {
+  for (let k = 0; k * probe.period + t.length + maxLag <= received.length; k++) {
     const start = k * probe.period;
     let best = -Infinity;
     let bestLag = 0;

@@ -16,12 +16,26 @@ export function smokeText(r: SmokeResult, mark: (ok: boolean, s: string) => stri
   if (!r.call.answered) {
     row('call', `not answered: ${end?.message ?? '?'}${end?.status ? ` (${end.status})` : ''}`);
   } else {
-    row('call', `${r.call.codec ?? '?'}, answered in ${r.call.setupMs ?? '?'} ms, ${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`);
-    row('latency', r.latency.roundTripMs === undefined ? `unknown (${r.latency.probesFound}/${r.latency.probesSent} probes back)` : `${r.latency.roundTripMs.toFixed(1)} ms round trip (${r.latency.probesFound}/${r.latency.probesSent} probes back)`);
-    row('loss', `${pct(r.loss.sentPercent)} sent (peer's RTCP), ${pct(r.loss.receivedPercent)} received; ${pct(r.loss.roundTripPercent)} round trip (${r.loss.packetsSent} packets out, ${r.loss.packetsReceived} in)`);
+    row(
+      'call',
+      `${r.call.codec ?? '?'}, answered in ${r.call.setupMs ?? '?'} ms, ${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`,
+    );
+    row(
+      'latency',
+      r.latency.roundTripMs === undefined
+        ? `unknown (${r.latency.probesFound}/${r.latency.probesSent} probes back)`
+        : `${r.latency.roundTripMs.toFixed(1)} ms round trip (${r.latency.probesFound}/${r.latency.probesSent} probes back)`,
+    );
+    row(
+      'loss',
+      `${pct(r.loss.sentPercent)} sent (peer's RTCP), ${pct(r.loss.receivedPercent)} received; ${pct(r.loss.roundTripPercent)} round trip (${r.loss.packetsSent} packets out, ${r.loss.packetsReceived} in)`,
+    );
     row('jitter', `${r.jitter.meanMs.toFixed(2)} ms mean, ${r.jitter.maxMs.toFixed(2)} ms max`);
     row('RTT', r.rttMs === undefined ? 'unknown (no RTCP report from the peer)' : `${r.rttMs.toFixed(2)} ms (RTCP)`);
-    row('MOS', r.mos ? `${r.mos.mos.toFixed(2)} (E-model R ${r.mos.r.toFixed(1)}, Ie ${r.mos.ie}, Bpl ${r.mos.bpl})` : 'unknown');
+    row(
+      'MOS',
+      r.mos ? `${r.mos.mos.toFixed(2)} (E-model R ${r.mos.r.toFixed(1)}, Ie ${r.mos.ie}, Bpl ${r.mos.bpl})` : 'unknown',
+    );
   }
   for (const c of r.checks) row(c.ok ? 'ok' : 'FAILED', c.message);
   return lines.join('\n') + '\n';
@@ -44,7 +58,9 @@ export function smokeJunit(r: SmokeResult, at: Date): string {
   const cases = r.checks
     .map((c) => {
       const head = `    <testcase classname="shtoom.smoke" name="${xml(c.name)}: ${xml(c.message)}" time="0">`;
-      return c.ok ? `${head}</testcase>` : `${head}\n      <failure message="${xml(c.message)}" type="threshold">${xml(c.message)}</failure>\n    </testcase>`;
+      return c.ok
+        ? `${head}</testcase>`
+        : `${head}\n      <failure message="${xml(c.message)}" type="threshold">${xml(c.message)}</failure>\n    </testcase>`;
     })
     .join('\n');
   const { stats: _stats, ...summary } = r;

@@ -52,8 +52,18 @@ export interface SmokeResult {
   /** The call worked and every threshold held. */
   readonly ok: boolean;
   readonly target: string;
-  readonly call: { readonly answered: boolean; readonly codec?: string; readonly setupMs?: number; readonly end?: CallEnd };
-  readonly latency: { readonly roundTripMs?: number; readonly probesSent: number; readonly probesFound: number; readonly perProbeMs: readonly (number | null)[] };
+  readonly call: {
+    readonly answered: boolean;
+    readonly codec?: string;
+    readonly setupMs?: number;
+    readonly end?: CallEnd;
+  };
+  readonly latency: {
+    readonly roundTripMs?: number;
+    readonly probesSent: number;
+    readonly probesFound: number;
+    readonly perProbeMs: readonly (number | null)[];
+  };
   readonly loss: {
     /** Our packets the peer says it lost (its RTCP), percent; absent when it sent no report. */
     readonly sentPercent?: number;
@@ -122,7 +132,13 @@ export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
   const stats = call.stats();
   const finalEnd = end ?? (await call.hangup());
   const after = call.stats() ?? stats;
-  return evaluate(o, probe, received.subarray(0, Math.min(heard, total) * 160), { setupMs, end: finalEnd, stats: after, codec: call.codec, cutShort: end !== undefined });
+  return evaluate(o, probe, received.subarray(0, Math.min(heard, total) * 160), {
+    setupMs,
+    end: finalEnd,
+    stats: after,
+    codec: call.codec,
+    cutShort: end !== undefined,
+  });
 }
 
 function failed(o: SmokeOptions, end: CallEnd): SmokeResult {
@@ -134,7 +150,9 @@ function failed(o: SmokeOptions, end: CallEnd): SmokeResult {
     loss: { receivedPercent: 0, roundTripPercent: 0, packetsSent: 0, packetsReceived: 0 },
     jitter: { meanMs: 0, maxMs: 0 },
     thresholds: o.thresholds,
-    checks: [{ name: 'call', ok: false, message: `the call failed: ${end.message}${end.status ? ` (${end.status})` : ''}` }],
+    checks: [
+      { name: 'call', ok: false, message: `the call failed: ${end.message}${end.status ? ` (${end.status})` : ''}` },
+    ],
   };
 }
 
@@ -142,7 +160,13 @@ function evaluate(
   o: SmokeOptions,
   probe: ReturnType<typeof makeProbe>,
   received: Int16Array,
-  c: { setupMs: number | undefined; end: CallEnd; stats: CallStats | undefined; codec: string | undefined; cutShort: boolean },
+  c: {
+    setupMs: number | undefined;
+    end: CallEnd;
+    stats: CallStats | undefined;
+    codec: string | undefined;
+    cutShort: boolean;
+  },
 ): SmokeResult {
   const found = findProbes(probe, received, { maxLag: Math.min(probe.period, 8000) });
   const s = c.stats;
@@ -154,7 +178,12 @@ function evaluate(
   const mos =
     codec && latency !== undefined
       ? (() => {
-          const e = eModel({ oneWayDelayMs: latency / 2, packetLossPercent: roundTripPercent, ie: codec.ie, bpl: codec.bpl });
+          const e = eModel({
+            oneWayDelayMs: latency / 2,
+            packetLossPercent: roundTripPercent,
+            ie: codec.ie,
+            bpl: codec.bpl,
+          });
           return { mos: e.mos, r: e.r, ie: codec.ie, bpl: codec.bpl };
         })()
       : undefined;
@@ -163,7 +192,9 @@ function evaluate(
   checks.push({
     name: 'call',
     ok: !c.cutShort,
-    message: c.cutShort ? `the call ended early: ${c.end.message}` : `answered in ${Math.round(c.setupMs ?? 0)} ms with ${c.codec ?? '?'}`,
+    message: c.cutShort
+      ? `the call ended early: ${c.end.message}`
+      : `answered in ${Math.round(c.setupMs ?? 0)} ms with ${c.codec ?? '?'}`,
   });
   const half = Math.ceil(found.sent / 2);
   checks.push({
@@ -171,17 +202,33 @@ function evaluate(
     ok: found.sent > 0 && found.found >= half,
     message: `${found.found} of ${found.sent} probes came back${found.found < half ? ' (the echo returned too little of the signal)' : ''}`,
   });
-  checks.push({ name: 'loss', ok: roundTripPercent <= t.maxLossPercent, message: `loss ${roundTripPercent.toFixed(2)} % (at most ${t.maxLossPercent} %)` });
+  checks.push({
+    name: 'loss',
+    ok: roundTripPercent <= t.maxLossPercent,
+    message: `loss ${roundTripPercent.toFixed(2)} % (at most ${t.maxLossPercent} %)`,
+  });
   checks.push({
     name: 'latency',
     ok: latency !== undefined && latency <= t.maxLatencyMs,
-    message: latency === undefined ? 'latency unknown (no probe found)' : `latency ${latency.toFixed(1)} ms (at most ${t.maxLatencyMs} ms)`,
+    message:
+      latency === undefined
+        ? 'latency unknown (no probe found)'
+        : `latency ${latency.toFixed(1)} ms (at most ${t.maxLatencyMs} ms)`,
   });
-  checks.push({ name: 'mos', ok: mos !== undefined && mos.mos >= t.minMos, message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown' });
+  checks.push({
+    name: 'mos',
+    ok: mos !== undefined && mos.mos >= t.minMos,
+    message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
+  });
   return {
     ok: checks.every((k) => k.ok),
     target: o.uri,
-    call: { answered: true, ...(c.codec ? { codec: c.codec } : {}), ...(c.setupMs !== undefined ? { setupMs: Math.round(c.setupMs * 10) / 10 } : {}), end: c.end },
+    call: {
+      answered: true,
+      ...(c.codec ? { codec: c.codec } : {}),
+      ...(c.setupMs !== undefined ? { setupMs: Math.round(c.setupMs * 10) / 10 } : {}),
+      end: c.end,
+    },
     latency: {
       ...(latency !== undefined ? { roundTripMs: latency } : {}),
       probesSent: found.sent,

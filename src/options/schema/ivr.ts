@@ -33,12 +33,13 @@ export const ivrOptions = [
     validate: positiveNumber,
   }),
   opt.list('ivr.var', {
-    help: 'set scenario variables, overriding the files\' own: name=value,name2=value2',
+    help: "set scenario variables, overriding the files' own: name=value,name2=value2",
     flag: 'var',
     argName: 'list',
     ini: false,
     commands: ['ivr'],
-    validate: (v) => (v.find((x) => !/^[A-Za-z_][\w.-]*=/.test(x)) !== undefined ? 'each item must be name=value' : undefined),
+    validate: (v) =>
+      v.find((x) => !/^[A-Za-z_][\w.-]*=/.test(x)) !== undefined ? 'each item must be name=value' : undefined,
   }),
   opt.bool('ivr.tap', {
     help: 'print TAP version 13 on stdout (steps as # comments), nothing else',
@@ -69,7 +70,7 @@ export const ivrOptions = [
     commands: ['ivr'],
   }),
   opt.string('ivr.clips', {
-    help: 'write every prompt clip and each call\'s received audio as WAV files into this directory',
+    help: "write every prompt clip and each call's received audio as WAV files into this directory",
     flag: 'clips',
     argName: 'dir',
     ini: false,
@@ -106,7 +107,7 @@ export const ivrOptions = [
     commands: ['serve'],
   }),
   opt.string('ivr-demo.voice', {
-    help: 'the engine\'s voice: flite kal16 (default), kal, slt, rms, awb; espeak-ng en-us (default), en-gb+m3…',
+    help: "the engine's voice: flite kal16 (default), kal, slt, rms, awb; espeak-ng en-us (default), en-gb+m3…",
     argName: 'voice',
     commands: ['serve'],
   }),

@@ -87,7 +87,8 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
   answeredBy(dialog: CoreDialog, res: SipResponse): void {
     this.response = res;
     const d = this.ua.dialog(dialog);
-    if (this.core.template.body && this.core.template.contentType) d.localBody = { body: this.core.template.body, contentType: this.core.template.contentType };
+    if (this.core.template.body && this.core.template.contentType)
+      d.localBody = { body: this.core.template.body, contentType: this.core.template.contentType };
     this.emit('answered', d, res);
     this.result.resolve(d);
   }
@@ -167,7 +168,9 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   /** Send a provisional response: 180 Ringing by default, 183 with early media SDP… */
   progress(status = 180, body?: Uint8Array | string, contentType = 'application/sdp', headers?: HeaderInit): void {
     const b = toBytes(body);
-    this.ua.act((now) => this.core.progress(status, now, { ...(b ? { body: b, contentType } : {}), ...(headers ? { headers } : {}) }));
+    this.ua.act((now) =>
+      this.core.progress(status, now, { ...(b ? { body: b, contentType } : {}), ...(headers ? { headers } : {}) }),
+    );
   }
 
   /**
@@ -195,7 +198,9 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
 
   /** Refuse the call: 486 Busy Here by default; any 3xx-6xx with a reason and headers (e.g. a Warning). */
   reject(status = 486, reason?: string, headers?: HeaderInit): void {
-    this.ua.act((now) => this.core.reject(status, now, { ...(reason ? { reason } : {}), ...(headers ? { headers } : {}) }));
+    this.ua.act((now) =>
+      this.core.reject(status, now, { ...(reason ? { reason } : {}), ...(headers ? { headers } : {}) }),
+    );
     this.settled();
     this.acked.reject(new SipRequestFailedError(`rejected with ${status}`, status, reason ?? '', undefined, 'status'));
   }
@@ -209,13 +214,23 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   /** @internal */
   _noAck(): void {
     this.settled();
-    this.acked.reject(new SipRequestFailedError('no ACK for our 2xx: the call was ended with BYE', 408, 'Request Timeout', undefined, 'timeout'));
+    this.acked.reject(
+      new SipRequestFailedError(
+        'no ACK for our 2xx: the call was ended with BYE',
+        408,
+        'Request Timeout',
+        undefined,
+        'timeout',
+      ),
+    );
   }
 
   /** @internal */
   _cancelled(cancel: SipRequest): void {
     this.settled();
     this.emit('cancelled', cancel);
-    this.acked.reject(new SipRequestFailedError('the caller cancelled', 487, 'Request Terminated', undefined, 'status'));
+    this.acked.reject(
+      new SipRequestFailedError('the caller cancelled', 487, 'Request Terminated', undefined, 'status'),
+    );
   }
 }

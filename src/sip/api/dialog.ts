@@ -126,7 +126,9 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   bye(headers?: HeaderInit): Promise<SipResponse | undefined> {
     const p = quietPromise<SipResponse | undefined>();
     this.ua.act((now) =>
-      this.core.bye(now, headers ? { headers } : {}, (o) => p.resolve(o.kind === 'response' || o.kind === 'auth-failed' ? o.response : undefined)),
+      this.core.bye(now, headers ? { headers } : {}, (o) =>
+        p.resolve(o.kind === 'response' || o.kind === 'auth-failed' ? o.response : undefined),
+      ),
     );
     return p.promise;
   }
@@ -147,9 +149,14 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     this.ua.act((now) =>
       this.core.request(
         m,
-        { ...(body ? { body } : {}), ...(opts.contentType ? { contentType: opts.contentType } : {}), ...(opts.headers ? { headers: opts.headers } : {}) },
+        {
+          ...(body ? { body } : {}),
+          ...(opts.contentType ? { contentType: opts.contentType } : {}),
+          ...(opts.headers ? { headers: opts.headers } : {}),
+        },
         now,
-        (o: RequestOutcome) => (o.kind === 'response' ? p.resolve(o.response) : p.reject(failureOf(`${m} in dialog`, o))),
+        (o: RequestOutcome) =>
+          o.kind === 'response' ? p.resolve(o.response) : p.reject(failureOf(`${m} in dialog`, o)),
       ),
     );
     return p.promise;
@@ -174,7 +181,11 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     const p = quietPromise<SipResponse>();
     const bytes = toBytes(body);
     const ci = this.ua.act((now) =>
-      this.ua.core.reinvite(this.core, { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) }, now),
+      this.ua.core.reinvite(
+        this.core,
+        { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) },
+        now,
+      ),
     );
     if (bytes) this.localBody = { body: bytes, contentType };
     ci.user = {

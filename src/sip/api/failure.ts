@@ -10,11 +10,23 @@ import type { RequestOutcome } from '../core/outgoing-request.js';
 export function failureOf(what: string, o: RequestOutcome): Error {
   switch (o.kind) {
     case 'response':
-      return new SipRequestFailedError(`${what}: ${o.response.status} ${o.response.reason}`.trim(), o.response.status, o.response.reason, o.response, 'status');
+      return new SipRequestFailedError(
+        `${what}: ${o.response.status} ${o.response.reason}`.trim(),
+        o.response.status,
+        o.response.reason,
+        o.response,
+        'status',
+      );
     case 'timeout':
       return new SipRequestFailedError(`${what}: no response (timeout)`, 408, 'Request Timeout', undefined, 'timeout');
     case 'transport-error':
-      return new SipRequestFailedError(`${what}: cannot send (${o.error.message})`, 503, 'Service Unavailable', undefined, 'transport');
+      return new SipRequestFailedError(
+        `${what}: cannot send (${o.error.message})`,
+        503,
+        'Service Unavailable',
+        undefined,
+        'transport',
+      );
     case 'auth-failed': {
       const realm = o.realm !== undefined ? ` for realm "${o.realm}"` : '';
       const why =
@@ -23,10 +35,22 @@ export function failureOf(what: string, o: RequestOutcome): Error {
           : o.reason === 'no-credentials'
             ? 'no credentials configured (give --user and --password)'
             : 'the server asked for an authentication scheme shtoom does not support';
-      return new SipAuthError(`${what}: authentication failed${realm}: ${why} (${o.response.status} ${o.response.reason})`, o.response.status, o.response.reason, o.response, 'auth');
+      return new SipAuthError(
+        `${what}: authentication failed${realm}: ${why} (${o.response.status} ${o.response.reason})`,
+        o.response.status,
+        o.response.reason,
+        o.response,
+        'auth',
+      );
     }
     case 'cancelled':
-      return new SipRequestFailedError(`${what}: cancelled`, o.response?.status ?? 487, o.response?.reason ?? 'Request Terminated', o.response, 'status');
+      return new SipRequestFailedError(
+        `${what}: cancelled`,
+        o.response?.status ?? 487,
+        o.response?.reason ?? 'Request Terminated',
+        o.response,
+        'status',
+      );
     case 'closed':
       return new SipClosedError(`${what}: the user agent was closed`);
   }

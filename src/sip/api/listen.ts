@@ -49,18 +49,25 @@ export function parseListen(text: string): ListenEntry {
     address = h!;
     port = Number(p);
   } else address = s;
-  if (!isIP(address)) throw new SipUsageError(`listen address ${JSON.stringify(text)}: ${JSON.stringify(address)} is not an IP address`);
+  if (!isIP(address))
+    throw new SipUsageError(`listen address ${JSON.stringify(text)}: ${JSON.stringify(address)} is not an IP address`);
   if (port > 65535) throw new SipUsageError(`listen address ${JSON.stringify(text)}: port ${port} is out of range`);
   return { transports, address, port };
 }
 
-export function normalizeListen(l: string | ListenOption | readonly (string | ListenOption)[] | undefined): ListenEntry[] {
+export function normalizeListen(
+  l: string | ListenOption | readonly (string | ListenOption)[] | undefined,
+): ListenEntry[] {
   if (l === undefined) return [{ transports: ['udp', 'tcp'], address: '0.0.0.0', port: 5060 }];
   const list = Array.isArray(l) ? l : [l];
   return list.map((x: string | ListenOption) =>
     typeof x === 'string'
       ? parseListen(x)
-      : { transports: x.transport ? [x.transport] : ['udp', 'tcp'], address: x.address ?? '0.0.0.0', port: x.port ?? 5060 },
+      : {
+          transports: x.transport ? [x.transport] : ['udp', 'tcp'],
+          address: x.address ?? '0.0.0.0',
+          port: x.port ?? 5060,
+        },
   );
 }
 

@@ -167,14 +167,23 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   /** The last destination found to be an IP address (most transmits go where the previous one went). */
   private lastIp = '';
 
-  private constructor(opts: UserAgentOptions, transports: Map<TransportKind, SipTransport>, local: Partial<Record<TransportKind, Endpoint>>) {
+  private constructor(
+    opts: UserAgentOptions,
+    transports: Map<TransportKind, SipTransport>,
+    local: Partial<Record<TransportKind, Endpoint>>,
+  ) {
     super();
     this.log = (opts.log ?? silentLogger).child('sip');
     this.timers = opts.timerHost ?? realTimers;
     this.transports = transports;
     this.closeTimeout = opts.closeTimeout ?? 2000;
     this.resolveHost = opts.resolve ?? (async (h) => (await lookup(h)).address);
-    const creds = opts.credentials === undefined ? [] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials];
+    const creds =
+      opts.credentials === undefined
+        ? []
+        : Array.isArray(opts.credentials)
+          ? opts.credentials
+          : [opts.credentials as Credentials];
     this.core = new SipCore(
       {
         local,
@@ -194,9 +203,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     );
     // The core's earliest deadline moves on nearly every message (a 100 Trying timer set and cancelled, a 2xx
     // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
-    this.driver = new Driver(this.core, { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) }, opts.clock ?? realClock, this.timers, {
-      keepEarlierTimer: true,
-    });
+    this.driver = new Driver(
+      this.core,
+      { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) },
+      opts.clock ?? realClock,
+      this.timers,
+      {
+        keepEarlierTimer: true,
+      },
+    );
   }
 
   /** Bind the transports and start the user agent. */
@@ -241,7 +256,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     } catch (err) {
       for (const b of bound.values()) await b.close();
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE') throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
+      if (e.code === 'EADDRINUSE')
+        throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
       if (e.code === 'EADDRNOTAVAIL') throw new SipUsageError(`cannot listen: address not available (${e.message})`);
       if (e.code === 'EACCES') throw new SipUsageError(`cannot listen: permission denied (${e.message})`);
       throw err;
@@ -299,7 +315,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   /** Our address-of-record (or a URI made of our address when none was given). */
   get aor(): string {
-    return formatUri(this.core.config.aor ?? sipUri({ user: 'shtoom', host: this.localAddress.address, port: this.localAddress.port }));
+    return formatUri(
+      this.core.config.aor ?? sipUri({ user: 'shtoom', host: this.localAddress.address, port: this.localAddress.port }),
+    );
   }
 
   // ---- UaInternals -------------------------------------------------------
@@ -404,7 +422,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   register(opts: RegisterOptions = {}): Promise<Registration> {
     const { registrar, aor: aorUri } = this.registrationTarget(opts);
     const core = this.act((now) =>
-      this.core.register({ registrar, aor: aorUri, ...(opts.expires !== undefined ? { expires: opts.expires } : {}), ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}) }, now),
+      this.core.register(
+        {
+          registrar,
+          aor: aorUri,
+          ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
+          ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
+        },
+        now,
+      ),
     );
     const reg = new Registration(this, core);
     this.registrations.add(reg);
@@ -427,7 +453,12 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     if (!aor) throw new SipUsageError('registration needs an address-of-record (aor)');
     const registrar = opts.registrar
       ? toSipUri(opts.registrar, 'registrar')
-      : sipUri({ scheme: aor.scheme, host: aor.host, ...(aor.port !== undefined ? { port: aor.port } : {}), params: aor.params.filter(([n]) => n.toLowerCase() === 'transport') });
+      : sipUri({
+          scheme: aor.scheme,
+          host: aor.host,
+          ...(aor.port !== undefined ? { port: aor.port } : {}),
+          params: aor.params.filter(([n]) => n.toLowerCase() === 'transport'),
+        });
     return { registrar, aor };
   }
 
@@ -482,7 +513,12 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       }
     }
     for (const call of this.calls) {
-      waits.push(call.answered.then((d) => d.bye(), () => undefined));
+      waits.push(
+        call.answered.then(
+          (d) => d.bye(),
+          () => undefined,
+        ),
+      );
       call.cancel();
     }
     for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
@@ -524,8 +560,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   private sendFailed(t: Transmit, error: Error): void {
-    this.log.debug(`cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`);
-    if (t.ref !== undefined && !this.core.isClosed) this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
+    this.log.debug(
+      `cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`,
+    );
+    if (t.ref !== undefined && !this.core.isClosed)
+      this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
   }
 
   private transmit(t: Transmit): void {
@@ -546,16 +585,21 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         this.dns.set(host, { address, until: Date.now() + 60_000 });
         this.send(transport, t, address);
       },
-      (err: Error) => this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
+      (err: Error) =>
+        this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
     );
   }
 
   private send(transport: SipTransport, t: Transmit, address: string): void {
     if (this.log.enabled('trace') && t.bytes.length > 0) {
-      const conn = t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
-      this.log.trace(`sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`, {
-        message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
-      });
+      const conn =
+        t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
+      this.log.trace(
+        `sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`,
+        {
+          message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
+        },
+      );
     }
     transport.send(t, address);
   }

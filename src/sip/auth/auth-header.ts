@@ -21,14 +21,21 @@ export function parseAuthHeader(value: string): AuthHeader {
   const s = value.trim();
   const sp = s.search(/[ \t]/);
   const scheme = sp < 0 ? s : s.slice(0, sp);
-  if (!/^[A-Za-z0-9._~+-]+$/.test(scheme)) throw new SipParseError(`bad authentication scheme in ${JSON.stringify(value.slice(0, 40))}`, 400, 'auth');
+  if (!/^[A-Za-z0-9._~+-]+$/.test(scheme))
+    throw new SipParseError(`bad authentication scheme in ${JSON.stringify(value.slice(0, 40))}`, 400, 'auth');
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   let i = sp < 0 ? s.length : skipWs(s, sp);
   while (i < s.length) {
     const eq = s.indexOf('=', i);
-    if (eq < 0) throw new SipParseError(`authentication parameter without "=" in ${JSON.stringify(value.slice(0, 60))}`, 400, 'auth');
+    if (eq < 0)
+      throw new SipParseError(
+        `authentication parameter without "=" in ${JSON.stringify(value.slice(0, 60))}`,
+        400,
+        'auth',
+      );
     const name = s.slice(i, eq).trim().toLowerCase();
-    if (!/^[a-z0-9._~+-]+$/.test(name)) throw new SipParseError(`bad authentication parameter name ${JSON.stringify(name)}`, 400, 'auth');
+    if (!/^[a-z0-9._~+-]+$/.test(name))
+      throw new SipParseError(`bad authentication parameter name ${JSON.stringify(name)}`, 400, 'auth');
     i = skipWs(s, eq + 1);
     let v: string;
     if (s[i] === '"') {
@@ -45,7 +52,12 @@ export function parseAuthHeader(value: string): AuthHeader {
     params[name] = v;
     i = skipWs(s, i);
     if (i < s.length) {
-      if (s[i] !== ',') throw new SipParseError(`expected "," between authentication parameters in ${JSON.stringify(value.slice(0, 60))}`, 400, 'auth');
+      if (s[i] !== ',')
+        throw new SipParseError(
+          `expected "," between authentication parameters in ${JSON.stringify(value.slice(0, 60))}`,
+          400,
+          'auth',
+        );
       i = skipWs(s, i + 1);
     }
   }

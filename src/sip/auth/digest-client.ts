@@ -33,7 +33,11 @@ export interface Challenge {
 }
 
 export type AnswerResult =
-  | { readonly ok: true; readonly fields: readonly (readonly [string, string])[]; readonly realms: ReadonlyMap<string, string> }
+  | {
+      readonly ok: true;
+      readonly fields: readonly (readonly [string, string])[];
+      readonly realms: ReadonlyMap<string, string>;
+    }
   | {
       readonly ok: false;
       /** `no-credentials` (none for the realm), `rejected` (ours were refused), `unsupported` (no digest challenge we can answer). */
@@ -62,7 +66,10 @@ export function challengesOf(res: SipResponse): Challenge[] {
       realm,
       nonce,
       algorithm,
-      qop: (h.params.qop ?? '').split(',').map((q) => q.trim().toLowerCase()).filter(Boolean),
+      qop: (h.params.qop ?? '')
+        .split(',')
+        .map((q) => q.trim().toLowerCase())
+        .filter(Boolean),
       ...(h.params.opaque !== undefined ? { opaque: h.params.opaque } : {}),
       stale: (h.params.stale ?? '').toLowerCase() === 'true',
     };

@@ -115,8 +115,10 @@ export class DigestServer {
     const password = this.opts.lookup(username, this.realm);
     if (password === undefined) return { ok: false, stale: false, reason: 'unknown user' };
     const qop = p.qop?.toLowerCase();
-    if (qop !== undefined && qop !== 'auth' && qop !== 'auth-int') return { ok: false, stale: false, reason: `qop ${qop}` };
-    if (qop && (!p.nc || !/^[0-9a-fA-F]{8}$/.test(p.nc) || !p.cnonce)) return { ok: false, stale: false, reason: 'qop without nc/cnonce' };
+    if (qop !== undefined && qop !== 'auth' && qop !== 'auth-int')
+      return { ok: false, stale: false, reason: `qop ${qop}` };
+    if (qop && (!p.nc || !/^[0-9a-fA-F]{8}$/.test(p.nc) || !p.cnonce))
+      return { ok: false, stale: false, reason: 'qop without nc/cnonce' };
     const expected = digestResponse({
       algorithm,
       username,
@@ -130,7 +132,8 @@ export class DigestServer {
     });
     const a = Buffer.from(expected);
     const b = Buffer.from(response.toLowerCase());
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, stale: false, reason: 'wrong response (wrong password?)' };
+    if (a.length !== b.length || !timingSafeEqual(a, b))
+      return { ok: false, stale: false, reason: 'wrong response (wrong password?)' };
     // Right password: now freshness and replay.
     if (now - issued > this.lifetime) return { ok: false, stale: true, reason: 'nonce expired' };
     const nc = qop ? parseInt(p.nc!, 16) : 0;
@@ -142,7 +145,10 @@ export class DigestServer {
   }
 
   private makeNonce(now: number): string {
-    const body = Buffer.concat([Buffer.from(Math.floor(now).toString(36) + '.'), Buffer.from(this.random(12)).subarray(0, 12)]);
+    const body = Buffer.concat([
+      Buffer.from(Math.floor(now).toString(36) + '.'),
+      Buffer.from(this.random(12)).subarray(0, 12),
+    ]);
     const mac = createHmac('sha256', this.secret).update(body).digest().subarray(0, 16);
     return Buffer.concat([body, mac]).toString('base64url');
   }

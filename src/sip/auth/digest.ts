@@ -10,7 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 
-export const DIGEST_ALGORITHMS = ['SHA-512-256', 'SHA-512-256-sess', 'SHA-256', 'SHA-256-sess', 'MD5', 'MD5-sess'] as const;
+export const DIGEST_ALGORITHMS = [
+  'SHA-512-256',
+  'SHA-512-256-sess',
+  'SHA-256',
+  'SHA-256-sess',
+  'MD5',
+  'MD5-sess',
+] as const;
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 
 /** The algorithm named in a challenge (RFC 7616: absent means MD5), or undefined when we do not know it. */
@@ -50,7 +57,9 @@ export interface DigestInput {
 }
 
 /** H(A1) (RFC 7616 3.4.2), including the -sess form. */
-export function ha1(i: Pick<DigestInput, 'algorithm' | 'username' | 'realm' | 'password' | 'nonce' | 'cnonce'>): string {
+export function ha1(
+  i: Pick<DigestInput, 'algorithm' | 'username' | 'realm' | 'password' | 'nonce' | 'cnonce'>,
+): string {
   const h = hashHex(i.algorithm, `${i.username}:${i.realm}:${i.password}`);
   if (!i.algorithm.toLowerCase().endsWith('-sess')) return h;
   return hashHex(i.algorithm, `${h}:${i.nonce}:${i.cnonce ?? ''}`);
@@ -59,7 +68,10 @@ export function ha1(i: Pick<DigestInput, 'algorithm' | 'username' | 'realm' | 'p
 /** The `response` parameter (RFC 7616 3.4.1). */
 export function digestResponse(i: DigestInput): string {
   const a1 = ha1(i);
-  const a2 = i.qop === 'auth-int' ? `${i.method}:${i.uri}:${hashHex(i.algorithm, i.body ?? new Uint8Array(0))}` : `${i.method}:${i.uri}`;
+  const a2 =
+    i.qop === 'auth-int'
+      ? `${i.method}:${i.uri}:${hashHex(i.algorithm, i.body ?? new Uint8Array(0))}`
+      : `${i.method}:${i.uri}`;
   const h2 = hashHex(i.algorithm, a2);
   if (i.qop) return hashHex(i.algorithm, `${a1}:${i.nonce}:${i.nc}:${i.cnonce}:${i.qop}:${h2}`);
   return hashHex(i.algorithm, `${a1}:${i.nonce}:${h2}`);

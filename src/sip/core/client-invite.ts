@@ -81,7 +81,12 @@ export class ClientInvite implements ClientTransactionUser {
 
   private attempt(now: number, seq: number): void {
     this.seq = seq;
-    const built = buildForDestination(this.ctx.config, this.template, { cseq: seq, branch: this.ctx.ids.branch(), auth: this.auth }, this.hop);
+    const built = buildForDestination(
+      this.ctx.config,
+      this.template,
+      { cseq: seq, branch: this.ctx.ids.branch(), auth: this.auth },
+      this.hop,
+    );
     this.request = built.request;
     this.destination = built.destination;
     this.state = 'calling';
@@ -112,9 +117,18 @@ export class ClientInvite implements ClientTransactionUser {
     const h = [field('Via', inv.headerValues('via')[0]!), field('Max-Forwards', '70')];
     for (const f of inv.headers) if (f.key === 'route') h.push(f);
     h.push(field('From', inv.header('from')!), field('To', inv.header('to')!), field('Call-ID', inv.callId));
-    h.push(field('CSeq', `${inv.cseq.seq} CANCEL`), field('User-Agent', this.ctx.config.userAgent), field('Content-Length', '0'));
+    h.push(
+      field('CSeq', `${inv.cseq.seq} CANCEL`),
+      field('User-Agent', this.ctx.config.userAgent),
+      field('Content-Length', '0'),
+    );
     const cancel = new SipRequest('CANCEL', inv.rawUri, h);
-    this.ctx.transactions.sendRequest(cancel, this.destination, { onResponse() {}, onTimeout() {}, onTransportError() {} }, now);
+    this.ctx.transactions.sendRequest(
+      cancel,
+      this.destination,
+      { onResponse() {}, onTimeout() {}, onTransportError() {} },
+      now,
+    );
     // "If there is no final response for the original request in 64*T1 seconds ... the client SHOULD then
     // consider the original transaction cancelled and SHOULD destroy the client transaction."
     this.cancelGuard = this.ctx.schedule(now + 64 * this.ctx.config.timers.t1, (t) => {
@@ -143,7 +157,10 @@ export class ClientInvite implements ClientTransactionUser {
         this.attempt(now, this.nextSeq());
         return;
       }
-      this.fail({ kind: 'auth-failed', response: res, reason: a.reason, ...(a.realm !== undefined ? { realm: a.realm } : {}) }, now);
+      this.fail(
+        { kind: 'auth-failed', response: res, reason: a.reason, ...(a.realm !== undefined ? { realm: a.realm } : {}) },
+        now,
+      );
       return;
     }
     if (res.status === 491 && this.existing && !this.glareRetried) {
@@ -203,7 +220,8 @@ export class ClientInvite implements ClientTransactionUser {
     if (this.existing) {
       const d = this.existing;
       if (this.state === 'answered') {
-        if (d.lastAck && d.lastAck.seq === res.cseq.seq) this.ctx.sendRaw(d.lastAck.request, d.lastAck.destination, d.lastAck.bytes);
+        if (d.lastAck && d.lastAck.seq === res.cseq.seq)
+          this.ctx.sendRaw(d.lastAck.request, d.lastAck.destination, d.lastAck.bytes);
         return;
       }
       // RFC 3261 12.2.1.2: "When a UAC receives a 2xx response to a target refresh request, it MUST replace
@@ -221,7 +239,8 @@ export class ClientInvite implements ClientTransactionUser {
     if (this.dialog) {
       if (tag === this.dialog.remoteTag) {
         // A retransmission of the 2xx: "the UAC core MUST ... pass the ACK to the transport" again.
-        if (this.dialog.lastAck) this.ctx.sendRaw(this.dialog.lastAck.request, this.dialog.lastAck.destination, this.dialog.lastAck.bytes);
+        if (this.dialog.lastAck)
+          this.ctx.sendRaw(this.dialog.lastAck.request, this.dialog.lastAck.destination, this.dialog.lastAck.bytes);
       } else this.extra2xx(res, now);
       return;
     }
@@ -284,12 +303,16 @@ export class ClientInvite implements ClientTransactionUser {
   private sendAck(d: Dialog, res: SipResponse, now: number): void {
     const t = d.template('ACK', {});
     const dest = d.destination();
-    const ack = buildRequest(this.ctx.config, { ...t, contact: false }, {
-      cseq: res.cseq.seq,
-      branch: this.ctx.ids.branch(),
-      auth: this.auth,
-      transport: dest.transport,
-    });
+    const ack = buildRequest(
+      this.ctx.config,
+      { ...t, contact: false },
+      {
+        cseq: res.cseq.seq,
+        branch: this.ctx.ids.branch(),
+        auth: this.auth,
+        transport: dest.transport,
+      },
+    );
     const bytes = serializeMessage(ack);
     this.ctx.sendRaw(ack, dest, bytes);
     const last = { seq: res.cseq.seq, request: ack, bytes, destination: dest };

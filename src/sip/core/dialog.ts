@@ -143,7 +143,13 @@ export class Dialog {
   }
 
   /** RFC 3261 12.1.1: the UAS's dialog from an INVITE, with our tag. */
-  static fromRequest(ctx: CoreContext, req: SipRequest, localTag: string, transport: TransportKind, state: DialogState): Dialog {
+  static fromRequest(
+    ctx: CoreContext,
+    req: SipRequest,
+    localTag: string,
+    transport: TransportKind,
+    state: DialogState,
+  ): Dialog {
     // "The route set MUST be set to the list of URIs in the Record-Route header field from the request,
     // taken in order and preserving all URI parameters."
     const routes = req.headerValues('record-route');
@@ -217,7 +223,12 @@ export class Dialog {
    * Send a non-INVITE request in the dialog (BYE, INFO, MESSAGE, OPTIONS…).
    * A 481 or 408 (or a timeout) ends the dialog (RFC 3261 12.2.1.2).
    */
-  request(method: string, opts: DialogRequestOptions, now: number, onDone?: (o: RequestOutcome, now: number) => void): OutgoingRequest {
+  request(
+    method: string,
+    opts: DialogRequestOptions,
+    now: number,
+    onDone?: (o: RequestOutcome, now: number) => void,
+  ): OutgoingRequest {
     if (this.state === 'terminated' && method !== 'BYE') {
       throw new SipStateError(`cannot send ${method}: the dialog ${this.id} is terminated (${this.endReason})`);
     }
@@ -247,7 +258,8 @@ export class Dialog {
    * until the ACK arrives or the wait times out.
    */
   bye(now: number, opts: DialogRequestOptions = {}, onDone?: (o: RequestOutcome, now: number) => void): void {
-    if (this.state === 'terminated') throw new SipStateError(`BYE on a terminated dialog ${this.id} (${this.endReason})`);
+    if (this.state === 'terminated')
+      throw new SipStateError(`BYE on a terminated dialog ${this.id} (${this.endReason})`);
     if (this.state === 'early' && this.role === 'uas') {
       // "the callee's UA ... MUST NOT send a BYE on early dialogs."
       throw new SipStateError(`the callee cannot send BYE on the early dialog ${this.id}: reject the INVITE instead`);
@@ -283,7 +295,13 @@ export class Dialog {
     const waiting = this.awaitingAck;
     this.awaitingAck = undefined;
     waiting?.dialogEnded();
-    if (notify) this.ctx.emit({ type: 'dialog-terminated', dialog: this, reason, ...(response ? { response } : {}), ...(request ? { request } : {}) });
+    if (notify)
+      this.ctx.emit({
+        type: 'dialog-terminated',
+        dialog: this,
+        reason,
+        ...(response ? { response } : {}),
+        ...(request ? { request } : {}),
+      });
   }
 }
-

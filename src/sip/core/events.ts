@@ -24,16 +24,31 @@ export type CoreEvent =
   /** A request we sent is over. */
   | { readonly type: 'request-done'; readonly request: OutgoingRequest; readonly outcome: RequestOutcome }
   /** A provisional response to an INVITE we sent (dialog: the early dialog, when it created one). */
-  | { readonly type: 'invite-progress'; readonly invite: ClientInvite; readonly response: SipResponse; readonly dialog?: Dialog }
+  | {
+      readonly type: 'invite-progress';
+      readonly invite: ClientInvite;
+      readonly response: SipResponse;
+      readonly dialog?: Dialog;
+    }
   /** Our INVITE was answered: the dialog is confirmed (ACK sent). */
-  | { readonly type: 'invite-answered'; readonly invite: ClientInvite; readonly response: SipResponse; readonly dialog: Dialog }
+  | {
+      readonly type: 'invite-answered';
+      readonly invite: ClientInvite;
+      readonly response: SipResponse;
+      readonly dialog: Dialog;
+    }
   /** Our INVITE failed (final non-2xx, timeout, transport error, cancelled). */
   | { readonly type: 'invite-failed'; readonly invite: ClientInvite; readonly outcome: RequestOutcome }
   /**
    * The ACK for our 2xx arrived (a UAS dialog is now usable for BYE) — or the
    * dialog ended before any ACK came (a BYE overtook it): then no `request`.
    */
-  | { readonly type: 'dialog-acked'; readonly dialog: Dialog; readonly invite: ServerInvite; readonly request?: SipRequest }
+  | {
+      readonly type: 'dialog-acked';
+      readonly dialog: Dialog;
+      readonly invite: ServerInvite;
+      readonly request?: SipRequest;
+    }
   /** No ACK came for our 2xx within 64*T1: the dialog is ended with BYE (RFC 3261 13.3.1.4). */
   | { readonly type: 'invite-unacked'; readonly invite: ServerInvite }
   /** A request inside a dialog (INFO, MESSAGE, OPTIONS, BYE — answered —, …): respond through it unless answered. */
@@ -41,5 +56,11 @@ export type CoreEvent =
   /** A re-INVITE inside a dialog: answer it through the ServerInvite. */
   | { readonly type: 'dialog-reinvite'; readonly dialog: Dialog; readonly invite: ServerInvite }
   /** The dialog ended; `request` is the peer's BYE when it sent one. */
-  | { readonly type: 'dialog-terminated'; readonly dialog: Dialog; readonly reason: DialogEndReason; readonly response?: SipResponse; readonly request?: SipRequest }
+  | {
+      readonly type: 'dialog-terminated';
+      readonly dialog: Dialog;
+      readonly reason: DialogEndReason;
+      readonly response?: SipResponse;
+      readonly request?: SipRequest;
+    }
   | { readonly type: 'registration'; readonly registration: Registration; readonly state: RegistrationState };

@@ -106,7 +106,15 @@ export class OutgoingRequest implements ClientTransactionUser {
     if (res.status === 401 || res.status === 407) {
       const a = this.ctx.digest.answer(this.request, res, this.answered);
       if (!a.ok) {
-        this.finish({ kind: 'auth-failed', response: res, reason: a.reason, ...(a.realm !== undefined ? { realm: a.realm } : {}) }, now);
+        this.finish(
+          {
+            kind: 'auth-failed',
+            response: res,
+            reason: a.reason,
+            ...(a.realm !== undefined ? { realm: a.realm } : {}),
+          },
+          now,
+        );
         return;
       }
       // Keep credentials for realms not challenged this time (a proxy's and the UAS's, RFC 3261 22.3).

@@ -36,7 +36,13 @@ function withoutUserInfo({ user: _user, password: _password, ...rest }: SipUri):
 
 export type RegistrationState =
   | { readonly kind: 'registering' }
-  | { readonly kind: 'registered'; readonly expires: number; readonly bindings: readonly NameAddr[]; readonly refresh: boolean; readonly response: SipResponse }
+  | {
+      readonly kind: 'registered';
+      readonly expires: number;
+      readonly bindings: readonly NameAddr[];
+      readonly refresh: boolean;
+      readonly response: SipResponse;
+    }
   | { readonly kind: 'failed'; readonly outcome: RequestOutcome; readonly refresh: boolean }
   | { readonly kind: 'unregistered'; readonly outcome: RequestOutcome };
 
@@ -148,7 +154,11 @@ export class Registration {
 
   /** Where REGISTERs go: the outbound proxy, else the registrar. */
   private destination(): Destination {
-    return nextHop(this.opts.registrar, this.ctx.config.outboundProxy ? [`<${formatUri(this.ctx.config.outboundProxy)}>`] : [], this.ctx.config);
+    return nextHop(
+      this.opts.registrar,
+      this.ctx.config.outboundProxy ? [`<${formatUri(this.ctx.config.outboundProxy)}>`] : [],
+      this.ctx.config,
+    );
   }
 
   private send(now: number, expires: number, refresh: boolean): void {
@@ -207,7 +217,8 @@ export class Registration {
     if (o.kind === 'response' && o.response.status >= 200 && o.response.status < 300) {
       const res = o.response;
       const contacts = res.contacts === '*' ? [] : res.contacts;
-      const mine = contacts.find((c) => uriEquals(c.uri, this.contact)) ?? (contacts.length === 1 ? contacts[0] : undefined);
+      const mine =
+        contacts.find((c) => uriEquals(c.uri, this.contact)) ?? (contacts.length === 1 ? contacts[0] : undefined);
       const fromParam = mine ? getParam(mine.params, 'expires') : undefined;
       const fromHeader = res.header('expires');
       const granted =
@@ -219,13 +230,20 @@ export class Registration {
       this.state = 'registered';
       this.minExpiresRetried = false;
       this.schedule(now, refreshDelay(granted));
-      this.ctx.emit({ type: 'registration', registration: this, state: { kind: 'registered', expires: granted, bindings: contacts, refresh, response: res } });
+      this.ctx.emit({
+        type: 'registration',
+        registration: this,
+        state: { kind: 'registered', expires: granted, bindings: contacts, refresh, response: res },
+      });
       return;
     }
     this.state = 'failed';
     this.ctx.emit({ type: 'registration', registration: this, state: { kind: 'failed', outcome: o, refresh } });
     if (refresh && (this.opts.refresh ?? true)) {
-      const ra = o.kind === 'response' ? parseUnsigned((o.response.header('retry-after') ?? '').trim().split(/[ ;(]/)[0] ?? '', MAX_U32) : undefined;
+      const ra =
+        o.kind === 'response'
+          ? parseUnsigned((o.response.header('retry-after') ?? '').trim().split(/[ ;(]/)[0] ?? '', MAX_U32)
+          : undefined;
       this.schedule(now, ra !== undefined ? ra * 1000 : (this.opts.retryAfter ?? 30_000));
     }
   }

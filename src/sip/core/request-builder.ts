@@ -53,10 +53,16 @@ export function transportFor(uri: Uri, config: ResolvedConfig, preferred?: Trans
  * Request-URI; its maddr, host and port. The host may be a name: the edge
  * resolves it (RFC 3263).
  */
-export function nextHop(uri: Uri, routes: readonly string[], config: ResolvedConfig, preferred?: TransportKind): Destination {
+export function nextHop(
+  uri: Uri,
+  routes: readonly string[],
+  config: ResolvedConfig,
+  preferred?: TransportKind,
+): Destination {
   let target: Uri = uri;
   if (routes.length > 0) target = parseNameAddr(routes[0]!, 'Route').uri;
-  if (target.kind !== 'sip') throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
+  if (target.kind !== 'sip')
+    throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
   const transport = transportFor(target, config, preferred);
   const maddr = getParam(target.params, 'maddr');
   return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
@@ -92,7 +98,10 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
   const h: HeaderField[] = [field('Via', viaValue(config, a.transport, a.branch)), field('Max-Forwards', '70')];
   for (const r of t.routes) h.push(field('Route', r));
   h.push(field('From', t.from), field('To', t.to), field('Call-ID', t.callId), field('CSeq', `${a.cseq} ${t.method}`));
-  if (t.contact) h.push(field('Contact', typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport))}>`));
+  if (t.contact)
+    h.push(
+      field('Contact', typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport))}>`),
+    );
   for (const [n, v] of a.auth) h.push(field(n, v));
   h.push(field('User-Agent', config.userAgent));
   if (t.method === 'INVITE' || t.method === 'OPTIONS' || t.method === 'REGISTER') {
@@ -102,7 +111,8 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
   const extra = t.headers ?? [];
   let hasCt = false;
   for (const x of extra) {
-    const f = 'key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]);
+    const f =
+      'key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]);
     if (f.key === 'content-length') continue;
     if (f.key === 'content-type') hasCt = true;
     h.push(f);

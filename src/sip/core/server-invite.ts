@@ -141,7 +141,8 @@ export class ServerInvite implements ServerTransactionUser {
   /** Send a provisional response (101-199 create an early dialog). */
   progress(status: number, now: number, opts: AnswerOptions = {}): void {
     if (status < 100 || status > 199) throw new SipStateError(`progress needs a 1xx status, got ${status}`);
-    if (this.finalSent) throw new SipStateError(`cannot send ${status}: INVITE already answered with ${this.final?.status}`);
+    if (this.finalSent)
+      throw new SipStateError(`cannot send ${status}: INVITE already answered with ${this.final?.status}`);
     if (status > 100 && !this.reinvite) {
       this.ensureDialog('early');
       this.state = 'early';
@@ -188,7 +189,8 @@ export class ServerInvite implements ServerTransactionUser {
     if (this.state !== 'cancelled') this.state = 'rejected';
     this.tx.respond(res, now);
     this.done();
-    if (!this.reinvite && this.dialog) this.dialog.terminate(this.state === 'cancelled' ? 'cancelled' : 'rejected', now, res);
+    if (!this.reinvite && this.dialog)
+      this.dialog.terminate(this.state === 'cancelled' ? 'cancelled' : 'rejected', now, res);
   }
 
   /** CANCEL matched this INVITE (RFC 3261 9.2): 487 if still unanswered. Returns whether it had an effect. */

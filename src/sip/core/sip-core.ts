@@ -114,8 +114,10 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.config = resolveCoreConfig(config);
     this.ids = new IdGenerator(this.config.random);
     this.log = log;
-    this.transactions = new TransactionLayer(this.config.timers, { schedule: (at, fn) => this.deadlines.schedule(at, fn) }, (t) =>
-      this.transmits.push(t),
+    this.transactions = new TransactionLayer(
+      this.config.timers,
+      { schedule: (at, fn) => this.deadlines.schedule(at, fn) },
+      (t) => this.transmits.push(t),
     );
     this.digest = new DigestClient(this.config.credentials, () => this.ids.cnonce());
   }
@@ -201,16 +203,25 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       framer = new StreamFramer({ maxMessageSize: this.config.maxMessageSize });
       this.framers.set(id, framer);
     }
-    const to: Destination = { transport: source.transport, host: source.remote.address, port: source.remote.port, connectionId: id };
+    const to: Destination = {
+      transport: source.transport,
+      host: source.remote.address,
+      port: source.remote.port,
+      connectionId: id,
+    };
     const out: Uint8Array[] = [];
     for (const item of framer.push(bytes)) {
       if (item.kind === 'message') out.push(item.bytes);
       else if (item.kind === 'ping') this.transmits.push({ destination: to, bytes: CRLF });
       else {
-        this.log.debug('stream framing failed; closing the connection', { from: formatEndpoint(source.remote), error: item.error.message });
+        this.log.debug('stream framing failed; closing the connection', {
+          from: formatEndpoint(source.remote),
+          error: item.error.message,
+        });
         if (item.head) {
           const r = parseMessage(item.head, { datagram: true });
-          if (r.message?.type === 'request' && r.message.method !== 'ACK') this.replyStateless(r.message, item.error.status ?? 400, item.error.message, source);
+          if (r.message?.type === 'request' && r.message.method !== 'ACK')
+            this.replyStateless(r.message, item.error.status ?? 400, item.error.message, source);
         }
         this.transmits.push({ destination: to, bytes: new Uint8Array(0), close: true });
         this.framers.delete(id);
@@ -240,13 +251,21 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       const end = findHeaderEnd(bytes);
       const head = parseMessage(bytes.subarray(0, end ? end[1] : bytes.length), { datagram: true });
       if (head.message?.type === 'request' && head.message.method !== 'ACK') {
-        this.replyStateless(head.message, 513, `message of ${bytes.length} bytes is larger than ${this.config.maxMessageSize}`, source);
+        this.replyStateless(
+          head.message,
+          513,
+          `message of ${bytes.length} bytes is larger than ${this.config.maxMessageSize}`,
+          source,
+        );
       }
       return;
     }
     const r = parseMessage(bytes, { datagram });
     if (!r.message) {
-      this.log.debug('dropped a message that does not parse', { from: `${source.transport}:${formatEndpoint(source.remote)}`, error: r.error?.message });
+      this.log.debug('dropped a message that does not parse', {
+        from: `${source.transport}:${formatEndpoint(source.remote)}`,
+        error: r.error?.message,
+      });
       return;
     }
     if (r.message.type === 'response') this.onResponse(r.message, r.error, source, now);
@@ -300,11 +319,19 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       };
     }
     this.log.debug(`answered ${status} statelessly`, { from: formatEndpoint(source.remote), why });
-    const headers: [string, string][] = [['Server', this.config.userAgent], ['Warning', warningValue(this.config.warningAgent, why)]];
+    const headers: [string, string][] = [
+      ['Server', this.config.userAgent],
+      ['Warning', warningValue(this.config.warningAgent, why)],
+    ];
     this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
   }
 
-  private onRequest(raw: SipRequest, error: { message: string; status?: number | undefined } | undefined, source: Source, now: number): void {
+  private onRequest(
+    raw: SipRequest,
+    error: { message: string; status?: number | undefined } | undefined,
+    source: Source,
+    now: number,
+  ): void {
     const bad = error ? undefined : checkRequest(raw);
     if (raw.method === 'ACK' && (error || bad)) {
       this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });
@@ -324,13 +351,17 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (matched) {
       matched.receive(req, now);
       // An RFC 2543 ACK for our 2xx matches the INVITE transaction itself.
-      if (req.method === 'ACK' && matched instanceof InviteServerTransaction && matched.state === 'accepted') this.ackFor2xx(req, now);
+      if (req.method === 'ACK' && matched instanceof InviteServerTransaction && matched.state === 'accepted')
+        this.ackFor2xx(req, now);
       return;
     }
     if (req.method === 'ACK') return this.ackFor2xx(req, now);
     if (req.method === 'CANCEL') return this.onCancel(req, source, dest, now);
 
-    const mergeKey = req.toTag === undefined ? own(`${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}`) : undefined;
+    const mergeKey =
+      req.toTag === undefined
+        ? own(`${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}`)
+        : undefined;
     const merged = mergeKey !== undefined && this.merge.has(mergeKey);
     const auto = uasCheck(req, this.config, merged);
     const onTerminated = (tx: ServerTransaction) => {
@@ -383,7 +414,10 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
     if (auto) {
       this.log.debug(`answered ${auto.status}`, { method: req.method, why: auto.why });
-      new ServerRequest(this, req, tx, source).respond(auto.status, now, { headers: auto.headers, ...(auto.reason ? { reason: auto.reason } : {}) });
+      new ServerRequest(this, req, tx, source).respond(auto.status, now, {
+        headers: auto.headers,
+        ...(auto.reason ? { reason: auto.reason } : {}),
+      });
       return;
     }
     if (req.toTag !== undefined) {
@@ -493,7 +527,16 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
 
   /** Our AOR, or a URI made of our Contact when there is none. */
   private localUri(): SipUri {
-    return this.config.aor ?? { kind: 'sip', scheme: 'sip', user: 'shtoom', host: this.config.local[this.config.defaultTransport]!.address, params: [], headers: [] };
+    return (
+      this.config.aor ?? {
+        kind: 'sip',
+        scheme: 'sip',
+        user: 'shtoom',
+        host: this.config.local[this.config.defaultTransport]!.address,
+        params: [],
+        headers: [],
+      }
+    );
   }
 
   private outOfDialog(method: string, target: Uri, opts: RequestOptions): RequestTemplate {
@@ -516,7 +559,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
     this.checkOpen();
     // Methods are case-sensitive (RFC 3261 7.1): sent as given.
-    if (SPECIAL.has(method.toUpperCase())) throw new SipUsageError(`send ${method} with its own API (invite, register, dialog.bye), not request()`);
+    if (SPECIAL.has(method.toUpperCase()))
+      throw new SipUsageError(`send ${method} with its own API (invite, register, dialog.bye), not request()`);
     const t = this.outOfDialog(method, target, opts);
     let seq = this.ids.initialSeq() - 1;
     const req = new OutgoingRequest(this, t, {
@@ -545,7 +589,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.checkOpen();
     if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
     if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
-      throw new SipStateError(`re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`);
+      throw new SipStateError(
+        `re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`,
+      );
     }
     const ci = new ClientInvite(this, dialog.template('INVITE', opts), dialog, dialog.nextSeq(), dialog.destination());
     ci.start(now);

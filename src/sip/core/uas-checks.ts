@@ -38,12 +38,18 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // Allow header field to the 405".
   if (!config.allow.includes(method)) {
     const known = (KNOWN_METHODS as readonly string[]).includes(method);
-    return { status: known ? 405 : 501, headers: [['Allow', config.allow.join(', ')]], why: `method ${method} ${known ? 'not allowed' : 'unknown'}` };
+    return {
+      status: known ? 405 : 501,
+      headers: [['Allow', config.allow.join(', ')]],
+      why: `method ${method} ${known ? 'not allowed' : 'unknown'}`,
+    };
   }
   if (req.cseq.method !== method) {
     return {
       status: 400,
-      headers: [['Warning', warningValue(config.warningAgent, `CSeq method ${req.cseq.method} does not match ${method}`)]],
+      headers: [
+        ['Warning', warningValue(config.warningAgent, `CSeq method ${req.cseq.method} does not match ${method}`)],
+      ],
       why: 'CSeq method mismatch',
     };
   }
@@ -63,7 +69,12 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // field of the request." Not for CANCEL or ACK.
   if (method !== 'CANCEL' && method !== 'ACK' && req.has('require')) {
     const unsupported = req.tokens('require').filter((t) => !config.supported.map((s) => s.toLowerCase()).includes(t));
-    if (unsupported.length > 0) return { status: 420, headers: [['Unsupported', unsupported.join(', ')]], why: `Require ${unsupported.join(',')}` };
+    if (unsupported.length > 0)
+      return {
+        status: 420,
+        headers: [['Unsupported', unsupported.join(', ')]],
+        why: `Require ${unsupported.join(',')}`,
+      };
   }
   // RFC 3261 8.2.3: "If a UAS does not understand the content type or encoding of a body, it MUST reject
   // the request with a 415 ... The response MUST contain an Accept header field listing the types of all
@@ -71,10 +82,17 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // response MUST contain an Accept-Encoding header field listing the encodings understood by the UAS."
   const acceptList = (Object.hasOwn(config.accept, method) ? config.accept[method] : undefined) ?? ['*'];
   const listed = () => acceptList.filter((a) => a !== '*');
-  const encodings = req.body.length > 0 && req.has('content-encoding') ? req.tokens('content-encoding').filter((e) => e !== 'identity') : [];
+  const encodings =
+    req.body.length > 0 && req.has('content-encoding')
+      ? req.tokens('content-encoding').filter((e) => e !== 'identity')
+      : [];
   if (encodings.length > 0) {
     const types = listed();
-    return { status: 415, headers: [['Accept-Encoding', 'identity'], ...(types.length ? [['Accept', types.join(', ')] as const] : [])], why: `Content-Encoding ${encodings.join(',')}` };
+    return {
+      status: 415,
+      headers: [['Accept-Encoding', 'identity'], ...(types.length ? [['Accept', types.join(', ')] as const] : [])],
+      why: `Content-Encoding ${encodings.join(',')}`,
+    };
   }
   const ct = req.contentType;
   if (req.body.length > 0 && ct !== undefined && !accepts(acceptList, ct)) {
@@ -86,7 +104,15 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
     if (wanted.length > 0 && !wanted.some((w) => w === 'application/sdp' || w === 'application/*' || w === '*/*')) {
       return {
         status: 406,
-        headers: [['Warning', warningValue(config.warningAgent, `cannot answer with an acceptable type (${wanted.join(', ')}); only application/sdp`)]],
+        headers: [
+          [
+            'Warning',
+            warningValue(
+              config.warningAgent,
+              `cannot answer with an acceptable type (${wanted.join(', ')}); only application/sdp`,
+            ),
+          ],
+        ],
         why: 'Accept excludes application/sdp',
       };
     }

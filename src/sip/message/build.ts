@@ -108,7 +108,13 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
       h.push(field('To', tagged ? `${f.value};tag=${opts.toTag}` : f.value));
     } else if (f.key === 'record-route' && opts.recordRoute) h.push(field('Record-Route', f.value));
   }
-  if (opts.headers) for (const x of opts.headers) h.push('key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]));
+  if (opts.headers)
+    for (const x of opts.headers)
+      h.push(
+        'key' in x
+          ? (x as HeaderField)
+          : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]),
+      );
   const body = opts.body ?? new Uint8Array(0);
   h.push(...bodyFields(body, opts.contentType));
   return new SipResponse(status, opts.reason ?? reasonPhrase(status), h, body);

@@ -76,14 +76,17 @@ const SPELLING: Readonly<Record<string, string>> = {
   cseq: 'CSeq',
   'www-authenticate': 'WWW-Authenticate',
   'mime-version': 'MIME-Version',
-  'rack': 'RAck',
-  'rseq': 'RSeq',
+  rack: 'RAck',
+  rseq: 'RSeq',
 };
 
 /** The usual spelling of a header name for messages we write: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`. */
 export function canonicalName(name: string): string {
   const key = headerKey(name);
-  return (Object.hasOwn(SPELLING, key) ? SPELLING[key] : undefined) ?? key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+  return (
+    (Object.hasOwn(SPELLING, key) ? SPELLING[key] : undefined) ??
+    key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())
+  );
 }
 
 /**
@@ -135,10 +138,35 @@ export const SINGLE = new Set([
 // Usual spellings of the headers of everyday messages: the canonical one, all lower case, all upper case,
 // and the compact form in both cases.
 for (const key of [
-  ...LIST, ...SINGLE, 'subject', 'user-agent', 'server', 'organization', 'date', 'timestamp', 'priority',
-  'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'authentication-info',
-  'min-expires', 'retry-after', 'reply-to', 'event', 'refer-to', 'referred-by', 'session-expires', 'min-se',
-  'rseq', 'rack', 'mime-version', 'p-asserted-identity', 'privacy', 'identity', 'content-disposition',
+  ...LIST,
+  ...SINGLE,
+  'subject',
+  'user-agent',
+  'server',
+  'organization',
+  'date',
+  'timestamp',
+  'priority',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'authentication-info',
+  'min-expires',
+  'retry-after',
+  'reply-to',
+  'event',
+  'refer-to',
+  'referred-by',
+  'session-expires',
+  'min-se',
+  'rseq',
+  'rack',
+  'mime-version',
+  'p-asserted-identity',
+  'privacy',
+  'identity',
+  'content-disposition',
 ]) {
   for (const spelling of [key, canonicalName(key), key.toUpperCase()]) KNOWN.set(spelling, { name: spelling, key });
 }

@@ -45,7 +45,9 @@ function toFields(h: HeaderInit): readonly HeaderField[] {
   let ready = true;
   for (const x of h) if (!('key' in x)) ready = false;
   if (ready) return h as readonly HeaderField[];
-  return h.map((x) => ('key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1])));
+  return h.map((x) =>
+    'key' in x ? (x as HeaderField) : field((x as readonly [string, string])[0], (x as readonly [string, string])[1]),
+  );
 }
 
 export interface CSeq {
@@ -180,7 +182,8 @@ export abstract class SipMessageBase {
       return undefined;
     }
     const n = parseUnsigned(v.trim(), 255);
-    if (n === undefined) throw new SipParseError(`Max-Forwards: ${JSON.stringify(v)} is not 0-255`, 400, 'max-forwards');
+    if (n === undefined)
+      throw new SipParseError(`Max-Forwards: ${JSON.stringify(v)} is not 0-255`, 400, 'max-forwards');
     return (this.#maxForwards = n);
   }
 
@@ -298,7 +301,13 @@ export class SipResponse extends SipMessageBase {
   }
 
   with(changes: { headers?: HeaderInit; body?: Uint8Array }): SipResponse {
-    return new SipResponse(this.status, this.reason, changes.headers ?? this.headers, changes.body ?? this.body, this.version);
+    return new SipResponse(
+      this.status,
+      this.reason,
+      changes.headers ?? this.headers,
+      changes.body ?? this.body,
+      this.version,
+    );
   }
 }
 
@@ -313,12 +322,18 @@ export function parseCSeq(value: string): CSeq {
   while (m < s.length && (s.charCodeAt(m) === 32 || s.charCodeAt(m) === 9)) m++;
   let end = m;
   while (end < s.length && s.charCodeAt(end) !== 32 && s.charCodeAt(end) !== 9) end++;
-  if (sp === s.length || end !== s.length) throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
+  if (sp === s.length || end !== s.length)
+    throw new SipParseError(`CSeq: ${JSON.stringify(value)} is not "number method"`, 400, 'cseq');
   const number = s.slice(0, sp);
   const method = s.slice(m);
   // RFC 3261 8.1.1.5: "The sequence number MUST be expressible as a 32-bit unsigned integer."
   const seq = parseUnsigned(number, MAX_U32);
-  if (seq === undefined) throw new SipParseError(`CSeq: sequence number ${JSON.stringify(number)} is not a 32-bit unsigned integer`, 400, 'cseq');
+  if (seq === undefined)
+    throw new SipParseError(
+      `CSeq: sequence number ${JSON.stringify(number)} is not a 32-bit unsigned integer`,
+      400,
+      'cseq',
+    );
   if (!isToken(method)) throw new SipParseError(`CSeq: bad method ${JSON.stringify(method)}`, 400, 'cseq');
   return { seq, method };
 }

@@ -72,7 +72,8 @@ function tokenWords(dn: string, what: string): string {
       space = true;
       continue;
     }
-    if (!inTable(TOKEN, c)) throw new SipParseError(`${what}: display name ${JSON.stringify(dn)} has characters that need quotes`, 400, what);
+    if (!inTable(TOKEN, c))
+      throw new SipParseError(`${what}: display name ${JSON.stringify(dn)} has characters that need quotes`, 400, what);
     if (space) out += ' ';
     space = false;
     out += dn[i];

@@ -64,11 +64,17 @@ export function parseHeaderParams(s: string, i: number, what: string): Param[] {
   const n = s.length;
   i = skipWs(s, i);
   while (i < n) {
-    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError(`${what}: expected ";" before ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
+    if (s.charCodeAt(i) !== 59 /* ; */)
+      throw new SipParseError(`${what}: expected ";" before ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
     i = skipWs(s, i + 1);
     let j = i;
     while (j < n && inTable(TOKEN, s.charCodeAt(j))) j++;
-    if (j === i) throw new SipParseError(`${what}: empty or invalid parameter name at ${JSON.stringify(s.slice(i, i + 20))}`, 400, what);
+    if (j === i)
+      throw new SipParseError(
+        `${what}: empty or invalid parameter name at ${JSON.stringify(s.slice(i, i + 20))}`,
+        400,
+        what,
+      );
     const name = s.slice(i, j);
     i = skipWs(s, j);
     if (codeAt(s, i) === 61 /* = */) {

@@ -56,9 +56,23 @@ function asBuffer(buf: Uint8Array): Buffer {
 
 /** The methods and version every message carries, as one shared string each (nothing per message to keep). */
 const SHARED = new Map<string, string>(
-  [SIP_VERSION, 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'].map(
-    (x) => [x, x],
-  ),
+  [
+    SIP_VERSION,
+    'INVITE',
+    'ACK',
+    'BYE',
+    'CANCEL',
+    'OPTIONS',
+    'REGISTER',
+    'PRACK',
+    'SUBSCRIBE',
+    'NOTIFY',
+    'PUBLISH',
+    'INFO',
+    'REFER',
+    'MESSAGE',
+    'UPDATE',
+  ].map((x) => [x, x]),
 );
 
 function shared(s: string): string {
@@ -144,11 +158,17 @@ export function parseHead(text: string): Head {
     open = undefined;
     const colon = nameEnd(text, from, end);
     if (colon < 0) {
-      error ??= new SipParseError(`malformed header line ${JSON.stringify(text.slice(from, end).slice(0, 40))}`, 400, 'header');
+      error ??= new SipParseError(
+        `malformed header line ${JSON.stringify(text.slice(from, end).slice(0, 40))}`,
+        400,
+        'header',
+      );
       continue;
     }
     // Usually the name ends at the colon; LWS before it (`Via :`) is trimmed off.
-    open = maybeSpace(text.charCodeAt(colon - 1)) ? internName(text.slice(from, colon).trimEnd()) : internNameAt(text, from, colon);
+    open = maybeSpace(text.charCodeAt(colon - 1))
+      ? internName(text.slice(from, colon).trimEnd())
+      : internNameAt(text, from, colon);
     valueFrom = colon + 1;
     valueTo = end;
     folded = undefined;
@@ -157,7 +177,13 @@ export function parseHead(text: string): Head {
   return error ? { startLine, headers, error } : { startLine, headers };
 }
 
-function fieldOf(n: { readonly name: string; readonly key: string }, text: string, from: number, to: number, folded: string | undefined): HeaderField {
+function fieldOf(
+  n: { readonly name: string; readonly key: string },
+  text: string,
+  from: number,
+  to: number,
+  folded: string | undefined,
+): HeaderField {
   return { name: n.name, key: n.key, value: folded === undefined ? trimmedSlice(text, from, to) : folded.trim() };
 }
 
@@ -213,7 +239,12 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
   if (clCount > 1) {
     error ??= new SipParseError(`${clCount} Content-Length headers (RFC 4475 3.3.9)`, 400, 'content-length');
   } else if (clCount === 1) {
-    if (!isDigits(clValue, 10)) error ??= new SipParseError(`Content-Length ${JSON.stringify(clValue)} is not a non-negative integer`, 400, 'content-length');
+    if (!isDigits(clValue, 10))
+      error ??= new SipParseError(
+        `Content-Length ${JSON.stringify(clValue)} is not a non-negative integer`,
+        400,
+        'content-length',
+      );
     else contentLength = Number(clValue);
   }
   const available = buf.length - bodyStart;
@@ -223,7 +254,11 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
     // framer already cut the message, so there the rest is the body too.
     body = error ? new Uint8Array(0) : buf.subarray(bodyStart);
   } else if (contentLength > available) {
-    error ??= new SipParseError(`Content-Length ${contentLength} is larger than the ${available} body bytes received`, 400, 'content-length');
+    error ??= new SipParseError(
+      `Content-Length ${contentLength} is larger than the ${available} body bytes received`,
+      400,
+      'content-length',
+    );
     body = new Uint8Array(0);
   } else {
     if (!opts.datagram && contentLength < available && !error) {
@@ -238,9 +273,13 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
   if (sl.startsWith('SIP/') || /^sip\//i.test(sl)) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     const m = /^(\S+) (\d{3})(?: (.*))?$/.exec(sl);
-    if (!m || !VERSION.test(m[1]!)) return { error: new SipParseError(`malformed status line ${JSON.stringify(sl.slice(0, 60))}`, 400, 'start-line') };
+    if (!m || !VERSION.test(m[1]!))
+      return {
+        error: new SipParseError(`malformed status line ${JSON.stringify(sl.slice(0, 60))}`, 400, 'start-line'),
+      };
     const status = Number(m[2]);
-    if (status < 100 || status > 699) return { error: new SipParseError(`status code ${status} out of range`, 400, 'start-line') };
+    if (status < 100 || status > 699)
+      return { error: new SipParseError(`status code ${status} out of range`, 400, 'start-line') };
     const message = new SipResponse(status, m[3] ?? '', head.headers, body, shared(m[1]!));
     return error ? { message, error } : { message };
   }
@@ -252,8 +291,17 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
     const words = sl.trim().split(/[ \t]+/);
     if (words.length >= 3 && isToken(words[0]!) && VERSION.test(words[words.length - 1]!)) {
       // Answerable with a 400: extra spaces between or after the elements, or LWS inside the Request-URI.
-      const message = new SipRequest(words[0]!, words.slice(1, -1).join(' '), head.headers, body, words[words.length - 1]!);
-      return { message, error: new SipParseError(`malformed request line ${JSON.stringify(sl.slice(0, 80))}`, 400, 'start-line') };
+      const message = new SipRequest(
+        words[0]!,
+        words.slice(1, -1).join(' '),
+        head.headers,
+        body,
+        words[words.length - 1]!,
+      );
+      return {
+        message,
+        error: new SipParseError(`malformed request line ${JSON.stringify(sl.slice(0, 80))}`, 400, 'start-line'),
+      };
     }
     return { error: new SipParseError(`malformed start line ${JSON.stringify(sl.slice(0, 60))}`, 400, 'start-line') };
   }

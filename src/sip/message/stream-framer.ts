@@ -73,7 +73,8 @@ export class StreamFramer {
       }
       const end = findHeaderEnd(b);
       if (!end) {
-        if (b.length > this.max) return this.fail(out, new SipParseError(`header section longer than ${this.max} bytes`, 513, 'size'));
+        if (b.length > this.max)
+          return this.fail(out, new SipParseError(`header section longer than ${this.max} bytes`, 513, 'size'));
         break;
       }
       const [headEnd, bodyStart] = end;
@@ -81,16 +82,36 @@ export class StreamFramer {
       const values = [...headText.matchAll(CL_LINE)].map((m) => m[1]!);
       let length = 0;
       if (values.length > 1) {
-        return this.fail(out, new SipParseError(`${values.length} Content-Length headers: the stream cannot be framed`, 400, 'content-length'), b.subarray(0, bodyStart));
+        return this.fail(
+          out,
+          new SipParseError(
+            `${values.length} Content-Length headers: the stream cannot be framed`,
+            400,
+            'content-length',
+          ),
+          b.subarray(0, bodyStart),
+        );
       }
       if (values.length === 1) {
         if (!/^\d{1,10}$/.test(values[0]!)) {
-          return this.fail(out, new SipParseError(`Content-Length ${JSON.stringify(values[0])}: the stream cannot be framed`, 400, 'content-length'), b.subarray(0, bodyStart));
+          return this.fail(
+            out,
+            new SipParseError(
+              `Content-Length ${JSON.stringify(values[0])}: the stream cannot be framed`,
+              400,
+              'content-length',
+            ),
+            b.subarray(0, bodyStart),
+          );
         }
         length = Number(values[0]);
       }
       if (bodyStart + length > this.max) {
-        return this.fail(out, new SipParseError(`message of ${bodyStart + length} bytes is larger than ${this.max}`, 513, 'size'), b.subarray(0, bodyStart));
+        return this.fail(
+          out,
+          new SipParseError(`message of ${bodyStart + length} bytes is larger than ${this.max}`, 513, 'size'),
+          b.subarray(0, bodyStart),
+        );
       }
       if (b.length < bodyStart + length) break;
       out.push({ kind: 'message', bytes: b.subarray(0, bodyStart + length) });

@@ -161,7 +161,8 @@ function parseSipRest(text: string, scheme: 'sip' | 'sips', from: number): SipUr
     let value: string | null = null;
     if (nameEnd < j) {
       const rawValue = s.slice(nameEnd + 1, j);
-      if (rawValue.length === 0 || !escapedOnly(rawValue, PARAMCHAR)) fail(text, `bad value of URI parameter ${rawName}`);
+      if (rawValue.length === 0 || !escapedOnly(rawValue, PARAMCHAR))
+        fail(text, `bad value of URI parameter ${rawName}`);
       value = decode(text, rawValue, 'a URI parameter');
     }
     params.push([decode(text, rawName, 'a URI parameter'), value]);
@@ -226,13 +227,18 @@ export function formatUri(u: Uri): string {
   }
   s += formatHost(u.host);
   if (u.port !== undefined) s += `:${u.port}`;
-  for (const [n, v] of u.params) s += v === null ? `;${escapeUri(n, PARAMCHAR)}` : `;${escapeUri(n, PARAMCHAR)}=${escapeUri(v, PARAMCHAR)}`;
-  if (u.headers.length > 0) s += '?' + u.headers.map(([n, v]) => `${escapeUri(n, HNV)}=${escapeUri(v ?? '', HNV)}`).join('&');
+  for (const [n, v] of u.params)
+    s += v === null ? `;${escapeUri(n, PARAMCHAR)}` : `;${escapeUri(n, PARAMCHAR)}=${escapeUri(v, PARAMCHAR)}`;
+  if (u.headers.length > 0)
+    s += '?' + u.headers.map(([n, v]) => `${escapeUri(n, HNV)}=${escapeUri(v ?? '', HNV)}`).join('&');
   return s;
 }
 
 /** Build a SIP URI from parts (params and headers default to none). */
-export function sipUri(parts: Omit<SipUri, 'kind' | 'scheme' | 'params' | 'headers'> & Partial<Pick<SipUri, 'scheme' | 'params' | 'headers'>>): SipUri {
+export function sipUri(
+  parts: Omit<SipUri, 'kind' | 'scheme' | 'params' | 'headers'> &
+    Partial<Pick<SipUri, 'scheme' | 'params' | 'headers'>>,
+): SipUri {
   return { kind: 'sip', scheme: 'sip', params: [], headers: [], ...parts };
 }
 

@@ -97,24 +97,31 @@ export function checkRequest(req: SipRequest): SipParseError | undefined {
     checkCommon(req);
     const exp = req.header('expires');
     if (exp !== undefined && parseUnsigned(exp.trim(), MAX_U32) === undefined) {
-      throw new SipParseError(`Expires ${JSON.stringify(exp.slice(0, 30))} is not a 32-bit delta-seconds`, 400, 'expires');
+      throw new SipParseError(
+        `Expires ${JSON.stringify(exp.slice(0, 30))} is not a 32-bit delta-seconds`,
+        400,
+        'expires',
+      );
     }
   });
 }
 
 /** Check a received response; a response that fails is dropped (RFC 4475 3.1.2.5, 3.1.2.19). */
 export function checkResponse(res: SipResponse): SipParseError | undefined {
-  if (res.version.toUpperCase() !== 'SIP/2.0') return new SipParseError(`SIP version ${res.version}`, 505, 'start-line');
+  if (res.version.toUpperCase() !== 'SIP/2.0')
+    return new SipParseError(`SIP version ${res.version}`, 505, 'start-line');
   return guard(() => {
     checkCommon(res);
     const ra = res.header('retry-after');
     if (ra !== undefined) {
       const m = /^\s*(\d+)/.exec(ra);
-      if (!m || parseUnsigned(m[1]!, MAX_U32) === undefined) throw new SipParseError(`Retry-After ${JSON.stringify(ra.slice(0, 30))}`, 400, 'retry-after');
+      if (!m || parseUnsigned(m[1]!, MAX_U32) === undefined)
+        throw new SipParseError(`Retry-After ${JSON.stringify(ra.slice(0, 30))}`, 400, 'retry-after');
     }
     for (const w of res.fields('warning')) {
       for (const v of splitList(w.value)) {
-        if (!/^\d{3} /.test(v)) throw new SipParseError(`Warning ${JSON.stringify(v.slice(0, 30))} has no 3-digit code`, 400, 'warning');
+        if (!/^\d{3} /.test(v))
+          throw new SipParseError(`Warning ${JSON.stringify(v.slice(0, 30))} has no 3-digit code`, 400, 'warning');
       }
     }
   });

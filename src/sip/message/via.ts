@@ -70,7 +70,8 @@ export function parseVia(value: string): Via {
   i = j;
   for (let c = codeAt(s, j); c > 32 && c !== 59 /* ; */; c = codeAt(s, ++j));
   const transport = s.slice(i, j);
-  if (!isToken(protocol) || !isToken(version) || !isToken(transport)) fail(`bad sent-protocol in ${JSON.stringify(value)}`);
+  if (!isToken(protocol) || !isToken(version) || !isToken(transport))
+    fail(`bad sent-protocol in ${JSON.stringify(value)}`);
   i = skipWs(s, j);
   if (i === j) fail(`no space before sent-by in ${JSON.stringify(value)}`);
   let host: string;
@@ -101,7 +102,12 @@ export function parseVia(value: string): Via {
   const params = parseHeaderParams(s, i, 'via');
   checkViaParams(params);
   // The port is left out rather than set to undefined, and the keys keep this order.
-  const v: { -readonly [K in keyof Via]: Via[K] } = { protocol: common(protocol), version: common(version), transport: common(transport.toUpperCase()), host } as Via;
+  const v: { -readonly [K in keyof Via]: Via[K] } = {
+    protocol: common(protocol),
+    version: common(version),
+    transport: common(transport.toUpperCase()),
+    host,
+  } as Via;
   if (port !== undefined) v.port = port;
   v.params = params;
   return v;
@@ -114,7 +120,9 @@ function checkViaParams(params: Params): void {
   let received: string | null | undefined;
   let branch: string | null | undefined;
   for (const [name, value] of params) {
-    switch (name.length === 3 || name.length === 5 || name.length === 6 || name.length === 8 ? name.toLowerCase() : '') {
+    switch (
+      name.length === 3 || name.length === 5 || name.length === 6 || name.length === 8 ? name.toLowerCase() : ''
+    ) {
       case 'ttl':
         if (ttl === undefined) ttl = value;
         break;
@@ -130,7 +138,8 @@ function checkViaParams(params: Params): void {
     }
   }
   if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) fail(`bad ttl ${ttl}`);
-  if (rport !== undefined && rport !== null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535)) fail(`bad rport ${rport}`);
+  if (rport !== undefined && rport !== null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535))
+    fail(`bad rport ${rport}`);
   if (received === null) fail('received without a value');
   if (branch === null) fail('branch without a value');
 }

@@ -31,7 +31,10 @@ export interface TimerValues {
 }
 
 /** Values already computed per timer set (and for its T1, T2, T4): the transactions of a user agent share two. */
-const computed = new WeakMap<SipTimers, { t1: number; t2: number; t4: number; reliable?: TimerValues; unreliable?: TimerValues }>();
+const computed = new WeakMap<
+  SipTimers,
+  { t1: number; t2: number; t4: number; reliable?: TimerValues; unreliable?: TimerValues }
+>();
 
 export function timerValues(t: SipTimers, reliable: boolean): TimerValues {
   let c = computed.get(t);
@@ -62,7 +65,8 @@ function compute(t: SipTimers, reliable: boolean): TimerValues {
 
 export function checkTimers(t: SipTimers): void {
   for (const k of ['t1', 't2', 't4'] as const) {
-    if (!(Number.isFinite(t[k]) && t[k] > 0)) throw new RangeError(`SIP timer ${k.toUpperCase()} must be a positive number of ms, got ${t[k]}`);
+    if (!(Number.isFinite(t[k]) && t[k] > 0))
+      throw new RangeError(`SIP timer ${k.toUpperCase()} must be a positive number of ms, got ${t[k]}`);
   }
   if (t.t2 < t.t1) throw new RangeError(`SIP timer T2 (${t.t2} ms) must not be smaller than T1 (${t.t1} ms)`);
 }

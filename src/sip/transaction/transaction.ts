@@ -100,7 +100,9 @@ export abstract class Transaction {
   }
 
   protected impossible(input: string): never {
-    throw new SipStateError(`${this.constructor.name} ${this.key}: input "${input}" is impossible in state "${this.state}"`);
+    throw new SipStateError(
+      `${this.constructor.name} ${this.key}: input "${input}" is impossible in state "${this.state}"`,
+    );
   }
 
   /** Stop every timer and go quiet without telling anyone (the user agent is closing). */

@@ -12,16 +12,40 @@ export type TransportKind = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 export const TRANSPORTS: readonly TransportKind[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 
 /** RFC 3261 17: reliable transports get no retransmissions and zero wait timers (D, I, J, K). */
-export const RELIABLE: Readonly<Record<TransportKind, boolean>> = { udp: false, tcp: true, tls: true, ws: true, wss: true };
+export const RELIABLE: Readonly<Record<TransportKind, boolean>> = {
+  udp: false,
+  tcp: true,
+  tls: true,
+  ws: true,
+  wss: true,
+};
 
 /** Byte streams framed by Content-Length (RFC 3261 18.3); the others carry whole messages. */
-export const STREAM: Readonly<Record<TransportKind, boolean>> = { udp: false, tcp: true, tls: true, ws: false, wss: false };
+export const STREAM: Readonly<Record<TransportKind, boolean>> = {
+  udp: false,
+  tcp: true,
+  tls: true,
+  ws: false,
+  wss: false,
+};
 
 /** Secure transports (sips: needs one). */
-export const SECURE: Readonly<Record<TransportKind, boolean>> = { udp: false, tcp: false, tls: true, ws: false, wss: true };
+export const SECURE: Readonly<Record<TransportKind, boolean>> = {
+  udp: false,
+  tcp: false,
+  tls: true,
+  ws: false,
+  wss: true,
+};
 
 /** Default ports (RFC 3261 19.1.2, RFC 7118). */
-export const DEFAULT_PORT: Readonly<Record<TransportKind, number>> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
+export const DEFAULT_PORT: Readonly<Record<TransportKind, number>> = {
+  udp: 5060,
+  tcp: 5060,
+  tls: 5061,
+  ws: 80,
+  wss: 443,
+};
 
 /** The Via transport token (RFC 3261 18.1.1, RFC 7118). */
 export function viaTransport(t: TransportKind): string {

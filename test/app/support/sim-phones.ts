@@ -23,7 +23,11 @@ class SimRtpChannel implements RtpChannel {
   private readonly rtcp: SimSocket;
   closed = false;
 
-  constructor(net: SimNetwork, readonly address: string, readonly port: number) {
+  constructor(
+    net: SimNetwork,
+    readonly address: string,
+    readonly port: number,
+  ) {
     this.rtp = net.bind(address, port, (d, from) => this.onDatagram?.(d, from, 'rtp'));
     this.rtcp = net.bind(address, port + 1, (d, from) => this.onDatagram?.(d, from, 'rtcp'));
   }
@@ -70,7 +74,12 @@ export class PhoneWorld extends VirtualWorld {
       ua,
       platform: this.platform(),
       ...opts,
-      media: { address: host, rtcpMux: true, ...opts.media, rtp: { rtcpIntervalMs: 1000, random: () => r.next(), ...opts.media?.rtp } },
+      media: {
+        address: host,
+        rtcpMux: true,
+        ...opts.media,
+        rtp: { rtcpIntervalMs: 1000, random: () => r.next(), ...opts.media?.rtp },
+      },
     });
   }
 }
@@ -98,7 +107,11 @@ export function sine(freq: number, amplitude = 8000): AudioSource {
 export function finite(freq: number, frames: number): AudioSource {
   const s = sine(freq);
   let left = frames;
-  return { uri: `tone:${freq}x${frames}`, read: (f) => (left-- > 0 ? s.read(f) : (f.fill(0), false)), close: async () => {} };
+  return {
+    uri: `tone:${freq}x${frames}`,
+    read: (f) => (left-- > 0 ? s.read(f) : (f.fill(0), false)),
+    close: async () => {},
+  };
 }
 
 /** A sink that keeps everything written, and finds tones in it. */

@@ -43,7 +43,8 @@ describe('generators', () => {
   it('tone: two sines, each at the given level, phase-continuous over frames', async () => {
     const src = await openSource('tone:350,440@-20dBFS');
     const { samples } = await readAll(src, 50);
-    for (const f of [350, 440]) expect(20 * Math.log10(fitSine(samples, 8000, f).amplitude / 32768)).toBeCloseTo(-20, 1);
+    for (const f of [350, 440])
+      expect(20 * Math.log10(fitSine(samples, 8000, f).amplitude / 32768)).toBeCloseTo(-20, 1);
     expect(fitSine(samples, 8000, 350).residualRms).toBeGreaterThan(1000); // the other tone
   });
 
@@ -183,15 +184,25 @@ describe('backends that are not installed', () => {
     const err = await openSource('alsa:default', { env }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendMissingError);
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as Error).message).toBe('the alsa audio backend is not available: apt-get install alsa-utils (for aplay and arecord)');
+    expect((err as Error).message).toBe(
+      'the alsa audio backend is not available: apt-get install alsa-utils (for aplay and arecord)',
+    );
     expect((err as Error).message).not.toContain('\n');
-    await expect(openSink('oss:/dev/dsp', { env })).rejects.toThrow(/^the oss audio backend is not available: apt-get install sox/);
+    await expect(openSink('oss:/dev/dsp', { env })).rejects.toThrow(
+      /^the oss audio backend is not available: apt-get install sox/,
+    );
   });
 });
 
 describe('[audio] options', () => {
   it('become open options: device rate, and a drift target of audio.buffer at 8 kHz', () => {
-    const options = resolveOptions(schema, { env: { SHTOOM_AUDIO_DEVICE_RATE: '48000', SHTOOM_AUDIO_BUFFER: '100ms' }, argv: new Map() });
-    expect(audioOpenOptions(options)).toEqual({ deviceRate: 48000, drift: { target: 800, tolerance: 133, capacity: 8000 } });
+    const options = resolveOptions(schema, {
+      env: { SHTOOM_AUDIO_DEVICE_RATE: '48000', SHTOOM_AUDIO_BUFFER: '100ms' },
+      argv: new Map(),
+    });
+    expect(audioOpenOptions(options)).toEqual({
+      deviceRate: 48000,
+      drift: { target: 800, tolerance: 133, capacity: 8000 },
+    });
   });
 });

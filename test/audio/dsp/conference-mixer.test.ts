@@ -33,32 +33,43 @@ function randomFrames(rnd: Random, count: number, len = 160): Int16Array[] {
 describe('ConferenceMixer against the plain reference', () => {
   it('is identical on random conferences of 1 to 40 participants, N from 1 to 6, several gains', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6 }), fc.integer(), fc.constantFrom(0, 0.5, 1, 1.7), (count, n, seed, g) => {
-        const rnd = new Random(seed);
-        const inputs = randomFrames(rnd, count);
-        const gain = g === 0 ? 1 / n : g;
-        const mixer = new ConferenceMixer({ loudest: n, gain });
-        mixer.mix(inputs);
-        const want = reference(inputs, n, gain);
-        for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer(),
+        fc.constantFrom(0, 0.5, 1, 1.7),
+        (count, n, seed, g) => {
+          const rnd = new Random(seed);
+          const inputs = randomFrames(rnd, count);
+          const gain = g === 0 ? 1 / n : g;
+          const mixer = new ConferenceMixer({ loudest: n, gain });
+          mixer.mix(inputs);
+          const want = reference(inputs, n, gain);
+          for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('is identical for frame lengths that are not a multiple of 4 and for full-scale samples', () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 2, 3, 5, 7, 80, 161, 240), fc.integer({ min: 1, max: 12 }), fc.integer(), (len, count, seed) => {
-        const rnd = new Random(seed);
-        const inputs = randomFrames(rnd, count, len);
-        // Full-scale frames: squares of -32768 (2^30) summed over a frame.
-        inputs[0] = Int16Array.from({ length: len }, (_, i) => (i % 2 ? -32768 : 32767));
-        const mixer = new ConferenceMixer({ frameLength: len });
-        mixer.mix(inputs);
-        const want = reference(inputs, 4, 0.25);
-        for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
-        expect(mixer.energyOf(0)).toBe(inputs[0]!.reduce((a, v) => a + v * v, 0));
-      }),
+      fc.property(
+        fc.constantFrom(1, 2, 3, 5, 7, 80, 161, 240),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer(),
+        (len, count, seed) => {
+          const rnd = new Random(seed);
+          const inputs = randomFrames(rnd, count, len);
+          // Full-scale frames: squares of -32768 (2^30) summed over a frame.
+          inputs[0] = Int16Array.from({ length: len }, (_, i) => (i % 2 ? -32768 : 32767));
+          const mixer = new ConferenceMixer({ frameLength: len });
+          mixer.mix(inputs);
+          const want = reference(inputs, 4, 0.25);
+          for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
+          expect(mixer.energyOf(0)).toBe(inputs[0]!.reduce((a, v) => a + v * v, 0));
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -59,7 +59,10 @@ function detect(x: Int16Array, det = new DtmfDetector()): { digit: string; start
   return out;
 }
 
-const digitsOf = (x: Int16Array) => detect(x).map((d) => d.digit).join('');
+const digitsOf = (x: Int16Array) =>
+  detect(x)
+    .map((d) => d.digit)
+    .join('');
 
 describe('DtmfDetector: Q.24 acceptance', () => {
   it('finds every key, with start and length within 5 ms', () => {
@@ -149,7 +152,12 @@ describe('DtmfDetector: Q.24 rejection', () => {
   });
 
   it('rejects a single frequency and a 20 ms burst', () => {
-    const single = soxTones({ tones: [{ freq: 770, amplitude: amp(-10) }], seconds: 0.2, padBefore: 0.05, padAfter: 0.05 });
+    const single = soxTones({
+      tones: [{ freq: 770, amplitude: amp(-10) }],
+      seconds: 0.2,
+      padBefore: 0.05,
+      padAfter: 0.05,
+    });
     expect(digitsOf(single)).toBe('');
     for (const d of ['1', '0', '#'] as DtmfDigit[]) expect(digitsOf(key({ digit: d, ms: 20 }))).toBe('');
   });
@@ -158,13 +166,22 @@ describe('DtmfDetector: Q.24 rejection', () => {
 describe('DtmfDetector: through codecs (sox: G.711, libgsm)', () => {
   it.each(['ulaw', 'alaw'] as const)('%s: the 40/40 ms sequence at −26 dBm0 and the ±1.5 per cent corners', (codec) => {
     const seq = concat(ALL.map((d) => soxKey40(d, -26)));
-    expect(detect(soxCodec(seq, codec)).map((f) => f.digit).join('')).toBe(ALL.join(''));
+    expect(
+      detect(soxCodec(seq, codec))
+        .map((f) => f.digit)
+        .join(''),
+    ).toBe(ALL.join(''));
     for (const d of ALL) {
       const x = concat([
         key({ digit: d, lowDev: 0.015, highDev: -0.015, lowDbm0: -26, highDbm0: -22 }),
         key({ digit: d, lowDev: -0.015, highDev: 0.015, lowDbm0: -18, highDbm0: -26 }),
       ]);
-      expect(detect(soxCodec(x, codec)).map((f) => f.digit).join(''), d).toBe(d + d);
+      expect(
+        detect(soxCodec(x, codec))
+          .map((f) => f.digit)
+          .join(''),
+        d,
+      ).toBe(d + d);
       expect(digitsOf(soxCodec(key({ digit: d, highDev: 0.035 }), codec))).toBe('');
     }
   });
@@ -176,7 +193,12 @@ describe('DtmfDetector: through codecs (sox: G.711, libgsm)', () => {
         key({ digit: d, lowDbm0: -20, highDbm0: -16, lowDev: 0.015, highDev: -0.015 }),
         key({ digit: d, lowDbm0: -16, highDbm0: -20, lowDev: -0.015, highDev: 0.015 }),
       ]);
-      expect(detect(soxCodec(x, 'gsm')).map((f) => f.digit).join(''), d).toBe(d + d + d);
+      expect(
+        detect(soxCodec(x, 'gsm'))
+          .map((f) => f.digit)
+          .join(''),
+        d,
+      ).toBe(d + d + d);
       expect(digitsOf(soxCodec(key({ digit: d, lowDev: -0.035 }), 'gsm'))).toBe('');
     }
   });

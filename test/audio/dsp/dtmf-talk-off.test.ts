@@ -20,7 +20,8 @@ function falseKeys(x: Int16Array): string[] {
   for (let i = 0; i < x.length; i += 160) det.process(x.subarray(i, i + 160));
   det.flush();
   const found: string[] = [];
-  for (let e; (e = det.pollEvent()); ) if (e.type === 'start') found.push(`${e.digit} at ${(e.start / 8000).toFixed(2)} s`);
+  for (let e; (e = det.pollEvent()); )
+    if (e.type === 'start') found.push(`${e.digit} at ${(e.start / 8000).toFixed(2)} s`);
   return found;
 }
 

@@ -27,21 +27,24 @@ const PAIRS: [number, number][] = [
 ];
 
 describe('Resampler: measured response', () => {
-  it.each(PAIRS)('%i → %i Hz: passband 0–3.5 kHz flat within 0.01 dB, clean of images/aliases to -78 dB', (from, to) => {
-    const seconds = 0.5;
-    const gains: number[] = [];
-    for (let f = 100; f <= 3500; f += 200) {
-      const y = runFloat(from, to, sine(from * seconds, from, f, 10000));
-      // Skip the start-up transient (the filter's delay, twice over).
-      const fit = fitSine(y, to, f, Math.ceil(to * 0.05), y.length - Math.ceil(to * 0.02));
-      gains.push(db(fit.amplitude / 10000));
-      // What is not the tone: images (up) or aliases (down), and rounding.
-      expect(db(fit.residualRms / (10000 / Math.SQRT2)), `residual at ${f} Hz`).toBeLessThan(-78);
-    }
-    const ripple = Math.max(...gains) - Math.min(...gains);
-    expect(ripple).toBeLessThan(0.01);
-    expect(Math.max(...gains.map(Math.abs))).toBeLessThan(0.01);
-  });
+  it.each(PAIRS)(
+    '%i → %i Hz: passband 0–3.5 kHz flat within 0.01 dB, clean of images/aliases to -78 dB',
+    (from, to) => {
+      const seconds = 0.5;
+      const gains: number[] = [];
+      for (let f = 100; f <= 3500; f += 200) {
+        const y = runFloat(from, to, sine(from * seconds, from, f, 10000));
+        // Skip the start-up transient (the filter's delay, twice over).
+        const fit = fitSine(y, to, f, Math.ceil(to * 0.05), y.length - Math.ceil(to * 0.02));
+        gains.push(db(fit.amplitude / 10000));
+        // What is not the tone: images (up) or aliases (down), and rounding.
+        expect(db(fit.residualRms / (10000 / Math.SQRT2)), `residual at ${f} Hz`).toBeLessThan(-78);
+      }
+      const ripple = Math.max(...gains) - Math.min(...gains);
+      expect(ripple).toBeLessThan(0.01);
+      expect(Math.max(...gains.map(Math.abs))).toBeLessThan(0.01);
+    },
+  );
 
   it.each([
     [16000, 8000],

@@ -56,8 +56,14 @@ describe('CallProgressDetector (sox-made tones)', () => {
 
   it('through G.711 and GSM, at −30 dBm0', () => {
     for (const codec of ['ulaw', 'gsm'] as const) {
-      expect(callProgress(soxCodec(repeat(pair(480, 620, 0.5, 0.5, -30), 4), codec)).map((e) => e.tone), codec).toEqual(['busy']);
-      expect(callProgress(soxCodec(repeat(pair(440, 480, 2, 1, -30), 1), codec)).map((e) => e.tone), codec).toEqual(['ringback']);
+      expect(
+        callProgress(soxCodec(repeat(pair(480, 620, 0.5, 0.5, -30), 4), codec)).map((e) => e.tone),
+        codec,
+      ).toEqual(['busy']);
+      expect(
+        callProgress(soxCodec(repeat(pair(440, 480, 2, 1, -30), 1), codec)).map((e) => e.tone),
+        codec,
+      ).toEqual(['ringback']);
     }
   });
 
@@ -89,7 +95,8 @@ describe('ToneDetector: arbitrary frequencies', () => {
   });
 
   it('accepts ±5 Hz, rejects 40 Hz off, and ignores a different tone', () => {
-    const at = (f: number) => soxTones({ tones: [{ freq: f, amplitude: amp(-10) }], seconds: 0.5, padBefore: 0.1, padAfter: 0.1 });
+    const at = (f: number) =>
+      soxTones({ tones: [{ freq: f, amplitude: amp(-10) }], seconds: 0.5, padBefore: 0.1, padAfter: 0.1 });
     expect(segments(at(1005), [1000])).toHaveLength(1);
     expect(segments(at(995), [1000])).toHaveLength(1);
     expect(segments(at(1040), [1000])).toHaveLength(0);

@@ -85,7 +85,8 @@ describe('Vad', () => {
 
   it('learns steady background noise and hum, and still finds speech over them', () => {
     const rnd = new Random(3);
-    const noise = (seconds: number, level: number) => Int16Array.from({ length: seconds * 8000 }, () => Math.round((rnd.next() * 2 - 1) * level));
+    const noise = (seconds: number, level: number) =>
+      Int16Array.from({ length: seconds * 8000 }, () => Math.round((rnd.next() * 2 - 1) * level));
     const hum = sine(8000 * 14, 8000, 50, 600); // about −35 dBFS, above the absolute floor
     const speech = join2(8, prompt, 1, hello, 2);
     const x = new Int16Array(hum.length);

@@ -25,9 +25,11 @@ import { tempDir } from '../../support/cli.js';
 
 describe('audio file formats by name', () => {
   it('knows the telephony extensions, in any case', () => {
-    expect(['a.wav', 'a.UL', 'a.ulaw', 'a.al', 'a.alaw', 'a.gsm', 'a.sln', 'a.raw', 'a.l', 'a.mp3', 'noext'].map(formatOfPath)).toEqual([
-      'wav', 'ulaw', 'ulaw', 'alaw', 'alaw', 'gsm', 'sln', 'sln', 'sln', undefined, undefined,
-    ]);
+    expect(
+      ['a.wav', 'a.UL', 'a.ulaw', 'a.al', 'a.alaw', 'a.gsm', 'a.sln', 'a.raw', 'a.l', 'a.mp3', 'noext'].map(
+        formatOfPath,
+      ),
+    ).toEqual(['wav', 'ulaw', 'ulaw', 'alaw', 'alaw', 'gsm', 'sln', 'sln', 'sln', undefined, undefined]);
     expect(extensionsOf('sln')).toEqual(['.sln', '.raw', '.l']);
   });
 });
@@ -91,7 +93,9 @@ describe('decoding audio files', () => {
   it('names the GSM frame (counting from 1) whose signature is wrong', () => {
     const bytes = new Gsm610Encoder().encode(pcm);
     bytes[6 * 33] = 0x42;
-    expect(() => decodeAudioFile(bytes, 'gsm', 'bad.gsm')).toThrow('bad.gsm: GSM frame 7 (bytes 198-230) has signature 0x4, not 0xD');
+    expect(() => decodeAudioFile(bytes, 'gsm', 'bad.gsm')).toThrow(
+      'bad.gsm: GSM frame 7 (bytes 198-230) has signature 0x4, not 0xD',
+    );
   });
 
   it('refuses signed linear of odd length, and names unknown file types', () => {
@@ -102,7 +106,9 @@ describe('decoding audio files', () => {
 
 describe('resampling whole files to 8 kHz', () => {
   const tone = (rate: number, seconds: number, f: number, delay = 0) =>
-    Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * f * (i - delay)) / rate)));
+    Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) =>
+      Math.round(12000 * Math.sin((2 * Math.PI * f * (i - delay)) / rate)),
+    );
 
   function snrDb(got: Int16Array, want: Int16Array): number {
     let e = 0;
@@ -141,7 +147,8 @@ describe('convertAudioFile', () => {
 
   it('converts 16 kHz stereo WAV to GSM and back to an 8 kHz mono WAV', () => {
     const stereo = new Int16Array(32000 * 2);
-    for (let i = 0; i < 32000; i++) stereo[2 * i] = stereo[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 500 * i) / 16000));
+    for (let i = 0; i < 32000; i++)
+      stereo[2 * i] = stereo[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 500 * i) / 16000));
     writeFileSync(join(dir, 'in.wav'), encodeWav(stereo, { sampleRate: 16000, channels: 2, encoding: 'pcm16' }));
     const r = convertAudioFile(join(dir, 'in.wav'), join(dir, 'out.gsm'));
     expect(r.output).toMatchObject({ format: 'gsm', samples: 16000, bytes: 100 * 33 });
@@ -163,7 +170,9 @@ describe('convertAudioFile', () => {
     const adpcm = encodeWav(new Int16Array(10), { sampleRate: 8000, channels: 1, encoding: 'pcm16' });
     adpcm[20] = 0x11;
     writeFileSync(join(dir, 'adpcm.wav'), adpcm);
-    expect(() => convertAudioFile(join(dir, 'adpcm.wav'), join(dir, 'x.gsm'))).toThrow(/IMA ADPCM \(format tag 0x0011\)/);
+    expect(() => convertAudioFile(join(dir, 'adpcm.wav'), join(dir, 'x.gsm'))).toThrow(
+      /IMA ADPCM \(format tag 0x0011\)/,
+    );
     writeFileSync(join(dir, 'ok.ul'), new Uint8Array(10));
     mkdirSync(join(dir, 'out.wav'));
     expect(() => convertAudioFile(join(dir, 'ok.ul'), join(dir, 'out.wav'))).toThrow(AudioFileAccessError);

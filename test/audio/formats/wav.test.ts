@@ -96,9 +96,13 @@ describe('WAV reading', () => {
   });
 
   it('rounds 24- and 32-bit PCM to 16 bits to nearest, ties up, saturating', () => {
-    const w24 = readWav(buildWav({ tag: 1, bits: 24, data: le([0x7fffff, 0x7fff7f, 0x000080, 0x00007f, -0x81, -0x80, -0x800000], 3) }));
+    const w24 = readWav(
+      buildWav({ tag: 1, bits: 24, data: le([0x7fffff, 0x7fff7f, 0x000080, 0x00007f, -0x81, -0x80, -0x800000], 3) }),
+    );
     expect([...w24.samples]).toEqual([32767, 32767, 1, 0, -1, 0, -32768]);
-    const w32 = readWav(buildWav({ tag: 1, bits: 32, data: le([0x7fffffff, 0x8000, 0x7fff, -0x8001, -0x80000000], 4) }));
+    const w32 = readWav(
+      buildWav({ tag: 1, bits: 32, data: le([0x7fffffff, 0x8000, 0x7fff, -0x8001, -0x80000000], 4) }),
+    );
     expect([...w32.samples]).toEqual([32767, 1, 0, -1, -32768]);
   });
 
@@ -155,7 +159,9 @@ describe('WAV reading', () => {
     expect(() => readWav(buildWav({ tag: 1, bits: 16, blockAlign: 10, data: new Uint8Array(10) }))).toThrow(
       UnsupportedAudioEncodingError,
     );
-    expect(() => readWav(buildWav({ tag: 3, bits: 16, data: new Uint8Array(4) }))).toThrow(UnsupportedAudioEncodingError);
+    expect(() => readWav(buildWav({ tag: 3, bits: 16, data: new Uint8Array(4) }))).toThrow(
+      UnsupportedAudioEncodingError,
+    );
     const rifx = buildWav({ tag: 1, bits: 16, data: new Uint8Array(4) });
     rifx.set(Buffer.from('RIFX'), 0);
     expect(() => readWav(rifx)).toThrow(/big-endian RIFX/);
@@ -235,15 +241,30 @@ describe('WAV writing', () => {
     const wav = readWav(bytes);
     expect(wav.format).toMatchObject({ sampleRate: 16000, channels: 2 });
     const expected =
-      encoding === 'pcm16' ? samples : encoding === 'ulaw' ? ulawDecode(ulawEncode(samples)) : alawDecode(alawEncode(samples));
+      encoding === 'pcm16'
+        ? samples
+        : encoding === 'ulaw'
+          ? ulawDecode(ulawEncode(samples))
+          : alawDecode(alawEncode(samples));
     expect(wav.samples).toEqual(expected);
   });
 
   it('writes the canonical 44-byte header for 8 kHz mono PCM', () => {
     const h = wavHeader({ sampleRate: 8000, channels: 1, encoding: 'pcm16' }, 320);
     expect(Buffer.from(h).toString('hex')).toBe(
-      '52494646' + '64010000' + '57415645' + '666d7420' + '10000000' + '0100' + '0100' + '401f0000' + '803e0000' +
-        '0200' + '1000' + '64617461' + '40010000',
+      '52494646' +
+        '64010000' +
+        '57415645' +
+        '666d7420' +
+        '10000000' +
+        '0100' +
+        '0100' +
+        '401f0000' +
+        '803e0000' +
+        '0200' +
+        '1000' +
+        '64617461' +
+        '40010000',
     );
   });
 

@@ -75,7 +75,24 @@ function run(cmd: string, args: readonly string[]): Buffer {
 }
 
 function to8k(file: string): Int16Array {
-  const raw = run('sox', ['-D', file, '-t', 'raw', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-', 'remix', '-']);
+  const raw = run('sox', [
+    '-D',
+    file,
+    '-t',
+    'raw',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    '-e',
+    'signed-integer',
+    '-L',
+    '-',
+    'remix',
+    '-',
+  ]);
   return bufferToInt16(raw);
 }
 
@@ -122,4 +139,3 @@ export function makeSpeechCorpus(minSeconds: number): SpeechCorpus {
   });
   return { clips, seconds: samples / 8000, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
-

@@ -154,11 +154,14 @@ describe('Gsm610Decoder', () => {
   it('decodes any frame with the signature without failing (property)', () => {
     const dec = new Gsm610Decoder();
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 33, maxLength: 33 * 3 }).filter((b) => b.length % 33 === 0), (b) => {
-        for (let f = 0; f < b.length; f += 33) b[f] = 0xd0 | (b[f]! & 15);
-        const pcm = dec.decode(b);
-        expect(pcm).toHaveLength((b.length / 33) * 160);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 33, maxLength: 33 * 3 }).filter((b) => b.length % 33 === 0),
+        (b) => {
+          for (let f = 0; f < b.length; f += 33) b[f] = 0xd0 | (b[f]! & 15);
+          const pcm = dec.decode(b);
+          expect(pcm).toHaveLength((b.length / 33) * 160);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -37,7 +37,10 @@ export function dtmf(digits: string, toneMs: number, gapMs: number, amplitude: n
     const c = keys[r]!.indexOf(d);
     const [lo, hi] = [rows[r]!, cols[c]!];
     parts.push(
-      build(toneMs / 1000, (i) => (amplitude / 2) * (Math.sin((2 * Math.PI * lo * i) / RATE) + Math.sin((2 * Math.PI * hi * i) / RATE))),
+      build(
+        toneMs / 1000,
+        (i) => (amplitude / 2) * (Math.sin((2 * Math.PI * lo * i) / RATE) + Math.sin((2 * Math.PI * hi * i) / RATE)),
+      ),
     );
     parts.push(new Int16Array(Math.round((gapMs / 1000) * RATE)));
   }
@@ -53,7 +56,13 @@ export function whiteNoise(seconds: number, amplitude: number, seed: number): In
 /** Pink (1/f) noise of roughly peak `amplitude` (Paul Kellet's filter on white noise). */
 export function pinkNoise(seconds: number, amplitude: number, seed: number): Int16Array {
   const rnd = new Random(seed);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   return build(seconds, () => {
     const w = 2 * rnd.next() - 1;
     b0 = 0.99886 * b0 + w * 0.0555179;

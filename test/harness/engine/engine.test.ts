@@ -61,7 +61,9 @@ describe('scenario engine against the simulator', () => {
       expect.arrayContaining(['dial', 'progress', 'answered', 'prompt', 'dtmf-sent', 'ended']),
     );
     // The heard step chose among the expected phrase, the other heard phrase, the declared prompts and digit decoys.
-    expect(asr.requests[1]!.phrases).toEqual(expect.arrayContaining(['for sales press one', 'welcome', 'you have reached sales', 'for sales press two']));
+    expect(asr.requests[1]!.phrases).toEqual(
+      expect.arrayContaining(['for sales press one', 'welcome', 'you have reached sales', 'for sales press two']),
+    );
     expect(result.durationMs).toBeGreaterThan(7000);
     expect(vt.scheduler.pending).toBe(0);
   });
@@ -95,9 +97,17 @@ describe('scenario engine against the simulator', () => {
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
     const asr = new ScriptedRecogniser(['for sales press two']);
-    const s = scenario('near miss', { settings: { decoys: true } }).call(URI).expect('answered').listen().heard('for sales press one', { threshold: 0.5 }).build();
+    const s = scenario('near miss', { settings: { decoys: true } })
+      .call(URI)
+      .expect('answered')
+      .listen()
+      .heard('for sales press one', { threshold: 0.5 })
+      .build();
     const { result } = await runSim(s, menu, { env: { recogniser: asr } });
-    expect(result.steps[3]).toMatchObject({ status: 'failed', message: 'heard a different prompt: "for sales press two" (similarity 0.75)' });
+    expect(result.steps[3]).toMatchObject({
+      status: 'failed',
+      message: 'heard a different prompt: "for sales press two" (similarity 0.75)',
+    });
   });
 
   it('expects busy and rejected with their status, and fails on the wrong one', async () => {
@@ -113,7 +123,9 @@ describe('scenario engine against the simulator', () => {
     const wrong = await runSim(scenario('w').call('sip:busy@x').expect('answered').build(), busy);
     expect(wrong.result.status).toBe('failed');
     expect(wrong.result.steps[1]).toMatchObject({ expected: 'answered', actual: '486 Busy Here' });
-    const codec = await runSim(scenario('c').call('sip:who@x', { codec: 'gsm' }).expect('rejected 488').build(), busy, { codecs: ['pcmu'] });
+    const codec = await runSim(scenario('c').call('sip:who@x', { codec: 'gsm' }).expect('rejected 488').build(), busy, {
+      codecs: ['pcmu'],
+    });
     expect(codec.result.status).toBe('passed');
   });
 
@@ -123,8 +135,15 @@ describe('scenario engine against the simulator', () => {
       await call.wait(60_000);
     };
     const step = await runSim(scenario('t').call(URI).expect('answered', { timeout: '3s' }).build(), never);
-    expect(step.result.steps[1]).toMatchObject({ status: 'failed', message: 'no answered within 3000 ms', actual: '180 Ringing' });
-    const whole = await runSim(scenario('t', { timeout: '2s' }).call(URI).expect('answered', { timeout: '30s' }).build(), never);
+    expect(step.result.steps[1]).toMatchObject({
+      status: 'failed',
+      message: 'no answered within 3000 ms',
+      actual: '180 Ringing',
+    });
+    const whole = await runSim(
+      scenario('t', { timeout: '2s' }).call(URI).expect('answered', { timeout: '30s' }).build(),
+      never,
+    );
     expect(whole.result.steps[1]!.message).toBe('the scenario timed out after 2000 ms');
     expect(whole.result.durationMs).toBeLessThan(2100);
   });
@@ -151,7 +170,10 @@ describe('scenario engine against the simulator', () => {
       expect(result.failure, codec).toBeUndefined();
       expect(result.steps[4]!.details).toMatchObject({ digits: '45#', digitMethods: ['inband', 'inband', 'inband'] });
     }
-    const missing = await runSim(scenario('digits').call(URI).expect('answered').dtmf('9', { timeout: '2s' }).build(), sender);
+    const missing = await runSim(
+      scenario('digits').call(URI).expect('answered').dtmf('9', { timeout: '2s' }).build(),
+      sender,
+    );
     expect(missing.result.steps[2]).toMatchObject({ status: 'failed', expected: 'digits 9' });
     expect(missing.result.steps[2]!.actual).toContain('1 (rfc4733)');
   });
@@ -159,9 +181,19 @@ describe('scenario engine against the simulator', () => {
   it('finds in-band digits made by sox after a spoken prompt, and no digit in the speech itself', async () => {
     const { soxTones } = await import('../../audio/support/sox.js');
     const { speak } = await import('../../../src/tts/speak.js');
-    const key = (lo: number, hi: number) => soxTones({ tones: [{ freq: lo, amplitude: 0.2 }, { freq: hi, amplitude: 0.25 }], seconds: 0.08, padAfter: 0.08 });
+    const key = (lo: number, hi: number) =>
+      soxTones({
+        tones: [
+          { freq: lo, amplitude: 0.2 },
+          { freq: hi, amplitude: 0.25 },
+        ],
+        seconds: 0.08,
+        padAfter: 0.08,
+      });
     const digits = [key(697, 1209), key(941, 1477), key(852, 1336)]; // 1 # 8
-    const prompt = await speak('Your call is important to us. Please press one, then pound, then eight.', { engine: 'espeak-ng' });
+    const prompt = await speak('Your call is important to us. Please press one, then pound, then eight.', {
+      engine: 'espeak-ng',
+    });
     const far = async (call: IvrFarEnd) => {
       call.answer();
       await call.play(prompt);
@@ -169,7 +201,12 @@ describe('scenario engine against the simulator', () => {
       await call.wait(1000);
       call.hangup();
     };
-    const s = scenario('sox digits').call(URI, { codec: 'gsm' }).expect('answered').dtmf('1#8', { method: 'inband' }).expect('hangup').build();
+    const s = scenario('sox digits')
+      .call(URI, { codec: 'gsm' })
+      .expect('answered')
+      .dtmf('1#8', { method: 'inband' })
+      .expect('hangup')
+      .build();
     const { result } = await runSim(s, far);
     expect(result.failure).toBeUndefined();
     expect(result.steps[2]!.details!.digits).toBe('1#8');
@@ -213,7 +250,10 @@ describe('scenario engine against the simulator', () => {
       .build();
     const { result } = await runSim(s, tones);
     expect(result.failure).toBeUndefined();
-    const wrong = await runSim(scenario('tones').call(URI).expect('answered').tone({ freq: 1000, min_ms: 1500 }, { timeout: '3s' }).build(), tones);
+    const wrong = await runSim(
+      scenario('tones').call(URI).expect('answered').tone({ freq: 1000, min_ms: 1500 }, { timeout: '3s' }).build(),
+      tones,
+    );
     expect(wrong.result.status).toBe('failed');
     expect(wrong.result.steps[2]!.details!.tones!.join(' ')).toMatch(/1000Hz \d+\.\d+-\d+\.\d+ s/);
   });
@@ -226,7 +266,11 @@ describe('scenario engine against the simulator', () => {
       await call.playTone([700], { totalMs: 400 });
       await call.wait(1000);
     };
-    const s = scenario('dropout').call(URI).expect('answered').tone({ freq: 700, min_ms: 700 }, { timeout: '3s' }).build();
+    const s = scenario('dropout')
+      .call(URI)
+      .expect('answered')
+      .tone({ freq: 700, min_ms: 700 }, { timeout: '3s' })
+      .build();
     const ok = await runSim(s, broken(60));
     expect(ok.result.failure).toBeUndefined();
     expect(ok.result.steps[2]!.actual).toBe('700Hz for ≥ 700 ms');
@@ -266,18 +310,32 @@ describe('scenario engine against the simulator', () => {
     const pcm = new Int16Array(160 * 25);
     for (let i = 0; i < 25; i++) gen.fill(pcm.subarray(i * 160, (i + 1) * 160));
     writeFileSync(wav, encodeWav(pcm, { sampleRate: 8000, channels: 1, encoding: 'pcm16' }));
-    const s = scenario('talk').call(URI).expect('answered').say('hello there', { engine: 'flite' }).play(wav).expect('hangup').build();
+    const s = scenario('talk')
+      .call(URI)
+      .expect('answered')
+      .say('hello there', { engine: 'flite' })
+      .play(wav)
+      .expect('hangup')
+      .build();
     const { result } = await runSim(s, echo);
     expect(result.failure).toBeUndefined();
     expect(heard).toBe('42');
-    expect(result.timeline.filter((e) => e.kind === 'say' || e.kind === 'play').map((e) => e.kind)).toEqual(['say', 'play']);
-    const missing = await runSim(scenario('talk').call(URI).expect('answered').play('no-such.wav').build(), echo, { env: { baseDir: tmp } });
+    expect(result.timeline.filter((e) => e.kind === 'say' || e.kind === 'play').map((e) => e.kind)).toEqual([
+      'say',
+      'play',
+    ]);
+    const missing = await runSim(scenario('talk').call(URI).expect('answered').play('no-such.wav').build(), echo, {
+      env: { baseDir: tmp },
+    });
     expect(missing.result.steps[2]!.message).toMatch(/^cannot play .*no-such\.wav/);
   });
 
   it('records what was heard to a WAV file', async () => {
     const file = join(tmp, 'rec', 'call.wav');
-    const { result } = await runSim(scenario('rec').call(URI).expect('answered').record(file).listen().listen().build(), menu);
+    const { result } = await runSim(
+      scenario('rec').call(URI).expect('answered').record(file).listen().listen().build(),
+      menu,
+    );
     expect(result.recordings).toEqual([file]);
     expect(existsSync(file)).toBe(true);
     const w = readWav(readFileSync(file));
@@ -312,8 +370,19 @@ describe('scenario engine against the simulator', () => {
     expect(got.filter(Boolean).join('')).toBe('712379');
     const retry = result.steps[6]!;
     expect(retry.actual).toBe('passed on attempt 3');
-    expect(retry.children!.map((c) => `${c.path}:${c.status}`)).toEqual(['7#1.1:failed', '7#2.1:failed', '7#3.1:passed']);
-    expect(result.steps[3]!.children!.map((c) => c.path)).toEqual(['4[1].1', '4[1].2', '4[2].1', '4[2].2', '4[3].1', '4[3].2']);
+    expect(retry.children!.map((c) => `${c.path}:${c.status}`)).toEqual([
+      '7#1.1:failed',
+      '7#2.1:failed',
+      '7#3.1:passed',
+    ]);
+    expect(result.steps[3]!.children!.map((c) => c.path)).toEqual([
+      '4[1].1',
+      '4[1].2',
+      '4[2].1',
+      '4[2].2',
+      '4[3].1',
+      '4[3].2',
+    ]);
     const unknown = await runSim(scenario('v').call('sip:${who}@x').build(), collector);
     expect(unknown.result.failure).toMatch(/unknown variable \$\{who\}/);
   });
@@ -341,11 +410,16 @@ describe('scenario engine against the simulator', () => {
     const missing = await runSim(scenario('m').call(URI).expect('answered').listen().heard('welcome').build(), menu, {
       env: { recogniser: new PocketsphinxRecogniser({ binary: 'no-such-pocketsphinx' }) },
     });
-    expect(missing.result.steps[3]).toMatchObject({ status: 'failed', message: 'speech recognition needs the no-such-pocketsphinx program: apt-get install pocketsphinx' });
+    expect(missing.result.steps[3]).toMatchObject({
+      status: 'failed',
+      message: 'speech recognition needs the no-such-pocketsphinx program: apt-get install pocketsphinx',
+    });
   });
 
   it('counts lost frames and still finds the prompts', async () => {
-    const { result } = await runSim(scenario('lossy').call(URI).expect('answered').listen().listen().build(), menu, { lossRate: 0.05 });
+    const { result } = await runSim(scenario('lossy').call(URI).expect('answered').listen().listen().build(), menu, {
+      lossRate: 0.05,
+    });
     expect(result.status).toBe('passed');
     expect(result.media!.packetsLost).toBeGreaterThan(0);
     expect(result.audio!.samples.length).toBeGreaterThan(8000 * 4);

@@ -20,12 +20,25 @@ describe('limitedRecogniser', () => {
           finish.push(() => {
             running--;
             if (audio.length === 3) reject(new Error('decoder failed'));
-            else resolve({ text: String(audio.length), words: [], mode: 'grammar', audioMs: 0, elapsedMs: 0, engine: 'fake' });
+            else
+              resolve({
+                text: String(audio.length),
+                words: [],
+                mode: 'grammar',
+                audioMs: 0,
+                elapsedMs: 0,
+                engine: 'fake',
+              });
           });
         }),
     };
     const asr = limitedRecogniser(inner, 2);
-    const results = [1, 2, 3, 4, 5].map((n) => asr.recognise(new Int16Array(n)).then((r) => r.text, (e: Error) => e.message));
+    const results = [1, 2, 3, 4, 5].map((n) =>
+      asr.recognise(new Int16Array(n)).then(
+        (r) => r.text,
+        (e: Error) => e.message,
+      ),
+    );
     const tick = () => new Promise((r) => setImmediate(r));
     await tick();
     expect(started).toEqual([1, 2]);

@@ -34,7 +34,7 @@ describe('load mode', () => {
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(5);
     // Twelve calls of about 6 s, five at a time: well under twelve times 6 s.
-    expect(run.durationMs).toBeLessThan(12 * 6000 / 2);
+    expect(run.durationMs).toBeLessThan((12 * 6000) / 2);
     const s = loadSummary(run);
     expect(s).toMatchObject({ total: 12, passed: 6, failed: 6 });
     const listen = s.steps.find((x) => x.step === 'listen')!;
@@ -57,7 +57,13 @@ describe('load mode', () => {
     const stop = new AbortController();
     const started = vt.clock.now();
     const run = await vt.run(() =>
-      runSuite([passing], env, { concurrency: 3, repeat: 6, ratePerSecond: 0.05, signal: stop.signal, onScenario: () => stop.abort() }),
+      runSuite([passing], env, {
+        concurrency: 3,
+        repeat: 6,
+        ratePerSecond: 0.05,
+        signal: stop.signal,
+        onScenario: () => stop.abort(),
+      }),
     );
     // The first run finished; the two workers waiting 20 and 40 s for their slots gave up at once.
     expect(run.summary).toEqual({ total: 1, passed: 1, failed: 0 });

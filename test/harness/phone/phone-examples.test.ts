@@ -49,12 +49,16 @@ describe('examples on real calls (two phones, virtual time)', () => {
   it('the failing example fails at the step, with the transcript and the clip', async () => {
     await prerender();
     const w = await ivrWorld(demoIvr());
-    const run = await w.vt.run(() => runSuite(loadScenarioFile(join(EXAMPLES, 'failing', 'demo-wrong-menu.yaml')), w.env({ vars })));
+    const run = await w.vt.run(() =>
+      runSuite(loadScenarioFile(join(EXAMPLES, 'failing', 'demo-wrong-menu.yaml')), w.env({ vars })),
+    );
     const r = run.scenarios[0]!;
     expect(r.status).toBe('failed');
     const step = r.steps.find((s) => s.status === 'failed')!;
     expect(step.path).toBe('6');
-    expect(step.details!.transcript).toBe('for sales press one for support press two to enter your pin press three to hang up press nine');
+    expect(step.details!.transcript).toBe(
+      'for sales press one for support press two to enter your pin press three to hang up press nine',
+    );
     expect(r.failure).toMatch(/^step 6 heard "For billing, press 1\. .*": heard a different prompt/);
     expect(r.clips.find((c) => c.id === step.details!.clipId)!.samples.length / 8000).toBeGreaterThan(6);
     // The engine hung up the call the failure left behind.

@@ -88,7 +88,11 @@ describe('PhonePort on real calls (virtual time)', () => {
     expect(r.failure).toBeUndefined();
     expect(got).toEqual(['123', '45']);
     expect(r.steps.map((x) => x.actual).slice(1, 3)).toEqual(['180 Ringing', 'answered (pcmu)']);
-    expect(r.timeline.filter((t) => t.kind === 'dtmf-received').map((t) => t.label)).toEqual(['6 (rfc4733)', '7 (rfc4733)', '8 (info)']);
+    expect(r.timeline.filter((t) => t.kind === 'dtmf-received').map((t) => t.label)).toEqual([
+      '6 (rfc4733)',
+      '7 (rfc4733)',
+      '8 (info)',
+    ]);
     expect(r.media!.packetsSent).toBeGreaterThan(50);
     await w.close();
   });
@@ -153,14 +157,19 @@ describe('PhonePort on real calls (virtual time)', () => {
     const outcome = async (user: string, opts: DialOptions = {}, hangUpAfterMs?: number) => {
       const ev = new Events();
       const leg = port.dial(`sip:${user}@${SERVER}`, opts, ev.on);
-      if (hangUpAfterMs !== undefined) await new Promise<void>((r) => port.timers.setTimer(hangUpAfterMs, r)).then(() => leg.hangup());
+      if (hangUpAfterMs !== undefined)
+        await new Promise<void>((r) => port.timers.setTimer(hangUpAfterMs, r)).then(() => leg.hangup());
       const last = await Promise.race([ev.next('failed'), ev.next('ended')]);
       return last;
     };
     expect(await vt.run(() => outcome('busy'))).toMatchObject({ type: 'failed', status: 486, reason: 'Busy Here' });
     expect(await vt.run(() => outcome('no'))).toMatchObject({ type: 'failed', status: 403, reason: 'Forbidden' });
     expect(await vt.run(() => outcome('ring', { codecs: ['gsm'] }))).toMatchObject({ type: 'failed', status: 488 });
-    expect(await vt.run(() => outcome('ring', {}, 1000))).toMatchObject({ type: 'ended', by: 'local', reason: 'cancelled' });
+    expect(await vt.run(() => outcome('ring', {}, 1000))).toMatchObject({
+      type: 'ended',
+      by: 'local',
+      reason: 'cancelled',
+    });
     await close();
   });
 
@@ -173,7 +182,13 @@ describe('PhonePort on real calls (virtual time)', () => {
       call.hangup();
     };
     const w = await ivrWorld(script, { loss: 0.04, seed: 5 });
-    const s = scenario('lossy').call(`sip:x@${SERVER}`).expect('answered').listen().duration({ min_ms: 2500, max_ms: 3500 }).expect('hangup').build();
+    const s = scenario('lossy')
+      .call(`sip:x@${SERVER}`)
+      .expect('answered')
+      .listen()
+      .duration({ min_ms: 2500, max_ms: 3500 })
+      .expect('hangup')
+      .build();
     const r = await w.vt.run(() => runScenario(s, w.env()));
     expect(r.failure).toBeUndefined();
     expect(r.media!.packetsLost).toBeGreaterThan(2);
@@ -225,7 +240,9 @@ describe('PhonePort on real calls (virtual time)', () => {
       credentials: [{ username: 'bob', password: 'bobpw' }],
       outboundProxy: 'sip:127.0.0.1:5070;lr',
     });
-    expect(accountUserAgent({ aor: 'sip:b%40x@h', username: 'u', password: 'p' }).credentials).toEqual([{ username: 'u', password: 'p' }]);
+    expect(accountUserAgent({ aor: 'sip:b%40x@h', username: 'u', password: 'p' }).credentials).toEqual([
+      { username: 'u', password: 'p' },
+    ]);
     expect(accountUserAgent({})).toEqual({});
     expect(withTransport('sip:a@h:5060', 'tcp')).toBe('sip:a@h:5060;transport=tcp');
     expect(withTransport('sip:a@h;transport=udp', 'tcp')).toBe('sip:a@h;transport=udp');

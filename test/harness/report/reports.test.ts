@@ -36,10 +36,14 @@ describe('reports', () => {
 
   it('JUnit: one testcase per scenario, steps in system-out, the failure escaped', async () => {
     const xml = junitReport(await run(), 'ivr');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="[\d.]+">\n<testsuite name="ivr" tests="2" failures="1" errors="0" skipped="0"/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="[\d.]+">\n<testsuite name="ivr" tests="2" failures="1" errors="0" skipped="0"/,
+    );
     expect(xml.match(/<testcase /g)).toHaveLength(2);
     expect(xml).toContain('<testcase name="menu two &lt;fails&gt;" classname="scenario"');
-    expect(xml).toMatch(/<failure message="step 6 duration \(max_ms=1200\): the prompt lasted 2\d\d\d ms, outside 0\.\.1200 ms/);
+    expect(xml).toMatch(
+      /<failure message="step 6 duration \(max_ms=1200\): the prompt lasted 2\d\d\d ms, outside 0\.\.1200 ms/,
+    );
     expect(xml).toContain('<system-out>ok   1 call sip:ivr@127.0.0.1');
     expect(xml).toContain('skip 7 expect hangup');
     // Balanced elements, nothing unescaped inside text.
@@ -58,7 +62,15 @@ describe('reports', () => {
     };
     expect(data.summary).toEqual({ total: 2, passed: 1, failed: 1 });
     expect(data.scenarios[1]!.status).toBe('failed');
-    expect(data.scenarios[1]!.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed', 'failed', 'skipped']);
+    expect(data.scenarios[1]!.steps.map((s) => s.status)).toEqual([
+      'passed',
+      'passed',
+      'passed',
+      'passed',
+      'passed',
+      'failed',
+      'skipped',
+    ]);
     const clip = join(dir, 'json', data.scenarios[1]!.clips[1]!.file);
     expect(readWav(readFileSync(clip)).frames).toBeGreaterThan(8000 * 2);
     expect(existsSync(join(dir, 'json', data.scenarios[0]!.audio.file))).toBe(true);
@@ -76,6 +88,11 @@ describe('reports', () => {
     expect(html).not.toContain('<fails>');
     expect(html).toMatch(/<audio controls preload="metadata" src="clips\/s2-c2\.wav"><\/audio>/);
     expect(existsSync(join(dir, 'html', 'clips', 's2-c2.wav'))).toBe(true);
-    expect(htmlReport({ ...r, scenarios: [], summary: { total: 0, passed: 0, failed: 0 } }, { clips: new Map(), calls: new Map() })).toContain('0 scenarios');
+    expect(
+      htmlReport(
+        { ...r, scenarios: [], summary: { total: 0, passed: 0, failed: 0 } },
+        { clips: new Map(), calls: new Map() },
+      ),
+    ).toContain('0 scenarios');
   });
 });

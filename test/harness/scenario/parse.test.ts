@@ -56,11 +56,37 @@ describe('YAML scenarios', () => {
     expect(s!.settings.listen.silenceMs).toBe(500);
     const kinds = s!.steps.map((x) => x.kind);
     expect(kinds).toEqual([
-      'call', 'expect', 'expect', 'listen', 'listen', 'heard', 'heard', 'matches', 'tone', 'tone', 'dtmf', 'silence', 'duration',
-      'send_dtmf', 'send_dtmf', 'say', 'play', 'wait', 'record', 'set', 'repeat', 'retry', 'hangup',
+      'call',
+      'expect',
+      'expect',
+      'listen',
+      'listen',
+      'heard',
+      'heard',
+      'matches',
+      'tone',
+      'tone',
+      'dtmf',
+      'silence',
+      'duration',
+      'send_dtmf',
+      'send_dtmf',
+      'say',
+      'play',
+      'wait',
+      'record',
+      'set',
+      'repeat',
+      'retry',
+      'hangup',
     ]);
     const get = <K extends Step['kind']>(i: number) => s!.steps[i] as Extract<Step, { kind: K }>;
-    expect(get<'call'>(0)).toMatchObject({ uri: '${ivr}', codecs: ['pcmu', 'gsm'], transport: 'tcp', account: { aor: 'sip:alice@example.com', password: 'secret' } });
+    expect(get<'call'>(0)).toMatchObject({
+      uri: '${ivr}',
+      codecs: ['pcmu', 'gsm'],
+      transport: 'tcp',
+      account: { aor: 'sip:alice@example.com', password: 'secret' },
+    });
     expect(get<'expect'>(1)).toMatchObject({ what: 'ringing', timeoutMs: 5000 });
     expect(get<'expect'>(2)).toMatchObject({ what: 'rejected', status: 403 });
     expect(get<'listen'>(3)).toMatchObject({ silenceMs: 500, maxMs: 30_000 });
@@ -86,14 +112,20 @@ describe('YAML scenarios', () => {
 
   const bad: [string, RegExp][] = [
     ['name: x\nsteps:\n  - call: sip:a@b\n  - presss: "1"\n', /^bad\.yaml:4: a step needs one of: call, /],
-    ['name: x\nsteps:\n  - call: sip:a@b\n    codec: opus\n', /^bad\.yaml:4: codec: unknown codec "opus"; known: pcmu, pcma, gsm$/],
+    [
+      'name: x\nsteps:\n  - call: sip:a@b\n    codec: opus\n',
+      /^bad\.yaml:4: codec: unknown codec "opus"; known: pcmu, pcma, gsm$/,
+    ],
     ['name: x\nsteps:\n  - wait: soon\n', /^bad\.yaml:3: wait: expected a duration/],
     ['name: x\nsteps:\n  - press: "1x"\n', /^bad\.yaml:3: press: "1x" is not a string of DTMF keys/],
     ['name: x\nsteps:\n  - expect: answerd\n', /^bad\.yaml:3: expect: "answerd" is not one of/],
     ['name: x\nsteps:\n  - heard: {text: hi, treshold: 0.5}\n', /^bad\.yaml:3: heard: unknown option "treshold"/],
     ['name: x\nsteps:\n  - call: bob\n', /^bad\.yaml:3: call: "bob" is not a SIP URI/],
     ['name: x\nsteps:\n  - hangup\n  - dance\n', /^bad\.yaml:4: "dance" is not a step/],
-    ['name: x\nsteps:\n  - call: sip:a@b\n    hangup: true\n', /^bad\.yaml:4: one step per list item: found call and hangup$/],
+    [
+      'name: x\nsteps:\n  - call: sip:a@b\n    hangup: true\n',
+      /^bad\.yaml:4: one step per list item: found call and hangup$/,
+    ],
     ['steps: [hangup]\n', /^bad\.yaml:1: scenario: missing "name"$/],
     ['name: x\n', /^bad\.yaml:1: scenario "x": "steps" must be a list of steps$/],
     ['name: x\nsteps: [\n', /^bad\.yaml:\d+: YAML: /],
@@ -124,7 +156,16 @@ describe('YAML scenarios', () => {
   it('never crash on arbitrary data: a valid scenario or a usage error (property)', () => {
     const leaf = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.boolean());
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('call', 'heard', 'press', 'timeout', 'steps', 'repeat', 'x', 'listen', 'text'), tie('v'), { maxKeys: 3 })),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.dictionary(
+          fc.constantFrom('call', 'heard', 'press', 'timeout', 'steps', 'repeat', 'x', 'listen', 'text'),
+          tie('v'),
+          { maxKeys: 3 },
+        ),
+      ),
     })).v;
     fc.assert(
       fc.property(fc.record({ name: leaf, steps: fc.array(value, { maxLength: 4 }) }), (raw) => {
@@ -154,7 +195,8 @@ describe('TypeScript scenarios', () => {
       'name: menu\nvars: {ivr: "sip:ivr@127.0.0.1"}\nsteps:\n  - call: ${ivr}\n    codec: pcmu\n  - expect: answered\n    timeout: 5s\n  - listen\n  - heard: press one for sales\n    threshold: 0.9\n  - press: "1"\n    mode: info\n  - repeat: 2\n    steps: [listen, {press: "${round}"}]\n  - hangup\n',
       'menu.yaml',
     );
-    const strip = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'at' ? undefined : v)));
+    const strip = (x: unknown): unknown =>
+      JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'at' ? undefined : v)));
     expect(strip(ts)).toEqual(strip(yaml));
   });
 

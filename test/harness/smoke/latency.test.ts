@@ -11,7 +11,9 @@ function echoed(delay: number, seconds: number, opts: { gain?: number; noise?: n
   const rx = new Int16Array(n);
   const rnd = new Random(9);
   for (let i = delay; i < n; i++) rx[i] = Math.round(sent[i - delay]! * (opts.gain ?? 1));
-  if (opts.noise) for (let i = 0; i < n; i++) rx[i] = Math.max(-32768, Math.min(32767, rx[i]! + Math.round(rnd.normal() * opts.noise)));
+  if (opts.noise)
+    for (let i = 0; i < n; i++)
+      rx[i] = Math.max(-32768, Math.min(32767, rx[i]! + Math.round(rnd.normal() * opts.noise)));
   for (const p of opts.mute ?? []) rx.fill(0, p * 8000, (p + 1) * 8000);
   return { probe, rx };
 }

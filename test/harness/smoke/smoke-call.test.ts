@@ -13,13 +13,20 @@ import { PhoneWorld } from '../../app/support/sim-phones.js';
 
 const LAX: SmokeThresholds = { maxLossPercent: 1, maxLatencyMs: 400, minMos: 3.5 };
 
-async function run(seed: number, profile: Parameters<PhoneWorld['net']['setProfile']>[0], thresholds = LAX, codecs?: ('pcmu' | 'gsm')[]) {
+async function run(
+  seed: number,
+  profile: Parameters<PhoneWorld['net']['setProfile']>[0],
+  thresholds = LAX,
+  codecs?: ('pcmu' | 'gsm')[],
+) {
   const world = new PhoneWorld(seed);
   const client = await world.phone('10.0.0.1', { media: { lingerMs: 300 } });
   const phone = await world.phone('10.0.0.2', codecs ? { codecs } : {});
   const server = new DougServer({ phone, app: echo }).start();
   world.net.setProfile(profile);
-  const result = await world.until(smokeCall({ phone: client, uri: 'sip:echo@10.0.0.2', durationMs: 10_000, thresholds }));
+  const result = await world.until(
+    smokeCall({ phone: client, uri: 'sip:echo@10.0.0.2', durationMs: 10_000, thresholds }),
+  );
   await world.until(server.close());
   await world.until(Promise.all([client.close(), phone.close()]));
   return result;
@@ -84,7 +91,9 @@ describe('smoke call against an echo', () => {
     const client = await world.phone('10.0.0.1');
     const phone = await world.phone('10.0.0.2');
     phone.on('incoming', (c) => c.reject(486));
-    const r = await world.until(smokeCall({ phone: client, uri: 'sip:echo@10.0.0.2', durationMs: 5000, thresholds: LAX }));
+    const r = await world.until(
+      smokeCall({ phone: client, uri: 'sip:echo@10.0.0.2', durationMs: 5000, thresholds: LAX }),
+    );
     expect(r.ok).toBe(false);
     expect(r.call).toMatchObject({ answered: false, end: { reason: 'busy', status: 486 } });
     expect(smokeText(r)).toMatch(/not answered: .*486/);

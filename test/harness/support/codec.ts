@@ -11,6 +11,7 @@ export function throughCodec(id: CodecId, pcm: Int16Array): Int16Array {
   const padded = new Int16Array(frames * 160);
   padded.set(pcm);
   const out = new Int16Array(frames * 160);
-  for (let i = 0; i < frames; i++) dec.decode(enc.encode(padded.subarray(i * 160, (i + 1) * 160)), out.subarray(i * 160, (i + 1) * 160));
+  for (let i = 0; i < frames; i++)
+    dec.decode(enc.encode(padded.subarray(i * 160, (i + 1) * 160)), out.subarray(i * 160, (i + 1) * 160));
   return out;
 }

@@ -67,6 +67,8 @@ export async function runSim(
     ...(options.codecs ? { codecs: options.codecs } : {}),
     ...(options.lossRate ? { lossRate: options.lossRate } : {}),
   });
-  const result = await vt.run(() => runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold, ...options.env }));
+  const result = await vt.run(() =>
+    runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold, ...options.env }),
+  );
   return { result, vt, port };
 }

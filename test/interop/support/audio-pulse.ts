@@ -56,12 +56,32 @@ export async function startPulse(dir: string): Promise<PulseServer> {
     { env, timeoutSec: 120 },
   );
   const socket = join(runtime, 'pulse', 'native');
-  await waitFor(() => existsSync(socket) && spawnSync(requireBinary('pactl'), ['info'], { env, timeout: 5000 }).status === 0, 'PulseAudio to answer');
+  await waitFor(
+    () => existsSync(socket) && spawnSync(requireBinary('pactl'), ['info'], { env, timeout: 5000 }).status === 0,
+    'PulseAudio to answer',
+  );
   const sinkFifo = join(dir, 'sink.fifo');
   const sourceFifo = join(dir, 'source.fifo');
   // The pipe modules make their FIFOs themselves.
-  pactl(env, ['load-module', 'module-pipe-sink', 'sink_name=shtoom_pipe', `file=${sinkFifo}`, 'format=s16le', 'rate=8000', 'channels=1', 'use_system_clock_for_timing=yes']);
-  pactl(env, ['load-module', 'module-pipe-source', 'source_name=shtoom_pipe_src', `file=${sourceFifo}`, 'format=s16le', 'rate=8000', 'channels=1']);
+  pactl(env, [
+    'load-module',
+    'module-pipe-sink',
+    'sink_name=shtoom_pipe',
+    `file=${sinkFifo}`,
+    'format=s16le',
+    'rate=8000',
+    'channels=1',
+    'use_system_clock_for_timing=yes',
+  ]);
+  pactl(env, [
+    'load-module',
+    'module-pipe-source',
+    'source_name=shtoom_pipe_src',
+    `file=${sourceFifo}`,
+    'format=s16le',
+    'rate=8000',
+    'channels=1',
+  ]);
   pactl(env, ['set-default-sink', 'shtoom_pipe']);
   pactl(env, ['set-default-source', 'shtoom_pipe_src']);
   return {

@@ -84,7 +84,10 @@ export class Baresip {
         '',
       ].join('\n'),
     );
-    writeFileSync(join(o.dir, 'accounts'), `<sip:alice@127.0.0.1:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}\n`);
+    writeFileSync(
+      join(o.dir, 'accounts'),
+      `<sip:alice@127.0.0.1:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}\n`,
+    );
     writeFileSync(join(o.dir, 'contacts'), '');
     const peer = startPeer('baresip', ['-4', '-f', o.dir], { timeoutSec: 120 });
     const b = new Baresip(peer, sipPort, ctrlPort, recDir);
@@ -133,7 +136,11 @@ export class Baresip {
   }
 
   /** Wait for an event of `type` (and matching `pred`). */
-  async waitEvent(type: string, pred: (e: BaresipEvent) => boolean = () => true, timeoutMs = 15_000): Promise<BaresipEvent> {
+  async waitEvent(
+    type: string,
+    pred: (e: BaresipEvent) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<BaresipEvent> {
     await waitFor(() => this.events.some((e) => e.type === type && pred(e)), `baresip event ${type}`, timeoutMs);
     return this.events.find((e) => e.type === type && pred(e))!;
   }

@@ -11,7 +11,13 @@
  * offer (SIPp checks it has an m=audio line) and the ACK carries SIPp's
  * answer (RFC 3261 13.2.1).
  */
-export function uacRtpDtmf(file: string, pcaps: readonly string[], dtmfAfterMs: number, holdMs: number, delayedOffer = false): string {
+export function uacRtpDtmf(
+  file: string,
+  pcaps: readonly string[],
+  dtmfAfterMs: number,
+  holdMs: number,
+  delayedOffer = false,
+): string {
   const dtmf = pcaps
     .map((p) => `  <nop><action><exec play_pcap_audio="${p}"/></action></nop>\n  <pause milliseconds="500"/>\n`)
     .join('');

@@ -8,7 +8,11 @@ import { readFileSync } from 'node:fs';
 import { requireBinary } from './peers.js';
 
 /** Run `cmd args` under `timeout`; fail the test with its stderr unless it exits 0. Returns stdout. */
-export function runTool(cmd: string, args: readonly string[], opts: { input?: Uint8Array; timeoutSec?: number } = {}): Buffer {
+export function runTool(
+  cmd: string,
+  args: readonly string[],
+  opts: { input?: Uint8Array; timeoutSec?: number } = {},
+): Buffer {
   const bin = requireBinary(cmd);
   const r = spawnSync('timeout', ['-k', '5', String(opts.timeoutSec ?? 60), bin, ...args], {
     input: opts.input,

@@ -96,7 +96,11 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   await waitFor(() => isListening(ctrlPort, 'tcp') && isListening(sipPort, 'udp'), `baresip on ${sipPort}`).catch(fail);
   const events: BaresipEvent[] = [];
   const socket = await watch(ctrlPort, events);
-  if (o.register) await waitFor(() => /200 OK/.test(peer.stdout()) || events.some((e) => e.type === 'REGISTER_OK'), 'baresip registered').catch(fail);
+  if (o.register)
+    await waitFor(
+      () => /200 OK/.test(peer.stdout()) || events.some((e) => e.type === 'REGISTER_OK'),
+      'baresip registered',
+    ).catch(fail);
   return {
     peer,
     sipPort,

@@ -137,18 +137,26 @@ export async function startLabKamailio(ns: Netns, o: LabKamailioOptions): Promis
   mkdirSync(join(dir, 'run'));
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, config(o));
-  const peer = ns.start('kamailio', ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir], {
-    timeoutSec: 300,
-  });
+  const peer = ns.start(
+    'kamailio',
+    ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir],
+    {
+      timeoutSec: 300,
+    },
+  );
   const stop = async () => {
     await peer.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => {
-      if (peer.child.exitCode !== null) throw new Error(`Kamailio exited (${peer.child.exitCode})`);
-      return ns.listensUdp(o.port);
-    }, `Kamailio on ${o.address}:${o.port}`, 15_000);
+    await waitFor(
+      () => {
+        if (peer.child.exitCode !== null) throw new Error(`Kamailio exited (${peer.child.exitCode})`);
+        return ns.listensUdp(o.port);
+      },
+      `Kamailio on ${o.address}:${o.port}`,
+      15_000,
+    );
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${peer.stderr().slice(-2000)}`);
@@ -158,7 +166,11 @@ export async function startLabKamailio(ns: Netns, o: LabKamailioOptions): Promis
     port: o.port,
     peer,
     registers: () =>
-      [...peer.stderr().matchAll(/NATLAB REGISTER (\S+) from (\S+) contact (.*)$/gm)].map((m) => ({ user: m[1]!, source: m[2]!, contact: m[3]!.trim() })),
+      [...peer.stderr().matchAll(/NATLAB REGISTER (\S+) from (\S+) contact (.*)$/gm)].map((m) => ({
+        user: m[1]!,
+        source: m[2]!,
+        contact: m[3]!.trim(),
+      })),
     stop,
   };
 }

@@ -75,7 +75,18 @@ export async function startNatPhone(lab: NatLab, o: NatPhoneOptions): Promise<Na
   const recording = join(o.dir, `${o.user}-heard.wav`);
   const aor = `sip:${o.user}@${o.registrar.address}:${o.registrar.port}`;
   const args = [
-    'serve', app, '--register', '--aor', aor, '--password', `${o.user}pw`, '--sip-port', '0', '--json', '--log-level', o.trace ? 'trace' : 'info',
+    'serve',
+    app,
+    '--register',
+    '--aor',
+    aor,
+    '--password',
+    `${o.user}pw`,
+    '--sip-port',
+    '0',
+    '--json',
+    '--log-level',
+    o.trace ? 'trace' : 'info',
     ...(o.stun ? ['--stun', o.stun, '--stun-rto', '200ms'] : []),
     ...(o.keepAlive ? ['--stun-keepalive', o.keepAlive] : []),
   ];
@@ -85,13 +96,17 @@ export async function startNatPhone(lab: NatLab, o: NatPhoneOptions): Promise<Na
   });
   let serving: { contact: string } | undefined;
   try {
-    await waitFor(() => {
-      if (peer.child.exitCode !== null) throw new Error(`the phone exited (${peer.child.exitCode})`);
-      const out = peer.stdout().trim();
-      if (!out.endsWith('}')) return false;
-      serving = JSON.parse(out) as { contact: string };
-      return true;
-    }, `the phone ${aor} to register`, 20_000);
+    await waitFor(
+      () => {
+        if (peer.child.exitCode !== null) throw new Error(`the phone exited (${peer.child.exitCode})`);
+        const out = peer.stdout().trim();
+        if (!out.endsWith('}')) return false;
+        serving = JSON.parse(out) as { contact: string };
+        return true;
+      },
+      `the phone ${aor} to register`,
+      20_000,
+    );
   } catch (err) {
     await peer.stop();
     throw new Error(`${(err as Error).message}\n${peer.stderr().slice(-2000)}`);
@@ -102,7 +117,11 @@ export async function startNatPhone(lab: NatLab, o: NatPhoneOptions): Promise<Na
     recording,
     peer,
     async callSummary(timeoutMs) {
-      const line = () => peer.stderr().split('\n').find((l) => /: call from .*; ended: /.test(l));
+      const line = () =>
+        peer
+          .stderr()
+          .split('\n')
+          .find((l) => /: call from .*; ended: /.test(l));
       await waitFor(() => line() !== undefined, 'the call summary', timeoutMs).catch(() => {});
       return line();
     },
@@ -144,11 +163,30 @@ export async function callFromPub(lab: NatLab, o: PubCallOptions): Promise<PubCa
   const recording = join(o.dir, `${o.user}-heard.wav`);
   const r = await lab.pub.shtoom(
     [
-      'call', o.phone.aor, '--aor', `sip:${o.user}@${o.phone.aor.split('@')[1]}`, '--password', `${o.user}pw`,
-      '--sip-address', o.address, '--sip-port', '0', '--rtp-address', o.address,
-      '--play', `tone:${CALLER_TONE}`, '--record', recording, '--duration', `${o.seconds}s`, '--answer-timeout', '15s',
+      'call',
+      o.phone.aor,
+      '--aor',
+      `sip:${o.user}@${o.phone.aor.split('@')[1]}`,
+      '--password',
+      `${o.user}pw`,
+      '--sip-address',
+      o.address,
+      '--sip-port',
+      '0',
+      '--rtp-address',
+      o.address,
+      '--play',
+      `tone:${CALLER_TONE}`,
+      '--record',
+      recording,
+      '--duration',
+      `${o.seconds}s`,
+      '--answer-timeout',
+      '15s',
       ...(o.symmetric ? [] : ['--no-rtp-symmetric']),
-      '--json', '--log-level', 'info',
+      '--json',
+      '--log-level',
+      'info',
     ],
     { timeoutSec: 60 },
   );
@@ -227,7 +265,9 @@ export async function callFromBaresip(lab: NatLab, o: BaresipCallOptions): Promi
     `<sip:${o.user}@${registrar};transport=udp>;auth_pass=${o.user}pw;regint=0;outbound="sip:${registrar}";audio_codecs=PCMU\n`,
   );
   writeFileSync(join(conf, 'contacts'), '');
-  const p = lab.pub.start('baresip', ['-4', '-f', conf, '-e', `/dial ${o.phone.aor}`, '-t', String(o.seconds)], { timeoutSec: o.seconds + 20 });
+  const p = lab.pub.start('baresip', ['-4', '-f', conf, '-e', `/dial ${o.phone.aor}`, '-t', String(o.seconds)], {
+    timeoutSec: o.seconds + 20,
+  });
   const code = await p.exited;
   const dec = readdirSync(rec).find((f) => f.endsWith('-dec.wav'));
   return { code, output: p.stdout() + p.stderr(), recording: dec ? join(rec, dec) : undefined };

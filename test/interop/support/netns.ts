@@ -21,7 +21,8 @@ let hooked = false;
 
 function sh(args: readonly string[], what: string): string {
   const r = spawnSync('timeout', ['20', ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${what} failed (${args.join(' ')}): ${(r.stderr || r.stdout || String(r.status)).trim()}`);
+  if (r.status !== 0)
+    throw new Error(`${what} failed (${args.join(' ')}): ${(r.stderr || r.stdout || String(r.status)).trim()}`);
   return r.stdout;
 }
 
@@ -149,8 +150,14 @@ export function createNatLab(opts: NatLabOptions): NatLab {
     const routerPub = '198.51.100.1';
     const pubAddrs = Array.from({ length: opts.publicAddresses ?? 1 }, (_, i) => `198.51.100.${2 + i}`);
     const [a0, a1, b0, b1] = [`sa${tag}`, `sb${tag}`, `sc${tag}`, `sd${tag}`].map((n) => n.slice(0, 15));
-    sh(['ip', 'link', 'add', a0!, 'netns', priv.name, 'type', 'veth', 'peer', 'name', a1!, 'netns', router.name], 'veth priv-router');
-    sh(['ip', 'link', 'add', b0!, 'netns', pub.name, 'type', 'veth', 'peer', 'name', b1!, 'netns', router.name], 'veth pub-router');
+    sh(
+      ['ip', 'link', 'add', a0!, 'netns', priv.name, 'type', 'veth', 'peer', 'name', a1!, 'netns', router.name],
+      'veth priv-router',
+    );
+    sh(
+      ['ip', 'link', 'add', b0!, 'netns', pub.name, 'type', 'veth', 'peer', 'name', b1!, 'netns', router.name],
+      'veth pub-router',
+    );
     priv.ip('addr', 'add', `${privAddr}/24`, 'dev', a0!);
     router.ip('addr', 'add', `${routerPriv}/24`, 'dev', a1!);
     router.ip('addr', 'add', `${routerPub}/24`, 'dev', b1!);
@@ -163,7 +170,18 @@ export function createNatLab(opts: NatLabOptions): NatLab {
     if (opts.nat === 'none') pub.ip('route', 'add', `10.99.${subnet}.0/24`, 'via', routerPub);
     if (!router.sysctl('net.ipv4.ip_forward', 1)) throw new Error('cannot enable forwarding in the router namespace');
     if (opts.nat !== 'none') {
-      router.exec('iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', b1!, '-j', 'MASQUERADE', ...(opts.nat === 'random-fully' ? ['--random-fully'] : []));
+      router.exec(
+        'iptables',
+        '-t',
+        'nat',
+        '-A',
+        'POSTROUTING',
+        '-o',
+        b1!,
+        '-j',
+        'MASQUERADE',
+        ...(opts.nat === 'random-fully' ? ['--random-fully'] : []),
+      );
     }
     let udpTimeoutSet = false;
     if (opts.udpTimeoutSec !== undefined) {
@@ -193,5 +211,8 @@ export function createNatLab(opts: NatLabOptions): NatLab {
 export function liveNamespaces(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   const mine = `sht${process.pid}`;
-  return (r.stdout ?? '').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(mine));
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(mine));
 }

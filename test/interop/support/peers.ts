@@ -118,7 +118,11 @@ export function isListening(port: number, proto: 'udp' | 'tcp'): boolean {
 }
 
 /** Poll `check` until it is true; fail with `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
     if (await check()) return;

@@ -12,9 +12,13 @@ export function uasRtpStream(file: string, dtmfPcaps: readonly string[] = [], dt
   const dtmf = dtmfPcaps.length
     ? `  <pause milliseconds="${dtmfAfterMs}"/>
 ` +
-      dtmfPcaps.map((p) => `  <nop><action><exec play_pcap_audio="${p}"/></action></nop>
+      dtmfPcaps
+        .map(
+          (p) => `  <nop><action><exec play_pcap_audio="${p}"/></action></nop>
   <pause milliseconds="400"/>
-`).join('')
+`,
+        )
+        .join('')
     : '';
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">

@@ -21,8 +21,14 @@ export interface Capture {
 export async function startCapture(file: string, ports: readonly number[], maxSeconds = 60): Promise<Capture> {
   const probePort = await freeUdpPort();
   const filter = `udp and (${[...ports, probePort].map((p) => `port ${p}`).join(' or ')})`;
-  const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-P', '-a', `duration:${maxSeconds}`], { timeoutSec: maxSeconds + 20 });
-  await waitFor(() => peer.stderr().includes('Capturing on') || peer.child.exitCode !== null, 'tshark to start capturing', 20_000);
+  const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-P', '-a', `duration:${maxSeconds}`], {
+    timeoutSec: maxSeconds + 20,
+  });
+  await waitFor(
+    () => peer.stderr().includes('Capturing on') || peer.child.exitCode !== null,
+    'tshark to start capturing',
+    20_000,
+  );
   if (peer.child.exitCode !== null) throw new Error(`tshark exited at start: ${peer.stderr()}`);
   const probe = createSocket('udp4');
   try {
@@ -107,8 +113,26 @@ export interface TsharkEvent {
 
 export function rtpEvents(file: string, rtpPorts: readonly number[]): TsharkEvent[] {
   const bin = requireBinary('tshark');
-  const fields = ['udp.srcport', 'rtp.seq', 'rtp.timestamp', 'rtp.marker', 'rtpevent.event_id', 'rtpevent.end_of_event', 'rtpevent.volume', 'rtpevent.duration'];
-  const args = ['-r', file, ...rtpPorts.flatMap((p) => ['-d', `udp.port==${p},rtp`]), '-Y', 'rtpevent', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+  const fields = [
+    'udp.srcport',
+    'rtp.seq',
+    'rtp.timestamp',
+    'rtp.marker',
+    'rtpevent.event_id',
+    'rtpevent.end_of_event',
+    'rtpevent.volume',
+    'rtpevent.duration',
+  ];
+  const args = [
+    '-r',
+    file,
+    ...rtpPorts.flatMap((p) => ['-d', `udp.port==${p},rtp`]),
+    '-Y',
+    'rtpevent',
+    '-T',
+    'fields',
+    ...fields.flatMap((f) => ['-e', f]),
+  ];
   const r = spawnSync('timeout', ['60', bin, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
   return r.stdout
@@ -117,6 +141,15 @@ export function rtpEvents(file: string, rtpPorts: readonly number[]): TsharkEven
     .map((l) => {
       const [src, seq, ts, marker, ev, end, vol, dur] = l.split('\t');
       const bool = (s: string | undefined) => s === '1' || s === 'True' || s === 'true';
-      return { srcPort: Number(src), seq: Number(seq), timestamp: Number(ts), marker: bool(marker), event: Number(ev), end: bool(end), volume: Number(vol), duration: Number(dur) };
+      return {
+        srcPort: Number(src),
+        seq: Number(seq),
+        timestamp: Number(ts),
+        marker: bool(marker),
+        event: Number(ev),
+        end: bool(end),
+        volume: Number(vol),
+        duration: Number(dur),
+      };
     });
 }

@@ -102,9 +102,13 @@ export async function startKamailio(opts: { minExpires?: number } = {}): Promise
   mkdirSync(join(dir, 'run'));
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, config(port, opts.minExpires ?? 60));
-  const peer = startPeer('kamailio', ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir], {
-    timeoutSec: 300,
-  });
+  const peer = startPeer(
+    'kamailio',
+    ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir],
+    {
+      timeoutSec: 300,
+    },
+  );
   await waitFor(() => isListening(port, 'udp') && isListening(port, 'tcp'), `Kamailio on ${port}`).catch((e) => {
     throw new Error(`${(e as Error).message}\n${peer.stderr().slice(-2000)}`);
   });

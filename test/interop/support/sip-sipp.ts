@@ -30,7 +30,10 @@ export function sippCount(out: string, what: 'Successful call' | 'Failed call'):
   const lines = out.split('\n').filter((l) => l.includes(what));
   const last = lines.at(-1);
   if (!last) return -1;
-  const nums = last.split('|').map((x) => x.trim()).filter((x) => /^\d+$/.test(x));
+  const nums = last
+    .split('|')
+    .map((x) => x.trim())
+    .filter((x) => /^\d+$/.test(x));
   return nums.length ? Number(nums[nums.length - 1]) : -1;
 }
 
@@ -48,14 +51,26 @@ export function sippLost(out: string): number {
 }
 
 export function startSipp(args: readonly string[], opts: { cwd?: string; timeoutSec?: number } = {}): Peer {
-  return startPeer('sipp', ['-nostdin', ...args], { ...(opts.cwd ? { cwd: opts.cwd } : {}), timeoutSec: opts.timeoutSec ?? 60 });
+  return startPeer('sipp', ['-nostdin', ...args], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    timeoutSec: opts.timeoutSec ?? 60,
+  });
 }
 
-export async function runSipp(args: readonly string[], opts: { cwd?: string; timeoutSec?: number } = {}): Promise<SippRun> {
+export async function runSipp(
+  args: readonly string[],
+  opts: { cwd?: string; timeoutSec?: number } = {},
+): Promise<SippRun> {
   const p = startSipp(args, opts);
   const code = await p.exited;
   const out = p.stdout() + p.stderr();
-  return { code, stdout: p.stdout(), stderr: p.stderr(), successful: sippCount(out, 'Successful call'), failed: sippCount(out, 'Failed call') };
+  return {
+    code,
+    stdout: p.stdout(),
+    stderr: p.stderr(),
+    successful: sippCount(out, 'Successful call'),
+    failed: sippCount(out, 'Failed call'),
+  };
 }
 
 export { freeSipPort };

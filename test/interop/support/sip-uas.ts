@@ -16,7 +16,17 @@ import { UserAgent, type UserAgentOptions } from '../../../src/sip/api/user-agen
 import type { IncomingCall } from '../../../src/sip/api/call.js';
 
 export function sdpAnswer(address: string, port = 40000): string {
-  return ['v=0', `o=shtoom 1 1 IN IP4 ${address}`, 's=shtoom test fixture', `c=IN IP4 ${address}`, 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
+  return [
+    'v=0',
+    `o=shtoom 1 1 IN IP4 ${address}`,
+    's=shtoom test fixture',
+    `c=IN IP4 ${address}`,
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
 }
 
 export interface FixtureOptions extends UserAgentOptions {
@@ -48,7 +58,16 @@ export interface FixtureUas {
 
 export async function startFixtureUas(opts: FixtureOptions = {}): Promise<FixtureUas> {
   const ua = await UserAgent.create({ listen: '127.0.0.1:0', userAgent: 'shtoom-test-uas', ...opts });
-  const stats: FixtureStats = { invites: 0, answered: 0, acked: 0, byeReceived: 0, byeSent: 0, cancelled: 0, challenged: 0, rejected: 0 };
+  const stats: FixtureStats = {
+    invites: 0,
+    answered: 0,
+    acked: 0,
+    byeReceived: 0,
+    byeSent: 0,
+    cancelled: 0,
+    challenged: 0,
+    rejected: 0,
+  };
   const digest = new DigestServer({
     realm: 'shtoom-test',
     lookup: (u) => opts.users?.[u],
@@ -75,7 +94,11 @@ export async function startFixtureUas(opts: FixtureOptions = {}): Promise<Fixtur
       const v = digest.verify(call.request, performance.now());
       if (!v.ok) {
         stats.challenged++;
-        return call.reject(401, undefined, digest.challenge(performance.now(), v.stale).map((c) => ['WWW-Authenticate', c] as const));
+        return call.reject(
+          401,
+          undefined,
+          digest.challenge(performance.now(), v.stale).map((c) => ['WWW-Authenticate', c] as const),
+        );
       }
     }
     const dialog = await call.accept(answer, 'application/sdp').catch(() => undefined);

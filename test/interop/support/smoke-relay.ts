@@ -102,7 +102,9 @@ export class LossyRelay {
         if (fromServer) this.serverMedia = media;
         else this.clientMedia = media;
         const via = fromServer ? this.rtpA : this.rtpB;
-        body = body.replace(/^m=audio \d+/m, `m=audio ${via.address().port}`).replace(/^c=IN IP4 \S+/gm, 'c=IN IP4 127.0.0.1');
+        body = body
+          .replace(/^m=audio \d+/m, `m=audio ${via.address().port}`)
+          .replace(/^c=IN IP4 \S+/gm, 'c=IN IP4 127.0.0.1');
         text = `${head.replace(/^content-length:\s*\d+/im, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
       }
     }

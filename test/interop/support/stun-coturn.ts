@@ -37,7 +37,9 @@ export async function startCoturn(opts: { addresses: readonly string[]; port: nu
     join(dir, 'turndb'),
     `--pidfile=${join(dir, 'turnserver.pid')}`,
   ];
-  const peer = opts.ns ? opts.ns.start('turnserver', args, { timeoutSec: 120 }) : startPeer('turnserver', args, { timeoutSec: 120 });
+  const peer = opts.ns
+    ? opts.ns.start('turnserver', args, { timeoutSec: 120 })
+    : startPeer('turnserver', args, { timeoutSec: 120 });
   const ready = opts.ns
     ? () => opts.ns!.listensUdp(opts.port, opts.addresses.length)
     : () => isListening(opts.port, 'udp');

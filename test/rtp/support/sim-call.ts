@@ -7,7 +7,12 @@
 import { Driver } from '../../../src/net/drive.js';
 import { TimerMediaScheduler, type MediaStream } from '../../../src/rtp/media-scheduler.js';
 import { RtpSession } from '../../../src/rtp/rtp-session.js';
-import type { RtpSessionEvent, RtpSessionOptions, RtpTransmit, TransportAddress } from '../../../src/rtp/rtp-session-types.js';
+import type {
+  RtpSessionEvent,
+  RtpSessionOptions,
+  RtpTransmit,
+  TransportAddress,
+} from '../../../src/rtp/rtp-session-types.js';
 import { Random } from '../../../src/sim/random.js';
 import { SimNetwork, type LinkProfile, type SimSocket } from '../../../src/sim/network.js';
 import { VirtualScheduler } from '../../../src/sim/scheduler.js';
@@ -84,8 +89,14 @@ export class SimCall {
     side.played = [];
     side.sending = true;
     side.next = (n) => frame(n);
-    const rtp = this.net.bind(addr.address, addr.port, (data, from) => side.driver.input((now) => side.session.handleDatagram(data, from, now, 'rtp')));
-    const rtcp = mux ? undefined : this.net.bind(addr.address, addr.port + 1, (data, from) => side.driver.input((now) => side.session.handleDatagram(data, from, now, 'rtcp')));
+    const rtp = this.net.bind(addr.address, addr.port, (data, from) =>
+      side.driver.input((now) => side.session.handleDatagram(data, from, now, 'rtp')),
+    );
+    const rtcp = mux
+      ? undefined
+      : this.net.bind(addr.address, addr.port + 1, (data, from) =>
+          side.driver.input((now) => side.session.handleDatagram(data, from, now, 'rtcp')),
+        );
     side.rtp = rtp;
     if (rtcp) side.rtcp = rtcp;
     side.driver = this.driver(side);

@@ -121,14 +121,18 @@ describe('UserAgent in virtual time', () => {
   it('authenticates a MESSAGE (401 then 200) and reports a wrong password clearly', async () => {
     const w = new VirtualWorld();
     const a = await w.ua('10.0.0.1', { aor: 'sip:alice@10.0.0.1', credentials: { username: 'alice', password: 'pw' } });
-    const bad = await w.ua('10.0.0.3', { aor: 'sip:alice@10.0.0.3', credentials: { username: 'alice', password: 'nope' } });
+    const bad = await w.ua('10.0.0.3', {
+      aor: 'sip:alice@10.0.0.3',
+      credentials: { username: 'alice', password: 'nope' },
+    });
     const b = await w.ua('10.0.0.2');
     open.push(a, b, bad);
     const server = new DigestServer({ realm: 'bob', lookup: (u) => (u === 'alice' ? 'pw' : undefined) });
     b.on('message', (m) => {
       const v = server.verify(m.request, w.scheduler.now());
       if (v.ok) m.respond(200);
-      else m.respond(401, { headers: server.challenge(w.scheduler.now()).map((c) => ['WWW-Authenticate', c] as const) });
+      else
+        m.respond(401, { headers: server.challenge(w.scheduler.now()).map((c) => ['WWW-Authenticate', c] as const) });
     });
     expect((await w.until(a.message('sip:bob@10.0.0.2', 'secret'))).status).toBe(200);
     const err = await w.until(bad.message('sip:bob@10.0.0.2', 'secret').catch((e) => e));

@@ -43,7 +43,9 @@ describe('digest response (RFC 2617, RFC 7616 examples)', () => {
   });
 
   it('RFC 7616 3.9.1: SHA-256', () => {
-    expect(digestResponse({ ...rfc7616, algorithm: 'SHA-256' })).toBe('753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+    expect(digestResponse({ ...rfc7616, algorithm: 'SHA-256' })).toBe(
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
   });
 
   it('the -sess forms hash H(A1) with nonce and cnonce (differs from the plain form)', () => {
@@ -58,7 +60,13 @@ describe('authentication headers', () => {
   it('parses quoted and token values, with commas inside quotes', () => {
     const h = parseAuthHeader('Digest realm="a, b", nonce="n\\"1", qop="auth,auth-int", algorithm=SHA-256, stale=TRUE');
     expect(h.scheme).toBe('Digest');
-    expect(h.params).toEqual({ realm: 'a, b', nonce: 'n"1', qop: 'auth,auth-int', algorithm: 'SHA-256', stale: 'TRUE' });
+    expect(h.params).toEqual({
+      realm: 'a, b',
+      nonce: 'n"1',
+      qop: 'auth,auth-int',
+      algorithm: 'SHA-256',
+      stale: 'TRUE',
+    });
   });
 
   it('rejects garbage with a parse error, never anything else', () => {
@@ -76,7 +84,10 @@ describe('authentication headers', () => {
 
 function challenge(server: DigestServer, now: number, stale = false) {
   const r = request('REGISTER');
-  return buildResponse(r, server.status, { toTag: 'x', headers: server.challenge(now, stale).map((c) => [server.challengeHeader, c] as const) });
+  return buildResponse(r, server.status, {
+    toTag: 'x',
+    headers: server.challenge(now, stale).map((c) => [server.challengeHeader, c] as const),
+  });
 }
 
 describe('digest client against the digest server', () => {
@@ -95,7 +106,11 @@ describe('digest client against the digest server', () => {
     const signed = req.with({ headers: [...req.headers, ...a.fields] });
     expect(server.verify(signed, 1000)).toEqual({ ok: true, username: 'alice' });
     // The same nonce-count again is a replay.
-    expect(server.verify(signed, 1001)).toMatchObject({ ok: false, stale: false, reason: expect.stringContaining('replay') });
+    expect(server.verify(signed, 1001)).toMatchObject({
+      ok: false,
+      stale: false,
+      reason: expect.stringContaining('replay'),
+    });
   });
 
   it('a second use of the nonce with a higher nc is accepted', () => {
@@ -116,7 +131,10 @@ describe('digest client against the digest server', () => {
     const req = request('REGISTER');
     const a = client.answer(req, challenge(server, 0), new Map());
     if (!a.ok) throw new Error('no answer');
-    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 5)).toMatchObject({ ok: false, stale: false });
+    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 5)).toMatchObject({
+      ok: false,
+      stale: false,
+    });
     const again = client.answer(req, challenge(server, 5), a.realms);
     expect(again).toEqual({ ok: false, reason: 'rejected', realm: 'shtoom' });
   });
@@ -127,7 +145,10 @@ describe('digest client against the digest server', () => {
     const req = request('REGISTER');
     const a = client.answer(req, challenge(server, 0), new Map());
     if (!a.ok) throw new Error('no answer');
-    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 5000)).toMatchObject({ ok: false, stale: true });
+    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 5000)).toMatchObject({
+      ok: false,
+      stale: true,
+    });
     const retry = client.answer(req, challenge(server, 5000, true), a.realms);
     expect(retry.ok).toBe(true);
   });
@@ -135,7 +156,11 @@ describe('digest client against the digest server', () => {
   it('reports missing credentials for an unknown realm, and picks per-realm credentials', () => {
     const server = new DigestServer({ realm: 'other', lookup });
     const client = new DigestClient([{ username: 'alice', password: 'secret', realm: 'shtoom' }], () => 'cn');
-    expect(client.answer(request('REGISTER'), challenge(server, 0), new Map())).toEqual({ ok: false, reason: 'no-credentials', realm: 'other' });
+    expect(client.answer(request('REGISTER'), challenge(server, 0), new Map())).toEqual({
+      ok: false,
+      reason: 'no-credentials',
+      realm: 'other',
+    });
     expect(client.find('shtoom')?.username).toBe('alice');
   });
 
@@ -146,7 +171,10 @@ describe('digest client against the digest server', () => {
     const req = request('REGISTER');
     const a = client.answer(req, challenge(other, 0), new Map());
     if (!a.ok) throw new Error('no answer');
-    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 1)).toMatchObject({ ok: false, reason: 'not our nonce' });
+    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 1)).toMatchObject({
+      ok: false,
+      reason: 'not our nonce',
+    });
   });
 
   it('MD5-only servers and proxies (407 / Proxy-Authorization) work the same way', () => {
@@ -158,6 +186,9 @@ describe('digest client against the digest server', () => {
     const a = client.answer(req, res, new Map());
     if (!a.ok) throw new Error('no answer');
     expect(a.fields[0]![0]).toBe('Proxy-Authorization');
-    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 1)).toEqual({ ok: true, username: 'alice' });
+    expect(server.verify(req.with({ headers: [...req.headers, ...a.fields] }), 1)).toEqual({
+      ok: true,
+      username: 'alice',
+    });
   });
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Sim, type SimUa } from '../support/sim-core.js';
 import type { CoreEvent } from '../../../src/sip/core/events.js';
 
-const SDP = new TextEncoder().encode('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n');
+const SDP = new TextEncoder().encode(
+  'v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n',
+);
 
 function autoAnswer(ua: SimUa, delayMs = 0, status = 200) {
   ua.onEvent = (e) => {
@@ -120,7 +122,11 @@ describe('two user agents in virtual time', () => {
     sim.run(100);
     expect(a.sent.map((m) => (m.type === 'request' ? m.method : ''))).toEqual(['INVITE']);
     sim.idle();
-    expect(a.sent.filter((m) => m.type === 'request').map((m) => (m.type === 'request' ? m.method : ''))).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    expect(a.sent.filter((m) => m.type === 'request').map((m) => (m.type === 'request' ? m.method : ''))).toEqual([
+      'INVITE',
+      'CANCEL',
+      'ACK',
+    ]);
     expect(find(a, 'invite-failed').outcome.kind).toBe('cancelled');
   });
 

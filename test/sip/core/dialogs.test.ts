@@ -37,7 +37,13 @@ describe('dialogs (RFC 3261 12-15)', () => {
     const { da, db } = call(sim, a, b);
     expect(da.id).toBe(`${db.callId}|${db.remoteTag}|${db.localTag}`);
     const seq0 = da.localSeq;
-    a.act((now) => da.request('INFO', { body: Buffer.from('Signal=5\r\nDuration=160\r\n'), contentType: 'application/dtmf-relay' }, now));
+    a.act((now) =>
+      da.request(
+        'INFO',
+        { body: Buffer.from('Signal=5\r\nDuration=160\r\n'), contentType: 'application/dtmf-relay' },
+        now,
+      ),
+    );
     sim.run(100);
     const ev = find(b, 'dialog-request');
     expect(ev.request.method).toBe('INFO');
@@ -55,7 +61,11 @@ describe('dialogs (RFC 3261 12-15)', () => {
     p.drain();
     const tag = inv.toTag;
     p.send(rawRequest('ACK', { callId: 'd1', fromTag: 'f1', toTag: tag, cseq: '1 ACK' }));
-    expect(p.send(rawRequest('MESSAGE', { callId: 'd1', fromTag: 'f1', toTag: tag, cseq: '5 MESSAGE' })).map((r) => r.status)).toEqual([]);
+    expect(
+      p
+        .send(rawRequest('MESSAGE', { callId: 'd1', fromTag: 'f1', toTag: tag, cseq: '5 MESSAGE' }))
+        .map((r) => r.status),
+    ).toEqual([]);
     const r = p.send(rawRequest('INFO', { callId: 'd1', fromTag: 'f1', toTag: tag, cseq: '3 INFO' }));
     expect(r.map((x) => x.status)).toEqual([500]);
   });
@@ -118,7 +128,8 @@ describe('dialogs (RFC 3261 12-15)', () => {
     answering(b1);
     answering(b2);
     const proxy = sim.net.bind('10.0.0.9', 5060, (data) => {
-      if (Buffer.from(data).toString('latin1').startsWith('SIP/2.0')) return proxy.send(data, { address: '10.0.0.1', port: 5060 });
+      if (Buffer.from(data).toString('latin1').startsWith('SIP/2.0'))
+        return proxy.send(data, { address: '10.0.0.1', port: 5060 });
       proxy.send(data, { address: '10.0.0.2', port: 5061 });
       proxy.send(data, { address: '10.0.0.3', port: 5062 });
     });
@@ -150,7 +161,11 @@ describe('dialogs (RFC 3261 12-15)', () => {
     sim.idle();
     const order = b.sent.map((m) => (m.type === 'request' ? m.method : String(m.status)));
     expect(order.slice(0, 2)).toEqual(['200', 'BYE']);
-    expect(b.events.map((e) => e.type).filter((t) => t !== 'request-done')).toEqual(['invite', 'dialog-acked', 'dialog-terminated']);
+    expect(b.events.map((e) => e.type).filter((t) => t !== 'request-done')).toEqual([
+      'invite',
+      'dialog-acked',
+      'dialog-terminated',
+    ]);
     expect(find(a, 'dialog-terminated').reason).toBe('remote-bye');
   });
 
@@ -164,7 +179,9 @@ describe('dialogs (RFC 3261 12-15)', () => {
 
   it('follows Record-Route: loose routes become Route, the remote target the Request-URI', () => {
     const p = new Probe();
-    p.send(rawRequest('INVITE', { callId: 'rr', extra: 'Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>' }));
+    p.send(
+      rawRequest('INVITE', { callId: 'rr', extra: 'Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>' }),
+    );
     const inv = find(p, 'invite').invite;
     const d = inv.accept(0);
     p.drain();
@@ -202,13 +219,16 @@ describe('dialogs (RFC 3261 12-15)', () => {
       const now = ua.sim.scheduler.now();
       if (e.type !== 'invite') return;
       const v = server.verify(e.invite.request, now);
-      if (!v.ok) e.invite.reject(407, now, { headers: server.challenge(now).map((c) => ['Proxy-Authenticate', c] as const) });
+      if (!v.ok)
+        e.invite.reject(407, now, { headers: server.challenge(now).map((c) => ['Proxy-Authenticate', c] as const) });
       else e.invite.accept(now);
     };
     a.act((now) => a.core.invite(b.uri('bob'), {}, now));
     sim.run(1000);
     expect(a.types()).toContain('invite-answered');
-    const methods = a.sent.filter((m) => m.type === 'request').map((m) => `${(m as SipRequest).method} ${(m as SipRequest).cseq.seq}`);
+    const methods = a.sent
+      .filter((m) => m.type === 'request')
+      .map((m) => `${(m as SipRequest).method} ${(m as SipRequest).cseq.seq}`);
     const first = Number(methods[0]!.split(' ')[1]);
     expect(methods).toEqual([`INVITE ${first}`, `ACK ${first}`, `INVITE ${first + 1}`, `ACK ${first + 1}`]);
     const lastAck = a.sent.filter((m) => m.type === 'request').at(-1) as SipRequest;
@@ -240,7 +260,9 @@ describe('dialogs (RFC 3261 12-15)', () => {
     b.onEvent = (e, ua) => {
       if (e.type === 'request') e.request.respond(202, ua.sim.scheduler.now());
     };
-    a.act((now) => a.core.request('MESSAGE', b.uri('bob'), { body: Buffer.from('hello'), contentType: 'text/plain' }, now));
+    a.act((now) =>
+      a.core.request('MESSAGE', b.uri('bob'), { body: Buffer.from('hello'), contentType: 'text/plain' }, now),
+    );
     sim.idle();
     const got = find(b, 'request').request.request;
     expect(got.text).toBe('hello');
@@ -265,7 +287,8 @@ describe('dialogs (RFC 3261 12-15)', () => {
       '',
     ].join('\r\n');
     p.send(ok, { raw: true });
-    const acks = () => p.transmits.filter((t) => t.message?.type === 'request' && (t.message as SipRequest).method === 'ACK').length;
+    const acks = () =>
+      p.transmits.filter((t) => t.message?.type === 'request' && (t.message as SipRequest).method === 'ACK').length;
     expect(acks()).toBe(1);
     p.advance(33_000); // Timer M (32 s) ends the transaction; the ACK is kept 64*T1 + T4
     expect(p.core.transactions.size).toBe(0);
@@ -288,7 +311,9 @@ describe('a BYE that overtakes the ACK', () => {
     expect(p.events.map((e) => e.type)).toEqual(['dialog-acked', 'dialog-terminated']);
     expect(inv.state).toBe('confirmed');
     p.advance(60_000);
-    const oks = p.transmits.filter((t) => t.message?.type === 'response' && t.message.status === 200 && t.message.cseq.method === 'INVITE');
+    const oks = p.transmits.filter(
+      (t) => t.message?.type === 'response' && t.message.status === 200 && t.message.cseq.method === 'INVITE',
+    );
     expect(oks).toHaveLength(1);
     expect(p.core.pendingTimers).toBe(0);
   });

@@ -30,7 +30,8 @@ function server(sim: Sim, address: string, port: number) {
     const req = parseMessage(data, { datagram: true }).message as SipRequest;
     registers.push(now);
     const expires = Number(/expires=(\d+)/.exec(req.header('contact') ?? '')?.[1] ?? 3600);
-    const headers: [string, string][] = expires > 0 ? [['Contact', `${req.header('contact')!.replace(/;expires=\d+/, '')};expires=${expires}`]] : [];
+    const headers: [string, string][] =
+      expires > 0 ? [['Contact', `${req.header('contact')!.replace(/;expires=\d+/, '')};expires=${expires}`]] : [];
     sock.send(serializeMessage(buildResponse(req, 200, { toTag: 'r1', headers })), from);
   });
   return { keepAlives, registers };
@@ -41,7 +42,12 @@ describe('registration keep-alives (RFC 5626 3.5.1)', () => {
     const sim = new Sim();
     const reg = server(sim, '10.0.0.5', 5060);
     const ua = sim.ua('10.0.0.1', 5060);
-    const r = ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 600 }, now));
+    const r = ua.act((now) =>
+      ua.core.register(
+        { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 600 },
+        now,
+      ),
+    );
     sim.run(100);
     expect(r.state).toBe('registered');
     ua.act((now) => r.keepAlive(now, 20_000));
@@ -58,7 +64,9 @@ describe('registration keep-alives (RFC 5626 3.5.1)', () => {
     const registrar = server(sim, '10.0.0.5', 5060);
     const proxy = server(sim, '10.0.0.6', 5070);
     const ua = sim.ua('10.0.0.1', 5060, { outboundProxy: parseSipUri('sip:10.0.0.6:5070;lr') });
-    const r = ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now));
+    const r = ua.act((now) =>
+      ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now),
+    );
     sim.run(100);
     ua.act((now) => r.keepAlive(now, 1000));
     sim.run(3500);
@@ -71,7 +79,9 @@ describe('registration keep-alives (RFC 5626 3.5.1)', () => {
     const sim = new Sim();
     const reg = server(sim, '10.0.0.5', 5060);
     const ua = sim.ua('10.0.0.1', 5060);
-    const r = ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now));
+    const r = ua.act((now) =>
+      ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now),
+    );
     sim.run(1000);
     ua.act((now) => r.keepAlive(now, 10_000));
     ua.act((now) => r.keepAlive(now, 3000));
@@ -90,13 +100,31 @@ describe('STUN on the SIP socket', () => {
     const sink = new MemorySink();
     const core = new SipCore({ local: { udp: { address: '10.0.0.1', port: 5060 } } }, new Logger(sink, 'trace'));
     // A Binding success response (RFC 5389 6: type 0x0101, length 0, magic cookie, transaction ID).
-    const stun = new Uint8Array([0x01, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array.from({ length: 12 }, (_, i) => i + 1)]);
-    core.handleDatagram(stun, { transport: 'udp', remote: { address: '198.51.100.2', port: 3478 }, local: { address: '10.0.0.1', port: 5060 } }, 0);
+    const stun = new Uint8Array([
+      0x01,
+      0x01,
+      0,
+      0,
+      0x21,
+      0x12,
+      0xa4,
+      0x42,
+      ...Array.from({ length: 12 }, (_, i) => i + 1),
+    ]);
+    core.handleDatagram(
+      stun,
+      { transport: 'udp', remote: { address: '198.51.100.2', port: 3478 }, local: { address: '10.0.0.1', port: 5060 } },
+      0,
+    );
     expect(core.pollEvent()).toBeUndefined();
     expect(core.pollTransmit()).toBeUndefined();
     expect(sink.records).toEqual([]);
     // Anything else that does not parse is still logged.
-    core.handleDatagram(new TextEncoder().encode('garbage\r\n\r\n'), { transport: 'udp', remote: { address: '198.51.100.2', port: 5060 }, local: { address: '10.0.0.1', port: 5060 } }, 0);
+    core.handleDatagram(
+      new TextEncoder().encode('garbage\r\n\r\n'),
+      { transport: 'udp', remote: { address: '198.51.100.2', port: 5060 }, local: { address: '10.0.0.1', port: 5060 } },
+      0,
+    );
     expect(sink.lines().join('\n')).toMatch(/dropped a message that does not parse/);
   });
 });

@@ -11,7 +11,10 @@ import type { RegistrationState } from '../../../src/sip/core/registration.js';
 import { refreshDelay } from '../../../src/sip/core/registration.js';
 
 /** A registrar for tests: digest (optional), a maximum and a minimum expiry, and a switch to go silent. */
-function registrar(sim: Sim, opts: { maxExpires?: number; minExpires?: number; password?: string; silent?: () => boolean } = {}) {
+function registrar(
+  sim: Sim,
+  opts: { maxExpires?: number; minExpires?: number; password?: string; silent?: () => boolean } = {},
+) {
   const seen: { at: number; req: SipRequest }[] = [];
   const digest = opts.password ? new DigestServer({ realm: 'reg', lookup: () => opts.password }) : undefined;
   const sock = sim.net.bind('10.0.0.5', 5060, (data, from) => {
@@ -23,14 +26,22 @@ function registrar(sim: Sim, opts: { maxExpires?: number; minExpires?: number; p
       sock.send(serializeMessage(buildResponse(req, status, { toTag: 'r1', headers })), from);
     if (digest) {
       const v = digest.verify(req, now);
-      if (!v.ok) return reply(401, digest.challenge(now, v.stale).map((c) => ['WWW-Authenticate', c]));
+      if (!v.ok)
+        return reply(
+          401,
+          digest.challenge(now, v.stale).map((c) => ['WWW-Authenticate', c]),
+        );
     }
     const contact = req.contacts === '*' ? undefined : req.contacts[0]!;
     const asked = Number(getParam(contact!.params, 'expires') ?? req.header('expires') ?? 3600);
-    if (asked > 0 && opts.minExpires && asked < opts.minExpires) return reply(423, [['Min-Expires', String(opts.minExpires)]]);
+    if (asked > 0 && opts.minExpires && asked < opts.minExpires)
+      return reply(423, [['Min-Expires', String(opts.minExpires)]]);
     const granted = Math.min(asked, opts.maxExpires ?? 3600);
     if (granted === 0) return reply(200);
-    reply(200, [['Contact', `${req.header('contact')!.replace(/;expires=\d+/, '')};expires=${granted}`], ['Contact', '<sip:other@10.9.9.9>;expires=99']]);
+    reply(200, [
+      ['Contact', `${req.header('contact')!.replace(/;expires=\d+/, '')};expires=${granted}`],
+      ['Contact', '<sip:other@10.9.9.9>;expires=99'],
+    ]);
   });
   return seen;
 }
@@ -43,7 +54,12 @@ describe('registration in virtual time (RFC 3261 10.2)', () => {
     const sim = new Sim();
     const seen = registrar(sim, { maxExpires: 60, password: 'pw' });
     const ua = sim.ua('10.0.0.1', 5060, { credentials: [{ username: 'alice', password: 'pw' }] });
-    ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 3600 }, now));
+    ua.act((now) =>
+      ua.core.register(
+        { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 3600 },
+        now,
+      ),
+    );
     sim.run(1000);
     const s = states(ua);
     expect(s.map((x) => x.kind)).toEqual(['registering', 'registered']);
@@ -65,7 +81,12 @@ describe('registration in virtual time (RFC 3261 10.2)', () => {
     const sim = new Sim();
     const seen = registrar(sim, { minExpires: 120 });
     const ua = sim.ua('10.0.0.1');
-    ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 30 }, now));
+    ua.act((now) =>
+      ua.core.register(
+        { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 30 },
+        now,
+      ),
+    );
     sim.run(1000);
     expect(seen.map((x) => x.req.header('expires'))).toEqual(['30', '120']);
     const last = states(ua).at(-1)!;
@@ -76,7 +97,12 @@ describe('registration in virtual time (RFC 3261 10.2)', () => {
     const sim = new Sim();
     const seen = registrar(sim, {});
     const ua = sim.ua('10.0.0.1');
-    const reg = ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 600 }, now));
+    const reg = ua.act((now) =>
+      ua.core.register(
+        { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 600 },
+        now,
+      ),
+    );
     sim.run(1000);
     ua.act((now) => reg.unregister(now));
     sim.idle();
@@ -89,7 +115,9 @@ describe('registration in virtual time (RFC 3261 10.2)', () => {
     const sim = new Sim();
     const seen = registrar(sim, { password: 'right' });
     const ua = sim.ua('10.0.0.1', 5060, { credentials: [{ username: 'alice', password: 'wrong' }] });
-    ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now));
+    ua.act((now) =>
+      ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now),
+    );
     sim.idle();
     expect(seen).toHaveLength(2);
     expect(states(ua).at(-1)).toMatchObject({ kind: 'failed', outcome: { kind: 'auth-failed', reason: 'rejected' } });
@@ -101,7 +129,9 @@ describe('registration in virtual time (RFC 3261 10.2)', () => {
     let silent = false;
     const seen = registrar(sim, { maxExpires: 100, silent: () => silent });
     const ua = sim.ua('10.0.0.1');
-    ua.act((now) => ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now));
+    ua.act((now) =>
+      ua.core.register({ registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5') }, now),
+    );
     sim.run(1000);
     silent = true;
     sim.run(90_000 + 32_000); // refresh at 90 s, Timer F at 122 s

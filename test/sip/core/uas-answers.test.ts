@@ -46,9 +46,13 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
 
   it('a merged request (same From tag, Call-ID, CSeq; another branch): 482', () => {
     const p = new Probe();
-    p.send(rawRequest('MESSAGE', { callId: 'm1', branch: 'z9hG4bK-one', extra: 'Content-Type: text/plain', body: 'hi' }));
+    p.send(
+      rawRequest('MESSAGE', { callId: 'm1', branch: 'z9hG4bK-one', extra: 'Content-Type: text/plain', body: 'hi' }),
+    );
     expect(p.events.map((e) => e.type)).toEqual(['request']);
-    const r = p.send(rawRequest('MESSAGE', { callId: 'm1', branch: 'z9hG4bK-two', extra: 'Content-Type: text/plain', body: 'hi' }));
+    const r = p.send(
+      rawRequest('MESSAGE', { callId: 'm1', branch: 'z9hG4bK-two', extra: 'Content-Type: text/plain', body: 'hi' }),
+    );
     expect(status(r)).toEqual([482]);
   });
 
@@ -104,9 +108,17 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
 
   it('names that are Object.prototype keys are just names (constructor, __proto__)', () => {
     const p = new Probe({ allow: ['OPTIONS', 'constructor'] });
-    expect(p.send(rawRequest('constructor', { extra: 'Content-Type: text/plain\nconstructor: x\n__proto__: y', body: 'hi' })).map((r) => r.status)).toEqual([]);
+    expect(
+      p
+        .send(
+          rawRequest('constructor', { extra: 'Content-Type: text/plain\nconstructor: x\n__proto__: y', body: 'hi' }),
+        )
+        .map((r) => r.status),
+    ).toEqual([]);
     expect(p.events.map((e) => e.type)).toEqual(['request']);
-    expect(p.send(rawRequest('OPTIONS', { extra: 'toString: 1\nhasOwnProperty: 2' })).map((r) => r.status)).toEqual([200]);
+    expect(p.send(rawRequest('OPTIONS', { extra: 'toString: 1\nhasOwnProperty: 2' })).map((r) => r.status)).toEqual([
+      200,
+    ]);
   });
 
   it('garbage gets no answer and no crash', () => {
@@ -130,7 +142,9 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
 
 describe('stream transport (TCP framing)', () => {
   it('frames pipelined and fragmented requests and answers a CRLF CRLF ping with CRLF', () => {
-    const p = new Probe({ local: { udp: { address: '192.0.2.2', port: 5060 }, tcp: { address: '192.0.2.2', port: 5060 } } });
+    const p = new Probe({
+      local: { udp: { address: '192.0.2.2', port: 5060 }, tcp: { address: '192.0.2.2', port: 5060 } },
+    });
     const a = Buffer.from(rawRequest('OPTIONS').replace(/\n/g, '\r\n').replace('SIP/2.0/UDP', 'SIP/2.0/TCP'));
     const b = Buffer.from(rawRequest('OPTIONS').replace(/\n/g, '\r\n').replace('SIP/2.0/UDP', 'SIP/2.0/TCP'));
     const all = Buffer.concat([a, b, Buffer.from('\r\n\r\n')]);
@@ -143,7 +157,9 @@ describe('stream transport (TCP framing)', () => {
   });
 
   it('a negative Content-Length on a stream: 400, then the connection is closed', () => {
-    const p = new Probe({ local: { udp: { address: '192.0.2.2', port: 5060 }, tcp: { address: '192.0.2.2', port: 5060 } } });
+    const p = new Probe({
+      local: { udp: { address: '192.0.2.2', port: 5060 }, tcp: { address: '192.0.2.2', port: 5060 } },
+    });
     const r = p.send(rawRequest('OPTIONS').replace(/Content-Length: \d+/, 'Content-Length: -5'), { transport: 'tcp' });
     expect(status(r)).toEqual([400]);
     expect(p.transmits.at(-1)!.close).toBe(true);

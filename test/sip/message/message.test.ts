@@ -41,7 +41,10 @@ describe('SIP messages (RFC 3261 7, 25)', () => {
   });
 
   it('compact forms and any case find the same header', () => {
-    const m = parseMessage(Buffer.from(INVITE.replace('Call-ID:', 'i:').replace('Contact:', 'm:').replace('Via:', 'VIA :')), { datagram: true }).message!;
+    const m = parseMessage(
+      Buffer.from(INVITE.replace('Call-ID:', 'i:').replace('Contact:', 'm:').replace('Via:', 'VIA :')),
+      { datagram: true },
+    ).message!;
     expect(m.callId).toBe('a84b4c76e66710@pc33.atlanta.com');
     expect(m.header('contact')).toBe('<sip:alice@pc33.atlanta.com>');
     expect(m.via).toHaveLength(1);
@@ -70,21 +73,31 @@ describe('SIP messages (RFC 3261 7, 25)', () => {
   });
 
   it('single-valued headers twice and overlarge scalars are 400s', () => {
-    const dup = parseMessage(Buffer.from(INVITE.replace('Max-Forwards: 70', 'Max-Forwards: 70\r\nCall-ID: other')), { datagram: true });
+    const dup = parseMessage(Buffer.from(INVITE.replace('Max-Forwards: 70', 'Max-Forwards: 70\r\nCall-ID: other')), {
+      datagram: true,
+    });
     expect(checkRequest(dup.message as SipRequest)?.status).toBe(400);
     const big = parseMessage(Buffer.from(INVITE.replace('CSeq: 314159', 'CSeq: 4294967296')), { datagram: true });
     expect(checkRequest(big.message as SipRequest)?.part).toBe('cseq');
   });
 
   const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9.!%*_+`'~-]{0,10}$/);
-  const value = fc.string({ maxLength: 30, unit: fc.constantFrom(...'abc XYZ 0189 ;=,:<>"@/.-_'.split('')) }).map((s) => s.trim());
+  const value = fc
+    .string({ maxLength: 30, unit: fc.constantFrom(...'abc XYZ 0189 ;=,:<>"@/.-_'.split('')) })
+    .map((s) => s.trim());
   const arbMessage = fc
     .record({
       request: fc.boolean(),
       method: token,
       status: fc.integer({ min: 100, max: 699 }),
       reason: fc.string({ maxLength: 20, unit: fc.constantFrom(...'abc XYZ-'.split('')) }).map((s) => s.trim()),
-      extra: fc.array(fc.tuple(token.filter((t) => !/^(content-length|l|via|v)$/i.test(t)), value), { maxLength: 6 }),
+      extra: fc.array(
+        fc.tuple(
+          token.filter((t) => !/^(content-length|l|via|v)$/i.test(t)),
+          value,
+        ),
+        { maxLength: 6 },
+      ),
       body: fc.uint8Array({ maxLength: 200 }),
     })
     .map((x) => {
@@ -119,11 +132,13 @@ describe('SIP messages (RFC 3261 7, 25)', () => {
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 400 }),
-          fc.tuple(fc.integer({ min: 0, max: base.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([at, junk]) => {
-            const b = Buffer.from(base);
-            b.set(junk.subarray(0, b.length - at), at);
-            return b;
-          }),
+          fc
+            .tuple(fc.integer({ min: 0, max: base.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 8 }))
+            .map(([at, junk]) => {
+              const b = Buffer.from(base);
+              b.set(junk.subarray(0, b.length - at), at);
+              return b;
+            }),
           fc.integer({ min: 0, max: base.length }).map((n) => base.subarray(0, n)),
         ),
         fc.boolean(),

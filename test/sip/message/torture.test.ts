@@ -116,7 +116,11 @@ describe('RFC 4475 torture messages through the parser', () => {
     expect(m.header('subject')).toBe('');
     const c = contacts(m);
     expect(c[0]!.displayName).toBe('Quoted string ""');
-    expect(c[0]!.params).toEqual([['newparam', 'newvalue'], ['secondparam', null], ['q', '0.33']]);
+    expect(c[0]!.params).toEqual([
+      ['newparam', 'newvalue'],
+      ['secondparam', null],
+      ['q', '0.33'],
+    ]);
     expect(m.header('newfangledheader')).toBe('newfangled value continued newfangled value');
     expect(m.header('unknownheaderwithunusualvalue')).toBe(';;,,;;,;');
     expect(m.body.length).toBe(150);
@@ -137,7 +141,10 @@ describe('RFC 4475 torture messages through the parser', () => {
     expect(sip(m.from.uri).user).toBe('I have spaces');
     const c = contacts(m)[0]!;
     expect(sip(c.uri).user).toBe('caller');
-    expect(sip(c.uri).params).toEqual([['lr', null], ['name', 'value%41']]);
+    expect(sip(c.uri).params).toEqual([
+      ['lr', null],
+      ['name', 'value%41'],
+    ]);
   });
 
   it('escnull: escaped NULs do not truncate; two distinct Contact bindings', () => {

@@ -87,7 +87,11 @@ export interface TcpResult {
 }
 
 /** One TCP connection per exchange. */
-export async function tcpExchange(bytes: Uint8Array, port: number, opts: { probeSameConnection?: boolean; timeoutMs?: number } = {}): Promise<TcpResult> {
+export async function tcpExchange(
+  bytes: Uint8Array,
+  port: number,
+  opts: { probeSameConnection?: boolean; timeoutMs?: number } = {},
+): Promise<TcpResult> {
   const sock: Socket = connect({ host: '127.0.0.1', port });
   await new Promise<void>((r, j) => {
     sock.once('connect', () => r());
@@ -97,10 +101,11 @@ export async function tcpExchange(bytes: Uint8Array, port: number, opts: { probe
   const got: SipResponse[] = [];
   let closed = false;
   sock.on('data', (d) => {
-    for (const item of framer.push(d)) if (item.kind === 'message') {
-      const r = responseOf(item.bytes);
-      if (r) got.push(r);
-    }
+    for (const item of framer.push(d))
+      if (item.kind === 'message') {
+        const r = responseOf(item.bytes);
+        if (r) got.push(r);
+      }
   });
   sock.on('close', () => (closed = true));
   sock.on('error', () => {});

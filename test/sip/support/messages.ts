@@ -50,7 +50,10 @@ CSeq: ${cseq} ${method}`);
 export function responseTo(r: SipRequest, status: number, toTag = 'b1'): SipResponse {
   const to = r.header('to')! + (status > 100 && !r.toTag ? `;tag=${toTag}` : '');
   return res(`SIP/2.0 ${status} Whatever
-${r.headerValues('via').map((v) => `Via: ${v}`).join('\n')}
+${r
+  .headerValues('via')
+  .map((v) => `Via: ${v}`)
+  .join('\n')}
 From: ${r.header('from')}
 To: ${to}
 Call-ID: ${r.callId}

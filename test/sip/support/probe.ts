@@ -23,7 +23,12 @@ export class Probe {
   /** Send `text` (\n line ends become CRLF unless `raw`) and return the responses it produced. */
   send(text: string | Uint8Array, opts: { transport?: 'udp' | 'tcp'; raw?: boolean } = {}): SipResponse[] {
     const bytes = typeof text === 'string' ? Buffer.from(opts.raw ? text : text.replace(/\r?\n/g, '\r\n')) : text;
-    const source = { transport: opts.transport ?? 'udp', remote: PEER, local: { address: '192.0.2.2', port: 5060 }, connectionId: 'c1' } as const;
+    const source = {
+      transport: opts.transport ?? 'udp',
+      remote: PEER,
+      local: { address: '192.0.2.2', port: 5060 },
+      connectionId: 'c1',
+    } as const;
     if ((opts.transport ?? 'udp') === 'udp') this.core.handleDatagram(bytes, source, this.now);
     else this.core.handleStream(bytes, source, this.now);
     return this.drain();
@@ -55,7 +60,19 @@ export class Probe {
 }
 
 /** A request with the usual headers; `extra` lines go before Content-Length. */
-export function rawRequest(method: string, opts: { uri?: string; cseq?: string; extra?: string; branch?: string; toTag?: string; fromTag?: string; callId?: string; body?: string } = {}): string {
+export function rawRequest(
+  method: string,
+  opts: {
+    uri?: string;
+    cseq?: string;
+    extra?: string;
+    branch?: string;
+    toTag?: string;
+    fromTag?: string;
+    callId?: string;
+    body?: string;
+  } = {},
+): string {
   const body = opts.body ?? '';
   return [
     `${method} ${opts.uri ?? 'sip:bob@192.0.2.2'} SIP/2.0`,

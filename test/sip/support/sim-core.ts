@@ -28,7 +28,11 @@ export class SimUa {
   ) {
     this.socket = sim.net.bind(address, port, (data, from) =>
       this.driver.input((now) =>
-        this.core.handleDatagram(data, { transport: 'udp', remote: { address: from.address, port: from.port }, local: { address, port } }, now),
+        this.core.handleDatagram(
+          data,
+          { transport: 'udp', remote: { address: from.address, port: from.port }, local: { address, port } },
+          now,
+        ),
       ),
     );
     const rnd = new Random(port);

@@ -1,6 +1,11 @@
 /** A transaction layer in virtual time with a recording transport and TUs. */
 import { TransactionLayer } from '../../../src/sip/transaction/transaction-layer.js';
-import type { ClientTransaction, ClientTransactionUser, ServerTransaction, ServerTransactionUser } from '../../../src/sip/transaction/transaction.js';
+import type {
+  ClientTransaction,
+  ClientTransactionUser,
+  ServerTransaction,
+  ServerTransactionUser,
+} from '../../../src/sip/transaction/transaction.js';
 import { DEFAULT_TIMERS, type SipTimers } from '../../../src/sip/transaction/timer-config.js';
 import type { SipResponse, SipMessage } from '../../../src/sip/message/message.js';
 import { buildResponse } from '../../../src/sip/message/build.js';
@@ -49,16 +54,19 @@ export class TxHarness {
 
   clientTu(): ClientTransactionUser {
     return {
-      onResponse: (_tx: ClientTransaction, r: SipResponse, now: number) => this.events.push(`${now} response ${r.status}`),
+      onResponse: (_tx: ClientTransaction, r: SipResponse, now: number) =>
+        this.events.push(`${now} response ${r.status}`),
       onTimeout: (_tx: ClientTransaction, now: number) => this.events.push(`${now} timeout`),
-      onTransportError: (_tx: ClientTransaction, e: Error, now: number) => this.events.push(`${now} transport-error ${e.message}`),
+      onTransportError: (_tx: ClientTransaction, e: Error, now: number) =>
+        this.events.push(`${now} transport-error ${e.message}`),
     };
   }
 
   serverTu(): ServerTransactionUser {
     return {
       onTimeout: (_tx: ServerTransaction, now: number) => this.events.push(`${now} timeout`),
-      onTransportError: (_tx: ServerTransaction, e: Error, now: number) => this.events.push(`${now} transport-error ${e.message}`),
+      onTransportError: (_tx: ServerTransaction, e: Error, now: number) =>
+        this.events.push(`${now} transport-error ${e.message}`),
       onTerminated: (_tx: ServerTransaction, now: number) => this.events.push(`${now} terminated`),
     };
   }

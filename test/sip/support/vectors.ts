@@ -30,8 +30,19 @@ export function vectors(suite: 'rfc4475' | 'rfc5118', form: 'archive' | 'wire' =
   const out: Vector[] = [];
   for (const row of rows) {
     const [name, cls, expected, section] = row.split('\t');
-    const file = suite === 'rfc4475' ? join(dir, `${name}.dat`) : form === 'wire' ? join(dir, 'wire', `${name}.dat`) : join(dir, name!);
-    out.push({ name: name!, class: cls as Vector['class'], expected: expected!, section: section!, bytes: readFileSync(file) });
+    const file =
+      suite === 'rfc4475'
+        ? join(dir, `${name}.dat`)
+        : form === 'wire'
+          ? join(dir, 'wire', `${name}.dat`)
+          : join(dir, name!);
+    out.push({
+      name: name!,
+      class: cls as Vector['class'],
+      expected: expected!,
+      section: section!,
+      bytes: readFileSync(file),
+    });
   }
   return out;
 }

@@ -8,7 +8,15 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026)', () => {
     const h = new TxHarness();
     const tx = h.layer.sendRequest(invite(), UDP, h.clientTu(), 0);
     h.runAll();
-    expect(h.log()).toEqual(['0 INVITE', '500 INVITE', '1500 INVITE', '3500 INVITE', '7500 INVITE', '15500 INVITE', '31500 INVITE']);
+    expect(h.log()).toEqual([
+      '0 INVITE',
+      '500 INVITE',
+      '1500 INVITE',
+      '3500 INVITE',
+      '7500 INVITE',
+      '15500 INVITE',
+      '31500 INVITE',
+    ]);
     expect(h.events).toEqual(['32000 timeout']);
     expect(tx.state).toBe('terminated');
     expect(tx.timerCount).toBe(0);
@@ -28,7 +36,15 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026)', () => {
     const h = new TxHarness({ t1: 100, t2: 4000, t4: 5000 });
     h.layer.sendRequest(invite(), UDP, h.clientTu(), 0);
     h.runAll();
-    expect(h.log()).toEqual(['0 INVITE', '100 INVITE', '300 INVITE', '700 INVITE', '1500 INVITE', '3100 INVITE', '6300 INVITE']);
+    expect(h.log()).toEqual([
+      '0 INVITE',
+      '100 INVITE',
+      '300 INVITE',
+      '700 INVITE',
+      '1500 INVITE',
+      '3100 INVITE',
+      '6300 INVITE',
+    ]);
     expect(h.events).toEqual(['6400 timeout']);
   });
 
