@@ -7,6 +7,7 @@ start=$(date +%s)
 bash scripts/install-peers.sh
 npm ci --no-audit --no-fund
 npm run typecheck
+npm run lint
 npx vitest run --project unit
 npx vitest run --project interop
 echo "test-all: passed in $(( $(date +%s) - start )) s"

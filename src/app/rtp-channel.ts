@@ -88,7 +88,7 @@ class UdpRtpChannel implements RtpChannel {
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       // STUN only once discovery started (never, for most calls).
       const s = channel === 'rtp' ? stun.rtp : stun.rtcp;
-      if (s !== undefined && s.handleDatagram(msg, rinfo)) return;
+      if (s?.handleDatagram(msg, rinfo)) return;
       // A Buffer is a Uint8Array, and rinfo has `address` and `port`: both go as they are (no allocation per packet).
       this.onDatagram?.(msg, rinfo, channel);
     });

@@ -64,7 +64,7 @@ export class PronunciationDictionary {
   format(words: Iterable<string>): string {
     const lines: string[] = [];
     for (const [w, prons] of this.pronunciations(words)) {
-      prons.forEach((p, i) => lines.push(`${i === 0 ? w : `${w}(${i + 1})`} ${p}`));
+      for (const [i, p] of prons.entries()) lines.push(`${i === 0 ? w : `${w}(${i + 1})`} ${p}`);
     }
     return lines.join('\n') + '\n';
   }
@@ -177,7 +177,7 @@ export function espeakPhones(word: string): string | undefined {
 }
 
 export function ipaToCmu(ipa: string): string | undefined {
-  const s = ipa.normalize('NFC').replace(/[ˈˌːˑ\u0300-\u036f\s_-]/g, (c) => (c === 'ː' ? 'ː' : ''));
+  const s = ipa.normalize('NFC').replace(/[ˈˌːˑ\s_-]|[\u0300-\u036f]/gu, (c) => (c === 'ː' ? 'ː' : ''));
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {

@@ -19,6 +19,6 @@ export function readAudioFile(path: string): Int16Array {
     void src.close();
   }
   const out = new Int16Array(chunks.length * 160);
-  chunks.forEach((c, i) => out.set(c, i * 160));
+  for (const [i, c] of chunks.entries()) out.set(c, i * 160);
   return out;
 }

@@ -105,7 +105,7 @@ export interface WriteIniOptions {
  */
 export function writeIni(
   schema: Schema,
-  valueOf: (spec: OptionSpec) => OptionValue | undefined,
+  valueFor: (spec: OptionSpec) => OptionValue | undefined,
   opts: WriteIniOptions = {},
 ): string {
   const out: string[] = [];
@@ -121,7 +121,7 @@ export function writeIni(
     if (out.length > 0) out.push('');
     out.push(`[${section}]`);
     for (const spec of specs) {
-      const value = valueOf(spec);
+      const value = valueFor(spec);
       out.push(`; ${spec.help}`);
       out.push(
         `; ${allowedOf(spec)}${spec.default !== undefined ? `; default ${formatValue(spec, spec.default)}` : ''}`,

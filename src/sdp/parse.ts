@@ -164,10 +164,10 @@ export function parseSdp(text: string): SessionDescription {
   if (text.trim() === '') throw new SdpParseError('the body is empty');
   const ls = lines(text);
   const [v, o, s] = ls;
-  if (!v || v.type !== 'v') throw new SdpParseError('the first line must be v=0', 1, ls[0]?.text ?? '');
+  if (v?.type !== 'v') throw new SdpParseError('the first line must be v=0', 1, ls[0]?.text ?? '');
   if (v.value !== '0') fail(v, `unsupported SDP version "${v.value}"`);
-  if (!o || o.type !== 'o') throw new SdpParseError('the second line must be o= (origin)', 2, o?.text ?? '');
-  if (!s || s.type !== 's') throw new SdpParseError('the third line must be s= (session name)', 3, s?.text ?? '');
+  if (o?.type !== 'o') throw new SdpParseError('the second line must be o= (origin)', 2, o?.text ?? '');
+  if (s?.type !== 's') throw new SdpParseError('the third line must be s= (session name)', 3, s?.text ?? '');
   const session: Mutable<SessionDescription> = {
     version: 0,
     origin: origin(o),

@@ -53,7 +53,14 @@ async function serve(args: string[]) {
     listening,
     done.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`))),
   ]);
-  return { port, stop: async () => (ac.abort(new Error('SIGTERM')), done), stderr: () => stderr };
+  return {
+    port,
+    stop: async () => {
+      ac.abort(new Error('SIGTERM'));
+      return done;
+    },
+    stderr: () => stderr,
+  };
 }
 
 let caller: Phone;

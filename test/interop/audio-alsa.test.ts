@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioSource } from '../../src/audio/device.js';
 import { openSink, openSource } from '../../src/audio/open.js';
-import { ProcessSource } from '../../src/audio/devices/process-device.js';
+import type { ProcessSource } from '../../src/audio/devices/process-device.js';
 import { headlessAlsaConfig } from './support/audio-alsa.js';
 import { feedFifo, makeFifo } from './support/audio-fifo.js';
 import { requireBinary, waitFor } from './support/peers.js';
@@ -45,7 +45,7 @@ function noise(samples: number, seed: number): Int16Array {
 
 function bytes(x: Int16Array): Buffer {
   const b = Buffer.alloc(x.length * 2);
-  x.forEach((v, i) => b.writeInt16LE(v, 2 * i));
+  for (const [i, v] of x.entries()) b.writeInt16LE(v, 2 * i);
   return b;
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PortAudioSource, loadPortAudio } from '../../src/audio/devices/portaudio.js';
+import { type PortAudioSource, loadPortAudio } from '../../src/audio/devices/portaudio.js';
 import { listDevices, openSink, openSource } from '../../src/audio/open.js';
 import { Random } from '../../src/sim/random.js';
 import { tempDir } from '../support/cli.js';

@@ -147,7 +147,7 @@ describe.each([
       expect(got.map((d) => `${d.how}:${d.digit}`)).toEqual(['rfc4733:8']);
       expect(baresip.digits()).toBe('42');
       const heard = new Int16Array(frames.length * 160);
-      frames.forEach((f, i) => heard.set(f, i * 160));
+      for (const [i, f] of frames.entries()) heard.set(f, i * 160);
       expect(toneSeconds(heard, 1200)).toBeGreaterThan(2.2);
       await baresip.waitEvent('CALL_CLOSED');
       expect(wavTone(baresip.received()[0]!, 1700)).toBeGreaterThan(2.2);

@@ -47,7 +47,7 @@ describe('PROTOS c07-sip against a live shtoom UAS (UDP)', () => {
     let waiting: { callId: string; resolve: () => void } | undefined;
     sock.on('message', (m) => {
       const res = parseMessage(m, { datagram: true }).message;
-      if (!res || res.type !== 'response') return;
+      if (res?.type !== 'response') return;
       let callId = res.header('call-id');
       if (callId === undefined || !answers.has(callId)) {
         // A case that mangled its Call-ID: find it by the branch we gave it (`<case number>t`).

@@ -127,8 +127,7 @@ function discover(nat: Nat, opts: { rfc5780?: boolean; dropAlternate?: boolean }
   s.runUntilIdle();
   expect(s.pending).toBe(0);
   const done = events.find((e) => e.type === 'done');
-  if (!done || done.type !== 'done')
-    throw new Error(`no result: ${JSON.stringify(events.filter((e) => e.type === 'failed'))}`);
+  if (done?.type !== 'done') throw new Error(`no result: ${JSON.stringify(events.filter((e) => e.type === 'failed'))}`);
   return done.result;
 }
 

@@ -7,7 +7,7 @@ describe('MinHeap', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (keys) => {
         const h = new MinHeap<number>();
-        keys.forEach((k, i) => h.push(k, i));
+        for (const [i, k] of keys.entries()) h.push(k, i);
         const out: number[] = [];
         for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
         const expected = keys

@@ -135,14 +135,14 @@ export async function runSendDtmf(st: RunState, step: SendDtmfStep): Promise<voi
   if (monitor.ended) throw new StepFailure('the call has ended', 'a call in progress', 'ended');
   const digits = interpolate(step.digits, st.vars);
   const start = st.now();
-  [...digits].forEach((d, i) =>
+  for (const [i, d] of [...digits].entries()) {
     st.timeline({
       kind: 'dtmf-sent',
       label: `${d} (${step.mode})`,
       startMs: start + i * (step.durationMs + step.gapMs),
       endMs: start + i * (step.durationMs + step.gapMs) + step.durationMs,
-    }),
-  );
+    });
+  }
   await leg.sendDtmf(digits, { mode: step.mode, durationMs: step.durationMs, gapMs: step.gapMs });
   st.windowStart = monitor.samples;
   st.prompt = undefined;

@@ -164,7 +164,7 @@ export class PhoneLeg implements CallLeg {
     const gap = options.gapMs ?? 100;
     if (options.mode === 'inband') return this.out.sendInband(digits, duration, gap);
     const call = this.call;
-    if (!call || call.state !== 'answered')
+    if (call?.state !== 'answered')
       throw new StepFailure(
         `cannot send DTMF: the call is ${call?.state ?? 'not placed yet'}`,
         'an answered call',

@@ -43,7 +43,7 @@ export function tapPoint(r: ScenarioResult, n: number): string {
  */
 export function tapReport(run: RunResult): string {
   const out = ['TAP version 13', `1..${run.scenarios.length}`];
-  run.scenarios.forEach((r, i) => out.push(tapPoint(r, i + 1)));
+  for (const [i, r] of run.scenarios.entries()) out.push(tapPoint(r, i + 1));
   out.push(`# ${run.summary.passed} passed, ${run.summary.failed} failed`);
   return out.join('\n') + '\n';
 }

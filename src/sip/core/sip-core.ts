@@ -497,7 +497,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private ackFor2xx(ack: SipRequest, now: number): void {
     const d = this.dialogs.get(dialogId(ack.callId, ack.toTag ?? '', ack.fromTag ?? ''));
     const si = d?.awaitingAck;
-    if (si && si.final && si.request.cseq.seq === ack.cseq.seq) {
+    if (si?.final && si.request.cseq.seq === ack.cseq.seq) {
       si.acked(ack, now);
       return;
     }

@@ -16,7 +16,7 @@ import type { SipTimers } from './timer-config.js';
 import {
   ClientTransaction,
   ServerTransaction,
-  Transaction,
+  type Transaction,
   type ClientTransactionUser,
   type ServerTransactionUser,
   type TransactionHost,
@@ -37,7 +37,7 @@ export function serverKey(req: SipRequest, asMethod?: string): string {
   const via = req.topVia;
   const branch = branchOf(via);
   const method = asMethod ?? (req.method === 'ACK' ? 'INVITE' : req.method);
-  if (branch !== undefined && branch.startsWith(MAGIC_COOKIE)) return `${branch}|${sentByOf(via)}|${method}`;
+  if (branch?.startsWith(MAGIC_COOKIE)) return `${branch}|${sentByOf(via)}|${method}`;
   // RFC 2543 matching: the To tag is left out for INVITE/ACK (the ACK carries the tag of our response).
   const toTag = method === 'INVITE' ? '' : (req.toTag ?? '');
   return `2543|${method}|${req.rawUri}|${toTag}|${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${formatVia(via)}`;

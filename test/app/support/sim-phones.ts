@@ -87,7 +87,14 @@ export class PhoneWorld extends VirtualWorld {
 /** A source of endless frames made by `fill(frame, n)`. */
 export function generated(uri: string, fill: (frame: Int16Array, n: number) => void): AudioSource {
   let n = 0;
-  return { uri, read: (f) => (fill(f, n++), true), close: async () => {} };
+  return {
+    uri,
+    read: (f) => {
+      fill(f, n++);
+      return true;
+    },
+    close: async () => {},
+  };
 }
 
 /** A sine source. */
@@ -109,7 +116,11 @@ export function finite(freq: number, frames: number): AudioSource {
   let left = frames;
   return {
     uri: `tone:${freq}x${frames}`,
-    read: (f) => (left-- > 0 ? s.read(f) : (f.fill(0), false)),
+    read: (f) => {
+      if (left-- > 0) return s.read(f);
+      f.fill(0);
+      return false;
+    },
     close: async () => {},
   };
 }
@@ -127,7 +138,7 @@ export class CaptureSink implements AudioSink {
   }
   samples(): Int16Array {
     const out = new Int16Array(this.frames.length * 160);
-    this.frames.forEach((f, i) => out.set(f, i * 160));
+    for (const [i, f] of this.frames.entries()) out.set(f, i * 160);
     return out;
   }
   /** Tone events for `freqs` in what was received. */
