@@ -1,7 +1,9 @@
 /**
- * The shared conformance vectors (RFC 4475, RFC 5118, PROTOS c07-sip), read
- * where they live: `<repository>/../shared/vectors`, or $SHTOOM_VECTORS_DIR.
- * A missing directory fails the test that asks for it.
+ * The SIP conformance vectors: RFC 4475 and RFC 5118 from the project's own
+ * `test/vectors/` (IETF code components), and the PROTOS c07-sip suite (GPL
+ * test data, not part of the repository) from `$SHTOOM_PROTOS_DIR`, by default
+ * `../shared/vectors/protos-c07-sip` beside the repository. A missing
+ * directory fails the test that asks for it.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,9 +11,17 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** The project's own vectors. */
 export function vectorsDir(): string {
-  const dir = process.env.SHTOOM_VECTORS_DIR ?? join(ROOT, '..', 'shared', 'vectors');
-  if (!existsSync(dir)) throw new Error(`test vectors not found at ${dir} (set SHTOOM_VECTORS_DIR)`);
+  return join(ROOT, 'test', 'vectors');
+}
+
+/** The PROTOS c07-sip suite's folder (it holds `cases/`). */
+export function protosDir(): string {
+  const dir = process.env.SHTOOM_PROTOS_DIR ?? join(ROOT, '..', 'shared', 'vectors', 'protos-c07-sip');
+  if (!existsSync(join(dir, 'cases'))) {
+    throw new Error(`PROTOS c07-sip cases not found in ${dir} (set SHTOOM_PROTOS_DIR to the suite's folder)`);
+  }
   return dir;
 }
 
@@ -60,7 +70,7 @@ export function baddnTerminated(): Buffer {
 
 /** The PROTOS c07-sip case files, sorted. */
 export function protosCases(): { name: string; path: string }[] {
-  const dir = join(vectorsDir(), 'protos-c07-sip', 'cases');
+  const dir = join(protosDir(), 'cases');
   return readdirSync(dir)
     .sort()
     .map((name) => ({ name, path: join(dir, name) }));
