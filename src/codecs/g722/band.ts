@@ -81,23 +81,29 @@ export class G722Band {
     this.det = scaleFactor(nb, 10);
   }
 
-  /** Block 4 (§3.6): update the predictor with the quantised difference `d` and compute the next estimate. */
+  /**
+   * Block 4 (§3.6): update the predictor with the quantised difference `d`
+   * and compute the next estimate. The sign tests are written without
+   * branches (`sign(x, y)` is −1 where x and y have different signs, else 1,
+   * zero counting as positive as in the standard): speech makes them
+   * unpredictable, and a mispredicted branch costs more than the arithmetic.
+   */
   adapt(d: number): void {
     // RECONS and PARREC: reconstructed and partially reconstructed signal.
     const r = sat16(this.s + d);
     const p = sat16(this.sz + d);
 
     // UPPOL2: a2 leaks by 2^-7 and moves 2^-7·(sgn p·sgn p2 − 4·a1·sgn p·sgn p1); |a2| ≤ 0.375.
-    const differ1 = (p ^ this.p1) < 0;
-    const wd1 = sat16(this.a1 * 4);
-    let wd2 = differ1 ? wd1 : -wd1;
+    const sign1 = ((p ^ this.p1) >> 31) | 1;
+    let wd2 = -sign1 * sat16(this.a1 * 4);
     if (wd2 > 32767) wd2 = 32767;
-    let a2 = ((p ^ this.p2) < 0 ? -128 : 128) + (wd2 >> 7) + ((this.a2 * 32512) >> 15);
+    let a2 = (((p ^ this.p2) >> 31) | 1) * 128 + (wd2 >> 7) + ((this.a2 * 32512) >> 15);
     if (a2 > 12288) a2 = 12288;
     else if (a2 < -12288) a2 = -12288;
 
-    // UPPOL1: a1 leaks by 2^-8 and moves 3·2^-8 with sgn(p)·sgn(p1); |a1| ≤ 1 − 2^-4 − a2.
-    let a1 = sat16((differ1 ? -192 : 192) + ((this.a1 * 32640) >> 15));
+    // UPPOL1: a1 leaks by 2^-8 and moves 3·2^-8 with sgn p·sgn p1; |a1| ≤ 1 − 2^-4 − a2. With |a1| ≤ 27648
+    // (the limit below at its widest) the sum stays within 16 bits, so the standard's saturation never acts.
+    let a1 = sign1 * 192 + ((this.a1 * 32640) >> 15);
     const limit = 15360 - a2;
     if (a1 > limit) a1 = limit;
     else if (a1 < -limit) a1 = -limit;
@@ -110,14 +116,14 @@ export class G722Band {
     this.p2 = this.p1;
     this.p1 = p;
 
-    // UPZERO: b_i leaks by 2^-8 and moves 2^-7 with sgn(d)·sgn(d_i) (not at all when d is 0).
+    // UPZERO: b_i leaks by 2^-8 and moves 2^-7 with sgn d·sgn d_i (not at all when d is 0).
     const g = d === 0 ? 0 : 128;
-    const b1 = sat16(((this.d1 ^ d) < 0 ? -g : g) + ((this.b1 * 32640) >> 15));
-    const b2 = sat16(((this.d2 ^ d) < 0 ? -g : g) + ((this.b2 * 32640) >> 15));
-    const b3 = sat16(((this.d3 ^ d) < 0 ? -g : g) + ((this.b3 * 32640) >> 15));
-    const b4 = sat16(((this.d4 ^ d) < 0 ? -g : g) + ((this.b4 * 32640) >> 15));
-    const b5 = sat16(((this.d5 ^ d) < 0 ? -g : g) + ((this.b5 * 32640) >> 15));
-    const b6 = sat16(((this.d6 ^ d) < 0 ? -g : g) + ((this.b6 * 32640) >> 15));
+    const b1 = sat16((((this.d1 ^ d) >> 31) | 1) * g + ((this.b1 * 32640) >> 15));
+    const b2 = sat16((((this.d2 ^ d) >> 31) | 1) * g + ((this.b2 * 32640) >> 15));
+    const b3 = sat16((((this.d3 ^ d) >> 31) | 1) * g + ((this.b3 * 32640) >> 15));
+    const b4 = sat16((((this.d4 ^ d) >> 31) | 1) * g + ((this.b4 * 32640) >> 15));
+    const b5 = sat16((((this.d5 ^ d) >> 31) | 1) * g + ((this.b5 * 32640) >> 15));
+    const b6 = sat16((((this.d6 ^ d) >> 31) | 1) * g + ((this.b6 * 32640) >> 15));
     // FILTEZ over d(n)…d(n−5), then DELAYA shifts the history.
     const sz = sat16(
       ((b1 * sat16(d + d)) >> 15) +

@@ -12,17 +12,27 @@ import { CodecInputError } from '../errors.js';
 import { G722Band, sat16 } from './band.js';
 import { ILN, ILP, Q6, QM2, QM4 } from './tables.js';
 
-/** QUANTL (§3.4.1): the interval 1–30 of |el| (one's complement for negative el) at scale `det`. */
+/** Q6 padded to 32 entries with a level above every other, for the search below. */
+const Q6_32 = Int32Array.from({ length: 32 }, (_, i) => Q6[i] ?? 32767);
+/** The 6-bit code of interval `mil`, at `mil` for a positive difference and `mil + 31` for a negative one. */
+const IL = Int32Array.from([...ILP, ...ILN]);
+
+/**
+ * QUANTL (§3.4.1): the interval 1–30 of `wd` (|el|, one's complement for
+ * negative el) at scale `det`: the first i whose threshold
+ * (Q6[i]·det) >> 12 exceeds wd, or 30. The thresholds never decrease with
+ * i, so the number of them at or below wd is found by a branch-free binary
+ * search (each step adds its size when the threshold at the next position
+ * is ≤ wd); 16 + 8 + 4 + 2 + 1 reaches the padding at 30 and 31, capped.
+ */
 function lowInterval(wd: number, det: number): number {
-  // The thresholds (Q6[i]·det) >> 12 never decrease with i, so the first one above wd is found by halving.
-  let lo = 1;
-  let hi = 30;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (wd < (Q6[mid]! * det) >> 12) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  let at = 0;
+  at += ((((Q6_32[at + 16]! * det) >> 12) - wd - 1) >>> 31) << 4;
+  at += ((((Q6_32[at + 8]! * det) >> 12) - wd - 1) >>> 31) << 3;
+  at += ((((Q6_32[at + 4]! * det) >> 12) - wd - 1) >>> 31) << 2;
+  at += ((((Q6_32[at + 2]! * det) >> 12) - wd - 1) >>> 31) << 1;
+  at += (((Q6_32[at + 1]! * det) >> 12) - wd - 1) >>> 31;
+  return at < 29 ? at + 1 : 30;
 }
 
 /**
@@ -93,8 +103,8 @@ export class G722Encoder {
 
       // Low band: SUBTRA, QUANTL, INVQAL, LOGSCL/SCALEL, block 4.
       const el = sat16(xl - low.s);
-      const mil = lowInterval(el >= 0 ? el : -el - 1, low.det);
-      const il = el < 0 ? ILN[mil]! : ILP[mil]!;
+      // el ^ (el >> 31) is el, or its one's complement −el − 1 when negative.
+      const il = IL[lowInterval(el ^ (el >> 31), low.det) + ((el >> 31) & 31)]!;
       const ilr = il >> 2;
       const dl = (low.det * QM4[ilr]!) >> 15;
       low.scaleLow(ilr);
@@ -102,8 +112,9 @@ export class G722Encoder {
 
       // High band: SUBTRA, QUANTH, INVQAH, LOGSCH/SCALEH, block 4.
       const eh = sat16(xh - high.s);
-      const big = (eh >= 0 ? eh : -eh - 1) >= (564 * high.det) >> 12;
-      const ih = eh < 0 ? (big ? 0 : 1) : big ? 2 : 3;
+      // QUANTH: IH is 3 (positive, small), 2 (positive, big), 1 (negative, small) or 0 (negative, big).
+      const big = (((564 * high.det) >> 12) - (eh ^ (eh >> 31)) - 1) >>> 31;
+      const ih = 3 - ((eh >>> 31) << 1) - big;
       const dh = (high.det * QM2[ih]!) >> 15;
       high.scaleHigh(ih);
       high.adapt(dh);
