@@ -32,6 +32,8 @@ export interface OpusEncoderOptions {
 export const OPUS_MAX_PACKET = 1277;
 /** The most PCM one `encode` takes: 60 ms at 48 kHz. */
 const MAX_SAMPLES = 2880;
+/** The frame durations libopus encodes, in 2.5 ms units: 2.5, 5, 10, 20, 40, 60 ms. */
+const FRAME_UNITS: ReadonlySet<number> = new Set([1, 2, 4, 8, 16, 24]);
 
 /** The encoder settings the peer's fmtp asks for (RFC 7587 7.1), on top of `base`. */
 export function encoderOptionsFor(remote: OpusFmtp, base: OpusEncoderOptions = {}): OpusEncoderOptions {
@@ -122,7 +124,7 @@ export class OpusFrameEncoder {
   encode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
     const n = pcm.length;
     const units = (n * 400) / this.sampleRate;
-    if (![1, 2, 4, 8, 16, 24].includes(units))
+    if (!FRAME_UNITS.has(units))
       throw new CodecInputError(
         'opus',
         `${n} samples at ${this.sampleRate} Hz are not one Opus frame (2.5, 5, 10, 20, 40 or 60 ms)`,

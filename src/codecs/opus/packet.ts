@@ -36,40 +36,19 @@ const FRAME_SAMPLES = [
   480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 480, 960, 120, 240, 480, 960, 120, 240,
   480, 960, 120, 240, 480, 960, 120, 240, 480, 960,
 ];
-const BANDWIDTH = [
-  'nb',
-  'nb',
-  'nb',
-  'nb',
-  'mb',
-  'mb',
-  'mb',
-  'mb',
-  'wb',
-  'wb',
-  'wb',
-  'wb',
-  'swb',
-  'swb',
-  'fb',
-  'fb',
-  'nb',
-  'nb',
-  'nb',
-  'nb',
-  'wb',
-  'wb',
-  'wb',
-  'wb',
-  'swb',
-  'swb',
-  'swb',
-  'swb',
-  'fb',
-  'fb',
-  'fb',
-  'fb',
-] as const;
+type Bandwidth = OpusPacketInfo['bandwidth'];
+const four = (b: Bandwidth): Bandwidth[] => [b, b, b, b];
+// SILK NB, MB, WB; hybrid SWB, FB (two configs each); CELT NB, WB, SWB, FB.
+const BANDWIDTH: readonly Bandwidth[] = [
+  ...four('nb'),
+  ...four('mb'),
+  ...four('wb'),
+  ...['swb', 'swb', 'fb', 'fb'],
+  ...four('nb'),
+  ...four('wb'),
+  ...four('swb'),
+  ...four('fb'),
+] as Bandwidth[];
 
 /** The longest a frame may be, in bytes (RFC 6716 3.4 R2). */
 const MAX_FRAME_BYTES = 1275;
