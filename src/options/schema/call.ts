@@ -1,4 +1,5 @@
 /** Options of calls: `shtoom call`, `shtoom serve`, `shtoom smoke` and `shtoom demo` (`[call]`, `[serve]`, `[smoke]`). */
+import { ALL_CODEC_IDS, CODEC_IDS, registry } from '../../codecs/registry.js';
 import { opt } from '../define.js';
 
 const DTMF_KEYS = /^[0-9*#A-Da-d]+$/;
@@ -11,8 +12,17 @@ function percent(v: string): string | undefined {
 export const callOptions = [
   opt.list('call.codec', {
     help: 'codecs to offer or accept, in order of preference',
-    choices: ['pcmu', 'pcma', 'gsm'],
-    default: ['pcmu', 'pcma', 'gsm'],
+    choices: ALL_CODEC_IDS,
+    default: CODEC_IDS,
+    // A known codec calls cannot use here (wideband before the wideband media path, Opus without its package).
+    validate: (ids) => {
+      for (const id of ids) {
+        const c = registry.byId(id);
+        const refused = c && registry.refusal(c);
+        if (refused) return `cannot be used: ${refused}`;
+      }
+      return undefined;
+    },
     flag: 'codec',
     argName: 'list',
     commands: ['call', 'serve', 'smoke', 'demo'],
