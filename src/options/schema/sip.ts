@@ -64,4 +64,50 @@ export const sipOptions = [
     max: 1_048_576,
     argName: 'bytes',
   }),
+  opt.int('sip.tcp-max-connections', {
+    help: 'TCP connections open at once, accepted and ours (capped at half the open-files limit)',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    argName: 'n',
+  }),
+  opt.int('sip.tcp-max-connections-per-source', {
+    help: 'TCP connections accepted at once from one IPv4 address or IPv6 /64',
+    default: 512,
+    min: 1,
+    max: 1_000_000,
+    argName: 'n',
+  }),
+  opt.duration('sip.tcp-idle-timeout', {
+    help: 'close a TCP connection that carries no SIP message and no keep-alive ping for this long; 0 never',
+    unit: 's',
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+  }),
+  opt.duration('sip.tcp-message-timeout', {
+    help:
+      'close a TCP connection whose message is not whole this long after its first byte, or that leaves ' +
+      'what we send it unread this long',
+    unit: 's',
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
+  opt.duration('sip.tcp-keepalive', {
+    help: 'TCP keep-alive: probe a silent connection after this long (a dead peer is found 10 s later); 0 off',
+    unit: 's',
+    default: 30_000,
+    min: 0,
+    max: 86_400_000,
+    // The kernel counts in whole seconds.
+    validate: (v) => (v !== 0 && v < 1000 ? 'must be 0 (off) or at least 1s' : undefined),
+  }),
+  opt.int('sip.tcp-max-queued', {
+    help: 'bytes waiting to be sent on one TCP connection before it is closed (a peer that does not read)',
+    default: 1_048_576,
+    min: 65_536,
+    max: 1_073_741_824,
+    argName: 'bytes',
+  }),
 ] as const;

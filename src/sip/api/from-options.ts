@@ -6,6 +6,8 @@
 import type { Credentials } from '../auth/digest-client.js';
 import type { Logger } from '../../log/logger.js';
 import type { ShtoomOptions } from '../../options/index.js';
+import { nodeTransportsWith } from '../../net/sip-node-transports.js';
+import { tcpOptionsFrom } from '../../net/tcp-options.js';
 import { packageInfo } from '../../util/package-info.js';
 import type { UserAgentOptions } from './user-agent.js';
 
@@ -52,5 +54,7 @@ export function userAgentOptionsFrom(o: ShtoomOptions, log: Logger, extra: FromO
     transport: o.get('sip.transport'),
     forceRport: o.get('sip.force-rport'),
     maxMessageSize: o.get('sip.max-message-size'),
+    stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
+    transports: nodeTransportsWith(tcpOptionsFrom(o, log)),
   };
 }
