@@ -29,8 +29,11 @@ export const sipOptions = [
     argName: 'uri',
   }),
   opt.string('sip.user-agent', {
-    help: 'User-Agent and Server header value (default shtoom/VERSION)',
+    help: 'User-Agent and Server header value; {version} becomes the version; empty: no such header',
+    default: 'shtoom',
     argName: 'text',
+    // RFC 3261 25.1: a header value has no control characters (a CR or LF would start a header of its own).
+    validate: (v) => (/[\x00-\x1f\x7f]/.test(v) ? 'has a control character' : undefined),
   }),
   opt.duration('sip.t1', {
     help: 'RFC 3261 timer T1, the round-trip estimate that paces retransmissions (64*T1 is the transaction timeout)',

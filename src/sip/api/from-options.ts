@@ -48,7 +48,7 @@ export function userAgentOptionsFrom(o: ShtoomOptions, log: Logger, extra: FromO
     credentials: credentialsFrom(o, aorUser ? decodeURIComponent(aorUser) : undefined),
     log,
     timers: { t1: o.get('sip.t1'), t2: o.get('sip.t2'), t4: o.get('sip.t4') },
-    userAgent: o.get('sip.user-agent') ?? `shtoom/${packageInfo().version}`,
+    userAgent: o.get('sip.user-agent').replaceAll('{version}', packageInfo().version),
     ...(publicAddress ? { publicAddress } : {}),
     ...(outboundProxy ? { outboundProxy } : {}),
     transport: o.get('sip.transport'),

@@ -32,7 +32,7 @@ export const KNOWN_METHODS = [
 
 export interface CoreConfig {
   readonly timers?: SipTimers;
-  /** User-Agent / Server header value. */
+  /** User-Agent / Server header value (default `shtoom`; empty: neither header is sent). */
   readonly userAgent?: string;
   /** The address and port to advertise (Via sent-by, Contact) per transport we listen on. */
   readonly local: Partial<Record<TransportKind, Endpoint>>;
@@ -121,4 +121,9 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     outboundProxy: c.outboundProxy,
     random: c.random,
   };
+}
+
+/** The User-Agent (requests) or Server (responses) header we send: none when the value is empty. */
+export function agentHeader(config: ResolvedConfig, name: 'User-Agent' | 'Server'): [string, string][] {
+  return config.userAgent === '' ? [] : [[name, config.userAgent]];
 }

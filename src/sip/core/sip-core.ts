@@ -36,7 +36,7 @@ import { own } from '../util/strings.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { SansIoCore } from '../../net/drive.js';
 import { ClientInvite } from './client-invite.js';
-import { resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
+import { agentHeader, resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
 import type { CoreContext } from './context.js';
 import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
 import type { CoreEvent } from './events.js';
@@ -188,7 +188,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   }
 
   trying(req: SipRequest): SipResponse {
-    return buildResponse(req, 100, { headers: [['Server', this.config.userAgent]] });
+    return buildResponse(req, 100, { headers: agentHeader(this.config, 'Server') });
   }
 
   // ---- Inputs -----------------------------------------------------------
@@ -360,7 +360,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     }
     this.log.debug(`answered ${status} statelessly`, { from: formatEndpoint(source.remote), why });
     const headers: [string, string][] = [
-      ['Server', this.config.userAgent],
+      ...agentHeader(this.config, 'Server'),
       ['Warning', warningValue(this.config.warningAgent, why)],
     ];
     this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
