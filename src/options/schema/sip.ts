@@ -82,7 +82,7 @@ export const sipOptions = [
     argName: 'n',
   }),
   opt.duration('sip.tcp-idle-timeout', {
-    help: 'close a TCP connection that carries no SIP message and no keep-alive ping for this long; 0 never',
+    help: 'close a TCP connection that carries no SIP message and no CRLF keep-alive for this long; 0 never',
     unit: 's',
     default: 300_000,
     min: 0,

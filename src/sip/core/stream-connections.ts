@@ -6,8 +6,8 @@
  *   its first byte, so a peer that trickles a byte a second cannot keep a
  *   half-read message (and the buffer behind it) for ever;
  * - the idle deadline: a connection that carries no whole message and no
- *   RFC 5626 keep-alive ping for `idleMs` is closed. Stray bytes (a lone
- *   CRLF, part of a message) are not traffic: they do not move it.
+ *   RFC 5626 keep-alive (a ping, or the pong answering ours) for `idleMs`
+ *   is closed. Part of a message is not traffic: it does not move it.
  *
  * A connection whose framing failed or whose deadline passed is closing:
  * what it sends is ignored until the edge reports it closed. Sans-I/O: the
@@ -25,7 +25,7 @@ import { formatEndpoint, type Source } from '../transport/types.js';
 
 /** How long a stream peer may take (ms; 0: no limit). */
 export interface StreamLimits {
-  /** Close a connection with no message and no keep-alive ping for this long. */
+  /** Close a connection with no message and no keep-alive (ping or pong) for this long. */
   readonly idleMs: number;
   /** Close a connection whose message has not arrived whole this long after its first byte. */
   readonly messageMs: number;
@@ -46,6 +46,10 @@ interface Conn {
   messageFrom: number | undefined;
   idle: Deadline | undefined;
   message: Deadline | undefined;
+}
+
+function isPong(bytes: Uint8Array): boolean {
+  return bytes.length === 2 && bytes[0] === 13 && bytes[1] === 10;
 }
 
 /** The key of a connection: its id, or its remote address for sources that carry none. */
@@ -94,7 +98,11 @@ export class StreamConnections {
     if (c.framer.midMessage) {
       c.messageFrom ??= now;
       this.armMessage(c);
-    } else c.messageFrom = undefined;
+    } else {
+      c.messageFrom = undefined;
+      // RFC 5626 3.5.1: a pong (CRLF) answers our ping; the framer holds it, waiting for what follows.
+      if (items.length === 0 && isPong(bytes)) c.lastTraffic = now;
+    }
     return items;
   }
 

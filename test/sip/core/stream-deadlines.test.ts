@@ -68,13 +68,18 @@ describe('stream connection deadlines', () => {
     }
   });
 
-  it('idle: only whole messages and keep-alive pings count as traffic, not the bytes of a message', () => {
+  it('idle: only whole messages and keep-alives count as traffic, not the bytes of a message', () => {
     const { feed, advance, closes } = stream({ idleMs: 60_000, messageMs: 0 });
     // Pings every 50 s keep the connection (RFC 5626 3.5.1), even one split across two segments.
     for (let i = 0; i < 5; i++) {
       expect(closes(advance(50_000))).toBe(0);
       const t = i === 2 ? [...feed('\r\n'), ...feed('\r\n')] : feed('\r\n\r\n');
       expect(t.map((x) => Buffer.from(x.bytes).toString())).toEqual(['\r\n']);
+    }
+    // Pongs answering our pings (the keep-alive of a registration) keep it too.
+    for (let i = 0; i < 5; i++) {
+      expect(closes(advance(50_000))).toBe(0);
+      expect(closes(feed('\r\n'))).toBe(0);
     }
     // A message trickled a byte every 5 s (with no message deadline at all) is no traffic: idle ends it.
     let closedAfter = 0;
