@@ -94,6 +94,8 @@ export interface CallMediaSettings {
   };
   /** Keep the RTP socket open this long after hanging up, to hear the peer's last RTCP report. */
   readonly lingerMs: number;
+  /** Accept offers whose connection address is a multicast group (default: 488). */
+  readonly allowMulticast?: boolean;
 }
 
 /** What a call needs from its phone. @internal */
@@ -225,7 +227,7 @@ export class Call extends TypedEmitter<CallEvents> {
   private readonly log: Logger;
   private readonly answeredP = quietPromise<AnsweredInfo>();
   private readonly endedP = quietPromise<CallEnd>();
-  private readonly origin = new SdpOrigin();
+  private readonly origin: SdpOrigin;
   private channel: RtpChannel | undefined;
   private outgoing: OutgoingCall | undefined;
   private incoming: IncomingCall | undefined;
@@ -252,6 +254,7 @@ export class Call extends TypedEmitter<CallEvents> {
   constructor(ctx: CallContext, direction: 'outgoing' | 'incoming', local: string, remote: string) {
     super();
     this.ctx = ctx;
+    this.origin = new SdpOrigin(Math.random, { allowMulticast: ctx.media.allowMulticast ?? false });
     this.log = ctx.log ?? silentLogger;
     this.direction = direction;
     this.local = local;

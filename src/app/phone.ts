@@ -34,7 +34,7 @@ import { Call, type CallContext, type CallMediaSettings, type PlaceCallOptions }
 import type { CallEnd } from './call-types.js';
 import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaRtpOptions } from './media-session.js';
-import { formatsFor } from './sdp-local.js';
+import { formatsFor, screeningMedia } from './sdp-local.js';
 
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
@@ -133,6 +133,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       rtcpMux: m.rtcpMux ?? true,
       rtp: m.rtp ?? ({} as MediaRtpOptions),
       lingerMs: m.lingerMs ?? 0,
+      ...(m.allowMulticast ? { allowMulticast: true } : {}),
       ...(stun ? { stun } : {}),
     };
     this.ctx = {
@@ -306,7 +307,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       try {
         offer = parseSdp(text(inc.body));
         // Refuse at once what no answer could accept.
-        createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
+        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs)));
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
         else if (err instanceof SdpNegotiationError)

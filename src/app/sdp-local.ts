@@ -30,14 +30,30 @@ function isWildcard(a: string): boolean {
   return a === '0.0.0.0' || a === '::' || a === '';
 }
 
+/**
+ * Our side for screening an offer before a call (and its RTP sockets)
+ * exists: the address family our media will have, so an offer the call
+ * could not answer is refused at once (`connection-address.ts`).
+ */
+export function screeningMedia(
+  media: { readonly address: string; readonly allowMulticast?: boolean },
+  sdpAddress: string,
+  formats: readonly MediaFormat[],
+): LocalMedia {
+  const address = isWildcard(media.address) ? sdpAddress : media.address;
+  return { address, port: 9, formats, ...(media.allowMulticast ? { allowMulticast: true } : {}) };
+}
+
 /** The `o=` of one call: one session id, a version that grows with every description we send. */
 export class SdpOrigin {
   private version: number;
   readonly sessionId: string;
+  private readonly allowMulticast: boolean;
 
-  constructor(random: () => number = Math.random) {
+  constructor(random: () => number = Math.random, opts: { readonly allowMulticast?: boolean } = {}) {
     this.version = Math.floor(random() * 1e9);
     this.sessionId = String(this.version);
+    this.allowMulticast = opts.allowMulticast ?? false;
   }
 
   /**
@@ -66,6 +82,7 @@ export class SdpOrigin {
       username: 'shtoom',
       sessionId: this.sessionId,
       sessionVersion: String(this.version++),
+      ...(this.allowMulticast ? { allowMulticast: true } : {}),
     };
   }
 }

@@ -54,6 +54,7 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
         ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}),
       },
       lingerMs: extra.lingerMs ?? 0,
+      ...(o.get('rtp.allow-multicast') ? { allowMulticast: true } : {}),
     },
     inbandDtmf:
       extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default'

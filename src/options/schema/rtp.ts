@@ -25,6 +25,10 @@ export const rtpOptions = [
     help: 'offer and accept RTP and RTCP on one port (RFC 5761)',
     default: true,
   }),
+  opt.bool('rtp.allow-multicast', {
+    help: 'answer offers whose connection address is a multicast group (media goes to the group; it is not joined)',
+    default: false,
+  }),
   opt.bool('rtp.symmetric', {
     help: "send RTP to where the peer's packets come from (RFC 4961), latching only to its negotiated stream",
     default: true,

@@ -6,6 +6,8 @@
 import type { Credentials } from '../auth/digest-client.js';
 import type { Logger } from '../../log/logger.js';
 import type { ShtoomOptions } from '../../options/index.js';
+import { nodeTransportsWith } from '../../net/sip-node-transports.js';
+import { tcpOptionsFrom } from '../../net/tcp-options.js';
 import { packageInfo } from '../../util/package-info.js';
 import type { UserAgentOptions } from './user-agent.js';
 
@@ -46,11 +48,13 @@ export function userAgentOptionsFrom(o: ShtoomOptions, log: Logger, extra: FromO
     credentials: credentialsFrom(o, aorUser ? decodeURIComponent(aorUser) : undefined),
     log,
     timers: { t1: o.get('sip.t1'), t2: o.get('sip.t2'), t4: o.get('sip.t4') },
-    userAgent: o.get('sip.user-agent') ?? `shtoom/${packageInfo().version}`,
+    userAgent: o.get('sip.user-agent').replaceAll('{version}', packageInfo().version),
     ...(publicAddress ? { publicAddress } : {}),
     ...(outboundProxy ? { outboundProxy } : {}),
     transport: o.get('sip.transport'),
     forceRport: o.get('sip.force-rport'),
     maxMessageSize: o.get('sip.max-message-size'),
+    stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
+    transports: nodeTransportsWith(tcpOptionsFrom(o, log)),
   };
 }

@@ -68,6 +68,8 @@ export interface UserAgentOptions {
   /** Answer UDP requests to their source address and port whatever their Via says. */
   readonly forceRport?: boolean;
   readonly maxMessageSize?: number;
+  /** Stream (TCP) connections: idle and whole-message deadlines in ms (0: none; default 300 s and 30 s). */
+  readonly stream?: { readonly idleMs?: number; readonly messageMs?: number };
   /** Methods accepted (default INVITE ACK BYE CANCEL OPTIONS INFO MESSAGE); others get 405/501. */
   readonly allow?: readonly string[];
   /** Option tags we support (Require of others gets 420). */
@@ -195,6 +197,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         ...(opts.supported ? { supported: opts.supported } : {}),
         ...(opts.transport ? { defaultTransport: opts.transport } : {}),
         ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
+        ...(opts.stream ? { stream: opts.stream } : {}),
         ...(opts.forceRport !== undefined ? { forceRport: opts.forceRport } : {}),
         ...(opts.outboundProxy ? { outboundProxy: toSipUri(opts.outboundProxy, 'outbound proxy') } : {}),
         ...(opts.random ? { random: opts.random } : {}),
@@ -228,6 +231,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     const handlers: SipTransportHandlers = {
       message: (b, s) => ua?.received(b, s, false),
       stream: (b, s) => ua?.received(b, s, true),
+      opened: (s) => ua?.driver.input((now) => ua!.core.handleConnectionOpened(s, now)),
       closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
       failed: (t, e) => ua?.sendFailed(t, e),
     };
@@ -555,7 +559,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     }
     // One message at a time, so the events of each (and the answers they lead to) come before the next.
     let messages: Uint8Array[] = [];
-    this.driver.input(() => (messages = this.core.frameStream(bytes, source)));
+    this.driver.input((now) => (messages = this.core.frameStream(bytes, source, now)));
     for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 

@@ -25,6 +25,7 @@ import type { CoreContext } from './context.js';
 import { Dialog } from './dialog.js';
 import type { RequestOutcome } from './outgoing-request.js';
 import { buildForDestination, buildRequest, type RequestTemplate } from './request-builder.js';
+import { agentHeader } from './config.js';
 
 export type ClientInviteState = 'calling' | 'proceeding' | 'answered' | 'failed';
 
@@ -119,7 +120,7 @@ export class ClientInvite implements ClientTransactionUser {
     h.push(field('From', inv.header('from')!), field('To', inv.header('to')!), field('Call-ID', inv.callId));
     h.push(
       field('CSeq', `${inv.cseq.seq} CANCEL`),
-      field('User-Agent', this.ctx.config.userAgent),
+      ...agentHeader(this.ctx.config, 'User-Agent').map(([n, v]) => field(n, v)),
       field('Content-Length', '0'),
     );
     const cancel = new SipRequest('CANCEL', inv.rawUri, h);

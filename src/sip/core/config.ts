@@ -7,6 +7,7 @@ import type { SipUri } from '../message/uri.js';
 import { DEFAULT_TIMERS, checkTimers, type SipTimers } from '../transaction/timer-config.js';
 import type { Endpoint, TransportKind } from '../transport/types.js';
 import type { RandomWords } from './ids.js';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream-connections.js';
 
 /** Methods the core implements (RFC 3261, 3428 MESSAGE, 6086 INFO). */
 export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'MESSAGE'] as const;
@@ -31,7 +32,7 @@ export const KNOWN_METHODS = [
 
 export interface CoreConfig {
   readonly timers?: SipTimers;
-  /** User-Agent / Server header value. */
+  /** User-Agent / Server header value (default `shtoom`; empty: neither header is sent). */
   readonly userAgent?: string;
   /** The address and port to advertise (Via sent-by, Contact) per transport we listen on. */
   readonly local: Partial<Record<TransportKind, Endpoint>>;
@@ -48,6 +49,8 @@ export interface CoreConfig {
   readonly defaultTransport?: TransportKind;
   /** Largest message accepted (513 above). */
   readonly maxMessageSize?: number;
+  /** How long a stream connection may stay idle, and take to send one message (ms; 0: no limit). */
+  readonly stream?: Partial<StreamLimits>;
   /** Requests larger than this go over TCP instead of UDP (RFC 3261 18.1.1: 1300). */
   readonly udpMtuLimit?: number;
   /** Answer UDP requests to their source address and port whatever the Via says (as if rport were always present). */
@@ -72,6 +75,7 @@ export interface ResolvedConfig {
   readonly accept: Readonly<Record<string, readonly string[]>>;
   readonly defaultTransport: TransportKind;
   readonly maxMessageSize: number;
+  readonly stream: StreamLimits;
   readonly udpMtuLimit: number;
   readonly forceRport: boolean;
   readonly tryingDelay: number;
@@ -109,6 +113,7 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     accept: c.accept ?? DEFAULT_ACCEPT,
     defaultTransport: c.defaultTransport ?? (c.local.udp ? 'udp' : transports[0]!),
     maxMessageSize: c.maxMessageSize ?? 65535,
+    stream: { ...DEFAULT_STREAM_LIMITS, ...c.stream },
     udpMtuLimit: c.udpMtuLimit ?? 1300,
     forceRport: c.forceRport ?? false,
     tryingDelay: c.tryingDelay ?? 200,
@@ -116,4 +121,9 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     outboundProxy: c.outboundProxy,
     random: c.random,
   };
+}
+
+/** The User-Agent (requests) or Server (responses) header we send: none when the value is empty. */
+export function agentHeader(config: ResolvedConfig, name: 'User-Agent' | 'Server'): [string, string][] {
+  return config.userAgent === '' ? [] : [[name, config.userAgent]];
 }

@@ -13,7 +13,7 @@ import { formatHost, formatUri, sipUri, type SipUri, type Uri } from '../message
 import { serializeMessage } from '../message/serialize.js';
 import { DEFAULT_PORT, TRANSPORTS, viaTransport, type Destination, type TransportKind } from '../transport/types.js';
 import { SipUsageError } from '../errors.js';
-import type { ResolvedConfig } from './config.js';
+import { agentHeader, type ResolvedConfig } from './config.js';
 
 export type { Credentials };
 
@@ -103,7 +103,7 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
       field('Contact', typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport))}>`),
     );
   for (const [n, v] of a.auth) h.push(field(n, v));
-  h.push(field('User-Agent', config.userAgent));
+  for (const [n, v] of agentHeader(config, 'User-Agent')) h.push(field(n, v));
   if (t.method === 'INVITE' || t.method === 'OPTIONS' || t.method === 'REGISTER') {
     h.push(field('Allow', config.allow.join(', ')));
     if (config.supported.length > 0) h.push(field('Supported', config.supported.join(', ')));

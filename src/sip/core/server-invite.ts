@@ -17,7 +17,7 @@ import type { ServerTransaction, ServerTransactionUser } from '../transaction/tr
 import type { Endpoint, Source, TransportKind } from '../transport/types.js';
 import type { Deadline } from '../util/deadlines.js';
 import type { CoreContext } from './context.js';
-import type { ResolvedConfig } from './config.js';
+import { agentHeader, type ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
 import { contactUri } from './request-builder.js';
 
@@ -116,7 +116,7 @@ export class ServerInvite implements ServerTransactionUser {
       headers.push(['Allow', values.allow]);
       if (this.ctx.config.supported.length > 0) headers.push(['Supported', values.supported]);
     }
-    headers.push(['Server', this.ctx.config.userAgent]);
+    headers.push(...agentHeader(this.ctx.config, 'Server'));
     return buildResponse(this.request, status, {
       toTag: this.toTag,
       reason: opts.reason ?? reasonPhrase(status),

@@ -9,6 +9,7 @@ import type { ServerTransaction } from '../transaction/transaction.js';
 import type { Source } from '../transport/types.js';
 import type { CoreContext } from './context.js';
 import type { Dialog } from './dialog.js';
+import { agentHeader } from './config.js';
 
 export interface RespondOptions {
   readonly reason?: string;
@@ -49,7 +50,7 @@ export class ServerRequest {
     const res = buildResponse(this.request, status, {
       toTag: this.toTag,
       reason: opts.reason ?? reasonPhrase(status),
-      headers: [['Server', this.ctx.config.userAgent], ...(opts.headers ?? [])],
+      headers: [...agentHeader(this.ctx.config, 'Server'), ...(opts.headers ?? [])],
       ...(opts.body ? { body: opts.body } : {}),
       ...(opts.contentType ? { contentType: opts.contentType } : {}),
     });

@@ -24,7 +24,6 @@ import { buildResponse, warningValue } from '../message/build.js';
 import type { HeaderInit, SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import { findHeaderEnd, parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
-import { StreamFramer } from '../message/stream-framer.js';
 import { formatUri, type SipUri, type Uri } from '../message/uri.js';
 import { checkRequest, checkResponse } from '../message/validate.js';
 import { SipStateError, SipUsageError } from '../errors.js';
@@ -37,7 +36,7 @@ import { own } from '../util/strings.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { SansIoCore } from '../../net/drive.js';
 import { ClientInvite } from './client-invite.js';
-import { resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
+import { agentHeader, resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
 import type { CoreContext } from './context.js';
 import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
 import type { CoreEvent } from './events.js';
@@ -48,10 +47,25 @@ import { nextHop, type RequestTemplate } from './request-builder.js';
 import { responseDestination, stampVia } from './response-routing.js';
 import { ServerInvite } from './server-invite.js';
 import { ServerRequest } from './server-request.js';
+import { connectionKey, StreamConnections, type StreamExpiry } from './stream-connections.js';
 import { optionsHeaders, uasCheck } from './uas-checks.js';
 
-const CRLF = new Uint8Array([13, 10]);
 const CRLF_CRLF = new Uint8Array([13, 10, 13, 10]);
+
+/** `n` pongs (CRLF each, RFC 5626 3.5.1). */
+function pongs(n: number): Uint8Array {
+  return Buffer.alloc(2 * n, '\r\n');
+}
+
+/** Where to send on the connection a stream message came from. */
+function streamDestination(source: Source): Destination {
+  return {
+    transport: source.transport,
+    host: source.remote.address,
+    port: source.remote.port,
+    connectionId: connectionKey(source),
+  };
+}
 
 /** Methods sent through their own API (invite, register, dialog.bye…), not `request()`. */
 const SPECIAL = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER']);
@@ -102,7 +116,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private deadlines = new DeadlineQueue();
   private readonly transmits = new Queue<Transmit>();
   private readonly events = new Queue<CoreEvent>();
-  private readonly framers = new Map<string, StreamFramer>();
+  private readonly streams: StreamConnections;
   /** Out-of-dialog requests in progress by From tag, Call-ID and CSeq (RFC 3261 8.2.2.2). */
   private readonly merge = new Map<string, string>();
   private readonly outgoing = new Set<OutgoingRequest | ClientInvite>();
@@ -120,6 +134,12 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       (t) => this.transmits.push(t),
     );
     this.digest = new DigestClient(this.config.credentials, () => this.ids.cnonce());
+    this.streams = new StreamConnections(
+      this.config.stream,
+      this.config.maxMessageSize,
+      (at, fn) => this.deadlines.schedule(at, fn),
+      (source, why) => this.streamExpired(source, why),
+    );
   }
 
   // ---- SansIoCore -------------------------------------------------------
@@ -168,7 +188,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   }
 
   trying(req: SipRequest): SipResponse {
-    return buildResponse(req, 100, { headers: [['Server', this.config.userAgent]] });
+    return buildResponse(req, 100, { headers: agentHeader(this.config, 'Server') });
   }
 
   // ---- Inputs -----------------------------------------------------------
@@ -186,7 +206,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
 
   /** Bytes arrived on a stream connection (TCP, TLS): frame them and handle every whole message. */
   handleStream(bytes: Uint8Array, source: Source, now: number): void {
-    for (const m of this.frameStream(bytes, source)) this.handleMessage(m, source, false, now);
+    for (const m of this.frameStream(bytes, source, now)) this.handleMessage(m, source, false, now);
   }
 
   /**
@@ -195,24 +215,15 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
    * owner to see each message's events before the next message is handled
    * calls `handleStreamMessage` for each, draining in between.
    */
-  frameStream(bytes: Uint8Array, source: Source): Uint8Array[] {
+  frameStream(bytes: Uint8Array, source: Source, now: number): Uint8Array[] {
     if (this.closed) return [];
-    const id = source.connectionId ?? formatEndpoint(source.remote);
-    let framer = this.framers.get(id);
-    if (!framer) {
-      framer = new StreamFramer({ maxMessageSize: this.config.maxMessageSize });
-      this.framers.set(id, framer);
-    }
-    const to: Destination = {
-      transport: source.transport,
-      host: source.remote.address,
-      port: source.remote.port,
-      connectionId: id,
-    };
+    const items = this.streams.push(bytes, source, now);
+    if (!items) return [];
     const out: Uint8Array[] = [];
-    for (const item of framer.push(bytes)) {
+    let pings = 0;
+    for (const item of items) {
       if (item.kind === 'message') out.push(item.bytes);
-      else if (item.kind === 'ping') this.transmits.push({ destination: to, bytes: CRLF });
+      else if (item.kind === 'ping') pings++;
       else {
         this.log.debug('stream framing failed; closing the connection', {
           from: formatEndpoint(source.remote),
@@ -223,10 +234,12 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
           if (r.message?.type === 'request' && r.message.method !== 'ACK')
             this.replyStateless(r.message, item.error.status ?? 400, item.error.message, source);
         }
-        this.transmits.push({ destination: to, bytes: new Uint8Array(0), close: true });
-        this.framers.delete(id);
+        this.closeStream(source);
       }
     }
+    // RFC 5626 3.5.1: each ping is answered with a pong (CRLF). Pings read together are answered in one
+    // write: a peer that pipelines thousands costs one transmit, not thousands.
+    if (pings > 0) this.transmits.push({ destination: streamDestination(source), bytes: pongs(pings) });
     return out;
   }
 
@@ -236,8 +249,35 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.handleMessage(bytes, source, false, now);
   }
 
+  /** A stream connection opened (accepted or connected): its idle deadline starts. */
+  handleConnectionOpened(source: Source, now: number): void {
+    if (this.closed) return;
+    this.streams.opened(source, now);
+  }
+
   handleConnectionClosed(connectionId: string): void {
-    this.framers.delete(connectionId);
+    this.streams.closed(connectionId);
+  }
+
+  /** Stream connections the core knows (open, or closing until the edge reports them closed). */
+  get streamConnections(): number {
+    return this.streams.size;
+  }
+
+  private closeStream(source: Source): void {
+    this.streams.close(source);
+    this.transmits.push({ destination: streamDestination(source), bytes: new Uint8Array(0), close: true });
+  }
+
+  private streamExpired(source: Source, why: StreamExpiry): void {
+    const limits = this.config.stream;
+    this.log.debug(
+      why === 'idle'
+        ? `closing an idle ${source.transport} connection (no message or keep-alive for ${limits.idleMs} ms)`
+        : `closing a ${source.transport} connection whose message did not arrive whole within ${limits.messageMs} ms`,
+      { peer: formatEndpoint(source.remote), connection: connectionKey(source) },
+    );
+    this.transmits.push({ destination: streamDestination(source), bytes: new Uint8Array(0), close: true });
   }
 
   /** A transmit with `ref` could not be sent (RFC 3261 8.1.3.1: the transaction reports a 503). */
@@ -320,7 +360,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     }
     this.log.debug(`answered ${status} statelessly`, { from: formatEndpoint(source.remote), why });
     const headers: [string, string][] = [
-      ['Server', this.config.userAgent],
+      ...agentHeader(this.config, 'Server'),
       ['Warning', warningValue(this.config.warningAgent, why)],
     ];
     this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
@@ -617,7 +657,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.deadlines = new DeadlineQueue();
     this.dialogs.clear();
     this.serverInvites.clear();
-    this.framers.clear();
+    this.streams.clear();
     this.merge.clear();
     this.outgoing.clear();
   }

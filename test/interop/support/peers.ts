@@ -36,6 +36,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   iptables: 'iptables',
   chromium: 'chromium',
   timeout: 'coreutils',
+  python3: 'python3',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */
