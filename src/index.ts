@@ -13,7 +13,7 @@ export {
 } from './log/logger.js';
 export { ManualClock, realClock, type Clock } from './clock/clock.js';
 export { realTimers, type TimerHost, type TimerHandle } from './clock/timers.js';
-export { Driver, type SansIoCore, type DriverIo, type DriverOptions } from './net/drive.js';
+export { Driver, type SansIoCore, type DriverIo, type DriverOptions } from './clock/drive.js';
 export { VirtualScheduler } from './sim/scheduler.js';
 export { SimNetwork, SimLink, type LinkProfile, type SimSocket, type SimAddress } from './sim/network.js';
 export { Random } from './sim/random.js';

@@ -23,7 +23,7 @@ import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
 import type { IncomingCall, OutgoingCall } from '../sip/api/call.js';
 import type { Dialog } from '../sip/api/dialog.js';
-import { TypedEmitter, quietPromise } from '../sip/api/emitter.js';
+import { TypedEmitter, quietPromise } from '../util/emitter.js';
 import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';

@@ -22,13 +22,13 @@
  * and decodes nothing; a plain audio packet of the current source costs no
  * packet object and no event on the way.
  */
-import { TypedEmitter } from '../sip/api/emitter.js';
+import { TypedEmitter } from '../util/emitter.js';
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
-import { Driver } from '../net/drive.js';
+import { Driver } from '../clock/drive.js';
 import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
 import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';

@@ -22,7 +22,7 @@ import { parseSdp } from '../sdp/parse.js';
 import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
 import type { IncomingCall } from '../sip/api/call.js';
-import { TypedEmitter } from '../sip/api/emitter.js';
+import { TypedEmitter } from '../util/emitter.js';
 import type { Registration } from '../sip/api/registration.js';
 import { UserAgent, type RegisterOptions, type UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';

@@ -7,7 +7,7 @@ import { realClock, type Clock } from '../clock/clock.js';
 import { realTimers, type TimerHost } from '../clock/timers.js';
 import type { RtpSession } from '../rtp/rtp-session.js';
 import type { RtpSessionEvent, RtpTransmit } from '../rtp/rtp-session-types.js';
-import { Driver } from './drive.js';
+import { Driver } from '../clock/drive.js';
 import type { RtpPorts } from './rtp-socket.js';
 
 export interface RtpEndpointOptions {

@@ -9,7 +9,7 @@ import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipRequestFailedError, SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 import type { Dialog } from './dialog.js';

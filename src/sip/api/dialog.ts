@@ -18,7 +18,7 @@ import { parseDtmfBody, type DtmfInfo } from '../core/dtmf-body.js';
 import type { ServerRequest } from '../core/server-request.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';

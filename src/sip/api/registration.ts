@@ -3,7 +3,7 @@ import type { NameAddr } from '../message/name-addr.js';
 import { formatUri } from '../message/uri.js';
 import { getParam } from '../message/params.js';
 import type { Registration as CoreRegistration, RegistrationState } from '../core/registration.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 

@@ -19,7 +19,7 @@ import { field, SipRequest, type SipResponse } from '../message/message.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/transaction.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { SipStateError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import { Dialog } from './dialog.js';

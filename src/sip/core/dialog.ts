@@ -19,7 +19,7 @@ import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import type { ClientInvite } from './client-invite.js';
 import type { ServerInvite } from './server-invite.js';
 import type { HeaderInit } from '../message/message.js';
-import { own } from '../util/strings.js';
+import { own } from '../../util/strings.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 

@@ -24,7 +24,7 @@ import { formatUri, uriEquals, type SipUri } from '../message/uri.js';
 import { parseUnsigned, MAX_U32 } from '../message/grammar.js';
 import { SipStateError } from '../errors.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { CoreContext } from './context.js';
 import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import { contactUri, nextHop, transportFor } from './request-builder.js';

@@ -15,7 +15,7 @@ import { SipStateError } from '../errors.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction, ServerTransactionUser } from '../transaction/transaction.js';
 import type { Endpoint, Source, TransportKind } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { CoreContext } from './context.js';
 import type { ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';

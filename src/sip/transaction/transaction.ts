@@ -8,7 +8,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/message.js'
 import { parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { RELIABLE, type Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { timerValues, type SipTimers, type TimerValues } from './timer-config.js';
 
 export interface TransactionHost {
