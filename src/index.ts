@@ -20,10 +20,16 @@ export { Random } from './sim/random.js';
 export { ShtoomError, UsageError, LocalError, RemoteError } from './errors.js';
 export { ExitCode } from './cli/exit-codes.js';
 export { main as runCli } from './cli/main.js';
+export {
+  credentialsFrom,
+  userAgentOptionsFrom,
+  mediaSettings,
+  type MediaSettings,
+} from './cli/settings.js';
 export * as stun from './stun/index.js';
 export { StunSocket, fromRemoteInfo, type StunSocketOptions } from './net/stun-socket.js';
 export { discoverNat, resolveStunServer, StunResolveError, type DiscoverOptions } from './net/stun-discover.js';
-export * as audio from './audio/index.js';
+export * as audio from './public/audio.js';
 export {
   codecs,
   CodecRegistry,

@@ -18,7 +18,7 @@ import type { CallEnd, DtmfMode, DtmfReceived } from '../app/call-types.js';
 import { CallEndedError, CallStateError } from '../app/errors.js';
 import type { Logger } from '../log/logger.js';
 import { DougTimeoutError, TtsError } from './errors.js';
-import { PcmSource } from '../harness/pcm-source.js';
+import { PcmSource } from '../audio/devices/pcm-source.js';
 import type { Tts } from './tts.js';
 
 export interface PlayOptions {

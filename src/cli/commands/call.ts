@@ -9,12 +9,12 @@ import type { Call } from '../../app/call.js';
 import type { CallEnd, CallStats, DtmfReceived } from '../../app/call-types.js';
 import type { AudioSink, AudioSource } from '../../audio/device.js';
 import { openSink, openSource } from '../../audio/open.js';
-import { audioOpenOptions } from '../../audio/open.js';
 import { UsageError } from '../../errors.js';
 import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, clockTime, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { audioOpenOptions } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function statsLine(s: CallStats): string {

@@ -4,7 +4,7 @@
  * User-Agent. Exit 0 only when every answer was a 2xx.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
+import { userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import { SipUsageError } from '../../sip/errors.js';
 import { parseUri } from '../../sip/message/uri.js';

@@ -19,7 +19,7 @@ import type { CallProgressTone } from '../../audio/dsp/call-progress.js';
 import { isDtmfDigit } from '../../audio/dsp/dtmf.js';
 import type { CodecId } from '../../codecs/codec.js';
 import { CODEC_IDS } from '../../codecs/registry.js';
-import { parseDuration } from '../../options/values.js';
+import { parseDuration } from '../../util/duration.js';
 import type { CallAccount, DtmfMode } from '../call-port.js';
 import { ScenarioError, ScenarioFileError } from '../errors.js';
 import {
