@@ -1,8 +1,10 @@
 /**
- * `UserAgent`: shtoom's SIP user agent for applications and scripts — bind
- * transports, register, send requests, place and answer calls. It owns the
- * sockets and drives the sans-I/O `SipCore` through one `Driver` (one
- * unref'ed timer; no timer keeps the process alive).
+ * `UserAgent`: shtoom's SIP user agent for applications and scripts —
+ * register, send requests, place and answer calls. A shell: the sans-I/O
+ * `SipCore` does the protocol, the edge (`src/net/sip-edge.ts`: sockets and
+ * resolver) the I/O, and one `Driver` on the injected clock and timers joins
+ * them (one unref'ed timer; no timer keeps the process alive); what is left
+ * here is the public API and the handles it gives out.
  *
  * @example
  * import { UserAgent } from 'shtoom';
@@ -17,15 +19,12 @@
  * await ua.close();
  */
 import type { Socket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { realClock, type Clock } from '../../clock/clock.js';
 import { realTimers, type TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { Driver } from '../../clock/drive.js';
-import { nodeTransports } from '../../net/sip-node-transports.js';
-import { SipUdpTransport } from '../../net/sip-udp.js';
-import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
+import { SipEdge } from '../../net/sip-edge.js';
+import type { SipTransportFactory } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
@@ -37,14 +36,14 @@ import { SipClosedError, SipUsageError } from '../errors.js';
 import type { HeaderInit, SipResponse } from '../message/message.js';
 import { formatUri, parseSipUri, parseUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
 import { DEFAULT_TIMERS, type SipTimers } from '../transaction/timer-config.js';
-import { formatEndpoint, type Endpoint, type Source, type Transmit, type TransportKind } from '../transport/types.js';
+import { normalizeListen, type ListenOption } from '../transport/listen.js';
+import type { Endpoint, Source, Transmit, TransportKind } from '../transport/types.js';
 import { OutgoingCall, IncomingCall } from './call.js';
 import { Dialog, toBytes } from './dialog.js';
 import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
-import { advertisedAddress, normalizeListen, type ListenOption } from './listen.js';
 import { Registration } from './registration.js';
 
 export interface UserAgentOptions {
@@ -152,9 +151,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   readonly log: Logger;
   readonly timers: TimerHost;
   private readonly driver: Driver<Transmit, CoreEvent>;
-  private readonly transports: Map<TransportKind, SipTransport>;
-  private readonly resolveHost: (host: string) => Promise<string>;
-  private readonly dns = new Map<string, { address: string; until: number }>();
+  private readonly edge: SipEdge;
   private readonly liveDialogs = new Set<Dialog>();
   private readonly calls = new Set<OutgoingCall>();
   private readonly registrations = new Set<Registration>();
@@ -164,20 +161,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly buffered: Incoming[] = [];
   private iterators = 0;
   private closing: Promise<void> | undefined;
-  /** The last destination found to be an IP address (most transmits go where the previous one went). */
-  private lastIp = '';
 
-  private constructor(
-    opts: UserAgentOptions,
-    transports: Map<TransportKind, SipTransport>,
-    local: Partial<Record<TransportKind, Endpoint>>,
-  ) {
+  private constructor(opts: UserAgentOptions, edge: SipEdge) {
     super();
     this.log = (opts.log ?? silentLogger).child('sip');
     this.timers = opts.timerHost ?? realTimers;
-    this.transports = transports;
+    this.edge = edge;
     this.closeTimeout = opts.closeTimeout ?? 2000;
-    this.resolveHost = opts.resolve ?? (async (h) => (await lookup(h)).address);
     const creds =
       opts.credentials === undefined
         ? []
@@ -186,7 +176,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           : [opts.credentials as Credentials];
     this.core = new SipCore(
       {
-        local,
+        local: { ...edge.local },
         timers: { ...DEFAULT_TIMERS, ...opts.timers },
         userAgent: opts.userAgent ?? 'shtoom',
         ...(opts.aor ? { aor: toSipUri(opts.aor, 'aor') } : {}),
@@ -205,7 +195,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
     this.driver = new Driver(
       this.core,
-      { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) },
+      { transmit: (t) => this.edge.transmit(t), event: (e) => this.dispatch(e) },
       opts.clock ?? realClock,
       this.timers,
       {
@@ -215,54 +205,25 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   /** Bind the transports and start the user agent. */
-  static create(opts: UserAgentOptions = {}): Promise<UserAgent> {
-    return UserAgent.bindAll(opts, 0);
-  }
-
-  private static async bindAll(opts: UserAgentOptions, retry: number): Promise<UserAgent> {
-    const factory = opts.transports ?? nodeTransports;
-    const entries = normalizeListen(opts.listen);
-    const bound = new Map<TransportKind, SipTransport>();
-    const local: Partial<Record<TransportKind, Endpoint>> = {};
+  static async create(opts: UserAgentOptions = {}): Promise<UserAgent> {
     let ua: UserAgent | undefined;
-    const handlers: SipTransportHandlers = {
-      message: (b, s) => ua?.received(b, s, false),
-      stream: (b, s) => ua?.received(b, s, true),
-      closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
-      failed: (t, e) => ua?.sendFailed(t, e),
-    };
-    try {
-      for (const e of entries) {
-        let port = e.port;
-        for (const kind of e.transports) {
-          if (bound.has(kind)) throw new SipUsageError(`listening twice on ${kind}`);
-          let t: SipTransport | undefined;
-          // UDP and TCP share one port number: with port 0 the first bind picks it, the others follow.
-          while (!t) {
-            try {
-              t = await factory.bind({ transport: kind, address: e.address, port }, handlers);
-            } catch (err) {
-              if (e.port !== 0 || retry > 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-              // The port the first transport picked is taken for this one: start again with new ports.
-              for (const b of bound.values()) await b.close();
-              return UserAgent.bindAll(opts, retry + 1);
-            }
-          }
-          bound.set(kind, t);
-          port = t.local.port;
-          local[kind] = { address: advertisedAddress(t.local.address, opts.publicAddress), port: t.local.port };
-        }
-      }
-    } catch (err) {
-      for (const b of bound.values()) await b.close();
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE')
-        throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
-      if (e.code === 'EADDRNOTAVAIL') throw new SipUsageError(`cannot listen: address not available (${e.message})`);
-      if (e.code === 'EACCES') throw new SipUsageError(`cannot listen: permission denied (${e.message})`);
-      throw err;
-    }
-    ua = new UserAgent(opts, bound, local);
+    const edge = await SipEdge.bind(
+      {
+        listen: normalizeListen(opts.listen),
+        ...(opts.publicAddress ? { publicAddress: opts.publicAddress } : {}),
+        ...(opts.transports ? { transports: opts.transports } : {}),
+        ...(opts.resolve ? { lookup: opts.resolve } : {}),
+        clock: opts.clock ?? realClock,
+        ...(opts.log ? { log: opts.log } : {}),
+      },
+      {
+        message: (b, s) => ua?.received(b, s, false),
+        stream: (b, s) => ua?.received(b, s, true),
+        closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
+        failed: (t, e) => ua?.sendFailed(t, e),
+      },
+    );
+    ua = new UserAgent(opts, edge);
     return ua;
   }
 
@@ -273,10 +234,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   /** Every transport we listen on. */
   get addresses(): LocalAddress[] {
-    return [...this.transports.entries()].map(([transport, t]) => ({
+    return this.edge.bound.map(({ transport, port }) => ({
       transport,
       address: this.core.config.local[transport]!.address,
-      port: t.local.port,
+      port,
     }));
   }
 
@@ -286,8 +247,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * drops the STUN answers it also sees as malformed datagrams.
    */
   udpSocket(): Socket | undefined {
-    const t = this.transports.get('udp');
-    return t instanceof SipUdpTransport ? t.socket : undefined;
+    return this.edge.udpSocket();
   }
 
   /**
@@ -297,7 +257,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * register again to bind the new one.
    */
   advertise(transport: TransportKind, address: string, port: number): void {
-    if (!this.transports.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
+    if (!this.edge.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
     (this.core.config.local as Partial<Record<TransportKind, Endpoint>>)[transport] = { address, port };
   }
 
@@ -534,7 +494,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.driver.input((now) => this.core.shutdown(now));
     this.driver.close();
     for (const w of this.waiting.splice(0)) w({ done: true, value: undefined });
-    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    await this.edge.close();
     this.liveDialogs.clear();
     this.calls.clear();
     this.registrations.clear();
@@ -544,11 +504,6 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   // ---- Edge ----------------------------------------------------------------
 
   private received(bytes: Uint8Array, source: Source, stream: boolean): void {
-    if (this.log.enabled('trace')) {
-      this.log.trace(`received ${bytes.length} bytes from ${source.transport}:${formatEndpoint(source.remote)}`, {
-        message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-      });
-    }
     if (!stream) {
       this.driver.input((now) => this.core.handleDatagram(bytes, source, now));
       return;
@@ -559,49 +514,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 
+  /** A transmit failed at the edge: its transaction hears it (RFC 3261 8.1.3.1), even inside the send. */
   private sendFailed(t: Transmit, error: Error): void {
-    this.log.debug(
-      `cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`,
-    );
     if (t.ref !== undefined && !this.core.isClosed)
       this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
-  }
-
-  private transmit(t: Transmit): void {
-    const transport = this.transports.get(t.destination.transport);
-    if (!transport) {
-      this.sendFailed(t, new Error(`no ${t.destination.transport} transport: listen on one to send over it`));
-      return;
-    }
-    const host = t.destination.host;
-    if (host === this.lastIp || isIP(host)) {
-      this.lastIp = host;
-      return this.send(transport, t, host);
-    }
-    const cached = this.dns.get(host);
-    if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
-    this.resolveHost(host).then(
-      (address) => {
-        this.dns.set(host, { address, until: Date.now() + 60_000 });
-        this.send(transport, t, address);
-      },
-      (err: Error) =>
-        this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
-    );
-  }
-
-  private send(transport: SipTransport, t: Transmit, address: string): void {
-    if (this.log.enabled('trace') && t.bytes.length > 0) {
-      const conn =
-        t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
-      this.log.trace(
-        `sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`,
-        {
-          message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
-        },
-      );
-    }
-    transport.send(t, address);
   }
 
   private offer(x: Incoming): boolean {
