@@ -53,7 +53,7 @@ export {
   type PreciseMediaSchedulerOptions,
 } from './net/rtp-media-clock.js';
 export { bindRtpPorts, type RtpPorts, type RtpPortOptions } from './net/rtp-socket.js';
-export { RtpEndpoint, type RtpEndpointOptions } from './net/rtp-endpoint.js';
+export { RtpLink, type RtpLinkOptions } from './net/rtp-link.js';
 export * as harness from './harness/index.js';
 export * as asr from './asr/index.js';
 export * as tts from './tts/index.js';
@@ -79,7 +79,8 @@ export type {
 export { CallEndedError, CallFailedError, CallStateError } from './app/errors.js';
 export { MediaSession, type MediaSessionOptions, type MediaSessionEvents, type AudioTap } from './app/media-session.js';
 export { realMediaPlatform, sharedMediaClock, type MediaPlatform, type OpenRtpOptions } from './app/media-platform.js';
-export { openUdpRtpChannel, type RtpChannel, type UdpRtpChannelOptions } from './app/rtp-channel.js';
+export { openUdpRtpChannel, type UdpRtpChannelOptions } from './net/rtp-channel.js';
+export type { RtpChannel, RtpChannelKind, DatagramHandler } from './rtp/rtp-channel.js';
 export { DougServer, VoiceCall, type VoiceApp } from './doug/index.js';
 export * as doug from './doug/index.js';
 export * as apps from './apps/index.js';

@@ -44,7 +44,7 @@ import type {
 import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 import { currentFormats, formatsFor, SdpOrigin } from './sdp-local.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 
@@ -411,8 +411,8 @@ export class Call extends TypedEmitter<CallEvents> {
       this.log.debug(`ignored the SDP of the ${status}: ${(err as Error).message}`);
       return;
     }
-    // The sockets stay ours: the 2xx may answer differently, and the next media session needs them.
-    this.startMedia(negotiated, false, keepOpen(this.channel!));
+    // The sockets stay the call's: the 2xx may answer differently, and the next media session needs them.
+    this.startMedia(negotiated, false);
     this.log.debug(
       `early media (${status}): ${this.media!.codec.name} from ${this.media!.peer ?? 'the address in the SDP'}`,
     );
@@ -1006,16 +1006,4 @@ function sameStream(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
     a.send.name === b.send.name &&
     a.rtcpMux === b.rtcpMux
   );
-}
-
-/** The same sockets, for a media session whose `close()` must leave them open (early media). */
-function keepOpen(channel: RtpChannel): RtpChannel {
-  return new Proxy(channel, {
-    get(target, key) {
-      if (key === 'close') return async () => void (target.onDatagram = undefined);
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-    set: (target, key, value) => Reflect.set(target, key, value, target),
-  });
 }

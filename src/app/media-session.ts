@@ -28,23 +28,17 @@ import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
-import { Driver } from '../clock/drive.js';
 import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
 import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';
-import type {
-  MediaDirection,
-  RtpSessionEvent,
-  RtpSessionOptions,
-  RtpTransmit,
-  TransportAddress,
-} from '../rtp/rtp-session-types.js';
+import { RtpLink } from '../net/rtp-link.js';
+import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, TransportAddress } from '../rtp/rtp-session-types.js';
 import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
 import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
 /** Samples in a 20 ms frame at 8 kHz. */
 export const FRAME = 160;
@@ -118,11 +112,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
   private readonly negotiated: NegotiatedMedia;
-  private readonly channel: RtpChannel;
   private readonly platform: MediaPlatform;
   private readonly log: Logger;
-  private readonly driver: Driver<RtpTransmit, RtpSessionEvent>;
-  private readonly mux: boolean;
+  private readonly link: RtpLink;
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly plc = new PacketLossConcealer();
@@ -150,7 +142,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   constructor(opts: MediaSessionOptions) {
     super();
     this.negotiated = opts.negotiated;
-    this.channel = opts.channel;
     this.platform = opts.platform;
     this.log = opts.log ?? silentLogger;
     this.mode = opts.mode ?? 'media';
@@ -161,7 +152,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.encoder = codec.createEncoder();
     this.txBuf = new Uint8Array(codec.bytesPerFrame);
     this.txPayload = this.txBuf;
-    this.mux = opts.negotiated.rtcpMux;
     const rtp = opts.rtp ?? {};
     const jb = rtp.jitterBuffer;
     this.session = new RtpSession({
@@ -184,30 +174,14 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
-    this.driver = new Driver(
-      this.session,
-      {
-        transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel),
-        event: (e) => this.onSessionEvent(e),
-      },
-      opts.platform.clock,
-      opts.platform.timers,
-      // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
-      { keepEarlierTimer: true },
-    );
-    const session = this.session;
-    const driver = this.driver;
-    const clock = opts.platform.clock;
-    // What `driver.input` does, without a closure or fields per datagram: a closed session ignores
-    // the datagram, a closed driver drains nothing (and the channel stops calling at close).
-    this.channel.onDatagram = (data, from, kind) => {
-      session.handleDatagram(data, from, clock.now(), kind);
-      driver.drain();
-    };
-    this.channel.onError = (err) => this.log.debug(`RTP socket: ${err.message}`);
+    this.link = new RtpLink(this.session, opts.channel, {
+      clock: opts.platform.clock,
+      timers: opts.platform.timers,
+      onEvent: (e) => this.onSessionEvent(e),
+      onError: (err) => this.log.debug(`RTP socket: ${err.message}`),
+      rtcpMux: opts.negotiated.rtcpMux,
+    });
   }
-
-  private readonly sendFn = (now: number): void => void this.session.sendFrame(this.txPayload, now);
 
   /** What we send (undefined: silence). Setting it does not close the previous one. */
   get source(): AudioSource | undefined {
@@ -250,7 +224,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     remoteRtcp: TransportAddress | undefined,
     direction: MediaDirection,
   ): void {
-    this.driver.input(() => {
+    this.link.input(() => {
       this.session.setRemote(remoteRtp, remoteRtcp);
       this.session.setDirection(direction);
     });
@@ -272,7 +246,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         return Promise.reject(
           new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'),
         );
-      this.driver.input(() => this.session.sendDtmf(digits));
+      this.link.sendDtmf(digits);
     } else {
       this.inbandOut.send(digits);
     }
@@ -353,7 +327,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     }
     if (this.inbandOut.busy) this.inbandOut.fill(f);
     this.txPayload = this.encoder.encode(f, this.txBuf);
-    this.driver.input(this.sendFn);
+    this.link.sendFrame(this.txPayload, this.platform.clock.now());
     // 2. What we hear.
     this.hear(now);
     const rx = this.rx;
@@ -446,9 +420,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Stop the tick, send RTCP BYE and close the sockets (after `lingerMs`,
-   * to hear the peer's last report). Neither source nor sink is closed: they
-   * belong to whoever set them.
+   * Stop the tick and send the RTCP BYE (after `lingerMs`, to hear the
+   * peer's last report), then let go of the channel. Nothing it borrowed is
+   * closed: the channel, the source and the sink belong to whoever gave
+   * them (the call closes its sockets after this).
    */
   async close(reason?: string, lingerMs = 0): Promise<void> {
     if (this.closed) return;
@@ -456,14 +431,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.stream = undefined;
     if (lingerMs > 0) await new Promise<void>((r) => this.platform.timers.setTimer(lingerMs, r));
     this.closed = true;
-    this.driver.input((now) => this.session.close(now, reason));
-    this.driver.close();
+    this.link.close(reason);
     for (const w of this.dtmfWaiters.splice(0))
       w.reject(new CallStateError('the media session closed before the DTMF was sent'));
-    this.channel.onDatagram = undefined;
-    // Let the RTCP BYE leave before the sockets close.
-    await new Promise<void>((r) => setImmediate(r));
-    await this.channel.close();
   }
 
   get isClosed(): boolean {

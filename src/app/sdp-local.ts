@@ -7,7 +7,7 @@ import type { Codec } from '../codecs/codec.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
 import type { MediaFormat } from '../sdp/media-format.js';
 import type { LocalMedia, NegotiatedMedia } from '../sdp/offer-answer.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
 /** telephone-event with the 16 DTMF events (RFC 4733 7.1.1: "0-15" at least; 16 is flash). */
 export const TELEPHONE_EVENT: MediaFormat = { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' };

@@ -10,8 +10,8 @@
  * With the `reflect` option it is an echo: every accepted packet goes
  * straight back re-originated (`relay`), a plain audio packet of the
  * current source by a hot path that reads its header and nothing more.
- * It never reads a clock or touches a socket (`src/net/rtp-endpoint.ts`
- * joins it to UDP).
+ * It never reads a clock or touches a socket (`src/net/rtp-link.ts`
+ * joins it to its channel).
  */
 import { randomInt } from 'node:crypto';
 import { DtmfReceiver } from './dtmf-receiver.js';
@@ -61,7 +61,8 @@ export class RtpSession {
   private readonly sender: RtpSender;
   private readonly receiver: RtpReceiver;
   private readonly frameSamples: number;
-  private readonly rtcpMux: boolean;
+  /** RTP and RTCP on one port (RFC 5761). */
+  readonly rtcpMux: boolean;
   private readonly symmetric: boolean;
   private remoteRtp: TransportAddress | undefined;
   private remoteRtcp: TransportAddress | undefined;

@@ -1,7 +1,7 @@
 /**
  * The SIP user-agent core, client and server in one, sans-I/O: bytes,
  * sources and `now` in; transmits, events and the next deadline out
- * (`pollTransmit`, `pollEvent`, `pollTimeout`). `src/net/drive.ts` drives it
+ * (`pollTransmit`, `pollEvent`, `pollTimeout`). `src/clock/drive.ts` drives it
  * on real sockets; tests drive it in virtual time.
  *
  * Theory of operation, for a received message:
