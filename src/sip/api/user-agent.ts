@@ -20,7 +20,7 @@
  */
 import type { Socket } from 'node:dgram';
 import { realClock, type Clock } from '../../clock/clock.js';
-import { realTimers, type TimerHost } from '../../clock/timers.js';
+import { realTimers, type TimerHandle, type TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { Driver } from '../../clock/drive.js';
 import { SipEdge } from '../../net/sip-edge.js';
@@ -28,7 +28,7 @@ import type { SipTransportFactory } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
-import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { RequestOwner } from '../core/owners.js';
 import { SipCore } from '../core/sip-core.js';
 import { Registration as CoreRegistration } from '../core/registration.js';
 import { contactUri } from '../core/request-builder.js';
@@ -88,6 +88,8 @@ export interface RequestSendOptions {
   readonly contentType?: string;
   /** Stop waiting after this long (ms); the request then fails with a timeout (408). Default: Timer F (64*T1). */
   readonly timeout?: number;
+  /** Stop waiting when this signal aborts; the request then fails as cancelled (487). */
+  readonly signal?: AbortSignal;
   readonly from?: string;
   readonly to?: string;
 }
@@ -153,6 +155,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly driver: Driver<Transmit, CoreEvent>;
   private readonly edge: SipEdge;
   private readonly liveDialogs = new Set<Dialog>();
+  /** The public handle of each core dialog (made on first use). */
+  private readonly dialogHandles = new WeakMap<CoreDialog, Dialog>();
   private readonly calls = new Set<OutgoingCall>();
   private readonly registrations = new Set<Registration>();
   private readonly pendingIncoming = new Set<IncomingCall>();
@@ -258,7 +262,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   advertise(transport: TransportKind, address: string, port: number): void {
     if (!this.edge.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
-    (this.core.config.local as Partial<Record<TransportKind, Endpoint>>)[transport] = { address, port };
+    this.core.advertise(transport, { address, port });
   }
 
   /** The address and port we advertise in Via and Contact for a transport (default: the first). */
@@ -290,8 +294,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   dialog(d: CoreDialog): Dialog {
-    if (d.user instanceof Dialog) return d.user;
-    const w = new Dialog(this, d);
+    let w = this.dialogHandles.get(d);
+    if (w) return w;
+    w = new Dialog(this, d);
+    this.dialogHandles.set(d, w);
     if (d.state !== 'terminated') this.liveDialogs.add(w);
     return w;
   }
@@ -309,12 +315,28 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   request(method: string, uri: string | Uri, opts: RequestSendOptions = {}): Promise<SipResponse> {
     const target = toUri(uri, 'request URI');
-    const p = quietPromise<SipResponse>();
     const body = toBytes(opts.body);
-    const m = method;
+    const what = `${method} ${formatUri(target)}`;
+    const p = quietPromise<SipResponse>();
+    const signal = opts.signal;
+    let timer: TimerHandle | undefined;
+    let stoppedBy: 'timeout' | 'signal' | undefined;
+    const onAbort = () => stop('signal');
+    // The owner exists before the request is sent: an outcome reported during the send (a transport that
+    // fails at once) reaches it.
+    const owner: RequestOwner = {
+      onDone: (o) => {
+        if (timer !== undefined) this.timers.clearTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (o.kind === 'response') p.resolve(o.response);
+        else if (stoppedBy === 'timeout') p.reject(failureOf(what, { kind: 'timeout' }));
+        else if (stoppedBy === 'signal') p.reject(failureOf(what, { kind: 'cancelled' }));
+        else p.reject(failureOf(what, o));
+      },
+    };
     const req = this.act((now) =>
       this.core.request(
-        m,
+        method,
         target,
         {
           ...(opts.headers ? { headers: opts.headers } : {}),
@@ -324,23 +346,18 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.to ? { to: opts.to } : {}),
         },
         now,
+        owner,
       ),
     );
-    const what = `${m} ${formatUri(target)}`;
-    let timer: ReturnType<TimerHost['setTimer']> | undefined;
-    req.user = {
-      done: (o: RequestOutcome) => {
-        if (timer) this.timers.clearTimer(timer);
-        if (o.kind === 'response') p.resolve(o.response);
-        else p.reject(failureOf(what, timedOut ? { kind: 'timeout' } : o));
-      },
+    const stop = (why: 'timeout' | 'signal') => {
+      if (req.done || this.core.isClosed) return;
+      stoppedBy = why;
+      this.act((now) => req.abort(now));
     };
-    let timedOut = false;
-    if (opts.timeout !== undefined) {
-      timer = this.timers.setTimer(opts.timeout, () => {
-        timedOut = true;
-        if (!this.core.isClosed) this.act((now) => req.abort(now));
-      });
+    if (!req.done) {
+      if (opts.timeout !== undefined) timer = this.timers.setTimer(opts.timeout, () => stop('timeout'));
+      if (signal?.aborted) stop('signal');
+      else signal?.addEventListener('abort', onAbort, { once: true });
     }
     return p.promise;
   }
@@ -357,20 +374,28 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   invite(uri: string | Uri, opts: InviteOptions = {}): OutgoingCall {
     const target = toUri(uri, 'INVITE URI');
     const body = toBytes(opts.body);
-    const ci = this.act((now) =>
-      this.core.invite(
-        target,
-        {
-          ...(opts.headers ? { headers: opts.headers } : {}),
-          ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
-          ...(opts.from ? { from: opts.from } : {}),
-          ...(opts.to ? { to: opts.to } : {}),
-        },
-        now,
-      ),
-    );
-    const call = new OutgoingCall(this, ci, `INVITE ${formatUri(target)}`);
+    // The handle owns the INVITE before it is sent: an outcome reported during the send reaches it.
+    const call: OutgoingCall = new OutgoingCall(this, `INVITE ${formatUri(target)}`, () => this.calls.delete(call));
     this.calls.add(call);
+    try {
+      const ci = this.act((now) =>
+        this.core.invite(
+          target,
+          {
+            ...(opts.headers ? { headers: opts.headers } : {}),
+            ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
+            ...(opts.from ? { from: opts.from } : {}),
+            ...(opts.to ? { to: opts.to } : {}),
+          },
+          now,
+          call,
+        ),
+      );
+      call.bind(ci);
+    } catch (err) {
+      this.calls.delete(call);
+      throw err;
+    }
     return call;
   }
 
@@ -381,6 +406,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   register(opts: RegisterOptions = {}): Promise<Registration> {
     const { registrar, aor: aorUri } = this.registrationTarget(opts);
+    // The handle owns the registration before the first REGISTER is sent (a failure during the send reaches it).
+    const reg: Registration = new Registration(this, { registrar, aor: aorUri }, () => this.registrations.delete(reg));
+    this.registrations.add(reg);
+    reg.first.promise.catch(() => this.registrations.delete(reg));
     const core = this.act((now) =>
       this.core.register(
         {
@@ -390,11 +419,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
         },
         now,
+        reg,
       ),
     );
-    const reg = new Registration(this, core);
-    this.registrations.add(reg);
-    reg.first.promise.catch(() => this.registrations.delete(reg));
+    reg.bind(core);
     return reg.first.promise;
   }
 
@@ -404,7 +432,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
     const { registrar, aor } = this.registrationTarget(opts);
-    const reg = new Registration(this, new CoreRegistration(this.core, { registrar, aor, refresh: false }));
+    const reg = new Registration(this, { registrar, aor });
+    reg.bind(new CoreRegistration(this.core, { registrar, aor, refresh: false }, reg));
     return reg.unregister({ all: opts.all ?? false });
   }
 
@@ -555,10 +584,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'invite-cancelled':
-        (e.invite.user as IncomingCall | undefined)?._cancelled(e.request);
+        e.invite.owner?.onCancelled(e.request);
         return;
       case 'invite-unacked':
-        (e.invite.user as IncomingCall | undefined)?._noAck();
+        e.invite.owner?.onUnacked();
         return;
       case 'request': {
         const req = new IncomingRequest(this, e.request);
@@ -569,35 +598,24 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'request-progress':
+        e.request.owner?.onProgress?.(e.response);
         return;
       case 'request-done':
-        (e.request.user as { done?: (o: RequestOutcome) => void } | undefined)?.done?.(e.outcome);
+        e.request.owner?.onDone(e.outcome);
         return;
-      case 'invite-progress': {
-        const u = e.invite.user as OutgoingCall | { progress(): void } | undefined;
-        if (u instanceof OutgoingCall) u.progress(e.response, e.dialog);
+      case 'invite-progress':
+        e.invite.owner?.onProgress(e.response, e.dialog);
         return;
-      }
-      case 'invite-answered': {
-        const u = e.invite.user as OutgoingCall | { answered(r: SipResponse): void } | undefined;
-        if (u instanceof OutgoingCall) {
-          this.calls.delete(u);
-          u.answeredBy(e.dialog, e.response);
-        } else u?.answered(e.response);
+      case 'invite-answered':
+        e.invite.owner?.onAnswered(e.response, e.dialog);
         return;
-      }
-      case 'invite-failed': {
-        const u = e.invite.user as OutgoingCall | { failed(o: RequestOutcome): void } | undefined;
-        if (u instanceof OutgoingCall) this.calls.delete(u);
-        u?.failed(e.outcome);
+      case 'invite-failed':
+        e.invite.owner?.onFailed(e.outcome);
         return;
-      }
-      case 'dialog-acked': {
-        const d = this.dialog(e.dialog);
-        d._acked(e.request);
-        (e.invite.user as IncomingCall | undefined)?._acked(d);
+      case 'dialog-acked':
+        this.dialog(e.dialog)._acked(e.request);
+        e.invite.owner?.onAcked(e.dialog, e.request);
         return;
-      }
       case 'dialog-request':
         this.dialog(e.dialog)._request(e.request);
         return;
@@ -605,7 +623,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         this.dialog(e.dialog)._reinvite(e.invite);
         return;
       case 'dialog-terminated': {
-        const d = e.dialog.user as Dialog | undefined;
+        const d = this.dialogHandles.get(e.dialog);
         if (d) {
           this.liveDialogs.delete(d);
           d._terminated(e.reason, e.response, e.request);
@@ -613,8 +631,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'registration':
-        (e.registration.user as Registration | undefined)?._state(e.state);
-        if (e.state.kind === 'unregistered') this.registrations.delete(e.registration.user as Registration);
+        e.registration.owner?.onState(e.state);
         return;
     }
   }

@@ -24,13 +24,12 @@ import { SipStateError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import { Dialog } from './dialog.js';
 import type { RequestOutcome } from './outgoing-request.js';
+import type { InviteOwner } from './owners.js';
 import { buildForDestination, buildRequest, type RequestTemplate } from './request-builder.js';
 
 export type ClientInviteState = 'calling' | 'proceeding' | 'answered' | 'failed';
 
 export class ClientInvite implements ClientTransactionUser {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: ClientInviteState = 'calling';
   request!: SipRequest;
   tx: ClientTransaction | undefined;
@@ -55,6 +54,8 @@ export class ClientInvite implements ClientTransactionUser {
     readonly existing: Dialog | undefined,
     private readonly firstSeq: number,
     private readonly hop: Destination,
+    /** Who hears its progress and outcome (through the core's events; set before anything is sent). */
+    readonly owner: InviteOwner | undefined = undefined,
   ) {}
 
   get reinvite(): boolean {

@@ -52,8 +52,6 @@ export function dialogId(callId: string, localTag: string, remoteTag: string): s
 }
 
 export class Dialog {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: DialogState;
   readonly id: string;
   localSeq: number;

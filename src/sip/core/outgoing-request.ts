@@ -12,6 +12,7 @@ import { realmOfAuthorization } from '../auth/digest-client.js';
 import type { CoreContext } from './context.js';
 import { buildForDestination, type RequestTemplate } from './request-builder.js';
 import type { SipRequest } from '../message/message.js';
+import type { RequestOwner } from './owners.js';
 
 export type RequestOutcome =
   /** A final response (2xx is success; anything else a refusal). */
@@ -59,11 +60,13 @@ export interface OutgoingRequestOptions {
   readonly onProgress?: (res: SipResponse, now: number) => void;
   /** Also emit `request-progress` / `request-done` events for the core's owner. */
   readonly events?: boolean;
+  /** Who hears the request's progress and outcome through those events (set before it is sent). */
+  readonly owner?: RequestOwner;
 }
 
 export class OutgoingRequest implements ClientTransactionUser {
-  /** The owner's handle for this request (set by the UserAgent). */
-  user: unknown;
+  /** Who hears its progress and outcome (through the core's events). */
+  readonly owner: RequestOwner | undefined;
   request!: SipRequest;
   tx: ClientTransaction | undefined;
   done = false;
@@ -75,7 +78,9 @@ export class OutgoingRequest implements ClientTransactionUser {
     private readonly ctx: CoreContext,
     readonly template: RequestTemplate,
     private readonly opts: OutgoingRequestOptions,
-  ) {}
+  ) {
+    this.owner = opts.owner;
+  }
 
   get method(): string {
     return this.template.method;

@@ -31,7 +31,14 @@ import { SipStateError, SipUsageError } from '../errors.js';
 import { TransactionLayer } from '../transaction/transaction-layer.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction } from '../transaction/transaction.js';
-import { formatEndpoint, type Destination, type Source, type Transmit } from '../transport/types.js';
+import {
+  formatEndpoint,
+  type Destination,
+  type Endpoint,
+  type Source,
+  type Transmit,
+  type TransportKind,
+} from '../transport/types.js';
 import { DeadlineQueue, type Deadline } from '../../util/deadlines.js';
 import { own } from '../../util/strings.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
@@ -43,6 +50,7 @@ import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
 import type { CoreEvent } from './events.js';
 import { IdGenerator } from './ids.js';
 import { OutgoingRequest } from './outgoing-request.js';
+import type { InviteOwner, RegistrationOwner, RequestOwner } from './owners.js';
 import { Registration, type RegistrationOptions } from './registration.js';
 import { nextHop, type RequestTemplate } from './request-builder.js';
 import { responseDestination, stampVia } from './response-routing.js';
@@ -107,11 +115,14 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private readonly merge = new Map<string, string>();
   private readonly outgoing = new Set<OutgoingRequest | ClientInvite>();
   private closed = false;
+  /** The config's advertised addresses, ours to change (`advertise`). */
+  private readonly local: Partial<Record<TransportKind, Endpoint>>;
   /** Builds the 100 Trying of a request: one function for every INVITE transaction. */
   private readonly tryingFor = (req: SipRequest): SipResponse => this.trying(req);
 
   constructor(config: CoreConfig, log: Logger = silentLogger) {
     this.config = resolveCoreConfig(config);
+    this.local = this.config.local;
     this.ids = new IdGenerator(this.config.random);
     this.log = log;
     this.transactions = new TransactionLayer(
@@ -555,8 +566,11 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     };
   }
 
-  /** Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the outcome comes as `request-done`. */
-  request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
+  /**
+   * Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the
+   * outcome comes as `request-done`, to `owner` among others.
+   */
+  request(method: string, target: Uri, opts: RequestOptions, now: number, owner?: RequestOwner): OutgoingRequest {
     this.checkOpen();
     // Methods are case-sensitive (RFC 3261 7.1): sent as given.
     if (SPECIAL.has(method.toUpperCase()))
@@ -568,24 +582,26 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       destination: nextHop(t.uri, t.routes, this.config),
       events: true,
       onDone: () => this.outgoing.delete(req),
+      ...(owner ? { owner } : {}),
     });
     this.outgoing.add(req);
     req.start(now);
     return req;
   }
 
-  /** Send an INVITE outside any dialog. */
-  invite(target: Uri, opts: RequestOptions, now: number): ClientInvite {
+  /** Send an INVITE outside any dialog; `owner` hears its progress and outcome. */
+  invite(target: Uri, opts: RequestOptions, now: number, owner?: InviteOwner): ClientInvite {
     this.checkOpen();
     const t = { ...this.outOfDialog('INVITE', target, opts), contact: true };
-    const ci = new ClientInvite(this, t, undefined, this.ids.initialSeq(), nextHop(t.uri, t.routes, this.config));
+    const hop = nextHop(t.uri, t.routes, this.config);
+    const ci = new ClientInvite(this, t, undefined, this.ids.initialSeq(), hop, owner);
     this.outgoing.add(ci);
     ci.start(now);
     return ci;
   }
 
   /** Send a re-INVITE in a confirmed dialog (RFC 3261 14.1). */
-  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number): ClientInvite {
+  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number, owner?: InviteOwner): ClientInvite {
     this.checkOpen();
     if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
     if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
@@ -593,18 +609,34 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         `re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`,
       );
     }
-    const ci = new ClientInvite(this, dialog.template('INVITE', opts), dialog, dialog.nextSeq(), dialog.destination());
+    const ci = new ClientInvite(
+      this,
+      dialog.template('INVITE', opts),
+      dialog,
+      dialog.nextSeq(),
+      dialog.destination(),
+      owner,
+    );
     ci.start(now);
     return ci;
   }
 
-  /** Register our Contact with a registrar. */
-  register(opts: RegistrationOptions, now: number): Registration {
+  /** Register our Contact with a registrar; `owner` hears its states. */
+  register(opts: RegistrationOptions, now: number, owner?: RegistrationOwner): Registration {
     this.checkOpen();
-    const r = new Registration(this, opts);
+    const r = new Registration(this, opts, owner);
     this.registrations.add(r);
     r.register(now);
     return r;
+  }
+
+  /**
+   * Advertise another address and port in the Via and Contact of what we
+   * send over `transport` from now on (a NAT's public mapping).
+   */
+  advertise(transport: TransportKind, endpoint: Endpoint): void {
+    if (!this.config.local[transport]) throw new SipUsageError(`not listening on ${transport}`);
+    this.local[transport] = { address: endpoint.address, port: endpoint.port };
   }
 
   /** Stop everything at once: every transaction, timer and registration refresh (no messages sent). */
