@@ -53,7 +53,8 @@ export function outcomeStatus(o: RequestOutcome): number {
 export interface OutgoingRequestOptions {
   /** The CSeq of the next attempt (out of dialog: counts up from the first; in dialog: the dialog's local sequence). */
   readonly nextSeq: () => number;
-  readonly destination: Destination;
+  /** The next hop; an error when it cannot be routed (the request then fails at once, as a transport error). */
+  readonly destination: Destination | Error;
   /** Called once with the outcome (internal users: registrations, BYE). */
   readonly onDone?: (outcome: RequestOutcome, now: number) => void;
   /** Called for 1xx responses. */
@@ -87,15 +88,17 @@ export class OutgoingRequest implements ClientTransactionUser {
   }
 
   start(now: number): void {
-    this.attempt(now);
+    const hop = this.opts.destination;
+    if (hop instanceof Error) return this.finish({ kind: 'transport-error', error: hop }, now);
+    this.attempt(now, hop);
   }
 
-  private attempt(now: number): void {
+  private attempt(now: number, hop: Destination): void {
     const built = buildForDestination(
       this.ctx.config,
       this.template,
       { cseq: this.opts.nextSeq(), branch: this.ctx.ids.branch(), auth: this.auth },
-      this.opts.destination,
+      hop,
     );
     this.request = built.request;
     this.tx = this.ctx.transactions.sendRequest(built.request, built.destination, this, now);
@@ -126,7 +129,7 @@ export class OutgoingRequest implements ClientTransactionUser {
       const replaced = new Set(a.realms.keys());
       this.auth = [...this.auth.filter(([, v]) => !replaced.has(realmOfAuthorization(v) ?? '')), ...a.fields];
       for (const [r, n] of a.realms) this.answered.set(r, n);
-      this.attempt(now);
+      if (!(this.opts.destination instanceof Error)) this.attempt(now, this.opts.destination);
       return;
     }
     this.finish({ kind: 'response', response: res }, now);

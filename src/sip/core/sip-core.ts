@@ -609,14 +609,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         `re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`,
       );
     }
-    const ci = new ClientInvite(
-      this,
-      dialog.template('INVITE', opts),
-      dialog,
-      dialog.nextSeq(),
-      dialog.destination(),
-      owner,
-    );
+    const { template, hop } = dialog.route('INVITE', opts);
+    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner);
     ci.start(now);
     return ci;
   }
