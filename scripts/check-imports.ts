@@ -24,7 +24,7 @@ export interface Layer {
 
 /** Bottom to top. */
 export const LAYERS: readonly Layer[] = [
-  { name: 'base', paths: ['src/errors.ts', 'src/util/', 'src/clock/', 'src/log/'], uses: [] },
+  { name: 'base', paths: ['src/errors.ts', 'src/exit-codes.ts', 'src/util/', 'src/clock/', 'src/log/'], uses: [] },
   { name: 'sim', paths: ['src/sim/'], uses: ['base'] },
   { name: 'options', paths: ['src/options/'], uses: ['base'] },
   { name: 'codecs', paths: ['src/codecs/'], uses: ['base'] },

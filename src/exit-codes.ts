@@ -1,5 +1,7 @@
 /**
- * Exit codes of every shtoom command (the README lists them).
+ * Exit codes of every shtoom command (the README lists them): the
+ * process's contract, at the bottom with the errors, so that a layer that
+ * decides an outcome (a call's end, `src/app/call-end.ts`) can name its code.
  */
 export const ExitCode = {
   /** What was asked worked (the call completed, every test passed). */

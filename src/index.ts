@@ -58,14 +58,9 @@ export * as harness from './harness/index.js';
 export * as asr from './asr/index.js';
 export * as tts from './tts/index.js';
 export { Phone, type PhoneOptions, type PhoneEvents, type PhoneStunOptions, type CallOptions } from './app/phone.js';
-export {
-  Call,
-  type CallEvents,
-  type CallState,
-  type PlaceCallOptions,
-  type AnswerOptions,
-  type CallMediaSettings,
-} from './app/call.js';
+export { Call, type CallEvents, type CallState, type AnswerOptions, type CallMediaSettings } from './app/call.js';
+export type { PlaceCallOptions } from './app/call-outgoing.js';
+export { END_REASONS, exitCodeOfEnd, type EndReasonInfo } from './app/call-end.js';
 export type {
   CallEnd,
   CallEndReason,

@@ -68,8 +68,18 @@ export interface MediaSessionOptions {
   readonly rtp?: MediaRtpOptions;
   /** `media` (default): source, sink, taps on the media clock. `reflect`: echo every packet back at once. */
   readonly mode?: 'media' | 'reflect';
-  /** Look for DTMF tones in the received audio. */
-  readonly detectInbandDtmf?: boolean;
+  /**
+   * Look for DTMF tones in the received audio: always, never, or until RFC
+   * 4733 events arrive (`until-rfc4733`: a peer that sends events is heard
+   * by them, one that sends tones although it offered events by its tones).
+   */
+  readonly detectInbandDtmf?: boolean | 'until-rfc4733';
+  /**
+   * Send only to where the peer's own packets come from until `confirm()`
+   * (the callee before the ACK of its 2xx: the SDP address is not vouched
+   * for yet). Default false.
+   */
+  readonly unconfirmed?: boolean;
   readonly log?: Logger;
 }
 
@@ -119,7 +129,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly plc = new PacketLossConcealer();
   private readonly inbandOut: DtmfGenerator;
-  private readonly inbandIn: DtmfDetector | undefined;
+  private inbandIn: DtmfDetector | undefined;
+  /** In-band detection stops once RFC 4733 events arrive. */
+  private readonly inbandUntilEvents: boolean;
+  /** The last key heard in-band (a peer's first RFC 4733 event may be the same key, heard twice). */
+  private lastInband: { digit: string; at: number } | undefined;
   private src: AudioSource | undefined;
   private stream: MediaStream | undefined;
   private closed = false;
@@ -158,6 +172,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       ...rtpSessionOptions(opts.negotiated),
       ...rtp,
       samplesPerFrame: FRAME,
+      ...(opts.unconfirmed ? { unconfirmed: true } : {}),
       wallClockOffsetMs: opts.platform.wallClockOffsetMs(),
       jitterBuffer:
         this.mode === 'reflect' || jb === false
@@ -174,6 +189,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
+    this.inbandUntilEvents = opts.detectInbandDtmf === 'until-rfc4733';
     this.link = new RtpLink(this.session, opts.channel, {
       clock: opts.platform.clock,
       timers: opts.platform.timers,
@@ -208,6 +224,19 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.mode === 'media' && !this.stream) this.stream = this.platform.scheduler.add(this.tick);
     // An echo has no tick, but its packets want the same promptness (after the answer is out: it may spawn chrt).
     if (this.mode === 'reflect' && this.platform.raisePriority) setImmediate(() => this.platform.raisePriority?.());
+  }
+
+  /**
+   * The call is answered (we got the 2xx, or the ACK of ours arrived): the
+   * peer's SDP address is vouched for, and the RTP timeout counts from now
+   * whether or not a packet ever arrives.
+   */
+  answered(): void {
+    if (this.closed) return;
+    this.link.input((now) => {
+      this.session.confirm();
+      this.session.start(now);
+    });
   }
 
   /** Listen to every received frame; returns the function that stops it. */
@@ -288,9 +317,17 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       case 'rtp':
         // Only with `emitPackets` (not set here): a reflecting session echoes every packet itself.
         return;
-      case 'dtmf':
+      case 'dtmf': {
+        if (this.inbandUntilEvents && this.inbandIn !== undefined) {
+          // The peer sends RFC 4733 events: listen to them only from now on. The key that made it do so
+          // may have been heard in its tones a moment ago: that is one key, not two.
+          this.inbandIn = undefined;
+          const last = this.lastInband;
+          if (last && last.digit === e.event.digit && this.platform.clock.now() - last.at < 1000) return;
+        }
         this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');
         return;
+      }
       case 'timeout':
         this.emit('rtp-timeout', e.silentMs);
         return;
@@ -344,8 +381,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const det = this.inbandIn;
     if (det !== undefined) {
       det.process(rx);
-      for (let e = det.pollEvent(); e; e = det.pollEvent())
-        if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      for (let e = det.pollEvent(); e; e = det.pollEvent()) {
+        if (e.type !== 'end') continue;
+        if (this.inbandUntilEvents) this.lastInband = { digit: e.digit, at: this.platform.clock.now() };
+        this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      }
     }
     // 3. Tell who waits.
     if (ended !== undefined) this.emit('source-end', ended);

@@ -197,12 +197,14 @@ export class RtpSession {
   }
 
   /**
-   * The session starts (the call is answered): the RTP timeout and the RTCP
-   * interval count from now, whether or not a packet ever arrives.
+   * The call is answered: the RTP timeout counts from now (or from the last
+   * packet heard, when one arrives), whether or not a packet ever arrives,
+   * and the RTCP interval runs.
    */
   start(now: number): void {
     if (this.closed) return;
-    this.startedAt ??= now;
+    this.startedAt = now;
+    this.activity.timedOut = false;
     this.rtcp.arm(now);
   }
 
@@ -339,9 +341,8 @@ export class RtpSession {
     }
     const deadline = this.rtpDeadline();
     if (deadline !== undefined && now >= deadline) {
-      const a = this.activity;
-      a.timedOut = true;
-      this.events.push({ type: 'timeout', silentMs: now - (a.heard ? a.lastRtpAt : (this.startedAt ?? now)) });
+      this.activity.timedOut = true;
+      this.events.push({ type: 'timeout', silentMs: now - (this.silentSince() ?? now) });
     }
   }
 
@@ -379,10 +380,16 @@ export class RtpSession {
   }
 
   private rtpDeadline(): number | undefined {
-    const a = this.activity;
-    if (this.rtpTimeout <= 0 || a.timedOut || !this.receiving) return undefined;
-    const since = a.heard ? a.lastRtpAt : this.startedAt;
+    if (this.rtpTimeout <= 0 || this.activity.timedOut || !this.receiving) return undefined;
+    const since = this.silentSince();
     return since === undefined ? undefined : since + this.rtpTimeout;
+  }
+
+  /** Since when no RTP has arrived: the last packet, or the start when none came since. */
+  private silentSince(): number | undefined {
+    const a = this.activity;
+    const started = this.startedAt;
+    return a.heard && (started === undefined || a.lastRtpAt > started) ? a.lastRtpAt : started;
   }
 
   /** Where RTCP goes: with rtcp-mux where RTP goes; else where the peer's reports come from, or its SDP's. */

@@ -1,33 +1,11 @@
 /**
  * What `call`, `serve`, `smoke` and `demo` share: a `Phone` built from the
- * options (SIP, account, media, STUN), and the exit code a call's end
- * gives (README: 0 completed, 1 network or protocol failure, 3 busy, 4 no
- * answer, 5 rejected, 130 interrupted).
+ * options (`../settings.ts`), the exit code a call's end gives (the calls
+ * layer's table of end reasons, `src/app/call-end.ts`), waiting for
+ * Ctrl-C, and durations as a clock shows them.
  */
-import type { CallEnd } from '../../app/call-types.js';
-import { ExitCode } from '../exit-codes.js';
-
+export { exitCodeOfEnd } from '../../app/call-end.js';
 export { phoneFrom, phoneOptionsFrom, type PhoneFromOptions } from '../settings.js';
-
-/** The exit code of a call that ended this way (`interrupted`: the user stopped it). */
-export function exitCodeOfEnd(end: CallEnd, interrupted: boolean): number {
-  if (end.answered) return end.reason === 'rtp-timeout' || end.reason === 'failed' ? ExitCode.FAILURE : ExitCode.OK;
-  if (interrupted) return ExitCode.INTERRUPTED;
-  switch (end.reason) {
-    case 'busy':
-      return ExitCode.BUSY;
-    case 'no-answer':
-      return ExitCode.NO_ANSWER;
-    case 'rejected':
-      return ExitCode.REJECTED;
-    case 'hangup':
-    case 'shutdown':
-    case 'cancelled':
-      return ExitCode.INTERRUPTED;
-    default:
-      return ExitCode.FAILURE;
-  }
-}
 
 /** A Promise that resolves when the command is asked to stop (Ctrl-C, SIGTERM). */
 export function aborted(signal: AbortSignal): Promise<void> {
