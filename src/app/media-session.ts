@@ -23,7 +23,7 @@
  * packet object and no event on the way.
  */
 import { TypedEmitter } from '../util/emitter.js';
-import type { AudioSink, AudioSource } from '../audio/device.js';
+import { FRAME_SAMPLES, type AudioSink, type AudioSource } from '../audio/device.js';
 import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
@@ -40,8 +40,8 @@ import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
 
-/** Samples in a 20 ms frame at 8 kHz. */
-export const FRAME = 160;
+/** Samples in a 20 ms frame at 8 kHz (the audio interface's frame). */
+export const FRAME = FRAME_SAMPLES;
 /** The longest playout unit handled (240 ms); longer packets are concealed. */
 const MAX_UNIT = 1920;
 

@@ -4,8 +4,30 @@
  * layer's table of end reasons, `src/app/call-end.ts`), waiting for
  * Ctrl-C, and durations as a clock shows them.
  */
+import type { Phone } from '../../app/phone.js';
+import { UsageError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { ShtoomOptions } from '../../options/index.js';
+import type { Registration } from '../../sip/api/registration.js';
+
 export { exitCodeOfEnd } from '../../app/call-end.js';
 export { phoneFrom, phoneOptionsFrom, type PhoneFromOptions } from '../settings.js';
+
+/**
+ * `--register`: register the phone's account (its AOR, at `--registrar`
+ * or the AOR's domain) before calls, kept fresh until the phone closes.
+ * Undefined when not asked; a missing AOR is a usage error; a refusal
+ * rejects with the SIP failure (for `reportSipFailure`).
+ */
+export async function registerIfAsked(o: ShtoomOptions, phone: Phone, log: Logger): Promise<Registration | undefined> {
+  if (!o.get('call.register')) return undefined;
+  if (!o.get('account.aor'))
+    throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+  const registrar = o.get('account.registrar');
+  const reg = await phone.register(registrar ? { registrar } : {});
+  log.info(`registered ${reg.aor} at ${reg.registrar} for ${reg.expires} s`);
+  return reg;
+}
 
 /** A Promise that resolves when the command is asked to stop (Ctrl-C, SIGTERM). */
 export function aborted(signal: AbortSignal): Promise<void> {

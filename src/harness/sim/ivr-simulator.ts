@@ -13,6 +13,7 @@
  * digits arrive when their event ends, SIP INFO digits when sent.
  */
 import type { AudioSource } from '../../audio/device.js';
+import { FRAME_SAMPLES } from '../../audio/device.js';
 import { DtmfCollector } from '../../audio/dsp/dtmf-collector.js';
 import { DtmfDetector } from '../../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../../audio/dsp/dtmf-generator.js';
@@ -57,7 +58,7 @@ export interface IvrSimulatorOptions {
   readonly voice?: SpeakOptions;
 }
 
-const FRAME = 160;
+const FRAME = FRAME_SAMPLES;
 
 /**
  * A `CallPort` answered by a scripted IVR.
