@@ -78,7 +78,9 @@ export interface RtpSessionOptions {
    * callee's media before the ACK of its 2xx, when the SDP address is not
    * yet vouched for (an INVITE may name a third party it wants flooded).
    * RTP then goes to the latched address only (none before the peer's first
-   * valid packet), RTCP likewise. Default false.
+   * valid packet), RTCP likewise — but for the first packet `sendFrame`
+   * sends, which goes to the SDP address to open our own NAT's mapping
+   * (one packet: no amplification). Default false.
    */
   readonly unconfirmed?: boolean;
   readonly dtmf?: DtmfSenderOptions;

@@ -71,6 +71,8 @@ export class RtpSession {
   private remoteRtcp: TransportAddress | undefined;
   private dir: MediaDirection;
   private confirmed: boolean;
+  /** Unconfirmed, the one packet that opens our NAT's mapping towards the SDP address went out. */
+  private opened = false;
   private readonly route: RtpRoute = { to: undefined, sending: true };
   private readonly activity: RtpActivity = {
     lastRtpAt: 0,
@@ -186,6 +188,21 @@ export class RtpSession {
     this.reroute();
   }
 
+  /**
+   * Unconfirmed and not latched: the first packet we send goes to the SDP
+   * address once, and no other. Behind a NAT that filters by destination
+   * (most do: Linux conntrack), our own packet is what lets the caller's
+   * RTP in; the caller starts sending on our 2xx, and if its packets reach
+   * our NAT before one of ours has gone out they are refused for good (the
+   * mapping is taken). One packet per INVITE is no amplification; the
+   * stream waits for the ACK or the caller's own packets.
+   */
+  private openingTarget(): TransportAddress | undefined {
+    if (this.confirmed || this.opened || this.remoteRtp === undefined) return undefined;
+    this.opened = true;
+    return this.remoteRtp;
+  }
+
   /** Where RTP goes: the latched address (symmetric RTP), else the SDP address once confirmed. */
   private reroute(): void {
     const latched = this.symmetric ? this.receiver.latched : undefined;
@@ -226,7 +243,7 @@ export class RtpSession {
     this.startedAt ??= now;
     this.rtcp.arm(now);
     let sent: 'audio' | 'event' | 'none' = 'none';
-    const to = this.route.to;
+    const to = this.route.to ?? this.openingTarget();
     const sending = this.route.sending;
     const te = this.opts.telephoneEventPayloadType;
     const ev = te !== undefined ? this.dtmfSender.poll(this.sender.timestamp) : undefined;
