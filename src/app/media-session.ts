@@ -22,32 +22,26 @@
  * and decodes nothing; a plain audio packet of the current source costs no
  * packet object and no event on the way.
  */
-import { TypedEmitter } from '../sip/api/emitter.js';
-import type { AudioSink, AudioSource } from '../audio/device.js';
+import { TypedEmitter } from '../util/emitter.js';
+import { FRAME_SAMPLES, type AudioSink, type AudioSource } from '../audio/device.js';
 import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
-import { Driver } from '../net/drive.js';
 import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
 import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';
-import type {
-  MediaDirection,
-  RtpSessionEvent,
-  RtpSessionOptions,
-  RtpTransmit,
-  TransportAddress,
-} from '../rtp/rtp-session-types.js';
+import { RtpLink } from '../net/rtp-link.js';
+import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, TransportAddress } from '../rtp/rtp-session-types.js';
 import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
 import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
-/** Samples in a 20 ms frame at 8 kHz. */
-export const FRAME = 160;
+/** Samples in a 20 ms frame at 8 kHz (the audio interface's frame). */
+export const FRAME = FRAME_SAMPLES;
 /** The longest playout unit handled (240 ms); longer packets are concealed. */
 const MAX_UNIT = 1920;
 
@@ -74,8 +68,18 @@ export interface MediaSessionOptions {
   readonly rtp?: MediaRtpOptions;
   /** `media` (default): source, sink, taps on the media clock. `reflect`: echo every packet back at once. */
   readonly mode?: 'media' | 'reflect';
-  /** Look for DTMF tones in the received audio. */
-  readonly detectInbandDtmf?: boolean;
+  /**
+   * Look for DTMF tones in the received audio: always, never, or until RFC
+   * 4733 events arrive (`until-rfc4733`: a peer that sends events is heard
+   * by them, one that sends tones although it offered events by its tones).
+   */
+  readonly detectInbandDtmf?: boolean | 'until-rfc4733';
+  /**
+   * Send only to where the peer's own packets come from until `confirm()`
+   * (the callee before the ACK of its 2xx: the SDP address is not vouched
+   * for yet). Default false.
+   */
+  readonly unconfirmed?: boolean;
   readonly log?: Logger;
 }
 
@@ -118,16 +122,18 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
   private readonly negotiated: NegotiatedMedia;
-  private readonly channel: RtpChannel;
   private readonly platform: MediaPlatform;
   private readonly log: Logger;
-  private readonly driver: Driver<RtpTransmit, RtpSessionEvent>;
-  private readonly mux: boolean;
+  private readonly link: RtpLink;
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly plc = new PacketLossConcealer();
   private readonly inbandOut: DtmfGenerator;
-  private readonly inbandIn: DtmfDetector | undefined;
+  private inbandIn: DtmfDetector | undefined;
+  /** In-band detection stops once RFC 4733 events arrive. */
+  private readonly inbandUntilEvents: boolean;
+  /** The last key heard in-band (a peer's first RFC 4733 event may be the same key, heard twice). */
+  private lastInband: { digit: string; at: number } | undefined;
   private src: AudioSource | undefined;
   private stream: MediaStream | undefined;
   private closed = false;
@@ -150,7 +156,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   constructor(opts: MediaSessionOptions) {
     super();
     this.negotiated = opts.negotiated;
-    this.channel = opts.channel;
     this.platform = opts.platform;
     this.log = opts.log ?? silentLogger;
     this.mode = opts.mode ?? 'media';
@@ -161,13 +166,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.encoder = codec.createEncoder();
     this.txBuf = new Uint8Array(codec.bytesPerFrame);
     this.txPayload = this.txBuf;
-    this.mux = opts.negotiated.rtcpMux;
     const rtp = opts.rtp ?? {};
     const jb = rtp.jitterBuffer;
     this.session = new RtpSession({
       ...rtpSessionOptions(opts.negotiated),
       ...rtp,
       samplesPerFrame: FRAME,
+      ...(opts.unconfirmed ? { unconfirmed: true } : {}),
       wallClockOffsetMs: opts.platform.wallClockOffsetMs(),
       jitterBuffer:
         this.mode === 'reflect' || jb === false
@@ -184,30 +189,15 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
-    this.driver = new Driver(
-      this.session,
-      {
-        transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel),
-        event: (e) => this.onSessionEvent(e),
-      },
-      opts.platform.clock,
-      opts.platform.timers,
-      // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
-      { keepEarlierTimer: true },
-    );
-    const session = this.session;
-    const driver = this.driver;
-    const clock = opts.platform.clock;
-    // What `driver.input` does, without a closure or fields per datagram: a closed session ignores
-    // the datagram, a closed driver drains nothing (and the channel stops calling at close).
-    this.channel.onDatagram = (data, from, kind) => {
-      session.handleDatagram(data, from, clock.now(), kind);
-      driver.drain();
-    };
-    this.channel.onError = (err) => this.log.debug(`RTP socket: ${err.message}`);
+    this.inbandUntilEvents = opts.detectInbandDtmf === 'until-rfc4733';
+    this.link = new RtpLink(this.session, opts.channel, {
+      clock: opts.platform.clock,
+      timers: opts.platform.timers,
+      onEvent: (e) => this.onSessionEvent(e),
+      onError: (err) => this.log.debug(`RTP socket: ${err.message}`),
+      rtcpMux: opts.negotiated.rtcpMux,
+    });
   }
-
-  private readonly sendFn = (now: number): void => void this.session.sendFrame(this.txPayload, now);
 
   /** What we send (undefined: silence). Setting it does not close the previous one. */
   get source(): AudioSource | undefined {
@@ -236,6 +226,19 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.mode === 'reflect' && this.platform.raisePriority) setImmediate(() => this.platform.raisePriority?.());
   }
 
+  /**
+   * The call is answered (we got the 2xx, or the ACK of ours arrived): the
+   * peer's SDP address is vouched for, and the RTP timeout counts from now
+   * whether or not a packet ever arrives.
+   */
+  answered(): void {
+    if (this.closed) return;
+    this.link.input((now) => {
+      this.session.confirm();
+      this.session.start(now);
+    });
+  }
+
   /** Listen to every received frame; returns the function that stops it. */
   addTap(tap: AudioTap): () => void {
     this.taps = [...this.taps, tap];
@@ -250,7 +253,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     remoteRtcp: TransportAddress | undefined,
     direction: MediaDirection,
   ): void {
-    this.driver.input(() => {
+    this.link.input(() => {
       this.session.setRemote(remoteRtp, remoteRtcp);
       this.session.setDirection(direction);
     });
@@ -272,7 +275,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         return Promise.reject(
           new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'),
         );
-      this.driver.input(() => this.session.sendDtmf(digits));
+      this.link.sendDtmf(digits);
     } else {
       this.inbandOut.send(digits);
     }
@@ -314,9 +317,17 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       case 'rtp':
         // Only with `emitPackets` (not set here): a reflecting session echoes every packet itself.
         return;
-      case 'dtmf':
+      case 'dtmf': {
+        if (this.inbandUntilEvents && this.inbandIn !== undefined) {
+          // The peer sends RFC 4733 events: listen to them only from now on. The key that made it do so
+          // may have been heard in its tones a moment ago: that is one key, not two.
+          this.inbandIn = undefined;
+          const last = this.lastInband;
+          if (last && last.digit === e.event.digit && this.platform.clock.now() - last.at < 1000) return;
+        }
         this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');
         return;
+      }
       case 'timeout':
         this.emit('rtp-timeout', e.silentMs);
         return;
@@ -353,7 +364,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     }
     if (this.inbandOut.busy) this.inbandOut.fill(f);
     this.txPayload = this.encoder.encode(f, this.txBuf);
-    this.driver.input(this.sendFn);
+    this.link.sendFrame(this.txPayload, this.platform.clock.now());
     // 2. What we hear.
     this.hear(now);
     const rx = this.rx;
@@ -370,8 +381,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const det = this.inbandIn;
     if (det !== undefined) {
       det.process(rx);
-      for (let e = det.pollEvent(); e; e = det.pollEvent())
-        if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      for (let e = det.pollEvent(); e; e = det.pollEvent()) {
+        if (e.type !== 'end') continue;
+        if (this.inbandUntilEvents) this.lastInband = { digit: e.digit, at: this.platform.clock.now() };
+        this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      }
     }
     // 3. Tell who waits.
     if (ended !== undefined) this.emit('source-end', ended);
@@ -446,9 +460,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Stop the tick, send RTCP BYE and close the sockets (after `lingerMs`,
-   * to hear the peer's last report). Neither source nor sink is closed: they
-   * belong to whoever set them.
+   * Stop the tick and send the RTCP BYE (after `lingerMs`, to hear the
+   * peer's last report), then let go of the channel. Nothing it borrowed is
+   * closed: the channel, the source and the sink belong to whoever gave
+   * them (the call closes its sockets after this).
    */
   async close(reason?: string, lingerMs = 0): Promise<void> {
     if (this.closed) return;
@@ -456,14 +471,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.stream = undefined;
     if (lingerMs > 0) await new Promise<void>((r) => this.platform.timers.setTimer(lingerMs, r));
     this.closed = true;
-    this.driver.input((now) => this.session.close(now, reason));
-    this.driver.close();
+    this.link.close(reason);
     for (const w of this.dtmfWaiters.splice(0))
       w.reject(new CallStateError('the media session closed before the DTMF was sent'));
-    this.channel.onDatagram = undefined;
-    // Let the RTCP BYE leave before the sockets close.
-    await new Promise<void>((r) => setImmediate(r));
-    await this.channel.close();
   }
 
   get isClosed(): boolean {

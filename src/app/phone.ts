@@ -14,6 +14,7 @@
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { Codec, CodecId } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
+import type { TimerHandle } from '../clock/timers.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { resolveStunServer } from '../net/stun-discover.js';
 import { StunSocket } from '../net/stun-socket.js';
@@ -22,7 +23,7 @@ import { parseSdp } from '../sdp/parse.js';
 import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
 import type { IncomingCall } from '../sip/api/call.js';
-import { TypedEmitter } from '../sip/api/emitter.js';
+import { TypedEmitter } from '../util/emitter.js';
 import type { Registration } from '../sip/api/registration.js';
 import { UserAgent, type RegisterOptions, type UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
@@ -30,7 +31,9 @@ import { warningValue } from '../sip/message/build.js';
 import { formatNameAddr } from '../sip/message/name-addr.js';
 import { parseUri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
-import { Call, type CallContext, type CallMediaSettings, type PlaceCallOptions } from './call.js';
+import type { Call, CallContext, CallMediaSettings } from './call.js';
+import { ReceivedCall } from './call-incoming.js';
+import { PlacedCall, type PlaceCallOptions } from './call-outgoing.js';
 import type { CallEnd } from './call-types.js';
 import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaRtpOptions } from './media-session.js';
@@ -60,10 +63,18 @@ export interface PhoneOptions {
   readonly capacity?: number;
   /** Retry-After of the 503 beyond capacity, seconds (default 10). */
   readonly retryAfterSec?: number;
-  /** Listen for in-band DTMF: when the peer has no RFC 4733 (`auto`, default), always, never. */
+  /** Listen for in-band DTMF: until RFC 4733 events arrive (`auto`, default), always, never. */
   readonly inbandDtmf?: 'auto' | 'on' | 'off';
   /** Learn and keep the public mapping of the SIP and RTP sockets (RFC 5389). */
   readonly stun?: PhoneStunOptions;
+  /**
+   * How long `close()` waits for its calls to end, ms; calls still up then
+   * end here without waiting further. Default: Timer H (64*T1, what a BYE
+   * may have to wait for the ACK of our 2xx) and 5 s.
+   */
+  readonly closeTimeoutMs?: number;
+  /** Uniform in [0, 1): the `o=` of each call's SDP (tests make it predictable). Default `Math.random`. */
+  readonly random?: () => number;
   readonly log?: Logger;
 }
 
@@ -117,6 +128,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   private registerOpts: RegisterOptions | undefined;
   private stunSocket: StunSocket | undefined;
   private closing: Promise<void> | undefined;
+  private readonly closeTimeoutMs: number;
 
   private constructor(ua: UserAgent, opts: PhoneOptions, stun: CallMediaSettings['stun']) {
     super();
@@ -125,6 +137,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.log = opts.log ?? silentLogger;
     this.capacity = opts.capacity ?? Infinity;
     this.retryAfter = opts.retryAfterSec ?? 10;
+    this.closeTimeoutMs = opts.closeTimeoutMs ?? 64 * ua.core.config.timers.t1 + 5000;
     const m = opts.media ?? {};
     const media: CallMediaSettings = {
       address: m.address ?? '0.0.0.0',
@@ -143,6 +156,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       codecs: toCodecs(opts.codecs),
       inbandDtmf: opts.inbandDtmf ?? 'auto',
       log: this.log.child('call'),
+      ...(opts.random ? { random: opts.random } : {}),
       sdpAddress: () => ua.advertised().address,
       done: (call) => {
         this.active.delete(call);
@@ -206,10 +220,12 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (target.kind !== 'sip')
       throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
-    const call = new Call(this.ctx, 'outgoing', opts.from ?? this.ua.aor, uri.trim());
-    this.active.add(call);
     const { codecs, ...rest } = opts;
-    call.dial(uri.trim(), { ...rest, ...(codecs ? { codecs: toCodecs(codecs) } : {}) });
+    const call = new PlacedCall(this.ctx, opts.from ?? this.ua.aor, uri.trim(), uri.trim(), {
+      ...rest,
+      ...(codecs ? { codecs: toCodecs(codecs) } : {}),
+    });
+    this.active.add(call);
     return call;
   }
 
@@ -321,8 +337,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inc.reject(480, 'Temporarily Unavailable');
       return;
     }
-    const call = new Call(this.ctx, 'incoming', formatNameAddr({ ...inc.to, params: [] }), from);
-    call.receive(inc, offer);
+    const call = new ReceivedCall(this.ctx, formatNameAddr({ ...inc.to, params: [] }), from, inc, offer);
     this.active.add(call);
     this.emit('incoming', call);
   }
@@ -336,7 +351,19 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   private async doClose(): Promise<void> {
-    await Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    // Every call ends, whatever its peer does: those still up after `closeTimeoutMs` end here.
+    const hangups = Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    let timer: TimerHandle | undefined;
+    const late = await Promise.race([
+      hangups.then(() => false),
+      new Promise<boolean>((r) => (timer = this.platform.timers.setTimer(this.closeTimeoutMs, () => r(true)))),
+    ]);
+    if (timer !== undefined) this.platform.timers.clearTimer(timer);
+    if (late) {
+      this.log.warn(`${this.active.size} call(s) did not end in ${this.closeTimeoutMs} ms: ending them here`);
+      for (const c of [...this.active]) c.abandon();
+      await Promise.all([...this.active].map((c) => c.ended));
+    }
     try {
       await this.unregister();
     } catch (err) {

@@ -7,17 +7,31 @@ import type { Codec } from '../codecs/codec.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
 import type { MediaFormat } from '../sdp/media-format.js';
 import type { LocalMedia, NegotiatedMedia } from '../sdp/offer-answer.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
 /** telephone-event with the 16 DTMF events (RFC 4733 7.1.1: "0-15" at least; 16 is flash). */
 export const TELEPHONE_EVENT: MediaFormat = { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' };
 
+/**
+ * The SDP media format of a codec.
+ *
+ * @example
+ * codecFormat(codecs.g722) // { name: 'G722', clockRate: 8000, payloadType: 9 }  →  a=rtpmap:9 G722/8000
+ * codecFormat(codecs.opus) // { name: 'opus', clockRate: 48000, channels: 2, payloadType: 111, fmtp: '…' }
+ */
+export function codecFormat(codec: Codec): MediaFormat {
+  return {
+    name: codec.name,
+    clockRate: codec.clockRate,
+    ...(codec.channels !== 1 ? { channels: codec.channels } : {}),
+    payloadType: codec.payloadType,
+    ...(codec.fmtp !== undefined ? { fmtp: codec.fmtp } : {}),
+  };
+}
+
 /** The formats to offer or accept for codecs in order of preference. */
 export function formatsFor(codecs: readonly Codec[]): MediaFormat[] {
-  return [
-    ...codecs.map((c) => ({ name: c.name, clockRate: c.clockRate, payloadType: c.payloadType })),
-    TELEPHONE_EVENT,
-  ];
+  return [...codecs.map(codecFormat), TELEPHONE_EVENT];
 }
 
 /** The formats of a running call for a re-offer: the codec in use (with its payload type) and telephone-event. */

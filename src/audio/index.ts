@@ -18,7 +18,6 @@ export {
 } from './device.js';
 export { parseDeviceUri, type DeviceUri } from './device-uri.js';
 export {
-  audioOpenOptions,
   backendStatus,
   listDevices,
   openSink,

@@ -9,7 +9,6 @@ import type { Readable, Writable } from 'node:stream';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from './device.js';
 import { parseDeviceUri } from './device-uri.js';
 import type { DriftBufferOptions } from './drift-buffer.js';
-import type { ShtoomOptions } from '../options/index.js';
 import { AudioConfigError } from './errors.js';
 import { WavSink, WavSource } from './devices/file.js';
 import { NoiseSource, NullSink, SilenceSource, ToneSource } from './devices/generators.js';
@@ -247,19 +246,4 @@ export async function backendStatus(
     { backend: 'raw', available: true },
     { backend: 'generator', available: true },
   ].map((b): BackendStatus => (b.available ? { backend: b.backend, available: true } : b));
-}
-
-/**
- * The `[audio]` options as `OpenOptions`: the device rate, and the drift
- * buffer's target from `audio.buffer` (milliseconds at 8 kHz).
- *
- * @example
- * const src = await openSource('alsa:default', audioOpenOptions(ctx.options));
- */
-export function audioOpenOptions(options: Pick<ShtoomOptions, 'get'>): OpenOptions {
-  const target = Math.round(options.get('audio.buffer') * 8);
-  return {
-    deviceRate: options.get('audio.device-rate'),
-    drift: { target, tolerance: Math.max(40, Math.round(target / 6)), capacity: Math.max(8000, target * 4) },
-  };
 }

@@ -36,7 +36,6 @@ export {
   parseOpusPacket,
 } from './opus/index.js';
 export type { OpusEncoderOptions, OpusFmtp, OpusPacketInfo, OpusSampleRate } from './opus/index.js';
-export { codecFormat } from './sdp-format.js';
 
 /**
  * The codec registry with the codecs as properties: `codecs.pcmu`,

@@ -19,7 +19,7 @@ import {
   type NatSocket,
   type NatTestRecord,
 } from '../stun/nat-discovery.js';
-import { Driver } from './drive.js';
+import { Driver } from '../clock/drive.js';
 import { fromRemoteInfo } from './stun-socket.js';
 
 /** A server name that does not resolve. */

@@ -22,7 +22,6 @@ export {
 export { Dialog, type DialogEvents, type InfoEvent, type BodyOptions } from './api/dialog.js';
 export { IncomingRequest } from './api/incoming-request.js';
 export { Registration, type Binding, type RegistrationEvents } from './api/registration.js';
-export { userAgentOptionsFrom, credentialsFrom } from './api/from-options.js';
 export { parseListen, type ListenOption } from './api/listen.js';
 export {
   SipParseError,

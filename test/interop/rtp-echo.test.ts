@@ -14,9 +14,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpEndpoint } from '../../src/net/rtp-endpoint.js';
+import { realClock } from '../../src/clock/clock.js';
+import { realTimers } from '../../src/clock/timers.js';
+import { openUdpRtpChannel } from '../../src/net/rtp-channel.js';
+import { RtpLink } from '../../src/net/rtp-link.js';
 import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
-import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpSessionEvent } from '../../src/rtp/rtp-session-types.js';
 import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor } from './support/peers.js';
@@ -78,7 +80,7 @@ interface Run {
 
 /** Send `frames` 20 ms frames to the echo on the media clock, pulling the playout every tick. */
 async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } = {}): Promise<Run> {
-  const ports = await bindRtpPorts({ address: '127.0.0.1', rtcpMux: true });
+  const channel = await openUdpRtpChannel({ address: '127.0.0.1', rtcpMux: true });
   const session = new RtpSession({
     remoteRtp: { address: '127.0.0.1', port: echoPort },
     rtcpMux: true,
@@ -89,7 +91,8 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
     wallClockOffsetMs: Date.now() - performance.now(),
   });
   const events: RtpSessionEvent[] = [];
-  const ep = new RtpEndpoint(session, ports, { onEvent: (e) => events.push(e) });
+  // The production path: the call's channel and link.
+  const ep = new RtpLink(session, channel, { clock: realClock, timers: realTimers, onEvent: (e) => events.push(e) });
   const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
   const played: number[] = [];
   let sent = 0;
@@ -110,7 +113,8 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
     });
   });
   media.close();
-  await ep.close('done');
+  ep.close('done');
+  await channel.close();
   return { session, events, played, sent };
 }
 

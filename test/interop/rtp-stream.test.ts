@@ -16,9 +16,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpEndpoint } from '../../src/net/rtp-endpoint.js';
+import { realClock } from '../../src/clock/clock.js';
+import { realTimers } from '../../src/clock/timers.js';
+import { openUdpRtpChannel } from '../../src/net/rtp-channel.js';
+import { RtpLink } from '../../src/net/rtp-link.js';
 import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
-import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpPacket } from '../../src/rtp/rtp-packet.js';
 import type { DtmfEvent } from '../../src/rtp/rtp-session-types.js';
@@ -82,7 +84,7 @@ describe("RTP against SIPp's rtp_stream", () => {
     );
     await waitFor(() => isListening(sipPort, 'udp'), `SIPp on UDP ${sipPort}`);
 
-    const ports = await bindRtpPorts({ address: '127.0.0.1', portMin: 30000, portMax: 39999 });
+    const ports = await openUdpRtpChannel({ address: '127.0.0.1', portMin: 30000, portMax: 39999 });
     const capture = await startCapture(join(dir, 'stream.pcapng'), [ports.port, sippMedia]);
     const offer = createOffer({
       address: '127.0.0.1',
@@ -111,7 +113,10 @@ describe("RTP against SIPp's rtp_stream", () => {
       emitPackets: true,
       wallClockOffsetMs: Date.now() - performance.now(),
     });
-    const ep = new RtpEndpoint(session, ports, {
+    // The production path: the call's channel and link.
+    const ep = new RtpLink(session, ports, {
+      clock: realClock,
+      timers: realTimers,
       onEvent: (e) => {
         if (e.type === 'rtp' && e.kind === 'audio') received.push(e.packet);
         if (e.type === 'dtmf') digits.push(e.event);
@@ -131,7 +136,8 @@ describe("RTP against SIPp's rtp_stream", () => {
     media.close();
     const bye = await uac.bye();
     expect(bye.status).toBe(200);
-    await ep.close();
+    ep.close();
+    await ports.close();
     await uac.close();
     expect(await sipp.exited).toBe(0);
     await capture.stop();

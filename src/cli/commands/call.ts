@@ -9,12 +9,12 @@ import type { Call } from '../../app/call.js';
 import type { CallEnd, CallStats, DtmfReceived } from '../../app/call-types.js';
 import type { AudioSink, AudioSource } from '../../audio/device.js';
 import { openSink, openSource } from '../../audio/open.js';
-import { audioOpenOptions } from '../../audio/open.js';
 import { UsageError } from '../../errors.js';
 import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, clockTime, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { aborted, clockTime, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
+import { audioOpenOptions } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function statsLine(s: CallStats): string {
@@ -70,17 +70,11 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   let interrupted = false;
   try {
-    if (o.get('call.register')) {
-      if (!o.get('account.aor'))
-        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
-      try {
-        const registrar = o.get('account.registrar');
-        const reg = await phone.register(registrar ? { registrar } : {});
-        log.info(`registered ${reg.aor} for ${reg.expires} s`);
-      } catch (e) {
-        await Promise.all([source.close(), sink?.close()]);
-        return reportSipFailure(ctx, e, { uri });
-      }
+    try {
+      await registerIfAsked(o, phone, log);
+    } catch (e) {
+      await Promise.all([source.close(), sink?.close()]);
+      return reportSipFailure(ctx, e, { uri });
     }
     const call: Call = phone.call(uri, {
       source,

@@ -4,7 +4,7 @@
  * returned; with --stay keep it fresh until Ctrl-C, then unregister.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
+import { userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import type { Binding } from '../../sip/api/registration.js';
 import { SipUsageError } from '../../sip/errors.js';

@@ -10,7 +10,7 @@ import { systemTts } from '../../doug/tts.js';
 import { UsageError } from '../../errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, phoneFrom } from './call-common.js';
+import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 async function run(ctx: CommandContext): Promise<number> {
@@ -57,16 +57,10 @@ async function run(ctx: CommandContext): Promise<number> {
     log: ctx.log,
   }).start();
   try {
-    if (o.get('call.register')) {
-      if (!o.get('account.aor'))
-        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
-      try {
-        const registrar = o.get('account.registrar');
-        const reg = await phone.register(registrar ? { registrar } : {});
-        log.info(`registered ${reg.aor} at ${reg.registrar} for ${reg.expires} s`);
-      } catch (e) {
-        return reportSipFailure(ctx, e);
-      }
+    try {
+      await registerIfAsked(o, phone, log);
+    } catch (e) {
+      return reportSipFailure(ctx, e);
     }
     const where = phone.ua.addresses
       .map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)

@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Phone } from '../../app/phone.js';
 import type { AudioSink } from '../../audio/device.js';
-import { audioOpenOptions, openSink } from '../../audio/open.js';
+import { openSink } from '../../audio/open.js';
+import { audioOpenOptions } from '../settings.js';
 import { UsageError } from '../../errors.js';
 import type { ShtoomOptions } from '../../options/index.js';
 import { smokeJunit, smokeText } from '../../harness/smoke/report.js';

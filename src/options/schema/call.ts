@@ -92,7 +92,7 @@ export const callOptions = [
     commands: ['call', 'serve'],
   }),
   opt.enum('call.inband-dtmf', {
-    help: 'listen for DTMF tones in the received audio: auto (when the peer has no RFC 4733), on, off',
+    help: 'listen for DTMF tones in the received audio: auto (until RFC 4733 events arrive), on, off',
     choices: ['auto', 'on', 'off'],
     default: 'auto',
     flag: 'inband-dtmf',

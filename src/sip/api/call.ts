@@ -7,9 +7,10 @@ import type { NameAddr } from '../message/name-addr.js';
 import type { ClientInvite } from '../core/client-invite.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { InviteOwner, ServerInviteOwner } from '../core/owners.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipRequestFailedError, SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 import type { Dialog } from './dialog.js';
@@ -38,19 +39,35 @@ export type OutgoingCallEvents = {
  *   if (e instanceof SipRequestFailedError) console.log('call failed:', e.status);
  * }
  */
-export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
+export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements InviteOwner {
   /** The final 2xx, once answered. */
   response: SipResponse | undefined;
   private readonly result = quietPromise<Dialog>();
+  private invite: ClientInvite | undefined;
 
-  /** @internal */
+  /**
+   * @internal The handle exists before its INVITE: it is the INVITE's owner
+   * from the start (an outcome reported while the INVITE is being sent
+   * reaches it), and the INVITE is bound to it once sent.
+   */
   constructor(
     private readonly ua: UaInternals,
-    /** @internal */ readonly core: ClientInvite,
     private readonly what: string,
+    /** Called once with the outcome (the user agent stops tracking the call). */
+    private readonly settled: () => void = () => {},
   ) {
     super();
-    core.user = this;
+  }
+
+  /** @internal */
+  bind(invite: ClientInvite): void {
+    this.invite = invite;
+  }
+
+  /** @internal the INVITE (after an authentication retry, the retried one). */
+  get core(): ClientInvite {
+    if (!this.invite) throw new SipStateError(`${this.what}: not sent yet`);
+    return this.invite;
   }
 
   /** Resolves with the confirmed dialog (ACK sent); rejects with `SipRequestFailedError` (or `SipAuthError`). */
@@ -73,7 +90,7 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
   }
 
   /** @internal */
-  progress(res: SipResponse, early: CoreDialog | undefined): void {
+  onProgress(res: SipResponse, early: CoreDialog | undefined): void {
     const d = early ? this.ua.dialog(early) : undefined;
     if (d && !this.seenEarly.has(d)) {
       this.seenEarly.add(d);
@@ -84,17 +101,19 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
   private readonly seenEarly = new Set<Dialog>();
 
   /** @internal */
-  answeredBy(dialog: CoreDialog, res: SipResponse): void {
+  onAnswered(res: SipResponse, dialog: CoreDialog): void {
+    this.settled();
     this.response = res;
     const d = this.ua.dialog(dialog);
-    if (this.core.template.body && this.core.template.contentType)
-      d.localBody = { body: this.core.template.body, contentType: this.core.template.contentType };
+    const t = this.invite?.template;
+    if (t?.body && t.contentType) d.localBody = { body: t.body, contentType: t.contentType };
     this.emit('answered', d, res);
     this.result.resolve(d);
   }
 
   /** @internal */
-  failed(o: RequestOutcome): void {
+  onFailed(o: RequestOutcome): void {
+    this.settled();
     const err = failureOf(this.what, o);
     this.emit('failed', err);
     this.result.reject(err);
@@ -122,11 +141,11 @@ export type IncomingCallEvents = {
  *   dialog.on('bye', () => console.log('caller hung up'));
  * });
  */
-export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
+export class IncomingCall extends TypedEmitter<IncomingCallEvents> implements ServerInviteOwner {
   private readonly acked = quietPromise<Dialog>();
   private acceptCalled = false;
 
-  /** @internal */
+  /** @internal the handle becomes the INVITE's owner as it is made (on the core's event announcing it). */
   constructor(
     private readonly ua: UaInternals,
     /** @internal */ readonly core: ServerInvite,
@@ -135,7 +154,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     private readonly settled: () => void = () => {},
   ) {
     super();
-    core.user = this;
+    core.owner = this;
   }
 
   get request(): SipRequest {
@@ -206,13 +225,13 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   /** @internal */
-  _acked(d: Dialog): void {
+  onAcked(dialog: CoreDialog): void {
     this.settled();
-    this.acked.resolve(d);
+    this.acked.resolve(this.ua.dialog(dialog));
   }
 
   /** @internal */
-  _noAck(): void {
+  onUnacked(): void {
     this.settled();
     this.acked.reject(
       new SipRequestFailedError(
@@ -226,7 +245,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   /** @internal */
-  _cancelled(cancel: SipRequest): void {
+  onCancelled(cancel: SipRequest): void {
     this.settled();
     this.emit('cancelled', cancel);
     this.acked.reject(

@@ -14,11 +14,12 @@ import type { HeaderInit, SipRequest, SipResponse } from '../message/message.js'
 import type { Uri } from '../message/uri.js';
 import type { Dialog as CoreDialog, DialogEndReason } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { InviteOwner } from '../core/owners.js';
 import { parseDtmfBody, type DtmfInfo } from '../core/dtmf-body.js';
 import type { ServerRequest } from '../core/server-request.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
@@ -80,7 +81,6 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     /** @internal */ readonly core: CoreDialog,
   ) {
     super();
-    core.user = this;
   }
 
   /** `Call-ID|local tag|remote tag`. */
@@ -180,19 +180,21 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   reinvite(body?: Uint8Array | string, contentType = 'application/sdp', headers?: HeaderInit): Promise<SipResponse> {
     const p = quietPromise<SipResponse>();
     const bytes = toBytes(body);
-    const ci = this.ua.act((now) =>
+    // The owner exists before the re-INVITE is sent: an outcome reported during the send reaches it.
+    const owner: InviteOwner = {
+      onProgress: () => {},
+      onAnswered: (res) => p.resolve(res),
+      onFailed: (o) => p.reject(failureOf('re-INVITE', o)),
+    };
+    this.ua.act((now) =>
       this.ua.core.reinvite(
         this.core,
         { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) },
         now,
+        owner,
       ),
     );
     if (bytes) this.localBody = { body: bytes, contentType };
-    ci.user = {
-      answered: (res: SipResponse) => p.resolve(res),
-      failed: (o: RequestOutcome) => p.reject(failureOf('re-INVITE', o)),
-      progress: () => {},
-    };
     return p.promise;
   }
 

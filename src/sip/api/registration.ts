@@ -1,9 +1,11 @@
 /** A registration as the application sees it (see `UserAgent.register`). */
 import type { NameAddr } from '../message/name-addr.js';
-import { formatUri } from '../message/uri.js';
+import { formatUri, type SipUri } from '../message/uri.js';
 import { getParam } from '../message/params.js';
+import type { RegistrationOwner } from '../core/owners.js';
 import type { Registration as CoreRegistration, RegistrationState } from '../core/registration.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { SipStateError } from '../errors.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 
@@ -40,7 +42,7 @@ export function bindingOf(na: NameAddr): Binding {
  * reg.on('failed', (e) => console.error(e.message));
  * await reg.unregister();
  */
-export class Registration extends TypedEmitter<RegistrationEvents> {
+export class Registration extends TypedEmitter<RegistrationEvents> implements RegistrationOwner {
   /** Granted expiry in seconds (updated by refreshes). */
   expires = 0;
   bindings: readonly Binding[] = [];
@@ -48,21 +50,40 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   readonly first = quietPromise<Registration>();
   private unreg: ReturnType<typeof quietPromise<void>> | undefined;
   private settled = false;
+  private bound: CoreRegistration | undefined;
+  private stopWhenBound = false;
 
-  /** @internal */
+  /**
+   * @internal The handle exists before its first REGISTER: it owns the
+   * registration from the start (a failure reported while the REGISTER is
+   * being sent reaches it), and the core's registration is bound to it then.
+   */
   constructor(
     private readonly ua: UaInternals,
-    /** @internal */ readonly core: CoreRegistration,
+    private readonly target: { readonly registrar: SipUri; readonly aor: SipUri },
+    /** Called once the binding is removed (the user agent stops tracking it). */
+    private readonly forget: () => void = () => {},
   ) {
     super();
-    core.user = this;
+  }
+
+  /** @internal */
+  bind(core: CoreRegistration): void {
+    this.bound = core;
+    if (this.stopWhenBound) this.ua.act((now) => core.stop(now));
+  }
+
+  /** @internal */
+  get core(): CoreRegistration {
+    if (!this.bound) throw new SipStateError(`REGISTER ${this.aor}: not sent yet`);
+    return this.bound;
   }
 
   get registrar(): string {
-    return formatUri(this.core.opts.registrar);
+    return formatUri(this.target.registrar);
   }
   get aor(): string {
-    return formatUri(this.core.opts.aor);
+    return formatUri(this.target.aor);
   }
   /** The Contact we registered. */
   get contact(): string {
@@ -96,7 +117,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   }
 
   /** @internal */
-  _state(s: RegistrationState): void {
+  onState(s: RegistrationState): void {
     const what = `REGISTER ${this.aor} at ${this.registrar}`;
     if (s.kind === 'registered') {
       this.expires = s.expires;
@@ -109,10 +130,14 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
       const err = failureOf(what, s.outcome);
       if (!this.settled) {
         this.settled = true;
-        this.ua.act((now) => this.core.stop(now));
+        // No refreshes for a registration that never succeeded.
+        const core = this.bound;
+        if (core) this.ua.act((now) => core.stop(now));
+        else this.stopWhenBound = true;
         this.first.reject(err);
       } else this.emit('failed', err);
     } else if (s.kind === 'unregistered') {
+      this.forget();
       this.emit('unregistered');
       const ok = s.outcome.kind === 'response' && s.outcome.response.status < 300;
       if (ok || s.outcome.kind === 'closed') this.unreg?.resolve();

@@ -1,8 +1,10 @@
 /**
- * `UserAgent`: shtoom's SIP user agent for applications and scripts — bind
- * transports, register, send requests, place and answer calls. It owns the
- * sockets and drives the sans-I/O `SipCore` through one `Driver` (one
- * unref'ed timer; no timer keeps the process alive).
+ * `UserAgent`: shtoom's SIP user agent for applications and scripts —
+ * register, send requests, place and answer calls. A shell: the sans-I/O
+ * `SipCore` does the protocol, the edge (`src/net/sip-edge.ts`: sockets and
+ * resolver) the I/O, and one `Driver` on the injected clock and timers joins
+ * them (one unref'ed timer; no timer keeps the process alive); what is left
+ * here is the public API and the handles it gives out.
  *
  * @example
  * import { UserAgent } from 'shtoom';
@@ -17,19 +19,16 @@
  * await ua.close();
  */
 import type { Socket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { realClock, type Clock } from '../../clock/clock.js';
-import { realTimers, type TimerHost } from '../../clock/timers.js';
+import { realTimers, type TimerHandle, type TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { Driver } from '../../net/drive.js';
-import { nodeTransports } from '../../net/sip-node-transports.js';
-import { SipUdpTransport } from '../../net/sip-udp.js';
-import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
+import { Driver } from '../../clock/drive.js';
+import { SipEdge } from '../../net/sip-edge.js';
+import type { SipTransportFactory } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
-import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { RequestOwner } from '../core/owners.js';
 import { SipCore } from '../core/sip-core.js';
 import { Registration as CoreRegistration } from '../core/registration.js';
 import { contactUri } from '../core/request-builder.js';
@@ -37,14 +36,14 @@ import { SipClosedError, SipUsageError } from '../errors.js';
 import type { HeaderInit, SipResponse } from '../message/message.js';
 import { formatUri, parseSipUri, parseUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
 import { DEFAULT_TIMERS, type SipTimers } from '../transaction/timer-config.js';
-import { formatEndpoint, type Endpoint, type Source, type Transmit, type TransportKind } from '../transport/types.js';
+import { normalizeListen, type ListenOption } from '../transport/listen.js';
+import type { Endpoint, Source, Transmit, TransportKind } from '../transport/types.js';
 import { OutgoingCall, IncomingCall } from './call.js';
 import { Dialog, toBytes } from './dialog.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
-import { advertisedAddress, normalizeListen, type ListenOption } from './listen.js';
 import { Registration } from './registration.js';
 
 export interface UserAgentOptions {
@@ -91,6 +90,8 @@ export interface RequestSendOptions {
   readonly contentType?: string;
   /** Stop waiting after this long (ms); the request then fails with a timeout (408). Default: Timer F (64*T1). */
   readonly timeout?: number;
+  /** Stop waiting when this signal aborts; the request then fails as cancelled (487). */
+  readonly signal?: AbortSignal;
   readonly from?: string;
   readonly to?: string;
 }
@@ -154,10 +155,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   readonly log: Logger;
   readonly timers: TimerHost;
   private readonly driver: Driver<Transmit, CoreEvent>;
-  private readonly transports: Map<TransportKind, SipTransport>;
-  private readonly resolveHost: (host: string) => Promise<string>;
-  private readonly dns = new Map<string, { address: string; until: number }>();
+  private readonly edge: SipEdge;
   private readonly liveDialogs = new Set<Dialog>();
+  /** The public handle of each core dialog (made on first use). */
+  private readonly dialogHandles = new WeakMap<CoreDialog, Dialog>();
   private readonly calls = new Set<OutgoingCall>();
   private readonly registrations = new Set<Registration>();
   private readonly pendingIncoming = new Set<IncomingCall>();
@@ -166,20 +167,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly buffered: Incoming[] = [];
   private iterators = 0;
   private closing: Promise<void> | undefined;
-  /** The last destination found to be an IP address (most transmits go where the previous one went). */
-  private lastIp = '';
 
-  private constructor(
-    opts: UserAgentOptions,
-    transports: Map<TransportKind, SipTransport>,
-    local: Partial<Record<TransportKind, Endpoint>>,
-  ) {
+  private constructor(opts: UserAgentOptions, edge: SipEdge) {
     super();
     this.log = (opts.log ?? silentLogger).child('sip');
     this.timers = opts.timerHost ?? realTimers;
-    this.transports = transports;
+    this.edge = edge;
     this.closeTimeout = opts.closeTimeout ?? 2000;
-    this.resolveHost = opts.resolve ?? (async (h) => (await lookup(h)).address);
     const creds =
       opts.credentials === undefined
         ? []
@@ -188,7 +182,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           : [opts.credentials as Credentials];
     this.core = new SipCore(
       {
-        local,
+        local: { ...edge.local },
         timers: { ...DEFAULT_TIMERS, ...opts.timers },
         userAgent: opts.userAgent ?? 'shtoom',
         ...(opts.aor ? { aor: toSipUri(opts.aor, 'aor') } : {}),
@@ -208,7 +202,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
     this.driver = new Driver(
       this.core,
-      { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) },
+      { transmit: (t) => this.edge.transmit(t), event: (e) => this.dispatch(e) },
       opts.clock ?? realClock,
       this.timers,
       {
@@ -218,55 +212,26 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   /** Bind the transports and start the user agent. */
-  static create(opts: UserAgentOptions = {}): Promise<UserAgent> {
-    return UserAgent.bindAll(opts, 0);
-  }
-
-  private static async bindAll(opts: UserAgentOptions, retry: number): Promise<UserAgent> {
-    const factory = opts.transports ?? nodeTransports;
-    const entries = normalizeListen(opts.listen);
-    const bound = new Map<TransportKind, SipTransport>();
-    const local: Partial<Record<TransportKind, Endpoint>> = {};
+  static async create(opts: UserAgentOptions = {}): Promise<UserAgent> {
     let ua: UserAgent | undefined;
-    const handlers: SipTransportHandlers = {
-      message: (b, s) => ua?.received(b, s, false),
-      stream: (b, s) => ua?.received(b, s, true),
-      opened: (s) => ua?.driver.input((now) => ua!.core.handleConnectionOpened(s, now)),
-      closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
-      failed: (t, e) => ua?.sendFailed(t, e),
-    };
-    try {
-      for (const e of entries) {
-        let port = e.port;
-        for (const kind of e.transports) {
-          if (bound.has(kind)) throw new SipUsageError(`listening twice on ${kind}`);
-          let t: SipTransport | undefined;
-          // UDP and TCP share one port number: with port 0 the first bind picks it, the others follow.
-          while (!t) {
-            try {
-              t = await factory.bind({ transport: kind, address: e.address, port }, handlers);
-            } catch (err) {
-              if (e.port !== 0 || retry > 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-              // The port the first transport picked is taken for this one: start again with new ports.
-              for (const b of bound.values()) await b.close();
-              return UserAgent.bindAll(opts, retry + 1);
-            }
-          }
-          bound.set(kind, t);
-          port = t.local.port;
-          local[kind] = { address: advertisedAddress(t.local.address, opts.publicAddress), port: t.local.port };
-        }
-      }
-    } catch (err) {
-      for (const b of bound.values()) await b.close();
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE')
-        throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
-      if (e.code === 'EADDRNOTAVAIL') throw new SipUsageError(`cannot listen: address not available (${e.message})`);
-      if (e.code === 'EACCES') throw new SipUsageError(`cannot listen: permission denied (${e.message})`);
-      throw err;
-    }
-    ua = new UserAgent(opts, bound, local);
+    const edge = await SipEdge.bind(
+      {
+        listen: normalizeListen(opts.listen),
+        ...(opts.publicAddress ? { publicAddress: opts.publicAddress } : {}),
+        ...(opts.transports ? { transports: opts.transports } : {}),
+        ...(opts.resolve ? { lookup: opts.resolve } : {}),
+        clock: opts.clock ?? realClock,
+        ...(opts.log ? { log: opts.log } : {}),
+      },
+      {
+        message: (b, s) => ua?.received(b, s, false),
+        stream: (b, s) => ua?.received(b, s, true),
+        opened: (s) => ua?.driver.input((now) => ua!.core.handleConnectionOpened(s, now)),
+        closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
+        failed: (t, e) => ua?.sendFailed(t, e),
+      },
+    );
+    ua = new UserAgent(opts, edge);
     return ua;
   }
 
@@ -277,10 +242,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   /** Every transport we listen on. */
   get addresses(): LocalAddress[] {
-    return [...this.transports.entries()].map(([transport, t]) => ({
+    return this.edge.bound.map(({ transport, port }) => ({
       transport,
       address: this.core.config.local[transport]!.address,
-      port: t.local.port,
+      port,
     }));
   }
 
@@ -290,8 +255,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * drops the STUN answers it also sees as malformed datagrams.
    */
   udpSocket(): Socket | undefined {
-    const t = this.transports.get('udp');
-    return t instanceof SipUdpTransport ? t.socket : undefined;
+    return this.edge.udpSocket();
   }
 
   /**
@@ -301,8 +265,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * register again to bind the new one.
    */
   advertise(transport: TransportKind, address: string, port: number): void {
-    if (!this.transports.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
-    (this.core.config.local as Partial<Record<TransportKind, Endpoint>>)[transport] = { address, port };
+    if (!this.edge.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
+    this.core.advertise(transport, { address, port });
   }
 
   /** The address and port we advertise in Via and Contact for a transport (default: the first). */
@@ -334,8 +298,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   dialog(d: CoreDialog): Dialog {
-    if (d.user instanceof Dialog) return d.user;
-    const w = new Dialog(this, d);
+    let w = this.dialogHandles.get(d);
+    if (w) return w;
+    w = new Dialog(this, d);
+    this.dialogHandles.set(d, w);
     if (d.state !== 'terminated') this.liveDialogs.add(w);
     return w;
   }
@@ -353,12 +319,28 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   request(method: string, uri: string | Uri, opts: RequestSendOptions = {}): Promise<SipResponse> {
     const target = toUri(uri, 'request URI');
-    const p = quietPromise<SipResponse>();
     const body = toBytes(opts.body);
-    const m = method;
+    const what = `${method} ${formatUri(target)}`;
+    const p = quietPromise<SipResponse>();
+    const signal = opts.signal;
+    let timer: TimerHandle | undefined;
+    let stoppedBy: 'timeout' | 'signal' | undefined;
+    const onAbort = () => stop('signal');
+    // The owner exists before the request is sent: an outcome reported during the send (a transport that
+    // fails at once) reaches it.
+    const owner: RequestOwner = {
+      onDone: (o) => {
+        if (timer !== undefined) this.timers.clearTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (o.kind === 'response') p.resolve(o.response);
+        else if (stoppedBy === 'timeout') p.reject(failureOf(what, { kind: 'timeout' }));
+        else if (stoppedBy === 'signal') p.reject(failureOf(what, { kind: 'cancelled' }));
+        else p.reject(failureOf(what, o));
+      },
+    };
     const req = this.act((now) =>
       this.core.request(
-        m,
+        method,
         target,
         {
           ...(opts.headers ? { headers: opts.headers } : {}),
@@ -368,23 +350,18 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.to ? { to: opts.to } : {}),
         },
         now,
+        owner,
       ),
     );
-    const what = `${m} ${formatUri(target)}`;
-    let timer: ReturnType<TimerHost['setTimer']> | undefined;
-    req.user = {
-      done: (o: RequestOutcome) => {
-        if (timer) this.timers.clearTimer(timer);
-        if (o.kind === 'response') p.resolve(o.response);
-        else p.reject(failureOf(what, timedOut ? { kind: 'timeout' } : o));
-      },
+    const stop = (why: 'timeout' | 'signal') => {
+      if (req.done || this.core.isClosed) return;
+      stoppedBy = why;
+      this.act((now) => req.abort(now));
     };
-    let timedOut = false;
-    if (opts.timeout !== undefined) {
-      timer = this.timers.setTimer(opts.timeout, () => {
-        timedOut = true;
-        if (!this.core.isClosed) this.act((now) => req.abort(now));
-      });
+    if (!req.done) {
+      if (opts.timeout !== undefined) timer = this.timers.setTimer(opts.timeout, () => stop('timeout'));
+      if (signal?.aborted) stop('signal');
+      else signal?.addEventListener('abort', onAbort, { once: true });
     }
     return p.promise;
   }
@@ -401,20 +378,28 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   invite(uri: string | Uri, opts: InviteOptions = {}): OutgoingCall {
     const target = toUri(uri, 'INVITE URI');
     const body = toBytes(opts.body);
-    const ci = this.act((now) =>
-      this.core.invite(
-        target,
-        {
-          ...(opts.headers ? { headers: opts.headers } : {}),
-          ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
-          ...(opts.from ? { from: opts.from } : {}),
-          ...(opts.to ? { to: opts.to } : {}),
-        },
-        now,
-      ),
-    );
-    const call = new OutgoingCall(this, ci, `INVITE ${formatUri(target)}`);
+    // The handle owns the INVITE before it is sent: an outcome reported during the send reaches it.
+    const call: OutgoingCall = new OutgoingCall(this, `INVITE ${formatUri(target)}`, () => this.calls.delete(call));
     this.calls.add(call);
+    try {
+      const ci = this.act((now) =>
+        this.core.invite(
+          target,
+          {
+            ...(opts.headers ? { headers: opts.headers } : {}),
+            ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
+            ...(opts.from ? { from: opts.from } : {}),
+            ...(opts.to ? { to: opts.to } : {}),
+          },
+          now,
+          call,
+        ),
+      );
+      call.bind(ci);
+    } catch (err) {
+      this.calls.delete(call);
+      throw err;
+    }
     return call;
   }
 
@@ -425,6 +410,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   register(opts: RegisterOptions = {}): Promise<Registration> {
     const { registrar, aor: aorUri } = this.registrationTarget(opts);
+    // The handle owns the registration before the first REGISTER is sent (a failure during the send reaches it).
+    const reg: Registration = new Registration(this, { registrar, aor: aorUri }, () => this.registrations.delete(reg));
+    this.registrations.add(reg);
+    reg.first.promise.catch(() => this.registrations.delete(reg));
     const core = this.act((now) =>
       this.core.register(
         {
@@ -434,11 +423,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
         },
         now,
+        reg,
       ),
     );
-    const reg = new Registration(this, core);
-    this.registrations.add(reg);
-    reg.first.promise.catch(() => this.registrations.delete(reg));
+    reg.bind(core);
     return reg.first.promise;
   }
 
@@ -448,7 +436,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
     const { registrar, aor } = this.registrationTarget(opts);
-    const reg = new Registration(this, new CoreRegistration(this.core, { registrar, aor, refresh: false }));
+    const reg = new Registration(this, { registrar, aor });
+    reg.bind(new CoreRegistration(this.core, { registrar, aor, refresh: false }, reg));
     return reg.unregister({ all: opts.all ?? false });
   }
 
@@ -538,7 +527,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.driver.input((now) => this.core.shutdown(now));
     this.driver.close();
     for (const w of this.waiting.splice(0)) w({ done: true, value: undefined });
-    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    await this.edge.close();
     this.liveDialogs.clear();
     this.calls.clear();
     this.registrations.clear();
@@ -548,11 +537,6 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   // ---- Edge ----------------------------------------------------------------
 
   private received(bytes: Uint8Array, source: Source, stream: boolean): void {
-    if (this.log.enabled('trace')) {
-      this.log.trace(`received ${bytes.length} bytes from ${source.transport}:${formatEndpoint(source.remote)}`, {
-        message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-      });
-    }
     if (!stream) {
       this.driver.input((now) => this.core.handleDatagram(bytes, source, now));
       return;
@@ -563,49 +547,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 
+  /** A transmit failed at the edge: its transaction hears it (RFC 3261 8.1.3.1), even inside the send. */
   private sendFailed(t: Transmit, error: Error): void {
-    this.log.debug(
-      `cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`,
-    );
     if (t.ref !== undefined && !this.core.isClosed)
       this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
-  }
-
-  private transmit(t: Transmit): void {
-    const transport = this.transports.get(t.destination.transport);
-    if (!transport) {
-      this.sendFailed(t, new Error(`no ${t.destination.transport} transport: listen on one to send over it`));
-      return;
-    }
-    const host = t.destination.host;
-    if (host === this.lastIp || isIP(host)) {
-      this.lastIp = host;
-      return this.send(transport, t, host);
-    }
-    const cached = this.dns.get(host);
-    if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
-    this.resolveHost(host).then(
-      (address) => {
-        this.dns.set(host, { address, until: Date.now() + 60_000 });
-        this.send(transport, t, address);
-      },
-      (err: Error) =>
-        this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
-    );
-  }
-
-  private send(transport: SipTransport, t: Transmit, address: string): void {
-    if (this.log.enabled('trace') && t.bytes.length > 0) {
-      const conn =
-        t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
-      this.log.trace(
-        `sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`,
-        {
-          message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
-        },
-      );
-    }
-    transport.send(t, address);
   }
 
   private offer(x: Incoming): boolean {
@@ -643,10 +588,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'invite-cancelled':
-        (e.invite.user as IncomingCall | undefined)?._cancelled(e.request);
+        e.invite.owner?.onCancelled(e.request);
         return;
       case 'invite-unacked':
-        (e.invite.user as IncomingCall | undefined)?._noAck();
+        e.invite.owner?.onUnacked();
         return;
       case 'request': {
         const req = new IncomingRequest(this, e.request);
@@ -657,35 +602,24 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'request-progress':
+        e.request.owner?.onProgress?.(e.response);
         return;
       case 'request-done':
-        (e.request.user as { done?: (o: RequestOutcome) => void } | undefined)?.done?.(e.outcome);
+        e.request.owner?.onDone(e.outcome);
         return;
-      case 'invite-progress': {
-        const u = e.invite.user as OutgoingCall | { progress(): void } | undefined;
-        if (u instanceof OutgoingCall) u.progress(e.response, e.dialog);
+      case 'invite-progress':
+        e.invite.owner?.onProgress(e.response, e.dialog);
         return;
-      }
-      case 'invite-answered': {
-        const u = e.invite.user as OutgoingCall | { answered(r: SipResponse): void } | undefined;
-        if (u instanceof OutgoingCall) {
-          this.calls.delete(u);
-          u.answeredBy(e.dialog, e.response);
-        } else u?.answered(e.response);
+      case 'invite-answered':
+        e.invite.owner?.onAnswered(e.response, e.dialog);
         return;
-      }
-      case 'invite-failed': {
-        const u = e.invite.user as OutgoingCall | { failed(o: RequestOutcome): void } | undefined;
-        if (u instanceof OutgoingCall) this.calls.delete(u);
-        u?.failed(e.outcome);
+      case 'invite-failed':
+        e.invite.owner?.onFailed(e.outcome);
         return;
-      }
-      case 'dialog-acked': {
-        const d = this.dialog(e.dialog);
-        d._acked(e.request);
-        (e.invite.user as IncomingCall | undefined)?._acked(d);
+      case 'dialog-acked':
+        this.dialog(e.dialog)._acked(e.request);
+        e.invite.owner?.onAcked(e.dialog, e.request);
         return;
-      }
       case 'dialog-request':
         this.dialog(e.dialog)._request(e.request);
         return;
@@ -693,7 +627,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         this.dialog(e.dialog)._reinvite(e.invite);
         return;
       case 'dialog-terminated': {
-        const d = e.dialog.user as Dialog | undefined;
+        const d = this.dialogHandles.get(e.dialog);
         if (d) {
           this.liveDialogs.delete(d);
           d._terminated(e.reason, e.response, e.request);
@@ -701,8 +635,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'registration':
-        (e.registration.user as Registration | undefined)?._state(e.state);
-        if (e.state.kind === 'unregistered') this.registrations.delete(e.registration.user as Registration);
+        e.registration.owner?.onState(e.state);
         return;
     }
   }

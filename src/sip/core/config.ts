@@ -67,6 +67,7 @@ export interface CoreConfig {
 export interface ResolvedConfig {
   readonly timers: SipTimers;
   readonly userAgent: string;
+  /** What Via and Contact advertise per transport (changed by `SipCore.advertise`). */
   readonly local: Partial<Record<TransportKind, Endpoint>>;
   readonly aor: SipUri | undefined;
   readonly credentials: readonly Credentials[];
@@ -104,7 +105,7 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
   return {
     timers,
     userAgent: c.userAgent ?? 'shtoom',
-    local: c.local,
+    local: { ...c.local },
     aor: c.aor,
     credentials: c.credentials ?? [],
     // Methods are case-sensitive (RFC 3261 7.1): kept as given.

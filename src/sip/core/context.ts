@@ -7,7 +7,7 @@ import type { DigestClient } from '../auth/digest-client.js';
 import type { SipMessage, SipResponse, SipRequest } from '../message/message.js';
 import type { TransactionLayer } from '../transaction/transaction-layer.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { Logger } from '../../log/logger.js';
 import type { ResolvedConfig } from './config.js';
 import type { Dialog } from './dialog.js';

@@ -19,7 +19,7 @@ import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import type { ClientInvite } from './client-invite.js';
 import type { ServerInvite } from './server-invite.js';
 import type { HeaderInit } from '../message/message.js';
-import { own } from '../util/strings.js';
+import { own } from '../../util/strings.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -52,8 +52,6 @@ export function dialogId(callId: string, localTag: string, remoteTag: string): s
 }
 
 export class Dialog {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: DialogState;
   readonly id: string;
   localSeq: number;
@@ -207,10 +205,40 @@ export class Dialog {
     };
   }
 
-  /** Where requests in this dialog go (the first route, or the remote target). */
+  /** Where requests in this dialog go (the first route, or the remote target); throws when it cannot be routed. */
   destination(): Destination {
     const t = this.template('OPTIONS');
     return nextHop(t.uri, t.routes, this.ctx.config, this.transport);
+  }
+
+  /**
+   * The template and next hop of a request in this dialog — or, when the
+   * peer's Contact or Record-Route cannot be routed (a `tel:` target, a
+   * route that does not parse), the reason, with a template that needs no
+   * routing. A peer's headers decide whether a request can be sent, never
+   * whether our code throws: such a request fails as a transport error
+   * would (RFC 3261 8.1.3.1), and a BYE still ends the dialog here.
+   */
+  route(method: string, opts: DialogRequestOptions = {}): { template: RequestTemplate; hop: Destination | Error } {
+    try {
+      const template = this.template(method, opts);
+      return { template, hop: nextHop(template.uri, template.routes, this.ctx.config, this.transport) };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return {
+        template: {
+          method,
+          uri: this.remoteTarget,
+          from: this.localHeader,
+          to: this.remoteHeader,
+          callId: this.callId,
+          routes: [],
+          transport: this.transport,
+          ...opts,
+        },
+        hop: new Error(`the peer cannot be reached (its Contact or Record-Route): ${why}`),
+      };
+    }
   }
 
   /** The next local CSeq (RFC 3261 12.2.1.1: "incremented by one" for each request except ACK and CANCEL). */
@@ -232,9 +260,10 @@ export class Dialog {
     if (this.state === 'terminated' && method !== 'BYE') {
       throw new SipStateError(`cannot send ${method}: the dialog ${this.id} is terminated (${this.endReason})`);
     }
-    const req = new OutgoingRequest(this.ctx, this.template(method, opts), {
+    const { template, hop } = this.route(method, opts);
+    const req = new OutgoingRequest(this.ctx, template, {
       nextSeq: () => this.nextSeq(),
-      destination: this.destination(),
+      destination: hop,
       events: true,
       onDone: (o, t) => {
         this.pendingSet?.delete(req);

@@ -1,8 +1,8 @@
 /**
  * What a SIP core tells its owner (the `UserAgent`): new requests and
  * calls, progress and outcomes of what we sent, dialog changes. Each event
- * names the core object it concerns; the owner keeps its wrapper in that
- * object's `user` slot.
+ * names the core object it concerns; an object the owner asked for carries
+ * the owner's typed handle, given with the command (`owners.ts`).
  */
 import type { SipRequest, SipResponse } from '../message/message.js';
 import type { ClientInvite } from './client-invite.js';

@@ -15,10 +15,11 @@ import { SipStateError } from '../errors.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction, ServerTransactionUser } from '../transaction/transaction.js';
 import type { Endpoint, Source, TransportKind } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { CoreContext } from './context.js';
 import { agentHeader, type ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
+import type { ServerInviteOwner } from './owners.js';
 import { contactUri } from './request-builder.js';
 
 export type ServerInviteState =
@@ -71,8 +72,8 @@ function answerValues(config: ResolvedConfig, transport: TransportKind): AnswerV
 }
 
 export class ServerInvite implements ServerTransactionUser {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
+  /** Who hears what becomes of it (attached when the `invite` or `dialog-reinvite` event is handled). */
+  owner: ServerInviteOwner | undefined;
   state: ServerInviteState = 'pending';
   readonly toTag: string;
   dialog: Dialog | undefined;

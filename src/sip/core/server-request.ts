@@ -19,8 +19,6 @@ export interface RespondOptions {
 }
 
 export class ServerRequest {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   /** The final response, once sent. */
   final: SipResponse | undefined;
   private readonly toTag: string;

@@ -1,7 +1,7 @@
 /**
  * The SIP user-agent core, client and server in one, sans-I/O: bytes,
  * sources and `now` in; transmits, events and the next deadline out
- * (`pollTransmit`, `pollEvent`, `pollTimeout`). `src/net/drive.ts` drives it
+ * (`pollTransmit`, `pollEvent`, `pollTimeout`). `src/clock/drive.ts` drives it
  * on real sockets; tests drive it in virtual time.
  *
  * Theory of operation, for a received message:
@@ -30,11 +30,18 @@ import { SipStateError, SipUsageError } from '../errors.js';
 import { TransactionLayer } from '../transaction/transaction-layer.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction } from '../transaction/transaction.js';
-import { formatEndpoint, type Destination, type Source, type Transmit } from '../transport/types.js';
-import { DeadlineQueue, type Deadline } from '../util/deadlines.js';
-import { own } from '../util/strings.js';
+import {
+  formatEndpoint,
+  type Destination,
+  type Endpoint,
+  type Source,
+  type Transmit,
+  type TransportKind,
+} from '../transport/types.js';
+import { DeadlineQueue, type Deadline } from '../../util/deadlines.js';
+import { own } from '../../util/strings.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import type { SansIoCore } from '../../net/drive.js';
+import type { SansIoCore } from '../../clock/drive.js';
 import { ClientInvite } from './client-invite.js';
 import { agentHeader, resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
 import type { CoreContext } from './context.js';
@@ -42,6 +49,7 @@ import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
 import type { CoreEvent } from './events.js';
 import { IdGenerator } from './ids.js';
 import { OutgoingRequest } from './outgoing-request.js';
+import type { InviteOwner, RegistrationOwner, RequestOwner } from './owners.js';
 import { Registration, type RegistrationOptions } from './registration.js';
 import { nextHop, type RequestTemplate } from './request-builder.js';
 import { responseDestination, stampVia } from './response-routing.js';
@@ -80,6 +88,20 @@ export interface RequestOptions {
   readonly to?: string;
   /** Add our Contact. */
   readonly contact?: boolean;
+}
+
+/** A new request on its way through the core (RFC 3261 8.2). */
+interface NewRequest {
+  readonly req: SipRequest;
+  readonly source: Source;
+  /** Where its responses go (RFC 3261 18.2.2). */
+  readonly dest: Destination;
+  readonly now: number;
+  /** From tag, Call-ID and CSeq of a request outside dialogs (RFC 3261 8.2.2.2), while it is in progress. */
+  readonly mergeKey: string | undefined;
+  /** Another request with the same key is in progress (a merged request: 482). */
+  readonly merged: boolean;
+  readonly onTerminated: (tx: ServerTransaction) => void;
 }
 
 /** A FIFO that does not shift arrays (cheap under load). */
@@ -121,11 +143,14 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private readonly merge = new Map<string, string>();
   private readonly outgoing = new Set<OutgoingRequest | ClientInvite>();
   private closed = false;
+  /** The config's advertised addresses, ours to change (`advertise`). */
+  private readonly local: Partial<Record<TransportKind, Endpoint>>;
   /** Builds the 100 Trying of a request: one function for every INVITE transaction. */
   private readonly tryingFor = (req: SipRequest): SipResponse => this.trying(req);
 
   constructor(config: CoreConfig, log: Logger = silentLogger) {
     this.config = resolveCoreConfig(config);
+    this.local = this.config.local;
     this.ids = new IdGenerator(this.config.random);
     this.log = log;
     this.transactions = new TransactionLayer(
@@ -366,6 +391,12 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.sendRaw(buildResponse(stamped, status, { toTag: this.ids.tag(), headers }), dest);
   }
 
+  /**
+   * A request: what cannot go further is answered statelessly; then a
+   * retransmission or an ACK for a non-2xx goes to its transaction, an ACK
+   * for a 2xx to its dialog, a CANCEL to its INVITE; a new request passes
+   * the RFC 3261 8.2 checks and goes on by method and dialog.
+   */
   private onRequest(
     raw: SipRequest,
     error: { message: string; status?: number | undefined } | undefined,
@@ -377,14 +408,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });
       return;
     }
-    if (error) {
-      this.replyStateless(raw, error.status ?? 400, error.message, source);
-      return;
-    }
-    if (bad) {
-      this.replyStateless(raw, bad.status ?? 400, bad.message, source);
-      return;
-    }
+    if (error) return this.replyStateless(raw, error.status ?? 400, error.message, source);
+    if (bad) return this.replyStateless(raw, bad.status ?? 400, bad.message, source);
     const req = stampVia(raw, source);
     const dest = responseDestination(req.topVia, source, this.config.forceRport);
     const matched = this.transactions.matchRequest(req);
@@ -397,88 +422,128 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     }
     if (req.method === 'ACK') return this.ackFor2xx(req, now);
     if (req.method === 'CANCEL') return this.onCancel(req, source, dest, now);
+    const n = this.newRequest(req, source, dest, now);
+    const auto = uasCheck(req, this.config, n.merged);
+    if (auto) return this.answerAutomatically(n, auto);
+    if (req.method === 'INVITE') return req.toTag === undefined ? this.onInvite(n) : this.onReinvite(n);
+    if (req.toTag === undefined) return this.onOutOfDialogRequest(n);
+    return this.onInDialogRequest(n);
+  }
 
+  /** A new request, with its merge key (RFC 3261 8.2.2.2) and what its transaction does when it ends. */
+  private newRequest(req: SipRequest, source: Source, dest: Destination, now: number): NewRequest {
     const mergeKey =
       req.toTag === undefined
         ? own(`${req.fromTag ?? ''}|${req.callId}|${req.cseq.seq}|${req.cseq.method}`)
         : undefined;
-    const merged = mergeKey !== undefined && this.merge.has(mergeKey);
-    const auto = uasCheck(req, this.config, merged);
-    const onTerminated = (tx: ServerTransaction) => {
-      if (mergeKey !== undefined && this.merge.get(mergeKey) === tx.key) this.merge.delete(mergeKey);
+    return {
+      req,
+      source,
+      dest,
+      now,
+      mergeKey,
+      merged: mergeKey !== undefined && this.merge.has(mergeKey),
+      onTerminated: (tx: ServerTransaction) => {
+        if (mergeKey !== undefined && this.merge.get(mergeKey) === tx.key) this.merge.delete(mergeKey);
+      },
     };
+  }
 
-    if (req.method === 'INVITE' && !auto) {
-      const dialog = req.toTag !== undefined ? this.liveDialog(req) : undefined;
-      if (req.toTag !== undefined && !dialog) return this.answerNew(req, source, dest, now, 481, onTerminated);
-      if (dialog && !this.inDialogSeq(dialog, req, source, dest, now, onTerminated)) return;
-      if (dialog && (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck)) {
-        // RFC 3261 14.2: "A UAS that receives an INVITE on a dialog while an INVITE it had sent on that dialog is
-        // in progress MUST return a 491 (Request Pending)"; one still answering an earlier INVITE "MUST return a
-        // 500 (Server Internal Error) and MUST include a Retry-After header field with a randomly chosen value
-        // of between 0 and 10 seconds".
-        if (dialog.outgoingInvite) return this.answerNew(req, source, dest, now, 491, onTerminated);
-        return this.answerNew(req, source, dest, now, 500, onTerminated, [['Retry-After', String(this.ids.below(11))]]);
-      }
-      // The transaction calls its user until Timer L (64*T1 after a 2xx), but the ServerInvite needs those
-      // calls only until its final response is out (from then on both would do nothing): it lets go then, so
-      // the transaction does not keep a finished call (request, dialog, the application's handles) alive.
-      let user: ServerInvite | undefined;
-      const tx = this.transactions.receiveRequest(
-        req,
-        dest,
-        {
-          onTransportError: (t, e, n) => user?.onTransportError(t, e, n),
-          onTerminated: (t) => {
-            onTerminated(t);
-            user?.onTerminated();
-          },
+  /** The server transaction of a new non-INVITE request (or of an INVITE answered at once). */
+  private serverTransaction(n: NewRequest): ServerTransaction {
+    const tx = this.transactions.receiveRequest(n.req, n.dest, { onTerminated: n.onTerminated }, n.now, this.tryingFor);
+    if (n.mergeKey !== undefined) this.merge.set(n.mergeKey, tx.key);
+    return tx;
+  }
+
+  /** The 8.2 checks answered it (405, 420, 482, 415…). */
+  private answerAutomatically(n: NewRequest, auto: NonNullable<ReturnType<typeof uasCheck>>): void {
+    const tx = this.serverTransaction(n);
+    this.log.debug(`answered ${auto.status}`, { method: n.req.method, why: auto.why });
+    new ServerRequest(this, n.req, tx, n.source).respond(auto.status, n.now, {
+      headers: auto.headers,
+      ...(auto.reason ? { reason: auto.reason } : {}),
+    });
+  }
+
+  /** A new INVITE outside any dialog: a call for the owner (`invite`). */
+  private onInvite(n: NewRequest): void {
+    const si = this.serverInvite(n, undefined);
+    this.serverInvites.set(si.tx.key, si);
+    this.emit({ type: 'invite', invite: si });
+  }
+
+  /** An INVITE inside a dialog (RFC 3261 14.2): a re-INVITE for the dialog's owner (`dialog-reinvite`). */
+  private onReinvite(n: NewRequest): void {
+    const { req, source, dest, now, onTerminated } = n;
+    const dialog = this.liveDialog(req);
+    if (!dialog) return this.answerNew(req, source, dest, now, 481, onTerminated);
+    if (!this.inDialogSeq(dialog, req, source, dest, now, onTerminated)) return;
+    if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
+      // RFC 3261 14.2: "A UAS that receives an INVITE on a dialog while an INVITE it had sent on that dialog is
+      // in progress MUST return a 491 (Request Pending)"; one still answering an earlier INVITE "MUST return a
+      // 500 (Server Internal Error) and MUST include a Retry-After header field with a randomly chosen value
+      // of between 0 and 10 seconds".
+      if (dialog.outgoingInvite) return this.answerNew(req, source, dest, now, 491, onTerminated);
+      return this.answerNew(req, source, dest, now, 500, onTerminated, [['Retry-After', String(this.ids.below(11))]]);
+    }
+    const si = this.serverInvite(n, dialog);
+    dialog.incomingInvite = si;
+    this.emit({ type: 'dialog-reinvite', dialog, invite: si });
+  }
+
+  /** The INVITE server transaction and the `ServerInvite` that answers through it. */
+  private serverInvite(n: NewRequest, dialog: Dialog | undefined): ServerInvite {
+    // The transaction calls its user until Timer L (64*T1 after a 2xx), but the ServerInvite needs those
+    // calls only until its final response is out (from then on both would do nothing): it lets go then, so
+    // the transaction does not keep a finished call (request, dialog, the application's handles) alive.
+    let user: ServerInvite | undefined;
+    const tx = this.transactions.receiveRequest(
+      n.req,
+      n.dest,
+      {
+        onTransportError: (t, e, now) => user?.onTransportError(t, e, now),
+        onTerminated: (t) => {
+          n.onTerminated(t);
+          user?.onTerminated();
         },
-        now,
-        this.tryingFor,
-      ) as InviteServerTransaction;
-      if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
-      const si = new ServerInvite(this, req, tx, source, dialog, () => (user = undefined));
-      user = si;
-      if (dialog) {
-        dialog.incomingInvite = si;
-        this.emit({ type: 'dialog-reinvite', dialog, invite: si });
-      } else {
-        this.serverInvites.set(tx.key, si);
-        this.emit({ type: 'invite', invite: si });
-      }
-      return;
-    }
+      },
+      n.now,
+      this.tryingFor,
+    );
+    if (!(tx instanceof InviteServerTransaction))
+      throw new SipStateError(`INVITE ${n.req.callId}: not an INVITE transaction`);
+    if (n.mergeKey !== undefined) this.merge.set(n.mergeKey, tx.key);
+    const si = new ServerInvite(this, n.req, tx, n.source, dialog, () => (user = undefined));
+    user = si;
+    return si;
+  }
 
-    const tx = this.transactions.receiveRequest(req, dest, { onTerminated }, now, this.tryingFor);
-    if (mergeKey !== undefined) this.merge.set(mergeKey, tx.key);
-    if (auto) {
-      this.log.debug(`answered ${auto.status}`, { method: req.method, why: auto.why });
-      new ServerRequest(this, req, tx, source).respond(auto.status, now, {
-        headers: auto.headers,
-        ...(auto.reason ? { reason: auto.reason } : {}),
-      });
+  /** A request other than INVITE inside a dialog (BYE, INFO, MESSAGE, OPTIONS…). */
+  private onInDialogRequest(n: NewRequest): void {
+    const { req, source, dest, now, onTerminated } = n;
+    const tx = this.serverTransaction(n);
+    const dialog = this.liveDialog(req);
+    // RFC 3261 12.2.2: "If the UAS wishes to reject the request because it does not wish to recreate the
+    // dialog, it MUST respond to the request with a 481 (Call/Transaction Does Not Exist) status code".
+    if (!dialog) return void new ServerRequest(this, req, tx, source).respond(481, now);
+    const sr = new ServerRequest(this, req, tx, source, dialog);
+    if (!this.inDialogSeq(dialog, req, source, dest, now, onTerminated, sr)) return;
+    if (req.method === 'BYE') {
+      // RFC 3261 15.1.2: "the UAS core ... SHOULD generate a 2xx response to the BYE ... the UAS MUST still
+      // respond to any pending requests received for that dialog" (487 to a pending INVITE: Dialog.terminate).
+      sr.respond(200, now);
+      dialog.terminate('remote-bye', now, undefined, true, req);
       return;
     }
-    if (req.toTag !== undefined) {
-      const dialog = this.liveDialog(req);
-      // RFC 3261 12.2.2: "If the UAS wishes to reject the request because it does not wish to recreate the
-      // dialog, it MUST respond to the request with a 481 (Call/Transaction Does Not Exist) status code".
-      if (!dialog) return void new ServerRequest(this, req, tx, source).respond(481, now);
-      const sr = new ServerRequest(this, req, tx, source, dialog);
-      if (!this.inDialogSeq(dialog, req, source, dest, now, onTerminated, sr)) return;
-      if (req.method === 'BYE') {
-        // RFC 3261 15.1.2: "the UAS core ... SHOULD generate a 2xx response to the BYE ... the UAS MUST still
-        // respond to any pending requests received for that dialog" (487 to a pending INVITE: Dialog.terminate).
-        sr.respond(200, now);
-        dialog.terminate('remote-bye', now, undefined, true, req);
-        return;
-      }
-      if (req.method === 'OPTIONS') sr.respond(200, now, { headers: optionsHeaders(this.config) });
-      this.emit({ type: 'dialog-request', dialog, request: sr });
-      return;
-    }
-    const sr = new ServerRequest(this, req, tx, source);
+    if (req.method === 'OPTIONS') sr.respond(200, now, { headers: optionsHeaders(this.config) });
+    this.emit({ type: 'dialog-request', dialog, request: sr });
+  }
+
+  /** A request other than INVITE outside any dialog (OPTIONS, MESSAGE, another allowed method). */
+  private onOutOfDialogRequest(n: NewRequest): void {
+    const { req, source, now } = n;
+    const sr = new ServerRequest(this, req, this.serverTransaction(n), source);
     if (req.method === 'OPTIONS') {
       // RFC 3261 11.2: answer as for an INVITE, listing what we allow, accept and support.
       sr.respond(200, now, { headers: optionsHeaders(this.config) });
@@ -595,8 +660,11 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     };
   }
 
-  /** Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the outcome comes as `request-done`. */
-  request(method: string, target: Uri, opts: RequestOptions, now: number): OutgoingRequest {
+  /**
+   * Send a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE…); the
+   * outcome comes as `request-done`, to `owner` among others.
+   */
+  request(method: string, target: Uri, opts: RequestOptions, now: number, owner?: RequestOwner): OutgoingRequest {
     this.checkOpen();
     // Methods are case-sensitive (RFC 3261 7.1): sent as given.
     if (SPECIAL.has(method.toUpperCase()))
@@ -608,24 +676,26 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       destination: nextHop(t.uri, t.routes, this.config),
       events: true,
       onDone: () => this.outgoing.delete(req),
+      ...(owner ? { owner } : {}),
     });
     this.outgoing.add(req);
     req.start(now);
     return req;
   }
 
-  /** Send an INVITE outside any dialog. */
-  invite(target: Uri, opts: RequestOptions, now: number): ClientInvite {
+  /** Send an INVITE outside any dialog; `owner` hears its progress and outcome. */
+  invite(target: Uri, opts: RequestOptions, now: number, owner?: InviteOwner): ClientInvite {
     this.checkOpen();
     const t = { ...this.outOfDialog('INVITE', target, opts), contact: true };
-    const ci = new ClientInvite(this, t, undefined, this.ids.initialSeq(), nextHop(t.uri, t.routes, this.config));
+    const hop = nextHop(t.uri, t.routes, this.config);
+    const ci = new ClientInvite(this, t, undefined, this.ids.initialSeq(), hop, owner);
     this.outgoing.add(ci);
     ci.start(now);
     return ci;
   }
 
   /** Send a re-INVITE in a confirmed dialog (RFC 3261 14.1). */
-  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number): ClientInvite {
+  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number, owner?: InviteOwner): ClientInvite {
     this.checkOpen();
     if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
     if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
@@ -633,18 +703,28 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
         `re-INVITE on dialog ${dialog.id}: another INVITE transaction is in progress (RFC 3261 14.1)`,
       );
     }
-    const ci = new ClientInvite(this, dialog.template('INVITE', opts), dialog, dialog.nextSeq(), dialog.destination());
+    const { template, hop } = dialog.route('INVITE', opts);
+    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner);
     ci.start(now);
     return ci;
   }
 
-  /** Register our Contact with a registrar. */
-  register(opts: RegistrationOptions, now: number): Registration {
+  /** Register our Contact with a registrar; `owner` hears its states. */
+  register(opts: RegistrationOptions, now: number, owner?: RegistrationOwner): Registration {
     this.checkOpen();
-    const r = new Registration(this, opts);
+    const r = new Registration(this, opts, owner);
     this.registrations.add(r);
     r.register(now);
     return r;
+  }
+
+  /**
+   * Advertise another address and port in the Via and Contact of what we
+   * send over `transport` from now on (a NAT's public mapping).
+   */
+  advertise(transport: TransportKind, endpoint: Endpoint): void {
+    if (!this.config.local[transport]) throw new SipUsageError(`not listening on ${transport}`);
+    this.local[transport] = { address: endpoint.address, port: endpoint.port };
   }
 
   /** Stop everything at once: every transaction, timer and registration refresh (no messages sent). */

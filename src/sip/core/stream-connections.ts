@@ -20,7 +20,7 @@
  * for (const item of streams.push(bytes, source, now) ?? []) handle(item);
  */
 import { StreamFramer, type FramedItem } from '../message/stream-framer.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { formatEndpoint, type Source } from '../transport/types.js';
 
 /** How long a stream peer may take (ms; 0: no limit). */

@@ -5,7 +5,7 @@
  * jitter, in milliseconds of CPU.
  */
 import type { MediaPlatform, OpenRtpOptions } from '../../../src/app/media-platform.js';
-import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../../../src/app/rtp-channel.js';
+import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../../../src/rtp/rtp-channel.js';
 import { Phone, type PhoneOptions } from '../../../src/app/phone.js';
 import type { AudioSink, AudioSource } from '../../../src/audio/device.js';
 import { ToneDetector, type ToneEvent } from '../../../src/audio/dsp/tone-detector.js';

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../src/log/logger.js';
 import { OptionValueError } from '../../../src/options/errors.js';
 import { resolveOptions } from '../../../src/options/resolve.js';
 import { schema } from '../../../src/options/schema/index.js';
-import { userAgentOptionsFrom } from '../../../src/sip/api/from-options.js';
+import { userAgentOptionsFrom } from '../../../src/cli/settings.js';
 import type { SipTransportFactory } from '../../../src/net/sip-transport.js';
 import type { UserAgent } from '../../../src/sip/api/user-agent.js';
 import { parseMessage } from '../../../src/sip/message/parse.js';

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RtpEndpoint } from '../../src/net/rtp-endpoint.js';
-import { bindRtpPorts, type RtpPorts } from '../../src/net/rtp-socket.js';
+import { realClock } from '../../src/clock/clock.js';
+import { realTimers } from '../../src/clock/timers.js';
+import { openUdpRtpChannel } from '../../src/net/rtp-channel.js';
+import { RtpLink } from '../../src/net/rtp-link.js';
+import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { MediaStateError } from '../../src/rtp/errors.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpSessionEvent } from '../../src/rtp/rtp-session-types.js';
@@ -16,7 +19,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('RTP UDP edge', () => {
+describe('RTP UDP edge: the ports, the channel and the link calls run on', () => {
   it('binds an even RTP port and RTCP on the next, or one port with rtcp-mux', async () => {
     const a = await bindRtpPorts({ address: '127.0.0.1', portMin: 20000, portMax: 40000 });
     open.push(a);
@@ -43,22 +46,30 @@ describe('RTP UDP edge', () => {
   });
 
   for (const rtcpMux of [false, true]) {
-    it(`carries frames, DTMF and the closing BYE between two endpoints (rtcp-mux ${rtcpMux})`, async () => {
-      const pa: RtpPorts = await bindRtpPorts({ address: '127.0.0.1', rtcpMux });
-      const pb: RtpPorts = await bindRtpPorts({ address: '127.0.0.1', rtcpMux });
+    it(`carries frames, DTMF and the closing BYE between two links (rtcp-mux ${rtcpMux})`, async () => {
+      const ca = await openUdpRtpChannel({ address: '127.0.0.1', rtcpMux });
+      const cb = await openUdpRtpChannel({ address: '127.0.0.1', rtcpMux });
+      open.push(cb, ca);
       const common = { payloadType: 0, clockRate: 8000, telephoneEventPayloadType: 101, rtcpMux, emitPackets: true };
       const eventsB: RtpSessionEvent[] = [];
-      const a = new RtpEndpoint(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: pb.port } }), pa);
-      const b = new RtpEndpoint(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: pa.port } }), pb, {
+      const time = { clock: realClock, timers: realTimers };
+      const a = new RtpLink(
+        new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: cb.port } }),
+        ca,
+        time,
+      );
+      const b = new RtpLink(new RtpSession({ ...common, remoteRtp: { address: '127.0.0.1', port: ca.port } }), cb, {
+        ...time,
         onEvent: (e) => eventsB.push(e),
       });
-      open.push(b, a);
+      open.push({ close: async () => b.close() });
       a.sendDtmf('7');
       for (let i = 0; i < 30; i++) a.sendFrame(new Uint8Array(160).fill(i), i * 20);
       await until(() => eventsB.some((e) => e.type === 'dtmf'), 'the DTMF digit');
       for (let i = 30; i < 40; i++) a.sendFrame(new Uint8Array(160).fill(i), i * 20);
       await until(() => eventsB.filter((e) => e.type === 'rtp' && e.kind === 'audio').length >= 20, 'audio packets');
-      await a.close('done');
+      a.close('done');
+      expect(a.isClosed).toBe(true);
       await until(() => eventsB.some((e) => e.type === 'bye'), 'the BYE');
       const audio = eventsB.flatMap((e) => (e.type === 'rtp' && e.kind === 'audio' ? [e.packet.payload[0]!] : []));
       // the digit (10 packet times incl. end repeats) replaced audio frames 0-9

@@ -7,8 +7,8 @@
  * re-arms exactly one timer for the core's next deadline; keeping that rule
  * here means no caller can forget it.
  */
-import { realClock, type Clock } from '../clock/clock.js';
-import { realTimers, type TimerHandle, type TimerHost } from '../clock/timers.js';
+import { realClock, type Clock } from './clock.js';
+import { realTimers, type TimerHandle, type TimerHost } from './timers.js';
 
 export interface SansIoCore<Transmit, Event> {
   /** Let the core act on every deadline that is due at `now`. */

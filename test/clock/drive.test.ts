@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Driver, type SansIoCore } from '../../src/net/drive.js';
+import { Driver, type SansIoCore } from '../../src/clock/drive.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 
 /** A core that echoes inputs and retransmits each one every 100 ms, three times. */

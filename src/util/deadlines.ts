@@ -1,13 +1,14 @@
 /**
- * The one deadline queue of a SIP core: every transaction timer, 2xx
- * retransmission, registration refresh and glare retry is an entry here, so
- * the core has exactly one next deadline (`next()`) for its driver to arm.
+ * A deadline queue: the one queue of timers of a sans-I/O core. In the SIP
+ * core every transaction timer, 2xx retransmission, registration refresh
+ * and glare retry is an entry here, so the core has exactly one next
+ * deadline (`next()`) for its driver to arm.
  *
  * Cancelled entries are dropped lazily; when they outnumber the live ones the
  * heap is rebuilt, so a busy UAS (Timer B cancelled on every answer) does not
  * grow without bound.
  */
-import { MinHeap } from '../../util/heap.js';
+import { MinHeap } from './heap.js';
 
 export interface Deadline {
   /** When it fires (core time, ms). */

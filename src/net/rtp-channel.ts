@@ -1,45 +1,15 @@
 /**
- * Where a call's RTP and RTCP datagrams go in and out: a pair of UDP sockets
- * in production (`openUdpRtpChannel`), a simulated network in tests. The
- * media session sees only this interface, so the same code runs on both.
+ * A call's RTP and RTCP sockets: a pair of UDP sockets (or one, with
+ * rtcp-mux) behind the `RtpChannel` interface, with STUN on them when
+ * asked. Production calls and the RTP tests both run on this channel.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { bindRtpPorts, type RtpPorts } from '../net/rtp-socket.js';
-import { StunSocket } from '../net/stun-socket.js';
+import { bindRtpPorts, type RtpPorts } from './rtp-socket.js';
+import { StunSocket } from './stun-socket.js';
+import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../rtp/rtp-channel.js';
 import type { TransportAddress } from '../rtp/rtp-session-types.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import type { KeepAliveEvent } from '../stun/keepalive.js';
-
-export type RtpChannelKind = 'rtp' | 'rtcp';
-
-export type DatagramHandler = (data: Uint8Array, from: TransportAddress, channel: RtpChannelKind) => void;
-
-/** The sockets of one call's media. */
-export interface RtpChannel {
-  /** The local address and RTP port bound (RTCP on `rtcpPort`). */
-  readonly address: string;
-  readonly port: number;
-  readonly rtcpPort: number | undefined;
-  /**
-   * The public mapping of the RTP (and RTCP) port that STUN found, to put in
-   * the SDP instead of the local address; undefined without STUN.
-   */
-  readonly mapped: { readonly rtp: TransportAddress; readonly rtcp?: TransportAddress } | undefined;
-  /** Send a datagram; `rtcp` goes out of the RTCP socket (or the RTP one when there is none). */
-  send(data: Uint8Array, to: TransportAddress, channel: RtpChannelKind): void;
-  /** Who hears received datagrams (one listener). */
-  onDatagram: DatagramHandler | undefined;
-  /**
-   * Each datagram handed to `onDatagram` is a buffer of its own that the
-   * channel never reads again: the listener may keep it or write into it
-   * (a UDP socket's are; a simulated network may hand one buffer to
-   * several listeners).
-   */
-  readonly ownDatagrams?: boolean;
-  /** A send failed or the socket reported an error (ICMP unreachable…); the call goes on. */
-  onError: ((err: Error) => void) | undefined;
-  close(): Promise<void>;
-}
 
 export interface UdpRtpChannelOptions {
   readonly address?: string;
@@ -130,6 +100,8 @@ class UdpRtpChannel implements RtpChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Sends go out through a lookup on the next tick: let the last ones (an RTCP BYE) leave first.
+    await new Promise<void>((r) => setImmediate(r));
     for (const stop of this.stops) stop();
     this.stun.rtp?.close();
     this.stun.rtcp?.close();
@@ -143,7 +115,7 @@ class UdpRtpChannel implements RtpChannel {
  *
  * @example
  * const ch = await openUdpRtpChannel({ address: '0.0.0.0', portMin: 16384, portMax: 32767 });
- * ch.onDatagram = (data, from, kind) => session.handleDatagram(data, from, now(), kind);
+ * const link = new RtpLink(session, ch, { clock, timers, onEvent });
  * ch.send(packet, { address: '192.0.2.7', port: 4000 }, 'rtp');
  * await ch.close();
  */

@@ -9,7 +9,7 @@ import { PCMA, PCMU } from '../../src/codecs/g711.js';
 import { GSM } from '../../src/codecs/gsm.js';
 import { OPUS, opusCodec } from '../../src/codecs/opus.js';
 import { registry } from '../../src/codecs/registry.js';
-import { codecFormat } from '../../src/codecs/sdp-format.js';
+import { codecFormat } from '../../src/app/sdp-local.js';
 import { formatsOf } from '../../src/sdp/media-format.js';
 import { createAnswer, createOffer } from '../../src/sdp/offer-answer.js';
 import { parseSdp } from '../../src/sdp/parse.js';
