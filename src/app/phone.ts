@@ -157,7 +157,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inbandDtmf: opts.inbandDtmf ?? 'auto',
       log: this.log.child('call'),
       ...(opts.random ? { random: opts.random } : {}),
-      sdpAddress: () => ua.advertised().address,
+      sdpAddress: (towards) => ua.advertised(undefined, towards).address,
       done: (call) => {
         this.active.delete(call);
         if (call.end) this.emit('ended', call, call.end);
@@ -316,14 +316,15 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       this.emit('overload', inc);
       return;
     }
-    const agent = this.ua.advertised().address;
+    const towards = inc.source.remote.address;
+    const agent = this.ua.advertised(undefined, towards).address;
     // No body: a delayed offer (RFC 3261 13.2.1). Our 200 OK will carry the offer, the ACK the answer.
     let offer: SessionDescription | undefined;
     if (inc.body.length > 0) {
       try {
         offer = parseSdp(text(inc.body));
         // Refuse at once what no answer could accept.
-        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs)));
+        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(towards), formatsFor(this.ctx.codecs)));
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
         else if (err instanceof SdpNegotiationError)

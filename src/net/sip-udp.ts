@@ -42,6 +42,8 @@ export class SipUdpTransport implements SipTransport {
     return new Promise((resolve, reject) => {
       const socket = createSocket({
         type: isIPv6(spec.address) ? 'udp6' : 'udp4',
+        // `::` is IPv6 only: the edge binds 0.0.0.0 beside it for IPv4 (no IPv4-mapped addresses to undo).
+        ipv6Only: isIPv6(spec.address),
         lookup: ipLookup as unknown as SocketOptions['lookup'],
       });
       socket.once('error', reject);

@@ -62,13 +62,27 @@ async function run(ctx: CommandContext): Promise<number> {
     } catch (e) {
       return reportSipFailure(ctx, e);
     }
-    const where = phone.ua.addresses
-      .map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)
+    const host = (a: string) => (a.includes(':') ? `[${a}]` : a);
+    const kinds = [...new Set(phone.ua.sockets.map((s) => s.transport))];
+    const where = kinds
+      .map((k) => {
+        const on = phone.ua.sockets.filter((s) => s.transport === k).map((s) => `${host(s.address)}:${s.port}`);
+        return `${k} ${on.join(' and ')}`;
+      })
       .join(', ');
+    // Bound to a wildcard, each caller is answered with the address it reached: no one Contact to show.
+    const wildcard = phone.ua.sockets.some((s) => s.address === '0.0.0.0' || s.address === '::');
+    const contact = wildcard ? 'Contact: the address each caller reaches' : phone.ua.contact();
     ctx.out.data(
-      { serving: name, listen: phone.ua.addresses, contact: phone.ua.contact(), capacity: o.get('serve.capacity') },
+      {
+        serving: name,
+        listen: phone.ua.addresses,
+        sockets: phone.ua.sockets,
+        contact: phone.ua.contact(),
+        capacity: o.get('serve.capacity'),
+      },
       () =>
-        `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
+        `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
     log.info(`stopping: ending ${phone.calls.length} call(s)`);
