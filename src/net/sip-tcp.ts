@@ -49,6 +49,13 @@ export interface SipTcpOptions extends Partial<OutputLimits> {
 
 export const DEFAULT_TCP_LIMITS = { maxConnections: 4096, maxConnectionsPerSource: 512, keepAliveMs: 30_000 };
 
+/** A connection refused: nothing listens there (the same words as UDP's port unreachable). */
+function refused(remote: Endpoint): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`nothing listens on tcp:${formatEndpoint(remote)} (connection refused)`);
+  e.code = 'ECONNREFUSED';
+  return e;
+}
+
 /** Connection ids, unique in the process (an edge may have a TCP transport per address family). */
 let connectionSeq = 0;
 
@@ -168,6 +175,7 @@ export class SipTcpTransport implements SipTransport {
     socket.on('drain', () => out.drained());
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.log.debug(`TCP connection ${formatEndpoint(remote)}: ${err.code ?? err.message}`);
+      if (err.code === 'ECONNREFUSED' && !inbound) err = refused(remote);
       for (const t of c.queue) this.h.failed(t, err);
       c.queue = [];
     });
