@@ -98,6 +98,8 @@ async function run(ctx: CommandContext): Promise<number> {
     throw e;
   }
   let interrupted = false;
+  // A second Ctrl-C: no more waiting for the peer (the call is dropped); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   try {
     try {
       await registerIfAsked(o, phone, log);
@@ -143,6 +145,7 @@ async function run(ctx: CommandContext): Promise<number> {
       void call.hangup();
     };
     void aborted(ctx.signal).then(onAbort);
+    void aborted(ctx.urgent).then(() => call.abandon());
     let sentDtmf = '';
     call.on('answered', (info) => {
       say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);

@@ -48,6 +48,8 @@ async function run(ctx: CommandContext): Promise<number> {
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  // A second signal: stop waiting for the calls (dropped at once); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   const server = new DougServer({
     phone,
     app,
@@ -86,13 +88,15 @@ async function run(ctx: CommandContext): Promise<number> {
     );
     await aborted(ctx.signal);
     log.info(`stopping: ending ${phone.calls.length} call(s)`);
-    await server.close();
+    // The binding goes first: no new calls are routed here while the others end.
+    void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     log.info(
       `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`,
     );
     return ExitCode.OK;
   } finally {
-    await server.close();
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     await phone.close();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);

@@ -569,15 +569,25 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   /**
    * Close: BYE every confirmed dialog, cancel calls in progress, reject
    * unanswered INVITEs (503), unregister, then stop every timer and close the
-   * sockets. Waits at most `closeTimeout` ms for the answers.
+   * sockets. Waits at most `closeTimeout` ms for the answers. With `hurry`
+   * (or after `hurry()`), it waits only for the un-REGISTERs: the BYEs and
+   * CANCELs still go out.
    */
-  close(): Promise<void> {
+  close(opts: { readonly hurry?: boolean } = {}): Promise<void> {
+    if (opts.hurry) this.hurry();
     return (this.closing ??= this.doClose());
   }
+
+  /** Stop waiting for BYE and CANCEL answers while closing; un-REGISTERs are still waited for. */
+  hurry(): void {
+    this.hurried.resolve();
+  }
+  private readonly hurried = quietPromise<void>();
 
   private async doClose(): Promise<void> {
     if (this.core.isClosed) return;
     const waits: Promise<unknown>[] = [];
+    const unregistering: Promise<unknown>[] = [];
     for (const c of this.pendingIncoming) {
       if (!c.answered) {
         try {
@@ -597,11 +607,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       call.cancel();
     }
     for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
-    for (const r of this.registrations) if (r.registered) waits.push(r.unregister().catch(() => undefined));
-    if (waits.length > 0) {
+    // A registration that may still be held (a refresh under way, or one that failed) is removed too.
+    for (const r of this.registrations) if (r.active) unregistering.push(r.unregister().catch(() => undefined));
+    if (waits.length + unregistering.length > 0) {
       let timer: ReturnType<TimerHost['setTimer']> | undefined;
       await Promise.race([
-        Promise.all(waits),
+        Promise.all([...waits, ...unregistering]),
+        this.hurried.promise.then(() => Promise.all(unregistering)),
         new Promise<void>((resolve) => (timer = this.timers.setTimer(this.closeTimeout, resolve))),
       ]);
       if (timer) this.timers.clearTimer(timer);

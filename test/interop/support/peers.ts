@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 export const PEER_PACKAGES: Record<string, string> = {
   sipp: 'sip-tester',
   kamailio: 'kamailio',
+  kamcmd: 'kamailio',
   baresip: 'baresip-core',
   turnserver: 'coturn',
   turnutils_stunclient: 'coturn',
