@@ -102,6 +102,8 @@ export class ReceivedCall extends Call {
   ) {
     super(ctx, 'ringing', local, remote);
     this.callId = inc.callId;
+    // Our SDP names the address SIP answers from: the one we send from towards the caller.
+    this.towards = inc.source.remote.address;
     inc.on('cancelled', () => this.input({ type: 'cancelled' }));
   }
 

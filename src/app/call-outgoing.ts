@@ -171,7 +171,16 @@ export class PlacedCall extends Call {
         this.answerTimer = undefined;
         this.input({ type: 'answer-timeout' });
       });
-    this.openPorts();
+    // The next hop's name is resolved first: the RTP sockets' family and our SDP's address follow the
+    // address SIP sends from towards it.
+    void ctx.ua.prepare(target).then(() => {
+      try {
+        this.towards = ctx.ua.nextHop(target).host;
+      } catch {
+        /* not routable: the INVITE fails and says why */
+      }
+      this.openPorts();
+    });
   }
 
   protected setupStep(input: CallInput): CallPhase | undefined {
@@ -207,8 +216,11 @@ export class PlacedCall extends Call {
       return this.finish(ending('failed', undefined, (err as Error).message));
     }
     this.invite = invite;
-    this.callId = invite.callId;
-    invite.on('progress', (response) => this.input({ type: 'provisional', response }));
+    if (invite.sent) this.callId = invite.callId;
+    invite.on('progress', (response) => {
+      this.callId ??= invite.callId;
+      this.input({ type: 'provisional', response });
+    });
     // The promise, not the events: an INVITE that fails while it is being sent has failed before we listen.
     invite.answered.then(
       (dialog) => this.input({ type: 'invite-answered', dialog, body: invite.response?.body ?? new Uint8Array(0) }),

@@ -60,6 +60,7 @@ import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
 import { Negotiation } from './negotiation.js';
+import { isWildcard, wildcardOf } from './sdp-local.js';
 
 export type { AnswerOptions } from './call-machine.js';
 
@@ -128,8 +129,12 @@ export interface CallContext {
   readonly log: Logger;
   /** Uniform in [0, 1): the SDP `o=` of each call. */
   readonly random?: () => number;
-  /** The address our SDP names when the RTP socket is bound to a wildcard. */
-  sdpAddress(): string;
+  /**
+   * The address our SDP names when the RTP socket is bound to a wildcard:
+   * the one SIP advertises towards `towards` (the host our INVITE goes to,
+   * or the caller's address), so that SIP and media say the same.
+   */
+  sdpAddress(towards?: string): string;
   /** The call is over: forget it. */
   done(call: Call): void;
 }
@@ -234,6 +239,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   private readonly endedP = quietPromise<CallEnd>();
   /** The RTP sockets: the call's to close; its media sessions borrow them. */
   protected channel: RtpChannel | undefined;
+  /** The host our SIP goes to (the INVITE's next hop, or where the caller's INVITE came from). */
+  protected towards: string | undefined;
   protected negotiation: Negotiation | undefined;
   protected src: AudioSource | undefined;
   protected snk: AudioSink | undefined;
@@ -515,9 +522,11 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** Open the call's RTP sockets; the outcome comes back as `ports-open` or `ports-failed`. */
   protected openPorts(): void {
     const m = this.ctx.media;
+    // A wildcard binds the family of the address our SDP will name (IPv6 towards an IPv6 peer).
+    const address = isWildcard(m.address) ? wildcardOf(this.ctx.sdpAddress(this.towards)) : m.address;
     this.ctx.platform
       .openRtp({
-        address: m.address,
+        address,
         portMin: m.portMin,
         portMax: m.portMax,
         ...(m.stun ? { stun: m.stun } : {}),
@@ -539,7 +548,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     this.channel = channel;
     const negotiation = new Negotiation({
       channel,
-      address: () => this.ctx.sdpAddress(),
+      address: () => this.ctx.sdpAddress(this.towards),
       rtcpMux: this.ctx.media.rtcpMux,
       ...(this.ctx.media.allowMulticast ? { allowMulticast: true } : {}),
       ...(this.ctx.random ? { random: this.ctx.random } : {}),

@@ -23,7 +23,7 @@ import { parseSdp } from '../sdp/parse.js';
 import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
 import type { IncomingCall } from '../sip/api/call.js';
-import { TypedEmitter } from '../util/emitter.js';
+import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import type { Registration } from '../sip/api/registration.js';
 import { UserAgent, type RegisterOptions, type UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
@@ -157,7 +157,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inbandDtmf: opts.inbandDtmf ?? 'auto',
       log: this.log.child('call'),
       ...(opts.random ? { random: opts.random } : {}),
-      sdpAddress: () => ua.advertised().address,
+      sdpAddress: (towards) => ua.advertised(undefined, towards).address,
       done: (call) => {
         this.active.delete(call);
         if (call.end) this.emit('ended', call, call.end);
@@ -251,12 +251,33 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     return reg;
   }
 
-  /** Remove our binding at the registrar. */
-  async unregister(): Promise<void> {
+  /**
+   * Remove our binding at the registrar: resolves once the registrar
+   * answered the un-REGISTER (a digest challenge answered on the way), or it
+   * failed. A registration whose refresh is under way, or failed, is removed
+   * too. Called again while it runs, the same promise.
+   */
+  unregister(): Promise<void> {
+    if (this.unregistering) return this.unregistering;
     const r = this.registration;
     this.registration = undefined;
-    if (r?.registered) await r.unregister();
+    if (!r?.active) return Promise.resolve();
+    this.log.info(`unregistering ${r.aor}`);
+    this.unregistering = r.unregister().finally(() => (this.unregistering = undefined));
+    return this.unregistering;
   }
+  private unregistering: Promise<void> | undefined;
+
+  /**
+   * Hurry the closing (a second Ctrl-C): calls still up end at once without
+   * waiting for their peers, and the un-REGISTER under way gets at most
+   * `HURRY_UNREGISTER_MS` more. Call it before or during `close()`.
+   */
+  hurry(): void {
+    this.hurried.resolve();
+    this.ua.hurry();
+  }
+  private readonly hurried = quietPromise<void>();
 
   private async discoverSip(stun: NonNullable<CallMediaSettings['stun']>): Promise<void> {
     const socket = this.ua.udpSocket();
@@ -316,14 +337,15 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       this.emit('overload', inc);
       return;
     }
-    const agent = this.ua.advertised().address;
+    const towards = inc.source.remote.address;
+    const agent = this.ua.advertised(undefined, towards).address;
     // No body: a delayed offer (RFC 3261 13.2.1). Our 200 OK will carry the offer, the ACK the answer.
     let offer: SessionDescription | undefined;
     if (inc.body.length > 0) {
       try {
         offer = parseSdp(text(inc.body));
         // Refuse at once what no answer could accept.
-        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(), formatsFor(this.ctx.codecs)));
+        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(towards), formatsFor(this.ctx.codecs)));
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
         else if (err instanceof SdpNegotiationError)
@@ -351,28 +373,37 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   private async doClose(): Promise<void> {
-    // Every call ends, whatever its peer does: those still up after `closeTimeoutMs` end here.
+    // The binding goes at once, beside the calls' ends: a caller can no longer reach us through the
+    // registrar, and a second signal finds the un-REGISTER already on its way.
+    const unregistering = this.unregister().catch((err: Error) => this.log.warn(`unregister: ${err.message}`));
+    // Every call ends, whatever its peer does: those still up after `closeTimeoutMs` (or once hurried) end here.
     const hangups = Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    const timers = this.platform.timers;
     let timer: TimerHandle | undefined;
     const late = await Promise.race([
       hangups.then(() => false),
-      new Promise<boolean>((r) => (timer = this.platform.timers.setTimer(this.closeTimeoutMs, () => r(true)))),
+      this.hurried.promise.then(() => true),
+      new Promise<boolean>((r) => (timer = timers.setTimer(this.closeTimeoutMs, () => r(true)))),
     ]);
-    if (timer !== undefined) this.platform.timers.clearTimer(timer);
-    if (late) {
-      this.log.warn(`${this.active.size} call(s) did not end in ${this.closeTimeoutMs} ms: ending them here`);
+    if (timer !== undefined) timers.clearTimer(timer);
+    if (late && this.active.size > 0) {
+      this.log.warn(`${this.active.size} call(s) did not end in time: ending them here`);
       for (const c of [...this.active]) c.abandon();
       await Promise.all([...this.active].map((c) => c.ended));
     }
-    try {
-      await this.unregister();
-    } catch (err) {
-      this.log.warn(`unregister: ${(err as Error).message}`);
-    }
+    let hurryTimer: TimerHandle | undefined;
+    await Promise.race([
+      unregistering,
+      this.hurried.promise.then(() => new Promise<void>((r) => (hurryTimer = timers.setTimer(HURRY_UNREGISTER_MS, r)))),
+    ]);
+    if (hurryTimer !== undefined) timers.clearTimer(hurryTimer);
     this.stunSocket?.close();
     await this.ua.close();
   }
 }
+
+/** After `hurry()`, how long an un-REGISTER under way may still take, ms. */
+export const HURRY_UNREGISTER_MS = 3000;
 
 /** `host[:port]` or `[v6]:port` into resolveStunServer's arguments. */
 function hostPort(s: string): [string, number?] {

@@ -40,8 +40,14 @@ export function currentFormats(n: NegotiatedMedia): MediaFormat[] {
   return n.telephoneEvent ? [send, { ...TELEPHONE_EVENT, payloadType: n.telephoneEvent.payloadType }] : [send];
 }
 
-function isWildcard(a: string): boolean {
+/** Whether a bind address is a wildcard (`0.0.0.0`, `::`). */
+export function isWildcard(a: string): boolean {
   return a === '0.0.0.0' || a === '::' || a === '';
+}
+
+/** The wildcard of an address's family: RTP binds `::` for a call whose SDP names an IPv6 address. */
+export function wildcardOf(address: string): string {
+  return address.includes(':') ? '::' : '0.0.0.0';
 }
 
 /**

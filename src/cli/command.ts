@@ -24,6 +24,12 @@ export interface CommandContext {
   readonly out: Output;
   /** Aborted on the first Ctrl-C or SIGTERM: end gracefully (BYE, unregister, flush). */
   readonly signal: AbortSignal;
+  /**
+   * Aborted on the second: hurry — stop waiting for calls and peers, but
+   * still remove a registration (its un-REGISTER gets a moment) and finish
+   * what was written.
+   */
+  readonly urgent: AbortSignal;
   /** The ini file in effect, and whether it exists. */
   readonly configFile: string;
   readonly configFound: boolean;

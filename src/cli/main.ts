@@ -24,6 +24,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C / SIGTERM (the bin wires the signals). */
   readonly signal?: AbortSignal;
+  /** Aborted on a second Ctrl-C / SIGTERM: hurry (see `CommandContext.urgent`). */
+  readonly urgent?: AbortSignal;
 }
 
 export interface CliDefinition {
@@ -147,16 +149,19 @@ async function runCommand(
     );
     for (const w of loaded.warnings) log.warn(w);
     const out = new Output(io.stdout, options.get('output.json'), makeChalk(colorLevel(colorMode, io.stdout, io.env)));
-    return await run({
+    const code = await run({
       options,
       args,
       log,
       out,
       signal: io.signal ?? new AbortController().signal,
+      urgent: io.urgent ?? new AbortController().signal,
       configFile: loaded.configFile,
       configFound: loaded.configFound,
       env: io.env,
     });
+    // A second Ctrl-C hurried the clean-up: what was asked did not finish as asked.
+    return io.urgent?.aborted ? ExitCode.INTERRUPTED : code;
   } catch (err) {
     return reportError(err, io.stderr);
   }

@@ -49,6 +49,16 @@ export interface SipTcpOptions extends Partial<OutputLimits> {
 
 export const DEFAULT_TCP_LIMITS = { maxConnections: 4096, maxConnectionsPerSource: 512, keepAliveMs: 30_000 };
 
+/** A connection refused: nothing listens there (the same words as UDP's port unreachable). */
+function refused(remote: Endpoint): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`nothing listens on tcp:${formatEndpoint(remote)} (connection refused)`);
+  e.code = 'ECONNREFUSED';
+  return e;
+}
+
+/** Connection ids, unique in the process (an edge may have a TCP transport per address family). */
+let connectionSeq = 0;
+
 /** Refusals are logged once, then summed up at most every this often. */
 const REFUSAL_LOG_MS = 10_000;
 
@@ -61,7 +71,6 @@ export class SipTcpTransport implements SipTransport {
   private readonly keepAliveMs: number;
   private readonly log: Logger;
   private readonly timers: TimerHost;
-  private seq = 0;
   private closed = false;
   private refusedSinceLog = 0;
   private lastRefusalLog = -Infinity;
@@ -98,7 +107,8 @@ export class SipTcpTransport implements SipTransport {
     return new Promise((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
-      server.listen(spec.port, spec.address, () => {
+      // `::` is IPv6 only: the edge binds 0.0.0.0 beside it for IPv4 (no IPv4-mapped addresses to undo).
+      server.listen({ port: spec.port, host: spec.address, ipv6Only: spec.address.includes(':') }, () => {
         server.off('error', reject);
         const a = server.address();
         if (a === null || typeof a === 'string') return reject(new Error('TCP server has no address'));
@@ -150,7 +160,7 @@ export class SipTcpTransport implements SipTransport {
   }
 
   private adopt(socket: Socket, remote: Endpoint, inbound: boolean): Conn {
-    const id = `tcp#${++this.seq}`;
+    const id = `tcp#${++connectionSeq}`;
     const source: Source = { transport: 'tcp', remote, local: this.local, connectionId: id };
     const out = new OutputGuard(socket, this.output, this.timers, (why, queued) => this.aborted(c, why, queued));
     const c: Conn = { id, socket, remote, source, inbound, out, ready: inbound, queue: [] };
@@ -165,6 +175,7 @@ export class SipTcpTransport implements SipTransport {
     socket.on('drain', () => out.drained());
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.log.debug(`TCP connection ${formatEndpoint(remote)}: ${err.code ?? err.message}`);
+      if (err.code === 'ECONNREFUSED' && !inbound) err = refused(remote);
       for (const t of c.queue) this.h.failed(t, err);
       c.queue = [];
     });

@@ -29,6 +29,25 @@ export async function registerIfAsked(o: ShtoomOptions, phone: Phone, log: Logge
   return reg;
 }
 
+/**
+ * `p`, or, once `urgent` aborts (a second Ctrl-C), whatever `p` has become
+ * after `graceMs` more: resolves true when `p` settled, false when the
+ * grace ran out first. `p`'s rejection is passed on.
+ */
+export async function settledUnlessHurried(
+  p: Promise<unknown>,
+  urgent: AbortSignal,
+  graceMs: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = aborted(urgent).then(() => new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))));
+  try {
+    return await Promise.race([p.then(() => true), grace]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 /** A Promise that resolves when the command is asked to stop (Ctrl-C, SIGTERM). */
 export function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

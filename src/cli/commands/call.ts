@@ -10,7 +10,8 @@ import type { CallEnd, CallStats, DtmfReceived } from '../../app/call-types.js';
 import type { AudioSink, AudioSource } from '../../audio/device.js';
 import { openSink, openSource } from '../../audio/open.js';
 import { UsageError } from '../../errors.js';
-import { parseUri } from '../../sip/message/uri.js';
+import { isDialString, telToSip, telUriOf } from '../../sip/message/tel.js';
+import { formatUri, parseSipUri, parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, clockTime, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
@@ -40,14 +41,42 @@ function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefine
   return lines.join('\n');
 }
 
+/**
+ * What to call: a sip:/sips: URI as given; a tel: URI or a bare number
+ * (`+1 555 0100`) at the account's domain with user=phone (RFC 3261 19.1.6,
+ * RFC 3966), which needs the account.
+ */
+export function dialTarget(given: string, aor: string | undefined): string {
+  let parsed: ReturnType<typeof parseUri> | undefined;
+  if (!isDialString(given)) {
+    try {
+      parsed = parseUri(given.trim());
+    } catch (e) {
+      throw new UsageError(`URI ${JSON.stringify(given)}: ${(e as Error).message}`);
+    }
+    if (parsed.kind === 'sip') return given.trim();
+    if (parsed.kind !== 'tel')
+      throw new UsageError(`URI ${JSON.stringify(given)}: only sip:, sips: and tel: URIs (or a number) can be called`);
+  }
+  if (!aor)
+    throw new UsageError(
+      `${JSON.stringify(given)} is a telephone number: calling it needs the account whose domain dials it ` +
+        '(--aor sip:user@domain, and --user/--password), or call a sip: URI',
+    );
+  let via;
+  try {
+    via = parseSipUri(aor);
+  } catch (e) {
+    throw new UsageError(`--aor ${JSON.stringify(aor)}: ${(e as Error).message}`);
+  }
+  return formatUri(telToSip(telUriOf(given), via));
+}
+
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
-  const uri = ctx.args[0]!;
-  try {
-    parseUri(uri);
-  } catch (e) {
-    throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
-  }
+  const given = ctx.args[0]!;
+  const uri = dialTarget(given, o.get('account.aor'));
+  if (uri !== given.trim()) ctx.out.line(`dialling ${uri}`);
   const log = ctx.log.child('call');
   const audioOpts = audioOpenOptions(o);
   // Open the audio first: a missing file is a usage error before anything is sent.
@@ -69,6 +98,8 @@ async function run(ctx: CommandContext): Promise<number> {
     throw e;
   }
   let interrupted = false;
+  // A second Ctrl-C: no more waiting for the peer (the call is dropped); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   try {
     try {
       await registerIfAsked(o, phone, log);
@@ -114,6 +145,7 @@ async function run(ctx: CommandContext): Promise<number> {
       void call.hangup();
     };
     void aborted(ctx.signal).then(onAbort);
+    void aborted(ctx.urgent).then(() => call.abandon());
     let sentDtmf = '';
     call.on('answered', (info) => {
       say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);
@@ -143,6 +175,7 @@ async function run(ctx: CommandContext): Promise<number> {
       {
         ok: code === ExitCode.OK,
         uri,
+        ...(uri !== given.trim() ? { dialled: given } : {}),
         answered: end.answered,
         end: { reason: end.reason, ...(end.status !== undefined ? { status: end.status } : {}), message: end.message },
         durationMs: end.durationMs,
@@ -172,7 +205,13 @@ export const callCommand: CommandSpec = {
   name: 'call',
   description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
   args: [
-    { name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true },
+    {
+      name: 'uri',
+      description:
+        'whom to call: sip:bob@example.com, sip:echo@127.0.0.1:5070, or a number (tel:+15550100, +1 555 0100) ' +
+        "dialled at the account's domain",
+      required: true,
+    },
   ],
   run,
   examples: [
@@ -180,5 +219,6 @@ export const callCommand: CommandSpec = {
     'shtoom call sip:ivr@pbx.example.com --play tone:440 --dtmf "123#" --dtmf-mode rfc4733 --record reply.wav',
     'shtoom call sip:bob@example.com --register --aor sip:alice@example.com --password secret --codec gsm,pcmu',
     'shtoom call sip:echo@127.0.0.1:5070 --duration 5 --json',
+    'shtoom call tel:+15550100 --aor sip:alice@pbx.example.com --password secret',
   ],
 };

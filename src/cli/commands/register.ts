@@ -11,6 +11,8 @@ import { SipUsageError } from '../../sip/errors.js';
 import { parseSipUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { HURRY_UNREGISTER_MS } from '../../app/phone.js';
+import { aborted, settledUnlessHurried } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function bindingsText(bindings: readonly Binding[]): string {
@@ -43,6 +45,7 @@ async function run(ctx: CommandContext): Promise<number> {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
   }
+  ctx.urgent.addEventListener('abort', () => ua.hurry(), { once: true });
   try {
     if (o.get('register.unregister')) {
       await ua.unregister({ ...(registrar ? { registrar } : {}), all: true });
@@ -63,22 +66,27 @@ async function run(ctx: CommandContext): Promise<number> {
       (c) =>
         `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`,
     );
-    if (!o.get('register.stay')) return ExitCode.OK;
+    if (!o.get('register.stay')) {
+      // The binding stays for the expiry just printed (closing the user agent must not remove it).
+      reg.release();
+      return ExitCode.OK;
+    }
     reg.on('refreshed', (expires, bindings) => {
       log.info(`refreshed: ${expires} s, ${bindings.length} binding(s)`);
     });
     reg.on('failed', (e) => log.warn(`refresh failed: ${e.message} (retrying)`));
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) return resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await reg.unregister();
-    ctx.out.line(`unregistered ${reg.aor}`);
+    await aborted(ctx.signal);
+    // Ctrl-C or SIGTERM ends --stay: the binding is removed (a challenge answered on the way). A second
+    // signal leaves the un-REGISTER a few seconds more, then the process goes (exit 130).
+    log.info(`unregistering ${reg.aor}`);
+    if (await settledUnlessHurried(reg.unregister(), ctx.urgent, HURRY_UNREGISTER_MS))
+      ctx.out.line(`unregistered ${reg.aor}`);
+    else log.warn(`the un-REGISTER of ${reg.aor} got no answer in time: the binding may remain until it expires`);
     return ExitCode.OK;
   } catch (e) {
     return reportSipFailure(ctx, e, { aor: aorText });
   } finally {
-    await ua.close();
+    await ua.close({ hurry: ctx.urgent.aborted });
   }
 }
 

@@ -48,6 +48,8 @@ async function run(ctx: CommandContext): Promise<number> {
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  // A second signal: stop waiting for the calls (dropped at once); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   const server = new DougServer({
     phone,
     app,
@@ -62,23 +64,39 @@ async function run(ctx: CommandContext): Promise<number> {
     } catch (e) {
       return reportSipFailure(ctx, e);
     }
-    const where = phone.ua.addresses
-      .map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)
+    const host = (a: string) => (a.includes(':') ? `[${a}]` : a);
+    const kinds = [...new Set(phone.ua.sockets.map((s) => s.transport))];
+    const where = kinds
+      .map((k) => {
+        const on = phone.ua.sockets.filter((s) => s.transport === k).map((s) => `${host(s.address)}:${s.port}`);
+        return `${k} ${on.join(' and ')}`;
+      })
       .join(', ');
+    // Bound to a wildcard, each caller is answered with the address it reached: no one Contact to show.
+    const wildcard = phone.ua.sockets.some((s) => s.address === '0.0.0.0' || s.address === '::');
+    const contact = wildcard ? 'Contact: the address each caller reaches' : phone.ua.contact();
     ctx.out.data(
-      { serving: name, listen: phone.ua.addresses, contact: phone.ua.contact(), capacity: o.get('serve.capacity') },
+      {
+        serving: name,
+        listen: phone.ua.addresses,
+        sockets: phone.ua.sockets,
+        contact: phone.ua.contact(),
+        capacity: o.get('serve.capacity'),
+      },
       () =>
-        `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
+        `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
     log.info(`stopping: ending ${phone.calls.length} call(s)`);
-    await server.close();
+    // The binding goes first: no new calls are routed here while the others end.
+    void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     log.info(
       `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`,
     );
     return ExitCode.OK;
   } finally {
-    await server.close();
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     await phone.close();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);

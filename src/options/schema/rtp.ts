@@ -3,7 +3,9 @@ import { opt } from '../define.js';
 
 export const rtpOptions = [
   opt.string('rtp.address', {
-    help: 'local IP address the RTP/RTCP sockets bind (0.0.0.0 or :: for all)',
+    help:
+      "local IP address the RTP/RTCP sockets bind (0.0.0.0 or ::: every address of the call's family, the SDP " +
+      'naming the address SIP advertises)',
     default: '0.0.0.0',
     argName: 'ip',
   }),

@@ -3,7 +3,9 @@ import { opt } from '../define.js';
 
 export const sipOptions = [
   opt.string('sip.address', {
-    help: 'local IP address the SIP transports bind (0.0.0.0 or :: for all)',
+    help:
+      'local IP address the SIP transports bind (0.0.0.0 or ::: every address, IPv4 and IPv6; each destination ' +
+      'is then told the address we send from towards it)',
     default: '0.0.0.0',
     argName: 'ip',
   }),
@@ -21,7 +23,7 @@ export const sipOptions = [
     argName: 'proto',
   }),
   opt.string('sip.public-address', {
-    help: 'address to advertise in Via and Contact (behind NAT, or when bound to 0.0.0.0)',
+    help: 'address to advertise in Via, Contact and SDP towards every destination (behind a NAT)',
     argName: 'ip',
   }),
   opt.string('sip.outbound-proxy', {

@@ -9,6 +9,7 @@ import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
 import type { InviteOwner, ServerInviteOwner } from '../core/owners.js';
 import type { ServerInvite } from '../core/server-invite.js';
+import type { Source } from '../transport/types.js';
 import { SipRequestFailedError, SipStateError } from '../errors.js';
 import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
@@ -44,6 +45,8 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements In
   response: SipResponse | undefined;
   private readonly result = quietPromise<Dialog>();
   private invite: ClientInvite | undefined;
+  /** @internal `cancel()` came before the INVITE was sent (its host name was being resolved): it never will be. */
+  cancelledBeforeSent = false;
 
   /**
    * @internal The handle exists before its INVITE: it is the INVITE's owner
@@ -70,6 +73,11 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements In
     return this.invite;
   }
 
+  /** Whether the INVITE went out (it waits while its host name is resolved). */
+  get sent(): boolean {
+    return this.invite !== undefined;
+  }
+
   /** Resolves with the confirmed dialog (ACK sent); rejects with `SipRequestFailedError` (or `SipAuthError`). */
   get answered(): Promise<Dialog> {
     return this.result.promise;
@@ -86,6 +94,10 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements In
 
   /** Cancel the call (RFC 3261 9.1): `answered` rejects with status 487 — unless the callee answered first, then it is ended with BYE. */
   cancel(): void {
+    if (!this.invite) {
+      this.cancelledBeforeSent = true;
+      return;
+    }
     this.ua.act((now) => this.core.cancel(now));
   }
 
@@ -168,6 +180,10 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> implements Se
   }
   get callId(): string {
     return this.core.request.callId;
+  }
+  /** Where the INVITE came from (transport, the caller's address and port, ours). */
+  get source(): Source {
+    return this.core.source;
   }
   /** The offer (usually SDP), possibly empty. */
   get body(): Uint8Array {

@@ -50,6 +50,8 @@ export class Registration extends TypedEmitter<RegistrationEvents> implements Re
   readonly first = quietPromise<Registration>();
   private unreg: ReturnType<typeof quietPromise<void>> | undefined;
   private settled = false;
+  /** Registered once and not removed since: the registrar may hold our binding. */
+  private holding = false;
   private bound: CoreRegistration | undefined;
   private stopWhenBound = false;
 
@@ -95,6 +97,15 @@ export class Registration extends TypedEmitter<RegistrationEvents> implements Re
   }
 
   /**
+   * Whether the registrar may hold our binding: registered once and not
+   * removed since — also while a refresh is under way, or after one failed
+   * (the binding lives until it expires). What `unregister()` is for.
+   */
+  get active(): boolean {
+    return this.holding;
+  }
+
+  /**
    * Send a keep-alive (a double CRLF, RFC 5626 3.5.1) to the registrar
    * every `intervalMs` until `unregister()` or the user agent closes; 0
    * stops them. Behind a NAT, keep the interval below the NAT's UDP
@@ -106,6 +117,20 @@ export class Registration extends TypedEmitter<RegistrationEvents> implements Re
    */
   keepAlive(intervalMs: number): void {
     this.ua.act((now) => this.core.keepAlive(now, intervalMs));
+  }
+
+  /**
+   * Stop refreshing and leave the binding at the registrar until it expires:
+   * neither this handle nor the user agent's `close()` removes it. What a
+   * one-shot `shtoom register` does (the expiry it printed is what the
+   * registrar keeps).
+   */
+  release(): void {
+    this.holding = false;
+    this.forget();
+    const core = this.bound;
+    if (core) this.ua.act((now) => core.stop(now));
+    else this.stopWhenBound = true;
   }
 
   /** Remove our binding (expires=0) and stop refreshing; with `all`, every binding of the AOR (`Contact: *`). */
@@ -120,6 +145,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> implements Re
   onState(s: RegistrationState): void {
     const what = `REGISTER ${this.aor} at ${this.registrar}`;
     if (s.kind === 'registered') {
+      this.holding = true;
       this.expires = s.expires;
       this.bindings = s.bindings.map(bindingOf);
       if (!this.settled) {
@@ -137,6 +163,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> implements Re
         this.first.reject(err);
       } else this.emit('failed', err);
     } else if (s.kind === 'unregistered') {
+      this.holding = false;
       this.forget();
       this.emit('unregistered');
       const ok = s.outcome.kind === 'response' && s.outcome.response.status < 300;

@@ -31,13 +31,13 @@ import type { CoreEvent } from '../core/events.js';
 import type { RequestOwner } from '../core/owners.js';
 import { SipCore } from '../core/sip-core.js';
 import { Registration as CoreRegistration } from '../core/registration.js';
-import { contactUri } from '../core/request-builder.js';
+import { contactUri, localEndpoint } from '../core/request-builder.js';
 import { SipClosedError, SipUsageError } from '../errors.js';
 import type { HeaderInit, SipResponse } from '../message/message.js';
 import { formatUri, parseSipUri, parseUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
 import { DEFAULT_TIMERS, type SipTimers } from '../transaction/timer-config.js';
 import { normalizeListen, type ListenOption } from '../transport/listen.js';
-import type { Endpoint, Source, Transmit, TransportKind } from '../transport/types.js';
+import type { Destination, Endpoint, Source, Transmit, TransportKind } from '../transport/types.js';
 import { OutgoingCall, IncomingCall } from './call.js';
 import { Dialog, toBytes } from './dialog.js';
 import { TypedEmitter, quietPromise } from '../../util/emitter.js';
@@ -183,6 +183,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.core = new SipCore(
       {
         local: { ...edge.local },
+        localAddressFor: (host) => edge.localAddressFor(host),
         timers: { ...DEFAULT_TIMERS, ...opts.timers },
         userAgent: opts.userAgent ?? 'shtoom',
         ...(opts.aor ? { aor: toSipUri(opts.aor, 'aor') } : {}),
@@ -269,16 +270,64 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.core.advertise(transport, { address, port });
   }
 
-  /** The address and port we advertise in Via and Contact for a transport (default: the first). */
-  advertised(transport?: TransportKind): Endpoint {
-    const local = this.core.config.local[transport ?? this.localAddress.transport];
-    if (!local) throw new SipUsageError(`not listening on ${transport}`);
+  /**
+   * The address and port we advertise in Via and Contact for a transport
+   * (default: the first), towards `host` when given (an IP address, or a
+   * name `prepare` resolved): bound to a wildcard address, we advertise the
+   * address we send from towards each destination.
+   *
+   * @example
+   * ua.advertised('udp', '127.0.0.1'); // { address: '127.0.0.1', port: 5060 } on a 0.0.0.0 bind
+   */
+  advertised(transport?: TransportKind, host?: string): Endpoint {
+    const kind = transport ?? this.localAddress.transport;
+    if (!this.core.config.local[kind]) throw new SipUsageError(`not listening on ${transport}`);
+    const local = localEndpoint(this.core.config, kind, host);
     return { address: local.address, port: local.port };
   }
 
-  /** Our Contact URI for a transport (default: the first). */
-  contact(transport?: TransportKind): string {
-    return formatUri(contactUri(this.core.config, transport ?? this.localAddress.transport));
+  /** Our Contact URI for a transport (default: the first), towards `host` when given (see `advertised`). */
+  contact(transport?: TransportKind, host?: string): string {
+    return formatUri(contactUri(this.core.config, transport ?? this.localAddress.transport, host));
+  }
+
+  /** Every socket we listen on, with the address it is bound to (`0.0.0.0` and `::` for a wildcard). */
+  get sockets(): readonly LocalAddress[] {
+    return this.edge.sockets;
+  }
+
+  /**
+   * Where a request outside dialogs to `uri` goes first (RFC 3261 8.1.2:
+   * the outbound proxy, else the URI's host): its transport, host (a name
+   * or an IP) and port. Throws `SipUsageError` for a URI that cannot be
+   * routed (not sip: or sips:).
+   */
+  nextHop(uri: string | Uri): Destination {
+    const hop = this.core.nextHopOf(toUri(uri, 'URI'));
+    if (hop instanceof Error) throw hop;
+    return hop;
+  }
+
+  /**
+   * Resolve the next hop of `uri` (a host name) now, so that what we
+   * advertise towards it (`advertised`, Via, Contact, SDP) is the address
+   * we send from towards it. Never rejects: a name that does not resolve
+   * fails the request sent to it.
+   */
+  async prepare(uri: string | Uri): Promise<void> {
+    let hop: Destination | Error;
+    try {
+      hop = this.core.nextHopOf(toUri(uri, 'URI'));
+    } catch {
+      return;
+    }
+    if (!(hop instanceof Error)) await this.edge.prepare(hop.host);
+  }
+
+  /** Whether the next hop of `target` is known (an IP, or a name resolved): a request to it can be built now. */
+  private ready(target: Uri): boolean {
+    const hop = this.core.nextHopOf(target);
+    return hop instanceof Error || this.edge.knows(hop.host);
   }
 
   /** Our address-of-record (or a URI made of our address when none was given). */
@@ -319,6 +368,12 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   request(method: string, uri: string | Uri, opts: RequestSendOptions = {}): Promise<SipResponse> {
     const target = toUri(uri, 'request URI');
+    // A host name is resolved first: what the request advertises (Via, Contact, From) depends on the address.
+    if (!this.ready(target)) return this.prepare(target).then(() => this.requestNow(method, target, opts));
+    return this.requestNow(method, target, opts);
+  }
+
+  private requestNow(method: string, target: Uri, opts: RequestSendOptions): Promise<SipResponse> {
     const body = toBytes(opts.body);
     const what = `${method} ${formatUri(target)}`;
     const p = quietPromise<SipResponse>();
@@ -381,6 +436,27 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     // The handle owns the INVITE before it is sent: an outcome reported during the send reaches it.
     const call: OutgoingCall = new OutgoingCall(this, `INVITE ${formatUri(target)}`, () => this.calls.delete(call));
     this.calls.add(call);
+    const send = () => this.sendInvite(call, target, body, opts);
+    if (this.ready(target)) send();
+    else {
+      // A host name is resolved first (what the INVITE advertises depends on the address); the call is sent
+      // then, unless it was cancelled or the user agent closed meanwhile.
+      void this.prepare(target).then(() => {
+        if (call.cancelledBeforeSent) call.onFailed({ kind: 'cancelled' });
+        else if (this.core.isClosed) call.onFailed({ kind: 'closed' });
+        else {
+          try {
+            send();
+          } catch (err) {
+            call.onFailed({ kind: 'transport-error', error: err as Error });
+          }
+        }
+      });
+    }
+    return call;
+  }
+
+  private sendInvite(call: OutgoingCall, target: Uri, body: Uint8Array | undefined, opts: InviteOptions): void {
     try {
       const ci = this.act((now) =>
         this.core.invite(
@@ -400,7 +476,6 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       this.calls.delete(call);
       throw err;
     }
-    return call;
   }
 
   /**
@@ -409,6 +484,12 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * until `unregister()` or `close()`.
    */
   register(opts: RegisterOptions = {}): Promise<Registration> {
+    const { registrar } = this.registrationTarget(opts);
+    if (!this.ready(registrar)) return this.prepare(registrar).then(() => this.registerNow(opts));
+    return this.registerNow(opts);
+  }
+
+  private registerNow(opts: RegisterOptions): Promise<Registration> {
     const { registrar, aor: aorUri } = this.registrationTarget(opts);
     // The handle owns the registration before the first REGISTER is sent (a failure during the send reaches it).
     const reg: Registration = new Registration(this, { registrar, aor: aorUri }, () => this.registrations.delete(reg));
@@ -434,8 +515,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * Remove bindings without registering first: our Contact, or with `all`
    * every binding of the AOR (`Contact: *`, RFC 3261 10.2.2).
    */
-  unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
+  async unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
     const { registrar, aor } = this.registrationTarget(opts);
+    if (!this.ready(registrar)) await this.prepare(registrar);
     const reg = new Registration(this, { registrar, aor });
     reg.bind(new CoreRegistration(this.core, { registrar, aor, refresh: false }, reg));
     return reg.unregister({ all: opts.all ?? false });
@@ -487,15 +569,25 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   /**
    * Close: BYE every confirmed dialog, cancel calls in progress, reject
    * unanswered INVITEs (503), unregister, then stop every timer and close the
-   * sockets. Waits at most `closeTimeout` ms for the answers.
+   * sockets. Waits at most `closeTimeout` ms for the answers. With `hurry`
+   * (or after `hurry()`), it waits only for the un-REGISTERs: the BYEs and
+   * CANCELs still go out.
    */
-  close(): Promise<void> {
+  close(opts: { readonly hurry?: boolean } = {}): Promise<void> {
+    if (opts.hurry) this.hurry();
     return (this.closing ??= this.doClose());
   }
+
+  /** Stop waiting for BYE and CANCEL answers while closing; un-REGISTERs are still waited for. */
+  hurry(): void {
+    this.hurried.resolve();
+  }
+  private readonly hurried = quietPromise<void>();
 
   private async doClose(): Promise<void> {
     if (this.core.isClosed) return;
     const waits: Promise<unknown>[] = [];
+    const unregistering: Promise<unknown>[] = [];
     for (const c of this.pendingIncoming) {
       if (!c.answered) {
         try {
@@ -515,11 +607,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       call.cancel();
     }
     for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
-    for (const r of this.registrations) if (r.registered) waits.push(r.unregister().catch(() => undefined));
-    if (waits.length > 0) {
+    // A registration that may still be held (a refresh under way, or one that failed) is removed too.
+    for (const r of this.registrations) if (r.active) unregistering.push(r.unregister().catch(() => undefined));
+    if (waits.length + unregistering.length > 0) {
       let timer: ReturnType<TimerHost['setTimer']> | undefined;
       await Promise.race([
-        Promise.all(waits),
+        Promise.all([...waits, ...unregistering]),
+        this.hurried.promise.then(() => Promise.all(unregistering)),
         new Promise<void>((resolve) => (timer = this.timers.setTimer(this.closeTimeout, resolve))),
       ]);
       if (timer) this.timers.clearTimer(timer);

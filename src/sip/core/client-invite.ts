@@ -319,6 +319,7 @@ export class ClientInvite implements ClientTransactionUser {
         branch: this.ctx.ids.branch(),
         auth: this.auth,
         transport: dest.transport,
+        host: dest.host,
       },
     );
     const bytes = serializeMessage(ack);

@@ -36,6 +36,12 @@ export interface CoreConfig {
   readonly userAgent?: string;
   /** The address and port to advertise (Via sent-by, Contact) per transport we listen on. */
   readonly local: Partial<Record<TransportKind, Endpoint>>;
+  /**
+   * The address to advertise towards a host (the next hop of a request, the
+   * source of a request we answer), when it depends on the destination (a
+   * wildcard bind: the address the kernel sends from). Undefined: `local`.
+   */
+  readonly localAddressFor?: (host: string) => string | undefined;
   /** Our address-of-record: From of requests we send out of dialog, user of our Contact. */
   readonly aor?: SipUri;
   readonly credentials?: readonly Credentials[];
@@ -69,6 +75,9 @@ export interface ResolvedConfig {
   readonly userAgent: string;
   /** What Via and Contact advertise per transport (changed by `SipCore.advertise`). */
   readonly local: Partial<Record<TransportKind, Endpoint>>;
+  readonly localAddressFor: ((host: string) => string | undefined) | undefined;
+  /** Transports whose advertised address was set (`SipCore.advertise`): the same towards every destination. */
+  readonly pinned: Set<TransportKind>;
   readonly aor: SipUri | undefined;
   readonly credentials: readonly Credentials[];
   readonly allow: readonly string[];
@@ -106,6 +115,8 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     timers,
     userAgent: c.userAgent ?? 'shtoom',
     local: { ...c.local },
+    localAddressFor: c.localAddressFor,
+    pinned: new Set(),
     aor: c.aor,
     credentials: c.credentials ?? [],
     // Methods are case-sensitive (RFC 3261 7.1): kept as given.

@@ -96,7 +96,9 @@ export class Registration {
     this.seq = ctx.ids.initialSeq() - 1;
     this.requested = opts.expires ?? 3600;
     const hop = nextHop(opts.registrar, [], ctx.config);
-    this.contact = contactUri(ctx.config, hop.transport);
+    // The Contact bound is the address we send from towards the registrar (or its outbound proxy).
+    const via = ctx.config.outboundProxy ? nextHop(ctx.config.outboundProxy, [], ctx.config) : hop;
+    this.contact = contactUri(ctx.config, hop.transport, via.host);
   }
 
   /** Send a REGISTER now (first registration, or an early refresh). */

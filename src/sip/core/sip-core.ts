@@ -51,7 +51,7 @@ import { IdGenerator } from './ids.js';
 import { OutgoingRequest } from './outgoing-request.js';
 import type { InviteOwner, RegistrationOwner, RequestOwner } from './owners.js';
 import { Registration, type RegistrationOptions } from './registration.js';
-import { nextHop, type RequestTemplate } from './request-builder.js';
+import { localEndpoint, nextHop, type RequestTemplate } from './request-builder.js';
 import { responseDestination, stampVia } from './response-routing.js';
 import { ServerInvite } from './server-invite.js';
 import { ServerRequest } from './server-request.js';
@@ -630,26 +630,46 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (this.closed) throw new SipStateError('the SIP core is closed');
   }
 
-  /** Our AOR, or a URI made of our Contact when there is none. */
-  private localUri(): SipUri {
+  /** Our AOR, or a URI made of the address we advertise towards `host` when there is none. */
+  private localUri(host: string | undefined): SipUri {
     return (
       this.config.aor ?? {
         kind: 'sip',
         scheme: 'sip',
         user: 'shtoom',
-        host: this.config.local[this.config.defaultTransport]!.address,
+        host: localEndpoint(this.config, this.config.defaultTransport, host).address,
         params: [],
         headers: [],
       }
     );
   }
 
+  /** The routes of a request outside dialogs (the outbound proxy). */
+  private outOfDialogRoutes(): string[] {
+    return this.config.outboundProxy ? [`<${formatUri(this.config.outboundProxy)}>`] : [];
+  }
+
+  /**
+   * The next hop of a request outside dialogs to `target` (RFC 3261 8.1.2:
+   * the outbound proxy, else the target itself); an error when it cannot be
+   * routed.
+   */
+  nextHopOf(target: Uri): Destination | Error {
+    try {
+      return nextHop(target, this.outOfDialogRoutes(), this.config);
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
   private outOfDialog(method: string, target: Uri, opts: RequestOptions): RequestTemplate {
-    const routes = this.config.outboundProxy ? [`<${formatUri(this.config.outboundProxy)}>`] : [];
+    const routes = this.outOfDialogRoutes();
+    const hop = opts.from === undefined && !this.config.aor ? this.nextHopOf(target) : undefined;
+    const host = hop instanceof Error ? undefined : hop?.host;
     return {
       method,
       uri: target,
-      from: opts.from ?? `<${formatUri(this.localUri())}>;tag=${this.ids.tag()}`,
+      from: opts.from ?? `<${formatUri(this.localUri(host))}>;tag=${this.ids.tag()}`,
       to: opts.to ?? `<${formatUri(target)}>`,
       callId: this.ids.callId(),
       routes,
@@ -725,6 +745,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   advertise(transport: TransportKind, endpoint: Endpoint): void {
     if (!this.config.local[transport]) throw new SipUsageError(`not listening on ${transport}`);
     this.local[transport] = { address: endpoint.address, port: endpoint.port };
+    // Whoever set it knows better than the routes (a NAT's public mapping): the same towards everyone.
+    this.config.pinned.add(transport);
   }
 
   /** Stop everything at once: every transaction, timer and registration refresh (no messages sent). */

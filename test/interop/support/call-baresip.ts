@@ -19,6 +19,8 @@ export interface BaresipOptions {
   readonly codec: string;
   /** First port of a range of 20 for RTP. */
   readonly rtpBase: number;
+  /** Where its SIP and RTP live: 127.0.0.1 (default) or ::1. */
+  readonly host?: '127.0.0.1' | '::1';
 }
 
 export interface BaresipEvent {
@@ -51,12 +53,14 @@ export class Baresip {
     for (let i = 0; i < 20 && isListening(sipPort + 1, 'tcp'); i++) sipPort = await freeSipPort();
     const ctrlPort = await freeSipPort();
     const codecModule = o.codec === 'GSM' ? 'gsm.so' : 'g711.so';
+    const host = o.host ?? '127.0.0.1';
+    const uriHost = host.includes(':') ? `[${host}]` : host;
     writeFileSync(
       join(o.dir, 'config'),
       [
         'poll_method\t\tepoll',
-        `sip_listen\t\t127.0.0.1:${sipPort}`,
-        'net_interface\t\t127.0.0.1',
+        `sip_listen\t\t${uriHost}:${sipPort}`,
+        `net_interface\t\t${host}`,
         'call_local_timeout\t120',
         'call_max_calls\t\t4',
         'audio_player\t\talsa,null',
@@ -86,10 +90,10 @@ export class Baresip {
     );
     writeFileSync(
       join(o.dir, 'accounts'),
-      `<sip:alice@127.0.0.1:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}\n`,
+      `<sip:alice@${uriHost}:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}\n`,
     );
     writeFileSync(join(o.dir, 'contacts'), '');
-    const peer = startPeer('baresip', ['-4', '-f', o.dir], { timeoutSec: 120 });
+    const peer = startPeer('baresip', [host.includes(':') ? '-6' : '-4', '-f', o.dir], { timeoutSec: 120 });
     const b = new Baresip(peer, sipPort, ctrlPort, recDir);
     await waitFor(() => isListening(ctrlPort, 'tcp') || peer.child.exitCode !== null, 'baresip ctrl_tcp', 15_000);
     if (peer.child.exitCode !== null) throw new Error(`baresip exited: ${peer.stdout().slice(-2000)} ${peer.stderr()}`);
