@@ -60,6 +60,7 @@ import type {
   TransferProgress,
 } from './call-types.js';
 import { CallEndedError, CallFailedError, CallStateError, TransferFailedError } from './errors.js';
+import { SipRequestFailedError } from '../sip/errors.js';
 import { REFER_ANSWER_MS, TransferRequest, type FollowOptions } from './call-transfer.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
@@ -824,13 +825,25 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     if (n.remoteHoldChanged()) this.emit('hold', { held: n.remoteHeld, by: 'remote', direction: r.media.direction });
   }
 
-  private async reoffer(direction: MediaDirection): Promise<void> {
+  private async reoffer(direction: MediaDirection, glare = false): Promise<void> {
     const media = this.requireAnswered('change the hold state');
     const n = this.negotiation;
     const dialog = this.dialog;
     if (!n || !dialog) throw new CallStateError('cannot change the hold state: nothing negotiated');
     const offer = n.reoffer(direction);
-    const res = await dialog.reinvite(serializeSdp(offer));
+    let res;
+    try {
+      res = await dialog.reinvite(serializeSdp(offer), 'application/sdp', undefined, { glareRetry: false });
+    } catch (err) {
+      if (glare || !(err instanceof SipRequestFailedError) || err.status !== 491) throw err;
+      // RFC 3261 14.1: glare. Wait (2.1-4 s when we own the Call-ID, else 0-2 s) and try once more — with a new
+      // offer (RFC 3264 8: its o= version follows the answer we may have given the peer's offer meanwhile).
+      const random = this.ctx.random ?? Math.random;
+      const wait = dialog.role === 'uac' ? 2100 + Math.floor(random() * 191) * 10 : Math.floor(random() * 201) * 10;
+      await new Promise<void>((r) => this.ctx.platform.timers.setTimer(wait, r));
+      if (this.leaving) throw new CallEndedError('the call ended during a re-INVITE glare', this.endReason());
+      return this.reoffer(direction, true);
+    }
     const agreed = n.takeReanswer(res.body, direction);
     media.update(agreed.remoteRtp, agreed.remoteRtcp, agreed.direction);
     this.emit('hold', { held: direction !== 'sendrecv', by: 'local', direction: agreed.direction });

@@ -195,9 +195,15 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   /**
    * re-INVITE (RFC 3261 14): a new offer in the same dialog. Resolves with
    * the 2xx; rejects with `SipRequestFailedError` on any other final answer
-   * (after one glare retry on 491, RFC 3261 14.1).
+   * (after one glare retry on 491, RFC 3261 14.1, unless `glareRetry` is
+   * false: then the 491 rejects, for a caller that retries with a new offer).
    */
-  reinvite(body?: Uint8Array | string, contentType = 'application/sdp', headers?: HeaderInit): Promise<SipResponse> {
+  reinvite(
+    body?: Uint8Array | string,
+    contentType = 'application/sdp',
+    headers?: HeaderInit,
+    opts: { readonly glareRetry?: boolean } = {},
+  ): Promise<SipResponse> {
     const p = quietPromise<SipResponse>();
     const bytes = toBytes(body);
     // The owner exists before the re-INVITE is sent: an outcome reported during the send reaches it.
@@ -212,6 +218,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
         { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) },
         now,
         owner,
+        opts.glareRetry ?? true,
       ),
     );
     if (bytes) this.localBody = { body: bytes, contentType };

@@ -992,8 +992,17 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     return ci;
   }
 
-  /** Send a re-INVITE in a confirmed dialog (RFC 3261 14.1). */
-  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number, owner?: InviteOwner): ClientInvite {
+  /**
+   * Send a re-INVITE in a confirmed dialog (RFC 3261 14.1); a 491 is retried
+   * once after the glare timer unless `glareRetry` is false.
+   */
+  reinvite(
+    dialog: Dialog,
+    opts: DialogRequestOptions,
+    now: number,
+    owner?: InviteOwner,
+    glareRetry = true,
+  ): ClientInvite {
     this.checkOpen();
     if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
     if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
@@ -1002,7 +1011,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       );
     }
     const { template, hop } = dialog.route('INVITE', opts);
-    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner);
+    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner, glareRetry);
     ci.start(now);
     return ci;
   }
