@@ -489,4 +489,3 @@ describe('the phone core registers', () => {
     await world.until(reg.ua.close());
   });
 });
-
