@@ -35,7 +35,7 @@ import { formatNameAddr } from '../../sip/message/name-addr.js';
 import { formatUri } from '../../sip/message/uri.js';
 import type { Call } from '../call.js';
 import type { TransferRequest } from '../call-transfer.js';
-import type { CallEnd } from '../call-types.js';
+import type { CallEnd, DtmfMode } from '../call-types.js';
 import { CallFailedError } from '../errors.js';
 import type { Phone } from '../phone.js';
 import { AudioRouter } from './audio-router.js';
@@ -61,6 +61,8 @@ export interface PhoneCoreOptions {
   readonly registerRetryMs?: number;
   /** Follow the other side's transfer (REFER) without asking (default false: `acceptTransfer`). */
   readonly autoAcceptTransfer?: boolean;
+  /** How `dtmf` sends keys (default `auto`: RFC 4733 when the peer has it, else tones). */
+  readonly dtmfMode?: DtmfMode;
   /** The conference engine (default: the seed's mixer, the four loudest at unity gain). */
   readonly engine?: () => ConferenceEngine;
   readonly log?: Logger;
@@ -224,7 +226,7 @@ export class PhoneCore extends TypedEmitter<PhoneCoreEvents> {
   dtmf(id: number, keys: string): void {
     const e = this.upEntry(id, 'send DTMF to');
     if (!/^[0-9*#A-Da-d]+$/.test(keys)) throw new PhoneCommandError(`not DTMF keys: ${JSON.stringify(keys)}`);
-    e.call.sendDtmf(keys).catch((err: Error) => this.fail(e, 'DTMF', err));
+    e.call.sendDtmf(keys, this.o.dtmfMode ?? 'auto').catch((err: Error) => this.fail(e, 'DTMF', err));
   }
 
   /** Blind transfer (REFER): the call ends `transferred` once the other side reached `target`. */
@@ -296,7 +298,9 @@ export class PhoneCore extends TypedEmitter<PhoneCoreEvents> {
       (res) => {
         if (res.status >= 300) this.emit('error', { message: `MESSAGE to ${uri}: ${res.status} ${res.reason}` });
       },
-      (err: Error) => this.emit('error', { message: err.message }),
+      (err: Error) => {
+        if (!this.quitting) this.emit('error', { message: err.message });
+      },
     );
   }
 
