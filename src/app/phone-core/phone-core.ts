@@ -61,6 +61,8 @@ export interface PhoneCoreOptions {
   readonly registerRetryMs?: number;
   /** Follow the other side's transfer (REFER) without asking (default false: `acceptTransfer`). */
   readonly autoAcceptTransfer?: boolean;
+  /** CANCEL a call we place when it is not answered within this time, ms (default: no limit). */
+  readonly answerTimeoutMs?: number;
   /** How `dtmf` sends keys (default `auto`: RFC 4733 when the peer has it, else tones). */
   readonly dtmfMode?: DtmfMode;
   /** The conference engine (default: the seed's mixer, the four loudest at unity gain). */
@@ -483,6 +485,7 @@ export class PhoneCore extends TypedEmitter<PhoneCoreEvents> {
         source: port.source,
         sink: port.sink,
         ...(opts.headers ? { headers: opts.headers } : {}),
+        ...(this.o.answerTimeoutMs !== undefined ? { answerTimeoutMs: this.o.answerTimeoutMs } : {}),
       });
     } catch (err) {
       void port.source.close();

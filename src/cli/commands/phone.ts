@@ -80,6 +80,7 @@ async function run(ctx: CommandContext): Promise<number> {
     register: register ? { ...(registrar ? { registrar } : {}) } : false,
     autoAcceptTransfer: o.get('phone.auto-accept-transfer'),
     dtmfMode: o.get('call.dtmf-mode'),
+    answerTimeoutMs: o.get('call.answer-timeout'),
     log: ctx.log,
   });
   const print = (e: PrintedEvent) => ctx.out.raw(control ? jsonLine(e) : humanLine(e));
