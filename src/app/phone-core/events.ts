@@ -43,6 +43,8 @@ export interface PhoneCallInfo {
   readonly durationMs: number;
   /** Received packets lost, percent (once answered). */
   readonly lossPercent?: number;
+  /** RTP packets sent and received so far (once answered): a held side's stream stops. */
+  readonly packets?: { readonly sent: number; readonly received: number };
 }
 
 export type PhoneCoreEvents = {

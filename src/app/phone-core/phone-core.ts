@@ -425,7 +425,12 @@ export class PhoneCore extends TypedEmitter<PhoneCoreEvents> {
       conference: this.router.conference.includes(e.id),
       ...(e.call.codec ? { codec: e.call.codec } : {}),
       durationMs: s?.durationMs ?? 0,
-      ...(s ? { lossPercent: Math.round(s.received.lossPercent * 100) / 100 } : {}),
+      ...(s
+        ? {
+            lossPercent: Math.round(s.received.lossPercent * 100) / 100,
+            packets: { sent: s.sent.packets, received: s.received.packets },
+          }
+        : {}),
     };
   }
 
