@@ -51,6 +51,7 @@ for (const stream of [process.stdout, process.stderr]) {
 process.on('SIGTERM', onSignal);
 
 const code = await main(process.argv.slice(2), {
+  stdin: () => process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

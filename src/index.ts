@@ -70,8 +70,15 @@ export type {
   DtmfMode,
   AnsweredInfo,
   HoldChange,
+  TransferProgress,
 } from './app/call-types.js';
-export { CallEndedError, CallFailedError, CallStateError } from './app/errors.js';
+export { CallEndedError, CallFailedError, CallStateError, TransferFailedError } from './app/errors.js';
+export { TransferRequest, type FollowOptions } from './app/call-transfer.js';
+export { PhoneCore, PhoneCommandError, type PhoneCoreOptions } from './app/phone-core/phone-core.js';
+export type { PhoneCoreEvents, PhoneCallInfo, PhoneCallState } from './app/phone-core/events.js';
+export { AudioRouter, type AudioRouterOptions } from './app/phone-core/audio-router.js';
+export { mixerConference, type ConferenceEngine } from './app/phone-core/conference.js';
+export { dialTarget, DialTargetError } from './app/phone-core/dial-target.js';
 export { MediaSession, type MediaSessionOptions, type MediaSessionEvents, type AudioTap } from './app/media-session.js';
 export { realMediaPlatform, sharedMediaClock, type MediaPlatform, type OpenRtpOptions } from './app/media-platform.js';
 export { openUdpRtpChannel, type UdpRtpChannelOptions } from './net/rtp-channel.js';

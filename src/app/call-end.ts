@@ -28,6 +28,8 @@ export interface EndReasonInfo {
  * | `no-answer` | no answer in time (we CANCEL), no response at all, or 408 | 0 / 4 |
  * | `rtp-timeout` | no RTP for the RTP timeout | 1 / 1 |
  * | `failed` | a transport or protocol failure (no ACK, an unusable SDP answer…) | 1 / 1 |
+ * | `transferred` | handed on: our REFER reached its target, or the peer hung up after we followed its REFER | 0 / 0 |
+ * | `replaced` | an INVITE with Replaces took its place (RFC 3891) | 0 / 0 |
  * | `shutdown` | the phone was closed | 0 / 130 |
  */
 export const END_REASONS: { readonly [R in CallEndReason]: EndReasonInfo } = {
@@ -39,6 +41,8 @@ export const END_REASONS: { readonly [R in CallEndReason]: EndReasonInfo } = {
   'no-answer': { message: 'no answer', answered: ExitCode.OK, unanswered: ExitCode.NO_ANSWER },
   'rtp-timeout': { message: 'no media (RTP timeout)', answered: ExitCode.FAILURE, unanswered: ExitCode.FAILURE },
   failed: { message: 'failed', answered: ExitCode.FAILURE, unanswered: ExitCode.FAILURE },
+  transferred: { message: 'transferred', answered: ExitCode.OK, unanswered: ExitCode.OK },
+  replaced: { message: 'replaced by another call', answered: ExitCode.OK, unanswered: ExitCode.OK },
   shutdown: { message: 'shut down', answered: ExitCode.OK, unanswered: ExitCode.INTERRUPTED },
 };
 

@@ -99,6 +99,11 @@ export class ReceivedCall extends Call {
     private readonly inc: IncomingCall,
     /** The caller's offer (undefined: a delayed offer, RFC 3261 13.2.1). */
     private readonly offer: SessionDescription | undefined,
+    /**
+     * The call this one replaces (an INVITE with Replaces, RFC 3891): once
+     * this one is answered, that one ends with BYE (`replaced`).
+     */
+    private readonly replacing?: Call,
   ) {
     super(ctx, 'ringing', local, remote);
     this.callId = inc.callId;
@@ -109,6 +114,10 @@ export class ReceivedCall extends Call {
 
   protected setupStep(input: CallInput): CallPhase | undefined {
     return step(INCOMING, this, this.phase, input);
+  }
+
+  override get replaces(): Call | undefined {
+    return this.replacing;
   }
 
   /** @internal 180 Ringing, or another provisional status. */
@@ -210,7 +219,10 @@ export class ReceivedCall extends Call {
         return this.bye(ending('failed', 488, `unusable SDP answer in the ACK: ${(err as Error).message}`));
       }
     }
-    return this.onAnswered();
+    const next = this.onAnswered();
+    // RFC 3891 3: "the UA ... accepts the new INVITE ... [and] terminates the matched dialog with a BYE".
+    this.replacing?.replacedBy();
+    return next;
   }
 
   /** @internal Hung up while the ACK was on its way: it came, now BYE. */

@@ -11,6 +11,8 @@
  *   incoming:  ringing ─answer─▶ accepting ─ports, 2xx sent─▶ confirming ─ACK─▶ answered
  *                 │                 ╰─hangup─▶ declining          ╰─hangup─▶ leaving ─ACK: BYE─▶ ending
  *   both:      answered ─hangup, RTP timeout: BYE─▶ ending ─dialog ends─▶ closing ─media, sockets, files─▶ ended
+ *              answered ─transfer: REFER─▶ transferring ─NOTIFY 2xx: BYE─▶ ending; ─failure─▶ answered
+ *              answered ─replaced (the call that replaces it is answered): BYE─▶ ending
  *              any setup phase ─refusal, failure, CANCEL…─▶ closing
  *
  * Every input either is listed for the phase it arrives in or is impossible
@@ -22,6 +24,8 @@
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
 import type { Dialog } from '../sip/api/dialog.js';
+import type { IncomingRefer } from '../sip/api/subscription.js';
+import type { Uri } from '../sip/message/uri.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import type { HeaderInit, SipResponse } from '../sip/message/message.js';
 import type { CallEndReason } from './call-types.js';
@@ -45,6 +49,8 @@ export type CallPhase =
   /** Incoming: hung up while waiting for the ACK: the BYE waits for it (RFC 3261 15). */
   | 'leaving'
   | 'answered'
+  /** Answered, and our REFER (RFC 3515) is out: waiting for the transferee's NOTIFYs. */
+  | 'transferring'
   /** Our BYE is out. */
   | 'ending'
   /** Stopping the media and closing the sockets, the source and the sink. */
@@ -71,6 +77,8 @@ export type CallInput =
       readonly reason: string | undefined;
       readonly headers: HeaderInit | undefined;
     }
+  /** Transfer the peer (REFER): to `target`, replacing `replaces` (an attended transfer, RFC 3891). */
+  | { readonly type: 'refer'; readonly target: Uri; readonly replaces: Dialog | undefined }
   // The RTP ports.
   | { readonly type: 'ports-open'; readonly channel: RtpChannel }
   | { readonly type: 'ports-failed'; readonly error: Error }
@@ -87,6 +95,13 @@ export type CallInput =
   | { readonly type: 'answer-timeout' }
   | { readonly type: 'cancel-wait-over' }
   | { readonly type: 'rtp-timeout'; readonly silentMs: number }
+  // Transfers.
+  /** Our REFER's outcome: the transferee reached the target (`ok`), or not (refused, failed, no final status). */
+  | { readonly type: 'transfer-done'; readonly ok: boolean; readonly status: number; readonly message: string }
+  /** The peer's REFER (it asks us to call someone). */
+  | { readonly type: 'refer-requested'; readonly refer: IncomingRefer }
+  /** A call that replaces this one (RFC 3891) was answered. */
+  | { readonly type: 'replaced' }
   // The dialog, and the end.
   | { readonly type: 'dialog-ended'; readonly reason: DialogEndReason }
   /** End here and now, whatever is pending (the phone closes, and what it waited for did not come). */
@@ -94,7 +109,7 @@ export type CallInput =
   | { readonly type: 'closed' };
 
 /** The commands: an impossible one throws; any other impossible input is dropped. */
-export const COMMANDS: ReadonlySet<CallInput['type']> = new Set(['ring', 'answer', 'reject']);
+export const COMMANDS: ReadonlySet<CallInput['type']> = new Set(['ring', 'answer', 'reject', 'refer']);
 
 /** What a phase does with each input it expects: acts, and says the next phase. */
 export type CallRow<C> = {

@@ -34,6 +34,8 @@ import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
 import type { HeaderInit } from '../sip/message/message.js';
+import { parseUri, type Uri } from '../sip/message/uri.js';
+import type { IncomingRefer } from '../sip/api/subscription.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import { ending, type Ending } from './call-end.js';
@@ -55,8 +57,11 @@ import type {
   DtmfMode,
   DtmfReceived,
   HoldChange,
+  TransferProgress,
 } from './call-types.js';
-import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
+import { CallEndedError, CallFailedError, CallStateError, TransferFailedError } from './errors.js';
+import { SipRequestFailedError } from '../sip/errors.js';
+import { REFER_ANSWER_MS, TransferRequest, type FollowOptions } from './call-transfer.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
 import { Negotiation } from './negotiation.js';
@@ -88,6 +93,13 @@ export type CallEvents = {
   hold: [change: HoldChange];
   /** The source being played ran out. */
   'source-end': [source: AudioSource];
+  /** Our transfer goes on: the transferee's call to the target (RFC 3515 NOTIFY). */
+  'transfer-progress': [progress: TransferProgress];
+  /**
+   * The peer asks us to call someone (REFER): `accept()` or `reject()` it
+   * within 30 s. Without a listener it is declined (603).
+   */
+  'transfer-requested': [request: TransferRequest];
   ended: [end: CallEnd];
 };
 
@@ -135,6 +147,8 @@ export interface CallContext {
    * or the caller's address), so that SIP and media say the same.
    */
   sdpAddress(towards?: string): string;
+  /** Place a call through the phone (following a REFER). */
+  place(uri: string, opts: FollowOptions): Call;
   /** The call is over: forget it. */
   done(call: Call): void;
 }
@@ -148,6 +162,7 @@ const SHOWN: { readonly [P in CallPhase]?: CallState } = {
   calling: 'calling',
   ringing: 'ringing',
   answered: 'answered',
+  transferring: 'answered',
   ended: 'ended',
 };
 
@@ -170,16 +185,39 @@ const COMMON: CallTable<Call> = {
       c.log.warn(`no RTP for ${Math.round(i.silentMs / 1000)} s: hanging up`);
       return c.bye(ending('rtp-timeout'));
     },
+    'dialog-ended': (c, i) => c.finish(c.followedEnding(i.reason) ?? dialogEnding(i.reason)),
+    refer: (c, i) => c.startTransfer(i.target, i.replaces),
+    'refer-requested': (c, i) => c.referred(i.refer),
+    replaced: (c) => c.bye(ending('replaced')),
+    'transfer-done': stay('answered'),
+  },
+  transferring: {
+    hangup: (c, i) => c.bye(ending(i.reason)),
+    'rtp-timeout': (c, i) => {
+      c.log.warn(`no RTP for ${Math.round(i.silentMs / 1000)} s: hanging up`);
+      return c.bye(ending('rtp-timeout'));
+    },
     'dialog-ended': (c, i) => c.finish(dialogEnding(i.reason)),
+    'transfer-done': (c, i) => c.transferDone(i.ok, i.status, i.message),
+    // RFC 3515 leaves a REFER during ours to us: one transfer at a time.
+    'refer-requested': (_c, i) => {
+      i.refer.reject(491, 'Request Pending');
+      return 'transferring';
+    },
+    replaced: (c) => c.bye(ending('replaced')),
   },
   ending: {
     hangup: stay('ending'),
     'rtp-timeout': stay('ending'),
+    'transfer-done': stay('ending'),
+    replaced: stay('ending'),
     // Our BYE ends the dialog as it goes out (RFC 3261 15.1.1).
     'dialog-ended': (c) => c.finish(c.leavingFor ?? ending('hangup')),
   },
   closing: {
     abandon: stay('closing'),
+    'transfer-done': stay('closing'),
+    replaced: stay('closing'),
     hangup: stay('closing'),
     'rtp-timeout': stay('closing'),
     'dialog-ended': stay('closing'),
@@ -188,6 +226,8 @@ const COMMON: CallTable<Call> = {
   },
   ended: {
     abandon: stay('ended'),
+    'transfer-done': stay('ended'),
+    replaced: stay('ended'),
     hangup: stay('ended'),
     'rtp-timeout': stay('ended'),
     'dialog-ended': stay('ended'),
@@ -250,6 +290,12 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** `answered` resolved (the 2xx came; the ACK of ours came). */
   private confirmed = false;
   private readonly extraSources = new Set<AudioSource>();
+  /** Our transfer in progress: what `transfer()` returned. */
+  private transferWait: ReturnType<typeof quietPromise<TransferProgress>> | undefined;
+  /** The call we placed following the peer's REFER (the peer's BYE after it is answered: `transferred`). */
+  private followedBy: Call | undefined;
+  /** Transfer requests of the peer not answered yet. */
+  private readonly pendingRefers = new Set<IncomingRefer>();
 
   /** @internal use `phone.call()` or the phone's `incoming` event. */
   constructor(ctx: CallContext, phase: CallPhase, local: string, remote: string) {
@@ -313,6 +359,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     if (p === 'accepting') return 'being answered';
     if (p === 'closing' || p === 'ended' || p === 'ending' || p === 'leaving' || p === 'declining') return 'ended';
     if (p === 'cancelling') return 'being cancelled';
+    if (p === 'transferring') return 'being transferred';
     return this.shown;
   }
 
@@ -349,6 +396,52 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** Refuse an incoming call: 486 Busy Here by default. */
   reject(status = 486, reason?: string, headers?: HeaderInit): void {
     this.input({ type: 'reject', status, reason, headers });
+  }
+
+  /**
+   * Transfer the peer (RFC 3515 REFER) to `target`: blind, or attended with
+   * `replaces` (another call of ours, with the target: the peer's INVITE
+   * replaces it, RFC 3891). Resolves once the transferee reached the target
+   * (the call then ends `transferred`, with BYE); rejects with
+   * `TransferFailedError` when it did not (the call stays answered).
+   */
+  transfer(target: string, opts: { readonly replaces?: Call } = {}): Promise<TransferProgress> {
+    let uri: Uri;
+    try {
+      uri = parseUri(target.trim());
+    } catch (err) {
+      return Promise.reject(new CallStateError(`transfer to ${JSON.stringify(target)}: ${(err as Error).message}`));
+    }
+    const other = opts.replaces;
+    if (other && (other === this || other.phase !== 'answered' || !other.dialog))
+      return Promise.reject(new CallStateError('an attended transfer replaces another answered call'));
+    const wait = quietPromise<TransferProgress>();
+    this.transferWait = wait;
+    try {
+      this.input({ type: 'refer', target: uri, replaces: other?.dialog });
+    } catch (err) {
+      this.transferWait = undefined;
+      return Promise.reject(err);
+    }
+    return wait.promise;
+  }
+
+  /**
+   * The call this one replaces (an incoming INVITE with Replaces, RFC 3891):
+   * once this one is answered, that one ends (`replaced`).
+   */
+  get replaces(): Call | undefined {
+    return undefined;
+  }
+
+  /** Whether our transfer of the peer is in progress (a REFER out, no final NOTIFY yet). */
+  get transferring(): boolean {
+    return this.phase === 'transferring';
+  }
+
+  /** @internal the call was replaced by another (RFC 3891): it ends with BYE. */
+  replacedBy(): void {
+    this.input({ type: 'replaced' });
   }
 
   /**
@@ -495,7 +588,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** Listen to the call's events; a `stats` listener starts the once-a-second statistics. */
   override on<K extends keyof CallEvents & string>(event: K, listener: (...args: CallEvents[K]) => void): this {
     super.on(event, listener);
-    if (event === 'stats' && this.phase === 'answered' && this.statsTimer === undefined) this.armStats();
+    if (event === 'stats' && this.up && this.statsTimer === undefined) this.armStats();
     return this;
   }
 
@@ -511,8 +604,13 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     return this.end?.reason ?? this.leavingFor?.reason ?? 'hangup';
   }
 
+  /** Answered, transferring included: the media flows and the dialog is up. */
+  protected get up(): boolean {
+    return this.phase === 'answered' || this.phase === 'transferring';
+  }
+
   private requireAnswered(what: string): MediaSession {
-    if (this.phase !== 'answered' || !this.media) {
+    if (!this.up || !this.media) {
       if (this.leaving) throw new CallEndedError(`cannot ${what}: the call has ended`, this.endReason());
       throw new CallStateError(`cannot ${what}: the call is ${this.state}`);
     }
@@ -619,6 +717,77 @@ export abstract class Call extends TypedEmitter<CallEvents> {
       this.emit('dtmf', { digit, ...(durationMs !== undefined ? { durationMs } : {}), how: 'info' }),
     );
     dialog.on('reinvite', (inc) => this.onReinvite(inc));
+    dialog.on('refer', (r) => {
+      r.defer();
+      this.input({ type: 'refer-requested', refer: r });
+      // A phase that takes no transfer (the call is ending) declines it.
+      if (!r.answered && !this.pendingRefers.has(r)) r.reject(603, 'Decline');
+    });
+  }
+
+  /** @internal Our REFER (RFC 3515), in the call's dialog; its outcome comes back as `transfer-done`. */
+  startTransfer(target: Uri, replaces: Dialog | undefined): CallPhase {
+    const dialog = this.dialog;
+    if (!dialog) throw new CallStateError('cannot transfer: no dialog');
+    const refer = dialog.refer(target, replaces ? { replaces } : {});
+    refer.on('progress', (p) => this.emit('transfer-progress', p));
+    refer.outcome.then(
+      (p) =>
+        this.input({
+          type: 'transfer-done',
+          ok: p.status < 300,
+          status: p.status,
+          message: `${p.status} ${p.reason}`.trim(),
+        }),
+      (err: Error & { status?: number }) =>
+        this.input({ type: 'transfer-done', ok: false, status: err.status ?? 0, message: err.message }),
+    );
+    return 'transferring';
+  }
+
+  /** @internal The transferee's final status: a 2xx ends the call (BYE, `transferred`), else it stays up. */
+  transferDone(ok: boolean, status: number, message: string): CallPhase {
+    const wait = this.transferWait;
+    this.transferWait = undefined;
+    if (ok) {
+      wait?.resolve({ status, reason: message.replace(/^\d+ ?/, '') });
+      return this.bye(ending('transferred', undefined, `transferred (the target answered: ${message})`));
+    }
+    this.log.info(`transfer failed: ${message}`);
+    wait?.reject(new TransferFailedError(`transfer failed: ${message}`, status || undefined));
+    return 'answered';
+  }
+
+  /** @internal The peer's REFER: a `transfer-requested` event for whoever follows it (else declined). */
+  referred(refer: IncomingRefer): CallPhase {
+    if (this.listenerCount('transfer-requested') === 0) {
+      refer.reject(603, 'Decline');
+      return this.phase;
+    }
+    this.pendingRefers.add(refer);
+    const timer = this.ctx.platform.timers.setTimer(REFER_ANSWER_MS, () => req.expire());
+    const req: TransferRequest = new TransferRequest(
+      this,
+      refer,
+      (uri, opts) => this.ctx.place(uri, opts),
+      (next) => {
+        this.followedBy = next;
+      },
+      () => {
+        this.ctx.platform.timers.clearTimer(timer);
+        this.pendingRefers.delete(refer);
+      },
+    );
+    this.emit('transfer-requested', req);
+    return this.phase;
+  }
+
+  /** @internal Ended by the peer after we followed its REFER and the new call was answered: `transferred`. */
+  followedEnding(reason: DialogEndReason): Ending | undefined {
+    const next = this.followedBy;
+    if (reason !== 'remote-bye' || !next) return undefined;
+    if (next.state !== 'answered' && next.end?.answered !== true) return undefined;
+    return ending('transferred', undefined, "transferred (we followed the other side's REFER)");
   }
 
   /** @internal Send BYE (RFC 3261 15.1.1); the call ends as `why` once the dialog has. */
@@ -639,7 +808,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   private onReinvite(inc: IncomingCall): void {
     const media = this.media;
     const n = this.negotiation;
-    if (!media || !n || this.phase !== 'answered') {
+    if (!media || !n || !this.up) {
       inc.reject(491, 'Request Pending');
       return;
     }
@@ -665,13 +834,25 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     if (n.remoteHoldChanged()) this.emit('hold', { held: n.remoteHeld, by: 'remote', direction: r.media.direction });
   }
 
-  private async reoffer(direction: MediaDirection): Promise<void> {
+  private async reoffer(direction: MediaDirection, glare = false): Promise<void> {
     const media = this.requireAnswered('change the hold state');
     const n = this.negotiation;
     const dialog = this.dialog;
     if (!n || !dialog) throw new CallStateError('cannot change the hold state: nothing negotiated');
     const offer = n.reoffer(direction);
-    const res = await dialog.reinvite(serializeSdp(offer));
+    let res;
+    try {
+      res = await dialog.reinvite(serializeSdp(offer), 'application/sdp', undefined, { glareRetry: false });
+    } catch (err) {
+      if (glare || !(err instanceof SipRequestFailedError) || err.status !== 491) throw err;
+      // RFC 3261 14.1: glare. Wait (2.1-4 s when we own the Call-ID, else 0-2 s) and try once more — with a new
+      // offer (RFC 3264 8: its o= version follows the answer we may have given the peer's offer meanwhile).
+      const random = this.ctx.random ?? Math.random;
+      const wait = dialog.role === 'uac' ? 2100 + Math.floor(random() * 191) * 10 : Math.floor(random() * 201) * 10;
+      await new Promise<void>((r) => this.ctx.platform.timers.setTimer(wait, r));
+      if (this.leaving) throw new CallEndedError('the call ended during a re-INVITE glare', this.endReason());
+      return this.reoffer(direction, true);
+    }
     const agreed = n.takeReanswer(res.body, direction);
     media.update(agreed.remoteRtp, agreed.remoteRtcp, agreed.direction);
     this.emit('hold', { held: direction !== 'sendrecv', by: 'local', direction: agreed.direction });
@@ -680,7 +861,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   private armStats(): void {
     this.statsTimer = this.ctx.platform.timers.setTimer(1000, () => {
       this.statsTimer = undefined;
-      if (this.phase !== 'answered') return;
+      if (!this.up) return;
       const s = this.stats();
       if (s) this.emit('stats', s);
       this.armStats();
@@ -705,6 +886,12 @@ export abstract class Call extends TypedEmitter<CallEvents> {
 
   private async cleanup(e: Ending): Promise<void> {
     this.clearSetupTimers();
+    const wait = this.transferWait;
+    this.transferWait = undefined;
+    if (e.reason === 'transferred') wait?.resolve({ status: 200, reason: 'OK' });
+    else wait?.reject(new TransferFailedError(`the call ended before the transfer did: ${e.message}`, e.status));
+    for (const r of this.pendingRefers) if (!r.answered) r.reject(481, 'Call Does Not Exist');
+    this.pendingRefers.clear();
     if (this.statsTimer !== undefined) this.ctx.platform.timers.clearTimer(this.statsTimer);
     this.statsTimer = undefined;
     const answeredAt = this.answeredAt;

@@ -158,6 +158,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       log: this.log.child('call'),
       ...(opts.random ? { random: opts.random } : {}),
       sdpAddress: (towards) => ua.advertised(undefined, towards).address,
+      place: (uri, o) => this.call(uri, o),
       done: (call) => {
         this.active.delete(call);
         if (call.end) this.emit('ended', call, call.end);
@@ -359,7 +360,17 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inc.reject(480, 'Temporarily Unavailable');
       return;
     }
-    const call = new ReceivedCall(this.ctx, formatNameAddr({ ...inc.to, params: [] }), from, inc, offer);
+    // RFC 3891: an INVITE that replaces one of our calls (the core checked the dialog; the call must be ours).
+    let replaces: Call | undefined;
+    if (inc.replaces) {
+      replaces = [...this.active].find((c) => c.dialog === inc.replaces);
+      if (!replaces) {
+        inc.reject(481, 'Call/Transaction Does Not Exist');
+        this.log.info(`refused a call from ${from}: it replaces a dialog that is not one of our calls`);
+        return;
+      }
+    }
+    const call = new ReceivedCall(this.ctx, formatNameAddr({ ...inc.to, params: [] }), from, inc, offer, replaces);
     this.active.add(call);
     this.emit('incoming', call);
   }

@@ -13,12 +13,17 @@ import { schema as defaultSchema } from '../options/schema/index.js';
 import type { Schema } from '../options/types.js';
 import type { ShtoomOptions } from '../options/index.js';
 import { packageInfo } from '../util/package-info.js';
-import type { CommandSpec } from './command.js';
+import type { CommandSpec, Input } from './command.js';
 import { commands as defaultCommands } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 import { Output, colorLevel, makeChalk, type Writable } from './output.js';
 
 export interface CliIo {
+  /**
+   * Standard input, made when a command reads it (keys in `call` on a
+   * terminal, `phone`'s command lines); none: nothing is read.
+   */
+  readonly stdin?: () => Input;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -156,6 +161,7 @@ async function runCommand(
       out,
       signal: io.signal ?? new AbortController().signal,
       urgent: io.urgent ?? new AbortController().signal,
+      ...(io.stdin ? { stdin: io.stdin } : {}),
       configFile: loaded.configFile,
       configFound: loaded.configFound,
       env: io.env,

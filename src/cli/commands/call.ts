@@ -17,6 +17,7 @@ import { ExitCode } from '../exit-codes.js';
 import { aborted, clockTime, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
 import { audioOpenOptions } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
+import { typeKeys } from './call-keys.js';
 
 function statsLine(s: CallStats): string {
   const rtt = s.rttMs !== undefined ? `  rtt ${s.rttMs.toFixed(1)} ms` : '';
@@ -147,6 +148,22 @@ async function run(ctx: CommandContext): Promise<number> {
     void aborted(ctx.signal).then(onAbort);
     void aborted(ctx.urgent).then(() => call.abandon());
     let sentDtmf = '';
+    // On a terminal, keys typed during the call are sent as DTMF.
+    let stopKeys = () => {};
+    const stdin = ctx.stdin?.();
+    call.on('answered', () => {
+      if (!stdin?.isTTY) return;
+      say('type 0-9 * # A-D to send them as DTMF');
+      stopKeys = typeKeys(call, {
+        stdin,
+        mode: o.get('call.dtmf-mode'),
+        say: (s) => {
+          clearLive();
+          say(s);
+        },
+        interrupt: onAbort,
+      });
+    });
     call.on('answered', (info) => {
       say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);
       const duration = o.get('call.duration');
@@ -167,6 +184,7 @@ async function run(ctx: CommandContext): Promise<number> {
       }
     });
     const end = await call.ended;
+    stopKeys();
     clearLive();
     const stats = call.stats();
     const peer = call.media?.peer;

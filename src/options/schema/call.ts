@@ -25,7 +25,7 @@ export const callOptions = [
     },
     flag: 'codec',
     argName: 'list',
-    commands: ['call', 'serve', 'smoke', 'demo'],
+    commands: ['call', 'serve', 'smoke', 'demo', 'phone'],
   }),
   opt.string('call.play', {
     help: 'what we send: a WAV file, tone:440, silence, noise, or a device (alsa:default, portaudio:…); serve announce plays it',
@@ -56,7 +56,7 @@ export const callOptions = [
     default: 'auto',
     flag: 'dtmf-mode',
     argName: 'mode',
-    commands: ['call'],
+    commands: ['call', 'phone'],
   }),
   opt.duration('call.dtmf-delay', {
     help: 'wait this long after the answer before sending --dtmf',
@@ -83,13 +83,13 @@ export const callOptions = [
     min: 1000,
     max: 3_600_000,
     flag: 'answer-timeout',
-    commands: ['call', 'smoke'],
+    commands: ['call', 'smoke', 'phone'],
   }),
   opt.bool('call.register', {
     help: 'register the account ([account] aor, --user, --password) first, and unregister at the end',
     default: false,
     flag: 'register',
-    commands: ['call', 'serve'],
+    commands: ['call', 'serve', 'phone'],
   }),
   opt.enum('call.inband-dtmf', {
     help: 'listen for DTMF tones in the received audio: auto (until RFC 4733 events arrive), on, off',
@@ -97,7 +97,7 @@ export const callOptions = [
     default: 'auto',
     flag: 'inband-dtmf',
     argName: 'when',
-    commands: ['call', 'serve'],
+    commands: ['call', 'serve', 'phone'],
   }),
   opt.string('serve.listen', {
     help: 'where to take calls: [udp:|tcp:]ADDR:PORT (default --sip-address and --sip-port)',

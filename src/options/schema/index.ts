@@ -11,6 +11,7 @@ import { configCommandOptions } from './config-command.js';
 import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
 import { ivrOptions } from './ivr.js';
+import { phoneOptions } from './phone.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
@@ -29,6 +30,7 @@ export const schema = [
   ...convertOptions,
   ...callOptions,
   ...ivrOptions,
+  ...phoneOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

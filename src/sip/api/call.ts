@@ -195,6 +195,14 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> implements Se
   get cancelled(): boolean {
     return this.core.state === 'cancelled';
   }
+  /**
+   * The dialog this INVITE replaces (RFC 3891 Replaces, matched by the
+   * stack): answer it, then end that one (the stack does not).
+   */
+  get replaces(): Dialog | undefined {
+    const d = this.core.replaces;
+    return d ? this.ua.dialog(d) : undefined;
+  }
   /** Whether a final response went out. */
   get answered(): boolean {
     return this.core.finalSent;

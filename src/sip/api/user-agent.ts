@@ -45,6 +45,7 @@ import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
 import { Registration } from './registration.js';
+import { IncomingRefer, IncomingSubscription, Subscription } from './subscription.js';
 
 export interface UserAgentOptions {
   /** Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`. */
@@ -71,8 +72,13 @@ export interface UserAgentOptions {
   readonly stream?: { readonly idleMs?: number; readonly messageMs?: number };
   /** Methods accepted (default INVITE ACK BYE CANCEL OPTIONS INFO MESSAGE); others get 405/501. */
   readonly allow?: readonly string[];
-  /** Option tags we support (Require of others gets 420). */
+  /** Option tags we support (Require of others gets 420). Default `replaces` (RFC 3891). */
   readonly supported?: readonly string[];
+  /**
+   * Event packages we take SUBSCRIBE for (others: 489 Bad Event), listed in
+   * Allow-Events. Default: any package the `subscribe` listener accepts.
+   */
+  readonly events?: readonly string[];
   /** How long `close()` waits for BYE and un-REGISTER answers (ms, default 2000). */
   readonly closeTimeout?: number;
   /** Testing: a clock, a timer host and transports (e.g. a simulated network). */
@@ -104,6 +110,22 @@ export interface InviteOptions {
   readonly to?: string;
 }
 
+export interface SubscribeOptions {
+  /** The event package (`message-summary`, `presence`, `dialog`…). */
+  readonly event: string;
+  /** The Event header's `id` (several subscriptions to one package in one dialog). */
+  readonly id?: string;
+  /** Seconds asked for (default 3600; 0 fetches the state once). */
+  readonly expires?: number;
+  /** Refresh before it ends (default true). */
+  readonly refresh?: boolean;
+  /** The body types we read in NOTIFYs (the SUBSCRIBE's Accept). */
+  readonly accept?: readonly string[];
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+}
+
 export interface RegisterOptions {
   /** Registrar URI (default: the domain of the AOR). */
   readonly registrar?: string | SipUri;
@@ -125,6 +147,16 @@ export type UserAgentEvents = {
   request: [request: IncomingRequest];
   /** A MESSAGE outside dialogs (also emitted as `request`). */
   message: [request: IncomingRequest];
+  /**
+   * A SUBSCRIBE (RFC 6665): accept it and NOTIFY, or reject it. Without a
+   * listener it is answered 489 Bad Event.
+   */
+  subscribe: [subscription: IncomingSubscription];
+  /**
+   * A REFER outside dialogs (RFC 3515; a REFER inside a call's dialog is the
+   * dialog's `refer` event). Without a listener it is answered 603 Decline.
+   */
+  refer: [refer: IncomingRefer];
 };
 
 export interface LocalAddress {
@@ -162,6 +194,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   private readonly calls = new Set<OutgoingCall>();
   private readonly registrations = new Set<Registration>();
   private readonly pendingIncoming = new Set<IncomingCall>();
+  /** Subscriptions of either role, until they end (`close()` ends them). */
+  private readonly subscriptions = new Set<Subscription | IncomingSubscription>();
   private readonly closeTimeout: number;
   private readonly waiting: ((r: IteratorResult<Incoming>) => void)[] = [];
   private readonly buffered: Incoming[] = [];
@@ -190,6 +224,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         credentials: creds,
         ...(opts.allow ? { allow: opts.allow } : {}),
         ...(opts.supported ? { supported: opts.supported } : {}),
+        ...(opts.events ? { events: opts.events } : {}),
         ...(opts.transport ? { defaultTransport: opts.transport } : {}),
         ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
         ...(opts.stream ? { stream: opts.stream } : {}),
@@ -479,6 +514,49 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   /**
+   * Subscribe to an event package (RFC 6665): the handle's `accepted`
+   * resolves with the 2xx, each NOTIFY is a `notify` event, and it refreshes
+   * itself until `unsubscribe()` (or `close()`).
+   */
+  subscribe(uri: string | Uri, opts: SubscribeOptions): Subscription {
+    const target = toUri(uri, 'SUBSCRIBE URI');
+    const body = toBytes(opts.body);
+    const sub: Subscription = new Subscription(this, `SUBSCRIBE ${formatUri(target)} (${opts.event})`, () =>
+      this.subscriptions.delete(sub),
+    );
+    this.subscriptions.add(sub);
+    try {
+      const core = this.act((now) =>
+        this.core.subscribe(
+          target,
+          {
+            event: opts.event,
+            ...(opts.id ? { id: opts.id } : {}),
+            ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
+            ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
+            ...(opts.accept ? { accept: opts.accept } : {}),
+            ...(opts.headers ? { headers: opts.headers } : {}),
+            ...(body ? { body, contentType: opts.contentType ?? 'text/plain' } : {}),
+          },
+          now,
+          sub,
+        ),
+      );
+      sub.bind(core);
+    } catch (err) {
+      this.subscriptions.delete(sub);
+      throw err;
+    }
+    return sub;
+  }
+
+  /** @internal a subscription of a dialog's REFER, tracked until it ends. */
+  track(sub: Subscription | IncomingSubscription): () => void {
+    this.subscriptions.add(sub);
+    return () => this.subscriptions.delete(sub);
+  }
+
+  /**
    * Register (RFC 3261 10): resolves once the registrar accepted us, with
    * the granted expiry and bindings; the registration then refreshes itself
    * until `unregister()` or `close()`.
@@ -606,6 +684,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       );
       call.cancel();
     }
+    for (const s of this.subscriptions) {
+      try {
+        if (s instanceof Subscription) waits.push(s.unsubscribe());
+        else if (s.state === 'init') s.reject(480, 'Temporarily Unavailable');
+        else waits.push(s.terminate('deactivated'));
+      } catch {
+        /* already over */
+      }
+    }
     for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
     // A registration that may still be held (a refresh under way, or one that failed) is removed too.
     for (const r of this.registrations) if (r.active) unregistering.push(r.unregister().catch(() => undefined));
@@ -626,6 +713,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.calls.clear();
     this.registrations.clear();
     this.pendingIncoming.clear();
+    this.subscriptions.clear();
   }
 
   // ---- Edge ----------------------------------------------------------------
@@ -731,6 +819,32 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       case 'registration':
         e.registration.owner?.onState(e.state);
         return;
+      case 'subscription':
+        e.subscription.owner?.onChange(e.change);
+        return;
+      case 'subscribe': {
+        const callDialog = e.dialog?.kind === 'invite' ? this.dialog(e.dialog) : undefined;
+        const sub: IncomingSubscription = new IncomingSubscription(this, e.subscription, callDialog, () =>
+          this.subscriptions.delete(sub),
+        );
+        this.subscriptions.add(sub);
+        if (this.listenerCount('subscribe') > 0) this.emit('subscribe', sub);
+        // RFC 6665 4.2.1.1: a package nobody serves is a 489.
+        if (!sub.answered && !sub.deferred) sub.reject(489, 'Bad Event');
+        return;
+      }
+      case 'refer': {
+        const callDialog = e.dialog?.kind === 'invite' ? this.dialog(e.dialog) : undefined;
+        const refer: IncomingRefer = new IncomingRefer(this, e.subscription, callDialog, e.referTo, () =>
+          this.subscriptions.delete(refer),
+        );
+        this.subscriptions.add(refer);
+        if (callDialog) callDialog._refer(refer);
+        else if (this.listenerCount('refer') > 0) this.emit('refer', refer);
+        // RFC 3515 2.4.2: a REFER nobody takes up is declined.
+        if (!refer.answered && !refer.deferred) refer.reject(603, 'Decline');
+        return;
+      }
     }
   }
 }

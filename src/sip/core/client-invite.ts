@@ -58,6 +58,12 @@ export class ClientInvite implements ClientTransactionUser {
     private readonly hop: Destination | Error,
     /** Who hears its progress and outcome (through the core's events; set before anything is sent). */
     readonly owner: InviteOwner | undefined = undefined,
+    /**
+     * Retry a re-INVITE refused with 491 once, after the 14.1 timer, with
+     * the same body. An owner whose next offer must be new (a new `o=`
+     * version, RFC 3264 8) retries itself instead.
+     */
+    private readonly glareRetry = true,
   ) {}
 
   get reinvite(): boolean {
@@ -168,7 +174,7 @@ export class ClientInvite implements ClientTransactionUser {
       );
       return;
     }
-    if (res.status === 491 && this.existing && !this.glareRetried) {
+    if (res.status === 491 && this.existing && this.glareRetry && !this.glareRetried) {
       // RFC 3261 14.1: "If the UAC is the owner of the Call-ID of the dialog ID ... T has a randomly chosen
       // value between 2.1 and 4 seconds in units of 10 ms. If the UAC is not the owner ... between 0 and 2
       // seconds in units of 10 ms. When the timer fires, the UAC SHOULD attempt the re-INVITE once more."

@@ -9,8 +9,22 @@ import type { Endpoint, TransportKind } from '../transport/types.js';
 import type { RandomWords } from './ids.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream-connections.js';
 
-/** Methods the core implements (RFC 3261, 3428 MESSAGE, 6086 INFO). */
-export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'MESSAGE'] as const;
+/** Methods the core implements (RFC 3261, 3428 MESSAGE, 6086 INFO, 6665 SUBSCRIBE/NOTIFY, 3515 REFER). */
+export const DEFAULT_ALLOW = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'INFO',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+] as const;
+
+/** Option tags supported by default: RFC 3891 Replaces (the core matches the dialog an INVITE replaces). */
+export const DEFAULT_SUPPORTED = ['replaces'] as const;
 
 /** Every method we recognise; others get 501, recognised but not allowed ones 405 (RFC 3261 8.2.1). */
 export const KNOWN_METHODS = [
@@ -49,6 +63,11 @@ export interface CoreConfig {
   readonly allow?: readonly string[];
   /** Option tags we support (Require with others: 420). */
   readonly supported?: readonly string[];
+  /**
+   * Event packages SUBSCRIBE is accepted for (RFC 6665; others: 489 Bad
+   * Event), listed in Allow-Events. Default: any, for the owner to decide.
+   */
+  readonly events?: readonly string[];
   /** Body types accepted per method; `*` for any. */
   readonly accept?: Readonly<Record<string, readonly string[]>>;
   /** Transport for requests whose URI names none. */
@@ -82,6 +101,7 @@ export interface ResolvedConfig {
   readonly credentials: readonly Credentials[];
   readonly allow: readonly string[];
   readonly supported: readonly string[];
+  readonly events: readonly string[] | undefined;
   readonly accept: Readonly<Record<string, readonly string[]>>;
   readonly defaultTransport: TransportKind;
   readonly maxMessageSize: number;
@@ -121,7 +141,8 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     credentials: c.credentials ?? [],
     // Methods are case-sensitive (RFC 3261 7.1): kept as given.
     allow: [...(c.allow ?? DEFAULT_ALLOW)],
-    supported: c.supported ?? [],
+    supported: c.supported ?? DEFAULT_SUPPORTED,
+    events: c.events,
     accept: c.accept ?? DEFAULT_ACCEPT,
     defaultTransport: c.defaultTransport ?? (c.local.udp ? 'udp' : transports[0]!),
     maxMessageSize: c.maxMessageSize ?? 65535,

@@ -38,17 +38,42 @@ export type DialogEndReason =
   | 'request-failed'
   /** An extra 2xx from a forked INVITE: ACKed and closed with BYE (RFC 3261 13.2.2.4). */
   | 'fork-extra'
+  /** The last subscription of a dialog SUBSCRIBE or REFER created ended (RFC 6665 4.4.1). */
+  | 'subscription-ended'
   /** The user agent closed. */
   | 'closed';
+
+/**
+ * A usage of the dialog besides its INVITE session (RFC 5057): a
+ * subscription, which ends with the dialog.
+ */
+export interface DialogUsage {
+  /** The dialog ended under it (a BYE, a 481): nothing more is sent. */
+  dialogEnded(now: number): void;
+}
+
+/** Requests that refresh the remote target (RFC 3261 12.2, RFC 6665 4.1.2.1 and 4.2.2, RFC 3515 2.4.2). */
+const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
 
 export interface DialogRequestOptions {
   readonly headers?: HeaderInit;
   readonly body?: Uint8Array;
   readonly contentType?: string;
+  /**
+   * The request belongs to one usage of the dialog (a NOTIFY of a
+   * subscription): its 481 or 408 ends that usage, which its sender
+   * handles, not the dialog (RFC 5057 5.3).
+   */
+  readonly usageOnly?: boolean;
 }
 
 export function dialogId(callId: string, localTag: string, remoteTag: string): string {
   return `${callId}|${localTag}|${remoteTag}`;
+}
+
+function withoutUsage(opts: DialogRequestOptions): Omit<DialogRequestOptions, 'usageOnly'> {
+  const { usageOnly: _usageOnly, ...rest } = opts;
+  return rest;
 }
 
 export class Dialog {
@@ -70,6 +95,13 @@ export class Dialog {
   /** UAC: the ACK we sent for the last 2xx, re-sent when that 2xx is retransmitted (RFC 3261 13.2.2.4). */
   lastAck: { seq: number; request: SipRequest; bytes: Uint8Array; destination: Destination } | undefined;
   endReason: DialogEndReason | undefined;
+  /**
+   * What made the dialog: an INVITE (it ends with BYE), or a SUBSCRIBE or
+   * REFER outside any dialog (it ends with its last subscription).
+   */
+  kind: 'invite' | 'subscription' = 'invite';
+  /** Subscriptions in the dialog by `event|id` (created on first use). */
+  usages: Map<string, DialogUsage> | undefined;
   /** Requests sent inside the dialog and not finished (created on first use: most dialogs idle). */
   private pendingSet: Set<OutgoingRequest> | undefined;
 
@@ -173,6 +205,51 @@ export class Dialog {
     );
   }
 
+  /**
+   * RFC 6665 4.1.2.4: the subscriber's dialog made by a NOTIFY that came
+   * before the 2xx to our SUBSCRIBE (or REFER): our request's From, Call-ID
+   * and CSeq; the NOTIFY's tag, Contact and Record-Route (in order: the
+   * NOTIFY is a request we receive).
+   */
+  static fromNotify(ctx: CoreContext, ours: SipRequest, notify: SipRequest, transport: TransportKind): Dialog {
+    const contacts = notify.contacts;
+    const target = contacts !== '*' && contacts.length > 0 ? contacts[0]!.uri : notify.from.uri;
+    const d = new Dialog(
+      ctx,
+      'uac',
+      ours.callId,
+      ours.fromTag ?? '',
+      notify.fromTag ?? '',
+      ours.header('from')!,
+      notify.header('from')!,
+      target,
+      notify.headerValues('record-route'),
+      ours.cseq.seq,
+      undefined,
+      transport,
+      'confirmed',
+      true,
+    );
+    d.kind = 'subscription';
+    return d;
+  }
+
+  /** A usage (subscription) in the dialog, by `event|id`. */
+  addUsage(key: string, usage: DialogUsage): void {
+    (this.usages ??= new Map()).set(key, usage);
+  }
+
+  /**
+   * A usage ended. The dialog a SUBSCRIBE or REFER made ends with its last
+   * usage (RFC 6665 4.4.1: "a dialog ... is destroyed when the last usage
+   * is destroyed"); an INVITE's dialog goes on.
+   */
+  removeUsage(key: string, usage: DialogUsage, now: number): void {
+    if (this.usages?.get(key) !== usage) return;
+    this.usages.delete(key);
+    if (this.kind === 'subscription' && this.usages.size === 0) this.terminate('subscription-ended', now);
+  }
+
   get secure(): boolean {
     return SECURE[this.transport];
   }
@@ -199,9 +276,9 @@ export class Dialog {
       to: this.remoteHeader,
       callId: this.callId,
       routes,
-      contact: method === 'INVITE' || method === 'UPDATE',
+      contact: TARGET_REFRESH.has(method),
       transport: this.transport,
-      ...opts,
+      ...withoutUsage(opts),
     };
   }
 
@@ -234,7 +311,7 @@ export class Dialog {
           callId: this.callId,
           routes: [],
           transport: this.transport,
-          ...opts,
+          ...withoutUsage(opts),
         },
         hop: new Error(`the peer cannot be reached (its Contact or Record-Route): ${why}`),
       };
@@ -269,8 +346,8 @@ export class Dialog {
         this.pendingSet?.delete(req);
         const status = o.kind === 'response' ? o.response.status : o.kind === 'timeout' ? 408 : 0;
         // "If the response for a request within a dialog is a 481 (Call/Transaction Does Not Exist) or a 408
-        // (Request Timeout), the UAC SHOULD terminate the dialog."
-        if ((status === 481 || status === 408) && this.state !== 'terminated') {
+        // (Request Timeout), the UAC SHOULD terminate the dialog." A request of one usage ends that usage only.
+        if ((status === 481 || status === 408) && this.state !== 'terminated' && !opts.usageOnly) {
           this.terminate('request-failed', t, o.kind === 'response' ? o.response : undefined, method !== 'BYE');
         }
         onDone?.(o, t);
@@ -319,6 +396,9 @@ export class Dialog {
     this.state = 'terminated';
     this.endReason = reason;
     if (this.ctx.dialogs.get(this.id) === this) this.ctx.dialogs.delete(this.id);
+    const usages = this.usages;
+    this.usages = undefined;
+    if (usages) for (const u of usages.values()) u.dialogEnded(now);
     const inc = this.incomingInvite;
     if (inc && !inc.finalSent) inc.reject(487, now);
     const waiting = this.awaitingAck;

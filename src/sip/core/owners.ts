@@ -17,6 +17,7 @@ import type { SipRequest, SipResponse } from '../message/message.js';
 import type { Dialog } from './dialog.js';
 import type { RequestOutcome } from './outgoing-request.js';
 import type { RegistrationState } from './registration.js';
+import type { SubscriptionChange } from './events.js';
 
 /** A request we send outside dialogs (OPTIONS, MESSAGE…). */
 export interface RequestOwner {
@@ -49,4 +50,10 @@ export interface ServerInviteOwner {
   onUnacked(): void;
   /** The ACK for our 2xx arrived — or the dialog ended before it did (then no `ack`). */
   onAcked(dialog: Dialog, ack: SipRequest | undefined): void;
+}
+
+/** A subscription, either role (ours from `subscribe`/`refer`, or one a peer asked for once taken). */
+export interface SubscriptionOwner {
+  /** Accepted (subscriber), a NOTIFY (subscriber), refreshed (notifier), or over (either). */
+  onChange(change: SubscriptionChange): void;
 }

@@ -87,6 +87,8 @@ export class ServerInvite implements ServerTransactionUser {
   state: ServerInviteState = 'pending';
   readonly toTag: string;
   dialog: Dialog | undefined;
+  /** The dialog this INVITE's Replaces header names (RFC 3891), checked by the core. */
+  replaces: Dialog | undefined;
   finalSent = false;
   /** The final response we sent. */
   final: SipResponse | undefined;

@@ -45,7 +45,7 @@ import type { SansIoCore } from '../../clock/drive.js';
 import { ClientInvite } from './client-invite.js';
 import { agentHeader, resolveCoreConfig, type CoreConfig, type ResolvedConfig } from './config.js';
 import type { CoreContext } from './context.js';
-import { dialogId, type Dialog, type DialogRequestOptions } from './dialog.js';
+import { Dialog, dialogId, type DialogRequestOptions } from './dialog.js';
 import type { CoreEvent } from './events.js';
 import { IdGenerator } from './ids.js';
 import { OutgoingRequest } from './outgoing-request.js';
@@ -55,6 +55,16 @@ import { localEndpoint, nextHop, type RequestTemplate } from './request-builder.
 import { responseDestination, stampVia } from './response-routing.js';
 import { ServerInvite } from './server-invite.js';
 import { ServerRequest } from './server-request.js';
+import { Subscription, usageKey, type SubscriberOptions } from './subscription.js';
+import {
+  parseEvent,
+  parseSubscriptionState,
+  type EventHeader,
+  type SubscriptionStateHeader,
+} from '../message/event.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import { parseReplaces } from '../message/replaces.js';
+import type { SubscriptionOwner } from './owners.js';
 import { connectionKey, StreamConnections, type StreamExpiry } from './stream-connections.js';
 import { optionsHeaders, uasCheck } from './uas-checks.js';
 
@@ -75,8 +85,26 @@ function streamDestination(source: Source): Destination {
   };
 }
 
-/** Methods sent through their own API (invite, register, dialog.bye…), not `request()`. */
-const SPECIAL = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER']);
+/** Methods sent through their own API (invite, register, subscribe, refer, dialog.bye…), not `request()`. */
+const SPECIAL = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER', 'SUBSCRIBE', 'REFER']);
+
+/** Seconds a subscription lasts when the SUBSCRIBE names no Expires (RFC 6665 4.2.1.1: the package's default). */
+const DEFAULT_SUBSCRIPTION_SECONDS = 3600;
+
+/** Subscription options of `SipCore.subscribe`. */
+export interface SubscribeRequestOptions {
+  readonly event: string;
+  readonly id?: string;
+  /** Seconds asked for (default 3600; 0: fetch the state once). */
+  readonly expires?: number;
+  /** Refresh before it ends (default true). */
+  readonly refresh?: boolean;
+  /** Accept of the SUBSCRIBE: the body types we read in NOTIFYs. */
+  readonly accept?: readonly string[];
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array;
+  readonly contentType?: string;
+}
 
 export interface RequestOptions {
   readonly headers?: HeaderInit;
@@ -135,6 +163,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   readonly dialogs = new Map<string, Dialog>();
   readonly serverInvites = new Map<string, ServerInvite>();
   readonly registrations = new Set<Registration>();
+  readonly pendingSubscriptions = new Map<string, Subscription>();
   private deadlines = new DeadlineQueue();
   private readonly transmits = new Queue<Transmit>();
   private readonly events = new Queue<CoreEvent>();
@@ -466,11 +495,50 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     });
   }
 
-  /** A new INVITE outside any dialog: a call for the owner (`invite`). */
+  /** A new INVITE outside any dialog: a call for the owner (`invite`), with the dialog it replaces, if any. */
   private onInvite(n: NewRequest): void {
+    const replaced = this.replacedBy(n.req);
+    if (typeof replaced === 'object' && 'status' in replaced) {
+      this.log.debug(`answered ${replaced.status}`, { method: 'INVITE', why: replaced.why });
+      return this.answerNew(n.req, n.source, n.dest, n.now, replaced.status, n.onTerminated);
+    }
     const si = this.serverInvite(n, undefined);
+    if (replaced) si.replaces = replaced;
     this.serverInvites.set(si.tx.key, si);
     this.emit({ type: 'invite', invite: si });
+  }
+
+  /**
+   * RFC 3891 3: the dialog an INVITE's Replaces names, or the answer when
+   * it cannot replace it; undefined without Replaces.
+   */
+  private replacedBy(req: SipRequest): Dialog | { status: number; why: string } | undefined {
+    const values = req.fields('replaces');
+    if (values.length === 0) return undefined;
+    // "If more than one Replaces header field is present in an INVITE ... the UAS MUST reject the request with
+    // a 400 (Bad Request) response."
+    if (values.length > 1 || values[0]!.value.includes(','))
+      return { status: 400, why: 'more than one Replaces header' };
+    let r;
+    try {
+      r = parseReplaces(values[0]!.value);
+    } catch (err) {
+      return { status: 400, why: (err as Error).message };
+    }
+    // "the to-tag parameter is compared to the local tag, and the from-tag parameter is compared to the remote
+    // tag." No match: "the UAS rejects the INVITE and returns a 481 Call/Transaction Does Not Exist".
+    const d = this.dialogs.get(dialogId(r.callId, r.toTag, r.fromTag));
+    if (!d || d.state === 'terminated') return { status: 481, why: 'Replaces names no dialog of ours' };
+    // "If the Replaces header field matches a dialog which was not created with an INVITE, the UAS MUST reject
+    // the new INVITE with a 481".
+    if (d.kind !== 'invite') return { status: 481, why: 'Replaces names a dialog not created by INVITE' };
+    // "If the Replaces header field matches a confirmed dialog, it checks for the presence of the "early-only"
+    // flag ... If the flag is present, the UA rejects the request with a 486 Busy."
+    if (d.state === 'confirmed' && r.earlyOnly) return { status: 486, why: 'Replaces early-only a confirmed dialog' };
+    // "If the Replaces header field matches an early dialog that was not initiated by this UA, it returns a 481".
+    if (d.state === 'early' && d.role === 'uas')
+      return { status: 481, why: 'Replaces names an early dialog we answer' };
+    return d;
   }
 
   /** An INVITE inside a dialog (RFC 3261 14.2): a re-INVITE for the dialog's owner (`dialog-reinvite`). */
@@ -524,6 +592,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     const { req, source, dest, now, onTerminated } = n;
     const tx = this.serverTransaction(n);
     const dialog = this.liveDialog(req);
+    if (!dialog && req.method === 'NOTIFY') return this.onNotifyFirst(new ServerRequest(this, req, tx, source), now);
     // RFC 3261 12.2.2: "If the UAS wishes to reject the request because it does not wish to recreate the
     // dialog, it MUST respond to the request with a 481 (Call/Transaction Does Not Exist) status code".
     if (!dialog) return void new ServerRequest(this, req, tx, source).respond(481, now);
@@ -536,6 +605,13 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       dialog.terminate('remote-bye', now, undefined, true, req);
       return;
     }
+    if (req.method === 'SUBSCRIBE' || req.method === 'NOTIFY') {
+      // RFC 6665 4.1.2.1, 4.2.2: both are target refresh requests.
+      const c = req.contacts;
+      if (c !== '*' && c.length > 0) dialog.remoteTarget = c[0]!.uri;
+      return req.method === 'NOTIFY' ? this.onNotify(sr, dialog, now) : this.onSubscribe(sr, dialog, now);
+    }
+    if (req.method === 'REFER') return this.onRefer(sr, dialog, now);
     if (req.method === 'OPTIONS') sr.respond(200, now, { headers: optionsHeaders(this.config) });
     this.emit({ type: 'dialog-request', dialog, request: sr });
   }
@@ -547,12 +623,160 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (req.method === 'OPTIONS') {
       // RFC 3261 11.2: answer as for an INVITE, listing what we allow, accept and support.
       sr.respond(200, now, { headers: optionsHeaders(this.config) });
-    } else if (req.method === 'BYE' || req.method === 'INFO') {
-      // These only make sense inside a dialog (RFC 3261 15, RFC 6086 4.2).
+    } else if (req.method === 'BYE' || req.method === 'INFO' || req.method === 'NOTIFY') {
+      // These only make sense inside a dialog (RFC 3261 15, RFC 6086 4.2, RFC 6665 4.1.3: a NOTIFY always
+      // carries the To tag of the SUBSCRIBE's dialog).
+      sr.respond(481, now);
+      return;
+    } else if (req.method === 'SUBSCRIBE') {
+      return this.onSubscribe(sr, undefined, now);
+    } else if (req.method === 'REFER') {
+      return this.onRefer(sr, undefined, now);
+    }
+    this.emit({ type: 'request', request: sr });
+  }
+
+  /** The Event of a SUBSCRIBE or NOTIFY; answers 400 (none, or unreadable) or 489 (a package we do not take). */
+  private eventOf(sr: ServerRequest, now: number): EventHeader | undefined {
+    const values = sr.request.headerValues('event');
+    // RFC 6665 8.2.1: "Each subscription and notification MUST contain exactly one Event header field".
+    if (values.length !== 1) {
+      sr.respond(400, now, {
+        reason: values.length === 0 ? 'Missing Event Header' : 'More Than One Event Header',
+        headers: [['Warning', warningValue(this.config.warningAgent, `${sr.method} needs exactly one Event header`)]],
+      });
+      return undefined;
+    }
+    let ev: EventHeader;
+    try {
+      ev = parseEvent(values[0]!);
+    } catch (err) {
+      sr.respond(400, now, { headers: [['Warning', warningValue(this.config.warningAgent, (err as Error).message)]] });
+      return undefined;
+    }
+    const events = this.config.events;
+    // RFC 6665 4.2.1.1: "If the notifier does not support the event package ... it MUST respond with a 489 (Bad
+    // Event) response" — and list what it does support in Allow-Events (8.2.2).
+    if (sr.method === 'SUBSCRIBE' && events && !events.includes(ev.package)) {
+      sr.respond(489, now, { headers: [['Allow-Events', events.join(', ')]] });
+      return undefined;
+    }
+    return ev;
+  }
+
+  /**
+   * A new SUBSCRIBE (outside dialogs, or a new usage of a dialog) for the
+   * owner to accept or reject; a refresh of one of ours (notifier) in a
+   * dialog goes to its subscription.
+   */
+  private onSubscribe(sr: ServerRequest, dialog: Dialog | undefined, now: number): void {
+    const ev = this.eventOf(sr, now);
+    if (!ev) return;
+    const existing = dialog?.usages?.get(usageKey(ev.package, ev.id));
+    if (existing instanceof Subscription && existing.role === 'notifier') return existing.handleRefresh(sr, now);
+    if (existing) {
       sr.respond(481, now);
       return;
     }
-    this.emit({ type: 'request', request: sr });
+    const sub = new Subscription(this, 'notifier', ev.package, ev.id, undefined, undefined, sr);
+    if (dialog) sub.dialog = dialog;
+    this.emit({ type: 'subscribe', subscription: sub, request: sr, ...(dialog ? { dialog } : {}) });
+  }
+
+  /**
+   * A REFER (RFC 3515): exactly one readable Refer-To, or 400 (2.4.1); then
+   * the owner accepts (202, the implicit subscription, NOTIFY 100 Trying)
+   * or rejects it. Its subscription is told apart by the REFER's CSeq (2.4.6).
+   */
+  private onRefer(sr: ServerRequest, dialog: Dialog | undefined, now: number): void {
+    const values = sr.request.headerValues('refer-to');
+    // RFC 3515 2.4.1: "A REFER request MUST contain exactly one Refer-To header field value. If more than one
+    // Refer-To header field value is present, the recipient MUST respond with a 400" (and so without one).
+    if (values.length !== 1) {
+      sr.respond(400, now, {
+        reason: values.length === 0 ? 'Missing Refer-To' : 'More Than One Refer-To',
+        headers: [['Warning', warningValue(this.config.warningAgent, 'REFER needs exactly one Refer-To value')]],
+      });
+      return;
+    }
+    let referTo;
+    try {
+      referTo = parseNameAddr(values[0]!, 'Refer-To');
+    } catch (err) {
+      sr.respond(400, now, { headers: [['Warning', warningValue(this.config.warningAgent, (err as Error).message)]] });
+      return;
+    }
+    const sub = new Subscription(this, 'notifier', 'refer', String(sr.request.cseq.seq), undefined, undefined, sr);
+    if (dialog) sub.dialog = dialog;
+    this.emit({ type: 'refer', subscription: sub, request: sr, referTo, ...(dialog ? { dialog } : {}) });
+  }
+
+  /** A NOTIFY in a dialog: to the subscription it is for (RFC 6665 4.1.3), else 481. */
+  private onNotify(sr: ServerRequest, dialog: Dialog, now: number): void {
+    const ev = this.eventOf(sr, now);
+    if (!ev) return;
+    const sub = this.subscriptionFor(dialog, ev);
+    // "If the NOTIFY request contains an Event header field with an event package ... that does not match any
+    // subscription, the subscriber ... MUST respond with a 481".
+    if (!sub) {
+      sr.respond(481, now, { reason: 'Subscription Does Not Exist' });
+      return;
+    }
+    const state = this.notifyState(sr, now);
+    if (!state) return;
+    sr.respond(200, now);
+    sub.handleNotify(sr.request, state, now);
+  }
+
+  /** The Subscription-State of a NOTIFY; answers 400 when it has none or it cannot be read. */
+  private notifyState(sr: ServerRequest, now: number): SubscriptionStateHeader | undefined {
+    const stateValue = sr.request.header('subscription-state');
+    try {
+      if (stateValue === undefined) throw new Error('NOTIFY needs a Subscription-State header (RFC 6665 8.2.3)');
+      return parseSubscriptionState(stateValue);
+    } catch (err) {
+      sr.respond(400, now, { headers: [['Warning', warningValue(this.config.warningAgent, (err as Error).message)]] });
+      return undefined;
+    }
+  }
+
+  /**
+   * RFC 6665 4.1.2.4: a NOTIFY that comes before the 2xx to our SUBSCRIBE
+   * (or REFER outside dialogs) makes the dialog, "as if the 2xx had come" —
+   * once it is known to be one (its Event and Subscription-State read).
+   */
+  private onNotifyFirst(sr: ServerRequest, now: number): void {
+    const req = sr.request;
+    const sub = this.pendingSubscriptions.get(`${req.callId}|${req.toTag ?? ''}`);
+    const ours = sub?.request?.request;
+    if (!sub || !ours || sub.dialog || req.fromTag === undefined) return void sr.respond(481, now);
+    const ev = this.eventOf(sr, now);
+    if (!ev) return;
+    if (ev.package !== sub.event) return void sr.respond(481, now, { reason: 'Subscription Does Not Exist' });
+    const state = this.notifyState(sr, now);
+    if (!state) return;
+    const d = Dialog.fromNotify(this, ours, req, sr.source.transport);
+    d.remoteSeq = req.cseq.seq;
+    this.dialogs.set(d.id, d);
+    sub.attach(d);
+    sr.respond(200, now);
+    sub.handleNotify(req, state, now);
+  }
+
+  /**
+   * Our subscription a NOTIFY's Event names: by package and id; a REFER's
+   * NOTIFY without id (RFC 3515 2.4.6 allows it for the first REFER) or
+   * whose id is the CSeq of a REFER retried with credentials goes to our
+   * one REFER subscription of the dialog.
+   */
+  private subscriptionFor(dialog: Dialog, ev: EventHeader): Subscription | undefined {
+    const exact = dialog.usages?.get(usageKey(ev.package, ev.id));
+    if (exact instanceof Subscription && exact.role === 'subscriber') return exact;
+    if (ev.package !== 'refer') return undefined;
+    const refers = [...(dialog.usages?.values() ?? [])].filter(
+      (u): u is Subscription => u instanceof Subscription && u.role === 'subscriber' && u.isRefer,
+    );
+    return refers.length === 1 ? refers[0] : undefined;
   }
 
   /** The confirmed or early dialog a request with a To tag belongs to. */
@@ -703,6 +927,82 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     return req;
   }
 
+  /**
+   * Subscribe (RFC 6665 4.1.2): a SUBSCRIBE outside any dialog; the
+   * subscription refreshes itself until `unsubscribe`, and `owner` hears
+   * its acceptance, each NOTIFY and its end.
+   */
+  subscribe(target: Uri, opts: SubscribeRequestOptions, now: number, owner?: SubscriptionOwner): Subscription {
+    this.checkOpen();
+    const expires = opts.expires ?? DEFAULT_SUBSCRIPTION_SECONDS;
+    const tag = this.ids.tag();
+    const extra: HeaderInit = [
+      ...(opts.accept && opts.accept.length > 0 ? [['Accept', opts.accept.join(', ')] as [string, string]] : []),
+      ...(opts.headers ?? []),
+    ];
+    const sopts: SubscriberOptions = {
+      event: opts.event,
+      ...(opts.id ? { id: opts.id } : {}),
+      expires,
+      refresh: opts.refresh ?? true,
+      headers: extra,
+    };
+    const sub = new Subscription(this, 'subscriber', opts.event.toLowerCase(), opts.id, owner, sopts);
+    const hop = this.config.aor ? undefined : this.nextHopOf(target);
+    const host = hop instanceof Error ? undefined : hop?.host;
+    const t = this.outOfDialog('SUBSCRIBE', target, {
+      from: `<${formatUri(this.localUri(host))}>;tag=${tag}`,
+      contact: true,
+      headers: [['Event', sub.eventHeader], ['Expires', String(expires)], ...extra],
+      ...(opts.body ? { body: opts.body } : {}),
+      ...(opts.contentType ? { contentType: opts.contentType } : {}),
+    });
+    sub.pendingKey = `${t.callId}|${tag}`;
+    this.pendingSubscriptions.set(sub.pendingKey, sub);
+    let seq = this.ids.initialSeq() - 1;
+    const req: OutgoingRequest = new OutgoingRequest(this, t, {
+      nextSeq: () => ++seq,
+      destination: nextHop(t.uri, t.routes, this.config),
+      onDone: (o, t2) => {
+        this.outgoing.delete(req);
+        this.pendingSubscriptions.delete(`${t.callId}|${tag}`);
+        sub.requestDone(o, t2);
+      },
+    });
+    this.outgoing.add(req);
+    sub.sent(req, now);
+    req.start(now);
+    return sub;
+  }
+
+  /**
+   * Send REFER in a dialog (RFC 3515): `referTo` is the Refer-To value
+   * (`<sip:carol@example.com>`, or one with `?Replaces=…`, RFC 3891). Its
+   * implicit subscription tells `owner` the referred request's progress.
+   */
+  refer(
+    dialog: Dialog,
+    referTo: string,
+    opts: { readonly headers?: HeaderInit },
+    now: number,
+    owner?: SubscriptionOwner,
+  ): Subscription {
+    this.checkOpen();
+    if (dialog.state !== 'confirmed') throw new SipStateError(`REFER on a ${dialog.state} dialog ${dialog.id}`);
+    const sub = new Subscription(this, 'subscriber', 'refer', undefined, owner, {
+      event: 'refer',
+      expires: 0,
+      refresh: false,
+    });
+    // Attached before it is sent: a NOTIFY may overtake the 202 (RFC 6665 4.1.2.4).
+    sub.attach(dialog, String(dialog.localSeq + 1));
+    const req = dialog.request('REFER', { headers: [['Refer-To', referTo], ...(opts.headers ?? [])] }, now, (o, t) =>
+      sub.requestDone(o, t),
+    );
+    sub.sent(req, now);
+    return sub;
+  }
+
   /** Send an INVITE outside any dialog; `owner` hears its progress and outcome. */
   invite(target: Uri, opts: RequestOptions, now: number, owner?: InviteOwner): ClientInvite {
     this.checkOpen();
@@ -714,8 +1014,17 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     return ci;
   }
 
-  /** Send a re-INVITE in a confirmed dialog (RFC 3261 14.1). */
-  reinvite(dialog: Dialog, opts: DialogRequestOptions, now: number, owner?: InviteOwner): ClientInvite {
+  /**
+   * Send a re-INVITE in a confirmed dialog (RFC 3261 14.1); a 491 is retried
+   * once after the glare timer unless `glareRetry` is false.
+   */
+  reinvite(
+    dialog: Dialog,
+    opts: DialogRequestOptions,
+    now: number,
+    owner?: InviteOwner,
+    glareRetry = true,
+  ): ClientInvite {
     this.checkOpen();
     if (dialog.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${dialog.state} dialog ${dialog.id}`);
     if (dialog.outgoingInvite || dialog.incomingInvite || dialog.awaitingAck) {
@@ -724,7 +1033,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
       );
     }
     const { template, hop } = dialog.route('INVITE', opts);
-    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner);
+    const ci = new ClientInvite(this, template, dialog, dialog.nextSeq(), hop, owner, glareRetry);
     ci.start(now);
     return ci;
   }
@@ -762,6 +1071,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     this.streams.clear();
     this.merge.clear();
     this.outgoing.clear();
+    this.pendingSubscriptions.clear();
   }
 
   get isClosed(): boolean {
