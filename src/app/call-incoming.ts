@@ -102,6 +102,7 @@ export class ReceivedCall extends Call {
   ) {
     super(ctx, 'ringing', local, remote);
     this.callId = inc.callId;
+    this.requestUri = inc.request.rawUri;
     inc.on('cancelled', () => this.input({ type: 'cancelled' }));
   }
 
