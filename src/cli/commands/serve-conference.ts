@@ -129,6 +129,9 @@ export async function runConference(ctx: CommandContext): Promise<number> {
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity,
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),
+    // Keys come as RFC 4733 events (or SIP INFO); listening for tones in every participant's audio
+    // costs as much as the rest of its mixing: only when asked (--inband-dtmf on|auto).
+    inbandDtmf: 'off',
   });
   const onCrash = (err: unknown) =>
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
