@@ -39,20 +39,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToneBin } from '../src/audio/dsp/tone-bin.js';
-import { PCMU } from '../src/codecs/g711.js';
 import { UserAgent } from '../src/sip/api/user-agent.js';
+import { ConferenceLoad, type ConfState, ROOM, TALKERS } from './lib/conference-load.js';
 import { type EchoStep, echoBehaviour, echoLine, echoOk, echoStep, startServe } from './lib/echo-load.js';
-import {
-  type CallBehaviour,
-  climb,
-  connectAll,
-  cpuPercent,
-  cpuTicks,
-  type LoadCall,
-  LoadGenerator,
-  PAYLOAD,
-} from './lib/load-generator.js';
+import { climb, connectAll, cpuPercent, cpuTicks, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, percentile, report } from './lib/report.js';
 
@@ -63,8 +53,6 @@ const STEPS = process.env.SHTOOM_BENCH_CONF_STEPS
   : [100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200].filter((n) => n <= MAX);
 const PROFILE = process.env.SHTOOM_BENCH_CONF_PROFILE;
 const SKIP_ECHO = process.env.SHTOOM_BENCH_CONF_SKIP_ECHO === '1';
-const ROOM = 10;
-const TALKERS = [600, 1000, 1400];
 const SERVER_CORE = '1';
 const GENERATOR_CORE = '0';
 
@@ -72,83 +60,6 @@ const GENERATOR_CORE = '0';
 const pinned = spawnSync('taskset', ['-a', '-p', '-c', GENERATOR_CORE, String(process.pid)], { encoding: 'utf8' });
 if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
 const serverPrefix = ['taskset', '-c', SERVER_CORE];
-
-/** One second of each talker's tone as PCMU payloads (50 frames; whole periods, so it loops cleanly). */
-const toneFrames = TALKERS.map((hz) => {
-  const enc = PCMU.createEncoder();
-  const amp = 32768 * 10 ** (-16 / 20);
-  return Array.from({ length: 50 }, (_, f) =>
-    Buffer.from(
-      enc.encode(
-        Int16Array.from({ length: 160 }, (_, i) =>
-          Math.round(amp * Math.sin((2 * Math.PI * hz * (f * 160 + i)) / 8000)),
-        ),
-      ),
-    ),
-  );
-});
-
-interface ConfState {
-  lastSeq: number;
-  lastAt: number;
-  received: number;
-  gaps: number;
-}
-
-/** What each participant sends (its room's tone, or silence) and what it counts of what it hears. */
-class ConferenceLoad implements CallBehaviour {
-  measuring = false;
-  readonly spacing: number[] = [];
-  readonly probe: Int16Array[] = [];
-  private readonly decoder = PCMU.createDecoder();
-
-  fill(c: LoadCall, payload: Buffer): void {
-    const talker = (c.index % ROOM) - 1;
-    if (talker >= 0 && talker < TALKERS.length) toneFrames[talker]![c.counter % 50]!.copy(payload);
-    else payload.fill(0xff, 0, PAYLOAD);
-  }
-
-  receive(c: LoadCall, msg: Buffer, now: number): void {
-    if (msg.length < 12 || (msg[1]! >= 192 && msg[1]! <= 223)) return; // RTCP
-    if (!this.measuring) return;
-    const s = c.state as unknown as ConfState;
-    const seq = msg.readUInt16BE(2);
-    if (s.received > 0) {
-      const d = (seq - s.lastSeq) & 0xffff;
-      if (d > 1 && d < 3000) s.gaps += d - 1;
-      this.spacing.push(Math.abs(now - s.lastAt - 20));
-    }
-    s.lastSeq = seq;
-    s.lastAt = now;
-    s.received++;
-    if (c.index === 0) {
-      const off = 12 + 4 * (msg[0]! & 0x0f);
-      this.probe.push(this.decoder.decode(msg.subarray(off)).slice());
-    }
-  }
-
-  reset(calls: readonly LoadCall[]): void {
-    this.spacing.length = 0;
-    this.probe.length = 0;
-    for (const c of calls) c.state = { lastSeq: 0, lastAt: 0, received: 0, gaps: 0 } satisfies ConfState;
-  }
-
-  /** Which talkers the probe heard in most of the window. */
-  probeHeard(): number[] {
-    const x = new Int16Array(this.probe.length * 160);
-    for (const [i, f] of this.probe.entries()) x.set(f, i * 160);
-    return TALKERS.filter((hz) => {
-      const bin = new ToneBin(hz, 8000, 320);
-      let on = 0;
-      let all = 0;
-      for (let at = 0; at + 320 <= x.length; at += 160, all++) {
-        bin.measure(x, at);
-        if (bin.amplitude() > 300) on++;
-      }
-      return all > 0 && on / all > 0.8;
-    });
-  }
-}
 
 interface ConfStep {
   calls: number;
