@@ -72,7 +72,21 @@ export type {
   HoldChange,
 } from './app/call-types.js';
 export { CallEndedError, CallFailedError, CallStateError } from './app/errors.js';
-export { MediaSession, type MediaSessionOptions, type MediaSessionEvents, type AudioTap } from './app/media-session.js';
+export {
+  MediaSession,
+  type MediaSessionOptions,
+  type MediaSessionEvents,
+  type AudioTap,
+  type MediaPort,
+} from './app/media-session.js';
+export {
+  Conference,
+  ConferenceMember,
+  type ConferenceOptions,
+  type ConferenceEvents,
+  type JoinOptions,
+  type LeaveReason,
+} from './app/conference.js';
 export { realMediaPlatform, sharedMediaClock, type MediaPlatform, type OpenRtpOptions } from './app/media-platform.js';
 export { openUdpRtpChannel, type UdpRtpChannelOptions } from './net/rtp-channel.js';
 export type { RtpChannel, RtpChannelKind, DatagramHandler } from './rtp/rtp-channel.js';

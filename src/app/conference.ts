@@ -21,12 +21,12 @@ import { TypedEmitter } from '../util/emitter.js';
 import type { Call } from './call.js';
 import type { CallStats } from './call-types.js';
 import { CallStateError } from './errors.js';
-import type { MediaPlatform } from './media-platform.js';
+import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaPort } from './media-session.js';
 
 export interface ConferenceOptions {
-  /** Whose media clock ticks the room (a phone's `platform`). */
-  readonly platform: MediaPlatform;
+  /** Whose media clock ticks the room: the calls' phone's `platform` (default: the process's real one). */
+  readonly platform?: MediaPlatform;
   /** For logs and status. */
   readonly name?: string;
   /** Talkers heard at most (N, default 4). */
@@ -35,6 +35,12 @@ export interface ConferenceOptions {
   readonly selector?: Omit<TalkerSelectorOptions, 'talkers' | 'frameSamples'>;
   /** What a lone participant hears (music on hold); none: silence. */
   readonly hold?: () => AudioSource | undefined;
+  /**
+   * The room's tick within the 20 ms period, ms (default: the clock's
+   * least-loaded slot). Rooms that share a phase share the clock's
+   * wake-ups: a server of many rooms ticks them all at once.
+   */
+  readonly phaseMs?: number;
   readonly log?: Logger;
 }
 
@@ -155,16 +161,18 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly name: string;
   readonly room: ConferenceRoom;
   private readonly platform: MediaPlatform;
+  private readonly phaseMs: number | undefined;
   private readonly log: Logger;
   private readonly list = new Map<RoomParticipant, ConferenceMember>();
   private stream: MediaStream | undefined;
   private now = 0;
   private closed = false;
 
-  constructor(opts: ConferenceOptions) {
+  constructor(opts: ConferenceOptions = {}) {
     super();
-    this.platform = opts.platform;
+    this.platform = opts.platform ?? realMediaPlatform();
     this.name = opts.name ?? 'conference';
+    this.phaseMs = opts.phaseMs;
     this.log = opts.log ?? silentLogger;
     const hold = opts.hold;
     this.room = new ConferenceRoom({
@@ -288,10 +296,13 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   private started(): void {
     if (this.stream) return;
-    this.stream = this.platform.scheduler.add(({ now }) => {
-      this.now = now;
-      this.room.tick();
-    });
+    this.stream = this.platform.scheduler.add(
+      ({ now }) => {
+        this.now = now;
+        this.room.tick();
+      },
+      this.phaseMs !== undefined ? { phaseMs: this.phaseMs } : {},
+    );
   }
 
   private stopped(): void {

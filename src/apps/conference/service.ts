@@ -247,6 +247,8 @@ export class ConferenceService {
       name,
       ...(this.opts.loudest !== undefined ? { loudest: this.opts.loudest } : {}),
       ...(music ? { hold: () => new LoopSource(music, 'music-on-hold') } : {}),
+      // Every room on one phase: one wake-up of the media clock ticks them all.
+      phaseMs: 0,
       log: this.log,
     });
     const room: Room = {
