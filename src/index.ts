@@ -79,7 +79,21 @@ export type { PhoneCoreEvents, PhoneCallInfo, PhoneCallState } from './app/phone
 export { AudioRouter, type AudioRouterOptions } from './app/phone-core/audio-router.js';
 export { mixerConference, type ConferenceEngine } from './app/phone-core/conference.js';
 export { dialTarget, DialTargetError } from './app/phone-core/dial-target.js';
-export { MediaSession, type MediaSessionOptions, type MediaSessionEvents, type AudioTap } from './app/media-session.js';
+export {
+  MediaSession,
+  type MediaSessionOptions,
+  type MediaSessionEvents,
+  type AudioTap,
+  type MediaPort,
+} from './app/media-session.js';
+export {
+  Conference,
+  ConferenceMember,
+  type ConferenceOptions,
+  type ConferenceEvents,
+  type JoinOptions,
+  type LeaveReason,
+} from './app/conference.js';
 export { realMediaPlatform, sharedMediaClock, type MediaPlatform, type OpenRtpOptions } from './app/media-platform.js';
 export { openUdpRtpChannel, type UdpRtpChannelOptions } from './net/rtp-channel.js';
 export type { RtpChannel, RtpChannelKind, DatagramHandler } from './rtp/rtp-channel.js';

@@ -109,6 +109,7 @@ export class ReceivedCall extends Call {
     this.callId = inc.callId;
     // Our SDP names the address SIP answers from: the one we send from towards the caller.
     this.towards = inc.source.remote.address;
+    this.requestUri = inc.request.rawUri;
     inc.on('cancelled', () => this.input({ type: 'cancelled' }));
   }
 

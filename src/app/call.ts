@@ -267,6 +267,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   end: CallEnd | undefined;
   /** The Call-ID. */
   callId: string | undefined;
+  /** An incoming call's Request-URI: what the caller dialled (`sip:room-42@host`), which To may not say. */
+  requestUri: string | undefined;
 
   /** @internal */
   readonly log: Logger;

@@ -100,6 +100,30 @@ export type MediaSessionEvents = {
 export type AudioTap = (frame: Int16Array) => void;
 
 /**
+ * A media session driven from outside (a conference room's tick) instead
+ * of by its own tick: `media.borrow()`.
+ */
+export interface MediaPort {
+  /** The codec the session sends with: a payload given to `send` must be of it. */
+  readonly codec: Codec;
+  /**
+   * The next 20 ms received (decoded, or concealed by the session's PLC)
+   * into `frame`; the sink, the taps and in-band DTMF detection see it as
+   * on the session's own tick. Silence once the session is closed.
+   */
+  receive(frame: Int16Array, now: number): void;
+  /**
+   * Send 20 ms: `payload` as it is when given (encoded with `codec` once
+   * for several sessions), else `frame` encoded by the session. In-band
+   * DTMF being sent goes over `frame` and is encoded here. Nothing once
+   * the session is closed.
+   */
+  send(frame: Int16Array, payload: Uint8Array | undefined): void;
+  /** Give the tick back: the session ticks on its own again (reading its source), unless closed. */
+  release(): void;
+}
+
+/**
  * @example
  * const media = new MediaSession({ negotiated, channel, platform });
  * media.source = await openSource('tone:440');
@@ -136,6 +160,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private lastInband: { digit: string; at: number } | undefined;
   private src: AudioSource | undefined;
   private stream: MediaStream | undefined;
+  private started = false;
+  /** Driven by a `MediaPort` (a conference) instead of its own tick. */
+  private borrowed = false;
   private closed = false;
   /** Copy-on-write: a tap may remove itself (or another) while the taps run. */
   private taps: readonly AudioTap[] = [];
@@ -221,7 +248,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** Start ticking (media mode); reflect mode needs no tick. */
   start(): void {
     if (this.closed) throw new CallStateError('the media session is closed');
-    if (this.mode === 'media' && !this.stream) this.stream = this.platform.scheduler.add(this.tick);
+    this.started = true;
+    if (this.mode === 'media' && !this.stream && !this.borrowed) this.stream = this.platform.scheduler.add(this.tick);
     // An echo has no tick, but its packets want the same promptness (after the answer is out: it may spawn chrt).
     if (this.mode === 'reflect' && this.platform.raisePriority) setImmediate(() => this.platform.raisePriority?.());
   }
@@ -280,6 +308,63 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       this.inbandOut.send(digits);
     }
     return new Promise((resolve, reject) => this.dtmfWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Hand the tick to someone else — a conference room, whose one tick
+   * receives, mixes and sends for all its participants — until `release()`.
+   * The session stops ticking on its own (its source is not read
+   * meanwhile); everything else (RTCP, DTMF events, the RTP timeout, the
+   * sink and taps) goes on.
+   *
+   * @example
+   * const port = call.media.borrow();
+   * // each 20 ms: port.receive(frame, now); ...mix...; port.send(heard, sharedPayload);
+   * port.release();
+   */
+  borrow(): MediaPort {
+    if (this.closed) throw new CallStateError('the media session is closed');
+    if (this.mode !== 'media') throw new CallStateError('an echo session cannot be mixed');
+    if (this.borrowed) throw new CallStateError('the media session is already driven from outside');
+    this.borrowed = true;
+    this.stream?.stop();
+    this.stream = undefined;
+    let released = false;
+    return {
+      codec: this.codec,
+      receive: (frame, now) => {
+        if (this.closed || released) {
+          frame.fill(0);
+          return;
+        }
+        this.hearAndTell(now);
+        frame.set(this.rx);
+      },
+      send: (frame, payload) => {
+        if (this.closed || released) return;
+        if (this.inbandOut.busy) {
+          this.tx.set(frame);
+          this.inbandOut.fill(this.tx);
+          payload = undefined;
+          frame = this.tx;
+        }
+        this.txPayload = payload ?? this.encoder.encode(frame, this.txBuf);
+        this.link.sendFrame(this.txPayload, this.platform.clock.now());
+        this.tellDtmfWaiters();
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.borrowed = false;
+        if (this.started && !this.closed && this.mode === 'media' && !this.stream)
+          this.stream = this.platform.scheduler.add(this.tick);
+      },
+    };
+  }
+
+  /** Whether a conference (a `MediaPort`) drives the session now. */
+  get isBorrowed(): boolean {
+    return this.borrowed;
   }
 
   /** The media time of an echoed payload; a stream's packets are all alike, so the last answer is kept. */
@@ -366,6 +451,14 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.txPayload = this.encoder.encode(f, this.txBuf);
     this.link.sendFrame(this.txPayload, this.platform.clock.now());
     // 2. What we hear.
+    this.hearAndTell(now);
+    // 3. Tell who waits.
+    if (ended !== undefined) this.emit('source-end', ended);
+    this.tellDtmfWaiters();
+  };
+
+  /** The next frame into `rx`, then to the sink, the taps and the in-band DTMF detector. */
+  private hearAndTell(now: number): void {
     this.hear(now);
     const rx = this.rx;
     if (this.sink !== undefined) {
@@ -387,12 +480,14 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
       }
     }
-    // 3. Tell who waits.
-    if (ended !== undefined) this.emit('source-end', ended);
+  }
+
+  /** DTMF sent to its end: whoever waits for it is told. */
+  private tellDtmfWaiters(): void {
     if (this.dtmfWaiters.length > 0 && !this.inbandOut.busy && this.session.dtmfSender.pending === 0) {
       for (const w of this.dtmfWaiters.splice(0)) w.resolve();
     }
-  };
+  }
 
   /** Fill `rx` with the next 20 ms of received audio. */
   private hear(now: number): void {

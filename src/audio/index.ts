@@ -30,3 +30,4 @@ export { analyzeAudio, parseToneSpec, type AnalyzeOptions, type AudioAnalysis, t
 export { toMono8k } from './to-mono-8k.js';
 export { AudioConfigError, AudioDeviceError, BackendMissingError, DspMisuseError } from './errors.js';
 export * from './dsp/index.js';
+export * from './conference/index.js';

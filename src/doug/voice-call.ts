@@ -15,6 +15,7 @@ import { DtmfCollector } from '../audio/dsp/dtmf-collector.js';
 import { Vad } from '../audio/dsp/vad.js';
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { AnswerOptions, Call } from '../app/call.js';
+import type { Conference, ConferenceMember, JoinOptions } from '../app/conference.js';
 import type { CallEnd, DtmfMode, DtmfReceived } from '../app/call-types.js';
 import { CallEndedError, CallStateError } from '../app/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -97,6 +98,8 @@ export class VoiceCall {
   private readonly abort = new AbortController();
   /** The caller's keys, kept from the start of the call (type-ahead). */
   private readonly keys: DtmfCollector;
+  /** The conference the caller is in, if any: prompts then play over the room. */
+  private member: ConferenceMember | undefined;
 
   constructor(
     /** The call underneath (events, statistics). */
@@ -124,6 +127,14 @@ export class VoiceCall {
   /** Whom it calls (the To of the INVITE). */
   get to(): string {
     return this.call.local;
+  }
+  /** What the caller dialled: the INVITE's Request-URI (`sip:room-42@host`). */
+  get requestUri(): string | undefined {
+    return this.call.requestUri;
+  }
+  /** The conference the caller is in (`joinConference`), while it is. */
+  get conference(): ConferenceMember | undefined {
+    return this.member?.present ? this.member : undefined;
   }
   get callId(): string | undefined {
     return this.call.callId;
@@ -215,16 +226,20 @@ export class VoiceCall {
     this.ensureLive();
     if (opts.stopOnDtmf && this.keys.pending.length > 0) return { reason: 'dtmf' };
     const source = typeof what === 'string' ? await openSource(sourceUri(what)) : what;
+    // In a conference, a prompt is the caller's alone, over the room.
+    const member = this.conference;
     let stoppedBy: PlayResult['reason'] = 'end';
     const stop = (why: PlayResult['reason']) => {
       stoppedBy = why;
-      this.call.stopPlaying();
+      if (member) member.stopPlaying();
+      else this.call.stopPlaying();
     };
     const stopKeys = opts.stopOnDtmf ? this.keys.onKey(() => stop('dtmf')) : undefined;
     let timer: TimerHandle | undefined;
     if (opts.timeoutMs !== undefined) timer = this.timers.setTimer(opts.timeoutMs, () => stop('timeout'));
     try {
-      await this.call.play(source);
+      if (!member) await this.call.play(source);
+      else if ((await member.play(source)) === 'removed') this.ensureLive();
     } catch (err) {
       if (err instanceof CallEndedError) throw this.ended();
       throw err;
@@ -349,6 +364,31 @@ export class VoiceCall {
       timeoutMs,
       () => new DougTimeoutError(`no ${silenceMs} ms of silence within ${timeoutMs} ms`, 'silence', timeoutMs),
     );
+  }
+
+  /**
+   * Put the caller in a conference (answering first if the call rings):
+   * from now on it hears the room and is heard in it, and `play` and `say`
+   * go to it alone, over the room. Resolves with its membership (mute,
+   * leave, `left`); the caller leaves the room when the call ends.
+   *
+   * @example
+   * const me = await call.joinConference(room, { name: call.from });
+   * await call.say('You are muted.');   // heard by this caller only
+   * me.muted = true;
+   * await me.left;
+   */
+  async joinConference(conference: Conference, opts: JoinOptions = {}): Promise<ConferenceMember> {
+    if (this.call.state === 'ringing') await this.answer();
+    this.ensureLive();
+    if (this.conference) throw new CallStateError('the caller is in a conference already: leave it first');
+    try {
+      this.member = conference.join(this.call, opts);
+    } catch (err) {
+      if (this.call.end) throw this.ended();
+      throw err;
+    }
+    return this.member;
   }
 
   /**

@@ -7,6 +7,7 @@
 import { accountOptions } from './account.js';
 import { audioOptions } from './audio.js';
 import { callOptions } from './call.js';
+import { conferenceOptions } from './conference.js';
 import { configCommandOptions } from './config-command.js';
 import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
@@ -29,6 +30,7 @@ export const schema = [
   ...audioOptions,
   ...convertOptions,
   ...callOptions,
+  ...conferenceOptions,
   ...ivrOptions,
   ...phoneOptions,
 ] as const;
