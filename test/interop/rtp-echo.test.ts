@@ -6,9 +6,11 @@
  *
  * Tolerances (stated, and why):
  * - packets and loss must match tshark exactly (loopback loses nothing);
- * - jitter: shtoom timestamps a packet when the event loop reads it, tshark
- *   when the kernel sees it, so the two RFC 3550 A.8 figures differ by the
- *   jitter of our own reading. Mean and max jitter must agree within 1 ms.
+ * - jitter on content: shtoom timestamps a packet when the event loop reads
+ *   it, tshark when the kernel sees it, so the live figures differ by the
+ *   lateness of our own reading (over 1 ms on a loaded machine). Our RFC 3550
+ *   A.8 estimator fed tshark's kernel arrival times must give tshark's
+ *   figures; the live figure only gets a loose bound.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +24,11 @@ import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpSessionEvent } from '../../src/rtp/rtp-session-types.js';
 import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor } from './support/peers.js';
-import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { rtpArrivals, rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { SourceStatistics } from '../../src/rtp/source-stats.js';
 
-const JITTER_TOLERANCE_MS = 1;
+/** How far above the wire's max jitter our live figure may be (event-loop lateness on a loaded machine). */
+const LIVE_JITTER_BOUND_MS = 20;
 
 let dir: string;
 let echoPort: number;
@@ -76,11 +80,14 @@ interface Run {
   events: RtpSessionEvent[];
   played: number[];
   sent: number;
+  /** Our RTP port: where the echo sends back. */
+  localPort: number;
 }
 
 /** Send `frames` 20 ms frames to the echo on the media clock, pulling the playout every tick. */
 async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } = {}): Promise<Run> {
   const channel = await openUdpRtpChannel({ address: '127.0.0.1', rtcpMux: true });
+  const localPort = channel.port;
   const session = new RtpSession({
     remoteRtp: { address: '127.0.0.1', port: echoPort },
     rtcpMux: true,
@@ -115,7 +122,7 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
   media.close();
   ep.close('done');
   await channel.close();
-  return { session, events, played, sent };
+  return { session, events, played, sent, localPort };
 }
 
 describe('RTP against SIPp -rtp_echo', () => {
@@ -150,8 +157,14 @@ describe('RTP against SIPp -rtp_echo', () => {
     expect(back!.packets).toBe(st.received!.packets);
     expect(back!.lost).toBe(st.received!.lost);
     expect(back!.payload).toBe('g711U');
-    expect(Math.abs(back!.meanJitterMs - st.received!.meanJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
-    expect(Math.abs(back!.maxJitterMs - st.received!.maxJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
+    const wire = rtpArrivals(capture.file, [echoPort], run.session.ssrc, run.localPort);
+    expect(wire).toHaveLength(300);
+    const replay = new SourceStatistics(run.session.ssrc, 8000, wire[0]!.seq);
+    for (const p of wire) replay.update(p.seq, p.timestamp, p.arrivalMs, p.payloadBytes);
+    const replayed = replay.toJSON();
+    expect(replayed.maxJitterMs).toBeCloseTo(back!.maxJitterMs, 2);
+    expect(replayed.meanJitterMs).toBeCloseTo(back!.meanJitterMs, 2);
+    expect(st.received!.maxJitterMs).toBeLessThan(back!.maxJitterMs + LIVE_JITTER_BOUND_MS);
     // Our send side is paced by the media clock: 20 ms apart on average.
     expect(out!.meanDeltaMs).toBeCloseTo(20, 0);
   });
