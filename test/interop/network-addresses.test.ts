@@ -73,9 +73,15 @@ function tracedMessage(cwd: string, startLine: RegExp): string[] {
   const lines = readFileSync(join(cwd, log), 'utf8').split('\n');
   const i = lines.findIndex((l) => startLine.test(l));
   if (i < 0) throw new Error(`SIPp logged no ${startLine}`);
+  // The header section, the blank line, then the body up to SIPp's next separator or blank line.
   const out: string[] = [];
+  let inBody = false;
   for (const l of lines.slice(i)) {
-    if (/^-{5,}/.test(l) || (/^\s*$/.test(l) && out.length > 12)) break;
+    if (/^-{5,}/.test(l)) break;
+    if (/^\s*$/.test(l)) {
+      if (inBody) break;
+      inBody = true;
+    }
     out.push(l.trim());
   }
   return out;

@@ -162,8 +162,8 @@ describe('RTP against SIPp -rtp_echo', () => {
     const replay = new SourceStatistics(run.session.ssrc, 8000, wire[0]!.seq);
     for (const p of wire) replay.update(p.seq, p.timestamp, p.arrivalMs, p.payloadBytes);
     const replayed = replay.toJSON();
-    expect(replayed.maxJitterMs).toBeCloseTo(back!.maxJitterMs, 2);
-    expect(replayed.meanJitterMs).toBeCloseTo(back!.meanJitterMs, 2);
+    expect(replayed.maxJitterMs).toBeCloseTo(back!.maxJitterMs, 1);
+    expect(replayed.meanJitterMs).toBeCloseTo(back!.meanJitterMs, 1);
     expect(st.received!.maxJitterMs).toBeLessThan(back!.maxJitterMs + LIVE_JITTER_BOUND_MS);
     // Our send side is paced by the media clock: 20 ms apart on average.
     expect(out!.meanDeltaMs).toBeCloseTo(20, 0);
