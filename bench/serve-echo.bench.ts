@@ -108,9 +108,13 @@ try {
   await ua.close();
 }
 note(
-  `measured for ${SECONDS} s per step (SHTOOM_BENCH_SERVE_SECONDS), steps ${STEPS.join(', ')} (SHTOOM_BENCH_SERVE_MAX, SHTOOM_BENCH_SERVE_STEPS)` +
+  `measured for ${SECONDS} s per step (SHTOOM_BENCH_SERVE_SECONDS), steps ${STEPS.join(', ')} ` +
+    `(SHTOOM_BENCH_SERVE_MAX, SHTOOM_BENCH_SERVE_STEPS)` +
     `; shtoom: ${failedAt ? `${failedAt.calls} calls failed the criteria` : 'held every step'}` +
-    `; bare Node echo: ${refFailedAt ? `${refFailedAt.calls} calls failed the criteria` : 'held every step (its figure is a lower bound: raise SHTOOM_BENCH_SERVE_MAX)'}`,
+    '; bare Node echo: ' +
+    (refFailedAt
+      ? `${refFailedAt.calls} calls failed the criteria`
+      : 'held every step (its figure is a lower bound: raise SHTOOM_BENCH_SERVE_MAX)'),
 );
 report('serve.echo_concurrent_calls', best?.calls ?? 0, 'calls');
 if (best) {

@@ -9,9 +9,12 @@
  *                 │               │   ╰──────3xx: a new INVITE──╯ │
  *                 ╰──hangup──▶ cancelling ◀──hangup, answer timeout┘(before the 2xx)
  *   incoming:  ringing ─answer─▶ accepting ─ports, 2xx sent─▶ confirming ─ACK─▶ answered
- *                 │                 ╰─hangup─▶ declining          ╰─hangup─▶ leaving ─ACK: BYE─▶ ending
- *   both:      answered ─hangup, RTP timeout: BYE─▶ ending ─dialog ends─▶ closing ─media, sockets, files─▶ ended
- *              answered ─transfer: REFER─▶ transferring ─NOTIFY 2xx: BYE─▶ ending; ─failure─▶ answered
+ *                 │                 ╰─hangup─▶ declining          ╰─hangup─▶ leaving
+ *                                                                    leaving ─ACK: BYE─▶ ending
+ *   both:      answered ─hangup, RTP timeout: BYE─▶ ending ─dialog ends─▶ closing
+ *              closing ─media, sockets, files─▶ ended
+ *              answered ─transfer: REFER─▶ transferring ─NOTIFY 2xx: BYE─▶ ending
+ *              transferring ─failure─▶ answered
  *              answered ─replaced (the call that replaces it is answered): BYE─▶ ending
  *              any setup phase ─refusal, failure, CANCEL…─▶ closing
  *

@@ -426,7 +426,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       case 'source':
         if (e.previous !== undefined) this.plc.reset();
         this.log.debug(
-          `RTP ${e.kind} source ${e.ssrc.toString(16)}${e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''}`,
+          `RTP ${e.kind} source ${e.ssrc.toString(16)}` +
+            (e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''),
         );
         return;
       case 'latched':

@@ -42,7 +42,9 @@ import { formatsFor, screeningMedia } from './sdp-local.js';
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
   readonly server: string | StunAddress;
-  /** Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered. */
+  /**
+   * Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered.
+   */
   readonly keepAliveMs?: number;
   /** RFC 5389 7.2.1 retransmission settings for the bindings of calls (defaults 500 ms, 3 requests). */
   readonly rto?: number;
@@ -295,7 +297,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       this.useMapping(r.mapped.address, r.mapped.port);
     } catch (err) {
       this.log.warn(
-        `STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact and Via keep the local address`,
+        `STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact ` +
+          `and Via keep the local address`,
       );
     }
     s.keepAlive(stun.server, { interval: stun.keepAliveMs }, (e) => {

@@ -57,7 +57,8 @@ export function describeEnd(call: Call, end: CallEnd): string {
   if (!end.answered) return `${head}: not answered: ${end.message}${end.status ? ` (${end.status})` : ''}`;
   const s = call.stats();
   const media = s
-    ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms`
+    ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, ` +
+      `mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms`
     : '';
   return `${head}: ${call.codec ?? '?'}, ${(end.durationMs / 1000).toFixed(1)} s${media}; ended: ${end.reason}`;
 }

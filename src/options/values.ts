@@ -27,11 +27,10 @@ export function allowedOf(spec: OptionSpec): string {
     case 'enum':
       return `one of ${spec.choices.join(', ')}`;
     case 'duration':
-      return `a duration such as 500ms, 20s, 2m (a bare number is in ${spec.unit === 's' ? 'seconds' : 'milliseconds'})${rangeText(
-        spec.min,
-        spec.max,
-        'ms',
-      )}`;
+      return (
+        `a duration such as 500ms, 20s, 2m (a bare number is in ` +
+        `${spec.unit === 's' ? 'seconds' : 'milliseconds'})${rangeText(spec.min, spec.max, 'ms')}`
+      );
     case 'address':
       return spec.portOptional === false ? 'HOST:PORT (IPv6 as [::1]:PORT)' : 'HOST or HOST:PORT (IPv6 as [::1]:PORT)';
     case 'list':

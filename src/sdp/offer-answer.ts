@@ -292,7 +292,8 @@ export function createAnswer(
     if (common.length === 0) {
       const theirs = offered.filter((o) => !isTelephoneEvent(o)).map(formatLabel);
       reasons.push(
-        `no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ${localAudio.map(formatLabel).join(', ')}`,
+        `no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ` +
+          `${localAudio.map(formatLabel).join(', ')}`,
       );
       return rejected(m);
     }

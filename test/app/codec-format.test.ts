@@ -60,21 +60,25 @@ describe('codecs in SDP', () => {
     );
   });
 
-  it("finds the codecs of another phone's offer in the registry: Opus on any dynamic type, G.722 by rtpmap or by PT 9 alone", () => {
-    const offer = parseSdp(
-      offerWith(
-        'm=audio 5000 RTP/AVP 96 9 0 101\r\n' +
-          'a=rtpmap:96 opus/48000/2\r\n' +
-          'a=fmtp:96 stereo=1;sprop-stereo=1;useinbandfec=1\r\n' +
-          'a=rtpmap:101 telephone-event/8000\r\n',
-      ),
-    );
-    const found = formatsOf(offer.media[0]!).map((f) => registry.byName(f.name, f.clockRate, f.channels ?? 1)?.id);
-    expect(found).toEqual(['opus', 'g722', 'pcmu', undefined]);
-    // Payload type 111 is only our preference: it finds nothing without an rtpmap.
-    expect(registry.byPayloadType(111)).toBeUndefined();
-    expect(registry.byPayloadType(9)).toBe(G722);
-  });
+  it(
+    "finds the codecs of another phone's offer in the registry: Opus on any dynamic type, G.722 by rtpmap or by PT " +
+      '9 alone',
+    () => {
+      const offer = parseSdp(
+        offerWith(
+          'm=audio 5000 RTP/AVP 96 9 0 101\r\n' +
+            'a=rtpmap:96 opus/48000/2\r\n' +
+            'a=fmtp:96 stereo=1;sprop-stereo=1;useinbandfec=1\r\n' +
+            'a=rtpmap:101 telephone-event/8000\r\n',
+        ),
+      );
+      const found = formatsOf(offer.media[0]!).map((f) => registry.byName(f.name, f.clockRate, f.channels ?? 1)?.id);
+      expect(found).toEqual(['opus', 'g722', 'pcmu', undefined]);
+      // Payload type 111 is only our preference: it finds nothing without an rtpmap.
+      expect(registry.byPayloadType(111)).toBeUndefined();
+      expect(registry.byPayloadType(9)).toBe(G722);
+    },
+  );
 
   it('answers an Opus offer on the offerer payload type with opus/48000/2, and G.722 as G722/8000', () => {
     const offer = parseSdp(

@@ -121,33 +121,36 @@ describe('Conference: calls in one room', () => {
     await close();
   });
 
-  it('a caller that hangs up leaves the room; one that leaves the room keeps its call, ticking on its own', async () => {
-    const freqs = [500, 900, 1300];
-    const { world, callers, members, conf, close } = await setUp(
-      4,
-      freqs.map((hz) => ({ hz })),
-    );
-    const left: string[] = [];
-    conf.on('leave', (m, why) => left.push(`${m.name.includes('10-0-0-1') ? 'a' : 'b'}:${why}`));
-    await world.until(callers[0]!.call.hangup());
-    await world.run(200);
-    expect(conf.size).toBe(2);
-    expect(left).toEqual(['a:call-ended']);
-    const b = members.find((m) => m.call?.remote.includes('10-0-0-2'))!;
-    b.leave();
-    expect(await b.left).toBe('left');
-    expect(b.call?.media?.isBorrowed).toBe(false);
-    // Out of the room, b's call goes on: it still sends (silence) and receives on its own tick.
-    const sent = b.call!.stats()!.sent.packets;
-    await world.run(1000);
-    expect(b.call!.stats()!.sent.packets - sent).toBeGreaterThan(45);
-    expect(b.call!.state).toBe('answered');
-    // c, alone now, hears nobody.
-    const from = callers[2]!.sink.frames.length;
-    await world.run(1000);
-    expect(heard(callers[2]!, freqs, from + 10)).toEqual({ 500: 0, 900: 0, 1300: 0 });
-    await close();
-  });
+  it(
+    'a caller that hangs up leaves the room; one that leaves the room keeps its call, ticking on its ' + 'own',
+    async () => {
+      const freqs = [500, 900, 1300];
+      const { world, callers, members, conf, close } = await setUp(
+        4,
+        freqs.map((hz) => ({ hz })),
+      );
+      const left: string[] = [];
+      conf.on('leave', (m, why) => left.push(`${m.name.includes('10-0-0-1') ? 'a' : 'b'}:${why}`));
+      await world.until(callers[0]!.call.hangup());
+      await world.run(200);
+      expect(conf.size).toBe(2);
+      expect(left).toEqual(['a:call-ended']);
+      const b = members.find((m) => m.call?.remote.includes('10-0-0-2'))!;
+      b.leave();
+      expect(await b.left).toBe('left');
+      expect(b.call?.media?.isBorrowed).toBe(false);
+      // Out of the room, b's call goes on: it still sends (silence) and receives on its own tick.
+      const sent = b.call!.stats()!.sent.packets;
+      await world.run(1000);
+      expect(b.call!.stats()!.sent.packets - sent).toBeGreaterThan(45);
+      expect(b.call!.state).toBe('answered');
+      // c, alone now, hears nobody.
+      const from = callers[2]!.sink.frames.length;
+      await world.run(1000);
+      expect(heard(callers[2]!, freqs, from + 10)).toEqual({ 500: 0, 900: 0, 1300: 0 });
+      await close();
+    },
+  );
 
   it('a local member (the phone itself: microphone and speaker) talks with the callers', async () => {
     const freqs = [500, 900, 1700];

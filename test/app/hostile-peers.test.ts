@@ -149,28 +149,31 @@ describe('peers that would abuse or hold a call', () => {
     await world.until(phone.close());
   });
 
-  it('an INVITE whose Contact cannot be routed, never ACKed: the call ends here and the phone closes in time', async () => {
-    const { world, phone, calls } = await server(73);
-    const logs = new MemorySink();
-    const doug = new DougServer({ phone, app: echo, log: new Logger(logs, 'info') }).start();
-    const raw = new RawCaller(world, {
-      contact: '<aaaaaaaaaa:bbbbbbbbbb>',
-      sdpHost: ATTACKER,
-      sdpPort: 30000,
-      ack: false,
-    });
-    raw.invite('protos-like-1');
-    await world.run(1000);
-    expect(calls).toHaveLength(1);
-    // SIGTERM now: the server and then the phone close while the 2xx still waits for its ACK.
-    const t0 = world.scheduler.now();
-    await world.until(doug.close(), 10_000);
-    await world.until(phone.close(), 40_000);
-    expect(world.scheduler.now() - t0).toBeLessThan(32_000 + 5000);
-    expect(calls[0]!.end).toMatchObject({ reason: 'shutdown', answered: true });
-    const lines = logs.records.map((r) => r.msg);
-    expect(lines.filter((l) => /unexpected|threw/.test(l))).toEqual([]);
-    expect(lines.some((l) => /call from .*raw.*: PCMU, .*ended: shutdown/.test(l))).toBe(true);
-    expect(lines.some((l) => /not answered/.test(l))).toBe(false);
-  });
+  it(
+    'an INVITE whose Contact cannot be routed, never ACKed: the call ends here and the phone closes in ' + 'time',
+    async () => {
+      const { world, phone, calls } = await server(73);
+      const logs = new MemorySink();
+      const doug = new DougServer({ phone, app: echo, log: new Logger(logs, 'info') }).start();
+      const raw = new RawCaller(world, {
+        contact: '<aaaaaaaaaa:bbbbbbbbbb>',
+        sdpHost: ATTACKER,
+        sdpPort: 30000,
+        ack: false,
+      });
+      raw.invite('protos-like-1');
+      await world.run(1000);
+      expect(calls).toHaveLength(1);
+      // SIGTERM now: the server and then the phone close while the 2xx still waits for its ACK.
+      const t0 = world.scheduler.now();
+      await world.until(doug.close(), 10_000);
+      await world.until(phone.close(), 40_000);
+      expect(world.scheduler.now() - t0).toBeLessThan(32_000 + 5000);
+      expect(calls[0]!.end).toMatchObject({ reason: 'shutdown', answered: true });
+      const lines = logs.records.map((r) => r.msg);
+      expect(lines.filter((l) => /unexpected|threw/.test(l))).toEqual([]);
+      expect(lines.some((l) => /call from .*raw.*: PCMU, .*ended: shutdown/.test(l))).toBe(true);
+      expect(lines.some((l) => /not answered/.test(l))).toBe(false);
+    },
+  );
 });

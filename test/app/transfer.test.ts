@@ -56,36 +56,39 @@ async function three(world: PhoneWorld, carolAnswers: ((c: Call) => void) | 'aut
 }
 
 describe('blind transfer (RFC 3515, RFC 5589 6)', () => {
-  it('Alice transfers Bob to Carol: Bob follows the REFER, Carol answers, Alice hangs up; Bob and Carol talk', async () => {
-    const world = new PhoneWorld(21);
-    const t = await three(world);
-    const ab = await t.dial(t.alice, B, A);
-    const atBob = t.incoming.get(t.bob)![0]!;
-    const requests: TransferRequest[] = [];
-    let follow: Call | undefined;
-    atBob.on('transfer-requested', (r) => {
-      requests.push(r);
-      const sink = new CaptureSink();
-      follow = r.accept({ source: sine(1200), sink });
-      t.sinks.set(follow, sink);
-    });
-    const progress: TransferProgress[] = [];
-    ab.on('transfer-progress', (p) => progress.push(p));
-    const done = await world.until(ab.transfer(`sip:carol@${C}`));
-    expect(done.status).toBe(200);
-    expect(requests.map((r) => [r.target, r.attended])).toEqual([[`sip:carol@${C}`, false]]);
-    expect(progress.map((p) => p.status)).toEqual([100, 180, 200]);
-    expect((await world.until(ab.ended)).reason).toBe('transferred');
-    expect((await world.until(atBob.ended)).reason).toBe('transferred');
-    // Bob and Carol hear each other.
-    await world.run(2000);
-    const atCarol = t.incoming.get(t.carol)![0]!;
-    expect(atCarol.state).toBe('answered');
-    expect(t.sinks.get(follow!)!.toneSeconds(1700)).toBeGreaterThan(1.5);
-    expect(t.sinks.get(atCarol)!.toneSeconds(1200)).toBeGreaterThan(1.5);
-    await world.until(follow!.hangup());
-    await t.close();
-  });
+  it(
+    'Alice transfers Bob to Carol: Bob follows the REFER, Carol answers, Alice hangs up; Bob and Carol ' + 'talk',
+    async () => {
+      const world = new PhoneWorld(21);
+      const t = await three(world);
+      const ab = await t.dial(t.alice, B, A);
+      const atBob = t.incoming.get(t.bob)![0]!;
+      const requests: TransferRequest[] = [];
+      let follow: Call | undefined;
+      atBob.on('transfer-requested', (r) => {
+        requests.push(r);
+        const sink = new CaptureSink();
+        follow = r.accept({ source: sine(1200), sink });
+        t.sinks.set(follow, sink);
+      });
+      const progress: TransferProgress[] = [];
+      ab.on('transfer-progress', (p) => progress.push(p));
+      const done = await world.until(ab.transfer(`sip:carol@${C}`));
+      expect(done.status).toBe(200);
+      expect(requests.map((r) => [r.target, r.attended])).toEqual([[`sip:carol@${C}`, false]]);
+      expect(progress.map((p) => p.status)).toEqual([100, 180, 200]);
+      expect((await world.until(ab.ended)).reason).toBe('transferred');
+      expect((await world.until(atBob.ended)).reason).toBe('transferred');
+      // Bob and Carol hear each other.
+      await world.run(2000);
+      const atCarol = t.incoming.get(t.carol)![0]!;
+      expect(atCarol.state).toBe('answered');
+      expect(t.sinks.get(follow!)!.toneSeconds(1700)).toBeGreaterThan(1.5);
+      expect(t.sinks.get(atCarol)!.toneSeconds(1200)).toBeGreaterThan(1.5);
+      await world.until(follow!.hangup());
+      await t.close();
+    },
+  );
 
   it('a busy target: the transfer fails with its status and the call stays up, audio and all', async () => {
     const world = new PhoneWorld(22);

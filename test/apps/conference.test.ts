@@ -129,60 +129,63 @@ describe('roomOf', () => {
 });
 
 describe('conference server: rooms', () => {
-  it('callers in one room hear each other, never themselves; a lone caller hears the prompt, then the music', async () => {
-    const { world, service, dial, close, lines } = await setUp(1, { recordDir: dir });
-    const a = await dial('room-1', 500);
-    await world.run(3000);
-    // Alone: "you are the only participant", then the music on hold, not its own voice.
-    expect(everHeard(a, PROMPT_HZ.get(PROMPTS.only)!)).toBeGreaterThan(0.4);
-    expect(lastHeard(a, [300, 500], 1)).toMatchObject({ 300: expect.any(Number), 500: 0 });
-    expect(lastHeard(a, [300], 1)[300]).toBeGreaterThan(0.8);
-    const b = await dial('room-1', 750);
-    await world.run(1500);
-    expect(everHeard(b, PROMPT_HZ.get(countPrompt(2))!)).toBeGreaterThan(0.4);
-    // The join chime reached a.
-    expect(everHeard(a, 900)).toBeGreaterThan(0.05);
-    const c = await dial('room-1', 1050);
-    const other = await dial('room-2', 1350);
-    await world.run(3000);
-    const freqs = [300, 500, 750, 1050, 1350];
-    for (const x of [a, b, c]) {
-      const h = lastHeard(x, freqs, 2);
-      for (const f of [500, 750, 1050]) {
-        if (f === x.hz) expect(h[f], `${x.hz} hears itself`).toBe(0);
-        else expect(h[f], `${x.hz} hears ${f}`).toBeGreaterThan(1.5);
+  it(
+    'callers in one room hear each other, never themselves; a lone caller hears the prompt, then the ' + 'music',
+    async () => {
+      const { world, service, dial, close, lines } = await setUp(1, { recordDir: dir });
+      const a = await dial('room-1', 500);
+      await world.run(3000);
+      // Alone: "you are the only participant", then the music on hold, not its own voice.
+      expect(everHeard(a, PROMPT_HZ.get(PROMPTS.only)!)).toBeGreaterThan(0.4);
+      expect(lastHeard(a, [300, 500], 1)).toMatchObject({ 300: expect.any(Number), 500: 0 });
+      expect(lastHeard(a, [300], 1)[300]).toBeGreaterThan(0.8);
+      const b = await dial('room-1', 750);
+      await world.run(1500);
+      expect(everHeard(b, PROMPT_HZ.get(countPrompt(2))!)).toBeGreaterThan(0.4);
+      // The join chime reached a.
+      expect(everHeard(a, 900)).toBeGreaterThan(0.05);
+      const c = await dial('room-1', 1050);
+      const other = await dial('room-2', 1350);
+      await world.run(3000);
+      const freqs = [300, 500, 750, 1050, 1350];
+      for (const x of [a, b, c]) {
+        const h = lastHeard(x, freqs, 2);
+        for (const f of [500, 750, 1050]) {
+          if (f === x.hz) expect(h[f], `${x.hz} hears itself`).toBe(0);
+          else expect(h[f], `${x.hz} hears ${f}`).toBeGreaterThan(1.5);
+        }
+        expect(h[300], 'no music with company').toBe(0);
+        expect(h[1350], 'nothing from the other room').toBe(0);
       }
-      expect(h[300], 'no music with company').toBe(0);
-      expect(h[1350], 'nothing from the other room').toBe(0);
-    }
-    expect(lastHeard(other, [300, 500, 750, 1050], 1)[300]).toBeGreaterThan(0.8);
-    // What the operator sees.
-    const st = service.status(['udp 10.0.1.100:5060'], 500);
-    expect(st.participants).toBe(4);
-    const r1 = st.rooms.find((r) => r.name === 'room-1')!;
-    expect(r1.participants.map((p) => p.codec)).toEqual(['PCMU', 'PCMU', 'PCMU']);
-    expect(r1.talkers).toHaveLength(3);
-    expect(r1.participants.every((p) => p.lossPercent === 0 && p.packetsIn > 100)).toBe(true);
-    expect(r1.recording).toMatch(/room-1-.*\.wav$/);
-    expect(formatStatus(st, Date.parse(st.updated))).toMatch(
-      /room-1 \(recording to .*\): 3 participant\(s\); talking: .*\n +1 {2}.*PCMU {2}0:0\d {2}\d+ packets in, 0\.0 % lost/,
-    );
-    for (const x of [a, b, c, other]) await world.until(x.call.hangup());
-    await world.run(500);
-    expect(service.participants).toBe(0);
-    const msgs = lines();
-    expect(msgs.filter((m) => /^room-1: join .* \(PCMU\); [123] in the room$/.test(m))).toHaveLength(3);
-    expect(
-      msgs.filter((m) => /^room-1: leave .* after \d+\.\d s \(PCMU, \d+ packets in \(0\.0 % lost\), jitter/.test(m)),
-    ).toHaveLength(3);
-    expect(msgs).toContainEqual(expect.stringMatching(/^room-1: closed after .* min; recorded in .*room-1-.*\.wav$/));
-    await close();
-    // The room's recording: everyone who spoke.
-    const file = readdirSync(dir).find((f) => f.startsWith('room-1-'))!;
-    const rec = readWavFile(join(dir, file)).samples;
-    for (const f of [500, 750, 1050]) expect(toneSecondsIn(rec, f), `${f} in the recording`).toBeGreaterThan(2);
-    expect(toneSecondsIn(rec, 1350)).toBe(0);
-  });
+      expect(lastHeard(other, [300, 500, 750, 1050], 1)[300]).toBeGreaterThan(0.8);
+      // What the operator sees.
+      const st = service.status(['udp 10.0.1.100:5060'], 500);
+      expect(st.participants).toBe(4);
+      const r1 = st.rooms.find((r) => r.name === 'room-1')!;
+      expect(r1.participants.map((p) => p.codec)).toEqual(['PCMU', 'PCMU', 'PCMU']);
+      expect(r1.talkers).toHaveLength(3);
+      expect(r1.participants.every((p) => p.lossPercent === 0 && p.packetsIn > 100)).toBe(true);
+      expect(r1.recording).toMatch(/room-1-.*\.wav$/);
+      expect(formatStatus(st, Date.parse(st.updated))).toMatch(
+        /room-1 \(recording to .*\): 3 participant\(s\); talking: .*\n +1 {2}.*PCMU {2}0:0\d {2}\d+ packets in, 0\.0 % lost/,
+      );
+      for (const x of [a, b, c, other]) await world.until(x.call.hangup());
+      await world.run(500);
+      expect(service.participants).toBe(0);
+      const msgs = lines();
+      expect(msgs.filter((m) => /^room-1: join .* \(PCMU\); [123] in the room$/.test(m))).toHaveLength(3);
+      expect(
+        msgs.filter((m) => /^room-1: leave .* after \d+\.\d s \(PCMU, \d+ packets in \(0\.0 % lost\), jitter/.test(m)),
+      ).toHaveLength(3);
+      expect(msgs).toContainEqual(expect.stringMatching(/^room-1: closed after .* min; recorded in .*room-1-.*\.wav$/));
+      await close();
+      // The room's recording: everyone who spoke.
+      const file = readdirSync(dir).find((f) => f.startsWith('room-1-'))!;
+      const rec = readWavFile(join(dir, file)).samples;
+      for (const f of [500, 750, 1050]) expect(toneSecondsIn(rec, f), `${f} in the recording`).toBeGreaterThan(2);
+      expect(toneSecondsIn(rec, 1350)).toBe(0);
+    },
+  );
 
   it('*6 mutes and unmutes oneself; *# says how many are in the room', async () => {
     const { world, dial, close } = await setUp(2);

@@ -94,61 +94,64 @@ function toneSeconds(samples: Int16Array, freq: number): number {
 }
 
 describe('shtoom phone --control', () => {
-  it('answers a call by command: JSON events, audio both ways; bad commands are error events; quit exits 0', async () => {
-    const heard = join(dir, 'heard.wav');
-    const p = start(['--control', '--input', 'tone:700', '--output', heard]);
-    const ready = await p.next('ready');
-    const port = (ready.listen as { port: number }[])[0]!.port;
-    // Bad commands first: each an error event, the phone goes on.
-    p.type('frobnicate');
-    p.type('hold');
-    p.type('dtmf 1 xyz');
-    p.type('answer');
-    const errors = () => p.events.filter((e) => e.event === 'error').map((e) => e.message);
-    await p.next('error', (e) => e.message === 'no call is ringing');
-    expect(errors()).toEqual([
-      'unknown command "frobnicate" (help lists them)',
-      'usage: hold CALL',
-      'dtmf: KEYS must be DTMF keys (0-9 * # A-D), got "xyz"',
-      'no call is ringing',
-    ]);
-    const caller = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
-    try {
-      const frames: Int16Array[] = [];
-      const call = caller.call(`sip:me@127.0.0.1:${port}`, {
-        source: await openSource('tone:1200'),
-        sink: { uri: 'capture:', write: (f) => void frames.push(f.slice()), close: async () => {} },
-      });
-      const inc = await p.next('incoming');
-      expect(inc).toMatchObject({ call: 1, from: expect.stringContaining('sip:shtoom@127.0.0.1') });
-      p.type(`answer ${inc.call}`);
-      expect(await p.next('answered')).toEqual({ event: 'answered', call: 1, codec: 'PCMU' });
-      await call.answered;
-      const dtmf: string[] = [];
-      call.on('dtmf', (d) => dtmf.push(d.digit));
-      await new Promise((r) => setTimeout(r, 1500));
-      p.type('dtmf 1 42');
-      await call.sendDtmf('7');
-      expect(await p.next('dtmf')).toMatchObject({ call: 1, digit: '7' });
-      p.type('calls');
-      expect(await p.next('calls')).toMatchObject({ calls: [{ call: 1, state: 'answered', current: true }] });
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(dtmf).toEqual(['4', '2']);
-      p.type('quit');
-      expect(await p.exited).toBe(0);
-      expect((await call.ended).reason).toBe('remote-hangup');
-      expect(await p.next('ended')).toMatchObject({ call: 1, reason: 'shutdown' });
-      // What each side heard.
-      const all = new Int16Array(frames.length * 160);
-      for (const [i, f] of frames.entries()) all.set(f, i * 160);
-      expect(toneSeconds(all, 700)).toBeGreaterThan(2);
-      expect(toneSeconds(readWavFile(heard).samples, 1200)).toBeGreaterThan(2);
-      // Every line of stdout is one JSON object.
-      for (const line of p.text().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    } finally {
-      await caller.close();
-    }
-  });
+  it(
+    'answers a call by command: JSON events, audio both ways; bad commands are error events; quit exits ' + '0',
+    async () => {
+      const heard = join(dir, 'heard.wav');
+      const p = start(['--control', '--input', 'tone:700', '--output', heard]);
+      const ready = await p.next('ready');
+      const port = (ready.listen as { port: number }[])[0]!.port;
+      // Bad commands first: each an error event, the phone goes on.
+      p.type('frobnicate');
+      p.type('hold');
+      p.type('dtmf 1 xyz');
+      p.type('answer');
+      const errors = () => p.events.filter((e) => e.event === 'error').map((e) => e.message);
+      await p.next('error', (e) => e.message === 'no call is ringing');
+      expect(errors()).toEqual([
+        'unknown command "frobnicate" (help lists them)',
+        'usage: hold CALL',
+        'dtmf: KEYS must be DTMF keys (0-9 * # A-D), got "xyz"',
+        'no call is ringing',
+      ]);
+      const caller = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
+      try {
+        const frames: Int16Array[] = [];
+        const call = caller.call(`sip:me@127.0.0.1:${port}`, {
+          source: await openSource('tone:1200'),
+          sink: { uri: 'capture:', write: (f) => void frames.push(f.slice()), close: async () => {} },
+        });
+        const inc = await p.next('incoming');
+        expect(inc).toMatchObject({ call: 1, from: expect.stringContaining('sip:shtoom@127.0.0.1') });
+        p.type(`answer ${inc.call}`);
+        expect(await p.next('answered')).toEqual({ event: 'answered', call: 1, codec: 'PCMU' });
+        await call.answered;
+        const dtmf: string[] = [];
+        call.on('dtmf', (d) => dtmf.push(d.digit));
+        await new Promise((r) => setTimeout(r, 1500));
+        p.type('dtmf 1 42');
+        await call.sendDtmf('7');
+        expect(await p.next('dtmf')).toMatchObject({ call: 1, digit: '7' });
+        p.type('calls');
+        expect(await p.next('calls')).toMatchObject({ calls: [{ call: 1, state: 'answered', current: true }] });
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(dtmf).toEqual(['4', '2']);
+        p.type('quit');
+        expect(await p.exited).toBe(0);
+        expect((await call.ended).reason).toBe('remote-hangup');
+        expect(await p.next('ended')).toMatchObject({ call: 1, reason: 'shutdown' });
+        // What each side heard.
+        const all = new Int16Array(frames.length * 160);
+        for (const [i, f] of frames.entries()) all.set(f, i * 160);
+        expect(toneSeconds(all, 700)).toBeGreaterThan(2);
+        expect(toneSeconds(readWavFile(heard).samples, 1200)).toBeGreaterThan(2);
+        // Every line of stdout is one JSON object.
+        for (const line of p.text().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+      } finally {
+        await caller.close();
+      }
+    },
+  );
 
   it('the end of stdin quits (exit 0); so does SIGTERM', async () => {
     const p = start(['--control']);

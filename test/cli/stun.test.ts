@@ -43,31 +43,34 @@ async function responder(
 }
 
 describe('shtoom stun', () => {
-  it('to a server that does not answer: a live line on a terminal says which request and how long it waits', async () => {
-    const silent = createSocket('udp4');
-    open.push(silent);
-    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
-    const port = silent.address().port;
-    let stdout = '';
-    let stderr = '';
-    const code = await main(
-      ['stun', `127.0.0.1:${port}`, '--stun-rto', '200ms', '--stun-rc', '4', '--stun-rm', '4', '--color', 'never'],
-      {
-        stdout: { write: (s: string) => (stdout += s), isTTY: true },
-        stderr: { write: (s: string) => (stderr += s) },
-        env: {},
-      },
-    );
-    expect(code).toBe(1);
-    // Rc requests, RTO doubling (0, 0.2, 0.6, 1.4 s), then Rm × RTO: 2.2 s in all.
-    expect(stdout).toMatch(
-      new RegExp(`127\\.0\\.0\\.1:${port}: no answer yet, request [2-4] of 4, \\d\\.\\d s of at most 2\\.2 s`),
-    );
-    // The line is cleared before the one error line.
-    expect(stdout.endsWith('\r\x1b[K')).toBe(true);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toContain(`no answer from STUN server 127.0.0.1:${port} after 4 requests (2.2 s)`);
-  });
+  it(
+    'to a server that does not answer: a live line on a terminal says which request and how long it ' + 'waits',
+    async () => {
+      const silent = createSocket('udp4');
+      open.push(silent);
+      await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+      const port = silent.address().port;
+      let stdout = '';
+      let stderr = '';
+      const code = await main(
+        ['stun', `127.0.0.1:${port}`, '--stun-rto', '200ms', '--stun-rc', '4', '--stun-rm', '4', '--color', 'never'],
+        {
+          stdout: { write: (s: string) => (stdout += s), isTTY: true },
+          stderr: { write: (s: string) => (stderr += s) },
+          env: {},
+        },
+      );
+      expect(code).toBe(1);
+      // Rc requests, RTO doubling (0, 0.2, 0.6, 1.4 s), then Rm × RTO: 2.2 s in all.
+      expect(stdout).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${port}: no answer yet, request [2-4] of 4, \\d\\.\\d s of at most 2\\.2 s`),
+      );
+      // The line is cleared before the one error line.
+      expect(stdout.endsWith('\r\x1b[K')).toBe(true);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`no answer from STUN server 127.0.0.1:${port} after 4 requests (2.2 s)`);
+    },
+  );
 
   it('says at --log-level debug how long it will wait; draws nothing when not on a terminal', async () => {
     const silent = createSocket('udp4');

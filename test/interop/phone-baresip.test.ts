@@ -120,61 +120,64 @@ describe('shtoom phone --control with baresip', () => {
     expect(wavPresence(dumps(b)[0]!, 600)).toBeGreaterThan(2);
   });
 
-  it('hold and resume both ways: re-INVITE a=sendonly answered a=recvonly; the held side sends no RTP; hold music', async () => {
-    const b = await baresip(1000);
-    const p = await phone(['--input', 'tone:600', '--hold-music', 'tone:300', '--log-level', 'trace']);
-    // What baresip receives, on the wire (its own recording stops at a re-INVITE).
-    const cap = await startCapture(join(dir, 'hold.pcap'), b.rtpPorts, 90);
-    p.send(`dial sip:alice@127.0.0.1:${b.sipPort}`);
-    await p.next('answered');
-    await sleep(1500);
-    // The phone holds baresip.
-    p.send('hold 1');
-    expect(await p.next('held')).toEqual({ event: 'held', call: 1, by: 'local' });
-    await sleep(500);
-    const h0 = (await p.calls())[0]!.packets as { sent: number; received: number };
-    await sleep(2000);
-    const h1 = (await p.calls())[0]!.packets as { sent: number; received: number };
-    // baresip, held, sends nothing; we go on sending (hold music).
-    expect(h1.received - h0.received).toBeLessThan(3);
-    expect(h1.sent - h0.sent).toBeGreaterThan(80);
-    p.send('resume 1');
-    expect(await p.next('resumed')).toEqual({ event: 'resumed', call: 1, by: 'local' });
-    await sleep(1500);
-    const r1 = (await p.calls())[0]!.packets as { sent: number; received: number };
-    expect(r1.received - h1.received).toBeGreaterThan(50);
-    // baresip holds the phone: the phone, held, sends nothing.
-    await b.command('hold');
-    expect(await p.next('held', (e) => e.by === 'remote')).toEqual({ event: 'held', call: 1, by: 'remote' });
-    await sleep(500);
-    const b0 = (await p.calls())[0]!;
-    expect(b0).toMatchObject({ state: 'held', heldBy: ['remote'] });
-    await sleep(2000);
-    const b1 = (await p.calls())[0]!;
-    expect((b1.packets as { sent: number }).sent - (b0.packets as { sent: number }).sent).toBeLessThan(3);
-    await b.command('resume');
-    expect(await p.next('resumed', (e) => e.by === 'remote')).toMatchObject({ call: 1 });
-    p.send('hangup 1');
-    await p.next('ended');
-    await closed(b);
-    expect(await p.quit()).toBe(0);
-    // What baresip saw of our hold, in the SIP trace: our re-INVITE offered sendonly, its 200 answered recvonly;
-    // its own hold offered sendonly (or inactive) and we answered recvonly (or inactive).
-    const trace = p.peer.stderr();
-    const messages = trace.split(/\n(?=\S)/);
-    const sent = messages.filter((m) => /TRACE sip: sent/.test(m));
-    const received = messages.filter((m) => /TRACE sip: received/.test(m));
-    expect(sent.some((m) => /INVITE sip:/.test(m) && /a=sendonly/.test(m))).toBe(true);
-    expect(received.some((m) => /SIP\/2\.0 200/.test(m) && /CSeq: \d+ INVITE/.test(m) && /a=recvonly/.test(m))).toBe(
-      true,
-    );
-    expect(received.some((m) => /INVITE sip:/.test(m) && /a=(sendonly|inactive)/.test(m))).toBe(true);
-    // baresip got our hold music while held (and the microphone otherwise).
-    await cap.stop();
-    const wire = receivedPcmu(cap.file, b.rtpPorts);
-    expect(presence(wire, 300)).toBeGreaterThan(1.5);
-    expect(presence(wire, 600)).toBeGreaterThan(2.5);
-  });
+  it(
+    'hold and resume both ways: re-INVITE a=sendonly answered a=recvonly; the held side sends no RTP; hold ' + 'music',
+    async () => {
+      const b = await baresip(1000);
+      const p = await phone(['--input', 'tone:600', '--hold-music', 'tone:300', '--log-level', 'trace']);
+      // What baresip receives, on the wire (its own recording stops at a re-INVITE).
+      const cap = await startCapture(join(dir, 'hold.pcap'), b.rtpPorts, 90);
+      p.send(`dial sip:alice@127.0.0.1:${b.sipPort}`);
+      await p.next('answered');
+      await sleep(1500);
+      // The phone holds baresip.
+      p.send('hold 1');
+      expect(await p.next('held')).toEqual({ event: 'held', call: 1, by: 'local' });
+      await sleep(500);
+      const h0 = (await p.calls())[0]!.packets as { sent: number; received: number };
+      await sleep(2000);
+      const h1 = (await p.calls())[0]!.packets as { sent: number; received: number };
+      // baresip, held, sends nothing; we go on sending (hold music).
+      expect(h1.received - h0.received).toBeLessThan(3);
+      expect(h1.sent - h0.sent).toBeGreaterThan(80);
+      p.send('resume 1');
+      expect(await p.next('resumed')).toEqual({ event: 'resumed', call: 1, by: 'local' });
+      await sleep(1500);
+      const r1 = (await p.calls())[0]!.packets as { sent: number; received: number };
+      expect(r1.received - h1.received).toBeGreaterThan(50);
+      // baresip holds the phone: the phone, held, sends nothing.
+      await b.command('hold');
+      expect(await p.next('held', (e) => e.by === 'remote')).toEqual({ event: 'held', call: 1, by: 'remote' });
+      await sleep(500);
+      const b0 = (await p.calls())[0]!;
+      expect(b0).toMatchObject({ state: 'held', heldBy: ['remote'] });
+      await sleep(2000);
+      const b1 = (await p.calls())[0]!;
+      expect((b1.packets as { sent: number }).sent - (b0.packets as { sent: number }).sent).toBeLessThan(3);
+      await b.command('resume');
+      expect(await p.next('resumed', (e) => e.by === 'remote')).toMatchObject({ call: 1 });
+      p.send('hangup 1');
+      await p.next('ended');
+      await closed(b);
+      expect(await p.quit()).toBe(0);
+      // What baresip saw of our hold, in the SIP trace: our re-INVITE offered sendonly, its 200 answered recvonly;
+      // its own hold offered sendonly (or inactive) and we answered recvonly (or inactive).
+      const trace = p.peer.stderr();
+      const messages = trace.split(/\n(?=\S)/);
+      const sent = messages.filter((m) => /TRACE sip: sent/.test(m));
+      const received = messages.filter((m) => /TRACE sip: received/.test(m));
+      expect(sent.some((m) => /INVITE sip:/.test(m) && /a=sendonly/.test(m))).toBe(true);
+      expect(received.some((m) => /SIP\/2\.0 200/.test(m) && /CSeq: \d+ INVITE/.test(m) && /a=recvonly/.test(m))).toBe(
+        true,
+      );
+      expect(received.some((m) => /INVITE sip:/.test(m) && /a=(sendonly|inactive)/.test(m))).toBe(true);
+      // baresip got our hold music while held (and the microphone otherwise).
+      await cap.stop();
+      const wire = receivedPcmu(cap.file, b.rtpPorts);
+      expect(presence(wire, 300)).toBeGreaterThan(1.5);
+      expect(presence(wire, 600)).toBeGreaterThan(2.5);
+    },
+  );
 
   it('baresip transfers the phone to a second baresip: the phone follows the REFER and hears it', async () => {
     const a = await baresip(1000);
@@ -235,35 +238,38 @@ describe('shtoom phone --control with baresip', () => {
     expect(wavToneSeconds(dumps(a).at(-1)!, 1500)).toBeGreaterThan(1.5);
   });
 
-  it('the phone transfers baresip attended to a third baresip (REFER with Replaces): both calls end, they talk', async () => {
-    const a = await baresip(1000);
-    const c = await baresip(1500);
-    const p = await phone(['--input', 'tone:600']);
-    p.send(`dial sip:alice@127.0.0.1:${a.sipPort}`);
-    await p.next('answered', (e) => e.call === 1);
-    await sleep(1200);
-    p.send(`dial sip:alice@127.0.0.1:${c.sipPort}`);
-    expect(await p.next('held')).toEqual({ event: 'held', call: 1, by: 'local' });
-    await p.next('answered', (e) => e.call === 2);
-    await sleep(1200);
-    p.send('attended 1 2');
-    expect(await p.next('transferred', (e) => e.call === 1)).toMatchObject({
-      target: expect.stringContaining(`:${c.sipPort}`),
-    });
-    await p.next('ended', (e) => e.call === 1);
-    expect(await p.next('ended', (e) => e.call === 2)).toMatchObject({ reason: 'transferred' });
-    // baresip's INVITE carries the Refer-To (with its Replaces) as it took it.
-    const t = await a.waitEvent('TRANSFER');
-    expect(String(t.param)).toMatch(/Replaces=/);
-    await a.waitEvent('CALL_ESTABLISHED', (e) => String(e.param).includes(`:${c.sipPort}`));
-    await sleep(2500);
-    await a.command('hangup');
-    await closed(c, 2);
-    expect(await p.quit()).toBe(0);
-    expect(wavToneSeconds(dumps(c).at(-1)!, 1000)).toBeGreaterThan(1.5);
-    expect(wavToneSeconds(dumps(a).at(-1)!, 1500)).toBeGreaterThan(1.5);
-    expect(p.all('error')).toEqual([]);
-  });
+  it(
+    'the phone transfers baresip attended to a third baresip (REFER with Replaces): both calls end, they ' + 'talk',
+    async () => {
+      const a = await baresip(1000);
+      const c = await baresip(1500);
+      const p = await phone(['--input', 'tone:600']);
+      p.send(`dial sip:alice@127.0.0.1:${a.sipPort}`);
+      await p.next('answered', (e) => e.call === 1);
+      await sleep(1200);
+      p.send(`dial sip:alice@127.0.0.1:${c.sipPort}`);
+      expect(await p.next('held')).toEqual({ event: 'held', call: 1, by: 'local' });
+      await p.next('answered', (e) => e.call === 2);
+      await sleep(1200);
+      p.send('attended 1 2');
+      expect(await p.next('transferred', (e) => e.call === 1)).toMatchObject({
+        target: expect.stringContaining(`:${c.sipPort}`),
+      });
+      await p.next('ended', (e) => e.call === 1);
+      expect(await p.next('ended', (e) => e.call === 2)).toMatchObject({ reason: 'transferred' });
+      // baresip's INVITE carries the Refer-To (with its Replaces) as it took it.
+      const t = await a.waitEvent('TRANSFER');
+      expect(String(t.param)).toMatch(/Replaces=/);
+      await a.waitEvent('CALL_ESTABLISHED', (e) => String(e.param).includes(`:${c.sipPort}`));
+      await sleep(2500);
+      await a.command('hangup');
+      await closed(c, 2);
+      expect(await p.quit()).toBe(0);
+      expect(wavToneSeconds(dumps(c).at(-1)!, 1000)).toBeGreaterThan(1.5);
+      expect(wavToneSeconds(dumps(a).at(-1)!, 1500)).toBeGreaterThan(1.5);
+      expect(p.all('error')).toEqual([]);
+    },
+  );
 
   it('a three-way conference on the phone: each baresip hears the other and the phone', async () => {
     const a = await baresip(1000);

@@ -40,7 +40,9 @@ describe('shtoom phone and baresip registered through Kamailio (digest)', () => 
       codec: 'PCMU',
       rtpBase: await freeUdpPort(true),
       stdio: true,
-      account: `<sip:alice@127.0.0.1:${k.port};transport=udp>;auth_pass=alicepw;regint=300;answermode=auto;audio_codecs=PCMU`,
+      account:
+        `<sip:alice@127.0.0.1:${k.port};transport=udp>;auth_pass=alicepw;regint=300;` +
+        'answermode=auto;audio_codecs=PCMU',
     });
     const heard = join(dir, 'bob.wav');
     const p = await ControlPhone.start([

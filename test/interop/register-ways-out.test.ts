@@ -96,22 +96,25 @@ describe('shtoom register --stay', () => {
     });
   }
 
-  it('IPv4, one Ctrl-C through npx (two SIGINTs a moment apart): counted once, the binding is removed, exit 0', async () => {
-    const port = await freeSipPort();
-    const p = startShtoom(
-      ['register', aor('IPv4', 'bob'), '--password', 'bobpw', '--stay', '--sip-port', String(port)],
-      {
-        timeoutSec: 60,
-      },
-    );
-    await registeredAt(p, 'IPv4', port, 'bob');
-    terminate(p, 'SIGINT');
-    // npm's copy comes after the terminal's, once the first was taken (a signal not yet taken would merge).
-    await waitFor(() => p.stderr().includes('finishing'), 'the first SIGINT taken', 10_000);
-    terminate(p, 'SIGINT');
-    await ended(p, 'IPv4', port, 0, 'bob');
-    expect(p.stderr()).not.toContain('hurrying');
-  });
+  it(
+    'IPv4, one Ctrl-C through npx (two SIGINTs a moment apart): counted once, the binding is removed, exit ' + '0',
+    async () => {
+      const port = await freeSipPort();
+      const p = startShtoom(
+        ['register', aor('IPv4', 'bob'), '--password', 'bobpw', '--stay', '--sip-port', String(port)],
+        {
+          timeoutSec: 60,
+        },
+      );
+      await registeredAt(p, 'IPv4', port, 'bob');
+      terminate(p, 'SIGINT');
+      // npm's copy comes after the terminal's, once the first was taken (a signal not yet taken would merge).
+      await waitFor(() => p.stderr().includes('finishing'), 'the first SIGINT taken', 10_000);
+      terminate(p, 'SIGINT');
+      await ended(p, 'IPv4', port, 0, 'bob');
+      expect(p.stderr()).not.toContain('hurrying');
+    },
+  );
 });
 
 describe('shtoom register (without --stay)', () => {

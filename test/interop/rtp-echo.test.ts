@@ -100,7 +100,8 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
   const events: RtpSessionEvent[] = [];
   // The production path: the call's channel and link.
   const ep = new RtpLink(session, channel, { clock: realClock, timers: realTimers, onEvent: (e) => events.push(e) });
-  const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+  // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+  const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 });
   const played: number[] = [];
   let sent = 0;
   await new Promise<void>((resolve) => {

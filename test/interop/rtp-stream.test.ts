@@ -56,7 +56,7 @@ function fileBytes(): Uint8Array {
 }
 
 describe("RTP against SIPp's rtp_stream", () => {
-  it("receives the streamed file byte for byte, statistics agreeing with tshark, then SIPp's captured digits once each", async () => {
+  it("receives the file byte for byte, statistics agreeing with tshark, then SIPp's digits once each", async () => {
     const file = fileBytes();
     writeFileSync(join(dir, 'stream.ulaw'), file);
     for (const p of PCAPS) expect(existsSync(p), `${p} (package sip-tester)`).toBe(true);
@@ -126,7 +126,8 @@ describe("RTP against SIPp's rtp_stream", () => {
       },
     });
     // Our side of the call: silence frames to SIPp, and the playout pulled every 20 ms.
-    const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+    // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+    const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 });
     const played: number[] = [];
     media.add(({ now }) => {
       ep.sendFrame(new Uint8Array(160).fill(0xff), now);

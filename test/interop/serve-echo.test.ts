@@ -154,8 +154,10 @@ describe('shtoom serve echo with shtoom call', () => {
       new Promise<void>((r) => s.send(typeof b === 'string' ? Buffer.from(b) : b, echo.port, '127.0.0.1', () => r()));
     const local = `127.0.0.1:${s.address().port}`;
     const req = (method: string, extra: string, body = '') =>
-      `${method} sip:echo@127.0.0.1:${echo.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${local};branch=z9hG4bK${Math.random().toString(16).slice(2)};rport\r\nMax-Forwards: 70\r\n` +
-      `From: <sip:evil@127.0.0.1>;tag=e1\r\nTo: <sip:echo@127.0.0.1>${extra}\r\nCall-ID: ${Math.random()}@evil\r\nCSeq: 1 ${method}\r\nContact: <sip:evil@${local}>\r\n` +
+      `${method} sip:echo@127.0.0.1:${echo.port} SIP/2.0\r\nVia: SIP/2.0/UDP ` +
+      `${local};branch=z9hG4bK${Math.random().toString(16).slice(2)};rport\r\nMax-Forwards: 70\r\n` +
+      `From: <sip:evil@127.0.0.1>;tag=e1\r\nTo: <sip:echo@127.0.0.1>${extra}\r\nCall-ID: ` +
+      `${Math.random()}@evil\r\nCSeq: 1 ${method}\r\nContact: <sip:evil@${local}>\r\n` +
       (body ? `Content-Type: application/sdp\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const answers: string[] = [];
@@ -168,7 +170,8 @@ describe('shtoom serve echo with shtoom call', () => {
       req(
         'INVITE',
         '',
-        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n',
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP ' +
+          '18\r\na=rtpmap:18 G729/8000\r\n',
       ),
     );
     await send(req('BYE', ';tag=nosuch'));

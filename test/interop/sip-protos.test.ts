@@ -163,9 +163,11 @@ describe('PROTOS c07-sip against a live shtoom UAS (UDP)', () => {
     }
     const table = [...counts.entries()].sort((a, b) => b[1] - a[1]);
     const lines = [
-      `PROTOS c07-sip: ${cases.length} cases in ${batches} batches, each followed by the valid case (answered every time)`,
+      `PROTOS c07-sip: ${cases.length} cases in ${batches} batches, each followed by the valid case (answered every ` +
+        `time)`,
       ...table.map(([k, n]) => `  ${k.padEnd(10)} ${n}`),
-      `  (${truncated} datagrams cut to ${MAX_DATAGRAM} bytes; ${unattributed} responses matched no case by Call-ID or branch)`,
+      `  (${truncated} datagrams cut to ${MAX_DATAGRAM} bytes; ${unattributed} responses matched no case by Call-ID ` +
+        `or branch)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
     // Every case that reached the UAS as an INVITE it could read got an answer; no case crashed it.

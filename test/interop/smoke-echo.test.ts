@@ -44,7 +44,8 @@ async function serveEcho(): Promise<{ port: number; peer: Peer }> {
 }
 
 describe('shtoom smoke', () => {
-  it('against shtoom serve echo: PASS with loss 0 both ways, every probe back, RTT and MOS; a JUnit report', async () => {
+  it('against shtoom serve echo: PASS with loss 0 both ways, every probe back, RTT and MOS; a JUnit ' +
+    'report', async () => {
     const echo = await serveEcho();
     const junit = join(dir, 'smoke.xml');
     const r = await runShtoom(
@@ -107,7 +108,8 @@ describe('shtoom smoke', () => {
     expect(j.latency.probesFound).toBeGreaterThanOrEqual(3); // one spoilt by a late tick at most, as above
   });
 
-  it('through a relay dropping 5 % of RTP each way: the loss both ways matches, thresholds decide the exit code', async () => {
+  it('through a relay dropping 5 % of RTP each way: the loss both ways matches, thresholds decide the exit ' +
+    'code', async () => {
     const echo = await serveEcho();
     const run = async (seed: number, thresholds: string[]) => {
       const relay = await LossyRelay.start(echo.port, 0.05, seed);
@@ -126,7 +128,8 @@ describe('shtoom smoke', () => {
     const { j, injected } = strict;
     expect(injected.out).toBeGreaterThan(0.02);
     expect(injected.back).toBeGreaterThan(0.02);
-    // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it dropped on the way out.
+    // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it dropped on the
+    // way out.
     expect(Math.abs(j.loss.receivedPercent - 100 * injected.back)).toBeLessThan(1);
     expect(Math.abs(j.loss.sentPercent - 100 * injected.out)).toBeLessThan(1.5);
     expect(j.checks.find((c: { name: string }) => c.name === 'loss')).toMatchObject({ ok: false });

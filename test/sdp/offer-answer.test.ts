@@ -221,7 +221,8 @@ describe('RFC 3264 offer/answer', () => {
     const text = serializeSdp(offer);
     expect(text).toBe(
       'v=0\r\no=- 42 42 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' +
-        'm=audio 40000 RTP/AVP 0 3 96 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:3 GSM/8000\r\na=rtpmap:96 speex/8000\r\na=rtpmap:101 telephone-event/8000\r\n' +
+        'm=audio 40000 RTP/AVP 0 3 96 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:3 GSM/8000\r\na=rtpmap:96 ' +
+        'speex/8000\r\na=rtpmap:101 telephone-event/8000\r\n' +
         'a=fmtp:101 0-16\r\na=ptime:20\r\na=rtcp-mux\r\na=sendrecv\r\n',
     );
     const { answer, media: bobSide } = createAnswer(parseSdp(text), bob([GSM, TE], { rtcpMux: false }));

@@ -131,7 +131,8 @@ describe('RFC 4475 torture messages to a live UAS over TCP', () => {
   for (const v of vectors('rfc4475')) {
     const o = TCP_OVERRIDES[v.name];
     const want = o?.answers ?? (UDP_ANSWERS[v.name] === null ? [] : [UDP_ANSWERS[v.name]!]);
-    it(`${v.name}: ${want.length ? want.join(', ') : 'no answer'}${o?.closed ? ', connection closed' : ''}`, async () => {
+    const outcome = `${want.length ? want.join(', ') : 'no answer'}${o?.closed ? ', connection closed' : ''}`;
+    it(`${v.name}: ${outcome}`, async () => {
       const bytes = v.name === 'baddn' ? baddnTerminated() : v.bytes;
       const r = await tcpExchange(bytes, tcpPort(), { probeSameConnection: !o?.ownConnection && !o?.closed });
       expect(r.responses.map((x) => x.status).filter((s) => s !== 100)).toEqual(want);

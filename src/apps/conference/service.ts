@@ -110,7 +110,8 @@ function fileSafe(name: string): string {
 function stamp(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  const date = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`;
+  return `${date}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 function concat(...parts: Int16Array[]): Int16Array {
@@ -374,7 +375,8 @@ export class ConferenceService {
     room.conference.record = undefined;
     const mins = (this.now() - room.since) / 60_000;
     this.log.info(
-      `${room.name}: closed after ${mins.toFixed(1)} min${room.recording ? `; recorded in ${room.recording.path}` : ''}`,
+      `${room.name}: closed after ${mins.toFixed(1)} ` +
+        `min${room.recording ? `; recorded in ${room.recording.path}` : ''}`,
     );
     if (sink) this.track(sink.close().catch((err: Error) => this.log.error(`${room.name}: recording: ${err.message}`)));
   }

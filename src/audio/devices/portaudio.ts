@@ -253,7 +253,9 @@ export async function listPortAudioDevices(
   } catch {
     return undefined;
   }
-  const script = `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
+  const script =
+    `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; ` +
+    `process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: env as NodeJS.ProcessEnv,

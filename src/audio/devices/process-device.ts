@@ -62,7 +62,8 @@ abstract class HelperProcess {
       this.child.once('close', (code, signal) => {
         this.exited = true;
         if (!this.closing && (code !== 0 || signal)) {
-          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the last).
+          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the
+          // last).
           const lines = this.stderr
             .trim()
             .split('\n')

@@ -161,7 +161,8 @@ function parseFmt(b: Uint8Array, where: string): FmtChunk {
   const allowed = encoding === 'pcm' ? [1, 2, 3, 4] : encoding === 'float' ? [4, 8] : [1];
   if (!Number.isInteger(container) || !allowed.includes(container) || bits > container * 8 || bits === 0) {
     throw new UnsupportedAudioEncodingError(
-      `${where}: unsupported WAV encoding: ${bits}-bit ${encoding} in ${blockAlign}-byte frames of ${channels} channel(s)`,
+      `${where}: unsupported WAV encoding: ${bits}-bit ${encoding} in ${blockAlign}-byte frames of ${channels} ` +
+        `channel(s)`,
       `${bits}-bit ${encoding}`,
     );
   }

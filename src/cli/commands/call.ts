@@ -21,7 +21,10 @@ import { typeKeys } from './call-keys.js';
 
 function statsLine(s: CallStats): string {
   const rtt = s.rttMs !== undefined ? `  rtt ${s.rttMs.toFixed(1)} ms` : '';
-  return `  ${clockTime(s.durationMs)}  ${s.codec}  out ${s.sent.packets}  in ${s.received.packets}  lost ${s.received.lossPercent.toFixed(1)} %  jitter ${s.received.jitterMs.toFixed(1)} ms${rtt}`;
+  return (
+    `  ${clockTime(s.durationMs)}  ${s.codec}  out ${s.sent.packets}  in ${s.received.packets}  lost ` +
+    `${s.received.lossPercent.toFixed(1)} %  jitter ${s.received.jitterMs.toFixed(1)} ms${rtt}`
+  );
 }
 
 function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefined): string {

@@ -17,7 +17,8 @@ async function run(ctx: CommandContext): Promise<number> {
     const w = Math.max(...devices.map((d) => d.uri.length));
     const lines = devices.map(
       (d) =>
-        `${d.uri.padEnd(w)}  ${direction(d).padEnd(6)}  ${c.gray(d.rates.map((r) => r / 1000).join('/') + ' kHz').padEnd(20)}  ${d.description}`,
+        `${d.uri.padEnd(w)}  ${direction(d).padEnd(6)}  ` +
+        `${c.gray(d.rates.map((r) => r / 1000).join('/') + ' kHz').padEnd(20)}  ${d.description}`,
     );
     for (const b of backends) if (!b.available) lines.push(c.yellow(`${b.backend}: not available here (${b.install})`));
     return lines.join('\n');

@@ -114,7 +114,10 @@ async function run(ctx: CommandContext): Promise<number> {
     if (ctx.out.json) ctx.out.data({ ...summary, pings }, () => '');
     else if (count > 1)
       ctx.out.line(
-        `${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok${'rttAvgMs' in summary ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms` : ''}`,
+        `${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok` +
+          ('rttAvgMs' in summary
+            ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms`
+            : ''),
       );
     if (ctx.signal.aborted && pings.length < count) return ExitCode.INTERRUPTED;
     return worst;

@@ -129,7 +129,8 @@ async function run(ctx: CommandContext): Promise<number> {
 export const phoneCommand: CommandSpec = {
   name: 'phone',
   description:
-    'the phone: take and place calls, several at once, hold, transfer, conference, MESSAGE; commands on stdin, events on stdout (--control: JSON lines)',
+    'the phone: take and place calls, several at once, hold, transfer, conference, MESSAGE; commands on stdin, ' +
+    'events on stdout (--control: JSON lines)',
   run,
   examples: [
     'shtoom phone --control --sip-port 5062 --input tone:440 --output heard.wav',

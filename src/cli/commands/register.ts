@@ -19,7 +19,9 @@ function bindingsText(bindings: readonly Binding[]): string {
   return bindings
     .map(
       (b) =>
-        `  ${b.uri}${b.expires !== undefined ? `  expires ${b.expires} s` : ''}${b.q !== undefined ? `  q=${b.q}` : ''}`,
+        `  ${b.uri}` +
+        (b.expires !== undefined ? `  expires ${b.expires} s` : '') +
+        (b.q !== undefined ? `  ` + `q=${b.q}` : ''),
     )
     .join('\n');
 }
@@ -64,7 +66,8 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.out.data(
       data,
       (c) =>
-        `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`,
+        `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} ` +
+        `s\nbindings:\n${bindingsText(reg.bindings)}`,
     );
     if (!o.get('register.stay')) {
       // The binding stays for the expiry just printed (closing the user agent must not remove it).

@@ -95,7 +95,8 @@ async function run(ctx: CommandContext): Promise<number> {
     void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
     await Promise.race([server.close(), aborted(ctx.urgent)]);
     log.info(
-      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`,
+      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
+        `${server.stats.appErrors} app error(s)`,
     );
     return ExitCode.OK;
   } finally {
@@ -108,11 +109,13 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
-  description: `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, or your own FILE.js`,
+  description:
+    `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, or your ` + `own FILE.js`,
   args: [
     {
       name: 'app',
-      description: `${BUILT_IN_APPS.join(' | ')} | conference | FILE.js (a module whose default export is async (call) => …)`,
+      description:
+        `${BUILT_IN_APPS.join(' | ')} | conference | FILE.js ` + '(a module whose default export is async (call) => …)',
       required: true,
     },
   ],

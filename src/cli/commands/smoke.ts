@@ -18,7 +18,10 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, exitCodeOfEnd, phoneFrom } from './call-common.js';
 
-/** The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short call. */
+/**
+ * The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short
+ * call.
+ */
 export const SMOKE_RTCP_INTERVAL_MS = 1000;
 
 /** Run one smoke call with the options' thresholds, print it, write the JUnit file; returns the exit code. */
@@ -43,7 +46,8 @@ export async function runSmoke(ctx: CommandContext, phone: Phone, uri: string, d
       call.on('ringing', (s) => ctx.out.line(`ringing (${s})`));
       call.on('answered', (i) =>
         ctx.out.line(
-          `answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ${(durationMs / 1000).toFixed(0)} s`,
+          `answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ` +
+            `${(durationMs / 1000).toFixed(0)} s`,
         ),
       );
       void aborted(ctx.signal).then(() => {
@@ -89,12 +93,14 @@ async function run(ctx: CommandContext): Promise<number> {
 export const smokeCommand: CommandSpec = {
   name: 'smoke',
   description:
-    'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every threshold held',
+    'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every ' +
+    'threshold held',
   args: [{ name: 'uri', description: 'the echo service, e.g. sip:echo@127.0.0.1:5070', required: true }],
   run,
   examples: [
     'shtoom smoke sip:echo@127.0.0.1:5070',
-    'shtoom smoke sip:echo@voip.example.com --duration 30 --max-loss 0.5 --max-latency 250 --min-mos 4 --junit smoke.xml',
+    'shtoom smoke sip:echo@voip.example.com --duration 30 --max-loss 0.5 --max-latency 250 --min-mos 4 --junit ' +
+      'smoke.xml',
     'shtoom smoke sip:echo@127.0.0.1:5070 --json',
   ],
 };

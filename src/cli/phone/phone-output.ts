@@ -34,14 +34,20 @@ function callLine(c: PhoneCallInfo): string {
     c.heldBy.length > 0 ? `held by ${c.heldBy.join(' and ')}` : '',
   ].filter(Boolean);
   const dur = c.durationMs > 0 ? ` ${Math.round(c.durationMs / 1000)} s` : '';
-  return `  ${c.call}  ${c.state.padEnd(12)} ${c.direction === 'incoming' ? 'from' : 'to'} ${c.peer}${c.codec ? `  ${c.codec}` : ''}${dur}${flags.length ? `  (${flags.join(', ')})` : ''}`;
+  return (
+    `  ${c.call}  ${c.state.padEnd(12)} ${c.direction === 'incoming' ? 'from' : 'to'} ` +
+    `${c.peer}${c.codec ? `  ${c.codec}` : ''}${dur}${flags.length ? `  (${flags.join(', ')})` : ''}`
+  );
 }
 
 /** Line mode: the event as words. */
 export function humanLine(e: PrintedEvent): string {
   switch (e.event) {
     case 'ready':
-      return `ready: ${e.contact} (${e.listen.map((l) => `${l.transport} ${l.address}:${l.port}`).join(', ')}); type help for the commands\n`;
+      return (
+        `ready: ${e.contact} (${e.listen.map((l) => `${l.transport} ${l.address}:${l.port}`).join(', ')}); ` +
+        `type help for the commands\n`
+      );
     case 'registered':
       return `registered ${e.aor} at ${e.registrar} for ${e.expires} s\n`;
     case 'registration-failed':
@@ -51,7 +57,11 @@ export function humanLine(e: PrintedEvent): string {
     case 'calling':
       return `call ${e.call}: calling ${e.to}\n`;
     case 'incoming':
-      return `call ${e.call}: incoming from ${e.from}${e.replaces !== undefined ? ` (replaces call ${e.replaces})` : ` (answer ${e.call} / reject ${e.call})`}\n`;
+      return (
+        `call ${e.call}: incoming from ${e.from}` +
+        (e.replaces !== undefined ? ` (replaces call ${e.replaces})` : ` (answer ${e.call} / reject ${e.call})`) +
+        '\n'
+      );
     case 'ringing':
       return `call ${e.call}: ${e.status === 183 ? 'session progress (183)' : `ringing (${e.status})`}\n`;
     case 'answered':
@@ -65,7 +75,10 @@ export function humanLine(e: PrintedEvent): string {
     case 'transfer-requested':
       return `call ${e.call}: the other side asks us to call ${e.target}${e.attended ? ' (attended)' : ''}\n`;
     case 'transferred':
-      return `call ${e.call}: transferred${e.target ? ` to ${e.target}` : ''}${e.to !== undefined ? ` (call ${e.to} goes on)` : ''}\n`;
+      return (
+        `call ${e.call}: transferred${e.target ? ` to ${e.target}` : ''}` +
+        `${e.to !== undefined ? ` (call ${e.to} goes on)` : ''}\n`
+      );
     case 'message':
       return `message from ${e.from}${e.call !== undefined ? ` (call ${e.call})` : ''}: ${e.text}\n`;
     case 'conference':

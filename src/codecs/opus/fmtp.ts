@@ -8,7 +8,9 @@
  */
 
 export interface OpusFmtp {
-  /** RFC 7587: "a hint about the maximum output sampling rate that the receiver is capable of rendering" (8000–48000). */
+  /**
+   * RFC 7587: "a hint about the maximum output sampling rate that the receiver is capable of rendering" (8000–48000).
+   */
   readonly maxplaybackrate?: number;
   /** "a hint about the maximum input sampling rate that the sender is likely to produce" (8000–48000). */
   readonly spropMaxcapturerate?: number;

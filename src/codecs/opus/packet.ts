@@ -55,7 +55,9 @@ const MAX_FRAME_BYTES = 1275;
 /** 120 ms at 48 kHz (RFC 6716 3.4 R5). */
 const MAX_PACKET_SAMPLES = 5760;
 
-/** A frame length coded in one or two bytes at `at` (RFC 6716 3.2.1), with the bytes it took; undefined past the end. */
+/**
+ * A frame length coded in one or two bytes at `at` (RFC 6716 3.2.1), with the bytes it took; undefined past the end.
+ */
 function frameLength(p: Uint8Array, at: number): { length: number; bytes: number } | undefined {
   if (at >= p.length) return undefined;
   const b0 = p[at]!;
@@ -95,7 +97,8 @@ export function parseOpusPacket(p: Uint8Array): OpusPacketResult {
       // 3.2.2 Code 0: one frame in the packet.
       return body > MAX_FRAME_BYTES ? tooLong(body) : info(1);
     case 1:
-      // 3.2.3 Code 1: two frames of equal size; R3: "the number of payload bytes remaining after the TOC byte MUST be even".
+      // 3.2.3 Code 1: two frames of equal size; R3: "the number of payload bytes remaining after the TOC byte MUST be
+      // even".
       if (body % 2 !== 0) return { ok: false, problem: `code 1 with ${body} bytes after the TOC (R3: must be even)` };
       return body / 2 > MAX_FRAME_BYTES ? tooLong(body / 2) : info(2);
     case 2: {

@@ -33,7 +33,8 @@ function heardPhrases(steps: readonly Step[]): string[] {
  * @example
  * const vt = new VirtualTime();
  * const port = new IvrSimulator({ clock: vt.clock, timers: vt.timers, hold: vt.hold, script: demoIvr() });
- * const result = await vt.run(() => runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold }));
+ * const result = await vt.run(() => runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold
+ * }));
  * console.log(result.status, result.failure);
  */
 export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<ScenarioResult> {
@@ -154,7 +155,9 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
     }
     if (step.kind === 'play' || step.kind === 'say') st.leg?.stopPlayback();
     if (st.result.status !== 'failed' && step.kind !== 'repeat' && step.kind !== 'retry') {
-      st.result.failure = `step ${path} ${step.label}: ${res.message}${res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : ''}`;
+      st.result.failure =
+        `step ${path} ${step.label}: ${res.message}` +
+        (res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : '');
     }
     st.result.status = 'failed';
   } finally {

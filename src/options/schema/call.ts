@@ -1,4 +1,6 @@
-/** Options of calls: `shtoom call`, `shtoom serve`, `shtoom smoke` and `shtoom demo` (`[call]`, `[serve]`, `[smoke]`). */
+/**
+ * Options of calls: `shtoom call`, `shtoom serve`, `shtoom smoke` and `shtoom demo` (`[call]`, `[serve]`, `[smoke]`).
+ */
 import { ALL_CODEC_IDS, CODEC_IDS, registry } from '../../codecs/registry.js';
 import { opt } from '../define.js';
 
@@ -28,7 +30,9 @@ export const callOptions = [
     commands: ['call', 'serve', 'smoke', 'demo', 'phone'],
   }),
   opt.string('call.play', {
-    help: 'what we send: a WAV file, tone:440, silence, noise, or a device (alsa:default, portaudio:…); serve announce plays it',
+    help:
+      'what we send: a WAV file, tone:440, silence, noise, or a device (alsa:default, portaudio:…); serve ' +
+      'announce plays it',
     default: 'silence',
     flag: 'play',
     argName: 'uri',
@@ -51,7 +55,9 @@ export const callOptions = [
     validate: (v) => (DTMF_KEYS.test(v) ? undefined : 'must be DTMF keys: 0-9 * # A-D'),
   }),
   opt.enum('call.dtmf-mode', {
-    help: 'how DTMF is sent: rfc4733 (RTP events), info (SIP INFO), inband (tones in the audio), auto (rfc4733 when the peer has it, else inband)',
+    help:
+      'how DTMF is sent: rfc4733 (RTP events), info (SIP INFO), inband (tones in the audio), auto (rfc4733 when ' +
+      'the peer has it, else inband)',
     choices: ['auto', 'rfc4733', 'info', 'inband'],
     default: 'auto',
     flag: 'dtmf-mode',

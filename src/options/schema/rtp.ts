@@ -1,4 +1,6 @@
-/** Options of the media plane: RTP/RTCP, the jitter buffer, RFC 4733 DTMF and the media clock (`[rtp]` in the ini file). */
+/**
+ * Options of the media plane: RTP/RTCP, the jitter buffer, RFC 4733 DTMF and the media clock (`[rtp]` in the ini file).
+ */
 import { opt } from '../define.js';
 
 export const rtpOptions = [
@@ -98,7 +100,9 @@ export const rtpOptions = [
     argName: 'strategy',
   }),
   opt.int('rtp.clock-realtime', {
-    help: 'SCHED_FIFO priority (1-99) for the thread running the media clock while calls are up, when permitted; 0 never',
+    help:
+      'SCHED_FIFO priority (1-99) for the thread running the media clock while calls are up, when permitted; 0 ' +
+      'never',
     default: 10,
     min: 0,
     max: 99,

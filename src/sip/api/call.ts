@@ -92,7 +92,10 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements In
     return this.core.request.callId;
   }
 
-  /** Cancel the call (RFC 3261 9.1): `answered` rejects with status 487 — unless the callee answered first, then it is ended with BYE. */
+  /**
+   * Cancel the call (RFC 3261 9.1): `answered` rejects with status 487 — unless the callee answered first, then it is
+   * ended with BYE.
+   */
   cancel(): void {
     if (!this.invite) {
       this.cancelledBeforeSent = true;

@@ -47,7 +47,8 @@ export type SubscriptionEvents = {
  * A subscription we asked for: refreshed by itself until `unsubscribe()`.
  *
  * @example
- * const sub = ua.subscribe('sip:alice@example.com', { event: 'message-summary', accept: ['application/simple-message-summary'] });
+ * const sub = ua.subscribe('sip:alice@example.com', { event: 'message-summary', accept:
+ * ['application/simple-message-summary'] });
  * sub.on('notify', (n) => console.log(n.state.state, n.text));
  * await sub.accepted;
  * await sub.unsubscribe();

@@ -48,7 +48,9 @@ import { Registration } from './registration.js';
 import { IncomingRefer, IncomingSubscription, Subscription } from './subscription.js';
 
 export interface UserAgentOptions {
-  /** Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`. */
+  /**
+   * Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`.
+   */
   readonly listen?: string | ListenOption | readonly (string | ListenOption)[];
   /** Our address-of-record (From of our requests, default registration target). */
   readonly aor?: string | SipUri;

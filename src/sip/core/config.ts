@@ -114,7 +114,10 @@ export interface ResolvedConfig {
   readonly random: RandomWords | undefined;
 }
 
-/** Body types we understand by default. INFO: RFC 6086 DTMF packages; MESSAGE: anything (RFC 3428 leaves it to the user). */
+/**
+ * Body types we understand by default. INFO: RFC 6086 DTMF packages; MESSAGE: anything (RFC 3428 leaves it to the
+ * user).
+ */
 export const DEFAULT_ACCEPT: Readonly<Record<string, readonly string[]>> = {
   INVITE: ['application/sdp'],
   ACK: ['application/sdp'],

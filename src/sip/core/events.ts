@@ -27,7 +27,9 @@ export type SubscriptionChange =
   | { readonly kind: 'terminated'; readonly end: SubscriptionEnd };
 
 export type CoreEvent =
-  /** A new out-of-dialog request other than INVITE (MESSAGE, OPTIONS — already answered —, or another allowed method). */
+  /**
+   * A new out-of-dialog request other than INVITE (MESSAGE, OPTIONS — already answered —, or another allowed method).
+   */
   | { readonly type: 'request'; readonly request: ServerRequest }
   /** A new INVITE outside any dialog: answer it through the ServerInvite. */
   | { readonly type: 'invite'; readonly invite: ServerInvite }

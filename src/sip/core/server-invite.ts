@@ -273,7 +273,10 @@ export class ServerInvite implements ServerTransactionUser {
     d.terminate('ack-timeout', now);
   }
 
-  /** Forget this INVITE where it is no longer pending (a CANCEL can no longer find it; the dialog may start another INVITE). */
+  /**
+   * Forget this INVITE where it is no longer pending (a CANCEL can no longer find it; the dialog may start another
+   * INVITE).
+   */
   private done(): void {
     if (this.ctx.serverInvites.get(this.tx.key) === this) this.ctx.serverInvites.delete(this.tx.key);
     if (this.dialog?.incomingInvite === this && this.state !== 'accepted') this.dialog.incomingInvite = undefined;

@@ -13,7 +13,10 @@ import { isToken, parseUnsigned, MAX_U32 } from './grammar.js';
 import { formatParams, getParam, parseHeaderParams, type Params } from './params.js';
 
 export interface EventHeader {
-  /** The event package (`refer`, `message-summary`, `presence`…), lower case (RFC 6665 8.2.1: tokens compare case-insensitively). */
+  /**
+   * The event package (`refer`, `message-summary`, `presence`…), lower case (RFC 6665 8.2.1: tokens compare
+   * case-insensitively).
+   */
   readonly package: string;
   /** The `id` parameter, as written (undefined when absent). */
   readonly id?: string;

@@ -6,7 +6,8 @@ describe('Opus fmtp (RFC 7587 7)', () => {
   it('reads the example of RFC 7587 7.1', () => {
     expect(
       parseOpusFmtp(
-        'maxplaybackrate=16000; sprop-maxcapturerate=16000; maxaveragebitrate=20000; stereo=1; useinbandfec=1; usedtx=0',
+        'maxplaybackrate=16000; sprop-maxcapturerate=16000; maxaveragebitrate=20000; stereo=1; useinbandfec=1; ' +
+          'usedtx=0',
       ),
     ).toEqual({
       maxplaybackrate: 16000,

@@ -68,32 +68,36 @@ describe('scenario engine against the simulator', () => {
     expect(vt.scheduler.pending).toBe(0);
   });
 
-  it('names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the rest', async () => {
-    const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
-    const s = scenario('wrong prompt')
-      .call(URI)
-      .expect('answered')
-      .listen()
-      .heard('welcome')
-      .listen()
-      .heard('for sales press one')
-      .press('1')
-      .build();
-    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
-    expect(result.status).toBe('failed');
-    const failed = result.steps.find((x) => x.status === 'failed')!;
-    expect(failed.path).toBe('6');
-    expect(failed.expected).toBe('"for sales press one"');
-    expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
-    expect(failed.details!.similarity).toBe(0.5);
-    expect(result.failure).toBe(
-      'step 6 heard "for sales press one": heard "for support press two", similarity 0.50 < 0.8 (expected "for sales press one", got "for support press two" (similarity 0.50))',
-    );
-    expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
-    expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
-    // The engine hung up the call it left behind.
-    expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
-  });
+  it(
+    'names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the ' + 'rest',
+    async () => {
+      const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
+      const s = scenario('wrong prompt')
+        .call(URI)
+        .expect('answered')
+        .listen()
+        .heard('welcome')
+        .listen()
+        .heard('for sales press one')
+        .press('1')
+        .build();
+      const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+      expect(result.status).toBe('failed');
+      const failed = result.steps.find((x) => x.status === 'failed')!;
+      expect(failed.path).toBe('6');
+      expect(failed.expected).toBe('"for sales press one"');
+      expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
+      expect(failed.details!.similarity).toBe(0.5);
+      expect(result.failure).toBe(
+        'step 6 heard "for sales press one": heard "for support press two", similarity 0.50 < 0.8 (expected "for ' +
+          'sales press one", got "for support press two" (similarity 0.50))',
+      );
+      expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
+      expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
+      // The engine hung up the call it left behind.
+      expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
+    },
+  );
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
     const asr = new ScriptedRecogniser(['for sales press two']);

@@ -192,7 +192,9 @@ describe('TypeScript scenarios', () => {
       .hangup()
       .build();
     const [yaml] = parseScenarioYaml(
-      'name: menu\nvars: {ivr: "sip:ivr@127.0.0.1"}\nsteps:\n  - call: ${ivr}\n    codec: pcmu\n  - expect: answered\n    timeout: 5s\n  - listen\n  - heard: press one for sales\n    threshold: 0.9\n  - press: "1"\n    mode: info\n  - repeat: 2\n    steps: [listen, {press: "${round}"}]\n  - hangup\n',
+      'name: menu\nvars: {ivr: "sip:ivr@127.0.0.1"}\nsteps:\n  - call: ${ivr}\n    codec: pcmu\n  - expect: ' +
+        'answered\n    timeout: 5s\n  - listen\n  - heard: press one for sales\n    threshold: 0.9\n  - press: ' +
+        '"1"\n    mode: info\n  - repeat: 2\n    steps: [listen, {press: "${round}"}]\n  - hangup\n',
       'menu.yaml',
     );
     const strip = (x: unknown): unknown =>

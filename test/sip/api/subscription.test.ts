@@ -314,40 +314,43 @@ describe('REFER (RFC 3515)', () => {
 });
 
 describe('Replaces (RFC 3891)', () => {
-  it('an attended transfer: the Refer-To carries the Replaces of the consultation call, and its INVITE finds it', async () => {
-    const w = newWorld();
-    const { a, b } = await pair(w);
-    const c = await w.ua('10.0.0.3', { aor: 'sip:carol@10.0.0.3' });
-    open.push(c);
-    // Alice talks to Bob and to Carol; she transfers Bob to Carol, replacing her call with Carol.
-    const ab = await call(w, a, b);
-    const ac = await call(w, a, c, 'sip:carol@10.0.0.3');
-    let asked: IncomingRefer | undefined;
-    ab.callee.on('refer', (r) => {
-      asked = r;
-      r.accept();
-    });
-    const refer = ab.caller.refer(ac.caller.remoteTarget, { replaces: ac.caller });
-    await w.until(refer.accepted);
-    await w.run(20);
-    const rep = asked!.replaces!;
-    expect(rep).toEqual({
-      callId: ac.caller.callId,
-      toTag: ac.caller.remoteTag,
-      fromTag: ac.caller.localTag,
-      earlyOnly: false,
-    });
-    expect(asked!.target).toBe('sip:carol@10.0.0.3:5060');
-    // Bob's INVITE with that Replaces: Carol's agent names the dialog it replaces.
-    let replaced: Dialog | undefined;
-    c.once('invite', (inv) => {
-      replaced = inv.replaces;
-      void inv.accept(SDP);
-    });
-    const header = `${rep.callId};to-tag=${rep.toTag};from-tag=${rep.fromTag}`;
-    await w.until(b.invite(asked!.target, { body: SDP, headers: [['Replaces', header]] }).answered);
-    expect(replaced).toBe(ac.callee);
-  });
+  it(
+    'an attended transfer: the Refer-To carries the Replaces of the consultation call, and its INVITE finds ' + 'it',
+    async () => {
+      const w = newWorld();
+      const { a, b } = await pair(w);
+      const c = await w.ua('10.0.0.3', { aor: 'sip:carol@10.0.0.3' });
+      open.push(c);
+      // Alice talks to Bob and to Carol; she transfers Bob to Carol, replacing her call with Carol.
+      const ab = await call(w, a, b);
+      const ac = await call(w, a, c, 'sip:carol@10.0.0.3');
+      let asked: IncomingRefer | undefined;
+      ab.callee.on('refer', (r) => {
+        asked = r;
+        r.accept();
+      });
+      const refer = ab.caller.refer(ac.caller.remoteTarget, { replaces: ac.caller });
+      await w.until(refer.accepted);
+      await w.run(20);
+      const rep = asked!.replaces!;
+      expect(rep).toEqual({
+        callId: ac.caller.callId,
+        toTag: ac.caller.remoteTag,
+        fromTag: ac.caller.localTag,
+        earlyOnly: false,
+      });
+      expect(asked!.target).toBe('sip:carol@10.0.0.3:5060');
+      // Bob's INVITE with that Replaces: Carol's agent names the dialog it replaces.
+      let replaced: Dialog | undefined;
+      c.once('invite', (inv) => {
+        replaced = inv.replaces;
+        void inv.accept(SDP);
+      });
+      const header = `${rep.callId};to-tag=${rep.toTag};from-tag=${rep.fromTag}`;
+      await w.until(b.invite(asked!.target, { body: SDP, headers: [['Replaces', header]] }).answered);
+      expect(replaced).toBe(ac.callee);
+    },
+  );
 
   it('Replaces naming no dialog gets 481, early-only on a confirmed dialog 486, two Replaces 400', async () => {
     const w = newWorld();

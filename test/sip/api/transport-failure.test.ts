@@ -83,7 +83,8 @@ async function failure(w: VirtualWorld, p: Promise<unknown>, limitMs = 1000): Pr
 
 describe('a transport that fails inside the send', () => {
   for (const mode of ['throw', 'sync', 'async'] as const) {
-    describe(`(${mode === 'throw' ? 'the send throws' : mode === 'sync' ? 'reported at once' : 'reported later'})`, () => {
+    const how = mode === 'throw' ? 'the send throws' : mode === 'sync' ? 'reported at once' : 'reported later';
+    describe(`(${how})`, () => {
       it('ends OPTIONS, INVITE and REGISTER at once with a transport error (503)', async () => {
         const { w, a } = await world(mode);
         const opt = await failure(w, a.request('OPTIONS', 'sip:bob@10.0.0.2'));
