@@ -89,7 +89,7 @@ const kinds = (events: Ev[]) => events.map((e) => e.event);
 
 describe('the phone core', () => {
   it(
-    'answers an incoming call by command: events, audio both ways through the microphone and the ' + 'speaker',
+    'answers an incoming call by command: events, audio ' + 'both ways through the microphone and the speaker',
     async () => {
       const world = new PhoneWorld(31);
       const t = await setup(world);
@@ -147,7 +147,7 @@ describe('the phone core', () => {
   });
 
   it(
-    'call waiting: a second call rings while one is up; answering it holds the first, which hears hold ' + 'music',
+    'call waiting: a second call rings while one is up; ' + 'answering it holds the first, which hears hold music',
     async () => {
       const world = new PhoneWorld(33);
       const t = await setup(world, { holdMusic: async () => sine(300) });

@@ -57,7 +57,7 @@ async function three(world: PhoneWorld, carolAnswers: ((c: Call) => void) | 'aut
 
 describe('blind transfer (RFC 3515, RFC 5589 6)', () => {
   it(
-    'Alice transfers Bob to Carol: Bob follows the REFER, Carol answers, Alice hangs up; Bob and Carol ' + 'talk',
+    'Alice transfers Bob to Carol: Bob follows the REFER, ' + 'Carol answers, Alice hangs up; Bob and Carol talk',
     async () => {
       const world = new PhoneWorld(21);
       const t = await three(world);

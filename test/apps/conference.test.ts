@@ -130,7 +130,7 @@ describe('roomOf', () => {
 
 describe('conference server: rooms', () => {
   it(
-    'callers in one room hear each other, never themselves; a lone caller hears the prompt, then the ' + 'music',
+    'callers in one room hear each other, never themselves; ' + 'a lone caller hears the prompt, then the music',
     async () => {
       const { world, service, dial, close, lines } = await setUp(1, { recordDir: dir });
       const a = await dial('room-1', 500);

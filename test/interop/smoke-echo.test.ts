@@ -44,8 +44,7 @@ async function serveEcho(): Promise<{ port: number; peer: Peer }> {
 }
 
 describe('shtoom smoke', () => {
-  it('against shtoom serve echo: PASS with loss 0 both ways, every probe back, RTT and MOS; a JUnit ' +
-    'report', async () => {
+  it('against shtoom serve echo: PASS, loss 0 both ways, the probes back, RTT and MOS; a JUnit report', async () => {
     const echo = await serveEcho();
     const junit = join(dir, 'smoke.xml');
     const r = await runShtoom(
@@ -108,36 +107,39 @@ describe('shtoom smoke', () => {
     expect(j.latency.probesFound).toBeGreaterThanOrEqual(3); // one spoilt by a late tick at most, as above
   });
 
-  it('through a relay dropping 5 % of RTP each way: the loss both ways matches, thresholds decide the exit ' +
-    'code', async () => {
-    const echo = await serveEcho();
-    const run = async (seed: number, thresholds: string[]) => {
-      const relay = await LossyRelay.start(echo.port, 0.05, seed);
-      try {
-        const r = await runShtoom(
-          ['smoke', `sip:echo@127.0.0.1:${relay.sipPort}`, '--duration', '8s', '--json', ...thresholds, ...COMMON],
-          { timeoutSec: 40 },
-        );
-        return { r, j: JSON.parse(r.stdout), injected: relay.injected };
-      } finally {
-        relay.close();
-      }
-    };
-    const strict = await run(7, ['--max-loss', '1']);
-    expect(strict.r.code, strict.r.stderr).toBe(1);
-    const { j, injected } = strict;
-    expect(injected.out).toBeGreaterThan(0.02);
-    expect(injected.back).toBeGreaterThan(0.02);
-    // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it dropped on the
-    // way out.
-    expect(Math.abs(j.loss.receivedPercent - 100 * injected.back)).toBeLessThan(1);
-    expect(Math.abs(j.loss.sentPercent - 100 * injected.out)).toBeLessThan(1.5);
-    expect(j.checks.find((c: { name: string }) => c.name === 'loss')).toMatchObject({ ok: false });
-    expect(j.checks.find((c: { name: string }) => c.name === 'echo')).toMatchObject({ ok: true });
-    const lenient = await run(8, ['--max-loss', '25', '--min-mos', '1']);
-    expect(lenient.r.code, lenient.r.stdout).toBe(0);
-    expect(lenient.j.loss.roundTripPercent).toBeGreaterThan(4);
-  });
+  it(
+    'through a relay losing 5 % of RTP each way: loss ' + 'both ways matches, thresholds decide the exit code',
+    async () => {
+      const echo = await serveEcho();
+      const run = async (seed: number, thresholds: string[]) => {
+        const relay = await LossyRelay.start(echo.port, 0.05, seed);
+        try {
+          const r = await runShtoom(
+            ['smoke', `sip:echo@127.0.0.1:${relay.sipPort}`, '--duration', '8s', '--json', ...thresholds, ...COMMON],
+            { timeoutSec: 40 },
+          );
+          return { r, j: JSON.parse(r.stdout), injected: relay.injected };
+        } finally {
+          relay.close();
+        }
+      };
+      const strict = await run(7, ['--max-loss', '1']);
+      expect(strict.r.code, strict.r.stderr).toBe(1);
+      const { j, injected } = strict;
+      expect(injected.out).toBeGreaterThan(0.02);
+      expect(injected.back).toBeGreaterThan(0.02);
+      // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it dropped on
+      // the
+      // way out.
+      expect(Math.abs(j.loss.receivedPercent - 100 * injected.back)).toBeLessThan(1);
+      expect(Math.abs(j.loss.sentPercent - 100 * injected.out)).toBeLessThan(1.5);
+      expect(j.checks.find((c: { name: string }) => c.name === 'loss')).toMatchObject({ ok: false });
+      expect(j.checks.find((c: { name: string }) => c.name === 'echo')).toMatchObject({ ok: true });
+      const lenient = await run(8, ['--max-loss', '25', '--min-mos', '1']);
+      expect(lenient.r.code, lenient.r.stdout).toBe(0);
+      expect(lenient.j.loss.roundTripPercent).toBeGreaterThan(4);
+    },
+  );
 
   it('shtoom demo: the first command a user types, PASS and exit 0', async () => {
     const r = await runShtoom(['demo', '--duration', '3s', '--rtp-clock-realtime', '0'], { timeoutSec: 40 });

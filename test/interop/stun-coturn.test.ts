@@ -103,7 +103,7 @@ describe('the library against coturn', () => {
   });
 
   it(
-    'coturn answers an unknown comprehension-required attribute with 420 and UNKNOWN-ATTRIBUTES naming ' + 'it',
+    'coturn answers an unknown comprehension-required ' + 'attribute with 420 and UNKNOWN-ATTRIBUTES naming it',
     async () => {
       const stun = new StunSocket(sock).listen();
       try {
