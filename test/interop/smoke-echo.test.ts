@@ -128,9 +128,8 @@ describe('shtoom smoke', () => {
       const { j, injected } = strict;
       expect(injected.out).toBeGreaterThan(0.02);
       expect(injected.back).toBeGreaterThan(0.02);
-      // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it dropped on
-      // the
-      // way out.
+      // Our receive statistics see what the relay dropped on the way back; the echo's RTCP reports what it
+      // dropped on the way out.
       expect(Math.abs(j.loss.receivedPercent - 100 * injected.back)).toBeLessThan(1);
       expect(Math.abs(j.loss.sentPercent - 100 * injected.out)).toBeLessThan(1.5);
       expect(j.checks.find((c: { name: string }) => c.name === 'loss')).toMatchObject({ ok: false });
