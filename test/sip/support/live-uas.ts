@@ -68,16 +68,23 @@ export class UdpClient {
     return c;
   }
 
-  /** Send `bytes` as one datagram, then a probe; return the responses that came before the probe's. */
+  /**
+   * Send `bytes` as one datagram, then a probe; return the responses that
+   * came before the probe's and answer `bytes`: when they carry a Via branch,
+   * only responses carrying it (on a loaded machine an earlier message's
+   * answer, or a resend of it, can arrive during a later exchange).
+   */
   async exchange(bytes: Uint8Array, port: number, timeoutMs = 10_000): Promise<SipResponse[]> {
     const p = probe('UDP', port, this.address);
+    const branch = /;\s*branch\s*=\s*([^;,\s]+)/i.exec(Buffer.from(bytes).toString('latin1'))?.[1];
+    const ours = (r: SipResponse) => branch === undefined || r.fields('via').some((f) => f.value.includes(branch));
     this.got.length = 0;
     this.socket.send(bytes, port, this.address);
     this.socket.send(p.bytes, port, this.address);
     const end = Date.now() + timeoutMs;
     for (;;) {
       const i = this.got.findIndex((r) => r.header('call-id') === p.callId);
-      if (i >= 0) return this.got.slice(0, i).filter((r) => r.status >= 100);
+      if (i >= 0) return this.got.slice(0, i).filter((r) => r.status >= 100 && ours(r));
       if (Date.now() > end) throw new Error('no answer to the probe: is the UAS alive?');
       await new Promise<void>((r) => {
         this.wake = r;
