@@ -104,6 +104,9 @@ describe('the phone core', () => {
     expect(t.speaker.toneSeconds(1200)).toBeGreaterThan(2.5);
     expect(a.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
     expect(t.core.calls()).toMatchObject([{ call: 1, state: 'answered', current: true, codec: 'PCMU' }]);
+    // The level meter: the peer's tone (amplitude 8000, -12 dBFS) through PCMU.
+    expect(t.core.calls()[0]!.levelDb).toBeGreaterThan(-15);
+    expect(t.core.calls()[0]!.levelDb).toBeLessThan(-10);
     // While it rang, the speaker played the ring cadence (440 + 480 Hz), and stopped with the answer.
     expect(t.speaker.presence(440)).toBeGreaterThan(0.5);
     expect(t.speaker.presence(480)).toBeGreaterThan(0.5);
@@ -166,6 +169,9 @@ describe('the phone core', () => {
     expect(t.speaker.toneSeconds(1200) - heardA).toBeLessThan(0.3);
     const atA = a.sinks[0]!;
     expect(atA.toneSeconds(300)).toBeGreaterThan(2.5);
+    // The held call sends us nothing (it answered recvonly): its meter has fallen from -12 dBFS.
+    expect(t.core.calls().find((c) => c.call === first)!.levelDb).toBeLessThan(-50);
+    expect(t.core.calls().find((c) => c.call === inc.call)!.levelDb).toBeGreaterThan(-15);
     expect(b.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
     // Resume the first: the second is held in turn.
     t.core.resume(first);
