@@ -1,8 +1,10 @@
 /**
  * `shtoom phone`: the phone — it takes calls and places them, several at
  * once, with hold, transfers, conferences and messages, over the phone core
- * (`src/app/phone-core`). Commands come one a line on stdin; events go to
- * stdout: one JSON object a line with `--control` (for scripts and CI,
+ * (`src/app/phone-core`). On a terminal (stdin and stdout) without
+ * `--control` it is the full-screen UI (`src/cli/phone-ui`). Otherwise
+ * commands come one a line on stdin; events go to stdout: one JSON object
+ * a line with `--control` (for scripts and CI,
  * `docs/phone.md`), a line for people otherwise (the line mode). `quit`,
  * the end of stdin, Ctrl-C or SIGTERM end the calls with BYE, unregister
  * and exit 0; a bad command is an `error` event, never an exit.
@@ -146,7 +148,10 @@ function uiLogLevel(level: LogLevel): LogLevel {
   return level === 'info' ? 'warn' : level;
 }
 
-/** The full-screen UI over the core, until `q`, Ctrl-C or a signal; then the calls end and the terminal is given back. */
+/**
+ * The full-screen UI over the core, until `q`, Ctrl-C or a signal; then
+ * the terminal is given back and the calls end.
+ */
 async function runScreen(
   ctx: CommandContext,
   core: PhoneCore,
@@ -188,7 +193,8 @@ async function runScreen(
 export const phoneCommand: CommandSpec = {
   name: 'phone',
   description:
-    'the phone: take and place calls, several at once, hold, transfer, conference, MESSAGE; commands on stdin, events on stdout (--control: JSON lines)',
+    'the phone: take and place calls, several at once, hold, transfer, conference, MESSAGE; ' +
+    'full screen on a terminal, else commands on stdin and events on stdout (--control: JSON lines)',
   run,
   examples: [
     'shtoom phone --control --sip-port 5062 --input tone:440 --output heard.wav',

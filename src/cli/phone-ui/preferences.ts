@@ -28,7 +28,8 @@ export type Checked =
  * Check a typed value by the option's schema rules.
  *
  * @example
- * checkPreference(sipPort, 'abc')  // { ok: false, message: 'sip.port: "abc" is not an integer; allowed: an integer …' }
+ * checkPreference(sipPort, 'abc')
+ * // { ok: false, message: 'sip.port: "abc" is not an integer; allowed: an integer from 0 to 65535' }
  */
 export function checkPreference(spec: OptionSpec, raw: string): Checked {
   const parsed = parseValue(spec, raw);

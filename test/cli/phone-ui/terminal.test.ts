@@ -1,4 +1,7 @@
-/** The terminal edge with fake streams: keys decoded, only changed rows drawn, the terminal given back on every way out. */
+/**
+ * The terminal edge with fake streams: keys decoded, only changed rows
+ * drawn, the terminal given back on every way out.
+ */
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
