@@ -6,12 +6,14 @@
  *
  * - the incoming call shows (peer, state), the bell-ringing call is
  *   answered by a key, shows answered with its codec and a live level; a
- *   digit typed goes out as DTMF (the caller prints it); a key hangs up and
+ *   resize redraws at the new size; a digit typed goes out as DTMF (the
+ *   caller prints it); a key hangs up and
  *   the call goes to the history; the phone's speaker recorded the caller;
  * - the preferences screen: a bad value is refused with the schema's words,
  *   a good one saved to the ini file the phone runs with;
  * - `q` ends it with exit 0 and the terminal is given back (no alternate
- *   screen left on); so does Ctrl-C during a call, which ends it with BYE.
+ *   screen left on); so does Ctrl-C during a call, which ends it with BYE;
+ *   the terminal closing (SIGHUP) ends the call with BYE too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,6 +149,12 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     );
     expect(s).toMatch(/call 1: answered \(PCMU\)/);
 
+    // A resize redraws at the new size (the title's right end moves to the new last column); and back.
+    tmux('resize-window', '-t', 'phone', '-x', '100', '-y', '30');
+    await waitFor(() => screen().split('\n')[0]!.trimEnd().length === 100, 'the screen redrawn at 100x30');
+    expect(screen().split('\n')[29]).toMatch(/^ 0-9\*# DTMF/);
+    tmux('resize-window', '-t', 'phone', '-x', '80', '-y', '24');
+    await waitFor(() => screen().split('\n')[0]!.trimEnd().length === 80, 'the screen redrawn at 80x24');
     keys('5');
     await shows(/call 1: DTMF 5 sent/, 'the DTMF line');
     await waitFor(() => /DTMF 5 received/.test(caller.stdout() + caller.stderr()), 'the caller to receive DTMF 5');
@@ -201,6 +209,20 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     const s = await shows(/phone exited \d+/, 'the phone to exit');
     expect(s).toMatch(/phone exited 0/);
     expect(tmux('display-message', '-p', '-t', 'ctrl-c', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+    expect(await caller.exited).toBe(0);
+    expect(caller.stdout() + caller.stderr()).toMatch(/the other side hung up/);
+  }, 150_000);
+
+  it('the terminal going away (SIGHUP: SSH dropped) ends the call with BYE', async () => {
+    const ini = join(dir, 'hup.ini');
+    writeFileSync(ini, '');
+    const port = await startPhone('hup', ini, join(dir, 'hup.wav'));
+    const caller = call(port);
+    await shows(/^>1 +incoming/m, 'the incoming call');
+    keys('a');
+    await shows(/^>1 +answered/m, 'answered');
+    // Killing the session closes its terminal: the processes in it get SIGHUP.
+    tmux('kill-session', '-t', 'hup');
     expect(await caller.exited).toBe(0);
     expect(caller.stdout() + caller.stderr()).toMatch(/the other side hung up/);
   }, 150_000);

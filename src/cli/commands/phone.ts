@@ -161,27 +161,29 @@ async function runScreen(
   uiLog: UiLogSink,
   register: boolean,
 ): Promise<number> {
-  const ui = new PhoneUi({
-    core,
-    stdin,
-    stdout: screen,
-    options: ctx.options,
-    configFile: ctx.configFile,
-    registering: register,
-  });
-  uiLog.to((line) => ui.log(line));
-  for (const name of PRINTED) core.on(name, (e: object) => ui.event({ event: name, ...e } as PrintedEvent));
+  let ui: PhoneUi | undefined;
   // Whatever a peer sends, the phone stays up: a stray exception is said on the screen, not an exit.
   const onCrash = (err: unknown) =>
-    ui.event({ event: 'error', message: `internal error: ${(err as Error)?.message ?? String(err)}` });
+    ui?.event({ event: 'error', message: `internal error: ${(err as Error)?.message ?? String(err)}` });
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   try {
+    ui = new PhoneUi({
+      core,
+      stdin,
+      stdout: screen,
+      options: ctx.options,
+      configFile: ctx.configFile,
+      registering: register,
+    });
+    const shown = ui;
+    uiLog.to((line) => shown.log(line));
+    for (const name of PRINTED) core.on(name, (e: object) => shown.event({ event: name, ...e } as PrintedEvent));
     ui.event({ event: 'ready', contact: phone.ua.contact(), aor: phone.ua.aor, listen: phone.ua.addresses });
     await Promise.race([ui.done, aborted(ctx.signal)]);
   } finally {
     // The terminal first: whatever the clean-up says is then on stderr, after the screen.
-    ui.close();
+    ui?.close();
     uiLog.to(undefined);
     await core.quit();
     process.off('uncaughtException', onCrash);

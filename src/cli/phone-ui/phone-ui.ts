@@ -82,8 +82,15 @@ export class PhoneUi {
     );
     o.core.on('update', (info) => this.set(onUpdate(this.state, info)));
     this.timer = setInterval(() => this.tick(), 1000);
+    // The terminal closed (SSH dropped, window closed): quit as `q` would, the calls ending with BYE.
+    process.once('SIGHUP', this.onHangup);
     this.draw();
   }
+
+  private readonly onHangup = () => {
+    this.terminal.gone();
+    this.quit();
+  };
 
   /** One of the core's events (or `ready`, or an error the command met). */
   event(e: PrintedEvent): void {
@@ -101,6 +108,7 @@ export class PhoneUi {
 
   close(): void {
     clearInterval(this.timer);
+    process.off('SIGHUP', this.onHangup);
     this.terminal.close();
   }
 

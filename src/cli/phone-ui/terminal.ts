@@ -17,8 +17,8 @@ export interface Screen {
   readonly isTTY?: boolean;
   readonly columns?: number;
   readonly rows?: number;
-  on(event: 'resize', listener: () => void): unknown;
-  off(event: 'resize', listener: () => void): unknown;
+  on(event: 'resize' | 'error', listener: () => void): unknown;
+  off(event: 'resize' | 'error', listener: () => void): unknown;
 }
 
 const REVERSE = '\u001b[7m';
@@ -42,6 +42,9 @@ export class Terminal {
   private drawn: string[] = [];
   private open = true;
   private readonly onExit = () => this.restore();
+  private readonly onWriteError = () => {
+    this.open = false;
+  };
   private readonly onKeypress: (str: string | undefined, key: { name?: string; ctrl?: boolean }) => void;
   private readonly onResize: () => void;
 
@@ -63,6 +66,9 @@ export class Terminal {
     input.on('keypress', this.onKeypress);
     input.resume();
     output.on('resize', this.onResize);
+    // A write to a terminal that went away fails: nothing more is drawn, the phone ends by its SIGHUP.
+    // (The listener stays: an error after close must not become an uncaught exception either.)
+    output.on('error', this.onWriteError);
     // A crash or process.exit() anywhere still gives the terminal back.
     process.on('exit', this.onExit);
     output.write(ansiEscapes.enterAlternativeScreen + ansiEscapes.cursorHide + ansiEscapes.clearScreen);
@@ -102,6 +108,17 @@ export class Terminal {
 
   bell(): void {
     if (this.open) this.output.write(ansiEscapes.beep);
+  }
+
+  /**
+   * The terminal is gone (SIGHUP: the SSH session or the window closed):
+   * stop drawing without writing anything more.
+   */
+  gone(): void {
+    this.open = false;
+    this.input.off('keypress', this.onKeypress);
+    this.output.off('resize', this.onResize);
+    process.off('exit', this.onExit);
   }
 
   /** Give the terminal back: keys cooked, cursor shown, the screen as it was before. */
