@@ -61,7 +61,6 @@ export class PhoneUi {
   private drawPending = false;
   private ringSeconds = 0;
   private quit!: () => void;
-  private interrupts = 0;
   /** Resolves when the user quits (`q`, Ctrl-C). */
   readonly done: Promise<void>;
 
@@ -155,9 +154,9 @@ export class PhoneUi {
         this.save(a.id, a.raw);
         return;
       case 'interrupt':
-        // As Ctrl-C in a cooked terminal: the first quits gracefully, the next hurry (SIGINT's own handling).
-        if (this.interrupts++ === 0) this.quit();
-        else process.kill(process.pid, 'SIGINT');
+        // Raw mode takes Ctrl-C from the terminal: raise the SIGINT it would have sent, so that the
+        // command's own handling applies (the first ends the calls gracefully, a second hurries).
+        process.kill(process.pid, 'SIGINT');
         return;
       case 'quit':
         this.quit();
