@@ -6,7 +6,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ShtoomOptions } from '../options/index.js';
 import type { Readable } from 'node:stream';
-import type { Output } from './output.js';
+import type { Output, Writable } from './output.js';
 
 /** Standard input as commands read it: a stream, and on a terminal its raw mode. */
 export type Input = Readable & { readonly isTTY?: boolean; setRawMode?(mode: boolean): unknown };
@@ -34,6 +34,8 @@ export interface CommandContext {
    * what was written.
    */
   readonly urgent: AbortSignal;
+  /** Standard output as a stream: a full-screen UI draws on it when it is a terminal. */
+  readonly stdout?: Writable;
   /** Standard input, made on first use (so that commands that never read it do not open it). */
   readonly stdin?: () => Input;
   /** The ini file in effect, and whether it exists. */

@@ -162,6 +162,7 @@ async function runCommand(
       signal: io.signal ?? new AbortController().signal,
       urgent: io.urgent ?? new AbortController().signal,
       ...(io.stdin ? { stdin: io.stdin } : {}),
+      stdout: io.stdout,
       configFile: loaded.configFile,
       configFound: loaded.configFound,
       env: io.env,

@@ -2,7 +2,7 @@
 export * from './types.js';
 export { opt, flagOf, envOf, sectionOf, keyOf, offeredBy, isGlobal } from './define.js';
 export { parseValue, formatValue, allowedOf, parseDuration, parseAddress } from './values.js';
-export { readIni, writeIni } from './ini-file.js';
+export { readIni, writeIni, setIniValue } from './ini-file.js';
 export { EffectiveOptions, resolveOptions, describeSource } from './resolve.js';
 export { OptionValueError, ConfigFileError } from './errors.js';
 export { defaultConfigPath } from './config-path.js';

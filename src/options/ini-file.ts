@@ -141,6 +141,57 @@ export function writeIni(
   return out.join('\n') + '\n';
 }
 
+/**
+ * Set one option in ini text, keeping every other line (comments, order,
+ * other tools' keys): the option's line in its section is replaced; a
+ * commented-out line of it (`;key = …`, as `writeIni` leaves defaults) is
+ * replaced when there is no live one; otherwise the key is added at the end
+ * of its section, or a new section at the end of the file.
+ *
+ * @example
+ * setIniValue('[sip]\nport = 5060\n', spec('sip.port'), 5070)  // '[sip]\nport = 5070\n'
+ */
+export function setIniValue(text: string, spec: OptionSpec, value: OptionValue): string {
+  const section = sectionOf(spec);
+  const key = keyOf(spec);
+  const line = `${key} = ${iniQuote(formatValue(spec, value))}`;
+  const lines =
+    text === ''
+      ? []
+      : text
+          .replace(/\r\n|\r/g, '\n')
+          .replace(/\n$/, '')
+          .split('\n');
+  let inSection = false;
+  let sectionEnd = -1;
+  let live = -1;
+  let commented = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i]!.trim();
+    const header = /^\[([^\]]*)\]/.exec(t);
+    if (header) {
+      inSection = header[1]!.trim() === section;
+      continue;
+    }
+    if (!inSection) continue;
+    if (t !== '') sectionEnd = i;
+    const eq = t.indexOf('=');
+    if (eq <= 0) continue;
+    const k = t.slice(0, eq).trim();
+    if (k === key) live = i;
+    else if (commented < 0 && /^[;#]/.test(k) && k.slice(1).trim() === key) commented = i;
+  }
+  const at = live >= 0 ? live : commented;
+  if (at >= 0) lines[at] = line;
+  else if (sectionEnd >= 0) lines.splice(sectionEnd + 1, 0, line);
+  else {
+    const header = lines.findIndex((l) => l.trim().replace(/\s*[;#].*$/, '') === `[${section}]`);
+    if (header >= 0) lines.splice(header + 1, 0, line);
+    else lines.push(...(lines.length > 0 ? [''] : []), `[${section}]`, line);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Quote a value so `unsafe` reads it back exactly (the `ini` package's `safe` is lossy around backslashes). */
 function iniQuote(value: string): string {
   const text = safe(value);

@@ -34,7 +34,12 @@ interface Port {
   muted: boolean;
   music: AudioSource | undefined;
   closed: boolean;
+  /** The peak of what the call sent us, decaying by {@link PEAK_DECAY} a tick (a level meter's needle). */
+  peak: number;
 }
+
+/** A meter's fall per 20 ms frame: about 20 dB in a second. */
+const PEAK_DECAY = 0.955;
 
 export interface AudioRouterOptions {
   /** The microphone (a device, a file, a tone, silence). */
@@ -109,6 +114,7 @@ export class AudioRouter {
       muted: false,
       music: undefined,
       closed: false,
+      peak: 0,
     };
     this.ports.set(id, p);
     let open = 2;
@@ -130,6 +136,9 @@ export class AudioRouter {
         write: (frame) => {
           p.heard.set(frame);
           p.fresh = true;
+          let peak = 0;
+          for (const x of frame) peak = Math.max(peak, Math.abs(x));
+          p.peak = Math.max(peak, p.peak);
         },
         close: detach,
       },
@@ -160,6 +169,16 @@ export class AudioRouter {
   setMuted(id: number, muted: boolean): void {
     const p = this.ports.get(id);
     if (p) p.muted = muted;
+  }
+
+  /**
+   * The level of what a call sends us: its recent peak in dBFS (-90 for
+   * silence), undefined for no such call.
+   */
+  levelDb(id: number): number | undefined {
+    const p = this.ports.get(id);
+    if (!p) return undefined;
+    return p.peak < 1 ? -90 : Math.max(-90, Math.round(20 * Math.log10(p.peak / 32768)));
   }
 
   isMuted(id: number): boolean {
@@ -211,7 +230,10 @@ export class AudioRouter {
         if (!p.music.read(p.out)) p.out.fill(0);
       } else p.out.fill(0);
     }
-    for (const p of this.ports.values()) p.fresh = false;
+    for (const p of this.ports.values()) {
+      p.fresh = false;
+      p.peak *= PEAK_DECAY;
+    }
     try {
       this.o.output.write(this.speaker);
     } catch (err) {

@@ -45,6 +45,8 @@ export interface PhoneCallInfo {
   readonly lossPercent?: number;
   /** RTP packets sent and received so far (once answered): a held side's stream stops. */
   readonly packets?: { readonly sent: number; readonly received: number };
+  /** The level of what the other side sends, its recent peak in dBFS (-90: silence; once answered). */
+  readonly levelDb?: number;
 }
 
 export type PhoneCoreEvents = {

@@ -431,6 +431,7 @@ export class PhoneCore extends TypedEmitter<PhoneCoreEvents> {
             packets: { sent: s.sent.packets, received: s.received.packets },
           }
         : {}),
+      ...(s && this.router.levelDb(e.id) !== undefined ? { levelDb: this.router.levelDb(e.id)! } : {}),
     };
   }
 
