@@ -1,0 +1,48 @@
+/** Options of the voicemail server, `shtoom serve voicemail` (`[voicemail]`). */
+import { opt } from '../define.js';
+
+export const voicemailOptions = [
+  opt.string('voicemail.mailboxes', {
+    help: 'an ini file of mailboxes: a [NUMBER] section each with pin, name and email',
+    flag: 'mailboxes',
+    argName: 'file',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.dir', {
+    help: 'where messages and greetings are kept: DIR/<mailbox>/INBOX/msgNNNN.wav and .json',
+    flag: 'voicemail-dir',
+    argName: 'dir',
+    commands: ['serve'],
+  }),
+  opt.duration('voicemail.silence', {
+    help: 'a message ends after this much silence',
+    unit: 's',
+    default: 5000,
+    min: 1000,
+    max: 60_000,
+    flag: 'voicemail-silence',
+    commands: ['serve'],
+  }),
+  opt.duration('voicemail.max-length', {
+    help: 'the longest message',
+    unit: 's',
+    default: 180_000,
+    min: 2000,
+    max: 3_600_000,
+    flag: 'voicemail-max-length',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.operator', {
+    help: 'where a caller who presses 0 during the greeting is transferred (a SIP URI; default: 0 does nothing)',
+    flag: 'voicemail-operator',
+    argName: 'uri',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.main-user', {
+    help: "the user part of the owners' number: sip:voicemail@host asks for the mailbox and PIN",
+    default: 'voicemail',
+    flag: 'voicemail-main',
+    argName: 'user',
+    commands: ['serve'],
+  }),
+] as const;
