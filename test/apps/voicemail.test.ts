@@ -16,6 +16,7 @@ import type { Call } from '../../src/app/call.js';
 import type { Phone } from '../../src/app/phone.js';
 import type { AudioSource } from '../../src/audio/device.js';
 import { encodeWav, readWavFile as readWav } from '../../src/audio/formats/wav.js';
+import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
 import { PROMPTS, countsPrompt, whoPrompt } from '../../src/apps/voicemail/prompts.js';
 import { type Mailbox, VoicemailService } from '../../src/apps/voicemail/service.js';
 import { type MessageMeta, VoicemailStore } from '../../src/apps/voicemail/store.js';
@@ -305,6 +306,151 @@ describe('voicemail: leaving a message', () => {
     expect(heard(d, 3600)).toBeGreaterThan(0.4);
     expect(t.files('100', 'INBOX')).toEqual(['msg0000.json', 'msg0000.wav']);
     await t.world.until(op.close());
+    await t.close();
+  });
+});
+
+/** A message straight into the store: `seconds` of `hz`. */
+function stored(t: Awaited<ReturnType<typeof setUp>>, mb: string, hz: number, seconds: number, caller: string) {
+  const rec = t.store.begin(mb, { caller, called: `sip:${mb}@vm`, codec: 'PCMU' }, new Date(Date.UTC(2026, 0, 2)));
+  const pcm = Int16Array.from({ length: seconds * 8000 }, (_, i) =>
+    Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000)),
+  );
+  writeFileSync(rec.wav, encodeWav(pcm, { sampleRate: 8000, channels: 1, encoding: 'pcm16' }));
+  return t.store.finish(rec, 'hangup')!;
+}
+
+/** What a caller heard from now on: run, then the tones in the new part. */
+async function hearing(t: Awaited<ReturnType<typeof setUp>>, c: Caller, ms: number, freqs: number[]) {
+  const from = c.sink.frames.length;
+  await t.world.run(ms);
+  const frames = c.sink.frames.slice(from);
+  const x = new Int16Array(frames.length * 160);
+  for (const [i, f] of frames.entries()) x.set(f, i * 160);
+  return Object.fromEntries(freqs.map((f) => [f, toneSecondsIn(x, f)]));
+}
+
+describe("voicemail: the owner's menu", () => {
+  it('logs in; counts; envelope and message; 3 deletes (files go, numbers dense), 4, 2 saves to Old, 1 replays', async () => {
+    const t = await setUp(11);
+    stored(t, '100', 600, 2, '<sip:201@pbx>');
+    stored(t, '100', 800, 2, '"Carol" <sip:202@pbx>');
+    const o = await t.dial(`sip:voicemail@${SERVER}`);
+    await t.world.until(o.call.sendDtmf('100#1234#'));
+    let h = await hearing(t, o, 5000, [2800, ENVELOPE_HZ, 600, 800, 3000]);
+    expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new and no old messages."
+    expect(h[ENVELOPE_HZ]).toBeGreaterThan(0.4);
+    expect(h[600]).toBeGreaterThan(1.7);
+    expect(h[800]).toBe(0);
+    expect(h[3000]).toBeGreaterThan(0.4); // the menu after a message
+    await t.world.until(o.call.sendDtmf('3'));
+    h = await hearing(t, o, 4000, [3100, 600, 800]);
+    expect(h[3100]).toBeGreaterThan(0.4); // "Message deleted."
+    expect(h[800]).toBeGreaterThan(1.7); // the next one plays
+    expect(t.files('100', 'INBOX')).toEqual(['msg0000.json', 'msg0000.wav']);
+    expect(t.wavTone('100', 'INBOX', 0, 800)).toBeGreaterThan(1.7);
+    await t.world.until(o.call.sendDtmf('4'));
+    h = await hearing(t, o, 1500, [1800]);
+    expect(h[1800]).toBeGreaterThan(0.4); // "This is the first message."
+    await t.world.until(o.call.sendDtmf('2'));
+    h = await hearing(t, o, 2000, [3200]);
+    expect(h[3200]).toBeGreaterThan(0.4); // "Message saved."
+    expect(t.files('100', 'INBOX')).toEqual([]);
+    expect(t.wavTone('100', 'Old', 0, 800)).toBeGreaterThan(1.7);
+    expect(t.meta('100', 'Old', 0).caller).toBe('"Carol" <sip:202@pbx>');
+    await t.world.until(o.call.sendDtmf('1'));
+    h = await hearing(t, o, 4000, [800]);
+    expect(h[800]).toBeGreaterThan(1.7);
+    await t.world.until(o.call.hangup());
+    await t.close();
+  });
+
+  it('three wrong logins: "Goodbye" and the call ends; a mailbox without PIN cannot log in', async () => {
+    const t = await setUp(12, {
+      mailboxes: new Map([...MAILBOXES, ['300', { number: '300' }]]),
+    });
+    const o = await t.dial(`sip:voicemail@${SERVER}`);
+    await t.world.until(o.call.sendDtmf('100#1111#300##100#'));
+    await t.world.run(2000);
+    await t.world.until(o.call.sendDtmf('12345#'));
+    const end = await t.world.until(o.call.ended, 60_000);
+    expect(end.reason).toBe('remote-hangup');
+    expect(toneSecondsIn(o.sink.samples(), 2600)).toBeGreaterThan(1.5); // three "not correct"
+    expect(heard(o, 2700)).toBeGreaterThan(0.4);
+    expect(t.lines().some((l) => /refused at the owners' menu: wrong mailbox or PIN 3 times/.test(l))).toBe(true);
+    await t.close();
+  });
+
+  it('0: a new PIN (kept in the mailbox, used from then on) and a recorded greeting callers then hear', async () => {
+    const t = await setUp(13);
+    const o = await t.dial(`sip:voicemail@${SERVER}`);
+    await t.world.until(o.call.sendDtmf('100#1234#'));
+    await t.world.run(1500);
+    await t.world.until(o.call.sendDtmf('05'));
+    await t.world.run(300);
+    await t.world.until(o.call.sendDtmf('4321#4321#'));
+    let h = await hearing(t, o, 2500, [3400]);
+    expect(h[3400]).toBeGreaterThan(0.4);
+    expect(t.store.pin('100')).toBe('4321');
+    await t.world.until(o.call.sendDtmf('1'));
+    await t.world.run(1500); // "After the tone, say your greeting…", the beep
+    o.hz = 1300;
+    await t.world.run(2000);
+    o.hz = 0;
+    await t.world.until(o.call.sendDtmf('#'));
+    h = await hearing(t, o, 1500, [3900]);
+    expect(h[3900]).toBeGreaterThan(0.4); // "It is recorded."
+    await t.world.until(o.call.hangup());
+    const caller = await t.dial(`sip:100@${SERVER}`);
+    await t.world.run(3000);
+    expect(heard(caller, 1300)).toBeGreaterThan(1.5);
+    expect(heard(caller, 2000)).toBe(0);
+    await t.world.until(caller.call.hangup());
+    // The old PIN no longer works, the new one does.
+    const again = await t.dial(`sip:voicemail@${SERVER}`);
+    await t.world.until(again.call.sendDtmf('100#1234#'));
+    h = await hearing(t, again, 3000, [2600, 2900]);
+    expect(h[2600]).toBeGreaterThan(0.4);
+    await t.world.until(again.call.sendDtmf('100#4321#'));
+    h = await hearing(t, again, 3000, [2900]);
+    expect(h[2900]).toBeGreaterThan(0.4); // "You have no messages."
+    await t.world.until(again.call.hangup());
+    await t.close();
+  });
+});
+
+describe('voicemail: message waiting (RFC 3842)', () => {
+  it('a subscriber hears yes on a new message and no after the owner deletes it; an unknown mailbox is 404', async () => {
+    const t = await setUp(21);
+    const sub = await t.world.phone('10.0.2.80');
+    const s = sub.ua.subscribe(`sip:100@${SERVER}`, {
+      event: 'message-summary',
+      accept: ['application/simple-message-summary'],
+      expires: 600,
+    });
+    const bodies: string[] = [];
+    s.on('notify', (n) => bodies.push(n.text));
+    await t.world.until(s.accepted);
+    await t.world.run(200);
+    expect(bodies.map((b) => parseSummary(b))).toEqual([
+      { waiting: false, account: `sip:100@${SERVER}`, voice: { new: 0, old: 0 } },
+    ]);
+    expect(t.service.subscribers('100')).toBe(1);
+    await leave(t, `sip:100@${SERVER}`, 700, 2);
+    expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
+    const o = await t.dial(`sip:voicemail@${SERVER}`);
+    await t.world.until(o.call.sendDtmf('100#1234#'));
+    await t.world.run(5000);
+    await t.world.until(o.call.sendDtmf('3'));
+    await t.world.run(1500);
+    expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
+    expect(heard(o, 2900)).toBeGreaterThan(0.4); // "You have no messages."
+    await t.world.until(o.call.hangup());
+    const bad = sub.ua.subscribe(`sip:999@${SERVER}`, { event: 'message-summary', expires: 600 });
+    const err = await t.world.until(bad.accepted.then(() => undefined).catch((e: { status?: number }) => e));
+    expect((err as { status?: number }).status).toBe(404);
+    await t.world.until(s.unsubscribe());
+    await t.world.until(sub.close());
     await t.close();
   });
 });
