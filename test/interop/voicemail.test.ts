@@ -21,7 +21,15 @@ import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
 import type { MessageMeta } from '../../src/apps/voicemail/store.js';
 import { toneSecondsIn } from '../support/tone-presence.js';
 import { terminate } from './support/call-process.js';
-import { freeSipPort, isListening, requireBinary, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
+import {
+  freeSipPort,
+  isListening,
+  requireBinary,
+  startPeer,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+} from './support/peers.js';
 import { wavToneSeconds } from './support/wav-tone.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
@@ -30,15 +38,19 @@ let dir: string;
 beforeAll(() => {
   requireBinary('sox');
   requireBinary('flite');
+  requireBinary('aiosmtpd');
   dir = mkdtempSync(join(tmpdir(), 'shtoom-vm-'));
-  writeFileSync(join(dir, 'mailboxes.ini'), '[100]\npin = 1234\nname = Alice\n[200]\npin = 2222\n');
+  writeFileSync(
+    join(dir, 'mailboxes.ini'),
+    '[100]\npin = 1234\nname = Alice\nemail = alice@example.com\n[200]\npin = 2222\n',
+  );
 });
 afterEach(async () => stopAllPeers());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function serve(spool: string, port?: number) {
+async function serve(spool: string, port?: number, extra: string[] = []) {
   const p = port ?? (await freeSipPort());
   const peer = startShtoom(
     [
@@ -52,6 +64,7 @@ async function serve(spool: string, port?: number) {
       spool,
       '--log-level',
       'info',
+      ...extra,
       ...COMMON,
     ],
     { timeoutSec: 150 },
@@ -215,5 +228,74 @@ describe('shtoom serve voicemail', () => {
     }
     terminate(vm.peer);
     expect(await vm.peer.exited).toBe(0);
+  }, 120_000);
+
+  it('e-mail: a mail server that is down is logged, the e-mail kept; a restarted server sends it, the WAV attached byte for byte', async () => {
+    const spool = join(dir, 'spool-4');
+    const smtpPort = await freeSipPort();
+    const env = join(dir, 'on-message.txt');
+    const opts = [
+      '--voicemail-smtp',
+      `127.0.0.1:${smtpPort}`,
+      '--voicemail-mail-from',
+      'vm@test.example',
+      '--on-message',
+      `echo "$VOICEMAIL_MAILBOX $VOICEMAIL_INDEX $VOICEMAIL_WAV" >> '${env}'`,
+    ];
+    const vm = await serve(spool, undefined, opts);
+    const caller = startShtoom(
+      [
+        'call',
+        `sip:100@127.0.0.1:${vm.port}`,
+        '--play',
+        'tone:1100@-16dBFS',
+        '--dtmf',
+        '*',
+        '--duration',
+        '5s',
+        ...COMMON,
+      ],
+      { timeoutSec: 40 },
+    );
+    expect(await caller.exited).toBe(0);
+    await waitFor(
+      () => /e-mail of message 0 to alice@example.com failed \(try 1\)/.test(vm.peer.stderr()),
+      'the failure',
+      15_000,
+    );
+    expect(readdirSync(join(spool, '.outbox'))).toHaveLength(1);
+    await waitFor(() => existsSync(env), 'the --on-message command', 10_000);
+    expect(readFileSync(env, 'utf8').trim()).toBe(`100 0 ${msgFile(spool, '100', 0, 'wav')}`);
+    terminate(vm.peer);
+    expect(await vm.peer.exited).toBe(0);
+    const maildir = join(dir, 'maildir');
+    const smtp = startPeer(
+      'aiosmtpd',
+      ['-n', '-l', `127.0.0.1:${smtpPort}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir],
+      {
+        timeoutSec: 60,
+      },
+    );
+    await waitFor(() => isListening(smtpPort, 'tcp'), 'aiosmtpd', 15_000);
+    const again = await serve(spool, vm.port, opts);
+    await waitFor(() => /message 0 e-mailed to alice@example.com/.test(again.peer.stderr()), 'the e-mail', 20_000);
+    expect(again.peer.stderr()).toMatch(/1 e-mail\(s\) left to send by a server that stopped/);
+    expect(readdirSync(join(spool, '.outbox'))).toEqual([]);
+    const files = readdirSync(join(maildir, 'new'));
+    expect(files).toHaveLength(1);
+    const mail = readFileSync(join(maildir, 'new', files[0]!), 'utf8');
+    expect(mail).toMatch(/^Subject: New voice message from .* \(\d+ s\)$/m);
+    expect(mail).toMatch(/^To: alice@example.com$/m);
+    expect(mail).toMatch(/^From: vm@test.example$/m);
+    // The attachment: the part named msg0000.wav, base64.
+    const boundary = /boundary="([^"]+)"/.exec(mail)![1]!;
+    const part = mail.split(`--${boundary}`).find((p) => /filename=.?msg0000\.wav/.test(p))!;
+    expect(part).toMatch(/Content-Type: audio\/wav/i);
+    const body = part.slice(part.search(/\r?\n\r?\n/)).replace(/\s+/g, '');
+    const attached = Buffer.from(body, 'base64');
+    expect(attached.equals(readFileSync(msgFile(spool, '100', 0, 'wav')))).toBe(true);
+    terminate(again.peer);
+    expect(await again.peer.exited).toBe(0);
+    await smtp.stop();
   }, 120_000);
 });

@@ -6,6 +6,7 @@
  * At start-up, what a killed server was recording is filed (`recover()`).
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { MessageNotifier } from '../../apps/voicemail/notify.js';
 import { VoicemailService } from '../../apps/voicemail/service.js';
 import { VoicemailStore } from '../../apps/voicemail/store.js';
 import { DougServer } from '../../doug/server.js';
@@ -14,6 +15,8 @@ import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readMailboxesFile } from '../voicemail-mailboxes.js';
+import { defaultMailFrom, smtpMailer } from '../voicemail-mailer.js';
+import { realTimers } from '../../clock/timers.js';
 import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
@@ -39,8 +42,37 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
   if (!tts) throw new UsageError('the voicemail speaks its prompts: install flite or espeak-ng');
   const operator = o.get('voicemail.operator');
   const store = new VoicemailStore(dir);
-  for (const m of store.recover())
+  // After a message: --on-message, and the e-mail (queued on disk first, tried again when it fails).
+  const smtp = o.get('voicemail.smtp');
+  const smtpUser = o.get('voicemail.smtp-user');
+  const smtpPassword = o.get('voicemail.smtp-password');
+  const mailer =
+    smtp !== undefined
+      ? smtpMailer({
+          server: smtp,
+          security: o.get('voicemail.smtp-security') as 'auto' | 'starttls' | 'tls' | 'none',
+          ...(smtpUser !== undefined ? { user: smtpUser } : {}),
+          ...(smtpPassword !== undefined ? { password: smtpPassword } : {}),
+        })
+      : undefined;
+  if (mailer)
+    for (const b of mailboxes.values())
+      if (!b.email) log.warn(`--voicemail-smtp: mailbox ${b.number} has no email: its messages are not e-mailed`);
+  const onMessage = o.get('voicemail.on-message');
+  const notifier = new MessageNotifier({
+    store,
+    mailboxes,
+    ...(onMessage !== undefined ? { command: onMessage } : {}),
+    ...(mailer ? { mailer, from: o.get('voicemail.mail-from') ?? defaultMailFrom() } : {}),
+    timers: realTimers,
+    log: ctx.log,
+  });
+  const recovered = store.recover();
+  for (const m of recovered)
     log.info(`${m.meta.mailbox}: filed message ${m.index} (${m.meta.duration} s), left by a server that stopped`);
+  const queued = notifier.resume();
+  if (queued > 0) log.info(`${queued} e-mail(s) left to send by a server that stopped: sending`);
+  for (const m of recovered) notifier.filed(m);
   const capacity = o.get('serve.capacity');
   const phone = await phoneFrom(o, ctx.log, {
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
@@ -62,6 +94,7 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
     maxSeconds: o.get('voicemail.max-length') / 1000,
     ...(operator !== undefined ? { operator } : {}),
     mainUser: o.get('voicemail.main-user'),
+    onMessage: (m) => notifier.filed(m),
     log: ctx.log,
   });
   service.listen(phone.ua);
@@ -107,6 +140,7 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
   } finally {
     await Promise.race([server.close(), aborted(ctx.urgent)]);
     await service.close();
+    await notifier.close();
     await phone.close();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);

@@ -45,4 +45,45 @@ export const voicemailOptions = [
     argName: 'user',
     commands: ['serve'],
   }),
+  opt.string('voicemail.on-message', {
+    help:
+      'a command run (sh -c) for every message filed, with VOICEMAIL_WAV, VOICEMAIL_JSON, VOICEMAIL_MAILBOX, ' +
+      'VOICEMAIL_CALLER… in its environment',
+    flag: 'on-message',
+    argName: 'cmd',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.smtp', {
+    help: "e-mail each message (the WAV attached) to its mailbox's address through this SMTP server: HOST[:PORT]",
+    flag: 'voicemail-smtp',
+    argName: 'host:port',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.smtp-security', {
+    help: 'auto (STARTTLS when the server offers it), starttls (required), tls (from the start, port 465), none',
+    choices: ['auto', 'starttls', 'tls', 'none'],
+    default: 'auto',
+    flag: 'voicemail-smtp-security',
+    argName: 'how',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.smtp-user', {
+    help: 'the SMTP login (with --voicemail-smtp-password)',
+    flag: 'voicemail-smtp-user',
+    argName: 'user',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.smtp-password', {
+    help: 'the SMTP password',
+    flag: 'voicemail-smtp-password',
+    secret: true,
+    argName: 'password',
+    commands: ['serve'],
+  }),
+  opt.string('voicemail.mail-from', {
+    help: 'the From of the e-mails (default voicemail@ the host name)',
+    flag: 'voicemail-mail-from',
+    argName: 'address',
+    commands: ['serve'],
+  }),
 ] as const;

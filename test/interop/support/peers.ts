@@ -38,6 +38,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   chromium: 'chromium',
   timeout: 'coreutils',
   python3: 'python3',
+  aiosmtpd: 'python3-aiosmtpd',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */
