@@ -7,7 +7,11 @@
  *   missing at most the last second, and a restarted server lists it;
  * - the owner's menu, driven by a caller that listens: it hears the
  *   message's tone, deletes it (the files go) and a message-summary
- *   subscriber sees `Messages-Waiting: yes`, then `no`.
+ *   subscriber sees `Messages-Waiting: yes`, then `no`;
+ * - e-mail to Debian's aiosmtpd, after a failure and a restart, the WAV
+ *   attached byte for byte; `--on-message`;
+ * - behind Kamailio: a call forwarded with `Diversion` reaches the mailbox,
+ *   a subscriber through the proxy sees yes, then no.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,7 @@ import {
   stopAllPeers,
   waitFor,
 } from './support/peers.js';
+import { startVoicemailKamailio } from './support/voicemail-kamailio.js';
 import { wavToneSeconds } from './support/wav-tone.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
@@ -39,6 +44,7 @@ beforeAll(() => {
   requireBinary('sox');
   requireBinary('flite');
   requireBinary('aiosmtpd');
+  requireBinary('kamailio');
   dir = mkdtempSync(join(tmpdir(), 'shtoom-vm-'));
   writeFileSync(
     join(dir, 'mailboxes.ini'),
@@ -297,5 +303,78 @@ describe('shtoom serve voicemail', () => {
     terminate(again.peer);
     expect(await again.peer.exited).toBe(0);
     await smtp.stop();
+  }, 120_000);
+
+  it('behind Kamailio: a call forwarded with Diversion reaches the mailbox; a subscriber through it sees yes, then no', async () => {
+    const spool = join(dir, 'spool-5');
+    const vm = await serve(spool);
+    const kam = await startVoicemailKamailio(vm.port);
+    const phone = await Phone.create({
+      userAgent: { listen: 'udp:127.0.0.1:0' },
+      media: { address: '127.0.0.1', portMin: 47200, portMax: 47299 },
+    });
+    try {
+      // alice's phone subscribes to its mailbox at the PBX, which relays the SUBSCRIBE to the voicemail.
+      const sub = phone.ua.subscribe(`sip:100@127.0.0.1:${kam.port}`, {
+        event: 'message-summary',
+        accept: ['application/simple-message-summary'],
+        expires: 300,
+      });
+      const bodies: string[] = [];
+      sub.on('notify', (n) => bodies.push(n.text));
+      await sub.accepted;
+      await waitFor(() => bodies.length > 0, 'the first NOTIFY', 5000);
+      expect(parseSummary(bodies[0]!)).toMatchObject({ waiting: false, account: `sip:100@127.0.0.1:${kam.port}` });
+      // Bob calls alice's number at the PBX: forwarded to the voicemail with Diversion: <sip:100@…>.
+      const caller = startShtoom(
+        [
+          'call',
+          `sip:100@127.0.0.1:${kam.port}`,
+          '--play',
+          'tone:1700@-16dBFS',
+          '--dtmf',
+          '*',
+          '--duration',
+          '6s',
+          ...COMMON,
+        ],
+        { timeoutSec: 40 },
+      );
+      expect(await caller.exited, `${caller.stderr()}\n${kam.peer.stderr().slice(-2000)}`).toBe(0);
+      await waitFor(() => existsSync(msgFile(spool, '100', 0, 'json')), 'the message', 10_000);
+      const meta = JSON.parse(readFileSync(msgFile(spool, '100', 0, 'json'), 'utf8')) as MessageMeta;
+      expect(meta).toMatchObject({ mailbox: '100', called: '100', ended: 'hangup' });
+      expect(wavToneSeconds(msgFile(spool, '100', 0, 'wav'), 1700)).toBeGreaterThan(meta.duration - 0.6);
+      await waitFor(() => parseSummary(bodies.at(-1)!).waiting, 'Messages-Waiting: yes', 10_000);
+      expect(parseSummary(bodies.at(-1)!)).toMatchObject({ voice: { new: 1, old: 0 } });
+      // The owner deletes it from the menu: the light goes off.
+      const frames: Int16Array[] = [];
+      const call = phone.call(`sip:voicemail@127.0.0.1:${vm.port}`, {
+        source: await openSource('silence'),
+        sink: { uri: 'capture:', write: (f: Int16Array) => void frames.push(f.slice()), close: async () => {} },
+      });
+      await call.answered;
+      await sleep(1000);
+      await call.sendDtmf('100#1234#');
+      await waitFor(
+        () => {
+          const x = new Int16Array(frames.length * 160);
+          for (const [i, f] of frames.entries()) x.set(f, i * 160);
+          return toneSecondsIn(x, 1700) > 2.5;
+        },
+        "the message's tone",
+        30_000,
+      );
+      await call.sendDtmf('3');
+      await waitFor(() => !parseSummary(bodies.at(-1)!).waiting, 'Messages-Waiting: no', 15_000);
+      expect(readdirSync(join(spool, '100', 'INBOX'))).toEqual([]);
+      await call.hangup();
+      await sub.unsubscribe();
+    } finally {
+      await phone.close();
+      await kam.stop();
+    }
+    terminate(vm.peer);
+    expect(await vm.peer.exited).toBe(0);
   }, 120_000);
 });
