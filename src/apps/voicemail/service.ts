@@ -134,7 +134,7 @@ export class VoicemailService {
   }
 
   private async leaveMessage(call: VoiceCall, box: Mailbox, called: string): Promise<void> {
-    let key = await this.greet(call, box);
+    const key = await this.greet(call, box);
     if (key === '0' && this.opts.operator) {
       this.log.info(`${box.number}: ${call.from} pressed 0: transferring to ${this.opts.operator}`);
       await call.say(PROMPTS.transferring);
@@ -145,7 +145,6 @@ export class VoicemailService {
         if (err instanceof CallEndedError) throw err;
         this.log.warn(`${box.number}: transfer to ${this.opts.operator} failed: ${(err as Error).message}`);
         await call.say(PROMPTS.transferFailed);
-        key = '';
       }
     }
     await call.play(new ChimeSource(BEEP));
