@@ -12,7 +12,7 @@ PACKAGES=(
   pocketsphinx pocketsphinx-en-us tshark
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils
   iproute2 iptables procps chromium tmux
-  build-essential python3
+  build-essential python3 python3-aiosmtpd
 )
 
 missing=()

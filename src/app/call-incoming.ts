@@ -110,6 +110,7 @@ export class ReceivedCall extends Call {
     // Our SDP names the address SIP answers from: the one we send from towards the caller.
     this.towards = inc.source.remote.address;
     this.requestUri = inc.request.rawUri;
+    this.request = inc.request;
     inc.on('cancelled', () => this.input({ type: 'cancelled' }));
   }
 

@@ -33,7 +33,7 @@ import type { Dialog } from '../sip/api/dialog.js';
 import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
-import type { HeaderInit } from '../sip/message/message.js';
+import type { HeaderInit, SipRequest } from '../sip/message/message.js';
 import { parseUri, type Uri } from '../sip/message/uri.js';
 import type { IncomingRefer } from '../sip/api/subscription.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
@@ -269,6 +269,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   callId: string | undefined;
   /** An incoming call's Request-URI: what the caller dialled (`sip:room-42@host`), which To may not say. */
   requestUri: string | undefined;
+  /** An incoming call's INVITE (its headers: Diversion, History-Info…). */
+  request: SipRequest | undefined;
 
   /** @internal */
   readonly log: Logger;

@@ -15,6 +15,7 @@ export { echo } from './echo.js';
 export { announce, DEFAULT_ANNOUNCEMENT, type AnnounceOptions } from './announce.js';
 export { ivrDemo, type IvrDemoOptions } from './ivr-demo.js';
 export * as conference from './conference/index.js';
+export * as voicemail from './voicemail/index.js';
 
 /** Names `shtoom serve` knows. */
 export const BUILT_IN_APPS = ['echo', 'announce', 'ivr-demo'] as const;

@@ -132,6 +132,13 @@ export class VoiceCall {
   get requestUri(): string | undefined {
     return this.call.requestUri;
   }
+  /**
+   * Every value of an INVITE header, in order (one per field; a field's
+   * comma list is the caller's to split): `Diversion`, `History-Info`…
+   */
+  header(name: string): string[] {
+    return this.call.request?.fields(name).map((f) => f.value) ?? [];
+  }
   /** The conference the caller is in (`joinConference`), while it is. */
   get conference(): ConferenceMember | undefined {
     return this.member?.present ? this.member : undefined;
@@ -400,6 +407,16 @@ export class VoiceCall {
     else if (this.call.media?.mode !== 'reflect')
       throw new CallStateError('echo() must answer the call itself (echo is chosen when answering)');
     await this.call.ended;
+  }
+
+  /**
+   * Transfer the caller to `target` (RFC 3515 REFER, blind): resolves once
+   * it reached the target (the call then ends `transferred`); rejects with
+   * `TransferFailedError` when it did not (the call stays up).
+   */
+  async transfer(target: string): Promise<void> {
+    this.ensureLive();
+    await this.call.transfer(target);
   }
 
   /** Hang up; resolves when the call has ended. */

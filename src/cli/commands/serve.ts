@@ -12,12 +12,14 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { runConference } from './serve-conference.js';
+import { runVoicemail } from './serve-voicemail.js';
 import { reportSipFailure } from './sip-failure.js';
 
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const name = ctx.args[0]!;
   if (name === 'conference') return runConference(ctx);
+  if (name === 'voicemail') return runVoicemail(ctx);
   if (o.get('conference.status')) throw new UsageError('--status is for shtoom serve conference');
   const log = ctx.log.child('serve');
   const tts = systemTts();
@@ -110,12 +112,14 @@ async function run(ctx: CommandContext): Promise<number> {
 export const serveCommand: CommandSpec = {
   name: 'serve',
   description:
-    `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, or your ` + `own FILE.js`,
+    `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, voicemail, ` +
+    'or your own FILE.js',
   args: [
     {
       name: 'app',
       description:
-        `${BUILT_IN_APPS.join(' | ')} | conference | FILE.js ` + '(a module whose default export is async (call) => …)',
+        `${BUILT_IN_APPS.join(' | ')} | conference | voicemail | FILE.js ` +
+        '(a module whose default export is async (call) => …)',
       required: true,
     },
   ],
@@ -127,6 +131,7 @@ export const serveCommand: CommandSpec = {
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 --ivr-demo-pin 4321',
     'shtoom serve conference --listen 127.0.0.1:5090 --conference-rooms rooms.ini --record-dir rec/',
     'shtoom serve conference --listen 127.0.0.1:5090 --status',
+    'shtoom serve voicemail --listen 127.0.0.1:5095 --mailboxes mailboxes.ini --voicemail-dir vm/',
     'shtoom serve ./my-ivr.js --register --aor sip:ivr@example.com --password secret',
   ],
 };

@@ -17,6 +17,7 @@ import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
 import { stunOptions } from './stun.js';
+import { voicemailOptions } from './voicemail.js';
 import type { EffectiveOptions } from '../resolve.js';
 
 export const schema = [
@@ -33,6 +34,7 @@ export const schema = [
   ...conferenceOptions,
   ...ivrOptions,
   ...phoneOptions,
+  ...voicemailOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

@@ -39,6 +39,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   timeout: 'coreutils',
   python3: 'python3',
   tmux: 'tmux',
+  aiosmtpd: 'python3-aiosmtpd',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */

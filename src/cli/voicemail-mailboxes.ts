@@ -1,0 +1,100 @@
+/**
+ * The voicemail server's mailboxes file (`--mailboxes FILE`), an ini file
+ * in the options' style: one section per mailbox, named by its number
+ * (what callers dial: `sip:100@host` is `[100]`):
+ *
+ * ```ini
+ * [100]
+ * pin = 4321                ; the owner's menu (digits); a PIN changed from the phone is kept apart
+ * name = Alice Smith        ; said in the default greeting instead of "extension 100"
+ * email = alice@example.com
+ * ```
+ *
+ * A value that cannot work stops the program with one line naming the
+ * file, the line, the mailbox and the key (a usage error, exit 2); an
+ * unknown key is a warning with its line.
+ */
+import { readFileSync } from 'node:fs';
+import { unsafe } from 'ini';
+import type { Mailbox } from '../apps/voicemail/service.js';
+import { UsageError } from '../errors.js';
+
+export interface MailboxesFile {
+  readonly mailboxes: ReadonlyMap<string, Mailbox>;
+  readonly warnings: readonly string[];
+}
+
+const KEYS = ['pin', 'name', 'email'] as const;
+const PIN = /^[0-9*]{1,16}$/;
+/** A mailbox number names a directory: letters, digits, `.`, `_`, `-`, `+`, not only dots. */
+const NUMBER = /^(?!\.+$)[A-Za-z0-9._+-]{1,64}$/;
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+
+/**
+ * Read and check a mailboxes file.
+ *
+ * @example
+ * const { mailboxes, warnings } = readMailboxesFile('/etc/shtoom/mailboxes.ini');
+ */
+export function readMailboxesFile(file: string): MailboxesFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--mailboxes ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseMailboxes(text, file);
+}
+
+/** Parse mailboxes-file text (`file` names it in messages). */
+export function parseMailboxes(text: string, file: string): MailboxesFile {
+  const boxes = new Map<string, { number: string; pin?: string; name?: string; email?: string }>();
+  const warnings: string[] = [];
+  let section: string | undefined;
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const where = `${file}:${i + 1}`;
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
+    const header = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line);
+    if (header) {
+      section = header[1]!.trim();
+      if (!NUMBER.test(section))
+        throw new UsageError(`${where}: [${section}] is not a mailbox number; allowed: 1 to 64 of A-Z a-z 0-9 . _ + -`);
+      if (!boxes.has(section)) boxes.set(section, { number: section });
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      warnings.push(`${where}: not a "key = value" line (ignored)`);
+      continue;
+    }
+    const key = line.slice(0, eq).trim();
+    const value = unsafe(line.slice(eq + 1).trim());
+    if (section === undefined) throw new UsageError(`${where}: "${key}" is outside any [mailbox] section`);
+    const box = boxes.get(section)!;
+    const bad = (allowed: string) =>
+      new UsageError(`${where}: [${section}] ${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
+    switch (key as (typeof KEYS)[number]) {
+      case 'pin':
+        if (value === '') continue;
+        if (!PIN.test(value)) throw bad('1 to 16 keys: 0-9 and * (# ends the entry)');
+        box.pin = value;
+        break;
+      case 'name':
+        if (value !== '') box.name = value;
+        break;
+      case 'email':
+        if (value === '') continue;
+        if (!EMAIL.test(value)) throw bad('an e-mail address: user@example.com');
+        box.email = value;
+        break;
+      default:
+        warnings.push(`${where}: unknown key "${key}" in [${section}] (ignored); keys: ${KEYS.join(', ')}`);
+    }
+  }
+  for (const b of boxes.values())
+    if (b.pin === undefined)
+      warnings.push(`${file}: [${b.number}] has no pin: its owner cannot log in (messages are still taken)`);
+  return { mailboxes: boxes, warnings };
+}
