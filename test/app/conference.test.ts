@@ -122,7 +122,7 @@ describe('Conference: calls in one room', () => {
   });
 
   it(
-    'a caller that hangs up leaves the room; one that ' + 'leaves the room keeps its call, ticking on its own',
+    'a caller that hangs up leaves the room; ' + 'one that leaves the room keeps its call, ticking on its own',
     async () => {
       const freqs = [500, 900, 1300];
       const { world, callers, members, conf, close } = await setUp(

@@ -150,7 +150,7 @@ describe('peers that would abuse or hold a call', () => {
   });
 
   it(
-    'an INVITE whose Contact cannot be routed, never ' + 'ACKed: the call ends here and the phone closes in time',
+    'an INVITE whose Contact cannot be routed, never ACKed: ' + 'the call ends here and the phone closes in time',
     async () => {
       const { world, phone, calls } = await server(73);
       const logs = new MemorySink();

@@ -88,37 +88,40 @@ async function peer(world: PhoneWorld, host: string, freq: number) {
 const kinds = (events: Ev[]) => events.map((e) => e.event);
 
 describe('the phone core', () => {
-  it('answers an incoming call by command: events, audio both ways through the microphone and the speaker', async () => {
-    const world = new PhoneWorld(31);
-    const t = await setup(world);
-    const a = await peer(world, A, 1200);
-    const c = a.dial(`sip:me@${P}`);
-    const inc = await t.next('incoming');
-    expect(inc).toMatchObject({ call: 1, from: `<sip:peer@${A}>` });
-    expect(t.core.calls()).toMatchObject([{ call: 1, state: 'incoming', direction: 'incoming' }]);
-    await world.run(1000);
-    expect(c.state).toBe('ringing');
-    t.core.answer();
-    expect(await t.next('answered')).toMatchObject({ call: 1, codec: 'PCMU' });
-    await world.run(3000);
-    expect(t.speaker.toneSeconds(1200)).toBeGreaterThan(2.5);
-    expect(a.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
-    expect(t.core.calls()).toMatchObject([{ call: 1, state: 'answered', current: true, codec: 'PCMU' }]);
-    // The level meter: the peer's tone (amplitude 8000, -12 dBFS) through PCMU.
-    expect(t.core.calls()[0]!.levelDb).toBeGreaterThan(-15);
-    expect(t.core.calls()[0]!.levelDb).toBeLessThan(-10);
-    // While it rang, the speaker played the ring cadence (440 + 480 Hz), and stopped with the answer.
-    expect(t.speaker.presence(440)).toBeGreaterThan(0.5);
-    expect(t.speaker.presence(480)).toBeGreaterThan(0.5);
-    const rang = t.speaker.presence(440);
-    await world.run(2000);
-    expect(t.speaker.presence(440)).toBe(rang);
-    await world.until(c.hangup());
-    expect(await t.next('ended')).toMatchObject({ call: 1, reason: 'remote-hangup' });
-    expect(t.core.calls()).toEqual([]);
-    await world.until(t.core.quit());
-    await world.until(a.phone.close());
-  });
+  it(
+    'answers an incoming call by command: events, ' + 'audio both ways through the microphone and the speaker',
+    async () => {
+      const world = new PhoneWorld(31);
+      const t = await setup(world);
+      const a = await peer(world, A, 1200);
+      const c = a.dial(`sip:me@${P}`);
+      const inc = await t.next('incoming');
+      expect(inc).toMatchObject({ call: 1, from: `<sip:peer@${A}>` });
+      expect(t.core.calls()).toMatchObject([{ call: 1, state: 'incoming', direction: 'incoming' }]);
+      await world.run(1000);
+      expect(c.state).toBe('ringing');
+      t.core.answer();
+      expect(await t.next('answered')).toMatchObject({ call: 1, codec: 'PCMU' });
+      await world.run(3000);
+      expect(t.speaker.toneSeconds(1200)).toBeGreaterThan(2.5);
+      expect(a.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
+      expect(t.core.calls()).toMatchObject([{ call: 1, state: 'answered', current: true, codec: 'PCMU' }]);
+      // The level meter: the peer's tone (amplitude 8000, -12 dBFS) through PCMU.
+      expect(t.core.calls()[0]!.levelDb).toBeGreaterThan(-15);
+      expect(t.core.calls()[0]!.levelDb).toBeLessThan(-10);
+      // While it rang, the speaker played the ring cadence (440 + 480 Hz), and stopped with the answer.
+      expect(t.speaker.presence(440)).toBeGreaterThan(0.5);
+      expect(t.speaker.presence(480)).toBeGreaterThan(0.5);
+      const rang = t.speaker.presence(440);
+      await world.run(2000);
+      expect(t.speaker.presence(440)).toBe(rang);
+      await world.until(c.hangup());
+      expect(await t.next('ended')).toMatchObject({ call: 1, reason: 'remote-hangup' });
+      expect(t.core.calls()).toEqual([]);
+      await world.until(t.core.quit());
+      await world.until(a.phone.close());
+    },
+  );
 
   it('dials a URI and a number through the account domain; rejects; hangs up', async () => {
     const world = new PhoneWorld(32);
@@ -146,47 +149,50 @@ describe('the phone core', () => {
     await world.until(a.phone.close());
   });
 
-  it('call waiting: a second call rings while one is up; answering it holds the first, which hears hold music', async () => {
-    const world = new PhoneWorld(33);
-    const t = await setup(world, { holdMusic: async () => sine(300) });
-    const a = await peer(world, A, 1200);
-    const b = await peer(world, B, 1700);
-    const first = t.core.dial(`sip:peer@${A}`);
-    await t.next('answered');
-    b.dial(`sip:me@${P}`);
-    const inc = (await t.next('incoming')) as { call: number };
-    expect(t.core.calls().map((c) => [c.call, c.state, c.current])).toEqual([
-      [first, 'answered', true],
-      [inc.call, 'incoming', false],
-    ]);
-    t.core.answer(inc.call);
-    expect(await t.next('held')).toMatchObject({ call: first, by: 'local' });
-    await t.next('answered', (e) => e.event === 'answered' && e.call === inc.call);
-    const heardA = t.speaker.toneSeconds(1200);
-    await world.run(3000);
-    // The speaker hears the second call now; the first hears music on hold, not the microphone.
-    expect(t.speaker.toneSeconds(1700)).toBeGreaterThan(2.5);
-    expect(t.speaker.toneSeconds(1200) - heardA).toBeLessThan(0.3);
-    const atA = a.sinks[0]!;
-    expect(atA.toneSeconds(300)).toBeGreaterThan(2.5);
-    // The held call sends us nothing (it answered recvonly): its meter has fallen from -12 dBFS.
-    expect(t.core.calls().find((c) => c.call === first)!.levelDb).toBeLessThan(-50);
-    expect(t.core.calls().find((c) => c.call === inc.call)!.levelDb).toBeGreaterThan(-15);
-    expect(b.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
-    // Resume the first: the second is held in turn.
-    t.core.resume(first);
-    expect(await t.next('held', (e) => e.event === 'held' && e.call === inc.call)).toMatchObject({ by: 'local' });
-    expect(await t.next('resumed', (e) => e.event === 'resumed' && e.call === first)).toMatchObject({ by: 'local' });
-    await world.run(2000);
-    expect(atA.toneSeconds(700)).toBeGreaterThan(1.5);
-    expect(t.core.calls().map((c) => [c.call, c.state, c.current, c.heldBy])).toEqual([
-      [first, 'answered', true, []],
-      [inc.call, 'held', false, ['local']],
-    ]);
-    await world.until(t.core.quit());
-    expect(kinds(t.events).filter((k) => k === 'ended')).toHaveLength(2);
-    await world.until(Promise.all([a.phone.close(), b.phone.close()]));
-  });
+  it(
+    'call waiting: a second call rings while one is up; ' + 'answering it holds the first, which hears hold music',
+    async () => {
+      const world = new PhoneWorld(33);
+      const t = await setup(world, { holdMusic: async () => sine(300) });
+      const a = await peer(world, A, 1200);
+      const b = await peer(world, B, 1700);
+      const first = t.core.dial(`sip:peer@${A}`);
+      await t.next('answered');
+      b.dial(`sip:me@${P}`);
+      const inc = (await t.next('incoming')) as { call: number };
+      expect(t.core.calls().map((c) => [c.call, c.state, c.current])).toEqual([
+        [first, 'answered', true],
+        [inc.call, 'incoming', false],
+      ]);
+      t.core.answer(inc.call);
+      expect(await t.next('held')).toMatchObject({ call: first, by: 'local' });
+      await t.next('answered', (e) => e.event === 'answered' && e.call === inc.call);
+      const heardA = t.speaker.toneSeconds(1200);
+      await world.run(3000);
+      // The speaker hears the second call now; the first hears music on hold, not the microphone.
+      expect(t.speaker.toneSeconds(1700)).toBeGreaterThan(2.5);
+      expect(t.speaker.toneSeconds(1200) - heardA).toBeLessThan(0.3);
+      const atA = a.sinks[0]!;
+      expect(atA.toneSeconds(300)).toBeGreaterThan(2.5);
+      // The held call sends us nothing (it answered recvonly): its meter has fallen from -12 dBFS.
+      expect(t.core.calls().find((c) => c.call === first)!.levelDb).toBeLessThan(-50);
+      expect(t.core.calls().find((c) => c.call === inc.call)!.levelDb).toBeGreaterThan(-15);
+      expect(b.sinks[0]!.toneSeconds(700)).toBeGreaterThan(2.5);
+      // Resume the first: the second is held in turn.
+      t.core.resume(first);
+      expect(await t.next('held', (e) => e.event === 'held' && e.call === inc.call)).toMatchObject({ by: 'local' });
+      expect(await t.next('resumed', (e) => e.event === 'resumed' && e.call === first)).toMatchObject({ by: 'local' });
+      await world.run(2000);
+      expect(atA.toneSeconds(700)).toBeGreaterThan(1.5);
+      expect(t.core.calls().map((c) => [c.call, c.state, c.current, c.heldBy])).toEqual([
+        [first, 'answered', true, []],
+        [inc.call, 'held', false, ['local']],
+      ]);
+      await world.until(t.core.quit());
+      expect(kinds(t.events).filter((k) => k === 'ended')).toHaveLength(2);
+      await world.until(Promise.all([a.phone.close(), b.phone.close()]));
+    },
+  );
 
   it('the other side holds us: held/resumed by remote, and we send it nothing meanwhile', async () => {
     const world = new PhoneWorld(34);

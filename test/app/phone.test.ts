@@ -179,7 +179,7 @@ describe('what a phone refuses before the application sees it', () => {
   });
 
   it(
-    'an INVITE without an offer gets our offer in the 200 ' + 'OK; an ACK without the answer ends the call with BYE',
+    'an INVITE without an offer gets our offer in the 200 OK; ' + 'an ACK without the answer ends the call with BYE',
     async () => {
       const { world, alice, bob, close } = await world2(33, { codecs: ['pcmu'] });
       const ended: Promise<unknown>[] = [];

@@ -63,47 +63,51 @@ async function settle(s: VirtualScheduler, ms: number) {
 }
 
 describe('MessageNotifier: e-mail', () => {
-  it('sends the envelope and the WAV byte for byte; a failing server is tried again, the outbox kept meanwhile', async () => {
-    const store = new VoicemailStore(join(root, `n${++n}`));
-    const sched = new VirtualScheduler();
-    const mailer = flaky(2);
-    const logs = new MemorySink();
-    const notifier = new MessageNotifier({
-      store,
-      mailboxes: BOXES,
-      mailer,
-      from: 'vm@example.com',
-      timers: sched,
-      log: new Logger(logs, 'info'),
-    });
-    const msg = message(store, '100');
-    notifier.filed(msg);
-    message(store, '200'); // no address: nothing sent, nothing queued
-    await settle(sched, 0);
-    expect(mailer.tries).toBe(1);
-    expect(readdirSync(join(store.dir, '.outbox'))).toEqual([`${msg.meta.id}.json`]);
-    await settle(sched, 29_000);
-    expect(mailer.tries).toBe(1);
-    await settle(sched, 1000);
-    expect(mailer.tries).toBe(2);
-    await settle(sched, 60_000);
-    expect(mailer.tries).toBe(3);
-    expect(mailer.sent).toHaveLength(1);
-    const mail = mailer.sent[0]!;
-    expect(mail).toMatchObject({ from: 'vm@example.com', to: 'alice@example.com' });
-    expect(mail.subject).toBe('New voice message from <sip:bob@x> (2 s)');
-    expect(mail.text).toContain('From:     <sip:bob@x>');
-    expect(mail.text).toContain('Received: 2026-01-01T00:00:00.000Z');
-    expect(mail.attachment.filename).toBe('msg0000.wav');
-    expect(Buffer.from(mail.attachment.content).equals(readFileSync(msg.wav))).toBe(true);
-    expect(readdirSync(join(store.dir, '.outbox'))).toEqual([]);
-    const lines = logs.records.map((r) => r.msg);
-    expect(lines).toContain(
-      '100: e-mail of message 0 to alice@example.com failed (try 1): connect ECONNREFUSED 127.0.0.1:2525; trying again in 30 s',
-    );
-    expect(lines).toContain('100: message 0 e-mailed to alice@example.com');
-    await notifier.close();
-  });
+  it(
+    'sends the envelope and the WAV byte for byte; ' + 'a failing server is tried again, the outbox kept meanwhile',
+    async () => {
+      const store = new VoicemailStore(join(root, `n${++n}`));
+      const sched = new VirtualScheduler();
+      const mailer = flaky(2);
+      const logs = new MemorySink();
+      const notifier = new MessageNotifier({
+        store,
+        mailboxes: BOXES,
+        mailer,
+        from: 'vm@example.com',
+        timers: sched,
+        log: new Logger(logs, 'info'),
+      });
+      const msg = message(store, '100');
+      notifier.filed(msg);
+      message(store, '200'); // no address: nothing sent, nothing queued
+      await settle(sched, 0);
+      expect(mailer.tries).toBe(1);
+      expect(readdirSync(join(store.dir, '.outbox'))).toEqual([`${msg.meta.id}.json`]);
+      await settle(sched, 29_000);
+      expect(mailer.tries).toBe(1);
+      await settle(sched, 1000);
+      expect(mailer.tries).toBe(2);
+      await settle(sched, 60_000);
+      expect(mailer.tries).toBe(3);
+      expect(mailer.sent).toHaveLength(1);
+      const mail = mailer.sent[0]!;
+      expect(mail).toMatchObject({ from: 'vm@example.com', to: 'alice@example.com' });
+      expect(mail.subject).toBe('New voice message from <sip:bob@x> (2 s)');
+      expect(mail.text).toContain('From:     <sip:bob@x>');
+      expect(mail.text).toContain('Received: 2026-01-01T00:00:00.000Z');
+      expect(mail.attachment.filename).toBe('msg0000.wav');
+      expect(Buffer.from(mail.attachment.content).equals(readFileSync(msg.wav))).toBe(true);
+      expect(readdirSync(join(store.dir, '.outbox'))).toEqual([]);
+      const lines = logs.records.map((r) => r.msg);
+      expect(lines).toContain(
+        '100: e-mail of message 0 to alice@example.com failed (try ' +
+          '1): connect ECONNREFUSED 127.0.0.1:2525; trying again in 30 s',
+      );
+      expect(lines).toContain('100: message 0 e-mailed to alice@example.com');
+      await notifier.close();
+    },
+  );
 
   it('a new server resumes the outbox; a message deleted meanwhile is not sent', async () => {
     const store = new VoicemailStore(join(root, `n${++n}`));

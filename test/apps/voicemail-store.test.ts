@@ -94,42 +94,46 @@ describe('VoicemailStore', () => {
     expect(readdirSync(s.folderDir('100', 'Old'))).toEqual([]);
   });
 
-  it('recover(): a recording without json, or with a stale one, is filed with what is known; the header is made whole', () => {
-    const s = fresh();
-    leave(s, '100', 500, 1.5);
-    // A killed server: a recording whose json still says "recording", its header a second behind its data.
-    const rec = s.begin('100', { caller: '<sip:carol@x>', called: 'sip:100@vm', codec: 'GSM' }, new Date(5000));
-    const w = WavFileWriter.create(rec.wav, {
-      sampleRate: 8000,
-      channels: 1,
-      encoding: 'pcm16',
-      clock: { now: () => 0 },
-    });
-    w.write(tone(900, 3));
-    w.write(tone(900, 0.8));
-    // (no close: the header says 3 s, the file holds 3.8)
-    expect(readWavFile(rec.wav).samples.length).toBe(24000);
-    // A recording without json at all, and a torn temporary file.
-    const bare = join(s.folderDir('100', 'tmp'), 'x.wav');
-    write(bare, tone(1100, 2));
-    writeFileSync(join(s.folderDir('100', 'tmp'), 'y.json.1.tmp'), '{');
-    // A message in INBOX without its json.
-    rmSync(join(s.folderDir('100', 'INBOX'), 'msg0000.json'));
-    const filed = s.recover();
-    expect(filed.map((m) => m.meta.ended)).toEqual(['interrupted', 'interrupted']);
-    const list = s.list('100', 'INBOX');
-    expect(list.map((m) => m.index)).toEqual([0, 1, 2]);
-    expect(readdirSync(s.folderDir('100', 'tmp'))).toEqual([]);
-    const carol = list.find((m) => m.meta.caller === '<sip:carol@x>')!;
-    expect(carol.meta).toMatchObject({ codec: 'GSM', duration: 3.8, ended: 'interrupted' });
-    expect(readWavFile(carol.wav).samples.length).toBe(30400);
-    expect(list.map((m) => [m.meta.caller, m.meta.duration])).toEqual([
-      ['unknown', 1.5],
-      ['<sip:carol@x>', 3.8],
-      ['unknown', 2],
-    ]);
-    expect(existsSync(join(s.folderDir('100', 'INBOX'), 'msg0000.json'))).toBe(true);
-  });
+  it(
+    'recover(): a recording without json, or with a stale ' +
+      'one, is filed with what is known; the header is made whole',
+    () => {
+      const s = fresh();
+      leave(s, '100', 500, 1.5);
+      // A killed server: a recording whose json still says "recording", its header a second behind its data.
+      const rec = s.begin('100', { caller: '<sip:carol@x>', called: 'sip:100@vm', codec: 'GSM' }, new Date(5000));
+      const w = WavFileWriter.create(rec.wav, {
+        sampleRate: 8000,
+        channels: 1,
+        encoding: 'pcm16',
+        clock: { now: () => 0 },
+      });
+      w.write(tone(900, 3));
+      w.write(tone(900, 0.8));
+      // (no close: the header says 3 s, the file holds 3.8)
+      expect(readWavFile(rec.wav).samples.length).toBe(24000);
+      // A recording without json at all, and a torn temporary file.
+      const bare = join(s.folderDir('100', 'tmp'), 'x.wav');
+      write(bare, tone(1100, 2));
+      writeFileSync(join(s.folderDir('100', 'tmp'), 'y.json.1.tmp'), '{');
+      // A message in INBOX without its json.
+      rmSync(join(s.folderDir('100', 'INBOX'), 'msg0000.json'));
+      const filed = s.recover();
+      expect(filed.map((m) => m.meta.ended)).toEqual(['interrupted', 'interrupted']);
+      const list = s.list('100', 'INBOX');
+      expect(list.map((m) => m.index)).toEqual([0, 1, 2]);
+      expect(readdirSync(s.folderDir('100', 'tmp'))).toEqual([]);
+      const carol = list.find((m) => m.meta.caller === '<sip:carol@x>')!;
+      expect(carol.meta).toMatchObject({ codec: 'GSM', duration: 3.8, ended: 'interrupted' });
+      expect(readWavFile(carol.wav).samples.length).toBe(30400);
+      expect(list.map((m) => [m.meta.caller, m.meta.duration])).toEqual([
+        ['unknown', 1.5],
+        ['<sip:carol@x>', 3.8],
+        ['unknown', 2],
+      ]);
+      expect(existsSync(join(s.folderDir('100', 'INBOX'), 'msg0000.json'))).toBe(true);
+    },
+  );
 
   it('repairWavHeader leaves a whole file alone', () => {
     const f = join(root, 'whole.wav');

@@ -331,39 +331,42 @@ async function hearing(t: Awaited<ReturnType<typeof setUp>>, c: Caller, ms: numb
 }
 
 describe("voicemail: the owner's menu", () => {
-  it('logs in; counts; envelope and message; 3 deletes (files go, numbers dense), 4, 2 saves to Old, 1 replays', async () => {
-    const t = await setUp(11);
-    stored(t, '100', 600, 2, '<sip:201@pbx>');
-    stored(t, '100', 800, 2, '"Carol" <sip:202@pbx>');
-    const o = await t.dial(`sip:voicemail@${SERVER}`);
-    await t.world.until(o.call.sendDtmf('100#1234#'));
-    let h = await hearing(t, o, 5000, [2800, ENVELOPE_HZ, 600, 800, 3000]);
-    expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new and no old messages."
-    expect(h[ENVELOPE_HZ]).toBeGreaterThan(0.4);
-    expect(h[600]).toBeGreaterThan(1.7);
-    expect(h[800]).toBe(0);
-    expect(h[3000]).toBeGreaterThan(0.4); // the menu after a message
-    await t.world.until(o.call.sendDtmf('3'));
-    h = await hearing(t, o, 4000, [3100, 600, 800]);
-    expect(h[3100]).toBeGreaterThan(0.4); // "Message deleted."
-    expect(h[800]).toBeGreaterThan(1.7); // the next one plays
-    expect(t.files('100', 'INBOX')).toEqual(['msg0000.json', 'msg0000.wav']);
-    expect(t.wavTone('100', 'INBOX', 0, 800)).toBeGreaterThan(1.7);
-    await t.world.until(o.call.sendDtmf('4'));
-    h = await hearing(t, o, 1500, [1800]);
-    expect(h[1800]).toBeGreaterThan(0.4); // "This is the first message."
-    await t.world.until(o.call.sendDtmf('2'));
-    h = await hearing(t, o, 2000, [3200]);
-    expect(h[3200]).toBeGreaterThan(0.4); // "Message saved."
-    expect(t.files('100', 'INBOX')).toEqual([]);
-    expect(t.wavTone('100', 'Old', 0, 800)).toBeGreaterThan(1.7);
-    expect(t.meta('100', 'Old', 0).caller).toBe('"Carol" <sip:202@pbx>');
-    await t.world.until(o.call.sendDtmf('1'));
-    h = await hearing(t, o, 4000, [800]);
-    expect(h[800]).toBeGreaterThan(1.7);
-    await t.world.until(o.call.hangup());
-    await t.close();
-  });
+  it(
+    'logs in; counts; envelope and message; 3 deletes (files go, ' + 'numbers dense), 4, 2 saves to Old, 1 replays',
+    async () => {
+      const t = await setUp(11);
+      stored(t, '100', 600, 2, '<sip:201@pbx>');
+      stored(t, '100', 800, 2, '"Carol" <sip:202@pbx>');
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      let h = await hearing(t, o, 5000, [2800, ENVELOPE_HZ, 600, 800, 3000]);
+      expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new and no old messages."
+      expect(h[ENVELOPE_HZ]).toBeGreaterThan(0.4);
+      expect(h[600]).toBeGreaterThan(1.7);
+      expect(h[800]).toBe(0);
+      expect(h[3000]).toBeGreaterThan(0.4); // the menu after a message
+      await t.world.until(o.call.sendDtmf('3'));
+      h = await hearing(t, o, 4000, [3100, 600, 800]);
+      expect(h[3100]).toBeGreaterThan(0.4); // "Message deleted."
+      expect(h[800]).toBeGreaterThan(1.7); // the next one plays
+      expect(t.files('100', 'INBOX')).toEqual(['msg0000.json', 'msg0000.wav']);
+      expect(t.wavTone('100', 'INBOX', 0, 800)).toBeGreaterThan(1.7);
+      await t.world.until(o.call.sendDtmf('4'));
+      h = await hearing(t, o, 1500, [1800]);
+      expect(h[1800]).toBeGreaterThan(0.4); // "This is the first message."
+      await t.world.until(o.call.sendDtmf('2'));
+      h = await hearing(t, o, 2000, [3200]);
+      expect(h[3200]).toBeGreaterThan(0.4); // "Message saved."
+      expect(t.files('100', 'INBOX')).toEqual([]);
+      expect(t.wavTone('100', 'Old', 0, 800)).toBeGreaterThan(1.7);
+      expect(t.meta('100', 'Old', 0).caller).toBe('"Carol" <sip:202@pbx>');
+      await t.world.until(o.call.sendDtmf('1'));
+      h = await hearing(t, o, 4000, [800]);
+      expect(h[800]).toBeGreaterThan(1.7);
+      await t.world.until(o.call.hangup());
+      await t.close();
+    },
+  );
 
   it('three wrong logins: "Goodbye" and the call ends; a mailbox without PIN cannot log in', async () => {
     const t = await setUp(12, {
@@ -420,37 +423,40 @@ describe("voicemail: the owner's menu", () => {
 });
 
 describe('voicemail: message waiting (RFC 3842)', () => {
-  it('a subscriber hears yes on a new message and no after the owner deletes it; an unknown mailbox is 404', async () => {
-    const t = await setUp(21);
-    const sub = await t.world.phone('10.0.2.80');
-    const s = sub.ua.subscribe(`sip:100@${SERVER}`, {
-      event: 'message-summary',
-      accept: ['application/simple-message-summary'],
-      expires: 600,
-    });
-    const bodies: string[] = [];
-    s.on('notify', (n) => bodies.push(n.text));
-    await t.world.until(s.accepted);
-    await t.world.run(200);
-    expect(bodies.map((b) => parseSummary(b))).toEqual([
-      { waiting: false, account: `sip:100@${SERVER}`, voice: { new: 0, old: 0 } },
-    ]);
-    expect(t.service.subscribers('100')).toBe(1);
-    await leave(t, `sip:100@${SERVER}`, 700, 2);
-    expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
-    const o = await t.dial(`sip:voicemail@${SERVER}`);
-    await t.world.until(o.call.sendDtmf('100#1234#'));
-    await t.world.run(5000);
-    await t.world.until(o.call.sendDtmf('3'));
-    await t.world.run(1500);
-    expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
-    expect(heard(o, 2900)).toBeGreaterThan(0.4); // "You have no messages."
-    await t.world.until(o.call.hangup());
-    const bad = sub.ua.subscribe(`sip:999@${SERVER}`, { event: 'message-summary', expires: 600 });
-    const err = await t.world.until(bad.accepted.then(() => undefined).catch((e: { status?: number }) => e));
-    expect((err as { status?: number }).status).toBe(404);
-    await t.world.until(s.unsubscribe());
-    await t.world.until(sub.close());
-    await t.close();
-  });
+  it(
+    'a subscriber hears yes on a new message and no after the owner deletes it; ' + 'an unknown mailbox is 404',
+    async () => {
+      const t = await setUp(21);
+      const sub = await t.world.phone('10.0.2.80');
+      const s = sub.ua.subscribe(`sip:100@${SERVER}`, {
+        event: 'message-summary',
+        accept: ['application/simple-message-summary'],
+        expires: 600,
+      });
+      const bodies: string[] = [];
+      s.on('notify', (n) => bodies.push(n.text));
+      await t.world.until(s.accepted);
+      await t.world.run(200);
+      expect(bodies.map((b) => parseSummary(b))).toEqual([
+        { waiting: false, account: `sip:100@${SERVER}`, voice: { new: 0, old: 0 } },
+      ]);
+      expect(t.service.subscribers('100')).toBe(1);
+      await leave(t, `sip:100@${SERVER}`, 700, 2);
+      expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      await t.world.run(5000);
+      await t.world.until(o.call.sendDtmf('3'));
+      await t.world.run(1500);
+      expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
+      expect(heard(o, 2900)).toBeGreaterThan(0.4); // "You have no messages."
+      await t.world.until(o.call.hangup());
+      const bad = sub.ua.subscribe(`sip:999@${SERVER}`, { event: 'message-summary', expires: 600 });
+      const err = await t.world.until(bad.accepted.then(() => undefined).catch((e: { status?: number }) => e));
+      expect((err as { status?: number }).status).toBe(404);
+      await t.world.until(s.unsubscribe());
+      await t.world.until(sub.close());
+      await t.close();
+    },
+  );
 });

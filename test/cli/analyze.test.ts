@@ -148,7 +148,7 @@ describe('shtoom analyze', () => {
   });
 
   it(
-    'a missing file, a directory, an unknown format ' + 'and a bad --tone are usage errors (exit 2, one line)',
+    'a missing file, a directory, ' + 'an unknown format and a bad --tone are usage errors (exit 2, one line)',
     async () => {
       for (const args of [
         ['analyze', join(dir, 'nope.wav')],

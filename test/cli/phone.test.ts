@@ -95,7 +95,7 @@ function toneSeconds(samples: Int16Array, freq: number): number {
 
 describe('shtoom phone --control', () => {
   it(
-    'answers a call by command: JSON events, audio both ' + 'ways; bad commands are error events; quit exits 0',
+    'answers a call by command: JSON events, audio both ways; ' + 'bad commands are error events; quit exits 0',
     async () => {
       const heard = join(dir, 'heard.wav');
       const p = start(['--control', '--input', 'tone:700', '--output', heard]);

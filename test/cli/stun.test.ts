@@ -44,7 +44,7 @@ async function responder(
 
 describe('shtoom stun', () => {
   it(
-    'to a server that does not answer: a live line on ' + 'a terminal says which request and how long it waits',
+    'to a server that does not answer: ' + 'a live line on a terminal says which request and how long it waits',
     async () => {
       const silent = createSocket('udp4');
       open.push(silent);

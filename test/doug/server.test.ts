@@ -210,7 +210,7 @@ describe('doug voice apps', () => {
   });
 
   it(
-    'an app that throws before answering: 500; one that ' + 'returns with the call up: hung up; no TTS: TtsError',
+    'an app that throws before answering: 500; ' + 'one that returns with the call up: hung up; no TTS: TtsError',
     async () => {
       let n = 0;
       const errors: unknown[] = [];

@@ -39,7 +39,7 @@ afterAll(async () => {
 
 describe('two shtoom phones through Kamailio with digest auth', () => {
   it(
-    'alice (serve echo) and bob (call) register; bob ' + 'calls alice by AOR; audio and DTMF come back; exit 0',
+    'alice (serve echo) and bob (call) register; ' + 'bob calls alice by AOR; audio and DTMF come back; exit 0',
     async () => {
       const registrar = `sip:127.0.0.1:${kam.port}`;
       const alicePort = await freeSipPort();

@@ -82,7 +82,7 @@ steps:
 
 describe('shtoom ivr against baresip through Kamailio', () => {
   it(
-    'registers, calls with digest auth, hears and matches ' + 'the prompt, presses keys baresip gets, speaks, hangs up',
+    'registers, calls with digest auth, hears and matches the prompt, ' + 'presses keys baresip gets, speaks, hangs up',
     async () => {
       writeFileSync(join(dir, 'baresip.yaml'), scenario('baresip prompt', PROMPT));
       const r = await runShtoom(['ivr', join(dir, 'baresip.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, ...LOOPBACK], {

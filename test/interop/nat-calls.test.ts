@@ -164,7 +164,7 @@ describe('behind port-preserving MASQUERADE', () => {
   );
 
   it(
-    'without STUN, a registrar with NAT handling and a ' + 'caller that latches (symmetric RTP): audio both ways',
+    'without STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): ' + 'audio both ways',
     async () => {
       const p = await phone({ user: 'erin', registrar: kamNat, dir });
       const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });

@@ -130,7 +130,7 @@ describe('behind MASQUERADE --random-fully (symmetric NAT)', () => {
   );
 
   it(
-    'with STUN, a registrar with NAT handling and a ' + 'caller that latches (symmetric RTP): audio both ways',
+    'with STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): ' + 'audio both ways',
     async () => {
       const p = await phone({ user: 'dave', registrar: kamNat, stun, dir });
       const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });

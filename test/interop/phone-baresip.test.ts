@@ -121,7 +121,7 @@ describe('shtoom phone --control with baresip', () => {
   });
 
   it(
-    'hold and resume both ways: re-INVITE a=sendonly answered ' + 'a=recvonly; the held side sends no RTP; hold music',
+    'hold and resume both ways: re-INVITE a=sendonly answered a=recvonly; ' + 'the held side sends no RTP; hold music',
     async () => {
       const b = await baresip(1000);
       const p = await phone(['--input', 'tone:600', '--hold-music', 'tone:300', '--log-level', 'trace']);
@@ -239,7 +239,7 @@ describe('shtoom phone --control with baresip', () => {
   });
 
   it(
-    'the phone transfers baresip attended to a third ' + 'baresip (REFER with Replaces): both calls end, they talk',
+    'the phone transfers baresip attended to a third baresip (REFER with Replaces): ' + 'both calls end, they talk',
     async () => {
       const a = await baresip(1000);
       const c = await baresip(1500);

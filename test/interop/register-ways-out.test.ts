@@ -97,7 +97,7 @@ describe('shtoom register --stay', () => {
   }
 
   it(
-    'IPv4, one Ctrl-C through npx (two SIGINTs a moment ' + 'apart): counted once, the binding is removed, exit 0',
+    'IPv4, one Ctrl-C through npx (two SIGINTs a moment apart): ' + 'counted once, the binding is removed, exit 0',
     async () => {
       const port = await freeSipPort();
       const p = startShtoom(

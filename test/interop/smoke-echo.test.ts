@@ -108,7 +108,7 @@ describe('shtoom smoke', () => {
   });
 
   it(
-    'through a relay losing 5 % of RTP each way: loss ' + 'both ways matches, thresholds decide the exit code',
+    'through a relay losing 5 % of RTP each way: ' + 'loss both ways matches, thresholds decide the exit code',
     async () => {
       const echo = await serveEcho();
       const run = async (seed: number, thresholds: string[]) => {

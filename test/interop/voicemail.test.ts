@@ -83,7 +83,8 @@ const msgFile = (spool: string, mb: string, i: number, ext: string) =>
   join(spool, mb, 'INBOX', `msg${String(i).padStart(4, '0')}.${ext}`);
 
 describe('shtoom serve voicemail', () => {
-  it('shtoom call --play tone:F leaves a message: the WAV holds F for its length; the json says who and why', async () => {
+  it('shtoom call --play tone:F leaves a message: the ' +
+    'WAV holds F for its length; the json says who and why', async () => {
     const spool = join(dir, 'spool-1');
     const vm = await serve(spool);
     // * skips the greeting; the caller hangs up 9 s after the answer.
@@ -168,7 +169,8 @@ describe('shtoom serve voicemail', () => {
     expect(await again.peer.exited).toBe(0);
   }, 90_000);
 
-  it("the owner's menu: hears the message's tone, deletes it; a message-summary subscriber sees yes, then no", async () => {
+  it("the owner's menu: hears the message's tone, deletes " +
+    'it; a message-summary subscriber sees yes, then no', async () => {
     const spool = join(dir, 'spool-3');
     const vm = await serve(spool);
     const phone = await Phone.create({
@@ -236,7 +238,8 @@ describe('shtoom serve voicemail', () => {
     expect(await vm.peer.exited).toBe(0);
   }, 120_000);
 
-  it('e-mail: a mail server that is down is logged, the e-mail kept; a restarted server sends it, the WAV attached byte for byte', async () => {
+  it('e-mail: a mail server that is down is logged, the e-mail ' +
+    'kept; a restarted server sends it, the WAV attached byte for byte', async () => {
     const spool = join(dir, 'spool-4');
     const smtpPort = await freeSipPort();
     const env = join(dir, 'on-message.txt');
@@ -305,7 +308,8 @@ describe('shtoom serve voicemail', () => {
     await smtp.stop();
   }, 120_000);
 
-  it('behind Kamailio: a call forwarded with Diversion reaches the mailbox; a subscriber through it sees yes, then no', async () => {
+  it('behind Kamailio: a call forwarded with Diversion reaches ' +
+    'the mailbox; a subscriber through it sees yes, then no', async () => {
     const spool = join(dir, 'spool-5');
     const vm = await serve(spool);
     const kam = await startVoicemailKamailio(vm.port);

@@ -37,7 +37,7 @@ describe('SIP transports on loopback', () => {
 
   for (const wildcard of ['0.0.0.0', '[::]']) {
     it(
-      `bound to ${wildcard}, reaches IPv4 and IPv6 peers over UDP and TCP, advertising the address it sends ` + `from`,
+      `bound to ${wildcard}, reaches IPv4 and IPv6 peers over UDP and TCP, advertising the address it ` + `sends from`,
       async () => {
         const a = await ua(`${wildcard}:0`);
         // Both families on one port, whichever wildcard was given.

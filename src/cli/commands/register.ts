@@ -21,7 +21,7 @@ function bindingsText(bindings: readonly Binding[]): string {
       (b) =>
         `  ${b.uri}` +
         (b.expires !== undefined ? `  expires ${b.expires} s` : '') +
-        (b.q !== undefined ? `  ` + `q=${b.q}` : ''),
+        (b.q !== undefined ? `  q=${b.q}` : ''),
     )
     .join('\n');
 }

@@ -88,7 +88,7 @@ function scenarioSection(r: ScenarioResult, i: number, files: ClipFiles): string
     : '';
   return `<section class="scenario ${r.status}" id="s${i + 1}">
 <div class="head"><h2>${esc(r.name)}${
-    r.iteration > 1 ? ` ` + `#${r.iteration}` : ''
+    r.iteration > 1 ? ` #${r.iteration}` : ''
   } <span class="badge">${r.status}</span></h2><div>${r.file ? esc(r.file) + ' · ' : ''}${ms(r.durationMs)}</div></div>
 ${r.failure ? `<p class="failure">${esc(r.failure)}</p>` : ''}
 <h3>Timeline</h3>${timelineSvg(r)}

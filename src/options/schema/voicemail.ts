@@ -33,7 +33,9 @@ export const voicemailOptions = [
     commands: ['serve'],
   }),
   opt.string('voicemail.operator', {
-    help: 'where a caller who presses 0 during the greeting is transferred (a SIP URI; without it 0 skips the greeting)',
+    help:
+      'where a caller who presses 0 during the greeting is ' +
+      'transferred (a SIP URI; without it 0 skips the greeting)',
     flag: 'voicemail-operator',
     argName: 'uri',
     commands: ['serve'],

@@ -69,7 +69,7 @@ describe('scenario engine against the simulator', () => {
   });
 
   it(
-    'names the step, the expectation and the transcript ' + 'when a prompt is wrong, keeps the clip and skips the rest',
+    'names the step, the expectation and the transcript when a prompt is wrong, ' + 'keeps the clip and skips the rest',
     async () => {
       const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
       const s = scenario('wrong prompt')

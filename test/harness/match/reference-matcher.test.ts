@@ -27,7 +27,7 @@ const slipped = (a: Int16Array) => {
 
 describe('reference matcher', () => {
   it(
-    'scores the same prompt high through codecs, level ' + 'and offset, and truncated or different prompts low',
+    'scores the same prompt high through codecs, ' + 'level and offset, and truncated or different prompts low',
     async () => {
       const texts = Object.values(DEMO_PROMPTS);
       const scores: Record<string, number[]> = {

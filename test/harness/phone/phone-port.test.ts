@@ -98,7 +98,7 @@ describe('PhonePort on real calls (virtual time)', () => {
   });
 
   it(
-    'plays audio to its end, stops it, lays in-band keys ' + 'over it; audio frames come numbered by media tick',
+    'plays audio to its end, stops it, lays in-band keys over it; ' + 'audio frames come numbered by media tick',
     async () => {
       const sink = new CaptureSink();
       const keys: string[] = [];
@@ -204,7 +204,7 @@ describe('PhonePort on real calls (virtual time)', () => {
   });
 
   it(
-    'places a call with an account from a phone made for ' + 'it, once per account; without a maker the call fails',
+    'places a call with an account from a phone made for it, ' + 'once per account; without a maker the call fails',
     async () => {
       const made: string[] = [];
       const from: string[] = [];

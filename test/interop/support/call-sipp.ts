@@ -37,7 +37,7 @@ export function uacRtpDtmf(
 ${
   delayedOffer
     ? '      Content-Length: 0\n'
-    : `      Content-Type: application/sdp\n      Content-Length: ` + `[len]\n\n${SDP}`
+    : `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`
 }
     ]]>
   </send>
@@ -49,7 +49,7 @@ ${
       ? '\n    <action><ereg regexp="m=audio [0-9]+ RTP/AVP" ' +
         'search_in="body" check_it="true" assign_to="offer"/></action>\n  '
       : ''
-  }</recv>${delayedOffer ? '\n  ' + '<Reference variables="offer"/>' : ''}
+  }</recv>${delayedOffer ? '\n  <Reference variables="offer"/>' : ''}
   <send>
     <![CDATA[
       ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -63,7 +63,7 @@ ${
 ${
   delayedOffer
     ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`
-    : '      ' + 'Content-Length: 0\n'
+    : '      Content-Length: 0\n'
 }
     ]]>
     <action>

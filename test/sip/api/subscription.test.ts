@@ -315,7 +315,7 @@ describe('REFER (RFC 3515)', () => {
 
 describe('Replaces (RFC 3891)', () => {
   it(
-    'an attended transfer: the Refer-To carries the Replaces ' + 'of the consultation call, and its INVITE finds it',
+    'an attended transfer: ' + 'the Refer-To carries the Replaces of the consultation call, and its INVITE finds it',
     async () => {
       const w = newWorld();
       const { a, b } = await pair(w);

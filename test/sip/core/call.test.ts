@@ -131,7 +131,7 @@ describe('two user agents in virtual time', () => {
   });
 
   it(
-    'an INVITE the callee does not answer gets 100 Trying ' + 'after 200 ms, and the caller then waits without timer',
+    'an INVITE the callee does not answer gets 100 Trying after 200 ms, ' + 'and the caller then waits without timer',
     () => {
       const sim = new Sim();
       const a = sim.ua('10.0.0.1');
