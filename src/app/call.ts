@@ -17,6 +17,7 @@
  * them), its source and sink, its timers. Its offer/answer state is a
  * `Negotiation`.
  */
+import { isIP } from 'node:net';
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
@@ -657,6 +658,12 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     return negotiation;
   }
 
+  /** The IP our SIP goes to or came from, when it is an IP literal (a host name is resolved elsewhere). */
+  private signallingIps(): string[] {
+    const t = this.towards?.replace(/^\[(.*)\]$/, '$1');
+    return t !== undefined && isIP(t) !== 0 ? [t] : [];
+  }
+
   /**
    * Media on the call's sockets for what was agreed. `unconfirmed`: the
    * callee's media before the ACK, which sends only where the caller's own
@@ -670,7 +677,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
       negotiated,
       channel,
       platform: this.ctx.platform,
-      rtp: this.ctx.media.rtp,
+      // Strict latching trusts the signalling peer's IP besides the SDP's (a caller behind a NAT).
+      rtp: { ...this.ctx.media.rtp, latch: { ...this.ctx.media.rtp.latch, trusted: this.signallingIps() } },
       mode: echo ? 'reflect' : 'media',
       detectInbandDtmf: echo ? false : inband === 'on' ? true : inband === 'auto' ? 'until-rfc4733' : false,
       unconfirmed,

@@ -18,6 +18,7 @@ import type { SipTcpOptions } from '../net/sip-tcp.js';
 import { StunResolveError } from '../net/stun-discover.js';
 import type { ShtoomOptions } from '../options/index.js';
 import type { RtpSessionOptions } from '../rtp/rtp-session-types.js';
+import type { LatchMode } from '../rtp/rtp-latch.js';
 import type { Credentials } from '../sip/auth/digest-client.js';
 import type { UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
@@ -100,7 +101,10 @@ export interface MediaSettings {
   /** SCHED_FIFO priority for the media clock's thread; 0: off. */
   readonly clockRealtime: number;
   /** The parts of `RtpSessionOptions` the options decide. */
-  readonly session: Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'>;
+  readonly session: Pick<
+    RtpSessionOptions,
+    'symmetric' | 'latch' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'
+  >;
 }
 
 /**
@@ -119,6 +123,8 @@ export function mediaSettings(o: Pick<ShtoomOptions, 'get'>): MediaSettings {
     clockRealtime: o.get('rtp.clock-realtime'),
     session: {
       symmetric: o.get('rtp.symmetric'),
+      // Media hijack: where RTP may come from (docs/security.md).
+      latch: { mode: o.get('rtp.latching') as LatchMode },
       rtcpIntervalMs: o.get('rtp.rtcp-interval'),
       rtpTimeoutMs: o.get('rtp.timeout'),
       jitterBuffer: {
