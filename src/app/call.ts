@@ -658,10 +658,17 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     return negotiation;
   }
 
-  /** The IP our SIP goes to or came from, when it is an IP literal (a host name is resolved elsewhere). */
+  /**
+   * The peer's signalling IPs, trusted by strict RTP latching besides its
+   * SDP's: where our SIP goes to or came from, and the dialog's remote
+   * target (a proxy with NAT handling rewrites the callee's Contact to the
+   * address its answer came from). Host names are left out.
+   */
   private signallingIps(): string[] {
-    const t = this.towards?.replace(/^\[(.*)\]$/, '$1');
-    return t !== undefined && isIP(t) !== 0 ? [t] : [];
+    const target = this.dialog?.remoteTarget;
+    const hosts = [this.towards, target?.kind === 'sip' ? target.host : undefined];
+    const ips = hosts.map((h) => h?.replace(/^\[(.*)\]$/, '$1')).filter((h): h is string => !!h && isIP(h) !== 0);
+    return [...new Set(ips)];
   }
 
   /**

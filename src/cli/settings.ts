@@ -6,6 +6,10 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import { AccessControl } from '../sip/access/access-control.js';
+import { parseAddressList } from '../sip/access/address-list.js';
+import { DigestServer } from '../sip/auth/digest-server.js';
+import { readAuthFile } from './auth-file.js';
 import { realMediaPlatform } from '../app/media-platform.js';
 import { Phone, type PhoneOptions } from '../app/phone.js';
 import type { OpenOptions } from '../audio/open.js';
@@ -167,6 +171,8 @@ export interface PhoneFromOptions {
   readonly rtcpIntervalMs?: number;
   /** In-band DTMF detection to use when --inband-dtmf was left at its default. */
   readonly inbandDtmf?: 'auto' | 'on' | 'off';
+  /** Who may use a server: `accessControlFrom` (`serve`). */
+  readonly access?: AccessControl;
 }
 
 /** The `Phone` options the command line gives. */
@@ -176,7 +182,11 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
   const stun = o.get('stun.server');
   const rtcpDefault = o.entry('rtp.rtcp-interval').source.kind === 'default';
   return {
-    userAgent: { ...ua, ...(extra.listen ? { listen: extra.listen } : {}) },
+    userAgent: {
+      ...ua,
+      ...(extra.listen ? { listen: extra.listen } : {}),
+      ...(extra.access ? { access: extra.access } : {}),
+    },
     platform: realMediaPlatform({ strategy: m.clock, priority: m.clockPriority, realtime: m.clockRealtime }),
     codecs: o.get('call.codec') as readonly CodecId[],
     media: {
@@ -219,4 +229,41 @@ export async function phoneFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromO
     if (e instanceof StunResolveError) throw new UsageError(`--stun: ${e.message}`);
     throw e;
   }
+}
+
+// --- Who may use serve (docs/security.md): --auth, --allow, --deny, per-source limits. ---
+
+/**
+ * The access control the `[access]` options ask for, or undefined when
+ * they ask for none (no users, no lists, no limits). Bad values are usage
+ * errors (exit 2).
+ *
+ * @example
+ * const access = accessControlFrom(options, log);
+ * const phone = await phoneFrom(options, log, { ...(access ? { access } : {}) });
+ */
+export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): AccessControl | undefined {
+  const file = o.get('access.auth');
+  const allow = o.get('access.allow');
+  const deny = o.get('access.deny');
+  const rps = o.get('access.rate-limit');
+  const auth = file ? readAuthFile(file) : undefined;
+  if (!auth && !allow && !deny && rps === 0) return undefined;
+  const users = auth?.users;
+  return new AccessControl({
+    ...(allow ? { allow: parseAddressList(allow, '--allow') } : {}),
+    ...(deny ? { deny: parseAddressList(deny, '--deny') } : {}),
+    requestsPerSecond: rps,
+    failedAuthPerMinute: o.get('access.auth-failures'),
+    banMs: o.get('access.ban-time'),
+    ...(auth && users
+      ? {
+          digest: new DigestServer({
+            realm: auth.realm,
+            lookup: (user, realm) => (realm === auth.realm ? users.get(user) : undefined),
+          }),
+        }
+      : {}),
+    log: log.child('access'),
+  });
 }
