@@ -6,6 +6,7 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import { parseAlgorithm } from '../sip/auth/digest.js';
 import { AccessControl } from '../sip/access/access-control.js';
 import { parseAddressList } from '../sip/access/address-list.js';
 import { DigestServer } from '../sip/auth/digest-server.js';
@@ -250,6 +251,17 @@ export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): A
   const auth = file ? readAuthFile(file) : undefined;
   if (!auth && !allow && !deny && rps === 0) return undefined;
   const users = auth?.users;
+  const algorithms = o
+    .get('access.auth-algorithms')
+    .split(/[\s,]+/)
+    .filter((a) => a !== '')
+    .map((a) => {
+      const alg = parseAlgorithm(a);
+      if (alg === undefined || alg.endsWith('-sess'))
+        throw new UsageError(`--auth-algorithms ${a}: not one of SHA-256, SHA-512-256, MD5`);
+      return alg;
+    });
+  if (algorithms.length === 0) throw new UsageError('--auth-algorithms: at least one algorithm');
   return new AccessControl({
     ...(allow ? { allow: parseAddressList(allow, '--allow') } : {}),
     ...(deny ? { deny: parseAddressList(deny, '--deny') } : {}),
@@ -260,6 +272,7 @@ export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): A
       ? {
           digest: new DigestServer({
             realm: auth.realm,
+            algorithms,
             lookup: (user, realm) => (realm === auth.realm ? users.get(user) : undefined),
           }),
         }

@@ -10,6 +10,15 @@ export const accessOptions = [
     argName: 'file',
     commands: ['serve'],
   }),
+  opt.string('access.auth-algorithms', {
+    help:
+      'digest algorithms offered, in order (RFC 8760: SHA-256 first); only these are accepted: SHA-256 alone ' +
+      'refuses MD5, MD5 alone suits clients that take only the first challenge (SIPp)',
+    default: 'SHA-256,MD5',
+    flag: 'auth-algorithms',
+    argName: 'list',
+    commands: ['serve'],
+  }),
   opt.string('access.allow', {
     help: 'serve only these sources: IP addresses and CIDR prefixes, comma-separated (IPv4 and IPv6)',
     flag: 'allow',

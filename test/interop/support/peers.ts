@@ -38,6 +38,8 @@ export const PEER_PACKAGES: Record<string, string> = {
   chromium: 'chromium',
   timeout: 'coreutils',
   python3: 'python3',
+  svwar: 'sipvicious',
+  svcrack: 'sipvicious',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */
