@@ -25,7 +25,7 @@
  * are forgotten. Sans-I/O: time comes in as `now` (ms).
  */
 import type { Logger } from '../../log/logger.js';
-import { sourceKey } from '../../net/tcp-limits.js';
+import { sourceKey } from '../../util/ip-address.js';
 import type { DigestServer } from '../auth/digest-server.js';
 import type { SipRequest } from '../message/message.js';
 import type { AutoResponse } from '../core/uas-checks.js';

@@ -8,11 +8,34 @@
  * const list = parseAddressList('127.0.0.0/8, ::1', '--allow');
  * list.has('127.0.0.2'); // true
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { UsageError } from '../../errors.js';
+import { ipv6Groups } from '../../util/ip-address.js';
+
+/** An address as 16-bit groups: 2 for IPv4, 8 for IPv6. */
+function groupsOf(address: string, family: 4 | 6): number[] | undefined {
+  if (family === 6) return ipv6Groups(address);
+  const b = address.split('.').map(Number);
+  return [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
+}
+
+interface Prefix {
+  readonly family: 4 | 6;
+  readonly groups: readonly number[];
+  readonly bits: number;
+}
+
+function inPrefix(groups: readonly number[], p: Prefix): boolean {
+  let left = p.bits;
+  for (let i = 0; left > 0; i++, left -= 16) {
+    const mask = left >= 16 ? 0xffff : (0xffff << (16 - left)) & 0xffff;
+    if (((groups[i]! ^ p.groups[i]!) & mask) !== 0) return false;
+  }
+  return true;
+}
 
 export class AddressList {
-  private readonly blocks = new BlockList();
+  private readonly prefixes: Prefix[] = [];
 
   constructor(readonly entries: readonly string[]) {}
 
@@ -22,12 +45,14 @@ export class AddressList {
     const ip = mapped ? mapped[1]! : address;
     const family = isIP(ip);
     if (family === 0) return false;
-    return this.blocks.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+    const groups = groupsOf(ip, family as 4 | 6);
+    return groups !== undefined && this.prefixes.some((p) => p.family === family && inPrefix(groups, p));
   }
 
   /** @internal */
-  add(address: string, prefix: number, family: 4 | 6): void {
-    this.blocks.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  add(address: string, bits: number, family: 4 | 6): void {
+    const groups = groupsOf(address, family);
+    if (groups) this.prefixes.push({ family, groups, bits });
   }
 }
 
