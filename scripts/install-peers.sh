@@ -11,7 +11,7 @@ PACKAGES=(
   libgsm-tools libgsm1-dev libspandsp-dev libopus-dev sox libsox-fmt-all espeak-ng flite
   pocketsphinx pocketsphinx-en-us tshark
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils
-  iproute2 iptables procps chromium tmux
+  iproute2 iptables procps chromium tmux sipvicious
   build-essential python3 python3-aiosmtpd
 )
 

@@ -17,6 +17,7 @@
  * them), its source and sink, its timers. Its offer/answer state is a
  * `Negotiation`.
  */
+import { isIP } from 'node:net';
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
@@ -660,6 +661,19 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   }
 
   /**
+   * The peer's signalling IPs, trusted by strict RTP latching besides its
+   * SDP's: where our SIP goes to or came from, and the dialog's remote
+   * target (a proxy with NAT handling rewrites the callee's Contact to the
+   * address its answer came from). Host names are left out.
+   */
+  private signallingIps(): string[] {
+    const target = this.dialog?.remoteTarget;
+    const hosts = [this.towards, target?.kind === 'sip' ? target.host : undefined];
+    const ips = hosts.map((h) => h?.replace(/^\[(.*)\]$/, '$1')).filter((h): h is string => !!h && isIP(h) !== 0);
+    return [...new Set(ips)];
+  }
+
+  /**
    * Media on the call's sockets for what was agreed. `unconfirmed`: the
    * callee's media before the ACK, which sends only where the caller's own
    * packets come from.
@@ -672,7 +686,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
       negotiated,
       channel,
       platform: this.ctx.platform,
-      rtp: this.ctx.media.rtp,
+      // Strict latching trusts the signalling peer's IP besides the SDP's (a caller behind a NAT).
+      rtp: { ...this.ctx.media.rtp, latch: { ...this.ctx.media.rtp.latch, trusted: this.signallingIps() } },
       mode: echo ? 'reflect' : 'media',
       detectInbandDtmf: echo ? false : inband === 'on' ? true : inband === 'auto' ? 'until-rfc4733' : false,
       unconfirmed,

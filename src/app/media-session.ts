@@ -50,6 +50,7 @@ export type MediaRtpOptions = Partial<
   Pick<
     RtpSessionOptions,
     | 'symmetric'
+    | 'latch'
     | 'rtcpIntervalMs'
     | 'rtpTimeoutMs'
     | 'jitterBuffer'

@@ -6,6 +6,11 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import { parseAlgorithm } from '../sip/auth/digest.js';
+import { AccessControl } from '../sip/access/access-control.js';
+import { parseAddressList } from '../sip/access/address-list.js';
+import { DigestServer } from '../sip/auth/digest-server.js';
+import { readAuthFile } from './auth-file.js';
 import { realMediaPlatform } from '../app/media-platform.js';
 import { Phone, type PhoneOptions } from '../app/phone.js';
 import type { OpenOptions } from '../audio/open.js';
@@ -18,6 +23,7 @@ import type { SipTcpOptions } from '../net/sip-tcp.js';
 import { StunResolveError } from '../net/stun-discover.js';
 import type { ShtoomOptions } from '../options/index.js';
 import type { RtpSessionOptions } from '../rtp/rtp-session-types.js';
+import type { LatchMode } from '../rtp/rtp-latch.js';
 import type { Credentials } from '../sip/auth/digest-client.js';
 import type { UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
@@ -100,7 +106,10 @@ export interface MediaSettings {
   /** SCHED_FIFO priority for the media clock's thread; 0: off. */
   readonly clockRealtime: number;
   /** The parts of `RtpSessionOptions` the options decide. */
-  readonly session: Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'>;
+  readonly session: Pick<
+    RtpSessionOptions,
+    'symmetric' | 'latch' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'
+  >;
 }
 
 /**
@@ -119,6 +128,8 @@ export function mediaSettings(o: Pick<ShtoomOptions, 'get'>): MediaSettings {
     clockRealtime: o.get('rtp.clock-realtime'),
     session: {
       symmetric: o.get('rtp.symmetric'),
+      // Media hijack: where RTP may come from (docs/security.md).
+      latch: { mode: o.get('rtp.latching') as LatchMode },
       rtcpIntervalMs: o.get('rtp.rtcp-interval'),
       rtpTimeoutMs: o.get('rtp.timeout'),
       jitterBuffer: {
@@ -161,6 +172,8 @@ export interface PhoneFromOptions {
   readonly rtcpIntervalMs?: number;
   /** In-band DTMF detection to use when --inband-dtmf was left at its default. */
   readonly inbandDtmf?: 'auto' | 'on' | 'off';
+  /** Who may use a server: `accessControlFrom` (`serve`). */
+  readonly access?: AccessControl;
 }
 
 /** The `Phone` options the command line gives. */
@@ -170,7 +183,11 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
   const stun = o.get('stun.server');
   const rtcpDefault = o.entry('rtp.rtcp-interval').source.kind === 'default';
   return {
-    userAgent: { ...ua, ...(extra.listen ? { listen: extra.listen } : {}) },
+    userAgent: {
+      ...ua,
+      ...(extra.listen ? { listen: extra.listen } : {}),
+      ...(extra.access ? { access: extra.access } : {}),
+    },
     platform: realMediaPlatform({ strategy: m.clock, priority: m.clockPriority, realtime: m.clockRealtime }),
     codecs: o.get('call.codec') as readonly CodecId[],
     media: {
@@ -213,4 +230,53 @@ export async function phoneFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromO
     if (e instanceof StunResolveError) throw new UsageError(`--stun: ${e.message}`);
     throw e;
   }
+}
+
+// --- Who may use serve (docs/security.md): --auth, --allow, --deny, per-source limits. ---
+
+/**
+ * The access control the `[access]` options ask for, or undefined when
+ * they ask for none (no users, no lists, no limits). Bad values are usage
+ * errors (exit 2).
+ *
+ * @example
+ * const access = accessControlFrom(options, log);
+ * const phone = await phoneFrom(options, log, { ...(access ? { access } : {}) });
+ */
+export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): AccessControl | undefined {
+  const file = o.get('access.auth');
+  const allow = o.get('access.allow');
+  const deny = o.get('access.deny');
+  const rps = o.get('access.rate-limit');
+  const auth = file ? readAuthFile(file) : undefined;
+  if (!auth && !allow && !deny && rps === 0) return undefined;
+  const users = auth?.users;
+  const algorithms = o
+    .get('access.auth-algorithms')
+    .split(/[\s,]+/)
+    .filter((a) => a !== '')
+    .map((a) => {
+      const alg = parseAlgorithm(a);
+      if (alg === undefined || alg.endsWith('-sess'))
+        throw new UsageError(`--auth-algorithms ${a}: not one of SHA-256, SHA-512-256, MD5`);
+      return alg;
+    });
+  if (algorithms.length === 0) throw new UsageError('--auth-algorithms: at least one algorithm');
+  return new AccessControl({
+    ...(allow ? { allow: parseAddressList(allow, '--allow') } : {}),
+    ...(deny ? { deny: parseAddressList(deny, '--deny') } : {}),
+    requestsPerSecond: rps,
+    failedAuthPerMinute: o.get('access.auth-failures'),
+    banMs: o.get('access.ban-time'),
+    ...(auth && users
+      ? {
+          digest: new DigestServer({
+            realm: auth.realm,
+            algorithms,
+            lookup: (user, realm) => (realm === auth.realm ? users.get(user) : undefined),
+          }),
+        }
+      : {}),
+    log: log.child('access'),
+  });
 }

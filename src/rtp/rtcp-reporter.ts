@@ -154,7 +154,14 @@ export class RtcpReporter {
       if (pkt.type === 'sr' || pkt.type === 'rr') {
         const current = this.receiver.source;
         if (pkt.type === 'sr') this.senderReport(pkt.ssrc, pkt.ntpSeconds, pkt.ntpFraction, now);
-        if (this.o.symmetric && current && pkt.ssrc === current.ssrc && !sameAddress(from, this.latched)) {
+        if (
+          this.o.symmetric &&
+          current &&
+          pkt.ssrc === current.ssrc &&
+          !sameAddress(from, this.latched) &&
+          this.receiver.latch.mode !== 'off' &&
+          this.receiver.latch.eligible(from)
+        ) {
           // Symmetric RTCP: answer to where the current source's reports come from.
           this.latched = from;
           events.push({ type: 'latched', channel: 'rtcp', address: from });

@@ -5,11 +5,15 @@
  * Rules, in order:
  * 1. The payload type must be one the session negotiated; others are
  *    discarded (`unknownPayloadType`).
- * 2. Packets of the current source (its SSRC) are accepted. If one arrives
- *    from a new address and is in sequence, the session re-latches there
- *    (the peer's NAT binding changed): only a packet carrying the SSRC that
- *    is already flowing can move the stream.
- * 3. A packet with another SSRC is a candidate source. Once latched, a
+ * 2. A packet from an address the latching policy refuses (`rtp-latch.ts`:
+ *    in `strict` mode, an IP that is neither the peer's SDP one nor its
+ *    signalling one) is foreign and discarded.
+ * 3. Packets of the current source (its SSRC) are accepted from its
+ *    address. From another address they are foreign, unless they make a run
+ *    that moves the stream there (`RtpLatch.offer`: the peer's NAT binding
+ *    changed): only the SSRC that is already flowing, in sequence, while the
+ *    latched address is silent, and not too often, can move the stream.
+ * 4. A packet with another SSRC is a candidate source. Once latched, a
  *    candidate from any address but the latched one (or the peer's SDP
  *    address) is foreign and discarded: a stray or injected stream cannot
  *    take the call over. A candidate becomes the current source of its kind
@@ -17,11 +21,12 @@
  *    after RFC 3550 A.1 probation (two packets in sequence); the previous
  *    source of that kind is replaced (an SSRC change, e.g. the peer
  *    restarted its stream).
- * 4. With symmetric RTP the first valid source latches the destination to
+ * 5. With symmetric RTP the first valid source latches the destination to
  *    the address its packets come from (RFC 4961: "send ... to the same
  *    address and port it receives from").
  */
 import { SourceStatistics, type SequenceVerdict } from './source-stats.js';
+import type { RtpLatch } from './rtp-latch.js';
 import type { RtpPacket } from './rtp-packet.js';
 import type { PayloadKind, TransportAddress } from './rtp-session-types.js';
 
@@ -78,19 +83,36 @@ export class RtpReceiver {
   /** `payloadTypes` by number (0-127), at hand for the hot path. */
   private readonly kinds: (PayloadKind | undefined)[] = new Array<PayloadKind | undefined>(128).fill(undefined);
   private readonly candidates = new Map<number, Candidate>();
-  latched: TransportAddress | undefined;
   sourceChanges = 0;
   foreign = 0;
   unknownPayloadType = 0;
 
+  private sdp: TransportAddress | undefined;
+
   constructor(
     payloadTypes: ReadonlyMap<number, PayloadKind>,
     private readonly clockRate: number,
-    private readonly symmetric: boolean,
+    /** Where packets may come from and where the stream goes (strict, any, off). */
+    readonly latch: RtpLatch,
     /** The peer's SDP address for RTP (also trusted before latching). */
-    public sdpAddress: TransportAddress | undefined,
+    sdpAddress: TransportAddress | undefined,
   ) {
     for (const [pt, kind] of payloadTypes) if (pt >= 0 && pt < 128) this.kinds[pt] = kind;
+    this.sdpAddress = sdpAddress;
+  }
+
+  /** Where RTP goes (symmetric RTP), once latched. */
+  get latched(): TransportAddress | undefined {
+    return this.latch.latched;
+  }
+
+  get sdpAddress(): TransportAddress | undefined {
+    return this.sdp;
+  }
+
+  set sdpAddress(a: TransportAddress | undefined) {
+    this.sdp = a;
+    this.latch.setSdp(a);
   }
 
   /** The current audio source (else the events source). */
@@ -125,29 +147,45 @@ export class RtpReceiver {
     return undefined;
   }
 
-  receive(p: RtpPacket, from: TransportAddress, now: number): ReceiveDecision {
+  /**
+   * Decide one packet. `lastHeardAt`: when the session last accepted a
+   * packet (undefined: never), which tells whether the latched address is
+   * silent.
+   */
+  receive(p: RtpPacket, from: TransportAddress, now: number, lastHeardAt?: number): ReceiveDecision {
     const kind = this.kinds[p.payloadType];
     if (kind === undefined) {
       this.unknownPayloadType++;
       return DISCARD_UNKNOWN;
     }
+    if (!this.latch.eligible(from)) {
+      this.foreign++;
+      return DISCARD_FOREIGN;
+    }
     const forJitter = kind === 'audio';
     const cur = this.currentBySsrc(p.ssrc);
     if (cur) {
+      const latched = this.latch.latched;
+      if (!sameAddress(from, cur.from) && latched !== undefined && !sameAddress(from, latched)) {
+        // The current SSRC from another address: an attacker who guessed SSRC and sequence (RTP bleed), or
+        // the peer's NAT binding changed. Only a run of them, while the latched address is silent, moves it.
+        if (!this.latch.offer(from, p.ssrc, p.sequenceNumber, now, lastHeardAt)) {
+          this.foreign++;
+          return DISCARD_FOREIGN;
+        }
+        cur.from = from;
+        const v = cur.stats.update(p.sequenceNumber, p.timestamp, now, p.payload.length, forJitter);
+        const d = this.verdict(v, kind);
+        return d.action === 'deliver' ? { ...d, latched: from } : d;
+      }
       const v = cur.stats.update(p.sequenceNumber, p.timestamp, now, p.payload.length, forJitter);
       const d = this.verdict(v, kind);
-      if (d.action !== 'deliver') return d;
-      if (!sameAddress(from, cur.from)) {
-        cur.from = from;
-        if (this.symmetric && v === 'valid') {
-          this.latched = from;
-          return { ...d, latched: from };
-        }
-      }
+      if (d.action === 'deliver' && !sameAddress(from, cur.from)) cur.from = from;
       return d;
     }
     // Another SSRC: a candidate source.
-    if (this.latched && !sameAddress(from, this.latched) && !sameAddress(from, this.sdpAddress)) {
+    const latchedTo = this.latch.latched;
+    if (latchedTo && !sameAddress(from, latchedTo) && !sameAddress(from, this.sdp)) {
       this.foreign++;
       return DISCARD_FOREIGN;
     }
@@ -178,8 +216,11 @@ export class RtpReceiver {
     if (sourceKind === 'audio') this.currentAudio = c;
     if (previous !== undefined) this.sourceChanges++;
     const held = c.held.splice(0);
+    // The first source latches the stream; a new source from the SDP address (the peer restarted its
+    // stream there) takes it back to the SDP address.
     let latched: TransportAddress | undefined;
-    if (this.symmetric && !sameAddress(from, this.latched)) latched = this.latched = from;
+    if (this.latch.latched === undefined) latched = this.latch.first(from);
+    else if (!sameAddress(from, this.latch.latched)) latched = this.latch.latched = from;
     return {
       action: 'deliver',
       kind,

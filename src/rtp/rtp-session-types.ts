@@ -4,6 +4,7 @@
  */
 import type { DtmfEvent, DtmfReceiverOptions } from './dtmf-receiver.js';
 import type { DtmfSenderOptions } from './dtmf-sender.js';
+import type { RtpLatchOptions } from './rtp-latch.js';
 import type { JitterBufferOptions, JitterBufferStats } from './jitter-buffer.js';
 import type { SourceStatsJson } from './source-stats.js';
 
@@ -34,8 +35,13 @@ export interface RtpSessionOptions {
   readonly receivePayloadTypes?: ReadonlyMap<number, PayloadKind>;
   /** RFC 4733 payload type (sent and accepted), if negotiated. */
   readonly telephoneEventPayloadType?: number;
-  /** Symmetric RTP (RFC 4961): send to where the peer's valid packets come from. Default true. */
+  /** Symmetric RTP (RFC 4961): send to where the peer's valid packets come from. Default true (false: `off`). */
   readonly symmetric?: boolean;
+  /**
+   * Where the peer's packets may come from and when the stream may follow
+   * them (`rtp-latch.ts`). Default `strict`: IPs of the SDP and of `trusted`.
+   */
+  readonly latch?: RtpLatchOptions;
   /** Initial direction. Default sendrecv. */
   readonly direction?: MediaDirection;
   /** Our SSRC; default random. */

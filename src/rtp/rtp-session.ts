@@ -18,6 +18,7 @@ import { DtmfSender } from './dtmf-sender.js';
 import { MediaStateError, RtpParseError } from './errors.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { RtcpReporter } from './rtcp-reporter.js';
+import { RtpLatch } from './rtp-latch.js';
 import type { RtcpPacket } from './rtcp-types.js';
 import { isRtcpPacket, parseRtp, type RtpPacket } from './rtp-packet.js';
 import { formatAddress, RtpReceiver } from './rtp-receiver.js';
@@ -110,7 +111,8 @@ export class RtpSession {
       if (pt >= 64 && pt <= 95 && this.rtcpMux)
         // RFC 5761 4: payload types 64-95 collide with RTCP packet types on a multiplexed port.
         throw new MediaStateError(`payload type ${pt} cannot be used with rtcp-mux (RFC 5761 4)`);
-    this.receiver = new RtpReceiver(types, opts.clockRate, this.symmetric, opts.remoteRtp);
+    const latch = new RtpLatch({ ...opts.latch, ...(this.symmetric ? {} : { mode: 'off' as const }) }, opts.remoteRtp);
+    this.receiver = new RtpReceiver(types, opts.clockRate, latch, opts.remoteRtp);
     this.setRemote(opts.remoteRtp, opts.remoteRtcp);
     this.setDirection(this.dir);
     this.jitterBuffer =
@@ -304,7 +306,7 @@ export class RtpSession {
       this.malformed++;
       return;
     }
-    const d = this.receiver.receive(p, from, now);
+    const d = this.receiver.receive(p, from, now, this.activity.heard ? this.activity.lastRtpAt : undefined);
     if (d.action === 'discard' || d.action === 'hold') return;
     const a = this.activity;
     a.lastRtpAt = now;

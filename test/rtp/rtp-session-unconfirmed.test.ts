@@ -22,6 +22,8 @@ function session(extra: Partial<RtpSessionOptions> = {}): RtpSession {
     payloadType: 0,
     clockRate: 8000,
     remoteRtp: VICTIM,
+    // The caller's INVITE came from its address: its packets are trusted (`strict` latching).
+    latch: { trusted: [CALLER.address] },
     rtcpIntervalMs: 1000,
     random: () => (r = (r * 16807) % 2147483647) / 2147483647,
     ...extra,

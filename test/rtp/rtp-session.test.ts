@@ -85,7 +85,12 @@ describe('RtpSession over a simulated network (virtual time)', () => {
 
   it('symmetric RTP: sends to where the peer really is once its packets arrive (RFC 4961)', () => {
     // A's SDP says B is at 10.0.0.2:5000; B is really behind a NAT at 10.0.0.9:5000.
-    const call = new SimCall({ bHost: '10.0.0.9', aRemote: { address: '10.0.0.2', port: 5000 } });
+    // B's signalling came from its NAT's address too: strict latching trusts that IP.
+    const call = new SimCall({
+      bHost: '10.0.0.9',
+      aRemote: { address: '10.0.0.2', port: 5000 },
+      a: { latch: { trusted: ['10.0.0.9'] } },
+    });
     call.start(200);
     call.run(5_000);
     const latched = ofType(call.a.events, 'latched').filter((e) => e.channel === 'rtp');

@@ -19,6 +19,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../command.js';
 import { readRoomsFile, type RoomFileEntry } from '../conference-rooms.js';
 import { ExitCode } from '../exit-codes.js';
+import { accessControlFrom } from '../settings.js';
 import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
@@ -125,7 +126,10 @@ export async function runConference(ctx: CommandContext): Promise<number> {
     }
   }
   const capacity = o.get('serve.capacity');
+  // Who may call (docs/security.md): --auth, --allow, --deny, per-source limits.
+  const access = accessControlFrom(o, ctx.log);
   const phone = await phoneFrom(o, ctx.log, {
+    ...(access ? { access } : {}),
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity,
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),

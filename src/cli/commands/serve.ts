@@ -10,6 +10,7 @@ import { systemTts } from '../../doug/tts.js';
 import { UsageError } from '../../errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { accessControlFrom } from '../settings.js';
 import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { runConference } from './serve-conference.js';
 import { runVoicemail } from './serve-voicemail.js';
@@ -41,7 +42,10 @@ async function run(ctx: CommandContext): Promise<number> {
     ...(say !== undefined ? { say } : {}),
     ivrDemo,
   });
+  // Who may call (docs/security.md): --auth, --allow, --deny, per-source limits.
+  const access = accessControlFrom(o, ctx.log);
   const phone = await phoneFrom(o, ctx.log, {
+    ...(access ? { access } : {}),
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity: o.get('serve.capacity'),
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),

@@ -4,6 +4,7 @@
  * to one of these lists, and the command line, the ini file, the environment,
  * `--help` and `config show` all pick it up.
  */
+import { accessOptions } from './access.js';
 import { accountOptions } from './account.js';
 import { audioOptions } from './audio.js';
 import { callOptions } from './call.js';
@@ -35,6 +36,7 @@ export const schema = [
   ...ivrOptions,
   ...phoneOptions,
   ...voicemailOptions,
+  ...accessOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

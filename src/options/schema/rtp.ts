@@ -37,6 +37,15 @@ export const rtpOptions = [
     help: "send RTP to where the peer's packets come from (RFC 4961), latching only to its negotiated stream",
     default: true,
   }),
+  // Media hijack (RTP bleed): see docs/security.md.
+  opt.enum('rtp.latching', {
+    help:
+      'where RTP is accepted from and may be latched to: strict (the IPs of the SDP and of the signalling), ' +
+      'any (anywhere: callers behind NATs that change their IP), off (the SDP address only, never latched)',
+    choices: ['strict', 'any', 'off'],
+    default: 'strict',
+    argName: 'mode',
+  }),
   opt.duration('rtp.rtcp-interval', {
     help: 'minimum RTCP report interval (RFC 3550 6.2: 5 s; randomised); 0 turns reports off',
     unit: 's',

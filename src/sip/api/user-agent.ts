@@ -18,6 +18,7 @@
  * await dialog.bye();
  * await ua.close();
  */
+import type { AccessControl } from '../access/access-control.js';
 import type { Socket } from 'node:dgram';
 import { realClock, type Clock } from '../../clock/clock.js';
 import { realTimers, type TimerHandle, type TimerHost } from '../../clock/timers.js';
@@ -90,6 +91,8 @@ export interface UserAgentOptions {
   readonly random?: () => number;
   /** Resolve a host name to an IP (default: the system resolver, A/AAAA). */
   readonly resolve?: (host: string) => Promise<string>;
+  /** Who may use this agent: address lists, per-source limits, digest authentication of callers. */
+  readonly access?: AccessControl;
 }
 
 export interface RequestSendOptions {
@@ -233,6 +236,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         ...(opts.forceRport !== undefined ? { forceRport: opts.forceRport } : {}),
         ...(opts.outboundProxy ? { outboundProxy: toSipUri(opts.outboundProxy, 'outbound proxy') } : {}),
         ...(opts.random ? { random: opts.random } : {}),
+        ...(opts.access ? { access: opts.access } : {}),
       },
       this.log,
     );

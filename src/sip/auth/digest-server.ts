@@ -17,13 +17,32 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SipRequest } from '../message/message.js';
 import { CHALLENGE_UNQUOTED, formatAuthHeader, parseAuthHeader } from './auth-header.js';
+import { parseUri, uriEquals } from '../message/uri.js';
 import { digestResponse, parseAlgorithm, type DigestAlgorithm } from './digest.js';
+
+/** The hash functions digest algorithms are built on (an algorithm and its -sess form share one H(A1)). */
+export type DigestHash = 'MD5' | 'SHA-256' | 'SHA-512-256';
+
+/**
+ * What the server knows of a user: the password, or H(A1) =
+ * H(username:realm:password) per hash function (RFC 7616 3.4.2). With HA1s
+ * only, the user can answer only with the algorithms whose HA1 is known: a
+ * user stored with a SHA-256 HA1 alone cannot log in with MD5.
+ */
+export interface DigestSecret {
+  readonly password?: string;
+  readonly ha1?: Partial<Record<DigestHash, string>>;
+}
 
 export interface DigestServerOptions {
   readonly realm: string;
-  /** The password of a user, or undefined when there is no such user. */
-  readonly lookup: (username: string, realm: string) => string | undefined;
-  /** Algorithms offered, strongest first (one challenge header each). Default SHA-256 then MD5. */
+  /** The password (or HA1s) of a user, or undefined when there is no such user. */
+  readonly lookup: (username: string, realm: string) => string | DigestSecret | undefined;
+  /**
+   * Algorithms offered, strongest first (one challenge header each), and the
+   * only ones accepted: `['SHA-256']` requires SHA-256 (an MD5 answer, or one
+   * naming no algorithm, which means MD5, is refused). Default SHA-256 then MD5.
+   */
   readonly algorithms?: readonly DigestAlgorithm[];
   /** How long a nonce stays fresh, ms (default 300 s). */
   readonly nonceLifetime?: number;
@@ -43,6 +62,11 @@ export type VerifyResult =
       readonly stale: boolean;
       /** Why, for logs: `no credentials`, `unknown user`, `wrong response`, `replayed nonce count`… */
       readonly reason: string;
+      /**
+       * Answering again cannot help (credentials for another Request-URI, an
+       * algorithm the user may not use): answer 403 rather than a new challenge.
+       */
+      readonly forbidden?: boolean;
     };
 
 export class DigestServer {
@@ -111,9 +135,18 @@ export class DigestServer {
     if (!username || !nonce || !uri || !response) return { ok: false, stale: false, reason: 'incomplete credentials' };
     const issued = this.checkNonce(nonce);
     if (issued === undefined) return { ok: false, stale: false, reason: 'not our nonce' };
-    // RFC 3261 22.4: the uri parameter names the Request-URI (not checked byte-for-byte: proxies may rewrite it).
-    const password = this.opts.lookup(username, this.realm);
-    if (password === undefined) return { ok: false, stale: false, reason: 'unknown user' };
+    // RFC 7616 3.4.6: "The authenticating server MUST assure that the resource designated by the "uri"
+    // parameter is the same as the resource specified in the Request-Line". Without it, a response computed
+    // for one Request-URI (sip:echo@...) is accepted on a request for another (a premium number).
+    if (!sameResource(uri, req.rawUri))
+      return { ok: false, stale: false, forbidden: true, reason: `uri ${uri} is not the Request-URI` };
+    const secret = this.opts.lookup(username, this.realm);
+    if (secret === undefined) return { ok: false, stale: false, reason: 'unknown user' };
+    const hash = algorithm.replace(/-sess$/i, '') as DigestHash;
+    const password = typeof secret === 'string' ? secret : secret.password;
+    const ha1 = typeof secret === 'string' ? undefined : secret.ha1?.[hash];
+    if (password === undefined && ha1 === undefined)
+      return { ok: false, stale: false, forbidden: true, reason: `algorithm ${algorithm} not allowed for ${username}` };
     const qop = p.qop?.toLowerCase();
     if (qop !== undefined && qop !== 'auth' && qop !== 'auth-int')
       return { ok: false, stale: false, reason: `qop ${qop}` };
@@ -123,7 +156,8 @@ export class DigestServer {
       algorithm,
       username,
       realm: this.realm,
-      password,
+      password: password ?? '',
+      ...(ha1 !== undefined && password === undefined ? { ha1 } : {}),
       method: req.method,
       uri,
       nonce,
@@ -168,5 +202,19 @@ export class DigestServer {
   private prune(now: number): void {
     if (this.seen.size < 1024) return;
     for (const [n, s] of this.seen) if (s.expires < now) this.seen.delete(n);
+  }
+}
+
+/**
+ * Whether the digest-uri names the Request-URI: the same text, or URIs
+ * equal under RFC 3261 19.1.4 (a client may re-serialise: case of the
+ * host, order of parameters). A uri that cannot be parsed must match as text.
+ */
+function sameResource(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  try {
+    return uriEquals(parseUri(digestUri), parseUri(requestUri));
+  } catch {
+    return false;
   }
 }

@@ -42,7 +42,13 @@ export interface DigestInput {
   readonly algorithm: DigestAlgorithm;
   readonly username: string;
   readonly realm: string;
+  /** The password, or '' when `ha1` is given. */
   readonly password: string;
+  /**
+   * H(username:realm:password) in the algorithm's hash, stored instead of the
+   * password (RFC 7616 3.4.2: "the server ... MAY store ... H(A1)").
+   */
+  readonly ha1?: string;
   readonly method: string;
   /** The digest-uri: the Request-URI as written in the request. */
   readonly uri: string;
@@ -58,9 +64,9 @@ export interface DigestInput {
 
 /** H(A1) (RFC 7616 3.4.2), including the -sess form. */
 export function ha1(
-  i: Pick<DigestInput, 'algorithm' | 'username' | 'realm' | 'password' | 'nonce' | 'cnonce'>,
+  i: Pick<DigestInput, 'algorithm' | 'username' | 'realm' | 'password' | 'ha1' | 'nonce' | 'cnonce'>,
 ): string {
-  const h = hashHex(i.algorithm, `${i.username}:${i.realm}:${i.password}`);
+  const h = i.ha1?.toLowerCase() ?? hashHex(i.algorithm, `${i.username}:${i.realm}:${i.password}`);
   if (!i.algorithm.toLowerCase().endsWith('-sess')) return h;
   return hashHex(i.algorithm, `${h}:${i.nonce}:${i.cnonce ?? ''}`);
 }

@@ -2,6 +2,7 @@
  * Configuration of a SIP core: who we are, where we listen, what we accept
  * and support, and the timer bases. `resolveCoreConfig` fills the defaults.
  */
+import type { AccessControl } from '../access/access-control.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { SipUri } from '../message/uri.js';
 import { DEFAULT_TIMERS, checkTimers, type SipTimers } from '../transaction/timer-config.js';
@@ -87,6 +88,8 @@ export interface CoreConfig {
   /** Pre-loaded route (outbound proxy) for requests outside dialogs. */
   readonly outboundProxy?: SipUri;
   readonly random?: RandomWords;
+  /** Who may use us: address lists, per-source limits, digest authentication (`access-control.ts`). */
+  readonly access?: AccessControl;
 }
 
 export interface ResolvedConfig {
@@ -112,6 +115,7 @@ export interface ResolvedConfig {
   readonly warningAgent: string;
   readonly outboundProxy: SipUri | undefined;
   readonly random: RandomWords | undefined;
+  readonly access: AccessControl | undefined;
 }
 
 /**
@@ -156,6 +160,7 @@ export function resolveCoreConfig(c: CoreConfig): ResolvedConfig {
     warningAgent: c.warningAgent ?? first.address,
     outboundProxy: c.outboundProxy,
     random: c.random,
+    access: c.access,
   };
 }
 

@@ -432,6 +432,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     source: Source,
     now: number,
   ): void {
+    // Denied, banned or over its rate: not a word to that source (see access-control.ts).
+    if (this.config.access && !this.config.access.screen(source.remote.address, now)) return;
     const bad = error ? undefined : checkRequest(raw);
     if (raw.method === 'ACK' && (error || bad)) {
       this.log.debug('dropped a malformed ACK', { from: formatEndpoint(source.remote) });
@@ -454,6 +456,8 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     const n = this.newRequest(req, source, dest, now);
     const auto = uasCheck(req, this.config, n.merged);
     if (auto) return this.answerAutomatically(n, auto);
+    const challenge = this.config.access?.authenticate(req, source.remote.address, now);
+    if (challenge) return this.answerAutomatically(n, challenge);
     if (req.method === 'INVITE') return req.toTag === undefined ? this.onInvite(n) : this.onReinvite(n);
     if (req.toTag === undefined) return this.onOutOfDialogRequest(n);
     return this.onInDialogRequest(n);

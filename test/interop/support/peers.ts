@@ -40,6 +40,8 @@ export const PEER_PACKAGES: Record<string, string> = {
   python3: 'python3',
   tmux: 'tmux',
   aiosmtpd: 'python3-aiosmtpd',
+  svwar: 'sipvicious',
+  svcrack: 'sipvicious',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */
