@@ -82,17 +82,20 @@ describe('media hijack: the caller’s SSRC and next sequence numbers from anoth
     expect(s.stats().discarded.foreign).toBeGreaterThan(0);
   });
 
-  it('any: the attacker cannot take over either once the caller stops (too soon after the last move, or the run)', () => {
-    // In `any` mode a stream moves only after a run of in-sequence packets while the caller is silent;
-    // a single packet, or a run interleaved with the caller's, moves nothing.
-    const s = echo('any');
-    for (let i = 0; i < 50; i++) s.handleDatagram(packet(i, 0xcafe), CALLER_NAT, i * 20);
-    drain(s);
-    // One packet with the next sequence number from elsewhere, while the caller is silent.
-    s.handleDatagram(packet(50, 0xcafe, 9), at(ATTACKER_IP, 40000), 2000);
-    expect(destinations(drain(s))[`${ATTACKER_IP}:40000`]).toBeUndefined();
-    expect(s.remote).toEqual(CALLER_NAT);
-  });
+  it(
+    'any: the attacker cannot take over either once the caller stops (too soon after the last move, ' + 'or the run)',
+    () => {
+      // In `any` mode a stream moves only after a run of in-sequence packets while the caller is silent;
+      // a single packet, or a run interleaved with the caller's, moves nothing.
+      const s = echo('any');
+      for (let i = 0; i < 50; i++) s.handleDatagram(packet(i, 0xcafe), CALLER_NAT, i * 20);
+      drain(s);
+      // One packet with the next sequence number from elsewhere, while the caller is silent.
+      s.handleDatagram(packet(50, 0xcafe, 9), at(ATTACKER_IP, 40000), 2000);
+      expect(destinations(drain(s))[`${ATTACKER_IP}:40000`]).toBeUndefined();
+      expect(s.remote).toEqual(CALLER_NAT);
+    },
+  );
 });
 
 describe('media bleed: a port scan from another host', () => {
@@ -137,25 +140,28 @@ describe('media bleed: a port scan from another host', () => {
 });
 
 describe('NAT rebinding still moves a stream, slowly', () => {
-  it('strict: the caller’s packets from a new port of its IP move the stream after a run, once the old is silent', () => {
-    const s = echo();
-    for (let i = 0; i < 50; i++) s.handleDatagram(packet(i, 0xcafe), CALLER_NAT, i * 20);
-    drain(s);
-    while (s.pollEvent());
-    const moved = at(CALLER.address, 62000);
-    const out: RtpTransmit[] = [];
-    const events: string[] = [];
-    for (let i = 50; i < 100; i++) {
-      s.handleDatagram(packet(i, 0xcafe), moved, i * 20);
-      out.push(...drain(s));
-      for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'latched') events.push(`${e.address.port}`);
-    }
-    expect(events).toEqual(['62000']);
-    expect(s.remote).toEqual(moved);
-    // The run (8 packets, then until the old port is 200 ms silent: packets 50-58) is not echoed; the rest
-    // (59-99) is, to the new port.
-    expect(destinations(out)).toEqual({ [`${CALLER.address}:62000`]: 41 });
-  });
+  it(
+    'strict: the caller’s packets from a new port of its IP move the stream after a run, ' + 'once the old is silent',
+    () => {
+      const s = echo();
+      for (let i = 0; i < 50; i++) s.handleDatagram(packet(i, 0xcafe), CALLER_NAT, i * 20);
+      drain(s);
+      while (s.pollEvent());
+      const moved = at(CALLER.address, 62000);
+      const out: RtpTransmit[] = [];
+      const events: string[] = [];
+      for (let i = 50; i < 100; i++) {
+        s.handleDatagram(packet(i, 0xcafe), moved, i * 20);
+        out.push(...drain(s));
+        for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'latched') events.push(`${e.address.port}`);
+      }
+      expect(events).toEqual(['62000']);
+      expect(s.remote).toEqual(moved);
+      // The run (8 packets, then until the old port is 200 ms silent: packets 50-58) is not echoed; the rest
+      // (59-99) is, to the new port.
+      expect(destinations(out)).toEqual({ [`${CALLER.address}:62000`]: 41 });
+    },
+  );
 
   it('any: a new IP moves it the same way; a second move within 5 s waits', () => {
     const s = echo('any');
