@@ -103,6 +103,30 @@ describe('shtoom smoke', () => {
     });
   });
 
+  it('against SIPp answering without echo (sipp -sn uas): 300 packets out, none back is 100 % loss and FAIL', async () => {
+    const port = await freeSipPort();
+    const media = await freeUdpPort(true);
+    startSipp(
+      ['-sn', 'uas', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port), '-mp', String(media)].concat([
+        '-m',
+        '1',
+        '-timeout',
+        '40',
+        '-timeout_error',
+      ]),
+    );
+    await waitFor(() => isListening(port, 'udp'), 'SIPp UAS');
+    const r = await runShtoom(['smoke', `sip:service@127.0.0.1:${port}`, '--duration', '6s', '--json', ...COMMON], {
+      timeoutSec: 40,
+    });
+    expect(r.code, r.stdout).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.loss.packetsSent).toBeGreaterThanOrEqual(300);
+    expect(j.loss.packetsReceived).toBe(0);
+    expect(j.loss.roundTripPercent).toBe(100);
+    expect(j.checks.find((c: { name: string }) => c.name === 'loss')).toMatchObject({ ok: false });
+  });
+
   it('through a relay dropping 5 % of RTP each way: the loss both ways matches, thresholds decide the exit code', async () => {
     const echo = await serveEcho();
     const run = async (seed: number, thresholds: string[]) => {
