@@ -75,6 +75,12 @@ export const callOptions = [
     flag: 'answer-timeout',
     commands: ['call', 'smoke'],
   }),
+  opt.bool('call.require-audio', {
+    help: 'exit 1 when the call was answered but no audio (RTP) arrived from the other side',
+    default: false,
+    flag: 'require-audio',
+    commands: ['call'],
+  }),
   opt.bool('call.register', {
     help: 'register the account ([account] aor, --user, --password) first, and unregister at the end',
     default: false,
