@@ -27,7 +27,16 @@ import { narrowband, wideband } from './front-end.js';
 import { RecogniserFailedError, RecogniserMissingError } from './errors.js';
 import { grammarWords, jsgfChoice } from './grammar.js';
 import { narrowbandModel, shtoomCacheDir } from './model-cache.js';
-import type { Recognition, RecognisedWord, RecognitionRequest, Recogniser } from './recogniser.js';
+import type { Recognition, RecognisedWord, RecognitionRequest, Recogniser, Verification } from './recogniser.js';
+import { normaliseWords } from './text.js';
+import {
+  DEFAULT_VERIFY_THRESHOLDS,
+  fsgExactly,
+  parseScoredHypseg,
+  verifyAlignment,
+  type VerifyScore,
+  type VerifyThresholds,
+} from './verify.js';
 
 export interface PocketsphinxOptions {
   /** The batch decoder (default `pocketsphinx_batch` on the PATH). */
@@ -123,7 +132,7 @@ export class PocketsphinxRecogniser implements Recogniser {
   check(): Promise<void> {
     this.checked ??= Promise.resolve().then(() => {
       if (!which(this.binary)) throw new RecogniserMissingError(`the ${this.binary} program`, 'pocketsphinx');
-      for (const f of ['en-us/mdef', 'en-us/feat.params', 'cmudict-en-us.dict']) {
+      for (const f of ['en-us/mdef', 'en-us/feat.params', 'cmudict-en-us.dict', 'en-us-phone.lm.bin']) {
         if (!existsSync(join(this.modelRoot, f))) {
           throw new RecogniserMissingError(`the US English model (${join(this.modelRoot, f)})`, 'pocketsphinx-en-us');
         }
@@ -144,11 +153,151 @@ export class PocketsphinxRecogniser implements Recogniser {
   async recogniseAll(audios: readonly Int16Array[], request: RecognitionRequest = {}): Promise<Recognition[]> {
     await this.check();
     const started = performance.now();
-    const dir = mkdtempSync(join(tmpdir(), 'shtoom-asr-'));
+    const job = this.prepare(audios);
     try {
-      const wide = this.frontEnd === 'wideband';
-      const hmm = wide ? join(this.modelRoot, 'en-us') : narrowbandModel(join(this.modelRoot, 'en-us'), this.cacheDir);
-      const ids = audios.map((_, i) => `u${i}`);
+      const phrases = request.phrases?.filter((p) => grammarWords([p]).size > 0) ?? [];
+      const grammar = phrases.length > 0;
+      const args = [...job.common('hypseg')];
+      if (grammar) {
+        writeFileSync(join(job.dir, 'g.gram'), jsgfChoice(phrases));
+        writeFileSync(join(job.dir, 'words.dict'), this.dictionary().format(grammarWords(phrases)));
+        args.push('-jsgf', join(job.dir, 'g.gram'), '-dict', join(job.dir, 'words.dict'), ...this.beams());
+      } else {
+        args.push('-lm', join(this.modelRoot, 'en-us.lm.bin'), '-dict', this.dictPath());
+      }
+      await this.run(args);
+      const byId = job.read('hypseg', parseHypseg);
+      const elapsed = (performance.now() - started) / audios.length;
+      return audios.map((a, i) => this.recognition(a, byId.get(job.ids[i]!), grammar ? 'grammar' : 'free', elapsed));
+    } finally {
+      job.remove();
+    }
+  }
+
+  async verify(audio: Int16Array, expected: string): Promise<Verification> {
+    const [v] = await this.verifyAll([audio], [expected]);
+    return v!;
+  }
+
+  /**
+   * Verify each clip against its expected text (`verify.ts`): three decoder
+   * runs over all the clips, side by side — the forced alignment of each
+   * expected text, the phone loop, and free transcription for the words
+   * shown as heard (recognised without knowing the expectation).
+   */
+  async verifyAll(
+    audios: readonly Int16Array[],
+    expected: readonly string[],
+    thresholds: VerifyThresholds = DEFAULT_VERIFY_THRESHOLDS,
+  ): Promise<Verification[]> {
+    const started = performance.now();
+    const { verdicts, transcripts } = await this.scoreAll(audios, [expected], { thresholds, transcribe: true });
+    const elapsed = (performance.now() - started) / audios.length;
+    return audios.map((a, i) => ({
+      ...this.recognition(a, transcripts[i], 'free', elapsed),
+      verdict: verdicts[0]![i]!,
+    }));
+  }
+
+  /**
+   * Verify each clip against several texts (`texts[k][i]` for clip `i`): one
+   * phone loop per clip, one forced-alignment run per list; free
+   * transcription only when asked. For corpora and benchmarks.
+   */
+  async scoreAll(
+    audios: readonly Int16Array[],
+    texts: readonly (readonly string[])[],
+    options: { thresholds?: VerifyThresholds; transcribe?: boolean } = {},
+  ): Promise<{ verdicts: VerifyScore[][]; transcripts: (Hypseg | undefined)[] }> {
+    await this.check();
+    for (const list of texts) if (list.length !== audios.length) throw new RangeError('one text per clip');
+    const job = this.prepare(audios);
+    try {
+      const words = texts.map((list) => list.map((e) => normaliseWords(e)));
+      writeFileSync(join(job.dir, 'forced.dict'), this.dictionary().format(new Set(words.flat(2))));
+      writeFileSync(join(job.dir, 'silence.fdict'), '<s> SIL\n</s> SIL\n<sil> SIL\n');
+      words.forEach((list, k) => {
+        // A text without words gets a grammar that cannot match speech.
+        list.forEach((w, i) => writeFileSync(join(job.dir, `f${k}-${i}.fsg`), fsgExactly(w.length ? w : ['<sil>'])));
+        writeFileSync(join(job.dir, `fsgctl${k}`), list.map((_, i) => `f${k}-${i}`).join('\n') + '\n');
+      });
+      const allSenones = ['-compallsen', 'yes'];
+      await Promise.all([
+        ...words.map((_, k) =>
+          this.run([
+            ...job.common(`forced${k}`),
+            ...allSenones,
+            ...['-fsgctl', join(job.dir, `fsgctl${k}`), '-fsgdir', job.dir, '-fsgext', '.fsg'],
+            ...['-dict', join(job.dir, 'forced.dict'), '-fdict', join(job.dir, 'silence.fdict')],
+            ...this.beams(),
+          ]),
+        ),
+        this.run([
+          ...job.common('loop'),
+          ...allSenones,
+          ...['-allphone', join(this.modelRoot, 'en-us-phone.lm.bin'), '-allphone_ci', 'yes', '-lw', '2.0'],
+          ...['-beam', '1e-20', '-pbeam', '1e-20', '-dict', this.dictPath()],
+        ]),
+        ...(options.transcribe
+          ? [this.run([...job.common('free'), '-lm', join(this.modelRoot, 'en-us.lm.bin'), '-dict', this.dictPath()])]
+          : []),
+      ]);
+      const loop = job.read('loop', parseScoredHypseg);
+      const free = options.transcribe ? job.read('free', parseHypseg) : new Map<string, Hypseg>();
+      const verdicts = words.map((_, k) => {
+        const forced = job.read(`forced${k}`, parseScoredHypseg);
+        return job.ids.map((id): VerifyScore => {
+          const l = loop.get(id);
+          if (l) return verifyAlignment(forced.get(id), l, options.thresholds);
+          return {
+            accepted: false,
+            score: -Infinity,
+            worstWindow: -Infinity,
+            worstWords: '',
+            coverage: 0,
+            reason: 'the recogniser decoded nothing',
+          };
+        });
+      });
+      return { verdicts, transcripts: job.ids.map((id) => free.get(id)) };
+    } finally {
+      job.remove();
+    }
+  }
+
+  private dictPath(): string {
+    return join(this.modelRoot, 'cmudict-en-us.dict');
+  }
+
+  private dictionary(): PronunciationDictionary {
+    return PronunciationDictionary.load(this.dictPath());
+  }
+
+  private beams(): string[] {
+    const b = String(this.beam);
+    return ['-beam', b, '-pbeam', b, '-wbeam', String(this.wordBeam)];
+  }
+
+  private recognition(a: Int16Array, h: Hypseg | undefined, mode: 'grammar' | 'free', elapsedMs: number): Recognition {
+    const words = h?.words ?? [];
+    return {
+      text: words.map((w) => w.word).join(' '),
+      words,
+      mode,
+      ...(h && h.frames > 0 && words.length > 0 ? { acousticScore: h.acoustic / h.frames } : {}),
+      audioMs: (a.length / 8000) * 1000,
+      elapsedMs,
+      engine: this.name,
+    };
+  }
+
+  /** The clips as WAV files in a directory of their own, with the arguments every run shares. */
+  private prepare(audios: readonly Int16Array[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'shtoom-asr-'));
+    const wide = this.frontEnd === 'wideband';
+    const hmm = wide ? join(this.modelRoot, 'en-us') : narrowbandModel(join(this.modelRoot, 'en-us'), this.cacheDir);
+    const ids = audios.map((_, i) => `u${i}`);
+    try {
       audios.forEach((a, i) => {
         const pcm = wide ? wideband(a) : narrowband(a);
         writeFileSync(
@@ -157,86 +306,40 @@ export class PocketsphinxRecogniser implements Recogniser {
         );
       });
       writeFileSync(join(dir, 'ctl'), ids.join('\n') + '\n');
-      const dictPath = join(this.modelRoot, 'cmudict-en-us.dict');
-      const phrases = request.phrases?.filter((p) => grammarWords([p]).size > 0) ?? [];
-      const grammar = phrases.length > 0;
-      const args = [
-        '-adcin',
-        'yes',
-        '-adchdr',
-        '44',
-        '-cepdir',
-        dir,
-        '-cepext',
-        '.wav',
-        '-ctl',
-        join(dir, 'ctl'),
-        '-hmm',
-        hmm,
-        '-hypseg',
-        join(dir, 'hypseg'),
-        '-logfn',
-        '/dev/null',
-        '-dither',
-        'yes',
-        '-seed',
-        '1',
-        ...(wide ? ['-samprate', '16000'] : ['-samprate', '8000', '-nfft', '256']),
-      ];
-      if (grammar) {
-        writeFileSync(join(dir, 'g.gram'), jsgfChoice(phrases));
-        writeFileSync(join(dir, 'words.dict'), PronunciationDictionary.load(dictPath).format(grammarWords(phrases)));
-        const b = String(this.beam);
-        args.push(
-          '-jsgf',
-          join(dir, 'g.gram'),
-          '-dict',
-          join(dir, 'words.dict'),
-          '-beam',
-          b,
-          '-pbeam',
-          b,
-          '-wbeam',
-          String(this.wordBeam),
-        );
-      } else {
-        args.push('-lm', join(this.modelRoot, 'en-us.lm.bin'), '-dict', dictPath);
-      }
-      await new Promise<void>((resolve, reject) => {
-        execFile(this.binary, args, { timeout: this.timeoutMs, maxBuffer: 1 << 24 }, (err, _out, stderr) => {
-          if (err)
-            reject(
-              new RecogniserFailedError(
-                `${this.binary} failed: ${String(stderr).trim().split('\n').pop() || err.message}`,
-              ),
-            );
-          else resolve();
-        });
-      });
-      const byId = new Map<string, Hypseg>();
-      const hypPath = join(dir, 'hypseg');
-      if (existsSync(hypPath)) {
-        for (const line of readFileSync(hypPath, 'utf8').split('\n')) {
-          const h = parseHypseg(line);
-          if (h) byId.set(h.id, h);
-        }
-      }
-      const elapsed = (performance.now() - started) / audios.length;
-      return audios.map((a, i) => {
-        const h = byId.get(ids[i]!);
-        const words = h?.words ?? [];
-        return {
-          text: words.map((w) => w.word).join(' '),
-          words,
-          mode: grammar ? ('grammar' as const) : ('free' as const),
-          ...(h && h.frames > 0 && words.length > 0 ? { acousticScore: h.acoustic / h.frames } : {}),
-          audioMs: (a.length / 8000) * 1000,
-          elapsedMs: elapsed,
-          engine: this.name,
-        };
-      });
-    } finally {
+    } catch (e) {
       rmSync(dir, { recursive: true, force: true });
+      throw e;
     }
+    return {
+      dir,
+      ids,
+      common: (hypseg: string) => [
+        ...['-adcin', 'yes', '-adchdr', '44', '-cepdir', dir, '-cepext', '.wav', '-ctl', join(dir, 'ctl')],
+        ...['-hmm', hmm, '-hypseg', join(dir, hypseg), '-logfn', '/dev/null', '-dither', 'yes', '-seed', '1'],
+        ...(wide ? ['-samprate', '16000'] : ['-samprate', '8000', '-nfft', '256']),
+      ],
+      read<T extends { id: string }>(hypseg: string, parse: (line: string) => T | undefined): Map<string, T> {
+        const out = new Map<string, T>();
+        const path = join(dir, hypseg);
+        if (!existsSync(path)) return out;
+        for (const line of readFileSync(path, 'utf8').split('\n')) {
+          const h = parse(line);
+          if (h) out.set(h.id, h);
+        }
+        return out;
+      },
+      remove: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+
+  private run(args: string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      execFile(this.binary, args, { timeout: this.timeoutMs, maxBuffer: 1 << 24 }, (err, _out, stderr) => {
+        if (err) {
+          const last = String(stderr).trim().split('\n').pop() || err.message;
+          reject(new RecogniserFailedError(`${this.binary} failed: ${last}`));
+        } else resolve();
+      });
+    });
   }
 }

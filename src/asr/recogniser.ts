@@ -5,6 +5,7 @@
  *
  * Audio is always 8 kHz mono 16-bit PCM, what a call delivers.
  */
+import type { VerifyScore } from './verify.js';
 
 /** What to listen for. */
 export interface RecognitionRequest {
@@ -40,6 +41,11 @@ export interface Recognition {
   readonly engine: string;
 }
 
+/** A verification: the free transcript (what was heard, not knowing what was expected) and the verdict on the expected text. */
+export interface Verification extends Recognition {
+  readonly verdict: VerifyScore;
+}
+
 /**
  * A speech recogniser for telephone audio.
  *
@@ -55,4 +61,9 @@ export interface Recogniser {
   check(): Promise<void>;
   /** Recognise 8 kHz mono PCM. */
   recognise(audio: Int16Array, request?: RecognitionRequest): Promise<Recognition>;
+  /**
+   * Did `audio` say `expected`? Utterance verification that needs no list of
+   * other phrases (`verify.ts`); the transcript is recognised freely.
+   */
+  verify?(audio: Int16Array, expected: string): Promise<Verification>;
 }

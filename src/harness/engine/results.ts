@@ -21,8 +21,15 @@ export interface StepDetails {
   acousticScore?: number;
   recogniser?: string;
   recognitionMs?: number;
-  /** heard: how many phrases the recogniser chose among. */
+  /** heard: how many phrases the recogniser chose among (1 when it verified the expected text alone). */
   phrases?: number;
+  /**
+   * heard without listed prompts: the utterance verification — the
+   * log-likelihood ratio per frame of the expected words against a phone
+   * loop, over the clip and over its worst stretch (with its words), and
+   * the share of the clip the alignment reached.
+   */
+  verification?: { score: number; worstWindow: number; worstWords: string; coverage: number };
   /** matches: the score, the alignment offset and the coverage. */
   matchScore?: number;
   offsetMs?: number;

@@ -155,6 +155,32 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     if (e instanceof RecogniserMissingError) throw new StepFailure(e.message, res.expected, 'no recogniser');
     throw e;
   }
+  // Without the IVR's prompts (or competitors, or decoys) to choose among, a
+  // grammar would be forced onto the expected phrase: verify it instead.
+  const listed = st.scenario.prompts.length > 0 || (step.competitors?.length ?? 0) > 0 || st.scenario.settings.decoys;
+  if (!listed && asr.verify) {
+    const v = await st.hold(asr.verify(prompt.clip.samples, expected));
+    const similarity = wordSimilarity(v.text, want);
+    Object.assign(res.details, {
+      transcript: v.text,
+      similarity,
+      recognitionMs: Math.round(v.elapsedMs),
+      phrases: 1,
+      verification: {
+        score: round1(v.verdict.score),
+        worstWindow: round1(v.verdict.worstWindow),
+        worstWords: v.verdict.worstWords,
+        coverage: Math.round(v.verdict.coverage * 100) / 100,
+      },
+    });
+    const heard = `"${v.text || '(nothing recognised)'}"`;
+    res.actual = `${heard} (verified, score ${v.verdict.score.toFixed(1)})`;
+    if (!v.verdict.accepted) {
+      res.actual = `${heard} (not verified, score ${v.verdict.score.toFixed(1)})`;
+      throw new StepFailure(`not what was said: ${v.verdict.reason}; heard ${heard}`, res.expected, res.actual);
+    }
+    return;
+  }
   const r = await st.hold(asr.recognise(prompt.clip.samples, { phrases }));
   const similarity = wordSimilarity(r.text, want);
   Object.assign(res.details, {
@@ -182,6 +208,8 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     );
   }
 }
+
+const round1 = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x);
 
 export async function runMatches(st: RunState, step: MatchesStep, res: StepResult): Promise<void> {
   need(st);
