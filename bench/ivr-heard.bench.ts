@@ -26,7 +26,7 @@ const pcm = corpus.map((p) => readAudioFile(p.file));
 const seconds = pcm.reduce((s, a) => s + a.length / 8000, 0);
 note(`${corpus.length} real-voice prompts, ${seconds.toFixed(0)} s of audio, G.711 µ-law and GSM 06.10`);
 
-const asr = new PocketsphinxRecogniser();
+const asr = new PocketsphinxRecogniser({ timeoutMs: 3_600_000 });
 const t0 = performance.now();
 const byCodec = await Promise.all(
   (['pcmu', 'gsm'] as const).map(async (codec) => {
