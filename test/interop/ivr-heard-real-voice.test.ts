@@ -27,7 +27,7 @@ import {
 const MEDIA = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1'];
 let dir: string;
 beforeAll(() => {
-  requireBinary('pocketsphinx_batch');
+  requireBinary('pocketsphinx_continuous'); // the package that also ships pocketsphinx_batch
   if (!existsSync(join(SOUNDS_DIR, 'conf-hasjoin.wav')))
     throw new Error('missing the real-voice prompts: apt-get install asterisk-core-sounds-en-wav');
   dir = mkdtempSync(join(tmpdir(), 'shtoom-heard-real-'));

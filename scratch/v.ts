@@ -1,0 +1,11 @@
+import { join } from 'node:path';
+import { PocketsphinxRecogniser } from '../src/asr/pocketsphinx.js';
+import { readAudioFile } from '../src/harness/audio-file.js';
+import { throughCodec } from '../test/harness/support/codec.js';
+const D = '/usr/share/asterisk/sounds/en_US_f_Allison';
+const cases = [['conf-hasjoin', 'is now in the conference.'], ['conf-hasjoin', 'Your message has been saved.'], ['vm-msgsaved', 'Your message has been saved.'], ['conf-muted', 'You are now unmuted'], ['conf-muted', 'You are now muted'], ['dir-intro', 'Welcome to the directory']];
+const asr = new PocketsphinxRecogniser();
+const t = performance.now();
+const r = await asr.verifyAll(cases.map(([f]) => throughCodec('pcmu', readAudioFile(join(D, `${f}.wav`)))), cases.map((c) => c[1]!));
+for (const [i, v] of r.entries()) console.log(cases[i], v.text, JSON.stringify(v.verdict));
+console.log(performance.now() - t);
