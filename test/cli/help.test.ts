@@ -25,6 +25,13 @@ describe('help is generated from the schema', () => {
     expect(r.stdout).toMatch(/\[default:\s+5060\]/);
   });
 
+  it('demo --help shows the duration the demo really runs (5 s), smoke --help its own (10 s)', async () => {
+    const demo = await runCli(['demo', '--help'], {});
+    expect(demo.stdout).toMatch(/--duration <value>\s+how long the demo's test signal[^[]*\[default:\s+5s\]/);
+    const smoke = await runCli(['smoke', '--help'], {});
+    expect(smoke.stdout).toMatch(/--duration <value>\s+how long the test signal[^[]*\[default:\s+10s\]/);
+  });
+
   it('--version prints the package version', async () => {
     const r = await runCli(['--version'], {});
     expect(r.code).toBe(0);

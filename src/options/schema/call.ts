@@ -141,7 +141,16 @@ export const callOptions = [
     min: 2000,
     max: 3_600_000,
     flag: 'duration',
-    commands: ['smoke', 'demo'],
+    commands: ['smoke'],
+  }),
+  opt.duration('demo.duration', {
+    help: "how long the demo's test signal is sent (one probe a second)",
+    unit: 's',
+    default: 5_000,
+    min: 2000,
+    max: 3_600_000,
+    flag: 'duration',
+    commands: ['demo'],
   }),
   opt.string('smoke.max-loss', {
     help: 'fail when more than this percentage of packets is lost (both ways together)',
