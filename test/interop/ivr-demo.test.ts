@@ -73,12 +73,14 @@ describe('shtoom ivr against shtoom serve ivr-demo', () => {
         }
       })(),
     ]);
-    expect(examples.code, examples.stdout + examples.stderr).toBe(0);
+    // examples/ is searched recursively: examples/failing/ runs too, and fails.
+    expect(examples.code, examples.stdout + examples.stderr).toBe(1);
     for (const name of ['busy', 'PIN entry', 'sales', 'support sub-menu'])
       expect(examples.stdout).toMatch(new RegExp(`^PASS demo IVR - ${name} \\(`, 'm'));
-    expect(examples.stdout).toMatch(/^4 scenario runs: 4 passed, 0 failed/m);
+    expect(examples.stdout).toMatch(/^FAIL demo IVR - wrong menu \(fails on purpose\) \(/m);
+    expect(examples.stdout).toMatch(/^5 scenario runs: 4 passed, 1 failed/m);
     const junit = readFileSync(join(dir, 'ivr.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuite name="shtoom ivr" tests="4" failures="0"/);
+    expect(junit).toMatch(/<testsuite name="shtoom ivr" tests="5" failures="1"/);
     expect(junit).toMatch(
       /ok {3}[\d#.]+ heard &quot;Your PIN has been accepted\. Your balance is forty two dollars\.&quot; .*&quot;your pin has been accepted your balance is forty two dollars&quot;/,
     );
