@@ -9,8 +9,9 @@
  * (another SSRC, end packets repeated with one sequence number): shtoom must
  * report each digit once, with the duration of its end packet.
  *
- * Tolerances: packets and loss exactly; mean and max RFC 3550 jitter within
- * 1 ms (shtoom stamps arrivals in its event loop, tshark in the kernel).
+ * Packets and loss compared exactly. Jitter on content: our RFC 3550
+ * estimator fed tshark's kernel arrival times gives tshark's figures; the
+ * live figure (arrivals stamped in our event loop) only within a loose bound.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,12 +28,14 @@ import { parseSdp } from '../../src/sdp/parse.js';
 import { serializeSdp } from '../../src/sdp/serialize.js';
 import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor } from './support/peers.js';
 import { MiniUac } from './support/rtp-sip-fixture.js';
-import { rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { rtpArrivals, rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { SourceStatistics } from '../../src/rtp/source-stats.js';
 import { uasRtpStream } from './support/rtp-sipp-scenarios.js';
 
 const FRAMES = 150; // 3 s of PCMU
 const PCAPS = ['/usr/share/sip-tester/dtmf_2833_1.pcap', '/usr/share/sip-tester/dtmf_2833_2.pcap'];
-const JITTER_TOLERANCE_MS = 1;
+/** How far above the wire's max jitter our live figure may be (event-loop lateness on a loaded machine). */
+const LIVE_JITTER_BOUND_MS = 20;
 
 let dir: string;
 beforeAll(() => {
@@ -173,8 +176,17 @@ describe("RTP against SIPp's rtp_stream", () => {
     expect(fromSipp!.ssrc).toBe(st.remoteSsrc);
     expect(fromSipp!.packets).toBe(st.received!.packets);
     expect(fromSipp!.lost).toBe(st.received!.lost);
-    expect(Math.abs(fromSipp!.meanJitterMs - st.received!.meanJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
-    expect(Math.abs(fromSipp!.maxJitterMs - st.received!.maxJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
+    // The jitter estimator on content, not timing: fed tshark's own kernel arrival times, our RFC 3550
+    // estimator must give tshark's figures (printed to 3 decimals). The live figures (arrivals stamped in
+    // our event loop, late on a busy machine) only get a loose sanity bound.
+    const wire = rtpArrivals(capture.file, [ports.port, sippMedia], st.remoteSsrc!, ports.port);
+    expect(wire).toHaveLength(FRAMES);
+    const replay = new SourceStatistics(st.remoteSsrc!, 8000, wire[0]!.seq);
+    for (const p of wire) replay.update(p.seq, p.timestamp, p.arrivalMs, p.payloadBytes);
+    const replayed = replay.toJSON();
+    expect(replayed.maxJitterMs).toBeCloseTo(fromSipp!.maxJitterMs, 2);
+    expect(replayed.meanJitterMs).toBeCloseTo(fromSipp!.meanJitterMs, 2);
+    expect(st.received!.maxJitterMs).toBeLessThan(fromSipp!.maxJitterMs + LIVE_JITTER_BOUND_MS);
     // and SIPp received our stream on the negotiated port
     const toSipp = streams.find((s) => s.srcPort === ports.port && s.dstPort === sippMedia);
     expect(toSipp!.ssrc).toBe(session.ssrc);

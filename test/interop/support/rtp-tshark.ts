@@ -153,3 +153,33 @@ export function rtpEvents(file: string, rtpPorts: readonly number[]): TsharkEven
       };
     });
 }
+
+/** One RTP packet as tshark saw it on the wire: its kernel arrival time and header fields. */
+export interface TsharkArrival {
+  readonly arrivalMs: number;
+  readonly seq: number;
+  readonly timestamp: number;
+  readonly payloadBytes: number;
+}
+
+/** The packets of one stream (`ssrc`, sent to `dstPort`) in capture order, with tshark's arrival times. */
+export function rtpArrivals(file: string, rtpPorts: readonly number[], ssrc: number, dstPort: number): TsharkArrival[] {
+  const bin = requireBinary('tshark');
+  const fields = ['frame.time_epoch', 'rtp.seq', 'rtp.timestamp', 'rtp.ssrc', 'udp.dstport', 'udp.length'];
+  const args = ['-r', file, ...rtpPorts.flatMap((p) => ['-d', `udp.port==${p},rtp`]), '-Y', 'rtp', '-T', 'fields'];
+  const r = spawnSync('timeout', ['60', bin, ...args, ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
+  const out: TsharkArrival[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const [t, seq, ts, s, port, udpLength] = line.split('\t');
+    if (!t || Number(s) !== ssrc || Number(port) !== dstPort) continue;
+    // UDP length less its 8-byte header and the 12-byte RTP header (SIPp's stream has no CSRC or extension).
+    out.push({
+      arrivalMs: Number(t) * 1000,
+      seq: Number(seq),
+      timestamp: Number(ts),
+      payloadBytes: Number(udpLength) - 20,
+    });
+  }
+  return out;
+}
