@@ -44,7 +44,7 @@ describe('examples against the demo IVR', () => {
     expect(pin.steps.find((s) => s.kind === 'retry')!.actual).toBe('passed at once');
     const matches = run.scenarios[2]!.steps.find((s) => s.kind === 'matches')!;
     expect(matches.details!.matchScore).toBeGreaterThan(0.95);
-  });
+  }, 120_000); // real TTS and recognition; heard without prompts runs three decoders
 
   it('the failing example names the step, the expected phrase and what was heard, and keeps the clip', async () => {
     const run = await runAgainstDemo(loadScenarioFile(join(EXAMPLES, 'failing', 'demo-wrong-menu.yaml')));
