@@ -218,7 +218,8 @@ export class PocketsphinxRecogniser implements Recogniser {
       writeFileSync(join(job.dir, 'silence.fdict'), '<s> SIL\n</s> SIL\n<sil> SIL\n');
       words.forEach((list, k) => {
         // A text without words gets a grammar that cannot match speech.
-        list.forEach((w, i) => writeFileSync(join(job.dir, `f${k}-${i}.fsg`), fsgExactly(w.length ? w : ['<sil>'])));
+        for (const [i, w] of list.entries())
+          writeFileSync(join(job.dir, `f${k}-${i}.fsg`), fsgExactly(w.length ? w : ['<sil>']));
         writeFileSync(join(job.dir, `fsgctl${k}`), list.map((_, i) => `f${k}-${i}`).join('\n') + '\n');
       });
       const allSenones = ['-compallsen', 'yes'];
