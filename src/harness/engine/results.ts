@@ -14,9 +14,15 @@ export type StepStatus = 'passed' | 'failed' | 'skipped';
 
 /** What an assertion found, for the report. */
 export interface StepDetails {
-  /** heard: the recogniser's transcript, the similarity to the expected phrase and the threshold. */
+  /**
+   * heard: what was recognised freely (knowing neither the expected text nor
+   * the listed prompts), its word similarity to the expected phrase, and the
+   * threshold.
+   */
   transcript?: string;
   similarity?: number;
+  /** heard with listed prompts: the phrase the recogniser chose among them ('' for none). */
+  chosen?: string;
   threshold?: number;
   acousticScore?: number;
   recogniser?: string;

@@ -173,7 +173,7 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
         coverage: Math.round(v.verdict.coverage * 100) / 100,
       },
     });
-    const heard = `"${v.text || '(nothing recognised)'}"`;
+    const heard = `"${v.text || '(nothing recognised)'}"`; // recognised freely
     res.actual = `${heard} (verified, score ${v.verdict.score.toFixed(1)})`;
     if (!v.verdict.accepted) {
       res.actual = `${heard} (not verified, score ${v.verdict.score.toFixed(1)})`;
@@ -181,28 +181,39 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     }
     return;
   }
-  const r = await st.hold(asr.recognise(prompt.clip.samples, { phrases }));
+  // The recogniser chooses among the phrases (the decision) and, side by
+  // side, transcribes the clip knowing none of them: that transcript is
+  // what the report shows as heard, never the chosen phrase echoed back.
+  const [r, free] = await st.hold(
+    Promise.all([asr.recognise(prompt.clip.samples, { phrases }), asr.recognise(prompt.clip.samples)]),
+  );
   const similarity = wordSimilarity(r.text, want);
+  const heard = `"${free.text || '(nothing recognised)'}"`;
   Object.assign(res.details, {
-    transcript: r.text,
-    similarity,
-    recognitionMs: Math.round(r.elapsedMs),
+    transcript: free.text,
+    similarity: wordSimilarity(free.text, want),
+    chosen: r.text,
+    recognitionMs: Math.round(Math.max(r.elapsedMs, free.elapsedMs)),
     ...(r.acousticScore !== undefined ? { acousticScore: r.acousticScore } : {}),
   });
-  res.actual = `"${r.text}" (similarity ${similarity.toFixed(2)})`;
-  // The recogniser chose among the phrases: picking another listed prompt (or a
-  // near-miss decoy) is a positive identification of a different prompt,
-  // however many words it shares with the expected one.
+  const rivals = phrases.length - 1;
+  res.actual =
+    r.text === want
+      ? `${heard} (chose the expected phrase over ${rivals} other${rivals === 1 ? '' : 's'})`
+      : `${heard} (chose ${r.text ? `"${r.text}"` : 'nothing'})`;
+  // Picking another listed prompt (or a near-miss decoy) is a positive
+  // identification of a different prompt, however many words it shares
+  // with the expected one.
   if (r.text !== want && phrases.includes(r.text)) {
     throw new StepFailure(
-      `heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)})`,
+      `heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)}); heard freely ${heard}`,
       res.expected,
       res.actual,
     );
   }
   if (similarity < threshold) {
     throw new StepFailure(
-      `heard "${r.text || '(nothing recognised)'}", similarity ${similarity.toFixed(2)} < ${threshold}`,
+      `no listed prompt fits: chose ${r.text ? `"${r.text}"` : 'nothing'}, similarity ${similarity.toFixed(2)} < ${threshold}; heard freely ${heard}`,
       res.expected,
       res.actual,
     );

@@ -35,7 +35,7 @@ async function menu(call: IvrFarEnd): Promise<void> {
 
 describe('scenario engine against the simulator', () => {
   it('runs a menu call end to end and records steps, timeline, clips and media', async () => {
-    const asr = new ScriptedRecogniser(['welcome', 'for sales press one']);
+    const asr = new ScriptedRecogniser(['welcome', 'for sales press one'], ['well come', 'for sale that one']);
     const s = scenario('menu', { prompts: ['you have reached sales'], settings: { decoys: true } })
       .call(URI, { codec: 'gsm' })
       .expect('ringing')
@@ -54,6 +54,12 @@ describe('scenario engine against the simulator', () => {
     expect(result.failure).toBeUndefined();
     expect(result.status).toBe('passed');
     expect(result.steps.every((x) => x.status === 'passed')).toBe(true);
+    // What the report shows as heard is the free transcription, not the chosen phrase.
+    expect(result.steps[7]).toMatchObject({
+      actual: '"for sale that one" (chose the expected phrase over 13 others)',
+      details: { transcript: 'for sale that one', chosen: 'for sales press one', similarity: 0.5 },
+    });
+    expect(asr.frees).toBe(2);
     expect(result.clips.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
     expect(result.clips[0]!.samples.length / 8).toBeGreaterThan(1500);
     expect(result.media).toMatchObject({ codec: 'gsm', packetsLost: 0 });
@@ -69,7 +75,7 @@ describe('scenario engine against the simulator', () => {
   });
 
   it('names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the rest', async () => {
-    const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
+    const asr = new ScriptedRecogniser(['welcome', 'for support press two'], ['welcome', 'for support press two']);
     const s = scenario('wrong prompt')
       .call(URI)
       .expect('answered')
@@ -87,7 +93,9 @@ describe('scenario engine against the simulator', () => {
     expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
     expect(failed.details!.similarity).toBe(0.5);
     expect(result.failure).toBe(
-      'step 6 heard "for sales press one": heard "for support press two", similarity 0.50 < 0.8 (expected "for sales press one", got "for support press two" (similarity 0.50))',
+      'step 6 heard "for sales press one": no listed prompt fits: chose "for support press two", similarity 0.50 < 0.8; ' +
+        'heard freely "for support press two" (expected "for sales press one", got "for support press two" ' +
+        '(chose "for support press two"))',
     );
     expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
     expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
@@ -96,7 +104,7 @@ describe('scenario engine against the simulator', () => {
   });
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
-    const asr = new ScriptedRecogniser(['for sales press two']);
+    const asr = new ScriptedRecogniser(['for sales press two'], ['for sales press to']);
     const s = scenario('near miss', { settings: { decoys: true } })
       .call(URI)
       .expect('answered')
@@ -106,7 +114,8 @@ describe('scenario engine against the simulator', () => {
     const { result } = await runSim(s, menu, { env: { recogniser: asr } });
     expect(result.steps[3]).toMatchObject({
       status: 'failed',
-      message: 'heard a different prompt: "for sales press two" (similarity 0.75)',
+      message: 'heard a different prompt: "for sales press two" (similarity 0.75); heard freely "for sales press to"',
+      actual: '"for sales press to" (chose "for sales press two")',
     });
   });
 

@@ -36,13 +36,33 @@ export function speechLike(ms: number, seed = 1): Int16Array {
 /** Answers each recognition with the next scripted transcript, and remembers what it was asked. */
 export class ScriptedRecogniser implements Recogniser {
   readonly name = 'scripted';
+  /** The requests that chose among phrases. */
   readonly requests: RecognitionRequest[] = [];
-  constructor(private readonly texts: string[]) {}
+  /** Free transcriptions asked for. */
+  frees = 0;
+  private last = '';
+  /**
+   * `texts`: what each choice among phrases returns, in turn; `heard`: what
+   * each free transcription returns (default: the last choice, in capitals so
+   * a test can tell the two apart).
+   */
+  constructor(
+    private readonly texts: string[],
+    private readonly heard?: string[],
+  ) {}
   async check(): Promise<void> {}
   async recognise(audio: Int16Array, request: RecognitionRequest = {}): Promise<Recognition> {
-    this.requests.push(request);
-    const text = this.texts.shift() ?? '';
-    return { text, words: [], mode: 'grammar', audioMs: audio.length / 8, elapsedMs: 1, engine: this.name };
+    const free = !request.phrases;
+    let text: string;
+    if (free) {
+      this.frees++;
+      text = this.heard ? (this.heard.shift() ?? '') : this.last.toUpperCase();
+    } else {
+      this.requests.push(request);
+      text = this.last = this.texts.shift() ?? '';
+    }
+    const mode = free ? 'free' : 'grammar';
+    return { text, words: [], mode, audioMs: audio.length / 8, elapsedMs: 1, engine: this.name };
   }
 }
 
