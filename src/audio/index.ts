@@ -19,6 +19,7 @@ export {
 export { parseDeviceUri, type DeviceUri } from './device-uri.js';
 export {
   audioOpenOptions,
+  auditAudio,
   backendStatus,
   listDevices,
   openSink,

@@ -3,6 +3,7 @@
  * in-process phone: exit codes for every outcome, Ctrl-C before and after
  * the answer, JSON output, DTMF and recording.
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +173,30 @@ describe('shtoom call', () => {
     expect(r2.code).toBe(0);
     expect(JSON.parse(r2.stdout).end.reason).toBe('hangup');
     expect((await callee!.ended).reason).toBe('remote-hangup');
+  });
+
+  it('binds a free SIP port unless sip.port is set, as config show says', async () => {
+    const from: (number | undefined)[] = [];
+    behaviour = (c) =>
+      void c.answer().then(() => {
+        const t = c.dialog?.remoteTarget;
+        from.push(t?.kind === 'sip' ? t.port : undefined);
+      });
+    const byCommand = async (extra: string[]) =>
+      JSON.parse((await cli(['config', 'show', '--json', ...extra])).stdout).options['sip.port'].byCommand;
+    expect(await byCommand([])).toMatchObject({ call: 'free', smoke: 'free', register: 5060, serve: 5060 });
+    expect((await cli(['call', at('bob'), '--duration', '300ms'])).code).toBe(0);
+    const port = await new Promise<number>((resolve) => {
+      const s = createSocket('udp4').bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    expect(await byCommand(['--sip-port', String(port)])).toMatchObject({ call: port, register: port });
+    expect((await cli(['call', at('bob'), '--duration', '300ms', '--sip-port', String(port)])).code).toBe(0);
+    expect(from[0]).toBeGreaterThan(1024);
+    expect(from[0]).not.toBe(5060);
+    expect(from[1]).toBe(port);
   });
 
   it('usage errors: a bad URI, a missing --play file, an unknown codec: exit 2, nothing sent', async () => {

@@ -14,7 +14,7 @@ import { UsageError } from '../../errors.js';
 import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, clockTime, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { aborted, clockTime, ephemeralSipPort, exitCodeOfEnd, phoneFrom } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function statsLine(s: CallStats): string {
@@ -72,7 +72,7 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   let phone;
   try {
-    phone = await phoneFrom(o, ctx.log, { ephemeralPort: true });
+    phone = await phoneFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('call') });
   } catch (e) {
     await Promise.all([source.close(), sink?.close()]);
     throw e;
@@ -193,6 +193,16 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const callCommand: CommandSpec = {
   name: 'call',
+  globals: [
+    'account.aor',
+    'account.user',
+    'account.password',
+    'sip.outbound-proxy',
+    'sip.transport',
+    'sip.port',
+    'rtp.address',
+    'stun.server',
+  ],
   description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
   args: [
     { name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true },

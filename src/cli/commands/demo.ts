@@ -11,7 +11,7 @@ import { runSmoke, SMOKE_RTCP_INTERVAL_MS } from './smoke.js';
 
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
-  // Both phones on loopback whatever --sip-address and --rtp-address say.
+  // Both phones on loopback whatever --sip-address, --sip-port and --rtp-address say (SIP_PORT_USE.demo).
   const loopback = { listen: 'udp:127.0.0.1:0', rtpAddress: '127.0.0.1', rtcpIntervalMs: SMOKE_RTCP_INTERVAL_MS };
   const server = await phoneFrom(o, ctx.log.child('echo'), loopback);
   const client = await phoneFrom(o, ctx.log, { ...loopback, lingerMs: 300 });

@@ -11,6 +11,7 @@ import { SipUsageError } from '../../sip/errors.js';
 import { parseSipUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { ephemeralSipPort } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function bindingsText(bindings: readonly Binding[]): string {
@@ -38,7 +39,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const log = ctx.log.child('register');
   let ua: UserAgent;
   try {
-    ua = await UserAgent.create(userAgentOptionsFrom(o, ctx.log, { aor: aorText }));
+    ua = await UserAgent.create(
+      userAgentOptionsFrom(o, ctx.log, { aor: aorText, ephemeralPort: ephemeralSipPort('register') }),
+    );
   } catch (e) {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
@@ -84,6 +87,7 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const registerCommand: CommandSpec = {
   name: 'register',
+  globals: ['account.user', 'account.password', 'account.registrar', 'sip.outbound-proxy', 'sip.transport', 'sip.port'],
   description:
     'register an address-of-record with a SIP registrar (digest auth), print the granted expiry and bindings',
   args: [{ name: 'aor', description: 'address-of-record, e.g. sip:alice@example.com (default: [account] aor)' }],
