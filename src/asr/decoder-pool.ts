@@ -12,6 +12,8 @@ import { DecoderLostError, DecoderProcess } from './decoder-process.js';
 
 export interface DecoderPoolOptions {
   readonly binary: string;
+  /** What messages call the program (default `binary`). */
+  readonly label?: string;
   /** The process arguments (called for every new process). */
   readonly args: () => readonly string[];
   readonly dir: string;
@@ -46,6 +48,12 @@ export class DecoderPool {
     }
   }
 
+  /** Start a process now if none runs, so that the first decode does not wait for the model to load. */
+  warm(): void {
+    this.procs = this.procs.filter((p) => p.usable);
+    if (this.procs.length === 0) this.pick();
+  }
+
   /** Later work goes to new processes; the running ones finish what they hold. */
   renew(): void {
     for (const p of this.procs) p.retire();
@@ -66,6 +74,7 @@ export class DecoderPool {
     if (best && fresh && this.procs.length >= this.o.max) return best;
     const p = new DecoderProcess({
       binary: this.o.binary,
+      ...(this.o.label ? { label: this.o.label } : {}),
       args: this.o.args(),
       dir: this.o.dir,
       name: `${this.o.kind}${++this.count}`,

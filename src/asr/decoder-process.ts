@@ -16,7 +16,8 @@
  * utterance's name. Utterances are decoded in order, one at a time per
  * process. Node holds every FIFO open for reading and writing, so opening
  * one never blocks and the decoder never reads an end of file it did not
- * mean.
+ * mean. The processes (and their FIFOs) are made by one shell started once
+ * (`launcher.ts`): Node itself does not fork while calls run.
  *
  * - An utterance pocketsphinx skips (a grammar it refuses) prints nothing: it
  *   is failed as soon as a later one's result arrives, or by its timeout.
@@ -29,14 +30,14 @@
  *   every grammar it was given, so a process is retired after
  *   `maxUtterances` (it finishes what it holds, then its input is closed).
  * - A process idle for `idleMs` is closed; a busy one keeps Node alive (the
- *   caller waits for it), an idle one does not. A process whose parent dies
- *   reads the end of its input and exits.
+ *   caller waits for it), an idle one does not. When Node dies the decoder
+ *   reads the end of its control FIFO (Node was its only writer) and exits.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { RecogniserFailedError } from './errors.js';
+import { type Launcher, launcherFor, shellQuote } from './launcher.js';
 
 /** A failure worth one more try on a fresh process (the process died or was too slow). */
 export class DecoderLostError extends RecogniserFailedError {
@@ -47,8 +48,10 @@ export class DecoderLostError extends RecogniserFailedError {
 export class UtteranceSkippedError extends RecogniserFailedError {}
 
 export interface DecoderProcessOptions {
-  /** The program (`pocketsphinx_batch`). */
+  /** The program (`pocketsphinx_batch`, or `nice` running it). */
   readonly binary: string;
+  /** What messages call it (default `binary`). */
+  readonly label?: string;
   /** Every argument but `-ctl`, `-hypseg`, `-cepdir`, `-fsgctl`, `-fsgdir` and `-fsgext`. */
   readonly args: readonly string[];
   /** The directory the utterances' WAV files and grammars are written to. */
@@ -80,65 +83,125 @@ interface Pending {
  * const line = await p.decode('c1', undefined, 20_000); // 'c1 S 0 T … 143'
  */
 export class DecoderProcess {
-  private readonly child: ChildProcess;
-  private readonly fifos: string[] = [];
-  private readonly ctlFd: number;
-  private readonly fsgFd: number | undefined;
-  private readonly out: Socket;
+  private readonly launcher: Launcher;
+  private pid: number | undefined;
+  /** A signal to send as soon as the PID is known. */
+  private killWith: NodeJS.Signals | undefined;
+  private readonly fifos: { ctl: string; hyp: string; fsgctl?: string };
+  private ctlFd: number | undefined;
+  private fsgFd: number | undefined;
+  private out: Socket | undefined;
+  /** The process is up and its FIFOs open (or it failed to start). */
+  private readonly started: Promise<void>;
   private readonly pending: Pending[] = [];
   private buffered = '';
-  private stderrTail = '';
   private used = 0;
   private ending = false;
+  private busy = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
-  /** Resolves when the process has exited. */
-  readonly exited: Promise<void>;
+  private gone = false;
+  private onExit!: () => void;
+  /** Resolves when the process has exited (or never started). */
+  readonly exited = new Promise<void>((resolve) => {
+    this.onExit = resolve;
+  });
 
   constructor(private readonly o: DecoderProcessOptions) {
-    const ctl = this.fifo('ctl');
-    const hyp = this.fifo('hyp');
-    const args = [...o.args, '-cepdir', o.dir, '-ctl', ctl, '-hypseg', hyp];
-    this.ctlFd = openSync(ctl, 'r+');
-    this.out = new Socket({ fd: openSync(hyp, constants.O_RDWR | constants.O_NONBLOCK), readable: true });
-    if (o.grammars) {
-      const fsgctl = this.fifo('fsgctl');
-      this.fsgFd = openSync(fsgctl, 'r+');
-      args.push('-fsgctl', fsgctl, '-fsgdir', o.dir, '-fsgext', '.fsg');
-    }
-    this.child = spawn(o.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
-    this.out.setEncoding('utf8');
-    this.out.on('data', (s: string) => this.onData(s));
-    this.out.on('error', () => undefined); // reported by the process's end
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (s: string) => {
-      this.stderrTail = (this.stderrTail + s).slice(-2000);
-    });
-    this.child.once('error', (e) => this.fail(new DecoderLostError(`${o.binary} failed to run: ${e.message}`)));
-    this.child.once('close', (code, signal) => {
-      const last = this.stderrTail.trim().split('\n').pop();
-      this.fail(
-        new DecoderLostError(
-          `${o.binary} exited (${signal ?? `code ${code}`}) with ${this.pending.length} utterance(s) undecoded` +
-            (last ? `: ${last}` : ''),
-        ),
-      );
-      this.out.destroy();
-      closeSync(this.ctlFd);
-      if (this.fsgFd !== undefined) closeSync(this.fsgFd);
-      for (const f of this.fifos) rmSync(f, { force: true });
-    });
+    const at = (what: string) => join(o.dir, `${o.name}.${what}`);
+    this.fifos = { ctl: at('ctl'), hyp: at('hyp'), ...(o.grammars ? { fsgctl: at('fsgctl') } : {}) };
+    this.launcher = launcherFor(o.dir);
+    this.started = new Promise<void>((ready) => this.start(ready));
     this.setBusy(false);
   }
 
-  /** A FIFO in the shared directory, named for this process. */
-  private fifo(what: string): string {
-    const path = join(this.o.dir, `${this.o.name}.${what}`);
-    const r = spawnSync('mkfifo', [path], { encoding: 'utf8' });
-    if (r.status !== 0) throw new RecogniserFailedError(`cannot make a FIFO (mkfifo): ${r.stderr || r.error}`);
-    this.fifos.push(path);
-    return path;
+  private get label(): string {
+    return this.o.label ?? this.o.binary;
+  }
+
+  /** Ask the launcher for the process; `ready` once its FIFOs are open here. */
+  private start(ready: () => void): void {
+    const f = this.fifos;
+    const args = [...this.o.args, '-cepdir', this.o.dir, '-ctl', f.ctl, '-hypseg', f.hyp];
+    if (f.fsgctl) args.push('-fsgctl', f.fsgctl, '-fsgdir', this.o.dir, '-fsgext', '.fsg');
+    const q = (words: readonly string[]) => words.map(shellQuote).join(' ');
+    const command = `${q(['mkfifo', ...Object.values(f)])} && echo ready ${this.o.name} && exec ${q([this.o.binary, ...args])}`;
+    const onLine = (kind: string, rest: string) => {
+      if (kind === 'ready') {
+        // Read and write: opening a FIFO so never blocks (Linux); the decoder's
+        // own opens wait for these.
+        this.ctlFd = openSync(f.ctl, 'r+');
+        if (f.fsgctl) this.fsgFd = openSync(f.fsgctl, 'r+');
+        this.out = new Socket({ fd: openSync(f.hyp, constants.O_RDWR | constants.O_NONBLOCK), readable: true });
+        this.out.setEncoding('utf8');
+        this.out.on('data', (s: string) => this.onData(s));
+        this.out.on('error', () => undefined); // reported by the process's end
+        this.setBusy(this.busy);
+        ready();
+      } else if (kind === 'pid') {
+        this.pid = Number(rest);
+        if (this.killWith) this.kill(this.killWith);
+      } else if (kind === 'exit' || kind === 'lost') {
+        const status = Number(rest);
+        const how = kind === 'lost' ? rest : status > 128 ? `signal ${status - 128}` : `status ${status}`;
+        const why = this.errorTail();
+        this.fail(
+          new DecoderLostError(
+            `${this.label} exited (${how}) with ${this.pending.length} utterance(s) undecoded${why ? `: ${why}` : ''}`,
+          ),
+        );
+        this.cleanUp();
+        ready();
+      }
+    };
+    try {
+      this.launcher.run(this.o.name, command, { onLine });
+    } catch (e) {
+      this.fail(new DecoderLostError(`${this.label} cannot be started: ${(e as Error).message}`));
+      this.cleanUp();
+      ready();
+    }
+  }
+
+  /** The last line the decoder wrote on its standard error. */
+  private errorTail(): string | undefined {
+    try {
+      return (
+        readFileSync(join(this.o.dir, `${this.o.name}.err`), 'utf8')
+          .trim()
+          .split('\n')
+          .pop() || undefined
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  private kill(signal: NodeJS.Signals): void {
+    if (this.gone) return;
+    if (this.pid === undefined) {
+      this.killWith = signal;
+      return;
+    }
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Close the FIFOs and remove them; the process is gone (or never came). */
+  private cleanUp(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.setBusy(false);
+    this.out?.destroy();
+    if (this.ctlFd !== undefined) closeSync(this.ctlFd);
+    if (this.fsgFd !== undefined) closeSync(this.fsgFd);
+    this.ctlFd = this.fsgFd = undefined;
+    for (const path of [...Object.values(this.fifos), join(this.o.dir, `${this.o.name}.err`)])
+      rmSync(path, { force: true });
+    this.onExit();
   }
 
   /** Utterances sent and not yet answered. */
@@ -163,20 +226,25 @@ export class DecoderProcess {
     if (this.o.grammars !== (fsg !== undefined))
       return Promise.reject(new RecogniserFailedError(`a grammar is ${this.o.grammars ? 'needed' : 'not taken'}`));
     this.used++;
+    const last = this.used >= this.o.maxUtterances;
     return new Promise<string>((resolve, reject) => {
       const p: Pending = { id, timeoutMs, resolve, reject };
       this.pending.push(p);
       this.setBusy(true);
-      try {
-        // The grammar's name first: the decoder reads it right after the utterance's.
-        if (fsg !== undefined) writeSync(this.fsgFd!, `${fsg}\n`);
-        writeSync(this.ctlFd, `${id}\n`);
-      } catch (e) {
-        this.fail(new DecoderLostError(`cannot reach ${this.o.binary}: ${(e as Error).message}`));
-        return;
-      }
-      if (this.pending.length === 1) this.arm(p);
-      if (this.used >= this.o.maxUtterances) this.endInput();
+      // In the order asked, once the process is up.
+      void this.started.then(() => {
+        if (this.failure || this.ctlFd === undefined) return;
+        try {
+          // The grammar's name first: the decoder reads it right after the utterance's.
+          if (fsg !== undefined) writeSync(this.fsgFd!, `${fsg}\n`);
+          writeSync(this.ctlFd, `${id}\n`);
+        } catch (e) {
+          this.fail(new DecoderLostError(`cannot reach ${this.label}: ${(e as Error).message}`));
+          return;
+        }
+        if (this.pending[0] === p) this.arm(p);
+        if (last) this.endInput();
+      });
     });
   }
 
@@ -191,7 +259,7 @@ export class DecoderProcess {
   /** Retire, and kill the process if it has not exited after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     this.retire();
-    const t = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const t = setTimeout(() => this.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(t);
   }
@@ -202,15 +270,15 @@ export class DecoderProcess {
    */
   private endInput(): void {
     this.ending = true;
-    if (this.pending.length === 0) this.child.kill('SIGTERM');
+    if (this.pending.length === 0) this.kill('SIGTERM');
   }
 
   private arm(p: Pending): void {
     p.timer = setTimeout(() => {
-      this.child.kill('SIGKILL');
+      this.kill('SIGKILL');
       this.fail(
         new DecoderLostError(
-          `${this.o.binary} took longer than ${Math.round(p.timeoutMs / 1000)} s on one utterance; stopped`,
+          `${this.label} took longer than ${Math.round(p.timeoutMs / 1000)} s on one utterance; stopped`,
         ),
       );
     }, p.timeoutMs);
@@ -228,13 +296,13 @@ export class DecoderProcess {
       for (const p of this.pending.splice(0, at + 1)) {
         clearTimeout(p.timer);
         if (p.id === id) p.resolve(line);
-        else p.reject(new UtteranceSkippedError(`${this.o.binary} skipped utterance ${p.id} (a grammar it refused?)`));
+        else p.reject(new UtteranceSkippedError(`${this.label} skipped utterance ${p.id} (a grammar it refused?)`));
       }
       if (this.pending[0]) this.arm(this.pending[0]);
     }
     if (this.pending.length === 0) {
       this.setBusy(false);
-      if (this.ending) this.child.kill('SIGTERM');
+      if (this.ending) this.kill('SIGTERM');
     }
   }
 
@@ -250,16 +318,18 @@ export class DecoderProcess {
 
   /** A busy process keeps Node alive; an idle one is closed after `idleMs`. */
   private setBusy(busy: boolean): void {
-    const streams = [this.out, this.child.stderr] as { ref?(): void; unref?(): void }[];
+    const now = busy && !this.gone;
+    if (now !== this.busy) {
+      this.busy = now;
+      this.launcher.busy(now);
+    }
     clearTimeout(this.idleTimer);
-    if (busy) {
-      this.child.ref();
-      for (const s of streams) s.ref?.();
+    if (now) {
+      this.out?.ref();
       return;
     }
-    this.child.unref();
-    for (const s of streams) s.unref?.();
-    if (this.failure === undefined) {
+    this.out?.unref();
+    if (this.failure === undefined && !this.gone) {
       this.idleTimer = setTimeout(() => void this.close(), this.o.idleMs);
       this.idleTimer.unref();
     }
