@@ -9,9 +9,14 @@
  *   ivr.heard_reject_other (fraction rejected; goal 1);
  * - the most similar other prompt's text (the near miss):
  *   ivr.heard_reject_near (fraction rejected; goal ≥ 0.9);
- * and ivr.heard_realtime_factor: seconds of verification per second of
- * prompt, one `heard` at a time as a scenario does it (forced alignment,
- * phone loop and free transcription), on the first 12 prompts.
+ * and, one `heard` at a time as a scenario runs it, on the first 12
+ * prompts (seconds per second of prompt):
+ * - ivr.heard_realtime_factor: the decision (forced alignment and phone
+ *   loop on their running decoders), what the scenario waits for;
+ * - ivr.heard_transcript_realtime_factor: the decision and the free
+ *   transcription side by side (the step's report waits for both);
+ * - ivr.heard_cold_realtime_factor: the same with decoders started for
+ *   every `heard`, as before they were kept running (the reference).
  * `SHTOOM_BENCH_HEARD_LIMIT=N` takes the first N prompts only.
  */
 import { PocketsphinxRecogniser } from '../src/asr/pocketsphinx.js';
@@ -26,12 +31,12 @@ const pcm = corpus.map((p) => readAudioFile(p.file));
 const seconds = pcm.reduce((s, a) => s + a.length / 8000, 0);
 note(`${corpus.length} real-voice prompts, ${seconds.toFixed(0)} s of audio, G.711 µ-law and GSM 06.10`);
 
-const asr = new PocketsphinxRecogniser({ timeoutMs: 3_600_000 });
+const asr = new PocketsphinxRecogniser();
 const t0 = performance.now();
 const byCodec = await Promise.all(
   (['pcmu', 'gsm'] as const).map(async (codec) => {
     const clips = pcm.map((a) => throughCodec(codec, a));
-    const { verdicts } = await asr.scoreAll(clips, [
+    const verdicts = await asr.scoreAll(clips, [
       corpus.map((p) => p.text),
       corpus.map((p) => p.others[0]!),
       corpus.map((p) => p.near),
@@ -63,9 +68,28 @@ report('ivr.heard_reject_near', near / n, 'fraction');
 
 {
   const some = pcm.slice(0, 12).map((a) => throughCodec('pcmu', a));
-  await asr.verify(some[0]!, corpus[0]!.text); // warm the page cache
-  const t = performance.now();
-  for (const [i, a] of some.entries()) await asr.verify(a, corpus[i]!.text);
   const audio = some.reduce((s, a) => s + a.length / 8000, 0);
-  report('ivr.heard_realtime_factor', (performance.now() - t) / 1000 / audio, 'x');
+  const texts = corpus.map((p) => p.text);
+  const timed = async (fn: (a: Int16Array, text: string) => Promise<unknown>) => {
+    const t = performance.now();
+    for (const [i, a] of some.entries()) await fn(a, texts[i]!);
+    return (performance.now() - t) / 1000 / audio;
+  };
+  await Promise.all([asr.verify(some[0]!, texts[0]!), asr.recognise(some[0]!)]); // decoders up, page cache warm
+  report('ivr.heard_realtime_factor', await timed((a, text) => asr.verify(a, text)), 'x');
+  report(
+    'ivr.heard_transcript_realtime_factor',
+    await timed((a, text) => Promise.all([asr.verify(a, text), asr.recognise(a)])),
+    'x',
+  );
+  report(
+    'ivr.heard_cold_realtime_factor',
+    await timed(async (a, text) => {
+      const cold = new PocketsphinxRecogniser();
+      await Promise.all([cold.verify(a, text), cold.recognise(a)]);
+      await cold.close();
+    }),
+    'x',
+  );
+  await asr.close();
 }

@@ -22,7 +22,7 @@
  *   away.
  * - free transcription (no phrases) uses the model's trigram language model.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ import { encodeWav } from '../audio/formats/wav-format.js';
 import { PronunciationDictionary } from './dictionary.js';
 import { narrowband, wideband } from './front-end.js';
 import { DecoderPool } from './decoder-pool.js';
+import { closeLauncher } from './launcher.js';
 import { UtteranceSkippedError } from './decoder-process.js';
 import { RecogniserMissingError } from './errors.js';
 import { fsgChoice, grammarWords } from './grammar.js';
@@ -68,6 +69,13 @@ export interface PocketsphinxOptions {
   readonly processes?: number;
   /** A decoder without work for this long ends (default 30 s). */
   readonly idleMs?: number;
+  /**
+   * Niceness of the free-transcription decoders (default 5): what was heard
+   * is shown in reports, while the decisions (grammar, alignment, phone
+   * loop) are what a scenario waits for, so on a busy CPU those get most of
+   * it. 0 runs them like the others.
+   */
+  readonly transcriptionNice?: number;
   /** Beam widths of the grammar search (defaults 1e-80 for states and phones, 1e-60 for word exits). */
   readonly beam?: number;
   readonly wordBeam?: number;
@@ -155,11 +163,14 @@ export function parseHypseg(line: string): Hypseg | undefined {
   return { id: t[0]!, acoustic, words, frames: Number.isFinite(end) ? end : 0 };
 }
 
-function which(cmd: string): string | undefined {
-  if (cmd.includes('/')) return existsSync(cmd) ? cmd : undefined;
-  const r = spawnSync('sh', ['-c', 'command -v "$0"', cmd], { encoding: 'utf8' });
-  const p = r.stdout?.trim();
-  return r.status === 0 && p ? p : undefined;
+/** The program's path, found without holding up the event loop. */
+function which(cmd: string): Promise<string | undefined> {
+  if (cmd.includes('/')) return Promise.resolve(existsSync(cmd) ? cmd : undefined);
+  return new Promise((resolve) =>
+    execFile('sh', ['-c', 'command -v "$0"', cmd], { encoding: 'utf8' }, (e, out) =>
+      resolve(!e && out.trim() ? out.trim() : undefined),
+    ),
+  );
 }
 
 /**
@@ -183,6 +194,7 @@ export class PocketsphinxRecogniser implements Recogniser {
   private readonly wordBeam: number;
   private readonly processes: number;
   private readonly idleMs: number;
+  private readonly transcriptionNice: number;
   private checked: Promise<void> | undefined;
   private workDir: string | undefined;
   private readonly pools = new Map<DecoderKind, DecoderPool>();
@@ -203,12 +215,13 @@ export class PocketsphinxRecogniser implements Recogniser {
     this.wordBeam = options.wordBeam ?? 1e-60;
     this.processes = Math.max(1, options.processes ?? availableParallelism());
     this.idleMs = options.idleMs ?? 30_000;
+    this.transcriptionNice = options.transcriptionNice ?? 5;
     this.name = `pocketsphinx ${this.frontEnd}`;
   }
 
   check(): Promise<void> {
-    this.checked ??= Promise.resolve().then(() => {
-      if (!which(this.binary)) throw new RecogniserMissingError(`the ${this.binary} program`, 'pocketsphinx');
+    this.checked ??= Promise.resolve().then(async () => {
+      if (!(await which(this.binary))) throw new RecogniserMissingError(`the ${this.binary} program`, 'pocketsphinx');
       for (const f of ['en-us/mdef', 'en-us/feat.params', 'cmudict-en-us.dict', 'en-us-phone.lm.bin']) {
         if (!existsSync(join(this.modelRoot, f))) {
           throw new RecogniserMissingError(`the US English model (${join(this.modelRoot, f)})`, 'pocketsphinx-en-us');
@@ -250,9 +263,9 @@ export class PocketsphinxRecogniser implements Recogniser {
 
   /**
    * Verify each clip against its expected text (`verify.ts`): the forced
-   * alignment of each expected text, the phone loop, and free transcription
-   * for the words shown as heard (recognised without knowing the
-   * expectation), side by side on their running decoders.
+   * alignment of each expected text and the phone loop, side by side on
+   * their running decoders. What was heard is `recognise` (free
+   * transcription).
    */
   async verifyAll(
     audios: readonly Int16Array[],
@@ -260,31 +273,33 @@ export class PocketsphinxRecogniser implements Recogniser {
     thresholds: VerifyThresholds = DEFAULT_VERIFY_THRESHOLDS,
   ): Promise<Verification[]> {
     const started = performance.now();
-    const { verdicts, transcripts } = await this.scoreAll(audios, [expected], { thresholds, transcribe: true });
-    const elapsed = (performance.now() - started) / audios.length;
+    const [verdicts] = await this.scoreAll(audios, [expected], thresholds);
+    const elapsedMs = (performance.now() - started) / audios.length;
     return audios.map((a, i) => ({
-      ...this.recognition(a, transcripts[i], 'free', elapsed),
-      verdict: verdicts[0]![i]!,
+      verdict: verdicts![i]!,
+      audioMs: (a.length / 8000) * 1000,
+      elapsedMs,
+      engine: this.name,
     }));
   }
 
   /**
    * Verify each clip against several texts (`texts[k][i]` for clip `i`): one
-   * phone loop per clip, one forced alignment per text; free transcription
-   * only when asked. For corpora and benchmarks.
+   * phone loop per clip, one forced alignment per text; `verdicts[k][i]`.
+   * For corpora and benchmarks.
    */
   async scoreAll(
     audios: readonly Int16Array[],
     texts: readonly (readonly string[])[],
-    options: { thresholds?: VerifyThresholds; transcribe?: boolean } = {},
-  ): Promise<{ verdicts: VerifyScore[][]; transcripts: (Hypseg | undefined)[] }> {
+    thresholds: VerifyThresholds = DEFAULT_VERIFY_THRESHOLDS,
+  ): Promise<VerifyScore[][]> {
     await this.check();
     for (const list of texts) if (list.length !== audios.length) throw new RangeError('one text per clip');
     const words = texts.map((list) => list.map((e) => normaliseWords(e)));
     await this.knowWords(new Set(words.flat(2)));
     const ids = audios.map((a) => this.writeClip(a));
     try {
-      const [loops, forced, free] = await Promise.all([
+      const [loops, forced] = await Promise.all([
         Promise.all(ids.map((id, i) => this.decode('loop', id, undefined, audios[i]!.length))),
         Promise.all(
           words.map((list) =>
@@ -301,15 +316,11 @@ export class PocketsphinxRecogniser implements Recogniser {
             ),
           ),
         ),
-        options.transcribe
-          ? Promise.all(ids.map((id, i) => this.decode('free', id, undefined, audios[i]!.length)))
-          : [],
       ]);
       const verdicts = forced.map((lines) =>
         lines.map((line, i): VerifyScore => {
           const loop = parseScoredHypseg(loops[i]!);
-          if (loop)
-            return verifyAlignment(line === undefined ? undefined : parseScoredHypseg(line), loop, options.thresholds);
+          if (loop) return verifyAlignment(line === undefined ? undefined : parseScoredHypseg(line), loop, thresholds);
           return {
             accepted: false,
             score: -Infinity,
@@ -320,7 +331,7 @@ export class PocketsphinxRecogniser implements Recogniser {
           };
         }),
       );
-      return { verdicts, transcripts: ids.map((_, i) => (free[i] ? parseHypseg(free[i]!) : undefined)) };
+      return verdicts;
     } finally {
       this.removeClips(ids);
     }
@@ -332,6 +343,7 @@ export class PocketsphinxRecogniser implements Recogniser {
     this.pools.clear();
     await Promise.all(pools.map((p) => p.close()));
     if (this.workDir) {
+      closeLauncher(this.workDir);
       rmSync(this.workDir, { recursive: true, force: true });
       liveDirs.delete(this.workDir);
     }
@@ -344,11 +356,12 @@ export class PocketsphinxRecogniser implements Recogniser {
   }
 
   /**
-   * Make sure the grammar decoders know `words`: a word the CMU dictionary
-   * lacks gets its guessed pronunciations, and the grammar decoders are
-   * renewed with a dictionary that has them (pocketsphinx reads its
-   * dictionary once, when it starts). Nothing here holds up the event loop:
-   * calls in progress keep their media ticks.
+   * Make sure the grammar decoders know `words`: their dictionary is the CMU
+   * one, and a word it lacks gets its guessed pronunciations and renews the
+   * grammar decoders with a dictionary that has it (pocketsphinx reads its
+   * dictionary once, when it starts; starting decoders is kept rare, so a
+   * scenario's words all go in at once, see `prepare`). Nothing here holds
+   * up the event loop: calls in progress keep their media ticks.
    */
   private knowWords(words: Iterable<string>): Promise<void> {
     const list = [...words];
@@ -370,6 +383,19 @@ export class PocketsphinxRecogniser implements Recogniser {
     });
     this.wordsReady = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Get ready for `heard` steps to come: learn their words and start the
+   * decoders they will use (grammar choice when the scenario lists prompts,
+   * forced alignment and phone loop when it verifies), with free
+   * transcription, so the first prompt is judged as fast as the others.
+   */
+  async prepare(request: { phrases: readonly string[]; verify: boolean }): Promise<void> {
+    await this.check();
+    await this.knowWords(grammarWords(request.phrases));
+    const kinds: DecoderKind[] = request.verify ? ['forced', 'loop', 'free'] : ['grammar', 'free'];
+    for (const k of kinds) this.pool(k).warm();
   }
 
   private beams(): string[] {
@@ -399,11 +425,18 @@ export class PocketsphinxRecogniser implements Recogniser {
           ...common,
           ...allSenones,
           ...['-allphone', join(this.modelRoot, 'en-us-phone.lm.bin'), '-allphone_ci', 'yes', '-lw', '2.0'],
-          ...['-beam', '1e-20', '-pbeam', '1e-20', '-dict', this.dictPath()],
+          ...['-beam', '1e-20', '-pbeam', '1e-20', '-dict', this.oneWordDict()],
         ];
       case 'free':
         return [...common, '-lm', join(this.modelRoot, 'en-us.lm.bin'), '-dict', this.dictPath(), ...FREE_SEARCH];
     }
+  }
+
+  /** A dictionary for decoders that need one but no words (the phone loop; grammars before any word). */
+  private oneWordDict(): string {
+    const file = join(this.dir(), 'one.dict');
+    if (!existsSync(file)) writeFileSync(file, 'a AH\n');
+    return file;
   }
 
   /** Only silence between aligned words: noise fillers would swallow speech. */
@@ -416,9 +449,11 @@ export class PocketsphinxRecogniser implements Recogniser {
   private pool(kind: DecoderKind): DecoderPool {
     let p = this.pools.get(kind);
     if (!p) {
+      const niced = kind === 'free' && this.transcriptionNice > 0;
       p = new DecoderPool({
-        binary: this.binary,
-        args: () => this.args(kind),
+        binary: niced ? 'nice' : this.binary,
+        label: this.binary,
+        args: () => (niced ? ['-n', String(this.transcriptionNice), this.binary, ...this.args(kind)] : this.args(kind)),
         dir: this.dir(),
         kind,
         grammars: kind === 'grammar' || kind === 'forced',

@@ -41,9 +41,18 @@ export interface Recognition {
   readonly engine: string;
 }
 
-/** A verification: the free transcript (what was heard, not knowing what was expected) and the verdict on the expected text. */
-export interface Verification extends Recognition {
+/**
+ * A verification: the verdict on the expected text. It holds no transcript:
+ * what was heard is `recognise(audio)` (free transcription), asked for
+ * beside it.
+ */
+export interface Verification {
   readonly verdict: VerifyScore;
+  /** Length of the audio verified. */
+  readonly audioMs: number;
+  /** Wall-clock time the verification took. */
+  readonly elapsedMs: number;
+  readonly engine: string;
 }
 
 /**
@@ -63,7 +72,13 @@ export interface Recogniser {
   recognise(audio: Int16Array, request?: RecognitionRequest): Promise<Recognition>;
   /**
    * Did `audio` say `expected`? Utterance verification that needs no list of
-   * other phrases (`verify.ts`); the transcript is recognised freely.
+   * other phrases (`verify.ts`).
    */
   verify?(audio: Int16Array, expected: string): Promise<Verification>;
+  /**
+   * Get ready for recognitions to come (learn their words, start decoders),
+   * so the first one is as fast as the rest: `phrases` the texts to be
+   * heard, `verify` whether they are verified rather than chosen among.
+   */
+  prepare?(request: { readonly phrases: readonly string[]; readonly verify: boolean }): Promise<void>;
 }

@@ -74,6 +74,12 @@ export interface RunState {
   /** Every `heard` phrase of the scenario, as written (competitors for each other). */
   readonly allPhrases: readonly string[];
   clipCount: number;
+  /**
+   * Work that completes a step's report after the step has passed (the free
+   * transcript of a `heard`): the scenario goes on at once, the step's
+   * progress line and the scenario's result wait for it.
+   */
+  readonly later: Map<StepResult, Promise<void>>;
   now(): number;
   timeline(entry: TimelineEntry): void;
 }

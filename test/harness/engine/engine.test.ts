@@ -74,6 +74,31 @@ describe('scenario engine against the simulator', () => {
     expect(vt.scheduler.pending).toBe(0);
   });
 
+  it('a passing heard does not wait for its free transcript; its progress line and the result do', async () => {
+    const asr = new ScriptedRecogniser(['welcome', 'for sales press one'], ['well come', 'for sale that one']);
+    asr.transcriptionMs = 300; // real time, while the call runs on in virtual time
+    const lines: string[] = [];
+    const s = scenario('slow transcripts', { prompts: ['you have reached sales'] })
+      .call(URI)
+      .expect('answered')
+      .listen()
+      .heard('welcome')
+      .listen()
+      .heard('for sales press one')
+      .build();
+    const { result } = await runSim(s, menu, {
+      env: { recogniser: asr, onStep: (_, st) => lines.push(`${st.path} ${st.actual ?? ''}`) },
+    });
+    expect(result.status).toBe('passed');
+    // The second prompt was listened to and chosen before the first transcript came.
+    expect(asr.log.indexOf('choose 2')).toBeLessThan(asr.log.indexOf('heard 1'));
+    // Progress in step order, each heard line with its transcript.
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(lines[3]).toBe('4 "well come" (chose the expected phrase over 2 others)');
+    expect(lines[5]).toBe('6 "for sale that one" (chose the expected phrase over 2 others)');
+    expect(result.steps[5]!.details).toMatchObject({ transcript: 'for sale that one', chosen: 'for sales press one' });
+  });
+
   it('names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the rest', async () => {
     const asr = new ScriptedRecogniser(['welcome', 'for support press two'], ['welcome', 'for support press two']);
     const s = scenario('wrong prompt')

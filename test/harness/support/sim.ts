@@ -40,6 +40,10 @@ export class ScriptedRecogniser implements Recogniser {
   readonly requests: RecognitionRequest[] = [];
   /** Free transcriptions asked for. */
   frees = 0;
+  /** What happened, in order: `choose N` for a choice asked for, `heard N` for a free transcription given. */
+  readonly log: string[] = [];
+  /** Real milliseconds each free transcription takes (0: at once). */
+  transcriptionMs = 0;
   private last = '';
   /**
    * `texts`: what each choice among phrases returns, in turn; `heard`: what
@@ -55,10 +59,13 @@ export class ScriptedRecogniser implements Recogniser {
     const free = !request.phrases;
     let text: string;
     if (free) {
-      this.frees++;
+      const n = ++this.frees;
       text = this.heard ? (this.heard.shift() ?? '') : this.last.toUpperCase();
+      if (this.transcriptionMs > 0) await new Promise((resolve) => setTimeout(resolve, this.transcriptionMs));
+      this.log.push(`heard ${n}`);
     } else {
       this.requests.push(request);
+      this.log.push(`choose ${this.requests.length}`);
       text = this.last = this.texts.shift() ?? '';
     }
     const mode = free ? 'free' : 'grammar';
