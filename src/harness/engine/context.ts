@@ -75,11 +75,13 @@ export interface RunState {
   readonly allPhrases: readonly string[];
   clipCount: number;
   /**
-   * Work that completes a step's report after the step has passed (the free
-   * transcript of a `heard`): the scenario goes on at once, the step's
-   * progress line and the scenario's result wait for it.
+   * Work that completes a step's report after the step has ended (the free
+   * transcript of a `heard`), resolving with what writes it into the step's
+   * result (applied once the runner has recorded the step): the scenario
+   * goes on at once, the step's progress line and the scenario's result
+   * wait for it.
    */
-  readonly later: Map<StepResult, Promise<void>>;
+  readonly later: Map<StepResult, Promise<() => void>>;
   now(): number;
   timeline(entry: TimelineEntry): void;
 }

@@ -89,8 +89,8 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
   const deadline = timers.setTimer(scenario.timeoutMs, () =>
     scenarioAbort.fire(new ScenarioTimeout(`the scenario timed out after ${scenario.timeoutMs} ms`)),
   );
-  prepareRecogniser(st, heardSteps(scenario.steps));
   try {
+    await scenarioAbort.race(prepareRecogniser(st, heardSteps(scenario.steps))).catch(() => undefined);
     await runSteps(st, scenario.steps, '', result.steps, scenarioAbort);
   } finally {
     timers.clearTimer(deadline);
@@ -167,7 +167,7 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
     }
     if (step.kind === 'play' || step.kind === 'say') st.leg?.stopPlayback();
     if (st.result.status !== 'failed' && step.kind !== 'repeat' && step.kind !== 'retry') {
-      st.result.failure = `step ${path} ${step.label}: ${res.message}${res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : ''}`;
+      st.result.failure = failureOf(path, step, res);
     }
     st.result.status = 'failed';
   } finally {
@@ -178,13 +178,25 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
   if (st.result.status === 'failed' && !st.result.failure)
     st.result.failure = `step ${path} ${step.label}: ${res.message}`;
   // Progress in step order; a step whose report is completed later holds
-  // back the lines after it, not the scenario.
-  const ready = st.later.get(res);
+  // back the lines after it, not the scenario. Its completion completes the
+  // scenario's failure too when this step made it.
+  const completes = st.later.get(res);
+  const failure = st.result.failure;
+  const mine = res.status === 'failed' && failure === failureOf(path, step, res);
+  const ready = completes?.then((write) => {
+    write();
+    if (mine && st.result.failure === failure) st.result.failure = failureOf(path, step, res);
+  });
   const report = () => st.env.onStep?.(st.result, res);
   const chain = reported.get(st.result);
   if (!ready && !chain) report();
   else reported.set(st.result, (chain ?? Promise.resolve()).then(() => ready).then(report));
   return res;
+}
+
+function failureOf(path: string, step: Step, res: StepResult): string {
+  const found = res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : '';
+  return `step ${path} ${step.label}: ${res.message}${found}`;
 }
 
 /** Per scenario: the progress lines still waiting for a step's report to be completed. */

@@ -132,10 +132,12 @@ function listsPhrases(st: RunState, step: Pick<HeardStep, 'competitors'>): boole
 /**
  * Before the call: let the recogniser learn the scenario's phrases and
  * start its decoders, so the first prompt is judged as fast as the others
- * (a decoder loads its model in about a second, more on a busy machine).
- * Runs in the background; a failure shows at the first `heard`.
+ * (a decoder loads its model in about a second, more on a busy machine),
+ * and so that the processes it needs are forked before any call's media
+ * runs on this thread. Resolves when the words are known and the decoders
+ * asked for (not loaded); a failure shows at the first `heard`.
  */
-export function prepareRecogniser(st: RunState, steps: readonly HeardStep[]): void {
+export async function prepareRecogniser(st: RunState, steps: readonly HeardStep[]): Promise<void> {
   if (steps.length === 0) return;
   const asr = recogniserOf(st);
   if (!asr.prepare) return;
@@ -148,11 +150,8 @@ export function prepareRecogniser(st: RunState, steps: readonly HeardStep[]): vo
   };
   const phrases = [...st.scenario.prompts, ...steps.flatMap((s) => [s.text, ...(s.competitors ?? [])])].flatMap(text);
   const verify = steps.some((s) => !listsPhrases(st, s)) && !!asr.verify;
-  asr.prepare({ phrases, verify }).catch(() => undefined);
+  await st.hold(asr.prepare({ phrases, verify })).catch(() => undefined);
 }
-
-/** How long a failing `heard` waits for its free transcript before reporting without it. */
-const TRANSCRIPT_WAIT_MS = 20_000;
 
 export async function runHeard(st: RunState, step: HeardStep, res: StepResult): Promise<void> {
   need(st);
@@ -187,9 +186,10 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   }
   // What was heard is transcribed freely, knowing neither the expected text
   // nor the listed prompts: never the expectation echoed back. It runs
-  // beside the decision and does not hold the scenario up: a passing step's
-  // report is completed when it is ready (the next step starts at once), a
-  // failing step waits for it.
+  // beside the decision and holds nothing up, pass or fail (a failing step
+  // inside a retry must be retried while the IVR still listens): the step's
+  // report is completed when it is ready; the progress lines after it and
+  // the scenario's result wait for it.
   const transcript = asr.recognise(prompt.clip.samples).then(
     (r) => r,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
@@ -199,28 +199,29 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     Object.assign(res.details!, { transcript: text, similarity: wordSimilarity(text, want) });
     return t instanceof Error ? `(no transcript: ${t.message})` : `"${text || '(nothing recognised)'}"`;
   };
-  const passLater = (actual: (h: string) => string) =>
+  const PENDING = '(transcript pending)';
+  const passLater = (actual: (h: string) => string) => {
+    res.actual = actual(PENDING);
     st.later.set(
       res,
-      transcript.then((t) => {
+      transcript.then((t) => () => {
         res.actual = actual(heard(t));
       }),
     );
-  // A failing step reports what was heard, but a busy machine does not hold
-  // its verdict up for long: the transcript's own work goes on regardless.
-  const transcriptForFailure = () =>
-    st.hold(
-      Promise.race([
-        transcript,
-        new Promise<Error>((resolve) => {
-          const t = setTimeout(
-            () => resolve(new Error(`not ready after ${TRANSCRIPT_WAIT_MS / 1000} s`)),
-            TRANSCRIPT_WAIT_MS + (prompt.clip.samples.length / 8000) * 2000,
-          );
-          void transcript.then(() => clearTimeout(t));
-        }),
-      ]),
+  };
+  /** Fail now; the message and `actual` get the transcript when it comes. */
+  const failLater = (why: (h: string) => string, actual: (h: string) => string): never => {
+    res.actual = actual(PENDING);
+    st.later.set(
+      res,
+      transcript.then((t) => () => {
+        const h = heard(t);
+        res.actual = actual(h);
+        res.message = why(h);
+      }),
     );
+    throw new StepFailure(why(PENDING), res.expected, res.actual);
+  };
   // Without the IVR's prompts (or competitors, or decoys) to choose among, a
   // grammar would be forced onto the expected phrase: verify it instead.
   if (!listsPhrases(st, step) && asr.verify) {
@@ -236,11 +237,11 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
       },
     });
     const score = `score ${v.verdict.score.toFixed(1)}`;
-    if (!v.verdict.accepted) {
-      const h = heard(await transcriptForFailure());
-      res.actual = `${h} (not verified, ${score})`;
-      throw new StepFailure(`not what was said: ${v.verdict.reason}; heard ${h}`, res.expected, res.actual);
-    }
+    if (!v.verdict.accepted)
+      failLater(
+        (h) => `not what was said: ${v.verdict.reason}; heard ${h}`,
+        (h) => `${h} (not verified, ${score})`,
+      );
     passLater((h) => `${h} (verified, ${score})`);
     return;
   }
@@ -258,12 +259,13 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   // with the expected one.
   const other = r.text !== want && phrases.includes(r.text);
   if (other || similarity < threshold) {
-    const h = heard(await transcriptForFailure());
-    res.actual = `${h} (chose ${chose})`;
     const why = other
       ? `heard a different prompt: ${chose} (similarity ${similarity.toFixed(2)})`
       : `no listed prompt fits: chose ${chose}, similarity ${similarity.toFixed(2)} < ${threshold}`;
-    throw new StepFailure(`${why}; heard freely ${h}`, res.expected, res.actual);
+    failLater(
+      (h) => `${why}; heard freely ${h}`,
+      (h) => `${h} (chose ${chose})`,
+    );
   }
   const rivals = phrases.length - 1;
   passLater((h) => `${h} (chose the expected phrase over ${rivals} other${rivals === 1 ? '' : 's'})`);
