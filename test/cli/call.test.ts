@@ -233,10 +233,14 @@ describe('shtoom smoke and demo', () => {
   it('smoke against an echo: PASS, exit 0, a JUnit file; an impossible threshold: exit 1', async () => {
     const uri = `sip:echo@127.0.0.1:${echoPhone.ua.localAddress.port}`;
     const junit = join(dir, 'smoke.xml');
-    const ok = await cli(['smoke', uri, '--duration', '2s', '--junit', junit, '--json', ...LENIENT]);
+    const ok = await cli(['smoke', uri, '--duration', '3s', '--junit', junit, '--json', ...LENIENT]);
     expect(ok.code, ok.stderr).toBe(0);
     const j = JSON.parse(ok.stdout);
-    expect(j).toMatchObject({ ok: true, latency: { probesSent: 2, probesFound: 2 } });
+    // The echo came back (content): most probes found by correlation. Not every one: on a loaded machine the
+    // first chirp can fall in the media path's start-up, as the echo check itself allows (half at least).
+    expect(j).toMatchObject({ ok: true, latency: { probesSent: 3 } });
+    expect(j.latency.probesFound).toBeGreaterThanOrEqual(2);
+    expect(j.checks).toContainEqual(expect.objectContaining({ name: 'echo', ok: true }));
     expect(j.latency.roundTripMs).toBeLessThan(3000);
     expect(existsSync(junit)).toBe(true);
     const strict = await cli(['smoke', uri, '--duration', '2s', '--max-latency', '1ms']);
