@@ -71,7 +71,8 @@ try {
     throw new Error('shtoom and libgsm decoded the benchmark input differently');
 
   note(
-    `libgsm: encode ${(cEnc / 1000).toFixed(2)} µs/frame, decode ${(cDec / 1000).toFixed(2)} µs/frame (best of ${CYCLES * ROUNDS})`,
+    `libgsm: encode ${(cEnc / 1000).toFixed(2)} µs/frame, decode ${(cDec / 1000).toFixed(2)} µs/frame (best of ` +
+      `${CYCLES * ROUNDS})`,
   );
   report('codec.gsm_encode_ratio', cEnc / jsEnc, 'ratio');
   report('codec.gsm_decode_ratio', cDec / jsDec, 'ratio');

@@ -94,8 +94,10 @@ try {
     const cpu = process.cpuUsage(cpu0);
     const s = loadSummary(run);
     note(
-      `${n} at once: ${s.passed}/${s.total} passed in ${(wall / 1000).toFixed(1)} s; node CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)} %; ` +
-        `recognition p99 ${Math.round(s.recognitionMs?.p99 ?? NaN)} ms; packets lost ${s.media.packetsLost}; jitter max ${s.media.maxJitterMs.toFixed(1)} ms`,
+      `${n} at once: ${s.passed}/${s.total} passed in ${(wall / 1000).toFixed(1)} s; node CPU ` +
+        `${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)} %; ` +
+        `recognition p99 ${Math.round(s.recognitionMs?.p99 ?? NaN)} ms; packets lost ${s.media.packetsLost}; jitter ` +
+        `max ${s.media.maxJitterMs.toFixed(1)} ms`,
     );
     for (const f of s.failures.slice(0, 3)) note(`  ${f.count}× ${f.failure}`);
     if (s.failed > 0) break;

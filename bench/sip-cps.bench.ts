@@ -164,7 +164,8 @@ report('sip.uas_cps_ratio', sippBest > 0 ? Math.round((shtoomBest / sippBest) * 
 note(`steps of ${SECONDS} s; the machine's other load shares its 2 cores with SIPp and the UAS`);
 if (sippBest === RATES.at(-1)) {
   note(
-    `SIPp's UAS passed every step up to ${sippBest} calls/s: its ceiling is higher (or the SIPp UAC driving it is the limit), so the ratio is an upper bound`,
+    `SIPp's UAS passed every step up to ${sippBest} calls/s: its ceiling is higher (or the SIPp UAC driving it is ` +
+      `the limit), so the ratio is an upper bound`,
   );
 }
 process.exit(0);

@@ -1,14 +1,41 @@
 #!/usr/bin/env node
-/** The `shtoom` executable: wires signals and the process, then runs the CLI. */
+/**
+ * The `shtoom` executable: wires signals and the process, then runs the CLI.
+ *
+ * Ctrl-C or SIGTERM once: finish gracefully (BYE, CANCEL, un-REGISTER,
+ * recordings closed). Twice: hurry — calls are dropped without waiting for
+ * their peers, but a registration is still removed (its un-REGISTER, a
+ * digest challenge answered included, gets up to `URGENT_MS`). Three times:
+ * quit at once (exit 130); after the second, the exit code is 130. Two
+ * SIGINTs within `SAME_SIGNAL_MS` count once: `npx shtoom …` (npm exec)
+ * forwards the terminal's Ctrl-C to us, and we also get it from the
+ * terminal — one key press, two SIGINTs. (A SIGTERM is sent on purpose:
+ * each one counts.)
+ */
 import { main } from '../src/cli/main.js';
 
-const controller = new AbortController();
+/** How long the clean-up may still take after the second signal, ms. */
+const URGENT_MS = 5000;
+/** A SIGINT again within this long is the same key press, delivered twice. */
+const SAME_SIGNAL_MS = 250;
+
+const graceful = new AbortController();
+const urgent = new AbortController();
 let signals = 0;
+let last: { name: NodeJS.Signals; at: number } | undefined;
 const onSignal = (name: NodeJS.Signals) => {
+  const now = performance.now();
+  if (name === 'SIGINT' && last?.name === 'SIGINT' && now - last.at < SAME_SIGNAL_MS) return;
+  last = { name, at: now };
   signals++;
   if (signals === 1) {
-    process.stderr.write(`shtoom: ${name}: finishing (press Ctrl-C again to quit at once)\n`);
-    controller.abort(new Error(name));
+    process.stderr.write(`shtoom: ${name}: finishing (Ctrl-C again to hurry, a third time to quit at once)\n`);
+    graceful.abort(new Error(name));
+  } else if (signals === 2) {
+    process.stderr.write(`shtoom: ${name} again: hurrying (a registration is still removed; once more to quit)\n`);
+    urgent.abort(new Error(name));
+    // Whatever still runs gets a few seconds, then the process goes (unref'd: it does not keep it alive).
+    setTimeout(() => process.exit(130), URGENT_MS).unref();
   } else {
     process.exit(130);
   }
@@ -24,9 +51,11 @@ for (const stream of [process.stdout, process.stderr]) {
 process.on('SIGTERM', onSignal);
 
 const code = await main(process.argv.slice(2), {
+  stdin: () => process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  signal: controller.signal,
+  signal: graceful.signal,
+  urgent: urgent.signal,
 });
 process.exitCode = code;

@@ -10,7 +10,7 @@ set -euo pipefail
 
 PACKAGES=(
   sip-tester kamailio baresip-core coturn stun-client
-  libgsm-tools libgsm1-dev sox libsox-fmt-all espeak-ng flite
+  libgsm-tools libgsm1-dev libspandsp-dev libopus-dev sox libsox-fmt-all espeak-ng flite
   pocketsphinx pocketsphinx-en-us tshark
   asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils

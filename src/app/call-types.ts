@@ -12,6 +12,10 @@ import type { RtpSessionStats } from '../rtp/rtp-session-types.js';
  * - `rtp-timeout`: no media arrived for the RTP timeout;
  * - `failed`: a network or protocol failure (no response, a transport
  *   error, an SDP answer that does not fit the offer, no ACK);
+ * - `transferred`: the call was handed on — we transferred the peer
+ *   (REFER, RFC 3515) and it reached the target, or we followed the peer's
+ *   REFER and the peer then hung up;
+ * - `replaced`: another call took its place (an INVITE with Replaces, RFC 3891);
  * - `shutdown`: the phone was closed.
  */
 export type CallEndReason =
@@ -23,6 +27,8 @@ export type CallEndReason =
   | 'no-answer'
   | 'rtp-timeout'
   | 'failed'
+  | 'transferred'
+  | 'replaced'
   | 'shutdown';
 
 /** How a call ended. */
@@ -61,6 +67,12 @@ export interface AnsweredInfo {
   readonly remote: string;
   /** Whether RFC 4733 telephone-event was negotiated. */
   readonly telephoneEvent: boolean;
+}
+
+/** How a transfer we asked for goes: the status of the transferee's call to the target (RFC 3515 sipfrag). */
+export interface TransferProgress {
+  readonly status: number;
+  readonly reason: string;
 }
 
 export interface HoldChange {

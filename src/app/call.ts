@@ -1,37 +1,54 @@
 /**
  * `Call`: one SIP dialog, one RTP session, the negotiated codec, one audio
  * source and one sink — the seed's "A SIP Call" as an object. A `Phone`
- * makes them: `phone.call(uri)` for an outgoing call, the `incoming` event
- * for one that arrives.
+ * makes them: `phone.call(uri)` for an outgoing call (`call-outgoing.ts`),
+ * the `incoming` event for one that arrives (`call-incoming.ts`).
  *
  * Lifecycle: `calling` → (`ringing`) → `answered` → `ended`; an incoming
  * call starts `ringing` (nothing sent yet but 100 Trying) and is answered
- * with `answer()` or refused with `reject()`. Whatever happens, `ended`
- * resolves exactly once with the reason and SIP status, after the media
- * stopped and the recording was finished.
+ * with `answer()` or refused with `reject()`. Underneath, a state machine
+ * (`call-machine.ts`: phase × input → next phase and actions) whose rows
+ * for setting a call up live with each direction, and whose rows for an
+ * answered call and its end are here. Whatever happens, `ended` resolves
+ * exactly once with the reason (`call-end.ts`) and the SIP status, after
+ * the media stopped and the recording was finished.
+ *
+ * What a call owns: its RTP sockets (the channel; its media sessions borrow
+ * them), its source and sink, its timers. Its offer/answer state is a
+ * `Negotiation`.
  */
 import type { AudioSink, AudioSource } from '../audio/device.js';
+import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { TimerHandle, TimerHost } from '../clock/timers.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
-import { isTelephoneEvent } from '../sdp/media-format.js';
-import { createAnswer, createOffer, processAnswer, type NegotiatedMedia } from '../sdp/offer-answer.js';
+import type { NegotiatedMedia } from '../sdp/offer-answer.js';
+import { SdpParseError } from '../sdp/errors.js';
 import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
-import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
-import type { IncomingCall, OutgoingCall } from '../sip/api/call.js';
+import type { IncomingCall } from '../sip/api/call.js';
 import type { Dialog } from '../sip/api/dialog.js';
-import { TypedEmitter, quietPromise } from '../sip/api/emitter.js';
 import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
-import { SipRequestFailedError } from '../sip/errors.js';
 import type { HeaderInit } from '../sip/message/message.js';
-import type { NameAddr } from '../sip/message/name-addr.js';
-import { getParam } from '../sip/message/params.js';
-import { formatUri } from '../sip/message/uri.js';
+import { parseUri, type Uri } from '../sip/message/uri.js';
+import type { IncomingRefer } from '../sip/api/subscription.js';
+import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
+import { quietPromise, TypedEmitter } from '../util/emitter.js';
+import { ending, type Ending } from './call-end.js';
+import {
+  COMMANDS,
+  stay,
+  step,
+  type AnswerOptions,
+  type CallInput,
+  type CallPhase,
+  type CallRow,
+  type CallTable,
+} from './call-machine.js';
 import type {
   AnsweredInfo,
   CallEnd,
@@ -40,13 +57,17 @@ import type {
   DtmfMode,
   DtmfReceived,
   HoldChange,
+  TransferProgress,
 } from './call-types.js';
-import { CallEndedError, CallFailedError, CallStateError } from './errors.js';
+import { CallEndedError, CallFailedError, CallStateError, TransferFailedError } from './errors.js';
+import { SipRequestFailedError } from '../sip/errors.js';
+import { REFER_ANSWER_MS, TransferRequest, type FollowOptions } from './call-transfer.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
-import type { RtpChannel } from './rtp-channel.js';
-import { currentFormats, formatsFor, SdpOrigin } from './sdp-local.js';
-import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
+import { Negotiation } from './negotiation.js';
+import { isWildcard, wildcardOf } from './sdp-local.js';
+
+export type { AnswerOptions } from './call-machine.js';
 
 export type CallState = 'calling' | 'ringing' | 'answered' | 'ended';
 
@@ -72,6 +93,13 @@ export type CallEvents = {
   hold: [change: HoldChange];
   /** The source being played ran out. */
   'source-end': [source: AudioSource];
+  /** Our transfer goes on: the transferee's call to the target (RFC 3515 NOTIFY). */
+  'transfer-progress': [progress: TransferProgress];
+  /**
+   * The peer asks us to call someone (REFER): `accept()` or `reject()` it
+   * within 30 s. Without a listener it is declined (603).
+   */
+  'transfer-requested': [request: TransferRequest];
   ended: [end: CallEnd];
 };
 
@@ -94,6 +122,8 @@ export interface CallMediaSettings {
   };
   /** Keep the RTP socket open this long after hanging up, to hear the peer's last RTCP report. */
   readonly lingerMs: number;
+  /** Accept offers whose connection address is a multicast group (default: 488). */
+  readonly allowMulticast?: boolean;
 }
 
 /** What a call needs from its phone. @internal */
@@ -102,95 +132,113 @@ export interface CallContext {
   readonly platform: MediaPlatform;
   readonly media: CallMediaSettings;
   readonly codecs: readonly Codec[];
+  /**
+   * In-band DTMF detection: `auto` listens for tones until the peer's RFC
+   * 4733 events arrive (a peer that offered events may still send tones),
+   * `on` always, `off` never.
+   */
   readonly inbandDtmf: 'auto' | 'on' | 'off';
   readonly log: Logger;
-  /** The address our SDP names when the RTP socket is bound to a wildcard. */
-  sdpAddress(): string;
+  /** Uniform in [0, 1): the SDP `o=` of each call. */
+  readonly random?: () => number;
+  /**
+   * The address our SDP names when the RTP socket is bound to a wildcard:
+   * the one SIP advertises towards `towards` (the host our INVITE goes to,
+   * or the caller's address), so that SIP and media say the same.
+   */
+  sdpAddress(towards?: string): string;
+  /** Place a call through the phone (following a REFER). */
+  place(uri: string, opts: FollowOptions): Call;
   /** The call is over: forget it. */
   done(call: Call): void;
 }
 
-export interface PlaceCallOptions {
-  /** Codecs to offer, in order (default: the phone's). */
-  readonly codecs?: readonly Codec[];
-  /** What we send once answered (the call closes it at the end). Default: silence. */
-  readonly source?: AudioSource;
-  /** Where received audio goes (the call closes it at the end). */
-  readonly sink?: AudioSink;
-  /** CANCEL when not answered within this time, ms. Default: no limit. */
-  readonly answerTimeoutMs?: number;
-  readonly headers?: HeaderInit;
-  /** From of the INVITE (default: the phone's AOR). */
-  readonly from?: string;
+/** How long a BYE or a CANCEL may keep the user waiting, ms. */
+export const BYE_WAIT_MS = 4000;
+
+/** The phases `state` shows (the others keep showing what they followed). */
+const SHOWN: { readonly [P in CallPhase]?: CallState } = {
+  opening: 'calling',
+  calling: 'calling',
+  ringing: 'ringing',
+  answered: 'answered',
+  transferring: 'answered',
+  ended: 'ended',
+};
+
+/** Why a dialog's end ends an answered call. */
+function dialogEnding(reason: DialogEndReason): Ending {
+  if (reason === 'remote-bye') return ending('remote-hangup');
+  if (reason === 'local-bye') return ending('hangup');
+  if (reason === 'closed') return ending('shutdown');
+  return ending('failed', undefined, `dialog ended: ${reason}`);
 }
-
-export interface AnswerOptions {
-  readonly source?: AudioSource;
-  readonly sink?: AudioSink;
-  /** Echo every received packet straight back (an echo service): no source, sink or taps. */
-  readonly echo?: boolean;
-  readonly headers?: HeaderInit;
-}
-
-const BYE_WAIT_MS = 4000;
-
-function text(body: Uint8Array): string {
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-}
-
-/** A call's end from a failed INVITE. */
-function failureEnd(
-  err: unknown,
-  cancelledBy: CallEndReason | undefined,
-): { reason: CallEndReason; status?: number; message: string } {
-  if (err instanceof SipRequestFailedError) {
-    const status = err.status;
-    if (status === 487 && cancelledBy)
-      return {
-        reason: cancelledBy,
-        status,
-        message: cancelledBy === 'no-answer' ? 'no answer' : cancelledBy === 'shutdown' ? 'shut down' : 'cancelled',
-      };
-    if (err.kind === 'timeout') return { reason: 'no-answer', status, message: err.message };
-    if (err.kind === 'transport') return { reason: 'failed', status, message: err.message };
-    if (status === 486 || status === 600) return { reason: 'busy', status, message: err.message };
-    if (status === 408) return { reason: 'no-answer', status, message: err.message };
-    return { reason: 'rejected', status, message: err.message };
-  }
-  return { reason: 'failed', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** How many 3xx redirects one call follows before it takes the last one as its answer. */
-const MAX_REDIRECTS = 5;
 
 /**
- * Where a 3xx sends the call (RFC 3261 8.1.3.4): the Contact URIs of the
- * response, highest q first (equal q in the order given), skipping those
- * already tried (a redirect loop) and any that is not sip or sips.
- * Undefined when the failure is not a redirect or leads nowhere new.
+ * What every call does once answered, and how every call ends: the rows of
+ * the machine both directions share.
  */
-function redirectTarget(err: unknown, tried: ReadonlySet<string>): string | undefined {
-  if (!(err instanceof SipRequestFailedError) || err.status < 300 || err.status > 399 || !err.response)
-    return undefined;
-  let contacts: readonly NameAddr[] | '*';
-  try {
-    contacts = err.response.contacts;
-  } catch {
-    return undefined; // an unparseable Contact: the 3xx stands as the answer
-  }
-  if (contacts === '*') return undefined;
-  const q = (c: NameAddr) => {
-    const v = Number(getParam(c.params, 'q') ?? 1);
-    return Number.isFinite(v) ? v : 0;
-  };
-  const ranked = contacts.map((c, i) => ({ c, i, q: q(c) })).sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const { c } of ranked) {
-    if (c.uri.scheme !== 'sip' && c.uri.scheme !== 'sips') continue;
-    const target = formatUri(c.uri);
-    if (!tried.has(target)) return target;
-  }
-  return undefined;
-}
+const COMMON: CallTable<Call> = {
+  answered: {
+    hangup: (c, i) => c.bye(ending(i.reason)),
+    'rtp-timeout': (c, i) => {
+      c.log.warn(`no RTP for ${Math.round(i.silentMs / 1000)} s: hanging up`);
+      return c.bye(ending('rtp-timeout'));
+    },
+    'dialog-ended': (c, i) => c.finish(c.followedEnding(i.reason) ?? dialogEnding(i.reason)),
+    refer: (c, i) => c.startTransfer(i.target, i.replaces),
+    'refer-requested': (c, i) => c.referred(i.refer),
+    replaced: (c) => c.bye(ending('replaced')),
+    'transfer-done': stay('answered'),
+  },
+  transferring: {
+    hangup: (c, i) => c.bye(ending(i.reason)),
+    'rtp-timeout': (c, i) => {
+      c.log.warn(`no RTP for ${Math.round(i.silentMs / 1000)} s: hanging up`);
+      return c.bye(ending('rtp-timeout'));
+    },
+    'dialog-ended': (c, i) => c.finish(dialogEnding(i.reason)),
+    'transfer-done': (c, i) => c.transferDone(i.ok, i.status, i.message),
+    // RFC 3515 leaves a REFER during ours to us: one transfer at a time.
+    'refer-requested': (_c, i) => {
+      i.refer.reject(491, 'Request Pending');
+      return 'transferring';
+    },
+    replaced: (c) => c.bye(ending('replaced')),
+  },
+  ending: {
+    hangup: stay('ending'),
+    'rtp-timeout': stay('ending'),
+    'transfer-done': stay('ending'),
+    replaced: stay('ending'),
+    // Our BYE ends the dialog as it goes out (RFC 3261 15.1.1).
+    'dialog-ended': (c) => c.finish(c.leavingFor ?? ending('hangup')),
+  },
+  closing: {
+    abandon: stay('closing'),
+    'transfer-done': stay('closing'),
+    replaced: stay('closing'),
+    hangup: stay('closing'),
+    'rtp-timeout': stay('closing'),
+    'dialog-ended': stay('closing'),
+    cancelled: stay('closing'),
+    closed: () => 'ended',
+  },
+  ended: {
+    abandon: stay('ended'),
+    'transfer-done': stay('ended'),
+    replaced: stay('ended'),
+    hangup: stay('ended'),
+    'rtp-timeout': stay('ended'),
+    'dialog-ended': stay('ended'),
+    cancelled: stay('ended'),
+  },
+};
+
+/** What any phase does with an input no row of its own lists. */
+const ANYWHERE: CallRow<Call> = {
+  abandon: (c) => c.finish(c.leavingFor ?? ending('shutdown')),
+};
 
 /**
  * One call.
@@ -205,14 +253,13 @@ function redirectTarget(err: unknown, tried: ReadonlySet<string>): string | unde
  * const end = await call.hangup();
  * console.log(end.reason, call.stats());
  */
-export class Call extends TypedEmitter<CallEvents> {
-  readonly direction: 'outgoing' | 'incoming';
+export abstract class Call extends TypedEmitter<CallEvents> {
+  abstract readonly direction: 'outgoing' | 'incoming';
   /** The remote party: To of an outgoing call, From of an incoming one. */
   readonly remote: string;
   /** Our side: From of an outgoing call, To of an incoming one. */
   readonly local: string;
-  state: CallState;
-  /** The media, once answered. */
+  /** The media, once answered (or playing early media). */
   media: MediaSession | undefined;
   /** The dialog, once answered. */
   dialog: Dialog | undefined;
@@ -220,43 +267,52 @@ export class Call extends TypedEmitter<CallEvents> {
   end: CallEnd | undefined;
   /** The Call-ID. */
   callId: string | undefined;
+  /** An incoming call's Request-URI: what the caller dialled (`sip:room-42@host`), which To may not say. */
+  requestUri: string | undefined;
 
-  private readonly ctx: CallContext;
-  private readonly log: Logger;
-  private readonly answeredP = quietPromise<AnsweredInfo>();
+  /** @internal */
+  readonly log: Logger;
+  /** @internal why we are leaving, once on the way out (cancelling, declining, leaving, ending). */
+  leavingFor: Ending | undefined;
+  protected readonly ctx: CallContext;
+  protected phase: CallPhase;
+  private shown: CallState;
+  protected readonly answeredP = quietPromise<AnsweredInfo>();
   private readonly endedP = quietPromise<CallEnd>();
-  private readonly origin = new SdpOrigin();
-  private channel: RtpChannel | undefined;
-  private outgoing: OutgoingCall | undefined;
-  private incoming: IncomingCall | undefined;
-  private offer: SessionDescription | undefined;
-  private negotiated: NegotiatedMedia | undefined;
-  private src: AudioSource | undefined;
-  private snk: AudioSink | undefined;
-  private answeredAt: number | undefined;
-  private ending = false;
-  /** The reason `finish` was given (before `end` is set, while closing). */
-  private finalReason: CallEndReason | undefined;
-  /** Why we are hanging up (our BYE makes the dialog end as `local-bye`). */
-  private endReason: CallEndReason | undefined;
-  /** The whole end to report when the dialog ends under our BYE, when known beforehand. */
-  private pendingEnd: { reason: CallEndReason; status?: number; message: string } | undefined;
-  private cancelledBy: 'hangup' | 'no-answer' | undefined;
-  private answerTimer: TimerHandle | undefined;
+  /** The RTP sockets: the call's to close; its media sessions borrow them. */
+  protected channel: RtpChannel | undefined;
+  /** The host our SIP goes to (the INVITE's next hop, or where the caller's INVITE came from). */
+  protected towards: string | undefined;
+  protected negotiation: Negotiation | undefined;
+  protected src: AudioSource | undefined;
+  protected snk: AudioSink | undefined;
+  /** When the call was answered (the 2xx came, or ours went out). */
+  protected answeredAt: number | undefined;
   private statsTimer: TimerHandle | undefined;
-  private localDirection: MediaDirection = 'sendrecv';
-  private remoteHeld = false;
+  /** `answered` resolved (the 2xx came; the ACK of ours came). */
+  private confirmed = false;
   private readonly extraSources = new Set<AudioSource>();
+  /** Our transfer in progress: what `transfer()` returned. */
+  private transferWait: ReturnType<typeof quietPromise<TransferProgress>> | undefined;
+  /** The call we placed following the peer's REFER (the peer's BYE after it is answered: `transferred`). */
+  private followedBy: Call | undefined;
+  /** Transfer requests of the peer not answered yet. */
+  private readonly pendingRefers = new Set<IncomingRefer>();
 
   /** @internal use `phone.call()` or the phone's `incoming` event. */
-  constructor(ctx: CallContext, direction: 'outgoing' | 'incoming', local: string, remote: string) {
+  constructor(ctx: CallContext, phase: CallPhase, local: string, remote: string) {
     super();
     this.ctx = ctx;
     this.log = ctx.log ?? silentLogger;
-    this.direction = direction;
     this.local = local;
     this.remote = remote;
-    this.state = direction === 'outgoing' ? 'calling' : 'ringing';
+    this.phase = phase;
+    this.shown = SHOWN[phase] ?? 'calling';
+  }
+
+  /** `calling`, `ringing`, `answered` or `ended`. */
+  get state(): CallState {
+    return this.shown;
   }
 
   /** Resolves when answered; rejects with `CallFailedError` when the call ends first. */
@@ -279,179 +335,50 @@ export class Call extends TypedEmitter<CallEvents> {
     return this.media?.codec.name;
   }
 
-  // ---- outgoing ----------------------------------------------------------
+  // ---- the machine -------------------------------------------------------
 
-  /** @internal */
-  dial(uri: string, opts: PlaceCallOptions): void {
-    this.src = opts.source;
-    this.snk = opts.sink;
-    void this.runDial(uri, opts).catch((err: unknown) =>
-      this.finish({ reason: 'failed', message: (err as Error).message }),
-    );
-  }
+  /** The direction's own rows (setting the call up): the next phase, or undefined when they do not list it. */
+  protected abstract setupStep(input: CallInput): CallPhase | undefined;
 
-  private async runDial(uri: string, opts: PlaceCallOptions): Promise<void> {
-    const { platform } = this.ctx;
-    if (opts.answerTimeoutMs !== undefined) {
-      this.answerTimer = platform.timers.setTimer(opts.answerTimeoutMs, () => {
-        this.answerTimer = undefined;
-        if (this.state === 'answered' || this.ending) return;
-        void this.hangup('no-answer');
-      });
-    }
-    try {
-      this.channel = await this.openChannel();
-    } catch (err) {
-      return this.finish({ reason: 'failed', message: `cannot open RTP ports: ${(err as Error).message}` });
-    }
-    if (this.cancelledBy) {
-      const reason = this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? 'hangup');
-      return this.finish({
-        reason,
-        message: reason === 'no-answer' ? 'no answer' : reason === 'shutdown' ? 'shut down' : 'cancelled',
-      });
-    }
-    const codecs = opts.codecs ?? this.ctx.codecs;
-    const offer = createOffer(
-      this.origin.local(this.channel, this.ctx.sdpAddress(), formatsFor(codecs), 'sendrecv', this.ctx.media.rtcpMux),
-    );
-    this.offer = offer;
-    let invite: OutgoingCall;
-    let dialog: Dialog;
-    const tried = new Set<string>([uri]);
-    for (let target = uri; ; ) {
-      invite = this.sendInvite(target, offer, opts);
-      try {
-        dialog = await invite.answered;
-        break;
-      } catch (err) {
-        const next =
-          this.cancelledBy || this.ending || tried.size > MAX_REDIRECTS ? undefined : redirectTarget(err, tried);
-        if (next === undefined)
-          return this.finish(
-            failureEnd(err, this.cancelledBy === 'no-answer' ? 'no-answer' : (this.endReason ?? this.cancelledBy)),
-          );
-        const status = (err as SipRequestFailedError).status;
-        this.log.info(`redirected (${status}) to ${next}`);
-        this.emit('redirected', { status, target: next });
-        tried.add(next);
-        target = next;
-      }
-    }
-    this.clearAnswerTimer();
-    this.dialog = dialog;
-    this.watchDialog(dialog);
-    if (this.cancelledBy) {
-      // Answered while we were cancelling: RFC 3261 9.1 leaves BYE as the way out.
-      this.endReason = this.cancelledBy;
-      await this.bye();
+  /** Feed the machine one input. */
+  protected input(input: CallInput): void {
+    const from = this.phase;
+    const next =
+      this.setupStep(input) ?? step(COMMON, this, from, input) ?? step({ [from]: ANYWHERE }, this, from, input);
+    if (next === undefined) {
+      if (COMMANDS.has(input.type))
+        throw new CallStateError(`cannot ${input.type} a call that is ${this.describePhase(from)}`);
+      this.log.debug(`call ${this.callId ?? ''}: ignored ${input.type} while ${from}`);
       return;
     }
-    let negotiated: NegotiatedMedia;
-    const body = invite.response?.body ?? new Uint8Array(0);
-    if (this.media && this.negotiated && body.length === 0) {
-      // The answer came with early media and the 2xx does not repeat it: keep what plays.
-      this.onAnswered();
-      return;
-    }
-    try {
-      negotiated = processAnswer(offer, parseSdp(text(body)));
-    } catch (err) {
-      this.log.warn(`the answer's SDP does not fit our offer: ${(err as Error).message}`);
-      this.endReason = 'failed';
-      this.pendingEnd = { reason: 'failed', status: 488, message: `unusable SDP answer: ${(err as Error).message}` };
-      await this.bye();
-      return this.finish(this.pendingEnd);
-    }
-    if (this.media && this.negotiated && !sameStream(this.negotiated, negotiated)) {
-      // The 2xx answers differently from the early media (another fork, another gateway): switch.
-      this.log.debug('the answer differs from the early media SDP: restarting media');
-      const early = this.media;
-      this.media = undefined;
-      await early
-        .close('early media replaced', 0)
-        .catch((err: unknown) => this.log.debug(`closing early media: ${(err as Error).message}`));
-    }
-    if (this.media === undefined) this.startMedia(negotiated, false);
-    this.onAnswered();
+    // A handler may have fed the machine itself (an end that could be reported at once): keep the latest.
+    if (this.phase === from) this.phase = next;
+    const shown = SHOWN[this.phase];
+    if (shown !== undefined) this.shown = shown;
   }
 
-  /** One INVITE of the call (the first, or one after a redirect) with our offer. */
-  private sendInvite(uri: string, offer: SessionDescription, opts: PlaceCallOptions): OutgoingCall {
-    const invite = this.ctx.ua.invite(uri, {
-      body: serializeSdp(offer),
-      contentType: 'application/sdp',
-      ...(opts.headers ? { headers: opts.headers } : {}),
-      ...(opts.from ? { from: opts.from } : {}),
-    });
-    this.outgoing = invite;
-    this.callId = invite.callId;
-    invite.on('progress', (res) => {
-      if (res.status === 100) this.emit('trying');
-      else if (res.status >= 180 && this.state === 'calling') {
-        this.state = 'ringing';
-        this.emit('ringing', res.status);
-      } else if (res.status >= 180) this.emit('ringing', res.status);
-      if (res.status > 100 && res.body.length > 0 && this.media === undefined && !this.ending)
-        this.startEarlyMedia(offer, res.status, res.body);
-    });
-    return invite;
+  private describePhase(p: CallPhase): string {
+    if (p === 'accepting') return 'being answered';
+    if (p === 'closing' || p === 'ended' || p === 'ending' || p === 'leaving' || p === 'declining') return 'ended';
+    if (p === 'cancelling') return 'being cancelled';
+    if (p === 'transferring') return 'being transferred';
+    return this.shown;
   }
+
+  // ---- commands ------------------------------------------------------------
 
   /**
-   * The SDP of a provisional response is the answer to our offer (RFC 3261
-   * 13.2.1; RFC 3960's gateway model): play the far end's early audio. Only
-   * the first such answer is used; a bad one is ignored (the 2xx decides).
+   * Hang up: CANCEL before the answer, BYE after it, a 603 Decline for an
+   * incoming call not yet answered. Resolves with how the call ended.
    */
-  private startEarlyMedia(offer: SessionDescription, status: number, body: Uint8Array): void {
-    let negotiated: NegotiatedMedia;
-    try {
-      negotiated = processAnswer(offer, parseSdp(text(body)));
-    } catch (err) {
-      this.log.debug(`ignored the SDP of the ${status}: ${(err as Error).message}`);
-      return;
-    }
-    // The sockets stay ours: the 2xx may answer differently, and the next media session needs them.
-    this.startMedia(negotiated, false, keepOpen(this.channel!));
-    this.log.debug(
-      `early media (${status}): ${this.media!.codec.name} from ${this.media!.peer ?? 'the address in the SDP'}`,
-    );
-    this.emit('early-media', { status, codec: this.media!.codec.name });
-  }
-
-  private cancelOrAbandon(): void {
-    if (this.outgoing) {
-      try {
-        this.outgoing.cancel();
-      } catch (err) {
-        this.log.debug(`CANCEL: ${(err as Error).message}`);
-      }
-    }
-    // Before the INVITE went out, runDial sees `cancelledBy` and stops.
-  }
-
-  private clearAnswerTimer(): void {
-    if (this.answerTimer !== undefined) this.ctx.platform.timers.clearTimer(this.answerTimer);
-    this.answerTimer = undefined;
-  }
-
-  // ---- incoming ----------------------------------------------------------
-
-  /** @internal */
-  receive(inc: IncomingCall, offer: SessionDescription | undefined): void {
-    this.incoming = inc;
-    this.offer = offer;
-    this.callId = inc.callId;
-    inc.on('cancelled', () =>
-      this.finish({ reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' }),
-    );
+  hangup(reason: CallEndReason = 'hangup'): Promise<CallEnd> {
+    this.input({ type: 'hangup', reason });
+    return this.ended;
   }
 
   /** Tell the caller it rings (180 Ringing), or another provisional status. */
   ring(status = 180): void {
-    if (!this.incoming || this.state !== 'ringing' || this.ending)
-      throw new CallStateError(`cannot ring a call that is ${this.state}`);
-    this.incoming.progress(status);
+    this.input({ type: 'ring', status });
   }
 
   /**
@@ -459,291 +386,74 @@ export class Call extends TypedEmitter<CallEvents> {
    * caller's ACK arrived; rejects with `CallFailedError` when the offer has
    * no codec in common (the call is refused with 488) or the call ended.
    */
-  async answer(opts: AnswerOptions = {}): Promise<AnsweredInfo> {
-    const inc = this.incoming;
-    if (!inc || this.direction !== 'incoming') throw new CallStateError('only an incoming call can be answered');
-    if (this.state !== 'ringing' || this.answering)
-      throw new CallStateError(`cannot answer a call that is ${this.answering ? 'being answered' : this.state}`);
-    this.answering = true;
-    if (opts.source) this.src = opts.source;
-    if (opts.sink) this.snk = opts.sink;
+  answer(opts: AnswerOptions = {}): Promise<AnsweredInfo> {
     try {
-      this.channel = await this.openChannel();
+      this.input({ type: 'answer', opts });
     } catch (err) {
-      this.rejectQuietly(503);
-      this.finish({ reason: 'failed', status: 503, message: `cannot open RTP ports: ${(err as Error).message}` });
-      return this.answered;
+      return Promise.reject(err);
     }
-    if (this.ending) {
-      await this.channel.close();
-      return this.answered;
-    }
-    if (this.offer === undefined) return this.answerWithOffer(inc, opts);
-    let answer: SessionDescription;
-    let negotiated: NegotiatedMedia;
-    try {
-      ({ answer, media: negotiated } = createAnswer(
-        this.offer,
-        this.origin.local(
-          this.channel,
-          this.ctx.sdpAddress(),
-          formatsFor(this.ctx.codecs),
-          'sendrecv',
-          this.ctx.media.rtcpMux,
-        ),
-      ));
-    } catch (err) {
-      const reason = err instanceof SdpNegotiationError ? err.reason : (err as Error).message;
-      this.rejectQuietly(488, reason);
-      this.finish({ reason: 'failed', status: 488, message: `cannot answer: ${reason}` });
-      return this.answered;
-    }
-    // We may send as soon as our answer is out (RFC 3264 5.1), and the caller may too: start now.
-    this.startMedia(negotiated, opts.echo ?? false);
-    if (await this.acceptWith(inc, answer, opts)) this.onAnswered();
-    return this.answered;
-  }
-  private answering = false;
-
-  /**
-   * Send the 2xx with `sdp` and wait for the caller's ACK; the dialog is then
-   * ours to watch. False when the call ended meanwhile (CANCEL, no ACK, our
-   * own hangup): the end is already reported.
-   */
-  private async acceptWith(
-    inc: IncomingCall,
-    sdp: SessionDescription,
-    opts: AnswerOptions,
-  ): Promise<Dialog | undefined> {
-    let dialog: Dialog;
-    try {
-      dialog = await inc.accept(serializeSdp(sdp), 'application/sdp', opts.headers ? { headers: opts.headers } : {});
-    } catch (err) {
-      if (!this.ending) {
-        const e = err as SipRequestFailedError;
-        this.finish(
-          e.status === 487
-            ? { reason: 'cancelled', status: 487, message: 'the caller hung up before the answer' }
-            : { reason: 'failed', status: e.status, message: e.message },
-        );
-      }
-      return undefined;
-    }
-    this.dialog = dialog;
-    this.watchDialog(dialog);
-    return this.ending ? undefined : dialog;
-  }
-
-  /**
-   * An INVITE without an offer (RFC 3261 13.2.1 "delayed offer", as a
-   * third-party call controller sends): our 2xx carries the offer, and the
-   * caller's ACK must carry the answer. Media starts once the answer is in;
-   * an ACK without a usable answer ends the call with BYE (RFC 3261 13.3.1.4
-   * leaves the UAS no other way out of a confirmed dialog).
-   */
-  private async answerWithOffer(inc: IncomingCall, opts: AnswerOptions): Promise<AnsweredInfo> {
-    const offer = createOffer(
-      this.origin.local(
-        this.channel!,
-        this.ctx.sdpAddress(),
-        formatsFor(this.ctx.codecs),
-        'sendrecv',
-        this.ctx.media.rtcpMux,
-      ),
-    );
-    this.offer = offer;
-    const dialog = await this.acceptWith(inc, offer, opts);
-    if (!dialog) return this.answered;
-    let negotiated: NegotiatedMedia;
-    try {
-      const body = dialog.lastAck?.body ?? new Uint8Array(0);
-      if (body.length === 0) throw new SdpNegotiationError('the ACK carried no SDP answer to the offer in our 200 OK');
-      negotiated = processAnswer(offer, parseSdp(text(body)));
-    } catch (err) {
-      this.log.warn(`the ACK's SDP does not answer our offer: ${(err as Error).message}`);
-      this.endReason = 'failed';
-      this.pendingEnd = {
-        reason: 'failed',
-        status: 488,
-        message: `unusable SDP answer in the ACK: ${(err as Error).message}`,
-      };
-      await this.bye();
-      this.finish(this.pendingEnd);
-      return this.answered;
-    }
-    this.startMedia(negotiated, opts.echo ?? false);
-    this.onAnswered();
     return this.answered;
   }
 
   /** Refuse an incoming call: 486 Busy Here by default. */
   reject(status = 486, reason?: string, headers?: HeaderInit): void {
-    if (!this.incoming || this.state !== 'ringing' || this.answering || this.ending)
-      throw new CallStateError(`cannot reject a call that is ${this.state}`);
-    this.incoming.reject(status, reason, headers);
-    this.finish({ reason: 'rejected', status, message: `refused with ${status}` });
+    this.input({ type: 'reject', status, reason, headers });
   }
 
-  private rejectQuietly(status: number, reason?: string): void {
+  /**
+   * Transfer the peer (RFC 3515 REFER) to `target`: blind, or attended with
+   * `replaces` (another call of ours, with the target: the peer's INVITE
+   * replaces it, RFC 3891). Resolves once the transferee reached the target
+   * (the call then ends `transferred`, with BYE); rejects with
+   * `TransferFailedError` when it did not (the call stays answered).
+   */
+  transfer(target: string, opts: { readonly replaces?: Call } = {}): Promise<TransferProgress> {
+    let uri: Uri;
     try {
-      this.incoming?.reject(status, reason);
+      uri = parseUri(target.trim());
     } catch (err) {
-      this.log.debug(`reject ${status}: ${(err as Error).message}`);
+      return Promise.reject(new CallStateError(`transfer to ${JSON.stringify(target)}: ${(err as Error).message}`));
     }
-  }
-
-  // ---- both --------------------------------------------------------------
-
-  private openChannel(): Promise<RtpChannel> {
-    const m = this.ctx.media;
-    return this.ctx.platform.openRtp({
-      address: m.address,
-      portMin: m.portMin,
-      portMax: m.portMax,
-      ...(m.stun ? { stun: m.stun } : {}),
-      onStun: (e, kind) => {
-        if (e.type === 'lost') this.log.warn(`STUN keep-alive of the ${kind} socket got no answer: ${e.error.message}`);
-        else if (e.changed && e.previous)
-          this.log.warn(`the NAT moved the ${kind} socket to ${e.mapped.address}:${e.mapped.port}`);
-      },
-    });
-  }
-
-  private startMedia(negotiated: NegotiatedMedia, echo: boolean, channel: RtpChannel = this.channel!): void {
-    this.negotiated = negotiated;
-    const detect =
-      this.ctx.inbandDtmf === 'on' || (this.ctx.inbandDtmf === 'auto' && negotiated.telephoneEvent === undefined);
-    const media = new MediaSession({
-      negotiated,
-      channel,
-      platform: this.ctx.platform,
-      rtp: this.ctx.media.rtp,
-      mode: echo ? 'reflect' : 'media',
-      detectInbandDtmf: detect && !echo,
-      log: this.log,
-    });
-    this.media = media;
-    this.remoteHeld = negotiated.remoteHold;
-    if (!echo) {
-      media.source = this.src;
-      media.sink = this.snk;
-    }
-    media.on('dtmf', (digit, durationMs, how) => this.emit('dtmf', { digit, durationMs, how }));
-    media.on('rtp-timeout', (silentMs) => {
-      this.log.warn(`no RTP for ${Math.round(silentMs / 1000)} s: hanging up`);
-      void this.hangup('rtp-timeout');
-    });
-    media.on('source-end', (s) => this.emit('source-end', s));
-    media.start();
-  }
-
-  private onAnswered(): void {
-    this.state = 'answered';
-    this.answeredAt = this.ctx.platform.clock.now();
-    const media = this.media!;
-    const info: AnsweredInfo = {
-      codec: media.codec.name,
-      ...(media.peer ? { peer: media.peer } : {}),
-      remote: this.remote,
-      telephoneEvent: media.telephoneEvent,
-    };
-    if (this.listenerCount('stats') > 0) this.armStats();
-    this.emit('answered', info);
-    this.answeredP.resolve(info);
-  }
-
-  /** Listen to the call's events; a `stats` listener starts the once-a-second statistics. */
-  override on<K extends keyof CallEvents & string>(event: K, listener: (...args: CallEvents[K]) => void): this {
-    super.on(event, listener);
-    if (event === 'stats' && this.state === 'answered' && this.statsTimer === undefined && !this.ending)
-      this.armStats();
-    return this;
-  }
-
-  private armStats(): void {
-    this.statsTimer = this.ctx.platform.timers.setTimer(1000, () => {
-      this.statsTimer = undefined;
-      if (this.state !== 'answered' || this.ending) return;
-      const s = this.stats();
-      if (s) this.emit('stats', s);
-      this.armStats();
-    });
-  }
-
-  private watchDialog(dialog: Dialog): void {
-    // The promise, not the event: the dialog may have ended before we got hold of it (an ACK and a BYE back to back).
-    void dialog.terminated.then((reason: DialogEndReason) => {
-      if (this.pendingEnd) return this.finish(this.pendingEnd);
-      const why: CallEndReason =
-        this.endReason ??
-        (reason === 'remote-bye'
-          ? 'remote-hangup'
-          : reason === 'local-bye'
-            ? 'hangup'
-            : reason === 'closed'
-              ? 'shutdown'
-              : 'failed');
-      const message =
-        why === 'remote-hangup'
-          ? 'the other side hung up'
-          : why === 'hangup'
-            ? 'hung up'
-            : why === 'rtp-timeout'
-              ? 'no media (RTP timeout)'
-              : why === 'shutdown'
-                ? 'shut down'
-                : `dialog ended: ${reason}`;
-      this.finish({ reason: why, message });
-    });
-    dialog.on('dtmf', (digit, durationMs) =>
-      this.emit('dtmf', { digit, ...(durationMs !== undefined ? { durationMs } : {}), how: 'info' }),
-    );
-    dialog.on('reinvite', (inc) => this.onReinvite(inc));
-  }
-
-  /** The peer's re-INVITE: hold, resume, a new address. The codec in use must stay. */
-  private onReinvite(inc: IncomingCall): void {
-    const media = this.media;
-    const current = this.negotiated;
-    if (!media || !current || !this.channel) {
-      inc.reject(491, 'Request Pending');
-      return;
-    }
-    if (inc.body.length === 0) {
-      // An offer-less re-INVITE asks for our description again (RFC 3261 14.2): send it unchanged.
-      void inc.accept(this.dialog?.localBody?.body, 'application/sdp').catch(() => {});
-      return;
-    }
-    let offer: SessionDescription;
+    const other = opts.replaces;
+    if (other && (other === this || other.phase !== 'answered' || !other.dialog))
+      return Promise.reject(new CallStateError('an attended transfer replaces another answered call'));
+    const wait = quietPromise<TransferProgress>();
+    this.transferWait = wait;
     try {
-      offer = parseSdp(text(inc.body));
+      this.input({ type: 'refer', target: uri, replaces: other?.dialog });
     } catch (err) {
-      inc.reject(400, err instanceof SdpParseError ? 'Bad SDP' : undefined);
-      return;
+      this.transferWait = undefined;
+      return Promise.reject(err);
     }
-    let answer: SessionDescription;
-    let n: NegotiatedMedia;
-    try {
-      const formats = currentFormats(current).filter((f) => !isTelephoneEvent(f) || current.telephoneEvent);
-      ({ answer, media: n } = createAnswer(
-        offer,
-        this.origin.local(this.channel, this.ctx.sdpAddress(), formats, this.localDirection, this.ctx.media.rtcpMux),
-      ));
-    } catch (err) {
-      inc.reject(488, err instanceof SdpNegotiationError ? err.reason.slice(0, 100) : 'Not Acceptable Here');
-      return;
-    }
-    if (n.send.name.toLowerCase() !== current.send.name.toLowerCase() || n.rtcpMux !== current.rtcpMux) {
-      inc.reject(488, 'the codec and rtcp-mux cannot change during a call');
-      return;
-    }
-    this.negotiated = n;
-    media.update(n.remoteRtp, n.remoteRtcp, n.direction);
-    void inc.accept(serializeSdp(answer), 'application/sdp').catch(() => {});
-    if (n.remoteHold !== this.remoteHeld) {
-      this.remoteHeld = n.remoteHold;
-      this.emit('hold', { held: n.remoteHold, by: 'remote', direction: n.direction });
-    }
+    return wait.promise;
+  }
+
+  /**
+   * The call this one replaces (an incoming INVITE with Replaces, RFC 3891):
+   * once this one is answered, that one ends (`replaced`).
+   */
+  get replaces(): Call | undefined {
+    return undefined;
+  }
+
+  /** Whether our transfer of the peer is in progress (a REFER out, no final NOTIFY yet). */
+  get transferring(): boolean {
+    return this.phase === 'transferring';
+  }
+
+  /** @internal the call was replaced by another (RFC 3891): it ends with BYE. */
+  replacedBy(): void {
+    this.input({ type: 'replaced' });
+  }
+
+  /**
+   * @internal End the call here and now, whatever it waits for (a BYE's
+   * answer, the ACK a BYE must wait for): media stopped, files finished,
+   * no more messages. What a phone that closes does with calls that did
+   * not end in time.
+   */
+  abandon(): void {
+    this.input({ type: 'abandon' });
   }
 
   /** Put the peer on hold (re-INVITE with a=sendonly): we keep sending (music on hold), it stops. */
@@ -754,30 +464,6 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Take the call off hold (re-INVITE with a=sendrecv). */
   resume(): Promise<void> {
     return this.reoffer('sendrecv');
-  }
-
-  private async reoffer(direction: MediaDirection): Promise<void> {
-    const media = this.requireAnswered('change the hold state');
-    const dialog = this.dialog!;
-    const current = this.negotiated!;
-    const offer = createOffer(
-      this.origin.local(this.channel!, this.ctx.sdpAddress(), currentFormats(current), direction, current.rtcpMux),
-    );
-    const res = await dialog.reinvite(serializeSdp(offer));
-    const n = processAnswer(offer, parseSdp(text(res.body)));
-    this.negotiated = n;
-    this.localDirection = direction;
-    media.update(n.remoteRtp, n.remoteRtcp, n.direction);
-    this.emit('hold', { held: direction !== 'sendrecv', by: 'local', direction: n.direction });
-  }
-
-  private requireAnswered(what: string): MediaSession {
-    if (this.state !== 'answered' || !this.media || this.ending) {
-      if (this.ending || this.state === 'ended')
-        throw new CallEndedError(`cannot ${what}: the call has ended`, this.finalReason ?? this.endReason ?? 'hangup');
-      throw new CallStateError(`cannot ${what}: the call is ${this.state}`);
-    }
-    return this.media;
   }
 
   /**
@@ -793,15 +479,16 @@ export class Call extends TypedEmitter<CallEvents> {
       try {
         return await media.sendDtmf(digits, how);
       } catch (err) {
-        if (this.ending) throw new CallEndedError(`the call ended while sending DTMF`, this.finalReason ?? 'hangup');
+        if (this.leaving) throw new CallEndedError(`the call ended while sending DTMF`, this.endReason());
         throw err;
       }
     }
     const dur = this.ctx.media.rtp.dtmf?.durationMs ?? 100;
     const gap = this.ctx.media.rtp.dtmf?.gapMs ?? 100;
+    const dialog = this.dialog;
     for (const d of digits) {
-      if (this.ending) throw new CallEndedError('the call ended while sending DTMF', this.finalReason ?? 'hangup');
-      const res = await this.dialog!.info(dtmfRelayBody(d, dur), 'application/dtmf-relay');
+      if (this.leaving || !dialog) throw new CallEndedError('the call ended while sending DTMF', this.endReason());
+      const res = await dialog.info(dtmfRelayBody(d, dur), 'application/dtmf-relay');
       if (res.status >= 300)
         throw new CallFailedError(`INFO with DTMF ${d} refused: ${res.status} ${res.reason}`, 'failed', res.status);
       await new Promise<void>((r) => this.ctx.platform.timers.setTimer(dur + gap, r));
@@ -854,53 +541,6 @@ export class Call extends TypedEmitter<CallEvents> {
     }
   }
 
-  /**
-   * Hang up: CANCEL before the answer, BYE after it, a 603 Decline for an
-   * incoming call not yet answered. Resolves with how the call ended.
-   */
-  hangup(reason: CallEndReason = 'hangup'): Promise<CallEnd> {
-    if (this.end || this.endReason) return this.ended;
-    this.endReason = reason;
-    if (this.state === 'answered' && this.dialog) {
-      void this.bye();
-    } else if (this.direction === 'outgoing') {
-      this.cancelledBy = reason === 'no-answer' ? 'no-answer' : 'hangup';
-      this.cancelOrAbandon();
-      // RFC 3261 9.1: no CANCEL before a provisional response, and then up to
-      // 64*T1 for the 487. Do not keep the user waiting that long: end now, and
-      // a late 2xx is still ended with BYE (runDial).
-      this.ctx.platform.timers.setTimer(BYE_WAIT_MS, () =>
-        this.finish({ reason, message: 'cancelled (the other side did not confirm)' }),
-      );
-      // Before the INVITE went out, runDial stops as soon as its RTP ports are open.
-    } else if (this.answering && !this.dialog) {
-      // Answered but not ACKed yet: the dialog comes with the ACK; end then.
-      void this.answered.then(
-        () => this.bye(),
-        () => undefined,
-      );
-    } else {
-      this.rejectQuietly(reason === 'shutdown' ? 503 : 603);
-      this.finish({
-        reason,
-        status: reason === 'shutdown' ? 503 : 603,
-        message: reason === 'shutdown' ? 'shut down' : 'declined',
-      });
-    }
-    return this.ended;
-  }
-
-  private async bye(): Promise<void> {
-    const dialog = this.dialog!;
-    if (dialog.state !== 'confirmed') return;
-    let timer: TimerHandle | undefined;
-    await Promise.race([
-      dialog.bye().catch(() => undefined),
-      new Promise<void>((r) => (timer = this.ctx.platform.timers.setTimer(BYE_WAIT_MS, r))),
-    ]);
-    if (timer !== undefined) this.ctx.platform.timers.clearTimer(timer);
-  }
-
   /** The call's statistics (undefined before the answer). */
   stats(): CallStats | undefined {
     const media = this.media;
@@ -910,9 +550,10 @@ export class Call extends TypedEmitter<CallEvents> {
     const lost = Math.max(0, r?.lost ?? 0);
     const expected = r?.expected ?? 0;
     const remote = media.remoteLoss;
-    const now = this.end ? this.answeredAt! + this.end.durationMs : this.ctx.platform.clock.now();
+    const answeredAt = this.answeredAt;
+    const now = this.end && answeredAt !== undefined ? answeredAt + this.end.durationMs : this.ctx.platform.clock.now();
     return {
-      durationMs: this.answeredAt === undefined ? 0 : Math.round(now - this.answeredAt),
+      durationMs: answeredAt === undefined ? 0 : Math.round(now - answeredAt),
       codec: media.codec.name,
       sent: { packets: s.sent.packets, bytes: s.sent.bytes, dtmfEvents: s.sent.dtmfEvents },
       received: {
@@ -946,37 +587,336 @@ export class Call extends TypedEmitter<CallEvents> {
     };
   }
 
-  /** End: stop the media, close source and sink, tell everyone. Runs once. */
-  private finish(e: { reason: CallEndReason; status?: number; message: string }): void {
-    if (this.ending) return;
-    this.ending = true;
-    this.finalReason = e.reason;
-    void this.cleanup(e);
+  /** Listen to the call's events; a `stats` listener starts the once-a-second statistics. */
+  override on<K extends keyof CallEvents & string>(event: K, listener: (...args: CallEvents[K]) => void): this {
+    super.on(event, listener);
+    if (event === 'stats' && this.up && this.statsTimer === undefined) this.armStats();
+    return this;
   }
 
-  private async cleanup(e: { reason: CallEndReason; status?: number; message: string }): Promise<void> {
-    this.clearAnswerTimer();
+  // ---- what both directions do ------------------------------------------------
+
+  /** On the way out, or out: commands that need a live call end with `CallEndedError`. */
+  protected get leaving(): boolean {
+    const p = this.phase;
+    return p === 'ending' || p === 'closing' || p === 'ended' || p === 'leaving' || p === 'declining';
+  }
+
+  private endReason(): CallEndReason {
+    return this.end?.reason ?? this.leavingFor?.reason ?? 'hangup';
+  }
+
+  /** Answered, transferring included: the media flows and the dialog is up. */
+  protected get up(): boolean {
+    return this.phase === 'answered' || this.phase === 'transferring';
+  }
+
+  private requireAnswered(what: string): MediaSession {
+    if (!this.up || !this.media) {
+      if (this.leaving) throw new CallEndedError(`cannot ${what}: the call has ended`, this.endReason());
+      throw new CallStateError(`cannot ${what}: the call is ${this.state}`);
+    }
+    return this.media;
+  }
+
+  /** Open the call's RTP sockets; the outcome comes back as `ports-open` or `ports-failed`. */
+  protected openPorts(): void {
+    const m = this.ctx.media;
+    // A wildcard binds the family of the address our SDP will name (IPv6 towards an IPv6 peer).
+    const address = isWildcard(m.address) ? wildcardOf(this.ctx.sdpAddress(this.towards)) : m.address;
+    this.ctx.platform
+      .openRtp({
+        address,
+        portMin: m.portMin,
+        portMax: m.portMax,
+        ...(m.stun ? { stun: m.stun } : {}),
+        onStun: (e, kind) => {
+          if (e.type === 'lost')
+            this.log.warn(`STUN keep-alive of the ${kind} socket got no answer: ${e.error.message}`);
+          else if (e.changed && e.previous)
+            this.log.warn(`the NAT moved the ${kind} socket to ${e.mapped.address}:${e.mapped.port}`);
+        },
+      })
+      .then(
+        (channel) => this.input({ type: 'ports-open', channel }),
+        (error: Error) => this.input({ type: 'ports-failed', error }),
+      );
+  }
+
+  /** The call's sockets are open: they are the call's (and its negotiation's) from now on. */
+  protected adopt(channel: RtpChannel): Negotiation {
+    this.channel = channel;
+    const negotiation = new Negotiation({
+      channel,
+      address: () => this.ctx.sdpAddress(this.towards),
+      rtcpMux: this.ctx.media.rtcpMux,
+      ...(this.ctx.media.allowMulticast ? { allowMulticast: true } : {}),
+      ...(this.ctx.random ? { random: this.ctx.random } : {}),
+    });
+    this.negotiation = negotiation;
+    return negotiation;
+  }
+
+  /**
+   * Media on the call's sockets for what was agreed. `unconfirmed`: the
+   * callee's media before the ACK, which sends only where the caller's own
+   * packets come from.
+   */
+  protected startMedia(negotiated: NegotiatedMedia, echo: boolean, unconfirmed = false): MediaSession {
+    const channel = this.channel;
+    if (!channel) throw new CallStateError('media without RTP sockets');
+    const inband = this.ctx.inbandDtmf;
+    const media = new MediaSession({
+      negotiated,
+      channel,
+      platform: this.ctx.platform,
+      rtp: this.ctx.media.rtp,
+      mode: echo ? 'reflect' : 'media',
+      detectInbandDtmf: echo ? false : inband === 'on' ? true : inband === 'auto' ? 'until-rfc4733' : false,
+      unconfirmed,
+      log: this.log,
+    });
+    this.media = media;
+    if (!echo) {
+      media.source = this.src;
+      media.sink = this.snk;
+    }
+    media.on('dtmf', (digit, durationMs, how) => this.emit('dtmf', { digit, durationMs, how }));
+    media.on('rtp-timeout', (silentMs) => this.input({ type: 'rtp-timeout', silentMs }));
+    media.on('source-end', (s) => this.emit('source-end', s));
+    media.start();
+    return media;
+  }
+
+  /** The call is answered (outgoing: the 2xx came; incoming: the ACK of ours). */
+  protected onAnswered(): CallPhase {
+    const media = this.media;
+    if (!media) throw new CallStateError('answered without media');
+    this.answeredAt ??= this.ctx.platform.clock.now();
+    // The peer is vouched for now, and the RTP timeout counts from here.
+    media.answered();
+    const info: AnsweredInfo = {
+      codec: media.codec.name,
+      ...(media.peer ? { peer: media.peer } : {}),
+      remote: this.remote,
+      telephoneEvent: media.telephoneEvent,
+    };
+    this.phase = 'answered';
+    this.shown = 'answered';
+    if (this.listenerCount('stats') > 0) this.armStats();
+    this.confirmed = true;
+    this.emit('answered', info);
+    this.answeredP.resolve(info);
+    return 'answered';
+  }
+
+  /** The dialog of the call: its end, its INFO DTMF and its re-INVITEs reach the call. */
+  protected watchDialog(dialog: Dialog): void {
+    this.dialog = dialog;
+    // The promise, not the event: the dialog may have ended before we got hold of it (an ACK and a BYE back to back).
+    void dialog.terminated.then((reason) => this.input({ type: 'dialog-ended', reason }));
+    dialog.on('dtmf', (digit, durationMs) =>
+      this.emit('dtmf', { digit, ...(durationMs !== undefined ? { durationMs } : {}), how: 'info' }),
+    );
+    dialog.on('reinvite', (inc) => this.onReinvite(inc));
+    dialog.on('refer', (r) => {
+      r.defer();
+      this.input({ type: 'refer-requested', refer: r });
+      // A phase that takes no transfer (the call is ending) declines it.
+      if (!r.answered && !this.pendingRefers.has(r)) r.reject(603, 'Decline');
+    });
+  }
+
+  /** @internal Our REFER (RFC 3515), in the call's dialog; its outcome comes back as `transfer-done`. */
+  startTransfer(target: Uri, replaces: Dialog | undefined): CallPhase {
+    const dialog = this.dialog;
+    if (!dialog) throw new CallStateError('cannot transfer: no dialog');
+    const refer = dialog.refer(target, replaces ? { replaces } : {});
+    refer.on('progress', (p) => this.emit('transfer-progress', p));
+    refer.outcome.then(
+      (p) =>
+        this.input({
+          type: 'transfer-done',
+          ok: p.status < 300,
+          status: p.status,
+          message: `${p.status} ${p.reason}`.trim(),
+        }),
+      (err: Error & { status?: number }) =>
+        this.input({ type: 'transfer-done', ok: false, status: err.status ?? 0, message: err.message }),
+    );
+    return 'transferring';
+  }
+
+  /** @internal The transferee's final status: a 2xx ends the call (BYE, `transferred`), else it stays up. */
+  transferDone(ok: boolean, status: number, message: string): CallPhase {
+    const wait = this.transferWait;
+    this.transferWait = undefined;
+    if (ok) {
+      wait?.resolve({ status, reason: message.replace(/^\d+ ?/, '') });
+      return this.bye(ending('transferred', undefined, `transferred (the target answered: ${message})`));
+    }
+    this.log.info(`transfer failed: ${message}`);
+    wait?.reject(new TransferFailedError(`transfer failed: ${message}`, status || undefined));
+    return 'answered';
+  }
+
+  /** @internal The peer's REFER: a `transfer-requested` event for whoever follows it (else declined). */
+  referred(refer: IncomingRefer): CallPhase {
+    if (this.listenerCount('transfer-requested') === 0) {
+      refer.reject(603, 'Decline');
+      return this.phase;
+    }
+    this.pendingRefers.add(refer);
+    const timer = this.ctx.platform.timers.setTimer(REFER_ANSWER_MS, () => req.expire());
+    const req: TransferRequest = new TransferRequest(
+      this,
+      refer,
+      (uri, opts) => this.ctx.place(uri, opts),
+      (next) => {
+        this.followedBy = next;
+      },
+      () => {
+        this.ctx.platform.timers.clearTimer(timer);
+        this.pendingRefers.delete(refer);
+      },
+    );
+    this.emit('transfer-requested', req);
+    return this.phase;
+  }
+
+  /** @internal Ended by the peer after we followed its REFER and the new call was answered: `transferred`. */
+  followedEnding(reason: DialogEndReason): Ending | undefined {
+    const next = this.followedBy;
+    if (reason !== 'remote-bye' || !next) return undefined;
+    if (next.state !== 'answered' && next.end?.answered !== true) return undefined;
+    return ending('transferred', undefined, "transferred (we followed the other side's REFER)");
+  }
+
+  /** @internal Send BYE (RFC 3261 15.1.1); the call ends as `why` once the dialog has. */
+  bye(why: Ending): CallPhase {
+    this.leavingFor = why;
+    const dialog = this.dialog;
+    if (dialog?.state !== 'confirmed') return this.finish(why);
+    void dialog.bye().catch((err: unknown) => this.log.debug(`BYE: ${(err as Error).message}`));
+    return 'ending';
+  }
+
+  /** End a dialog we do not keep (a 2xx after we gave up): BYE, and nothing else. */
+  protected byeQuietly(dialog: Dialog): void {
+    if (dialog.state === 'confirmed') void dialog.bye().catch(() => undefined);
+  }
+
+  /** The peer's re-INVITE: hold, resume, a new address. The codec in use must stay. */
+  private onReinvite(inc: IncomingCall): void {
+    const media = this.media;
+    const n = this.negotiation;
+    if (!media || !n || !this.up) {
+      inc.reject(491, 'Request Pending');
+      return;
+    }
+    if (inc.body.length === 0) {
+      // An offer-less re-INVITE asks for our description again (RFC 3261 14.2): send it unchanged.
+      void inc.accept(this.dialog?.localBody?.body, 'application/sdp').catch(() => {});
+      return;
+    }
+    let offer: SessionDescription;
+    try {
+      offer = parseSdp(Buffer.from(inc.body).toString('utf8'));
+    } catch (err) {
+      inc.reject(400, err instanceof SdpParseError ? 'Bad SDP' : undefined);
+      return;
+    }
+    const r = n.answerReoffer(offer);
+    if ('status' in r) {
+      inc.reject(r.status, r.reason);
+      return;
+    }
+    media.update(r.media.remoteRtp, r.media.remoteRtcp, r.media.direction);
+    void inc.accept(serializeSdp(r.answer), 'application/sdp').catch(() => {});
+    if (n.remoteHoldChanged()) this.emit('hold', { held: n.remoteHeld, by: 'remote', direction: r.media.direction });
+  }
+
+  private async reoffer(direction: MediaDirection, glare = false): Promise<void> {
+    const media = this.requireAnswered('change the hold state');
+    const n = this.negotiation;
+    const dialog = this.dialog;
+    if (!n || !dialog) throw new CallStateError('cannot change the hold state: nothing negotiated');
+    const offer = n.reoffer(direction);
+    let res;
+    try {
+      res = await dialog.reinvite(serializeSdp(offer), 'application/sdp', undefined, { glareRetry: false });
+    } catch (err) {
+      if (glare || !(err instanceof SipRequestFailedError) || err.status !== 491) throw err;
+      // RFC 3261 14.1: glare. Wait (2.1-4 s when we own the Call-ID, else 0-2 s) and try once more — with a new
+      // offer (RFC 3264 8: its o= version follows the answer we may have given the peer's offer meanwhile).
+      const random = this.ctx.random ?? Math.random;
+      const wait = dialog.role === 'uac' ? 2100 + Math.floor(random() * 191) * 10 : Math.floor(random() * 201) * 10;
+      await new Promise<void>((r) => this.ctx.platform.timers.setTimer(wait, r));
+      if (this.leaving) throw new CallEndedError('the call ended during a re-INVITE glare', this.endReason());
+      return this.reoffer(direction, true);
+    }
+    const agreed = n.takeReanswer(res.body, direction);
+    media.update(agreed.remoteRtp, agreed.remoteRtcp, agreed.direction);
+    this.emit('hold', { held: direction !== 'sendrecv', by: 'local', direction: agreed.direction });
+  }
+
+  private armStats(): void {
+    this.statsTimer = this.ctx.platform.timers.setTimer(1000, () => {
+      this.statsTimer = undefined;
+      if (!this.up) return;
+      const s = this.stats();
+      if (s) this.emit('stats', s);
+      this.armStats();
+    });
+  }
+
+  /**
+   * @internal End: stop the media, close the sockets, the source and the
+   * sink, then tell everyone (`closed` ends the machine). Runs once; the
+   * phase is `closing` meanwhile.
+   */
+  finish(e: Ending): CallPhase {
+    if (this.phase === 'closing' || this.phase === 'ended') return this.phase;
+    this.phase = 'closing';
+    this.leavingFor = e;
+    void this.cleanup(e);
+    return 'closing';
+  }
+
+  /** Timers a direction arms (answer timeout…): cleared at the end. */
+  protected clearSetupTimers(): void {}
+
+  private async cleanup(e: Ending): Promise<void> {
+    this.clearSetupTimers();
+    const wait = this.transferWait;
+    this.transferWait = undefined;
+    if (e.reason === 'transferred') wait?.resolve({ status: 200, reason: 'OK' });
+    else wait?.reject(new TransferFailedError(`the call ended before the transfer did: ${e.message}`, e.status));
+    for (const r of this.pendingRefers) if (!r.answered) r.reject(481, 'Call Does Not Exist');
+    this.pendingRefers.clear();
     if (this.statsTimer !== undefined) this.ctx.platform.timers.clearTimer(this.statsTimer);
     this.statsTimer = undefined;
-    const answered = this.answeredAt !== undefined;
-    const durationMs = answered ? Math.round(this.ctx.platform.clock.now() - this.answeredAt!) : 0;
+    const answeredAt = this.answeredAt;
+    const answered = answeredAt !== undefined;
+    const durationMs = answered ? Math.round(this.ctx.platform.clock.now() - answeredAt) : 0;
     const closing: Promise<unknown>[] = [];
     const channel = this.channel;
-    if (this.media) {
-      closing.push(
-        this.media
-          .close(e.reason, answered ? this.ctx.media.lingerMs : 0)
-          .catch((err) => this.log.debug(`closing media: ${(err as Error).message}`))
-          // Early media that went on as the call's media leaves the sockets open: close them now (again is harmless).
-          .then(() => channel?.close())
-          .catch(() => {}),
-      );
-    } else if (channel) closing.push(channel.close().catch(() => {}));
+    const media = this.media;
+    // The media session borrows the sockets: it stops (its RTCP BYE after the linger), then the sockets close.
+    closing.push(
+      (media
+        ? media
+            .close(e.reason, answered ? this.ctx.media.lingerMs : 0)
+            .catch((err) => this.log.debug(`closing media: ${(err as Error).message}`))
+        : Promise.resolve()
+      )
+        .then(() => channel?.close())
+        .catch(() => {}),
+    );
     for (const s of [this.src, ...this.extraSources]) if (s) closing.push(s.close().catch(() => {}));
-    if (this.snk)
-      closing.push(
-        this.snk.close().catch((err) => this.log.error(`cannot finish ${this.snk!.uri}: ${(err as Error).message}`)),
-      );
+    const snk = this.snk;
+    if (snk)
+      closing.push(snk.close().catch((err) => this.log.error(`cannot finish ${snk.uri}: ${(err as Error).message}`)));
     await Promise.all(closing);
     const end: CallEnd = {
       reason: e.reason,
@@ -986,8 +926,8 @@ export class Call extends TypedEmitter<CallEvents> {
       durationMs,
     };
     this.end = end;
-    this.state = 'ended';
-    if (!answered) this.answeredP.reject(new CallFailedError(e.message, e.reason, e.status));
+    this.input({ type: 'closed' });
+    if (!this.confirmed) this.answeredP.reject(new CallFailedError(e.message, e.reason, e.status));
     this.ctx.done(this);
     try {
       this.emit('ended', end);
@@ -995,27 +935,4 @@ export class Call extends TypedEmitter<CallEvents> {
       this.endedP.resolve(end);
     }
   }
-}
-
-/** Whether two negotiations send the same codec to the same place (early media may go on as the call's media). */
-function sameStream(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
-  const at = (x: NegotiatedMedia) => (x.remoteRtp ? `${x.remoteRtp.address}:${x.remoteRtp.port}` : '');
-  return (
-    at(a) === at(b) &&
-    a.send.payloadType === b.send.payloadType &&
-    a.send.name === b.send.name &&
-    a.rtcpMux === b.rtcpMux
-  );
-}
-
-/** The same sockets, for a media session whose `close()` must leave them open (early media). */
-function keepOpen(channel: RtpChannel): RtpChannel {
-  return new Proxy(channel, {
-    get(target, key) {
-      if (key === 'close') return async () => void (target.onDatagram = undefined);
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-    set: (target, key, value) => Reflect.set(target, key, value, target),
-  });
 }

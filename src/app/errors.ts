@@ -33,3 +33,10 @@ export class CallFailedError extends RemoteError {
 
 /** The API was used in a state that does not allow it (DTMF before the answer, accepting twice…). */
 export class CallStateError extends LocalError {}
+
+/**
+ * Our transfer (REFER) did not reach its target: refused (`status`), the
+ * transferee's call failed (its status), or no final status came. The call
+ * stays answered.
+ */
+export class TransferFailedError extends RemoteError {}

@@ -10,7 +10,8 @@ import { PreciseMediaScheduler, type MediaClockStrategy } from '../net/rtp-media
 import type { MediaScheduler } from '../rtp/media-scheduler.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import type { KeepAliveEvent } from '../stun/keepalive.js';
-import { openUdpRtpChannel, type RtpChannel, type RtpChannelKind } from './rtp-channel.js';
+import { openUdpRtpChannel } from '../net/rtp-channel.js';
+import type { RtpChannel, RtpChannelKind } from '../rtp/rtp-channel.js';
 
 export interface OpenRtpOptions {
   readonly address: string;

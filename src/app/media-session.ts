@@ -22,32 +22,26 @@
  * and decodes nothing; a plain audio packet of the current source costs no
  * packet object and no event on the way.
  */
-import { TypedEmitter } from '../sip/api/emitter.js';
-import type { AudioSink, AudioSource } from '../audio/device.js';
+import { TypedEmitter } from '../util/emitter.js';
+import { FRAME_SAMPLES, type AudioSink, type AudioSource } from '../audio/device.js';
 import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
-import { Driver } from '../net/drive.js';
 import type { MediaStream, MediaTick } from '../rtp/media-scheduler.js';
 import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';
-import type {
-  MediaDirection,
-  RtpSessionEvent,
-  RtpSessionOptions,
-  RtpTransmit,
-  TransportAddress,
-} from '../rtp/rtp-session-types.js';
+import { RtpLink } from '../net/rtp-link.js';
+import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, TransportAddress } from '../rtp/rtp-session-types.js';
 import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
 import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
-/** Samples in a 20 ms frame at 8 kHz. */
-export const FRAME = 160;
+/** Samples in a 20 ms frame at 8 kHz (the audio interface's frame). */
+export const FRAME = FRAME_SAMPLES;
 /** The longest playout unit handled (240 ms); longer packets are concealed. */
 const MAX_UNIT = 1920;
 
@@ -74,8 +68,18 @@ export interface MediaSessionOptions {
   readonly rtp?: MediaRtpOptions;
   /** `media` (default): source, sink, taps on the media clock. `reflect`: echo every packet back at once. */
   readonly mode?: 'media' | 'reflect';
-  /** Look for DTMF tones in the received audio. */
-  readonly detectInbandDtmf?: boolean;
+  /**
+   * Look for DTMF tones in the received audio: always, never, or until RFC
+   * 4733 events arrive (`until-rfc4733`: a peer that sends events is heard
+   * by them, one that sends tones although it offered events by its tones).
+   */
+  readonly detectInbandDtmf?: boolean | 'until-rfc4733';
+  /**
+   * Send only to where the peer's own packets come from until `confirm()`
+   * (the callee before the ACK of its 2xx: the SDP address is not vouched
+   * for yet). Default false.
+   */
+  readonly unconfirmed?: boolean;
   readonly log?: Logger;
 }
 
@@ -94,6 +98,30 @@ export type MediaSessionEvents = {
 
 /** A listener on received audio: `frame` (160 samples) is reused, copy what you keep. */
 export type AudioTap = (frame: Int16Array) => void;
+
+/**
+ * A media session driven from outside (a conference room's tick) instead
+ * of by its own tick: `media.borrow()`.
+ */
+export interface MediaPort {
+  /** The codec the session sends with: a payload given to `send` must be of it. */
+  readonly codec: Codec;
+  /**
+   * The next 20 ms received (decoded, or concealed by the session's PLC)
+   * into `frame`; the sink, the taps and in-band DTMF detection see it as
+   * on the session's own tick. Silence once the session is closed.
+   */
+  receive(frame: Int16Array, now: number): void;
+  /**
+   * Send 20 ms: `payload` as it is when given (encoded with `codec` once
+   * for several sessions), else `frame` encoded by the session. In-band
+   * DTMF being sent goes over `frame` and is encoded here. Nothing once
+   * the session is closed.
+   */
+  send(frame: Int16Array, payload: Uint8Array | undefined): void;
+  /** Give the tick back: the session ticks on its own again (reading its source), unless closed. */
+  release(): void;
+}
 
 /**
  * @example
@@ -118,18 +146,23 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
   private readonly negotiated: NegotiatedMedia;
-  private readonly channel: RtpChannel;
   private readonly platform: MediaPlatform;
   private readonly log: Logger;
-  private readonly driver: Driver<RtpTransmit, RtpSessionEvent>;
-  private readonly mux: boolean;
+  private readonly link: RtpLink;
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly plc = new PacketLossConcealer();
   private readonly inbandOut: DtmfGenerator;
-  private readonly inbandIn: DtmfDetector | undefined;
+  private inbandIn: DtmfDetector | undefined;
+  /** In-band detection stops once RFC 4733 events arrive. */
+  private readonly inbandUntilEvents: boolean;
+  /** The last key heard in-band (a peer's first RFC 4733 event may be the same key, heard twice). */
+  private lastInband: { digit: string; at: number } | undefined;
   private src: AudioSource | undefined;
   private stream: MediaStream | undefined;
+  private started = false;
+  /** Driven by a `MediaPort` (a conference) instead of its own tick. */
+  private borrowed = false;
   private closed = false;
   /** Copy-on-write: a tap may remove itself (or another) while the taps run. */
   private taps: readonly AudioTap[] = [];
@@ -150,7 +183,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   constructor(opts: MediaSessionOptions) {
     super();
     this.negotiated = opts.negotiated;
-    this.channel = opts.channel;
     this.platform = opts.platform;
     this.log = opts.log ?? silentLogger;
     this.mode = opts.mode ?? 'media';
@@ -161,13 +193,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.encoder = codec.createEncoder();
     this.txBuf = new Uint8Array(codec.bytesPerFrame);
     this.txPayload = this.txBuf;
-    this.mux = opts.negotiated.rtcpMux;
     const rtp = opts.rtp ?? {};
     const jb = rtp.jitterBuffer;
     this.session = new RtpSession({
       ...rtpSessionOptions(opts.negotiated),
       ...rtp,
       samplesPerFrame: FRAME,
+      ...(opts.unconfirmed ? { unconfirmed: true } : {}),
       wallClockOffsetMs: opts.platform.wallClockOffsetMs(),
       jitterBuffer:
         this.mode === 'reflect' || jb === false
@@ -184,30 +216,15 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
-    this.driver = new Driver(
-      this.session,
-      {
-        transmit: (t) => this.channel.send(t.data, t.to, this.mux ? 'rtp' : t.channel),
-        event: (e) => this.onSessionEvent(e),
-      },
-      opts.platform.clock,
-      opts.platform.timers,
-      // The RTP timeout's deadline moves with every packet: an earlier armed timer is kept, not re-armed per packet.
-      { keepEarlierTimer: true },
-    );
-    const session = this.session;
-    const driver = this.driver;
-    const clock = opts.platform.clock;
-    // What `driver.input` does, without a closure or fields per datagram: a closed session ignores
-    // the datagram, a closed driver drains nothing (and the channel stops calling at close).
-    this.channel.onDatagram = (data, from, kind) => {
-      session.handleDatagram(data, from, clock.now(), kind);
-      driver.drain();
-    };
-    this.channel.onError = (err) => this.log.debug(`RTP socket: ${err.message}`);
+    this.inbandUntilEvents = opts.detectInbandDtmf === 'until-rfc4733';
+    this.link = new RtpLink(this.session, opts.channel, {
+      clock: opts.platform.clock,
+      timers: opts.platform.timers,
+      onEvent: (e) => this.onSessionEvent(e),
+      onError: (err) => this.log.debug(`RTP socket: ${err.message}`),
+      rtcpMux: opts.negotiated.rtcpMux,
+    });
   }
-
-  private readonly sendFn = (now: number): void => void this.session.sendFrame(this.txPayload, now);
 
   /** What we send (undefined: silence). Setting it does not close the previous one. */
   get source(): AudioSource | undefined {
@@ -231,9 +248,23 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** Start ticking (media mode); reflect mode needs no tick. */
   start(): void {
     if (this.closed) throw new CallStateError('the media session is closed');
-    if (this.mode === 'media' && !this.stream) this.stream = this.platform.scheduler.add(this.tick);
+    this.started = true;
+    if (this.mode === 'media' && !this.stream && !this.borrowed) this.stream = this.platform.scheduler.add(this.tick);
     // An echo has no tick, but its packets want the same promptness (after the answer is out: it may spawn chrt).
     if (this.mode === 'reflect' && this.platform.raisePriority) setImmediate(() => this.platform.raisePriority?.());
+  }
+
+  /**
+   * The call is answered (we got the 2xx, or the ACK of ours arrived): the
+   * peer's SDP address is vouched for, and the RTP timeout counts from now
+   * whether or not a packet ever arrives.
+   */
+  answered(): void {
+    if (this.closed) return;
+    this.link.input((now) => {
+      this.session.confirm();
+      this.session.start(now);
+    });
   }
 
   /** Listen to every received frame; returns the function that stops it. */
@@ -250,7 +281,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     remoteRtcp: TransportAddress | undefined,
     direction: MediaDirection,
   ): void {
-    this.driver.input(() => {
+    this.link.input(() => {
       this.session.setRemote(remoteRtp, remoteRtcp);
       this.session.setDirection(direction);
     });
@@ -272,11 +303,68 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         return Promise.reject(
           new CallStateError('the peer did not negotiate telephone-event: RFC 4733 DTMF cannot be sent'),
         );
-      this.driver.input(() => this.session.sendDtmf(digits));
+      this.link.sendDtmf(digits);
     } else {
       this.inbandOut.send(digits);
     }
     return new Promise((resolve, reject) => this.dtmfWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Hand the tick to someone else — a conference room, whose one tick
+   * receives, mixes and sends for all its participants — until `release()`.
+   * The session stops ticking on its own (its source is not read
+   * meanwhile); everything else (RTCP, DTMF events, the RTP timeout, the
+   * sink and taps) goes on.
+   *
+   * @example
+   * const port = call.media.borrow();
+   * // each 20 ms: port.receive(frame, now); ...mix...; port.send(heard, sharedPayload);
+   * port.release();
+   */
+  borrow(): MediaPort {
+    if (this.closed) throw new CallStateError('the media session is closed');
+    if (this.mode !== 'media') throw new CallStateError('an echo session cannot be mixed');
+    if (this.borrowed) throw new CallStateError('the media session is already driven from outside');
+    this.borrowed = true;
+    this.stream?.stop();
+    this.stream = undefined;
+    let released = false;
+    return {
+      codec: this.codec,
+      receive: (frame, now) => {
+        if (this.closed || released) {
+          frame.fill(0);
+          return;
+        }
+        this.hearAndTell(now);
+        frame.set(this.rx);
+      },
+      send: (frame, payload) => {
+        if (this.closed || released) return;
+        if (this.inbandOut.busy) {
+          this.tx.set(frame);
+          this.inbandOut.fill(this.tx);
+          payload = undefined;
+          frame = this.tx;
+        }
+        this.txPayload = payload ?? this.encoder.encode(frame, this.txBuf);
+        this.link.sendFrame(this.txPayload, this.platform.clock.now());
+        this.tellDtmfWaiters();
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.borrowed = false;
+        if (this.started && !this.closed && this.mode === 'media' && !this.stream)
+          this.stream = this.platform.scheduler.add(this.tick);
+      },
+    };
+  }
+
+  /** Whether a conference (a `MediaPort`) drives the session now. */
+  get isBorrowed(): boolean {
+    return this.borrowed;
   }
 
   /** The media time of an echoed payload; a stream's packets are all alike, so the last answer is kept. */
@@ -314,9 +402,17 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       case 'rtp':
         // Only with `emitPackets` (not set here): a reflecting session echoes every packet itself.
         return;
-      case 'dtmf':
+      case 'dtmf': {
+        if (this.inbandUntilEvents && this.inbandIn !== undefined) {
+          // The peer sends RFC 4733 events: listen to them only from now on. The key that made it do so
+          // may have been heard in its tones a moment ago: that is one key, not two.
+          this.inbandIn = undefined;
+          const last = this.lastInband;
+          if (last && last.digit === e.event.digit && this.platform.clock.now() - last.at < 1000) return;
+        }
         this.emit('dtmf', e.event.digit, e.event.durationMs, 'rfc4733');
         return;
+      }
       case 'timeout':
         this.emit('rtp-timeout', e.silentMs);
         return;
@@ -330,7 +426,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       case 'source':
         if (e.previous !== undefined) this.plc.reset();
         this.log.debug(
-          `RTP ${e.kind} source ${e.ssrc.toString(16)}${e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''}`,
+          `RTP ${e.kind} source ${e.ssrc.toString(16)}` +
+            (e.previous !== undefined ? ` replaced ${e.previous.toString(16)}` : ''),
         );
         return;
       case 'latched':
@@ -353,8 +450,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     }
     if (this.inbandOut.busy) this.inbandOut.fill(f);
     this.txPayload = this.encoder.encode(f, this.txBuf);
-    this.driver.input(this.sendFn);
+    this.link.sendFrame(this.txPayload, this.platform.clock.now());
     // 2. What we hear.
+    this.hearAndTell(now);
+    // 3. Tell who waits.
+    if (ended !== undefined) this.emit('source-end', ended);
+    this.tellDtmfWaiters();
+  };
+
+  /** The next frame into `rx`, then to the sink, the taps and the in-band DTMF detector. */
+  private hearAndTell(now: number): void {
     this.hear(now);
     const rx = this.rx;
     if (this.sink !== undefined) {
@@ -370,15 +475,20 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const det = this.inbandIn;
     if (det !== undefined) {
       det.process(rx);
-      for (let e = det.pollEvent(); e; e = det.pollEvent())
-        if (e.type === 'end') this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      for (let e = det.pollEvent(); e; e = det.pollEvent()) {
+        if (e.type !== 'end') continue;
+        if (this.inbandUntilEvents) this.lastInband = { digit: e.digit, at: this.platform.clock.now() };
+        this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
+      }
     }
-    // 3. Tell who waits.
-    if (ended !== undefined) this.emit('source-end', ended);
+  }
+
+  /** DTMF sent to its end: whoever waits for it is told. */
+  private tellDtmfWaiters(): void {
     if (this.dtmfWaiters.length > 0 && !this.inbandOut.busy && this.session.dtmfSender.pending === 0) {
       for (const w of this.dtmfWaiters.splice(0)) w.resolve();
     }
-  };
+  }
 
   /** Fill `rx` with the next 20 ms of received audio. */
   private hear(now: number): void {
@@ -446,9 +556,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Stop the tick, send RTCP BYE and close the sockets (after `lingerMs`,
-   * to hear the peer's last report). Neither source nor sink is closed: they
-   * belong to whoever set them.
+   * Stop the tick and send the RTCP BYE (after `lingerMs`, to hear the
+   * peer's last report), then let go of the channel. Nothing it borrowed is
+   * closed: the channel, the source and the sink belong to whoever gave
+   * them (the call closes its sockets after this).
    */
   async close(reason?: string, lingerMs = 0): Promise<void> {
     if (this.closed) return;
@@ -456,14 +567,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.stream = undefined;
     if (lingerMs > 0) await new Promise<void>((r) => this.platform.timers.setTimer(lingerMs, r));
     this.closed = true;
-    this.driver.input((now) => this.session.close(now, reason));
-    this.driver.close();
+    this.link.close(reason);
     for (const w of this.dtmfWaiters.splice(0))
       w.reject(new CallStateError('the media session closed before the DTMF was sent'));
-    this.channel.onDatagram = undefined;
-    // Let the RTCP BYE leave before the sockets close.
-    await new Promise<void>((r) => setImmediate(r));
-    await this.channel.close();
   }
 
   get isClosed(): boolean {

@@ -14,6 +14,7 @@
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { Codec, CodecId } from '../codecs/codec.js';
 import { registry } from '../codecs/registry.js';
+import type { TimerHandle } from '../clock/timers.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { resolveStunServer } from '../net/stun-discover.js';
 import { StunSocket } from '../net/stun-socket.js';
@@ -22,7 +23,7 @@ import { parseSdp } from '../sdp/parse.js';
 import { SdpNegotiationError, SdpParseError } from '../sdp/errors.js';
 import type { SessionDescription } from '../sdp/types.js';
 import type { IncomingCall } from '../sip/api/call.js';
-import { TypedEmitter } from '../sip/api/emitter.js';
+import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import type { Registration } from '../sip/api/registration.js';
 import { UserAgent, type RegisterOptions, type UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
@@ -30,16 +31,20 @@ import { warningValue } from '../sip/message/build.js';
 import { formatNameAddr } from '../sip/message/name-addr.js';
 import { parseUri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
-import { Call, type CallContext, type CallMediaSettings, type PlaceCallOptions } from './call.js';
+import type { Call, CallContext, CallMediaSettings } from './call.js';
+import { ReceivedCall } from './call-incoming.js';
+import { PlacedCall, type PlaceCallOptions } from './call-outgoing.js';
 import type { CallEnd } from './call-types.js';
 import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaRtpOptions } from './media-session.js';
-import { formatsFor } from './sdp-local.js';
+import { formatsFor, screeningMedia } from './sdp-local.js';
 
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
   readonly server: string | StunAddress;
-  /** Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered. */
+  /**
+   * Keep-alive interval, ms (default 25 000): STUN to the server, and a double CRLF to the registrar while registered.
+   */
   readonly keepAliveMs?: number;
   /** RFC 5389 7.2.1 retransmission settings for the bindings of calls (defaults 500 ms, 3 requests). */
   readonly rto?: number;
@@ -60,10 +65,18 @@ export interface PhoneOptions {
   readonly capacity?: number;
   /** Retry-After of the 503 beyond capacity, seconds (default 10). */
   readonly retryAfterSec?: number;
-  /** Listen for in-band DTMF: when the peer has no RFC 4733 (`auto`, default), always, never. */
+  /** Listen for in-band DTMF: until RFC 4733 events arrive (`auto`, default), always, never. */
   readonly inbandDtmf?: 'auto' | 'on' | 'off';
   /** Learn and keep the public mapping of the SIP and RTP sockets (RFC 5389). */
   readonly stun?: PhoneStunOptions;
+  /**
+   * How long `close()` waits for its calls to end, ms; calls still up then
+   * end here without waiting further. Default: Timer H (64*T1, what a BYE
+   * may have to wait for the ACK of our 2xx) and 5 s.
+   */
+  readonly closeTimeoutMs?: number;
+  /** Uniform in [0, 1): the `o=` of each call's SDP (tests make it predictable). Default `Math.random`. */
+  readonly random?: () => number;
   readonly log?: Logger;
 }
 
@@ -117,6 +130,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   private registerOpts: RegisterOptions | undefined;
   private stunSocket: StunSocket | undefined;
   private closing: Promise<void> | undefined;
+  private readonly closeTimeoutMs: number;
 
   private constructor(ua: UserAgent, opts: PhoneOptions, stun: CallMediaSettings['stun']) {
     super();
@@ -125,6 +139,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.log = opts.log ?? silentLogger;
     this.capacity = opts.capacity ?? Infinity;
     this.retryAfter = opts.retryAfterSec ?? 10;
+    this.closeTimeoutMs = opts.closeTimeoutMs ?? 64 * ua.core.config.timers.t1 + 5000;
     const m = opts.media ?? {};
     const media: CallMediaSettings = {
       address: m.address ?? '0.0.0.0',
@@ -133,6 +148,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       rtcpMux: m.rtcpMux ?? true,
       rtp: m.rtp ?? ({} as MediaRtpOptions),
       lingerMs: m.lingerMs ?? 0,
+      ...(m.allowMulticast ? { allowMulticast: true } : {}),
       ...(stun ? { stun } : {}),
     };
     this.ctx = {
@@ -142,7 +158,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       codecs: toCodecs(opts.codecs),
       inbandDtmf: opts.inbandDtmf ?? 'auto',
       log: this.log.child('call'),
-      sdpAddress: () => ua.advertised().address,
+      ...(opts.random ? { random: opts.random } : {}),
+      sdpAddress: (towards) => ua.advertised(undefined, towards).address,
+      place: (uri, o) => this.call(uri, o),
       done: (call) => {
         this.active.delete(call);
         if (call.end) this.emit('ended', call, call.end);
@@ -205,10 +223,12 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (target.kind !== 'sip')
       throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
-    const call = new Call(this.ctx, 'outgoing', opts.from ?? this.ua.aor, uri.trim());
-    this.active.add(call);
     const { codecs, ...rest } = opts;
-    call.dial(uri.trim(), { ...rest, ...(codecs ? { codecs: toCodecs(codecs) } : {}) });
+    const call = new PlacedCall(this.ctx, opts.from ?? this.ua.aor, uri.trim(), uri.trim(), {
+      ...rest,
+      ...(codecs ? { codecs: toCodecs(codecs) } : {}),
+    });
+    this.active.add(call);
     return call;
   }
 
@@ -234,12 +254,33 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     return reg;
   }
 
-  /** Remove our binding at the registrar. */
-  async unregister(): Promise<void> {
+  /**
+   * Remove our binding at the registrar: resolves once the registrar
+   * answered the un-REGISTER (a digest challenge answered on the way), or it
+   * failed. A registration whose refresh is under way, or failed, is removed
+   * too. Called again while it runs, the same promise.
+   */
+  unregister(): Promise<void> {
+    if (this.unregistering) return this.unregistering;
     const r = this.registration;
     this.registration = undefined;
-    if (r?.registered) await r.unregister();
+    if (!r?.active) return Promise.resolve();
+    this.log.info(`unregistering ${r.aor}`);
+    this.unregistering = r.unregister().finally(() => (this.unregistering = undefined));
+    return this.unregistering;
   }
+  private unregistering: Promise<void> | undefined;
+
+  /**
+   * Hurry the closing (a second Ctrl-C): calls still up end at once without
+   * waiting for their peers, and the un-REGISTER under way gets at most
+   * `HURRY_UNREGISTER_MS` more. Call it before or during `close()`.
+   */
+  hurry(): void {
+    this.hurried.resolve();
+    this.ua.hurry();
+  }
+  private readonly hurried = quietPromise<void>();
 
   private async discoverSip(stun: NonNullable<CallMediaSettings['stun']>): Promise<void> {
     const socket = this.ua.udpSocket();
@@ -256,7 +297,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       this.useMapping(r.mapped.address, r.mapped.port);
     } catch (err) {
       this.log.warn(
-        `STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact and Via keep the local address`,
+        `STUN server ${stun.server.address}:${stun.server.port} did not answer (${(err as Error).message}); Contact ` +
+          `and Via keep the local address`,
       );
     }
     s.keepAlive(stun.server, { interval: stun.keepAliveMs }, (e) => {
@@ -299,14 +341,15 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       this.emit('overload', inc);
       return;
     }
-    const agent = this.ua.advertised().address;
+    const towards = inc.source.remote.address;
+    const agent = this.ua.advertised(undefined, towards).address;
     // No body: a delayed offer (RFC 3261 13.2.1). Our 200 OK will carry the offer, the ACK the answer.
     let offer: SessionDescription | undefined;
     if (inc.body.length > 0) {
       try {
         offer = parseSdp(text(inc.body));
         // Refuse at once what no answer could accept.
-        createAnswer(offer, { address: '127.0.0.1', port: 9, formats: formatsFor(this.ctx.codecs) });
+        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(towards), formatsFor(this.ctx.codecs)));
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
         else if (err instanceof SdpNegotiationError)
@@ -320,8 +363,17 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inc.reject(480, 'Temporarily Unavailable');
       return;
     }
-    const call = new Call(this.ctx, 'incoming', formatNameAddr({ ...inc.to, params: [] }), from);
-    call.receive(inc, offer);
+    // RFC 3891: an INVITE that replaces one of our calls (the core checked the dialog; the call must be ours).
+    let replaces: Call | undefined;
+    if (inc.replaces) {
+      replaces = [...this.active].find((c) => c.dialog === inc.replaces);
+      if (!replaces) {
+        inc.reject(481, 'Call/Transaction Does Not Exist');
+        this.log.info(`refused a call from ${from}: it replaces a dialog that is not one of our calls`);
+        return;
+      }
+    }
+    const call = new ReceivedCall(this.ctx, formatNameAddr({ ...inc.to, params: [] }), from, inc, offer, replaces);
     this.active.add(call);
     this.emit('incoming', call);
   }
@@ -335,16 +387,37 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   private async doClose(): Promise<void> {
-    await Promise.all([...this.active].map((c) => c.hangup('shutdown')));
-    try {
-      await this.unregister();
-    } catch (err) {
-      this.log.warn(`unregister: ${(err as Error).message}`);
+    // The binding goes at once, beside the calls' ends: a caller can no longer reach us through the
+    // registrar, and a second signal finds the un-REGISTER already on its way.
+    const unregistering = this.unregister().catch((err: Error) => this.log.warn(`unregister: ${err.message}`));
+    // Every call ends, whatever its peer does: those still up after `closeTimeoutMs` (or once hurried) end here.
+    const hangups = Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    const timers = this.platform.timers;
+    let timer: TimerHandle | undefined;
+    const late = await Promise.race([
+      hangups.then(() => false),
+      this.hurried.promise.then(() => true),
+      new Promise<boolean>((r) => (timer = timers.setTimer(this.closeTimeoutMs, () => r(true)))),
+    ]);
+    if (timer !== undefined) timers.clearTimer(timer);
+    if (late && this.active.size > 0) {
+      this.log.warn(`${this.active.size} call(s) did not end in time: ending them here`);
+      for (const c of [...this.active]) c.abandon();
+      await Promise.all([...this.active].map((c) => c.ended));
     }
+    let hurryTimer: TimerHandle | undefined;
+    await Promise.race([
+      unregistering,
+      this.hurried.promise.then(() => new Promise<void>((r) => (hurryTimer = timers.setTimer(HURRY_UNREGISTER_MS, r)))),
+    ]);
+    if (hurryTimer !== undefined) timers.clearTimer(hurryTimer);
     this.stunSocket?.close();
     await this.ua.close();
   }
 }
+
+/** After `hurry()`, how long an un-REGISTER under way may still take, ms. */
+export const HURRY_UNREGISTER_MS = 3000;
 
 /** `host[:port]` or `[v6]:port` into resolveStunServer's arguments. */
 function hostPort(s: string): [string, number?] {

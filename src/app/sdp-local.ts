@@ -7,17 +7,31 @@ import type { Codec } from '../codecs/codec.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
 import type { MediaFormat } from '../sdp/media-format.js';
 import type { LocalMedia, NegotiatedMedia } from '../sdp/offer-answer.js';
-import type { RtpChannel } from './rtp-channel.js';
+import type { RtpChannel } from '../rtp/rtp-channel.js';
 
 /** telephone-event with the 16 DTMF events (RFC 4733 7.1.1: "0-15" at least; 16 is flash). */
 export const TELEPHONE_EVENT: MediaFormat = { name: 'telephone-event', clockRate: 8000, fmtp: '0-16' };
 
+/**
+ * The SDP media format of a codec.
+ *
+ * @example
+ * codecFormat(codecs.g722) // { name: 'G722', clockRate: 8000, payloadType: 9 }  →  a=rtpmap:9 G722/8000
+ * codecFormat(codecs.opus) // { name: 'opus', clockRate: 48000, channels: 2, payloadType: 111, fmtp: '…' }
+ */
+export function codecFormat(codec: Codec): MediaFormat {
+  return {
+    name: codec.name,
+    clockRate: codec.clockRate,
+    ...(codec.channels !== 1 ? { channels: codec.channels } : {}),
+    payloadType: codec.payloadType,
+    ...(codec.fmtp !== undefined ? { fmtp: codec.fmtp } : {}),
+  };
+}
+
 /** The formats to offer or accept for codecs in order of preference. */
 export function formatsFor(codecs: readonly Codec[]): MediaFormat[] {
-  return [
-    ...codecs.map((c) => ({ name: c.name, clockRate: c.clockRate, payloadType: c.payloadType })),
-    TELEPHONE_EVENT,
-  ];
+  return [...codecs.map(codecFormat), TELEPHONE_EVENT];
 }
 
 /** The formats of a running call for a re-offer: the codec in use (with its payload type) and telephone-event. */
@@ -26,18 +40,40 @@ export function currentFormats(n: NegotiatedMedia): MediaFormat[] {
   return n.telephoneEvent ? [send, { ...TELEPHONE_EVENT, payloadType: n.telephoneEvent.payloadType }] : [send];
 }
 
-function isWildcard(a: string): boolean {
+/** Whether a bind address is a wildcard (`0.0.0.0`, `::`). */
+export function isWildcard(a: string): boolean {
   return a === '0.0.0.0' || a === '::' || a === '';
+}
+
+/** The wildcard of an address's family: RTP binds `::` for a call whose SDP names an IPv6 address. */
+export function wildcardOf(address: string): string {
+  return address.includes(':') ? '::' : '0.0.0.0';
+}
+
+/**
+ * Our side for screening an offer before a call (and its RTP sockets)
+ * exists: the address family our media will have, so an offer the call
+ * could not answer is refused at once (`connection-address.ts`).
+ */
+export function screeningMedia(
+  media: { readonly address: string; readonly allowMulticast?: boolean },
+  sdpAddress: string,
+  formats: readonly MediaFormat[],
+): LocalMedia {
+  const address = isWildcard(media.address) ? sdpAddress : media.address;
+  return { address, port: 9, formats, ...(media.allowMulticast ? { allowMulticast: true } : {}) };
 }
 
 /** The `o=` of one call: one session id, a version that grows with every description we send. */
 export class SdpOrigin {
   private version: number;
   readonly sessionId: string;
+  private readonly allowMulticast: boolean;
 
-  constructor(random: () => number = Math.random) {
+  constructor(random: () => number = Math.random, opts: { readonly allowMulticast?: boolean } = {}) {
     this.version = Math.floor(random() * 1e9);
     this.sessionId = String(this.version);
+    this.allowMulticast = opts.allowMulticast ?? false;
   }
 
   /**
@@ -66,6 +102,7 @@ export class SdpOrigin {
       username: 'shtoom',
       sessionId: this.sessionId,
       sessionVersion: String(this.version++),
+      ...(this.allowMulticast ? { allowMulticast: true } : {}),
     };
   }
 }

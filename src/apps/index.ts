@@ -14,6 +14,7 @@ import { ivrDemo, type IvrDemoOptions } from './ivr-demo.js';
 export { echo } from './echo.js';
 export { announce, DEFAULT_ANNOUNCEMENT, type AnnounceOptions } from './announce.js';
 export { ivrDemo, type IvrDemoOptions } from './ivr-demo.js';
+export * as conference from './conference/index.js';
 
 /** Names `shtoom serve` knows. */
 export const BUILT_IN_APPS = ['echo', 'announce', 'ivr-demo'] as const;

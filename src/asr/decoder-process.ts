@@ -6,13 +6,15 @@
  *
  * Theory of operation. pocketsphinx_batch reads its control file a line at a
  * time and decodes each utterance as its line arrives; its `-hypseg` output
- * is unbuffered. So its control file and its output are FIFOs (named pipes:
- * Node's own stdio pipes are sockets, which the program cannot open by
- * name): an utterance is a WAV file written to the shared directory and its
- * name written to the control FIFO, and its result is the output line that
- * starts with that name. Grammars (forced alignment, a choice among phrases)
- * come per utterance through `-fsgctl`, a third FIFO read in step with the
- * control file: the grammar's file name is written there just before the
+ * is unbuffered. So its control file is a FIFO (a named pipe: Node's own
+ * stdio pipes are sockets, which the program cannot open by name): an
+ * utterance is a WAV file written to the shared directory and its name
+ * written to the control FIFO. Its results go to a regular file that Node
+ * watches (inotify) and reads as it grows: the result is the line that
+ * starts with the utterance's name (no socket needed: this layer opens
+ * none). Grammars (forced alignment, a choice among phrases) come per
+ * utterance through `-fsgctl`, a second FIFO read in step with the control
+ * file: the grammar's file name is written there just before the
  * utterance's name. Utterances are decoded in order, one at a time per
  * process. Node holds every FIFO open for reading and writing, so opening
  * one never blocks and the decoder never reads an end of file it did not
@@ -33,9 +35,9 @@
  *   caller waits for it), an idle one does not. When Node dies the decoder
  *   reads the end of its control FIFO (Node was its only writer) and exits.
  */
-import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { closeSync, type FSWatcher, openSync, read, readFileSync, rmSync, watch, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { RecogniserFailedError } from './errors.js';
 import { type Launcher, launcherFor, shellQuote } from './launcher.js';
 
@@ -90,7 +92,8 @@ export class DecoderProcess {
   private readonly fifos: { ctl: string; hyp: string; fsgctl?: string };
   private ctlFd: number | undefined;
   private fsgFd: number | undefined;
-  private out: Socket | undefined;
+  /** The results file, read as it grows (the decoder flushes a line per utterance). */
+  private out: { fd: number; watcher: FSWatcher; at: number; reading: boolean; again: boolean } | undefined;
   /** The process is up and its FIFOs open (or it failed to start). */
   private readonly started: Promise<void>;
   private readonly pending: Pending[] = [];
@@ -125,17 +128,20 @@ export class DecoderProcess {
     const args = [...this.o.args, '-cepdir', this.o.dir, '-ctl', f.ctl, '-hypseg', f.hyp];
     if (f.fsgctl) args.push('-fsgctl', f.fsgctl, '-fsgdir', this.o.dir, '-fsgext', '.fsg');
     const q = (words: readonly string[]) => words.map(shellQuote).join(' ');
-    const command = `${q(['mkfifo', ...Object.values(f)])} && echo ready ${this.o.name} && exec ${q([this.o.binary, ...args])}`;
+    // Control FIFOs in; results to a regular file, read here as it grows.
+    const fifos = q(['mkfifo', f.ctl, ...(f.fsgctl ? [f.fsgctl] : [])]);
+    const run = q([this.o.binary, ...args]);
+    const command = `${fifos} && : > ${shellQuote(f.hyp)} && echo ready ${this.o.name} && exec ${run}`;
     const onLine = (kind: string, rest: string) => {
       if (kind === 'ready') {
         // Read and write: opening a FIFO so never blocks (Linux); the decoder's
         // own opens wait for these.
         this.ctlFd = openSync(f.ctl, 'r+');
         if (f.fsgctl) this.fsgFd = openSync(f.fsgctl, 'r+');
-        this.out = new Socket({ fd: openSync(f.hyp, constants.O_RDWR | constants.O_NONBLOCK), readable: true });
-        this.out.setEncoding('utf8');
-        this.out.on('data', (s: string) => this.onData(s));
-        this.out.on('error', () => undefined); // reported by the process's end
+        const watcher = watch(f.hyp, () => this.pump());
+        watcher.on('error', () => undefined); // reported by the process's end
+        this.out = { fd: openSync(f.hyp, 'r'), watcher, at: 0, reading: false, again: false };
+        this.pump();
         this.setBusy(this.busy);
         ready();
       } else if (kind === 'pid') {
@@ -195,7 +201,11 @@ export class DecoderProcess {
     if (this.gone) return;
     this.gone = true;
     this.setBusy(false);
-    this.out?.destroy();
+    if (this.out) {
+      this.out.watcher.close();
+      closeSync(this.out.fd);
+      this.out = undefined;
+    }
     if (this.ctlFd !== undefined) closeSync(this.ctlFd);
     if (this.fsgFd !== undefined) closeSync(this.fsgFd);
     this.ctlFd = this.fsgFd = undefined;
@@ -284,6 +294,30 @@ export class DecoderProcess {
     }, p.timeoutMs);
   }
 
+  /** Read what the results file gained since the last read (one read at a time, again if it grew meanwhile). */
+  private pump(): void {
+    const o = this.out;
+    if (!o) return;
+    if (o.reading) {
+      o.again = true;
+      return;
+    }
+    o.reading = true;
+    o.again = false;
+    const buf = Buffer.alloc(65536);
+    read(o.fd, buf, 0, buf.length, o.at, (e, n) => {
+      o.reading = false;
+      if (e || this.out !== o) return;
+      if (n > 0) {
+        o.at += n;
+        this.onData(this.decoder.write(buf.subarray(0, n)));
+      }
+      if (n === buf.length || o.again) this.pump();
+    });
+  }
+
+  private readonly decoder = new StringDecoder('utf8');
+
   private onData(s: string): void {
     this.buffered += s;
     for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
@@ -325,10 +359,10 @@ export class DecoderProcess {
     }
     clearTimeout(this.idleTimer);
     if (now) {
-      this.out?.ref();
+      this.out?.watcher.ref();
       return;
     }
-    this.out?.unref();
+    this.out?.watcher.unref();
     if (this.failure === undefined && !this.gone) {
       this.idleTimer = setTimeout(() => void this.close(), this.o.idleMs);
       this.idleTimer.unref();

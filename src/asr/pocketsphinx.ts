@@ -52,7 +52,9 @@ export interface PocketsphinxOptions {
   readonly binary?: string;
   /** The model root holding `en-us/`, `cmudict-en-us.dict` and `en-us.lm.bin` (default: Debian's). */
   readonly modelRoot?: string;
-  /** `wideband` (8 kHz resampled to 16 kHz, stock model; default) or `narrowband` (8 kHz, model copy with -upperf 3500). */
+  /**
+   * `wideband` (8 kHz resampled to 16 kHz, stock model; default) or `narrowband` (8 kHz, model copy with -upperf 3500).
+   */
   readonly frontEnd?: 'wideband' | 'narrowband';
   /** Where the narrow-band model copy is made (default `shtoomCacheDir()`). */
   readonly cacheDir?: string;
@@ -145,7 +147,8 @@ const FILLER = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+.*\+\+)$/;
  * Parse one `-hypseg` line: `id S scale T total A acoustic L lm {start ascr lscr word}* end`.
  *
  * @example
- * parseHypseg('u S 0 T -4097 A -3423 L -674 0 -193 -337 <sil> 19 -423 0 you 35') // words: [{ word: 'you', startMs: 190, endMs: 350 }]
+ * parseHypseg('u S 0 T -4097 A -3423 L -674 0 -193 -337 <sil> 19 -423 0 you 35') // words: [{ word: 'you', startMs:
+ * 190, endMs: 350 }]
  */
 export function parseHypseg(line: string): Hypseg | undefined {
   const t = line.trim().split(/\s+/);

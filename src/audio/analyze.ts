@@ -3,6 +3,7 @@
  * tones and any tones asked for. `shtoom analyze` prints it; the IVR
  * assertions use the same function on received audio.
  */
+import { FRAME_SAMPLES } from './device.js';
 import { CallProgressDetector, type CallProgressTone } from './dsp/call-progress.js';
 import { DtmfDetector } from './dsp/dtmf-detector.js';
 import type { DtmfDigit } from './dsp/dtmf.js';
@@ -59,8 +60,8 @@ export function analyzeAudio(samples: Int16Array, options: AnalyzeOptions = {}):
   const vad = new Vad(options.vad);
   const cp = new CallProgressDetector();
   const extra = options.tones?.length ? new ToneDetector(options.tones) : undefined;
-  for (let i = 0; i < samples.length; i += 160) {
-    const frame = samples.subarray(i, Math.min(samples.length, i + 160));
+  for (let i = 0; i < samples.length; i += FRAME_SAMPLES) {
+    const frame = samples.subarray(i, Math.min(samples.length, i + FRAME_SAMPLES));
     dtmf.process(frame);
     vad.process(frame);
     cp.process(frame);

@@ -18,7 +18,6 @@ export {
 } from './device.js';
 export { parseDeviceUri, type DeviceUri } from './device-uri.js';
 export {
-  audioOpenOptions,
   auditAudio,
   backendStatus,
   listDevices,
@@ -32,3 +31,4 @@ export { analyzeAudio, parseToneSpec, type AnalyzeOptions, type AudioAnalysis, t
 export { toMono8k } from './to-mono-8k.js';
 export { AudioConfigError, AudioDeviceError, BackendMissingError, DspMisuseError } from './errors.js';
 export * from './dsp/index.js';
+export * from './conference/index.js';

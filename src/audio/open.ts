@@ -9,7 +9,6 @@ import type { Readable, Writable } from 'node:stream';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from './device.js';
 import { parseDeviceUri } from './device-uri.js';
 import type { DriftBufferOptions } from './drift-buffer.js';
-import type { ShtoomOptions } from '../options/index.js';
 import { AudioConfigError } from './errors.js';
 import { WavSink, WavSource } from './devices/file.js';
 import { NoiseSource, NullSink, SilenceSource, ToneSource } from './devices/generators.js';
@@ -272,7 +271,8 @@ export async function backendStatus(
  *
  * @example
  * const { devices, backends } = await auditAudio();
- * backends.filter((b) => !b.available) // [{ backend: 'portaudio', available: false, install: 'npm install naudiodon2' }]
+ * backends.filter((b) => !b.available)
+ * // [{ backend: 'portaudio', available: false, install: 'npm install naudiodon2' }]
  */
 export async function auditAudio(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -300,19 +300,4 @@ export async function auditAudio(
     return { backend: b.backend, available: true, ...(b.devices !== undefined ? { devices: b.devices } : {}) };
   });
   return { devices: [...alsa, ...oss, ...(pa ?? []), ...ALWAYS], backends };
-}
-
-/**
- * The `[audio]` options as `OpenOptions`: the device rate, and the drift
- * buffer's target from `audio.buffer` (milliseconds at 8 kHz).
- *
- * @example
- * const src = await openSource('alsa:default', audioOpenOptions(ctx.options));
- */
-export function audioOpenOptions(options: Pick<ShtoomOptions, 'get'>): OpenOptions {
-  const target = Math.round(options.get('audio.buffer') * 8);
-  return {
-    deviceRate: options.get('audio.device-rate'),
-    drift: { target, tolerance: Math.max(40, Math.round(target / 6)), capacity: Math.max(8000, target * 4) },
-  };
 }

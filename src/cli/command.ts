@@ -5,7 +5,11 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { ShtoomOptions } from '../options/index.js';
+import type { Readable } from 'node:stream';
 import type { Output } from './output.js';
+
+/** Standard input as commands read it: a stream, and on a terminal its raw mode. */
+export type Input = Readable & { readonly isTTY?: boolean; setRawMode?(mode: boolean): unknown };
 
 export interface ArgSpec {
   readonly name: string;
@@ -24,6 +28,14 @@ export interface CommandContext {
   readonly out: Output;
   /** Aborted on the first Ctrl-C or SIGTERM: end gracefully (BYE, unregister, flush). */
   readonly signal: AbortSignal;
+  /**
+   * Aborted on the second: hurry — stop waiting for calls and peers, but
+   * still remove a registration (its un-REGISTER gets a moment) and finish
+   * what was written.
+   */
+  readonly urgent: AbortSignal;
+  /** Standard input, made on first use (so that commands that never read it do not open it). */
+  readonly stdin?: () => Input;
   /** The ini file in effect, and whether it exists. */
   readonly configFile: string;
   readonly configFound: boolean;

@@ -13,17 +13,24 @@ import { schema as defaultSchema } from '../options/schema/index.js';
 import type { Schema } from '../options/types.js';
 import type { ShtoomOptions } from '../options/index.js';
 import { packageInfo } from '../util/package-info.js';
-import type { CommandSpec } from './command.js';
+import type { CommandSpec, Input } from './command.js';
 import { commands as defaultCommands } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 import { Output, colorLevel, makeChalk, type Writable } from './output.js';
 
 export interface CliIo {
+  /**
+   * Standard input, made when a command reads it (keys in `call` on a
+   * terminal, `phone`'s command lines); none: nothing is read.
+   */
+  readonly stdin?: () => Input;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C / SIGTERM (the bin wires the signals). */
   readonly signal?: AbortSignal;
+  /** Aborted on a second Ctrl-C / SIGTERM: hurry (see `CommandContext.urgent`). */
+  readonly urgent?: AbortSignal;
 }
 
 export interface CliDefinition {
@@ -232,16 +239,20 @@ async function runCommand(
     );
     for (const w of loaded.warnings) log.warn(w);
     const out = new Output(io.stdout, options.get('output.json'), makeChalk(colorLevel(colorMode, io.stdout, io.env)));
-    return await run({
+    const code = await run({
       options,
       args,
       log,
       out,
       signal: io.signal ?? new AbortController().signal,
+      urgent: io.urgent ?? new AbortController().signal,
+      ...(io.stdin ? { stdin: io.stdin } : {}),
       configFile: loaded.configFile,
       configFound: loaded.configFound,
       env: io.env,
     });
+    // A second Ctrl-C hurried the clean-up: what was asked did not finish as asked.
+    return io.urgent?.aborted ? ExitCode.INTERRUPTED : code;
   } catch (err) {
     return reportError(err, io.stderr);
   }

@@ -5,8 +5,11 @@
  *   wrong GSM signature). Whoever sent or stored the payload is at fault.
  * - `CodecInputError`: the caller handed an encoder or decoder something it
  *   cannot take (PCM that is not whole frames, an output buffer too small).
+ * - `CodecUnavailableError`: the codec needs something this installation
+ *   lacks (Opus without its optional package). A usage error: the CLI
+ *   prints the line, which says what to install, and exits 2.
  */
-import { LocalError, RemoteError } from '../errors.js';
+import { LocalError, RemoteError, UsageError } from '../errors.js';
 
 /** An encoded payload that is not a valid frame of its codec. */
 export class CodecFrameError extends RemoteError {
@@ -27,5 +30,16 @@ export class CodecInputError extends LocalError {
     message: string,
   ) {
     super(`${codec}: ${message}`);
+  }
+}
+
+/** A codec this installation cannot run; `reason` says what is missing and how to get it. */
+export class CodecUnavailableError extends UsageError {
+  constructor(
+    readonly codec: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${codec}: ${reason}`, options);
   }
 }

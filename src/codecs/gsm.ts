@@ -5,6 +5,10 @@
 import type { Codec } from './codec.js';
 import { Gsm610Decoder, Gsm610Encoder } from './gsm610/index.js';
 
+function gsmSamples(bytes: number): number | undefined {
+  return Number.isInteger(bytes) && bytes >= 0 && bytes % 33 === 0 ? (bytes / 33) * 160 : undefined;
+}
+
 /**
  * GSM 06.10 full rate.
  *
@@ -20,16 +24,20 @@ export const GSM: Codec = Object.freeze({
   name: 'GSM',
   id: 'gsm',
   payloadType: 3,
+  dynamicPayloadType: false,
   clockRate: 8000,
+  sampleRate: 8000,
   channels: 1,
   samplesPerFrame: 160,
+  ticksPerFrame: 160,
   bytesPerFrame: 33,
   frameMs: 20,
   sampleBased: false,
   ie: 20,
   bpl: 4.3,
-  payloadSamples: (bytes: number) =>
-    Number.isInteger(bytes) && bytes >= 0 && bytes % 33 === 0 ? (bytes / 33) * 160 : undefined,
+  payloadSamples: gsmSamples,
+  samplesIn: (payload: Uint8Array) => gsmSamples(payload.length),
+  unavailable: () => undefined,
   createEncoder: () => new Gsm610Encoder(),
   createDecoder: () => new Gsm610Decoder(),
 });

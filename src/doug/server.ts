@@ -57,7 +57,8 @@ export function describeEnd(call: Call, end: CallEnd): string {
   if (!end.answered) return `${head}: not answered: ${end.message}${end.status ? ` (${end.status})` : ''}`;
   const s = call.stats();
   const media = s
-    ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms`
+    ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, ` +
+      `mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms`
     : '';
   return `${head}: ${call.codec ?? '?'}, ${(end.durationMs / 1000).toFixed(1)} s${media}; ended: ${end.reason}`;
 }
@@ -136,15 +137,23 @@ export class DougServer {
     this.log.info(describeEnd(call, end));
   }
 
-  /** Stop taking calls, hang up those in progress, and wait for their apps (at most `graceMs`). */
+  /**
+   * Stop taking calls, hang up those in progress, and wait for them and
+   * their apps at most `graceMs` (a call whose BYE must wait for an ACK may
+   * take longer: closing the phone ends it for good).
+   */
   close(graceMs = 5000): Promise<void> {
     return (this.closing ??= (async () => {
       this.opts.phone.off('incoming', this.onIncoming);
       this.opts.phone.off('overload', this.onOverload);
-      await Promise.all(this.opts.phone.calls.map((c) => c.hangup('shutdown')));
-      let t: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(this.running), new Promise<void>((r) => (t = setTimeout(r, graceMs)))]);
-      if (t) clearTimeout(t);
+      const hangups = Promise.all(this.opts.phone.calls.map((c) => c.hangup('shutdown')));
+      const timers = this.opts.phone.platform.timers;
+      let t: TimerHandle | undefined;
+      await Promise.race([
+        Promise.all([hangups, ...this.running]),
+        new Promise<void>((r) => (t = timers.setTimer(graceMs, r))),
+      ]);
+      if (t !== undefined) timers.clearTimer(t);
     })());
   }
 }

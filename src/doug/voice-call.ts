@@ -11,14 +11,16 @@
  */
 import type { AudioSource } from '../audio/device.js';
 import { openSink, openSource } from '../audio/open.js';
+import { DtmfCollector } from '../audio/dsp/dtmf-collector.js';
 import { Vad } from '../audio/dsp/vad.js';
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { AnswerOptions, Call } from '../app/call.js';
+import type { Conference, ConferenceMember, JoinOptions } from '../app/conference.js';
 import type { CallEnd, DtmfMode, DtmfReceived } from '../app/call-types.js';
 import { CallEndedError, CallStateError } from '../app/errors.js';
 import type { Logger } from '../log/logger.js';
 import { DougTimeoutError, TtsError } from './errors.js';
-import { PcmSource } from '../harness/pcm-source.js';
+import { PcmSource } from '../audio/devices/pcm-source.js';
 import type { Tts } from './tts.js';
 
 export interface PlayOptions {
@@ -94,8 +96,10 @@ export class VoiceCall {
   /** Aborted when the call ends. */
   readonly signal: AbortSignal;
   private readonly abort = new AbortController();
-  private readonly digits: string[] = [];
-  private readonly digitListeners = new Set<() => void>();
+  /** The caller's keys, kept from the start of the call (type-ahead). */
+  private readonly keys: DtmfCollector;
+  /** The conference the caller is in, if any: prompts then play over the room. */
+  private member: ConferenceMember | undefined;
 
   constructor(
     /** The call underneath (events, statistics). */
@@ -103,10 +107,8 @@ export class VoiceCall {
     private readonly ctx: VoiceCallContext = {},
   ) {
     this.signal = this.abort.signal;
-    call.on('dtmf', (d: DtmfReceived) => {
-      this.digits.push(d.digit);
-      for (const l of [...this.digitListeners]) l();
-    });
+    this.keys = new DtmfCollector(call.timers);
+    call.on('dtmf', (d: DtmfReceived) => this.keys.push(d.digit));
     void call.ended.then(() =>
       this.abort.abort(
         new CallEndedError(
@@ -126,12 +128,20 @@ export class VoiceCall {
   get to(): string {
     return this.call.local;
   }
+  /** What the caller dialled: the INVITE's Request-URI (`sip:room-42@host`). */
+  get requestUri(): string | undefined {
+    return this.call.requestUri;
+  }
+  /** The conference the caller is in (`joinConference`), while it is. */
+  get conference(): ConferenceMember | undefined {
+    return this.member?.present ? this.member : undefined;
+  }
   get callId(): string | undefined {
     return this.call.callId;
   }
   /** Keys received and not yet collected. */
   get pendingDigits(): string {
-    return this.digits.join('');
+    return this.keys.pending;
   }
 
   private ended(e: CallEnd | undefined = this.call.end): CallEndedError {
@@ -214,24 +224,27 @@ export class VoiceCall {
    */
   async play(what: string | AudioSource, opts: PlayOptions = {}): Promise<PlayResult> {
     this.ensureLive();
-    if (opts.stopOnDtmf && this.digits.length > 0) return { reason: 'dtmf' };
+    if (opts.stopOnDtmf && this.keys.pending.length > 0) return { reason: 'dtmf' };
     const source = typeof what === 'string' ? await openSource(sourceUri(what)) : what;
+    // In a conference, a prompt is the caller's alone, over the room.
+    const member = this.conference;
     let stoppedBy: PlayResult['reason'] = 'end';
     const stop = (why: PlayResult['reason']) => {
       stoppedBy = why;
-      this.call.stopPlaying();
+      if (member) member.stopPlaying();
+      else this.call.stopPlaying();
     };
-    const onKey = () => stop('dtmf');
-    if (opts.stopOnDtmf) this.digitListeners.add(onKey);
+    const stopKeys = opts.stopOnDtmf ? this.keys.onKey(() => stop('dtmf')) : undefined;
     let timer: TimerHandle | undefined;
     if (opts.timeoutMs !== undefined) timer = this.timers.setTimer(opts.timeoutMs, () => stop('timeout'));
     try {
-      await this.call.play(source);
+      if (!member) await this.call.play(source);
+      else if ((await member.play(source)) === 'removed') this.ensureLive();
     } catch (err) {
       if (err instanceof CallEndedError) throw this.ended();
       throw err;
     } finally {
-      this.digitListeners.delete(onKey);
+      stopKeys?.();
       if (timer !== undefined) this.timers.clearTimer(timer);
     }
     return { reason: stoppedBy };
@@ -272,13 +285,13 @@ export class VoiceCall {
         (resolve, reject) => {
           const onKey = () => {
             if (!opts.stopOnDtmf) return;
-            resolve(result('dtmf', this.digits.shift()));
+            resolve(result('dtmf', this.keys.take()));
           };
-          if (opts.stopOnDtmf && this.digits.length > 0) {
+          if (opts.stopOnDtmf && this.keys.pending.length > 0) {
             onKey();
             return () => {};
           }
-          this.digitListeners.add(onKey);
+          const stopKeys = this.keys.onKey(onKey);
           untap = media.addTap((frame) => {
             try {
               sink.write(frame);
@@ -291,7 +304,7 @@ export class VoiceCall {
             else if (vad && vad.silentFor >= silence) resolve(result('silence'));
           });
           return () => {
-            this.digitListeners.delete(onKey);
+            stopKeys();
             untap?.();
           };
         },
@@ -310,42 +323,16 @@ export class VoiceCall {
    * (possibly nothing).
    */
   collectDtmf(opts: CollectOptions = {}): Promise<string> {
-    const max = opts.max ?? 1;
-    const term = opts.terminator;
-    let got = '';
-    const take = (): boolean => {
-      while (this.digits.length > 0) {
-        const d = this.digits.shift()!;
-        if (term !== undefined && d === term) return true;
-        got += d;
-        if (got.length >= max) return true;
-      }
-      return false;
+    const rule = {
+      max: opts.max ?? 1,
+      terminator: opts.terminator,
+      firstKeyMs: opts.timeoutMs ?? 10_000,
+      interKeyMs: opts.interDigitMs ?? 5000,
     };
-    if (take()) {
-      this.ensureLive();
-      return Promise.resolve(got);
-    }
-    let timer: TimerHandle | undefined;
     return this.wait<string>(
-      (resolve) => {
-        const restart = (ms: number) => {
-          if (timer !== undefined) this.timers.clearTimer(timer);
-          timer = this.timers.setTimer(ms, () => resolve(got));
-        };
-        restart(opts.timeoutMs ?? 10_000);
-        const onKey = () => {
-          if (take()) resolve(got);
-          else restart(opts.interDigitMs ?? 5000);
-        };
-        this.digitListeners.add(onKey);
-        return () => {
-          this.digitListeners.delete(onKey);
-          if (timer !== undefined) this.timers.clearTimer(timer);
-        };
-      },
+      (resolve) => this.keys.collect(rule, resolve),
       undefined,
-      () => got,
+      () => '',
     );
   }
 
@@ -377,6 +364,31 @@ export class VoiceCall {
       timeoutMs,
       () => new DougTimeoutError(`no ${silenceMs} ms of silence within ${timeoutMs} ms`, 'silence', timeoutMs),
     );
+  }
+
+  /**
+   * Put the caller in a conference (answering first if the call rings):
+   * from now on it hears the room and is heard in it, and `play` and `say`
+   * go to it alone, over the room. Resolves with its membership (mute,
+   * leave, `left`); the caller leaves the room when the call ends.
+   *
+   * @example
+   * const me = await call.joinConference(room, { name: call.from });
+   * await call.say('You are muted.');   // heard by this caller only
+   * me.muted = true;
+   * await me.left;
+   */
+  async joinConference(conference: Conference, opts: JoinOptions = {}): Promise<ConferenceMember> {
+    if (this.call.state === 'ringing') await this.answer();
+    this.ensureLive();
+    if (this.conference) throw new CallStateError('the caller is in a conference already: leave it first');
+    try {
+      this.member = conference.join(this.call, opts);
+    } catch (err) {
+      if (this.call.end) throw this.ended();
+      throw err;
+    }
+    return this.member;
   }
 
   /**

@@ -21,7 +21,8 @@ export class VirtualTimeDeadlock extends Error {}
  *
  * @example
  * const vt = new VirtualTime();
- * const result = await vt.run(() => runScenario(scenario, { clock: vt.clock, timers: vt.timers, hold: vt.hold, port }));
+ * const result = await vt.run(() => runScenario(scenario, { clock: vt.clock, timers: vt.timers, hold: vt.hold, port
+ * }));
  */
 export class VirtualTime {
   readonly scheduler: VirtualScheduler;

@@ -113,7 +113,8 @@ const LEVEL_TEXT: Record<LogLevel, string> = {
 
 export function formatHuman(r: LogRecord, c?: ChalkInstance): string {
   const d = new Date(r.time);
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  const ms = String(d.getMilliseconds()).padStart(3, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${ms}`;
   let level = LEVEL_TEXT[r.level];
   if (c) {
     const paint = { error: c.red.bold, warn: c.yellow, info: c.green, debug: c.blue, trace: c.gray }[r.level];

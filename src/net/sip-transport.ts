@@ -11,6 +11,8 @@ export interface SipTransportHandlers {
   message(bytes: Uint8Array, source: Source): void;
   /** Bytes arrived on a stream connection (TCP, TLS). */
   stream(bytes: Uint8Array, source: Source): void;
+  /** A stream connection opened (accepted, or connected by us): the core starts its idle deadline. */
+  opened(source: Source): void;
   /** A stream connection closed. */
   closed(connectionId: string): void;
   /** A transmit could not be sent. */

@@ -1,9 +1,14 @@
-/** SIP over UDP (RFC 3261 18): one datagram socket, a message per datagram. */
+/**
+ * SIP over UDP (RFC 3261 18): one datagram socket, a message per datagram.
+ * A request to a port where nothing listens fails within a fraction of a
+ * second instead of after Timer B/F (`udp-port-probe.ts`).
+ */
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import type { Transmit } from '../sip/transport/types.js';
 import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-transport.js';
+import { PortProbes } from './udp-port-probe.js';
 
 /**
  * The socket's address lookup. Destinations reach `send` as IP addresses
@@ -31,6 +36,8 @@ let lastFamily = 0;
 export class SipUdpTransport implements SipTransport {
   readonly kind = 'udp' as const;
   private closed = false;
+  /** Tells requests to a dead port so (ICMP port unreachable, through a connected socket). */
+  private readonly probes = new PortProbes({}, (t, err) => this.handlers.failed(t, err));
 
   private constructor(
     /** The bound socket, for protocols that must share it (STUN keep-alives, RFC 5389). */
@@ -42,6 +49,8 @@ export class SipUdpTransport implements SipTransport {
     return new Promise((resolve, reject) => {
       const socket = createSocket({
         type: isIPv6(spec.address) ? 'udp6' : 'udp4',
+        // `::` is IPv6 only: the edge binds 0.0.0.0 beside it for IPv4 (no IPv4-mapped addresses to undo).
+        ipv6Only: isIPv6(spec.address),
         lookup: ipLookup as unknown as SocketOptions['lookup'],
       });
       socket.once('error', reject);
@@ -61,6 +70,7 @@ export class SipUdpTransport implements SipTransport {
         // Errors after binding (e.g. ICMP unreachable on Linux) must not kill the process.
         socket.on('error', () => {});
         socket.on('message', (msg, rinfo) => {
+          t.probes.heard(rinfo.address, rinfo.port);
           h.message(msg, { transport: 'udp', remote: { address: rinfo.address, port: rinfo.port }, local: t.local });
         });
         t.handlers = h;
@@ -77,11 +87,13 @@ export class SipUdpTransport implements SipTransport {
     this.socket.send(t.bytes, t.destination.port, address, (err) => {
       if (err) this.handlers.failed(t, err);
     });
+    this.probes.sent(t, address);
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.probes.close();
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -19,7 +19,7 @@ import {
   type NatSocket,
   type NatTestRecord,
 } from '../stun/nat-discovery.js';
-import { Driver } from './drive.js';
+import { Driver } from '../clock/drive.js';
 import { fromRemoteInfo } from './stun-socket.js';
 
 /** A server name that does not resolve. */
@@ -51,6 +51,8 @@ export interface DiscoverOptions extends Omit<NatDiscoveryOptions, 'local'> {
   readonly timers?: TimerHost;
   /** Hears each test as it completes (for logging). */
   readonly onTest?: (record: NatTestRecord) => void;
+  /** Hears each request as it goes out, retransmissions included (for progress). */
+  readonly onTransmit?: (t: { readonly socket: NatSocket; readonly to: TransportAddress }) => void;
 }
 
 function bind(family: 'IPv4' | 'IPv6', port: number, address: string | undefined): Promise<Socket> {
@@ -112,7 +114,10 @@ export async function discoverNat(
       driver = new Driver(
         core,
         {
-          transmit: (t) => sockets[t.socket]!.send(t.bytes, t.to.port, t.to.address),
+          transmit: (t) => {
+            sockets[t.socket]!.send(t.bytes, t.to.port, t.to.address);
+            options.onTransmit?.(t);
+          },
           event: (e) => {
             if (e.type === 'test') return options.onTest?.(e.record);
             options.signal?.removeEventListener('abort', onAbort);

@@ -20,7 +20,7 @@ import {
 import { StunKeepAlive, type KeepAliveEvent, type KeepAliveOptions } from '../stun/keepalive.js';
 import type { TransportAddress } from '../stun/ip-address.js';
 import { looksLikeStun } from '../stun/parse.js';
-import { Driver } from './drive.js';
+import { Driver } from '../clock/drive.js';
 
 export interface StunSocketOptions extends StunClientOptions {
   readonly clock?: Clock;

@@ -69,7 +69,8 @@ export function readIni(text: string, file: string, schema: Schema): IniReadResu
     if (!spec) {
       const hint = closest(key, [...keys.keys()]);
       warnings.push(
-        `${file}:${lineNo}: unknown option "${key}" in [${section}] (ignored)${hint ? `; did you mean "${hint}"?` : ''}`,
+        `${file}:${lineNo}: unknown option "${key}" in [${section}] ` +
+          `(ignored)${hint ? `; did you mean "${hint}"?` : ''}`,
       );
       continue;
     }

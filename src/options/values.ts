@@ -5,14 +5,15 @@
  * only place that turns it into a typed value, so every source accepts and
  * rejects exactly the same things and names what is allowed in the same words.
  */
+import { parseDuration } from '../util/duration.js';
 import type { Address, OptionSpec, OptionValue } from './types.js';
+
+export { parseDuration };
 
 export type Parsed = { ok: true; value: OptionValue } | { ok: false; problem: string };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);
 const FALSE = new Set(['false', 'no', 'off', '0']);
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** What the option accepts, in words, for error messages and help. */
 export function allowedOf(spec: OptionSpec): string {
@@ -26,11 +27,10 @@ export function allowedOf(spec: OptionSpec): string {
     case 'enum':
       return `one of ${spec.choices.join(', ')}`;
     case 'duration':
-      return `a duration such as 500ms, 20s, 2m (a bare number is in ${spec.unit === 's' ? 'seconds' : 'milliseconds'})${rangeText(
-        spec.min,
-        spec.max,
-        'ms',
-      )}`;
+      return (
+        `a duration such as 500ms, 20s, 2m (a bare number is in ` +
+        `${spec.unit === 's' ? 'seconds' : 'milliseconds'})${rangeText(spec.min, spec.max, 'ms')}`
+      );
     case 'address':
       return spec.portOptional === false ? 'HOST:PORT (IPv6 as [::1]:PORT)' : 'HOST or HOST:PORT (IPv6 as [::1]:PORT)';
     case 'list':
@@ -103,14 +103,6 @@ function inRange(n: number, min?: number, max?: number): Parsed {
   if (min !== undefined && n < min) return { ok: false, problem: 'is too small' };
   if (max !== undefined && n > max) return { ok: false, problem: 'is too large' };
   return { ok: true, value: n };
-}
-
-/** `1.5s` → 1500, `250ms` → 250, `2m` → 120000; a bare number is in `unit`. */
-export function parseDuration(text: string, unit: 'ms' | 's'): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text);
-  if (!m) return undefined;
-  const factor = DURATION_UNITS[m[2] ?? unit]!;
-  return Math.round(Number(m[1]) * factor);
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 address. */

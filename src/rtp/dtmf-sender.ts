@@ -91,11 +91,15 @@ export class DtmfSender {
     this.updateSamples = Math.max(this.packetSamples, samples(opts.updateIntervalMs ?? 50));
     if (this.toneSamples < this.packetSamples || this.toneSamples > 0xffff)
       throw new MediaStateError(
-        `DTMF tone length ${opts.durationMs} ms must be between one packet time and ${Math.floor((0xffff * 1000) / this.rate)} ms at ${this.rate} Hz`,
+        `DTMF tone length ${opts.durationMs} ms must be between one packet time and ` +
+          `${Math.floor((0xffff * 1000) / this.rate)} ms at ${this.rate} Hz`,
       );
   }
 
-  /** Queue digits (0-9 * # A-D, F or ! for flash; spaces and commas are ignored). Throws DtmfDigitError on anything else. */
+  /**
+   * Queue digits (0-9 * # A-D, F or ! for flash; spaces and commas are ignored). Throws DtmfDigitError on anything
+   * else.
+   */
   send(digits: string): void {
     const events = [...digits].filter((c) => c !== ' ' && c !== ',').map(eventOfDigit);
     this.queue.push(...events);

@@ -43,4 +43,3 @@ export {
 } from './media-scheduler.js';
 export { RtpSession } from './rtp-session.js';
 export * from './rtp-session-types.js';
-export { mediaSettings, type MediaSettings } from './settings.js';

@@ -126,7 +126,8 @@ function packetType(p: RtcpPacket): number {
  * Encode packets into one compound RTCP packet (no padding).
  *
  * @example
- * const bytes = serializeRtcp([{ type: 'rr', ssrc, reports: [] }, { type: 'sdes', chunks: [{ ssrc, items: [{ type: 1, text: cname }] }] }]);
+ * const bytes = serializeRtcp([{ type: 'rr', ssrc, reports: [] }, { type: 'sdes', chunks: [{ ssrc, items: [{ type: 1,
+ * text: cname }] }] }]);
  */
 export function serializeRtcp(packets: readonly RtcpPacket[]): Uint8Array {
   const sizes = packets.map((p) => {

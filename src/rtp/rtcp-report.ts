@@ -34,7 +34,8 @@ export function parseReport(packetType: number, count: number, body: Uint8Array)
   const need = fixed + count * REPORT_BLOCK_SIZE;
   if (body.length < need)
     throw new RtcpParseError(
-      `RTCP ${packetType === RTCP_SR ? 'SR' : 'RR'} with ${count} report blocks needs ${need + 4} bytes, has ${body.length + 4}`,
+      `RTCP ${packetType === RTCP_SR ? 'SR' : 'RR'} with ${count} report blocks needs ${need + 4} bytes, has ` +
+        `${body.length + 4}`,
     );
   const ssrc = readU32(body, 0);
   const reports: ReportBlock[] = [];

@@ -73,6 +73,16 @@ export interface RtpSessionOptions {
     readonly samplesOf: (payloadType: number, payloadBytes: number) => number;
     readonly inPlace?: boolean;
   };
+  /**
+   * Send only to where the peer's packets come from until `confirm()`: the
+   * callee's media before the ACK of its 2xx, when the SDP address is not
+   * yet vouched for (an INVITE may name a third party it wants flooded).
+   * RTP then goes to the latched address only (none before the peer's first
+   * valid packet), RTCP likewise — but for the first packet `sendFrame`
+   * sends, which goes to the SDP address to open our own NAT's mapping
+   * (one packet: no amplification). Default false.
+   */
+  readonly unconfirmed?: boolean;
   readonly dtmf?: DtmfSenderOptions;
   readonly dtmfReceiver?: DtmfReceiverOptions;
 }
@@ -147,6 +157,31 @@ export interface RtpSessionStats {
   readonly rtt?: RttStats;
   readonly remoteReport?: RemoteReport;
   readonly jitterBuffer?: JitterBufferStats;
+}
+
+/** Where the session sends now: shared with its reflector (read per packet, changed by the session). */
+export interface RtpRoute {
+  /** The destination of our RTP (undefined: nowhere yet). */
+  to: TransportAddress | undefined;
+  /** Whether our direction sends (not on hold). */
+  sending: boolean;
+}
+
+/**
+ * When RTP last arrived, and what each side sent since the last RTCP report:
+ * shared by the session, its reflector and its reporter (numbers and flags,
+ * so nothing is allocated per packet).
+ */
+export interface RtpActivity {
+  /** When RTP last arrived; meaningful once `heard`. */
+  lastRtpAt: number;
+  heard: boolean;
+  /** The RTP timeout fired and nothing arrived since. */
+  timedOut: boolean;
+  /** RTP arrived since the last RTCP report. */
+  remoteSentSince: boolean;
+  /** We sent RTP since the last RTCP report. */
+  weSentSince: boolean;
 }
 
 export type { DtmfEvent, DtmfReceiverOptions, DtmfSenderOptions };

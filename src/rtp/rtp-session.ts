@@ -1,45 +1,41 @@
 /**
  * An RTP session as a sans-I/O core (RFC 3550): one local source sending
  * audio and RFC 4733 events, the peer's source received into a jitter buffer
- * and a DTMF receiver, RTCP reports on the RFC 3550 6.2 randomised interval,
- * symmetric RTP (RFC 4961) and rtcp-mux (RFC 5761).
+ * and a DTMF receiver, RTCP reports (`rtcp-reporter.ts`), symmetric RTP
+ * (RFC 4961) and rtcp-mux (RFC 5761).
  *
  * Inputs: `handleDatagram(bytes, from, now, channel)`, `handleTimeout(now)`,
- * `sendFrame(payload, now)` once per packet time, `sendDtmf(digits)`,
- * `close(now)`. Outputs: `pollTransmit()`, `pollEvent()`, `pollTimeout()`.
- * With the `reflect` option it is an echo: every accepted packet goes
- * straight back re-originated (`relay`), a plain audio packet of the
- * current source by a hot path that reads its header and nothing more.
- * It never reads a clock or touches a socket (`src/net/rtp-endpoint.ts`
- * joins it to UDP).
+ * `start(now)`, `sendFrame(payload, now)` once per packet time,
+ * `sendDtmf(digits)`, `confirm()`, `close(now)`. Outputs: `pollTransmit()`,
+ * `pollEvent()`, `pollTimeout()`. With the `reflect` option it is an echo:
+ * every accepted packet goes straight back re-originated
+ * (`rtp-reflector.ts`). It never reads a clock or touches a socket
+ * (`src/net/rtp-link.ts` joins it to its channel).
  */
 import { randomInt } from 'node:crypto';
 import { DtmfReceiver } from './dtmf-receiver.js';
 import { DtmfSender } from './dtmf-sender.js';
-import { MediaStateError, RtcpParseError, RtpParseError } from './errors.js';
+import { MediaStateError, RtpParseError } from './errors.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import { compactNtp, ntpFromUnixMs, roundTripMs } from './ntp-time.js';
-import { parseRtcp, serializeRtcp } from './rtcp-compound.js';
-import { rtcpIntervalMs, UDP_IPV4_OVERHEAD, updateAvgRtcpSize } from './rtcp-interval.js';
-import { SDES_CNAME, type ReportBlock, type RtcpPacket } from './rtcp-types.js';
-import { isRtcpPacket, parseRtp, readU32, RTP_HEADER_SIZE, type RtpPacket } from './rtp-packet.js';
-import { formatAddress, RtpReceiver, sameAddress } from './rtp-receiver.js';
+import { RtcpReporter } from './rtcp-reporter.js';
+import type { RtcpPacket } from './rtcp-types.js';
+import { isRtcpPacket, parseRtp, type RtpPacket } from './rtp-packet.js';
+import { formatAddress, RtpReceiver } from './rtp-receiver.js';
+import { RtpReflector } from './rtp-reflector.js';
 import { RtpSender } from './rtp-sender.js';
 import type {
   MediaDirection,
   PayloadKind,
-  RemoteReport,
+  RtpActivity,
+  RtpRoute,
   RtpSessionEvent,
   RtpSessionOptions,
   RtpSessionStats,
   RtpTransmit,
-  RttStats,
   TransportAddress,
 } from './rtp-session-types.js';
 
 const cryptoRandom = () => randomInt(0, 0x1000000) / 0x1000000;
-/** Reflect mode copies echoed packets into slabs of this size (about 380 G.711 packets each). */
-const SLAB_BYTES = 64 * 1024;
 
 /**
  * @example
@@ -55,58 +51,42 @@ export class RtpSession {
   readonly jitterBuffer: JitterBuffer | undefined;
   readonly dtmfSender: DtmfSender;
   readonly dtmfReceiver: DtmfReceiver;
+  /** RTP and RTCP on one port (RFC 5761). */
+  readonly rtcpMux: boolean;
 
   private readonly opts: RtpSessionOptions;
   private readonly random: () => number;
   private readonly sender: RtpSender;
   private readonly receiver: RtpReceiver;
+  private readonly rtcp: RtcpReporter;
+  /** Re-originates echoed packets: every accepted one with the `reflect` option, or what `relay` is given. */
+  private readonly reflector: RtpReflector;
+  /** The `reflect` option: echo every accepted packet. */
+  private readonly reflecting: boolean;
+  /** Whether the hot path may take a datagram (reflect mode, no jitter buffer, no packet events). */
+  private readonly reflectFast: boolean;
   private readonly frameSamples: number;
-  private readonly rtcpMux: boolean;
   private readonly symmetric: boolean;
   private remoteRtp: TransportAddress | undefined;
   private remoteRtcp: TransportAddress | undefined;
-  private latchedRtcp: TransportAddress | undefined;
   private dir: MediaDirection;
+  private confirmed: boolean;
+  /** Unconfirmed, the one packet that opens our NAT's mapping towards the SDP address went out. */
+  private opened = false;
+  private readonly route: RtpRoute = { to: undefined, sending: true };
+  private readonly activity: RtpActivity = {
+    lastRtpAt: 0,
+    heard: false,
+    timedOut: false,
+    remoteSentSince: false,
+    weSentSince: false,
+  };
   private readonly transmits: RtpTransmit[] = [];
   private readonly events: RtpSessionEvent[] = [];
   private closed = false;
-
-  // RTCP (RFC 3550 6.3)
-  private readonly rtcpMin: number;
-  private readonly rtcpBw: number;
-  private rtcpNext: number | undefined;
-  private rtcpLast: number | undefined;
-  private rtcpInitial = true;
-  private avgRtcpSize: number;
-  private rtcpSent = 0;
-  private rtcpReceived = 0;
-  private rtcpMalformed = 0;
-  private weSentSince = false;
-  private remoteSentSince = false;
-  private rtt: { last: number; min: number; max: number; sum: number; n: number } | undefined;
-  private remoteReport: RemoteReport | undefined;
-  private readonly pendingSr = new Map<number, { compact: number; at: number }>();
-
-  // RTP timeout
   private readonly rtpTimeout: number;
-  // When RTP last arrived; a number from the start (an unboxed double, no allocation per packet), valid once `heardRtp`.
-  private lastRtpAt = 0;
-  private heardRtp = false;
   private startedAt: number | undefined;
-  private timedOut = false;
-
   private malformed = 0;
-
-  // relay(): per remote source, the offset from its timestamps to ours (the last one looked up at hand).
-  private readonly relayOffsets = new Map<number, number>();
-  private relaySsrc: number | undefined;
-  private relayOffset = 0;
-  // Reflect mode: echoed packets are copied into slices of a slab, never reused (a send may still hold one).
-  private readonly reflect: RtpSessionOptions['reflect'];
-  private readonly reflectFast: boolean;
-  private readonly reflectInPlace: boolean;
-  private slab = new Uint8Array(0);
-  private slabUsed = 0;
 
   constructor(opts: RtpSessionOptions) {
     this.opts = opts;
@@ -121,6 +101,7 @@ export class RtpSession {
     this.rtcpMux = opts.rtcpMux ?? false;
     this.symmetric = opts.symmetric ?? true;
     this.dir = opts.direction ?? 'sendrecv';
+    this.confirmed = !(opts.unconfirmed ?? false);
     this.sender = new RtpSender(this.ssrc, opts.clockRate, this.random);
     const types = new Map<number, PayloadKind>(opts.receivePayloadTypes ?? [[opts.payloadType, 'audio']]);
     if (opts.telephoneEventPayloadType !== undefined && !types.has(opts.telephoneEventPayloadType))
@@ -131,6 +112,7 @@ export class RtpSession {
         throw new MediaStateError(`payload type ${pt} cannot be used with rtcp-mux (RFC 5761 4)`);
     this.receiver = new RtpReceiver(types, opts.clockRate, this.symmetric, opts.remoteRtp);
     this.setRemote(opts.remoteRtp, opts.remoteRtcp);
+    this.setDirection(this.dir);
     this.jitterBuffer =
       opts.jitterBuffer === false
         ? undefined
@@ -141,19 +123,37 @@ export class RtpSession {
       ...opts.dtmf,
     });
     this.dtmfReceiver = new DtmfReceiver({ clockRate: opts.clockRate, ...opts.dtmfReceiver });
-    this.rtcpMin = opts.rtcpIntervalMs ?? 5000;
-    this.rtcpBw = opts.rtcpBandwidth ?? 500;
-    // RFC 3550 6.3.2: "avg_rtcp_size is set to the probable size of the first RTCP packet".
-    this.avgRtcpSize = 8 + 24 + 10 + this.cname.length + UDP_IPV4_OVERHEAD;
+    this.rtcp = new RtcpReporter(
+      {
+        ssrc: this.ssrc,
+        cname: this.cname,
+        clockRate: opts.clockRate,
+        minIntervalMs: opts.rtcpIntervalMs ?? 5000,
+        bandwidth: opts.rtcpBandwidth ?? 500,
+        wallClockOffsetMs: opts.wallClockOffsetMs ?? 0,
+        symmetric: this.symmetric,
+        random: this.random,
+      },
+      this.sender,
+      this.receiver,
+      this.activity,
+    );
     this.rtpTimeout = opts.rtpTimeoutMs ?? 0;
-    this.reflect = opts.reflect;
-    this.reflectFast = opts.reflect !== undefined && this.jitterBuffer === undefined && !opts.emitPackets;
-    this.reflectInPlace = opts.reflect?.inPlace ?? false;
+    this.reflecting = opts.reflect !== undefined;
+    this.reflector = new RtpReflector(
+      opts.reflect ?? { samplesOf: () => this.frameSamples },
+      this.sender,
+      this.receiver,
+      this.route,
+      this.activity,
+      this.transmits,
+    );
+    this.reflectFast = this.reflecting && this.jitterBuffer === undefined && !opts.emitPackets;
   }
 
-  /** Where RTP goes now (latched, else the SDP address). */
+  /** Where RTP goes now: the latched address, else the SDP address (only the latched one until confirmed). */
   get remote(): TransportAddress | undefined {
-    return (this.symmetric && this.receiver.latched) || this.remoteRtp;
+    return this.route.to;
   }
 
   get direction(): MediaDirection {
@@ -170,19 +170,59 @@ export class RtpSession {
     this.remoteRtp = rtp;
     this.receiver.sdpAddress = rtp;
     this.remoteRtcp = rtcp ?? (rtp && (this.rtcpMux ? rtp : { address: rtp.address, port: rtp.port + 1 }));
+    this.reroute();
   }
 
   /** Change direction (hold: `sendonly`/`inactive`; RTCP goes on). */
   setDirection(d: MediaDirection): void {
     this.dir = d;
+    this.route.sending = d === 'sendrecv' || d === 'sendonly';
   }
 
-  private get sending(): boolean {
-    return this.dir === 'sendrecv' || this.dir === 'sendonly';
+  /**
+   * The peer is vouched for (the ACK of our 2xx arrived): send to its SDP
+   * address too from now on (see the `unconfirmed` option).
+   */
+  confirm(): void {
+    this.confirmed = true;
+    this.reroute();
+  }
+
+  /**
+   * Unconfirmed and not latched: the first packet we send goes to the SDP
+   * address once, and no other. Behind a NAT that filters by destination
+   * (most do: Linux conntrack), our own packet is what lets the caller's
+   * RTP in; the caller starts sending on our 2xx, and if its packets reach
+   * our NAT before one of ours has gone out they are refused for good (the
+   * mapping is taken). One packet per INVITE is no amplification; the
+   * stream waits for the ACK or the caller's own packets.
+   */
+  private openingTarget(): TransportAddress | undefined {
+    if (this.confirmed || this.opened || this.remoteRtp === undefined) return undefined;
+    this.opened = true;
+    return this.remoteRtp;
+  }
+
+  /** Where RTP goes: the latched address (symmetric RTP), else the SDP address once confirmed. */
+  private reroute(): void {
+    const latched = this.symmetric ? this.receiver.latched : undefined;
+    this.route.to = latched ?? (this.confirmed ? this.remoteRtp : undefined);
   }
 
   private get receiving(): boolean {
     return this.dir === 'sendrecv' || this.dir === 'recvonly';
+  }
+
+  /**
+   * The call is answered: the RTP timeout counts from now (or from the last
+   * packet heard, when one arrives), whether or not a packet ever arrives,
+   * and the RTCP interval runs.
+   */
+  start(now: number): void {
+    if (this.closed) return;
+    this.startedAt = now;
+    this.activity.timedOut = false;
+    this.rtcp.arm(now);
   }
 
   /** Queue RFC 4733 digits (0-9 * # A-D, F for flash). Needs a negotiated telephone-event payload type. */
@@ -201,26 +241,27 @@ export class RtpSession {
   sendFrame(payload: Uint8Array | undefined, now: number): 'audio' | 'event' | 'none' {
     if (this.closed) throw new MediaStateError('sendFrame on a closed RTP session');
     this.startedAt ??= now;
-    this.armRtcp(now);
+    this.rtcp.arm(now);
     let sent: 'audio' | 'event' | 'none' = 'none';
-    const to = this.remote;
+    const to = this.route.to ?? this.openingTarget();
+    const sending = this.route.sending;
     const te = this.opts.telephoneEventPayloadType;
     const ev = te !== undefined ? this.dtmfSender.poll(this.sender.timestamp) : undefined;
     if (ev && te !== undefined) {
-      if (this.sending && to) {
+      if (sending && to) {
         this.transmits.push({
           data: this.sender.packet(te, ev.payload, { marker: ev.marker, timestamp: ev.timestamp, now, event: true }),
           to,
           channel: 'rtp',
         });
         if (ev.marker) this.sender.events++;
-        this.weSentSince = true;
+        this.activity.weSentSince = true;
         sent = 'event';
       }
     } else if (payload && !this.dtmfSender.active) {
-      if (this.sending && to) {
+      if (sending && to) {
         this.transmits.push({ data: this.sender.packet(this.opts.payloadType, payload, { now }), to, channel: 'rtp' });
-        this.weSentSince = true;
+        this.activity.weSentSince = true;
         sent = 'audio';
       }
     } else if (!payload) {
@@ -231,123 +272,30 @@ export class RtpSession {
   }
 
   /**
-   * Echo a received packet back to the peer at once, re-originated: our
-   * SSRC and sequence numbers, its timestamp moved onto our timeline by a
-   * fixed offset per remote source (so pauses, packet times and RFC 4733
-   * events keep their timing), its marker and payload unchanged. `samples`
-   * is the media time the packet covers (audio); events do not move our
-   * clock. Returns whether it was sent (not while we do not send, or have
-   * nowhere to send to). This is what an echo service adds no delay with.
+   * Echo a received packet back to the peer at once, re-originated (see
+   * `rtp-reflector.ts`). `samples` is the media time the packet covers
+   * (audio). Returns whether it was sent (not while we do not send, or have
+   * nowhere to send to).
    */
   relay(p: RtpPacket, kind: PayloadKind, samples: number, now: number): boolean {
     if (this.closed) throw new MediaStateError('relay on a closed RTP session');
     this.startedAt ??= now;
-    this.armRtcp(now);
-    const to = this.remote;
-    if (!this.sending || !to) return false;
-    const timestamp = (p.timestamp + this.relayOffsetOf(p.ssrc, p.timestamp)) >>> 0;
-    const event = kind === 'telephone-event';
-    this.transmits.push({
-      data: this.sender.packet(p.payloadType, p.payload, { marker: p.marker, timestamp, now, event }),
-      to,
-      channel: 'rtp',
-    });
-    this.relayed(p.marker, event, timestamp, samples, now);
-    return true;
-  }
-
-  /**
-   * The offset from a remote source's timestamps to ours: the first packet
-   * of a source (`timestamp`) lands on our clock as it is now.
-   */
-  private relayOffsetOf(ssrc: number, timestamp: number): number {
-    if (ssrc === this.relaySsrc) return this.relayOffset;
-    let offset = this.relayOffsets.get(ssrc);
-    if (offset === undefined) {
-      if (this.relayOffsets.size >= 8) this.relayOffsets.clear();
-      offset = (this.sender.timestamp - timestamp) >>> 0;
-      this.relayOffsets.set(ssrc, offset);
-    }
-    this.relaySsrc = ssrc;
-    this.relayOffset = offset;
-    return offset;
-  }
-
-  /** What follows a relayed packet: events count, audio moves our media clock past it. */
-  private relayed(marker: boolean, event: boolean, timestamp: number, samples: number, now: number): void {
-    if (event) {
-      if (marker) this.sender.events++;
-    } else {
-      this.sender.moveTo((timestamp + samples) >>> 0, now);
-    }
-    this.weSentSince = true;
-  }
-
-  /**
-   * The echo's hot path (reflect mode, no jitter buffer): an audio packet
-   * with a plain 12-byte header (no CSRC, extension or padding) from the
-   * current source at the address it came from so far is accounted for and
-   * echoed from its header alone — no packet object, no event — from a
-   * copy in the slab, or from the datagram's own bytes with `inPlace`.
-   * Returns false, having changed nothing, for any other datagram:
-   * `handleRtp` takes it.
-   */
-  private reflectPlain(data: Uint8Array, from: TransportAddress, now: number): boolean {
-    const n = data.length;
-    // V=2, P=0, X=0, CC=0.
-    if (n < RTP_HEADER_SIZE || data[0] !== 0x80) return false;
-    const b1 = data[1]!;
-    const pt = b1 & 0x7f;
-    if (this.receiver.kindOf(pt) !== 'audio') return false;
-    const stats = this.receiver.currentAudioFrom(readU32(data, 8), from);
-    if (stats === undefined) return false;
-    const seq = (data[2]! << 8) | data[3]!;
-    const ts = readU32(data, 4);
-    const v = stats.update(seq, ts, now, n - RTP_HEADER_SIZE, true);
-    // What `receive` decides for the current source from its own address: only these three verdicts.
-    if (v === 'invalid') return true;
-    this.lastRtpAt = now;
-    this.heardRtp = true;
-    this.timedOut = false;
-    this.remoteSentSince = true;
-    if (v === 'duplicate') return true;
-    const to = this.remote;
-    if (!this.sending || to === undefined) return true;
-    const timestamp = (ts + this.relayOffsetOf(stats.ssrc, ts)) >>> 0;
-    let out = data;
-    if (!this.reflectInPlace) {
-      out = this.slice(n);
-      out.set(data);
-    }
-    this.sender.stamp(out, timestamp, now, false);
-    this.transmits.push({ data: out, to, channel: 'rtp' });
-    this.relayed((b1 & 0x80) !== 0, false, timestamp, this.reflect!.samplesOf(pt, n - RTP_HEADER_SIZE), now);
-    return true;
-  }
-
-  /** `n` fresh bytes from the slab (a new slab when it is full; a slice is never handed out twice). */
-  private slice(n: number): Uint8Array {
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(SLAB_BYTES, n));
-      this.slabUsed = 0;
-    }
-    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
-    return out;
+    this.rtcp.arm(now);
+    return this.reflector.relay(p, kind, samples, now);
   }
 
   /** A datagram arrived on the RTP socket (`rtp`) or the RTCP socket (`rtcp`). */
   handleDatagram(data: Uint8Array, from: TransportAddress, now: number, channel: 'rtp' | 'rtcp' = 'rtp'): void {
     if (this.closed) return;
     this.startedAt ??= now;
-    this.armRtcp(now);
+    this.rtcp.arm(now);
     // RFC 5761 4: on a multiplexed port, RTCP is told apart by its packet type.
-    if (channel === 'rtcp' || (this.rtcpMux && isRtcpPacket(data))) this.handleRtcp(data, from, now);
+    if (channel === 'rtcp' || (this.rtcpMux && isRtcpPacket(data))) this.rtcp.handle(data, from, now, this.events);
     else this.handleRtp(data, from, now);
   }
 
   private handleRtp(data: Uint8Array, from: TransportAddress, now: number): void {
-    if (this.reflectFast && this.reflectPlain(data, from, now)) return;
+    if (this.reflectFast && this.reflector.reflectPlain(data, from, now)) return;
     let p: RtpPacket;
     try {
       p = parseRtp(data);
@@ -358,10 +306,11 @@ export class RtpSession {
     }
     const d = this.receiver.receive(p, from, now);
     if (d.action === 'discard' || d.action === 'hold') return;
-    this.lastRtpAt = now;
-    this.heardRtp = true;
-    this.timedOut = false;
-    this.remoteSentSince = true;
+    const a = this.activity;
+    a.lastRtpAt = now;
+    a.heard = true;
+    a.timedOut = false;
+    a.remoteSentSince = true;
     if (d.action === 'duplicate') {
       // The jitter buffer counts and drops repeats itself; RFC 4733 end repeats are ignored by the receiver.
       if (d.kind === 'audio') this.jitterBuffer?.put(p, now);
@@ -369,10 +318,12 @@ export class RtpSession {
     }
     if (d.newSource) {
       this.events.push({ type: 'source', ...d.newSource });
-      const sr = this.pendingSr.get(d.newSource.ssrc);
-      if (sr) this.receiver.source?.noteSenderReport(sr.compact, sr.at);
+      this.rtcp.sourceValidated(d.newSource.ssrc);
     }
-    if (d.latched) this.events.push({ type: 'latched', channel: 'rtp', address: d.latched });
+    if (d.latched) {
+      this.reroute();
+      this.events.push({ type: 'latched', channel: 'rtp', address: d.latched });
+    }
     // Each held packet by its own kind: audio and RFC 4733 events may share the SSRC under probation.
     for (const h of d.held) this.deliver(h, this.receiver.kindOf(h.payloadType) ?? d.kind, now);
     this.deliver(p, d.kind, now);
@@ -388,76 +339,11 @@ export class RtpSession {
     } else if (this.receiving) {
       this.jitterBuffer?.put(p, now);
     }
-    if (this.opts.emitPackets || (!this.jitterBuffer && !this.reflect))
+    if (this.opts.emitPackets || (!this.jitterBuffer && !this.reflecting))
       this.events.push({ type: 'rtp', packet: p, kind, arrival: now });
-    const reflect = this.reflect;
-    if (reflect) this.relay(p, kind, kind === 'audio' ? reflect.samplesOf(p.payloadType, p.payload.length) : 0, now);
-  }
-
-  private handleRtcp(data: Uint8Array, from: TransportAddress, now: number): void {
-    let packets: RtcpPacket[];
-    try {
-      packets = parseRtcp(data);
-    } catch (e) {
-      if (!(e instanceof RtcpParseError)) throw e;
-      this.rtcpMalformed++;
-      return;
-    }
-    this.rtcpReceived++;
-    // RFC 3550 6.3.3: the average RTCP size includes received packets.
-    this.avgRtcpSize = updateAvgRtcpSize(this.avgRtcpSize, data.length + UDP_IPV4_OVERHEAD);
-    const arrival = compactNtp(ntpFromUnixMs(now + (this.opts.wallClockOffsetMs ?? 0)));
-    for (const pkt of packets) {
-      if (pkt.type === 'sr' || pkt.type === 'rr') {
-        const current = this.receiver.source;
-        if (pkt.type === 'sr') {
-          // RFC 3550 6.4.1 LSR: "the middle 32 bits out of 64 in the NTP timestamp ... received as part of
-          // the most recent RTCP sender report (SR) packet from source SSRC_n".
-          const compact = compactNtp({ seconds: pkt.ntpSeconds, fraction: pkt.ntpFraction });
-          const stats = this.receiver.statsOf(pkt.ssrc);
-          if (stats) stats.noteSenderReport(compact, now);
-          else this.pendingSr.set(pkt.ssrc, { compact, at: now });
-          if (this.pendingSr.size > 8) this.pendingSr.delete(this.pendingSr.keys().next().value!);
-        }
-        if (this.symmetric && current && pkt.ssrc === current.ssrc && !sameAddress(from, this.latchedRtcp)) {
-          // Symmetric RTCP: answer to where the current source's reports come from.
-          this.latchedRtcp = from;
-          this.events.push({ type: 'latched', channel: 'rtcp', address: from });
-        }
-        const block = pkt.reports.find((b) => b.ssrc === this.ssrc);
-        let rttMs: number | undefined;
-        let remote: RemoteReport | undefined;
-        if (block) {
-          remote = this.remoteReport = {
-            fractionLost: block.fractionLost / 256,
-            cumulativeLost: block.cumulativeLost,
-            jitterMs: (block.jitter * 1000) / this.opts.clockRate,
-            highestSequence: block.highestSequence,
-          };
-          rttMs = roundTripMs(arrival, block.lastSr, block.delaySinceLastSr);
-          if (rttMs !== undefined) {
-            const r = this.rtt;
-            this.rtt = r
-              ? {
-                  last: rttMs,
-                  min: Math.min(r.min, rttMs),
-                  max: Math.max(r.max, rttMs),
-                  sum: r.sum + rttMs,
-                  n: r.n + 1,
-                }
-              : { last: rttMs, min: rttMs, max: rttMs, sum: rttMs, n: 1 };
-          }
-        }
-        this.events.push({
-          type: 'report',
-          ssrc: pkt.ssrc,
-          ...(remote ? { remote } : {}),
-          ...(rttMs !== undefined ? { rttMs } : {}),
-        });
-      } else if (pkt.type === 'bye') {
-        for (const ssrc of pkt.ssrcs)
-          this.events.push({ type: 'bye', ssrc, ...(pkt.reason !== undefined ? { reason: pkt.reason } : {}) });
-      }
+    if (this.reflecting) {
+      const r = this.reflector;
+      r.relay(p, kind, kind === 'audio' ? r.samplesOf(p.payloadType, p.payload.length) : 0, now);
     }
   }
 
@@ -466,23 +352,14 @@ export class RtpSession {
     this.dtmfReceiver.handleTimeout(now);
     for (let e = this.dtmfReceiver.pollEvent(); e; e = this.dtmfReceiver.pollEvent())
       this.events.push({ type: 'dtmf', event: e });
-    if (this.rtcpNext !== undefined && now >= this.rtcpNext) {
-      // RFC 3550 6.3.6 (timer reconsideration): recompute the interval with the
-      // current state; send only if the previous report is that long ago.
-      const t = this.interval();
-      if (this.rtcpLast === undefined || this.rtcpLast + t <= now) {
-        this.sendReport(now, []);
-        this.rtcpLast = now;
-        this.rtcpInitial = false;
-        this.rtcpNext = now + this.interval();
-      } else {
-        this.rtcpNext = this.rtcpLast + t;
-      }
+    if (this.rtcp.due(now)) {
+      this.sendReport(now, []);
+      this.rtcp.reported(now);
     }
     const deadline = this.rtpDeadline();
     if (deadline !== undefined && now >= deadline) {
-      this.timedOut = true;
-      this.events.push({ type: 'timeout', silentMs: now - (this.heardRtp ? this.lastRtpAt : (this.startedAt ?? now)) });
+      this.activity.timedOut = true;
+      this.events.push({ type: 'timeout', silentMs: now - (this.silentSince() ?? now) });
     }
   }
 
@@ -496,7 +373,7 @@ export class RtpSession {
 
   pollTimeout(): number | undefined {
     if (this.closed) return undefined;
-    let t = this.rtcpNext;
+    let t = this.rtcp.deadline;
     const dtmf = this.dtmfReceiver.pollTimeout();
     if (dtmf !== undefined && (t === undefined || dtmf < t)) t = dtmf;
     const rtp = this.rtpDeadline();
@@ -510,7 +387,7 @@ export class RtpSession {
    */
   close(now: number, reason?: string): void {
     if (this.closed) return;
-    if (this.rtcpMin > 0 && this.remoteRtcpAddress())
+    if (this.rtcp.enabled && this.remoteRtcpAddress())
       this.sendReport(now, [{ type: 'bye', ssrcs: [this.ssrc], ...(reason !== undefined ? { reason } : {}) }]);
     this.closed = true;
   }
@@ -520,83 +397,39 @@ export class RtpSession {
   }
 
   private rtpDeadline(): number | undefined {
-    if (this.rtpTimeout <= 0 || this.timedOut || !this.receiving) return undefined;
-    const since = this.heardRtp ? this.lastRtpAt : this.startedAt;
+    if (this.rtpTimeout <= 0 || this.activity.timedOut || !this.receiving) return undefined;
+    const since = this.silentSince();
     return since === undefined ? undefined : since + this.rtpTimeout;
   }
 
-  private armRtcp(now: number): void {
-    if (this.rtcpNext === undefined && this.rtcpMin > 0) this.rtcpNext = now + this.interval();
+  /** Since when no RTP has arrived: the last packet, or the start when none came since. */
+  private silentSince(): number | undefined {
+    const a = this.activity;
+    const started = this.startedAt;
+    return a.heard && (started === undefined || a.lastRtpAt > started) ? a.lastRtpAt : started;
   }
 
-  private interval(): number {
-    const remote = this.receiver.source !== undefined;
-    const members = 1 + (remote ? 1 : 0);
-    const senders = (this.weSentSince ? 1 : 0) + (this.remoteSentSince ? 1 : 0);
-    return rtcpIntervalMs(
-      {
-        members,
-        senders,
-        rtcpBandwidth: this.rtcpBw,
-        weSent: this.weSentSince,
-        avgRtcpSize: this.avgRtcpSize,
-        initial: this.rtcpInitial,
-        minIntervalMs: this.rtcpMin,
-      },
-      this.random(),
-    );
-  }
-
+  /** Where RTCP goes: with rtcp-mux where RTP goes; else where the peer's reports come from, or its SDP's. */
   private remoteRtcpAddress(): TransportAddress | undefined {
-    if (this.rtcpMux) return this.remote;
-    return (this.symmetric && this.latchedRtcp) || this.remoteRtcp;
+    if (this.rtcpMux) return this.route.to;
+    const latched = this.symmetric ? this.rtcp.latched : undefined;
+    return latched ?? (this.confirmed ? this.remoteRtcp : undefined);
   }
 
   private sendReport(now: number, extra: RtcpPacket[]): void {
     const to = this.remoteRtcpAddress();
-    const blocks: ReportBlock[] = [];
-    const src = this.receiver.source;
-    // RFC 3550 6.4.1: report blocks for the sources heard from since the last report.
-    if (src && this.remoteSentSince) blocks.push(src.reportBlock(now));
-    const ntp = ntpFromUnixMs(now + (this.opts.wallClockOffsetMs ?? 0));
-    // RFC 3550 6.4: an SR if we sent data since the last report, else an RR.
-    const report: RtcpPacket = this.weSentSince
-      ? {
-          type: 'sr',
-          ssrc: this.ssrc,
-          ntpSeconds: ntp.seconds,
-          ntpFraction: ntp.fraction,
-          rtpTimestamp: this.sender.timestampAt(now),
-          packetCount: this.sender.packets >>> 0,
-          octetCount: this.sender.bytes >>> 0,
-          reports: blocks,
-        }
-      : { type: 'rr', ssrc: this.ssrc, reports: blocks };
-    // RFC 3550 6.1: every compound packet carries an SDES CNAME.
-    const data = serializeRtcp([
-      report,
-      { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: SDES_CNAME, text: this.cname }] }] },
-      ...extra,
-    ]);
-    this.avgRtcpSize = updateAvgRtcpSize(this.avgRtcpSize, data.length + UDP_IPV4_OVERHEAD);
-    this.weSentSince = false;
-    this.remoteSentSince = false;
+    const data = this.rtcp.report(now, extra);
     if (!to) return;
     this.transmits.push({ data, to, channel: 'rtcp' });
-    this.rtcpSent++;
+    this.rtcp.sent++;
   }
 
   /** The session's statistics as plain JSON. */
   stats(): RtpSessionStats {
     const src = this.receiver.source;
-    const remote = this.remote;
-    const rtt: RttStats | undefined = this.rtt && {
-      lastMs: this.rtt.last,
-      minMs: this.rtt.min,
-      maxMs: this.rtt.max,
-      meanMs: this.rtt.sum / this.rtt.n,
-      samples: this.rtt.n,
-    };
+    const remote = this.route.to;
+    const rtt = this.rtcp.rttStats();
+    const remoteReport = this.rtcp.remoteReport;
     return {
       ssrc: this.ssrc,
       ...(src ? { remoteSsrc: src.ssrc } : {}),
@@ -607,19 +440,19 @@ export class RtpSession {
         packets: this.sender.packets,
         bytes: this.sender.bytes,
         dtmfEvents: this.sender.events,
-        rtcp: this.rtcpSent,
+        rtcp: this.rtcp.sent,
       },
       ...(src ? { received: src.toJSON() } : {}),
-      rtcpReceived: this.rtcpReceived,
+      rtcpReceived: this.rtcp.received,
       discarded: {
         malformed: this.malformed,
         unknownPayloadType: this.receiver.unknownPayloadType,
         foreign: this.receiver.foreign,
-        rtcpMalformed: this.rtcpMalformed,
+        rtcpMalformed: this.rtcp.malformed,
       },
       sourceChanges: this.receiver.sourceChanges,
       ...(rtt ? { rtt } : {}),
-      ...(this.remoteReport ? { remoteReport: this.remoteReport } : {}),
+      ...(remoteReport ? { remoteReport } : {}),
       ...(this.jitterBuffer ? { jitterBuffer: this.jitterBuffer.stats() } : {}),
     };
   }

@@ -136,6 +136,13 @@ export function rtcpOf(m: MediaDescription): { port: number; address?: string } 
   return { port: Number(f[0]), ...(f.length === 4 ? { address: f[3]! } : {}) };
 }
 
+/** RFC 3605: the connection of `a=rtcp:<port> IN IP4 <address>`, when it names one. */
+export function rtcpConnectionOf(m: MediaDescription): Connection | undefined {
+  const a = attrs(m, 'rtcp')[0];
+  const f = a?.value?.split(' ');
+  return f?.length === 4 ? { netType: f[1]!, addrType: f[2]!, address: f[3]! } : undefined;
+}
+
 /** RFC 5761 5.1.1: `a=rtcp-mux`. */
 export function hasRtcpMux(m: MediaDescription): boolean {
   return attrs(m, 'rtcp-mux').length > 0;

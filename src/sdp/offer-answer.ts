@@ -11,6 +11,7 @@
  * in which direction — everything an RTP session needs (`rtpSessionOptions`).
  */
 import type { MediaDirection, PayloadKind, TransportAddress } from '../rtp/rtp-session-types.js';
+import { connectionProblem } from './connection-address.js';
 import { SdpAnswerError, SdpLocalError, SdpNegotiationError } from './errors.js';
 import {
   STATIC_PAYLOAD_TYPES,
@@ -23,6 +24,7 @@ import {
   isHoldAddress,
   isTelephoneEvent,
   ptimeOf,
+  rtcpConnectionOf,
   rtcpOf,
   sameCodec,
   type MediaFormat,
@@ -53,6 +55,8 @@ export interface LocalMedia {
   readonly sessionVersion?: string;
   /** `s=`. Default `-`. */
   readonly sessionName?: string;
+  /** Accept an offer whose connection address is a multicast group (default: refused with 488). */
+  readonly allowMulticast?: boolean;
 }
 
 /** The outcome of a negotiation for the audio stream. */
@@ -210,6 +214,27 @@ function remoteOf(
   };
 }
 
+/**
+ * Why media of `m` cannot be sent where its description says (a host name,
+ * the other IP family, multicast, broadcast: `connection-address.ts`), or
+ * undefined. The RTCP address of RFC 3605 counts when RTCP has its own port.
+ */
+function addressProblem(
+  m: MediaDescription,
+  s: SessionDescription,
+  localAddress: string,
+  mux: boolean,
+  allowMulticast: boolean,
+): string | undefined {
+  const c = connectionOf(m, s);
+  if (!c) return 'no connection address (c=)';
+  const problem = connectionProblem(c, localAddress, allowMulticast);
+  if (problem || mux) return problem;
+  const rtcp = rtcpConnectionOf(m);
+  const rtcpProblem = rtcp && connectionProblem(rtcp, localAddress, allowMulticast);
+  return rtcpProblem && `a=rtcp: ${rtcpProblem}`;
+}
+
 function rejected(m: MediaDescription): MediaDescription {
   // RFC 3264 6: a rejected stream has port zero and keeps at least one format.
   return {
@@ -250,6 +275,12 @@ export function createAnswer(
       reasons.push(`audio stream ${index + 1} uses ${m.proto}; only RTP/AVP is supported`);
       return rejected(m);
     }
+    const mux = (local.rtcpMux ?? true) && hasRtcpMux(m);
+    const bad = addressProblem(m, offer, local.address, mux, local.allowMulticast ?? false);
+    if (bad) {
+      reasons.push(`audio stream ${index + 1}: ${bad}`);
+      return rejected(m);
+    }
     const offered = formatsOf(m);
     // Our preference order, the offer's payload types (RFC 3264 6.1: the answer uses the offer's numbers).
     const common: RtpFormat[] = [];
@@ -261,7 +292,8 @@ export function createAnswer(
     if (common.length === 0) {
       const theirs = offered.filter((o) => !isTelephoneEvent(o)).map(formatLabel);
       reasons.push(
-        `no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ${localAudio.map(formatLabel).join(', ')}`,
+        `no common codec: offered ${theirs.join(', ') || 'none we recognise'}; supported ` +
+          `${localAudio.map(formatLabel).join(', ')}`,
       );
       return rejected(m);
     }
@@ -272,7 +304,6 @@ export function createAnswer(
       payloadType: te.payloadType,
       ...((localTe!.fmtp ?? te.fmtp) ? { fmtp: (localTe!.fmtp ?? te.fmtp)! } : {}),
     };
-    const mux = (local.rtcpMux ?? true) && hasRtcpMux(m);
     const remote = remoteOf(m, offer, mux);
     let offeredDir = directionOf(m, offer);
     // RFC 3264 8.4: c=0.0.0.0 is the legacy way of saying "do not send to me".
@@ -312,6 +343,10 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
   const om = offer.media[index]!;
   const am = answer.media[index]!;
   if (am.port === 0) throw new SdpAnswerError('the peer rejected the audio stream');
+  const mux = hasRtcpMux(om) && hasRtcpMux(am);
+  // Our own address is the offer's; a multicast answer is not something we asked for.
+  const bad = addressProblem(am, answer, offer.connection?.address ?? '', mux, false);
+  if (bad) throw new SdpAnswerError(`the answer's audio stream: ${bad}`);
   const offered = formatsOf(om);
   const answered = formatsOf(am);
   const common = answered.filter(
@@ -332,7 +367,6 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
     if (!receive.has(f.payloadType) && !offered.some((o) => o.payloadType === f.payloadType))
       receive.set(f.payloadType, f);
   }
-  const mux = hasRtcpMux(om) && hasRtcpMux(am);
   const remote = remoteOf(am, answer, mux);
   let answeredDir = directionOf(am, answer);
   if (remote.hold) answeredDir = answeredDir === 'sendrecv' || answeredDir === 'sendonly' ? 'sendonly' : 'inactive';

@@ -9,6 +9,10 @@
  *   `fmtp`, `ptime`, `maxptime`, `rtcp`);
  * - lines end in CRLF; a bare LF is accepted (RFC 8866 5: "parsers SHOULD be
  *   tolerant and also accept records terminated with a single newline").
+ * - no control characters but HTAB (RFC 8866 9 excludes NUL, CR and LF;
+ *   shtoom refuses the others as well). Bytes that are not UTF-8 are read
+ *   as U+FFFD by the caller's decoding and accepted: RFC 8866 6.10 lets
+ *   `a=charset` name another character set for free text.
  * Unknown attributes are kept as they are. Any other type letter is an
  * error: RFC 8866 5 lets a parser "completely ignore or reject" such a
  * description, and rejecting it tells the peer why.
@@ -45,6 +49,10 @@ function lines(text: string): Line[] {
     const t = r.endsWith('\r') ? r.slice(0, -1) : r;
     const l = { n: i + 1, type: '', value: '', text: t };
     if (t.length < 2 || t[1] !== '=' || !/^[a-z]$/.test(t[0]!)) fail(l, 'not a "<letter>=<value>" line');
+    // RFC 8866 9: no NUL, CR or LF in a value (byte-string). Other control characters (allowed in free text)
+    // are refused too: no real description has them, and what a peer wrote reaches logs and terminals.
+    const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(t);
+    if (control) fail(l, `control character 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} in the line`);
     return { ...l, type: t[0]!, value: t.slice(2) };
   });
 }

@@ -90,6 +90,7 @@ export interface SimSocket {
 export class SimNetwork {
   private readonly sockets = new Map<string, DatagramHandler>();
   private readonly links = new Map<string, SimLink>();
+  private readonly observers = new Set<(data: Uint8Array, from: SimAddress, to: SimAddress) => void>();
   private readonly random: Random;
   private nextPort = 40000;
 
@@ -110,10 +111,18 @@ export class SimNetwork {
     const local = { address, port: p };
     return {
       local,
-      send: (data, to) =>
-        this.link(address, to.address).send(data, (d) => this.sockets.get(`${to.address}:${to.port}`)?.(d, local)),
+      send: (data, to) => {
+        for (const o of this.observers) o(data, local, to);
+        this.link(address, to.address).send(data, (d) => this.sockets.get(`${to.address}:${to.port}`)?.(d, local));
+      },
       close: () => this.sockets.delete(key),
     };
+  }
+
+  /** See every datagram as it is sent (before loss and delay); returns what stops it. */
+  observe(fn: (data: Uint8Array, from: SimAddress, to: SimAddress) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
   }
 
   /** The link carrying packets from host `from` to host `to` (created with the default profile). */

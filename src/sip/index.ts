@@ -10,6 +10,7 @@ export {
   type RequestSendOptions,
   type InviteOptions,
   type RegisterOptions,
+  type SubscribeOptions,
   type LocalAddress,
 } from './api/user-agent.js';
 export {
@@ -19,10 +20,22 @@ export {
   type IncomingCallEvents,
   type AcceptOptions,
 } from './api/call.js';
-export { Dialog, type DialogEvents, type InfoEvent, type BodyOptions } from './api/dialog.js';
+export { Dialog, type DialogEvents, type InfoEvent, type BodyOptions, type ReferOptions } from './api/dialog.js';
+export {
+  Subscription,
+  Refer,
+  IncomingSubscription,
+  IncomingRefer,
+  type SubscriptionEvents,
+  type ReferEvents,
+  type ReferProgress,
+  type IncomingSubscriptionEvents,
+  type AcceptSubscriptionOptions,
+  type NotifyInfo,
+  type SubscriptionEnd,
+} from './api/subscription.js';
 export { IncomingRequest } from './api/incoming-request.js';
 export { Registration, type Binding, type RegistrationEvents } from './api/registration.js';
-export { userAgentOptionsFrom, credentialsFrom } from './api/from-options.js';
 export { parseListen, type ListenOption } from './api/listen.js';
 export {
   SipParseError,
@@ -47,6 +60,16 @@ export { parseUri, parseSipUri, formatUri, uriEquals, type Uri, type SipUri, typ
 export { parseNameAddr, formatNameAddr, type NameAddr } from './message/name-addr.js';
 export { parseVia, formatVia, type Via } from './message/via.js';
 export { getParam, type Param, type Params } from './message/params.js';
+export {
+  parseEvent,
+  formatEvent,
+  parseSubscriptionState,
+  formatSubscriptionState,
+  type EventHeader,
+  type SubscriptionStateHeader,
+} from './message/event.js';
+export { parseSipfragStatus, sipfragBody } from './message/sipfrag.js';
+export { parseReplaces, formatReplaces, referToWithReplaces, type Replaces } from './message/replaces.js';
 export { buildResponse, reasonPhrase, warningValue } from './message/build.js';
 export { checkRequest, checkResponse } from './message/validate.js';
 export { StreamFramer } from './message/stream-framer.js';

@@ -18,7 +18,10 @@ export type TtsEngine = 'flite' | 'espeak-ng';
 export interface SpeakOptions {
   /** `flite` (default) or `espeak-ng`. */
   readonly engine?: TtsEngine;
-  /** The engine's voice: flite `kal`, `kal16`, `rms`, `awb`, `slt` (default `kal16`); espeak-ng `en-us`, `en-gb+m3`… (default `en-us`). */
+  /**
+   * The engine's voice: flite `kal`, `kal16`, `rms`, `awb`, `slt` (default `kal16`); espeak-ng `en-us`, `en-gb+m3`…
+   * (default `en-us`).
+   */
   readonly voice?: string;
   /** Speaking rate in words per minute (default: the engine's own, about 175). */
   readonly wordsPerMinute?: number;

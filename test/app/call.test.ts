@@ -179,7 +179,9 @@ describe('a call between two phones (virtual time)', () => {
     callee.on('hold', (h) => atBob.push(h));
     await world.run(500);
     // Alice's dialog sends a hand-made legacy hold offer.
-    const sdp = `v=0\r\no=x 1 2 IN IP4 ${A}\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp-mux\r\n`;
+    const sdp =
+      `v=0\r\no=x 1 2 IN IP4 ${A}\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0 ` +
+      `101\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp-mux\r\n`;
     const res = await world.until(call.dialog!.reinvite(sdp));
     expect(res.status).toBe(200);
     // c=0.0.0.0 says "do not send to me"; the peer may still send: we only receive.

@@ -178,26 +178,29 @@ describe('what a phone refuses before the application sees it', () => {
     await close();
   });
 
-  it('an INVITE without an offer gets our offer in the 200 OK; an ACK without the answer ends the call with BYE', async () => {
-    const { world, alice, bob, close } = await world2(33, { codecs: ['pcmu'] });
-    const ended: Promise<unknown>[] = [];
-    bob.on('incoming', (c) => {
-      ended.push(c.ended);
-      void c.answer({ source: sine(500) });
-    });
-    const out = alice.ua.invite(`sip:bob@${B}`, {});
-    const dialog = await world.until(out.answered);
-    // RFC 3261 13.2.1: the offer comes in the 2xx, the answer must come in the ACK (our stack's ACK has none).
-    expect(new TextDecoder().decode(out.response!.body)).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r$/m);
-    expect(await world.until(dialog.terminated)).toBe('remote-bye');
-    expect(ended).toHaveLength(1);
-    expect(await world.until(ended[0]!)).toMatchObject({
-      reason: 'failed',
-      status: 488,
-      message: expect.stringMatching(/no SDP answer/),
-    });
-    await close();
-  });
+  it(
+    'an INVITE without an offer gets our offer in the 200 OK; an ACK without the answer ends the call with ' + 'BYE',
+    async () => {
+      const { world, alice, bob, close } = await world2(33, { codecs: ['pcmu'] });
+      const ended: Promise<unknown>[] = [];
+      bob.on('incoming', (c) => {
+        ended.push(c.ended);
+        void c.answer({ source: sine(500) });
+      });
+      const out = alice.ua.invite(`sip:bob@${B}`, {});
+      const dialog = await world.until(out.answered);
+      // RFC 3261 13.2.1: the offer comes in the 2xx, the answer must come in the ACK (our stack's ACK has none).
+      expect(new TextDecoder().decode(out.response!.body)).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r$/m);
+      expect(await world.until(dialog.terminated)).toBe('remote-bye');
+      expect(ended).toHaveLength(1);
+      expect(await world.until(ended[0]!)).toMatchObject({
+        reason: 'failed',
+        status: 488,
+        message: expect.stringMatching(/no SDP answer/),
+      });
+      await close();
+    },
+  );
 
   it('without an incoming listener a call gets 480', async () => {
     const { world, alice, close } = await world2(32);

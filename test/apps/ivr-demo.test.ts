@@ -38,23 +38,27 @@ const say = (...texts: string[]) => texts.map((t) => `  - listen\n  - heard: ${t
 describe('shtoom serve ivr-demo', () => {
   it('takes the PIN it was given, and after three wrong ones says so and hangs up', async () => {
     const good = await run(
-      `${say(P.welcome, P.menu)}  - press: "3"\n${say(P.pin)}  - press: "4321#"\n${say(P.accepted, P.goodbye)}  - expect: hangup\n`,
+      `${say(P.welcome, P.menu)}  - press: "3"\n${say(P.pin)}  - press: "4321#"\n${say(P.accepted, P.goodbye)}  - ` +
+        `expect: hangup\n`,
       { pin: '4321' },
     );
     expect(good.failure).toBeUndefined();
     const wrong = await run(
-      `${say(P.welcome, P.menu)}  - press: "3"\n  - repeat:\n      times: 3\n      steps:\n${say(P.pin).replace(/^(?=.)/gm, '    ')}      - press: "1234#"\n${say(P.rejected).replace(/^(?=.)/gm, '    ')}${say(P.tooMany, P.goodbye)}  - expect: hangup\n`,
+      `${say(P.welcome, P.menu)}  - press: "3"\n  - repeat:\n      times: 3\n      ` +
+        `steps:\n${say(P.pin).replace(/^(?=.)/gm, '    ')}      - press: ` +
+        `"1234#"\n${say(P.rejected).replace(/^(?=.)/gm, '    ')}${say(P.tooMany, P.goodbye)}  - expect: hangup\n`,
       { pin: '4321' },
     );
     expect(wrong.failure).toBeUndefined();
-  });
+  }, 120_000); // real recognition of every prompt (a decision and a free transcript each)
 
   it('says a key is not on the menu, goes back from support with star, and hangs up on 9', async () => {
     const r = await run(
-      `${say(P.welcome, P.menu)}  - press: "7"\n${say(P.invalid, P.menu)}  - press: "2"\n${say(P.support)}  - press: "*"\n${say(P.menu)}  - press: "9"\n${say(P.goodbye)}  - expect: hangup\n`,
+      `${say(P.welcome, P.menu)}  - press: "7"\n${say(P.invalid, P.menu)}  - press: "2"\n${say(P.support)}  - ` +
+        `press: "*"\n${say(P.menu)}  - press: "9"\n${say(P.goodbye)}  - expect: hangup\n`,
     );
     expect(r.failure).toBeUndefined();
-  });
+  }, 120_000); // real recognition of every prompt (a decision and a free transcript each)
 
   it('speaks with espeak-ng when asked', async () => {
     const r = await run(`${say(P.welcome, P.menu)}  - press: "1"\n${say(P.sales)}`, { voice: { engine: 'espeak-ng' } });

@@ -20,7 +20,8 @@ describe('JSGF grammar', () => {
 describe('hypseg', () => {
   it('reads words, frames and scores and drops fillers', () => {
     const h = parseHypseg(
-      'u0 S 0 T -4097 A -3423 L -674 0 -193 -337 <sil> 19 -423 0 you 35 -642 0 have(2) 55 -100 0 [NOISE] 60 -235 -337 </s> 136',
+      'u0 S 0 T -4097 A -3423 L -674 0 -193 -337 <sil> 19 -423 0 you 35 -642 0 have(2) 55 -100 0 [NOISE] 60 -235 ' +
+        '-337 </s> 136',
     )!;
     expect(h.id).toBe('u0');
     expect(h.acoustic).toBe(-3423);

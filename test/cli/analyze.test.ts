@@ -129,7 +129,8 @@ describe('shtoom analyze', () => {
       expect(a.tones[0]).toMatchObject({ name: '1000 Hz' });
       expect(a.tones[0].start).toBeCloseTo(total - 1, 1);
       expect(a.tones[0].duration).toBeCloseTo(0.6, 1);
-      // The only speech is the spoken prompt (keys and tones are sound, not speech); the silence before it is reported too.
+      // The only speech is the spoken prompt (keys and tones are sound, not speech); the silence before it is reported
+      // too.
       expect(a.speech).toHaveLength(1);
       expect(a.speech[0].start).toBeCloseTo(0.5, 1);
       expect(a.speech[0].end).toBeCloseTo(0.5 + speechSeconds, 1);
@@ -146,19 +147,22 @@ describe('shtoom analyze', () => {
     expect(r.stdout).toMatch(/^call progress: busy at \d+\.\d{3} s$/m);
   });
 
-  it('a missing file, a directory, an unknown format and a bad --tone are usage errors (exit 2, one line)', async () => {
-    for (const args of [
-      ['analyze', join(dir, 'nope.wav')],
-      ['analyze', dir],
-      ['analyze', join(dir, 'say.txt')],
-      ['analyze', join(dir, 'rec.raw'), '--tone', '5000'],
-    ]) {
-      if (args[1]!.endsWith('say.txt')) writeFileSync(args[1]!, 'hello');
-      const r = await runCli(args, env());
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    }
-  });
+  it(
+    'a missing file, a directory, an unknown format and a bad --tone are usage errors (exit 2, one ' + 'line)',
+    async () => {
+      for (const args of [
+        ['analyze', join(dir, 'nope.wav')],
+        ['analyze', dir],
+        ['analyze', join(dir, 'say.txt')],
+        ['analyze', join(dir, 'rec.raw'), '--tone', '5000'],
+      ]) {
+        if (args[1]!.endsWith('say.txt')) writeFileSync(args[1]!, 'hello');
+        const r = await runCli(args, env());
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    },
+  );
 
   it('an empty WAV reads as zero seconds of silence', async () => {
     const path = join(dir, 'empty.wav');

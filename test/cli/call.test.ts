@@ -121,6 +121,41 @@ describe('shtoom call', () => {
     expect(wav.frames / 8000).toBeGreaterThan(1.8);
   });
 
+  it("a tel: URI or a bare number is dialled at the account's domain with user=phone (RFC 3261 19.1.6)", async () => {
+    const called: string[] = [];
+    behaviour = (c) => {
+      called.push(c.local);
+      void c.answer();
+    };
+    const aor = `sip:alice@127.0.0.1:${peer.ua.localAddress.port}`;
+    const tel = await cli(['call', 'tel:+358-555-1234567;postd=pp22', '--aor', aor, '--duration', '0.3']);
+    expect(tel.code, tel.stderr).toBe(0);
+    const dialled = `sip:+358-555-1234567;postd=pp22@127.0.0.1:${peer.ua.localAddress.port};user=phone`;
+    expect(tel.stdout.split('\n')[0]).toBe(`dialling ${dialled}`);
+    const bare = await cli(['call', '+1 (555) 010-0199', '--aor', aor, '--duration', '0.3', '--json']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(JSON.parse(bare.stdout)).toMatchObject({
+      uri: `sip:+15550100199@127.0.0.1:${peer.ua.localAddress.port};user=phone`,
+      dialled: '+1 (555) 010-0199',
+    });
+    expect(called).toEqual([`<${dialled}>`, `<sip:+15550100199@127.0.0.1:${peer.ua.localAddress.port};user=phone>`]);
+  });
+
+  it('a number without an account is a usage error: one line, exit 2, nothing sent', async () => {
+    for (const target of ['tel:+123', '0123456789']) {
+      const r = await cli(['call', target]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^shtoom: ".*" is a telephone number: calling it needs the account .*--aor sip:user@domain/,
+        ),
+      ]);
+    }
+    const other = await cli(['call', 'mailto:bob@example.com']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('only sip:, sips: and tel: URIs (or a number) can be called');
+  });
+
   it('prints progress and a human summary', async () => {
     behaviour = (c) => {
       c.ring();

@@ -57,7 +57,8 @@ describe('shtoom devices', () => {
         [
           '#!/bin/sh',
           'case "$*" in',
-          `  *-L*) printf 'null\\n    Discard all samples\\nspk\\n    A speaker\\njack\\n    JACK\\npulse\\n    PulseAudio\\n'; exit 0;;`,
+          `  *-L*) printf 'null\\n    Discard all samples\\nspk\\n    A speaker\\n` +
+            `jack\\n    JACK\\npulse\\n    PulseAudio\\n'; exit 0;;`,
           `  ${opens}) exit 0;;`,
           '  *) echo "audio open error: No such device" >&2; exit 1;;',
           'esac',

@@ -16,7 +16,8 @@ import { main } from '../../src/cli/main.js';
 const dir = mkdtempSync(join(tmpdir(), 'shtoom-cli-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// RTP ports of their own: other test files, run in parallel, must not send stray packets to ports they just freed and we took.
+// RTP ports of their own: other test files, run in parallel, must not send stray packets to ports they just freed and
+// we took.
 const BASE = [
   '--rtp-address',
   '127.0.0.1',
@@ -130,7 +131,9 @@ describe('shtoom serve', () => {
     const app = join(dir, 'app.mjs');
     writeFileSync(
       app,
-      `export default async function (call) {\n  call.ring();\n  await call.answer();\n  const key = await call.collectDtmf({ max: 2, timeoutMs: 5000 });\n  await call.sendDtmf(key + key);\n  await call.hangup();\n}\n`,
+      `export default async function (call) {\n  call.ring();\n  await call.answer();\n  const key = await ` +
+        `call.collectDtmf({ max: 2, timeoutMs: 5000 });\n  await call.sendDtmf(key + key);\n  await ` +
+        `call.hangup();\n}\n`,
     );
     const s = await serve([app, '--capacity', '1', '--retry-after', '42s']);
     const first = caller.call(`sip:ivr@127.0.0.1:${s.port}`);

@@ -12,6 +12,7 @@ import {
   serializeStunMessage,
   type StunAttribute,
 } from '../../src/stun/index.js';
+import { main } from '../../src/cli/main.js';
 import { runCli } from '../support/cli.js';
 
 const open: Socket[] = [];
@@ -42,6 +43,57 @@ async function responder(
 }
 
 describe('shtoom stun', () => {
+  it(
+    'to a server that does not answer: a live line on a terminal says which request and how long it ' + 'waits',
+    async () => {
+      const silent = createSocket('udp4');
+      open.push(silent);
+      await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+      const port = silent.address().port;
+      let stdout = '';
+      let stderr = '';
+      const code = await main(
+        ['stun', `127.0.0.1:${port}`, '--stun-rto', '200ms', '--stun-rc', '4', '--stun-rm', '4', '--color', 'never'],
+        {
+          stdout: { write: (s: string) => (stdout += s), isTTY: true },
+          stderr: { write: (s: string) => (stderr += s) },
+          env: {},
+        },
+      );
+      expect(code).toBe(1);
+      // Rc requests, RTO doubling (0, 0.2, 0.6, 1.4 s), then Rm × RTO: 2.2 s in all.
+      expect(stdout).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${port}: no answer yet, request [2-4] of 4, \\d\\.\\d s of at most 2\\.2 s`),
+      );
+      // The line is cleared before the one error line.
+      expect(stdout.endsWith('\r\x1b[K')).toBe(true);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`no answer from STUN server 127.0.0.1:${port} after 4 requests (2.2 s)`);
+    },
+  );
+
+  it('says at --log-level debug how long it will wait; draws nothing when not on a terminal', async () => {
+    const silent = createSocket('udp4');
+    open.push(silent);
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+    const port = silent.address().port;
+    const r = await runCli([
+      'stun',
+      `127.0.0.1:${port}`,
+      '--stun-rto',
+      '100ms',
+      '--stun-rc',
+      '2',
+      '--stun-rm',
+      '2',
+      '--log-level',
+      'debug',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`asking 127.0.0.1:${port}; without an answer, giving up after 2 requests (0.3 s)`);
+  });
+
   it('exits 1 with one line when the server answers with an error', async () => {
     const port = await responder('127.0.0.1', 'error', () => [attr.errorCode(500, 'Server Error')]);
     const r = await runCli(['stun', `127.0.0.1:${port}`, '--color', 'never']);

@@ -209,30 +209,33 @@ describe('doug voice apps', () => {
     await close();
   });
 
-  it('an app that throws before answering: 500; one that returns with the call up: hung up; no TTS: TtsError', async () => {
-    let n = 0;
-    const errors: unknown[] = [];
-    const app: VoiceApp = async (call) => {
-      n++;
-      if (n === 1) throw new Error('boom');
-      if (n === 2) return;
-      await call.answer();
-      await call.say('x').catch((e: unknown) => errors.push(e));
-    };
-    const { world, caller, server, logs, close } = await serve(5, app, { tts: false });
-    const first = caller.call(`sip:a@${SERVER}`);
-    expect(await world.until(first.ended)).toMatchObject({ reason: 'rejected', status: 500 });
-    const second = caller.call(`sip:a@${SERVER}`);
-    expect(await world.until(second.ended)).toMatchObject({ reason: 'rejected', status: 480 });
-    const third = caller.call(`sip:a@${SERVER}`);
-    expect((await world.until(third.ended)).reason).toBe('remote-hangup');
-    expect(errors[0]).toBeInstanceOf(TtsError);
-    expect(server.stats.appErrors).toBe(1);
-    expect(logs.records.filter((r) => r.level === 'error').map((r) => r.msg)).toEqual([
-      expect.stringMatching(/the app failed .*: boom$/),
-    ]);
-    await close();
-  });
+  it(
+    'an app that throws before answering: 500; one that returns with the call up: hung up; no TTS: ' + 'TtsError',
+    async () => {
+      let n = 0;
+      const errors: unknown[] = [];
+      const app: VoiceApp = async (call) => {
+        n++;
+        if (n === 1) throw new Error('boom');
+        if (n === 2) return;
+        await call.answer();
+        await call.say('x').catch((e: unknown) => errors.push(e));
+      };
+      const { world, caller, server, logs, close } = await serve(5, app, { tts: false });
+      const first = caller.call(`sip:a@${SERVER}`);
+      expect(await world.until(first.ended)).toMatchObject({ reason: 'rejected', status: 500 });
+      const second = caller.call(`sip:a@${SERVER}`);
+      expect(await world.until(second.ended)).toMatchObject({ reason: 'rejected', status: 480 });
+      const third = caller.call(`sip:a@${SERVER}`);
+      expect((await world.until(third.ended)).reason).toBe('remote-hangup');
+      expect(errors[0]).toBeInstanceOf(TtsError);
+      expect(server.stats.appErrors).toBe(1);
+      expect(logs.records.filter((r) => r.level === 'error').map((r) => r.msg)).toEqual([
+        expect.stringMatching(/the app failed .*: boom$/),
+      ]);
+      await close();
+    },
+  );
 
   it('runs 30 calls at once: echo and announce apps side by side', async () => {
     const { world, caller, server, close } = await serve(6, async (call) => {

@@ -62,9 +62,11 @@ describe('heard: accuracy of accept/reject decisions on a varied corpus', () => 
     const n = clips.length;
     console.log(
       [
-        `corpus: ${n} clips (${CORPUS_PROMPTS.length} prompts × 12 voices × G.711/GSM), ${audioSeconds.toFixed(0)} s of audio, recognised in ${wall.toFixed(1)} s`,
+        `corpus: ${n} clips (${CORPUS_PROMPTS.length} prompts × 12 voices × G.711/GSM), ${audioSeconds.toFixed(0)} ` +
+          `s of audio, recognised in ${wall.toFixed(1)} s`,
         `own text accepted: ${accepted}/${n} (${((100 * accepted) / n).toFixed(1)} %)`,
-        `decisions correct: ${correct}/${decisions} (${((100 * correct) / decisions).toFixed(2)} %), false accepts ${falseAccepts}`,
+        `decisions correct: ${correct}/${decisions} (${((100 * correct) / decisions).toFixed(2)} %), false accepts ` +
+          `${falseAccepts}`,
         ...[...perGroup].map(([k, g]) => `  ${k}: ${g.ok}/${g.n} accepted`),
         ...lines,
       ].join('\n'),

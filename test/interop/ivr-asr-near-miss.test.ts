@@ -50,7 +50,8 @@ describe('heard: near-miss prompts', () => {
       }
     }
     console.log(
-      `near misses (${total}): with decoys ${tally.decoys.rejected} rejected, right prompt accepted ${tally.decoys.accepted}; ` +
+      `near misses (${total}): with decoys ${tally.decoys.rejected} rejected, right prompt accepted ` +
+        `${tally.decoys.accepted}; ` +
         `without decoys ${tally.plain.rejected} rejected, right prompt accepted ${tally.plain.accepted}`,
     );
     expect(tally.decoys.rejected / total).toBeGreaterThanOrEqual(0.9);

@@ -81,30 +81,33 @@ steps:
 `;
 
 describe('shtoom ivr against baresip through Kamailio', () => {
-  it('registers, calls with digest auth, hears and matches the prompt, presses keys baresip gets, speaks, hangs up', async () => {
-    writeFileSync(join(dir, 'baresip.yaml'), scenario('baresip prompt', PROMPT));
-    const r = await runShtoom(['ivr', join(dir, 'baresip.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, ...LOOPBACK], {
-      timeoutSec: 90,
-    });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}ok {3}2 expect answered .* answered \(pcmu\)$/m);
-    expect(r.stdout).toMatch(
-      /^ {2}ok {3}4 heard .* "thank you for calling the baresip test line please press one two then pound" \(similarity 1\.00\)$/m,
-    );
-    const score = Number(/^ {2}ok {3}5 matches prompt\.wav .* score (\d\.\d\d)/m.exec(r.stdout)?.[1]);
-    expect(score).toBeGreaterThan(0.9);
-    // baresip's side: the keys as RFC 4733 events, then our BYE.
-    await waitFor(() => baresip.events.some((e) => e.type === 'CALL_CLOSED'), 'baresip to close the call', 10_000);
-    expect(baresip.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param)).toEqual(['1', '2', '#']);
-    expect(baresip.events.find((e) => e.type === 'CALL_CLOSED')?.param).toMatch(
-      /Connection reset by peer|Rejected|closed|BYE|reset/i,
-    );
-    // What baresip recorded of us holds the sentence `say` spoke.
-    const heard = baresip.recorded().find((f) => f.endsWith('-dec.wav'));
-    expect(heard).toBeDefined();
-    const said = matchReference(readAudioFile(heard!), await speak(SAY));
-    expect(said.score).toBeGreaterThan(0.85);
-  });
+  it(
+    'registers, calls with digest auth, hears and matches the prompt, presses keys baresip gets, speaks, hangs ' + 'up',
+    async () => {
+      writeFileSync(join(dir, 'baresip.yaml'), scenario('baresip prompt', PROMPT));
+      const r = await runShtoom(['ivr', join(dir, 'baresip.yaml'), '--var', `kam=127.0.0.1:${kam.port}`, ...LOOPBACK], {
+        timeoutSec: 90,
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^ {2}ok {3}2 expect answered .* answered \(pcmu\)$/m);
+      expect(r.stdout).toMatch(
+        /^ {2}ok {3}4 heard .* "thank you for calling the baresip test line please press one two then pound" \(similarity 1\.00\)$/m,
+      );
+      const score = Number(/^ {2}ok {3}5 matches prompt\.wav .* score (\d\.\d\d)/m.exec(r.stdout)?.[1]);
+      expect(score).toBeGreaterThan(0.9);
+      // baresip's side: the keys as RFC 4733 events, then our BYE.
+      await waitFor(() => baresip.events.some((e) => e.type === 'CALL_CLOSED'), 'baresip to close the call', 10_000);
+      expect(baresip.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param)).toEqual(['1', '2', '#']);
+      expect(baresip.events.find((e) => e.type === 'CALL_CLOSED')?.param).toMatch(
+        /Connection reset by peer|Rejected|closed|BYE|reset/i,
+      );
+      // What baresip recorded of us holds the sentence `say` spoke.
+      const heard = baresip.recorded().find((f) => f.endsWith('-dec.wav'));
+      expect(heard).toBeDefined();
+      const said = matchReference(readAudioFile(heard!), await speak(SAY));
+      expect(said.score).toBeGreaterThan(0.85);
+    },
+  );
 
   it('fails a scenario that expects another prompt, with what baresip said', async () => {
     writeFileSync(

@@ -136,31 +136,45 @@ describe('behind port-preserving MASQUERADE', () => {
     expect(await p.callSummary(500)).toBeUndefined();
   });
 
-  it('without STUN, a registrar with NAT handling reaches the phone, but the caller hears it and it hears nothing (its SDP names its private address)', async () => {
-    const p = await phone({ user: 'dave', registrar: kamNat, dir });
-    expect(p.contact).toContain(`@${lab.privateAddress}:`);
+  it(
+    'without STUN, a registrar with NAT handling reaches the phone, but the caller hears it and it hears nothing ' +
+      '(its SDP names its private address)',
+    async () => {
+      const p = await phone({ user: 'dave', registrar: kamNat, dir });
+      expect(p.contact).toContain(`@${lab.privateAddress}:`);
 
-    const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: false, address: caller, dir });
-    expect(c.code, c.stderr.slice(-2000)).toBe(0);
-    expect(c.result.answered).toBe(true);
-    // The caller sends to 10.99.x.2, which does not route from pub.
-    expect(c.result.rtp?.remote).toMatch(new RegExp(`^${lab.privateAddress.replace(/\./g, '\\.')}:`));
-    const summary = await p.callSummary(10_000);
-    expect(summary).toMatch(/ 0 packets in /);
+      const c = await callFromPub(lab, {
+        phone: p,
+        user: 'bob',
+        seconds: TALK,
+        symmetric: false,
+        address: caller,
+        dir,
+      });
+      expect(c.code, c.stderr.slice(-2000)).toBe(0);
+      expect(c.result.answered).toBe(true);
+      // The caller sends to 10.99.x.2, which does not route from pub.
+      expect(c.result.rtp?.remote).toMatch(new RegExp(`^${lab.privateAddress.replace(/\./g, '\\.')}:`));
+      const summary = await p.callSummary(10_000);
+      expect(summary).toMatch(/ 0 packets in /);
 
-    expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
-    expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
-  });
+      expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
+      expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
+    },
+  );
 
-  it('without STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): audio both ways', async () => {
-    const p = await phone({ user: 'erin', registrar: kamNat, dir });
-    const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });
-    expect(c.code, c.stderr.slice(-2000)).toBe(0);
-    // The caller latched onto the router's mapping of the phone's RTP socket.
-    expect(c.result.rtp?.latched).toBe(true);
-    expect(c.result.rtp?.remote).toMatch(new RegExp(`^${lab.routerPublicAddress.replace(/\./g, '\\.')}:\\d+$`));
-    expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
-    expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
-    expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
-  });
+  it(
+    'without STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): audio both ' + 'ways',
+    async () => {
+      const p = await phone({ user: 'erin', registrar: kamNat, dir });
+      const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });
+      expect(c.code, c.stderr.slice(-2000)).toBe(0);
+      // The caller latched onto the router's mapping of the phone's RTP socket.
+      expect(c.result.rtp?.latched).toBe(true);
+      expect(c.result.rtp?.remote).toMatch(new RegExp(`^${lab.routerPublicAddress.replace(/\./g, '\\.')}:\\d+$`));
+      expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
+      expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
+      expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
+    },
+  );
 });

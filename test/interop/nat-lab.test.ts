@@ -75,33 +75,37 @@ for (const v of VARIANTS) {
       lab?.destroy();
     });
 
-    it(`shtoom stun from priv reports the ${v.nat === 'none' ? 'own' : "router's public"} address and a ${v.type} NAT`, async () => {
-      const r = await lab.priv.shtoom(
-        [
-          'stun',
-          `${lab.publicAddresses[0]}:${STUN_PORT}`,
-          '--local-port',
-          String(LOCAL_PORT),
-          '--json',
-          '--stun-rto',
-          '200ms',
-        ],
-        { timeoutSec: 60 },
-      );
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const j = JSON.parse(r.stdout);
-      expect(j.rfc5780).toBe(true);
-      expect(j.otherAddress.address).toBe(lab.publicAddresses[1]);
-      expect(j.local).toEqual({ address: lab.privateAddress, port: LOCAL_PORT, family: 'IPv4' });
-      expect(j.mapped.address).toBe(v.nat === 'none' ? lab.privateAddress : lab.routerPublicAddress);
-      expect(j.nat.natted).toBe(v.nat !== 'none');
-      expect(j.nat.mapping).toBe(v.mapping);
-      expect(j.nat.filtering).toBe(v.filtering);
-      expect(j.nat.type).toBe(v.type);
-      expect(j.nat.symmetric).toBe(v.type === 'symmetric');
-      if (v.nat === 'masquerade') expect(j.nat.portPreserved).toBe(true);
-    });
+    it(
+      `shtoom stun from priv reports the ${v.nat === 'none' ? 'own' : "router's public"} address and a ${v.type} ` +
+        `NAT`,
+      async () => {
+        const r = await lab.priv.shtoom(
+          [
+            'stun',
+            `${lab.publicAddresses[0]}:${STUN_PORT}`,
+            '--local-port',
+            String(LOCAL_PORT),
+            '--json',
+            '--stun-rto',
+            '200ms',
+          ],
+          { timeoutSec: 60 },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        const j = JSON.parse(r.stdout);
+        expect(j.rfc5780).toBe(true);
+        expect(j.otherAddress.address).toBe(lab.publicAddresses[1]);
+        expect(j.local).toEqual({ address: lab.privateAddress, port: LOCAL_PORT, family: 'IPv4' });
+        expect(j.mapped.address).toBe(v.nat === 'none' ? lab.privateAddress : lab.routerPublicAddress);
+        expect(j.nat.natted).toBe(v.nat !== 'none');
+        expect(j.nat.mapping).toBe(v.mapping);
+        expect(j.nat.filtering).toBe(v.filtering);
+        expect(j.nat.type).toBe(v.type);
+        expect(j.nat.symmetric).toBe(v.type === 'symmetric');
+        if (v.nat === 'masquerade') expect(j.nat.portPreserved).toBe(true);
+      },
+    );
 
     it('stun-client from priv classifies the NAT the same way', async () => {
       const p = lab.priv.start('stun', [`${lab.publicAddresses[0]}:${STUN_PORT}`, '-v', '-p', String(LOCAL_PORT + 2)], {

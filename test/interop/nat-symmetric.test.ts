@@ -74,63 +74,92 @@ async function phone(o: Parameters<typeof startNatPhone>[1]): Promise<NatPhone> 
 const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 
 describe('behind MASQUERADE --random-fully (symmetric NAT)', () => {
-  it('with STUN: registers, but its Contact is the STUN flow, not the registrar flow, and the call never reaches it (408)', async () => {
-    const p = await phone({ user: 'alice', registrar: kam, stun, dir });
-    expect(p.contact).toContain(`@${lab.routerPublicAddress}:`);
-    const reg = kam
-      .registers()
-      .filter((r) => r.user === 'alice')
-      .at(-1)!;
-    // Same router address, another port: the NAT mapped the flow to Kamailio anew.
-    expect(reg.source.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
-    expect(port(reg.source)).not.toBe(port(p.contact));
+  it(
+    'with STUN: registers, but its Contact is the STUN flow, not the registrar flow, and the call never reaches it ' +
+      '(408)',
+    async () => {
+      const p = await phone({ user: 'alice', registrar: kam, stun, dir });
+      expect(p.contact).toContain(`@${lab.routerPublicAddress}:`);
+      const reg = kam
+        .registers()
+        .filter((r) => r.user === 'alice')
+        .at(-1)!;
+      // Same router address, another port: the NAT mapped the flow to Kamailio anew.
+      expect(reg.source.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
+      expect(port(reg.source)).not.toBe(port(p.contact));
 
-    const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: false, address: caller, dir });
-    expect(c.result.answered).toBe(false);
-    expect(c.result.end.status).toBe(408);
-    expect(c.code).toBe(4);
-    expect(await p.callSummary(500)).toBeUndefined();
-  });
+      const c = await callFromPub(lab, {
+        phone: p,
+        user: 'bob',
+        seconds: TALK,
+        symmetric: false,
+        address: caller,
+        dir,
+      });
+      expect(c.result.answered).toBe(false);
+      expect(c.result.end.status).toBe(408);
+      expect(c.code).toBe(4);
+      expect(await p.callSummary(500)).toBeUndefined();
+    },
+  );
 
-  it("with STUN and a registrar with NAT handling: the call is answered, but the SDP's STUN mapping is closed to the caller — one-way audio", async () => {
-    const p = await phone({ user: 'carol', registrar: kamNat, stun, dir });
-    const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: false, address: caller, dir });
-    expect(c.code, c.stderr.slice(-2000)).toBe(0);
-    expect(c.result.answered).toBe(true);
-    // The caller sends to the router's public address, at the port STUN found for the phone's RTP socket.
-    expect(c.result.rtp?.latched).toBe(false);
-    expect(c.result.rtp?.remote.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
-    expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);
-    // The phone's RTP gets out (from yet another port) and is heard.
-    expect(c.result.stats?.received.packets).toBeGreaterThan(0);
-    expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
-    expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
-  });
+  it(
+    "with STUN and a registrar with NAT handling: the call is answered, but the SDP's STUN mapping is closed to " +
+      'the caller — one-way audio',
+    async () => {
+      const p = await phone({ user: 'carol', registrar: kamNat, stun, dir });
+      const c = await callFromPub(lab, {
+        phone: p,
+        user: 'bob',
+        seconds: TALK,
+        symmetric: false,
+        address: caller,
+        dir,
+      });
+      expect(c.code, c.stderr.slice(-2000)).toBe(0);
+      expect(c.result.answered).toBe(true);
+      // The caller sends to the router's public address, at the port STUN found for the phone's RTP socket.
+      expect(c.result.rtp?.latched).toBe(false);
+      expect(c.result.rtp?.remote.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
+      expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);
+      // The phone's RTP gets out (from yet another port) and is heard.
+      expect(c.result.stats?.received.packets).toBeGreaterThan(0);
+      expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
+      expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
+    },
+  );
 
-  it('with STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): audio both ways', async () => {
-    const p = await phone({ user: 'dave', registrar: kamNat, stun, dir });
-    const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });
-    expect(c.code, c.stderr.slice(-2000)).toBe(0);
-    expect(c.result.rtp?.latched).toBe(true);
-    expect(c.result.rtp?.remote.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
-    expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
-    expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
-    expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
-  });
+  it(
+    'with STUN, a registrar with NAT handling and a caller that latches (symmetric RTP): audio both ' + 'ways',
+    async () => {
+      const p = await phone({ user: 'dave', registrar: kamNat, stun, dir });
+      const c = await callFromPub(lab, { phone: p, user: 'bob', seconds: TALK, symmetric: true, address: caller, dir });
+      expect(c.code, c.stderr.slice(-2000)).toBe(0);
+      expect(c.result.rtp?.latched).toBe(true);
+      expect(c.result.rtp?.remote.startsWith(`${lab.routerPublicAddress}:`)).toBe(true);
+      expect(await p.callSummary(10_000)).toMatch(/ended: remote-hangup/);
+      expect(tonesHeard(c.recording).phone).toBeGreaterThanOrEqual(MIN_HEARD);
+      expect(tonesHeard(p.recording).caller).toBeGreaterThanOrEqual(MIN_HEARD);
+    },
+  );
 
-  it('with STUN and a registrar with NAT handling, baresip as the caller (it does not latch): one-way audio as well', async () => {
-    const p = await phone({ user: 'erin', registrar: kamNat, stun, dir });
-    const b = await callFromBaresip(lab, {
-      phone: p,
-      user: 'bob',
-      seconds: TALK + 1,
-      address: lab.publicAddresses[0]!,
-      dir,
-    });
-    expect(b.code, b.output.slice(-2000)).toBe(0);
-    expect(b.output).toMatch(/Call established/);
-    expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);
-    expect(tonesHeard(b.recording ?? '').phone).toBeGreaterThanOrEqual(MIN_HEARD);
-    expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
-  });
+  it(
+    'with STUN and a registrar with NAT handling, baresip as the caller (it does not latch): one-way audio as ' +
+      'well',
+    async () => {
+      const p = await phone({ user: 'erin', registrar: kamNat, stun, dir });
+      const b = await callFromBaresip(lab, {
+        phone: p,
+        user: 'bob',
+        seconds: TALK + 1,
+        address: lab.publicAddresses[0]!,
+        dir,
+      });
+      expect(b.code, b.output.slice(-2000)).toBe(0);
+      expect(b.output).toMatch(/Call established/);
+      expect(await p.callSummary(10_000)).toMatch(/ 0 packets in /);
+      expect(tonesHeard(b.recording ?? '').phone).toBeGreaterThanOrEqual(MIN_HEARD);
+      expect(tonesHeard(p.recording)).toEqual({ caller: 0, phone: 0 });
+    },
+  );
 });

@@ -6,23 +6,29 @@
  *
  * Tolerances (stated, and why):
  * - packets and loss must match tshark exactly (loopback loses nothing);
- * - jitter: shtoom timestamps a packet when the event loop reads it, tshark
- *   when the kernel sees it, so the two RFC 3550 A.8 figures differ by the
- *   jitter of our own reading. Mean and max jitter must agree within 1 ms.
+ * - jitter on content: shtoom timestamps a packet when the event loop reads
+ *   it, tshark when the kernel sees it, so the live figures differ by the
+ *   lateness of our own reading (over 1 ms on a loaded machine). Our RFC 3550
+ *   A.8 estimator fed tshark's kernel arrival times must give tshark's
+ *   figures; the live figure only gets a loose bound.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpEndpoint } from '../../src/net/rtp-endpoint.js';
+import { realClock } from '../../src/clock/clock.js';
+import { realTimers } from '../../src/clock/timers.js';
+import { openUdpRtpChannel } from '../../src/net/rtp-channel.js';
+import { RtpLink } from '../../src/net/rtp-link.js';
 import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
-import { bindRtpPorts } from '../../src/net/rtp-socket.js';
 import { RtpSession } from '../../src/rtp/rtp-session.js';
 import type { RtpSessionEvent } from '../../src/rtp/rtp-session-types.js';
 import { freeSipPort, freeUdpPort, isListening, startPeer, stopAllPeers, waitFor } from './support/peers.js';
-import { rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { rtpArrivals, rtpEvents, rtpStreams, startCapture } from './support/rtp-tshark.js';
+import { SourceStatistics } from '../../src/rtp/source-stats.js';
 
-const JITTER_TOLERANCE_MS = 1;
+/** How far above the wire's max jitter our live figure may be (event-loop lateness on a loaded machine). */
+const LIVE_JITTER_BOUND_MS = 20;
 
 let dir: string;
 let echoPort: number;
@@ -74,11 +80,14 @@ interface Run {
   events: RtpSessionEvent[];
   played: number[];
   sent: number;
+  /** Our RTP port: where the echo sends back. */
+  localPort: number;
 }
 
 /** Send `frames` 20 ms frames to the echo on the media clock, pulling the playout every tick. */
 async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } = {}): Promise<Run> {
-  const ports = await bindRtpPorts({ address: '127.0.0.1', rtcpMux: true });
+  const channel = await openUdpRtpChannel({ address: '127.0.0.1', rtcpMux: true });
+  const localPort = channel.port;
   const session = new RtpSession({
     remoteRtp: { address: '127.0.0.1', port: echoPort },
     rtcpMux: true,
@@ -89,8 +98,10 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
     wallClockOffsetMs: Date.now() - performance.now(),
   });
   const events: RtpSessionEvent[] = [];
-  const ep = new RtpEndpoint(session, ports, { onEvent: (e) => events.push(e) });
-  const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 }); // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+  // The production path: the call's channel and link.
+  const ep = new RtpLink(session, channel, { clock: realClock, timers: realTimers, onEvent: (e) => events.push(e) });
+  // the product defaults (rtp.clock-realtime, rtp.clock-priority)
+  const media = new PreciseMediaScheduler({ realtime: 10, priority: -10 });
   const played: number[] = [];
   let sent = 0;
   await new Promise<void>((resolve) => {
@@ -110,8 +121,9 @@ async function stream(frames: number, opts: { dtmf?: string; dtmfAt?: number } =
     });
   });
   media.close();
-  await ep.close('done');
-  return { session, events, played, sent };
+  ep.close('done');
+  await channel.close();
+  return { session, events, played, sent, localPort };
 }
 
 describe('RTP against SIPp -rtp_echo', () => {
@@ -146,8 +158,14 @@ describe('RTP against SIPp -rtp_echo', () => {
     expect(back!.packets).toBe(st.received!.packets);
     expect(back!.lost).toBe(st.received!.lost);
     expect(back!.payload).toBe('g711U');
-    expect(Math.abs(back!.meanJitterMs - st.received!.meanJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
-    expect(Math.abs(back!.maxJitterMs - st.received!.maxJitterMs)).toBeLessThanOrEqual(JITTER_TOLERANCE_MS);
+    const wire = rtpArrivals(capture.file, [echoPort], run.session.ssrc, run.localPort);
+    expect(wire).toHaveLength(300);
+    const replay = new SourceStatistics(run.session.ssrc, 8000, wire[0]!.seq);
+    for (const p of wire) replay.update(p.seq, p.timestamp, p.arrivalMs, p.payloadBytes);
+    const replayed = replay.toJSON();
+    expect(replayed.maxJitterMs).toBeCloseTo(back!.maxJitterMs, 1);
+    expect(replayed.meanJitterMs).toBeCloseTo(back!.meanJitterMs, 1);
+    expect(st.received!.maxJitterMs).toBeLessThan(back!.maxJitterMs + LIVE_JITTER_BOUND_MS);
     // Our send side is paced by the media clock: 20 ms apart on average.
     expect(out!.meanDeltaMs).toBeCloseTo(20, 0);
   });

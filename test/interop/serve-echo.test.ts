@@ -44,6 +44,53 @@ async function serveEcho() {
   return { port, peer };
 }
 
+/** An INVITE whose Contact cannot be routed (as the PROTOS c07-sip cases send), from a socket that never ACKs. */
+async function hostileInvite(port: number): Promise<{ answers: string[]; close: () => void }> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const local = `127.0.0.1:${s.address().port}`;
+  const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n';
+  const invite =
+    `INVITE sip:echo@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP ${local};branch=z9hG4bK-hostile;rport\r\n` +
+    `Max-Forwards: 70\r\nFrom: <sip:protos@127.0.0.1>;tag=p1\r\nTo: <sip:echo@127.0.0.1>\r\n` +
+    `Call-ID: hostile-${Math.random()}\r\nCSeq: 1 INVITE\r\nContact: <${'a'.repeat(300)}:${'b'.repeat(50)}>\r\n` +
+    `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+  const answers: string[] = [];
+  s.on('message', (m) => answers.push(m.toString().split('\r\n')[0]!));
+  s.send(Buffer.from(invite), port, '127.0.0.1');
+  return { answers, close: () => s.close() };
+}
+
+describe('shtoom serve and a hostile INVITE', () => {
+  it('an unroutable Contact, never ACKed: SIGTERM still ends serve within Timer H and a margin, exit 0', async () => {
+    const echo = await serveEcho();
+    const hostile = await hostileInvite(echo.port);
+    await waitFor(() => hostile.answers.includes('SIP/2.0 200 OK'), 'the 200 OK', 10_000);
+    const t0 = Date.now();
+    terminate(echo.peer);
+    const code = await echo.peer.exited;
+    hostile.close();
+    expect(code, echo.peer.stderr()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(32_000 + 10_000);
+    expect(echo.peer.stderr()).not.toMatch(/unexpected error|internal error/);
+    expect(echo.peer.stderr()).not.toMatch(/not answered/);
+  }, 90_000);
+
+  it('a second SIGTERM ends it at once (exit 130)', async () => {
+    const echo = await serveEcho();
+    const hostile = await hostileInvite(echo.port);
+    await waitFor(() => hostile.answers.includes('SIP/2.0 200 OK'), 'the 200 OK', 10_000);
+    terminate(echo.peer);
+    await waitFor(() => echo.peer.stderr().includes('finishing'), 'the first SIGTERM taken', 5000);
+    const t0 = Date.now();
+    terminate(echo.peer);
+    const code = await echo.peer.exited;
+    hostile.close();
+    expect(code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
 describe('shtoom serve echo with shtoom call', () => {
   it('a caller killed with SIGKILL leaves a recording sox plays, missing at most the last second', async () => {
     const echo = await serveEcho();
@@ -107,8 +154,10 @@ describe('shtoom serve echo with shtoom call', () => {
       new Promise<void>((r) => s.send(typeof b === 'string' ? Buffer.from(b) : b, echo.port, '127.0.0.1', () => r()));
     const local = `127.0.0.1:${s.address().port}`;
     const req = (method: string, extra: string, body = '') =>
-      `${method} sip:echo@127.0.0.1:${echo.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${local};branch=z9hG4bK${Math.random().toString(16).slice(2)};rport\r\nMax-Forwards: 70\r\n` +
-      `From: <sip:evil@127.0.0.1>;tag=e1\r\nTo: <sip:echo@127.0.0.1>${extra}\r\nCall-ID: ${Math.random()}@evil\r\nCSeq: 1 ${method}\r\nContact: <sip:evil@${local}>\r\n` +
+      `${method} sip:echo@127.0.0.1:${echo.port} SIP/2.0\r\nVia: SIP/2.0/UDP ` +
+      `${local};branch=z9hG4bK${Math.random().toString(16).slice(2)};rport\r\nMax-Forwards: 70\r\n` +
+      `From: <sip:evil@127.0.0.1>;tag=e1\r\nTo: <sip:echo@127.0.0.1>${extra}\r\nCall-ID: ` +
+      `${Math.random()}@evil\r\nCSeq: 1 ${method}\r\nContact: <sip:evil@${local}>\r\n` +
       (body ? `Content-Type: application/sdp\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const answers: string[] = [];
@@ -121,7 +170,8 @@ describe('shtoom serve echo with shtoom call', () => {
       req(
         'INVITE',
         '',
-        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n',
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP ' +
+          '18\r\na=rtpmap:18 G729/8000\r\n',
       ),
     );
     await send(req('BYE', ';tag=nosuch'));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent } from '../../src/sip/api/user-agent.js';
 import { terminate } from './support/call-process.js';
-import { requireBinary, runShtoom, startShtoom, waitFor } from './support/peers.js';
+import { deadUdpPort, requireBinary, runShtoom, silentUdpPeer, startShtoom, waitFor } from './support/peers.js';
 import { startKamailio, type Kamailio } from './support/sip-kamailio.js';
 import { sdpAnswer } from './support/sip-uas.js';
 
@@ -118,10 +118,11 @@ describe('shtoom register against Kamailio', () => {
   });
 
   it('no registrar answering: exit 4 with a timeout line (T1 shortened to keep it quick)', async () => {
+    const silent = await silentUdpPeer();
     const r = await runShtoom(
       [
         'register',
-        'sip:alice@127.0.0.1:9',
+        `sip:alice@127.0.0.1:${silent.port}`,
         '--password',
         'x',
         '--sip-t1',
@@ -133,9 +134,21 @@ describe('shtoom register against Kamailio', () => {
       ],
       { timeoutSec: 30 },
     );
+    await silent.close();
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/REGISTER sip:alice@127\.0\.0\.1:9 at sip:127\.0\.0\.1:9: no response \(timeout\)/);
+    const at = `127\\.0\\.0\\.1:${silent.port}`;
+    expect(r.stderr).toMatch(new RegExp(`REGISTER sip:alice@${at} at sip:${at}: no response \\(timeout\\)`));
+  });
+
+  it('nothing listening where the registrar should be: exit 1 at once, with a line saying so', async () => {
+    const dead = await deadUdpPort();
+    const r = await runShtoom(['register', `sip:alice@127.0.0.1:${dead}`, '--password', 'x', '--sip-port', '0'], {
+      timeoutSec: 30,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`nothing listens on udp:127.0.0.1:${dead} (ICMP port unreachable)`);
   });
 
   it('--unregister removes every binding (Contact: *)', async () => {
@@ -218,12 +231,15 @@ describe('shtoom register --stay and shtoom options against Kamailio', () => {
     });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^1: 200 Keepalive from sip:127\.0\.0\.1:\d+ in [\d.]+ ms/);
-    const none = await runShtoom(['options', 'sip:127.0.0.1:9', '--timeout', '300ms', '--sip-address', '127.0.0.1'], {
-      timeoutSec: 30,
-    });
+    const silent = await silentUdpPeer();
+    const none = await runShtoom(
+      ['options', `sip:127.0.0.1:${silent.port}`, '--timeout', '300ms', '--sip-address', '127.0.0.1'],
+      { timeoutSec: 30 },
+    );
+    await silent.close();
     expect(none.code).toBe(4);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
-    expect(none.stderr).toMatch(/OPTIONS sip:127\.0\.0\.1:9: no response \(timeout\)/);
+    expect(none.stderr).toContain(`OPTIONS sip:127.0.0.1:${silent.port}: no response (timeout)`);
   });
 });
 

@@ -2,7 +2,11 @@
  * PROTOS c07-sip: all 4,527 cases (malformed INVITEs and their CANCEL
  * teardowns) sent over UDP to a live shtoom UAS running in its own process
  * (the test fixture), in batches. After each batch the valid case #0 must
- * still be answered. The answer counts are printed.
+ * still be answered. The answer counts are printed. Then cases 1100-1199
+ * against `shtoom serve echo` (the built CLI), which must still stop on
+ * SIGTERM in time: cases 1151-1161 have Contacts that cannot be routed
+ * (`<aaaa…:…>`), and their calls, answered and never ACKed, once kept it
+ * from stopping (and logged "unexpected error").
  */
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
@@ -10,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/message/parse.js';
-import { startPeer, stopAllPeers, waitFor, type Peer } from './support/peers.js';
+import { terminate } from './support/call-process.js';
+import { freeSipPort, isListening, startPeer, startShtoom, stopAllPeers, waitFor, type Peer } from './support/peers.js';
 import { fill, readCase, type ProtosCase } from './support/sip-protos.js';
 import { protosCases } from '../sip/support/vectors.js';
 
@@ -158,9 +163,11 @@ describe('PROTOS c07-sip against a live shtoom UAS (UDP)', () => {
     }
     const table = [...counts.entries()].sort((a, b) => b[1] - a[1]);
     const lines = [
-      `PROTOS c07-sip: ${cases.length} cases in ${batches} batches, each followed by the valid case (answered every time)`,
+      `PROTOS c07-sip: ${cases.length} cases in ${batches} batches, each followed by the valid case (answered every ` +
+        `time)`,
       ...table.map(([k, n]) => `  ${k.padEnd(10)} ${n}`),
-      `  (${truncated} datagrams cut to ${MAX_DATAGRAM} bytes; ${unattributed} responses matched no case by Call-ID or branch)`,
+      `  (${truncated} datagrams cut to ${MAX_DATAGRAM} bytes; ${unattributed} responses matched no case by Call-ID ` +
+        `or branch)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
     // Every case that reached the UAS as an INVITE it could read got an answer; no case crashed it.
@@ -168,4 +175,55 @@ describe('PROTOS c07-sip against a live shtoom UAS (UDP)', () => {
     expect(counts.get('400') ?? 0).toBeGreaterThan(0);
     expect(batches).toBeGreaterThan(100);
   });
+});
+
+describe('PROTOS c07-sip against shtoom serve echo, then SIGTERM', () => {
+  it('cases 1100-1199 (unroutable Contacts): no unexpected error; SIGTERM ends serve in time (exit 0)', async () => {
+    const files = protosCases().slice(1100, 1200);
+    const echoPort = await freeSipPort();
+    const serve = startShtoom(
+      [
+        'serve',
+        'echo',
+        '--listen',
+        `udp:127.0.0.1:${echoPort}`,
+        '--sip-address',
+        '127.0.0.1',
+        '--rtp-address',
+        '127.0.0.1',
+      ],
+      { timeoutSec: 150 },
+    );
+    await waitFor(() => isListening(echoPort, 'udp'), 'shtoom serve echo');
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const local = sock.address().port;
+    let answers = 0;
+    sock.on('message', () => answers++);
+    for (const [i, f] of files.entries()) {
+      const c = readCase(f.path, f.name);
+      const opts = {
+        to: `echo@127.0.0.1:${echoPort}`,
+        from: `protos@127.0.0.1:${local}`,
+        address: '127.0.0.1',
+        localPort: local,
+        callId: `protos-serve-${c.name}`,
+        cseq: 1,
+        branch: `${c.name}s`,
+        teardownMethod: 'CANCEL',
+      };
+      for (const m of [fill(c.invite, opts), fill(c.teardown, opts)])
+        sock.send(m.length > MAX_DATAGRAM ? m.subarray(0, MAX_DATAGRAM) : m, echoPort, '127.0.0.1');
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => answers > 0, 'answers from serve', 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    terminate(serve);
+    const code = await serve.exited;
+    sock.close();
+    expect(code, serve.stderr().slice(-2000)).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(32_000 + 10_000);
+    expect(serve.stderr()).not.toMatch(/unexpected error|internal error/);
+  }, 120_000);
 });

@@ -102,24 +102,27 @@ describe('the library against coturn', () => {
     }
   });
 
-  it('coturn answers an unknown comprehension-required attribute with 420 and UNKNOWN-ATTRIBUTES naming it', async () => {
-    const stun = new StunSocket(sock).listen();
-    try {
-      const err = await stun
-        .binding(server(), { attributes: [{ type: 0x7ffe, value: Uint8Array.of(1, 2, 3, 4) }] })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(err).toBeInstanceOf(StunTransactionError);
-      const e = err as StunTransactionError;
-      expect(e.code).toBe('error-response');
-      expect(e.errorCode).toBe(420);
-      expect(e.unknownAttributes).toEqual([0x7ffe]);
-    } finally {
-      stun.close();
-    }
-  });
+  it(
+    'coturn answers an unknown comprehension-required attribute with 420 and UNKNOWN-ATTRIBUTES naming ' + 'it',
+    async () => {
+      const stun = new StunSocket(sock).listen();
+      try {
+        const err = await stun
+          .binding(server(), { attributes: [{ type: 0x7ffe, value: Uint8Array.of(1, 2, 3, 4) }] })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(StunTransactionError);
+        const e = err as StunTransactionError;
+        expect(e.code).toBe('error-response');
+        expect(e.errorCode).toBe(420);
+        expect(e.unknownAttributes).toEqual([0x7ffe]);
+      } finally {
+        stun.close();
+      }
+    },
+  );
 
   it('keep-alives on the socket report the mapping', async () => {
     const stun = new StunSocket(sock).listen();

@@ -35,6 +35,38 @@ describe('SIP transports on loopback', () => {
     }
   }
 
+  for (const wildcard of ['0.0.0.0', '[::]']) {
+    it(
+      `bound to ${wildcard}, reaches IPv4 and IPv6 peers over UDP and TCP, advertising the address it sends ` + `from`,
+      async () => {
+        const a = await ua(`${wildcard}:0`);
+        // Both families on one port, whichever wildcard was given.
+        const ports = a.sockets.filter((s) => s.transport === 'udp');
+        expect(ports.map((s) => s.address).sort()).toEqual(['0.0.0.0', '::']);
+        expect(new Set(a.sockets.map((s) => s.port)).size).toBe(1);
+        for (const host of ['127.0.0.1', '[::1]']) {
+          const b = await ua(`${host}:0`);
+          const vias: string[] = [];
+          b.on('request', (r) => vias.push(r.request.header('via')!));
+          for (const transport of ['udp', 'tcp']) {
+            const res = await a.request('OPTIONS', `sip:b@${host}:${b.localAddress.port};transport=${transport}`);
+            expect(res.status).toBe(200);
+          }
+          expect(vias).toHaveLength(2);
+          for (const v of vias) expect(v).toContain(` ${host}:${a.localAddress.port};`);
+          expect(a.advertised('udp', host.replace(/[[\]]/g, '')).address).toBe(host.replace(/[[\]]/g, ''));
+        }
+      },
+    );
+  }
+
+  it('bound to one family, says it cannot reach the other', async () => {
+    const a = await ua('127.0.0.1:0');
+    await expect(a.request('OPTIONS', 'sip:b@[::1]:5999')).rejects.toThrow(
+      /cannot send to the IPv6 address ::1: udp listens on 127\.0\.0\.1 only/,
+    );
+  });
+
   it('reuses one TCP connection for several requests to the same peer', async () => {
     const a = await ua('127.0.0.1:0');
     const b = await ua('127.0.0.1:0');

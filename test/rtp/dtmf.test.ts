@@ -75,7 +75,8 @@ describe('DtmfSender (RFC 4733 2.5.1)', () => {
     s.send('1 2,3');
     const { out } = run(s, 60);
     const starts = out.filter((o) => o.pkt.marker).map((o) => [o.t, o.pkt.event, o.pkt.timestamp]);
-    // tone 80 ms, end repeats at 60, 110, 160 ms; gap ends at 140 ms, so the next starts once the last end is out (180 ms)
+    // tone 80 ms, end repeats at 60, 110, 160 ms; gap ends at 140 ms, so the next starts once the last end is out (180
+    // ms)
     expect(starts).toEqual([
       [0, 1, 1000],
       [180, 2, 1000 + 180 * 8],

@@ -127,7 +127,10 @@ function twins(
   return { reflect, events, got, want };
 }
 
-/** A random impaired stream: loss, duplicates, reordering, talkspurts, events, odd headers, RTCP, a new SSRC and address. */
+/**
+ * A random impaired stream: loss, duplicates, reordering, talkspurts, events, odd headers, RTCP, a new SSRC and
+ * address.
+ */
 function impairedStream(seed: number, count: number, startSeq: number): Datagram[] {
   const r = new Random(seed);
   const out: Datagram[] = [];
@@ -173,7 +176,8 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
     } else if (r.chance(0.03)) pending = d;
     else out.push(d);
     if (r.chance(0.03)) out.push({ ...d, gap: 0 }); // duplicated
-    if (r.chance(0.01)) out.push({ ...d, bytes: rtp(seq + 20000, ts, { ssrc }), gap: 1 }); // a wild jump (A.1 discards it)
+    // a wild jump (A.1 discards it)
+    if (r.chance(0.01)) out.push({ ...d, bytes: rtp(seq + 20000, ts, { ssrc }), gap: 1 });
     if (i % 100 === 50) {
       // The peer's sender report.
       const sr = serializeRtcp([
@@ -197,7 +201,8 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
 
 describe('RtpSession reflect mode (the echo’s hot path)', () => {
   it.each([false, true])(
-    'sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in place: %s)',
+    'sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in ' +
+      'place: %s)',
     (inPlace) => {
       for (const [seed, startSeq] of [
         [11, 65400], // the sequence number wraps early on
@@ -228,40 +233,44 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
     },
   );
 
-  it('re-originates a plain packet: our SSRC and next sequence number, the moved timestamp, its marker, type and payload', () => {
-    const s = new RtpSession(options(21, { reflect: { samplesOf }, rtcpIntervalMs: 0 }));
-    const sent: Uint8Array[] = [];
-    let now = 0;
-    const feed = (b: Uint8Array) => {
-      s.handleDatagram(b, A, (now += 20), 'rtp');
-      for (let t = s.pollTransmit(); t; t = s.pollTransmit()) sent.push(t.data);
-    };
-    feed(rtp(65534, 1000, { marker: true }));
-    feed(rtp(65535, 1160));
-    feed(rtp(0, 1320)); // wrap
-    feed(rtp(1, 5000, { marker: true })); // a new talkspurt after a pause
-    feed(
-      rtp(2, 5160, {
-        payloadType: 101,
-        payload: serializeTelephoneEvent({ event: 1, end: false, volume: 10, duration: 160 }),
-      }),
-    );
-    const p = sent.map((b) => parseRtp(b));
-    expect(p).toHaveLength(5);
-    expect(p.map((x) => x.ssrc)).toEqual(Array(5).fill(s.ssrc));
-    for (let i = 1; i < 5; i++) expect(p[i]!.sequenceNumber).toBe((p[i - 1]!.sequenceNumber + 1) & 0xffff);
-    expect(p.map((x) => (x.timestamp - p[0]!.timestamp) >>> 0)).toEqual([0, 160, 320, 4000, 4160]);
-    expect(p.map((x) => x.marker)).toEqual([true, false, false, true, false]);
-    expect(p.map((x) => x.payloadType)).toEqual([0, 0, 0, 0, 101]);
-    expect(p.slice(0, 4).map((x) => x.payload[0])).toEqual([0xfe, 0xff, 0, 1]);
-    expect(p[2]!.payload).toEqual(new Uint8Array(160).fill(0));
-    // Packets of the current source after probation come from one slab, each in its own bytes.
-    expect(sent[2]!.buffer).toBe(sent[3]!.buffer);
-    expect(sent[3]!.byteOffset).toBeGreaterThanOrEqual(sent[2]!.byteOffset + sent[2]!.length);
-    const st = s.stats();
-    expect(st.sent).toMatchObject({ packets: 5, bytes: 4 * 160 + 4, dtmfEvents: 0 });
-    expect(s.timestamp).toBe((p[3]!.timestamp + 160) >>> 0); // events do not move the media clock
-  });
+  it(
+    're-originates a plain packet: our SSRC and next sequence number, the moved timestamp, its marker, type and ' +
+      'payload',
+    () => {
+      const s = new RtpSession(options(21, { reflect: { samplesOf }, rtcpIntervalMs: 0 }));
+      const sent: Uint8Array[] = [];
+      let now = 0;
+      const feed = (b: Uint8Array) => {
+        s.handleDatagram(b, A, (now += 20), 'rtp');
+        for (let t = s.pollTransmit(); t; t = s.pollTransmit()) sent.push(t.data);
+      };
+      feed(rtp(65534, 1000, { marker: true }));
+      feed(rtp(65535, 1160));
+      feed(rtp(0, 1320)); // wrap
+      feed(rtp(1, 5000, { marker: true })); // a new talkspurt after a pause
+      feed(
+        rtp(2, 5160, {
+          payloadType: 101,
+          payload: serializeTelephoneEvent({ event: 1, end: false, volume: 10, duration: 160 }),
+        }),
+      );
+      const p = sent.map((b) => parseRtp(b));
+      expect(p).toHaveLength(5);
+      expect(p.map((x) => x.ssrc)).toEqual(Array(5).fill(s.ssrc));
+      for (let i = 1; i < 5; i++) expect(p[i]!.sequenceNumber).toBe((p[i - 1]!.sequenceNumber + 1) & 0xffff);
+      expect(p.map((x) => (x.timestamp - p[0]!.timestamp) >>> 0)).toEqual([0, 160, 320, 4000, 4160]);
+      expect(p.map((x) => x.marker)).toEqual([true, false, false, true, false]);
+      expect(p.map((x) => x.payloadType)).toEqual([0, 0, 0, 0, 101]);
+      expect(p.slice(0, 4).map((x) => x.payload[0])).toEqual([0xfe, 0xff, 0, 1]);
+      expect(p[2]!.payload).toEqual(new Uint8Array(160).fill(0));
+      // Packets of the current source after probation come from one slab, each in its own bytes.
+      expect(sent[2]!.buffer).toBe(sent[3]!.buffer);
+      expect(sent[3]!.byteOffset).toBeGreaterThanOrEqual(sent[2]!.byteOffset + sent[2]!.length);
+      const st = s.stats();
+      expect(st.sent).toMatchObject({ packets: 5, bytes: 4 * 160 + 4, dtmfEvents: 0 });
+      expect(s.timestamp).toBe((p[3]!.timestamp + 160) >>> 0); // events do not move the media clock
+    },
+  );
 
   it('in place, sends a plain packet from its own bytes, and copies nothing', () => {
     const s = new RtpSession(options(23, { reflect: { samplesOf, inPlace: true }, rtcpIntervalMs: 0 }));

@@ -39,27 +39,31 @@ describe('RtpSession over a simulated network (virtual time)', () => {
     expect(call.vs.pending).toBe(0);
   });
 
-  it('10,000 frames at 5 % random loss: the loss statistic is 5 % +- 0.6 %, what the peer reports agrees, no frame plays twice', () => {
-    const call = new SimCall({ profile: { delayMs: 25, loss: 0.05 }, seed: 3 });
-    call.start(10_000);
-    call.run(200_000 + 1000);
-    const rx = call.b.session.stats().received!;
-    expect(rx.expected).toBeGreaterThan(9_990);
-    expect(rx.lossRate).toBeGreaterThan(0.044);
-    expect(rx.lossRate).toBeLessThan(0.056);
-    const linkLost = call.net.link('10.0.0.1', '10.0.0.2').stats.lost;
-    // every RTP packet lost on the link is counted (RTCP packets share the link, so allow them)
-    expect(rx.lost).toBeLessThanOrEqual(linkLost);
-    expect(rx.lost).toBeGreaterThan(linkLost - 60);
-    // B's receiver reports reach A: A's view of its own stream's loss
-    const remote = call.a.session.stats().remoteReport!;
-    expect(remote.cumulativeLost).toBeGreaterThan(rx.lost - 30);
-    expect(remote.cumulativeLost).toBeLessThanOrEqual(rx.lost);
-    const played = call.b.played.filter((x) => x >= 0);
-    expect(strictlyIncreasing(played)).toBe(true);
-    expect(new Set(played).size).toBe(played.length);
-    call.stop();
-  });
+  it(
+    '10,000 frames at 5 % random loss: the loss statistic is 5 % +- 0.6 %, what the peer reports agrees, no frame ' +
+      'plays twice',
+    () => {
+      const call = new SimCall({ profile: { delayMs: 25, loss: 0.05 }, seed: 3 });
+      call.start(10_000);
+      call.run(200_000 + 1000);
+      const rx = call.b.session.stats().received!;
+      expect(rx.expected).toBeGreaterThan(9_990);
+      expect(rx.lossRate).toBeGreaterThan(0.044);
+      expect(rx.lossRate).toBeLessThan(0.056);
+      const linkLost = call.net.link('10.0.0.1', '10.0.0.2').stats.lost;
+      // every RTP packet lost on the link is counted (RTCP packets share the link, so allow them)
+      expect(rx.lost).toBeLessThanOrEqual(linkLost);
+      expect(rx.lost).toBeGreaterThan(linkLost - 60);
+      // B's receiver reports reach A: A's view of its own stream's loss
+      const remote = call.a.session.stats().remoteReport!;
+      expect(remote.cumulativeLost).toBeGreaterThan(rx.lost - 30);
+      expect(remote.cumulativeLost).toBeLessThanOrEqual(rx.lost);
+      const played = call.b.played.filter((x) => x >= 0);
+      expect(strictlyIncreasing(played)).toBe(true);
+      expect(new Set(played).size).toBe(played.length);
+      call.stop();
+    },
+  );
 
   it('reordering, duplication and jitter up to 100 ms: duplicates and reordering counted, order kept', () => {
     const call = new SimCall({ profile: { delayMs: 20, jitterMs: 100, duplicate: 0.05 }, seed: 8 });

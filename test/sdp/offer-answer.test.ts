@@ -27,13 +27,24 @@ const bob = (formats: MediaFormat[], more: Partial<LocalMedia> = {}): LocalMedia
   ...more,
 });
 
+/**
+ * An RFC 3264 example with its host names replaced by documentation
+ * addresses: shtoom refuses a host name as a connection address (see the
+ * test "connection addresses").
+ */
+function literal(text: string): string {
+  return text
+    .replaceAll('host.atlanta.example.com', '192.0.2.101')
+    .replaceAll('host.biloxi.example.com', '192.0.2.201');
+}
+
 function offerWith(media: string, session = ''): string {
   return `v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n${session}${media}`;
 }
 
 describe('RFC 3264 offer/answer', () => {
   it('RFC 3264 10.1: answers the audio with PCMU and rejects the video stream (port 0, formats kept)', () => {
-    const offer = parseSdp(sdpVector('rfc3264-10.1-offer.sdp'));
+    const offer = parseSdp(literal(sdpVector('rfc3264-10.1-offer.sdp')));
     const { answer, media } = createAnswer(offer, bob([PCMU]));
     expect(answer.media).toHaveLength(2);
     const [audio, video] = answer.media;
@@ -50,15 +61,15 @@ describe('RFC 3264 offer/answer', () => {
     });
     expect(media).toMatchObject({
       index: 0,
-      remoteRtp: { address: 'host.atlanta.example.com', port: 49170 },
-      remoteRtcp: { address: 'host.atlanta.example.com', port: 49171 },
+      remoteRtp: { address: '192.0.2.101', port: 49170 },
+      remoteRtcp: { address: '192.0.2.101', port: 49171 },
       send: { name: 'PCMU', clockRate: 8000, payloadType: 0 },
       direction: 'sendrecv',
       remoteHold: false,
       rtcpMux: false,
     });
     // and Alice, processing the RFC's own answer, sends PCMU
-    expect(processAnswer(offer, parseSdp(sdpVector('rfc3264-10.1-answer.sdp'))).send).toEqual({
+    expect(processAnswer(offer, parseSdp(literal(sdpVector('rfc3264-10.1-answer.sdp')))).send).toEqual({
       name: 'PCMU',
       clockRate: 8000,
       payloadType: 0,
@@ -66,14 +77,14 @@ describe('RFC 3264 offer/answer', () => {
   });
 
   it('RFC 3264 10.2: one of N codec selection with a dynamic payload type', () => {
-    const offer = parseSdp(sdpVector('rfc3264-10.1-offer.sdp'));
+    const offer = parseSdp(literal(sdpVector('rfc3264-10.1-offer.sdp')));
     const { answer } = createAnswer(offer, bob([{ name: 'iLBC', clockRate: 8000 }]));
-    const expected = parseSdp(sdpVector('rfc3264-10.2-answer.sdp')).media[0]!;
+    const expected = parseSdp(literal(sdpVector('rfc3264-10.2-answer.sdp'))).media[0]!;
     expect(answer.media[0]!.formats).toEqual(expected.formats);
     expect(formatsOf(answer.media[0]!)).toEqual(formatsOf(expected));
     const alice = processAnswer(
       parseSdp(serializeSdp({ ...offer, media: [offer.media[0]!] })),
-      parseSdp(sdpVector('rfc3264-10.2-answer.sdp')),
+      parseSdp(literal(sdpVector('rfc3264-10.2-answer.sdp'))),
     );
     expect(alice.send).toEqual({ name: 'iLBC', clockRate: 8000, payloadType: 97 });
     expect(alice.receive.get(97)).toMatchObject({ name: 'iLBC' });
@@ -210,7 +221,8 @@ describe('RFC 3264 offer/answer', () => {
     const text = serializeSdp(offer);
     expect(text).toBe(
       'v=0\r\no=- 42 42 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' +
-        'm=audio 40000 RTP/AVP 0 3 96 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:3 GSM/8000\r\na=rtpmap:96 speex/8000\r\na=rtpmap:101 telephone-event/8000\r\n' +
+        'm=audio 40000 RTP/AVP 0 3 96 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:3 GSM/8000\r\na=rtpmap:96 ' +
+        'speex/8000\r\na=rtpmap:101 telephone-event/8000\r\n' +
         'a=fmtp:101 0-16\r\na=ptime:20\r\na=rtcp-mux\r\na=sendrecv\r\n',
     );
     const { answer, media: bobSide } = createAnswer(parseSdp(text), bob([GSM, TE], { rtcpMux: false }));
@@ -277,5 +289,82 @@ describe('RFC 3264 offer/answer', () => {
       sessionVersion: '18446744073709551615',
     });
     expect(nextVersion(offer).origin.sessionVersion).toBe('18446744073709551616');
+  });
+});
+
+describe('connection addresses: only IP literals of our family, no multicast or broadcast', () => {
+  /** The reason of the 488 `createAnswer` throws for `offer`. */
+  function refusal(offer: string, local: Partial<LocalMedia> = {}): string {
+    try {
+      createAnswer(parseSdp(offer), bob([PCMU], local));
+    } catch (e) {
+      expect(e).toBeInstanceOf(SdpNegotiationError);
+      expect((e as SdpNegotiationError).status).toBe(488);
+      return (e as SdpNegotiationError).reason;
+    }
+    throw new Error('the offer was accepted');
+  }
+  const audio = 'm=audio 4000 RTP/AVP 0\r\n';
+  const at = (c: string, media = audio) => `v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=${c}\r\nt=0 0\r\n${media}`;
+
+  it('RFC 3264 10.1 as written (c= holds a host name) is refused: no DNS lookup on the media path', () => {
+    expect(refusal(sdpVector('rfc3264-10.1-offer.sdp'))).toBe(
+      'audio stream 1: connection address "host.atlanta.example.com" is a host name: only IP addresses are accepted',
+    );
+    expect(refusal(at('IN IP4 attacker.example'))).toMatch(/"attacker\.example" is a host name/);
+    // A host name in the media-level c= overrides a good session-level one.
+    expect(refusal(at('IN IP4 192.0.2.10', `${audio}c=IN IP4 media.example\r\n`))).toMatch(/"media\.example"/);
+  });
+
+  it('the RTCP address of RFC 3605 is checked too, unless RTCP shares the RTP port', () => {
+    const rtcp = `${audio}a=rtcp:4001 IN IP4 rtcp.example\r\n`;
+    expect(refusal(at('IN IP4 192.0.2.10', rtcp))).toBe(
+      'audio stream 1: a=rtcp: connection address "rtcp.example" is a host name: only IP addresses are accepted',
+    );
+    const muxed = createAnswer(parseSdp(at('IN IP4 192.0.2.10', `${rtcp}a=rtcp-mux\r\n`)), bob([PCMU]));
+    expect(muxed.media.remoteRtcp).toEqual({ address: '192.0.2.10', port: 4000 });
+  });
+
+  it('an offer of the other IP family than our media address: 488 (no media could flow)', () => {
+    expect(refusal(at('IN IP6 2001:db8::10'))).toBe(
+      'audio stream 1: the connection address 2001:db8::10 is IPv6, our media address 192.0.2.20 is IPv4',
+    );
+    expect(refusal(at('IN IP4 192.0.2.10'), { address: '2001:db8::20' })).toMatch(/is IPv4, our media .* is IPv6/);
+    // The declared type must match the literal.
+    expect(refusal(at('IN IP6 192.0.2.10'))).toMatch(/192\.0\.2\.10 is not an IP6 address/);
+    const v6 = createAnswer(parseSdp(at('IN IP6 2001:db8::10')), bob([PCMU], { address: '2001:db8::20' }));
+    expect(v6.media.remoteRtp).toEqual({ address: '2001:db8::10', port: 4000 });
+    expect(serializeSdp(v6.answer)).toMatch(/^c=IN IP6 2001:db8::20\r$/m);
+  });
+
+  it('multicast only when allowed; the broadcast address never; the hold address always', () => {
+    expect(refusal(at('IN IP4 239.1.2.3/127'))).toBe(
+      'audio stream 1: connection address 239.1.2.3 is multicast (not allowed)',
+    );
+    expect(refusal(at('IN IP6 ff0e::101'), { address: '2001:db8::20' })).toMatch(/ff0e::101 is multicast/);
+    const group = createAnswer(parseSdp(at('IN IP4 239.1.2.3/127')), bob([PCMU], { allowMulticast: true }));
+    expect(group.media.remoteRtp).toEqual({ address: '239.1.2.3', port: 4000 });
+    expect(refusal(at('IN IP4 255.255.255.255'), { allowMulticast: true })).toMatch(/is the broadcast address/);
+    const held = createAnswer(parseSdp(at('IN IP4 0.0.0.0')), bob([PCMU]));
+    expect(held.media.remoteHold).toBe(true);
+  });
+
+  it('a later audio stream with a usable address is taken when the first has none', () => {
+    const offer = at('IN IP4 192.0.2.10', `m=audio 4000 RTP/AVP 0\r\nc=IN IP4 bad.example\r\n${audio}`);
+    const { answer, media } = createAnswer(parseSdp(offer), bob([PCMU]));
+    expect(media.index).toBe(1);
+    expect(answer.media.map((m) => m.port)).toEqual([0, 49174]);
+  });
+
+  it('an answer naming a host name, the other family or a multicast group fails the call with the reason', () => {
+    const offer = createOffer(bob([PCMU]));
+    const answer = (c: string) => parseSdp(`v=0\r\no=b 1 1 IN IP4 192.0.2.30\r\ns=-\r\nc=${c}\r\nt=0 0\r\n${audio}`);
+    expect(() => processAnswer(offer, answer('IN IP4 evil.example'))).toThrow(SdpAnswerError);
+    expect(() => processAnswer(offer, answer('IN IP4 evil.example'))).toThrow(
+      `the answer's audio stream: connection address "evil.example" is a host name: only IP addresses are accepted`,
+    );
+    expect(() => processAnswer(offer, answer('IN IP6 2001:db8::30'))).toThrow(/is IPv6, our media .* is IPv4/);
+    expect(() => processAnswer(offer, answer('IN IP4 224.0.1.1'))).toThrow(/multicast/);
+    expect(processAnswer(offer, answer('IN IP4 192.0.2.30')).remoteRtp).toEqual({ address: '192.0.2.30', port: 4000 });
   });
 });

@@ -190,3 +190,36 @@ describe('SDP parse/serialize (RFC 8866)', () => {
     );
   });
 });
+
+describe('control characters and bytes that are not UTF-8', () => {
+  const sdp = (s: string, rtpmap = 'PCMU/8000') =>
+    `v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=${s}\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n` +
+    `a=rtpmap:0 ${rtpmap}\r\n`;
+
+  it.each([
+    ['a NUL', sdp('a\x00b'), 3, '0x00'],
+    ['a lone CR', sdp('a\rb'), 3, '0x0d'],
+    ['an escape sequence', sdp('x\x1b[2Jy'), 3, '0x1b'],
+    ['a control character in a codec name', sdp('-', 'PC\x07MU/8000'), 7, '0x07'],
+  ])('%s is refused (400), naming the line', (_what, text, line, code) => {
+    let err: unknown;
+    try {
+      parseSdp(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SdpParseError);
+    expect((err as SdpParseError).status).toBe(400);
+    expect((err as SdpParseError).line).toBe(line);
+    expect((err as SdpParseError).message).toContain(`control character ${code}`);
+    // The offending line is quoted escaped: the error can be logged and sent in a Warning as it is.
+    expect((err as SdpParseError).message).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f]/);
+  });
+
+  it('a tab is allowed; bytes that are not UTF-8 are read as U+FFFD and accepted', () => {
+    expect(parseSdp(sdp('a\tb')).sessionName).toBe('a\tb');
+    // A Latin-1 session name: é is the one byte 0xE9, not UTF-8.
+    const bytes = Buffer.from(sdp('caf\u00e9'), 'latin1');
+    expect(parseSdp(bytes.toString('utf8')).sessionName).toBe('caf\ufffd');
+  });
+});

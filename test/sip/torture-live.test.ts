@@ -131,7 +131,8 @@ describe('RFC 4475 torture messages to a live UAS over TCP', () => {
   for (const v of vectors('rfc4475')) {
     const o = TCP_OVERRIDES[v.name];
     const want = o?.answers ?? (UDP_ANSWERS[v.name] === null ? [] : [UDP_ANSWERS[v.name]!]);
-    it(`${v.name}: ${want.length ? want.join(', ') : 'no answer'}${o?.closed ? ', connection closed' : ''}`, async () => {
+    const outcome = `${want.length ? want.join(', ') : 'no answer'}${o?.closed ? ', connection closed' : ''}`;
+    it(`${v.name}: ${outcome}`, async () => {
       const bytes = v.name === 'baddn' ? baddnTerminated() : v.bytes;
       const r = await tcpExchange(bytes, tcpPort(), { probeSameConnection: !o?.ownConnection && !o?.closed });
       expect(r.responses.map((x) => x.status).filter((s) => s !== 100)).toEqual(want);
@@ -140,21 +141,24 @@ describe('RFC 4475 torture messages to a live UAS over TCP', () => {
   }
 });
 
+/** What the UAS answers each RFC 5118 message with (over IPv4 and IPv6 alike). */
+const RFC5118_ANSWERS: Record<string, number> = {
+  'ipv6-good': 405,
+  'ipv6-bad': 400,
+  'port-ambiguous': 405,
+  'port-unambiguous': 405,
+  'via-received-param-with-delim': 481,
+  'via-received-param-no-delim': 200,
+  'ipv6-in-sdp': 480,
+  'mult-ip-in-header': 481,
+  'mult-ip-in-sdp': 480,
+  'ipv4-mapped-ipv6': 480,
+  'ipv6-bug-abnf-3-colons': 200,
+  'ipv6-correct-abnf-2-colons': 200,
+};
+
 describe('RFC 5118 IPv6 torture messages to a live UAS (UDP and TCP)', () => {
-  const want: Record<string, number> = {
-    'ipv6-good': 405,
-    'ipv6-bad': 400,
-    'port-ambiguous': 405,
-    'port-unambiguous': 405,
-    'via-received-param-with-delim': 481,
-    'via-received-param-no-delim': 200,
-    'ipv6-in-sdp': 480,
-    'mult-ip-in-header': 481,
-    'mult-ip-in-sdp': 480,
-    'ipv4-mapped-ipv6': 480,
-    'ipv6-bug-abnf-3-colons': 200,
-    'ipv6-correct-abnf-2-colons': 200,
-  };
+  const want: Record<string, number> = RFC5118_ANSWERS;
   for (const v of vectors('rfc5118', 'wire')) {
     it(`${v.name}: ${want[v.name]}`, async () => {
       expect(want[v.name]).toBeDefined();
@@ -162,6 +166,40 @@ describe('RFC 5118 IPv6 torture messages to a live UAS (UDP and TCP)', () => {
       expect(overUdp).toEqual([want[v.name]]);
       const overTcp = await tcpExchange(v.bytes, tcpPort());
       expect(overTcp.responses.map((r) => r.status).filter((s) => s !== 100)).toEqual([want[v.name]]);
+    });
+  }
+});
+
+/**
+ * The same messages over IPv6 (::1), to a UAS bound to the default wildcard
+ * (both families): what they are about — IPv6 references in Via, Contact,
+ * Route and SDP — over the network they describe. Each is answered as over
+ * IPv4, the answers reach the IPv6 source, and a 2xx's Contact names [::1].
+ */
+describe('RFC 5118 IPv6 torture messages over IPv6 (::1) to a live UAS on the default wildcard', () => {
+  let ua6: UserAgent;
+  let tcpUa6: UserAgent;
+  let udp6: UdpClient;
+  beforeAll(async () => {
+    ua6 = await startLiveUas('0.0.0.0');
+    tcpUa6 = await startLiveUas('0.0.0.0');
+    udp6 = await UdpClient.open('::1');
+  });
+  afterAll(async () => {
+    udp6.close();
+    await ua6.close();
+    await tcpUa6.close();
+  });
+  for (const v of vectors('rfc5118', 'wire')) {
+    it(`${v.name}: ${RFC5118_ANSWERS[v.name]}`, async () => {
+      const want = RFC5118_ANSWERS[v.name];
+      expect(want).toBeDefined();
+      const overUdp = (await udp6.exchange(v.bytes, ua6.localAddress.port)).filter((r) => r.status !== 100);
+      expect(overUdp.map((r) => r.status)).toEqual([want]);
+      const overTcp = await tcpExchange(v.bytes, tcpUa6.localAddress.port, { address: '::1' });
+      expect(overTcp.responses.map((r) => r.status).filter((s) => s !== 100)).toEqual([want]);
+      const contact = overUdp[0]!.header('contact');
+      if (contact !== undefined) expect(contact).toMatch(/^<sip:\[::1\]:\d+>$/);
     });
   }
 });

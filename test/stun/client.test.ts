@@ -1,6 +1,6 @@
 /** The STUN client core in virtual time: retransmission schedule, responses, errors, credentials. */
 import { describe, expect, it } from 'vitest';
-import { Driver } from '../../src/net/drive.js';
+import { Driver } from '../../src/clock/drive.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 import {
   Attr,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Driver } from '../../src/net/drive.js';
+import { Driver } from '../../src/clock/drive.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 import { StunKeepAlive, type KeepAliveEvent } from '../../src/stun/index.js';
 import type { StunTransmit } from '../../src/stun/client.js';

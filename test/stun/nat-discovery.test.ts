@@ -3,7 +3,7 @@
  * and an in-memory RFC 5780 server with two addresses, in virtual time.
  */
 import { describe, expect, it } from 'vitest';
-import { Driver } from '../../src/net/drive.js';
+import { Driver } from '../../src/clock/drive.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 import {
   Attr,

@@ -1,8 +1,9 @@
 /**
- * The device side of a capture: raw s16le bytes as a backend delivers them
- * (in pieces of any size, even odd), converted to 8 kHz and pushed into the
- * drift buffer that the media clock drains. Buffers grow to the largest piece
- * seen and are then reused.
+ * A capture, for every backend that delivers bytes (PortAudio, a helper
+ * process): raw s16le bytes as the device delivers them (in pieces of any
+ * size, even odd), converted to 8 kHz and pushed into the drift buffer, and
+ * the media clock's side of it (`read`, `stats`, `buffered`). Buffers grow
+ * to the largest piece seen and are then reused.
  */
 import { AUDIO_RATE } from '../device.js';
 import { DriftBuffer, type DriftBufferOptions } from '../drift-buffer.js';
@@ -18,6 +19,23 @@ export class CaptureInput {
   constructor(deviceRate: number, drift?: DriftBufferOptions) {
     this.drift = new DriftBuffer(drift);
     this.resampler = deviceRate === AUDIO_RATE ? undefined : new Resampler(deviceRate, AUDIO_RATE);
+  }
+
+  /** Drift and underrun counts. */
+  get stats(): DriftBuffer['stats'] {
+    return this.drift.stats;
+  }
+
+  /** 8 kHz samples captured and not yet read. */
+  get buffered(): number {
+    return this.drift.fill;
+  }
+
+  /** The next 20 ms for the media clock (silence while the device has not caught up); a device failure throws. */
+  read(frame: Int16Array, failure: Error | undefined): true {
+    if (failure) throw failure;
+    this.drift.pull(frame);
+    return true;
   }
 
   /** Take the next bytes from the device. */

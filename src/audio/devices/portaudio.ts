@@ -138,18 +138,16 @@ export class PortAudioSource implements AudioSource {
   }
 
   get stats() {
-    return this.input.drift.stats;
+    return this.input.stats;
   }
 
   /** 8 kHz samples captured and not yet read. */
   get buffered(): number {
-    return this.input.drift.fill;
+    return this.input.buffered;
   }
 
   read(frame: Int16Array): boolean {
-    if (this.failure) throw this.failure;
-    this.input.drift.pull(frame);
-    return true;
+    return this.input.read(frame, this.failure);
   }
 
   async close(): Promise<void> {
@@ -255,7 +253,9 @@ export async function listPortAudioDevices(
   } catch {
     return undefined;
   }
-  const script = `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
+  const script =
+    `import(${JSON.stringify(entry)}).then((m) => { const pa = m.default ?? m; ` +
+    `process.stdout.write(JSON.stringify(pa.getDevices())); process.exit(0); }, () => process.exit(3));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: env as NodeJS.ProcessEnv,

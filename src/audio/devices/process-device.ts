@@ -62,7 +62,8 @@ abstract class HelperProcess {
       this.child.once('close', (code, signal) => {
         this.exited = true;
         if (!this.closing && (code !== 0 || signal)) {
-          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the last).
+          // One line: the helper's messages joined (ALSA names the device in the first, aplay says what failed in the
+          // last).
           const lines = this.stderr
             .trim()
             .split('\n')
@@ -109,18 +110,16 @@ export class ProcessSource extends HelperProcess implements AudioSource {
 
   /** Drift and underrun counts. */
   get stats() {
-    return this.input.drift.stats;
+    return this.input.stats;
   }
 
   /** 8 kHz samples captured and not yet read. */
   get buffered(): number {
-    return this.input.drift.fill;
+    return this.input.buffered;
   }
 
   read(frame: Int16Array): boolean {
-    if (this.failure) throw this.failure;
-    this.input.drift.pull(frame);
-    return true;
+    return this.input.read(frame, this.failure);
   }
 
   /** Stop capturing. A helper blocked in a read may ignore SIGTERM (arecord does), so SIGKILL follows soon. */

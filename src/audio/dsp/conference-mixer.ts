@@ -88,6 +88,44 @@ export class ConferenceMixer {
   }
 
   /**
+   * Mix one frame with talkers chosen by the caller instead of by this
+   * frame's powers (a `TalkerSelector`, whose hysteresis keeps the choice
+   * from flapping). Everyone outside `talkers` hears their sum; talker j
+   * hears the sum without itself plus `standIn` (the loudest of the rest,
+   * or -1 for nobody), so it too hears up to N others. `output(i)` and
+   * `sharedOutput` as after `mix`.
+   */
+  mixChosen(inputs: readonly Int16Array[], talkers: ArrayLike<number>, count: number, standIn = -1): void {
+    const n = inputs.length;
+    const len = this.frameLength;
+    if (count < 0 || count > this.loudest)
+      throw new DspMisuseError(`${count} talkers chosen, at most ${this.loudest} are heard`);
+    this.ensure(n);
+    const top = this.top;
+    const rankOf = this.rankOf;
+    rankOf.fill(-1, 0, n);
+    for (let j = 0; j < count; j++) {
+      const i = talkers[j]!;
+      if (!(i >= 0 && i < n) || rankOf[i] !== -1)
+        throw new DspMisuseError(`talker ${i} is not one of ${n} participants, or chosen twice`);
+      if (inputs[i]!.length !== len)
+        throw new DspMisuseError(`participant ${i}: frame of ${inputs[i]!.length} samples, expected ${len}`);
+      top[j] = i;
+      rankOf[i] = j;
+    }
+    if (standIn >= 0 && (standIn >= n || rankOf[standIn] !== -1 || inputs[standIn]!.length !== len))
+      throw new DspMisuseError(`stand-in ${standIn} is not one of the ${n} participants outside the talkers`);
+    this.participants = n;
+    this.topCount = count;
+    if (standIn >= 0) top[this.topCount++] = standIn;
+    const sum = this.sum;
+    sumOf(inputs, top, count, sum, len);
+    scale(sum, this.none, this.none, this.gain, this.shift, this.shared, len);
+    const next = standIn >= 0 ? inputs[standIn]! : this.none;
+    for (let j = 0; j < count; j++) scale(sum, inputs[top[j]!]!, next, this.gain, this.shift, this.privates[j]!, len);
+  }
+
+  /**
    * The seed's "1 channel" case: the loudest N of all inputs, scaled and
    * summed into `out` (nobody is left out).
    */
@@ -128,14 +166,19 @@ export class ConferenceMixer {
     return this.energies[i]!;
   }
 
-  /** Powers, then the N + 1 loudest by insertion (ties: lower index first). */
-  private select(inputs: readonly Int16Array[]): number {
-    const n = inputs.length;
-    const len = this.frameLength;
+  /** Room for `n` participants' powers and ranks. */
+  private ensure(n: number): void {
     if (n > this.energies.length) {
       this.energies = new Float64Array(n * 2);
       this.rankOf = new Int32Array(n * 2);
     }
+  }
+
+  /** Powers, then the N + 1 loudest by insertion (ties: lower index first). */
+  private select(inputs: readonly Int16Array[]): number {
+    const n = inputs.length;
+    const len = this.frameLength;
+    this.ensure(n);
     this.participants = n;
     const e = this.energies;
     const top = this.top;

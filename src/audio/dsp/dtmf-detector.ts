@@ -41,7 +41,10 @@ const BLOCK = 120;
 const LAG = SPAN - BLOCK;
 
 export interface DtmfDetectorOptions {
-  /** Largest accepted frequency error, as a fraction (default 0.03: accept ±1.5 %, reject ±3.5 %; GSM 06.10 moves a tone by up to 1.2 %). */
+  /**
+   * Largest accepted frequency error, as a fraction (default 0.03: accept ±1.5 %, reject ±3.5 %; GSM 06.10 moves a tone
+   * by up to 1.2 %).
+   */
   readonly frequencyTolerance?: number;
   /** Quietest accepted frequency component, dBm0 (default −36: −26 dBm0 with 8 dB twist and margin). */
   readonly minLevelDbm0?: number;

@@ -24,5 +24,6 @@ export { ToneDetector, type ToneDetectorOptions, type ToneEvent, type ToneSpec }
 export { CallProgressDetector, type CallProgressEvent, type CallProgressTone } from './call-progress.js';
 export { Vad, type VadEvent, type VadOptions } from './vad.js';
 export { ConferenceMixer, type ConferenceMixerOptions } from './conference-mixer.js';
+export { TalkerSelector, type TalkerSelectorOptions } from './talker-selector.js';
 export { SineFit } from './sine-fit.js';
 export { ToneBin, hann } from './tone-bin.js';

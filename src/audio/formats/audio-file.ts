@@ -130,7 +130,8 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
         const whole = Math.floor(bytes.length / 33);
         const left = bytes.length - whole * 33;
         throw new MalformedAudioFileError(
-          `${name}: ${bytes.length} bytes are not whole 33-byte GSM frames (${whole} frames and ${left} byte${left === 1 ? '' : 's'} left over)`,
+          `${name}: ${bytes.length} bytes are not whole 33-byte GSM frames (${whole} frames and ${left} ` +
+            `byte${left === 1 ? '' : 's'} left over)`,
         );
       }
       try {
@@ -139,7 +140,8 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
         if (err instanceof CodecFrameError && err.frameIndex !== undefined) {
           const at = err.frameIndex * 33;
           throw new MalformedAudioFileError(
-            `${name}: GSM frame ${err.frameIndex + 1} (bytes ${at}-${at + 32}) has signature 0x${(bytes[at]! >> 4).toString(16)}, not 0xD`,
+            `${name}: GSM frame ${err.frameIndex + 1} (bytes ${at}-${at + 32}) has signature ` +
+              `0x${(bytes[at]! >> 4).toString(16)}, not 0xD`,
           );
         }
         throw err;

@@ -161,7 +161,8 @@ function parseFmt(b: Uint8Array, where: string): FmtChunk {
   const allowed = encoding === 'pcm' ? [1, 2, 3, 4] : encoding === 'float' ? [4, 8] : [1];
   if (!Number.isInteger(container) || !allowed.includes(container) || bits > container * 8 || bits === 0) {
     throw new UnsupportedAudioEncodingError(
-      `${where}: unsupported WAV encoding: ${bits}-bit ${encoding} in ${blockAlign}-byte frames of ${channels} channel(s)`,
+      `${where}: unsupported WAV encoding: ${bits}-bit ${encoding} in ${blockAlign}-byte frames of ${channels} ` +
+        `channel(s)`,
       `${bits}-bit ${encoding}`,
     );
   }
@@ -240,50 +241,16 @@ export function decodeWavSamples(format: WavFormat, data: Uint8Array): Int16Arra
 }
 
 /**
- * Like `decodeWavSamples`, into `out` from index `at` (no allocation);
- * returns the number of samples written.
+ * Like `decodeWavSamples`, into `out` from index `at`; returns the number
+ * of samples written. Each sample is read as sox reads it (32-bit, full
+ * scale ±2^31) and rounded to 16 bits (`s32to16`, exact for 8- and 16-bit
+ * PCM, µ-law and A-law).
  *
  * @example const n = decodeWavSamplesInto(format, chunk, frameBuffer);
  */
 export function decodeWavSamplesInto(format: WavFormat, data: Uint8Array, out: Int16Array, at = 0): number {
-  const width = format.bitsPerSample >> 3;
-  const n = Math.floor(data.length / width);
-  if (out.length - at < n) throw new RangeError(`output holds ${out.length - at} samples, ${n} are needed`);
-  const d = data;
-  const end = at + n;
-  switch (format.encoding) {
-    case 'ulaw':
-      for (let i = at, o = 0; i < end; i++, o++) out[i] = ulawDecodeSample(d[o]!);
-      break;
-    case 'alaw':
-      for (let i = at, o = 0; i < end; i++, o++) out[i] = alawDecodeSample(d[o]!);
-      break;
-    case 'pcm':
-      switch (width) {
-        case 1:
-          for (let i = at, o = 0; i < end; i++, o++) out[i] = (d[o]! - 128) << 8;
-          break;
-        case 2:
-          for (let i = at, o = 0; i < end; i++, o += 2) out[i] = d[o]! | (d[o + 1]! << 8);
-          break;
-        case 3:
-          for (let i = at, o = 0; i < end; i++, o += 3)
-            out[i] = s32to16((d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24));
-          break;
-        default:
-          for (let i = at, o = 0; i < end; i++, o += 4) {
-            out[i] = s32to16(d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24));
-          }
-      }
-      break;
-    case 'float': {
-      const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      if (width === 4)
-        for (let i = at, o = 0; i < end; i++, o += 4) out[i] = s32to16(floatTo32(view.getFloat32(o, true)));
-      else for (let i = at, o = 0; i < end; i++, o += 8) out[i] = s32to16(floatTo32(view.getFloat64(o, true)));
-      break;
-    }
-  }
+  const { n, width, read } = sampleReader(format, data, out.length - at);
+  for (let i = at, end = at + n, o = 0; i < end; i++, o += width) out[i] = s32to16(read(o));
   return n;
 }
 
@@ -296,42 +263,44 @@ export function decodeWavSamplesInto(format: WavFormat, data: Uint8Array, out: I
  * @example const n = decodeWavSamples32Into(format, data, wide);
  */
 export function decodeWavSamples32Into(format: WavFormat, data: Uint8Array, out: Int32Array, at = 0): number {
+  const { n, width, read } = sampleReader(format, data, out.length - at);
+  for (let i = at, end = at + n, o = 0; i < end; i++, o += width) out[i] = read(o);
+  return n;
+}
+
+/**
+ * How to read the samples of `data` — one encoding and width, written
+ * once for both decoders: the sample at byte `o` as a 32-bit sample.
+ */
+function sampleReader(
+  format: WavFormat,
+  d: Uint8Array,
+  room: number,
+): { n: number; width: number; read: (o: number) => number } {
   const width = format.bitsPerSample >> 3;
-  const n = Math.floor(data.length / width);
-  if (out.length - at < n) throw new RangeError(`output holds ${out.length - at} samples, ${n} are needed`);
-  const d = data;
-  const end = at + n;
+  const n = Math.floor(d.length / width);
+  if (room < n) throw new RangeError(`output holds ${room} samples, ${n} are needed`);
+  let read: (o: number) => number;
   switch (format.encoding) {
     case 'ulaw':
-      for (let i = at, o = 0; i < end; i++, o++) out[i] = ulawDecodeSample(d[o]!) << 16;
+      read = (o) => ulawDecodeSample(d[o]!) << 16;
       break;
     case 'alaw':
-      for (let i = at, o = 0; i < end; i++, o++) out[i] = alawDecodeSample(d[o]!) << 16;
+      read = (o) => alawDecodeSample(d[o]!) << 16;
       break;
     case 'pcm':
-      switch (width) {
-        case 1:
-          for (let i = at, o = 0; i < end; i++, o++) out[i] = (d[o]! - 128) << 24;
-          break;
-        case 2:
-          for (let i = at, o = 0; i < end; i++, o += 2) out[i] = (d[o]! << 16) | (d[o + 1]! << 24);
-          break;
-        case 3:
-          for (let i = at, o = 0; i < end; i++, o += 3) out[i] = (d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24);
-          break;
-        default:
-          for (let i = at, o = 0; i < end; i++, o += 4)
-            out[i] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
-      }
+      if (width === 1) read = (o) => (d[o]! - 128) << 24;
+      else if (width === 2) read = (o) => (d[o]! << 16) | (d[o + 1]! << 24);
+      else if (width === 3) read = (o) => (d[o]! << 8) | (d[o + 1]! << 16) | (d[o + 2]! << 24);
+      else read = (o) => d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
       break;
     case 'float': {
       const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      if (width === 4) for (let i = at, o = 0; i < end; i++, o += 4) out[i] = floatTo32(view.getFloat32(o, true));
-      else for (let i = at, o = 0; i < end; i++, o += 8) out[i] = floatTo32(view.getFloat64(o, true));
+      read = width === 4 ? (o) => floatTo32(view.getFloat32(o, true)) : (o) => floatTo32(view.getFloat64(o, true));
       break;
     }
   }
-  return n;
+  return { n, width, read };
 }
 
 /** What shtoom writes in WAV files: 16-bit PCM, µ-law or A-law. */

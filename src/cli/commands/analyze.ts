@@ -83,6 +83,11 @@ function load(path: string): Loaded {
 const fmtDb = (db: number) => (Number.isFinite(db) ? `${db.toFixed(1)} dBFS` : 'silent');
 const fmtS = (s: number) => `${s.toFixed(3)} s`;
 
+/** `0.20–1.40 s, 2.00–2.60 s`, or `none`. */
+function spans(list: readonly { readonly start: number; readonly end: number }[]): string {
+  return list.map((s) => `${s.start.toFixed(2)}–${s.end.toFixed(2)} s`).join(', ') || 'none';
+}
+
 async function run(ctx: CommandContext): Promise<number> {
   const path = ctx.args[0]!;
   const tones = (ctx.options.get('analyze.tone') ?? []).map((t) => {
@@ -112,13 +117,15 @@ async function run(ctx: CommandContext): Promise<number> {
     (c) => {
       const f = file.format;
       const lines = [
-        `${c.bold(path)}: ${f.container} ${f.encoding} ${f.bitsPerSample}-bit, ${f.sampleRate} Hz, ${f.channels} channel${f.channels === 1 ? '' : 's'}, ${fmtS(a.duration)}`,
-        `level: peak ${fmtDb(level.peakDbfs)}, RMS ${fmtDb(level.rmsDbfs)}${level.clipped ? c.red(`, ${level.clipped} samples clipped`) : ''}`,
-        `speech: ${a.speech.length ? a.speech.map((s) => `${s.start.toFixed(2)}–${s.end.toFixed(2)} s`).join(', ') : 'none'}`,
-        `silence: ${a.silence.length ? a.silence.map((s) => `${s.start.toFixed(2)}–${s.end.toFixed(2)} s`).join(', ') : 'none'}`,
+        `${c.bold(path)}: ${f.container} ${f.encoding} ${f.bitsPerSample}-bit, ${f.sampleRate} Hz, ${f.channels} ` +
+          `channel${f.channels === 1 ? '' : 's'}, ${fmtS(a.duration)}`,
+        `level: peak ${fmtDb(level.peakDbfs)}, RMS ` +
+          `${fmtDb(level.rmsDbfs)}${level.clipped ? c.red(`, ${level.clipped} samples clipped`) : ''}`,
+        `speech: ${spans(a.speech)}`,
+        `silence: ${spans(a.silence)}`,
         `dtmf: ${a.dtmf.length ? a.dtmf.map((d) => d.digit).join('') : 'none'}`,
         ...a.dtmf.map((d) => `  ${d.digit} at ${fmtS(d.start)} for ${Math.round(d.duration * 1000)} ms`),
-        `call progress: ${a.callProgress.length ? a.callProgress.map((p) => `${p.tone} at ${fmtS(p.start)}`).join(', ') : 'none'}`,
+        `call progress: ${a.callProgress.map((p) => `${p.tone} at ${fmtS(p.start)}`).join(', ') || 'none'}`,
       ];
       if (tones.length) {
         lines.push(`tones: ${a.tones.length ? '' : 'none'}`);

@@ -1,21 +1,17 @@
 /**
  * What `call`, `serve`, `smoke` and `demo` share: a `Phone` built from the
- * options (SIP, account, media, STUN), and the exit code a call's end
- * gives (README: 0 completed, 1 network or protocol failure, 3 busy, 4 no
- * answer, 5 rejected, 130 interrupted).
+ * options (`../settings.ts`), the exit code a call's end gives (the calls
+ * layer's table of end reasons, `src/app/call-end.ts`), waiting for
+ * Ctrl-C, and durations as a clock shows them.
  */
-import type { CallEnd } from '../../app/call-types.js';
-import { realMediaPlatform } from '../../app/media-platform.js';
-import { Phone, type PhoneOptions } from '../../app/phone.js';
-import type { CodecId } from '../../codecs/codec.js';
+import type { Phone } from '../../app/phone.js';
 import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ShtoomOptions } from '../../options/index.js';
-import { StunResolveError } from '../../net/stun-discover.js';
-import { mediaSettings } from '../../rtp/settings.js';
-import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
-import { SipUsageError } from '../../sip/errors.js';
-import { ExitCode } from '../exit-codes.js';
+import type { Registration } from '../../sip/api/registration.js';
+
+export { exitCodeOfEnd } from '../../app/call-end.js';
+export { phoneFrom, phoneOptionsFrom, type PhoneFromOptions } from '../settings.js';
 
 /**
  * Which local SIP port each command binds, as `config show` reports it:
@@ -41,91 +37,38 @@ export function ephemeralSipPort(command: keyof typeof SIP_PORT_USE): boolean {
   return SIP_PORT_USE[command] === 'free-unless-set';
 }
 
-export interface PhoneFromOptions {
-  /** A free SIP port unless --sip-port was given (one-shot client commands). */
-  readonly ephemeralPort?: boolean;
-  /** Where to listen instead of --sip-address/--sip-port (`serve --listen`). */
-  readonly listen?: string;
-  readonly capacity?: number;
-  readonly retryAfterSec?: number;
-  /** Keep RTP open this long after hanging up (to hear the last RTCP report). */
-  readonly lingerMs?: number;
-  /** Bind RTP here instead of --rtp-address. */
-  readonly rtpAddress?: string;
-  /** RTCP report interval to use when the option was left at its default. */
-  readonly rtcpIntervalMs?: number;
-  /** In-band DTMF detection to use when --inband-dtmf was left at its default. */
-  readonly inbandDtmf?: 'auto' | 'on' | 'off';
+/**
+ * `--register`: register the phone's account (its AOR, at `--registrar`
+ * or the AOR's domain) before calls, kept fresh until the phone closes.
+ * Undefined when not asked; a missing AOR is a usage error; a refusal
+ * rejects with the SIP failure (for `reportSipFailure`).
+ */
+export async function registerIfAsked(o: ShtoomOptions, phone: Phone, log: Logger): Promise<Registration | undefined> {
+  if (!o.get('call.register')) return undefined;
+  if (!o.get('account.aor'))
+    throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
+  const registrar = o.get('account.registrar');
+  const reg = await phone.register(registrar ? { registrar } : {});
+  log.info(`registered ${reg.aor} at ${reg.registrar} for ${reg.expires} s`);
+  return reg;
 }
 
-/** The `Phone` options the command line gives. */
-export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromOptions = {}): PhoneOptions {
-  const ua = userAgentOptionsFrom(o, log, { ...(extra.ephemeralPort ? { ephemeralPort: true } : {}) });
-  const m = mediaSettings(o);
-  const stun = o.get('stun.server');
-  const rtcpDefault = o.entry('rtp.rtcp-interval').source.kind === 'default';
-  return {
-    userAgent: { ...ua, ...(extra.listen ? { listen: extra.listen } : {}) },
-    platform: realMediaPlatform({ strategy: m.clock, priority: m.clockPriority, realtime: m.clockRealtime }),
-    codecs: o.get('call.codec') as readonly CodecId[],
-    media: {
-      address: extra.rtpAddress ?? m.address,
-      portMin: m.portMin,
-      portMax: m.portMax,
-      rtcpMux: m.rtcpMux,
-      rtp: {
-        ...m.session,
-        ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}),
-      },
-      lingerMs: extra.lingerMs ?? 0,
-    },
-    inbandDtmf:
-      extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default'
-        ? extra.inbandDtmf
-        : o.get('call.inband-dtmf'),
-    ...(extra.capacity !== undefined ? { capacity: extra.capacity } : {}),
-    ...(extra.retryAfterSec !== undefined ? { retryAfterSec: extra.retryAfterSec } : {}),
-    ...(stun
-      ? {
-          stun: {
-            server: `${stun.host.includes(':') ? `[${stun.host}]` : stun.host}:${stun.port ?? 3478}`,
-            keepAliveMs: o.get('stun.keepalive'),
-            rto: o.get('stun.rto'),
-          },
-        }
-      : {}),
-    log,
-  };
-}
-
-/** Start a phone from the options; a bad listen address or port is a usage error. */
-export async function phoneFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromOptions = {}): Promise<Phone> {
+/**
+ * `p`, or, once `urgent` aborts (a second Ctrl-C), whatever `p` has become
+ * after `graceMs` more: resolves true when `p` settled, false when the
+ * grace ran out first. `p`'s rejection is passed on.
+ */
+export async function settledUnlessHurried(
+  p: Promise<unknown>,
+  urgent: AbortSignal,
+  graceMs: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = aborted(urgent).then(() => new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))));
   try {
-    return await Phone.create(phoneOptionsFrom(o, log, extra));
-  } catch (e) {
-    if (e instanceof SipUsageError) throw new UsageError(e.message);
-    if (e instanceof StunResolveError) throw new UsageError(`--stun: ${e.message}`);
-    throw e;
-  }
-}
-
-/** The exit code of a call that ended this way (`interrupted`: the user stopped it). */
-export function exitCodeOfEnd(end: CallEnd, interrupted: boolean): number {
-  if (end.answered) return end.reason === 'rtp-timeout' || end.reason === 'failed' ? ExitCode.FAILURE : ExitCode.OK;
-  if (interrupted) return ExitCode.INTERRUPTED;
-  switch (end.reason) {
-    case 'busy':
-      return ExitCode.BUSY;
-    case 'no-answer':
-      return ExitCode.NO_ANSWER;
-    case 'rejected':
-      return ExitCode.REJECTED;
-    case 'hangup':
-    case 'shutdown':
-    case 'cancelled':
-      return ExitCode.INTERRUPTED;
-    default:
-      return ExitCode.FAILURE;
+    return await Promise.race([p.then(() => true), grace]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

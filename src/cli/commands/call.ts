@@ -9,17 +9,22 @@ import type { Call } from '../../app/call.js';
 import type { CallEnd, CallStats, DtmfReceived } from '../../app/call-types.js';
 import type { AudioSink, AudioSource } from '../../audio/device.js';
 import { openSink, openSource } from '../../audio/open.js';
-import { audioOpenOptions } from '../../audio/open.js';
 import { UsageError } from '../../errors.js';
-import { parseUri } from '../../sip/message/uri.js';
+import { isDialString, telToSip, telUriOf } from '../../sip/message/tel.js';
+import { formatUri, parseSipUri, parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, clockTime, ephemeralSipPort, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { aborted, clockTime, ephemeralSipPort, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
+import { audioOpenOptions } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
+import { typeKeys } from './call-keys.js';
 
 function statsLine(s: CallStats): string {
   const rtt = s.rttMs !== undefined ? `  rtt ${s.rttMs.toFixed(1)} ms` : '';
-  return `  ${clockTime(s.durationMs)}  ${s.codec}  out ${s.sent.packets}  in ${s.received.packets}  lost ${s.received.lossPercent.toFixed(1)} %  jitter ${s.received.jitterMs.toFixed(1)} ms${rtt}`;
+  return (
+    `  ${clockTime(s.durationMs)}  ${s.codec}  out ${s.sent.packets}  in ${s.received.packets}  lost ` +
+    `${s.received.lossPercent.toFixed(1)} %  jitter ${s.received.jitterMs.toFixed(1)} ms${rtt}`
+  );
 }
 
 /** How long after the answer a call with no audio from the other side is worth a warning. */
@@ -49,14 +54,42 @@ function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefine
   return lines.join('\n');
 }
 
+/**
+ * What to call: a sip:/sips: URI as given; a tel: URI or a bare number
+ * (`+1 555 0100`) at the account's domain with user=phone (RFC 3261 19.1.6,
+ * RFC 3966), which needs the account.
+ */
+export function dialTarget(given: string, aor: string | undefined): string {
+  let parsed: ReturnType<typeof parseUri> | undefined;
+  if (!isDialString(given)) {
+    try {
+      parsed = parseUri(given.trim());
+    } catch (e) {
+      throw new UsageError(`URI ${JSON.stringify(given)}: ${(e as Error).message}`);
+    }
+    if (parsed.kind === 'sip') return given.trim();
+    if (parsed.kind !== 'tel')
+      throw new UsageError(`URI ${JSON.stringify(given)}: only sip:, sips: and tel: URIs (or a number) can be called`);
+  }
+  if (!aor)
+    throw new UsageError(
+      `${JSON.stringify(given)} is a telephone number: calling it needs the account whose domain dials it ` +
+        '(--aor sip:user@domain, and --user/--password), or call a sip: URI',
+    );
+  let via;
+  try {
+    via = parseSipUri(aor);
+  } catch (e) {
+    throw new UsageError(`--aor ${JSON.stringify(aor)}: ${(e as Error).message}`);
+  }
+  return formatUri(telToSip(telUriOf(given), via));
+}
+
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
-  const uri = ctx.args[0]!;
-  try {
-    parseUri(uri);
-  } catch (e) {
-    throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
-  }
+  const given = ctx.args[0]!;
+  const uri = dialTarget(given, o.get('account.aor'));
+  if (uri !== given.trim()) ctx.out.line(`dialling ${uri}`);
   const log = ctx.log.child('call');
   const audioOpts = audioOpenOptions(o);
   // Open the audio first: a missing file is a usage error before anything is sent.
@@ -78,18 +111,14 @@ async function run(ctx: CommandContext): Promise<number> {
     throw e;
   }
   let interrupted = false;
+  // A second Ctrl-C: no more waiting for the peer (the call is dropped); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   try {
-    if (o.get('call.register')) {
-      if (!o.get('account.aor'))
-        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
-      try {
-        const registrar = o.get('account.registrar');
-        const reg = await phone.register(registrar ? { registrar } : {});
-        log.info(`registered ${reg.aor} for ${reg.expires} s`);
-      } catch (e) {
-        await Promise.all([source.close(), sink?.close()]);
-        return reportSipFailure(ctx, e, { uri });
-      }
+    try {
+      await registerIfAsked(o, phone, log);
+    } catch (e) {
+      await Promise.all([source.close(), sink?.close()]);
+      return reportSipFailure(ctx, e, { uri });
     }
     const call: Call = phone.call(uri, {
       source,
@@ -129,7 +158,24 @@ async function run(ctx: CommandContext): Promise<number> {
       void call.hangup();
     };
     void aborted(ctx.signal).then(onAbort);
+    void aborted(ctx.urgent).then(() => call.abandon());
     let sentDtmf = '';
+    // On a terminal, keys typed during the call are sent as DTMF.
+    let stopKeys = () => {};
+    const stdin = ctx.stdin?.();
+    call.on('answered', () => {
+      if (!stdin?.isTTY) return;
+      say('type 0-9 * # A-D to send them as DTMF');
+      stopKeys = typeKeys(call, {
+        stdin,
+        mode: o.get('call.dtmf-mode'),
+        say: (s) => {
+          clearLive();
+          say(s);
+        },
+        interrupt: onAbort,
+      });
+    });
     call.on('answered', (info) => {
       say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);
       phone.platform.timers.setTimer(NO_AUDIO_WARN_MS, () => {
@@ -155,6 +201,7 @@ async function run(ctx: CommandContext): Promise<number> {
       }
     });
     const end = await call.ended;
+    stopKeys();
     clearLive();
     const stats = call.stats();
     const peer = call.media?.peer;
@@ -165,6 +212,7 @@ async function run(ctx: CommandContext): Promise<number> {
       {
         ok: code === ExitCode.OK,
         uri,
+        ...(uri !== given.trim() ? { dialled: given } : {}),
         answered: end.answered,
         end: { reason: end.reason, ...(end.status !== undefined ? { status: end.status } : {}), message: end.message },
         durationMs: end.durationMs,
@@ -205,7 +253,13 @@ export const callCommand: CommandSpec = {
   ],
   description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
   args: [
-    { name: 'uri', description: 'whom to call, e.g. sip:bob@example.com or sip:echo@127.0.0.1:5070', required: true },
+    {
+      name: 'uri',
+      description:
+        'whom to call: sip:bob@example.com, sip:echo@127.0.0.1:5070, or a number (tel:+15550100, +1 555 0100) ' +
+        "dialled at the account's domain",
+      required: true,
+    },
   ],
   run,
   examples: [
@@ -213,5 +267,6 @@ export const callCommand: CommandSpec = {
     'shtoom call sip:ivr@pbx.example.com --play tone:440 --dtmf "123#" --dtmf-mode rfc4733 --record reply.wav',
     'shtoom call sip:bob@example.com --register --aor sip:alice@example.com --password secret --codec gsm,pcmu',
     'shtoom call sip:echo@127.0.0.1:5070 --duration 5 --json',
+    'shtoom call tel:+15550100 --aor sip:alice@pbx.example.com --password secret',
   ],
 };

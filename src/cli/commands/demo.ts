@@ -32,7 +32,8 @@ async function run(ctx: CommandContext): Promise<number> {
 export const demoCommand: CommandSpec = {
   name: 'demo',
   description:
-    'try shtoom: an echo server and a smoke call to it, both on loopback in this process; prints latency, loss, jitter and MOS',
+    'try shtoom: an echo server and a smoke call to it, both on loopback in this process; prints latency, loss, ' +
+    'jitter and MOS',
   run,
   examples: ['shtoom demo', 'shtoom demo --codec gsm --json'],
 };

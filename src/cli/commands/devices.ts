@@ -29,7 +29,8 @@ export function formatDevices(
   const w = Math.max(...devices.map((d) => d.uri.length));
   const lines = devices.map(
     (d) =>
-      `${d.uri.padEnd(w)}  ${direction(d).padEnd(6)}  ${c.gray(d.rates.map((r) => r / 1000).join('/') + ' kHz').padEnd(20)}  ${d.description}`,
+      `${d.uri.padEnd(w)}  ${direction(d).padEnd(6)}  ` +
+      `${c.gray(d.rates.map((r) => r / 1000).join('/') + ' kHz').padEnd(20)}  ${d.description}`,
   );
   for (const b of backends) {
     const note = backendNote(b);

@@ -12,10 +12,12 @@ import { optionsCommand } from './options.js';
 import { registerCommand } from './register.js';
 import { convertCommand } from './convert.js';
 import { stunCommand } from './stun.js';
+import { phoneCommand } from './phone.js';
 
 export const commands: readonly CommandSpec[] = [
   demoCommand,
   callCommand,
+  phoneCommand,
   serveCommand,
   smokeCommand,
   ivrCommand,

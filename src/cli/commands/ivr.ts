@@ -89,7 +89,8 @@ function failureDetails(
   if (s?.actual !== undefined) lines.push(`  got:        ${s.actual}`);
   if (d?.matchScore !== undefined)
     lines.push(
-      `  match:      score ${d.matchScore.toFixed(2)}${d.coverage !== undefined ? `, coverage ${(d.coverage * 100).toFixed(0)} %` : ''}`,
+      `  match:      score ${d.matchScore.toFixed(2)}` +
+        (d.coverage !== undefined ? `, coverage ${(d.coverage * 100).toFixed(0)} %` : ''),
     );
   if (d?.tones?.length) lines.push(`  tones:      ${d.tones.join(', ')}`);
   if (d?.digits !== undefined) lines.push(`  digits:     ${d.digits || 'none'}`);
@@ -279,7 +280,8 @@ export const ivrCommand: CommandSpec = {
     'rtp.address',
   ],
   description:
-    'run IVR test scenarios (YAML) against real targets: steps as they pass or fail, TAP/JUnit/JSON/HTML reports, load mode',
+    'run IVR test scenarios (YAML) against real targets: steps as they pass or fail, TAP/JUnit/JSON/HTML reports, ' +
+    'load mode',
   args: [
     {
       name: 'scenarios',
@@ -293,7 +295,8 @@ export const ivrCommand: CommandSpec = {
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 &   # the demo IVR the examples call',
     'shtoom ivr examples/',
     'shtoom ivr examples/demo-sales.yaml --junit ivr.xml --html report/',
-    'shtoom ivr examples/demo-sales.yaml --var ivr=sip:ivr@pbx.example.com --aor sip:test@example.com --password secret',
+    'shtoom ivr examples/demo-sales.yaml --var ivr=sip:ivr@pbx.example.com --aor sip:test@example.com --password ' +
+      'secret',
     'shtoom ivr examples/demo-sales.yaml --concurrency 10 --repeat 5 --rate 2 --json',
     'shtoom ivr tests/ --tap | tap-junit',
   ],

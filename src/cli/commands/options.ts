@@ -4,7 +4,7 @@
  * User-Agent. Exit 0 only when every answer was a 2xx.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
+import { userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import { SipUsageError } from '../../sip/errors.js';
 import { parseUri } from '../../sip/message/uri.js';
@@ -66,7 +66,7 @@ async function run(ctx: CommandContext): Promise<number> {
       if (ctx.signal.aborted) break;
       const start = performance.now();
       try {
-        const res = await ua.request('OPTIONS', target, { timeout });
+        const res = await ua.request('OPTIONS', target, { timeout, signal: ctx.signal });
         const rttMs = Math.round((performance.now() - start) * 100) / 100;
         const ping: Ping = {
           seq,
@@ -91,6 +91,7 @@ async function run(ctx: CommandContext): Promise<number> {
         }
       } catch (e) {
         if (e instanceof SipUsageError) throw new UsageError(e.message);
+        if (ctx.signal.aborted) break; // Ctrl-C or SIGTERM: the ping in flight is abandoned
         if (count === 1) return reportSipFailure(ctx, e, { target });
         pings.push({ seq, error: (e as Error).message });
         ctx.log.error((e as Error).message);
@@ -114,7 +115,10 @@ async function run(ctx: CommandContext): Promise<number> {
     if (ctx.out.json) ctx.out.data({ ...summary, pings }, () => '');
     else if (count > 1)
       ctx.out.line(
-        `${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok${'rttAvgMs' in summary ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms` : ''}`,
+        `${summary.sent} sent, ${summary.answered} answered, ${summary.ok} ok` +
+          ('rttAvgMs' in summary
+            ? `, rtt min/avg/max ${summary.rttMinMs}/${summary.rttAvgMs}/${summary.rttMaxMs} ms`
+            : ''),
       );
     if (ctx.signal.aborted && pings.length < count) return ExitCode.INTERRUPTED;
     return worst;

@@ -4,21 +4,24 @@
  * returned; with --stay keep it fresh until Ctrl-C, then unregister.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../../sip/api/from-options.js';
+import { userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import type { Binding } from '../../sip/api/registration.js';
 import { SipUsageError } from '../../sip/errors.js';
 import { parseSipUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { ephemeralSipPort } from './call-common.js';
+import { HURRY_UNREGISTER_MS } from '../../app/phone.js';
+import { aborted, ephemeralSipPort, settledUnlessHurried } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function bindingsText(bindings: readonly Binding[]): string {
   return bindings
     .map(
       (b) =>
-        `  ${b.uri}${b.expires !== undefined ? `  expires ${b.expires} s` : ''}${b.q !== undefined ? `  q=${b.q}` : ''}`,
+        `  ${b.uri}` +
+        (b.expires !== undefined ? `  expires ${b.expires} s` : '') +
+        (b.q !== undefined ? `  ` + `q=${b.q}` : ''),
     )
     .join('\n');
 }
@@ -46,6 +49,7 @@ async function run(ctx: CommandContext): Promise<number> {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
   }
+  ctx.urgent.addEventListener('abort', () => ua.hurry(), { once: true });
   try {
     if (o.get('register.unregister')) {
       await ua.unregister({ ...(registrar ? { registrar } : {}), all: true });
@@ -64,24 +68,30 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.out.data(
       data,
       (c) =>
-        `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} s\nbindings:\n${bindingsText(reg.bindings)}`,
+        `${c.green('registered')} ${reg.aor} at ${reg.registrar} for ${reg.expires} ` +
+        `s\nbindings:\n${bindingsText(reg.bindings)}`,
     );
-    if (!o.get('register.stay')) return ExitCode.OK;
+    if (!o.get('register.stay')) {
+      // The binding stays for the expiry just printed (closing the user agent must not remove it).
+      reg.release();
+      return ExitCode.OK;
+    }
     reg.on('refreshed', (expires, bindings) => {
       log.info(`refreshed: ${expires} s, ${bindings.length} binding(s)`);
     });
     reg.on('failed', (e) => log.warn(`refresh failed: ${e.message} (retrying)`));
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) return resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await reg.unregister();
-    ctx.out.line(`unregistered ${reg.aor}`);
+    await aborted(ctx.signal);
+    // Ctrl-C or SIGTERM ends --stay: the binding is removed (a challenge answered on the way). A second
+    // signal leaves the un-REGISTER a few seconds more, then the process goes (exit 130).
+    log.info(`unregistering ${reg.aor}`);
+    if (await settledUnlessHurried(reg.unregister(), ctx.urgent, HURRY_UNREGISTER_MS))
+      ctx.out.line(`unregistered ${reg.aor}`);
+    else log.warn(`the un-REGISTER of ${reg.aor} got no answer in time: the binding may remain until it expires`);
     return ExitCode.OK;
   } catch (e) {
     return reportSipFailure(ctx, e, { aor: aorText });
   } finally {
-    await ua.close();
+    await ua.close({ hurry: ctx.urgent.aborted });
   }
 }
 

@@ -10,12 +10,15 @@ import { systemTts } from '../../doug/tts.js';
 import { UsageError } from '../../errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, phoneFrom } from './call-common.js';
+import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
+import { runConference } from './serve-conference.js';
 import { reportSipFailure } from './sip-failure.js';
 
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const name = ctx.args[0]!;
+  if (name === 'conference') return runConference(ctx);
+  if (o.get('conference.status')) throw new UsageError('--status is for shtoom serve conference');
   const log = ctx.log.child('serve');
   const tts = systemTts();
   const playSet = o.entry('call.play').source.kind !== 'default';
@@ -48,6 +51,8 @@ async function run(ctx: CommandContext): Promise<number> {
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  // A second signal: stop waiting for the calls (dropped at once); a registration is still removed.
+  ctx.urgent.addEventListener('abort', () => phone.hurry(), { once: true });
   const server = new DougServer({
     phone,
     app,
@@ -57,34 +62,45 @@ async function run(ctx: CommandContext): Promise<number> {
     log: ctx.log,
   }).start();
   try {
-    if (o.get('call.register')) {
-      if (!o.get('account.aor'))
-        throw new UsageError('--register needs the account: --aor sip:user@domain (and --user/--password)');
-      try {
-        const registrar = o.get('account.registrar');
-        const reg = await phone.register(registrar ? { registrar } : {});
-        log.info(`registered ${reg.aor} at ${reg.registrar} for ${reg.expires} s`);
-      } catch (e) {
-        return reportSipFailure(ctx, e);
-      }
+    try {
+      await registerIfAsked(o, phone, log);
+    } catch (e) {
+      return reportSipFailure(ctx, e);
     }
-    const where = phone.ua.addresses
-      .map((a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)
+    const host = (a: string) => (a.includes(':') ? `[${a}]` : a);
+    const kinds = [...new Set(phone.ua.sockets.map((s) => s.transport))];
+    const where = kinds
+      .map((k) => {
+        const on = phone.ua.sockets.filter((s) => s.transport === k).map((s) => `${host(s.address)}:${s.port}`);
+        return `${k} ${on.join(' and ')}`;
+      })
       .join(', ');
+    // Bound to a wildcard, each caller is answered with the address it reached: no one Contact to show.
+    const wildcard = phone.ua.sockets.some((s) => s.address === '0.0.0.0' || s.address === '::');
+    const contact = wildcard ? 'Contact: the address each caller reaches' : phone.ua.contact();
     ctx.out.data(
-      { serving: name, listen: phone.ua.addresses, contact: phone.ua.contact(), capacity: o.get('serve.capacity') },
+      {
+        serving: name,
+        listen: phone.ua.addresses,
+        sockets: phone.ua.sockets,
+        contact: phone.ua.contact(),
+        capacity: o.get('serve.capacity'),
+      },
       () =>
-        `serving ${name} on ${where} (${phone.ua.contact()}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
+        `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
     log.info(`stopping: ending ${phone.calls.length} call(s)`);
-    await server.close();
+    // The binding goes first: no new calls are routed here while the others end.
+    void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     log.info(
-      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ${server.stats.appErrors} app error(s)`,
+      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
+        `${server.stats.appErrors} app error(s)`,
     );
     return ExitCode.OK;
   } finally {
-    await server.close();
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     await phone.close();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
@@ -103,11 +119,13 @@ export const serveCommand: CommandSpec = {
     'rtp.address',
     'stun.server',
   ],
-  description: `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, or your own FILE.js`,
+  description:
+    `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, or your ` + `own FILE.js`,
   args: [
     {
       name: 'app',
-      description: `${BUILT_IN_APPS.join(' | ')} | FILE.js (a module whose default export is async (call) => …)`,
+      description:
+        `${BUILT_IN_APPS.join(' | ')} | conference | FILE.js ` + '(a module whose default export is async (call) => …)',
       required: true,
     },
   ],
@@ -117,6 +135,8 @@ export const serveCommand: CommandSpec = {
     'shtoom serve announce --play welcome.wav',
     'shtoom serve announce --say "The office is closed."',
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 --ivr-demo-pin 4321',
+    'shtoom serve conference --listen 127.0.0.1:5090 --conference-rooms rooms.ini --record-dir rec/',
+    'shtoom serve conference --listen 127.0.0.1:5090 --status',
     'shtoom serve ./my-ivr.js --register --aor sip:ivr@example.com --password secret',
   ],
 };

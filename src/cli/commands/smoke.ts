@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Phone } from '../../app/phone.js';
 import type { AudioSink } from '../../audio/device.js';
-import { audioOpenOptions, openSink } from '../../audio/open.js';
+import { openSink } from '../../audio/open.js';
+import { audioOpenOptions } from '../settings.js';
 import { UsageError } from '../../errors.js';
 import type { ShtoomOptions } from '../../options/index.js';
 import { smokeJunit, smokeText } from '../../harness/smoke/report.js';
@@ -17,7 +18,10 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, ephemeralSipPort, exitCodeOfEnd, phoneFrom } from './call-common.js';
 
-/** The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short call. */
+/**
+ * The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short
+ * call.
+ */
 export const SMOKE_RTCP_INTERVAL_MS = 1000;
 
 /** Run one smoke call with the options' thresholds, print it, write the JUnit file; returns the exit code. */
@@ -42,7 +46,8 @@ export async function runSmoke(ctx: CommandContext, phone: Phone, uri: string, d
       call.on('ringing', (s) => ctx.out.line(`ringing (${s})`));
       call.on('answered', (i) =>
         ctx.out.line(
-          `answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ${(durationMs / 1000).toFixed(0)} s`,
+          `answered: ${i.codec}${i.peer ? `, media to ${i.peer}` : ''}; sending the test signal for ` +
+            `${(durationMs / 1000).toFixed(0)} s`,
         ),
       );
       void aborted(ctx.signal).then(() => {
@@ -97,12 +102,14 @@ export const smokeCommand: CommandSpec = {
     'rtp.address',
   ],
   description:
-    'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every threshold held',
+    'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every ' +
+    'threshold held',
   args: [{ name: 'uri', description: 'the echo service, e.g. sip:echo@127.0.0.1:5070', required: true }],
   run,
   examples: [
     'shtoom smoke sip:echo@127.0.0.1:5070',
-    'shtoom smoke sip:echo@voip.example.com --duration 30 --max-loss 0.5 --max-latency 250 --min-mos 4 --junit smoke.xml',
+    'shtoom smoke sip:echo@voip.example.com --duration 30 --max-loss 0.5 --max-latency 250 --min-mos 4 --junit ' +
+      'smoke.xml',
     'shtoom smoke sip:echo@127.0.0.1:5070 --json',
   ],
 };

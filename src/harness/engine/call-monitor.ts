@@ -6,12 +6,13 @@
  * in-band digits). Waiters subscribe with `onChange` and are called after
  * every event.
  */
+import { AUDIO_RATE, FRAME_SAMPLES } from '../../audio/device.js';
 import { DtmfDetector } from '../../audio/dsp/dtmf-detector.js';
 import { Vad } from '../../audio/dsp/vad.js';
 import type { CallPortEvent } from '../call-port.js';
 
-const FRAME = 160;
-const RATE = 8000;
+const FRAME = FRAME_SAMPLES;
+const RATE = AUDIO_RATE;
 
 export interface ReceivedDigit {
   readonly digit: string;

@@ -25,7 +25,10 @@ export interface EngineEnv {
   readonly recogniser?: Recogniser;
   /** Text to 8 kHz speech for `say` (default: `speak`, flite). */
   readonly tts?: (text: string, options: SpeakOptions) => Promise<Int16Array>;
-  /** Directory that relative input files (`play`, `matches`) are found in (default: the scenario file's, else the working directory). */
+  /**
+   * Directory that relative input files (`play`, `matches`) are found in (default: the scenario file's, else the
+   * working directory).
+   */
   readonly baseDir?: string;
   /** Directory that relative `record` files are written to (default: the working directory). */
   readonly outputDir?: string;

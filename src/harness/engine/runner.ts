@@ -42,7 +42,8 @@ function heardSteps(steps: readonly Step[]): HeardStep[] {
  * @example
  * const vt = new VirtualTime();
  * const port = new IvrSimulator({ clock: vt.clock, timers: vt.timers, hold: vt.hold, script: demoIvr() });
- * const result = await vt.run(() => runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold }));
+ * const result = await vt.run(() => runScenario(scenario, { port, clock: vt.clock, timers: vt.timers, hold: vt.hold
+ * }));
  * console.log(result.status, result.failure);
  */
 export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<ScenarioResult> {

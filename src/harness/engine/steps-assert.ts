@@ -298,7 +298,9 @@ export async function runMatches(st: RunState, step: MatchesStep, res: StepResul
     speechMs: prompt.speechMs,
   };
   res.expected = `${step.file} (score ≥ ${threshold})`;
-  res.actual = `score ${r.score.toFixed(2)} (correlation ${r.correlation.toFixed(2)} × coverage ${(r.coverage * 100).toFixed(0)} %), offset ${r.offsetMs} ms`;
+  res.actual =
+    `score ${r.score.toFixed(2)} (correlation ${r.correlation.toFixed(2)} × coverage ` +
+    `${(r.coverage * 100).toFixed(0)} %), offset ${r.offsetMs} ms`;
   if (r.score < threshold)
     throw new StepFailure(
       `the prompt does not match ${step.file}: score ${r.score.toFixed(2)} < ${threshold}`,

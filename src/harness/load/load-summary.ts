@@ -117,16 +117,21 @@ const f = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '-');
 export function formatLoadSummary(s: LoadSummary): string {
   const lines = [
     `${s.total} scenario runs: ${s.passed} passed, ${s.failed} failed (${s.throughput.toFixed(2)} per second)`,
-    `scenario duration ms: p50 ${f(s.scenarioMs.p50)}  p90 ${f(s.scenarioMs.p90)}  p99 ${f(s.scenarioMs.p99)}  max ${f(s.scenarioMs.max)}`,
+    `scenario duration ms: p50 ${f(s.scenarioMs.p50)}  p90 ${f(s.scenarioMs.p90)}  p99 ${f(s.scenarioMs.p99)}  max ` +
+      `${f(s.scenarioMs.max)}`,
     'step latency ms (p50 / p90 / p99 / max, failures):',
-    ...s.steps.map((x) =>
-      `  ${x.step.padEnd(48).slice(0, 48)} ${f(x.ms.p50).padStart(6)} ${f(x.ms.p90).padStart(6)} ${f(x.ms.p99).padStart(6)} ${f(x.ms.max).padStart(6)}  ${x.failed ? `${x.failed} failed` : ''}`.trimEnd(),
+    ...s.steps.map(
+      (x) =>
+        `  ${x.step.padEnd(48).slice(0, 48)} ${f(x.ms.p50).padStart(6)} ${f(x.ms.p90).padStart(6)} ` +
+        `${f(x.ms.p99).padStart(6)} ${f(x.ms.max).padStart(6)}  ${x.failed ? `${x.failed} failed` : ''}`.trimEnd(),
     ),
   ];
   if (s.recognitionMs) lines.push(`recognition ms: p50 ${f(s.recognitionMs.p50)}  p99 ${f(s.recognitionMs.p99)}`);
   const m = s.media;
   lines.push(
-    `media: ${m.calls} calls, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost (${m.lossPercent.toFixed(2)} %), jitter mean ${m.meanJitterMs.toFixed(1)} ms, max ${m.maxJitterMs.toFixed(1)} ms`,
+    `media: ${m.calls} calls, ${m.packetsSent} packets sent, ${m.packetsReceived} received, ${m.packetsLost} lost ` +
+      `(${m.lossPercent.toFixed(2)} %), jitter mean ${m.meanJitterMs.toFixed(1)} ms, max ` +
+      `${m.maxJitterMs.toFixed(1)} ms`,
   );
   for (const x of s.failures.slice(0, 10)) lines.push(`  ${x.count}× ${x.failure}`);
   return lines.join('\n');

@@ -30,14 +30,20 @@ export function junitReport(run: RunResult, suiteName = 'shtoom ivr'): string {
     const out = stepLines(r.steps).join('\n');
     const failure =
       r.status === 'failed'
-        ? `\n    <failure message="${xmlEscape(r.failure ?? 'failed')}" type="StepFailure">${xmlEscape(r.failure ?? 'failed')}</failure>`
+        ? `\n    <failure message="${xmlEscape(r.failure ?? 'failed')}" ` +
+          `type="StepFailure">${xmlEscape(r.failure ?? 'failed')}</failure>`
         : '';
-    return `  <testcase name="${xmlEscape(name)}" classname="${xmlEscape(classname)}" time="${secs(r.durationMs)}">${failure}\n    <system-out>${xmlEscape(out)}</system-out>\n  </testcase>`;
+    return (
+      `  <testcase name="${xmlEscape(name)}" classname="${xmlEscape(classname)}" ` +
+      `time="${secs(r.durationMs)}">${failure}\n    <system-out>${xmlEscape(out)}</system-out>\n  </testcase>`
+    );
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${run.summary.total}" failures="${run.summary.failed}" time="${secs(run.durationMs)}">`,
-    `<testsuite name="${xmlEscape(suiteName)}" tests="${run.summary.total}" failures="${run.summary.failed}" errors="0" skipped="0" time="${secs(run.durationMs)}" timestamp="${xmlEscape(run.startedAt.replace(/\.\d+Z$/, ''))}">`,
+    `<testsuite name="${xmlEscape(suiteName)}" tests="${run.summary.total}" failures="${run.summary.failed}" ` +
+      `errors="0" skipped="0" time="${secs(run.durationMs)}" ` +
+      `timestamp="${xmlEscape(run.startedAt.replace(/\.\d+Z$/, ''))}">`,
     ...cases,
     '</testsuite>',
     '</testsuites>',

@@ -8,7 +8,8 @@ export function stepLine(s: StepResult): string {
   const span = `${Math.round(s.startMs)}–${Math.round(s.endMs)} ms`;
   const detail =
     s.status === 'failed'
-      ? `${s.message ?? 'failed'}${s.expected !== undefined ? ` | expected ${s.expected} | got ${s.actual ?? 'nothing'}` : ''}`
+      ? (s.message ?? 'failed') +
+        (s.expected !== undefined ? ` | expected ${s.expected} | got ${s.actual ?? 'nothing'}` : '')
       : (s.actual ?? '');
   return `${MARK[s.status]} ${s.path} ${s.label}  (${span})${detail ? ` ${detail}` : ''}`;
 }

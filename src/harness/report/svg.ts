@@ -31,7 +31,8 @@ function axis(x: (ms: number) => number, totalMs: number, y: number): string {
   const ticks: string[] = [];
   for (let t = 0; t <= totalMs; t += step) {
     ticks.push(
-      `<line x1="${x(t)}" y1="${y}" x2="${x(t)}" y2="${y + 4}" stroke="#888"/><text x="${x(t)}" y="${y + 14}" font-size="10" text-anchor="middle" fill="#555">${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s</text>`,
+      `<line x1="${x(t)}" y1="${y}" x2="${x(t)}" y2="${y + 4}" stroke="#888"/><text x="${x(t)}" y="${y + 14}" ` +
+        `font-size="10" text-anchor="middle" fill="#555">${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s</text>`,
     );
   }
   return `<line x1="${LEFT}" y1="${y}" x2="${LEFT + PLOT}" y2="${y}" stroke="#888"/>${ticks.join('')}`;
@@ -48,22 +49,27 @@ export function timelineSvg(r: ScenarioResult): string {
     const y = 6 + i * laneH;
     let labelEnd = -Infinity;
     parts.push(
-      `<text x="4" y="${y + 15}" font-size="11" fill="#333">${lane.name}</text><line x1="${LEFT}" y1="${y + laneH - 3}" x2="${LEFT + PLOT}" y2="${y + laneH - 3}" stroke="#eee"/>`,
+      `<text x="4" y="${y + 15}" font-size="11" fill="#333">${lane.name}</text><line x1="${LEFT}" ` +
+        `y1="${y + laneH - 3}" x2="${LEFT + PLOT}" y2="${y + laneH - 3}" stroke="#eee"/>`,
     );
     for (const e of r.timeline.filter((t) => lane.kinds.includes(t.kind))) {
-      const title = `<title>${esc(`${e.label} @ ${(e.startMs / 1000).toFixed(2)} s${e.endMs !== undefined ? `–${(e.endMs / 1000).toFixed(2)} s` : ''}`)}</title>`;
+      const until = e.endMs !== undefined ? `–${(e.endMs / 1000).toFixed(2)} s` : '';
+      const title = `<title>${esc(`${e.label} @ ${(e.startMs / 1000).toFixed(2)} s${until}`)}</title>`;
       if (e.endMs !== undefined && e.endMs > e.startMs) {
         const w = Math.max(2, x(e.endMs) - x(e.startMs));
         parts.push(
-          `<rect class="tl-${e.kind}" x="${x(e.startMs)}" y="${y + 3}" width="${w}" height="16" rx="3" fill="${lane.color}" fill-opacity="0.55">${title}</rect>`,
+          `<rect class="tl-${e.kind}" x="${x(e.startMs)}" y="${y + 3}" width="${w}" height="16" rx="3" ` +
+            `fill="${lane.color}" fill-opacity="0.55">${title}</rect>`,
         );
         if (w > 40)
           parts.push(
-            `<text x="${x(e.startMs) + 3}" y="${y + 15}" font-size="9" fill="#000">${esc(e.label.slice(0, Math.floor(w / 5.5)))}</text>`,
+            `<text x="${x(e.startMs) + 3}" y="${y + 15}" font-size="9" ` +
+              `fill="#000">${esc(e.label.slice(0, Math.floor(w / 5.5)))}</text>`,
           );
       } else {
         parts.push(
-          `<circle class="tl-${e.kind}" cx="${x(e.startMs)}" cy="${y + 11}" r="5" fill="${lane.color}">${title}</circle>`,
+          `<circle class="tl-${e.kind}" cx="${x(e.startMs)}" cy="${y + 11}" r="5" ` +
+            `fill="${lane.color}">${title}</circle>`,
         );
         // Label a point only where the previous label has ended (the tooltip always has it).
         const text = e.label.slice(0, 22);
@@ -75,7 +81,10 @@ export function timelineSvg(r: ScenarioResult): string {
     }
   });
   parts.push(axis(x, total, LANES.length * laneH + 8));
-  return `<svg class="timeline" data-testid="timeline" viewBox="0 0 ${W} ${h}" width="100%" role="img" aria-label="call timeline" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return (
+    `<svg class="timeline" data-testid="timeline" viewBox="0 0 ${W} ${h}" width="100%" role="img" ` +
+    `aria-label="call timeline" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`
+  );
 }
 
 const ASSERTIONS = new Set(['heard', 'matches', 'tone', 'dtmf', 'silence', 'duration', 'listen', 'expect', 'custom']);
@@ -95,7 +104,8 @@ export function waveformSvg(r: ScenarioResult): string {
   parts.push(`<text x="4" y="${mid + 4}" font-size="11" fill="#333">heard</text>`);
   for (const e of r.timeline.filter((t) => t.kind === 'prompt' && t.endMs !== undefined)) {
     parts.push(
-      `<rect x="${x(e.startMs)}" y="${mid - amp - 4}" width="${Math.max(1, x(e.endMs!) - x(e.startMs))}" height="${2 * amp + 8}" fill="#3b7dd8" fill-opacity="0.08"/>`,
+      `<rect x="${x(e.startMs)}" y="${mid - amp - 4}" width="${Math.max(1, x(e.endMs!) - x(e.startMs))}" ` +
+        `height="${2 * amp + 8}" fill="#3b7dd8" fill-opacity="0.08"/>`,
     );
   }
   const a = r.audio;
@@ -126,11 +136,19 @@ export function waveformSvg(r: ScenarioResult): string {
   for (const s of flatten(r.steps).filter((s) => ASSERTIONS.has(s.kind) && s.status !== 'skipped')) {
     const color = s.status === 'passed' ? '#1a8f3a' : '#d0202a';
     const px = x(s.endMs);
-    const title = `<title>${esc(`${s.path} ${s.label}: ${s.status}${s.actual ? ` — ${s.actual}` : ''}${s.message && s.status === 'failed' ? ` — ${s.message}` : ''}`)}</title>`;
+    const text =
+      `${s.path} ${s.label}: ${s.status}${s.actual ? ` — ${s.actual}` : ''}` +
+      (s.message && s.status === 'failed' ? ` — ${s.message}` : '');
+    const title = `<title>${esc(text)}</title>`;
     parts.push(
-      `<g class="marker marker-${s.status}"><line x1="${px}" y1="${mid - amp - 6}" x2="${px}" y2="${mid + amp + 6}" stroke="${color}" stroke-width="${s.status === 'failed' ? 2 : 1}"/><circle cx="${px}" cy="${mid - amp - 6}" r="3.5" fill="${color}"/>${title}</g>`,
+      `<g class="marker marker-${s.status}"><line x1="${px}" y1="${mid - amp - 6}" x2="${px}" y2="${mid + amp + 6}" ` +
+        `stroke="${color}" stroke-width="${s.status === 'failed' ? 2 : 1}"/><circle cx="${px}" ` +
+        `cy="${mid - amp - 6}" r="3.5" fill="${color}"/>${title}</g>`,
     );
   }
   parts.push(axis(x, total, h - 20));
-  return `<svg class="waveform" data-testid="waveform" viewBox="0 0 ${W} ${h}" width="100%" role="img" aria-label="waveform of what was heard" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return (
+    `<svg class="waveform" data-testid="waveform" viewBox="0 0 ${W} ${h}" width="100%" role="img" ` +
+    `aria-label="waveform of what was heard" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`
+  );
 }

@@ -5,7 +5,9 @@
  *
  * Step forms: a bare word (`hangup`, `listen`), or a mapping whose first
  * key is the step's verb and whose other keys are its options and the
- * common `timeout` and `label`:
+ * common `timeout` and `label` — or, for most verbs, whose verb holds a
+ * mapping of its main value and options. Each verb's keys and its build
+ * are one row of `VERB_SPECS`:
  *
  * ```yaml
  * - call: sip:ivr@127.0.0.1:5080
@@ -19,7 +21,7 @@ import type { CallProgressTone } from '../../audio/dsp/call-progress.js';
 import { isDtmfDigit } from '../../audio/dsp/dtmf.js';
 import type { CodecId } from '../../codecs/codec.js';
 import { CODEC_IDS } from '../../codecs/registry.js';
-import { parseDuration } from '../../options/values.js';
+import { parseDuration } from '../../util/duration.js';
 import type { CallAccount, DtmfMode } from '../call-port.js';
 import { ScenarioError, ScenarioFileError } from '../errors.js';
 import {
@@ -30,6 +32,7 @@ import {
   type ScenarioSettings,
   type SourceLocation,
   type Step,
+  type StepCommon,
 } from './types.js';
 
 /** Where plain data came from: the file and a way to find the line of an object (or of one of its keys). */
@@ -40,28 +43,6 @@ export interface ParseSource {
 
 type Raw = Record<string, unknown>;
 
-const VERBS = [
-  'call',
-  'expect',
-  'listen',
-  'heard',
-  'matches',
-  'tone',
-  'dtmf',
-  'silence',
-  'duration',
-  'press',
-  'send_dtmf',
-  'say',
-  'play',
-  'wait',
-  'record',
-  'hangup',
-  'set',
-  'repeat',
-  'retry',
-  'custom',
-] as const;
 const COMMON = ['timeout', 'label'];
 const PROGRESS_TONES: readonly CallProgressTone[] = ['dial', 'ringback', 'busy', 'reorder'];
 const EXPECTATIONS: readonly Expectation[] = ['ringing', 'progress', 'answered', 'busy', 'rejected', 'hangup', 'ended'];
@@ -235,15 +216,24 @@ class Parser {
         `a step must be a mapping such as "call: URI", got ${describe(raw)}`,
         index === undefined ? undefined : String(index),
       );
-    const verbs = Object.keys(raw).filter((k) => (VERBS as readonly string[]).includes(k));
+    const verbs = Object.keys(raw).filter(isVerb);
     if (verbs.length === 0)
       this.fail(
         raw,
-        `a step needs one of: ${VERBS.filter((v) => v !== 'custom').join(', ')} (got ${Object.keys(raw).join(', ') || 'nothing'})`,
+        `a step needs one of: ${VERB_NAMES.filter((v) => v !== 'custom').join(', ')} ` +
+          `(got ${Object.keys(raw).join(', ') || 'nothing'})`,
       );
     if (verbs.length > 1) this.fail(raw, `one step per list item: found ${verbs.join(' and ')}`, verbs[1]);
     const verb = verbs[0]!;
+    const spec: VerbSpec = VERB_SPECS[verb];
     const v = raw[verb];
+    // The allowed keys, from the spec once: a verb whose value is a mapping of options carries them (and its
+    // main value) there, with nothing but the common keys beside it; otherwise its options stand beside it.
+    const nested = spec.mapping === 'options' && this.isMap(v);
+    if (nested) {
+      this.only(v, spec.main === undefined ? spec.options : [spec.main, ...spec.options], verb);
+      this.only(raw, [verb, ...COMMON], verb);
+    } else this.only(raw, [verb, ...COMMON, ...spec.options], verb);
     const timeoutMs = raw.timeout === undefined ? undefined : this.duration(raw, 'timeout', raw.timeout);
     const label = raw.label === undefined ? defaultLabel(verb, v) : this.str(raw, 'label', raw.label);
     const common = {
@@ -251,260 +241,15 @@ class Parser {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(this.loc(raw) ? { at: this.loc(raw) } : {}),
     };
-    const opts = (allowed: string[]) => this.only(raw, [verb, ...COMMON, ...allowed], verb);
-    // A verb whose value is a mapping carries its options there instead.
-    const inner: Raw = this.isMap(v) ? v : {};
-    const opt = (k: string): unknown => (this.isMap(v) ? v[k] : raw[k]);
-    const innerOnly = (allowed: string[]) => this.only(inner, allowed, verb);
-
-    switch (verb) {
-      case 'call': {
-        if (this.isMap(v)) innerOnly(['uri', 'codec', 'transport', 'account', 'headers']);
-        else opts(['codec', 'transport', 'account', 'headers']);
-        const uri = this.str(raw, 'call', this.isMap(v) ? v.uri : v, 'a SIP URI');
-        if (!uri.includes('${') && !/^sips?:/i.test(uri))
-          this.fail(raw, `call: "${uri}" is not a SIP URI (sip:user@host)`, 'call');
-        const codecRaw = opt('codec');
-        let codecs: CodecId[] | undefined;
-        if (codecRaw !== undefined) {
-          const list = Array.isArray(codecRaw) ? codecRaw : this.str(raw, 'codec', codecRaw).split(',');
-          codecs = list.map((c) => {
-            const id = this.str(raw, 'codec', c).trim().toLowerCase();
-            if (!(CODEC_IDS as readonly string[]).includes(id))
-              this.fail(raw, `codec: unknown codec "${id}"; known: ${CODEC_IDS.join(', ')}`, 'codec');
-            return id as CodecId;
-          });
-        }
-        const transport = opt('transport');
-        if (transport !== undefined && transport !== 'udp' && transport !== 'tcp')
-          this.fail(raw, `transport: expected udp or tcp, got ${describe(transport)}`, 'transport');
-        const account = this.account(raw, opt('account'));
-        const headersRaw = opt('headers');
-        let headers: Record<string, string> | undefined;
-        if (headersRaw !== undefined) {
-          if (!this.isMap(headersRaw))
-            this.fail(raw, 'headers: expected a mapping of header names to values', 'headers');
-          headers = Object.fromEntries(Object.entries(headersRaw).map(([k, hv]) => [k, this.str(headersRaw, k, hv)]));
-        }
-        return {
-          kind: 'call',
-          ...common,
-          uri,
-          ...(codecs ? { codecs } : {}),
-          ...(transport ? { transport: transport as 'udp' | 'tcp' } : {}),
-          ...(account ? { account } : {}),
-          ...(headers ? { headers } : {}),
-        };
-      }
-      case 'expect': {
-        opts(['status']);
-        const text = this.str(raw, 'expect', v, `one of ${EXPECTATIONS.join(', ')}`).trim();
-        const m = /^(\w+)(?:\s+(\d{3}))?$/.exec(text);
-        const what = m?.[1] as Expectation | undefined;
-        if (!m || !what || !EXPECTATIONS.includes(what))
-          this.fail(
-            raw,
-            `expect: "${text}" is not one of ${EXPECTATIONS.join(', ')} (rejected may carry a status: "rejected 403")`,
-            'expect',
-          );
-        const statusRaw = m[2] ?? raw.status;
-        const status = statusRaw === undefined ? undefined : this.int(raw, 'status', statusRaw, 300, 699);
-        if (status !== undefined && what !== 'rejected' && what !== 'busy')
-          this.fail(raw, `expect: a status only goes with rejected or busy`, 'expect');
-        return { kind: 'expect', ...common, what, ...(status !== undefined ? { status } : {}) };
-      }
-      case 'listen': {
-        if (this.isMap(v)) return { kind: 'listen', ...common, ...this.listenOptions(v, settings.listen) };
-        opts(['silence', 'max', 'start', 'silence_ms', 'max_ms', 'start_ms']);
-        if (v !== null && v !== undefined)
-          this.fail(raw, 'listen: expected nothing or a mapping {silence, max, start}', 'listen');
-        return { kind: 'listen', ...common, ...this.listenOptions(raw, settings.listen) };
-      }
-      case 'heard': {
-        if (this.isMap(v)) innerOnly(['text', 'threshold', 'competitors']);
-        else opts(['threshold', 'competitors']);
-        const text = this.str(raw, 'heard', this.isMap(v) ? v.text : v, 'the phrase expected');
-        if (!/[A-Za-z0-9]/.test(text)) this.fail(raw, 'heard: the expected phrase has no words', 'heard');
-        const th = opt('threshold');
-        const comp = opt('competitors');
-        if (comp !== undefined && !Array.isArray(comp))
-          this.fail(raw, 'competitors: expected a list of phrases', 'competitors');
-        return {
-          kind: 'heard',
-          ...common,
-          text,
-          ...(th !== undefined ? { threshold: this.number(raw, 'threshold', th, 0, 1) } : {}),
-          ...(comp ? { competitors: (comp as unknown[]).map((c, i) => this.str(comp, `competitors[${i}]`, c)) } : {}),
-        };
-      }
-      case 'matches': {
-        if (this.isMap(v)) innerOnly(['file', 'threshold']);
-        else opts(['threshold']);
-        const file = this.str(raw, 'matches', this.isMap(v) ? v.file : v, 'a WAV file');
-        const th = opt('threshold');
-        return {
-          kind: 'matches',
-          ...common,
-          file,
-          ...(th !== undefined ? { threshold: this.number(raw, 'threshold', th, 0, 1) } : {}),
-        };
-      }
-      case 'tone': {
-        if (typeof v === 'string') {
-          opts(['min_ms', 'min']);
-          if (!PROGRESS_TONES.includes(v as CallProgressTone))
-            this.fail(
-              raw,
-              `tone: "${v}" is not a call-progress tone (${PROGRESS_TONES.join(', ')}); for a plain tone write {freq: 440, min_ms: 500}`,
-              'tone',
-            );
-          return { kind: 'tone', ...common, progress: v as CallProgressTone, minMs: this.minMs(raw, raw, 0) };
-        }
-        if (!this.isMap(v)) return this.fail(raw, 'tone: expected a call-progress tone name or {freq, min_ms}', 'tone');
-        innerOnly(['freq', 'min_ms', 'min']);
-        opts([]);
-        const f = v.freq;
-        const list = Array.isArray(f) ? f : typeof f === 'string' ? f.split('+') : [f];
-        const freqs = list.map((x) => this.number(v, 'freq', x, 50, 3950));
-        return { kind: 'tone', ...common, freqs, minMs: this.minMs(v, v, 100) };
-      }
-      case 'dtmf': {
-        if (this.isMap(v)) innerOnly(['digits', 'method']);
-        else opts(['method']);
-        const digits = this.digits(raw, 'dtmf', this.isMap(v) ? v.digits : v);
-        const method = opt('method');
-        if (method !== undefined && !['rfc4733', 'info', 'inband'].includes(method as string))
-          this.fail(raw, `method: expected rfc4733, info or inband, got ${describe(method)}`, 'method');
-        return {
-          kind: 'dtmf',
-          ...common,
-          digits,
-          ...(method ? { method: method as 'rfc4733' | 'info' | 'inband' } : {}),
-        };
-      }
-      case 'silence': {
-        if (this.isMap(v)) innerOnly(['min_ms', 'min']);
-        else opts(['min_ms', 'min']);
-        const minMs = this.isMap(v)
-          ? this.minMs(v, v, NaN)
-          : v !== null && v !== undefined
-            ? this.duration(raw, 'silence', v)
-            : this.minMs(raw, raw, NaN);
-        if (Number.isNaN(minMs)) this.fail(raw, 'silence: give its length, e.g. silence: {min_ms: 2000}', 'silence');
-        return { kind: 'silence', ...common, minMs };
-      }
-      case 'duration': {
-        if (!this.isMap(v)) return this.fail(raw, 'duration: expected {min_ms, max_ms}', 'duration');
-        innerOnly(['min_ms', 'max_ms', 'min', 'max']);
-        opts([]);
-        const minRaw = v.min_ms ?? v.min;
-        const maxRaw = v.max_ms ?? v.max;
-        if (minRaw === undefined && maxRaw === undefined)
-          this.fail(raw, 'duration: give min_ms, max_ms or both', 'duration');
-        const minMs = minRaw === undefined ? undefined : this.duration(v, 'min_ms', minRaw);
-        const maxMs = maxRaw === undefined ? undefined : this.duration(v, 'max_ms', maxRaw);
-        if (minMs !== undefined && maxMs !== undefined && minMs > maxMs)
-          this.fail(raw, `duration: min_ms ${minMs} is above max_ms ${maxMs}`, 'duration');
-        return {
-          kind: 'duration',
-          ...common,
-          ...(minMs !== undefined ? { minMs } : {}),
-          ...(maxMs !== undefined ? { maxMs } : {}),
-        };
-      }
-      case 'press':
-      case 'send_dtmf': {
-        if (this.isMap(v)) innerOnly(['digits', 'mode', 'duration_ms', 'gap_ms', 'duration', 'gap']);
-        else opts(['mode', 'duration_ms', 'gap_ms', 'duration', 'gap']);
-        const digits = this.digits(raw, verb, this.isMap(v) ? v.digits : v);
-        const mode = opt('mode') ?? 'rfc4733';
-        if (!['rfc4733', 'info', 'inband'].includes(mode as string))
-          this.fail(raw, `mode: expected rfc4733, info or inband, got ${describe(mode)}`, 'mode');
-        const d = opt('duration_ms') ?? opt('duration');
-        const g = opt('gap_ms') ?? opt('gap');
-        const durationMs = d === undefined ? 100 : this.duration(raw, 'duration_ms', d);
-        const gapMs = g === undefined ? 100 : this.duration(raw, 'gap_ms', g);
-        if (durationMs < 40 || durationMs > 5000)
-          this.fail(raw, `duration_ms: ${durationMs} is outside 40..5000 ms`, 'duration_ms');
-        if (gapMs < 40 || gapMs > 10_000) this.fail(raw, `gap_ms: ${gapMs} is outside 40..10000 ms`, 'gap_ms');
-        return { kind: 'send_dtmf', ...common, digits, mode: mode as DtmfMode, durationMs, gapMs };
-      }
-      case 'say': {
-        if (this.isMap(v)) innerOnly(['text', 'engine', 'voice', 'wpm']);
-        else opts(['engine', 'voice', 'wpm']);
-        const text = this.str(raw, 'say', this.isMap(v) ? v.text : v, 'the text to speak');
-        const engine = opt('engine');
-        if (engine !== undefined && engine !== 'flite' && engine !== 'espeak-ng')
-          this.fail(raw, `engine: expected flite or espeak-ng, got ${describe(engine)}`, 'engine');
-        const voice = opt('voice');
-        const wpm = opt('wpm');
-        return {
-          kind: 'say',
-          ...common,
-          text,
-          ...(engine ? { engine: engine as 'flite' | 'espeak-ng' } : {}),
-          ...(voice !== undefined ? { voice: this.str(raw, 'voice', voice) } : {}),
-          ...(wpm !== undefined ? { wordsPerMinute: this.number(raw, 'wpm', wpm, 60, 400) } : {}),
-        };
-      }
-      case 'play':
-      case 'record': {
-        if (this.isMap(v)) innerOnly(['file']);
-        else opts([]);
-        const file = this.str(raw, verb, this.isMap(v) ? v.file : v, 'a file name');
-        return { kind: verb as 'play' | 'record', ...common, file };
-      }
-      case 'wait': {
-        opts([]);
-        return { kind: 'wait', ...common, ms: this.duration(raw, 'wait', v) };
-      }
-      case 'hangup': {
-        opts([]);
-        if (v !== null && v !== undefined && v !== true) this.fail(raw, 'hangup takes no value', 'hangup');
-        return { kind: 'hangup', ...common };
-      }
-      case 'set': {
-        opts([]);
-        if (!this.isMap(v)) return this.fail(raw, 'set: expected a mapping of variable names to values', 'set');
-        const vars: Record<string, string> = {};
-        for (const [k, x] of Object.entries(v)) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) this.fail(v, `set: "${k}" is not a variable name`, k);
-          vars[k] = this.str(v, k, x);
-        }
-        return { kind: 'set', ...common, vars };
-      }
-      case 'repeat':
-      case 'retry': {
-        const body = this.isMap(v) ? v : raw;
-        if (this.isMap(v)) innerOnly(['times', 'steps', 'var', 'delay', 'delay_ms']);
-        else opts(['steps', 'var', 'delay', 'delay_ms']);
-        const timesRaw = this.isMap(v) ? v.times : v;
-        const times = this.int(raw, verb, timesRaw, 1, 100_000);
-        const stepsRaw = body.steps;
-        if (!Array.isArray(stepsRaw) || stepsRaw.length === 0)
-          this.fail(raw, `${verb}: needs "steps", a non-empty list`, 'steps');
-        const steps = stepsRaw.map((s, i) => this.step(s, settings, stepsRaw, i));
-        if (verb === 'repeat') {
-          const name = body.var === undefined ? 'round' : this.str(body, 'var', body.var);
-          return { kind: 'repeat', ...common, times, var: name, steps };
-        }
-        const delay = body.delay_ms ?? body.delay;
-        return {
-          kind: 'retry',
-          ...common,
-          times,
-          delayMs: delay === undefined ? 0 : this.duration(body, 'delay_ms', delay),
-          steps,
-        };
-      }
-      case 'custom': {
-        if (typeof v !== 'function')
-          return this.fail(raw, 'custom: expected a function (TypeScript scenarios only)', 'custom');
-        opts([]);
-        return { kind: 'custom', ...common, run: v as never };
-      }
-    }
-    return this.fail(raw, `unknown step ${verb}`);
+    return spec.build(this, {
+      raw,
+      verb,
+      value: v,
+      main: nested && spec.main !== undefined ? v[spec.main] : v,
+      options: nested ? v : raw,
+      common,
+      settings,
+    });
   }
 
   minMs(owner: Raw, o: Raw, fallback: number): number {
@@ -527,6 +272,335 @@ class Parser {
       ...(v.register !== undefined ? { register: v.register === true || v.register === 'true' } : {}),
     };
   }
+}
+
+/** What a verb's build gets: the step as written, its main value, and where its options are. */
+interface StepInput {
+  readonly raw: Raw;
+  readonly verb: string;
+  /** The verb's value as written. */
+  readonly value: unknown;
+  /** Its main value: the `uri`, `text`, `digits`… of a mapping of options, else the value itself. */
+  readonly main: unknown;
+  /** Where its options are: the verb's mapping of options, else the step beside the verb. */
+  readonly options: Raw;
+  readonly common: StepCommon;
+  readonly settings: ScenarioSettings;
+}
+
+/**
+ * One verb: the keys it takes (written once), and how its step is built.
+ * `mapping: 'options'`: a mapping value carries the main value under
+ * `main` and the options (`call: {uri: …, codec: pcmu}`), as an alternative
+ * to writing the options beside the verb (`call: URI` / `codec: pcmu`).
+ * `mapping: 'value'`: a mapping value is the verb's own data, or refused by
+ * its build (`set: {pin: 1234}`).
+ */
+interface VerbSpec {
+  readonly mapping: 'options' | 'value';
+  readonly main?: string;
+  readonly options: readonly string[];
+  readonly build: (p: Parser, s: StepInput) => Step;
+}
+
+const LISTEN_KEYS = ['silence', 'max', 'start', 'silence_ms', 'max_ms', 'start_ms'];
+const PRESS_KEYS = ['mode', 'duration_ms', 'gap_ms', 'duration', 'gap'];
+
+function pressStep(p: Parser, { raw, verb, main, options: o, common }: StepInput): Step {
+  const digits = p.digits(raw, verb, main);
+  const mode = o.mode ?? 'rfc4733';
+  if (!['rfc4733', 'info', 'inband'].includes(mode as string))
+    p.fail(raw, `mode: expected rfc4733, info or inband, got ${describe(mode)}`, 'mode');
+  const d = o.duration_ms ?? o.duration;
+  const g = o.gap_ms ?? o.gap;
+  const durationMs = d === undefined ? 100 : p.duration(raw, 'duration_ms', d);
+  const gapMs = g === undefined ? 100 : p.duration(raw, 'gap_ms', g);
+  if (durationMs < 40 || durationMs > 5000)
+    p.fail(raw, `duration_ms: ${durationMs} is outside 40..5000 ms`, 'duration_ms');
+  if (gapMs < 40 || gapMs > 10_000) p.fail(raw, `gap_ms: ${gapMs} is outside 40..10000 ms`, 'gap_ms');
+  return { kind: 'send_dtmf', ...common, digits, mode: mode as DtmfMode, durationMs, gapMs };
+}
+
+function loopStep(p: Parser, { raw, verb, main, options: body, common, settings }: StepInput): Step {
+  const times = p.int(raw, verb, main, 1, 100_000);
+  const stepsRaw = body.steps;
+  if (!Array.isArray(stepsRaw) || stepsRaw.length === 0)
+    p.fail(raw, `${verb}: needs "steps", a non-empty list`, 'steps');
+  const steps = stepsRaw.map((x, i) => p.step(x, settings, stepsRaw, i));
+  if (verb === 'repeat') {
+    const name = body.var === undefined ? 'round' : p.str(body, 'var', body.var);
+    return { kind: 'repeat', ...common, times, var: name, steps };
+  }
+  const delay = body.delay_ms ?? body.delay;
+  return {
+    kind: 'retry',
+    ...common,
+    times,
+    delayMs: delay === undefined ? 0 : p.duration(body, 'delay_ms', delay),
+    steps,
+  };
+}
+
+/** Every verb a scenario step may start with, in the order the help lists them. */
+const VERB_SPECS = {
+  call: {
+    mapping: 'options',
+    main: 'uri',
+    options: ['codec', 'transport', 'account', 'headers'],
+    build: (p: Parser, { raw, main, options: o, common }: StepInput) => {
+      const uri = p.str(raw, 'call', main, 'a SIP URI');
+      if (!uri.includes('${') && !/^sips?:/i.test(uri))
+        p.fail(raw, `call: "${uri}" is not a SIP URI (sip:user@host)`, 'call');
+      let codecs: CodecId[] | undefined;
+      if (o.codec !== undefined) {
+        const list = Array.isArray(o.codec) ? o.codec : p.str(raw, 'codec', o.codec).split(',');
+        codecs = list.map((c) => {
+          const id = p.str(raw, 'codec', c).trim().toLowerCase();
+          if (!(CODEC_IDS as readonly string[]).includes(id))
+            p.fail(raw, `codec: unknown codec "${id}"; known: ${CODEC_IDS.join(', ')}`, 'codec');
+          return id as CodecId;
+        });
+      }
+      const transport = o.transport;
+      if (transport !== undefined && transport !== 'udp' && transport !== 'tcp')
+        p.fail(raw, `transport: expected udp or tcp, got ${describe(transport)}`, 'transport');
+      const account = p.account(raw, o.account);
+      const headersRaw = o.headers;
+      let headers: Record<string, string> | undefined;
+      if (headersRaw !== undefined) {
+        if (!p.isMap(headersRaw)) p.fail(raw, 'headers: expected a mapping of header names to values', 'headers');
+        headers = Object.fromEntries(Object.entries(headersRaw).map(([k, hv]) => [k, p.str(headersRaw, k, hv)]));
+      }
+      return {
+        kind: 'call',
+        ...common,
+        uri,
+        ...(codecs ? { codecs } : {}),
+        ...(transport ? { transport: transport as 'udp' | 'tcp' } : {}),
+        ...(account ? { account } : {}),
+        ...(headers ? { headers } : {}),
+      };
+    },
+  },
+  expect: {
+    mapping: 'value',
+    options: ['status'],
+    build: (p: Parser, { raw, value, common }: StepInput) => {
+      const text = p.str(raw, 'expect', value, `one of ${EXPECTATIONS.join(', ')}`).trim();
+      const m = /^(\w+)(?:\s+(\d{3}))?$/.exec(text);
+      const what = m?.[1] as Expectation | undefined;
+      if (!m || !what || !EXPECTATIONS.includes(what))
+        p.fail(
+          raw,
+          `expect: "${text}" is not one of ${EXPECTATIONS.join(', ')} (rejected may carry a status: "rejected 403")`,
+          'expect',
+        );
+      const statusRaw = m[2] ?? raw.status;
+      const status = statusRaw === undefined ? undefined : p.int(raw, 'status', statusRaw, 300, 699);
+      if (status !== undefined && what !== 'rejected' && what !== 'busy')
+        p.fail(raw, `expect: a status only goes with rejected or busy`, 'expect');
+      return { kind: 'expect', ...common, what, ...(status !== undefined ? { status } : {}) };
+    },
+  },
+  listen: {
+    mapping: 'options',
+    options: LISTEN_KEYS,
+    build: (p: Parser, { raw, value, options, common, settings }: StepInput) => {
+      if (!p.isMap(value) && value !== null && value !== undefined)
+        p.fail(raw, 'listen: expected nothing or a mapping {silence, max, start}', 'listen');
+      return { kind: 'listen', ...common, ...p.listenOptions(options, settings.listen) };
+    },
+  },
+  heard: {
+    mapping: 'options',
+    main: 'text',
+    options: ['threshold', 'competitors'],
+    build: (p: Parser, { raw, main, options: o, common }: StepInput) => {
+      const text = p.str(raw, 'heard', main, 'the phrase expected');
+      if (!/[A-Za-z0-9]/.test(text)) p.fail(raw, 'heard: the expected phrase has no words', 'heard');
+      const comp = o.competitors;
+      if (comp !== undefined && !Array.isArray(comp))
+        p.fail(raw, 'competitors: expected a list of phrases', 'competitors');
+      return {
+        kind: 'heard',
+        ...common,
+        text,
+        ...(o.threshold !== undefined ? { threshold: p.number(raw, 'threshold', o.threshold, 0, 1) } : {}),
+        ...(comp ? { competitors: comp.map((c: unknown, i: number) => p.str(comp, `competitors[${i}]`, c)) } : {}),
+      };
+    },
+  },
+  matches: {
+    mapping: 'options',
+    main: 'file',
+    options: ['threshold'],
+    build: (p: Parser, { raw, main, options: o, common }: StepInput) => ({
+      kind: 'matches',
+      ...common,
+      file: p.str(raw, 'matches', main, 'a WAV file'),
+      ...(o.threshold !== undefined ? { threshold: p.number(raw, 'threshold', o.threshold, 0, 1) } : {}),
+    }),
+  },
+  tone: {
+    mapping: 'options',
+    main: 'freq',
+    options: ['min_ms', 'min'],
+    build: (p: Parser, { raw, value, main, options: o, common }: StepInput) => {
+      if (typeof value === 'string') {
+        if (!PROGRESS_TONES.includes(value as CallProgressTone))
+          p.fail(
+            raw,
+            `tone: "${value}" is not a call-progress tone (${PROGRESS_TONES.join(', ')}); ` +
+              'for a plain tone write {freq: 440, min_ms: 500}',
+            'tone',
+          );
+        return { kind: 'tone', ...common, progress: value as CallProgressTone, minMs: p.minMs(raw, o, 0) };
+      }
+      if (!p.isMap(value)) return p.fail(raw, 'tone: expected a call-progress tone name or {freq, min_ms}', 'tone');
+      const list = Array.isArray(main) ? main : typeof main === 'string' ? main.split('+') : [main];
+      const freqs = list.map((x) => p.number(value, 'freq', x, 50, 3950));
+      return { kind: 'tone', ...common, freqs, minMs: p.minMs(value, o, 100) };
+    },
+  },
+  dtmf: {
+    mapping: 'options',
+    main: 'digits',
+    options: ['method'],
+    build: (p: Parser, { raw, main, options: o, common }: StepInput) => {
+      const digits = p.digits(raw, 'dtmf', main);
+      const method = o.method;
+      if (method !== undefined && !['rfc4733', 'info', 'inband'].includes(method as string))
+        p.fail(raw, `method: expected rfc4733, info or inband, got ${describe(method)}`, 'method');
+      return {
+        kind: 'dtmf',
+        ...common,
+        digits,
+        ...(method ? { method: method as 'rfc4733' | 'info' | 'inband' } : {}),
+      };
+    },
+  },
+  silence: {
+    mapping: 'options',
+    options: ['min_ms', 'min'],
+    build: (p: Parser, { raw, value, options: o, common }: StepInput) => {
+      const minMs =
+        p.isMap(value) || value === null || value === undefined
+          ? p.minMs(o, o, NaN)
+          : p.duration(raw, 'silence', value);
+      if (Number.isNaN(minMs)) p.fail(raw, 'silence: give its length, e.g. silence: {min_ms: 2000}', 'silence');
+      return { kind: 'silence', ...common, minMs };
+    },
+  },
+  duration: {
+    mapping: 'options',
+    options: ['min_ms', 'max_ms', 'min', 'max'],
+    build: (p: Parser, { raw, value: v, common }: StepInput) => {
+      if (!p.isMap(v)) return p.fail(raw, 'duration: expected {min_ms, max_ms}', 'duration');
+      const minRaw = v.min_ms ?? v.min;
+      const maxRaw = v.max_ms ?? v.max;
+      if (minRaw === undefined && maxRaw === undefined)
+        p.fail(raw, 'duration: give min_ms, max_ms or both', 'duration');
+      const minMs = minRaw === undefined ? undefined : p.duration(v, 'min_ms', minRaw);
+      const maxMs = maxRaw === undefined ? undefined : p.duration(v, 'max_ms', maxRaw);
+      if (minMs !== undefined && maxMs !== undefined && minMs > maxMs)
+        p.fail(raw, `duration: min_ms ${minMs} is above max_ms ${maxMs}`, 'duration');
+      return {
+        kind: 'duration',
+        ...common,
+        ...(minMs !== undefined ? { minMs } : {}),
+        ...(maxMs !== undefined ? { maxMs } : {}),
+      };
+    },
+  },
+  press: { mapping: 'options', main: 'digits', options: PRESS_KEYS, build: pressStep },
+  send_dtmf: { mapping: 'options', main: 'digits', options: PRESS_KEYS, build: pressStep },
+  say: {
+    mapping: 'options',
+    main: 'text',
+    options: ['engine', 'voice', 'wpm'],
+    build: (p: Parser, { raw, main, options: o, common }: StepInput) => {
+      const text = p.str(raw, 'say', main, 'the text to speak');
+      const engine = o.engine;
+      if (engine !== undefined && engine !== 'flite' && engine !== 'espeak-ng')
+        p.fail(raw, `engine: expected flite or espeak-ng, got ${describe(engine)}`, 'engine');
+      return {
+        kind: 'say',
+        ...common,
+        text,
+        ...(engine ? { engine: engine as 'flite' | 'espeak-ng' } : {}),
+        ...(o.voice !== undefined ? { voice: p.str(raw, 'voice', o.voice) } : {}),
+        ...(o.wpm !== undefined ? { wordsPerMinute: p.number(raw, 'wpm', o.wpm, 60, 400) } : {}),
+      };
+    },
+  },
+  play: {
+    mapping: 'options',
+    main: 'file',
+    options: [],
+    build: (p: Parser, { raw, main, common }: StepInput) => ({
+      kind: 'play',
+      ...common,
+      file: p.str(raw, 'play', main, 'a file name'),
+    }),
+  },
+  wait: {
+    mapping: 'value',
+    options: [],
+    build: (p: Parser, { raw, value, common }: StepInput) => ({
+      kind: 'wait',
+      ...common,
+      ms: p.duration(raw, 'wait', value),
+    }),
+  },
+  record: {
+    mapping: 'options',
+    main: 'file',
+    options: [],
+    build: (p: Parser, { raw, main, common }: StepInput) => ({
+      kind: 'record',
+      ...common,
+      file: p.str(raw, 'record', main, 'a file name'),
+    }),
+  },
+  hangup: {
+    mapping: 'value',
+    options: [],
+    build: (p: Parser, { raw, value, common }: StepInput) => {
+      if (value !== null && value !== undefined && value !== true) p.fail(raw, 'hangup takes no value', 'hangup');
+      return { kind: 'hangup', ...common };
+    },
+  },
+  set: {
+    mapping: 'value',
+    options: [],
+    build: (p: Parser, { raw, value: v, common }: StepInput) => {
+      if (!p.isMap(v)) return p.fail(raw, 'set: expected a mapping of variable names to values', 'set');
+      const vars: Record<string, string> = {};
+      for (const [k, x] of Object.entries(v)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) p.fail(v, `set: "${k}" is not a variable name`, k);
+        vars[k] = p.str(v, k, x);
+      }
+      return { kind: 'set', ...common, vars };
+    },
+  },
+  repeat: { mapping: 'options', main: 'times', options: ['steps', 'var', 'delay', 'delay_ms'], build: loopStep },
+  retry: { mapping: 'options', main: 'times', options: ['steps', 'var', 'delay', 'delay_ms'], build: loopStep },
+  custom: {
+    mapping: 'value',
+    options: [],
+    build: (p: Parser, { raw, value, common }: StepInput) => {
+      if (typeof value !== 'function')
+        return p.fail(raw, 'custom: expected a function (TypeScript scenarios only)', 'custom');
+      return { kind: 'custom', ...common, run: value as never };
+    },
+  },
+} satisfies Record<string, VerbSpec>;
+
+type Verb = keyof typeof VERB_SPECS;
+const VERB_NAMES: readonly string[] = Object.keys(VERB_SPECS);
+
+function isVerb(k: string): k is Verb {
+  return Object.hasOwn(VERB_SPECS, k);
 }
 
 function describe(v: unknown): string {

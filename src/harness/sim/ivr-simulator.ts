@@ -13,6 +13,8 @@
  * digits arrive when their event ends, SIP INFO digits when sent.
  */
 import type { AudioSource } from '../../audio/device.js';
+import { FRAME_SAMPLES } from '../../audio/device.js';
+import { DtmfCollector } from '../../audio/dsp/dtmf-collector.js';
 import { DtmfDetector } from '../../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../../audio/dsp/dtmf-generator.js';
 import { isDtmfDigit } from '../../audio/dsp/dtmf.js';
@@ -56,7 +58,7 @@ export interface IvrSimulatorOptions {
   readonly voice?: SpeakOptions;
 }
 
-const FRAME = 160;
+const FRAME = FRAME_SAMPLES;
 
 /**
  * A `CallPort` answered by a scripted IVR.
@@ -99,8 +101,8 @@ class SimCall implements CallLeg {
   private readonly farDec: FrameDecoder;
   private callerSource: { src: AudioSource; done: () => void } | undefined;
   private readonly detector = new DtmfDetector();
-  private digits = '';
-  private digitWaiter: (() => void) | undefined;
+  /** The caller's keys as the far end hears them (type-ahead). */
+  private readonly keys: DtmfCollector;
   private readonly hangupWaiters = new Set<(e: Error) => void>();
   /** The caller's pending operations, finished when the call ends. */
   private readonly onEnd = new Set<() => void>();
@@ -117,6 +119,10 @@ class SimCall implements CallLeg {
   ) {
     this.o = sim.options;
     this.random = new Random(this.o.seed ?? 1);
+    this.keys = new DtmfCollector({
+      setTimer: (ms, fn) => this.after(ms, fn),
+      clearTimer: (h) => this.clear(h),
+    });
     const offered = dialOptions.codecs ?? CODEC_IDS;
     const accepted = this.o.codecs ?? CODEC_IDS;
     const chosen = offered.find((c) => accepted.includes(c));
@@ -223,33 +229,21 @@ class SimCall implements CallLeg {
 
   collectDtmf(options: CollectOptions = {}): Promise<string> {
     this.assertLive();
-    const max = options.max ?? Infinity;
     const timeout = options.timeoutMs ?? 5000;
-    return this.untilHangup(
-      new Promise<string>((resolve) => {
-        let timer: TimerHandle | undefined;
-        const finish = (take: number, skip: number) => {
-          if (timer !== undefined) this.clear(timer);
-          this.digitWaiter = undefined;
-          const got = this.digits.slice(0, take);
-          this.digits = this.digits.slice(take + skip);
-          resolve(got);
-        };
-        const check = () => {
-          const t = options.terminator ? this.digits.indexOf(options.terminator) : -1;
-          if (t >= 0 && t < max) return finish(t, 1);
-          if (this.digits.length >= max) return finish(max, 0);
-          if (timer !== undefined) this.clear(timer);
-          timer = this.after(timeout, () => finish(this.digits.length, 0));
-        };
-        this.digitWaiter = check;
-        check();
-      }),
+    const rule = {
+      max: options.max ?? Infinity,
+      terminator: options.terminator,
+      firstKeyMs: timeout,
+      interKeyMs: timeout,
+    };
+    let stop: (() => void) | undefined;
+    return this.untilHangup(new Promise<string>((resolve) => (stop = this.keys.collect(rule, resolve)))).finally(() =>
+      stop?.(),
     );
   }
 
   flushDtmf(): void {
-    this.digits = '';
+    this.keys.clear();
   }
 
   farSendDtmf(digits: string, mode: DtmfMode = 'rfc4733'): Promise<void> {
@@ -375,8 +369,7 @@ class SimCall implements CallLeg {
   private farGen: DtmfGenerator | undefined;
 
   private farDigit(d: string): void {
-    this.digits += d;
-    this.digitWaiter?.();
+    this.keys.push(d);
   }
 
   private startMedia(): void {

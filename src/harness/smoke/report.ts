@@ -18,17 +18,20 @@ export function smokeText(r: SmokeResult, mark: (ok: boolean, s: string) => stri
   } else {
     row(
       'call',
-      `${r.call.codec ?? '?'}, answered in ${r.call.setupMs ?? '?'} ms, ${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`,
+      `${r.call.codec ?? '?'}, answered in ${r.call.setupMs ?? '?'} ms, ` +
+        `${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`,
     );
     row(
       'latency',
       r.latency.roundTripMs === undefined
         ? `unknown (${r.latency.probesFound}/${r.latency.probesSent} probes back)`
-        : `${r.latency.roundTripMs.toFixed(1)} ms round trip (${r.latency.probesFound}/${r.latency.probesSent} probes back)`,
+        : `${r.latency.roundTripMs.toFixed(1)} ms round trip (${r.latency.probesFound}/${r.latency.probesSent} ` +
+            `probes back)`,
     );
     row(
       'loss',
-      `${pct(r.loss.sentPercent)} sent (peer's RTCP), ${pct(r.loss.receivedPercent)} received; ${pct(r.loss.roundTripPercent)} round trip (${r.loss.packetsSent} packets out, ${r.loss.packetsReceived} in)`,
+      `${pct(r.loss.sentPercent)} sent (peer's RTCP), ${pct(r.loss.receivedPercent)} received; ` +
+        `${pct(r.loss.roundTripPercent)} round trip (${r.loss.packetsSent} packets out, ${r.loss.packetsReceived} in)`,
     );
     row('jitter', `${r.jitter.meanMs.toFixed(2)} ms mean, ${r.jitter.maxMs.toFixed(2)} ms max`);
     row('RTT', r.rttMs === undefined ? 'unknown (no RTCP report from the peer)' : `${r.rttMs.toFixed(2)} ms (RTCP)`);
@@ -72,7 +75,8 @@ export function smokeJunit(r: SmokeResult, at: Date): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="shtoom smoke" tests="${r.checks.length}" failures="${failures}" time="${seconds}">`,
-    `  <testsuite name="smoke ${xml(r.target)}" tests="${r.checks.length}" failures="${failures}" errors="0" time="${seconds}" timestamp="${at.toISOString().replace(/\.\d+Z$/, '')}">`,
+    `  <testsuite name="smoke ${xml(r.target)}" tests="${r.checks.length}" failures="${failures}" errors="0" ` +
+      `time="${seconds}" timestamp="${at.toISOString().replace(/\.\d+Z$/, '')}">`,
     cases,
     `    <system-out>${xml(JSON.stringify(summary))}</system-out>`,
     '  </testsuite>',

@@ -221,7 +221,9 @@ function evaluate(
   checks.push({
     name: 'echo',
     ok: found.sent > 0 && found.found >= half,
-    message: `${found.found} of ${found.sent} probes came back${found.found < half ? ' (the echo returned too little of the signal)' : ''}`,
+    message:
+      `${found.found} of ${found.sent} probes came ` +
+      `back${found.found < half ? ' (the echo returned too little of the signal)' : ''}`,
   });
   checks.push({
     name: 'loss',

@@ -7,10 +7,12 @@
 import { accountOptions } from './account.js';
 import { audioOptions } from './audio.js';
 import { callOptions } from './call.js';
+import { conferenceOptions } from './conference.js';
 import { configCommandOptions } from './config-command.js';
 import { convertOptions } from './convert.js';
 import { generalOptions } from './general.js';
 import { ivrOptions } from './ivr.js';
+import { phoneOptions } from './phone.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
@@ -28,7 +30,9 @@ export const schema = [
   ...audioOptions,
   ...convertOptions,
   ...callOptions,
+  ...conferenceOptions,
   ...ivrOptions,
+  ...phoneOptions,
 ] as const;
 
 export type ShtoomSchema = typeof schema;

@@ -56,7 +56,9 @@ export const ivrOptions = [
     commands: ['ivr'],
   }),
   opt.string('ivr.json-file', {
-    help: 'write the JSON report to this file, with the audio clips beside it in clips/ (--json prints it on stdout instead)',
+    help:
+      'write the JSON report to this file, with the audio clips beside it in clips/ (--json prints it on stdout ' +
+      'instead)',
     flag: 'json-file',
     argName: 'file',
     ini: false,
@@ -85,7 +87,9 @@ export const ivrOptions = [
     commands: ['ivr'],
   }),
   opt.enum('ivr.progress', {
-    help: 'what is printed as the run goes: each step, each scenario, nothing; auto: steps for one scenario at a time, else scenarios',
+    help:
+      'what is printed as the run goes: each step, each scenario, nothing; auto: steps for one scenario at a ' +
+      'time, else scenarios',
     choices: ['auto', 'steps', 'scenarios', 'none'],
     default: 'auto',
     flag: 'progress',

@@ -1,9 +1,13 @@
-/** Options of the media plane: RTP/RTCP, the jitter buffer, RFC 4733 DTMF and the media clock (`[rtp]` in the ini file). */
+/**
+ * Options of the media plane: RTP/RTCP, the jitter buffer, RFC 4733 DTMF and the media clock (`[rtp]` in the ini file).
+ */
 import { opt } from '../define.js';
 
 export const rtpOptions = [
   opt.string('rtp.address', {
-    help: 'local IP address the RTP/RTCP sockets bind (0.0.0.0 or :: for all)',
+    help:
+      "local IP address the RTP/RTCP sockets bind (0.0.0.0 or ::: every address of the call's family, the SDP " +
+      'naming the address SIP advertises)',
     default: '0.0.0.0',
     argName: 'ip',
   }),
@@ -24,6 +28,10 @@ export const rtpOptions = [
   opt.bool('rtp.rtcp-mux', {
     help: 'offer and accept RTP and RTCP on one port (RFC 5761)',
     default: true,
+  }),
+  opt.bool('rtp.allow-multicast', {
+    help: 'answer offers whose connection address is a multicast group (media goes to the group; it is not joined)',
+    default: false,
   }),
   opt.bool('rtp.symmetric', {
     help: "send RTP to where the peer's packets come from (RFC 4961), latching only to its negotiated stream",
@@ -92,7 +100,9 @@ export const rtpOptions = [
     argName: 'strategy',
   }),
   opt.int('rtp.clock-realtime', {
-    help: 'SCHED_FIFO priority (1-99) for the thread running the media clock while calls are up, when permitted; 0 never',
+    help:
+      'SCHED_FIFO priority (1-99) for the thread running the media clock while calls are up, when permitted; 0 ' +
+      'never',
     default: 10,
     min: 0,
     max: 99,

@@ -3,7 +3,9 @@ import { opt } from '../define.js';
 
 export const sipOptions = [
   opt.string('sip.address', {
-    help: 'local IP address the SIP transports bind (0.0.0.0 or :: for all)',
+    help:
+      'local IP address the SIP transports bind (0.0.0.0 or ::: every address, IPv4 and IPv6; each destination ' +
+      'is then told the address we send from towards it)',
     default: '0.0.0.0',
     argName: 'ip',
   }),
@@ -21,7 +23,7 @@ export const sipOptions = [
     argName: 'proto',
   }),
   opt.string('sip.public-address', {
-    help: 'address to advertise in Via and Contact (behind NAT, or when bound to 0.0.0.0)',
+    help: 'address to advertise in Via, Contact and SDP towards every destination (behind a NAT)',
     argName: 'ip',
   }),
   opt.string('sip.outbound-proxy', {
@@ -29,8 +31,11 @@ export const sipOptions = [
     argName: 'uri',
   }),
   opt.string('sip.user-agent', {
-    help: 'User-Agent and Server header value (default shtoom/VERSION)',
+    help: 'User-Agent and Server header value; {version} becomes the version; empty: no such header',
+    default: 'shtoom',
     argName: 'text',
+    // RFC 3261 25.1: a header value has no control characters (a CR or LF would start a header of its own).
+    validate: (v) => (/[\x00-\x1f\x7f]/.test(v) ? 'has a control character' : undefined),
   }),
   opt.duration('sip.t1', {
     help: 'RFC 3261 timer T1, the round-trip estimate that paces retransmissions (64*T1 is the transaction timeout)',
@@ -62,6 +67,52 @@ export const sipOptions = [
     default: 65535,
     min: 1024,
     max: 1_048_576,
+    argName: 'bytes',
+  }),
+  opt.int('sip.tcp-max-connections', {
+    help: 'TCP connections open at once, accepted and ours (capped at half the open-files limit)',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    argName: 'n',
+  }),
+  opt.int('sip.tcp-max-connections-per-source', {
+    help: 'TCP connections accepted at once from one IPv4 address or IPv6 /64',
+    default: 512,
+    min: 1,
+    max: 1_000_000,
+    argName: 'n',
+  }),
+  opt.duration('sip.tcp-idle-timeout', {
+    help: 'close a TCP connection that carries no SIP message and no CRLF keep-alive for this long; 0 never',
+    unit: 's',
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+  }),
+  opt.duration('sip.tcp-message-timeout', {
+    help:
+      'close a TCP connection whose message is not whole this long after its first byte, or that leaves ' +
+      'what we send it unread this long',
+    unit: 's',
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
+  opt.duration('sip.tcp-keepalive', {
+    help: 'TCP keep-alive: probe a silent connection after this long (a dead peer is found 10 s later); 0 off',
+    unit: 's',
+    default: 30_000,
+    min: 0,
+    max: 86_400_000,
+    // The kernel counts in whole seconds.
+    validate: (v) => (v !== 0 && v < 1000 ? 'must be 0 (off) or at least 1s' : undefined),
+  }),
+  opt.int('sip.tcp-max-queued', {
+    help: 'bytes waiting to be sent on one TCP connection before it is closed (a peer that does not read)',
+    default: 1_048_576,
+    min: 65_536,
+    max: 1_073_741_824,
     argName: 'bytes',
   }),
 ] as const;

@@ -3,12 +3,16 @@ import { opt } from '../define.js';
 
 export const stunOptions = [
   opt.address('stun.server', {
-    help: 'STUN server HOST[:PORT] (port 3478 by default) whose answer gives the public address for SIP Contact/Via and SDP; unset: off',
+    help:
+      'STUN server HOST[:PORT] (port 3478 by default) whose answer gives the public address for SIP Contact/Via ' +
+      'and SDP; unset: off',
     flag: 'stun',
     argName: 'host[:port]',
   }),
   opt.duration('stun.keepalive', {
-    help: 'interval of the keep-alives (STUN Binding or CRLF) that hold NAT mappings open; keep it below the NAT UDP timeout',
+    help:
+      'interval of the keep-alives (STUN Binding or CRLF) that hold NAT mappings open; keep it below the NAT ' +
+      'UDP timeout',
     unit: 's',
     default: 25_000,
     min: 1000,

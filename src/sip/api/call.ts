@@ -7,9 +7,11 @@ import type { NameAddr } from '../message/name-addr.js';
 import type { ClientInvite } from '../core/client-invite.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { InviteOwner, ServerInviteOwner } from '../core/owners.js';
 import type { ServerInvite } from '../core/server-invite.js';
+import type { Source } from '../transport/types.js';
 import { SipRequestFailedError, SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 import type { Dialog } from './dialog.js';
@@ -38,19 +40,42 @@ export type OutgoingCallEvents = {
  *   if (e instanceof SipRequestFailedError) console.log('call failed:', e.status);
  * }
  */
-export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
+export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements InviteOwner {
   /** The final 2xx, once answered. */
   response: SipResponse | undefined;
   private readonly result = quietPromise<Dialog>();
+  private invite: ClientInvite | undefined;
+  /** @internal `cancel()` came before the INVITE was sent (its host name was being resolved): it never will be. */
+  cancelledBeforeSent = false;
 
-  /** @internal */
+  /**
+   * @internal The handle exists before its INVITE: it is the INVITE's owner
+   * from the start (an outcome reported while the INVITE is being sent
+   * reaches it), and the INVITE is bound to it once sent.
+   */
   constructor(
     private readonly ua: UaInternals,
-    /** @internal */ readonly core: ClientInvite,
     private readonly what: string,
+    /** Called once with the outcome (the user agent stops tracking the call). */
+    private readonly settled: () => void = () => {},
   ) {
     super();
-    core.user = this;
+  }
+
+  /** @internal */
+  bind(invite: ClientInvite): void {
+    this.invite = invite;
+  }
+
+  /** @internal the INVITE (after an authentication retry, the retried one). */
+  get core(): ClientInvite {
+    if (!this.invite) throw new SipStateError(`${this.what}: not sent yet`);
+    return this.invite;
+  }
+
+  /** Whether the INVITE went out (it waits while its host name is resolved). */
+  get sent(): boolean {
+    return this.invite !== undefined;
   }
 
   /** Resolves with the confirmed dialog (ACK sent); rejects with `SipRequestFailedError` (or `SipAuthError`). */
@@ -67,13 +92,20 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
     return this.core.request.callId;
   }
 
-  /** Cancel the call (RFC 3261 9.1): `answered` rejects with status 487 — unless the callee answered first, then it is ended with BYE. */
+  /**
+   * Cancel the call (RFC 3261 9.1): `answered` rejects with status 487 — unless the callee answered first, then it is
+   * ended with BYE.
+   */
   cancel(): void {
+    if (!this.invite) {
+      this.cancelledBeforeSent = true;
+      return;
+    }
     this.ua.act((now) => this.core.cancel(now));
   }
 
   /** @internal */
-  progress(res: SipResponse, early: CoreDialog | undefined): void {
+  onProgress(res: SipResponse, early: CoreDialog | undefined): void {
     const d = early ? this.ua.dialog(early) : undefined;
     if (d && !this.seenEarly.has(d)) {
       this.seenEarly.add(d);
@@ -84,17 +116,19 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
   private readonly seenEarly = new Set<Dialog>();
 
   /** @internal */
-  answeredBy(dialog: CoreDialog, res: SipResponse): void {
+  onAnswered(res: SipResponse, dialog: CoreDialog): void {
+    this.settled();
     this.response = res;
     const d = this.ua.dialog(dialog);
-    if (this.core.template.body && this.core.template.contentType)
-      d.localBody = { body: this.core.template.body, contentType: this.core.template.contentType };
+    const t = this.invite?.template;
+    if (t?.body && t.contentType) d.localBody = { body: t.body, contentType: t.contentType };
     this.emit('answered', d, res);
     this.result.resolve(d);
   }
 
   /** @internal */
-  failed(o: RequestOutcome): void {
+  onFailed(o: RequestOutcome): void {
+    this.settled();
     const err = failureOf(this.what, o);
     this.emit('failed', err);
     this.result.reject(err);
@@ -122,11 +156,11 @@ export type IncomingCallEvents = {
  *   dialog.on('bye', () => console.log('caller hung up'));
  * });
  */
-export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
+export class IncomingCall extends TypedEmitter<IncomingCallEvents> implements ServerInviteOwner {
   private readonly acked = quietPromise<Dialog>();
   private acceptCalled = false;
 
-  /** @internal */
+  /** @internal the handle becomes the INVITE's owner as it is made (on the core's event announcing it). */
   constructor(
     private readonly ua: UaInternals,
     /** @internal */ readonly core: ServerInvite,
@@ -135,7 +169,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     private readonly settled: () => void = () => {},
   ) {
     super();
-    core.user = this;
+    core.owner = this;
   }
 
   get request(): SipRequest {
@@ -150,6 +184,10 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   get callId(): string {
     return this.core.request.callId;
   }
+  /** Where the INVITE came from (transport, the caller's address and port, ours). */
+  get source(): Source {
+    return this.core.source;
+  }
   /** The offer (usually SDP), possibly empty. */
   get body(): Uint8Array {
     return this.core.request.body;
@@ -159,6 +197,14 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
   get cancelled(): boolean {
     return this.core.state === 'cancelled';
+  }
+  /**
+   * The dialog this INVITE replaces (RFC 3891 Replaces, matched by the
+   * stack): answer it, then end that one (the stack does not).
+   */
+  get replaces(): Dialog | undefined {
+    const d = this.core.replaces;
+    return d ? this.ua.dialog(d) : undefined;
   }
   /** Whether a final response went out. */
   get answered(): boolean {
@@ -206,13 +252,13 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   /** @internal */
-  _acked(d: Dialog): void {
+  onAcked(dialog: CoreDialog): void {
     this.settled();
-    this.acked.resolve(d);
+    this.acked.resolve(this.ua.dialog(dialog));
   }
 
   /** @internal */
-  _noAck(): void {
+  onUnacked(): void {
     this.settled();
     this.acked.reject(
       new SipRequestFailedError(
@@ -226,7 +272,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   /** @internal */
-  _cancelled(cancel: SipRequest): void {
+  onCancelled(cancel: SipRequest): void {
     this.settled();
     this.emit('cancelled', cancel);
     this.acked.reject(

@@ -14,15 +14,20 @@ import type { HeaderInit, SipRequest, SipResponse } from '../message/message.js'
 import type { Uri } from '../message/uri.js';
 import type { Dialog as CoreDialog, DialogEndReason } from '../core/dialog.js';
 import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { InviteOwner } from '../core/owners.js';
 import { parseDtmfBody, type DtmfInfo } from '../core/dtmf-body.js';
 import type { ServerRequest } from '../core/server-request.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
 import { IncomingCall } from './call.js';
+import { referToWithReplaces, type Replaces } from '../message/replaces.js';
+import { formatUri, parseUri } from '../message/uri.js';
+import { SipUsageError } from '../errors.js';
+import { Refer, type IncomingRefer } from './subscription.js';
 
 export interface BodyOptions {
   readonly body?: Uint8Array | string;
@@ -54,10 +59,26 @@ export type DialogEvents = {
    * accepted with our last session description (the session stays as it is).
    */
   reinvite: [call: IncomingCall];
+  /**
+   * The peer sent REFER (RFC 3515): accept it (202, NOTIFY 100 Trying) and
+   * report the referred call's progress, or reject it. Without a listener
+   * it is declined (603).
+   */
+  refer: [refer: IncomingRefer];
   /** The peer sent BYE (answered 200). `terminated` follows. */
   bye: [request: SipRequest];
   terminated: [reason: DialogEndReason, response: SipResponse | undefined];
 };
+
+export interface ReferOptions {
+  /**
+   * Attended transfer (RFC 3891 7): the dialog the referred INVITE replaces
+   * — another call's dialog (ours with the target), or its Replaces.
+   */
+  readonly replaces?: Dialog | Replaces;
+  /** Extra headers (Referred-By…). */
+  readonly headers?: HeaderInit;
+}
 
 export function toBytes(b: Uint8Array | string | undefined): Uint8Array | undefined {
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
@@ -80,7 +101,6 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     /** @internal */ readonly core: CoreDialog,
   ) {
     super();
-    core.user = this;
   }
 
   /** `Call-ID|local tag|remote tag`. */
@@ -175,25 +195,80 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   /**
    * re-INVITE (RFC 3261 14): a new offer in the same dialog. Resolves with
    * the 2xx; rejects with `SipRequestFailedError` on any other final answer
-   * (after one glare retry on 491, RFC 3261 14.1).
+   * (after one glare retry on 491, RFC 3261 14.1, unless `glareRetry` is
+   * false: then the 491 rejects, for a caller that retries with a new offer).
    */
-  reinvite(body?: Uint8Array | string, contentType = 'application/sdp', headers?: HeaderInit): Promise<SipResponse> {
+  reinvite(
+    body?: Uint8Array | string,
+    contentType = 'application/sdp',
+    headers?: HeaderInit,
+    opts: { readonly glareRetry?: boolean } = {},
+  ): Promise<SipResponse> {
     const p = quietPromise<SipResponse>();
     const bytes = toBytes(body);
-    const ci = this.ua.act((now) =>
+    // The owner exists before the re-INVITE is sent: an outcome reported during the send reaches it.
+    const owner: InviteOwner = {
+      onProgress: () => {},
+      onAnswered: (res) => p.resolve(res),
+      onFailed: (o) => p.reject(failureOf('re-INVITE', o)),
+    };
+    this.ua.act((now) =>
       this.ua.core.reinvite(
         this.core,
         { ...(bytes ? { body: bytes, contentType } : {}), ...(headers ? { headers } : {}) },
         now,
+        owner,
+        opts.glareRetry ?? true,
       ),
     );
     if (bytes) this.localBody = { body: bytes, contentType };
-    ci.user = {
-      answered: (res: SipResponse) => p.resolve(res),
-      failed: (o: RequestOutcome) => p.reject(failureOf('re-INVITE', o)),
-      progress: () => {},
-    };
     return p.promise;
+  }
+
+  /**
+   * REFER (RFC 3515): ask the peer to send a request (an INVITE: a
+   * transfer) to `target`. The handle's `progress` events and `outcome`
+   * follow the referred call through the NOTIFYs of the implicit
+   * subscription.
+   *
+   * @example
+   * const r = dialog.refer('sip:carol@example.com');                    // blind transfer
+   * const a = dialog.refer(carolsCall.dialog.remoteTarget, { replaces: carolsCall.dialog }); // attended
+   * if ((await r.outcome).status < 300) await dialog.bye();
+   */
+  refer(target: string | Uri, opts: ReferOptions = {}): Refer {
+    let uri: Uri;
+    try {
+      uri = typeof target === 'string' ? parseUri(target.trim()) : target;
+    } catch (err) {
+      throw new SipUsageError(`Refer-To ${JSON.stringify(target)}: ${(err as Error).message}`);
+    }
+    const r = opts.replaces;
+    const replaces: Replaces | undefined =
+      r instanceof Dialog
+        ? // The target compares to-tag with its local tag: our remote tag in that dialog (RFC 3891 3).
+          { callId: r.callId, toTag: r.remoteTag, fromTag: r.localTag, earlyOnly: false }
+        : r;
+    if (replaces && uri.kind !== 'sip') throw new SipUsageError('an attended transfer needs a sip: or sips: target');
+    const referTo = replaces && uri.kind === 'sip' ? referToWithReplaces(uri, replaces) : `<${formatUri(uri)}>`;
+    let untrack = () => {};
+    const refer: Refer = new Refer(this.ua, `REFER to ${formatUri(uri)}`, () => untrack());
+    untrack = this.ua.track(refer);
+    try {
+      const core = this.ua.act((now) =>
+        this.ua.core.refer(this.core, referTo, opts.headers ? { headers: opts.headers } : {}, now, refer),
+      );
+      refer.bind(core);
+    } catch (err) {
+      untrack();
+      throw err;
+    }
+    return refer;
+  }
+
+  /** @internal */
+  _refer(r: IncomingRefer): void {
+    if (this.listenerCount('refer') > 0) this.emit('refer', r);
   }
 
   /** @internal */

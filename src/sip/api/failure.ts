@@ -21,7 +21,10 @@ export function failureOf(what: string, o: RequestOutcome): Error {
       return new SipRequestFailedError(`${what}: no response (timeout)`, 408, 'Request Timeout', undefined, 'timeout');
     case 'transport-error':
       return new SipRequestFailedError(
-        `${what}: cannot send (${o.error.message})`,
+        // Nothing listens there (ICMP port unreachable, a TCP connection refused): say that, plainly.
+        (o.error as NodeJS.ErrnoException).code === 'ECONNREFUSED'
+          ? `${what}: ${o.error.message}`
+          : `${what}: cannot send (${o.error.message})`,
         503,
         'Service Unavailable',
         undefined,

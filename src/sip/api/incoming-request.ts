@@ -24,9 +24,7 @@ export class IncomingRequest {
     /** @internal */ readonly core: ServerRequest,
     /** The dialog it arrived in, if any. */
     readonly dialog?: Dialog,
-  ) {
-    core.user = this;
-  }
+  ) {}
 
   get request(): SipRequest {
     return this.core.request;

@@ -4,6 +4,7 @@ import type { TimerHost } from '../../clock/timers.js';
 import type { SipCore } from '../core/sip-core.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { Dialog } from './dialog.js';
+import type { IncomingSubscription, Subscription } from './subscription.js';
 
 export interface UaInternals {
   readonly core: SipCore;
@@ -15,4 +16,6 @@ export interface UaInternals {
   dialog(d: CoreDialog): Dialog;
   /** Whether someone iterates `ua.incoming()` (then nothing is answered by default). */
   readonly iterating: boolean;
+  /** Keep a subscription until it ends (so `close()` ends it); returns what forgets it. */
+  track(sub: Subscription | IncomingSubscription): () => void;
 }

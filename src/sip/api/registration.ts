@@ -1,9 +1,11 @@
 /** A registration as the application sees it (see `UserAgent.register`). */
 import type { NameAddr } from '../message/name-addr.js';
-import { formatUri } from '../message/uri.js';
+import { formatUri, type SipUri } from '../message/uri.js';
 import { getParam } from '../message/params.js';
+import type { RegistrationOwner } from '../core/owners.js';
 import type { Registration as CoreRegistration, RegistrationState } from '../core/registration.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { SipStateError } from '../errors.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 
@@ -40,7 +42,7 @@ export function bindingOf(na: NameAddr): Binding {
  * reg.on('failed', (e) => console.error(e.message));
  * await reg.unregister();
  */
-export class Registration extends TypedEmitter<RegistrationEvents> {
+export class Registration extends TypedEmitter<RegistrationEvents> implements RegistrationOwner {
   /** Granted expiry in seconds (updated by refreshes). */
   expires = 0;
   bindings: readonly Binding[] = [];
@@ -48,21 +50,42 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   readonly first = quietPromise<Registration>();
   private unreg: ReturnType<typeof quietPromise<void>> | undefined;
   private settled = false;
+  /** Registered once and not removed since: the registrar may hold our binding. */
+  private holding = false;
+  private bound: CoreRegistration | undefined;
+  private stopWhenBound = false;
 
-  /** @internal */
+  /**
+   * @internal The handle exists before its first REGISTER: it owns the
+   * registration from the start (a failure reported while the REGISTER is
+   * being sent reaches it), and the core's registration is bound to it then.
+   */
   constructor(
     private readonly ua: UaInternals,
-    /** @internal */ readonly core: CoreRegistration,
+    private readonly target: { readonly registrar: SipUri; readonly aor: SipUri },
+    /** Called once the binding is removed (the user agent stops tracking it). */
+    private readonly forget: () => void = () => {},
   ) {
     super();
-    core.user = this;
+  }
+
+  /** @internal */
+  bind(core: CoreRegistration): void {
+    this.bound = core;
+    if (this.stopWhenBound) this.ua.act((now) => core.stop(now));
+  }
+
+  /** @internal */
+  get core(): CoreRegistration {
+    if (!this.bound) throw new SipStateError(`REGISTER ${this.aor}: not sent yet`);
+    return this.bound;
   }
 
   get registrar(): string {
-    return formatUri(this.core.opts.registrar);
+    return formatUri(this.target.registrar);
   }
   get aor(): string {
-    return formatUri(this.core.opts.aor);
+    return formatUri(this.target.aor);
   }
   /** The Contact we registered. */
   get contact(): string {
@@ -71,6 +94,15 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
 
   get registered(): boolean {
     return this.core.state === 'registered';
+  }
+
+  /**
+   * Whether the registrar may hold our binding: registered once and not
+   * removed since — also while a refresh is under way, or after one failed
+   * (the binding lives until it expires). What `unregister()` is for.
+   */
+  get active(): boolean {
+    return this.holding;
   }
 
   /**
@@ -87,6 +119,20 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     this.ua.act((now) => this.core.keepAlive(now, intervalMs));
   }
 
+  /**
+   * Stop refreshing and leave the binding at the registrar until it expires:
+   * neither this handle nor the user agent's `close()` removes it. What a
+   * one-shot `shtoom register` does (the expiry it printed is what the
+   * registrar keeps).
+   */
+  release(): void {
+    this.holding = false;
+    this.forget();
+    const core = this.bound;
+    if (core) this.ua.act((now) => core.stop(now));
+    else this.stopWhenBound = true;
+  }
+
   /** Remove our binding (expires=0) and stop refreshing; with `all`, every binding of the AOR (`Contact: *`). */
   unregister(opts: { all?: boolean } = {}): Promise<void> {
     if (this.unreg) return this.unreg.promise;
@@ -96,9 +142,10 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   }
 
   /** @internal */
-  _state(s: RegistrationState): void {
+  onState(s: RegistrationState): void {
     const what = `REGISTER ${this.aor} at ${this.registrar}`;
     if (s.kind === 'registered') {
+      this.holding = true;
       this.expires = s.expires;
       this.bindings = s.bindings.map(bindingOf);
       if (!this.settled) {
@@ -109,10 +156,15 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
       const err = failureOf(what, s.outcome);
       if (!this.settled) {
         this.settled = true;
-        this.ua.act((now) => this.core.stop(now));
+        // No refreshes for a registration that never succeeded.
+        const core = this.bound;
+        if (core) this.ua.act((now) => core.stop(now));
+        else this.stopWhenBound = true;
         this.first.reject(err);
       } else this.emit('failed', err);
     } else if (s.kind === 'unregistered') {
+      this.holding = false;
+      this.forget();
       this.emit('unregistered');
       const ok = s.outcome.kind === 'response' && s.outcome.response.status < 300;
       if (ok || s.outcome.kind === 'closed') this.unreg?.resolve();

@@ -1,8 +1,10 @@
 /**
- * `UserAgent`: shtoom's SIP user agent for applications and scripts — bind
- * transports, register, send requests, place and answer calls. It owns the
- * sockets and drives the sans-I/O `SipCore` through one `Driver` (one
- * unref'ed timer; no timer keeps the process alive).
+ * `UserAgent`: shtoom's SIP user agent for applications and scripts —
+ * register, send requests, place and answer calls. A shell: the sans-I/O
+ * `SipCore` does the protocol, the edge (`src/net/sip-edge.ts`: sockets and
+ * resolver) the I/O, and one `Driver` on the injected clock and timers joins
+ * them (one unref'ed timer; no timer keeps the process alive); what is left
+ * here is the public API and the handles it gives out.
  *
  * @example
  * import { UserAgent } from 'shtoom';
@@ -17,38 +19,38 @@
  * await ua.close();
  */
 import type { Socket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { realClock, type Clock } from '../../clock/clock.js';
-import { realTimers, type TimerHost } from '../../clock/timers.js';
+import { realTimers, type TimerHandle, type TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { Driver } from '../../net/drive.js';
-import { nodeTransports } from '../../net/sip-node-transports.js';
-import { SipUdpTransport } from '../../net/sip-udp.js';
-import type { SipTransport, SipTransportFactory, SipTransportHandlers } from '../../net/sip-transport.js';
+import { Driver } from '../../clock/drive.js';
+import { SipEdge } from '../../net/sip-edge.js';
+import type { SipTransportFactory } from '../../net/sip-transport.js';
 import type { Credentials } from '../auth/digest-client.js';
 import type { Dialog as CoreDialog } from '../core/dialog.js';
 import type { CoreEvent } from '../core/events.js';
-import type { RequestOutcome } from '../core/outgoing-request.js';
+import type { RequestOwner } from '../core/owners.js';
 import { SipCore } from '../core/sip-core.js';
 import { Registration as CoreRegistration } from '../core/registration.js';
-import { contactUri } from '../core/request-builder.js';
+import { contactUri, localEndpoint } from '../core/request-builder.js';
 import { SipClosedError, SipUsageError } from '../errors.js';
 import type { HeaderInit, SipResponse } from '../message/message.js';
 import { formatUri, parseSipUri, parseUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
 import { DEFAULT_TIMERS, type SipTimers } from '../transaction/timer-config.js';
-import { formatEndpoint, type Endpoint, type Source, type Transmit, type TransportKind } from '../transport/types.js';
+import { normalizeListen, type ListenOption } from '../transport/listen.js';
+import type { Destination, Endpoint, Source, Transmit, TransportKind } from '../transport/types.js';
 import { OutgoingCall, IncomingCall } from './call.js';
 import { Dialog, toBytes } from './dialog.js';
-import { TypedEmitter, quietPromise } from './emitter.js';
+import { TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
-import { advertisedAddress, normalizeListen, type ListenOption } from './listen.js';
 import { Registration } from './registration.js';
+import { IncomingRefer, IncomingSubscription, Subscription } from './subscription.js';
 
 export interface UserAgentOptions {
-  /** Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`. */
+  /**
+   * Where to listen: `'127.0.0.1:5060'` (UDP and TCP), `'udp:0.0.0.0:0'`, objects, or a list. Default `0.0.0.0:5060`.
+   */
   readonly listen?: string | ListenOption | readonly (string | ListenOption)[];
   /** Our address-of-record (From of our requests, default registration target). */
   readonly aor?: string | SipUri;
@@ -68,10 +70,17 @@ export interface UserAgentOptions {
   /** Answer UDP requests to their source address and port whatever their Via says. */
   readonly forceRport?: boolean;
   readonly maxMessageSize?: number;
+  /** Stream (TCP) connections: idle and whole-message deadlines in ms (0: none; default 300 s and 30 s). */
+  readonly stream?: { readonly idleMs?: number; readonly messageMs?: number };
   /** Methods accepted (default INVITE ACK BYE CANCEL OPTIONS INFO MESSAGE); others get 405/501. */
   readonly allow?: readonly string[];
-  /** Option tags we support (Require of others gets 420). */
+  /** Option tags we support (Require of others gets 420). Default `replaces` (RFC 3891). */
   readonly supported?: readonly string[];
+  /**
+   * Event packages we take SUBSCRIBE for (others: 489 Bad Event), listed in
+   * Allow-Events. Default: any package the `subscribe` listener accepts.
+   */
+  readonly events?: readonly string[];
   /** How long `close()` waits for BYE and un-REGISTER answers (ms, default 2000). */
   readonly closeTimeout?: number;
   /** Testing: a clock, a timer host and transports (e.g. a simulated network). */
@@ -89,6 +98,8 @@ export interface RequestSendOptions {
   readonly contentType?: string;
   /** Stop waiting after this long (ms); the request then fails with a timeout (408). Default: Timer F (64*T1). */
   readonly timeout?: number;
+  /** Stop waiting when this signal aborts; the request then fails as cancelled (487). */
+  readonly signal?: AbortSignal;
   readonly from?: string;
   readonly to?: string;
 }
@@ -99,6 +110,22 @@ export interface InviteOptions {
   readonly headers?: HeaderInit;
   readonly from?: string;
   readonly to?: string;
+}
+
+export interface SubscribeOptions {
+  /** The event package (`message-summary`, `presence`, `dialog`…). */
+  readonly event: string;
+  /** The Event header's `id` (several subscriptions to one package in one dialog). */
+  readonly id?: string;
+  /** Seconds asked for (default 3600; 0 fetches the state once). */
+  readonly expires?: number;
+  /** Refresh before it ends (default true). */
+  readonly refresh?: boolean;
+  /** The body types we read in NOTIFYs (the SUBSCRIBE's Accept). */
+  readonly accept?: readonly string[];
+  readonly headers?: HeaderInit;
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
 }
 
 export interface RegisterOptions {
@@ -122,6 +149,16 @@ export type UserAgentEvents = {
   request: [request: IncomingRequest];
   /** A MESSAGE outside dialogs (also emitted as `request`). */
   message: [request: IncomingRequest];
+  /**
+   * A SUBSCRIBE (RFC 6665): accept it and NOTIFY, or reject it. Without a
+   * listener it is answered 489 Bad Event.
+   */
+  subscribe: [subscription: IncomingSubscription];
+  /**
+   * A REFER outside dialogs (RFC 3515; a REFER inside a call's dialog is the
+   * dialog's `refer` event). Without a listener it is answered 603 Decline.
+   */
+  refer: [refer: IncomingRefer];
 };
 
 export interface LocalAddress {
@@ -152,32 +189,27 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   readonly log: Logger;
   readonly timers: TimerHost;
   private readonly driver: Driver<Transmit, CoreEvent>;
-  private readonly transports: Map<TransportKind, SipTransport>;
-  private readonly resolveHost: (host: string) => Promise<string>;
-  private readonly dns = new Map<string, { address: string; until: number }>();
+  private readonly edge: SipEdge;
   private readonly liveDialogs = new Set<Dialog>();
+  /** The public handle of each core dialog (made on first use). */
+  private readonly dialogHandles = new WeakMap<CoreDialog, Dialog>();
   private readonly calls = new Set<OutgoingCall>();
   private readonly registrations = new Set<Registration>();
   private readonly pendingIncoming = new Set<IncomingCall>();
+  /** Subscriptions of either role, until they end (`close()` ends them). */
+  private readonly subscriptions = new Set<Subscription | IncomingSubscription>();
   private readonly closeTimeout: number;
   private readonly waiting: ((r: IteratorResult<Incoming>) => void)[] = [];
   private readonly buffered: Incoming[] = [];
   private iterators = 0;
   private closing: Promise<void> | undefined;
-  /** The last destination found to be an IP address (most transmits go where the previous one went). */
-  private lastIp = '';
 
-  private constructor(
-    opts: UserAgentOptions,
-    transports: Map<TransportKind, SipTransport>,
-    local: Partial<Record<TransportKind, Endpoint>>,
-  ) {
+  private constructor(opts: UserAgentOptions, edge: SipEdge) {
     super();
     this.log = (opts.log ?? silentLogger).child('sip');
     this.timers = opts.timerHost ?? realTimers;
-    this.transports = transports;
+    this.edge = edge;
     this.closeTimeout = opts.closeTimeout ?? 2000;
-    this.resolveHost = opts.resolve ?? (async (h) => (await lookup(h)).address);
     const creds =
       opts.credentials === undefined
         ? []
@@ -186,15 +218,18 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           : [opts.credentials as Credentials];
     this.core = new SipCore(
       {
-        local,
+        local: { ...edge.local },
+        localAddressFor: (host) => edge.localAddressFor(host),
         timers: { ...DEFAULT_TIMERS, ...opts.timers },
         userAgent: opts.userAgent ?? 'shtoom',
         ...(opts.aor ? { aor: toSipUri(opts.aor, 'aor') } : {}),
         credentials: creds,
         ...(opts.allow ? { allow: opts.allow } : {}),
         ...(opts.supported ? { supported: opts.supported } : {}),
+        ...(opts.events ? { events: opts.events } : {}),
         ...(opts.transport ? { defaultTransport: opts.transport } : {}),
         ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
+        ...(opts.stream ? { stream: opts.stream } : {}),
         ...(opts.forceRport !== undefined ? { forceRport: opts.forceRport } : {}),
         ...(opts.outboundProxy ? { outboundProxy: toSipUri(opts.outboundProxy, 'outbound proxy') } : {}),
         ...(opts.random ? { random: opts.random } : {}),
@@ -205,7 +240,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     // retransmission stopped by its ACK): keep an earlier timer rather than re-arming each time.
     this.driver = new Driver(
       this.core,
-      { transmit: (t) => this.transmit(t), event: (e) => this.dispatch(e) },
+      { transmit: (t) => this.edge.transmit(t), event: (e) => this.dispatch(e) },
       opts.clock ?? realClock,
       this.timers,
       {
@@ -215,54 +250,26 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   /** Bind the transports and start the user agent. */
-  static create(opts: UserAgentOptions = {}): Promise<UserAgent> {
-    return UserAgent.bindAll(opts, 0);
-  }
-
-  private static async bindAll(opts: UserAgentOptions, retry: number): Promise<UserAgent> {
-    const factory = opts.transports ?? nodeTransports;
-    const entries = normalizeListen(opts.listen);
-    const bound = new Map<TransportKind, SipTransport>();
-    const local: Partial<Record<TransportKind, Endpoint>> = {};
+  static async create(opts: UserAgentOptions = {}): Promise<UserAgent> {
     let ua: UserAgent | undefined;
-    const handlers: SipTransportHandlers = {
-      message: (b, s) => ua?.received(b, s, false),
-      stream: (b, s) => ua?.received(b, s, true),
-      closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
-      failed: (t, e) => ua?.sendFailed(t, e),
-    };
-    try {
-      for (const e of entries) {
-        let port = e.port;
-        for (const kind of e.transports) {
-          if (bound.has(kind)) throw new SipUsageError(`listening twice on ${kind}`);
-          let t: SipTransport | undefined;
-          // UDP and TCP share one port number: with port 0 the first bind picks it, the others follow.
-          while (!t) {
-            try {
-              t = await factory.bind({ transport: kind, address: e.address, port }, handlers);
-            } catch (err) {
-              if (e.port !== 0 || retry > 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-              // The port the first transport picked is taken for this one: start again with new ports.
-              for (const b of bound.values()) await b.close();
-              return UserAgent.bindAll(opts, retry + 1);
-            }
-          }
-          bound.set(kind, t);
-          port = t.local.port;
-          local[kind] = { address: advertisedAddress(t.local.address, opts.publicAddress), port: t.local.port };
-        }
-      }
-    } catch (err) {
-      for (const b of bound.values()) await b.close();
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE')
-        throw new SipUsageError(`cannot listen: ${e.message.replace(/^listen |^bind /, '')} (address in use)`);
-      if (e.code === 'EADDRNOTAVAIL') throw new SipUsageError(`cannot listen: address not available (${e.message})`);
-      if (e.code === 'EACCES') throw new SipUsageError(`cannot listen: permission denied (${e.message})`);
-      throw err;
-    }
-    ua = new UserAgent(opts, bound, local);
+    const edge = await SipEdge.bind(
+      {
+        listen: normalizeListen(opts.listen),
+        ...(opts.publicAddress ? { publicAddress: opts.publicAddress } : {}),
+        ...(opts.transports ? { transports: opts.transports } : {}),
+        ...(opts.resolve ? { lookup: opts.resolve } : {}),
+        clock: opts.clock ?? realClock,
+        ...(opts.log ? { log: opts.log } : {}),
+      },
+      {
+        message: (b, s) => ua?.received(b, s, false),
+        stream: (b, s) => ua?.received(b, s, true),
+        opened: (s) => ua?.driver.input((now) => ua!.core.handleConnectionOpened(s, now)),
+        closed: (id) => ua?.driver.input(() => ua!.core.handleConnectionClosed(id)),
+        failed: (t, e) => ua?.sendFailed(t, e),
+      },
+    );
+    ua = new UserAgent(opts, edge);
     return ua;
   }
 
@@ -273,10 +280,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
 
   /** Every transport we listen on. */
   get addresses(): LocalAddress[] {
-    return [...this.transports.entries()].map(([transport, t]) => ({
+    return this.edge.bound.map(({ transport, port }) => ({
       transport,
       address: this.core.config.local[transport]!.address,
-      port: t.local.port,
+      port,
     }));
   }
 
@@ -286,8 +293,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * drops the STUN answers it also sees as malformed datagrams.
    */
   udpSocket(): Socket | undefined {
-    const t = this.transports.get('udp');
-    return t instanceof SipUdpTransport ? t.socket : undefined;
+    return this.edge.udpSocket();
   }
 
   /**
@@ -297,20 +303,68 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * register again to bind the new one.
    */
   advertise(transport: TransportKind, address: string, port: number): void {
-    if (!this.transports.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
-    (this.core.config.local as Partial<Record<TransportKind, Endpoint>>)[transport] = { address, port };
+    if (!this.edge.has(transport)) throw new SipUsageError(`not listening on ${transport}`);
+    this.core.advertise(transport, { address, port });
   }
 
-  /** The address and port we advertise in Via and Contact for a transport (default: the first). */
-  advertised(transport?: TransportKind): Endpoint {
-    const local = this.core.config.local[transport ?? this.localAddress.transport];
-    if (!local) throw new SipUsageError(`not listening on ${transport}`);
+  /**
+   * The address and port we advertise in Via and Contact for a transport
+   * (default: the first), towards `host` when given (an IP address, or a
+   * name `prepare` resolved): bound to a wildcard address, we advertise the
+   * address we send from towards each destination.
+   *
+   * @example
+   * ua.advertised('udp', '127.0.0.1'); // { address: '127.0.0.1', port: 5060 } on a 0.0.0.0 bind
+   */
+  advertised(transport?: TransportKind, host?: string): Endpoint {
+    const kind = transport ?? this.localAddress.transport;
+    if (!this.core.config.local[kind]) throw new SipUsageError(`not listening on ${transport}`);
+    const local = localEndpoint(this.core.config, kind, host);
     return { address: local.address, port: local.port };
   }
 
-  /** Our Contact URI for a transport (default: the first). */
-  contact(transport?: TransportKind): string {
-    return formatUri(contactUri(this.core.config, transport ?? this.localAddress.transport));
+  /** Our Contact URI for a transport (default: the first), towards `host` when given (see `advertised`). */
+  contact(transport?: TransportKind, host?: string): string {
+    return formatUri(contactUri(this.core.config, transport ?? this.localAddress.transport, host));
+  }
+
+  /** Every socket we listen on, with the address it is bound to (`0.0.0.0` and `::` for a wildcard). */
+  get sockets(): readonly LocalAddress[] {
+    return this.edge.sockets;
+  }
+
+  /**
+   * Where a request outside dialogs to `uri` goes first (RFC 3261 8.1.2:
+   * the outbound proxy, else the URI's host): its transport, host (a name
+   * or an IP) and port. Throws `SipUsageError` for a URI that cannot be
+   * routed (not sip: or sips:).
+   */
+  nextHop(uri: string | Uri): Destination {
+    const hop = this.core.nextHopOf(toUri(uri, 'URI'));
+    if (hop instanceof Error) throw hop;
+    return hop;
+  }
+
+  /**
+   * Resolve the next hop of `uri` (a host name) now, so that what we
+   * advertise towards it (`advertised`, Via, Contact, SDP) is the address
+   * we send from towards it. Never rejects: a name that does not resolve
+   * fails the request sent to it.
+   */
+  async prepare(uri: string | Uri): Promise<void> {
+    let hop: Destination | Error;
+    try {
+      hop = this.core.nextHopOf(toUri(uri, 'URI'));
+    } catch {
+      return;
+    }
+    if (!(hop instanceof Error)) await this.edge.prepare(hop.host);
+  }
+
+  /** Whether the next hop of `target` is known (an IP, or a name resolved): a request to it can be built now. */
+  private ready(target: Uri): boolean {
+    const hop = this.core.nextHopOf(target);
+    return hop instanceof Error || this.edge.knows(hop.host);
   }
 
   /** Our address-of-record (or a URI made of our address when none was given). */
@@ -330,8 +384,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   }
 
   dialog(d: CoreDialog): Dialog {
-    if (d.user instanceof Dialog) return d.user;
-    const w = new Dialog(this, d);
+    let w = this.dialogHandles.get(d);
+    if (w) return w;
+    w = new Dialog(this, d);
+    this.dialogHandles.set(d, w);
     if (d.state !== 'terminated') this.liveDialogs.add(w);
     return w;
   }
@@ -349,12 +405,34 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    */
   request(method: string, uri: string | Uri, opts: RequestSendOptions = {}): Promise<SipResponse> {
     const target = toUri(uri, 'request URI');
-    const p = quietPromise<SipResponse>();
+    // A host name is resolved first: what the request advertises (Via, Contact, From) depends on the address.
+    if (!this.ready(target)) return this.prepare(target).then(() => this.requestNow(method, target, opts));
+    return this.requestNow(method, target, opts);
+  }
+
+  private requestNow(method: string, target: Uri, opts: RequestSendOptions): Promise<SipResponse> {
     const body = toBytes(opts.body);
-    const m = method;
+    const what = `${method} ${formatUri(target)}`;
+    const p = quietPromise<SipResponse>();
+    const signal = opts.signal;
+    let timer: TimerHandle | undefined;
+    let stoppedBy: 'timeout' | 'signal' | undefined;
+    const onAbort = () => stop('signal');
+    // The owner exists before the request is sent: an outcome reported during the send (a transport that
+    // fails at once) reaches it.
+    const owner: RequestOwner = {
+      onDone: (o) => {
+        if (timer !== undefined) this.timers.clearTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (o.kind === 'response') p.resolve(o.response);
+        else if (stoppedBy === 'timeout') p.reject(failureOf(what, { kind: 'timeout' }));
+        else if (stoppedBy === 'signal') p.reject(failureOf(what, { kind: 'cancelled' }));
+        else p.reject(failureOf(what, o));
+      },
+    };
     const req = this.act((now) =>
       this.core.request(
-        m,
+        method,
         target,
         {
           ...(opts.headers ? { headers: opts.headers } : {}),
@@ -364,23 +442,18 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.to ? { to: opts.to } : {}),
         },
         now,
+        owner,
       ),
     );
-    const what = `${m} ${formatUri(target)}`;
-    let timer: ReturnType<TimerHost['setTimer']> | undefined;
-    req.user = {
-      done: (o: RequestOutcome) => {
-        if (timer) this.timers.clearTimer(timer);
-        if (o.kind === 'response') p.resolve(o.response);
-        else p.reject(failureOf(what, timedOut ? { kind: 'timeout' } : o));
-      },
+    const stop = (why: 'timeout' | 'signal') => {
+      if (req.done || this.core.isClosed) return;
+      stoppedBy = why;
+      this.act((now) => req.abort(now));
     };
-    let timedOut = false;
-    if (opts.timeout !== undefined) {
-      timer = this.timers.setTimer(opts.timeout, () => {
-        timedOut = true;
-        if (!this.core.isClosed) this.act((now) => req.abort(now));
-      });
+    if (!req.done) {
+      if (opts.timeout !== undefined) timer = this.timers.setTimer(opts.timeout, () => stop('timeout'));
+      if (signal?.aborted) stop('signal');
+      else signal?.addEventListener('abort', onAbort, { once: true });
     }
     return p.promise;
   }
@@ -397,21 +470,92 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   invite(uri: string | Uri, opts: InviteOptions = {}): OutgoingCall {
     const target = toUri(uri, 'INVITE URI');
     const body = toBytes(opts.body);
-    const ci = this.act((now) =>
-      this.core.invite(
-        target,
-        {
-          ...(opts.headers ? { headers: opts.headers } : {}),
-          ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
-          ...(opts.from ? { from: opts.from } : {}),
-          ...(opts.to ? { to: opts.to } : {}),
-        },
-        now,
-      ),
-    );
-    const call = new OutgoingCall(this, ci, `INVITE ${formatUri(target)}`);
+    // The handle owns the INVITE before it is sent: an outcome reported during the send reaches it.
+    const call: OutgoingCall = new OutgoingCall(this, `INVITE ${formatUri(target)}`, () => this.calls.delete(call));
     this.calls.add(call);
+    const send = () => this.sendInvite(call, target, body, opts);
+    if (this.ready(target)) send();
+    else {
+      // A host name is resolved first (what the INVITE advertises depends on the address); the call is sent
+      // then, unless it was cancelled or the user agent closed meanwhile.
+      void this.prepare(target).then(() => {
+        if (call.cancelledBeforeSent) call.onFailed({ kind: 'cancelled' });
+        else if (this.core.isClosed) call.onFailed({ kind: 'closed' });
+        else {
+          try {
+            send();
+          } catch (err) {
+            call.onFailed({ kind: 'transport-error', error: err as Error });
+          }
+        }
+      });
+    }
     return call;
+  }
+
+  private sendInvite(call: OutgoingCall, target: Uri, body: Uint8Array | undefined, opts: InviteOptions): void {
+    try {
+      const ci = this.act((now) =>
+        this.core.invite(
+          target,
+          {
+            ...(opts.headers ? { headers: opts.headers } : {}),
+            ...(body ? { body, contentType: opts.contentType ?? 'application/sdp' } : {}),
+            ...(opts.from ? { from: opts.from } : {}),
+            ...(opts.to ? { to: opts.to } : {}),
+          },
+          now,
+          call,
+        ),
+      );
+      call.bind(ci);
+    } catch (err) {
+      this.calls.delete(call);
+      throw err;
+    }
+  }
+
+  /**
+   * Subscribe to an event package (RFC 6665): the handle's `accepted`
+   * resolves with the 2xx, each NOTIFY is a `notify` event, and it refreshes
+   * itself until `unsubscribe()` (or `close()`).
+   */
+  subscribe(uri: string | Uri, opts: SubscribeOptions): Subscription {
+    const target = toUri(uri, 'SUBSCRIBE URI');
+    const body = toBytes(opts.body);
+    const sub: Subscription = new Subscription(this, `SUBSCRIBE ${formatUri(target)} (${opts.event})`, () =>
+      this.subscriptions.delete(sub),
+    );
+    this.subscriptions.add(sub);
+    try {
+      const core = this.act((now) =>
+        this.core.subscribe(
+          target,
+          {
+            event: opts.event,
+            ...(opts.id ? { id: opts.id } : {}),
+            ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
+            ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
+            ...(opts.accept ? { accept: opts.accept } : {}),
+            ...(opts.headers ? { headers: opts.headers } : {}),
+            ...(body ? { body, contentType: opts.contentType ?? 'text/plain' } : {}),
+          },
+          now,
+          sub,
+        ),
+      );
+      sub.bind(core);
+    } catch (err) {
+      this.subscriptions.delete(sub);
+      throw err;
+    }
+    return sub;
+  }
+
+  /** @internal a subscription of a dialog's REFER, tracked until it ends. */
+  track(sub: Subscription | IncomingSubscription): () => void {
+    this.subscriptions.add(sub);
+    return () => this.subscriptions.delete(sub);
   }
 
   /**
@@ -420,7 +564,17 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * until `unregister()` or `close()`.
    */
   register(opts: RegisterOptions = {}): Promise<Registration> {
+    const { registrar } = this.registrationTarget(opts);
+    if (!this.ready(registrar)) return this.prepare(registrar).then(() => this.registerNow(opts));
+    return this.registerNow(opts);
+  }
+
+  private registerNow(opts: RegisterOptions): Promise<Registration> {
     const { registrar, aor: aorUri } = this.registrationTarget(opts);
+    // The handle owns the registration before the first REGISTER is sent (a failure during the send reaches it).
+    const reg: Registration = new Registration(this, { registrar, aor: aorUri }, () => this.registrations.delete(reg));
+    this.registrations.add(reg);
+    reg.first.promise.catch(() => this.registrations.delete(reg));
     const core = this.act((now) =>
       this.core.register(
         {
@@ -430,11 +584,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           ...(opts.refresh !== undefined ? { refresh: opts.refresh } : {}),
         },
         now,
+        reg,
       ),
     );
-    const reg = new Registration(this, core);
-    this.registrations.add(reg);
-    reg.first.promise.catch(() => this.registrations.delete(reg));
+    reg.bind(core);
     return reg.first.promise;
   }
 
@@ -442,9 +595,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
    * Remove bindings without registering first: our Contact, or with `all`
    * every binding of the AOR (`Contact: *`, RFC 3261 10.2.2).
    */
-  unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
+  async unregister(opts: RegisterOptions & { all?: boolean } = {}): Promise<void> {
     const { registrar, aor } = this.registrationTarget(opts);
-    const reg = new Registration(this, new CoreRegistration(this.core, { registrar, aor, refresh: false }));
+    if (!this.ready(registrar)) await this.prepare(registrar);
+    const reg = new Registration(this, { registrar, aor });
+    reg.bind(new CoreRegistration(this.core, { registrar, aor, refresh: false }, reg));
     return reg.unregister({ all: opts.all ?? false });
   }
 
@@ -494,15 +649,25 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
   /**
    * Close: BYE every confirmed dialog, cancel calls in progress, reject
    * unanswered INVITEs (503), unregister, then stop every timer and close the
-   * sockets. Waits at most `closeTimeout` ms for the answers.
+   * sockets. Waits at most `closeTimeout` ms for the answers. With `hurry`
+   * (or after `hurry()`), it waits only for the un-REGISTERs: the BYEs and
+   * CANCELs still go out.
    */
-  close(): Promise<void> {
+  close(opts: { readonly hurry?: boolean } = {}): Promise<void> {
+    if (opts.hurry) this.hurry();
     return (this.closing ??= this.doClose());
   }
+
+  /** Stop waiting for BYE and CANCEL answers while closing; un-REGISTERs are still waited for. */
+  hurry(): void {
+    this.hurried.resolve();
+  }
+  private readonly hurried = quietPromise<void>();
 
   private async doClose(): Promise<void> {
     if (this.core.isClosed) return;
     const waits: Promise<unknown>[] = [];
+    const unregistering: Promise<unknown>[] = [];
     for (const c of this.pendingIncoming) {
       if (!c.answered) {
         try {
@@ -521,12 +686,23 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
       );
       call.cancel();
     }
+    for (const s of this.subscriptions) {
+      try {
+        if (s instanceof Subscription) waits.push(s.unsubscribe());
+        else if (s.state === 'init') s.reject(480, 'Temporarily Unavailable');
+        else waits.push(s.terminate('deactivated'));
+      } catch {
+        /* already over */
+      }
+    }
     for (const d of this.liveDialogs) if (d.state === 'confirmed') waits.push(d.bye().catch(() => undefined));
-    for (const r of this.registrations) if (r.registered) waits.push(r.unregister().catch(() => undefined));
-    if (waits.length > 0) {
+    // A registration that may still be held (a refresh under way, or one that failed) is removed too.
+    for (const r of this.registrations) if (r.active) unregistering.push(r.unregister().catch(() => undefined));
+    if (waits.length + unregistering.length > 0) {
       let timer: ReturnType<TimerHost['setTimer']> | undefined;
       await Promise.race([
-        Promise.all(waits),
+        Promise.all([...waits, ...unregistering]),
+        this.hurried.promise.then(() => Promise.all(unregistering)),
         new Promise<void>((resolve) => (timer = this.timers.setTimer(this.closeTimeout, resolve))),
       ]);
       if (timer) this.timers.clearTimer(timer);
@@ -534,74 +710,31 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
     this.driver.input((now) => this.core.shutdown(now));
     this.driver.close();
     for (const w of this.waiting.splice(0)) w({ done: true, value: undefined });
-    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    await this.edge.close();
     this.liveDialogs.clear();
     this.calls.clear();
     this.registrations.clear();
     this.pendingIncoming.clear();
+    this.subscriptions.clear();
   }
 
   // ---- Edge ----------------------------------------------------------------
 
   private received(bytes: Uint8Array, source: Source, stream: boolean): void {
-    if (this.log.enabled('trace')) {
-      this.log.trace(`received ${bytes.length} bytes from ${source.transport}:${formatEndpoint(source.remote)}`, {
-        message: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-      });
-    }
     if (!stream) {
       this.driver.input((now) => this.core.handleDatagram(bytes, source, now));
       return;
     }
     // One message at a time, so the events of each (and the answers they lead to) come before the next.
     let messages: Uint8Array[] = [];
-    this.driver.input(() => (messages = this.core.frameStream(bytes, source)));
+    this.driver.input((now) => (messages = this.core.frameStream(bytes, source, now)));
     for (const m of messages) this.driver.input((now) => this.core.handleStreamMessage(m, source, now));
   }
 
+  /** A transmit failed at the edge: its transaction hears it (RFC 3261 8.1.3.1), even inside the send. */
   private sendFailed(t: Transmit, error: Error): void {
-    this.log.debug(
-      `cannot send to ${t.destination.transport}:${t.destination.host}:${t.destination.port}: ${error.message}`,
-    );
     if (t.ref !== undefined && !this.core.isClosed)
       this.driver.input((now) => this.core.handleTransportError(t.ref!, error, now));
-  }
-
-  private transmit(t: Transmit): void {
-    const transport = this.transports.get(t.destination.transport);
-    if (!transport) {
-      this.sendFailed(t, new Error(`no ${t.destination.transport} transport: listen on one to send over it`));
-      return;
-    }
-    const host = t.destination.host;
-    if (host === this.lastIp || isIP(host)) {
-      this.lastIp = host;
-      return this.send(transport, t, host);
-    }
-    const cached = this.dns.get(host);
-    if (cached && cached.until > Date.now()) return this.send(transport, t, cached.address);
-    this.resolveHost(host).then(
-      (address) => {
-        this.dns.set(host, { address, until: Date.now() + 60_000 });
-        this.send(transport, t, address);
-      },
-      (err: Error) =>
-        this.sendFailed(t, new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)),
-    );
-  }
-
-  private send(transport: SipTransport, t: Transmit, address: string): void {
-    if (this.log.enabled('trace') && t.bytes.length > 0) {
-      const conn =
-        t.destination.connectionId !== undefined ? ` (connection ${t.destination.connectionId} if open)` : '';
-      this.log.trace(
-        `sent ${t.bytes.length} bytes to ${t.destination.transport}:${formatEndpoint({ address, port: t.destination.port })}${conn}`,
-        {
-          message: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8'),
-        },
-      );
-    }
-    transport.send(t, address);
   }
 
   private offer(x: Incoming): boolean {
@@ -639,10 +772,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'invite-cancelled':
-        (e.invite.user as IncomingCall | undefined)?._cancelled(e.request);
+        e.invite.owner?.onCancelled(e.request);
         return;
       case 'invite-unacked':
-        (e.invite.user as IncomingCall | undefined)?._noAck();
+        e.invite.owner?.onUnacked();
         return;
       case 'request': {
         const req = new IncomingRequest(this, e.request);
@@ -653,35 +786,24 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'request-progress':
+        e.request.owner?.onProgress?.(e.response);
         return;
       case 'request-done':
-        (e.request.user as { done?: (o: RequestOutcome) => void } | undefined)?.done?.(e.outcome);
+        e.request.owner?.onDone(e.outcome);
         return;
-      case 'invite-progress': {
-        const u = e.invite.user as OutgoingCall | { progress(): void } | undefined;
-        if (u instanceof OutgoingCall) u.progress(e.response, e.dialog);
+      case 'invite-progress':
+        e.invite.owner?.onProgress(e.response, e.dialog);
         return;
-      }
-      case 'invite-answered': {
-        const u = e.invite.user as OutgoingCall | { answered(r: SipResponse): void } | undefined;
-        if (u instanceof OutgoingCall) {
-          this.calls.delete(u);
-          u.answeredBy(e.dialog, e.response);
-        } else u?.answered(e.response);
+      case 'invite-answered':
+        e.invite.owner?.onAnswered(e.response, e.dialog);
         return;
-      }
-      case 'invite-failed': {
-        const u = e.invite.user as OutgoingCall | { failed(o: RequestOutcome): void } | undefined;
-        if (u instanceof OutgoingCall) this.calls.delete(u);
-        u?.failed(e.outcome);
+      case 'invite-failed':
+        e.invite.owner?.onFailed(e.outcome);
         return;
-      }
-      case 'dialog-acked': {
-        const d = this.dialog(e.dialog);
-        d._acked(e.request);
-        (e.invite.user as IncomingCall | undefined)?._acked(d);
+      case 'dialog-acked':
+        this.dialog(e.dialog)._acked(e.request);
+        e.invite.owner?.onAcked(e.dialog, e.request);
         return;
-      }
       case 'dialog-request':
         this.dialog(e.dialog)._request(e.request);
         return;
@@ -689,7 +811,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         this.dialog(e.dialog)._reinvite(e.invite);
         return;
       case 'dialog-terminated': {
-        const d = e.dialog.user as Dialog | undefined;
+        const d = this.dialogHandles.get(e.dialog);
         if (d) {
           this.liveDialogs.delete(d);
           d._terminated(e.reason, e.response, e.request);
@@ -697,9 +819,34 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         return;
       }
       case 'registration':
-        (e.registration.user as Registration | undefined)?._state(e.state);
-        if (e.state.kind === 'unregistered') this.registrations.delete(e.registration.user as Registration);
+        e.registration.owner?.onState(e.state);
         return;
+      case 'subscription':
+        e.subscription.owner?.onChange(e.change);
+        return;
+      case 'subscribe': {
+        const callDialog = e.dialog?.kind === 'invite' ? this.dialog(e.dialog) : undefined;
+        const sub: IncomingSubscription = new IncomingSubscription(this, e.subscription, callDialog, () =>
+          this.subscriptions.delete(sub),
+        );
+        this.subscriptions.add(sub);
+        if (this.listenerCount('subscribe') > 0) this.emit('subscribe', sub);
+        // RFC 6665 4.2.1.1: a package nobody serves is a 489.
+        if (!sub.answered && !sub.deferred) sub.reject(489, 'Bad Event');
+        return;
+      }
+      case 'refer': {
+        const callDialog = e.dialog?.kind === 'invite' ? this.dialog(e.dialog) : undefined;
+        const refer: IncomingRefer = new IncomingRefer(this, e.subscription, callDialog, e.referTo, () =>
+          this.subscriptions.delete(refer),
+        );
+        this.subscriptions.add(refer);
+        if (callDialog) callDialog._refer(refer);
+        else if (this.listenerCount('refer') > 0) this.emit('refer', refer);
+        // RFC 3515 2.4.2: a REFER nobody takes up is declined.
+        if (!refer.answered && !refer.deferred) refer.reject(603, 'Decline');
+        return;
+      }
     }
   }
 }

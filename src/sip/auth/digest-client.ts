@@ -40,7 +40,10 @@ export type AnswerResult =
     }
   | {
       readonly ok: false;
-      /** `no-credentials` (none for the realm), `rejected` (ours were refused), `unsupported` (no digest challenge we can answer). */
+      /**
+       * `no-credentials` (none for the realm), `rejected` (ours were refused), `unsupported` (no digest challenge we
+       * can answer).
+       */
       readonly reason: 'no-credentials' | 'rejected' | 'unsupported';
       readonly realm?: string;
     };

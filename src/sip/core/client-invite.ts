@@ -19,18 +19,18 @@ import { field, SipRequest, type SipResponse } from '../message/message.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/transaction.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { SipStateError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import { Dialog } from './dialog.js';
 import type { RequestOutcome } from './outgoing-request.js';
+import type { InviteOwner } from './owners.js';
 import { buildForDestination, buildRequest, type RequestTemplate } from './request-builder.js';
+import { agentHeader } from './config.js';
 
 export type ClientInviteState = 'calling' | 'proceeding' | 'answered' | 'failed';
 
 export class ClientInvite implements ClientTransactionUser {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: ClientInviteState = 'calling';
   request!: SipRequest;
   tx: ClientTransaction | undefined;
@@ -54,7 +54,16 @@ export class ClientInvite implements ClientTransactionUser {
     /** The dialog of a re-INVITE. */
     readonly existing: Dialog | undefined,
     private readonly firstSeq: number,
-    private readonly hop: Destination,
+    /** The next hop; an error when the dialog's peer cannot be routed (the re-INVITE then fails at once). */
+    private readonly hop: Destination | Error,
+    /** Who hears its progress and outcome (through the core's events; set before anything is sent). */
+    readonly owner: InviteOwner | undefined = undefined,
+    /**
+     * Retry a re-INVITE refused with 491 once, after the 14.1 timer, with
+     * the same body. An owner whose next offer must be new (a new `o=`
+     * version, RFC 3264 8) retries itself instead.
+     */
+    private readonly glareRetry = true,
   ) {}
 
   get reinvite(): boolean {
@@ -72,6 +81,7 @@ export class ClientInvite implements ClientTransactionUser {
       if (d.state !== 'confirmed') throw new SipStateError(`re-INVITE on a ${d.state} dialog ${d.id}`);
       d.outgoingInvite = this;
     }
+    if (this.hop instanceof Error) return this.fail({ kind: 'transport-error', error: this.hop }, now);
     this.attempt(now, this.firstSeq);
   }
 
@@ -80,6 +90,7 @@ export class ClientInvite implements ClientTransactionUser {
   }
 
   private attempt(now: number, seq: number): void {
+    if (this.hop instanceof Error) return this.fail({ kind: 'transport-error', error: this.hop }, now);
     this.seq = seq;
     const built = buildForDestination(
       this.ctx.config,
@@ -119,7 +130,7 @@ export class ClientInvite implements ClientTransactionUser {
     h.push(field('From', inv.header('from')!), field('To', inv.header('to')!), field('Call-ID', inv.callId));
     h.push(
       field('CSeq', `${inv.cseq.seq} CANCEL`),
-      field('User-Agent', this.ctx.config.userAgent),
+      ...agentHeader(this.ctx.config, 'User-Agent').map(([n, v]) => field(n, v)),
       field('Content-Length', '0'),
     );
     const cancel = new SipRequest('CANCEL', inv.rawUri, h);
@@ -163,7 +174,7 @@ export class ClientInvite implements ClientTransactionUser {
       );
       return;
     }
-    if (res.status === 491 && this.existing && !this.glareRetried) {
+    if (res.status === 491 && this.existing && this.glareRetry && !this.glareRetried) {
       // RFC 3261 14.1: "If the UAC is the owner of the Call-ID of the dialog ID ... T has a randomly chosen
       // value between 2.1 and 4 seconds in units of 10 ms. If the UAC is not the owner ... between 0 and 2
       // seconds in units of 10 ms. When the timer fires, the UAC SHOULD attempt the re-INVITE once more."
@@ -228,7 +239,8 @@ export class ClientInvite implements ClientTransactionUser {
       // the dialog's remote target URI with the URI from the Contact header field in that response."
       const c = res.contacts;
       if (c !== '*' && c.length > 0) d.remoteTarget = c[0]!.uri;
-      this.sendAck(d, res, now);
+      const unroutable = this.sendAck(d, res, now);
+      if (unroutable) return this.unackable(d, res, unroutable, now);
       this.state = 'answered';
       if (d.outgoingInvite === this) d.outgoingInvite = undefined;
       this.clearTimers();
@@ -259,9 +271,10 @@ export class ClientInvite implements ClientTransactionUser {
       this.ctx.dialogs.set(d.id, d);
     }
     this.dialog = d;
+    const unroutable = this.sendAck(d, res, now);
+    if (unroutable) return this.unackable(d, res, unroutable, now);
     this.state = 'answered';
     this.clearTimers();
-    this.sendAck(d, res, now);
     this.endEarly(now);
     if (this.cancelRequested) {
       // We wanted to cancel but the callee answered first (RFC 3261 9.1): end the call with BYE.
@@ -298,11 +311,12 @@ export class ClientInvite implements ClientTransactionUser {
   /**
    * RFC 3261 13.2.2.4: the ACK for a 2xx is built by the UAC core: CSeq
    * number of the INVITE, method ACK, a new branch, the INVITE's
-   * credentials, sent straight to the transport.
+   * credentials, sent straight to the transport. Returns the reason when
+   * the ACK cannot be routed (the callee's Contact or Record-Route).
    */
-  private sendAck(d: Dialog, res: SipResponse, now: number): void {
-    const t = d.template('ACK', {});
-    const dest = d.destination();
+  private sendAck(d: Dialog, res: SipResponse, now: number): Error | undefined {
+    const { template: t, hop: dest } = d.route('ACK');
+    if (dest instanceof Error) return dest;
     const ack = buildRequest(
       this.ctx.config,
       { ...t, contact: false },
@@ -311,6 +325,7 @@ export class ClientInvite implements ClientTransactionUser {
         branch: this.ctx.ids.branch(),
         auth: this.auth,
         transport: dest.transport,
+        host: dest.host,
       },
     );
     const bytes = serializeMessage(ack);
@@ -322,6 +337,24 @@ export class ClientInvite implements ClientTransactionUser {
     this.ctx.schedule(now + 64 * this.ctx.config.timers.t1 + this.ctx.config.timers.t4, () => {
       if (d.lastAck === last) d.lastAck = undefined;
     });
+    return undefined;
+  }
+
+  /**
+   * A 2xx we cannot even ACK (its Contact or Record-Route cannot be routed):
+   * nothing can be sent in that dialog, so it ends here, and the INVITE
+   * fails as after a transport error; the callee gives up after 64*T1.
+   */
+  private unackable(d: Dialog, res: SipResponse, error: Error, now: number): void {
+    this.ctx.log.debug(`cannot ACK the ${res.status} of ${res.callId}: ${error.message}`);
+    d.terminate('request-failed', now, res, false);
+    if (this.existing) {
+      if (d.outgoingInvite === this) d.outgoingInvite = undefined;
+    }
+    this.state = 'failed';
+    this.clearTimers();
+    this.endEarly(now);
+    this.ctx.emit({ type: 'invite-failed', invite: this, outcome: { kind: 'transport-error', error } });
   }
 
   onTimeout(_tx: ClientTransaction, now: number): void {

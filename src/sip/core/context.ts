@@ -7,13 +7,14 @@ import type { DigestClient } from '../auth/digest-client.js';
 import type { SipMessage, SipResponse, SipRequest } from '../message/message.js';
 import type { TransactionLayer } from '../transaction/transaction-layer.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { Logger } from '../../log/logger.js';
 import type { ResolvedConfig } from './config.js';
 import type { Dialog } from './dialog.js';
 import type { CoreEvent } from './events.js';
 import type { IdGenerator } from './ids.js';
 import type { ServerInvite } from './server-invite.js';
+import type { Subscription } from './subscription.js';
 
 export interface CoreContext {
   readonly config: ResolvedConfig;
@@ -31,6 +32,11 @@ export interface CoreContext {
   readonly dialogs: Map<string, Dialog>;
   /** Incoming INVITEs waiting for an answer or an ACK, by server transaction key. */
   readonly serverInvites: Map<string, ServerInvite>;
+  /**
+   * Our SUBSCRIBEs (and REFERs outside dialogs) waiting for the 2xx or a
+   * NOTIFY that makes their dialog, by `Call-ID|From tag`.
+   */
+  readonly pendingSubscriptions: Map<string, Subscription>;
   /** 100 Trying for a request (the INVITE server transaction sends it after 200 ms). */
   trying(req: SipRequest): SipResponse;
 }

@@ -19,7 +19,7 @@ import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
 import type { ClientInvite } from './client-invite.js';
 import type { ServerInvite } from './server-invite.js';
 import type { HeaderInit } from '../message/message.js';
-import { own } from '../util/strings.js';
+import { own } from '../../util/strings.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -38,22 +38,45 @@ export type DialogEndReason =
   | 'request-failed'
   /** An extra 2xx from a forked INVITE: ACKed and closed with BYE (RFC 3261 13.2.2.4). */
   | 'fork-extra'
+  /** The last subscription of a dialog SUBSCRIBE or REFER created ended (RFC 6665 4.4.1). */
+  | 'subscription-ended'
   /** The user agent closed. */
   | 'closed';
+
+/**
+ * A usage of the dialog besides its INVITE session (RFC 5057): a
+ * subscription, which ends with the dialog.
+ */
+export interface DialogUsage {
+  /** The dialog ended under it (a BYE, a 481): nothing more is sent. */
+  dialogEnded(now: number): void;
+}
+
+/** Requests that refresh the remote target (RFC 3261 12.2, RFC 6665 4.1.2.1 and 4.2.2, RFC 3515 2.4.2). */
+const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
 
 export interface DialogRequestOptions {
   readonly headers?: HeaderInit;
   readonly body?: Uint8Array;
   readonly contentType?: string;
+  /**
+   * The request belongs to one usage of the dialog (a NOTIFY of a
+   * subscription): its 481 or 408 ends that usage, which its sender
+   * handles, not the dialog (RFC 5057 5.3).
+   */
+  readonly usageOnly?: boolean;
 }
 
 export function dialogId(callId: string, localTag: string, remoteTag: string): string {
   return `${callId}|${localTag}|${remoteTag}`;
 }
 
+function withoutUsage(opts: DialogRequestOptions): Omit<DialogRequestOptions, 'usageOnly'> {
+  const { usageOnly: _usageOnly, ...rest } = opts;
+  return rest;
+}
+
 export class Dialog {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: DialogState;
   readonly id: string;
   localSeq: number;
@@ -72,6 +95,13 @@ export class Dialog {
   /** UAC: the ACK we sent for the last 2xx, re-sent when that 2xx is retransmitted (RFC 3261 13.2.2.4). */
   lastAck: { seq: number; request: SipRequest; bytes: Uint8Array; destination: Destination } | undefined;
   endReason: DialogEndReason | undefined;
+  /**
+   * What made the dialog: an INVITE (it ends with BYE), or a SUBSCRIBE or
+   * REFER outside any dialog (it ends with its last subscription).
+   */
+  kind: 'invite' | 'subscription' = 'invite';
+  /** Subscriptions in the dialog by `event|id` (created on first use). */
+  usages: Map<string, DialogUsage> | undefined;
   /** Requests sent inside the dialog and not finished (created on first use: most dialogs idle). */
   private pendingSet: Set<OutgoingRequest> | undefined;
 
@@ -175,6 +205,51 @@ export class Dialog {
     );
   }
 
+  /**
+   * RFC 6665 4.1.2.4: the subscriber's dialog made by a NOTIFY that came
+   * before the 2xx to our SUBSCRIBE (or REFER): our request's From, Call-ID
+   * and CSeq; the NOTIFY's tag, Contact and Record-Route (in order: the
+   * NOTIFY is a request we receive).
+   */
+  static fromNotify(ctx: CoreContext, ours: SipRequest, notify: SipRequest, transport: TransportKind): Dialog {
+    const contacts = notify.contacts;
+    const target = contacts !== '*' && contacts.length > 0 ? contacts[0]!.uri : notify.from.uri;
+    const d = new Dialog(
+      ctx,
+      'uac',
+      ours.callId,
+      ours.fromTag ?? '',
+      notify.fromTag ?? '',
+      ours.header('from')!,
+      notify.header('from')!,
+      target,
+      notify.headerValues('record-route'),
+      ours.cseq.seq,
+      undefined,
+      transport,
+      'confirmed',
+      true,
+    );
+    d.kind = 'subscription';
+    return d;
+  }
+
+  /** A usage (subscription) in the dialog, by `event|id`. */
+  addUsage(key: string, usage: DialogUsage): void {
+    (this.usages ??= new Map()).set(key, usage);
+  }
+
+  /**
+   * A usage ended. The dialog a SUBSCRIBE or REFER made ends with its last
+   * usage (RFC 6665 4.4.1: "a dialog ... is destroyed when the last usage
+   * is destroyed"); an INVITE's dialog goes on.
+   */
+  removeUsage(key: string, usage: DialogUsage, now: number): void {
+    if (this.usages?.get(key) !== usage) return;
+    this.usages.delete(key);
+    if (this.kind === 'subscription' && this.usages.size === 0) this.terminate('subscription-ended', now);
+  }
+
   get secure(): boolean {
     return SECURE[this.transport];
   }
@@ -201,16 +276,46 @@ export class Dialog {
       to: this.remoteHeader,
       callId: this.callId,
       routes,
-      contact: method === 'INVITE' || method === 'UPDATE',
+      contact: TARGET_REFRESH.has(method),
       transport: this.transport,
-      ...opts,
+      ...withoutUsage(opts),
     };
   }
 
-  /** Where requests in this dialog go (the first route, or the remote target). */
+  /** Where requests in this dialog go (the first route, or the remote target); throws when it cannot be routed. */
   destination(): Destination {
     const t = this.template('OPTIONS');
     return nextHop(t.uri, t.routes, this.ctx.config, this.transport);
+  }
+
+  /**
+   * The template and next hop of a request in this dialog — or, when the
+   * peer's Contact or Record-Route cannot be routed (a `tel:` target, a
+   * route that does not parse), the reason, with a template that needs no
+   * routing. A peer's headers decide whether a request can be sent, never
+   * whether our code throws: such a request fails as a transport error
+   * would (RFC 3261 8.1.3.1), and a BYE still ends the dialog here.
+   */
+  route(method: string, opts: DialogRequestOptions = {}): { template: RequestTemplate; hop: Destination | Error } {
+    try {
+      const template = this.template(method, opts);
+      return { template, hop: nextHop(template.uri, template.routes, this.ctx.config, this.transport) };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return {
+        template: {
+          method,
+          uri: this.remoteTarget,
+          from: this.localHeader,
+          to: this.remoteHeader,
+          callId: this.callId,
+          routes: [],
+          transport: this.transport,
+          ...withoutUsage(opts),
+        },
+        hop: new Error(`the peer cannot be reached (its Contact or Record-Route): ${why}`),
+      };
+    }
   }
 
   /** The next local CSeq (RFC 3261 12.2.1.1: "incremented by one" for each request except ACK and CANCEL). */
@@ -232,16 +337,17 @@ export class Dialog {
     if (this.state === 'terminated' && method !== 'BYE') {
       throw new SipStateError(`cannot send ${method}: the dialog ${this.id} is terminated (${this.endReason})`);
     }
-    const req = new OutgoingRequest(this.ctx, this.template(method, opts), {
+    const { template, hop } = this.route(method, opts);
+    const req = new OutgoingRequest(this.ctx, template, {
       nextSeq: () => this.nextSeq(),
-      destination: this.destination(),
+      destination: hop,
       events: true,
       onDone: (o, t) => {
         this.pendingSet?.delete(req);
         const status = o.kind === 'response' ? o.response.status : o.kind === 'timeout' ? 408 : 0;
         // "If the response for a request within a dialog is a 481 (Call/Transaction Does Not Exist) or a 408
-        // (Request Timeout), the UAC SHOULD terminate the dialog."
-        if ((status === 481 || status === 408) && this.state !== 'terminated') {
+        // (Request Timeout), the UAC SHOULD terminate the dialog." A request of one usage ends that usage only.
+        if ((status === 481 || status === 408) && this.state !== 'terminated' && !opts.usageOnly) {
           this.terminate('request-failed', t, o.kind === 'response' ? o.response : undefined, method !== 'BYE');
         }
         onDone?.(o, t);
@@ -290,6 +396,9 @@ export class Dialog {
     this.state = 'terminated';
     this.endReason = reason;
     if (this.ctx.dialogs.get(this.id) === this) this.ctx.dialogs.delete(this.id);
+    const usages = this.usages;
+    this.usages = undefined;
+    if (usages) for (const u of usages.values()) u.dialogEnded(now);
     const inc = this.incomingInvite;
     if (inc && !inc.finalSent) inc.reject(487, now);
     const waiting = this.awaitingAck;

@@ -1,8 +1,8 @@
 /**
  * What a SIP core tells its owner (the `UserAgent`): new requests and
  * calls, progress and outcomes of what we sent, dialog changes. Each event
- * names the core object it concerns; the owner keeps its wrapper in that
- * object's `user` slot.
+ * names the core object it concerns; an object the owner asked for carries
+ * the owner's typed handle, given with the command (`owners.ts`).
  */
 import type { SipRequest, SipResponse } from '../message/message.js';
 import type { ClientInvite } from './client-invite.js';
@@ -11,9 +11,25 @@ import type { OutgoingRequest, RequestOutcome } from './outgoing-request.js';
 import type { Registration, RegistrationState } from './registration.js';
 import type { ServerInvite } from './server-invite.js';
 import type { ServerRequest } from './server-request.js';
+import type { SubscriptionStateHeader } from '../message/event.js';
+import type { NameAddr } from '../message/name-addr.js';
+import type { Subscription, SubscriptionEnd } from './subscription.js';
+
+/** What happened to a subscription (`subscription` events; the owner hears each). */
+export type SubscriptionChange =
+  /** Subscriber: the 2xx to our SUBSCRIBE or REFER. */
+  | { readonly kind: 'accepted'; readonly response: SipResponse }
+  /** Subscriber: a NOTIFY (answered 200). */
+  | { readonly kind: 'notify'; readonly request: SipRequest; readonly state: SubscriptionStateHeader }
+  /** Notifier: the subscriber refreshed for `expires` seconds (0: it unsubscribed). */
+  | { readonly kind: 'refreshed'; readonly expires: number }
+  /** Either side: it is over. */
+  | { readonly kind: 'terminated'; readonly end: SubscriptionEnd };
 
 export type CoreEvent =
-  /** A new out-of-dialog request other than INVITE (MESSAGE, OPTIONS — already answered —, or another allowed method). */
+  /**
+   * A new out-of-dialog request other than INVITE (MESSAGE, OPTIONS — already answered —, or another allowed method).
+   */
   | { readonly type: 'request'; readonly request: ServerRequest }
   /** A new INVITE outside any dialog: answer it through the ServerInvite. */
   | { readonly type: 'invite'; readonly invite: ServerInvite }
@@ -63,4 +79,23 @@ export type CoreEvent =
       readonly response?: SipResponse;
       readonly request?: SipRequest;
     }
-  | { readonly type: 'registration'; readonly registration: Registration; readonly state: RegistrationState };
+  | { readonly type: 'registration'; readonly registration: Registration; readonly state: RegistrationState }
+  /**
+   * A new SUBSCRIBE (outside dialogs, or a new usage inside one): accept or
+   * reject it through the subscription (notifier side).
+   */
+  | {
+      readonly type: 'subscribe';
+      readonly subscription: Subscription;
+      readonly request: ServerRequest;
+      readonly dialog?: Dialog;
+    }
+  /** A REFER (RFC 3515) with its one Refer-To: accept (202) or reject it through the subscription. */
+  | {
+      readonly type: 'refer';
+      readonly subscription: Subscription;
+      readonly request: ServerRequest;
+      readonly referTo: NameAddr;
+      readonly dialog?: Dialog;
+    }
+  | { readonly type: 'subscription'; readonly subscription: Subscription; readonly change: SubscriptionChange };

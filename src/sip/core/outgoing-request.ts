@@ -12,6 +12,7 @@ import { realmOfAuthorization } from '../auth/digest-client.js';
 import type { CoreContext } from './context.js';
 import { buildForDestination, type RequestTemplate } from './request-builder.js';
 import type { SipRequest } from '../message/message.js';
+import type { RequestOwner } from './owners.js';
 
 export type RequestOutcome =
   /** A final response (2xx is success; anything else a refusal). */
@@ -52,18 +53,21 @@ export function outcomeStatus(o: RequestOutcome): number {
 export interface OutgoingRequestOptions {
   /** The CSeq of the next attempt (out of dialog: counts up from the first; in dialog: the dialog's local sequence). */
   readonly nextSeq: () => number;
-  readonly destination: Destination;
+  /** The next hop; an error when it cannot be routed (the request then fails at once, as a transport error). */
+  readonly destination: Destination | Error;
   /** Called once with the outcome (internal users: registrations, BYE). */
   readonly onDone?: (outcome: RequestOutcome, now: number) => void;
   /** Called for 1xx responses. */
   readonly onProgress?: (res: SipResponse, now: number) => void;
   /** Also emit `request-progress` / `request-done` events for the core's owner. */
   readonly events?: boolean;
+  /** Who hears the request's progress and outcome through those events (set before it is sent). */
+  readonly owner?: RequestOwner;
 }
 
 export class OutgoingRequest implements ClientTransactionUser {
-  /** The owner's handle for this request (set by the UserAgent). */
-  user: unknown;
+  /** Who hears its progress and outcome (through the core's events). */
+  readonly owner: RequestOwner | undefined;
   request!: SipRequest;
   tx: ClientTransaction | undefined;
   done = false;
@@ -75,22 +79,26 @@ export class OutgoingRequest implements ClientTransactionUser {
     private readonly ctx: CoreContext,
     readonly template: RequestTemplate,
     private readonly opts: OutgoingRequestOptions,
-  ) {}
+  ) {
+    this.owner = opts.owner;
+  }
 
   get method(): string {
     return this.template.method;
   }
 
   start(now: number): void {
-    this.attempt(now);
+    const hop = this.opts.destination;
+    if (hop instanceof Error) return this.finish({ kind: 'transport-error', error: hop }, now);
+    this.attempt(now, hop);
   }
 
-  private attempt(now: number): void {
+  private attempt(now: number, hop: Destination): void {
     const built = buildForDestination(
       this.ctx.config,
       this.template,
       { cseq: this.opts.nextSeq(), branch: this.ctx.ids.branch(), auth: this.auth },
-      this.opts.destination,
+      hop,
     );
     this.request = built.request;
     this.tx = this.ctx.transactions.sendRequest(built.request, built.destination, this, now);
@@ -121,7 +129,7 @@ export class OutgoingRequest implements ClientTransactionUser {
       const replaced = new Set(a.realms.keys());
       this.auth = [...this.auth.filter(([, v]) => !replaced.has(realmOfAuthorization(v) ?? '')), ...a.fields];
       for (const [r, n] of a.realms) this.answered.set(r, n);
-      this.attempt(now);
+      if (!(this.opts.destination instanceof Error)) this.attempt(now, this.opts.destination);
       return;
     }
     this.finish({ kind: 'response', response: res }, now);

@@ -24,9 +24,10 @@ import { formatUri, uriEquals, type SipUri } from '../message/uri.js';
 import { parseUnsigned, MAX_U32 } from '../message/grammar.js';
 import { SipStateError } from '../errors.js';
 import type { Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { CoreContext } from './context.js';
 import { OutgoingRequest, type RequestOutcome } from './outgoing-request.js';
+import type { RegistrationOwner } from './owners.js';
 import { contactUri, nextHop, transportFor } from './request-builder.js';
 
 /** `uri` without its user and password. */
@@ -64,8 +65,6 @@ export function refreshDelay(expires: number): number {
 }
 
 export class Registration {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   state: RegistrationState['kind'] | 'idle' = 'idle';
   /** Granted expiry in seconds, once registered. */
   expires: number | undefined;
@@ -89,13 +88,17 @@ export class Registration {
   constructor(
     private readonly ctx: CoreContext,
     readonly opts: RegistrationOptions,
+    /** Who hears its state (through the core's events; set before anything is sent). */
+    readonly owner: RegistrationOwner | undefined = undefined,
   ) {
     this.callId = ctx.ids.callId();
     this.fromTag = ctx.ids.tag();
     this.seq = ctx.ids.initialSeq() - 1;
     this.requested = opts.expires ?? 3600;
     const hop = nextHop(opts.registrar, [], ctx.config);
-    this.contact = contactUri(ctx.config, hop.transport);
+    // The Contact bound is the address we send from towards the registrar (or its outbound proxy).
+    const via = ctx.config.outboundProxy ? nextHop(ctx.config.outboundProxy, [], ctx.config) : hop;
+    this.contact = contactUri(ctx.config, hop.transport, via.host);
   }
 
   /** Send a REGISTER now (first registration, or an early refresh). */

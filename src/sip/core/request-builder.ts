@@ -11,9 +11,16 @@ import { parseNameAddr } from '../message/name-addr.js';
 import { getParam, hasParam } from '../message/params.js';
 import { formatHost, formatUri, sipUri, type SipUri, type Uri } from '../message/uri.js';
 import { serializeMessage } from '../message/serialize.js';
-import { DEFAULT_PORT, TRANSPORTS, viaTransport, type Destination, type TransportKind } from '../transport/types.js';
+import {
+  DEFAULT_PORT,
+  TRANSPORTS,
+  viaTransport,
+  type Destination,
+  type Endpoint,
+  type TransportKind,
+} from '../transport/types.js';
 import { SipUsageError } from '../errors.js';
-import type { ResolvedConfig } from './config.js';
+import { agentHeader, type ResolvedConfig } from './config.js';
 
 export type { Credentials };
 
@@ -68,9 +75,22 @@ export function nextHop(
   return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
 }
 
-/** Our Contact URI for a transport. */
-export function contactUri(config: ResolvedConfig, transport: TransportKind): SipUri {
-  const local = config.local[transport] ?? config.local[config.defaultTransport]!;
+/**
+ * What we advertise (Via sent-by, Contact, the host of our From without an
+ * AOR) over `transport` towards `host`: the configured address, or, when it
+ * depends on the destination (a wildcard bind), the one we send from
+ * towards `host`.
+ */
+export function localEndpoint(config: ResolvedConfig, transport: TransportKind, host?: string): Endpoint {
+  const base = config.local[transport] ?? config.local[config.defaultTransport]!;
+  if (host === undefined || config.localAddressFor === undefined || config.pinned.has(transport)) return base;
+  const address = config.localAddressFor(host);
+  return address === undefined || address === base.address ? base : { address, port: base.port };
+}
+
+/** Our Contact URI for a transport (towards `host`, when known: see `localEndpoint`). */
+export function contactUri(config: ResolvedConfig, transport: TransportKind, host?: string): SipUri {
+  const local = localEndpoint(config, transport, host);
   const user = config.aor?.user;
   return sipUri({
     ...(user !== undefined ? { user } : {}),
@@ -80,9 +100,9 @@ export function contactUri(config: ResolvedConfig, transport: TransportKind): Si
   });
 }
 
-/** The Via of a request we send over `transport` (with rport, RFC 3581 3). */
-export function viaValue(config: ResolvedConfig, transport: TransportKind, branch: string): string {
-  const local = config.local[transport] ?? config.local[config.defaultTransport]!;
+/** The Via of a request we send over `transport` towards `host` (with rport, RFC 3581 3). */
+export function viaValue(config: ResolvedConfig, transport: TransportKind, branch: string, host?: string): string {
+  const local = localEndpoint(config, transport, host);
   return `SIP/2.0/${viaTransport(transport)} ${formatHost(local.address)}:${local.port};branch=${branch};rport`;
 }
 
@@ -92,18 +112,23 @@ export interface Attempt {
   /** Authorization / Proxy-Authorization fields. */
   readonly auth: readonly (readonly [string, string])[];
   readonly transport: TransportKind;
+  /** The next hop's host: what we advertise may depend on it. */
+  readonly host?: string;
 }
 
 export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Attempt): SipRequest {
-  const h: HeaderField[] = [field('Via', viaValue(config, a.transport, a.branch)), field('Max-Forwards', '70')];
+  const h: HeaderField[] = [field('Via', viaValue(config, a.transport, a.branch, a.host)), field('Max-Forwards', '70')];
   for (const r of t.routes) h.push(field('Route', r));
   h.push(field('From', t.from), field('To', t.to), field('Call-ID', t.callId), field('CSeq', `${a.cseq} ${t.method}`));
   if (t.contact)
     h.push(
-      field('Contact', typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport))}>`),
+      field(
+        'Contact',
+        typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport, a.host))}>`,
+      ),
     );
   for (const [n, v] of a.auth) h.push(field(n, v));
-  h.push(field('User-Agent', config.userAgent));
+  for (const [n, v] of agentHeader(config, 'User-Agent')) h.push(field(n, v));
   if (t.method === 'INVITE' || t.method === 'OPTIONS' || t.method === 'REGISTER') {
     h.push(field('Allow', config.allow.join(', ')));
     if (config.supported.length > 0) h.push(field('Supported', config.supported.join(', ')));
@@ -130,14 +155,15 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
 export function buildForDestination(
   config: ResolvedConfig,
   t: RequestTemplate,
-  a: Omit<Attempt, 'transport'>,
+  a: Omit<Attempt, 'transport' | 'host'>,
   destination: Destination,
 ): { request: SipRequest; bytes: Uint8Array; destination: Destination } {
-  let request = buildRequest(config, t, { ...a, transport: destination.transport });
+  const host = destination.host;
+  let request = buildRequest(config, t, { ...a, transport: destination.transport, host });
   let bytes = serializeMessage(request);
   if (destination.transport === 'udp' && bytes.length > config.udpMtuLimit && config.local.tcp) {
     destination = { ...destination, transport: 'tcp' };
-    request = buildRequest(config, t, { ...a, transport: 'tcp' });
+    request = buildRequest(config, t, { ...a, transport: 'tcp', host });
     bytes = serializeMessage(request);
   }
   return { request, bytes, destination };

@@ -15,11 +15,12 @@ import { SipStateError } from '../errors.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { ServerTransaction, ServerTransactionUser } from '../transaction/transaction.js';
 import type { Endpoint, Source, TransportKind } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import type { CoreContext } from './context.js';
-import type { ResolvedConfig } from './config.js';
+import { agentHeader, type ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
-import { contactUri } from './request-builder.js';
+import type { ServerInviteOwner } from './owners.js';
+import { contactUri, localEndpoint } from './request-builder.js';
 
 export type ServerInviteState =
   /** No response sent beyond 100 Trying. */
@@ -44,38 +45,50 @@ export interface AnswerOptions {
 
 interface AnswerValues {
   /** What they were made from. */
-  readonly local: Endpoint | undefined;
+  readonly local: Endpoint;
   readonly user: string | undefined;
   readonly contact: string;
   readonly allow: string;
   readonly supported: string;
 }
 
-/** Contact, Allow and Supported of our answers: the same for every INVITE of a configuration and transport. */
-const answers = new WeakMap<ResolvedConfig, Partial<Record<TransportKind, AnswerValues>>>();
+/**
+ * Contact, Allow and Supported of our answers: the same for every INVITE of
+ * a configuration, transport and advertised address (which may depend on
+ * where the INVITE came from: a wildcard bind answers with the address it
+ * sends from towards the caller).
+ */
+const answers = new WeakMap<ResolvedConfig, Map<string, AnswerValues>>();
 
-function answerValues(config: ResolvedConfig, transport: TransportKind): AnswerValues {
-  let perTransport = answers.get(config);
-  if (!perTransport) answers.set(config, (perTransport = {}));
-  const local = config.local[transport];
+function answerValues(config: ResolvedConfig, transport: TransportKind, towards: string): AnswerValues {
+  let known = answers.get(config);
+  if (!known) answers.set(config, (known = new Map()));
+  const local = localEndpoint(config, transport, towards);
   const user = config.aor?.user;
-  const v = perTransport[transport];
-  if (v && v.local === local && v.user === user) return v;
-  return (perTransport[transport] = {
+  const key = `${transport} ${local.address}`;
+  const v = known.get(key);
+  if (v && v.local.port === local.port && v.user === user) return v;
+  // A handful of addresses at most (one per interface and family); a changed one replaces the old entries.
+  if (known.size >= 16) known.clear();
+  const made: AnswerValues = {
     local,
     user,
-    contact: `<${formatUri(contactUri(config, transport))}>`,
+    contact: `<${formatUri(contactUri(config, transport, towards))}>`,
     allow: config.allow.join(', '),
     supported: config.supported.join(', '),
-  });
+  };
+  known.set(key, made);
+  return made;
 }
 
 export class ServerInvite implements ServerTransactionUser {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
+  /** Who hears what becomes of it (attached when the `invite` or `dialog-reinvite` event is handled). */
+  owner: ServerInviteOwner | undefined;
   state: ServerInviteState = 'pending';
   readonly toTag: string;
   dialog: Dialog | undefined;
+  /** The dialog this INVITE's Replaces header names (RFC 3891), checked by the core. */
+  replaces: Dialog | undefined;
   finalSent = false;
   /** The final response we sent. */
   final: SipResponse | undefined;
@@ -109,14 +122,14 @@ export class ServerInvite implements ServerTransactionUser {
 
   private response(status: number, opts: AnswerOptions): SipResponse {
     const dialogForming = status > 100 && status < 300;
-    const values = answerValues(this.ctx.config, this.transport);
+    const values = answerValues(this.ctx.config, this.transport, this.source.remote.address);
     const headers: [string, string][] = [];
     if (dialogForming) headers.push(['Contact', values.contact]);
     if (status >= 200 && status < 300) {
       headers.push(['Allow', values.allow]);
       if (this.ctx.config.supported.length > 0) headers.push(['Supported', values.supported]);
     }
-    headers.push(['Server', this.ctx.config.userAgent]);
+    headers.push(...agentHeader(this.ctx.config, 'Server'));
     return buildResponse(this.request, status, {
       toTag: this.toTag,
       reason: opts.reason ?? reasonPhrase(status),
@@ -260,7 +273,10 @@ export class ServerInvite implements ServerTransactionUser {
     d.terminate('ack-timeout', now);
   }
 
-  /** Forget this INVITE where it is no longer pending (a CANCEL can no longer find it; the dialog may start another INVITE). */
+  /**
+   * Forget this INVITE where it is no longer pending (a CANCEL can no longer find it; the dialog may start another
+   * INVITE).
+   */
   private done(): void {
     if (this.ctx.serverInvites.get(this.tx.key) === this) this.ctx.serverInvites.delete(this.tx.key);
     if (this.dialog?.incomingInvite === this && this.state !== 'accepted') this.dialog.incomingInvite = undefined;

@@ -9,20 +9,22 @@ import type { ServerTransaction } from '../transaction/transaction.js';
 import type { Source } from '../transport/types.js';
 import type { CoreContext } from './context.js';
 import type { Dialog } from './dialog.js';
+import { agentHeader } from './config.js';
 
 export interface RespondOptions {
   readonly reason?: string;
   readonly headers?: HeaderInit;
   readonly body?: Uint8Array;
   readonly contentType?: string;
+  /** Copy Record-Route (a response that makes a dialog: a 2xx to SUBSCRIBE or to REFER outside dialogs). */
+  readonly recordRoute?: boolean;
 }
 
 export class ServerRequest {
-  /** The owner's handle (set by the UserAgent). */
-  user: unknown;
   /** The final response, once sent. */
   final: SipResponse | undefined;
-  private readonly toTag: string;
+  /** Our tag in the responses (the dialog's, the request's To tag, or a new one). */
+  readonly localTag: string;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -32,7 +34,7 @@ export class ServerRequest {
     readonly dialog?: Dialog,
     toTag?: string,
   ) {
-    this.toTag = dialog?.localTag ?? request.toTag ?? toTag ?? ctx.ids.tag();
+    this.localTag = dialog?.localTag ?? request.toTag ?? toTag ?? ctx.ids.tag();
   }
 
   get method(): string {
@@ -47,9 +49,10 @@ export class ServerRequest {
     if (this.final) throw new SipStateError(`${this.method} already answered with ${this.final.status}`);
     if (status < 100 || status > 699) throw new SipStateError(`bad status ${status}`);
     const res = buildResponse(this.request, status, {
-      toTag: this.toTag,
+      toTag: this.localTag,
       reason: opts.reason ?? reasonPhrase(status),
-      headers: [['Server', this.ctx.config.userAgent], ...(opts.headers ?? [])],
+      ...(opts.recordRoute ? { recordRoute: true } : {}),
+      headers: [...agentHeader(this.ctx.config, 'Server'), ...(opts.headers ?? [])],
       ...(opts.body ? { body: opts.body } : {}),
       ...(opts.contentType ? { contentType: opts.contentType } : {}),
     });

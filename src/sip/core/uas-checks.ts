@@ -128,5 +128,8 @@ export function optionsHeaders(config: ResolvedConfig): [string, string][] {
     ['Accept-Encoding', 'identity'],
     ['Accept-Language', 'en'],
     ['Supported', config.supported.join(', ')],
+    ...(config.events && config.events.length > 0
+      ? [['Allow-Events', config.events.join(', ')] as [string, string]]
+      : []),
   ];
 }

@@ -117,7 +117,16 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
       );
   const body = opts.body ?? new Uint8Array(0);
   h.push(...bodyFields(body, opts.contentType));
-  return new SipResponse(status, opts.reason ?? reasonPhrase(status), h, body);
+  return new SipResponse(status, opts.reason === undefined ? reasonPhrase(status) : printable(opts.reason), h, body);
+}
+
+/**
+ * Text fit for a reason phrase or a quoted string (RFC 3261 25.1): control
+ * characters become spaces. Reasons and warnings often carry what a peer
+ * sent (a codec name, a host name): it must not start a header line of its own.
+ */
+function printable(text: string): string {
+  return /[\x00-\x1f\x7f]/.test(text) ? text.replace(/[\x00-\x1f\x7f]+/g, ' ') : text;
 }
 
 function hasTag(toValue: string): boolean {
@@ -128,5 +137,5 @@ function hasTag(toValue: string): boolean {
 
 /** A Warning header value (RFC 3261 20.43): `399 agent "text"`. */
 export function warningValue(agent: string, text: string, code = 399): string {
-  return `${code} ${agent} "${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ')}"`;
+  return `${code} ${agent} "${printable(text).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

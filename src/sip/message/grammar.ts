@@ -100,7 +100,10 @@ export function readQuoted(s: string, i: number): { value: string; end: number }
   return undefined;
 }
 
-/** Where the quoted-string starting at `s[i] === '"'` ends (the index after its closing quote), or -1 when it never does. */
+/**
+ * Where the quoted-string starting at `s[i] === '"'` ends (the index after its closing quote), or -1 when it never
+ * does.
+ */
 export function quotedEnd(s: string, i: number): number {
   for (let j = i + 1; j < s.length; j++) {
     const c = s.charCodeAt(j);

@@ -80,7 +80,9 @@ const SPELLING: Readonly<Record<string, string>> = {
   rseq: 'RSeq',
 };
 
-/** The usual spelling of a header name for messages we write: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`. */
+/**
+ * The usual spelling of a header name for messages we write: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`.
+ */
 export function canonicalName(name: string): string {
   const key = headerKey(name);
   return (

@@ -14,6 +14,7 @@
  * if (r.message?.type === 'request' && r.error) answer(400, r.error.message);
  */
 import { SipParseError } from '../errors.js';
+import { controlCharacterIn, hasControlBytes } from './control-chars.js';
 import { inTable, isToken, TOKEN } from './grammar.js';
 import { internName, internNameAt } from './header-names.js';
 import { SIP_VERSION, SipRequest, SipResponse, type HeaderField, type SipMessage } from './message.js';
@@ -228,6 +229,7 @@ export function parseMessage(buf: Uint8Array, opts: ParseOptions): ParseResult {
   const head = parseHead(text);
   let error = head.error;
   if (unterminated) error ??= new SipParseError('the header section is not ended by an empty line', 400, 'framing');
+  if (!error && hasControlBytes(buf, start, headEnd)) error = controlCharacterIn(head.startLine, head.headers);
 
   // Content-Length (RFC 3261 20.14, 18.3).
   let clCount = 0;

@@ -20,7 +20,7 @@
  * const from = sharedNameAddr('sipp <sip:sipp@127.0.0.1:5061>;tag=1', 'From'); // parsed
  * sharedNameAddr('sipp <sip:sipp@127.0.0.1:5061>;tag=1', 'From') === from;     // true
  */
-import { own } from '../util/strings.js';
+import { own } from '../../util/strings.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { parseUri, type Uri } from './uri.js';
 

@@ -44,6 +44,15 @@ export class StreamFramer {
     return this.buf.length;
   }
 
+  /**
+   * Whether part of a message is held: bytes that are not the CRLFs of a
+   * keep-alive (a lone CRLF waiting to become a ping does not count).
+   */
+  get midMessage(): boolean {
+    const b = this.buf;
+    return b.length > 0 && b[0] !== 13 && b[0] !== 10;
+  }
+
   push(chunk: Uint8Array): FramedItem[] {
     if (this.failed) return [];
     this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
@@ -73,8 +82,16 @@ export class StreamFramer {
       }
       const end = findHeaderEnd(b);
       if (!end) {
-        if (b.length > this.max)
-          return this.fail(out, new SipParseError(`header section longer than ${this.max} bytes`, 513, 'size'));
+        if (b.length > this.max) {
+          // RFC 3261 21.5.14: 513 Message Too Large. The whole lines read so far carry the start line and
+          // (usually) the Via, which is what the answer needs; a line cut by the limit is left out.
+          const lastLf = b.lastIndexOf(10, this.max);
+          return this.fail(
+            out,
+            new SipParseError(`header section longer than ${this.max} bytes`, 513, 'size'),
+            lastLf > 0 ? b.subarray(0, lastLf + 1) : undefined,
+          );
+        }
         break;
       }
       const [headEnd, bodyStart] = end;

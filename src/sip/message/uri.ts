@@ -7,7 +7,8 @@
  *
  * @example
  * const u = parseUri('sip:alice@[2001:db8::1]:5070;transport=tcp');
- * // { kind: 'sip', scheme: 'sip', user: 'alice', host: '2001:db8::1', port: 5070, params: [['transport','tcp']], headers: [] }
+ * // { kind: 'sip', scheme: 'sip', user: 'alice', host: '2001:db8::1', port: 5070, params: [['transport','tcp']],
+ * headers: [] }
  * formatUri(u); // 'sip:alice@[2001:db8::1]:5070;transport=tcp'
  */
 import { SipUriError } from '../errors.js';

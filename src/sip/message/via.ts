@@ -145,7 +145,10 @@ function checkViaParams(params: Params): void {
 }
 
 export function formatVia(v: Via): string {
-  return `${v.protocol}/${v.version}/${v.transport} ${formatHost(v.host)}${v.port !== undefined ? `:${v.port}` : ''}${formatParams(v.params)}`;
+  return (
+    `${v.protocol}/${v.version}/${v.transport} ` +
+    `${formatHost(v.host)}${v.port !== undefined ? `:${v.port}` : ''}${formatParams(v.params)}`
+  );
 }
 
 export function branchOf(v: Via): string | undefined {

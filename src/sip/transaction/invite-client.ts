@@ -27,7 +27,12 @@
  */
 import { field, SipRequest, type SipResponse } from '../message/message.js';
 import type { Destination } from '../transport/types.js';
-import { ClientTransaction, statusClass, type ClientTransactionUser, type TransactionHost } from './transaction.js';
+import {
+  ClientTransaction,
+  type ClientInput,
+  type ClientTransactionUser,
+  type TransactionHost,
+} from './transaction.js';
 
 export type IctState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 type Input = '1xx' | '2xx' | '3xx-6xx' | 'timer A' | 'timer B' | 'timer D' | 'timer M' | 'transport error';
@@ -46,7 +51,7 @@ const TABLE: Record<Exclude<IctState, 'terminated'>, Partial<Record<Input, Handl
     'timer A': (tx, now) => {
       tx.retransmit();
       tx.interval *= 2;
-      tx.armA(now);
+      tx.armRetransmit(now);
       return 'calling';
     },
     // "If the client transaction is still in the "Calling" state when timer B fires, the client transaction
@@ -109,9 +114,6 @@ const TABLE: Record<Exclude<IctState, 'terminated'>, Partial<Record<Input, Handl
 
 export class InviteClientTransaction extends ClientTransaction {
   state: IctState = 'calling';
-  /** Current Timer A interval. */
-  interval: number;
-  private bytes: Uint8Array | undefined;
   private ack: SipRequest | undefined;
   private ackBytes: Uint8Array | undefined;
 
@@ -122,32 +124,7 @@ export class InviteClientTransaction extends ClientTransaction {
     destination: Destination,
     readonly tu: ClientTransactionUser,
   ) {
-    super(host, key, request, destination);
-    this.interval = this.t.A;
-  }
-
-  start(now: number): void {
-    this.bytes = this.transmit(this.request);
-    if (!this.reliable) this.armA(now);
-    this.startTimer('B', this.t.B, (t) => this.input('timer B', t), now);
-  }
-
-  receive(res: SipResponse, now: number): void {
-    this.input(statusClass(res.status), now, res);
-  }
-
-  transportError(error: Error, now: number): void {
-    this.input('transport error', now, undefined, error);
-  }
-
-  /** @internal */
-  armA(now: number): void {
-    this.startTimer('A', this.interval, (t) => this.input('timer A', t), now);
-  }
-
-  /** @internal */
-  retransmit(): void {
-    this.transmit(this.request, this.bytes);
+    super(host, key, request, destination, { retransmit: 'A', timeout: 'B' });
   }
 
   /** @internal */
@@ -183,19 +160,14 @@ export class InviteClientTransaction extends ClientTransaction {
     if (this.ack) this.ackBytes = this.transmit(this.ack, this.ackBytes);
   }
 
-  private input(input: Input, now: number, res?: SipResponse, err?: Error): void {
+  protected input(input: ClientInput, now: number, res?: SipResponse, err?: Error): void {
     if (this.state === 'terminated') return;
-    const h = TABLE[this.state][input];
+    const row: Partial<Record<ClientInput, Handler>> = TABLE[this.state];
+    const h = row[input];
     if (!h) this.impossible(input);
     const next = h(this, now, res, err);
     if (next === 'terminated') this.terminate();
     else this.state = next;
-  }
-
-  protected terminate(): void {
-    this.state = 'terminated';
-    this.stopAllTimers();
-    this.host.removed(this);
   }
 }
 

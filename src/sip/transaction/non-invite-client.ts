@@ -37,7 +37,12 @@
  */
 import type { SipRequest, SipResponse } from '../message/message.js';
 import type { Destination } from '../transport/types.js';
-import { ClientTransaction, statusClass, type ClientTransactionUser, type TransactionHost } from './transaction.js';
+import {
+  ClientTransaction,
+  type ClientInput,
+  type ClientTransactionUser,
+  type TransactionHost,
+} from './transaction.js';
 
 export type NictState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 type Input = '1xx' | '2xx' | '3xx-6xx' | 'timer E' | 'timer F' | 'timer K' | 'transport error';
@@ -63,7 +68,7 @@ const TABLE: Record<Exclude<NictState, 'terminated'>, Partial<Record<Input, Hand
     'timer E': (tx, now) => {
       tx.retransmit();
       tx.interval = Math.min(2 * tx.interval, tx.t2);
-      tx.armE(now);
+      tx.armRetransmit(now);
       return 'trying';
     },
     'timer F': timeout,
@@ -83,7 +88,7 @@ const TABLE: Record<Exclude<NictState, 'terminated'>, Partial<Record<Input, Hand
     'timer E': (tx, now) => {
       tx.retransmit();
       tx.interval = tx.t2;
-      tx.armE(now);
+      tx.armRetransmit(now);
       return 'proceeding';
     },
     'timer F': timeout,
@@ -108,10 +113,7 @@ const TABLE: Record<Exclude<NictState, 'terminated'>, Partial<Record<Input, Hand
 
 export class NonInviteClientTransaction extends ClientTransaction {
   state: NictState = 'trying';
-  /** Current Timer E interval. */
-  interval: number;
   readonly t2: number;
-  private bytes: Uint8Array | undefined;
 
   constructor(
     host: TransactionHost,
@@ -120,33 +122,8 @@ export class NonInviteClientTransaction extends ClientTransaction {
     destination: Destination,
     readonly tu: ClientTransactionUser,
   ) {
-    super(host, key, request, destination);
-    this.interval = this.t.E;
+    super(host, key, request, destination, { retransmit: 'E', timeout: 'F' });
     this.t2 = host.timers.t2;
-  }
-
-  start(now: number): void {
-    this.bytes = this.transmit(this.request);
-    if (!this.reliable) this.armE(now);
-    this.startTimer('F', this.t.F, (t) => this.input('timer F', t), now);
-  }
-
-  receive(res: SipResponse, now: number): void {
-    this.input(statusClass(res.status), now, res);
-  }
-
-  transportError(error: Error, now: number): void {
-    this.input('transport error', now, undefined, error);
-  }
-
-  /** @internal */
-  armE(now: number): void {
-    this.startTimer('E', this.interval, (t) => this.input('timer E', t), now);
-  }
-
-  /** @internal */
-  retransmit(): void {
-    this.transmit(this.request, this.bytes);
   }
 
   /** @internal A final response: to the TU, then Completed with Timer K (T4 on UDP, 0 on reliable). */
@@ -158,18 +135,13 @@ export class NonInviteClientTransaction extends ClientTransaction {
     return 'completed';
   }
 
-  private input(input: Input, now: number, res?: SipResponse, err?: Error): void {
+  protected input(input: ClientInput, now: number, res?: SipResponse, err?: Error): void {
     if (this.state === 'terminated') return;
-    const h = TABLE[this.state][input];
+    const row: Partial<Record<ClientInput, Handler>> = TABLE[this.state];
+    const h = row[input];
     if (!h) this.impossible(input);
     const next = h(this, now, res, err);
     if (next === 'terminated') this.terminate();
     else this.state = next;
-  }
-
-  protected terminate(): void {
-    this.state = 'terminated';
-    this.stopAllTimers();
-    this.host.removed(this);
   }
 }

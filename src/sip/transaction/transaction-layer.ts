@@ -6,8 +6,8 @@
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { formatVia, MAGIC_COOKIE, sentByOf, branchOf } from '../message/via.js';
 import type { Destination, Transmit } from '../transport/types.js';
-import { own } from '../util/strings.js';
-import type { Deadline } from '../util/deadlines.js';
+import { own } from '../../util/strings.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';

@@ -8,7 +8,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/message.js'
 import { parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { RELIABLE, type Destination } from '../transport/types.js';
-import type { Deadline } from '../util/deadlines.js';
+import type { Deadline } from '../../util/deadlines.js';
 import { timerValues, type SipTimers, type TimerValues } from './timer-config.js';
 
 export interface TransactionHost {
@@ -115,18 +115,78 @@ export abstract class Transaction {
   protected abstract terminate(now: number): void;
 }
 
+/** The inputs of the client transactions' tables: response classes, timers, a transport error. */
+export type ClientInput =
+  | '1xx'
+  | '2xx'
+  | '3xx-6xx'
+  | 'transport error'
+  | `timer ${'A' | 'B' | 'D' | 'M' | 'E' | 'F' | 'K'}`;
+
+/**
+ * What the two client transactions share (RFC 3261 17.1.1, 17.1.2): the
+ * request sent once and retransmitted from the same bytes on a doubling
+ * timer (A or E) over an unreliable transport, a timeout timer (B or F),
+ * responses and transport errors fed to the state table as inputs, and
+ * leaving the layer when terminated.
+ */
 export abstract class ClientTransaction extends Transaction {
   /** The request it sends (and retransmits). */
   readonly request: SipRequest;
+  /** The current retransmission interval (timer A or E). */
+  interval: number;
+  private bytes: Uint8Array | undefined;
 
-  constructor(host: TransactionHost, key: string, request: SipRequest, destination: Destination) {
+  constructor(
+    host: TransactionHost,
+    key: string,
+    request: SipRequest,
+    destination: Destination,
+    /** Its retransmission timer and timeout timer: A and B (INVITE), E and F (the others). */
+    private readonly timerNames: { readonly retransmit: 'A' | 'E'; readonly timeout: 'B' | 'F' },
+  ) {
     super(host, key, destination);
     this.request = request;
+    this.interval = this.t[timerNames.retransmit];
   }
 
-  abstract start(now: number): void;
-  abstract receive(res: SipResponse, now: number): void;
-  abstract transportError(error: Error, now: number): void;
+  /** Send the request; over an unreliable transport retransmit it, and give up at the timeout. */
+  start(now: number): void {
+    this.bytes = this.transmit(this.request);
+    if (!this.reliable) this.armRetransmit(now);
+    const timeout = this.timerNames.timeout;
+    this.startTimer(timeout, this.t[timeout], (t) => this.input(`timer ${timeout}`, t), now);
+  }
+
+  /** A response matched to this transaction (RFC 3261 17.1.3). */
+  receive(res: SipResponse, now: number): void {
+    this.input(statusClass(res.status), now, res);
+  }
+
+  /** The transport could not send its request (RFC 3261 17.1.4). */
+  transportError(error: Error, now: number): void {
+    this.input('transport error', now, undefined, error);
+  }
+
+  /** @internal Arm the retransmission timer for the current interval. */
+  armRetransmit(now: number): void {
+    const name = this.timerNames.retransmit;
+    this.startTimer(name, this.interval, (t) => this.input(`timer ${name}`, t), now);
+  }
+
+  /** @internal Send the request again, from the bytes sent the first time. */
+  retransmit(): void {
+    this.transmit(this.request, this.bytes);
+  }
+
+  /** One input for the state table (a response class, a timer, a transport error). */
+  protected abstract input(input: ClientInput, now: number, res?: SipResponse, err?: Error): void;
+
+  protected terminate(): void {
+    this.state = 'terminated';
+    this.stopAllTimers();
+    this.host.removed(this);
+  }
 }
 
 export abstract class ServerTransaction extends Transaction {

@@ -5,10 +5,11 @@
  * jitter, in milliseconds of CPU.
  */
 import type { MediaPlatform, OpenRtpOptions } from '../../../src/app/media-platform.js';
-import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../../../src/app/rtp-channel.js';
+import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../../../src/rtp/rtp-channel.js';
 import { Phone, type PhoneOptions } from '../../../src/app/phone.js';
 import type { AudioSink, AudioSource } from '../../../src/audio/device.js';
 import { ToneDetector, type ToneEvent } from '../../../src/audio/dsp/tone-detector.js';
+import { ToneBin } from '../../../src/audio/dsp/tone-bin.js';
 import { TimerMediaScheduler } from '../../../src/rtp/media-scheduler.js';
 import type { TransportAddress } from '../../../src/rtp/rtp-session-types.js';
 import { Random } from '../../../src/sim/random.js';
@@ -150,6 +151,22 @@ export class CaptureSink implements AudioSink {
     for (let e = det.pollEvent(); e; e = det.pollEvent()) out.push(e);
     return out;
   }
+  /**
+   * Seconds (in 50 ms blocks) during which `freq` is present at an amplitude
+   * of at least `min`, whatever else sounds with it: for mixes, where the
+   * tone detector (which wants one clean tone) hears nothing.
+   */
+  presence(freq: number, min = 1500): number {
+    const x = this.samples();
+    const bin = new ToneBin(freq, 8000, 400);
+    let blocks = 0;
+    for (let i = 0; i + 400 <= x.length; i += 400) {
+      bin.measure(x, i);
+      if (bin.amplitude() >= min) blocks++;
+    }
+    return blocks * 0.05;
+  }
+
   /** Seconds during which `freq` sounded. */
   toneSeconds(freq: number): number {
     return this.tones([freq])

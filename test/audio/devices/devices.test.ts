@@ -12,7 +12,8 @@ import type { AudioSource } from '../../../src/audio/device.js';
 import { rms, rmsDbfs } from '../../../src/audio/dsp/level.js';
 import { AudioConfigError, BackendMissingError } from '../../../src/audio/errors.js';
 import { readWavFile } from '../../../src/audio/formats/wav.js';
-import { audioOpenOptions, openSink, openSource } from '../../../src/audio/open.js';
+import { openSink, openSource } from '../../../src/audio/open.js';
+import { audioOpenOptions } from '../../../src/cli/settings.js';
 import { resolveOptions } from '../../../src/options/resolve.js';
 import { schema } from '../../../src/options/schema/index.js';
 import { UsageError } from '../../../src/errors.js';
@@ -79,7 +80,8 @@ describe('file: WAV in any format, converted to 8 kHz mono', () => {
     const fit = fitSine(samples, 8000, 1000, 200, 7600);
     // G.711's companding moves the level by up to 0.1 dB.
     expect(Math.abs(20 * Math.log10(fit.amplitude / 32768) + 12)).toBeLessThan(0.15);
-    expect(20 * Math.log10(fit.residualRms / (fit.amplitude / Math.SQRT2))).toBeLessThan(-32); // G.711 gives about 35 dB
+    // G.711 gives about 35 dB.
+    expect(20 * Math.log10(fit.residualRms / (fit.amplitude / Math.SQRT2))).toBeLessThan(-32);
   });
 
   it('a partial last frame is padded with silence and still read; then the file ends', async () => {

@@ -156,3 +156,51 @@ describe("ConferenceMixer: the seed's cases", () => {
     expect(() => m.output(3)).toThrow(DspMisuseError);
   });
 });
+
+describe('ConferenceMixer.mixChosen: talkers chosen outside (with hysteresis)', () => {
+  /** Who hears what: the non-talkers the talkers' sum, talker j the sum without j plus the stand-in. */
+  function chosenReference(inputs: Int16Array[], talkers: number[], standIn: number, gain: number): Int16Array[] {
+    return inputs.map((_, me) => {
+      const heard = talkers.includes(me)
+        ? [...talkers.filter((t) => t !== me), ...(standIn >= 0 ? [standIn] : [])]
+        : talkers;
+      const out = new Int16Array(inputs[0]!.length);
+      for (let s = 0; s < out.length; s++) {
+        let sum = 0;
+        for (const i of heard) sum += inputs[i]![s]!;
+        out[s] = Math.max(-32768, Math.min(32767, Math.round(sum * gain)));
+      }
+      return out;
+    });
+  }
+
+  it('matches the reference for any chosen talkers and stand-in', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 5 }), fc.integer(), (count, n, seed) => {
+        const rnd = new Random(seed);
+        const inputs = randomFrames(rnd, count);
+        const order = inputs.map((_, i) => i).sort(() => rnd.next() - 0.5);
+        const k = Math.min(n, Math.floor(rnd.next() * (count + 1)));
+        const talkers = order.slice(0, k);
+        const standIn = k < count && rnd.next() < 0.7 ? order[k]! : -1;
+        const mixer = new ConferenceMixer({ loudest: n });
+        mixer.mixChosen(inputs, Int32Array.from(talkers), k, standIn);
+        const want = chosenReference(inputs, talkers, standIn, 1 / n);
+        for (let i = 0; i < count; i++) expect(Array.from(mixer.output(i))).toEqual(Array.from(want[i]!));
+        for (let i = 0; i < count; i++) if (!talkers.includes(i)) expect(mixer.output(i)).toBe(mixer.sharedOutput);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses more talkers than N, a talker twice, a stand-in among the talkers', () => {
+    const m = new ConferenceMixer({ loudest: 2 });
+    const f = [new Int16Array(160), new Int16Array(160), new Int16Array(160)];
+    expect(() => m.mixChosen(f, [0, 1, 2], 3)).toThrow(DspMisuseError);
+    expect(() => m.mixChosen(f, [1, 1], 2)).toThrow(DspMisuseError);
+    expect(() => m.mixChosen(f, [0, 5], 2)).toThrow(DspMisuseError);
+    expect(() => m.mixChosen(f, [0], 1, 0)).toThrow(DspMisuseError);
+    m.mixChosen(f, [0], 1, 2);
+    expect(m.ranking()).toEqual([0, 2]);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * Deterministic test signals at 8 kHz, 16-bit: what the codec tests and
- * benchmarks feed the encoders besides recorded speech.
+ * Deterministic test signals, 16-bit, at 8 kHz unless a `rate` is given:
+ * what the codec tests and benchmarks feed the encoders besides recorded
+ * speech.
  */
 import { Random } from '../../../src/sim/random.js';
 
@@ -11,18 +12,22 @@ function clip(x: number): number {
   return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
 }
 
-function build(seconds: number, f: (i: number) => number): Int16Array {
-  const n = Math.round(seconds * RATE);
+function build(seconds: number, f: (i: number) => number, rate = RATE): Int16Array {
+  const n = Math.round(seconds * rate);
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) out[i] = clip(f(i));
   return out;
 }
 
 /** A logarithmic sine sweep from `f0` to `f1` Hz. */
-export function sineSweep(seconds: number, f0: number, f1: number, amplitude: number): Int16Array {
-  const n = seconds * RATE;
+export function sineSweep(seconds: number, f0: number, f1: number, amplitude: number, rate = RATE): Int16Array {
+  const n = seconds * rate;
   const k = Math.log(f1 / f0);
-  return build(seconds, (i) => amplitude * Math.sin(((2 * Math.PI * f0 * n) / RATE / k) * (Math.exp((k * i) / n) - 1)));
+  return build(
+    seconds,
+    (i) => amplitude * Math.sin(((2 * Math.PI * f0 * n) / rate / k) * (Math.exp((k * i) / n) - 1)),
+    rate,
+  );
 }
 
 /** DTMF digits (0-9 * # A-D), each `toneMs` long, separated by `gapMs` of silence. */
@@ -48,13 +53,13 @@ export function dtmf(digits: string, toneMs: number, gapMs: number, amplitude: n
 }
 
 /** Uniform white noise of peak `amplitude`. */
-export function whiteNoise(seconds: number, amplitude: number, seed: number): Int16Array {
+export function whiteNoise(seconds: number, amplitude: number, seed: number, rate = RATE): Int16Array {
   const rnd = new Random(seed);
-  return build(seconds, () => amplitude * (2 * rnd.next() - 1));
+  return build(seconds, () => amplitude * (2 * rnd.next() - 1), rate);
 }
 
 /** Pink (1/f) noise of roughly peak `amplitude` (Paul Kellet's filter on white noise). */
-export function pinkNoise(seconds: number, amplitude: number, seed: number): Int16Array {
+export function pinkNoise(seconds: number, amplitude: number, seed: number, rate = RATE): Int16Array {
   const rnd = new Random(seed);
   let b0 = 0,
     b1 = 0,
@@ -63,46 +68,54 @@ export function pinkNoise(seconds: number, amplitude: number, seed: number): Int
     b4 = 0,
     b5 = 0,
     b6 = 0;
-  return build(seconds, () => {
-    const w = 2 * rnd.next() - 1;
-    b0 = 0.99886 * b0 + w * 0.0555179;
-    b1 = 0.99332 * b1 + w * 0.0750759;
-    b2 = 0.969 * b2 + w * 0.153852;
-    b3 = 0.8665 * b3 + w * 0.3104856;
-    b4 = 0.55 * b4 + w * 0.5329522;
-    b5 = -0.7616 * b5 - w * 0.016898;
-    const p = b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362;
-    b6 = w * 0.115926;
-    return (amplitude * p) / 4;
-  });
+  return build(
+    seconds,
+    () => {
+      const w = 2 * rnd.next() - 1;
+      b0 = 0.99886 * b0 + w * 0.0555179;
+      b1 = 0.99332 * b1 + w * 0.0750759;
+      b2 = 0.969 * b2 + w * 0.153852;
+      b3 = 0.8665 * b3 + w * 0.3104856;
+      b4 = 0.55 * b4 + w * 0.5329522;
+      b5 = -0.7616 * b5 - w * 0.016898;
+      const p = b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362;
+      b6 = w * 0.115926;
+      return (amplitude * p) / 4;
+    },
+    rate,
+  );
 }
 
 /** A sine overdriven `gain` times and clipped at full scale (a near-square wave hitting ±32767/−32768). */
-export function clippedSine(seconds: number, freq: number, gain: number): Int16Array {
-  return build(seconds, (i) => gain * 32767 * Math.sin((2 * Math.PI * freq * i) / RATE));
+export function clippedSine(seconds: number, freq: number, gain: number, rate = RATE): Int16Array {
+  return build(seconds, (i) => gain * 32767 * Math.sin((2 * Math.PI * freq * i) / rate), rate);
 }
 
 /** A constant offset with a small tone riding on it. */
-export function dcOffset(seconds: number, offset: number, toneAmplitude: number): Int16Array {
-  return build(seconds, (i) => offset + toneAmplitude * Math.sin((2 * Math.PI * 440 * i) / RATE));
+export function dcOffset(seconds: number, offset: number, toneAmplitude: number, rate = RATE): Int16Array {
+  return build(seconds, (i) => offset + toneAmplitude * Math.sin((2 * Math.PI * 440 * i) / rate), rate);
 }
 
 /**
  * Something like voiced speech: a 100-220 Hz glottal pitch with harmonics,
  * a slow syllable envelope and a little noise (for long runs and benchmarks).
  */
-export function speechLike(seconds: number, seed: number): Int16Array {
+export function speechLike(seconds: number, seed: number, rate = RATE): Int16Array {
   const rnd = new Random(seed);
   let phase = 0;
-  return build(seconds, (i) => {
-    const t = i / RATE;
-    const pitch = 160 + 60 * Math.sin(2 * Math.PI * 0.7 * t);
-    phase += (2 * Math.PI * pitch) / RATE;
-    const env = Math.max(0, Math.sin(2 * Math.PI * 3.1 * t)) ** 2;
-    let v = 0;
-    for (let h = 1; h <= 12; h++) v += Math.sin(h * phase) / h;
-    return 9000 * env * v + 300 * (2 * rnd.next() - 1);
-  });
+  return build(
+    seconds,
+    (i) => {
+      const t = i / rate;
+      const pitch = 160 + 60 * Math.sin(2 * Math.PI * 0.7 * t);
+      phase += (2 * Math.PI * pitch) / rate;
+      const env = Math.max(0, Math.sin(2 * Math.PI * 3.1 * t)) ** 2;
+      let v = 0;
+      for (let h = 1; h <= 12; h++) v += Math.sin(h * phase) / h;
+      return 9000 * env * v + 300 * (2 * rnd.next() - 1);
+    },
+    rate,
+  );
 }
 
 export function concat(parts: readonly Int16Array[]): Int16Array {

@@ -99,59 +99,66 @@ describe('scenario engine against the simulator', () => {
     expect(result.steps[5]!.details).toMatchObject({ transcript: 'for sale that one', chosen: 'for sales press one' });
   });
 
-  it('a failing heard does not wait for its transcript either (a retry goes on); its message gets it later', async () => {
-    const asr = new ScriptedRecogniser(['for support press two', 'welcome'], ['well come one', 'well come two']);
-    asr.transcriptionMs = 300;
-    const s = scenario('retried', { prompts: ['for support press two'] })
-      .call(URI)
-      .expect('answered')
-      .listen()
-      .retry(2, (b) => b.heard('welcome'))
-      .build();
-    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
-    expect(result.status).toBe('passed');
-    // The second attempt was decided before the first attempt's transcript came.
-    expect(asr.log.indexOf('choose 2')).toBeLessThan(asr.log.indexOf('heard 1'));
-    const [first, second] = result.steps[3]!.children!;
-    expect(first).toMatchObject({
-      status: 'failed',
-      message: 'heard a different prompt: "for support press two" (similarity 0.00); heard freely "well come one"',
-      actual: '"well come one" (chose "for support press two")',
-    });
-    expect(second).toMatchObject({
-      status: 'passed',
-      actual: '"well come two" (chose the expected phrase over 1 other)',
-    });
-  });
+  it(
+    'a failing heard does not wait for its transcript either (a retry goes on); its message gets it ' + 'later',
+    async () => {
+      const asr = new ScriptedRecogniser(['for support press two', 'welcome'], ['well come one', 'well come two']);
+      asr.transcriptionMs = 300;
+      const s = scenario('retried', { prompts: ['for support press two'] })
+        .call(URI)
+        .expect('answered')
+        .listen()
+        .retry(2, (b) => b.heard('welcome'))
+        .build();
+      const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+      expect(result.status).toBe('passed');
+      // The second attempt was decided before the first attempt's transcript came.
+      expect(asr.log.indexOf('choose 2')).toBeLessThan(asr.log.indexOf('heard 1'));
+      const [first, second] = result.steps[3]!.children!;
+      expect(first).toMatchObject({
+        status: 'failed',
+        message: 'heard a different prompt: "for support press two" (similarity 0.00); heard freely "well come one"',
+        actual: '"well come one" (chose "for support press two")',
+      });
+      expect(second).toMatchObject({
+        status: 'passed',
+        actual: '"well come two" (chose the expected phrase over 1 other)',
+      });
+    },
+  );
 
-  it('names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the rest', async () => {
-    const asr = new ScriptedRecogniser(['welcome', 'for support press two'], ['welcome', 'for support press two']);
-    const s = scenario('wrong prompt')
-      .call(URI)
-      .expect('answered')
-      .listen()
-      .heard('welcome')
-      .listen()
-      .heard('for sales press one')
-      .press('1')
-      .build();
-    const { result } = await runSim(s, menu, { env: { recogniser: asr } });
-    expect(result.status).toBe('failed');
-    const failed = result.steps.find((x) => x.status === 'failed')!;
-    expect(failed.path).toBe('6');
-    expect(failed.expected).toBe('"for sales press one"');
-    expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
-    expect(failed.details!.similarity).toBe(0.5);
-    expect(result.failure).toBe(
-      'step 6 heard "for sales press one": no listed prompt fits: chose "for support press two", similarity 0.50 < 0.8; ' +
-        'heard freely "for support press two" (expected "for sales press one", got "for support press two" ' +
-        '(chose "for support press two"))',
-    );
-    expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
-    expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
-    // The engine hung up the call it left behind.
-    expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
-  });
+  it(
+    'names the step, the expectation and the transcript when a prompt is wrong, keeps the clip and skips the ' + 'rest',
+    async () => {
+      const asr = new ScriptedRecogniser(['welcome', 'for support press two'], ['welcome', 'for support press two']);
+      const s = scenario('wrong prompt')
+        .call(URI)
+        .expect('answered')
+        .listen()
+        .heard('welcome')
+        .listen()
+        .heard('for sales press one')
+        .press('1')
+        .build();
+      const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+      expect(result.status).toBe('failed');
+      const failed = result.steps.find((x) => x.status === 'failed')!;
+      expect(failed.path).toBe('6');
+      expect(failed.expected).toBe('"for sales press one"');
+      expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
+      expect(failed.details!.similarity).toBe(0.5);
+      expect(result.failure).toBe(
+        'step 6 heard "for sales press one": no listed prompt fits: chose "for support press two", ' +
+          'similarity 0.50 < 0.8; ' +
+          'heard freely "for support press two" (expected "for sales press one", got "for support press two" ' +
+          '(chose "for support press two"))',
+      );
+      expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
+      expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
+      // The engine hung up the call it left behind.
+      expect(result.timeline.at(-1)).toMatchObject({ kind: 'ended' });
+    },
+  );
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
     const asr = new ScriptedRecogniser(['for sales press two'], ['for sales press to']);

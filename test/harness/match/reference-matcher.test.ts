@@ -16,7 +16,9 @@ const delay = (a: Int16Array, ms: number) => {
   return out;
 };
 
-/** What an adaptive jitter buffer does to a prompt: one 20 ms frame dropped at 30 %, one concealed (repeated) at 70 %. */
+/**
+ * What an adaptive jitter buffer does to a prompt: one 20 ms frame dropped at 30 %, one concealed (repeated) at 70 %.
+ */
 const slipped = (a: Int16Array) => {
   const at = (f: number) => Math.round((a.length * f) / 160) * 160;
   const [d, c] = [at(0.3), at(0.7)];
@@ -24,49 +26,52 @@ const slipped = (a: Int16Array) => {
 };
 
 describe('reference matcher', () => {
-  it('scores the same prompt high through codecs, level and offset, and truncated or different prompts low', async () => {
-    const texts = Object.values(DEMO_PROMPTS);
-    const scores: Record<string, number[]> = {
-      identical: [],
-      g711: [],
-      gsm: [],
-      quieter: [],
-      offset: [],
-      slipped: [],
-      truncated: [],
-      different: [],
-    };
-    for (const voice of [{ voice: 'kal16' }, { engine: 'espeak-ng' as const, voice: 'en-us' }]) {
-      const clips = await Promise.all(texts.map((t) => speak(t, voice)));
-      clips.forEach((ref, i) => {
-        const s = (x: Int16Array) => matchReference(x, ref).score;
-        scores.identical!.push(s(ref));
-        scores.g711!.push(s(throughCodec('pcma', ref)));
-        scores.gsm!.push(s(throughCodec('gsm', delay(ref, 250))));
-        scores.quieter!.push(
-          s(
-            throughCodec(
-              'pcmu',
-              ref.map((v) => v * 0.2),
+  it(
+    'scores the same prompt high through codecs, level and offset, and truncated or different prompts ' + 'low',
+    async () => {
+      const texts = Object.values(DEMO_PROMPTS);
+      const scores: Record<string, number[]> = {
+        identical: [],
+        g711: [],
+        gsm: [],
+        quieter: [],
+        offset: [],
+        slipped: [],
+        truncated: [],
+        different: [],
+      };
+      for (const voice of [{ voice: 'kal16' }, { engine: 'espeak-ng' as const, voice: 'en-us' }]) {
+        const clips = await Promise.all(texts.map((t) => speak(t, voice)));
+        clips.forEach((ref, i) => {
+          const s = (x: Int16Array) => matchReference(x, ref).score;
+          scores.identical!.push(s(ref));
+          scores.g711!.push(s(throughCodec('pcma', ref)));
+          scores.gsm!.push(s(throughCodec('gsm', delay(ref, 250))));
+          scores.quieter!.push(
+            s(
+              throughCodec(
+                'pcmu',
+                ref.map((v) => v * 0.2),
+              ),
             ),
-          ),
-        );
-        scores.offset!.push(s(throughCodec('pcmu', delay(ref, 450))));
-        scores.slipped!.push(s(throughCodec('pcmu', delay(slipped(ref), 120))));
-        scores.truncated!.push(s(throughCodec('gsm', ref.slice(0, Math.round(ref.length * 0.6)))));
-        scores.different!.push(s(throughCodec('pcmu', clips[(i + 1) % clips.length]!)));
-      });
-    }
-    const line = (k: string) =>
-      `${k.padEnd(10)} min ${Math.min(...scores[k]!).toFixed(2)} max ${Math.max(...scores[k]!).toFixed(2)}`;
-    console.log(Object.keys(scores).map(line).join('\n'));
-    expect(Math.min(...scores.identical!)).toBeGreaterThan(0.999);
-    for (const k of ['g711', 'gsm', 'quieter']) expect(Math.min(...scores[k]!), k).toBeGreaterThan(0.93);
-    expect(Math.min(...scores.offset!)).toBeGreaterThan(0.93);
-    expect(Math.min(...scores.slipped!)).toBeGreaterThan(0.93);
-    expect(Math.max(...scores.truncated!)).toBeLessThan(0.8);
-    expect(Math.max(...scores.different!)).toBeLessThan(0.85);
-  });
+          );
+          scores.offset!.push(s(throughCodec('pcmu', delay(ref, 450))));
+          scores.slipped!.push(s(throughCodec('pcmu', delay(slipped(ref), 120))));
+          scores.truncated!.push(s(throughCodec('gsm', ref.slice(0, Math.round(ref.length * 0.6)))));
+          scores.different!.push(s(throughCodec('pcmu', clips[(i + 1) % clips.length]!)));
+        });
+      }
+      const line = (k: string) =>
+        `${k.padEnd(10)} min ${Math.min(...scores[k]!).toFixed(2)} max ${Math.max(...scores[k]!).toFixed(2)}`;
+      console.log(Object.keys(scores).map(line).join('\n'));
+      expect(Math.min(...scores.identical!)).toBeGreaterThan(0.999);
+      for (const k of ['g711', 'gsm', 'quieter']) expect(Math.min(...scores[k]!), k).toBeGreaterThan(0.93);
+      expect(Math.min(...scores.offset!)).toBeGreaterThan(0.93);
+      expect(Math.min(...scores.slipped!)).toBeGreaterThan(0.93);
+      expect(Math.max(...scores.truncated!)).toBeLessThan(0.8);
+      expect(Math.max(...scores.different!)).toBeLessThan(0.85);
+    },
+  );
 
   it('finds the offset of a delayed prompt and the coverage of a truncated one', async () => {
     const ref = await speak(DEMO_PROMPTS.welcome);

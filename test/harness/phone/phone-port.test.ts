@@ -97,81 +97,88 @@ describe('PhonePort on real calls (virtual time)', () => {
     await w.close();
   });
 
-  it('plays audio to its end, stops it, lays in-band keys over it; audio frames come numbered by media tick', async () => {
-    const sink = new CaptureSink();
-    const keys: string[] = [];
-    const { vt, port, close } = await direct(async (call) => {
-      call.call.on('dtmf', (d) => keys.push(`${d.digit} ${d.how}`));
-      call.ring();
-      await call.answer({ sink, source: finite(500, 150) });
-      await call.call.ended;
-    });
-    const ev = new Events();
-    const leg = port.dial(`sip:play@${SERVER}`, { codecs: ['pcma'] }, ev.on);
-    const playedMs = await vt.run(async () => {
-      const answered = await ev.next('answered');
-      expect(answered).toMatchObject({ codec: 'pcma' });
-      const t0 = port.clock.now();
-      await leg.play(finite(700, 50));
-      const ms = port.clock.now() - t0;
-      // Quiet enough (-27 dBFS) under the key for the far end's detector to take it for a key, not talk.
-      const endless = leg.play(sine(1100, 1500));
-      await new Promise<void>((r) => port.timers.setTimer(500, r));
-      const keysDone = leg.sendDtmf('5', { mode: 'inband' });
-      await new Promise<void>((r) => port.timers.setTimer(100, r));
-      leg.stopPlayback();
-      await endless;
-      await keysDone;
-      await new Promise<void>((r) => port.timers.setTimer(300, r));
-      await leg.hangup();
-      return ms;
-    });
-    // From the next media tick to the one that found the source ended.
-    expect(playedMs).toBeGreaterThanOrEqual(1000);
-    expect(playedMs).toBeLessThanOrEqual(1020);
-    expect(ev.of('progress')).toMatchObject([{ status: 180, reason: 'Ringing' }]);
-    expect(ev.all.at(-1)).toMatchObject({ type: 'ended', by: 'local' });
-    expect(sink.toneSeconds(700)).toBeGreaterThan(0.9);
-    expect(sink.toneSeconds(700)).toBeLessThan(1.1);
-    // 600 ms of it, 100 ms of which under the key.
-    expect(sink.toneSeconds(1100)).toBeGreaterThan(0.4);
-    expect(sink.toneSeconds(1100)).toBeLessThan(0.7);
-    expect(keys).toEqual(['5 inband']);
-    // The far end's 3 s tone, heard frame by frame: consecutive media ticks from 0.
-    const audio = ev.of('audio');
-    expect(audio.map((a) => a.index)).toEqual(audio.map((_, i) => i));
-    const s = leg.stats();
-    expect(s).toMatchObject({ codec: 'pcma', packetsLost: 0 });
-    expect(s.packetsReceived).toBeGreaterThan(70);
-    await close();
-  });
-
-  it('reports busy, rejected and no codec as failures with their status, and a hang-up before the answer as cancelled', async () => {
-    const { vt, port, close } = await direct(async (call) => {
-      const user = /^<?sips?:([^@]+)@/.exec(call.to)?.[1];
-      call.ring();
-      if (user === 'busy') return call.reject(486, 'Busy Here');
-      if (user === 'no') return call.reject(403, 'Forbidden');
-      await new Promise<void>((r) => call.call.timers.setTimer(60_000, r));
-    });
-    const outcome = async (user: string, opts: DialOptions = {}, hangUpAfterMs?: number) => {
+  it(
+    'plays audio to its end, stops it, lays in-band keys over it; audio frames come numbered by media ' + 'tick',
+    async () => {
+      const sink = new CaptureSink();
+      const keys: string[] = [];
+      const { vt, port, close } = await direct(async (call) => {
+        call.call.on('dtmf', (d) => keys.push(`${d.digit} ${d.how}`));
+        call.ring();
+        await call.answer({ sink, source: finite(500, 150) });
+        await call.call.ended;
+      });
       const ev = new Events();
-      const leg = port.dial(`sip:${user}@${SERVER}`, opts, ev.on);
-      if (hangUpAfterMs !== undefined)
-        await new Promise<void>((r) => port.timers.setTimer(hangUpAfterMs, r)).then(() => leg.hangup());
-      const last = await Promise.race([ev.next('failed'), ev.next('ended')]);
-      return last;
-    };
-    expect(await vt.run(() => outcome('busy'))).toMatchObject({ type: 'failed', status: 486, reason: 'Busy Here' });
-    expect(await vt.run(() => outcome('no'))).toMatchObject({ type: 'failed', status: 403, reason: 'Forbidden' });
-    expect(await vt.run(() => outcome('ring', { codecs: ['gsm'] }))).toMatchObject({ type: 'failed', status: 488 });
-    expect(await vt.run(() => outcome('ring', {}, 1000))).toMatchObject({
-      type: 'ended',
-      by: 'local',
-      reason: 'cancelled',
-    });
-    await close();
-  });
+      const leg = port.dial(`sip:play@${SERVER}`, { codecs: ['pcma'] }, ev.on);
+      const playedMs = await vt.run(async () => {
+        const answered = await ev.next('answered');
+        expect(answered).toMatchObject({ codec: 'pcma' });
+        const t0 = port.clock.now();
+        await leg.play(finite(700, 50));
+        const ms = port.clock.now() - t0;
+        // Quiet enough (-27 dBFS) under the key for the far end's detector to take it for a key, not talk.
+        const endless = leg.play(sine(1100, 1500));
+        await new Promise<void>((r) => port.timers.setTimer(500, r));
+        const keysDone = leg.sendDtmf('5', { mode: 'inband' });
+        await new Promise<void>((r) => port.timers.setTimer(100, r));
+        leg.stopPlayback();
+        await endless;
+        await keysDone;
+        await new Promise<void>((r) => port.timers.setTimer(300, r));
+        await leg.hangup();
+        return ms;
+      });
+      // From the next media tick to the one that found the source ended.
+      expect(playedMs).toBeGreaterThanOrEqual(1000);
+      expect(playedMs).toBeLessThanOrEqual(1020);
+      expect(ev.of('progress')).toMatchObject([{ status: 180, reason: 'Ringing' }]);
+      expect(ev.all.at(-1)).toMatchObject({ type: 'ended', by: 'local' });
+      expect(sink.toneSeconds(700)).toBeGreaterThan(0.9);
+      expect(sink.toneSeconds(700)).toBeLessThan(1.1);
+      // 600 ms of it, 100 ms of which under the key.
+      expect(sink.toneSeconds(1100)).toBeGreaterThan(0.4);
+      expect(sink.toneSeconds(1100)).toBeLessThan(0.7);
+      expect(keys).toEqual(['5 inband']);
+      // The far end's 3 s tone, heard frame by frame: consecutive media ticks from 0.
+      const audio = ev.of('audio');
+      expect(audio.map((a) => a.index)).toEqual(audio.map((_, i) => i));
+      const s = leg.stats();
+      expect(s).toMatchObject({ codec: 'pcma', packetsLost: 0 });
+      expect(s.packetsReceived).toBeGreaterThan(70);
+      await close();
+    },
+  );
+
+  it(
+    'reports busy, rejected and no codec as failures with their status, and a hang-up before the answer as ' +
+      'cancelled',
+    async () => {
+      const { vt, port, close } = await direct(async (call) => {
+        const user = /^<?sips?:([^@]+)@/.exec(call.to)?.[1];
+        call.ring();
+        if (user === 'busy') return call.reject(486, 'Busy Here');
+        if (user === 'no') return call.reject(403, 'Forbidden');
+        await new Promise<void>((r) => call.call.timers.setTimer(60_000, r));
+      });
+      const outcome = async (user: string, opts: DialOptions = {}, hangUpAfterMs?: number) => {
+        const ev = new Events();
+        const leg = port.dial(`sip:${user}@${SERVER}`, opts, ev.on);
+        if (hangUpAfterMs !== undefined)
+          await new Promise<void>((r) => port.timers.setTimer(hangUpAfterMs, r)).then(() => leg.hangup());
+        const last = await Promise.race([ev.next('failed'), ev.next('ended')]);
+        return last;
+      };
+      expect(await vt.run(() => outcome('busy'))).toMatchObject({ type: 'failed', status: 486, reason: 'Busy Here' });
+      expect(await vt.run(() => outcome('no'))).toMatchObject({ type: 'failed', status: 403, reason: 'Forbidden' });
+      expect(await vt.run(() => outcome('ring', { codecs: ['gsm'] }))).toMatchObject({ type: 'failed', status: 488 });
+      expect(await vt.run(() => outcome('ring', {}, 1000))).toMatchObject({
+        type: 'ended',
+        by: 'local',
+        reason: 'cancelled',
+      });
+      await close();
+    },
+  );
 
   it('hears the far end hang up, and carries on through packet loss with the losses counted', async () => {
     const script = async (call: IvrFarEnd) => {
@@ -196,43 +203,50 @@ describe('PhonePort on real calls (virtual time)', () => {
     await w.close();
   });
 
-  it('places a call with an account from a phone made for it, once per account; without a maker the call fails', async () => {
-    const made: string[] = [];
-    const from: string[] = [];
-    let world!: PhoneWorld;
-    const phones: Phone[] = [];
-    const w = await ivrWorld(
-      async (call) => {
-        call.answer();
-        await call.wait(500);
-        call.hangup();
-      },
-      {
-        phoneFor: async (account) => {
-          made.push(account.aor!);
-          const p = await world.phone('10.0.0.3', { aor: account.aor! });
-          phones.push(p);
-          return p;
+  it(
+    'places a call with an account from a phone made for it, once per account; without a maker the call ' + 'fails',
+    async () => {
+      const made: string[] = [];
+      const from: string[] = [];
+      let world!: PhoneWorld;
+      const phones: Phone[] = [];
+      const w = await ivrWorld(
+        async (call) => {
+          call.answer();
+          await call.wait(500);
+          call.hangup();
         },
-      },
-    );
-    world = w.world;
-    w.server.on('incoming', (c) => from.push(c.remote));
-    const account = { aor: 'sip:carol@example.com', password: 'pw' };
-    const s = scenario('with account').call(`sip:x@${SERVER}`, { account }).expect('answered').expect('hangup').build();
-    for (let i = 0; i < 2; i++) expect((await w.vt.run(() => runScenario(s, w.env()))).failure).toBeUndefined();
-    expect(made).toEqual(['sip:carol@example.com']);
-    expect(from).toEqual(['<sip:carol@example.com>', '<sip:carol@example.com>']);
+        {
+          phoneFor: async (account) => {
+            made.push(account.aor!);
+            const p = await world.phone('10.0.0.3', { aor: account.aor! });
+            phones.push(p);
+            return p;
+          },
+        },
+      );
+      world = w.world;
+      w.server.on('incoming', (c) => from.push(c.remote));
+      const account = { aor: 'sip:carol@example.com', password: 'pw' };
+      const s = scenario('with account')
+        .call(`sip:x@${SERVER}`, { account })
+        .expect('answered')
+        .expect('hangup')
+        .build();
+      for (let i = 0; i < 2; i++) expect((await w.vt.run(() => runScenario(s, w.env()))).failure).toBeUndefined();
+      expect(made).toEqual(['sip:carol@example.com']);
+      expect(from).toEqual(['<sip:carol@example.com>', '<sip:carol@example.com>']);
 
-    const bare = new PhonePort({ phone: w.caller });
-    const ev = new Events();
-    bare.dial(`sip:x@${SERVER}`, { account }, ev.on);
-    const failed = await w.vt.run(() => ev.next('failed'));
-    expect(failed).toMatchObject({ status: 0 });
-    expect((failed as { reason: string }).reason).toMatch(/cannot take an account/);
-    await w.close();
-    expect(phones).toHaveLength(1);
-  });
+      const bare = new PhonePort({ phone: w.caller });
+      const ev = new Events();
+      bare.dial(`sip:x@${SERVER}`, { account }, ev.on);
+      const failed = await w.vt.run(() => ev.next('failed'));
+      expect(failed).toMatchObject({ status: 0 });
+      expect((failed as { reason: string }).reason).toMatch(/cannot take an account/);
+      await w.close();
+      expect(phones).toHaveLength(1);
+    },
+  );
 
   it('turns an account into user-agent settings, and a transport into the URI', () => {
     expect(accountUserAgent({ aor: 'sip:bob@127.0.0.1', password: 'bobpw', proxy: '127.0.0.1:5070' })).toEqual({

@@ -192,7 +192,9 @@ describe('TypeScript scenarios', () => {
       .hangup()
       .build();
     const [yaml] = parseScenarioYaml(
-      'name: menu\nvars: {ivr: "sip:ivr@127.0.0.1"}\nsteps:\n  - call: ${ivr}\n    codec: pcmu\n  - expect: answered\n    timeout: 5s\n  - listen\n  - heard: press one for sales\n    threshold: 0.9\n  - press: "1"\n    mode: info\n  - repeat: 2\n    steps: [listen, {press: "${round}"}]\n  - hangup\n',
+      'name: menu\nvars: {ivr: "sip:ivr@127.0.0.1"}\nsteps:\n  - call: ${ivr}\n    codec: pcmu\n  - expect: ' +
+        'answered\n    timeout: 5s\n  - listen\n  - heard: press one for sales\n    threshold: 0.9\n  - press: ' +
+        '"1"\n    mode: info\n  - repeat: 2\n    steps: [listen, {press: "${round}"}]\n  - hangup\n',
       'menu.yaml',
     );
     const strip = (x: unknown): unknown =>
@@ -204,5 +206,25 @@ describe('TypeScript scenarios', () => {
     expect(() => scenario('x').call('bob').build()).toThrow(ScenarioError);
     expect(() => scenario('x').press('Z').build()).toThrow(/not a string of DTMF keys/);
     expect(() => scenario('x').build()).toThrow(/no steps/);
+  });
+});
+
+describe('each verb’s keys, from its one spec', () => {
+  it('options go beside the verb or inside its mapping, never both; an unknown one is named', () => {
+    const ok = parseScenario({
+      name: 'x',
+      steps: [{ call: { uri: 'sip:a@b', codec: 'pcmu' } }, { call: 'sip:a@b', codec: 'gsm' }],
+    });
+    expect(ok.steps.map((s) => (s.kind === 'call' ? s.codecs : undefined))).toEqual([['pcmu'], ['gsm']]);
+    // An option beside a verb that holds its mapping was silently ignored before: now it is named.
+    expect(() => parseScenario({ name: 'x', steps: [{ call: { uri: 'sip:a@b' }, codec: 'pcmu' }] })).toThrow(
+      /call: unknown option "codec"; allowed: call, timeout, label/,
+    );
+    expect(() => parseScenario({ name: 'x', steps: [{ heard: { text: 'hi', nope: 1 } }] })).toThrow(
+      /heard: unknown option "nope"; allowed: text, threshold, competitors/,
+    );
+    expect(() => parseScenario({ name: 'x', steps: [{ press: '1', colour: 'red' }] })).toThrow(
+      /press: unknown option "colour"; allowed: press, timeout, label, mode, duration_ms, gap_ms, duration, gap/,
+    );
   });
 });

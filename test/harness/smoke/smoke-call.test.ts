@@ -41,7 +41,8 @@ describe('smoke call against an echo', () => {
     // 50 ms of network, plus our jitter buffer (20 ms minimum) and the PLC's 3.75 ms.
     expect(r.latency.roundTripMs).toBeGreaterThan(70);
     expect(r.latency.roundTripMs).toBeLessThan(140);
-    // The first probe waits on the initial playout delay (60 ms); once the jitter buffer adapts, every probe is the same.
+    // The first probe waits on the initial playout delay (60 ms); once the jitter buffer adapts, every probe is the
+    // same.
     const per = r.latency.perProbeMs.slice(2).filter((x): x is number => x !== null);
     expect(per).toHaveLength(8);
     expect(Math.max(...per) - Math.min(...per)).toBeLessThan(1);

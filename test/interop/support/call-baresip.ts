@@ -19,6 +19,17 @@ export interface BaresipOptions {
   readonly codec: string;
   /** First port of a range of 20 for RTP. */
   readonly rtpBase: number;
+  /** Where its SIP and RTP live: 127.0.0.1 (default) or ::1. */
+  readonly host?: '127.0.0.1' | '::1';
+  /**
+   * The account line instead of a stand-alone alice (`<sip:…>;params`; `{port}`
+   * becomes baresip's SIP port): e.g. one registering through a registrar.
+   */
+  readonly account?: string;
+  /** Lines of the contacts file (`"name" <sip:…>`); the first is the current contact (`message`). */
+  readonly contacts?: readonly string[];
+  /** Load the stdio UI module too: what baresip tells its user (a MESSAGE received) goes to its stdout. */
+  readonly stdio?: boolean;
 }
 
 export interface BaresipEvent {
@@ -39,6 +50,8 @@ export class Baresip {
     readonly sipPort: number,
     readonly ctrlPort: number,
     readonly recDir: string,
+    /** The ports baresip takes RTP on (its range of 20). */
+    readonly rtpPorts: readonly number[] = [],
   ) {}
 
   /** Start baresip and connect to its ctrl_tcp. */
@@ -51,12 +64,14 @@ export class Baresip {
     for (let i = 0; i < 20 && isListening(sipPort + 1, 'tcp'); i++) sipPort = await freeSipPort();
     const ctrlPort = await freeSipPort();
     const codecModule = o.codec === 'GSM' ? 'gsm.so' : 'g711.so';
+    const host = o.host ?? '127.0.0.1';
+    const uriHost = host.includes(':') ? `[${host}]` : host;
     writeFileSync(
       join(o.dir, 'config'),
       [
         'poll_method\t\tepoll',
-        `sip_listen\t\t127.0.0.1:${sipPort}`,
-        'net_interface\t\t127.0.0.1',
+        `sip_listen\t\t${uriHost}:${sipPort}`,
+        `net_interface\t\t${host}`,
         'call_local_timeout\t120',
         'call_max_calls\t\t4',
         'audio_player\t\talsa,null',
@@ -75,6 +90,7 @@ export class Baresip {
         'module\t\t\tsndfile.so',
         'module\t\t\talsa.so',
         'module\t\t\tctrl_tcp.so',
+        ...(o.stdio ? ['module\t\t\tstdio.so'] : []),
         'module_tmp\t\tuuid.so',
         'module_tmp\t\taccount.so',
         'module_app\t\tcontact.so',
@@ -86,11 +102,19 @@ export class Baresip {
     );
     writeFileSync(
       join(o.dir, 'accounts'),
-      `<sip:alice@127.0.0.1:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}\n`,
+      `${(
+        o.account ?? `<sip:alice@${uriHost}:{port};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}`
+      ).replaceAll('{port}', String(sipPort))}\n`,
     );
-    writeFileSync(join(o.dir, 'contacts'), '');
-    const peer = startPeer('baresip', ['-4', '-f', o.dir], { timeoutSec: 120 });
-    const b = new Baresip(peer, sipPort, ctrlPort, recDir);
+    writeFileSync(join(o.dir, 'contacts'), (o.contacts ?? []).map((c) => `${c}\n`).join(''));
+    const peer = startPeer('baresip', [host.includes(':') ? '-6' : '-4', '-f', o.dir], { timeoutSec: 120 });
+    const b = new Baresip(
+      peer,
+      sipPort,
+      ctrlPort,
+      recDir,
+      Array.from({ length: 20 }, (_, i) => o.rtpBase + i),
+    );
     await waitFor(() => isListening(ctrlPort, 'tcp') || peer.child.exitCode !== null, 'baresip ctrl_tcp', 15_000);
     if (peer.child.exitCode !== null) throw new Error(`baresip exited: ${peer.stdout().slice(-2000)} ${peer.stderr()}`);
     await waitFor(() => isListening(sipPort, 'udp'), 'baresip SIP');

@@ -34,13 +34,22 @@ export function uacRtpDtmf(
       CSeq: 1 INVITE
       Contact: <sip:sipp@[local_ip]:[local_port]>
       Max-Forwards: 70
-${delayedOffer ? '      Content-Length: 0\n' : `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`}
+${
+  delayedOffer
+    ? '      Content-Length: 0\n'
+    : `      Content-Type: application/sdp\n      Content-Length: ` + `[len]\n\n${SDP}`
+}
     ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="200" rtd="true">${delayedOffer ? '\n    <action><ereg regexp="m=audio [0-9]+ RTP/AVP" search_in="body" check_it="true" assign_to="offer"/></action>\n  ' : ''}</recv>${delayedOffer ? '\n  <Reference variables="offer"/>' : ''}
+  <recv response="200" rtd="true">${
+    delayedOffer
+      ? '\n    <action><ereg regexp="m=audio [0-9]+ RTP/AVP" ' +
+        'search_in="body" check_it="true" assign_to="offer"/></action>\n  '
+      : ''
+  }</recv>${delayedOffer ? '\n  ' + '<Reference variables="offer"/>' : ''}
   <send>
     <![CDATA[
       ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -51,7 +60,11 @@ ${delayedOffer ? '      Content-Length: 0\n' : `      Content-Type: application/
       CSeq: 1 ACK
       Contact: <sip:sipp@[local_ip]:[local_port]>
       Max-Forwards: 70
-${delayedOffer ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}` : '      Content-Length: 0\n'}
+${
+  delayedOffer
+    ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`
+    : '      ' + 'Content-Length: 0\n'
+}
     ]]>
     <action>
       <exec rtp_stream="${file},1,0"/>

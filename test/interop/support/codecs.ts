@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { requireBinary } from './peers.js';
 
 /** Run `cmd args` under `timeout`; fail the test with its stderr unless it exits 0. Returns stdout. */
@@ -39,4 +41,21 @@ export function firstDifferentFrame(a: ArrayLike<number>, b: ArrayLike<number>, 
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return Math.floor(i / size);
   return a.length === b.length ? -1 : Math.floor(n / size);
+}
+
+/**
+ * Compile a reference harness (a C file in bench/lib) against a Debian
+ * library into `dir`; fails the test naming the package when the compiler
+ * or the library's headers are missing.
+ */
+export function buildHarness(dir: string, source: string, lib: string, pkg: string): string {
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'lib', source);
+  const out = join(dir, source.replace(/\.c$/, ''));
+  const cc = spawnSync('timeout', ['120', 'cc', '-O2', '-o', out, src, `-l${lib}`], { encoding: 'utf8' });
+  if (cc.status !== 0) {
+    throw new Error(
+      `cannot build ${source} (needs build-essential and ${pkg}: apt-get install ${pkg}): ${cc.stderr || cc.error}`,
+    );
+  }
+  return out;
 }

@@ -85,7 +85,8 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     ].join('\n'),
   );
   const account = o.register
-    ? `<sip:${o.register.aor};transport=udp>;auth_pass=${o.register.password};regint=300;answermode=auto;audio_codecs=PCMU,PCMA`
+    ? `<sip:${o.register.aor};transport=udp>;auth_pass=${o.register.password};regint=300;` +
+      'answermode=auto;audio_codecs=PCMU,PCMA'
     : `<sip:ivr@127.0.0.1:${sipPort};transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA`;
   writeFileSync(join(conf, 'accounts'), `${account}\n`);
   writeFileSync(join(conf, 'contacts'), '');

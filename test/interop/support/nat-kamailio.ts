@@ -87,7 +87,12 @@ request_route {
     if (is_method("CANCEL")) { if (t_check_trans()) route(RELAY); exit; }
     if (!is_method("ACK")) t_check_trans();
     route(AUTH);
-${nat ? '    if (nat_uac_test("19")) { if (is_method("REGISTER")) fix_nated_register(); else fix_nated_contact(); }\n' : ''}    if (is_method("REGISTER")) {
+${
+  nat
+    ? '    if (nat_uac_test("19")) { if (is_method("REGISTER")) fix_nated_register(); else fix_nated_contact(); ' +
+      '}\n'
+    : ''
+}    if (is_method("REGISTER")) {
         xlog("L_INFO", "NATLAB REGISTER $fU from $si:$sp contact $ct\\n");
         if (!save("location")) sl_reply_error();
         exit;

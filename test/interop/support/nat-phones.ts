@@ -262,7 +262,8 @@ export async function callFromBaresip(lab: NatLab, o: BaresipCallOptions): Promi
   );
   writeFileSync(
     join(conf, 'accounts'),
-    `<sip:${o.user}@${registrar};transport=udp>;auth_pass=${o.user}pw;regint=0;outbound="sip:${registrar}";audio_codecs=PCMU\n`,
+    `<sip:${o.user}@${registrar};transport=udp>;auth_pass=${o.user}pw;regint=0;` +
+      `outbound="sip:${registrar}";audio_codecs=PCMU\n`,
   );
   writeFileSync(join(conf, 'contacts'), '');
   const p = lab.pub.start('baresip', ['-4', '-f', conf, '-e', `/dial ${o.phone.aor}`, '-t', String(o.seconds)], {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 export const PEER_PACKAGES: Record<string, string> = {
   sipp: 'sip-tester',
   kamailio: 'kamailio',
+  kamcmd: 'kamailio',
   baresip: 'baresip-core',
   turnserver: 'coturn',
   turnutils_stunclient: 'coturn',
@@ -36,6 +37,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   iptables: 'iptables',
   chromium: 'chromium',
   timeout: 'coreutils',
+  python3: 'python3',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */
@@ -219,4 +221,33 @@ export async function runShtoom(args: readonly string[], opts: StartOptions = {}
 /** Start the built `shtoom` CLI in the background (e.g. `serve`). */
 export function startShtoom(args: readonly string[], opts: StartOptions = {}): Peer {
   return startPeer('node', [SHTOOM_BIN, ...args], opts);
+}
+
+/** A UDP socket that takes every datagram and never answers (a peer that is there but silent). */
+export async function silentUdpPeer(
+  host = '127.0.0.1',
+): Promise<{ port: number; count(): number; close(): Promise<void> }> {
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  let n = 0;
+  s.on('message', () => n++);
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
+  return { port: s.address().port, count: () => n, close: () => new Promise<void>((r) => s.close(() => r())) };
+}
+
+/** A UDP port where nothing listens, on 127.0.0.1 and ::1 (an ICMP port unreachable answers a datagram to it). */
+export async function deadUdpPort(): Promise<number> {
+  const bind = (type: 'udp4' | 'udp6', port: number) =>
+    new Promise<number>((resolve) => {
+      const s = createSocket(type);
+      s.once('error', () => resolve(0));
+      s.bind(port, type === 'udp4' ? '127.0.0.1' : '::1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+  for (let i = 0; i < 20; i++) {
+    const port = await bind('udp4', 0);
+    if ((await bind('udp6', port)) === port) return port;
+  }
+  throw new Error('no UDP port free on both 127.0.0.1 and ::1');
 }

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { ulawDecode } from '../../../src/codecs/ulaw.js';
 import { freeUdpPort, requireBinary, startPeer, waitFor, type Peer } from './peers.js';
 
 export interface Capture {
@@ -152,6 +153,39 @@ export function rtpEvents(file: string, rtpPorts: readonly number[]): TsharkEven
         duration: Number(dur),
       };
     });
+}
+
+/**
+ * The PCMU audio sent to `dstPorts` in a capture, decoded, in sequence
+ * order (8 kHz): what a peer received on the wire, whatever it did with it.
+ */
+export function receivedPcmu(file: string, dstPorts: readonly number[]): Int16Array {
+  const bin = requireBinary('tshark');
+  const filter = `rtp.p_type == 0 && (${dstPorts.map((p) => `udp.dstport == ${p}`).join(' || ')})`;
+  const args = [
+    '-r',
+    file,
+    ...dstPorts.flatMap((p) => ['-d', `udp.port==${p},rtp`]),
+    '-Y',
+    filter,
+    '-T',
+    'fields',
+    '-e',
+    'rtp.payload',
+  ];
+  const r = spawnSync('timeout', ['60', bin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
+  const chunks = r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => ulawDecode(Uint8Array.from(Buffer.from(l.trim().replace(/:/g, ''), 'hex'))));
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** One RTP packet as tshark saw it on the wire: its kernel arrival time and header fields. */

@@ -1,7 +1,11 @@
 /**
  * Kamailio as a registrar and record-routing proxy with digest auth on
- * loopback (UDP and TCP), no database: users alice/alicepw and bob/bobpw.
+ * loopback (UDP and TCP, 127.0.0.1 and ::1), no database: users
+ * alice/alicepw and bob/bobpw (bob's un-REGISTERs are answered a second
+ * late). Its location table is read with `kamcmd ul.dump` over the ctl
+ * module's socket (`bindings()`).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +15,12 @@ export interface Kamailio {
   readonly port: number;
   readonly peer: Peer;
   readonly dir: string;
+  /** The Contacts the registrar holds for `user` now (its location table, `kamcmd ul.dump`). */
+  bindings(user: string): string[];
   stop(): Promise<void>;
 }
 
-function config(port: number, minExpires: number): string {
+function config(port: number, minExpires: number, dir: string): string {
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -23,7 +29,10 @@ children=2
 auto_aliases=no
 listen=udp:127.0.0.1:${port}
 listen=tcp:127.0.0.1:${port}
+listen=udp:[::1]:${port}
+listen=tcp:[::1]:${port}
 alias="127.0.0.1:${port}"
+alias="[::1]:${port}"
 tcp_connection_lifetime=3605
 
 loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
@@ -39,7 +48,10 @@ loadmodule "sanity.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
+loadmodule "ctl.so"
+loadmodule "cfgutils.so"
 
+modparam("ctl", "binrpc", "unix:${dir}/ctl.sock")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "min_expires", ${minExpires})
@@ -57,6 +69,9 @@ request_route {
     }
     if (is_method("CANCEL")) { if (t_check_trans()) route(RELAY); exit; }
     if (!is_method("ACK")) t_check_trans();
+    # bob's un-REGISTERs are answered a second late (each of them: the challenge, then the 200), so that a
+    # test can signal shtoom while one is under way.
+    if (is_method("REGISTER") && $fU == "bob" && $hdr(Expires) == "0") sleep("1");
     route(AUTH);
     if (is_method("REGISTER")) {
         if (!save("location")) sl_reply_error();
@@ -101,7 +116,7 @@ export async function startKamailio(opts: { minExpires?: number } = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'shtoom-kamailio-'));
   mkdirSync(join(dir, 'run'));
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(port, opts.minExpires ?? 60));
+  writeFileSync(cfg, config(port, opts.minExpires ?? 60, dir));
   const peer = startPeer(
     'kamailio',
     ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir],
@@ -116,9 +131,37 @@ export async function startKamailio(opts: { minExpires?: number } = {}): Promise
     port,
     peer,
     dir,
+    bindings(user) {
+      const r = spawnSync('kamcmd', ['-s', `unix:${join(dir, 'ctl.sock')}`, 'ul.dump'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      if (r.status !== 0) throw new Error(`kamcmd ul.dump failed: ${r.stderr || r.error?.message}`);
+      return contactsOf(r.stdout, user);
+    },
     async stop() {
       await peer.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The Contacts of one AOR in `kamcmd ul.dump` output: each AOR block starts
+ * with `AoR: user` (no domain: use_domain is off) and lists an `Address:
+ * sip:…` line per contact.
+ */
+export function contactsOf(dump: string, user: string): string[] {
+  const out: string[] = [];
+  let inAor = false;
+  for (const line of dump.split('\n')) {
+    const aor = /^\s*AoR:\s*(\S+)/i.exec(line);
+    if (aor) {
+      inAor = aor[1] === user || aor[1]!.startsWith(`${user}@`);
+      continue;
+    }
+    const c = /^\s*Address:\s*(\S+)/.exec(line);
+    if (inAor && c) out.push(c[1]!);
+  }
+  return out;
 }

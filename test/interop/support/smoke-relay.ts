@@ -105,7 +105,8 @@ export class LossyRelay {
         body = body
           .replace(/^m=audio \d+/m, `m=audio ${via.address().port}`)
           .replace(/^c=IN IP4 \S+/gm, 'c=IN IP4 127.0.0.1');
-        text = `${head.replace(/^content-length:\s*\d+/im, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
+        const length = `Content-Length: ${Buffer.byteLength(body)}`;
+        text = `${head.replace(/^content-length:\s*\d+/im, length)}\r\n\r\n${body}`;
       }
     }
     const out = Buffer.from(text, 'utf8');

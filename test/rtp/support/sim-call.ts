@@ -4,7 +4,7 @@
  * every 20 ms a side sends a frame carrying its index and pulls one playout
  * frame from its jitter buffer.
  */
-import { Driver } from '../../../src/net/drive.js';
+import { Driver } from '../../../src/clock/drive.js';
 import { TimerMediaScheduler, type MediaStream } from '../../../src/rtp/media-scheduler.js';
 import { RtpSession } from '../../../src/rtp/rtp-session.js';
 import type {

@@ -130,23 +130,26 @@ describe('two user agents in virtual time', () => {
     expect(find(a, 'invite-failed').outcome.kind).toBe('cancelled');
   });
 
-  it('an INVITE the callee does not answer gets 100 Trying after 200 ms, and the caller then waits without timer', () => {
-    const sim = new Sim();
-    const a = sim.ua('10.0.0.1');
-    const b = sim.ua('10.0.0.2');
-    const ci = a.act((now) => a.core.invite(b.uri('bob'), {}, now));
-    sim.run(1000);
-    expect(b.sent.map((m) => (m.type === 'response' ? m.status : 0))).toEqual([100]);
-    expect(a.sent.length).toBe(1); // the 100 stopped the INVITE retransmissions
-    expect(a.types()).toEqual(['invite-progress']);
-    // Proceeding has no timer: the caller waits until it cancels.
-    sim.run(100_000);
-    expect(a.sent.length).toBe(1);
-    a.act((now) => ci.cancel(now));
-    sim.idle();
-    expect(find(a, 'invite-failed').outcome.kind).toBe('cancelled');
-    expect(a.core.pendingTimers + b.core.pendingTimers).toBe(0);
-  });
+  it(
+    'an INVITE the callee does not answer gets 100 Trying after 200 ms, and the caller then waits without ' + 'timer',
+    () => {
+      const sim = new Sim();
+      const a = sim.ua('10.0.0.1');
+      const b = sim.ua('10.0.0.2');
+      const ci = a.act((now) => a.core.invite(b.uri('bob'), {}, now));
+      sim.run(1000);
+      expect(b.sent.map((m) => (m.type === 'response' ? m.status : 0))).toEqual([100]);
+      expect(a.sent.length).toBe(1); // the 100 stopped the INVITE retransmissions
+      expect(a.types()).toEqual(['invite-progress']);
+      // Proceeding has no timer: the caller waits until it cancels.
+      sim.run(100_000);
+      expect(a.sent.length).toBe(1);
+      a.act((now) => ci.cancel(now));
+      sim.idle();
+      expect(find(a, 'invite-failed').outcome.kind).toBe('cancelled');
+      expect(a.core.pendingTimers + b.core.pendingTimers).toBe(0);
+    },
+  );
 
   it('the UAS retransmits its 2xx until the ACK and ends the call with BYE when none comes', () => {
     const sim = new Sim();

@@ -50,32 +50,36 @@ const states = (ua: { events: { type: string }[] }) =>
   ua.events.filter((e) => e.type === 'registration').map((e) => (e as unknown as { state: RegistrationState }).state);
 
 describe('registration in virtual time (RFC 3261 10.2)', () => {
-  it('registers through a 401, reports the granted expiry and bindings, refreshes before expiry with the same Call-ID', () => {
-    const sim = new Sim();
-    const seen = registrar(sim, { maxExpires: 60, password: 'pw' });
-    const ua = sim.ua('10.0.0.1', 5060, { credentials: [{ username: 'alice', password: 'pw' }] });
-    ua.act((now) =>
-      ua.core.register(
-        { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 3600 },
-        now,
-      ),
-    );
-    sim.run(1000);
-    const s = states(ua);
-    expect(s.map((x) => x.kind)).toEqual(['registering', 'registered']);
-    const reg = s[1] as Extract<RegistrationState, { kind: 'registered' }>;
-    expect(reg.expires).toBe(60);
-    expect(reg.bindings).toHaveLength(2);
-    expect(seen.map((x) => x.req.has('authorization'))).toEqual([false, true]);
-    sim.run(60_000);
-    // Refresh at 54 s (10 % before): again 401 then 200.
-    expect(seen.map((x) => x.at)).toEqual([0, 0, 54_000, 54_000]);
-    expect(new Set(seen.map((x) => x.req.callId)).size).toBe(1);
-    const seqs = seen.map((x) => x.req.cseq.seq);
-    expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2, seqs[0]! + 3]);
-    expect(states(ua).map((x) => x.kind)).toEqual(['registering', 'registered', 'registered']);
-    expect((states(ua)[2] as { refresh: boolean }).refresh).toBe(true);
-  });
+  it(
+    'registers through a 401, reports the granted expiry and bindings, refreshes before expiry with the same ' +
+      'Call-ID',
+    () => {
+      const sim = new Sim();
+      const seen = registrar(sim, { maxExpires: 60, password: 'pw' });
+      const ua = sim.ua('10.0.0.1', 5060, { credentials: [{ username: 'alice', password: 'pw' }] });
+      ua.act((now) =>
+        ua.core.register(
+          { registrar: parseSipUri('sip:10.0.0.5'), aor: parseSipUri('sip:alice@10.0.0.5'), expires: 3600 },
+          now,
+        ),
+      );
+      sim.run(1000);
+      const s = states(ua);
+      expect(s.map((x) => x.kind)).toEqual(['registering', 'registered']);
+      const reg = s[1] as Extract<RegistrationState, { kind: 'registered' }>;
+      expect(reg.expires).toBe(60);
+      expect(reg.bindings).toHaveLength(2);
+      expect(seen.map((x) => x.req.has('authorization'))).toEqual([false, true]);
+      sim.run(60_000);
+      // Refresh at 54 s (10 % before): again 401 then 200.
+      expect(seen.map((x) => x.at)).toEqual([0, 0, 54_000, 54_000]);
+      expect(new Set(seen.map((x) => x.req.callId)).size).toBe(1);
+      const seqs = seen.map((x) => x.req.cseq.seq);
+      expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2, seqs[0]! + 3]);
+      expect(states(ua).map((x) => x.kind)).toEqual(['registering', 'registered', 'registered']);
+      expect((states(ua)[2] as { refresh: boolean }).refresh).toBe(true);
+    },
+  );
 
   it('follows 423 Interval Too Brief with the Min-Expires value', () => {
     const sim = new Sim();

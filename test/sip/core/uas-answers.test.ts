@@ -8,7 +8,7 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
     const p = new Probe();
     const r1 = p.send(rawRequest('FROBNICATE'));
     expect(status(r1)).toEqual([501]);
-    expect(r1[0]!.header('allow')).toBe('INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE');
+    expect(r1[0]!.header('allow')).toBe('INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE, SUBSCRIBE, NOTIFY, REFER');
     const r2 = p.send(rawRequest('REGISTER'));
     expect(status(r2)).toEqual([405]);
     expect(r2[0]!.header('allow')).toContain('INVITE');

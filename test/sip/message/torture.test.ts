@@ -76,7 +76,8 @@ describe('RFC 4475 torture messages through the parser', () => {
 
   for (const v of all.filter((x) => x.class === 'invalid')) {
     const want = INVALID_4475[v.name];
-    it(`${v.name} (${v.section}) is ${want === 'drop' ? 'dropped' : want === 'accept' ? 'left to the UA core' : `refused with ${want}`}`, () => {
+    const outcome = want === 'drop' ? 'dropped' : want === 'accept' ? 'left to the UA core' : `refused with ${want}`;
+    it(`${v.name} (${v.section}) is ${outcome}`, () => {
       expect(want, `no expectation for ${v.name}`).toBeDefined();
       const r = parse(v.bytes);
       if (want === 'drop') {

@@ -11,22 +11,26 @@ import { parseMessage } from '../../../src/sip/message/parse.js';
 import type { SipResponse } from '../../../src/sip/message/message.js';
 import { StreamFramer } from '../../../src/sip/message/stream-framer.js';
 
-/** A UAS that answers INVITE 480, everything else by the UserAgent's defaults; responses go to the packet source. */
-export async function startLiveUas(): Promise<UserAgent> {
-  const ua = await UserAgent.create({ listen: '127.0.0.1:0', forceRport: true, userAgent: 'shtoom-torture' });
+/**
+ * A UAS that answers INVITE 480, everything else by the UserAgent's defaults; responses go to the packet source.
+ * On `host` (127.0.0.1 by default; `[::1]` for IPv6, or a wildcard).
+ */
+export async function startLiveUas(host = '127.0.0.1'): Promise<UserAgent> {
+  const ua = await UserAgent.create({ listen: `${host}:0`, forceRport: true, userAgent: 'shtoom-torture' });
   ua.on('invite', (call) => call.reject(480));
   return ua;
 }
 
 let probeSeq = 0;
-function probe(transport: 'UDP' | 'TCP', port: number): { callId: string; bytes: Buffer } {
+function probe(transport: 'UDP' | 'TCP', port: number, address = '127.0.0.1'): { callId: string; bytes: Buffer } {
   const callId = `probe-${++probeSeq}-${Date.now()}`;
+  const h = address.includes(':') ? `[${address}]` : address;
   const text = [
-    `OPTIONS sip:probe@127.0.0.1:${port} SIP/2.0`,
-    `Via: SIP/2.0/${transport} 127.0.0.1:9;branch=z9hG4bK${callId};rport`,
+    `OPTIONS sip:probe@${h}:${port} SIP/2.0`,
+    `Via: SIP/2.0/${transport} ${h}:9;branch=z9hG4bK${callId};rport`,
     'Max-Forwards: 70',
-    'From: <sip:probe@127.0.0.1>;tag=p',
-    `To: <sip:probe@127.0.0.1:${port}>`,
+    `From: <sip:probe@${h}>;tag=p`,
+    `To: <sip:probe@${h}:${port}>`,
     `Call-ID: ${callId}`,
     'CSeq: 1 OPTIONS',
     'Content-Length: 0',
@@ -42,13 +46,20 @@ function responseOf(bytes: Uint8Array): SipResponse | undefined {
 }
 
 export class UdpClient {
-  private readonly socket: UdpSocket = createSocket('udp4');
+  private readonly socket: UdpSocket;
   private readonly got: SipResponse[] = [];
   private wake: (() => void) | undefined;
 
-  static async open(): Promise<UdpClient> {
-    const c = new UdpClient();
-    await new Promise<void>((r) => c.socket.bind(0, '127.0.0.1', () => r()));
+  private constructor(
+    /** The loopback address it talks from and to: 127.0.0.1 or ::1. */
+    readonly address: string,
+  ) {
+    this.socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  }
+
+  static async open(address = '127.0.0.1'): Promise<UdpClient> {
+    const c = new UdpClient(address);
+    await new Promise<void>((r) => c.socket.bind(0, address, () => r()));
     c.socket.on('message', (m) => {
       const r = responseOf(m);
       if (r) c.got.push(r);
@@ -59,10 +70,10 @@ export class UdpClient {
 
   /** Send `bytes` as one datagram, then a probe; return the responses that came before the probe's. */
   async exchange(bytes: Uint8Array, port: number, timeoutMs = 10_000): Promise<SipResponse[]> {
-    const p = probe('UDP', port);
+    const p = probe('UDP', port, this.address);
     this.got.length = 0;
-    this.socket.send(bytes, port, '127.0.0.1');
-    this.socket.send(p.bytes, port, '127.0.0.1');
+    this.socket.send(bytes, port, this.address);
+    this.socket.send(p.bytes, port, this.address);
     const end = Date.now() + timeoutMs;
     for (;;) {
       const i = this.got.findIndex((r) => r.header('call-id') === p.callId);
@@ -90,9 +101,10 @@ export interface TcpResult {
 export async function tcpExchange(
   bytes: Uint8Array,
   port: number,
-  opts: { probeSameConnection?: boolean; timeoutMs?: number } = {},
+  opts: { probeSameConnection?: boolean; timeoutMs?: number; address?: string } = {},
 ): Promise<TcpResult> {
-  const sock: Socket = connect({ host: '127.0.0.1', port });
+  const address = opts.address ?? '127.0.0.1';
+  const sock: Socket = connect({ host: address, port });
   await new Promise<void>((r, j) => {
     sock.once('connect', () => r());
     sock.once('error', j);
@@ -110,11 +122,11 @@ export async function tcpExchange(
   sock.on('close', () => (closed = true));
   sock.on('error', () => {});
   const same = opts.probeSameConnection ?? true;
-  const p = probe('TCP', port);
+  const p = probe('TCP', port, address);
   sock.write(bytes);
   let other: TcpResult | undefined;
   if (same) sock.write(p.bytes);
-  else other = await tcpExchange(p.bytes, port, { probeSameConnection: true });
+  else other = await tcpExchange(p.bytes, port, { probeSameConnection: true, address });
   const end = Date.now() + (opts.timeoutMs ?? 10_000);
   for (;;) {
     if (same) {

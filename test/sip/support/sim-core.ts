@@ -1,5 +1,5 @@
 /** SIP cores on a simulated network in virtual time (the default integration test shape). */
-import { Driver } from '../../../src/net/drive.js';
+import { Driver } from '../../../src/clock/drive.js';
 import { SimNetwork, type SimSocket } from '../../../src/sim/network.js';
 import { VirtualScheduler } from '../../../src/sim/scheduler.js';
 import { Random } from '../../../src/sim/random.js';

@@ -9,7 +9,7 @@ import type {
 import { DEFAULT_TIMERS, type SipTimers } from '../../../src/sip/transaction/timer-config.js';
 import type { SipResponse, SipMessage } from '../../../src/sip/message/message.js';
 import { buildResponse } from '../../../src/sip/message/build.js';
-import { DeadlineQueue } from '../../../src/sip/util/deadlines.js';
+import { DeadlineQueue } from '../../../src/util/deadlines.js';
 import type { Destination } from '../../../src/sip/transport/types.js';
 
 export const UDP: Destination = { transport: 'udp', host: '192.0.2.2', port: 5060 };

@@ -77,23 +77,27 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     expect(h.log()).toEqual(['0 603', '100 603']); // no Timer G over TCP
   });
 
-  it('after a 2xx goes to Accepted: absorbs INVITE retransmissions, sends the TU 2xx retransmissions, ends with Timer L', () => {
-    const h = new TxHarness();
-    const inv = invite();
-    const tx = h.layer.receiveRequest(inv, UDP, h.serverTu(), 0, h.trying);
-    const ok = buildResponse(inv, 200, { toTag: 'b1' });
-    h.now = 10;
-    tx.respond(ok, 10);
-    h.now = 300;
-    tx.receive(inv, 300);
-    h.now = 510;
-    tx.respond(ok, 510);
-    expect(h.log()).toEqual(['10 200', '510 200']);
-    expect(tx.state).toBe('accepted');
-    h.runAll();
-    expect(h.now).toBe(32_010);
-    expect(h.events).toEqual(['32010 terminated']);
-  });
+  it(
+    'after a 2xx goes to Accepted: absorbs INVITE retransmissions, sends the TU 2xx retransmissions, ends with ' +
+      'Timer L',
+    () => {
+      const h = new TxHarness();
+      const inv = invite();
+      const tx = h.layer.receiveRequest(inv, UDP, h.serverTu(), 0, h.trying);
+      const ok = buildResponse(inv, 200, { toTag: 'b1' });
+      h.now = 10;
+      tx.respond(ok, 10);
+      h.now = 300;
+      tx.receive(inv, 300);
+      h.now = 510;
+      tx.respond(ok, 510);
+      expect(h.log()).toEqual(['10 200', '510 200']);
+      expect(tx.state).toBe('accepted');
+      h.runAll();
+      expect(h.now).toBe(32_010);
+      expect(h.events).toEqual(['32010 terminated']);
+    },
+  );
 });
 
 describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {

@@ -1,0 +1,153 @@
+/**
+ * The echo load test of `serve.echo_concurrent_calls`, in pieces both the
+ * echo benchmark and the conference benchmark (which runs it beside its
+ * own, in the same run) use: starting `shtoom serve`, a bare Node echo, one
+ * step of N echo calls measured, and its pass criteria.
+ *
+ * Every payload carries its send time and a counter, which an echo returns
+ * unchanged: the generator measures each packet's round trip and counts
+ * what did not come back.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type CallBehaviour,
+  type LoadCall,
+  type LoadGenerator,
+  connectAll,
+  cpuPercent,
+  cpuTicks,
+} from './load-generator.js';
+import { percentile } from './report.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface EchoStep {
+  calls: number;
+  lost: number;
+  sent: number;
+  rttP50: number;
+  rttP99: number;
+  latenessP99: number;
+  cpuPercent: number;
+}
+
+/** The echo's payloads (send time, counter) and round trips, kept in `rtts` while a call's window is open. */
+export function echoBehaviour(rtts: number[]): CallBehaviour {
+  return {
+    fill(c, payload) {
+      payload.writeDoubleLE(performance.now(), 0);
+      payload.writeUInt32LE(c.counter, 8);
+      payload.fill(0xff, 12);
+    },
+    receive(c, msg, now) {
+      if (msg.length < 12 + 16 || (msg[1]! >= 192 && msg[1]! <= 223)) return; // RTCP
+      const off = 12 + 4 * (msg[0]! & 0x0f);
+      const sent = msg.readDoubleLE(off);
+      const counter = msg.readUInt32LE(off + 8);
+      if (counter >= c.windowFrom && counter < c.windowTo) {
+        c.windowReceived++;
+        rtts.push(now - sent);
+      }
+    },
+  };
+}
+
+/** One step: `n` echo calls for `seconds` after a 2 s warm-up; the server's CPU from its pid. */
+export async function echoStep(
+  gen: LoadGenerator,
+  rtts: number[],
+  serverPid: number,
+  n: number,
+  seconds: number,
+  connect: (i: number) => Promise<LoadCall>,
+): Promise<EchoStep> {
+  const calls = await connectAll(n, connect);
+  for (const c of calls) gen.start(c);
+  await new Promise((r) => setTimeout(r, 2000));
+  rtts.length = 0;
+  gen.lateness.length = 0;
+  for (const c of calls) {
+    c.windowFrom = c.counter;
+    c.windowReceived = 0;
+  }
+  const cpu0 = cpuTicks(serverPid);
+  const t0 = performance.now();
+  gen.measuring = true;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  gen.measuring = false;
+  const elapsed = performance.now() - t0;
+  const cpu1 = cpuTicks(serverPid);
+  for (const c of calls) c.windowTo = c.counter;
+  await new Promise((r) => setTimeout(r, 500)); // what is still on its way back
+  const sent = calls.reduce((s, c) => s + (c.windowTo - c.windowFrom), 0);
+  const got = calls.reduce((s, c) => s + c.windowReceived, 0);
+  const result: EchoStep = {
+    calls: n,
+    sent,
+    lost: sent - got,
+    rttP50: percentile(rtts, 50),
+    rttP99: percentile(rtts, 99),
+    latenessP99: percentile(gen.lateness, 99),
+    cpuPercent: cpuPercent(cpu0, cpu1, elapsed),
+  };
+  await gen.end(calls);
+  await new Promise((r) => setTimeout(r, 500));
+  return result;
+}
+
+export const echoOk = (r: EchoStep): boolean => r.lost === 0 && r.rttP99 < 10 && r.latenessP99 < 2;
+
+export function echoLine(r: EchoStep, ok: boolean): string {
+  return (
+    `${r.calls} calls: ${r.sent} packets out, ${r.lost} lost, round trip p50 ${r.rttP50.toFixed(3)} ms ` +
+    `p99 ${r.rttP99.toFixed(3)} ms, generator lateness p99 ${r.latenessP99.toFixed(3)} ms, ` +
+    `CPU ${r.cpuPercent.toFixed(1)} %${ok ? '' : ' (fails)'}`
+  );
+}
+
+/**
+ * `shtoom serve ARGS…` in its own process (through tsx), optionally behind
+ * a command prefix (`taskset -c 1`, `chrt -f 10`) and with node flags;
+ * resolves once it says it is serving.
+ */
+export async function startServe(
+  args: readonly string[],
+  opts: { prefix?: readonly string[]; nodeFlags?: readonly string[] } = {},
+): Promise<ChildProcess> {
+  const cmd = [...(opts.prefix ?? []), process.execPath];
+  // SHTOOM_BENCH_BUILT=1: the built CLI (npm run build) instead of the sources through tsx.
+  const entry =
+    process.env.SHTOOM_BENCH_BUILT === '1'
+      ? [join(root, 'dist/bin/shtoom.js')]
+      : ['--import', 'tsx', join(root, 'bin/shtoom.ts')];
+  const child = spawn(cmd[0]!, [...cmd.slice(1), ...(opts.nodeFlags ?? []), ...entry, 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('serving') && resolve());
+    child.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+  });
+  return child;
+}
+
+/** A bare Node echo with `n` sockets, in its own process; resolves with its pid and ports. */
+export async function bareEcho(
+  n: number,
+  prefix: readonly string[] = [],
+): Promise<{ pid: number; ports: number[]; stop: () => void }> {
+  const code = `const d=require('node:dgram');const ports=[];let left=${n};
+for(let i=0;i<${n};i++){const s=d.createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));
+s.bind(0,'127.0.0.1',()=>{ports.push(s.address().port);if(--left===0)console.log(JSON.stringify(ports));});}`;
+  const cmd = [...prefix, process.execPath];
+  const child = spawn(cmd[0]!, [...cmd.slice(1), '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
+    });
+  });
+  return { pid: child.pid!, ports, stop: () => void child.kill('SIGTERM') };
+}

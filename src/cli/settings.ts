@@ -1,0 +1,216 @@
+/**
+ * The one place where options become settings: shtoom's effective options
+ * (command line, environment, ini) turned into the typed settings the
+ * layers below take — a `UserAgent`'s options, the media settings, the
+ * audio devices' options, a `Phone`'s options. Nothing below the command
+ * line reads an option; every command that speaks SIP or opens audio is
+ * configured here, the same way.
+ */
+import { realMediaPlatform } from '../app/media-platform.js';
+import { Phone, type PhoneOptions } from '../app/phone.js';
+import type { OpenOptions } from '../audio/open.js';
+import type { CodecId } from '../codecs/codec.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { MediaClockStrategy } from '../net/rtp-media-clock.js';
+import { nodeTransportsWith } from '../net/sip-node-transports.js';
+import type { SipTcpOptions } from '../net/sip-tcp.js';
+import { StunResolveError } from '../net/stun-discover.js';
+import type { ShtoomOptions } from '../options/index.js';
+import type { RtpSessionOptions } from '../rtp/rtp-session-types.js';
+import type { Credentials } from '../sip/auth/digest-client.js';
+import type { UserAgentOptions } from '../sip/api/user-agent.js';
+import { SipUsageError } from '../sip/errors.js';
+import { packageInfo } from '../util/package-info.js';
+
+/** Only the reading side of the options is needed here. */
+type Options = Pick<ShtoomOptions, 'get' | 'entry'>;
+
+export interface FromOptionsExtra {
+  /** The AOR when a command takes it as an argument. */
+  readonly aor?: string;
+  /** Use a free port unless --sip-port was given (for one-shot client commands). */
+  readonly ephemeralPort?: boolean;
+}
+
+/** Credentials from --user/--password/--realm and --credentials realm=user:password,… */
+export function credentialsFrom(o: Pick<ShtoomOptions, 'get'>, aorUser?: string): Credentials[] {
+  const out: Credentials[] = [];
+  for (const item of o.get('account.credentials') ?? []) {
+    const eq = item.indexOf('=');
+    const colon = item.indexOf(':', eq);
+    out.push({ realm: item.slice(0, eq), username: item.slice(eq + 1, colon), password: item.slice(colon + 1) });
+  }
+  const password = o.get('account.password');
+  const username = o.get('account.user') ?? aorUser;
+  const realm = o.get('account.realm');
+  if (password !== undefined && username !== undefined) out.push({ username, password, ...(realm ? { realm } : {}) });
+  return out;
+}
+
+/** A `UserAgent`'s options from the `[sip]` and `[account]` options. */
+export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptionsExtra = {}): UserAgentOptions {
+  const address = o.get('sip.address');
+  const portSet = o.entry('sip.port').source.kind !== 'default';
+  const port = extra.ephemeralPort && !portSet ? 0 : o.get('sip.port');
+  const host = address.includes(':') ? `[${address}]` : address;
+  const aor = extra.aor ?? o.get('account.aor');
+  const aorUser = aor ? /^sips?:([^@;:]+)@/i.exec(aor)?.[1] : undefined;
+  const publicAddress = o.get('sip.public-address');
+  const outboundProxy = o.get('sip.outbound-proxy');
+  return {
+    listen: `${host}:${port}`,
+    ...(aor ? { aor } : {}),
+    credentials: credentialsFrom(o, aorUser ? decodeURIComponent(aorUser) : undefined),
+    log,
+    timers: { t1: o.get('sip.t1'), t2: o.get('sip.t2'), t4: o.get('sip.t4') },
+    userAgent: o.get('sip.user-agent').replaceAll('{version}', packageInfo().version),
+    ...(publicAddress ? { publicAddress } : {}),
+    ...(outboundProxy ? { outboundProxy } : {}),
+    transport: o.get('sip.transport'),
+    forceRport: o.get('sip.force-rport'),
+    maxMessageSize: o.get('sip.max-message-size'),
+    stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
+    transports: nodeTransportsWith(tcpSettings(o, log)),
+  };
+}
+
+/** The TCP transport's limits (`[sip] tcp-…`). */
+export function tcpSettings(o: Pick<ShtoomOptions, 'get'>, log: Logger): SipTcpOptions {
+  return {
+    maxConnections: o.get('sip.tcp-max-connections'),
+    maxConnectionsPerSource: o.get('sip.tcp-max-connections-per-source'),
+    keepAliveMs: o.get('sip.tcp-keepalive'),
+    maxQueuedBytes: o.get('sip.tcp-max-queued'),
+    // A peer gets as long to take what we send as to send us one message.
+    stallMs: o.get('sip.tcp-message-timeout'),
+    log: log.child('sip'),
+  };
+}
+
+/** The `[rtp]` options as the settings the media objects take. */
+export interface MediaSettings {
+  readonly address: string;
+  readonly portMin: number;
+  readonly portMax: number;
+  readonly rtcpMux: boolean;
+  readonly clock: MediaClockStrategy;
+  /** Nice value for the media clock's thread (when not real-time). */
+  readonly clockPriority: number;
+  /** SCHED_FIFO priority for the media clock's thread; 0: off. */
+  readonly clockRealtime: number;
+  /** The parts of `RtpSessionOptions` the options decide. */
+  readonly session: Pick<RtpSessionOptions, 'symmetric' | 'rtcpIntervalMs' | 'rtpTimeoutMs' | 'jitterBuffer' | 'dtmf'>;
+}
+
+/**
+ * @example
+ * const media = mediaSettings(options);
+ * const session = new RtpSession({ ...rtpSessionOptions(negotiated), ...media.session });
+ */
+export function mediaSettings(o: Pick<ShtoomOptions, 'get'>): MediaSettings {
+  return {
+    address: o.get('rtp.address'),
+    portMin: o.get('rtp.port-min'),
+    portMax: o.get('rtp.port-max'),
+    rtcpMux: o.get('rtp.rtcp-mux'),
+    clock: o.get('rtp.clock'),
+    clockPriority: o.get('rtp.clock-priority'),
+    clockRealtime: o.get('rtp.clock-realtime'),
+    session: {
+      symmetric: o.get('rtp.symmetric'),
+      rtcpIntervalMs: o.get('rtp.rtcp-interval'),
+      rtpTimeoutMs: o.get('rtp.timeout'),
+      jitterBuffer: {
+        minDelayMs: o.get('rtp.jitter-min'),
+        maxDelayMs: o.get('rtp.jitter-max'),
+        initialDelayMs: o.get('rtp.jitter-initial'),
+      },
+      dtmf: { volume: o.get('rtp.dtmf-volume'), durationMs: o.get('rtp.dtmf-duration'), gapMs: o.get('rtp.dtmf-gap') },
+    },
+  };
+}
+
+/**
+ * The `[audio]` options as `OpenOptions`: the device rate, and the drift
+ * buffer's target from `audio.buffer` (milliseconds at 8 kHz).
+ *
+ * @example
+ * const src = await openSource('alsa:default', audioOpenOptions(ctx.options));
+ */
+export function audioOpenOptions(options: Pick<ShtoomOptions, 'get'>): OpenOptions {
+  const target = Math.round(options.get('audio.buffer') * 8);
+  return {
+    deviceRate: options.get('audio.device-rate'),
+    drift: { target, tolerance: Math.max(40, Math.round(target / 6)), capacity: Math.max(8000, target * 4) },
+  };
+}
+
+export interface PhoneFromOptions {
+  /** A free SIP port unless --sip-port was given (one-shot client commands). */
+  readonly ephemeralPort?: boolean;
+  /** Where to listen instead of --sip-address/--sip-port (`serve --listen`). */
+  readonly listen?: string;
+  readonly capacity?: number;
+  readonly retryAfterSec?: number;
+  /** Keep RTP open this long after hanging up (to hear the last RTCP report). */
+  readonly lingerMs?: number;
+  /** Bind RTP here instead of --rtp-address. */
+  readonly rtpAddress?: string;
+  /** RTCP report interval to use when the option was left at its default. */
+  readonly rtcpIntervalMs?: number;
+  /** In-band DTMF detection to use when --inband-dtmf was left at its default. */
+  readonly inbandDtmf?: 'auto' | 'on' | 'off';
+}
+
+/** The `Phone` options the command line gives. */
+export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromOptions = {}): PhoneOptions {
+  const ua = userAgentOptionsFrom(o, log, { ...(extra.ephemeralPort ? { ephemeralPort: true } : {}) });
+  const m = mediaSettings(o);
+  const stun = o.get('stun.server');
+  const rtcpDefault = o.entry('rtp.rtcp-interval').source.kind === 'default';
+  return {
+    userAgent: { ...ua, ...(extra.listen ? { listen: extra.listen } : {}) },
+    platform: realMediaPlatform({ strategy: m.clock, priority: m.clockPriority, realtime: m.clockRealtime }),
+    codecs: o.get('call.codec') as readonly CodecId[],
+    media: {
+      address: extra.rtpAddress ?? m.address,
+      portMin: m.portMin,
+      portMax: m.portMax,
+      rtcpMux: m.rtcpMux,
+      rtp: {
+        ...m.session,
+        ...(rtcpDefault && extra.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: extra.rtcpIntervalMs } : {}),
+      },
+      lingerMs: extra.lingerMs ?? 0,
+      ...(o.get('rtp.allow-multicast') ? { allowMulticast: true } : {}),
+    },
+    inbandDtmf:
+      extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default'
+        ? extra.inbandDtmf
+        : o.get('call.inband-dtmf'),
+    ...(extra.capacity !== undefined ? { capacity: extra.capacity } : {}),
+    ...(extra.retryAfterSec !== undefined ? { retryAfterSec: extra.retryAfterSec } : {}),
+    ...(stun
+      ? {
+          stun: {
+            server: `${stun.host.includes(':') ? `[${stun.host}]` : stun.host}:${stun.port ?? 3478}`,
+            keepAliveMs: o.get('stun.keepalive'),
+            rto: o.get('stun.rto'),
+          },
+        }
+      : {}),
+    log,
+  };
+}
+
+/** Start a phone from the options; a bad listen address or port is a usage error. */
+export async function phoneFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromOptions = {}): Promise<Phone> {
+  try {
+    return await Phone.create(phoneOptionsFrom(o, log, extra));
+  } catch (e) {
+    if (e instanceof SipUsageError) throw new UsageError(e.message);
+    if (e instanceof StunResolveError) throw new UsageError(`--stun: ${e.message}`);
+    throw e;
+  }
+}
