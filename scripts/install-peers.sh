@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages of the real peers and tools the test suite runs
 # against (SIPp, Kamailio, baresip, coturn, libgsm's toast, sox, TTS engines,
-# pocketsphinx, tshark, ALSA/PortAudio/PulseAudio pieces, network-lab tools,
+# pocketsphinx, recorded IVR prompts with their transcripts (the Asterisk core
+# sounds, CC-BY-SA 3.0: the real-voice corpus of `heard`), tshark,
+# ALSA/PortAudio/PulseAudio pieces, network-lab tools,
 # Chromium for the HTML report test). Installs only what is missing.
 # Needs root (or sudo) on Debian 12.
 set -euo pipefail
@@ -10,6 +12,7 @@ PACKAGES=(
   sip-tester kamailio baresip-core coturn stun-client
   libgsm-tools libgsm1-dev libspandsp-dev libopus-dev sox libsox-fmt-all espeak-ng flite
   pocketsphinx pocketsphinx-en-us tshark
+  asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils
   iproute2 iptables procps chromium tmux sipvicious
   build-essential python3 python3-aiosmtpd

@@ -5,8 +5,9 @@
  * to it), so that a prompt either engine spoke is decoded with the
  * pronunciation it used; with neither engine, the word spelt letter by letter.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** The phones of the CMU US English acoustic model. */
 const PHONES = new Set(
@@ -14,7 +15,19 @@ const PHONES = new Set(
 );
 
 const cache = new Map<string, Map<string, string[]>>();
+const loading = new Map<string, Promise<Map<string, string[]>>>();
 const guesses = new Map<string, string[]>();
+
+function addEntry(entries: Map<string, string[]>, line: string): void {
+  const sp = line.indexOf(' ');
+  if (sp <= 0) return;
+  const word = line.slice(0, sp).replace(/\(\d+\)$/, '');
+  const phones = line.slice(sp + 1).trim();
+  if (!phones) return;
+  const list = entries.get(word);
+  if (list) list.push(phones);
+  else entries.set(word, [phones]);
+}
 
 /**
  * A pronunciation dictionary in CMU format (`word PH ON ES`, alternates as `word(2)`).
@@ -31,19 +44,36 @@ export class PronunciationDictionary {
     let entries = cache.get(path);
     if (!entries) {
       entries = new Map();
-      for (const line of readFileSync(path, 'latin1').split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp <= 0) continue;
-        const word = line.slice(0, sp).replace(/\(\d+\)$/, '');
-        const phones = line.slice(sp + 1).trim();
-        if (!phones) continue;
-        const list = entries.get(word);
-        if (list) list.push(phones);
-        else entries.set(word, [phones]);
-      }
+      const lines = readFileSync(path, 'latin1').split('\n');
+      for (const line of lines) addEntry(entries, line);
       cache.set(path, entries);
     }
     return new PronunciationDictionary(entries);
+  }
+
+  /**
+   * `load` without holding up the event loop (the CMU dictionary takes half
+   * a second to read: calls in progress would miss their media ticks): the
+   * file is read asynchronously and parsed a slice at a time.
+   */
+  static async loadAsync(path: string): Promise<PronunciationDictionary> {
+    const done = cache.get(path);
+    if (done) return new PronunciationDictionary(done);
+    let p = loading.get(path);
+    if (!p) {
+      p = (async () => {
+        const lines = (await readFile(path, 'latin1')).split('\n');
+        const entries = new Map<string, string[]>();
+        for (let i = 0; i < lines.length; i += 5000) {
+          for (const line of lines.slice(i, i + 5000)) addEntry(entries, line);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        cache.set(path, entries);
+        return entries;
+      })().finally(() => loading.delete(path));
+      loading.set(path, p);
+    }
+    return new PronunciationDictionary(await p);
   }
 
   has(word: string): boolean {
@@ -60,6 +90,27 @@ export class PronunciationDictionary {
     return out;
   }
 
+  /** `pronunciations`, with the guesses made by TTS processes the event loop does not wait on. */
+  async pronunciationsAsync(words: Iterable<string>): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const w of words) {
+      if (out.has(w)) continue;
+      const known = this.entries.get(w) ?? guesses.get(w);
+      if (known) out.set(w, known);
+      else {
+        const [f, e] = await Promise.all([
+          run('flite', ['-t', w, '-ps', '-o', 'none']),
+          run('espeak-ng', espeakArgs(w)),
+        ]);
+        out.set(
+          w,
+          this.settle(w, f === undefined ? undefined : fliteToCmu(f), e === undefined ? undefined : ipaToCmu(e)),
+        );
+      }
+    }
+    return out;
+  }
+
   /** The dictionary text for `words`, in the recogniser's format. */
   format(words: Iterable<string>): string {
     const lines: string[] = [];
@@ -70,26 +121,42 @@ export class PronunciationDictionary {
   }
 
   private guess(word: string): string[] {
-    let g = guesses.get(word);
-    if (!g) {
-      g = [...new Set([flitePhones(word), espeakPhones(word)].filter((p): p is string => !!p))];
-      if (g.length === 0) {
-        const letters = [...word.replace(/[^a-z]/g, '')]
-          .map((c) => this.entries.get(c)?.[0])
-          .filter((p): p is string => !!p);
-        g = [letters.length ? letters.join(' ') : 'AH'];
-      }
-      guesses.set(word, g);
+    return guesses.get(word) ?? this.settle(word, flitePhones(word), espeakPhones(word));
+  }
+
+  /** The guesses of both engines (letter by letter without either), remembered. */
+  private settle(word: string, flite: string | undefined, espeak: string | undefined): string[] {
+    let g = [...new Set([flite, espeak].filter((p): p is string => !!p))];
+    if (g.length === 0) {
+      const letters = [...word.replace(/[^a-z]/g, '')]
+        .map((c) => this.entries.get(c)?.[0])
+        .filter((p): p is string => !!p);
+      g = [letters.length ? letters.join(' ') : 'AH'];
     }
+    guesses.set(word, g);
     return g;
   }
 }
+
+/** A program's standard output, or undefined when it is missing or fails. */
+function run(cmd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) =>
+    execFile(cmd, args, { encoding: 'utf8', timeout: 10_000 }, (err, out) => resolve(err ? undefined : out)),
+  );
+}
+
+const espeakArgs = (word: string) => ['-q', '--ipa', '-v', 'en-us', word];
 
 /** flite's phones for a word, mapped to the CMU set, or undefined when flite is missing or says nothing usable. */
 export function flitePhones(word: string): string | undefined {
   const r = spawnSync('flite', ['-t', word, '-ps', '-o', 'none'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
-  const phones = r.stdout
+  return fliteToCmu(r.stdout);
+}
+
+/** flite's `-ps` output as CMU phones (pauses dropped), or undefined when it holds a phone the model lacks. */
+function fliteToCmu(out: string): string | undefined {
+  const phones = out
     .trim()
     .split(/\s+/)
     .filter((p) => p && p !== 'pau')
@@ -171,7 +238,7 @@ const IPA: readonly (readonly [string, string])[] = [
  * @example ipaToCmu('vˈɔɪpstɚ') // 'V OY P S T ER'
  */
 export function espeakPhones(word: string): string | undefined {
-  const r = spawnSync('espeak-ng', ['-q', '--ipa', '-v', 'en-us', word], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('espeak-ng', espeakArgs(word), { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
   return ipaToCmu(r.stdout);
 }

@@ -5,6 +5,7 @@
  *
  * Audio is always 8 kHz mono 16-bit PCM, what a call delivers.
  */
+import type { VerifyScore } from './verify.js';
 
 /** What to listen for. */
 export interface RecognitionRequest {
@@ -41,6 +42,20 @@ export interface Recognition {
 }
 
 /**
+ * A verification: the verdict on the expected text. It holds no transcript:
+ * what was heard is `recognise(audio)` (free transcription), asked for
+ * beside it.
+ */
+export interface Verification {
+  readonly verdict: VerifyScore;
+  /** Length of the audio verified. */
+  readonly audioMs: number;
+  /** Wall-clock time the verification took. */
+  readonly elapsedMs: number;
+  readonly engine: string;
+}
+
+/**
  * A speech recogniser for telephone audio.
  *
  * @example
@@ -55,4 +70,15 @@ export interface Recogniser {
   check(): Promise<void>;
   /** Recognise 8 kHz mono PCM. */
   recognise(audio: Int16Array, request?: RecognitionRequest): Promise<Recognition>;
+  /**
+   * Did `audio` say `expected`? Utterance verification that needs no list of
+   * other phrases (`verify.ts`).
+   */
+  verify?(audio: Int16Array, expected: string): Promise<Verification>;
+  /**
+   * Get ready for recognitions to come (learn their words, start decoders),
+   * so the first one is as fast as the rest: `phrases` the texts to be
+   * heard, `verify` whether they are verified rather than chosen among.
+   */
+  prepare?(request: { readonly phrases: readonly string[]; readonly verify: boolean }): Promise<void>;
 }

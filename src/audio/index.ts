@@ -18,6 +18,7 @@ export {
 } from './device.js';
 export { parseDeviceUri, type DeviceUri } from './device-uri.js';
 export {
+  auditAudio,
   backendStatus,
   listDevices,
   openSink,

@@ -3,7 +3,7 @@
  * Native and helper backends are reached only when asked for, so file,
  * tone, raw and null devices work with nothing but Node installed.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { AUDIO_RATE, type AudioDeviceInfo, type AudioSink, type AudioSource } from './device.js';
@@ -158,8 +158,15 @@ const ALWAYS: AudioDeviceInfo[] = [
   },
 ];
 
-/** ALSA PCMs from `aplay -L` / `arecord -L` (none when alsa-utils is missing). */
-function listAlsa(env: Readonly<Record<string, string | undefined>>): AudioDeviceInfo[] {
+/**
+ * ALSA PCMs from `aplay -L` / `arecord -L` that open here (none when
+ * alsa-utils is missing). `-L` lists every PCM the configuration defines —
+ * rate converters, JACK, PulseAudio, up- and down-mixers — most of which
+ * cannot be opened on a machine without their card or server; each is
+ * opened once for playback and once for capture (an empty write, a
+ * one-sample read) and kept only in the directions that worked.
+ */
+async function listAlsa(env: Readonly<Record<string, string | undefined>>): Promise<AudioDeviceInfo[]> {
   const names = (program: string): Map<string, string> => {
     const path = which(program, env);
     const found = new Map<string, string>();
@@ -178,15 +185,34 @@ function listAlsa(env: Readonly<Record<string, string | undefined>>): AudioDevic
   };
   const out = names('aplay');
   const inp = names('arecord');
-  const all = new Set([...out.keys(), ...inp.keys()]);
-  return [...all].map((n) => ({
-    uri: `alsa:${n}`,
-    description: out.get(n) || inp.get(n) || n,
-    input: inp.has(n),
-    output: out.has(n),
-    rates: [8000, 16000, 44100, 48000],
-    backend: 'alsa',
-  }));
+  const opens = (program: 'aplay' | 'arecord', pcm: string) =>
+    new Promise<boolean>((resolve) => {
+      const args = ['-q', '-D', pcm, '-t', 'raw', '-f', 'S16_LE', '-r', '8000', '-c', '1'];
+      if (program === 'arecord') args.push('-s', '1');
+      execFile(which(program, env)!, [...args, '/dev/null'], { env: env as NodeJS.ProcessEnv, timeout: 3000 }, (e) =>
+        resolve(!e),
+      );
+    });
+  const all = [...new Set([...out.keys(), ...inp.keys()])];
+  const probed = await Promise.all(
+    all.map(async (n) => {
+      const [output, input] = await Promise.all([
+        out.has(n) ? opens('aplay', n) : false,
+        inp.has(n) ? opens('arecord', n) : false,
+      ]);
+      return { n, output, input };
+    }),
+  );
+  return probed
+    .filter((p) => p.output || p.input)
+    .map(({ n, output, input }) => ({
+      uri: `alsa:${n}`,
+      description: out.get(n) || inp.get(n) || n,
+      input,
+      output,
+      rates: [8000, 16000, 44100, 48000],
+      backend: 'alsa',
+    }));
 }
 
 /** OSS devices that exist (`/dev/dsp*`), or that libpulsedsp would provide. */
@@ -219,31 +245,59 @@ function listOss(env: Readonly<Record<string, string | undefined>>): AudioDevice
 export async function listDevices(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<AudioDeviceInfo[]> {
-  return [...listAlsa(env), ...listOss(env), ...((await listPortAudioDevices(env)) ?? []), ...ALWAYS];
+  return (await auditAudio(env)).devices;
 }
 
 export interface BackendStatus {
   readonly backend: string;
+  /** Whether the backend's program or package is there. */
   readonly available: boolean;
   /** What to install, when it is not available. */
   readonly install?: string;
+  /** Devices it has that open here (ALSA, OSS, PortAudio); 0 says the backend is there but has none. */
+  readonly devices?: number;
 }
 
 /** Which backends can be used here, and what to install for the others (PortAudio probed in a child process). */
 export async function backendStatus(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<BackendStatus[]> {
-  const pa = (await listPortAudioDevices(env)) !== undefined;
-  return [
+  return (await auditAudio(env)).backends;
+}
+
+/**
+ * The devices and the backends at once (PortAudio is probed once, in a
+ * child process): what `shtoom devices` prints.
+ *
+ * @example
+ * const { devices, backends } = await auditAudio();
+ * backends.filter((b) => !b.available)
+ * // [{ backend: 'portaudio', available: false, install: 'npm install naudiodon2' }]
+ */
+export async function auditAudio(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ devices: AudioDeviceInfo[]; backends: BackendStatus[] }> {
+  const [alsa, pa] = await Promise.all([listAlsa(env), listPortAudioDevices(env)]);
+  const oss = listOss(env);
+  const count = (backend: string) => ({
+    devices: [...alsa, ...oss, ...(pa ?? [])].filter((d) => d.backend === backend).length,
+  });
+  const listed: { backend: string; available: boolean; install?: string; devices?: number }[] = [
     {
       backend: 'alsa',
       available: !!which('aplay', env) && !!which('arecord', env),
       install: 'apt-get install alsa-utils',
+      ...count('alsa'),
     },
-    { backend: 'oss', available: !!which('sox', env), install: 'apt-get install sox libsox-fmt-oss' },
-    { backend: 'portaudio', available: pa, install: 'npm install naudiodon2' },
+    { backend: 'oss', available: !!which('sox', env), install: 'apt-get install sox libsox-fmt-oss', ...count('oss') },
+    { backend: 'portaudio', available: pa !== undefined, install: 'npm install naudiodon2', ...count('portaudio') },
     { backend: 'file', available: true },
     { backend: 'raw', available: true },
     { backend: 'generator', available: true },
-  ].map((b): BackendStatus => (b.available ? { backend: b.backend, available: true } : b));
+  ];
+  const backends = listed.map((b): BackendStatus => {
+    if (!b.available) return { backend: b.backend, available: false, ...(b.install ? { install: b.install } : {}) };
+    return { backend: b.backend, available: true, ...(b.devices !== undefined ? { devices: b.devices } : {}) };
+  });
+  return { devices: [...alsa, ...oss, ...(pa ?? []), ...ALWAYS], backends };
 }

@@ -50,6 +50,12 @@ export interface CommandSpec {
   readonly description: string;
   readonly args?: readonly ArgSpec[];
   readonly subcommands?: readonly CommandSpec[];
+  /**
+   * The global options that matter for this command, by id (`sip.port`,
+   * `account.user`): its `--help` shows them after its own; every other
+   * global option is listed by `shtoom help options`.
+   */
+  readonly globals?: readonly string[];
   /** Extra help text shown after the options (examples). */
   readonly examples?: readonly string[];
   readonly run?: (ctx: CommandContext) => Promise<number>;

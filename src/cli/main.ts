@@ -7,7 +7,7 @@ import { Command, CommanderError, Help, type Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { Logger, streamSink, type LogLevel } from '../log/logger.js';
 import { addSchemaOptions, readArgv, type BoundOptions } from '../options/commander.js';
-import { isGlobal, offeredBy } from '../options/define.js';
+import { isGlobal, offeredBy, sectionOf } from '../options/define.js';
 import { loadOptions } from '../options/load.js';
 import { schema as defaultSchema } from '../options/schema/index.js';
 import type { Schema } from '../options/types.js';
@@ -83,26 +83,109 @@ export function buildProgram(
       outputError: (s, write) => write(`shtoom: ${oneLine(s)}\n`),
     });
   const root: Link = { cmd: program, bound: addSchemaOptions(program, schema.filter(isGlobal)) };
-  // The root help lists only the general options; a command's help lists all
-  // global options (SIP, media, audio, account…) it can be given.
-  const general = new Set(
-    schema.filter((s) => isGlobal(s) && /^(general|log|output)\./.test(s.id)).map((s) => root.bound.get(s.id)?.option),
-  );
+  // Help shows what matters where it is asked for, as git and npm do: the
+  // root help the general options, a command's help its own options and
+  // the global ones that matter for it (CommandSpec.globals), and `shtoom
+  // help options` every global option by section.
+  const general = new Set(schema.filter((s) => isGlobal(s) && GENERAL.test(s.id)).map((s) => s.id));
+  const shownGlobals = new Map<Command, ReadonlySet<string>>();
+  const hidden = (cmd: Command) => {
+    const shown = shownGlobals.get(cmd) ?? new Set();
+    return [...root.bound].filter(([id]) => !general.has(id) && !shown.has(id)).length;
+  };
   program.configureHelp({
     showGlobalOptions: true,
     sortSubcommands: false,
     visibleOptions: (cmd) => {
       const all = new Help().visibleOptions(cmd);
-      return cmd === program ? all.filter((o) => general.has(o) || !root.bound.has(idOfOption(root.bound, o))) : all;
+      return cmd === program ? all.filter((o) => general.has(idOfOption(root.bound, o)) || !isBound(root, o)) : all;
+    },
+    visibleGlobalOptions: (cmd) => {
+      const shown = shownGlobals.get(cmd) ?? new Set();
+      const h = new Help();
+      h.showGlobalOptions = true;
+      return h
+        .visibleGlobalOptions(cmd)
+        .filter(
+          (o) => !isBound(root, o) || general.has(idOfOption(root.bound, o)) || shown.has(idOfOption(root.bound, o)),
+        );
     },
   });
   program.addHelpText(
     'after',
-    '\nEvery command also takes the SIP, media, audio and account options (--sip-port, --user, …):\n' +
-      'see `shtoom <command> --help`, `shtoom config show`, and the [sections] of the ini file.',
+    '\nEvery command also takes the SIP, media, audio, account and STUN options (--sip-port, --user, …):\n' +
+      "`shtoom help options` lists them all; `shtoom help COMMAND` (or `shtoom COMMAND --help`) a command's own.",
   );
-  for (const spec of commands) addCommand(root, [root], spec, [], schema, io, setExit);
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('help on a command, or `help options` for every global option (SIP, media, audio, account, STUN)')
+    .argument('[topic...]', 'a command (`call`, `config save`) or `options`')
+    .action((topic: string[]) => {
+      if (topic.length === 1 && topic[0] === 'options') {
+        io.stdout.write(globalOptionsHelp(schema, root));
+        return;
+      }
+      let cmd: Command = program;
+      for (const word of topic) {
+        const next = cmd.commands.find((c) => c.name() === word);
+        if (!next) {
+          io.stderr.write(`shtoom: no help on "${topic.join(' ')}": not a command (or \`options\`)\n`);
+          setExit(ExitCode.USAGE);
+          return;
+        }
+        cmd = next;
+      }
+      cmd.outputHelp();
+    });
+  for (const spec of commands)
+    addCommand(root, [root], spec, [], schema, io, setExit, (cmd, globals) => {
+      shownGlobals.set(cmd, globals);
+      const n = hidden(cmd);
+      if (n > 0)
+        cmd.addHelpText('after', `\n${n} more global options (SIP, media, audio, account, STUN): shtoom help options`);
+    });
   return program;
+}
+
+/** The options `shtoom --help` shows, and every command's help too. */
+const GENERAL = /^(general|log|output)\./;
+
+const SECTIONS: Record<string, string> = {
+  general: 'General',
+  log: 'General',
+  output: 'General',
+  sip: 'SIP',
+  account: 'Account',
+  rtp: 'Media (RTP)',
+  audio: 'Audio devices',
+  stun: 'STUN',
+};
+
+/** `shtoom help options`: every global option, by section, as a command's help would show it. */
+function globalOptionsHelp(schema: Schema, root: Link): string {
+  const help = new Help();
+  help.helpWidth = root.cmd.configureOutput().getOutHelpWidth?.() ?? 80;
+  const groups = new Map<string, Option[]>();
+  for (const spec of schema.filter(isGlobal)) {
+    const b = root.bound.get(spec.id);
+    if (!b) continue;
+    const title = SECTIONS[sectionOf(spec)] ?? sectionOf(spec);
+    groups.set(title, [...(groups.get(title) ?? []), b.option]);
+  }
+  const all = [...groups.values()].flat();
+  const width = Math.max(...all.map((o) => help.optionTerm(o).length));
+  const lines = ['Global options: every command takes them; the ini file has them as [section] key.', ''];
+  for (const [title, options] of groups) {
+    lines.push(`${title}:`);
+    for (const o of options) lines.push(help.formatItem(help.optionTerm(o), width, help.optionDescription(o), help));
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function isBound(link: Link, option: Option): boolean {
+  return idOfOption(link.bound, option) !== '';
 }
 
 function addCommand(
@@ -113,6 +196,7 @@ function addCommand(
   schema: Schema,
   io: CliIo,
   setExit: (code: number) => void,
+  added: (cmd: Command, globals: ReadonlySet<string>) => void,
 ): void {
   const fullPath = [...path, spec.name];
   const pathText = fullPath.join(' ');
@@ -126,8 +210,9 @@ function addCommand(
   const own = spec.subcommands ? [] : schema.filter((s) => !isGlobal(s) && offeredBy(s, pathText));
   const link: Link = { cmd, bound: addSchemaOptions(cmd, own) };
   if (spec.examples?.length) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
+  added(cmd, new Set(spec.globals ?? []));
   const nextChain = [...chain, link];
-  for (const sub of spec.subcommands ?? []) addCommand(link, nextChain, sub, fullPath, schema, io, setExit);
+  for (const sub of spec.subcommands ?? []) addCommand(link, nextChain, sub, fullPath, schema, io, setExit, added);
   if (spec.run) {
     const run = spec.run;
     cmd.action(async (...actionArgs: unknown[]) => {

@@ -167,7 +167,10 @@ export class PreciseMediaScheduler implements MediaScheduler {
       return;
     }
     this.restore = { tid, nice, realtime: false };
-    if (this.realtime !== undefined && chrt(['-f', '-p', String(this.realtime), String(tid)])) {
+    // Reset on fork: a process this thread starts (a recogniser, TTS, sox)
+    // runs in the normal class, or its CPU-bound work in the real-time class
+    // would starve the media clock it was started from.
+    if (this.realtime !== undefined && chrt(['-R', '-f', '-p', String(this.realtime), String(tid)])) {
       this.realtimeApplied = this.restore.realtime = true;
       return;
     }

@@ -50,7 +50,7 @@ describe('shtoom serve ivr-demo', () => {
       { pin: '4321' },
     );
     expect(wrong.failure).toBeUndefined();
-  });
+  }, 120_000); // real recognition of every prompt (a decision and a free transcript each)
 
   it('says a key is not on the menu, goes back from support with star, and hangs up on 9', async () => {
     const r = await run(
@@ -58,7 +58,7 @@ describe('shtoom serve ivr-demo', () => {
         `press: "*"\n${say(P.menu)}  - press: "9"\n${say(P.goodbye)}  - expect: hangup\n`,
     );
     expect(r.failure).toBeUndefined();
-  });
+  }, 120_000); // real recognition of every prompt (a decision and a free transcript each)
 
   it('speaks with espeak-ng when asked', async () => {
     const r = await run(`${say(P.welcome, P.menu)}  - press: "1"\n${say(P.sales)}`, { voice: { engine: 'espeak-ng' } });

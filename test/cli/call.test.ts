@@ -3,6 +3,7 @@
  * in-process phone: exit codes for every outcome, Ctrl-C before and after
  * the answer, JSON output, DTMF and recording.
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,7 @@ describe('shtoom call', () => {
       answered: true,
       codec: 'PCMU',
       end: { reason: 'hangup' },
+      audioReceived: true,
       dtmf: { sent: '12#' },
       recording: `file:${rec}`,
     });
@@ -184,7 +186,9 @@ describe('shtoom call', () => {
     behaviour = (c) => c.ring();
     const r = await cli(['call', at('bob'), '--answer-timeout', '1s']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/no answer/);
+    // The failure is printed once: the summary says it, no log line repeats it.
+    expect(r.stdout).toMatch(/^call failed: no answer/m);
+    expect(`${r.stdout}${r.stderr}`.match(/no answer/g)).toHaveLength(1);
   });
 
   it('Ctrl-C while it rings: CANCEL, exit 130; Ctrl-C once answered: BYE, exit 0', async () => {
@@ -204,6 +208,30 @@ describe('shtoom call', () => {
     expect(r2.code).toBe(0);
     expect(JSON.parse(r2.stdout).end.reason).toBe('hangup');
     expect((await callee!.ended).reason).toBe('remote-hangup');
+  });
+
+  it('binds a free SIP port unless sip.port is set, as config show says', async () => {
+    const from: (number | undefined)[] = [];
+    behaviour = (c) =>
+      void c.answer().then(() => {
+        const t = c.dialog?.remoteTarget;
+        from.push(t?.kind === 'sip' ? t.port : undefined);
+      });
+    const byCommand = async (extra: string[]) =>
+      JSON.parse((await cli(['config', 'show', '--json', ...extra])).stdout).options['sip.port'].byCommand;
+    expect(await byCommand([])).toMatchObject({ call: 'free', smoke: 'free', register: 5060, serve: 5060 });
+    expect((await cli(['call', at('bob'), '--duration', '300ms'])).code).toBe(0);
+    const port = await new Promise<number>((resolve) => {
+      const s = createSocket('udp4').bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    expect(await byCommand(['--sip-port', String(port)])).toMatchObject({ call: port, register: port });
+    expect((await cli(['call', at('bob'), '--duration', '300ms', '--sip-port', String(port)])).code).toBe(0);
+    expect(from[0]).toBeGreaterThan(1024);
+    expect(from[0]).not.toBe(5060);
+    expect(from[1]).toBe(port);
   });
 
   it('usage errors: a bad URI, a missing --play file, an unknown codec: exit 2, nothing sent', async () => {
@@ -240,10 +268,14 @@ describe('shtoom smoke and demo', () => {
   it('smoke against an echo: PASS, exit 0, a JUnit file; an impossible threshold: exit 1', async () => {
     const uri = `sip:echo@127.0.0.1:${echoPhone.ua.localAddress.port}`;
     const junit = join(dir, 'smoke.xml');
-    const ok = await cli(['smoke', uri, '--duration', '2s', '--junit', junit, '--json', ...LENIENT]);
+    const ok = await cli(['smoke', uri, '--duration', '3s', '--junit', junit, '--json', ...LENIENT]);
     expect(ok.code, ok.stderr).toBe(0);
     const j = JSON.parse(ok.stdout);
-    expect(j).toMatchObject({ ok: true, latency: { probesSent: 2, probesFound: 2 } });
+    // The echo came back (content): most probes found by correlation. Not every one: on a loaded machine the
+    // first chirp can fall in the media path's start-up, as the echo check itself allows (half at least).
+    expect(j).toMatchObject({ ok: true, latency: { probesSent: 3 } });
+    expect(j.latency.probesFound).toBeGreaterThanOrEqual(2);
+    expect(j.checks).toContainEqual(expect.objectContaining({ name: 'echo', ok: true }));
     expect(j.latency.roundTripMs).toBeLessThan(3000);
     expect(existsSync(junit)).toBe(true);
     const strict = await cli(['smoke', uri, '--duration', '2s', '--max-latency', '1ms']);

@@ -24,6 +24,9 @@ describe('shtoom config show', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`config file ${defaultIni()}`);
     expect(r.stdout).toMatch(/^sip\.port +5070 +env SHTOOM_SIP_PORT$/m);
+    expect(r.stdout).toMatch(
+      /^ +used by call, smoke, ivr, options, register, serve: 5070; demo: a free port on 127\.0\.0\.1;/m,
+    );
     expect(r.stdout).toMatch(new RegExp(`^sip\\.transport +tcp +${defaultIni().replace(/[.]/g, '\\.')}:2$`, 'm'));
     expect(r.stdout).toMatch(/^log\.level +debug +argv --log-level$/m);
     expect(r.stdout).toMatch(/^sip\.address +0\.0\.0\.0 +default$/m);
@@ -39,6 +42,16 @@ describe('shtoom config show', () => {
       flag: '--sip-port',
       env: 'SHTOOM_SIP_PORT',
       ini: '[sip] port',
+      // What each command really binds: one-shot clients a free port while sip.port is left at its default.
+      byCommand: {
+        call: 'free',
+        smoke: 'free',
+        ivr: 'free',
+        options: 'free',
+        register: 5060,
+        serve: 5060,
+        demo: 'free (127.0.0.1)',
+      },
     });
     expect(doc.options['account.password'].value).toBe('********');
     expect(doc.configFound).toBe(false);

@@ -16,13 +16,49 @@ describe('help is generated from the schema', () => {
     expect(r.stdout).toMatch(/config\s+show or save the effective configuration/);
   });
 
-  it("a command's help lists its own options and every global option", async () => {
-    const r = await runCli(['config', 'save', '--help'], {});
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: shtoom config save [options] [file]');
-    expect(r.stdout).toMatch(/--include-secrets\s+also write/);
-    expect(r.stdout).toMatch(/--sip-port <port>\s+local SIP port/);
-    expect(r.stdout).toMatch(/\[default:\s+5060\]/);
+  it(
+    "a command's help lists its own options and the global ones that matter for it; help options lists " + 'all',
+    async () => {
+      const save = await runCli(['config', 'save', '--help'], {});
+      expect(save.code).toBe(0);
+      expect(save.stdout).toContain('Usage: shtoom config save [options] [file]');
+      expect(save.stdout).toMatch(/--include-secrets\s+also write/);
+      expect(save.stdout).toMatch(/--log-level <level>/);
+      expect(save.stdout).not.toContain('--sip-port <port>');
+      expect(save.stdout).toMatch(
+        /\n\d+ more global options \(SIP, media, audio, account, STUN\): shtoom help options\n$/,
+      );
+
+      const call = await runCli(['call', '--help'], {});
+      expect(call.stdout).toMatch(/--require-audio\s+exit 1/);
+      for (const flag of ['--sip-port <port>', '--sip-outbound-proxy <uri>', '--aor <uri>', '--password <secret>'])
+        expect(call.stdout).toContain(flag);
+      for (const flag of ['--sip-t1', '--rtp-jitter-min', '--audio-buffer', '--stun-rto'])
+        expect(call.stdout).not.toContain(flag);
+      expect(call.stdout.split('\n').length).toBeLessThan(120); // it was over 200 (call's own options: about 90)
+      expect((await runCli(['help', 'call'], {})).stdout).toBe(call.stdout);
+
+      const all = await runCli(['help', 'options'], {});
+      expect(all.code).toBe(0);
+      expect(all.stdout).toMatch(/^SIP:\n/m);
+      expect(all.stdout).toMatch(/^Media \(RTP\):\n/m);
+      expect(all.stdout).toMatch(/--sip-port <port>\s+local SIP port/);
+      expect(all.stdout).toMatch(/\[default:\s+5060\]/);
+      for (const flag of ['--sip-t1', '--rtp-jitter-min', '--audio-buffer', '--stun-rto', '--credentials'])
+        expect(all.stdout).toContain(flag);
+      expect(all.stdout).not.toContain('--require-audio'); // a command's own
+
+      const bad = await runCli(['help', 'nope'], {});
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe('shtoom: no help on "nope": not a command (or `options`)\n');
+    },
+  );
+
+  it('demo --help shows the duration the demo really runs (5 s), smoke --help its own (10 s)', async () => {
+    const demo = await runCli(['demo', '--help'], {});
+    expect(demo.stdout).toMatch(/--duration <value>\s+how long the demo's test signal[^[]*\[default:\s+5s\]/);
+    const smoke = await runCli(['smoke', '--help'], {});
+    expect(smoke.stdout).toMatch(/--duration <value>\s+how long the test signal[^[]*\[default:\s+10s\]/);
   });
 
   it('--version prints the package version', async () => {
@@ -44,7 +80,7 @@ describe('adding an option is adding one schema entry', () => {
 
   it('appears in help, argv, env, ini and config show', async () => {
     const def = { schema: extended, commands };
-    const help = await runCli(['config', 'show', '--help'], {}, def);
+    const help = await runCli(['help', 'options'], {}, def);
     expect(help.stdout).toMatch(/--rtp-fake-delay <time>\s+a fake option added by this test/);
     expect(help.stdout).toMatch(/\[env\s+SHTOOM_RTP_FAKE_DELAY\]/);
 

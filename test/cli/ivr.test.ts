@@ -180,6 +180,13 @@ describe('shtoom ivr', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^shtoom: .*bad\.yaml:4: expect: .*sunshine/m);
     expect((await ivr([join(dir, 'nothing.yaml')])).stderr).toMatch(/nothing\.yaml: no such file or directory/);
+    // A TypeScript scenario file: one clear line, not a YAML parse error.
+    const ts = await ivr([join(import.meta.dirname, '..', '..', 'examples', 'demo-menu.ts')]);
+    expect(ts.code).toBe(2);
+    expect(ts.stderr).toMatch(
+      /^shtoom: .*demo-menu\.ts: a TypeScript or JavaScript scenario runs with runScenario\(\)/,
+    );
+    expect(ts.stderr.trim().split('\n')).toHaveLength(1);
     expect((await ivr([join(dir, 'pass.yaml'), '--rate', '0'])).code).toBe(2);
     expect((await ivr([join(dir, 'pass.yaml'), '--concurrency', '0'])).code).toBe(2);
     const both = await ivr([join(dir, 'pass.yaml'), '--tap', '--json']);

@@ -70,6 +70,27 @@ describe('shtoom call against sipp -sn uas', () => {
   });
 });
 
+describe('shtoom call to a peer that sends no RTP (sipp -sn uas)', () => {
+  it('warns 2 s after the answer, says "no audio received"; --require-audio makes it exit 1', async () => {
+    const run = async (extra: string[]) => {
+      const port = await freeSipPort();
+      startSipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-timeout', '20', '-timeout_error']);
+      await waitFor(() => isListening(port, 'udp'), 'SIPp UAS');
+      const argv = ['call', `sip:service@127.0.0.1:${port}`, '--duration', '3', '--sip-address', '127.0.0.1'];
+      return runShtoom([...argv, ...MEDIA, ...extra], { timeoutSec: 30 });
+    };
+    const human = await run([]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stderr).toMatch(/no audio received within 2 s of the answer/);
+    expect(human.stdout).toMatch(/^ {2}audio {5}no audio received/m);
+    const json = await run(['--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, audioReceived: false, warnings: ['no audio received'] });
+    const strict = await run(['--json', '--require-audio']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({ ok: false, answered: true, audioReceived: false });
+  });
+});
+
 describe('shtoom call follows a redirect (302 from a SIPp redirect server to sipp -sn uas)', () => {
   it('prints the redirect, calls the new target, exit 0; both SIPps count their call', async () => {
     const uasPort = await freeSipPort();

@@ -90,9 +90,8 @@ describe('shtoom ivr against baresip through Kamailio', () => {
       });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^ {2}ok {3}2 expect answered .* answered \(pcmu\)$/m);
-      expect(r.stdout).toMatch(
-        /^ {2}ok {3}4 heard .* "thank you for calling the baresip test line please press one two then pound" \(similarity 1\.00\)$/m,
-      );
+      // got is the free transcript (recognised knowing none of the phrases), the decision beside it.
+      expect(r.stdout).toMatch(/^ {2}ok {3}4 heard .* "[^"]*" \(chose the expected phrase over \d+ others?\)$/m);
       const score = Number(/^ {2}ok {3}5 matches prompt\.wav .* score (\d\.\d\d)/m.exec(r.stdout)?.[1]);
       expect(score).toBeGreaterThan(0.9);
       // baresip's side: the keys as RFC 4733 events, then our BYE.
@@ -121,8 +120,10 @@ describe('shtoom ivr against baresip through Kamailio', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^not ok 1 - wrong prompt$/m);
     expect(r.stdout).toMatch(/^ {2}step: "4 heard \\"Thank you for calling the shtoom demo line\. Please hold\.\\""$/m);
+    // The prompt chosen in the failure, the free transcript as what was heard.
     expect(r.stdout).toMatch(
-      /^ {2}transcript: "thank you for calling the baresip test line please press one two then pound"$/m,
+      /heard a different prompt: \\?"thank you for calling the baresip test line please press one two then pound\\?"/,
     );
+    expect(r.stdout).toMatch(/^ {2}transcript: ".*"$/m);
   });
 });

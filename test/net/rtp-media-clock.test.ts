@@ -73,4 +73,16 @@ describe('PreciseMediaScheduler real-time class', () => {
     media.close();
     expect(policy()).toBe(before);
   });
+
+  it('children started from the real-time thread run in the normal class (SCHED_RESET_ON_FORK)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const media = new PreciseMediaScheduler({ realtime: 5 });
+    open.push(media);
+    media.add(() => {});
+    // A CPU-bound child (pocketsphinx, flite) left in SCHED_FIFO would starve the media clock on its core.
+    const stat = spawnSync('cat', ['/proc/self/stat'], { encoding: 'utf8' }).stdout;
+    const childPolicy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+    expect(childPolicy).toBe(0);
+    media.close();
+  });
 });

@@ -14,6 +14,30 @@ export { exitCodeOfEnd } from '../../app/call-end.js';
 export { phoneFrom, phoneOptionsFrom, type PhoneFromOptions } from '../settings.js';
 
 /**
+ * Which local SIP port each command binds, as `config show` reports it:
+ * - `free-unless-set`: a free (ephemeral) port, unless sip.port was set in
+ *   the ini file, the environment or on the command line — a one-shot client
+ *   should not collide with a phone already on 5060;
+ * - `option`: sip.port (`serve --listen ADDR:PORT` overrides it);
+ * - `loopback-free`: a free port on 127.0.0.1 whatever sip.port says.
+ * The commands read it from here, so what `config show` says is what runs.
+ */
+export const SIP_PORT_USE = {
+  call: 'free-unless-set',
+  smoke: 'free-unless-set',
+  ivr: 'free-unless-set',
+  options: 'free-unless-set',
+  register: 'option',
+  serve: 'option',
+  demo: 'loopback-free',
+} as const satisfies Record<string, 'free-unless-set' | 'option' | 'loopback-free'>;
+
+/** Whether `command` binds a free SIP port unless sip.port was set. */
+export function ephemeralSipPort(command: keyof typeof SIP_PORT_USE): boolean {
+  return SIP_PORT_USE[command] === 'free-unless-set';
+}
+
+/**
  * `--register`: register the phone's account (its AOR, at `--registrar`
  * or the AOR's domain) before calls, kept fresh until the phone closes.
  * Undefined when not asked; a missing AOR is a usage error; a refusal

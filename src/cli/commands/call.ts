@@ -14,7 +14,7 @@ import { isDialString, telToSip, telUriOf } from '../../sip/message/tel.js';
 import { formatUri, parseSipUri, parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, clockTime, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, clockTime, ephemeralSipPort, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
 import { audioOpenOptions } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
 import { typeKeys } from './call-keys.js';
@@ -27,8 +27,17 @@ function statsLine(s: CallStats): string {
   );
 }
 
+/** How long after the answer a call with no audio from the other side is worth a warning. */
+export const NO_AUDIO_WARN_MS = 2000;
+
+/** An answered call from which not one RTP packet arrived. */
+function noAudio(end: CallEnd, s: CallStats | undefined): boolean {
+  return end.answered && (s?.received.packets ?? 0) === 0;
+}
+
 function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefined): string {
   const lines = [`call ${end.answered ? 'ended' : 'failed'}: ${end.message}${end.status ? ` (${end.status})` : ''}`];
+  if (noAudio(end, s)) lines.push('  audio     no audio received (not one RTP packet from the other side)');
   if (end.answered && s) {
     lines.push(`  duration  ${(end.durationMs / 1000).toFixed(1)} s`);
     lines.push(`  codec     ${s.codec}${peer ? `, media to ${peer}` : ''}`);
@@ -96,7 +105,7 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   let phone;
   try {
-    phone = await phoneFrom(o, ctx.log, { ephemeralPort: true });
+    phone = await phoneFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('call') });
   } catch (e) {
     await Promise.all([source.close(), sink?.close()]);
     throw e;
@@ -169,6 +178,11 @@ async function run(ctx: CommandContext): Promise<number> {
     });
     call.on('answered', (info) => {
       say(`answered by ${info.remote}: ${info.codec}${info.peer ? `, media to ${info.peer}` : ''}`);
+      phone.platform.timers.setTimer(NO_AUDIO_WARN_MS, () => {
+        if (call.state !== 'answered' || (call.stats()?.received.packets ?? 0) > 0) return;
+        clearLive();
+        log.warn(`no audio received within ${NO_AUDIO_WARN_MS / 1000} s of the answer`);
+      });
       const duration = o.get('call.duration');
       if (duration > 0) phone.platform.timers.setTimer(duration, () => void call.hangup());
       const digits = o.get('call.dtmf');
@@ -191,7 +205,9 @@ async function run(ctx: CommandContext): Promise<number> {
     clearLive();
     const stats = call.stats();
     const peer = call.media?.peer;
-    const code = exitCodeOfEnd(end, interrupted);
+    const silent = noAudio(end, stats);
+    let code = exitCodeOfEnd(end, interrupted);
+    if (silent && code === ExitCode.OK && o.get('call.require-audio')) code = ExitCode.FAILURE;
     ctx.out.data(
       {
         ok: code === ExitCode.OK,
@@ -200,6 +216,8 @@ async function run(ctx: CommandContext): Promise<number> {
         answered: end.answered,
         end: { reason: end.reason, ...(end.status !== undefined ? { status: end.status } : {}), message: end.message },
         durationMs: end.durationMs,
+        ...(end.answered ? { audioReceived: !silent } : {}),
+        ...(silent ? { warnings: ['no audio received'] } : {}),
         ...(stats ? { codec: stats.codec } : {}),
         ...(peer ? { peer } : {}),
         dtmf: {
@@ -215,7 +233,6 @@ async function run(ctx: CommandContext): Promise<number> {
       },
       () => summary(end, stats, peer),
     );
-    if (!end.answered && !interrupted) log.error(`${uri}: ${end.message}${end.status ? ` (${end.status})` : ''}`);
     return code;
   } finally {
     await phone.close();
@@ -224,6 +241,16 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const callCommand: CommandSpec = {
   name: 'call',
+  globals: [
+    'account.aor',
+    'account.user',
+    'account.password',
+    'sip.outbound-proxy',
+    'sip.transport',
+    'sip.port',
+    'rtp.address',
+    'stun.server',
+  ],
   description: 'place a call: progress, live statistics, DTMF, recording, a final summary; exit code by outcome',
   args: [
     {

@@ -12,11 +12,41 @@ import { writeIni } from '../../options/ini-file.js';
 import { formatValue } from '../../options/values.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { SIP_PORT_USE } from './call-common.js';
 
 const MASK = '********';
 
+/** The SIP port each command really binds (`SIP_PORT_USE`): a number, or `free` for an ephemeral one. */
+function sipPortByCommand(ctx: CommandContext): Record<string, number | string> {
+  const e = ctx.options.entry('sip.port');
+  const set = e.source.kind !== 'default';
+  return Object.fromEntries(
+    Object.entries(SIP_PORT_USE).map(([cmd, use]) => [
+      cmd,
+      use === 'loopback-free' ? 'free (127.0.0.1)' : use === 'free-unless-set' && !set ? 'free' : (e.value as number),
+    ]),
+  );
+}
+
+/** `register, serve 5060; call, smoke, ivr, options a free port; demo a free port on 127.0.0.1`. */
+function describeSipPorts(byCommand: Record<string, number | string>): string {
+  const groups = new Map<string, string[]>();
+  for (const [cmd, v] of Object.entries(byCommand)) {
+    const text =
+      v === 'free'
+        ? 'a free port (unless sip.port is set)'
+        : v === 'free (127.0.0.1)'
+          ? 'a free port on 127.0.0.1'
+          : `${v}`;
+    groups.set(text, [...(groups.get(text) ?? []), cmd]);
+  }
+  const parts = [...groups].map(([text, cmds]) => `${cmds.join(', ')}: ${text}`);
+  return `used by ${parts.join('; ')}; serve --listen overrides it`;
+}
+
 async function show(ctx: CommandContext): Promise<number> {
   const secrets = ctx.options.get('config.include-secrets');
+  const sipPorts = sipPortByCommand(ctx);
   const entries = ctx.options.entries().filter((e) => e.spec.id !== 'config.include-secrets');
   const shown = (e: (typeof entries)[number]) => (e.spec.secret && !secrets && e.value !== undefined ? MASK : e.value);
   ctx.out.data(
@@ -32,6 +62,7 @@ async function show(ctx: CommandContext): Promise<number> {
             flag: flagOf(e.spec) ? `--${flagOf(e.spec)}` : null,
             env: envOf(e.spec) ?? null,
             ini: inIni(e.spec) ? `[${sectionOf(e.spec)}] ${keyOf(e.spec)}` : null,
+            ...(e.spec.id === 'sip.port' ? { byCommand: sipPorts } : {}),
           },
         ]),
       ),
@@ -50,6 +81,7 @@ async function show(ctx: CommandContext): Promise<number> {
         lines.push(
           `${e.spec.id.padEnd(idWidth)}  ${value}  ${e.source.kind === 'default' ? c.gray(src) : c.cyan(src)}`,
         );
+        if (e.spec.id === 'sip.port') lines.push(`${''.padEnd(idWidth)}  ${c.gray(describeSipPorts(sipPorts))}`);
       }
       return lines.join('\n');
     },

@@ -9,12 +9,9 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { phoneFrom } from './call-common.js';
 import { runSmoke, SMOKE_RTCP_INTERVAL_MS } from './smoke.js';
 
-/** How long the demo's test signal runs unless --duration says otherwise. */
-const DEMO_MS = 5000;
-
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
-  // Both phones on loopback whatever --sip-address and --rtp-address say.
+  // Both phones on loopback whatever --sip-address, --sip-port and --rtp-address say (SIP_PORT_USE.demo).
   const loopback = { listen: 'udp:127.0.0.1:0', rtpAddress: '127.0.0.1', rtcpIntervalMs: SMOKE_RTCP_INTERVAL_MS };
   const server = await phoneFrom(o, ctx.log.child('echo'), loopback);
   const client = await phoneFrom(o, ctx.log, { ...loopback, lingerMs: 300 });
@@ -22,7 +19,7 @@ async function run(ctx: CommandContext): Promise<number> {
   try {
     const port = server.ua.localAddress.port;
     const uri = `sip:echo@127.0.0.1:${port}`;
-    const durationMs = o.entry('smoke.duration').source.kind === 'default' ? DEMO_MS : o.get('smoke.duration');
+    const durationMs = o.get('demo.duration');
     ctx.out.line(`shtoom demo: an echo server on ${uri}, and a smoke call to it from ${client.ua.contact()}`);
     return await runSmoke(ctx, client, uri, durationMs);
   } finally {

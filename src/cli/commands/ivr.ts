@@ -28,7 +28,7 @@ import { loadScenarios } from '../../harness/scenario/yaml.js';
 import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { phoneOptionsFrom } from './call-common.js';
+import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
 
 /** Runs kept with their audio when `--keep-audio auto`. */
 const KEEP_ALL_UP_TO = 20;
@@ -125,7 +125,10 @@ async function run(ctx: CommandContext): Promise<number> {
 
   let port: PhonePort;
   try {
-    port = await PhonePort.create({ ...phoneOptionsFrom(o, ctx.log, { ephemeralPort: true }), inbandDtmf: 'off' });
+    port = await PhonePort.create({
+      ...phoneOptionsFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('ivr') }),
+      inbandDtmf: 'off',
+    });
   } catch (e) {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
@@ -267,6 +270,15 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const ivrCommand: CommandSpec = {
   name: 'ivr',
+  globals: [
+    'account.aor',
+    'account.user',
+    'account.password',
+    'sip.outbound-proxy',
+    'sip.address',
+    'sip.port',
+    'rtp.address',
+  ],
   description:
     'run IVR test scenarios (YAML) against real targets: steps as they pass or fail, TAP/JUnit/JSON/HTML reports, ' +
     'load mode',

@@ -10,6 +10,7 @@ import { SipUsageError } from '../../sip/errors.js';
 import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { ephemeralSipPort } from './call-common.js';
 import { exitCodeOf, reportSipFailure } from './sip-failure.js';
 
 interface Ping {
@@ -52,7 +53,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const timeout = o.get('options.timeout');
   let ua: UserAgent;
   try {
-    ua = await UserAgent.create(userAgentOptionsFrom(o, ctx.log, { ephemeralPort: true }));
+    ua = await UserAgent.create(userAgentOptionsFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('options') }));
   } catch (e) {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
@@ -128,6 +129,7 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const optionsCommand: CommandSpec = {
   name: 'options',
+  globals: ['sip.outbound-proxy', 'sip.transport', 'sip.port'],
   description: "SIP ping: send OPTIONS, print status, round-trip time and the peer's Allow/Supported/User-Agent",
   args: [
     {

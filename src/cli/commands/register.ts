@@ -12,7 +12,7 @@ import { parseSipUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { HURRY_UNREGISTER_MS } from '../../app/phone.js';
-import { aborted, settledUnlessHurried } from './call-common.js';
+import { aborted, ephemeralSipPort, settledUnlessHurried } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 function bindingsText(bindings: readonly Binding[]): string {
@@ -42,7 +42,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const log = ctx.log.child('register');
   let ua: UserAgent;
   try {
-    ua = await UserAgent.create(userAgentOptionsFrom(o, ctx.log, { aor: aorText }));
+    ua = await UserAgent.create(
+      userAgentOptionsFrom(o, ctx.log, { aor: aorText, ephemeralPort: ephemeralSipPort('register') }),
+    );
   } catch (e) {
     if (e instanceof SipUsageError) throw new UsageError(e.message);
     throw e;
@@ -95,6 +97,7 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const registerCommand: CommandSpec = {
   name: 'register',
+  globals: ['account.user', 'account.password', 'account.registrar', 'sip.outbound-proxy', 'sip.transport', 'sip.port'],
   description:
     'register an address-of-record with a SIP registrar (digest auth), print the granted expiry and bindings',
   args: [{ name: 'aor', description: 'address-of-record, e.g. sip:alice@example.com (default: [account] aor)' }],

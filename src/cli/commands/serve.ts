@@ -115,6 +115,16 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
+  globals: [
+    'account.aor',
+    'account.user',
+    'account.password',
+    'sip.address',
+    'sip.port',
+    'sip.transport',
+    'rtp.address',
+    'stun.server',
+  ],
   description:
     `run a voice app (doug) for every incoming call: ${BUILT_IN_APPS.join(', ')}, conference, voicemail, ` +
     'or your own FILE.js',

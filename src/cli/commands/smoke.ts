@@ -16,7 +16,7 @@ import { smokeCall, type SmokeResult } from '../../harness/smoke/smoke-call.js';
 import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { aborted, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { aborted, ephemeralSipPort, exitCodeOfEnd, phoneFrom } from './call-common.js';
 
 /**
  * The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short
@@ -79,7 +79,7 @@ async function run(ctx: CommandContext): Promise<number> {
     throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
   }
   const phone = await phoneFrom(ctx.options, ctx.log, {
-    ephemeralPort: true,
+    ephemeralPort: ephemeralSipPort('smoke'),
     lingerMs: 300,
     rtcpIntervalMs: SMOKE_RTCP_INTERVAL_MS,
   });
@@ -92,6 +92,15 @@ async function run(ctx: CommandContext): Promise<number> {
 
 export const smokeCommand: CommandSpec = {
   name: 'smoke',
+  globals: [
+    'account.aor',
+    'account.user',
+    'account.password',
+    'sip.outbound-proxy',
+    'sip.transport',
+    'sip.port',
+    'rtp.address',
+  ],
   description:
     'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every ' +
     'threshold held',

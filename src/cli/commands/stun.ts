@@ -159,6 +159,7 @@ function human(r: NatDiscoveryResult, bold: (s: string) => string): string {
 
 export const stunCommand: CommandSpec = {
   name: 'stun',
+  globals: ['stun.rto', 'stun.rc', 'stun.rm'],
   description: 'show the public address and port behind the NAT, the NAT type and the round-trip time',
   args: [{ name: 'host', description: 'STUN server HOST[:PORT] (default port 3478; default server: --stun)' }],
   run,

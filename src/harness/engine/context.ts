@@ -77,6 +77,14 @@ export interface RunState {
   /** Every `heard` phrase of the scenario, as written (competitors for each other). */
   readonly allPhrases: readonly string[];
   clipCount: number;
+  /**
+   * Work that completes a step's report after the step has ended (the free
+   * transcript of a `heard`), resolving with what writes it into the step's
+   * result (applied once the runner has recorded the step): the scenario
+   * goes on at once, the step's progress line and the scenario's result
+   * wait for it.
+   */
+  readonly later: Map<StepResult, Promise<() => void>>;
   now(): number;
   timeline(entry: TimelineEntry): void;
 }

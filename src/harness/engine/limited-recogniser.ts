@@ -5,7 +5,7 @@
  * hundred of them together. Queued work finishes no later than time-sliced
  * work would, and the first prompts are judged first.
  */
-import type { Recognition, RecognitionRequest, Recogniser } from '../../asr/recogniser.js';
+import type { Recognition, RecognitionRequest, Recogniser, Verification } from '../../asr/recogniser.js';
 
 /**
  * @example
@@ -20,17 +20,23 @@ export function limitedRecogniser(inner: Recogniser, slots: number): Recogniser 
     if (next) next();
     else running--;
   };
+  const slot = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
+  const verify = inner.verify?.bind(inner);
   return {
     name: inner.name,
     check: () => inner.check(),
-    async recognise(audio: Int16Array, request?: RecognitionRequest): Promise<Recognition> {
-      if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
-      else running++;
-      try {
-        return await inner.recognise(audio, request);
-      } finally {
-        release();
-      }
-    },
+    recognise: (audio: Int16Array, request?: RecognitionRequest): Promise<Recognition> =>
+      slot(() => inner.recognise(audio, request)),
+    ...(verify
+      ? { verify: (audio: Int16Array, expected: string): Promise<Verification> => slot(() => verify(audio, expected)) }
+      : {}),
   };
 }

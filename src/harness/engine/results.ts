@@ -14,15 +14,28 @@ export type StepStatus = 'passed' | 'failed' | 'skipped';
 
 /** What an assertion found, for the report. */
 export interface StepDetails {
-  /** heard: the recogniser's transcript, the similarity to the expected phrase and the threshold. */
+  /**
+   * heard: what was recognised freely (knowing neither the expected text nor
+   * the listed prompts), its word similarity to the expected phrase, and the
+   * threshold.
+   */
   transcript?: string;
   similarity?: number;
+  /** heard with listed prompts: the phrase the recogniser chose among them ('' for none). */
+  chosen?: string;
   threshold?: number;
   acousticScore?: number;
   recogniser?: string;
   recognitionMs?: number;
-  /** heard: how many phrases the recogniser chose among. */
+  /** heard: how many phrases the recogniser chose among (1 when it verified the expected text alone). */
   phrases?: number;
+  /**
+   * heard without listed prompts: the utterance verification — the
+   * log-likelihood ratio per frame of the expected words against a phone
+   * loop, over the clip and over its worst stretch (with its words), and
+   * the share of the clip the alignment reached.
+   */
+  verification?: { score: number; worstWindow: number; worstWords: string; coverage: number };
   /** matches: the score, the alignment offset and the coverage. */
   matchScore?: number;
   offsetMs?: number;

@@ -11,19 +11,28 @@ import { encodeWav } from '../../audio/formats/wav-format.js';
 import { realClock } from '../../clock/clock.js';
 import { realTimers } from '../../clock/timers.js';
 import { ScenarioTimeout, StepFailure } from '../errors.js';
-import type { Scenario, Step } from '../scenario/types.js';
+import type { HeardStep, Scenario, Step } from '../scenario/types.js';
 import { AbortScope } from './abort-scope.js';
 import { interpolate } from './interpolate.js';
 import type { EngineEnv, RunState, StepApi } from './context.js';
 import type { ScenarioResult, StepResult } from './results.js';
-import { runDtmf, runDuration, runHeard, runListen, runMatches, runSilence, runTone } from './steps-assert.js';
+import {
+  prepareRecogniser,
+  runDtmf,
+  runDuration,
+  runHeard,
+  runListen,
+  runMatches,
+  runSilence,
+  runTone,
+} from './steps-assert.js';
 import { runCall, runExpect, runHangup, runPlay, runRecord, runSay, runSendDtmf, runWait } from './steps-call.js';
 import { sleep, waitFor } from './waiter.js';
 
-/** Every `heard` phrase in a list of steps, nested ones included. */
-function heardPhrases(steps: readonly Step[]): string[] {
+/** Every `heard` step in a list of steps, nested ones included. */
+function heardSteps(steps: readonly Step[]): HeardStep[] {
   return steps.flatMap((s) =>
-    s.kind === 'heard' ? [s.text] : s.kind === 'repeat' || s.kind === 'retry' ? heardPhrases(s.steps) : [],
+    s.kind === 'heard' ? [s] : s.kind === 'repeat' || s.kind === 'retry' ? heardSteps(s.steps) : [],
   );
 }
 
@@ -70,8 +79,9 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
     windowStart: 0,
     heardUpTo: 0,
     recordings: [],
-    allPhrases: heardPhrases(scenario.steps),
+    allPhrases: heardSteps(scenario.steps).map((s) => s.text),
     clipCount: 0,
+    later: new Map(),
     now: () => clock.now() - startedAt,
     timeline: (e) => result.timeline.push(e),
   };
@@ -81,10 +91,13 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
     scenarioAbort.fire(new ScenarioTimeout(`the scenario timed out after ${scenario.timeoutMs} ms`)),
   );
   try {
+    await scenarioAbort.race(prepareRecogniser(st, heardSteps(scenario.steps))).catch(() => undefined);
     await runSteps(st, scenario.steps, '', result.steps, scenarioAbort);
   } finally {
     timers.clearTimer(deadline);
     await finish(st);
+    // Reports completed after their steps passed (free transcripts).
+    await st.hold(reported.get(result) ?? Promise.resolve());
     if (keepAlive) clearInterval(keepAlive);
     scenarioAbort.dispose();
   }
@@ -155,9 +168,7 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
     }
     if (step.kind === 'play' || step.kind === 'say') st.leg?.stopPlayback();
     if (st.result.status !== 'failed' && step.kind !== 'repeat' && step.kind !== 'retry') {
-      st.result.failure =
-        `step ${path} ${step.label}: ${res.message}` +
-        (res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : '');
+      st.result.failure = failureOf(path, step, res);
     }
     st.result.status = 'failed';
   } finally {
@@ -167,9 +178,30 @@ async function runOne(st: RunState, step: Step, path: string, parent: AbortScope
   res.endMs = st.now();
   if (st.result.status === 'failed' && !st.result.failure)
     st.result.failure = `step ${path} ${step.label}: ${res.message}`;
-  st.env.onStep?.(st.result, res);
+  // Progress in step order; a step whose report is completed later holds
+  // back the lines after it, not the scenario. Its completion completes the
+  // scenario's failure too when this step made it.
+  const completes = st.later.get(res);
+  const failure = st.result.failure;
+  const mine = res.status === 'failed' && failure === failureOf(path, step, res);
+  const ready = completes?.then((write) => {
+    write();
+    if (mine && st.result.failure === failure) st.result.failure = failureOf(path, step, res);
+  });
+  const report = () => st.env.onStep?.(st.result, res);
+  const chain = reported.get(st.result);
+  if (!ready && !chain) report();
+  else reported.set(st.result, (chain ?? Promise.resolve()).then(() => ready).then(report));
   return res;
 }
+
+function failureOf(path: string, step: Step, res: StepResult): string {
+  const found = res.expected !== undefined ? ` (expected ${res.expected}, got ${res.actual ?? 'nothing'})` : '';
+  return `step ${path} ${step.label}: ${res.message}${found}`;
+}
+
+/** Per scenario: the progress lines still waiting for a step's report to be completed. */
+const reported = new WeakMap<ScenarioResult, Promise<void>>();
 
 function syncBack(st: RunState, local: RunState): void {
   st.leg = local.leg;

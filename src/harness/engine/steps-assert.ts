@@ -2,13 +2,12 @@
  * The steps that listen and judge: listen, heard, matches, tone, dtmf,
  * silence, duration. Each failure says what was expected and what was found.
  */
-import { availableParallelism } from 'node:os';
 import { CallProgressDetector } from '../../audio/dsp/call-progress.js';
 import { ToneDetector } from '../../audio/dsp/tone-detector.js';
 import { digitDecoys } from '../../asr/decoys.js';
 import { RecogniserMissingError } from '../../asr/errors.js';
 import { PocketsphinxRecogniser } from '../../asr/pocketsphinx.js';
-import type { Recogniser } from '../../asr/recogniser.js';
+import type { Recognition, Recogniser } from '../../asr/recogniser.js';
 import { wordSimilarity } from '../../asr/similarity.js';
 import { normaliseText } from '../../asr/text.js';
 import { StepFailure } from '../errors.js';
@@ -26,7 +25,6 @@ import { readAudioFile } from '../audio-file.js';
 import type { Prompt, RunState } from './context.js';
 import { interpolate } from './interpolate.js';
 import type { StepResult } from './results.js';
-import { limitedRecogniser } from './limited-recogniser.js';
 import { inputPath } from './steps-call.js';
 import { waitFor } from './waiter.js';
 
@@ -121,6 +119,40 @@ async function promptFor(st: RunState): Promise<Prompt> {
   return st.prompt ?? runListen(st, { ...st.scenario.settings.listen, label: 'listen (implicit)' });
 }
 
+/** The recogniser `heard` uses: the environment's, else pocketsphinx (its decoders pooled, one per CPU of each kind). */
+export function recogniserOf(st: Pick<RunState, 'env'>): Recogniser {
+  return st.env.recogniser ?? (defaultRecogniser ??= new PocketsphinxRecogniser());
+}
+
+/** Whether `heard` chooses among listed phrases (prompts, competitors, decoys) rather than verifying. */
+function listsPhrases(st: RunState, step: Pick<HeardStep, 'competitors'>): boolean {
+  return st.scenario.prompts.length > 0 || (step.competitors?.length ?? 0) > 0 || st.scenario.settings.decoys;
+}
+
+/**
+ * Before the call: let the recogniser learn the scenario's phrases and
+ * start its decoders, so the first prompt is judged as fast as the others
+ * (a decoder loads its model in about a second, more on a busy machine),
+ * and so that the processes it needs are forked before any call's media
+ * runs on this thread. Resolves when the words are known and the decoders
+ * asked for (not loaded); a failure shows at the first `heard`.
+ */
+export async function prepareRecogniser(st: RunState, steps: readonly HeardStep[]): Promise<void> {
+  if (steps.length === 0) return;
+  const asr = recogniserOf(st);
+  if (!asr.prepare) return;
+  const text = (p: string) => {
+    try {
+      return [interpolate(p, st.vars)];
+    } catch {
+      return [];
+    }
+  };
+  const phrases = [...st.scenario.prompts, ...steps.flatMap((s) => [s.text, ...(s.competitors ?? [])])].flatMap(text);
+  const verify = steps.some((s) => !listsPhrases(st, s)) && !!asr.verify;
+  await st.hold(asr.prepare({ phrases, verify })).catch(() => undefined);
+}
+
 export async function runHeard(st: RunState, step: HeardStep, res: StepResult): Promise<void> {
   need(st);
   const expected = interpolate(step.text, st.vars);
@@ -137,10 +169,7 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
   const phrases = [
     ...new Set([want, ...others.map(normaliseText), ...(st.scenario.settings.decoys ? digitDecoys(want) : [])]),
   ].filter(Boolean);
-  // One decoder per CPU at most; the rest wait their turn.
-  const asr =
-    st.env.recogniser ??
-    (defaultRecogniser ??= limitedRecogniser(new PocketsphinxRecogniser(), availableParallelism()));
+  const asr = recogniserOf(st);
   res.details = {
     clipId: prompt.clip.id,
     threshold,
@@ -155,33 +184,94 @@ export async function runHeard(st: RunState, step: HeardStep, res: StepResult): 
     if (e instanceof RecogniserMissingError) throw new StepFailure(e.message, res.expected, 'no recogniser');
     throw e;
   }
+  // What was heard is transcribed freely, knowing neither the expected text
+  // nor the listed prompts: never the expectation echoed back. It runs
+  // beside the decision and holds nothing up, pass or fail (a failing step
+  // inside a retry must be retried while the IVR still listens): the step's
+  // report is completed when it is ready; the progress lines after it and
+  // the scenario's result wait for it.
+  const transcript = asr.recognise(prompt.clip.samples).then(
+    (r) => r,
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  const heard = (t: Recognition | Error): string => {
+    const text = t instanceof Error ? '' : t.text;
+    Object.assign(res.details!, { transcript: text, similarity: wordSimilarity(text, want) });
+    return t instanceof Error ? `(no transcript: ${t.message})` : `"${text || '(nothing recognised)'}"`;
+  };
+  const PENDING = '(transcript pending)';
+  const passLater = (actual: (h: string) => string) => {
+    res.actual = actual(PENDING);
+    st.later.set(
+      res,
+      transcript.then((t) => () => {
+        res.actual = actual(heard(t));
+      }),
+    );
+  };
+  /** Fail now; the message and `actual` get the transcript when it comes. */
+  const failLater = (why: (h: string) => string, actual: (h: string) => string): never => {
+    res.actual = actual(PENDING);
+    st.later.set(
+      res,
+      transcript.then((t) => () => {
+        const h = heard(t);
+        res.actual = actual(h);
+        res.message = why(h);
+      }),
+    );
+    throw new StepFailure(why(PENDING), res.expected, res.actual);
+  };
+  // Without the IVR's prompts (or competitors, or decoys) to choose among, a
+  // grammar would be forced onto the expected phrase: verify it instead.
+  if (!listsPhrases(st, step) && asr.verify) {
+    const v = await st.hold(asr.verify(prompt.clip.samples, expected));
+    Object.assign(res.details, {
+      recognitionMs: Math.round(v.elapsedMs),
+      phrases: 1,
+      verification: {
+        score: round1(v.verdict.score),
+        worstWindow: round1(v.verdict.worstWindow),
+        worstWords: v.verdict.worstWords,
+        coverage: Math.round(v.verdict.coverage * 100) / 100,
+      },
+    });
+    const score = `score ${v.verdict.score.toFixed(1)}`;
+    if (!v.verdict.accepted)
+      failLater(
+        (h) => `not what was said: ${v.verdict.reason}; heard ${h}`,
+        (h) => `${h} (not verified, ${score})`,
+      );
+    passLater((h) => `${h} (verified, ${score})`);
+    return;
+  }
+  // The recogniser chooses among the phrases: the decision.
   const r = await st.hold(asr.recognise(prompt.clip.samples, { phrases }));
   const similarity = wordSimilarity(r.text, want);
   Object.assign(res.details, {
-    transcript: r.text,
-    similarity,
+    chosen: r.text,
     recognitionMs: Math.round(r.elapsedMs),
     ...(r.acousticScore !== undefined ? { acousticScore: r.acousticScore } : {}),
   });
-  res.actual = `"${r.text}" (similarity ${similarity.toFixed(2)})`;
-  // The recogniser chose among the phrases: picking another listed prompt (or a
-  // near-miss decoy) is a positive identification of a different prompt,
-  // however many words it shares with the expected one.
-  if (r.text !== want && phrases.includes(r.text)) {
-    throw new StepFailure(
-      `heard a different prompt: "${r.text}" (similarity ${similarity.toFixed(2)})`,
-      res.expected,
-      res.actual,
+  const chose = r.text ? `"${r.text}"` : 'nothing';
+  // Picking another listed prompt (or a near-miss decoy) is a positive
+  // identification of a different prompt, however many words it shares
+  // with the expected one.
+  const other = r.text !== want && phrases.includes(r.text);
+  if (other || similarity < threshold) {
+    const why = other
+      ? `heard a different prompt: ${chose} (similarity ${similarity.toFixed(2)})`
+      : `no listed prompt fits: chose ${chose}, similarity ${similarity.toFixed(2)} < ${threshold}`;
+    failLater(
+      (h) => `${why}; heard freely ${h}`,
+      (h) => `${h} (chose ${chose})`,
     );
   }
-  if (similarity < threshold) {
-    throw new StepFailure(
-      `heard "${r.text || '(nothing recognised)'}", similarity ${similarity.toFixed(2)} < ${threshold}`,
-      res.expected,
-      res.actual,
-    );
-  }
+  const rivals = phrases.length - 1;
+  passLater((h) => `${h} (chose the expected phrase over ${rivals} other${rivals === 1 ? '' : 's'})`);
 }
+
+const round1 = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x);
 
 export async function runMatches(st: RunState, step: MatchesStep, res: StepResult): Promise<void> {
   need(st);

@@ -104,7 +104,8 @@ export function loadScenarioFile(file: string): Scenario[] {
 
 /**
  * Every scenario in the given files and directories (a directory's `.yaml`
- * and `.yml` files, sorted by name, not recursing).
+ * and `.yml` files, its subdirectories' too: `scenarioFiles`). A .ts or .js
+ * file is refused with one line: those run through `runScenario`.
  *
  * @example
  * const scenarios = loadScenarios(['examples/']);
@@ -119,14 +120,39 @@ export function loadScenarios(paths: readonly string[]): Scenario[] {
       throw new ScenarioFileError(p, undefined, 'no such file or directory');
     }
     if (!isDir) {
+      if (CODE.includes(extname(p)))
+        throw new ScenarioFileError(
+          p,
+          undefined,
+          'a TypeScript or JavaScript scenario runs with runScenario() from shtoom/harness (docs/ivr.md), ' +
+            'not with shtoom ivr, which takes .yaml files',
+        );
       out.push(...loadScenarioFile(p));
       continue;
     }
-    const files = readdirSync(p)
-      .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
-      .sort();
+    const files = scenarioFiles(p);
     if (files.length === 0) throw new ScenarioFileError(p, undefined, 'no .yaml scenario files in this directory');
-    for (const f of files) out.push(...loadScenarioFile(join(p, f)));
+    for (const f of files) out.push(...loadScenarioFile(f));
   }
   return out;
+}
+
+const CODE = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+/**
+ * The .yaml/.yml files under `dir`, searched recursively: each directory's
+ * files in name order, then its subdirectories in name order (hidden ones
+ * and node_modules skipped), at most 32 levels deep.
+ */
+export function scenarioFiles(dir: string, depth = 0): string[] {
+  if (depth > 32) return [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const files = entries
+    .filter((e) => e.isFile() && ['.yaml', '.yml'].includes(extname(e.name)))
+    .map((e) => join(dir, e.name));
+  for (const e of entries) {
+    if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules')
+      files.push(...scenarioFiles(join(dir, e.name), depth + 1));
+  }
+  return files;
 }

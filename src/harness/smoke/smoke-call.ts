@@ -69,7 +69,11 @@ export interface SmokeResult {
     readonly sentPercent?: number;
     /** The peer's packets we did not receive, percent. */
     readonly receivedPercent: number;
-    /** The whole echo path: 1 − (1 − sent)(1 − received), percent. */
+    /**
+     * The whole echo path, percent: 1 − (1 − sent)(1 − received), and at
+     * least the share of our packets that never came back (an echo returns
+     * one packet per packet; a peer that answers and sends nothing is 100 %).
+     */
     readonly roundTripPercent: number;
     readonly packetsSent: number;
     readonly packetsReceived: number;
@@ -141,6 +145,20 @@ export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
   });
 }
 
+/**
+ * The share of the packets sent that never came back, percent. The receive
+ * statistics count loss only between packets that did arrive (sequence-number
+ * gaps): a peer that answers and echoes nothing shows 0 % there. The packets
+ * still on their way back when the call ended (a round trip's worth, and two
+ * more) are not counted as missing, unless nothing came back at all.
+ */
+export function missingPercent(sent: number, received: number, roundTripMs: number | undefined): number {
+  if (sent <= 0) return 0;
+  if (received <= 0) return 100;
+  const inFlight = Math.ceil((roundTripMs ?? 0) / 20) + 2;
+  return (100 * Math.max(0, sent - received - inFlight)) / sent;
+}
+
 function failed(o: SmokeOptions, end: CallEnd): SmokeResult {
   return {
     ok: false,
@@ -172,9 +190,12 @@ function evaluate(
   const s = c.stats;
   const receivedPercent = s?.received.lossPercent ?? 0;
   const sentPercent = s?.remote?.lossPercent;
-  const roundTripPercent = 100 * (1 - (1 - (sentPercent ?? 0) / 100) * (1 - receivedPercent / 100));
-  const codec = c.codec ? registry.byName(c.codec) : undefined;
   const latency = found.medianMs;
+  const roundTripPercent = Math.max(
+    100 * (1 - (1 - (sentPercent ?? 0) / 100) * (1 - receivedPercent / 100)),
+    missingPercent(s?.sent.packets ?? 0, s?.received.packets ?? 0, latency),
+  );
+  const codec = c.codec ? registry.byName(c.codec) : undefined;
   const mos =
     codec && latency !== undefined
       ? (() => {

@@ -91,6 +91,12 @@ export const callOptions = [
     flag: 'answer-timeout',
     commands: ['call', 'smoke', 'phone'],
   }),
+  opt.bool('call.require-audio', {
+    help: 'exit 1 when the call was answered but no audio (RTP) arrived from the other side',
+    default: false,
+    flag: 'require-audio',
+    commands: ['call'],
+  }),
   opt.bool('call.register', {
     help: 'register the account ([account] aor, --user, --password) first, and unregister at the end',
     default: false,
@@ -151,7 +157,16 @@ export const callOptions = [
     min: 2000,
     max: 3_600_000,
     flag: 'duration',
-    commands: ['smoke', 'demo'],
+    commands: ['smoke'],
+  }),
+  opt.duration('demo.duration', {
+    help: "how long the demo's test signal is sent (one probe a second)",
+    unit: 's',
+    default: 5_000,
+    min: 2000,
+    max: 3_600_000,
+    flag: 'duration',
+    commands: ['demo'],
   }),
   opt.string('smoke.max-loss', {
     help: 'fail when more than this percentage of packets is lost (both ways together)',

@@ -35,7 +35,7 @@ async function menu(call: IvrFarEnd): Promise<void> {
 
 describe('scenario engine against the simulator', () => {
   it('runs a menu call end to end and records steps, timeline, clips and media', async () => {
-    const asr = new ScriptedRecogniser(['welcome', 'for sales press one']);
+    const asr = new ScriptedRecogniser(['welcome', 'for sales press one'], ['well come', 'for sale that one']);
     const s = scenario('menu', { prompts: ['you have reached sales'], settings: { decoys: true } })
       .call(URI, { codec: 'gsm' })
       .expect('ringing')
@@ -54,6 +54,12 @@ describe('scenario engine against the simulator', () => {
     expect(result.failure).toBeUndefined();
     expect(result.status).toBe('passed');
     expect(result.steps.every((x) => x.status === 'passed')).toBe(true);
+    // What the report shows as heard is the free transcription, not the chosen phrase.
+    expect(result.steps[7]).toMatchObject({
+      actual: '"for sale that one" (chose the expected phrase over 13 others)',
+      details: { transcript: 'for sale that one', chosen: 'for sales press one', similarity: 0.5 },
+    });
+    expect(asr.frees).toBe(2);
     expect(result.clips.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
     expect(result.clips[0]!.samples.length / 8).toBeGreaterThan(1500);
     expect(result.media).toMatchObject({ codec: 'gsm', packetsLost: 0 });
@@ -68,10 +74,63 @@ describe('scenario engine against the simulator', () => {
     expect(vt.scheduler.pending).toBe(0);
   });
 
+  it('a passing heard does not wait for its free transcript; its progress line and the result do', async () => {
+    const asr = new ScriptedRecogniser(['welcome', 'for sales press one'], ['well come', 'for sale that one']);
+    asr.transcriptionMs = 300; // real time, while the call runs on in virtual time
+    const lines: string[] = [];
+    const s = scenario('slow transcripts', { prompts: ['you have reached sales'] })
+      .call(URI)
+      .expect('answered')
+      .listen()
+      .heard('welcome')
+      .listen()
+      .heard('for sales press one')
+      .build();
+    const { result } = await runSim(s, menu, {
+      env: { recogniser: asr, onStep: (_, st) => lines.push(`${st.path} ${st.actual ?? ''}`) },
+    });
+    expect(result.status).toBe('passed');
+    // The second prompt was listened to and chosen before the first transcript came.
+    expect(asr.log.indexOf('choose 2')).toBeLessThan(asr.log.indexOf('heard 1'));
+    // Progress in step order, each heard line with its transcript.
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(lines[3]).toBe('4 "well come" (chose the expected phrase over 2 others)');
+    expect(lines[5]).toBe('6 "for sale that one" (chose the expected phrase over 2 others)');
+    expect(result.steps[5]!.details).toMatchObject({ transcript: 'for sale that one', chosen: 'for sales press one' });
+  });
+
+  it(
+    'a failing heard does not wait for its transcript either (a retry goes on); its message gets it ' + 'later',
+    async () => {
+      const asr = new ScriptedRecogniser(['for support press two', 'welcome'], ['well come one', 'well come two']);
+      asr.transcriptionMs = 300;
+      const s = scenario('retried', { prompts: ['for support press two'] })
+        .call(URI)
+        .expect('answered')
+        .listen()
+        .retry(2, (b) => b.heard('welcome'))
+        .build();
+      const { result } = await runSim(s, menu, { env: { recogniser: asr } });
+      expect(result.status).toBe('passed');
+      // The second attempt was decided before the first attempt's transcript came.
+      expect(asr.log.indexOf('choose 2')).toBeLessThan(asr.log.indexOf('heard 1'));
+      const [first, second] = result.steps[3]!.children!;
+      expect(first).toMatchObject({
+        status: 'failed',
+        message: 'heard a different prompt: "for support press two" (similarity 0.00); heard freely "well come one"',
+        actual: '"well come one" (chose "for support press two")',
+      });
+      expect(second).toMatchObject({
+        status: 'passed',
+        actual: '"well come two" (chose the expected phrase over 1 other)',
+      });
+    },
+  );
+
   it(
     'names the step, the expectation and the transcript when a prompt is wrong, ' + 'keeps the clip and skips the rest',
     async () => {
-      const asr = new ScriptedRecogniser(['welcome', 'for support press two']);
+      const asr = new ScriptedRecogniser(['welcome', 'for support press two'], ['welcome', 'for support press two']);
       const s = scenario('wrong prompt')
         .call(URI)
         .expect('answered')
@@ -89,8 +148,10 @@ describe('scenario engine against the simulator', () => {
       expect(failed.details).toMatchObject({ transcript: 'for support press two', threshold: 0.8, clipId: 'c2' });
       expect(failed.details!.similarity).toBe(0.5);
       expect(result.failure).toBe(
-        'step 6 heard "for sales press one": heard "for support press two", similarity 0.50 < 0.8 (expected "for ' +
-          'sales press one", got "for support press two" (similarity 0.50))',
+        'step 6 heard "for sales press one": no listed prompt fits: chose "for support press two", ' +
+          'similarity 0.50 < 0.8; ' +
+          'heard freely "for support press two" (expected "for sales press one", got "for support press two" ' +
+          '(chose "for support press two"))',
       );
       expect(result.steps.at(-1)).toMatchObject({ path: '7', status: 'skipped' });
       expect(result.clips.find((c) => c.id === 'c2')!.samples.length).toBeGreaterThan(8 * 2400);
@@ -100,7 +161,7 @@ describe('scenario engine against the simulator', () => {
   );
 
   it('fails heard when the recogniser picks another listed prompt or a near-miss, however similar', async () => {
-    const asr = new ScriptedRecogniser(['for sales press two']);
+    const asr = new ScriptedRecogniser(['for sales press two'], ['for sales press to']);
     const s = scenario('near miss', { settings: { decoys: true } })
       .call(URI)
       .expect('answered')
@@ -110,7 +171,8 @@ describe('scenario engine against the simulator', () => {
     const { result } = await runSim(s, menu, { env: { recogniser: asr } });
     expect(result.steps[3]).toMatchObject({
       status: 'failed',
-      message: 'heard a different prompt: "for sales press two" (similarity 0.75)',
+      message: 'heard a different prompt: "for sales press two" (similarity 0.75); heard freely "for sales press to"',
+      actual: '"for sales press to" (chose "for sales press two")',
     });
   });
 

@@ -71,6 +71,15 @@ describe('smoke call against an echo', () => {
     expect(xml).toMatch(/<testsuites name="shtoom smoke" tests="5" failures="2"/);
     expect(xml).toMatch(/<failure message="loss \d+\.\d+ % \(at most 1 %\)"/);
     expect(xml).toMatch(/timestamp="2026-01-02T03:04:05"/);
+    // Stable test case names: the values go to system-out, never into the name.
+    expect([...xml.matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((m) => m[1])).toEqual([
+      'call',
+      'echo',
+      'loss',
+      'latency',
+      'mos',
+    ]);
+    expect(xml).toMatch(/<system-out>latency \d+\.\d ms \(at most 400 ms\)<\/system-out>/);
   });
 
   it('the same loss passes a lenient threshold', async () => {
@@ -99,5 +108,16 @@ describe('smoke call against an echo', () => {
     expect(r.call).toMatchObject({ answered: false, end: { reason: 'busy', status: 486 } });
     expect(smokeText(r)).toMatch(/not answered: .*486/);
     await world.until(Promise.all([client.close(), phone.close()]));
+  });
+});
+
+describe('missingPercent: packets that never came back', () => {
+  it('300 out and 0 in is 100 %; the packets of one round trip still in flight are not missing', async () => {
+    const { missingPercent } = await import('../../../src/harness/smoke/smoke-call.js');
+    expect(missingPercent(300, 0, undefined)).toBe(100);
+    expect(missingPercent(300, 300, 40)).toBe(0);
+    expect(missingPercent(300, 296, 40)).toBe(0);
+    expect(missingPercent(300, 150, 40)).toBeCloseTo(100 * (146 / 300));
+    expect(missingPercent(0, 0, undefined)).toBe(0);
   });
 });

@@ -36,13 +36,40 @@ export function speechLike(ms: number, seed = 1): Int16Array {
 /** Answers each recognition with the next scripted transcript, and remembers what it was asked. */
 export class ScriptedRecogniser implements Recogniser {
   readonly name = 'scripted';
+  /** The requests that chose among phrases. */
   readonly requests: RecognitionRequest[] = [];
-  constructor(private readonly texts: string[]) {}
+  /** Free transcriptions asked for. */
+  frees = 0;
+  /** What happened, in order: `choose N` for a choice asked for, `heard N` for a free transcription given. */
+  readonly log: string[] = [];
+  /** Real milliseconds each free transcription takes (0: at once). */
+  transcriptionMs = 0;
+  private last = '';
+  /**
+   * `texts`: what each choice among phrases returns, in turn; `heard`: what
+   * each free transcription returns (default: the last choice, in capitals so
+   * a test can tell the two apart).
+   */
+  constructor(
+    private readonly texts: string[],
+    private readonly heard?: string[],
+  ) {}
   async check(): Promise<void> {}
   async recognise(audio: Int16Array, request: RecognitionRequest = {}): Promise<Recognition> {
-    this.requests.push(request);
-    const text = this.texts.shift() ?? '';
-    return { text, words: [], mode: 'grammar', audioMs: audio.length / 8, elapsedMs: 1, engine: this.name };
+    const free = !request.phrases;
+    let text: string;
+    if (free) {
+      const n = ++this.frees;
+      text = this.heard ? (this.heard.shift() ?? '') : this.last.toUpperCase();
+      if (this.transcriptionMs > 0) await new Promise((resolve) => setTimeout(resolve, this.transcriptionMs));
+      this.log.push(`heard ${n}`);
+    } else {
+      this.requests.push(request);
+      this.log.push(`choose ${this.requests.length}`);
+      text = this.last = this.texts.shift() ?? '';
+    }
+    const mode = free ? 'free' : 'grammar';
+    return { text, words: [], mode, audioMs: audio.length / 8, elapsedMs: 1, engine: this.name };
   }
 }
 
