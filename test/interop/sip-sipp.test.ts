@@ -154,6 +154,9 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
       target(),
       '-s',
       'auth',
+      // The digest's uri must name the Request-URI (SIPp puts sip: before it; its default, IP:PORT, is refused).
+      '-auth_uri',
+      `auth@${target()}`,
       '-i',
       '127.0.0.1',
       '-p',
