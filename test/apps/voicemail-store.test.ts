@@ -193,7 +193,7 @@ describe('message-summary bodies (RFC 3842)', () => {
 describe('the mailboxes file', () => {
   it('reads pin, name and email; warns of unknown keys and of a mailbox without PIN', () => {
     const r = parseMailboxes(
-      '[100]\npin = 1234\nname = Alice Smith\nemail = alice@example.com\ncolour = red\n[200]\n',
+      '[100]\npin = 1234\nname = Alice Smith\nemail = alice@example.com\ncolour = red\nuser = alice\n[200]\n',
       'mb.ini',
     );
     expect(r.mailboxes.get('100')).toEqual({
@@ -201,10 +201,12 @@ describe('the mailboxes file', () => {
       pin: '1234',
       name: 'Alice Smith',
       email: 'alice@example.com',
+      user: 'alice',
     });
     expect(r.warnings).toEqual([
-      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email',
-      'mb.ini: [200] has no pin: its owner cannot log in (messages are still taken)',
+      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email, user',
+      'mb.ini: [200] has no pin: its owner cannot log in with a PIN, only authenticated by digest' +
+        ' (serve --auth; messages are still taken)',
     ]);
   });
   it('refuses what cannot work, naming file, line, mailbox and key', () => {
@@ -215,6 +217,10 @@ describe('the mailboxes file', () => {
     expect(() => parseMailboxes('[..]\n', 'mb.ini')).toThrow(/not a mailbox number/);
     expect(() => parseMailboxes('pin = 1\n', 'mb.ini')).toThrow(/outside any \[mailbox\] section/);
     expect(() => parseMailboxes('[1]\nemail = nobody\n', 'mb.ini')).toThrow(/e-mail address/);
+    expect(() => parseMailboxes('[1]\nuser = al ice\n', 'mb.ini')).toThrow(/user: "al ice" is not allowed/);
+    expect(() => parseMailboxes('[1]\nuser = alice\n[2]\nuser = alice\n', 'mb.ini')).toThrow(
+      'mb.ini:4: [2] user: "alice" already owns mailbox 1',
+    );
     mkdirSync(join(root, 'unused'), { recursive: true });
   });
 });

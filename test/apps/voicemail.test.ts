@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Call } from '../../src/app/call.js';
-import type { Phone } from '../../src/app/phone.js';
+import { Phone } from '../../src/app/phone.js';
 import type { AudioSource } from '../../src/audio/device.js';
 import { encodeWav, readWavFile as readWav } from '../../src/audio/formats/wav.js';
 import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
@@ -21,6 +21,8 @@ import { PROMPTS, countsPrompt, whoPrompt } from '../../src/apps/voicemail/promp
 import { type Mailbox, VoicemailService } from '../../src/apps/voicemail/service.js';
 import { type MessageMeta, VoicemailStore } from '../../src/apps/voicemail/store.js';
 import { DougServer } from '../../src/doug/server.js';
+import { AccessControl } from '../../src/sip/access/access-control.js';
+import { DigestServer } from '../../src/sip/auth/digest-server.js';
 import { cached } from '../../src/doug/tts.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { toneSecondsIn } from '../support/tone-presence.js';
@@ -73,10 +75,20 @@ interface Caller {
 }
 
 let seq = 0;
-async function setUp(seed: number, extra: Partial<ConstructorParameters<typeof VoicemailService>[0]> = {}) {
+async function setUp(
+  seed: number,
+  extra: Partial<ConstructorParameters<typeof VoicemailService>[0]> = {},
+  at: { access?: AccessControl } = {},
+) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 10 });
-  const phone = await world.phone(SERVER);
+  const phone = at.access
+    ? await Phone.create({
+        ua: await world.ua(SERVER, { aor: `sip:voicemail@${SERVER}`, access: at.access }),
+        platform: world.platform(),
+        media: { address: SERVER, rtcpMux: true },
+      })
+    : await world.phone(SERVER);
   const logs = new MemorySink();
   const log = new Logger(logs, 'info');
   const dir = join(root, `vm-${++seq}`);
@@ -418,6 +430,85 @@ describe("voicemail: the owner's menu", () => {
     h = await hearing(t, again, 3000, [2900]);
     expect(h[2900]).toBeGreaterThan(0.4); // "You have no messages."
     await t.world.until(again.call.hangup());
+    await t.close();
+  });
+});
+
+describe('voicemail: the owner authenticated by digest (serve --auth)', () => {
+  it(
+    "a caller authenticated as a mailbox's user reaches its menu without mailbox and PIN; " +
+      'another user and a caller without --auth are asked for them',
+    async () => {
+      const users = new Map([
+        ['alice', 'alice-pw'],
+        ['200', 'bob-pw'],
+        ['eve', 'eve-pw'],
+      ]);
+      const digest = new DigestServer({
+        realm: 'vm.test',
+        lookup: (u) => users.get(u),
+        random: (n) => new Uint8Array(n),
+      });
+      const access = new AccessControl({ digest, failedAuthPerMinute: 0 });
+      const t = await setUp(
+        14,
+        { mailboxes: new Map([...MAILBOXES, ['100', { number: '100', pin: '1234', user: 'alice' }]]) },
+        { access },
+      );
+      stored(t, '100', 600, 2, '<sip:201@pbx>');
+      stored(t, '200', 800, 2, '<sip:100@pbx>');
+      stored(t, '200', 900, 2, '<sip:100@pbx>');
+      let n = 50;
+      const owner = async (username: string, password: string) => {
+        const host = `10.0.2.${++n}`;
+        const p = await Phone.create({
+          ua: await t.world.ua(host, { aor: `sip:${username}@${host}`, credentials: { username, password } }),
+          platform: t.world.platform(),
+          media: { address: host, rtcpMux: true },
+        });
+        const sink = new CaptureSink();
+        const call = p.call(`sip:voicemail@${SERVER}`, { source: generated('silence', () => {}), sink });
+        await t.world.until(call.answered);
+        return { phone: p, call, sink, hz: 0 } as Caller;
+      };
+      // alice owns mailbox 100 by its user = alice: straight to "You have 1 new..." and the message.
+      const a = await owner('alice', 'alice-pw');
+      let h = await hearing(t, a, 6000, [2400, 3700, 600]);
+      expect(h[2400]).toBe(0); // never "Please enter your mailbox number"
+      expect(h[3700]).toBeGreaterThan(0.4); // "You have 1 new message."
+      expect(h[600]).toBeGreaterThan(1.7);
+      expect(t.lines().some((l) => /^100: owner logged in from .*, authenticated as alice$/.test(l))).toBe(true);
+      await t.world.until(a.call.hangup());
+      // 200 has no user: the user named 200 owns it.
+      const b = await owner('200', 'bob-pw');
+      h = await hearing(t, b, 6000, [2400, 2800, 800]);
+      expect(h[2400]).toBe(0);
+      expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new messages."
+      expect(h[800]).toBeGreaterThan(1.7);
+      await t.world.until(b.call.hangup());
+      // eve owns no mailbox: asked for mailbox and PIN as anyone.
+      const e = await owner('eve', 'eve-pw');
+      h = await hearing(t, e, 3000, [2400, 3700, 2800]);
+      expect(h[2400]).toBeGreaterThan(0.4);
+      expect(h[3700]! + h[2800]!).toBe(0);
+      await t.world.until(e.call.hangup());
+      expect(access.stats.authenticated).toBe(3);
+      await t.close();
+    },
+  );
+
+  it('without --auth, an Authorization header proves nothing: the caller is asked for mailbox and PIN', async () => {
+    const t = await setUp(15, { mailboxes: new Map([['100', { number: '100', pin: '1234', user: 'alice' }]]) });
+    stored(t, '100', 600, 2, '<sip:201@pbx>');
+    const o = await t.dial(`sip:voicemail@${SERVER}`, {
+      headers: [
+        ['Authorization', 'Digest username="alice", realm="x", nonce="1", uri="sip:voicemail@x", response="0"'],
+      ],
+    });
+    const h = await hearing(t, o, 4000, [2400, 3700, 600]);
+    expect(h[2400]).toBeGreaterThan(0.4);
+    expect(h[3700]! + h[600]!).toBe(0);
+    await t.world.until(o.call.hangup());
     await t.close();
   });
 });

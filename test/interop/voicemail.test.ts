@@ -51,7 +51,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shtoom-vm-'));
   writeFileSync(
     join(dir, 'mailboxes.ini'),
-    '[100]\npin = 1234\nname = Alice\nemail = alice@example.com\n[200]\npin = 2222\n',
+    '[100]\npin = 1234\nname = Alice\nemail = alice@example.com\nuser = alice\n[200]\npin = 2222\n',
   );
 });
 afterEach(async () => stopAllPeers());
@@ -240,6 +240,41 @@ describe('shtoom serve voicemail', () => {
     terminate(vm.peer);
     expect(await vm.peer.exited).toBe(0);
   }, 120_000);
+
+  it('serve voicemail --auth: shtoom call authenticated as the ' +
+    "mailbox's user reaches its menu without mailbox and PIN; a user owning none is not logged in", async () => {
+    const spool = join(dir, 'spool-auth');
+    const users = join(dir, 'users.ini');
+    writeFileSync(users, 'realm = vm\n[alice]\npassword = alice-secret\n[eve]\npassword = eve-secret\n');
+    const vm = await serve(spool, undefined, ['--auth', users]);
+    const owner = (user: string, password: string) =>
+      startShtoom(
+        [
+          'call',
+          `sip:voicemail@127.0.0.1:${vm.port}`,
+          '--aor',
+          `sip:${user}@127.0.0.1`,
+          '--password',
+          password,
+          '--duration',
+          '3s',
+          ...COMMON,
+        ],
+        { timeoutSec: 30 },
+      );
+    const alice = owner('alice', 'alice-secret');
+    expect(await alice.exited, alice.stderr()).toBe(0);
+    expect(vm.peer.stderr()).toMatch(/100: owner logged in from .*, authenticated as alice/);
+    const eve = owner('eve', 'eve-secret');
+    expect(await eve.exited, eve.stderr()).toBe(0);
+    expect(vm.peer.stderr()).not.toMatch(/authenticated as eve/);
+    // The control: a wrong password does not get in at all.
+    const mallory = owner('alice', 'wrong');
+    expect(await mallory.exited).not.toBe(0);
+    expect(vm.peer.stderr().match(/owner logged in/g)).toHaveLength(1);
+    terminate(vm.peer);
+    expect(await vm.peer.exited).toBe(0);
+  }, 90_000);
 
   it('e-mail: a mail server that is down is logged, the e-mail ' +
     'kept; a restarted server sends it, the WAV attached byte for byte', async () => {

@@ -27,6 +27,7 @@ import type { VoiceApp } from '../../doug/server.js';
 import type { VoiceCall } from '../../doug/voice-call.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { IncomingSubscription } from '../../sip/api/subscription.js';
+import { authenticatedUser } from '../../sip/access/access-control.js';
 import type { UserAgent } from '../../sip/api/user-agent.js';
 import { addressed } from './addressing.js';
 import { summaryBody } from './message-summary.js';
@@ -40,6 +41,12 @@ export interface Mailbox {
   readonly pin?: string;
   readonly name?: string;
   readonly email?: string;
+  /**
+   * The owner's digest user name (`serve --auth`): a caller authenticated as
+   * this user who calls the main URI reaches the menu without mailbox and PIN.
+   * Without it, a user named as the mailbox's number is its owner.
+   */
+  readonly user?: string;
 }
 
 export interface VoicemailServiceOptions {
@@ -59,6 +66,11 @@ export interface VoicemailServiceOptions {
   readonly mainUser?: string;
   /** Tries at mailbox and PIN (default 3). */
   readonly loginTries?: number;
+  /**
+   * The user a call's INVITE was authenticated as by digest (`serve --auth`);
+   * default: what the SIP stack's access control verified.
+   */
+  readonly authenticatedUser?: (call: VoiceCall) => string | undefined;
   /** Called once a message is filed (e-mail, `--on-message`…). */
   readonly onMessage?: (msg: StoredMessage) => void;
   readonly log?: Logger;
@@ -214,9 +226,27 @@ export class VoicemailService {
     return undefined;
   }
 
+  /** The mailbox whose owner `user` (a digest user name) is: its `user`, else the mailbox named `user` without one. */
+  ownedBy(user: string): Mailbox | undefined {
+    for (const b of this.opts.mailboxes.values()) if (b.user === user) return b;
+    const b = this.opts.mailboxes.get(user);
+    return b && b.user === undefined ? b : undefined;
+  }
+
+  /** The owner's mailbox when the call was authenticated by digest as its owner. */
+  private byDigest(call: VoiceCall): Mailbox | undefined {
+    const fromStack = (c: VoiceCall) => (c.call.request ? authenticatedUser(c.call.request) : undefined);
+    const user = (this.opts.authenticatedUser ?? fromStack)(call);
+    if (user === undefined) return undefined;
+    const box = this.ownedBy(user);
+    if (box) this.log.info(`${box.number}: owner logged in from ${call.from}, authenticated as ${user}`);
+    return box;
+  }
+
   /** The owner's menu. */
   private async menu(call: VoiceCall): Promise<void> {
-    const box = await this.login(call);
+    // The issue: "or the owner's own URI when already authenticated by digest".
+    const box = this.byDigest(call) ?? (await this.login(call));
     if (!box) return;
     const store = this.opts.store;
     const mb = box.number;
