@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WavFileWriter, readWavFile } from '../../src/audio/formats/wav.js';
-import { addressed } from '../../src/apps/voicemail/addressing.js';
+import { addressed, callbackTarget } from '../../src/apps/voicemail/addressing.js';
 import { parseSummary, summaryBody } from '../../src/apps/voicemail/message-summary.js';
 import { type MessageMeta, VoicemailStore, repairWavHeader } from '../../src/apps/voicemail/store.js';
 import { parseMailboxes } from '../../src/cli/voicemail-mailboxes.js';
@@ -187,6 +187,21 @@ describe('message-summary bodies (RFC 3842)', () => {
       voice: { new: 0, old: 3 },
     });
     expect(() => parseSummary('Voice-Message: 1/0\r\n')).toThrow(/no Messages-Waiting/);
+  });
+});
+
+describe('callbackTarget: whom 7 calls back', () => {
+  it("the caller's URI without header parameters; nothing for unknown, anonymous or undialable callers", () => {
+    expect(callbackTarget('"Bob" <sip:bob@pbx.example.com;transport=tcp>;tag=8f1c')).toBe(
+      'sip:bob@pbx.example.com;transport=tcp',
+    );
+    expect(callbackTarget('<tel:+1-555-0100>;tag=1')).toBe('tel:+1-555-0100');
+    expect(callbackTarget('sip:201@pbx;tag=2')).toBe('sip:201@pbx');
+    expect(callbackTarget('unknown')).toBeUndefined();
+    expect(callbackTarget('"Anonymous" <sip:anonymous@anonymous.invalid>;tag=3')).toBeUndefined();
+    expect(callbackTarget('<sip:anonymous@pbx.example.com>;tag=3')).toBeUndefined();
+    expect(callbackTarget('<sip:pbx.example.com>;tag=4')).toBeUndefined();
+    expect(callbackTarget('<mailto:bob@example.com>')).toBeUndefined();
   });
 });
 

@@ -55,6 +55,8 @@ const PROMPT_HZ = new Map<string, number>([
   [PROMPTS.recorded, 3900],
   [`${whoPrompt('200', 'Bob Jones')} ${PROMPTS.unavailable}`, 1900],
   [PROMPTS.first, 1800],
+  [PROMPTS.noCallback, 1400],
+  [PROMPTS.callingBack, 1200],
 ]);
 const ENVELOPE_HZ = 3500;
 const tts = cached('tones', async (text) => {
@@ -376,6 +378,45 @@ describe("voicemail: the owner's menu", () => {
       h = await hearing(t, o, 4000, [800]);
       expect(h[800]).toBeGreaterThan(1.7);
       await t.world.until(o.call.hangup());
+      await t.close();
+    },
+  );
+
+  it(
+    "7 calls the caller back (REFER to the envelope's URI); a caller without a callable URI is said so, " +
+      'and the owner stays in the menu',
+    async () => {
+      const t = await setUp(16);
+      const bob = await t.world.phone('10.0.2.60');
+      const bobCalls: Call[] = [];
+      bob.on('incoming', (call) => {
+        bobCalls.push(call);
+        void call.answer({ source: generated('silence', (f) => f.fill(0)) });
+      });
+      stored(t, '100', 600, 2, 'unknown');
+      stored(t, '100', 800, 2, '"Bob" <sip:10-0-2-60@10.0.2.60>;tag=77');
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      o.call.on('transfer-requested', (r) => void r.accept({ source: generated('silence', (f) => f.fill(0)) }));
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      let h = await hearing(t, o, 5000, [600, 3000]);
+      expect(h[600]).toBeGreaterThan(1.7);
+      await t.world.until(o.call.sendDtmf('7'));
+      h = await hearing(t, o, 1500, [1400, 1200]);
+      expect(h[1400]).toBeGreaterThan(0.4); // "This caller cannot be called back."
+      expect(h[1200]).toBe(0);
+      expect(t.lines()).toContain('100: no call back to unknown: not a callable URI');
+      await t.world.until(o.call.sendDtmf('6'));
+      h = await hearing(t, o, 4000, [800]);
+      expect(h[800]).toBeGreaterThan(1.7); // still in the menu: the next message plays
+      await t.world.until(o.call.sendDtmf('7'));
+      const end = await t.world.until(o.call.ended);
+      expect(end.reason).toBe('transferred');
+      expect(heard(o, 1200)).toBeGreaterThan(0.4); // "Please hold while I call back the caller."
+      expect(bobCalls).toHaveLength(1);
+      expect(t.lines()).toContain('100: the owner calls back sip:10-0-2-60@10.0.2.60');
+      // Nothing is lost by calling back: both messages stay.
+      expect(t.files('100', 'INBOX')).toHaveLength(4);
+      await t.world.until(bob.close());
       await t.close();
     },
   );

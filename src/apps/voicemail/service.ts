@@ -3,8 +3,9 @@
  * seed's voicemail: a caller reaches a mailbox (the Request-URI's user,
  * or whose call a PBX forwarded: `addressing.ts`), hears its greeting, a
  * beep, and leaves a message; the owner calls the voicemail's own user
- * (`sip:voicemail@host`), logs in with mailbox and PIN, and hears, saves
- * and deletes messages, records greetings and changes the PIN. Subscribers
+ * (`sip:voicemail@host`), logs in with mailbox and PIN (or by digest),
+ * and hears, saves and deletes messages, calls their callers back (`7`,
+ * REFER), records greetings and changes the PIN. Subscribers
  * to a mailbox's `message-summary` (RFC 3842) get a NOTIFY on every change.
  *
  * Leaving a message:
@@ -29,7 +30,7 @@ import { silentLogger, type Logger } from '../../log/logger.js';
 import type { IncomingSubscription } from '../../sip/api/subscription.js';
 import { authenticatedUser } from '../../sip/access/access-control.js';
 import type { UserAgent } from '../../sip/api/user-agent.js';
-import { addressed } from './addressing.js';
+import { addressed, callbackTarget } from './addressing.js';
 import { summaryBody } from './message-summary.js';
 import { PROMPTS, countsPrompt, envelopePrompt, whoPrompt } from './prompts.js';
 import { speechSamples, type EndReason, type StoredMessage, type VoicemailStore } from './store.js';
@@ -316,6 +317,10 @@ export class VoicemailService {
             play = true;
           }
           break;
+        case '7':
+          // The issue: "7 call back if possible". Transferred: the owner's phone calls the caller, the menu ends.
+          if (await this.callBack(call, mb, msg)) return;
+          break;
         default:
           break;
       }
@@ -323,6 +328,31 @@ export class VoicemailService {
     }
     await call.say(PROMPTS.goodbye);
     await call.hangup();
+  }
+
+  /**
+   * `7`: transfer the owner's call (REFER) to the message's caller; false
+   * when there is no callable URI or the transfer failed (said so: the
+   * owner stays in the menu).
+   */
+  private async callBack(call: VoiceCall, mb: string, msg: StoredMessage): Promise<boolean> {
+    const target = callbackTarget(msg.meta.caller);
+    if (!target) {
+      this.log.info(`${mb}: no call back to ${msg.meta.caller}: not a callable URI`);
+      await this.say(call, PROMPTS.noCallback, true);
+      return false;
+    }
+    this.log.info(`${mb}: the owner calls back ${target}`);
+    await call.say(PROMPTS.callingBack);
+    try {
+      await call.transfer(target);
+      return true;
+    } catch (err) {
+      if (err instanceof CallEndedError) throw err;
+      this.log.warn(`${mb}: call back to ${target} failed: ${(err as Error).message}`);
+      await this.say(call, PROMPTS.callbackFailed, true);
+      return false;
+    }
   }
 
   /** After a save or delete: play the message now at `at` (true), or say what is left. */
