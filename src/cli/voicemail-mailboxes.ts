@@ -9,6 +9,7 @@
  * name = Alice Smith        ; said in the default greeting instead of "extension 100"
  * email = alice@example.com
  * user = alice              ; with serve --auth: a caller authenticated as alice reaches this mailbox's menu
+ * notify = sip:alice@10.0.0.7:5060   ; an unsolicited message-summary NOTIFY there on every change
  * ```
  *
  * A value that cannot work stops the program with one line naming the
@@ -19,13 +20,14 @@ import { readFileSync } from 'node:fs';
 import { unsafe } from 'ini';
 import type { Mailbox } from '../apps/voicemail/service.js';
 import { UsageError } from '../errors.js';
+import { parseUri, type Uri } from '../sip/message/uri.js';
 
 export interface MailboxesFile {
   readonly mailboxes: ReadonlyMap<string, Mailbox>;
   readonly warnings: readonly string[];
 }
 
-const KEYS = ['pin', 'name', 'email', 'user'] as const;
+const KEYS = ['pin', 'name', 'email', 'user', 'notify'] as const;
 const PIN = /^[0-9*]{1,16}$/;
 /** A mailbox number names a directory: letters, digits, `.`, `_`, `-`, `+`, not only dots. */
 const NUMBER = /^(?!\.+$)[A-Za-z0-9._+-]{1,64}$/;
@@ -51,7 +53,17 @@ export function readMailboxesFile(file: string): MailboxesFile {
 
 /** Parse mailboxes-file text (`file` names it in messages). */
 export function parseMailboxes(text: string, file: string): MailboxesFile {
-  const boxes = new Map<string, { number: string; pin?: string; name?: string; email?: string; user?: string }>();
+  const boxes = new Map<
+    string,
+    {
+      number: string;
+      pin?: string;
+      name?: string;
+      email?: string;
+      user?: string;
+      notify?: string;
+    }
+  >();
   const owners = new Map<string, string>();
   const warnings: string[] = [];
   let section: string | undefined;
@@ -93,6 +105,18 @@ export function parseMailboxes(text: string, file: string): MailboxesFile {
         if (!EMAIL.test(value)) throw bad('an e-mail address: user@example.com');
         box.email = value;
         break;
+      case 'notify': {
+        if (value === '') continue;
+        let uri: Uri | undefined;
+        try {
+          uri = parseUri(value);
+        } catch {
+          uri = undefined;
+        }
+        if (uri?.kind !== 'sip') throw bad('a sip: or sips: URI: sip:alice@192.0.2.7:5060');
+        box.notify = value;
+        break;
+      }
       case 'user': {
         if (value === '') continue;
         if (!USER.test(value)) throw bad('a user name of the --auth file: 1 to 64 characters, no space or quote');

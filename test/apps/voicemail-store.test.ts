@@ -219,7 +219,7 @@ describe('the mailboxes file', () => {
       user: 'alice',
     });
     expect(r.warnings).toEqual([
-      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email, user',
+      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email, user, notify',
       'mb.ini: [200] has no pin: its owner cannot log in with a PIN, only authenticated by digest' +
         ' (serve --auth; messages are still taken)',
     ]);
@@ -233,6 +233,12 @@ describe('the mailboxes file', () => {
     expect(() => parseMailboxes('pin = 1\n', 'mb.ini')).toThrow(/outside any \[mailbox\] section/);
     expect(() => parseMailboxes('[1]\nemail = nobody\n', 'mb.ini')).toThrow(/e-mail address/);
     expect(() => parseMailboxes('[1]\nuser = al ice\n', 'mb.ini')).toThrow(/user: "al ice" is not allowed/);
+    expect(() => parseMailboxes('[1]\nnotify = mailto:a@b\n', 'mb.ini')).toThrow(
+      'mb.ini:2: [1] notify: "mailto:a@b" is not allowed; allowed: a sip: or sips: URI: sip:alice@192.0.2.7:5060',
+    );
+    expect(parseMailboxes('[1]\nnotify = sip:alice@192.0.2.7:5062\n', 'mb.ini').mailboxes.get('1')?.notify).toBe(
+      'sip:alice@192.0.2.7:5062',
+    );
     expect(() => parseMailboxes('[1]\nuser = alice\n[2]\nuser = alice\n', 'mb.ini')).toThrow(
       'mb.ini:4: [2] user: "alice" already owns mailbox 1',
     );

@@ -16,13 +16,18 @@ import type { Call } from '../../src/app/call.js';
 import { Phone } from '../../src/app/phone.js';
 import type { AudioSource } from '../../src/audio/device.js';
 import { encodeWav, readWavFile as readWav } from '../../src/audio/formats/wav.js';
-import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
+import { parseSummary, summaryBody } from '../../src/apps/voicemail/message-summary.js';
 import { PROMPTS, countsPrompt, whoPrompt } from '../../src/apps/voicemail/prompts.js';
 import { type Mailbox, VoicemailService } from '../../src/apps/voicemail/service.js';
 import { type MessageMeta, VoicemailStore } from '../../src/apps/voicemail/store.js';
 import { DougServer } from '../../src/doug/server.js';
 import { AccessControl } from '../../src/sip/access/access-control.js';
 import { DigestServer } from '../../src/sip/auth/digest-server.js';
+import { buildResponse } from '../../src/sip/message/build.js';
+import type { SipRequest } from '../../src/sip/message/message.js';
+import { parseMessage } from '../../src/sip/message/parse.js';
+import { serializeMessage } from '../../src/sip/message/serialize.js';
+import type { SimSocket } from '../../src/sim/network.js';
 import { cached } from '../../src/doug/tts.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { toneSecondsIn } from '../support/tone-presence.js';
@@ -80,10 +85,11 @@ let seq = 0;
 async function setUp(
   seed: number,
   extra: Partial<ConstructorParameters<typeof VoicemailService>[0]> = {},
-  at: { access?: AccessControl } = {},
+  at: { access?: AccessControl; before?: (world: PhoneWorld) => Promise<void> } = {},
 ) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 10 });
+  await at.before?.(world);
   const phone = at.access
     ? await Phone.create({
         ua: await world.ua(SERVER, { aor: `sip:voicemail@${SERVER}`, access: at.access }),
@@ -591,4 +597,68 @@ describe('voicemail: message waiting (RFC 3842)', () => {
       await t.close();
     },
   );
+  it(
+    'a mailbox with notify = URI: an unsolicited NOTIFY there at start, ' + 'on a new message and after the delete',
+    async () => {
+      const got: { event: string | undefined; state: string | undefined; body: string }[] = [];
+      const t = await setUp(
+        22,
+        { mailboxes: new Map([['100', { number: '100', pin: '1234', notify: 'sip:alice@10.0.2.81' }]]) },
+        {
+          // alice's phone, as phones configured for unsolicited MWI are: it takes a NOTIFY outside any dialog.
+          before: async (world) => {
+            const sock: SimSocket = world.net.bind('10.0.2.81', 5060, (data, from) => {
+              const req = parseMessage(data, { datagram: true }).message as SipRequest | undefined;
+              if (req?.type !== 'request' || req.method !== 'NOTIFY') return;
+              got.push({
+                event: req.header('event'),
+                state: req.header('subscription-state'),
+                body: new TextDecoder().decode(req.body),
+              });
+              sock.send(serializeMessage(buildResponse(req, 200, { toTag: 'p' })), from);
+            });
+          },
+        },
+      );
+      await t.world.run(500);
+      expect(got).toEqual([
+        {
+          event: 'message-summary',
+          state: 'active',
+          body: summaryBody({ waiting: false, account: 'sip:alice@10.0.2.81', voice: { new: 0, old: 0 } }),
+        },
+      ]);
+      await leave(t, `sip:100@${SERVER}`, 700, 2);
+      await t.world.run(500);
+      expect(got).toHaveLength(2);
+      expect(parseSummary(got[1]!.body)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      await t.world.run(5000);
+      await t.world.until(o.call.sendDtmf('3'));
+      await t.world.run(1500);
+      expect(got).toHaveLength(3);
+      expect(parseSummary(got[2]!.body)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
+      await t.world.until(o.call.hangup());
+      await t.close();
+    },
+  );
+
+  it('notify to a phone that does not answer: one NOTIFY at a time, the latest state once it gives up', async () => {
+    const t = await setUp(23, {
+      mailboxes: new Map([['100', { number: '100', pin: '1234', notify: 'sip:alice@10.0.2.82' }]]),
+    });
+    // Nobody at 10.0.2.82: the first NOTIFY is retransmitted until it times out; changes meanwhile wait.
+    stored(t, '100', 600, 2, '<sip:201@pbx>');
+    t.service.changed('100');
+    stored(t, '100', 800, 2, '<sip:202@pbx>');
+    t.service.changed('100');
+    await t.world.run(40_000);
+    const warned = t.lines().filter((l) => l.startsWith('100: NOTIFY to sip:alice@10.0.2.82'));
+    expect(warned).toHaveLength(1);
+    await t.world.run(40_000);
+    // Then once more with the state of now (not once per change): two in all.
+    expect(t.lines().filter((l) => l.startsWith('100: NOTIFY to sip:alice@10.0.2.82'))).toHaveLength(2);
+    await t.close();
+  });
 });

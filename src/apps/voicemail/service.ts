@@ -6,7 +6,8 @@
  * (`sip:voicemail@host`), logs in with mailbox and PIN (or by digest),
  * and hears, saves and deletes messages, calls their callers back (`7`,
  * REFER), records greetings and changes the PIN. Subscribers
- * to a mailbox's `message-summary` (RFC 3842) get a NOTIFY on every change.
+ * to a mailbox's `message-summary` (RFC 3842) get a NOTIFY on every change,
+ * and so does the mailbox's `notify` URI (unsolicited).
  *
  * Leaving a message:
  * - an unknown mailbox: answered, "The mailbox you called does not exist.
@@ -48,6 +49,8 @@ export interface Mailbox {
    * Without it, a user named as the mailbox's number is its owner.
    */
   readonly user?: string;
+  /** Where an unsolicited message-summary NOTIFY goes on every change (a `sip:`/`sips:` URI: the owner's phone). */
+  readonly notify?: string;
 }
 
 export interface VoicemailServiceOptions {
@@ -96,6 +99,9 @@ export class VoicemailService {
   private readonly subs = new Map<string, Set<IncomingSubscription>>();
   private ua: UserAgent | undefined;
   private readonly onSub = (s: IncomingSubscription) => this.onSubscribe(s);
+  /** Unsolicited NOTIFYs in flight, by mailbox: 'again' when the mailbox changed meanwhile. */
+  private readonly pushing = new Map<string, 'busy' | 'again'>();
+  private closed = false;
 
   constructor(private readonly opts: VoicemailServiceOptions) {
     this.log = (opts.log ?? silentLogger).child('voicemail');
@@ -423,6 +429,8 @@ export class VoicemailService {
   listen(ua: UserAgent): void {
     this.ua = ua;
     ua.on('subscribe', this.onSub);
+    // The configured phones learn the state now (after a restart too), then on every change.
+    for (const b of this.opts.mailboxes.values()) if (b.notify) this.push(b.number);
   }
 
   private onSubscribe(s: IncomingSubscription): void {
@@ -447,7 +455,7 @@ export class VoicemailService {
     return summaryBody({ waiting: c.new > 0, account, voice: { new: c.new, old: c.old } });
   }
 
-  /** A mailbox changed: every subscriber hears it. */
+  /** A mailbox changed: every subscriber hears it, and the mailbox's `notify` URI. */
   changed(mailbox: string): void {
     for (const s of this.subs.get(mailbox) ?? []) {
       if (s.state === 'terminated') continue;
@@ -455,6 +463,49 @@ export class VoicemailService {
         this.log.warn(`${mailbox}: NOTIFY to ${formatFrom(s)}: ${err.message}`),
       );
     }
+    this.push(mailbox);
+  }
+
+  /**
+   * An unsolicited NOTIFY (outside any subscription, as phones configured
+   * for it expect) of the mailbox's state to its `notify` URI. One at a
+   * time per mailbox: a change while one is in flight sends the state once
+   * more when it is done (never a queue). A failure is logged; the next
+   * change tries again.
+   */
+  private push(mailbox: string): void {
+    const box = this.opts.mailboxes.get(mailbox);
+    const ua = this.ua;
+    if (!box?.notify || !ua || this.closed) return;
+    if (this.pushing.has(mailbox)) {
+      this.pushing.set(mailbox, 'again');
+      return;
+    }
+    this.pushing.set(mailbox, 'busy');
+    const target = box.notify;
+    const body = this.summary(mailbox, target);
+    ua.request('NOTIFY', target, {
+      // RFC 3265 3.2.2: "NOTIFY requests MUST contain a "Subscription-State" header with a value of
+      // "active", "pending", or "terminated"". There is no subscription: "active", as such phones expect.
+      headers: [
+        ['Event', 'message-summary'],
+        ['Subscription-State', 'active'],
+      ],
+      body,
+      contentType: 'application/simple-message-summary',
+    })
+      .then(
+        (res) => {
+          if (res.status >= 300) this.log.warn(`${mailbox}: NOTIFY to ${target}: ${res.status} ${res.reason}`);
+          else this.log.debug(`${mailbox}: NOTIFY to ${target}: ${res.status}`);
+        },
+        (err: Error) => this.log.warn(`${mailbox}: NOTIFY to ${target}: ${err.message}`),
+      )
+      .finally(() => {
+        const again = this.pushing.get(mailbox) === 'again';
+        this.pushing.delete(mailbox);
+        if (again) this.push(mailbox);
+      });
   }
 
   /** Subscriptions to a mailbox now. */
@@ -464,6 +515,7 @@ export class VoicemailService {
 
   /** End the subscriptions (a last NOTIFY each). */
   async close(): Promise<void> {
+    this.closed = true;
     this.ua?.off('subscribe', this.onSub);
     const all = [...this.subs.values()].flatMap((s) => [...s]);
     this.subs.clear();
