@@ -8,6 +8,8 @@
  * pin = 4321                ; the owner's menu (digits); a PIN changed from the phone is kept apart
  * name = Alice Smith        ; said in the default greeting instead of "extension 100"
  * email = alice@example.com
+ * user = alice              ; with serve --auth: a caller authenticated as alice reaches this mailbox's menu
+ * notify = sip:alice@10.0.0.7:5060   ; an unsolicited message-summary NOTIFY there on every change
  * ```
  *
  * A value that cannot work stops the program with one line naming the
@@ -18,17 +20,20 @@ import { readFileSync } from 'node:fs';
 import { unsafe } from 'ini';
 import type { Mailbox } from '../apps/voicemail/service.js';
 import { UsageError } from '../errors.js';
+import { parseUri, type Uri } from '../sip/message/uri.js';
 
 export interface MailboxesFile {
   readonly mailboxes: ReadonlyMap<string, Mailbox>;
   readonly warnings: readonly string[];
 }
 
-const KEYS = ['pin', 'name', 'email'] as const;
+const KEYS = ['pin', 'name', 'email', 'user', 'notify'] as const;
 const PIN = /^[0-9*]{1,16}$/;
 /** A mailbox number names a directory: letters, digits, `.`, `_`, `-`, `+`, not only dots. */
 const NUMBER = /^(?!\.+$)[A-Za-z0-9._+-]{1,64}$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+/** A digest user name (of `serve --auth`'s users file). */
+const USER = /^[^\s"\\]{1,64}$/;
 
 /**
  * Read and check a mailboxes file.
@@ -48,7 +53,18 @@ export function readMailboxesFile(file: string): MailboxesFile {
 
 /** Parse mailboxes-file text (`file` names it in messages). */
 export function parseMailboxes(text: string, file: string): MailboxesFile {
-  const boxes = new Map<string, { number: string; pin?: string; name?: string; email?: string }>();
+  const boxes = new Map<
+    string,
+    {
+      number: string;
+      pin?: string;
+      name?: string;
+      email?: string;
+      user?: string;
+      notify?: string;
+    }
+  >();
+  const owners = new Map<string, string>();
   const warnings: string[] = [];
   let section: string | undefined;
   const lines = text.split(/\r\n|\r|\n/);
@@ -89,12 +105,37 @@ export function parseMailboxes(text: string, file: string): MailboxesFile {
         if (!EMAIL.test(value)) throw bad('an e-mail address: user@example.com');
         box.email = value;
         break;
+      case 'notify': {
+        if (value === '') continue;
+        let uri: Uri | undefined;
+        try {
+          uri = parseUri(value);
+        } catch {
+          uri = undefined;
+        }
+        if (uri?.kind !== 'sip') throw bad('a sip: or sips: URI: sip:alice@192.0.2.7:5060');
+        box.notify = value;
+        break;
+      }
+      case 'user': {
+        if (value === '') continue;
+        if (!USER.test(value)) throw bad('a user name of the --auth file: 1 to 64 characters, no space or quote');
+        const other = owners.get(value);
+        if (other !== undefined && other !== section)
+          throw new UsageError(`${where}: [${section}] user: ${JSON.stringify(value)} already owns mailbox ${other}`);
+        owners.set(value, section);
+        box.user = value;
+        break;
+      }
       default:
         warnings.push(`${where}: unknown key "${key}" in [${section}] (ignored); keys: ${KEYS.join(', ')}`);
     }
   }
   for (const b of boxes.values())
     if (b.pin === undefined)
-      warnings.push(`${file}: [${b.number}] has no pin: its owner cannot log in (messages are still taken)`);
+      warnings.push(
+        `${file}: [${b.number}] has no pin: its owner cannot log in with a PIN, only authenticated by digest` +
+          ' (serve --auth; messages are still taken)',
+      );
   return { mailboxes: boxes, warnings };
 }

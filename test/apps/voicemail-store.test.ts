@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WavFileWriter, readWavFile } from '../../src/audio/formats/wav.js';
-import { addressed } from '../../src/apps/voicemail/addressing.js';
+import { addressed, callbackTarget } from '../../src/apps/voicemail/addressing.js';
 import { parseSummary, summaryBody } from '../../src/apps/voicemail/message-summary.js';
 import { type MessageMeta, VoicemailStore, repairWavHeader } from '../../src/apps/voicemail/store.js';
 import { parseMailboxes } from '../../src/cli/voicemail-mailboxes.js';
@@ -190,10 +190,25 @@ describe('message-summary bodies (RFC 3842)', () => {
   });
 });
 
+describe('callbackTarget: whom 7 calls back', () => {
+  it("the caller's URI without header parameters; nothing for unknown, anonymous or undialable callers", () => {
+    expect(callbackTarget('"Bob" <sip:bob@pbx.example.com;transport=tcp>;tag=8f1c')).toBe(
+      'sip:bob@pbx.example.com;transport=tcp',
+    );
+    expect(callbackTarget('<tel:+1-555-0100>;tag=1')).toBe('tel:+1-555-0100');
+    expect(callbackTarget('sip:201@pbx;tag=2')).toBe('sip:201@pbx');
+    expect(callbackTarget('unknown')).toBeUndefined();
+    expect(callbackTarget('"Anonymous" <sip:anonymous@anonymous.invalid>;tag=3')).toBeUndefined();
+    expect(callbackTarget('<sip:anonymous@pbx.example.com>;tag=3')).toBeUndefined();
+    expect(callbackTarget('<sip:pbx.example.com>;tag=4')).toBeUndefined();
+    expect(callbackTarget('<mailto:bob@example.com>')).toBeUndefined();
+  });
+});
+
 describe('the mailboxes file', () => {
   it('reads pin, name and email; warns of unknown keys and of a mailbox without PIN', () => {
     const r = parseMailboxes(
-      '[100]\npin = 1234\nname = Alice Smith\nemail = alice@example.com\ncolour = red\n[200]\n',
+      '[100]\npin = 1234\nname = Alice Smith\nemail = alice@example.com\ncolour = red\nuser = alice\n[200]\n',
       'mb.ini',
     );
     expect(r.mailboxes.get('100')).toEqual({
@@ -201,10 +216,12 @@ describe('the mailboxes file', () => {
       pin: '1234',
       name: 'Alice Smith',
       email: 'alice@example.com',
+      user: 'alice',
     });
     expect(r.warnings).toEqual([
-      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email',
-      'mb.ini: [200] has no pin: its owner cannot log in (messages are still taken)',
+      'mb.ini:5: unknown key "colour" in [100] (ignored); keys: pin, name, email, user, notify',
+      'mb.ini: [200] has no pin: its owner cannot log in with a PIN, only authenticated by digest' +
+        ' (serve --auth; messages are still taken)',
     ]);
   });
   it('refuses what cannot work, naming file, line, mailbox and key', () => {
@@ -215,6 +232,16 @@ describe('the mailboxes file', () => {
     expect(() => parseMailboxes('[..]\n', 'mb.ini')).toThrow(/not a mailbox number/);
     expect(() => parseMailboxes('pin = 1\n', 'mb.ini')).toThrow(/outside any \[mailbox\] section/);
     expect(() => parseMailboxes('[1]\nemail = nobody\n', 'mb.ini')).toThrow(/e-mail address/);
+    expect(() => parseMailboxes('[1]\nuser = al ice\n', 'mb.ini')).toThrow(/user: "al ice" is not allowed/);
+    expect(() => parseMailboxes('[1]\nnotify = mailto:a@b\n', 'mb.ini')).toThrow(
+      'mb.ini:2: [1] notify: "mailto:a@b" is not allowed; allowed: a sip: or sips: URI: sip:alice@192.0.2.7:5060',
+    );
+    expect(parseMailboxes('[1]\nnotify = sip:alice@192.0.2.7:5062\n', 'mb.ini').mailboxes.get('1')?.notify).toBe(
+      'sip:alice@192.0.2.7:5062',
+    );
+    expect(() => parseMailboxes('[1]\nuser = alice\n[2]\nuser = alice\n', 'mb.ini')).toThrow(
+      'mb.ini:4: [2] user: "alice" already owns mailbox 1',
+    );
     mkdirSync(join(root, 'unused'), { recursive: true });
   });
 });

@@ -13,14 +13,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Call } from '../../src/app/call.js';
-import type { Phone } from '../../src/app/phone.js';
+import { Phone } from '../../src/app/phone.js';
 import type { AudioSource } from '../../src/audio/device.js';
 import { encodeWav, readWavFile as readWav } from '../../src/audio/formats/wav.js';
-import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
+import { parseSummary, summaryBody } from '../../src/apps/voicemail/message-summary.js';
 import { PROMPTS, countsPrompt, whoPrompt } from '../../src/apps/voicemail/prompts.js';
 import { type Mailbox, VoicemailService } from '../../src/apps/voicemail/service.js';
 import { type MessageMeta, VoicemailStore } from '../../src/apps/voicemail/store.js';
 import { DougServer } from '../../src/doug/server.js';
+import { AccessControl } from '../../src/sip/access/access-control.js';
+import { DigestServer } from '../../src/sip/auth/digest-server.js';
+import { buildResponse } from '../../src/sip/message/build.js';
+import type { SipRequest } from '../../src/sip/message/message.js';
+import { parseMessage } from '../../src/sip/message/parse.js';
+import { serializeMessage } from '../../src/sip/message/serialize.js';
+import type { SimSocket } from '../../src/sim/network.js';
 import { cached } from '../../src/doug/tts.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { toneSecondsIn } from '../support/tone-presence.js';
@@ -53,6 +60,8 @@ const PROMPT_HZ = new Map<string, number>([
   [PROMPTS.recorded, 3900],
   [`${whoPrompt('200', 'Bob Jones')} ${PROMPTS.unavailable}`, 1900],
   [PROMPTS.first, 1800],
+  [PROMPTS.noCallback, 1400],
+  [PROMPTS.callingBack, 1200],
 ]);
 const ENVELOPE_HZ = 3500;
 const tts = cached('tones', async (text) => {
@@ -73,10 +82,21 @@ interface Caller {
 }
 
 let seq = 0;
-async function setUp(seed: number, extra: Partial<ConstructorParameters<typeof VoicemailService>[0]> = {}) {
+async function setUp(
+  seed: number,
+  extra: Partial<ConstructorParameters<typeof VoicemailService>[0]> = {},
+  at: { access?: AccessControl; before?: (world: PhoneWorld) => Promise<void> } = {},
+) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 10 });
-  const phone = await world.phone(SERVER);
+  await at.before?.(world);
+  const phone = at.access
+    ? await Phone.create({
+        ua: await world.ua(SERVER, { aor: `sip:voicemail@${SERVER}`, access: at.access }),
+        platform: world.platform(),
+        media: { address: SERVER, rtcpMux: true },
+      })
+    : await world.phone(SERVER);
   const logs = new MemorySink();
   const log = new Logger(logs, 'info');
   const dir = join(root, `vm-${++seq}`);
@@ -368,6 +388,45 @@ describe("voicemail: the owner's menu", () => {
     },
   );
 
+  it(
+    "7 calls the caller back (REFER to the envelope's URI); a caller without a callable URI is said so, " +
+      'and the owner stays in the menu',
+    async () => {
+      const t = await setUp(16);
+      const bob = await t.world.phone('10.0.2.60');
+      const bobCalls: Call[] = [];
+      bob.on('incoming', (call) => {
+        bobCalls.push(call);
+        void call.answer({ source: generated('silence', (f) => f.fill(0)) });
+      });
+      stored(t, '100', 600, 2, 'unknown');
+      stored(t, '100', 800, 2, '"Bob" <sip:10-0-2-60@10.0.2.60>;tag=77');
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      o.call.on('transfer-requested', (r) => void r.accept({ source: generated('silence', (f) => f.fill(0)) }));
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      let h = await hearing(t, o, 5000, [600, 3000]);
+      expect(h[600]).toBeGreaterThan(1.7);
+      await t.world.until(o.call.sendDtmf('7'));
+      h = await hearing(t, o, 1500, [1400, 1200]);
+      expect(h[1400]).toBeGreaterThan(0.4); // "This caller cannot be called back."
+      expect(h[1200]).toBe(0);
+      expect(t.lines()).toContain('100: no call back to unknown: not a callable URI');
+      await t.world.until(o.call.sendDtmf('6'));
+      h = await hearing(t, o, 4000, [800]);
+      expect(h[800]).toBeGreaterThan(1.7); // still in the menu: the next message plays
+      await t.world.until(o.call.sendDtmf('7'));
+      const end = await t.world.until(o.call.ended);
+      expect(end.reason).toBe('transferred');
+      expect(heard(o, 1200)).toBeGreaterThan(0.4); // "Please hold while I call back the caller."
+      expect(bobCalls).toHaveLength(1);
+      expect(t.lines()).toContain('100: the owner calls back sip:10-0-2-60@10.0.2.60');
+      // Nothing is lost by calling back: both messages stay.
+      expect(t.files('100', 'INBOX')).toHaveLength(4);
+      await t.world.until(bob.close());
+      await t.close();
+    },
+  );
+
   it('three wrong logins: "Goodbye" and the call ends; a mailbox without PIN cannot log in', async () => {
     const t = await setUp(12, {
       mailboxes: new Map([...MAILBOXES, ['300', { number: '300' }]]),
@@ -422,6 +481,85 @@ describe("voicemail: the owner's menu", () => {
   });
 });
 
+describe('voicemail: the owner authenticated by digest (serve --auth)', () => {
+  it(
+    "a caller authenticated as a mailbox's user reaches its menu without mailbox and PIN; " +
+      'another user and a caller without --auth are asked for them',
+    async () => {
+      const users = new Map([
+        ['alice', 'alice-pw'],
+        ['200', 'bob-pw'],
+        ['eve', 'eve-pw'],
+      ]);
+      const digest = new DigestServer({
+        realm: 'vm.test',
+        lookup: (u) => users.get(u),
+        random: (n) => new Uint8Array(n),
+      });
+      const access = new AccessControl({ digest, failedAuthPerMinute: 0 });
+      const t = await setUp(
+        14,
+        { mailboxes: new Map([...MAILBOXES, ['100', { number: '100', pin: '1234', user: 'alice' }]]) },
+        { access },
+      );
+      stored(t, '100', 600, 2, '<sip:201@pbx>');
+      stored(t, '200', 800, 2, '<sip:100@pbx>');
+      stored(t, '200', 900, 2, '<sip:100@pbx>');
+      let n = 50;
+      const owner = async (username: string, password: string) => {
+        const host = `10.0.2.${++n}`;
+        const p = await Phone.create({
+          ua: await t.world.ua(host, { aor: `sip:${username}@${host}`, credentials: { username, password } }),
+          platform: t.world.platform(),
+          media: { address: host, rtcpMux: true },
+        });
+        const sink = new CaptureSink();
+        const call = p.call(`sip:voicemail@${SERVER}`, { source: generated('silence', () => {}), sink });
+        await t.world.until(call.answered);
+        return { phone: p, call, sink, hz: 0 } as Caller;
+      };
+      // alice owns mailbox 100 by its user = alice: straight to "You have 1 new..." and the message.
+      const a = await owner('alice', 'alice-pw');
+      let h = await hearing(t, a, 6000, [2400, 3700, 600]);
+      expect(h[2400]).toBe(0); // never "Please enter your mailbox number"
+      expect(h[3700]).toBeGreaterThan(0.4); // "You have 1 new message."
+      expect(h[600]).toBeGreaterThan(1.7);
+      expect(t.lines().some((l) => /^100: owner logged in from .*, authenticated as alice$/.test(l))).toBe(true);
+      await t.world.until(a.call.hangup());
+      // 200 has no user: the user named 200 owns it.
+      const b = await owner('200', 'bob-pw');
+      h = await hearing(t, b, 6000, [2400, 2800, 800]);
+      expect(h[2400]).toBe(0);
+      expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new messages."
+      expect(h[800]).toBeGreaterThan(1.7);
+      await t.world.until(b.call.hangup());
+      // eve owns no mailbox: asked for mailbox and PIN as anyone.
+      const e = await owner('eve', 'eve-pw');
+      h = await hearing(t, e, 3000, [2400, 3700, 2800]);
+      expect(h[2400]).toBeGreaterThan(0.4);
+      expect(h[3700]! + h[2800]!).toBe(0);
+      await t.world.until(e.call.hangup());
+      expect(access.stats.authenticated).toBe(3);
+      await t.close();
+    },
+  );
+
+  it('without --auth, an Authorization header proves nothing: the caller is asked for mailbox and PIN', async () => {
+    const t = await setUp(15, { mailboxes: new Map([['100', { number: '100', pin: '1234', user: 'alice' }]]) });
+    stored(t, '100', 600, 2, '<sip:201@pbx>');
+    const o = await t.dial(`sip:voicemail@${SERVER}`, {
+      headers: [
+        ['Authorization', 'Digest username="alice", realm="x", nonce="1", uri="sip:voicemail@x", response="0"'],
+      ],
+    });
+    const h = await hearing(t, o, 4000, [2400, 3700, 600]);
+    expect(h[2400]).toBeGreaterThan(0.4);
+    expect(h[3700]! + h[600]!).toBe(0);
+    await t.world.until(o.call.hangup());
+    await t.close();
+  });
+});
+
 describe('voicemail: message waiting (RFC 3842)', () => {
   it(
     'a subscriber hears yes on a new message and no after the owner deletes it; ' + 'an unknown mailbox is 404',
@@ -459,4 +597,68 @@ describe('voicemail: message waiting (RFC 3842)', () => {
       await t.close();
     },
   );
+  it(
+    'a mailbox with notify = URI: an unsolicited NOTIFY there at start, ' + 'on a new message and after the delete',
+    async () => {
+      const got: { event: string | undefined; state: string | undefined; body: string }[] = [];
+      const t = await setUp(
+        22,
+        { mailboxes: new Map([['100', { number: '100', pin: '1234', notify: 'sip:alice@10.0.2.81' }]]) },
+        {
+          // alice's phone, as phones configured for unsolicited MWI are: it takes a NOTIFY outside any dialog.
+          before: async (world) => {
+            const sock: SimSocket = world.net.bind('10.0.2.81', 5060, (data, from) => {
+              const req = parseMessage(data, { datagram: true }).message as SipRequest | undefined;
+              if (req?.type !== 'request' || req.method !== 'NOTIFY') return;
+              got.push({
+                event: req.header('event'),
+                state: req.header('subscription-state'),
+                body: new TextDecoder().decode(req.body),
+              });
+              sock.send(serializeMessage(buildResponse(req, 200, { toTag: 'p' })), from);
+            });
+          },
+        },
+      );
+      await t.world.run(500);
+      expect(got).toEqual([
+        {
+          event: 'message-summary',
+          state: 'active',
+          body: summaryBody({ waiting: false, account: 'sip:alice@10.0.2.81', voice: { new: 0, old: 0 } }),
+        },
+      ]);
+      await leave(t, `sip:100@${SERVER}`, 700, 2);
+      await t.world.run(500);
+      expect(got).toHaveLength(2);
+      expect(parseSummary(got[1]!.body)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
+      const o = await t.dial(`sip:voicemail@${SERVER}`);
+      await t.world.until(o.call.sendDtmf('100#1234#'));
+      await t.world.run(5000);
+      await t.world.until(o.call.sendDtmf('3'));
+      await t.world.run(1500);
+      expect(got).toHaveLength(3);
+      expect(parseSummary(got[2]!.body)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
+      await t.world.until(o.call.hangup());
+      await t.close();
+    },
+  );
+
+  it('notify to a phone that does not answer: one NOTIFY at a time, the latest state once it gives up', async () => {
+    const t = await setUp(23, {
+      mailboxes: new Map([['100', { number: '100', pin: '1234', notify: 'sip:alice@10.0.2.82' }]]),
+    });
+    // Nobody at 10.0.2.82: the first NOTIFY is retransmitted until it times out; changes meanwhile wait.
+    stored(t, '100', 600, 2, '<sip:201@pbx>');
+    t.service.changed('100');
+    stored(t, '100', 800, 2, '<sip:202@pbx>');
+    t.service.changed('100');
+    await t.world.run(40_000);
+    const warned = t.lines().filter((l) => l.startsWith('100: NOTIFY to sip:alice@10.0.2.82'));
+    expect(warned).toHaveLength(1);
+    await t.world.run(40_000);
+    // Then once more with the state of now (not once per change): two in all.
+    expect(t.lines().filter((l) => l.startsWith('100: NOTIFY to sip:alice@10.0.2.82'))).toHaveLength(2);
+    await t.close();
+  });
 });

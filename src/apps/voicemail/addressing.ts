@@ -17,7 +17,7 @@
 import { splitList } from '../../sip/message/grammar.js';
 import { parseNameAddr } from '../../sip/message/name-addr.js';
 import { getParam, type Params } from '../../sip/message/params.js';
-import { parseUri, type Uri } from '../../sip/message/uri.js';
+import { formatUri, parseUri, type Uri } from '../../sip/message/uri.js';
 
 /** How the mailbox was found. */
 export type AddressedBy = 'diversion' | 'history-info' | 'target' | 'request-uri';
@@ -99,4 +99,25 @@ export function addressed(
     }
   }
   return { user: uri ? userOf(uri) : undefined, by: 'request-uri' };
+}
+
+/**
+ * Where `7` in the owner's menu calls a message's caller back: the URI of
+ * the envelope's `caller` (the INVITE's From), without its header
+ * parameters; undefined when it is not callable — not a name-addr
+ * (`unknown`, a recovered message), a scheme a phone cannot dial, or
+ * anonymous (RFC 3323 4.1.1.3: "the URI SHOULD be
+ * sip:anonymous@anonymous.invalid"; RFC 3325 callers show it too).
+ */
+export function callbackTarget(caller: string): string | undefined {
+  let uri: Uri;
+  try {
+    uri = parseNameAddr(caller, 'caller').uri;
+  } catch {
+    return undefined;
+  }
+  if (uri.kind === 'tel') return formatUri(uri);
+  if (uri.kind !== 'sip' || uri.user === undefined) return undefined;
+  if (uri.host.toLowerCase() === 'anonymous.invalid' || uri.user.toLowerCase() === 'anonymous') return undefined;
+  return formatUri(uri);
 }

@@ -9,6 +9,6 @@ export {
   type MessageMeta,
   type StoredMessage,
 } from './store.js';
-export { addressed, type Addressed, type AddressedBy } from './addressing.js';
+export { addressed, callbackTarget, type Addressed, type AddressedBy } from './addressing.js';
 export { parseSummary, summaryBody, SummaryParseError, type MessageSummary } from './message-summary.js';
 export { PROMPTS, countsPrompt, envelopePrompt, whoPrompt } from './prompts.js';

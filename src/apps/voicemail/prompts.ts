@@ -12,7 +12,10 @@ export const PROMPTS = {
   goodbye: 'Goodbye.',
   afterMessage:
     'Press 1 to replay, 2 to save, 3 to delete, 4 for the previous message, 6 for the next message, ' +
-    '0 for mailbox options.',
+    '7 to call back, 0 for mailbox options.',
+  callingBack: 'Please hold while I call back the caller.',
+  noCallback: 'This caller cannot be called back.',
+  callbackFailed: 'The caller cannot be reached.',
   noMessagesMenu: 'Press 0 for mailbox options, or hang up.',
   saved2: 'Message saved.',
   deleted: 'Message deleted.',

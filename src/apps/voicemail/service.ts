@@ -3,9 +3,11 @@
  * seed's voicemail: a caller reaches a mailbox (the Request-URI's user,
  * or whose call a PBX forwarded: `addressing.ts`), hears its greeting, a
  * beep, and leaves a message; the owner calls the voicemail's own user
- * (`sip:voicemail@host`), logs in with mailbox and PIN, and hears, saves
- * and deletes messages, records greetings and changes the PIN. Subscribers
- * to a mailbox's `message-summary` (RFC 3842) get a NOTIFY on every change.
+ * (`sip:voicemail@host`), logs in with mailbox and PIN (or by digest),
+ * and hears, saves and deletes messages, calls their callers back (`7`,
+ * REFER), records greetings and changes the PIN. Subscribers
+ * to a mailbox's `message-summary` (RFC 3842) get a NOTIFY on every change,
+ * and so does the mailbox's `notify` URI (unsolicited).
  *
  * Leaving a message:
  * - an unknown mailbox: answered, "The mailbox you called does not exist.
@@ -27,8 +29,9 @@ import type { VoiceApp } from '../../doug/server.js';
 import type { VoiceCall } from '../../doug/voice-call.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { IncomingSubscription } from '../../sip/api/subscription.js';
+import { authenticatedUser } from '../../sip/access/access-control.js';
 import type { UserAgent } from '../../sip/api/user-agent.js';
-import { addressed } from './addressing.js';
+import { addressed, callbackTarget } from './addressing.js';
 import { summaryBody } from './message-summary.js';
 import { PROMPTS, countsPrompt, envelopePrompt, whoPrompt } from './prompts.js';
 import { speechSamples, type EndReason, type StoredMessage, type VoicemailStore } from './store.js';
@@ -40,6 +43,14 @@ export interface Mailbox {
   readonly pin?: string;
   readonly name?: string;
   readonly email?: string;
+  /**
+   * The owner's digest user name (`serve --auth`): a caller authenticated as
+   * this user who calls the main URI reaches the menu without mailbox and PIN.
+   * Without it, a user named as the mailbox's number is its owner.
+   */
+  readonly user?: string;
+  /** Where an unsolicited message-summary NOTIFY goes on every change (a `sip:`/`sips:` URI: the owner's phone). */
+  readonly notify?: string;
 }
 
 export interface VoicemailServiceOptions {
@@ -59,6 +70,11 @@ export interface VoicemailServiceOptions {
   readonly mainUser?: string;
   /** Tries at mailbox and PIN (default 3). */
   readonly loginTries?: number;
+  /**
+   * The user a call's INVITE was authenticated as by digest (`serve --auth`);
+   * default: what the SIP stack's access control verified.
+   */
+  readonly authenticatedUser?: (call: VoiceCall) => string | undefined;
   /** Called once a message is filed (e-mail, `--on-message`…). */
   readonly onMessage?: (msg: StoredMessage) => void;
   readonly log?: Logger;
@@ -83,6 +99,9 @@ export class VoicemailService {
   private readonly subs = new Map<string, Set<IncomingSubscription>>();
   private ua: UserAgent | undefined;
   private readonly onSub = (s: IncomingSubscription) => this.onSubscribe(s);
+  /** Unsolicited NOTIFYs in flight, by mailbox: 'again' when the mailbox changed meanwhile. */
+  private readonly pushing = new Map<string, 'busy' | 'again'>();
+  private closed = false;
 
   constructor(private readonly opts: VoicemailServiceOptions) {
     this.log = (opts.log ?? silentLogger).child('voicemail');
@@ -214,9 +233,27 @@ export class VoicemailService {
     return undefined;
   }
 
+  /** The mailbox whose owner `user` (a digest user name) is: its `user`, else the mailbox named `user` without one. */
+  ownedBy(user: string): Mailbox | undefined {
+    for (const b of this.opts.mailboxes.values()) if (b.user === user) return b;
+    const b = this.opts.mailboxes.get(user);
+    return b && b.user === undefined ? b : undefined;
+  }
+
+  /** The owner's mailbox when the call was authenticated by digest as its owner. */
+  private byDigest(call: VoiceCall): Mailbox | undefined {
+    const fromStack = (c: VoiceCall) => (c.call.request ? authenticatedUser(c.call.request) : undefined);
+    const user = (this.opts.authenticatedUser ?? fromStack)(call);
+    if (user === undefined) return undefined;
+    const box = this.ownedBy(user);
+    if (box) this.log.info(`${box.number}: owner logged in from ${call.from}, authenticated as ${user}`);
+    return box;
+  }
+
   /** The owner's menu. */
   private async menu(call: VoiceCall): Promise<void> {
-    const box = await this.login(call);
+    // The issue: "or the owner's own URI when already authenticated by digest".
+    const box = this.byDigest(call) ?? (await this.login(call));
     if (!box) return;
     const store = this.opts.store;
     const mb = box.number;
@@ -286,6 +323,10 @@ export class VoicemailService {
             play = true;
           }
           break;
+        case '7':
+          // The issue: "7 call back if possible". Transferred: the owner's phone calls the caller, the menu ends.
+          if (await this.callBack(call, mb, msg)) return;
+          break;
         default:
           break;
       }
@@ -293,6 +334,31 @@ export class VoicemailService {
     }
     await call.say(PROMPTS.goodbye);
     await call.hangup();
+  }
+
+  /**
+   * `7`: transfer the owner's call (REFER) to the message's caller; false
+   * when there is no callable URI or the transfer failed (said so: the
+   * owner stays in the menu).
+   */
+  private async callBack(call: VoiceCall, mb: string, msg: StoredMessage): Promise<boolean> {
+    const target = callbackTarget(msg.meta.caller);
+    if (!target) {
+      this.log.info(`${mb}: no call back to ${msg.meta.caller}: not a callable URI`);
+      await this.say(call, PROMPTS.noCallback, true);
+      return false;
+    }
+    this.log.info(`${mb}: the owner calls back ${target}`);
+    await call.say(PROMPTS.callingBack);
+    try {
+      await call.transfer(target);
+      return true;
+    } catch (err) {
+      if (err instanceof CallEndedError) throw err;
+      this.log.warn(`${mb}: call back to ${target} failed: ${(err as Error).message}`);
+      await this.say(call, PROMPTS.callbackFailed, true);
+      return false;
+    }
   }
 
   /** After a save or delete: play the message now at `at` (true), or say what is left. */
@@ -363,6 +429,8 @@ export class VoicemailService {
   listen(ua: UserAgent): void {
     this.ua = ua;
     ua.on('subscribe', this.onSub);
+    // The configured phones learn the state now (after a restart too), then on every change.
+    for (const b of this.opts.mailboxes.values()) if (b.notify) this.push(b.number);
   }
 
   private onSubscribe(s: IncomingSubscription): void {
@@ -387,7 +455,7 @@ export class VoicemailService {
     return summaryBody({ waiting: c.new > 0, account, voice: { new: c.new, old: c.old } });
   }
 
-  /** A mailbox changed: every subscriber hears it. */
+  /** A mailbox changed: every subscriber hears it, and the mailbox's `notify` URI. */
   changed(mailbox: string): void {
     for (const s of this.subs.get(mailbox) ?? []) {
       if (s.state === 'terminated') continue;
@@ -395,6 +463,49 @@ export class VoicemailService {
         this.log.warn(`${mailbox}: NOTIFY to ${formatFrom(s)}: ${err.message}`),
       );
     }
+    this.push(mailbox);
+  }
+
+  /**
+   * An unsolicited NOTIFY (outside any subscription, as phones configured
+   * for it expect) of the mailbox's state to its `notify` URI. One at a
+   * time per mailbox: a change while one is in flight sends the state once
+   * more when it is done (never a queue). A failure is logged; the next
+   * change tries again.
+   */
+  private push(mailbox: string): void {
+    const box = this.opts.mailboxes.get(mailbox);
+    const ua = this.ua;
+    if (!box?.notify || !ua || this.closed) return;
+    if (this.pushing.has(mailbox)) {
+      this.pushing.set(mailbox, 'again');
+      return;
+    }
+    this.pushing.set(mailbox, 'busy');
+    const target = box.notify;
+    const body = this.summary(mailbox, target);
+    ua.request('NOTIFY', target, {
+      // RFC 3265 3.2.2: "NOTIFY requests MUST contain a "Subscription-State" header with a value of
+      // "active", "pending", or "terminated"". There is no subscription: "active", as such phones expect.
+      headers: [
+        ['Event', 'message-summary'],
+        ['Subscription-State', 'active'],
+      ],
+      body,
+      contentType: 'application/simple-message-summary',
+    })
+      .then(
+        (res) => {
+          if (res.status >= 300) this.log.warn(`${mailbox}: NOTIFY to ${target}: ${res.status} ${res.reason}`);
+          else this.log.debug(`${mailbox}: NOTIFY to ${target}: ${res.status}`);
+        },
+        (err: Error) => this.log.warn(`${mailbox}: NOTIFY to ${target}: ${err.message}`),
+      )
+      .finally(() => {
+        const again = this.pushing.get(mailbox) === 'again';
+        this.pushing.delete(mailbox);
+        if (again) this.push(mailbox);
+      });
   }
 
   /** Subscriptions to a mailbox now. */
@@ -404,6 +515,7 @@ export class VoicemailService {
 
   /** End the subscriptions (a last NOTIFY each). */
   async close(): Promise<void> {
+    this.closed = true;
     this.ua?.off('subscribe', this.onSub);
     const all = [...this.subs.values()].flatMap((s) => [...s]);
     this.subs.clear();

@@ -17,6 +17,7 @@ import { ExitCode } from '../exit-codes.js';
 import { readMailboxesFile } from '../voicemail-mailboxes.js';
 import { defaultMailFrom, smtpMailer } from '../voicemail-mailer.js';
 import { realTimers } from '../../clock/timers.js';
+import { accessControlFrom } from '../settings.js';
 import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
@@ -74,7 +75,11 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
   if (queued > 0) log.info(`${queued} e-mail(s) left to send by a server that stopped: sending`);
   for (const m of recovered) notifier.filed(m);
   const capacity = o.get('serve.capacity');
+  // Who may call (docs/security.md): --auth, --allow, --deny, per-source limits. With --auth, an owner
+  // authenticated as a mailbox's user reaches its menu without mailbox and PIN (docs/voicemail.md).
+  const access = accessControlFrom(o, ctx.log);
   const phone = await phoneFrom(o, ctx.log, {
+    ...(access ? { access } : {}),
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity,
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),

@@ -31,6 +31,17 @@ import type { SipRequest } from '../message/message.js';
 import type { AutoResponse } from '../core/uas-checks.js';
 import type { AddressList } from './address-list.js';
 
+/** The user each request was authenticated as (by `AccessControl.authenticate`). */
+const authenticated = new WeakMap<SipRequest, string>();
+
+/**
+ * The user name `req` was authenticated as by digest (`serve --auth`);
+ * undefined when it was not (no `--auth`, or a method not challenged).
+ */
+export function authenticatedUser(req: SipRequest): string | undefined {
+  return authenticated.get(req);
+}
+
 /** Methods that need credentials by default. */
 export const AUTH_METHODS = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER'] as const;
 
@@ -138,6 +149,7 @@ export class AccessControl {
     const v = digest.verify(req, now);
     if (v.ok) {
       this.stats.authenticated++;
+      authenticated.set(req, v.username);
       return undefined;
     }
     const fresh = v.reason.startsWith('no credentials');

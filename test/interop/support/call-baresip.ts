@@ -30,6 +30,8 @@ export interface BaresipOptions {
   readonly contacts?: readonly string[];
   /** Load the stdio UI module too: what baresip tells its user (a MESSAGE received) goes to its stdout. */
   readonly stdio?: boolean;
+  /** More application modules to load (`mwi.so`…). */
+  readonly apps?: readonly string[];
 }
 
 export interface BaresipEvent {
@@ -95,6 +97,7 @@ export class Baresip {
         'module_tmp\t\taccount.so',
         'module_app\t\tcontact.so',
         'module_app\t\tmenu.so',
+        ...(o.apps ?? []).map((m) => `module_app\t\t${m}`),
         `ctrl_tcp_listen\t\t127.0.0.1:${ctrlPort}`,
         `snd_path\t\t${recDir}`,
         '',
