@@ -5,6 +5,7 @@
  * Ctrl-C, and durations as a clock shows them.
  */
 import type { Phone } from '../../app/phone.js';
+import type { DougServer } from '../../doug/server.js';
 import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ShtoomOptions } from '../../options/index.js';
@@ -87,4 +88,19 @@ export function clockTime(ms: number): string {
   const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * A server's graceful stop after the first signal: the registration goes
+ * first (no new calls are routed here while the others end), then the calls
+ * end with BYE unless a second signal hurries it; the totals are logged.
+ */
+export async function stopServing(phone: Phone, server: DougServer, urgent: AbortSignal, log: Logger): Promise<void> {
+  log.info(`stopping: ending ${phone.calls.length} call(s)`);
+  void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
+  await Promise.race([server.close(), aborted(urgent)]);
+  log.info(
+    `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
+      `${server.stats.appErrors} app error(s)`,
+  );
 }

@@ -18,7 +18,7 @@ import { readMailboxesFile } from '../voicemail-mailboxes.js';
 import { defaultMailFrom, smtpMailer } from '../voicemail-mailer.js';
 import { realTimers } from '../../clock/timers.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, stopServing, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 /** `shtoom serve voicemail`. */
@@ -134,13 +134,7 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
         `owners call ${o.get('voicemail.main-user')}; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    log.info(`stopping: ending ${phone.calls.length} call(s)`);
-    void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
-    await Promise.race([server.close(), aborted(ctx.urgent)]);
-    log.info(
-      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
-        `${server.stats.appErrors} app error(s)`,
-    );
+    await stopServing(phone, server, ctx.urgent, log);
     return ExitCode.OK;
   } finally {
     await Promise.race([server.close(), aborted(ctx.urgent)]);

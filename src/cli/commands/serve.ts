@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, stopServing, phoneFrom, registerIfAsked } from './call-common.js';
 import { runConference } from './serve-conference.js';
 import { runVoicemail } from './serve-voicemail.js';
 import { reportSipFailure } from './sip-failure.js';
@@ -96,14 +96,7 @@ async function run(ctx: CommandContext): Promise<number> {
         `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    log.info(`stopping: ending ${phone.calls.length} call(s)`);
-    // The binding goes first: no new calls are routed here while the others end.
-    void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
-    await Promise.race([server.close(), aborted(ctx.urgent)]);
-    log.info(
-      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
-        `${server.stats.appErrors} app error(s)`,
-    );
+    await stopServing(phone, server, ctx.urgent, log);
     return ExitCode.OK;
   } finally {
     await Promise.race([server.close(), aborted(ctx.urgent)]);
