@@ -4,6 +4,7 @@
  * status file and `--status`, a recording, capacity (503 with
  * Retry-After), usage errors, and SIGTERM; the rooms file's checks.
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ const BASE = [
   'info',
 ];
 
-function cli(args: string[], signal?: AbortSignal) {
+function cli(args: string[], signal?: AbortSignal, urgent?: AbortSignal) {
   let stdout = '';
   let stderr = '';
   const done = main([...args, ...BASE], {
@@ -41,6 +42,7 @@ function cli(args: string[], signal?: AbortSignal) {
     stderr: { write: (s: string) => (stderr += s) },
     env: { PATH: process.env.PATH, HOME: dir },
     ...(signal ? { signal } : {}),
+    ...(urgent ? { urgent } : {}),
   });
   return { done, stdout: () => stdout, stderr: () => stderr };
 }
@@ -48,7 +50,8 @@ function cli(args: string[], signal?: AbortSignal) {
 /** Start the server; resolves once it says where it listens. */
 async function serve(args: string[]) {
   const ac = new AbortController();
-  const r = cli(['serve', 'conference', '--listen', 'udp:127.0.0.1:0', '--json', ...args], ac.signal);
+  const hurry = new AbortController();
+  const r = cli(['serve', 'conference', '--listen', 'udp:127.0.0.1:0', '--json', ...args], ac.signal, hurry.signal);
   for (let i = 0; i < 300 && !/"port": \d+/.test(r.stdout()); i++) {
     if ((await Promise.race([r.done, new Promise((x) => setTimeout(() => x('wait'), 50))])) !== 'wait')
       throw new Error(`serve exited: ${r.stderr()}`);
@@ -61,6 +64,11 @@ async function serve(args: string[]) {
       ac.abort(new Error('SIGTERM'));
       return r.done;
     },
+    /** The first signal only: the server starts its graceful stop. */
+    signal: () => ac.abort(new Error('SIGTERM')),
+    /** The second signal. */
+    hurry: () => hurry.abort(new Error('SIGTERM')),
+    done: r.done,
     stderr: r.stderr,
   };
 }
@@ -159,6 +167,43 @@ describe('shtoom serve conference', () => {
     expect(s.stderr()).toMatch(/at capacity \(1 calls\); 503, Retry-After 17/);
     expect(await s.stop()).toBe(0);
     await a.call.ended;
+  });
+
+  it('SIGTERM: BYE to a peer that never answers it, exit 0, totals logged', async () => {
+    const s = await serve([]);
+    const peer = createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    const got: string[] = [];
+    peer.on('message', (m) => got.push(m.toString()));
+    try {
+      const { port } = peer.address();
+      const tag = 'silent1';
+      const head = (method: string, cseq: number, branch: string, extra = '') =>
+        `${method} sip:mute@127.0.0.1:${s.port} SIP/2.0\r\n` +
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${branch}\r\nMax-Forwards: 70\r\n` +
+        `From: <sip:peer@127.0.0.1:${port}>;tag=${tag}\r\nTo: <sip:mute@127.0.0.1:${s.port}>${extra}\r\n` +
+        `Call-ID: silent-peer-1\r\nCSeq: ${cseq} ${method}\r\nContact: <sip:peer@127.0.0.1:${port}>\r\n`;
+      const sdp =
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+        `m=audio ${port + 2} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`;
+      const send = (m: string) => peer.send(m, s.port, '127.0.0.1');
+      send(`${head('INVITE', 1, 'inv1')}Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+      for (let i = 0; i < 200 && !got.some((m) => m.startsWith('SIP/2.0 200')); i++) await sleep(25);
+      const ok = got.find((m) => m.startsWith('SIP/2.0 200'));
+      expect(ok).toBeDefined();
+      const toTag = /^To:.*(;tag=[^\r\s;]+)/im.exec(ok!)?.[1] ?? '';
+      send(`${head('ACK', 1, 'ack1', toTag)}Content-Length: 0\r\n\r\n`);
+      s.signal();
+      for (let i = 0; i < 200 && !got.some((m) => m.startsWith('BYE ')); i++) await sleep(25);
+      expect(got.some((m) => m.startsWith('BYE '))).toBe(true);
+      // The peer never answers the BYE: the server does not wait for it (the call is over on our side).
+      const code = await Promise.race([s.done, sleep(10_000).then(() => 'stuck')]);
+      expect(code).toBe(0);
+      expect(s.stderr()).toMatch(/stopping: ending 1 call\(s\) in \d+ room\(s\)/);
+      expect(s.stderr()).toMatch(/served 1 call\(s\)/);
+    } finally {
+      peer.close();
+    }
   });
 
   it('usage errors: one line, exit 2', async () => {

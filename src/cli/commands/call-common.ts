@@ -94,9 +94,16 @@ export function clockTime(ms: number): string {
  * A server's graceful stop after the first signal: the registration goes
  * first (no new calls are routed here while the others end), then the calls
  * end with BYE unless a second signal hurries it; the totals are logged.
+ * `where` says more about the calls (`in 3 room(s)`).
  */
-export async function stopServing(phone: Phone, server: DougServer, urgent: AbortSignal, log: Logger): Promise<void> {
-  log.info(`stopping: ending ${phone.calls.length} call(s)`);
+export async function stopServing(
+  phone: Phone,
+  server: DougServer,
+  urgent: AbortSignal,
+  log: Logger,
+  where?: string,
+): Promise<void> {
+  log.info(`stopping: ending ${phone.calls.length} call(s)${where ? ` ${where}` : ''}`);
   void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
   await Promise.race([server.close(), aborted(urgent)]);
   log.info(

@@ -20,7 +20,7 @@ import type { CommandContext } from '../command.js';
 import { readRoomsFile, type RoomFileEntry } from '../conference-rooms.js';
 import { ExitCode } from '../exit-codes.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, phoneFrom, registerIfAsked, stopServing } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 /** The longest music on hold kept in memory: 5 minutes. */
@@ -187,17 +187,11 @@ export async function runConference(ctx: CommandContext): Promise<number> {
         `status in ${statusFile}; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    log.info(`stopping: ending ${phone.calls.length} call(s) in ${service.conferences.size} room(s)`);
-    await server.close();
-    await service.close();
-    log.info(
-      `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +
-        `${server.stats.appErrors} app error(s)`,
-    );
+    await stopServing(phone, server, ctx.urgent, log, `in ${service.conferences.size} room(s)`);
     return ExitCode.OK;
   } finally {
     clearInterval(timer);
-    await server.close();
+    await Promise.race([server.close(), aborted(ctx.urgent)]);
     await service.close();
     await phone.close();
     rmSync(statusFile, { force: true });
