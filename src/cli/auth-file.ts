@@ -16,10 +16,9 @@
  * work stops the program with one line naming the file and the line (a
  * usage error, exit 2).
  */
-import { readFileSync } from 'node:fs';
-import { unsafe } from 'ini';
 import { UsageError } from '../errors.js';
 import type { DigestSecret } from '../sip/auth/digest-server.js';
+import { iniLines, readIniText } from './ini-lines.js';
 
 export interface AuthFile {
   readonly realm: string;
@@ -35,13 +34,7 @@ const HA1_KEYS = { 'ha1-sha256': ['SHA-256', 64], 'ha1-md5': ['MD5', 32] } as co
  * const { realm, users } = readAuthFile('/etc/shtoom/users.ini');
  */
 export function readAuthFile(file: string): AuthFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--auth ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  return parseAuthFile(text, file);
+  return parseAuthFile(readIniText('--auth', file), file);
 }
 
 /** Parse auth-file text (`file` names it in messages). */
@@ -49,23 +42,18 @@ export function parseAuthFile(text: string, file: string): AuthFile {
   let realm = 'shtoom';
   const users = new Map<string, { password?: string; ha1: Partial<Record<'SHA-256' | 'MD5', string>> }>();
   let user: string | undefined;
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const where = `${file}:${i + 1}`;
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
-    const header = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line);
-    if (header) {
-      user = header[1]!.trim();
+  for (const l of iniLines(text, file)) {
+    const where = l.where;
+    if (l.kind === 'section') {
+      user = l.name;
       if (user === '' || /[\s"\\:]/.test(user)) throw new UsageError(`${where}: [${user}] is not a user name`);
       if (users.has(user)) throw new UsageError(`${where}: user ${user} is listed twice`);
       users.set(user, { ha1: {} });
       continue;
     }
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${where}: not a "key = value" line`);
-    const key = line.slice(0, eq).trim().toLowerCase();
-    const value = String(unsafe(line.slice(eq + 1).trim()));
+    if (l.kind === 'other') throw new UsageError(`${where}: not a "key = value" line`);
+    const key = l.key.toLowerCase();
+    const value = l.value;
     if (user === undefined) {
       if (key !== 'realm') throw new UsageError(`${where}: ${key} before any [user] section (only realm goes there)`);
       if (value === '' || /["\\]/.test(value)) throw new UsageError(`${where}: realm ${value} cannot be used`);

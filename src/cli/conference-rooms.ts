@@ -16,10 +16,9 @@
  * file, the line, the room and the key (a usage error, exit 2); an
  * unknown key is a warning with its line.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { unsafe } from 'ini';
 import { UsageError } from '../errors.js';
+import { iniLines, readIniText } from './ini-lines.js';
 
 /** One room's settings as written (music as a path, still to be loaded). */
 export interface RoomFileEntry {
@@ -45,13 +44,7 @@ const PIN = /^[0-9*A-Da-d]{1,16}$/;
  * const { rooms, defaultRoom, warnings } = readRoomsFile('/etc/shtoom/rooms.ini');
  */
 export function readRoomsFile(file: string): RoomsFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--conference-rooms ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  return parseRooms(text, file);
+  return parseRooms(readIniText('--conference-rooms', file), file);
 }
 
 /** Parse rooms-file text (`file` names it in messages and anchors relative music paths). */
@@ -59,25 +52,19 @@ export function parseRooms(text: string, file: string): RoomsFile {
   const sections = new Map<string, { pin?: string; moderatorPin?: string; music?: string }>();
   const warnings: string[] = [];
   let section: string | undefined;
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const where = `${file}:${i + 1}`;
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
-    const header = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
+  for (const l of iniLines(text, file)) {
+    const where = l.where;
+    if (l.kind === 'section') {
+      section = l.name;
       if (section === '') throw new UsageError(`${where}: a room needs a name: [room-42]`);
       if (!sections.has(section)) sections.set(section, {});
       continue;
     }
-    const eq = line.indexOf('=');
-    if (eq <= 0) {
+    if (l.kind === 'other') {
       warnings.push(`${where}: not a "key = value" line (ignored)`);
       continue;
     }
-    const key = line.slice(0, eq).trim();
-    const value = unsafe(line.slice(eq + 1).trim());
+    const { key, value } = l;
     if (section === undefined) throw new UsageError(`${where}: "${key}" is outside any [room] section`);
     const room = sections.get(section)!;
     const bad = (allowed: string) =>

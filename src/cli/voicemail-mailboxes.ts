@@ -16,11 +16,10 @@
  * file, the line, the mailbox and the key (a usage error, exit 2); an
  * unknown key is a warning with its line.
  */
-import { readFileSync } from 'node:fs';
-import { unsafe } from 'ini';
 import type { Mailbox } from '../apps/voicemail/service.js';
 import { UsageError } from '../errors.js';
 import { parseUri, type Uri } from '../sip/message/uri.js';
+import { iniLines, readIniText } from './ini-lines.js';
 
 export interface MailboxesFile {
   readonly mailboxes: ReadonlyMap<string, Mailbox>;
@@ -42,13 +41,7 @@ const USER = /^[^\s"\\]{1,64}$/;
  * const { mailboxes, warnings } = readMailboxesFile('/etc/shtoom/mailboxes.ini');
  */
 export function readMailboxesFile(file: string): MailboxesFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--mailboxes ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  return parseMailboxes(text, file);
+  return parseMailboxes(readIniText('--mailboxes', file), file);
 }
 
 /** Parse mailboxes-file text (`file` names it in messages). */
@@ -67,26 +60,20 @@ export function parseMailboxes(text: string, file: string): MailboxesFile {
   const owners = new Map<string, string>();
   const warnings: string[] = [];
   let section: string | undefined;
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const where = `${file}:${i + 1}`;
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
-    const header = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
+  for (const l of iniLines(text, file)) {
+    const where = l.where;
+    if (l.kind === 'section') {
+      section = l.name;
       if (!NUMBER.test(section))
         throw new UsageError(`${where}: [${section}] is not a mailbox number; allowed: 1 to 64 of A-Z a-z 0-9 . _ + -`);
       if (!boxes.has(section)) boxes.set(section, { number: section });
       continue;
     }
-    const eq = line.indexOf('=');
-    if (eq <= 0) {
+    if (l.kind === 'other') {
       warnings.push(`${where}: not a "key = value" line (ignored)`);
       continue;
     }
-    const key = line.slice(0, eq).trim();
-    const value = unsafe(line.slice(eq + 1).trim());
+    const { key, value } = l;
     if (section === undefined) throw new UsageError(`${where}: "${key}" is outside any [mailbox] section`);
     const box = boxes.get(section)!;
     const bad = (allowed: string) =>
