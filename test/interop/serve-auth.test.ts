@@ -26,7 +26,7 @@ import {
   stopAllPeers,
   waitFor,
 } from './support/peers.js';
-import { UAC_AUTH } from './support/sipp-auth.js';
+import { UAC_AUTH } from './support/sip-sipp.js';
 
 let dir: string;
 beforeAll(() => {

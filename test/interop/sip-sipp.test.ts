@@ -154,6 +154,7 @@ describe('SIPp UAC scenarios against a shtoom UAS', () => {
       target(),
       '-s',
       'auth',
+      ...['-au', 'sipp', '-ap', 'sipppw'],
       // The digest's uri must name the Request-URI (SIPp puts sip: before it; its default, IP:PORT, is refused).
       '-auth_uri',
       `auth@${target()}`,
