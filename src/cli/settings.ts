@@ -9,6 +9,7 @@
 import { parseAlgorithm } from '../sip/auth/digest.js';
 import { AccessControl } from '../sip/access/access-control.js';
 import { parseAddressList } from '../sip/access/address-list.js';
+import { parseAuthRules } from '../sip/access/auth-rules.js';
 import { DigestServer } from '../sip/auth/digest-server.js';
 import { readAuthFile } from './auth-file.js';
 import { realMediaPlatform } from '../app/media-platform.js';
@@ -249,6 +250,9 @@ export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): A
   const deny = o.get('access.deny');
   const rps = o.get('access.rate-limit');
   const auth = file ? readAuthFile(file) : undefined;
+  const rulesText = o.get('access.auth-rules');
+  if (rulesText !== undefined && !auth) throw new UsageError('--auth-rules: give --auth FILE too (who may log in)');
+  const rules = rulesText !== undefined ? parseAuthRules(rulesText, '--auth-rules') : undefined;
   if (!auth && !allow && !deny && rps === 0) return undefined;
   const users = auth?.users;
   const algorithms = o
@@ -268,6 +272,7 @@ export function accessControlFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): A
     requestsPerSecond: rps,
     failedAuthPerMinute: o.get('access.auth-failures'),
     banMs: o.get('access.ban-time'),
+    ...(rules ? { rules } : {}),
     ...(auth && users
       ? {
           digest: new DigestServer({

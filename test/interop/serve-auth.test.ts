@@ -107,6 +107,43 @@ describe('shtoom serve --auth with SIPp', () => {
   }, 90_000);
 });
 
+/** One SIPp call from 127.0.0.3 to `user` without credentials (SIPp's built-in UAC: a 401 fails it). */
+async function plainCall(port: number, user: string) {
+  const local = await freeUdpPort();
+  const media = await freeUdpPort(true);
+  const p = startPeer(
+    'sipp',
+    [
+      ...['-sn', 'uac', '-s', user, `127.0.0.1:${port}`, '-i', '127.0.0.3', '-p', String(local), '-mp', String(media)],
+      ...['-m', '1', '-nostdin', '-timeout', '10', '-timeout_error', '-trace_msg', '-message_file'],
+      join(dir, `sipp-${local}.log`),
+    ],
+    { timeoutSec: 30, cwd: dir },
+  );
+  const code = await p.exited;
+  const trace = readFileSync(join(dir, `sipp-${local}.log`), 'utf8');
+  return { code, statuses: [...trace.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1])) };
+}
+
+describe('shtoom serve --auth --auth-rules with SIPp', () => {
+  it('an open URI is called without credentials; the others are still challenged', async () => {
+    const s = await serve(['--auth-rules', 'room-*:open']);
+    const open = await plainCall(s.port, 'room-42');
+    expect(open.code).toBe(0);
+    expect(open.statuses).toContain(200);
+    expect(open.statuses).not.toContain(401);
+    const closed = await plainCall(s.port, 'echo');
+    expect(closed.code).not.toBe(0);
+    expect(closed.statuses).toContain(401);
+    expect(closed.statuses).not.toContain(200);
+    // The authenticated path still works beside the open one.
+    const good = await sippCall(s.port, 'secret');
+    expect(good.code).toBe(0);
+    terminate(s.peer);
+    expect(await s.peer.exited).toBe(0);
+  }, 90_000);
+});
+
 /** svcrack against user 1000 (password 0042) with INVITE, from 127.0.0.1; what it printed. */
 async function svcrack(port: number, seconds: number): Promise<string> {
   const local = await freeUdpPort();

@@ -10,6 +10,14 @@ export const accessOptions = [
     argName: 'file',
     commands: ['serve'],
   }),
+  opt.string('access.auth-rules', {
+    help:
+      'which Request-URIs need --auth: PATTERN:auth or PATTERN:open, comma-separated, the first whose pattern ' +
+      '(the URI user; * and ? wildcards) matches decides, a URI none matches needs it; e.g. voicemail:auth,*:open',
+    flag: 'auth-rules',
+    argName: 'rules',
+    commands: ['serve'],
+  }),
   opt.string('access.auth-algorithms', {
     help:
       'digest algorithms offered, in order (RFC 8760: SHA-256 first); only these are accepted: SHA-256 alone ' +
@@ -52,7 +60,9 @@ export const accessOptions = [
     commands: ['serve'],
   }),
   opt.duration('access.ban-time', {
-    help: 'how long a source over --sip-rate-limit or --sip-auth-failures is ignored',
+    help:
+      'how long a source over --sip-rate-limit or --sip-auth-failures is ignored; doubled for each ban within an ' +
+      'hour of the last one (at most a day)',
     flag: 'sip-ban-time',
     unit: 's',
     default: 60_000,

@@ -18,7 +18,9 @@
  * challenged (401, SHA-256 then MD5: RFC 8760 3); wrong ones count as a
  * failed authentication, and `failedAuthPerMinute` of them ban the source;
  * credentials computed for another Request-URI, or with an algorithm the
- * user may not use, are answered 403.
+ * user may not use, are answered 403. `rules` (`--auth-rules`) can open
+ * some Request-URIs to anyone: the first rule matching the URI's user
+ * decides; a URI no rule matches needs credentials.
  *
  * A source is an IPv4 address or an IPv6 /64. The table of sources is
  * bounded (`maxSources`): past it, the oldest entries that are not banned
@@ -30,6 +32,7 @@ import type { DigestServer } from '../auth/digest-server.js';
 import type { SipRequest } from '../message/message.js';
 import type { AutoResponse } from '../core/uas-checks.js';
 import type { AddressList } from './address-list.js';
+import type { AuthRules } from './auth-rules.js';
 
 /** The user each request was authenticated as (by `AccessControl.authenticate`). */
 const authenticated = new WeakMap<SipRequest, string>();
@@ -54,10 +57,16 @@ export interface AccessControlOptions {
   readonly requestsPerSecond?: number;
   /** Failed authentications a source may have in a minute before it is banned; 0: no limit. Default 10. */
   readonly failedAuthPerMinute?: number;
-  /** How long a source over a limit is ignored, ms. Default 60 s. */
+  /**
+   * How long a source over a limit is ignored, ms. Default 60 s. A source
+   * banned again within `BAN_MEMORY_MS` of its last ban's end is ignored
+   * twice as long as the last time (at most `MAX_BAN_MS`).
+   */
   readonly banMs?: number;
   /** Authenticate these requests (undefined: no authentication). */
   readonly digest?: DigestServer;
+  /** Which Request-URIs need credentials (undefined: all). */
+  readonly rules?: AuthRules;
   /** Methods that need credentials outside a dialog. Default INVITE, MESSAGE, SUBSCRIBE, REFER. */
   readonly methods?: readonly string[];
   /** Sources remembered at most. Default 10,000. */
@@ -71,7 +80,14 @@ interface SourceState {
   failures: number;
   windowStart: number;
   bannedUntil: number;
+  /** Bans in a row (each within BAN_MEMORY_MS of the last one's end): the next lasts banMs × 2^bans. */
+  bans: number;
 }
+
+/** A ban soon after the last one (within this of its end) lasts twice as long. */
+export const BAN_MEMORY_MS = 60 * 60_000;
+/** The longest ban: a day. */
+export const MAX_BAN_MS = 24 * 60 * 60_000;
 
 /** What the access control did so far. */
 export interface AccessStats {
@@ -87,10 +103,20 @@ export interface AccessStats {
   failures: number;
   /** Requests authenticated. */
   authenticated: number;
+  /** Requests let through without credentials by an `open` rule (`--auth-rules`). */
+  open: number;
 }
 
 export class AccessControl {
-  readonly stats: AccessStats = { refused: 0, ignored: 0, bans: 0, challenges: 0, failures: 0, authenticated: 0 };
+  readonly stats: AccessStats = {
+    refused: 0,
+    ignored: 0,
+    bans: 0,
+    challenges: 0,
+    failures: 0,
+    authenticated: 0,
+    open: 0,
+  };
   private readonly sources = new Map<string, SourceState>();
   private readonly rps: number;
   private readonly failLimit: number;
@@ -146,6 +172,10 @@ export class AccessControl {
   authenticate(req: SipRequest, address: string, now: number): AutoResponse | undefined {
     const digest = this.opts.digest;
     if (!digest || req.toTag !== undefined || !this.methods.has(req.method)) return undefined;
+    if (this.opts.rules && !this.opts.rules.needsAuth(req.uri.kind === 'sip' ? req.uri.user : undefined)) {
+      this.stats.open++;
+      return undefined;
+    }
     const v = digest.verify(req, now);
     if (v.ok) {
       this.stats.authenticated++;
@@ -190,17 +220,31 @@ export class AccessControl {
   }
 
   private ban(key: string, s: SourceState, now: number, why: string): void {
-    s.bannedUntil = now + this.banMs;
+    // A guesser that comes back after each ban would get `failLimit` guesses per ban time for ever
+    // (10 a minute: a 4-digit password in under 17 hours). Doubling the ban: 10 guesses, 10 more after
+    // 1, 3, 7, 15, 31 … minutes; 100 take 8.5 hours, and with bans capped at a day, 10,000 take 2.7 years.
+    if (s.bannedUntil > 0 && now - s.bannedUntil > BAN_MEMORY_MS) s.bans = 0;
+    const ms = Math.min(MAX_BAN_MS, this.banMs * 2 ** Math.min(s.bans, 20));
+    s.bans++;
+    s.bannedUntil = now + ms;
     s.failures = 0;
     s.windowStart = now;
     s.tokens = 2 * this.rps;
     this.stats.bans++;
-    this.opts.log?.warn(`ignoring ${key} for ${Math.round(this.banMs / 1000)} s: ${why}`);
+    const again = s.bans > 1 ? ` (ban ${s.bans} in a row: each twice as long)` : '';
+    this.opts.log?.warn(`ignoring ${key} for ${Math.round(ms / 1000)} s: ${why}${again}`);
   }
 
   private add(key: string, now: number): SourceState {
     if (this.sources.size >= this.maxSources) this.prune(now);
-    const s: SourceState = { tokens: 2 * this.rps, refilledAt: now, failures: 0, windowStart: now, bannedUntil: 0 };
+    const s: SourceState = {
+      tokens: 2 * this.rps,
+      refilledAt: now,
+      failures: 0,
+      windowStart: now,
+      bannedUntil: 0,
+      bans: 0,
+    };
     this.sources.set(key, s);
     return s;
   }
@@ -208,7 +252,8 @@ export class AccessControl {
   /** Forget sources with nothing to remember; if that is not enough, the oldest that are not banned. */
   private prune(now: number): void {
     for (const [k, s] of this.sources)
-      if (s.bannedUntil <= now && s.failures === 0 && s.tokens >= 2 * this.rps - 1) this.sources.delete(k);
+      if (s.bannedUntil <= now - (s.bans > 0 ? BAN_MEMORY_MS : 0) && s.failures === 0 && s.tokens >= 2 * this.rps - 1)
+        this.sources.delete(k);
     for (const [k, s] of this.sources) {
       if (this.sources.size < this.maxSources) break;
       if (s.bannedUntil <= now) this.sources.delete(k);

@@ -3,6 +3,7 @@ import { parseAuthFile } from '../../../src/cli/auth-file.js';
 import { UsageError } from '../../../src/errors.js';
 import { AccessControl } from '../../../src/sip/access/access-control.js';
 import { parseAddressList } from '../../../src/sip/access/address-list.js';
+import { parseAuthRules } from '../../../src/sip/access/auth-rules.js';
 import type { UserAgent } from '../../../src/sip/api/user-agent.js';
 import { hashHex } from '../../../src/sip/auth/digest.js';
 import { DigestServer } from '../../../src/sip/auth/digest-server.js';
@@ -120,10 +121,66 @@ describe('AccessControl.authenticate', () => {
     expect(a.screen('192.0.2.66', 3000)).toBe(false);
     expect(a.banned('192.0.2.66', 61_000)).toBe(true);
     expect(a.screen('192.0.2.66', 63_000)).toBe(true);
+    // Back after its ban, the source is banned again at once after 3 more failures, twice as long.
+    for (let i = 0; i < 3; i++) a.authenticate(bad, '192.0.2.66', 64_000 + i);
+    expect(a.banned('192.0.2.66', 64_003 + 119_000)).toBe(true);
+    expect(a.banned('192.0.2.66', 64_003 + 121_000)).toBe(false);
+    // … and four times as long the next time.
+    for (let i = 0; i < 3; i++) a.authenticate(bad, '192.0.2.66', 200_000 + i);
+    expect(a.banned('192.0.2.66', 200_003 + 239_000)).toBe(true);
+    expect(a.banned('192.0.2.66', 200_003 + 241_000)).toBe(false);
+    // An hour of good behaviour after a ban's end: the next ban is the short one again.
+    const later = 200_003 + 240_000 + 3_600_001;
+    for (let i = 0; i < 3; i++) a.authenticate(bad, '192.0.2.66', later + i);
+    expect(a.banned('192.0.2.66', later + 2 + 59_000)).toBe(true);
+    expect(a.banned('192.0.2.66', later + 2 + 61_000)).toBe(false);
     // Failures spread over more than a minute each do not add up.
     const b = new AccessControl({ digest: digest(), failedAuthPerMinute: 3 });
     for (let i = 0; i < 10; i++) b.authenticate(bad, '192.0.2.67', i * 31_000);
     expect(b.banned('192.0.2.67', 310_000)).toBe(false);
+  });
+});
+
+describe('--auth-rules', () => {
+  const digest = () => new DigestServer({ realm: 'shtoom', lookup: (u) => (u === 'alice' ? 'secret' : undefined) });
+  const to = (user: string) => {
+    const r = request('INVITE');
+    return r.with({ uri: user === '' ? 'sip:192.0.2.2' : `sip:${user}@192.0.2.2` });
+  };
+
+  it('the first matching rule decides; a URI no rule matches needs credentials', () => {
+    const rules = parseAuthRules('voicemail:auth, room-*:open, 1??:open', '--auth-rules');
+    expect(rules.needsAuth('voicemail')).toBe(true);
+    expect(rules.needsAuth('room-42')).toBe(false);
+    expect(rules.needsAuth('ROOM-7')).toBe(false);
+    expect(rules.needsAuth('100')).toBe(false);
+    expect(rules.needsAuth('1000')).toBe(true);
+    expect(rules.needsAuth('echo')).toBe(true);
+    expect(rules.needsAuth(undefined)).toBe(true);
+    const all = parseAuthRules('voicemail:auth,*:open', '--auth-rules');
+    expect(all.needsAuth('voicemail')).toBe(true);
+    expect(all.needsAuth('200')).toBe(false);
+    expect(all.needsAuth(undefined)).toBe(false);
+    // A dot is a dot, not a wildcard.
+    expect(parseAuthRules('a.b:open', '--auth-rules').needsAuth('axb')).toBe(true);
+  });
+
+  it('an open URI is let through without a challenge; the others are still challenged', () => {
+    const a = new AccessControl({ digest: digest(), rules: parseAuthRules('voicemail:auth,*:open', '--auth-rules') });
+    expect(a.authenticate(to('100'), '192.0.2.1', 0)).toBeUndefined();
+    expect(a.authenticate(to('voicemail'), '192.0.2.1', 0)?.status).toBe(401);
+    const closed = new AccessControl({ digest: digest(), rules: parseAuthRules('room-*:open', '--auth-rules') });
+    expect(closed.authenticate(to('room-1'), '192.0.2.1', 0)).toBeUndefined();
+    expect(closed.authenticate(to('100'), '192.0.2.1', 0)?.status).toBe(401);
+    expect(a.stats.open).toBe(1);
+    expect(closed.stats.challenges).toBe(1);
+  });
+
+  it('refuses rules it cannot read, naming the option', () => {
+    expect(() => parseAuthRules('voicemail', '--auth-rules')).toThrow(UsageError);
+    expect(() => parseAuthRules('voicemail:maybe', '--auth-rules')).toThrow(/--auth-rules "voicemail:maybe"/);
+    expect(() => parseAuthRules(':open', '--auth-rules')).toThrow(/PATTERN:auth or PATTERN:open/);
+    expect(() => parseAuthRules(' , ', '--auth-rules')).toThrow(/no rules/);
   });
 });
 
