@@ -359,23 +359,23 @@ describe("voicemail: the owner's menu", () => {
       stored(t, '100', 800, 2, '"Carol" <sip:202@pbx>');
       const o = await t.dial(`sip:voicemail@${SERVER}`);
       await t.world.until(o.call.sendDtmf('100#1234#'));
-      let h = await hearing(t, o, 5000, [2800, ENVELOPE_HZ, 600, 800, 3000]);
+      let h = await hearing(t, o, 7500, [2800, ENVELOPE_HZ, 600, 800, 3000]);
       expect(h[2800]).toBeGreaterThan(0.4); // "You have 2 new and no old messages."
       expect(h[ENVELOPE_HZ]).toBeGreaterThan(0.4);
       expect(h[600]).toBeGreaterThan(1.7);
       expect(h[800]).toBe(0);
       expect(h[3000]).toBeGreaterThan(0.4); // the menu after a message
       await t.world.until(o.call.sendDtmf('3'));
-      h = await hearing(t, o, 4000, [3100, 600, 800]);
+      h = await hearing(t, o, 6500, [3100, 600, 800]);
       expect(h[3100]).toBeGreaterThan(0.4); // "Message deleted."
       expect(h[800]).toBeGreaterThan(1.7); // the next one plays
       expect(t.files('100', 'INBOX')).toEqual(['msg0000.json', 'msg0000.wav']);
       expect(t.wavTone('100', 'INBOX', 0, 800)).toBeGreaterThan(1.7);
       await t.world.until(o.call.sendDtmf('4'));
-      h = await hearing(t, o, 1500, [1800]);
+      h = await hearing(t, o, 2500, [1800]);
       expect(h[1800]).toBeGreaterThan(0.4); // "This is the first message."
       await t.world.until(o.call.sendDtmf('2'));
-      h = await hearing(t, o, 2000, [3200]);
+      h = await hearing(t, o, 3000, [3200]);
       expect(h[3200]).toBeGreaterThan(0.4); // "Message saved."
       expect(t.files('100', 'INBOX')).toEqual([]);
       expect(t.wavTone('100', 'Old', 0, 800)).toBeGreaterThan(1.7);
@@ -583,9 +583,9 @@ describe('voicemail: message waiting (RFC 3842)', () => {
       expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
       const o = await t.dial(`sip:voicemail@${SERVER}`);
       await t.world.until(o.call.sendDtmf('100#1234#'));
-      await t.world.run(5000);
+      await t.world.run(7000);
       await t.world.until(o.call.sendDtmf('3'));
-      await t.world.run(1500);
+      await t.world.run(3000);
       expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
       expect(heard(o, 2900)).toBeGreaterThan(0.4); // "You have no messages."
       await t.world.until(o.call.hangup());
@@ -634,9 +634,9 @@ describe('voicemail: message waiting (RFC 3842)', () => {
       expect(parseSummary(got[1]!.body)).toMatchObject({ waiting: true, voice: { new: 1, old: 0 } });
       const o = await t.dial(`sip:voicemail@${SERVER}`);
       await t.world.until(o.call.sendDtmf('100#1234#'));
-      await t.world.run(5000);
+      await t.world.run(7000);
       await t.world.until(o.call.sendDtmf('3'));
-      await t.world.run(1500);
+      await t.world.run(3000);
       expect(got).toHaveLength(3);
       expect(parseSummary(got[2]!.body)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
       await t.world.until(o.call.hangup());

@@ -84,6 +84,8 @@ export interface VoicemailServiceOptions {
 
 /** A beep before recording: 1000 Hz, 300 ms. */
 const BEEP = [{ hz: 1000, ms: 300 }];
+/** The pause between the parts of the owner's menu (ivr-demo pauses as long between its prompts). */
+const PAUSE_MS = 800;
 /** What a PIN may be (keys the owner can type; `#` ends it). */
 const PIN = /^[0-9*]{1,16}$/;
 
@@ -134,6 +136,20 @@ export class VoicemailService {
 
   private async say(call: VoiceCall, text: string, stopOnDtmf = false): Promise<boolean> {
     return (await call.say(text, { stopOnDtmf })).reason === 'dtmf';
+  }
+
+  /**
+   * The pause between the parts of the menu (the counts, an envelope, the
+   * message, the choices), as on a real IVR: each can be told apart, by a
+   * listener and by a test's `listen`; a key cuts it (true).
+   */
+  private async pause(call: VoiceCall): Promise<boolean> {
+    return (await call.play('silence', { timeoutMs: PAUSE_MS, stopOnDtmf: true })).reason === 'dtmf';
+  }
+
+  /** One part of the menu, then the pause after it; true when a key cut either short. */
+  private async part(call: VoiceCall, text: string): Promise<boolean> {
+    return (await this.say(call, text, true)) || (await this.pause(call));
   }
 
   /** The greeting; returns the key that cut it short ('' when none). */
@@ -260,7 +276,7 @@ export class VoicemailService {
     // This session's messages, new then old, by id (a message keeps its id when renumbered or saved).
     const list = [...store.list(mb, 'INBOX'), ...store.list(mb, 'Old')].map((m) => m.meta.id);
     const counts = store.counts(mb);
-    await this.say(call, countsPrompt(counts.new, counts.old), true);
+    await this.part(call, countsPrompt(counts.new, counts.old));
     let at = 0;
     let play = list.length > 0;
     let idle = 0;
@@ -275,8 +291,10 @@ export class VoicemailService {
       }
       if (play && msg) {
         const n = store.list(mb, msg.folder).findIndex((m) => m.meta.id === msg.meta.id) + 1;
-        if (!(await this.say(call, envelopePrompt(n, msg.folder, msg.meta.caller, new Date(msg.meta.time)), true)))
-          await call.play(msg.wav, { stopOnDtmf: true });
+        const envelope = envelopePrompt(n, msg.folder, msg.meta.caller, new Date(msg.meta.time));
+        if (!(await this.part(call, envelope))) {
+          if ((await call.play(msg.wav, { stopOnDtmf: true })).reason !== 'dtmf') await this.pause(call);
+        }
       }
       play = false;
       if (call.pendingDigits === '') await this.say(call, msg ? PROMPTS.afterMessage : PROMPTS.noMessagesMenu, true);
@@ -298,26 +316,26 @@ export class VoicemailService {
         case '2':
           store.save(msg);
           this.changed(mb);
-          await this.say(call, PROMPTS.saved2, true);
+          await this.part(call, PROMPTS.saved2);
           play = await this.next(call, mb, list, ++at);
           break;
         case '3':
           store.delete(msg);
           this.log.info(`${mb}: the owner deleted a message from ${msg.meta.caller}`);
           this.changed(mb);
-          await this.say(call, PROMPTS.deleted, true);
+          await this.part(call, PROMPTS.deleted);
           list.splice(at, 1);
           play = await this.next(call, mb, list, at);
           break;
         case '4':
-          if (at === 0) await this.say(call, PROMPTS.first, true);
+          if (at === 0) await this.part(call, PROMPTS.first);
           else {
             at--;
             play = true;
           }
           break;
         case '6':
-          if (at + 1 >= list.length) await this.say(call, PROMPTS.last, true);
+          if (at + 1 >= list.length) await this.part(call, PROMPTS.last);
           else {
             at++;
             play = true;
@@ -365,7 +383,7 @@ export class VoicemailService {
   private async next(call: VoiceCall, mailbox: string, list: readonly string[], at: number): Promise<boolean> {
     if (at < list.length) return true;
     const c = this.opts.store.counts(mailbox);
-    await this.say(call, c.new + c.old === 0 ? countsPrompt(0, 0) : PROMPTS.last, true);
+    await this.part(call, c.new + c.old === 0 ? countsPrompt(0, 0) : PROMPTS.last);
     return false;
   }
 
