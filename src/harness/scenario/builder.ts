@@ -74,7 +74,13 @@ export class ScenarioBuilder {
 
   /** Wait for the next prompt: speech, then `silence` of silence (or `max`). */
   listen(options: StepOptions & { silence?: Duration; max?: Duration; start?: Duration } = {}): this {
-    return this.add({ listen: null, ...options });
+    // Nested, as `listen: {silence: 700ms}` in YAML: `silence` beside `listen` would be a second step.
+    const { timeout, label, ...own } = options;
+    return this.add({
+      listen: Object.keys(own).length > 0 ? own : null,
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(label !== undefined ? { label } : {}),
+    });
   }
 
   /** The last prompt said `text` (word similarity ≥ `threshold`). */

@@ -202,6 +202,18 @@ describe('TypeScript scenarios', () => {
     expect(strip(ts)).toEqual(strip(yaml));
   });
 
+  it('listen with its own options (silence is also a verb) builds as the YAML mapping does', () => {
+    const ts = scenario('l').call('sip:a@b').listen({ silence: '400ms', max: '20s', timeout: '30s' }).build();
+    const [yaml] = parseScenarioYaml(
+      'name: l\nsteps:\n  - call: sip:a@b\n  - listen: {silence: 400ms, max: 20s}\n    timeout: 30s\n',
+      'l.yaml',
+    );
+    const strip = (x: unknown): unknown =>
+      JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'at' ? undefined : v)));
+    expect(strip(ts)).toEqual(strip(yaml));
+    expect(ts.steps[1]).toMatchObject({ kind: 'listen', silenceMs: 400, maxMs: 20_000 });
+  });
+
   it('reject a bad step with a usage error', () => {
     expect(() => scenario('x').call('bob').build()).toThrow(ScenarioError);
     expect(() => scenario('x').press('Z').build()).toThrow(/not a string of DTMF keys/);
