@@ -86,23 +86,25 @@ try {
 }
 try {
   // The reference climbs on its own; its figures at shtoom's best step are the comparison.
-  ({ best: refBest, failedAt: refFailedAt } = await climb(
-    'bare Node echo (reference)',
-    STEPS,
-    async (n) => {
-      const bare = await bareEcho(n, refPrefix);
-      try {
-        return await echoStep(gen, rtts, bare.pid, n, SECONDS, (i) => gen.direct(i, bare.ports[i]!));
-      } finally {
-        bare.stop();
-      }
-    },
-    echoOk,
-    echoLine,
-    (r) => {
-      if (best && r.calls === best.calls && (!reference || echoOk(r))) reference = r;
-    },
-  ));
+  // SHTOOM_BENCH_SERVE_REFERENCE=0 leaves it out (a before/after comparison of shtoom alone).
+  if (process.env.SHTOOM_BENCH_SERVE_REFERENCE !== '0')
+    ({ best: refBest, failedAt: refFailedAt } = await climb(
+      'bare Node echo (reference)',
+      STEPS,
+      async (n) => {
+        const bare = await bareEcho(n, refPrefix);
+        try {
+          return await echoStep(gen, rtts, bare.pid, n, SECONDS, (i) => gen.direct(i, bare.ports[i]!));
+        } finally {
+          bare.stop();
+        }
+      },
+      echoOk,
+      echoLine,
+      (r) => {
+        if (best && r.calls === best.calls && (!reference || echoOk(r))) reference = r;
+      },
+    ));
 } finally {
   gen.close();
   await ua.close();

@@ -21,6 +21,8 @@ import { freePort } from './lib/ports.js';
 import { note, report } from './lib/report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** SHTOOM_BENCH_ROOT=DIR: the UAS of another checkout (a before/after comparison by the same SIPp load). */
+const UAS_ROOT = process.env.SHTOOM_BENCH_ROOT ?? ROOT;
 const SECONDS = Number(process.env.SHTOOM_BENCH_CPS_SECONDS ?? 20);
 /** Socket buffers for SIPp, as large as the shtoom UDP transport asks for (the kernel caps both). */
 const BUFFER = 4 << 20;
@@ -122,7 +124,8 @@ const sippUas = spawn(
   { stdio: ['ignore', 'ignore', 'ignore'] },
 );
 await new Promise((r) => setTimeout(r, 300));
-const sippBest = await highest('sipp -sn uas', sippPort);
+// SHTOOM_BENCH_CPS_REFERENCE=0 leaves SIPp's own UAS out.
+const sippBest = process.env.SHTOOM_BENCH_CPS_REFERENCE === '0' ? 0 : await highest('sipp -sn uas', sippPort);
 sippUas.kill('SIGTERM');
 
 // The shtoom UAS (test fixture), compiled to plain JavaScript, in its own process.
@@ -130,12 +133,12 @@ const out = mkdtempSync(join(tmpdir(), 'shtoom-bench-uas-'));
 const tsc = spawnSync(
   process.execPath,
   [
-    join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+    join(UAS_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
     '--noCheck',
     '--outDir',
     out,
     '--rootDir',
-    ROOT,
+    UAS_ROOT,
     '--module',
     'nodenext',
     '--moduleResolution',
@@ -143,14 +146,14 @@ const tsc = spawnSync(
     '--target',
     'es2022',
     '--skipLibCheck',
-    join(ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts'),
+    join(UAS_ROOT, 'test', 'interop', 'support', 'sip-uas-main.ts'),
   ],
   { encoding: 'utf8' },
 );
 if (tsc.status !== 0) throw new Error(`cannot compile the fixture UAS: ${tsc.stdout}${tsc.stderr}`);
-copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
+copyFileSync(join(UAS_ROOT, 'package.json'), join(out, 'package.json'));
 const uas = spawn(process.execPath, [join(out, 'test', 'interop', 'support', 'sip-uas-main.js')], {
-  cwd: ROOT,
+  cwd: UAS_ROOT,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const m = await waitLine(uas, /listening (\d+)/);
@@ -159,8 +162,10 @@ uas.kill('SIGTERM');
 rmSync(out, { recursive: true, force: true });
 
 report('sip.uas_cps', shtoomBest, 'calls/s');
-report('sip.uas_cps_sipp_reference', sippBest, 'calls/s');
-report('sip.uas_cps_ratio', sippBest > 0 ? Math.round((shtoomBest / sippBest) * 100) / 100 : 0, 'x');
+if (sippBest > 0) {
+  report('sip.uas_cps_sipp_reference', sippBest, 'calls/s');
+  report('sip.uas_cps_ratio', Math.round((shtoomBest / sippBest) * 100) / 100, 'x');
+}
 note(`steps of ${SECONDS} s; the machine's other load shares its 2 cores with SIPp and the UAS`);
 if (sippBest === RATES.at(-1)) {
   note(

@@ -118,10 +118,12 @@ export async function startServe(
 ): Promise<ChildProcess> {
   const cmd = [...(opts.prefix ?? []), process.execPath];
   // SHTOOM_BENCH_BUILT=1: the built CLI (npm run build) instead of the sources through tsx.
+  // SHTOOM_BENCH_ROOT=DIR: the shtoom of another checkout (a before/after comparison by the same load).
+  const from = process.env.SHTOOM_BENCH_ROOT ?? root;
   const entry =
     process.env.SHTOOM_BENCH_BUILT === '1'
-      ? [join(root, 'dist/bin/shtoom.js')]
-      : ['--import', 'tsx', join(root, 'bin/shtoom.ts')];
+      ? [join(from, 'dist/bin/shtoom.js')]
+      : ['--import', 'tsx', join(from, 'bin/shtoom.ts')];
   const child = spawn(cmd[0]!, [...cmd.slice(1), ...(opts.nodeFlags ?? []), ...entry, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
