@@ -44,6 +44,8 @@ import type { RtpChannel } from '../rtp/rtp-channel.js';
 export const FRAME = FRAME_SAMPLES;
 /** The longest playout unit handled (240 ms); longer packets are concealed. */
 const MAX_UNIT = 1920;
+/** A frame quieter than this RMS (about -50 dBFS) is where the jitter buffer may drop or stretch unheard. */
+const QUIET_RMS = 100;
 
 /** The parts of an RTP session the options and the call decide. */
 export type MediaRtpOptions = Partial<
@@ -152,6 +154,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly link: RtpLink;
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
+  private readonly quietDecoders = new Map<number, FrameDecoder | null>();
   private readonly plc = new PacketLossConcealer();
   private readonly inbandOut: DtmfGenerator;
   private inbandIn: DtmfDetector | undefined;
@@ -209,6 +212,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
               ...(jb ?? {}),
               frameSamples: FRAME,
               samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt),
+              // Delay changes go where they cannot be heard: quiet frames (or, forced, anywhere).
+              isQuiet: (payload: Uint8Array, pt: number) => this.isQuiet(payload, pt),
             },
       ...(this.mode === 'reflect'
         ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } }
@@ -381,6 +386,31 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       }
       return last;
     };
+  }
+
+  /**
+   * Whether a payload is quiet (RMS below `QUIET_RMS`), decoded by a decoder
+   * of its own: a stateful codec's (GSM, Opus) playout decoder must see its
+   * frames in order. Asked only when the jitter buffer wants to drop or
+   * stretch a frame.
+   */
+  private isQuiet(payload: Uint8Array, pt: number): boolean {
+    let q = this.quietDecoders.get(pt);
+    if (q === undefined) {
+      const d = this.decoderFor(pt);
+      q = d ? d.codec.createDecoder() : null;
+      this.quietDecoders.set(pt, q);
+    }
+    if (!q) return true;
+    let pcm: Int16Array;
+    try {
+      pcm = q.decode(payload);
+    } catch {
+      return true;
+    }
+    let sum = 0;
+    for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+    return pcm.length === 0 || sum / pcm.length < QUIET_RMS * QUIET_RMS;
   }
 
   private samplesOf(payload: Uint8Array, pt: number): number {

@@ -15,7 +15,8 @@
  *   a talkspurt plays, the cursor moves one frame per pull; if the cursor
  *   runs more than a frame behind its due time the buffer drops a frame, if
  *   it runs ahead it stretches (asks for one concealed frame) — preferring
- *   quiet frames when `isQuiet` is given, forcing after `quietGraceFrames`.
+ *   quiet frames when `isQuiet` is given, forcing after `quietGraceFrames`
+ *   (or when the cursor is `maxLagMs` behind).
  *   That is also how a sender clock faster or slower than ours (skew) is
  *   absorbed. Between talkspurts (RFC 3551 4.1: the marker bit, or a
  *   sequence-consecutive packet with a later timestamp) the cursor re-aligns
@@ -59,6 +60,15 @@ export interface JitterBufferOptions {
   readonly maxConcealFrames?: number;
   /** Frames to wait for a quiet one before a delay change is forced. Default 100 (2 s). */
   readonly quietGraceFrames?: number;
+  /**
+   * How far the cursor may fall behind its due time (our pulls late: a busy
+   * event loop, a clock that catches up) before a frame is dropped even in
+   * speech, ms. Default three frames: a phone keeps its delay short. A
+   * recorder or test harness, which must not lose speech, sets more; the
+   * delay is then cut in the next quiet frames (`isQuiet`) or between
+   * talkspurts.
+   */
+  readonly maxLagMs?: number;
   /** Packets held at most. Default 256. */
   readonly capacity?: number;
 }
@@ -122,6 +132,7 @@ export class JitterBuffer {
   private readonly defaultSamples: number;
   private readonly maxConceal: number;
   private readonly grace: number;
+  private readonly maxLagMs: number | undefined;
   private readonly capacity: number;
   private readonly samplesOf: JitterBufferOptions['samplesOf'];
   private readonly isQuiet: JitterBufferOptions['isQuiet'];
@@ -172,6 +183,7 @@ export class JitterBuffer {
     this.lastFrameSamples = this.defaultSamples;
     this.maxConceal = opts.maxConcealFrames ?? 5;
     this.grace = opts.quietGraceFrames ?? 100;
+    this.maxLagMs = opts.maxLagMs;
     this.capacity = opts.capacity ?? 256;
     this.samplesOf = opts.samplesOf;
     this.isQuiet = opts.isQuiet;
@@ -255,7 +267,7 @@ export class JitterBuffer {
         return { kind: 'conceal', reason: 'stretch', samples: this.lastFrameSamples };
       }
     } else if (lag >= frameMs + 2) {
-      const forced = lag >= 3 * frameMs;
+      const forced = lag >= (this.maxLagMs ?? 3 * frameMs);
       const head = this.buf[0]?.pos === this.cursor ? this.buf[0] : undefined;
       const quiet = head ? this.quiet(head.packet) : true;
       if (this.mayAdjust(quiet, forced)) {

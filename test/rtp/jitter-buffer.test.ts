@@ -30,6 +30,8 @@ function simulate(opts: {
   seq0?: number;
   ssrcOf?: (i: number) => number;
   tsOf?: (i: number) => number;
+  /** When pull k really happens (default k × 20 ms): a late event loop. */
+  pullAt?: (k: number) => number;
 }): Run {
   const sched = new VirtualScheduler();
   const link = new SimLink(sched, opts.profile, new Random(opts.seed ?? 1));
@@ -62,7 +64,7 @@ function simulate(opts: {
   const delays: number[] = [];
   const end = opts.frames * period + 1500;
   for (let k = 0; k * 20 < end; k++) {
-    sched.at(k * 20, () => {
+    sched.at(opts.pullAt ? opts.pullAt(k) : k * 20, () => {
       const f = jb.pull(sched.now());
       frames.push(f);
       if (f.kind === 'audio') {
@@ -208,6 +210,26 @@ describe('JitterBuffer', () => {
     const missingLoud = [...Array(10_000).keys()].filter((i) => !p.has(i) && !quietSet(i));
     expect(missingLoud).toEqual([]);
     expect(r.jb.stats().dropped).toBeGreaterThan(35);
+  });
+
+  it('late pulls (a busy event loop) lose no speech with maxLagMs and isQuiet; a phone default drops some', () => {
+    const quietSet = (i: number) => i % 100 < 15; // 300 ms pauses between 1.7 s phrases
+    const isQuiet = (payload: Uint8Array) => quietSet(new DataView(payload.buffer, payload.byteOffset).getUint32(0));
+    // Every 37th pull comes 120 ms late; the ones due meanwhile run at once after it (a clock catching up).
+    const pullAt = (k: number) => {
+      const stall = Math.floor(k / 37) * 37;
+      return k - stall < 6 ? stall * 20 + 120 : k * 20;
+    };
+    const run = (jb: JitterBufferOptions) => simulate({ frames: 3000, profile: { delayMs: 30 }, pullAt, jb });
+    const loudLost = (r: Run) => {
+      const p = new Set(played(r));
+      return [...Array(3000).keys()].filter((i) => !p.has(i) && !quietSet(i));
+    };
+    const harness = run({ isQuiet, maxLagMs: 1000 });
+    expect(loudLost(harness)).toEqual([]);
+    expect(harness.jb.stats().dropped).toBeGreaterThan(0); // the delay was cut, in the pauses
+    const phone = run({ isQuiet });
+    expect(loudLost(phone).length).toBeGreaterThan(0);
   });
 
   it('plays silence through a DTX pause (sequence numbers consecutive) without concealing', () => {

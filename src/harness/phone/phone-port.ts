@@ -63,7 +63,8 @@ export class PhonePort implements CallPort {
    * account phones are made from the same options, on a free port of the
    * same address.
    */
-  static async create(options: PhoneOptions = {}): Promise<PhonePort> {
+  static async create(given: PhoneOptions = {}): Promise<PhonePort> {
+    const options = harnessMedia(given);
     const phone = await Phone.create({ inbandDtmf: 'off', ...options });
     const listen = normalizeListen(options.userAgent?.listen).map((e) => ({ address: e.address, port: 0 }));
     const port = new PhonePort({
@@ -142,3 +143,20 @@ export class PhonePort implements CallPort {
     await this.owned?.close();
   }
 }
+
+/**
+ * What a test hears must not lose speech when this process is busy: the
+ * jitter buffer may fall a second behind before it drops a frame in
+ * speech (a phone's default is 60 ms), and cuts the delay in the quiet
+ * frames instead. Options that set `maxLagMs` (or no jitter buffer) win.
+ */
+function harnessMedia(o: PhoneOptions): PhoneOptions {
+  const jb = o.media?.rtp?.jitterBuffer;
+  if (jb === false || jb?.maxLagMs !== undefined) return o;
+  return {
+    ...o,
+    media: { ...o.media, rtp: { ...o.media?.rtp, jitterBuffer: { ...jb, maxLagMs: HARNESS_MAX_LAG_MS } } },
+  };
+}
+
+const HARNESS_MAX_LAG_MS = 1000;
