@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../support/test-pki.js';
 import {
   freeSipPort,
@@ -38,9 +38,9 @@ beforeAll(async () => {
   pki = makeTestPki(dir);
   kamailio = await startKamailio({ tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.ca } });
 });
-afterEach(() => stopAllPeers());
 afterAll(async () => {
   await kamailio?.stop();
+  await stopAllPeers();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -92,34 +92,37 @@ describe('shtoom over TLS through Kamailio', () => {
     const wire = [k.tlsPort!, tls];
     const capture = await startTcpCapture(join(dir, 'tls.pcap'), wire);
     const alice = await registeredAlice(k, tls);
-    const rec = join(dir, 'bob.wav');
-    const r = await runShtoom(
-      [
-        'call',
-        `sips:alice@127.0.0.1:${k.tlsPort}`,
-        '--aor',
-        'sip:bob@127.0.0.1',
-        '--password',
-        'bobpw',
-        '--tls-ca',
-        pki.ca,
-        '--play',
-        'tone:700',
-        '--record',
-        rec,
-        '--duration',
-        '4',
-        '--json',
-        ...BASE,
-      ],
-      { timeoutSec: 60 },
-    );
-    expect(r.code, `${r.stderr}\n${r.stdout}\n${alice.stderr()}`).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, end: { reason: 'hangup' } });
-    // The echo of our own tone, through a call set up over TLS end to end.
-    expect(wavToneSeconds(rec, 700)).toBeGreaterThan(2);
-    await alice.stop(40_000);
-    await capture.stop();
+    try {
+      const rec = join(dir, 'bob.wav');
+      const r = await runShtoom(
+        [
+          'call',
+          `sips:alice@127.0.0.1:${k.tlsPort}`,
+          '--aor',
+          'sip:bob@127.0.0.1',
+          '--password',
+          'bobpw',
+          '--tls-ca',
+          pki.ca,
+          '--play',
+          'tone:700',
+          '--record',
+          rec,
+          '--duration',
+          '4',
+          '--json',
+          ...BASE,
+        ],
+        { timeoutSec: 60 },
+      );
+      expect(r.code, `${r.stderr}\n${r.stdout}\n${alice.stderr()}`).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, end: { reason: 'hangup' } });
+      // The echo of our own tone, through a call set up over TLS end to end.
+      expect(wavToneSeconds(rec, 700)).toBeGreaterThan(2);
+    } finally {
+      await alice.stop(40_000);
+      await capture.stop();
+    }
     // alice to Kamailio (REGISTER), bob to Kamailio (INVITE), and Kamailio to alice unless it reuses the first.
     expect(tlsClientHellos(capture.file, wire)).toBeGreaterThanOrEqual(2);
     expect(plainSipFrames(capture.file, wire)).toBe(0);
