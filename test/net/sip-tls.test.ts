@@ -6,8 +6,9 @@
  * and what a listener does with connections that never finish a handshake
  * or speak plain SIP to it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +141,29 @@ describe('SIP over TLS on loopback', () => {
     await expect(strangers.request('OPTIONS', `sips:b@127.0.0.1:${port}`)).rejects.toThrow(/TLS with 127\.0\.0\.1/);
     const known = await client({ clientCert: pki.client.cert, clientKey: pki.client.key });
     expect((await known.request('OPTIONS', `sips:b@127.0.0.1:${port}`)).status).toBe(200);
+  });
+
+  it('takes TLS 1.2 and 1.3 clients; SIP over a TLS 1.2 connection is answered', async () => {
+    const { port } = await server();
+    const ca = readFileSync(pki.ca, 'utf8');
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = tlsConnect({ host: '127.0.0.1', port, ca, minVersion: version, maxVersion: version }, () => {
+          expect(s.getProtocol()).toBe(version);
+          s.write(
+            `OPTIONS sip:b@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bK${version}\r\n` +
+              'From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: tls-version\r\n' +
+              'CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+          );
+        });
+        s.on('data', (d: Buffer) => {
+          resolve(d.toString().split('\r\n')[0]!);
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+      expect(answer).toBe('SIP/2.0 200 OK');
+    }
   });
 
   it('closes a connection whose handshake does not finish, and one that speaks plain SIP', async () => {
