@@ -9,7 +9,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  sip-tester kamailio baresip-core coturn stun-client
+  sip-tester kamailio kamailio-tls-modules baresip-core coturn stun-client
   libgsm-tools libgsm1-dev libspandsp-dev libopus-dev sox libsox-fmt-all espeak-ng flite
   pocketsphinx pocketsphinx-en-us tshark
   asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm

@@ -21,6 +21,7 @@ import type { Logger } from '../log/logger.js';
 import type { MediaClockStrategy } from '../net/rtp-media-clock.js';
 import { nodeTransportsWith } from '../net/sip-node-transports.js';
 import type { SipTcpOptions } from '../net/sip-tcp.js';
+import { readTlsFiles, tlsContexts, TlsSettingsError, type TlsContexts } from '../net/tls-settings.js';
 import { StunResolveError } from '../net/stun-discover.js';
 import type { ShtoomOptions } from '../options/index.js';
 import type { RtpSessionOptions } from '../rtp/rtp-session-types.js';
@@ -28,6 +29,8 @@ import type { LatchMode } from '../rtp/rtp-latch.js';
 import type { Credentials } from '../sip/auth/digest-client.js';
 import type { UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
+import { parseListen, type ListenOption } from '../sip/transport/listen.js';
+import { DEFAULT_PORT } from '../sip/transport/types.js';
 import { packageInfo } from '../util/package-info.js';
 
 /** Only the reading side of the options is needed here. */
@@ -38,6 +41,8 @@ export interface FromOptionsExtra {
   readonly aor?: string;
   /** Use a free port unless --sip-port was given (for one-shot client commands). */
   readonly ephemeralPort?: boolean;
+  /** Where to listen instead of --sip-address/--sip-port (`serve --listen`). */
+  readonly listen?: string;
 }
 
 /** Credentials from --user/--password/--realm and --credentials realm=user:password,… */
@@ -65,8 +70,10 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
   const aorUser = aor ? /^sips?:([^@;:]+)@/i.exec(aor)?.[1] : undefined;
   const publicAddress = o.get('sip.public-address');
   const outboundProxy = o.get('sip.outbound-proxy');
+  const tls = tlsFrom(o, log);
+  const tlsPort = o.entry('tls.port').source.kind !== 'default' ? o.get('tls.port') : undefined;
   return {
-    listen: `${host}:${port}`,
+    listen: listenWithTls(extra.listen ?? `${host}:${port}`, tls, tlsPort),
     ...(aor ? { aor } : {}),
     credentials: credentialsFrom(o, aorUser ? decodeURIComponent(aorUser) : undefined),
     log,
@@ -78,8 +85,77 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
     forceRport: o.get('sip.force-rport'),
     maxMessageSize: o.get('sip.max-message-size'),
     stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
-    transports: nodeTransportsWith(tcpSettings(o, log)),
+    transports: nodeTransportsWith(tcpSettings(o, log), tls),
   };
+}
+
+/**
+ * The TLS contexts the `[tls]` options ask for. A file that cannot be read,
+ * PEM that does not parse, a key that is not the certificate's: a usage
+ * error naming the option (exit 2). `--tls-verify off` says once what it
+ * gives up.
+ */
+export function tlsFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): TlsContexts {
+  const verify = o.get('tls.verify') === 'on';
+  let tls: TlsContexts;
+  try {
+    tls = tlsContexts(
+      readTlsFiles({
+        cert: o.get('tls.cert'),
+        key: o.get('tls.key'),
+        ca: o.get('tls.ca'),
+        clientCert: o.get('tls.client-cert'),
+        clientKey: o.get('tls.client-key'),
+        verify,
+        requireClientCert: o.get('tls.require-client-cert'),
+      }),
+    );
+  } catch (e) {
+    if (e instanceof TlsSettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!verify)
+    log.warn(
+      "--tls-verify off: TLS peers' certificates and host names are not checked (anyone on the path can pose as them)",
+    );
+  return tls;
+}
+
+/**
+ * The listen entries of `listen` (`ADDR:PORT` or `udp:|tcp:|tls:ADDR:PORT`,
+ * comma-separated) with TLS: with a certificate, a TLS listener on the
+ * first entry's address and `tlsPort` unless an entry names one (by
+ * default 5061, or a free port when the entries' ports are 0); without,
+ * TLS that only connects out, sharing the port of the first TCP entry
+ * (what Via and Contact advertise for it). A `tls:` entry without a
+ * certificate is a usage error.
+ */
+export function listenWithTls(listen: string, tls: TlsContexts, tlsPort?: number): ListenOption[] {
+  let entries: ListenOption[];
+  try {
+    entries = listen
+      .split(',')
+      .filter((x) => x.trim() !== '')
+      .map((x) => {
+        const e = parseListen(x);
+        return { transports: e.transports, address: e.address, port: e.port };
+      });
+  } catch (e) {
+    if (e instanceof SipUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (entries.length === 0) throw new UsageError(`listen address ${JSON.stringify(listen)}: empty`);
+  if (entries.some((e) => e.transports!.includes('tls'))) {
+    if (!tls.server) throw new UsageError(`--listen ${listen}: a TLS listener needs --tls-cert and --tls-key`);
+    return entries;
+  }
+  if (tls.server) {
+    const port = tlsPort ?? (entries.every((e) => e.port === 0) ? 0 : DEFAULT_PORT.tls);
+    return [...entries, { transport: 'tls', address: entries[0]!.address!, port }];
+  }
+  const tcp = entries.findIndex((e) => e.transports!.includes('tcp'));
+  if (tcp >= 0) entries[tcp] = { ...entries[tcp]!, transports: [...entries[tcp]!.transports!, 'tls'] };
+  return entries;
 }
 
 /** The TCP transport's limits (`[sip] tcp-…`). */
@@ -179,14 +255,16 @@ export interface PhoneFromOptions {
 
 /** The `Phone` options the command line gives. */
 export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFromOptions = {}): PhoneOptions {
-  const ua = userAgentOptionsFrom(o, log, { ...(extra.ephemeralPort ? { ephemeralPort: true } : {}) });
+  const ua = userAgentOptionsFrom(o, log, {
+    ...(extra.ephemeralPort ? { ephemeralPort: true } : {}),
+    ...(extra.listen ? { listen: extra.listen } : {}),
+  });
   const m = mediaSettings(o);
   const stun = o.get('stun.server');
   const rtcpDefault = o.entry('rtp.rtcp-interval').source.kind === 'default';
   return {
     userAgent: {
       ...ua,
-      ...(extra.listen ? { listen: extra.listen } : {}),
       ...(extra.access ? { access: extra.access } : {}),
     },
     platform: realMediaPlatform({ strategy: m.clock, priority: m.clockPriority, realtime: m.clockRealtime }),

@@ -176,15 +176,20 @@ export class SipEdge {
     return edge;
   }
 
-  /** The transports bound, in the order they were bound, with their real ports. */
+  /**
+   * The transports listening, in the order they were bound, with their real
+   * ports (not a TLS transport that only connects out).
+   */
   get bound(): readonly { readonly transport: TransportKind; readonly port: number }[] {
-    return [...this.transports.entries()].map(([transport, f]) => ({ transport, port: (f.v4 ?? f.v6)!.local.port }));
+    return [...this.transports.entries()]
+      .filter(([, f]) => (f.v4 ?? f.v6)!.listening !== false)
+      .map(([transport, f]) => ({ transport, port: (f.v4 ?? f.v6)!.local.port }));
   }
 
-  /** Every socket: transport, the address it is bound to, and its port. */
+  /** Every listening socket: transport, the address it is bound to, and its port. */
   get sockets(): readonly { readonly transport: TransportKind; readonly address: string; readonly port: number }[] {
     return [...this.transports.entries()].flatMap(([transport, f]) =>
-      [f.v4, f.v6].filter((t) => t !== undefined).map((t) => ({ transport, ...t.local })),
+      [f.v4, f.v6].filter((t) => t !== undefined && t.listening !== false).map((t) => ({ transport, ...t!.local })),
     );
   }
 

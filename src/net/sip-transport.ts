@@ -1,8 +1,8 @@
 /**
  * The edge of the SIP stack: what a transport (socket owner) offers the
- * user agent and what it reports back. UDP and TCP live in `sip-udp.ts`
- * and `sip-tcp.ts`; TLS and WebSocket would be two more implementations
- * of the same interface (TLS as a stream, WebSocket as whole messages).
+ * user agent and what it reports back. UDP lives in `sip-udp.ts`, TCP and
+ * TLS in `sip-tcp.ts`; WebSocket would be one more implementation of the
+ * same interface (whole messages).
  */
 import type { Endpoint, Source, Transmit, TransportKind } from '../sip/transport/types.js';
 
@@ -23,6 +23,8 @@ export interface SipTransport {
   readonly kind: TransportKind;
   /** The address and port actually bound (port 0 resolved). */
   readonly local: Endpoint;
+  /** False for a transport that only connects out (TLS without a certificate): it has no socket of its own. */
+  readonly listening?: boolean;
   /** Send to `address` (an IP: names are resolved before) and `t.destination.port`. */
   send(t: Transmit, address: string): void;
   close(): Promise<void>;

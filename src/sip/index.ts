@@ -85,4 +85,12 @@ export type { RequestOutcome } from './core/outgoing-request.js';
 export { DEFAULT_TIMERS, type SipTimers } from './transaction/timer-config.js';
 export type { TransportKind, Source, Destination, Transmit, Endpoint } from './transport/types.js';
 export type { SipTransport, SipTransportFactory, SipTransportHandlers, ListenSpec } from '../net/sip-transport.js';
-export { nodeTransports } from '../net/sip-node-transports.js';
+export { nodeTransports, nodeTransportsWith } from '../net/sip-node-transports.js';
+export {
+  readTlsFiles,
+  tlsContexts,
+  TlsSettingsError,
+  type TlsContexts,
+  type TlsFiles,
+  type TlsMaterial,
+} from '../net/tls-settings.js';

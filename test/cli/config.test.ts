@@ -91,7 +91,7 @@ describe('bad values: one line naming option and source, exit 2', () => {
     const r = await runCli(['config', 'show'], { ...env, SHTOOM_SIP_TRANSPORT: 'sctp' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'shtoom: environment SHTOOM_SIP_TRANSPORT: "sctp" is not a known choice; allowed: one of udp, tcp\n',
+      'shtoom: environment SHTOOM_SIP_TRANSPORT: "sctp" is not a known choice; allowed: one of udp, tcp, tls\n',
     );
   });
 

@@ -1,9 +1,10 @@
 /**
  * A request that cannot be sent ends at once with one clear line and the
  * documented exit code (1: a network failure), whatever the command:
- * `shtoom options` and `shtoom call` to a `transport=tls` URI on an agent
- * that listens on UDP and TCP only (before the handles owned their requests
- * from the start, both waited forever); `options`, `call` and `register`
+ * `shtoom options` and `shtoom call` to a `transport=ws` URI (a transport
+ * shtoom does not have: before the handles owned their requests from the
+ * start, both waited forever); TLS to a port where nothing listens;
+ * `options`, `call` and `register`
  * to a UDP port where nothing listens (the ICMP port unreachable, through a
  * connected socket: before, Timer B or F, 32 s, then exit 4 "no answer").
  */
@@ -30,23 +31,30 @@ async function cli(argv: string[], abortAfterMs?: number) {
 }
 
 describe('a request that cannot be sent', () => {
-  it('shtoom options …;transport=tls --timeout 1s: one line, exit 1, at once', async () => {
-    const r = await cli(['options', 'sip:bob@127.0.0.1:5999;transport=tls', '--timeout', '1s']);
+  it('shtoom options …;transport=ws --timeout 1s: one line, exit 1, at once', async () => {
+    const r = await cli(['options', 'sip:bob@127.0.0.1:5999;transport=ws', '--timeout', '1s']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /ERROR.*OPTIONS sip:bob@127\.0\.0\.1:5999;transport=tls: cannot send \(no tls transport: listen on one/,
+        /ERROR.*OPTIONS sip:bob@127\.0\.0\.1:5999;transport=ws: cannot send \(no ws transport: listen on one/,
       ),
     ]);
     expect(r.ms).toBeLessThan(5000);
   });
 
-  it('shtoom call …;transport=tls: the call fails at once, exit 1', async () => {
-    const r = await cli(['call', 'sip:bob@127.0.0.1:5999;transport=tls', '--json']);
+  it('shtoom call …;transport=ws: the call fails at once, exit 1', async () => {
+    const r = await cli(['call', 'sip:bob@127.0.0.1:5999;transport=ws', '--json']);
     expect(r.code, r.stderr).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: false, answered: false, end: { reason: 'failed', status: 503 } });
-    expect(j.end.message).toMatch(/^INVITE sip:bob@127\.0\.0\.1:5999;transport=tls: cannot send \(no tls transport/);
+    expect(j.end.message).toMatch(/^INVITE sip:bob@127\.0\.0\.1:5999;transport=ws: cannot send \(no ws transport/);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('shtoom options sips: to a port where nothing listens: one line, exit 1, at once', async () => {
+    const r = await cli(['options', `sips:bob@127.0.0.1:${dead}`, '--timeout', '5s']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`nothing listens on tls:127.0.0.1:${dead} (connection refused)`);
     expect(r.ms).toBeLessThan(5000);
   });
 

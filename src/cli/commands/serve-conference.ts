@@ -33,10 +33,10 @@ export function defaultStatusFile(port: number): string {
   return join(tmpdir(), `shtoom-conference-${port}.json`);
 }
 
-/** The SIP port the options name (`--listen …:PORT`, else `--sip-port`). */
+/** The SIP port the options name (`--listen …:PORT`, its first entry, else `--sip-port`). */
 function portOf(ctx: CommandContext): number {
-  const listen = ctx.options.get('serve.listen');
-  const m = listen ? /:(\d+)$/.exec(listen) : null;
+  const listen = ctx.options.get('serve.listen')?.split(',')[0];
+  const m = listen ? /:(\d+)$/.exec(listen.trim()) : null;
   return m ? Number(m[1]) : ctx.options.get('sip.port');
 }
 

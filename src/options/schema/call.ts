@@ -112,7 +112,9 @@ export const callOptions = [
     commands: ['call', 'serve', 'phone'],
   }),
   opt.string('serve.listen', {
-    help: 'where to take calls: [udp:|tcp:]ADDR:PORT (default --sip-address and --sip-port)',
+    help:
+      'where to take calls: [udp:|tcp:|tls:]ADDR:PORT, comma-separated (default --sip-address and --sip-port; ' +
+      'with --tls-cert, TLS on --tls-port unless a tls: entry is given)',
     flag: 'listen',
     argName: 'addr:port',
     commands: ['serve'],

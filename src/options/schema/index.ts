@@ -18,12 +18,14 @@ import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
 import { stunOptions } from './stun.js';
+import { tlsOptions } from './tls.js';
 import { voicemailOptions } from './voicemail.js';
 import type { EffectiveOptions } from '../resolve.js';
 
 export const schema = [
   ...generalOptions,
   ...sipOptions,
+  ...tlsOptions,
   ...accountOptions,
   ...rtpOptions,
   ...configCommandOptions,

@@ -17,8 +17,8 @@ export const sipOptions = [
     argName: 'port',
   }),
   opt.enum('sip.transport', {
-    help: 'transport for outgoing requests when the URI does not name one',
-    choices: ['udp', 'tcp'],
+    help: 'transport for outgoing requests when the URI does not name one (tls: see --tls-ca)',
+    choices: ['udp', 'tcp', 'tls'],
     default: 'udp',
     argName: 'proto',
   }),

@@ -98,7 +98,8 @@ export class Registration {
     const hop = nextHop(opts.registrar, [], ctx.config);
     // The Contact bound is the address we send from towards the registrar (or its outbound proxy).
     const via = ctx.config.outboundProxy ? nextHop(ctx.config.outboundProxy, [], ctx.config) : hop;
-    this.contact = contactUri(ctx.config, hop.transport, via.host);
+    // RFC 3261 8.1.1.8: a sips: registrar gets a sips: Contact.
+    this.contact = contactUri(ctx.config, hop.transport, via.host, opts.registrar.scheme === 'sips');
   }
 
   /** Send a REGISTER now (first registration, or an early refresh). */

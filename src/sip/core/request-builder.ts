@@ -44,13 +44,47 @@ export interface RequestTemplate {
   readonly transport?: TransportKind;
 }
 
-/** The transport a URI asks for (RFC 3263 4.1 simplified: transport param, sips → TLS, else the default). */
-export function transportFor(uri: Uri, config: ResolvedConfig, preferred?: TransportKind): TransportKind {
+/**
+ * Whether a request must be secure on every hop (RFC 3261 26.2.2: "a SIPS
+ * URI ... the request MUST be sent over TLS ... to each hop"): its
+ * Request-URI, or the first Route it is sent to, is a `sips:` URI.
+ */
+export function isSipsRequest(uri: Uri, routes: readonly string[]): boolean {
+  if (uri.kind === 'sip' && uri.scheme === 'sips') return true;
+  if (routes.length === 0) return false;
+  try {
+    const first = parseNameAddr(routes[0]!, 'Route').uri;
+    return first.kind === 'sip' && first.scheme === 'sips';
+  } catch {
+    // A route that does not parse is refused where it is used; it does not make anything secure.
+    return false;
+  }
+}
+
+/**
+ * The transport a URI asks for (RFC 3263 4.1 simplified: its transport
+ * parameter, TLS for `sips:`, else the preferred or the default one). With
+ * `secure` (a request to a `sips:` URI, any hop) only TLS will do: RFC 5630
+ * 3.1.3 reads `sips:…;transport=tcp` as TLS over TCP; UDP has no TLS.
+ */
+export function transportFor(
+  uri: Uri,
+  config: ResolvedConfig,
+  preferred?: TransportKind,
+  secure = false,
+): TransportKind {
   if (uri.kind === 'sip') {
     const t = getParam(uri.params, 'transport')?.toLowerCase();
+    if (uri.scheme === 'sips' || secure) {
+      if (!t || t === 'tcp' || t === 'tls') return 'tls';
+      if (t === 'ws' || t === 'wss') return 'wss';
+      throw new SipUsageError(
+        `${formatUri(uri)}: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not transport=${t}`,
+      );
+    }
     if (t && (TRANSPORTS as readonly string[]).includes(t)) return t as TransportKind;
-    if (uri.scheme === 'sips') return 'tls';
   }
+  if (secure) return 'tls';
   if (preferred && config.local[preferred]) return preferred;
   return config.defaultTransport;
 }
@@ -58,7 +92,8 @@ export function transportFor(uri: Uri, config: ResolvedConfig, preferred?: Trans
 /**
  * The next hop (RFC 3261 8.1.2): the first Route if there is one, else the
  * Request-URI; its maddr, host and port. The host may be a name: the edge
- * resolves it (RFC 3263).
+ * resolves it (RFC 3263). A `sips:` Request-URI makes the hop TLS even
+ * when it is a `sip:` route (an outbound proxy).
  */
 export function nextHop(
   uri: Uri,
@@ -70,7 +105,7 @@ export function nextHop(
   if (routes.length > 0) target = parseNameAddr(routes[0]!, 'Route').uri;
   if (target.kind !== 'sip')
     throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
-  const transport = transportFor(target, config, preferred);
+  const transport = transportFor(target, config, preferred, uri.kind === 'sip' && uri.scheme === 'sips');
   const maddr = getParam(target.params, 'maddr');
   return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
 }
@@ -88,15 +123,22 @@ export function localEndpoint(config: ResolvedConfig, transport: TransportKind, 
   return address === undefined || address === base.address ? base : { address, port: base.port };
 }
 
-/** Our Contact URI for a transport (towards `host`, when known: see `localEndpoint`). */
-export function contactUri(config: ResolvedConfig, transport: TransportKind, host?: string): SipUri {
+/**
+ * Our Contact URI for a transport (towards `host`, when known: see
+ * `localEndpoint`): `sip:…;transport=tcp|tls`, or with `sips` a `sips:`
+ * URI (RFC 3261 8.1.1.8: "If the Request-URI or top Route header field
+ * value contains a SIPS URI, the Contact header field MUST contain a SIPS
+ * URI as well"; TLS is implied, RFC 5630 3.1.3).
+ */
+export function contactUri(config: ResolvedConfig, transport: TransportKind, host?: string, sips = false): SipUri {
   const local = localEndpoint(config, transport, host);
   const user = config.aor?.user;
   return sipUri({
     ...(user !== undefined ? { user } : {}),
+    ...(sips ? { scheme: 'sips' as const } : {}),
     host: local.address,
     port: local.port,
-    params: transport === 'udp' ? [] : [['transport', transport]],
+    params: transport === 'udp' || (sips && transport === 'tls') ? [] : [['transport', transport]],
   });
 }
 
@@ -124,7 +166,9 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
     h.push(
       field(
         'Contact',
-        typeof t.contact === 'string' ? t.contact : `<${formatUri(contactUri(config, a.transport, a.host))}>`,
+        typeof t.contact === 'string'
+          ? t.contact
+          : `<${formatUri(contactUri(config, a.transport, a.host, isSipsRequest(t.uri, t.routes)))}>`,
       ),
     );
   for (const [n, v] of a.auth) h.push(field(n, v));

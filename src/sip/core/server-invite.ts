@@ -20,7 +20,7 @@ import type { CoreContext } from './context.js';
 import { agentHeader, type ResolvedConfig } from './config.js';
 import { Dialog } from './dialog.js';
 import type { ServerInviteOwner } from './owners.js';
-import { contactUri, localEndpoint } from './request-builder.js';
+import { contactUri, isSipsRequest, localEndpoint } from './request-builder.js';
 
 export type ServerInviteState =
   /** No response sent beyond 100 Trying. */
@@ -60,12 +60,12 @@ interface AnswerValues {
  */
 const answers = new WeakMap<ResolvedConfig, Map<string, AnswerValues>>();
 
-function answerValues(config: ResolvedConfig, transport: TransportKind, towards: string): AnswerValues {
+function answerValues(config: ResolvedConfig, transport: TransportKind, towards: string, sips: boolean): AnswerValues {
   let known = answers.get(config);
   if (!known) answers.set(config, (known = new Map()));
   const local = localEndpoint(config, transport, towards);
   const user = config.aor?.user;
-  const key = `${transport} ${local.address}`;
+  const key = `${sips ? 'sips' : transport} ${local.address}`;
   const v = known.get(key);
   if (v && v.local.port === local.port && v.user === user) return v;
   // A handful of addresses at most (one per interface and family); a changed one replaces the old entries.
@@ -73,7 +73,7 @@ function answerValues(config: ResolvedConfig, transport: TransportKind, towards:
   const made: AnswerValues = {
     local,
     user,
-    contact: `<${formatUri(contactUri(config, transport, towards))}>`,
+    contact: `<${formatUri(contactUri(config, transport, towards, sips))}>`,
     allow: config.allow.join(', '),
     supported: config.supported.join(', '),
   };
@@ -122,7 +122,11 @@ export class ServerInvite implements ServerTransactionUser {
 
   private response(status: number, opts: AnswerOptions): SipResponse {
     const dialogForming = status > 100 && status < 300;
-    const values = answerValues(this.ctx.config, this.transport, this.source.remote.address);
+    // RFC 3261 12.1.1: "If the request that initiated the dialog contained a SIPS URI in the Request-URI or
+    // in the top Record-Route header field value, ... the Contact header field in the response MUST be a SIPS
+    // URI." (Only over TLS: a sips: request that came over another transport cannot make the dialog secure.)
+    const sips = this.transport === 'tls' && isSipsRequest(this.request.uri, this.request.headerValues('record-route'));
+    const values = answerValues(this.ctx.config, this.transport, this.source.remote.address, sips);
     const headers: [string, string][] = [];
     if (dialogForming) headers.push(['Contact', values.contact]);
     if (status >= 200 && status < 300) {

@@ -1,15 +1,20 @@
 /**
  * Where a user agent listens: `127.0.0.1:5060` (UDP and TCP), `udp:0.0.0.0:0`,
- * `tcp:[::1]:5070`, or objects. (Which address a wildcard bind advertises is
- * the edge's business: `src/net/local-address.ts`.)
+ * `tcp:[::1]:5070`, `tls:127.0.0.1:5061`, or objects. (Which address a
+ * wildcard bind advertises is the edge's business: `src/net/local-address.ts`.)
+ * The transports of one entry share its port: a TLS transport without a
+ * certificate (it only connects out) goes in an entry with UDP and TCP
+ * (`{ transports: ['udp', 'tcp', 'tls'] }`) and advertises their port.
  */
 import { isIP } from 'node:net';
 import { SipUsageError } from '../errors.js';
 import type { TransportKind } from './types.js';
 
 export interface ListenOption {
-  /** `udp` or `tcp`; both when left out. */
+  /** `udp`, `tcp` or `tls`; UDP and TCP when left out. */
   readonly transport?: TransportKind;
+  /** Several transports on one port (instead of `transport`), bound in this order. */
+  readonly transports?: readonly TransportKind[];
   /** Local IP (default 0.0.0.0). */
   readonly address?: string;
   /** Local port (default 5060; 0 picks a free one). */
@@ -63,7 +68,7 @@ export function normalizeListen(
     typeof x === 'string'
       ? parseListen(x)
       : {
-          transports: x.transport ? [x.transport] : ['udp', 'tcp'],
+          transports: x.transports ? [...x.transports] : x.transport ? [x.transport] : ['udp', 'tcp'],
           address: x.address ?? '0.0.0.0',
           port: x.port ?? 5060,
         },

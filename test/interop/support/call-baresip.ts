@@ -32,6 +32,10 @@ export interface BaresipOptions {
   readonly stdio?: boolean;
   /** More application modules to load (`mwi.so`…). */
   readonly apps?: readonly string[];
+  /** SIP over TLS: a PEM file with baresip's certificate and key (it then listens for TLS on its SIP port + 1). */
+  readonly tlsCertificate?: string;
+  /** The CAs baresip trusts (PEM). */
+  readonly tlsCa?: string;
 }
 
 export interface BaresipEvent {
@@ -99,6 +103,8 @@ export class Baresip {
         'module_app\t\tmenu.so',
         ...(o.apps ?? []).map((m) => `module_app\t\t${m}`),
         `ctrl_tcp_listen\t\t127.0.0.1:${ctrlPort}`,
+        ...(o.tlsCertificate ? [`sip_certificate\t\t${o.tlsCertificate}`] : []),
+        ...(o.tlsCa ? [`sip_cafile\t\t${o.tlsCa}`] : []),
         `snd_path\t\t${recDir}`,
         '',
       ].join('\n'),

@@ -42,6 +42,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   aiosmtpd: 'python3-aiosmtpd',
   svwar: 'sipvicious',
   svcrack: 'sipvicious',
+  openssl: 'openssl',
 };
 
 /** The absolute path of a peer binary; throws (failing the test) when it is not installed. */

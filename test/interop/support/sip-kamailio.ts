@@ -6,13 +6,15 @@
  * module's socket (`bindings()`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeSipPort, isListening, startPeer, waitFor, type Peer } from './peers.js';
 
 export interface Kamailio {
   readonly port: number;
+  /** The TLS port (with `tls` only). */
+  readonly tlsPort?: number;
   readonly peer: Peer;
   readonly dir: string;
   /** The Contacts the registrar holds for `user` now (its location table, `kamcmd ul.dump`). */
@@ -20,7 +22,44 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-function config(port: number, minExpires: number, dir: string): string {
+/** Kamailio's TLS module: its certificate, the CA it trusts (verifying the UAs it connects to), its port. */
+export interface KamailioTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+function tlsConfig(t: KamailioTls): string {
+  return `[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+certificate = ${t.cert}
+private_key = ${t.key}
+ca_list = ${t.ca}
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+ca_list = ${t.ca}
+`;
+}
+
+function config(port: number, minExpires: number, dir: string, tlsPort?: number): string {
+  const tls =
+    tlsPort === undefined
+      ? ''
+      : `enable_tls=yes
+listen=tls:127.0.0.1:${tlsPort}
+alias="127.0.0.1:${tlsPort}"
+`;
+  const tlsModule =
+    tlsPort === undefined
+      ? ''
+      : `loadmodule "tls.so"
+modparam("tls", "config", "${dir}/tls.cfg")
+`;
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -33,7 +72,7 @@ listen=udp:[::1]:${port}
 listen=tcp:[::1]:${port}
 alias="127.0.0.1:${port}"
 alias="[::1]:${port}"
-tcp_connection_lifetime=3605
+${tls}tcp_connection_lifetime=3605
 
 loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
@@ -50,7 +89,7 @@ loadmodule "registrar.so"
 loadmodule "auth.so"
 loadmodule "ctl.so"
 loadmodule "cfgutils.so"
-
+${tlsModule}
 modparam("ctl", "binrpc", "unix:${dir}/ctl.sock")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
@@ -111,12 +150,18 @@ route[AUTH] {
 `;
 }
 
-export async function startKamailio(opts: { minExpires?: number } = {}): Promise<Kamailio> {
+export async function startKamailio(opts: { minExpires?: number; tls?: KamailioTls } = {}): Promise<Kamailio> {
+  if (opts.tls && !existsSync('/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so'))
+    throw new Error(
+      'Kamailio has no TLS module: apt-get install kamailio-tls-modules (or run scripts/install-peers.sh)',
+    );
   const port = await freeSipPort();
+  const tlsPort = opts.tls ? await freeSipPort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'shtoom-kamailio-'));
   mkdirSync(join(dir, 'run'));
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(port, opts.minExpires ?? 60, dir));
+  if (opts.tls) writeFileSync(join(dir, 'tls.cfg'), tlsConfig(opts.tls));
+  writeFileSync(cfg, config(port, opts.minExpires ?? 60, dir, tlsPort));
   const peer = startPeer(
     'kamailio',
     ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-w', dir],
@@ -124,11 +169,16 @@ export async function startKamailio(opts: { minExpires?: number } = {}): Promise
       timeoutSec: 300,
     },
   );
-  await waitFor(() => isListening(port, 'udp') && isListening(port, 'tcp'), `Kamailio on ${port}`).catch((e) => {
+  await waitFor(
+    () =>
+      isListening(port, 'udp') && isListening(port, 'tcp') && (tlsPort === undefined || isListening(tlsPort, 'tcp')),
+    `Kamailio on ${port}`,
+  ).catch((e) => {
     throw new Error(`${(e as Error).message}\n${peer.stderr().slice(-2000)}`);
   });
   return {
     port,
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
     peer,
     dir,
     bindings(user) {

@@ -21,7 +21,7 @@ export class Probe {
   }
 
   /** Send `text` (\n line ends become CRLF unless `raw`) and return the responses it produced. */
-  send(text: string | Uint8Array, opts: { transport?: 'udp' | 'tcp'; raw?: boolean } = {}): SipResponse[] {
+  send(text: string | Uint8Array, opts: { transport?: 'udp' | 'tcp' | 'tls'; raw?: boolean } = {}): SipResponse[] {
     const bytes = typeof text === 'string' ? Buffer.from(opts.raw ? text : text.replace(/\r?\n/g, '\r\n')) : text;
     const source = {
       transport: opts.transport ?? 'udp',

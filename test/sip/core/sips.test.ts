@@ -1,0 +1,121 @@
+/**
+ * sips: URIs and TLS in the core (RFC 3261 26.2, 8.1.1.8, 12.1.1; RFC 5630):
+ * which transport and port a URI asks for, TLS on every hop of a sips:
+ * request (an outbound proxy's sip: route too), Via SIP/2.0/TLS, and a
+ * sips: Contact in requests to sips: URIs and in answers to sips: INVITEs
+ * that came over TLS.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveCoreConfig } from '../../../src/sip/core/config.js';
+import { contactUri, isSipsRequest, nextHop, transportFor } from '../../../src/sip/core/request-builder.js';
+import type { SipMessage } from '../../../src/sip/message/message.js';
+import { parseMessage } from '../../../src/sip/message/parse.js';
+import { formatUri, parseSipUri, parseUri } from '../../../src/sip/message/uri.js';
+import { Probe, rawRequest } from '../support/probe.js';
+
+const local = {
+  udp: { address: '192.0.2.2', port: 5060 },
+  tcp: { address: '192.0.2.2', port: 5060 },
+  tls: { address: '192.0.2.2', port: 5061 },
+};
+const config = resolveCoreConfig({ local });
+
+function hop(uri: string, routes: string[] = []) {
+  return nextHop(parseUri(uri), routes, config);
+}
+
+function sent(p: Probe): SipMessage[] {
+  return p.transmits.filter((t) => t.bytes.length > 0).map((t) => parseMessage(t.bytes, { datagram: true }).message!);
+}
+
+describe('the transport and port a URI asks for', () => {
+  it('sips: is TLS on 5061; transport=tls on a sip: URI too; a port given wins', () => {
+    expect(hop('sips:bob@example.com')).toEqual({ transport: 'tls', host: 'example.com', port: 5061 });
+    expect(hop('sip:bob@example.com;transport=tls')).toEqual({ transport: 'tls', host: 'example.com', port: 5061 });
+    expect(hop('sips:bob@192.0.2.9:5071')).toEqual({ transport: 'tls', host: '192.0.2.9', port: 5071 });
+    expect(hop('sip:bob@example.com')).toEqual({ transport: 'udp', host: 'example.com', port: 5060 });
+  });
+
+  it('sips:…;transport=tcp is TLS over TCP (RFC 5630 3.1.3); sips: over UDP is refused', () => {
+    expect(hop('sips:bob@example.com;transport=tcp').transport).toBe('tls');
+    expect(() => hop('sips:bob@example.com;transport=udp')).toThrow(/sips: request goes over TLS.*transport=udp/);
+  });
+
+  it('a sips: request goes to a sip: outbound proxy over TLS, and refuses a route that says UDP', () => {
+    expect(hop('sips:bob@example.com', ['<sip:proxy.example.com;lr>'])).toEqual({
+      transport: 'tls',
+      host: 'proxy.example.com',
+      port: 5061,
+    });
+    expect(() => hop('sips:bob@example.com', ['<sip:proxy.example.com;transport=udp;lr>'])).toThrow(
+      /over TLS on every hop/,
+    );
+    // A sip: request through a sips: proxy: TLS to the proxy.
+    expect(hop('sip:bob@example.com', ['<sips:proxy.example.com;lr>']).transport).toBe('tls');
+  });
+
+  it("a dialog's preferred transport does not override sips:", () => {
+    expect(transportFor(parseUri('sips:bob@example.com'), config, 'udp')).toBe('tls');
+    expect(transportFor(parseUri('sip:bob@example.com'), config, 'tls')).toBe('tls');
+  });
+
+  it('isSipsRequest: a sips: Request-URI or first Route; a route that does not parse is not secure', () => {
+    expect(isSipsRequest(parseUri('sips:a@b'), [])).toBe(true);
+    expect(isSipsRequest(parseUri('sip:a@b'), ['<sips:p;lr>'])).toBe(true);
+    expect(isSipsRequest(parseUri('sip:a@b'), ['<sip:p;lr>', '<sips:q;lr>'])).toBe(false);
+    expect(isSipsRequest(parseUri('sip:a@b'), ['<<<'])).toBe(false);
+  });
+});
+
+describe('Contact and Via over TLS', () => {
+  it('Contact: sip:…;transport=tls, or sips: without a transport parameter', () => {
+    expect(formatUri(contactUri(config, 'tls'))).toBe('sip:192.0.2.2:5061;transport=tls');
+    expect(formatUri(contactUri(config, 'tls', undefined, true))).toBe('sips:192.0.2.2:5061');
+  });
+
+  it('an INVITE to a sips: URI: Via SIP/2.0/TLS with our TLS port, a sips: Contact, sent over TLS', () => {
+    const p = new Probe({ local, aor: parseSipUri('sip:alice@192.0.2.2') });
+    p.core.invite(parseUri('sips:bob@192.0.2.9'), {}, 0);
+    p.core.invite(parseUri('sip:bob@192.0.2.9;transport=tls'), {}, 0);
+    p.drain();
+    const [a, b] = sent(p);
+    expect(a!.header('via')).toMatch(/^SIP\/2\.0\/TLS 192\.0\.2\.2:5061;branch=/);
+    expect(a!.header('contact')).toBe('<sips:alice@192.0.2.2:5061>');
+    expect(b!.header('contact')).toBe('<sip:alice@192.0.2.2:5061;transport=tls>');
+    const dests = p.transmits.filter((t) => t.bytes.length > 0).map((t) => t.destination);
+    expect(dests).toEqual([
+      { transport: 'tls', host: '192.0.2.9', port: 5061 },
+      { transport: 'tls', host: '192.0.2.9', port: 5061 },
+    ]);
+  });
+
+  it('a REGISTER to a sips: registrar binds a sips: Contact', () => {
+    const p = new Probe({ local });
+    const aor = parseSipUri('sips:alice@example.com');
+    p.core.register({ registrar: parseSipUri('sips:example.com'), aor }, 0);
+    p.drain();
+    const [r] = sent(p);
+    expect(r!.header('contact')).toBe('<sips:192.0.2.2:5061>;expires=3600');
+    expect(p.transmits[0]!.destination).toMatchObject({ transport: 'tls', port: 5061 });
+  });
+
+  it('the answer to a sips: INVITE that came over TLS has a sips: Contact; over TCP, or for sip:, it does not', () => {
+    const contacts: string[] = [];
+    for (const [uri, transport] of [
+      ['sips:bob@192.0.2.2', 'tls'],
+      ['sip:bob@192.0.2.2;transport=tls', 'tls'],
+      ['sips:bob@192.0.2.2', 'tcp'],
+    ] as const) {
+      const p = new Probe({ local });
+      p.send(rawRequest('INVITE', { uri }), { transport });
+      for (const e of p.events) if (e.type === 'invite') e.invite.accept(p.now);
+      const ok = p.drain().find((r) => r.status === 200);
+      contacts.push(ok!.header('contact')!);
+    }
+    expect(contacts).toEqual([
+      '<sips:192.0.2.2:5061>',
+      '<sip:192.0.2.2:5061;transport=tls>',
+      '<sip:192.0.2.2:5060;transport=tcp>',
+    ]);
+  });
+});
