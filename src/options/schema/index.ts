@@ -17,6 +17,7 @@ import { phoneOptions } from './phone.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
+import { srtpOptions } from './srtp.js';
 import { stunOptions } from './stun.js';
 import { voicemailOptions } from './voicemail.js';
 import type { EffectiveOptions } from '../resolve.js';
@@ -26,6 +27,7 @@ export const schema = [
   ...sipOptions,
   ...accountOptions,
   ...rtpOptions,
+  ...srtpOptions,
   ...configCommandOptions,
   ...sipCommandOptions,
   ...stunOptions,
