@@ -4,7 +4,8 @@
  * - shtoom calls baresip: tones both ways (in shtoom's recording and in
  *   baresip's dump), RFC 4733 DTMF both ways, and tshark's capture of the
  *   call's RTP holds no plain audio (the payloads decoded as G.711 carry
- *   neither tone);
+ *   neither tone); a plain call checked the same way finds both tones
+ *   (the check can fail);
  * - baresip calls shtoom (library `Phone`): tones and DTMF both ways;
  * - a wrong key (a relay in the test changes the key of baresip's answer on
  *   its way to shtoom): every packet from baresip fails authentication,
@@ -75,17 +76,18 @@ function wavTone(file: string, freq: number): number {
 }
 
 /**
- * Every RTP payload (payload type 0) on the capture's ports, both ways,
- * decoded as G.711 μ-law: plain PCMU of a tone decodes to the tone; SRTP
- * to noise.
+ * The RTP payloads (payload type 0) sent to (`to`) or from (`from`) the
+ * capture's ports, in capture order, decoded as G.711 μ-law: plain PCMU of
+ * a tone decodes to the tone; SRTP to noise.
  */
-function wireAudio(file: string, ports: readonly number[]): { packets: number; audio: Int16Array } {
+function wireAudio(file: string, ports: readonly number[], way: 'to' | 'from'): { packets: number; audio: Int16Array } {
+  const field = way === 'to' ? 'udp.dstport' : 'udp.srcport';
   const args = [
     '-r',
     file,
     ...ports.flatMap((p) => ['-d', `udp.port==${p},rtp`]),
     '-Y',
-    'rtp.p_type == 0',
+    `rtp.p_type == 0 && (${ports.map((p) => `${field} == ${p}`).join(' || ')})`,
     '-T',
     'fields',
     '-e',
@@ -206,10 +208,32 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
     expect(wavTone(rec, 1000)).toBeGreaterThan(3.5);
     expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(3);
     // On the wire: hundreds of packets each way, and neither tone in their payloads.
-    const wire = wireAudio(pcap, baresip.rtpPorts);
-    expect(wire.packets).toBeGreaterThan(300);
-    expect(toneSeconds(wire.audio, 600)).toBeLessThan(0.2);
-    expect(toneSeconds(wire.audio, 1000)).toBeLessThan(0.2);
+    const out = wireAudio(pcap, baresip.rtpPorts, 'to');
+    const back = wireAudio(pcap, baresip.rtpPorts, 'from');
+    expect(out.packets).toBeGreaterThan(150);
+    expect(back.packets).toBeGreaterThan(150);
+    expect(toneSeconds(out.audio, 600)).toBeLessThan(0.2);
+    expect(toneSeconds(back.audio, 1000)).toBeLessThan(0.2);
+  });
+
+  it('control: the same wire check finds the tones in a plain RTP call (the check can fail)', async () => {
+    baresip = await Baresip.start({
+      dir: join(dir, 'plain'),
+      toneHz: 1000,
+      codec: 'PCMU',
+      rtpBase: await freeUdpPort(true),
+    });
+    const pcap = join(dir, 'plain.pcap');
+    const capture = await startCapture(pcap, baresip.rtpPorts, 60);
+    const args = callArgs(`sip:alice@127.0.0.1:${baresip.sipPort}`, join(dir, 'rec-plain.wav'), ['--duration', '3']);
+    const r = await runShtoom(
+      args.filter((a) => !SRTP.includes(a)),
+      { timeoutSec: 40 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    await capture.stop();
+    expect(toneSeconds(wireAudio(pcap, baresip.rtpPorts, 'to').audio, 600)).toBeGreaterThan(1.5);
+    expect(toneSeconds(wireAudio(pcap, baresip.rtpPorts, 'from').audio, 1000)).toBeGreaterThan(1.5);
   });
 
   it('baresip calls shtoom (library Phone): tones and DTMF both ways', async () => {
@@ -312,7 +336,8 @@ describe('shtoom smoke --srtp mandatory against shtoom serve echo --srtp mandato
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(true);
     expect(j.checks).toContainEqual(expect.objectContaining({ name: 'srtp', ok: true }));
-    expect(j.stats.srtp).toMatchObject({ suite: 'AES_CM_128_HMAC_SHA1_80', authFailed: 0 });
+    const check = j.checks.find((k: { name: string }) => k.name === 'srtp');
+    expect(check.message).toMatch(/^SRTP AES_CM_128_HMAC_SHA1_80: \d+ packets authenticated$/);
     // And a plain smoke against the mandatory echo is refused with 488.
     const plain = await runShtoom(['smoke', `sip:echo@127.0.0.1:${port}`, '--duration', '2s', '--json', ...COMMON], {
       timeoutSec: 40,
