@@ -6,6 +6,9 @@
  *   call's RTP holds no plain audio (the payloads decoded as G.711 carry
  *   neither tone); a plain call checked the same way finds both tones
  *   (the check can fail);
+ * - shtoom calls baresip offering one suite only, for each of the other
+ *   three suites (AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM and
+ *   AEAD_AES_256_GCM): tones both ways, nothing fails authentication;
  * - baresip calls shtoom (library `Phone`): tones and DTMF both ways;
  * - a wrong key (a relay in the test changes the key of baresip's answer on
  *   its way to shtoom): every packet from baresip fails authentication,
@@ -215,6 +218,30 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
     expect(toneSeconds(out.audio, 600)).toBeLessThan(0.2);
     expect(toneSeconds(back.audio, 1000)).toBeLessThan(0.2);
   });
+
+  it.each(['AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'])(
+    'shtoom calls baresip with %s only: tones both ways, every packet authenticated',
+    async (suite) => {
+      baresip = await Baresip.start({
+        dir: join(dir, `suite-${suite}`),
+        toneHz: 1000,
+        codec: 'PCMU',
+        rtpBase: await freeUdpPort(true),
+        mediaenc: 'srtp-mand',
+      });
+      const rec = join(dir, `rec-${suite}.wav`);
+      const r = await runShtoom(
+        callArgs(`sip:alice@127.0.0.1:${baresip.sipPort}`, rec, ['--duration', '3', '--srtp-suites', suite]),
+        { timeoutSec: 40 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.stats.srtp).toMatchObject({ suite, authFailed: 0 });
+      await baresip.waitEvent('CALL_CLOSED');
+      expect(wavTone(rec, 1000)).toBeGreaterThan(2);
+      expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(2);
+    },
+  );
 
   it('control: the same wire check finds the tones in a plain RTP call (the check can fail)', async () => {
     baresip = await Baresip.start({
