@@ -9,6 +9,8 @@
  * - shtoom calls baresip offering one suite only, for each of the other
  *   three suites (AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM and
  *   AEAD_AES_256_GCM): tones both ways, nothing fails authentication;
+ * - `--srtp optional` (RTP/AVP with a=crypto) calling baresip with
+ *   `mediaenc=srtp` (SRTP) and without (plain RTP): tones both ways;
  * - baresip calls shtoom (library `Phone`): tones and DTMF both ways;
  * - a wrong key (a relay in the test changes the key of baresip's answer on
  *   its way to shtoom): every packet from baresip fails authentication,
@@ -242,6 +244,32 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
       expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(2);
     },
   );
+
+  it.each([
+    ['mediaenc=srtp (it answers our RTP/AVP a=crypto): SRTP', 'srtp', true],
+    ['no mediaenc (it answers without a=crypto): plain RTP', undefined, false],
+  ] as const)('--srtp optional calling baresip with %s, tones both ways', async (_what, mediaenc, used) => {
+    baresip = await Baresip.start({
+      dir: join(dir, `optional-${mediaenc ?? 'none'}`),
+      toneHz: 1000,
+      codec: 'PCMU',
+      rtpBase: await freeUdpPort(true),
+      ...(mediaenc ? { mediaenc } : {}),
+    });
+    const rec = join(dir, `rec-optional-${mediaenc ?? 'none'}.wav`);
+    const args = callArgs(`sip:alice@127.0.0.1:${baresip.sipPort}`, rec, ['--duration', '3']);
+    const r = await runShtoom(
+      args.map((a) => (a === 'mandatory' ? 'optional' : a)),
+      { timeoutSec: 40 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    if (used) expect(j.stats.srtp).toMatchObject({ authFailed: 0 });
+    else expect(j.stats.srtp).toBeUndefined();
+    await baresip.waitEvent('CALL_CLOSED');
+    expect(wavTone(rec, 1000)).toBeGreaterThan(2);
+    expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(2);
+  });
 
   it('control: the same wire check finds the tones in a plain RTP call (the check can fail)', async () => {
     baresip = await Baresip.start({
