@@ -221,3 +221,29 @@ describe('SDES keys only over TLS (RFC 4568 8.3)', () => {
     expect(b.answerReoffer(parseSdp(rekey))).toMatchObject({ status: 488 });
   });
 });
+
+describe('property (fuzz): a=crypto values', () => {
+  it('parse or throw CryptoLineError, never anything else', async () => {
+    const fc = (await import('fast-check')).default;
+    const good = `1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}|2^20 WSH=64`;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 120 }),
+          fc
+            .tuple(fc.nat(good.length - 1), fc.string({ maxLength: 4 }))
+            .map(([i, x]) => good.slice(0, i) + x + good.slice(i + 1)),
+        ),
+        (value) => {
+          try {
+            const line = parseCryptoLine(value);
+            expect(parseCryptoLine(serializeCryptoLine(line))).toEqual({ ...line, windowSizeHint: undefined });
+          } catch (e) {
+            expect(e).toBeInstanceOf(CryptoLineError);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});

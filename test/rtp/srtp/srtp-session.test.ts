@@ -251,3 +251,31 @@ describe('with SRTP, only authenticated packets move anything (issue: media hija
     expect(b.stats().authFailed).toBe(110);
   });
 });
+
+describe('property (fuzz): hostile bytes never throw', () => {
+  it('unprotectRtp / unprotectRtcp of random and mutated datagrams return undefined or a packet', async () => {
+    const fc = (await import('fast-check')).default;
+    const { a, b } = pair('AES_CM_128_HMAC_SHA1_80');
+    const good = a.protectRtp(rtp(1));
+    const gcm = pair('AEAD_AES_128_GCM');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
+            const m = good.slice();
+            m[i] = m[i]! ^ x;
+            return m;
+          }),
+        ),
+        (bytes) => {
+          for (const s of [b, gcm.b]) {
+            expect(s.unprotectRtp(bytes)).toBeUndefined();
+            expect(s.unprotectRtcp(bytes)).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
