@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/app/call.js';
 import type { SrtpSettings } from '../../src/app/negotiation.js';
+import { describeEnd } from '../../src/doug/server.js';
 import { CaptureSink, PhoneWorld, sine } from './support/sim-phones.js';
 
 const A = '10.0.0.1';
@@ -47,6 +48,8 @@ describe('SRTP calls (virtual time)', () => {
     expect(s.received.rtp.ok).toBeGreaterThan(120);
     expect(t.received.rtp.ok).toBeGreaterThan(120);
     await world.until(c.hangup());
+    // serve's one line per call names the suite.
+    expect(describeEnd(callee()!, await world.until(callee()!.ended))).toMatch(/, SRTP AEAD_AES_256_GCM; ended/);
     expect(aSink.toneSeconds(1200)).toBeGreaterThan(2.5);
     expect(bSink.toneSeconds(700)).toBeGreaterThan(2.5);
   });
