@@ -12,10 +12,13 @@
  * shared machine).
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
 import type { MediaStream } from '../../src/rtp/media-scheduler.js';
+import { SrtpSession } from '../../src/rtp/srtp/srtp-session.js';
+import { SRTP_SUITES, type SrtpSuiteName } from '../../src/rtp/srtp/srtp-suites.js';
 import { createOffer, processAnswer } from '../../src/sdp/offer-answer.js';
 import { parseSdp } from '../../src/sdp/parse.js';
 import { serializeSdp } from '../../src/sdp/serialize.js';
@@ -63,6 +66,8 @@ export class LoadCall {
   windowReceived = 0;
   /** Whatever the behaviour keeps per call. */
   state: Record<string, unknown> = {};
+  /** SRTP of the call, when the generator offers it. */
+  srtp: SrtpSession | undefined;
   constructor(readonly index: number) {}
 }
 
@@ -73,16 +78,25 @@ export class LoadGenerator {
   measuring = false;
   private readonly ssrc = 0x5107;
 
+  /** `srtp`: offer RTP/SAVP with this suite (SDES), protect what is sent and check what comes back. */
   constructor(
     private readonly ua: UserAgent,
     private readonly behaviour: CallBehaviour,
+    private readonly opts: { readonly srtp?: SrtpSuiteName } = {},
   ) {}
 
   private async open(index: number): Promise<LoadCall> {
     const c = new LoadCall(index);
     c.socket = createSocket('udp4');
     await new Promise<void>((r) => c.socket.bind(0, '127.0.0.1', () => r()));
-    c.socket.on('message', (msg) => this.behaviour.receive(c, msg, performance.now()));
+    c.socket.on('message', (msg) => {
+      const srtp = c.srtp;
+      if (!srtp) return this.behaviour.receive(c, msg, performance.now());
+      const rtcp = msg.length >= 2 && msg[1]! >= 192 && msg[1]! <= 223;
+      const plain = rtcp ? srtp.unprotectRtcp(msg) : srtp.unprotectRtp(msg);
+      if (plain)
+        this.behaviour.receive(c, Buffer.from(plain.buffer, plain.byteOffset, plain.length), performance.now());
+    });
     return c;
   }
 
@@ -96,16 +110,38 @@ export class LoadGenerator {
   /** A SIP call to `target`. */
   async place(index: number, target: string): Promise<LoadCall> {
     const c = await this.open(index);
+    const suite = this.opts.srtp;
     const offer = createOffer({
       address: '127.0.0.1',
       port: c.socket.address().port,
       formats: [{ name: 'PCMU', clockRate: 8000 }],
       rtcpMux: true,
+      ...(suite
+        ? {
+            srtp: {
+              mode: 'mandatory' as const,
+              keys: [
+                {
+                  suite,
+                  keySalt: new Uint8Array(randomBytes(SRTP_SUITES[suite].keyLength + SRTP_SUITES[suite].saltLength)),
+                },
+              ],
+            },
+          }
+        : {}),
     });
     const inv = this.ua.invite(target, { body: serializeSdp(offer) });
     c.dialog = await inv.answered;
     const n = processAnswer(offer, parseSdp(Buffer.from(inv.response!.body).toString()));
     c.remote = n.remoteRtp!;
+    if (n.srtp) {
+      const k = SRTP_SUITES[n.srtp.suite].keyLength;
+      c.srtp = new SrtpSession({
+        suite: n.srtp.suite,
+        local: { key: n.srtp.local.subarray(0, k), salt: n.srtp.local.subarray(k) },
+        remote: { key: n.srtp.remote.subarray(0, k), salt: n.srtp.remote.subarray(k) },
+      });
+    }
     return c;
   }
 
@@ -123,7 +159,7 @@ export class LoadGenerator {
       c.counter++;
       c.seq = (c.seq + 1) & 0xffff;
       c.ts = (c.ts + 160) >>> 0;
-      c.socket.send(b, c.remote.port, c.remote.address);
+      c.socket.send(c.srtp ? c.srtp.protectRtp(b) : b, c.remote.port, c.remote.address);
     });
   }
 

@@ -109,6 +109,7 @@ export class ReceivedCall extends Call {
     this.callId = inc.callId;
     // Our SDP names the address SIP answers from: the one we send from towards the caller.
     this.towards = inc.source.remote.address;
+    this.signalling = inc.source.transport;
     this.requestUri = inc.request.rawUri;
     this.request = inc.request;
     inc.on('cancelled', () => this.input({ type: 'cancelled' }));
@@ -182,7 +183,13 @@ export class ReceivedCall extends Call {
         return this.finish(ending('failed', 488, `cannot answer: ${reason}`));
       }
     } else {
-      sdp = n.offer(this.ctx.codecs);
+      try {
+        sdp = n.offer(this.ctx.codecs);
+      } catch (err) {
+        const reason = err instanceof SdpNegotiationError ? err.reason : (err as Error).message;
+        this.rejectQuietly(488, reason);
+        return this.finish(ending('failed', 488, `cannot offer: ${reason}`));
+      }
       this.offered = true;
     }
     let acked: Promise<Dialog>;

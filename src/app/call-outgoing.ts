@@ -175,7 +175,9 @@ export class PlacedCall extends Call {
     // address SIP sends from towards it.
     void ctx.ua.prepare(target).then(() => {
       try {
-        this.towards = ctx.ua.nextHop(target).host;
+        const hop = ctx.ua.nextHop(target);
+        this.towards = hop.host;
+        this.signalling = hop.transport;
       } catch {
         /* not routable: the INVITE fails and says why */
       }
@@ -195,7 +197,12 @@ export class PlacedCall extends Call {
   /** @internal The ports are open: our offer goes out. */
   sendOffer(channel: RtpChannel): CallPhase {
     const n = this.adopt(channel);
-    this.offerSdp = serializeSdp(n.offer(this.opts.codecs ?? this.ctx.codecs));
+    try {
+      this.offerSdp = serializeSdp(n.offer(this.opts.codecs ?? this.ctx.codecs));
+    } catch (err) {
+      // Mandatory SRTP whose keys may not go over this signalling: no INVITE goes out.
+      return this.finish(ending('failed', undefined, (err as Error).message));
+    }
     this.tried.add(this.target);
     return this.send(this.target);
   }

@@ -1,5 +1,6 @@
 /** The shapes a `Call` shows: why it ended, its events and its statistics (plain JSON). */
 import type { RtpSessionStats } from '../rtp/rtp-session-types.js';
+import type { SrtpStats } from '../rtp/srtp/srtp-session.js';
 
 /**
  * Why a call ended:
@@ -113,4 +114,6 @@ export interface CallStats {
   readonly playout?: { readonly delayMs: number; readonly concealed: number; readonly late: number };
   /** Everything the RTP session counts. */
   readonly rtp: RtpSessionStats;
+  /** SRTP (when the call uses it): the suite, packets protected and checked, and those dropped. */
+  readonly srtp?: SrtpStats;
 }

@@ -65,7 +65,7 @@ import { SipRequestFailedError } from '../sip/errors.js';
 import { REFER_ANSWER_MS, TransferRequest, type FollowOptions } from './call-transfer.js';
 import type { MediaPlatform } from './media-platform.js';
 import { MediaSession, type MediaRtpOptions } from './media-session.js';
-import { Negotiation } from './negotiation.js';
+import { Negotiation, type SrtpSettings } from './negotiation.js';
 import { isWildcard, wildcardOf } from './sdp-local.js';
 
 export type { AnswerOptions } from './call-machine.js';
@@ -125,6 +125,8 @@ export interface CallMediaSettings {
   readonly lingerMs: number;
   /** Accept offers whose connection address is a multicast group (default: 488). */
   readonly allowMulticast?: boolean;
+  /** SRTP with SDES keys (`--srtp`; default off). */
+  readonly srtp?: SrtpSettings;
 }
 
 /** What a call needs from its phone. @internal */
@@ -286,6 +288,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   protected channel: RtpChannel | undefined;
   /** The host our SIP goes to (the INVITE's next hop, or where the caller's INVITE came from). */
   protected towards: string | undefined;
+  /** The transport of the call's signalling (`udp`, `tcp`, `tls`…), once known: SDES keys need `tls`. */
+  protected signalling: string | undefined;
   protected negotiation: Negotiation | undefined;
   protected src: AudioSource | undefined;
   protected snk: AudioSink | undefined;
@@ -549,6 +553,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     const media = this.media;
     if (!media) return undefined;
     const s = media.session.stats();
+    const srtp = media.srtpStats();
     const r = s.received;
     const lost = Math.max(0, r?.lost ?? 0);
     const expected = r?.expected ?? 0;
@@ -587,6 +592,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
           }
         : {}),
       rtp: s,
+      ...(srtp ? { srtp } : {}),
     };
   }
 
@@ -655,6 +661,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
       rtcpMux: this.ctx.media.rtcpMux,
       ...(this.ctx.media.allowMulticast ? { allowMulticast: true } : {}),
       ...(this.ctx.random ? { random: this.ctx.random } : {}),
+      ...(this.ctx.media.srtp ? { srtp: this.ctx.media.srtp } : {}),
+      signalling: () => this.signalling,
     });
     this.negotiation = negotiation;
     return negotiation;
@@ -691,6 +699,9 @@ export abstract class Call extends TypedEmitter<CallEvents> {
       mode: echo ? 'reflect' : 'media',
       detectInbandDtmf: echo ? false : inband === 'on' ? true : inband === 'auto' ? 'until-rfc4733' : false,
       unconfirmed,
+      ...(this.ctx.media.srtp?.replayWindow !== undefined
+        ? { srtpReplayWindow: this.ctx.media.srtp.replayWindow }
+        : {}),
       log: this.log,
     });
     this.media = media;

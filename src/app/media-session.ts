@@ -39,6 +39,10 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
 import type { MediaPlatform } from './media-platform.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
+import { SrtpChannel } from '../rtp/srtp/srtp-channel.js';
+import { SrtpSession, type SrtpStats } from '../rtp/srtp/srtp-session.js';
+import { SRTP_SUITES } from '../rtp/srtp/srtp-suites.js';
+import { DEFAULT_REPLAY_WINDOW } from '../rtp/srtp/srtp-replay.js';
 
 /** Samples in a 20 ms frame at 8 kHz (the audio interface's frame). */
 export const FRAME = FRAME_SAMPLES;
@@ -83,6 +87,8 @@ export interface MediaSessionOptions {
    * for yet). Default false.
    */
   readonly unconfirmed?: boolean;
+  /** The replay window of SRTP streams received, packets (default 64; a peer's larger `WSH=` wins). */
+  readonly srtpReplayWindow?: number;
   readonly log?: Logger;
 }
 
@@ -152,6 +158,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly platform: MediaPlatform;
   private readonly log: Logger;
   private readonly link: RtpLink;
+  /** SRTP (RFC 3711) when the negotiation agreed it: protects and checks at the channel. */
+  readonly srtp: SrtpSession | undefined;
+  private readonly srtpChannel: SrtpChannel | undefined;
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly quietDecoders = new Map<number, FrameDecoder | null>();
@@ -199,6 +208,24 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.txPayload = this.txBuf;
     const rtp = opts.rtp ?? {};
     const jb = rtp.jitterBuffer;
+    let channel = opts.channel;
+    const agreed = opts.negotiated.srtp;
+    if (agreed) {
+      const keyLength = SRTP_SUITES[agreed.suite].keyLength;
+      const split = (b: Uint8Array) => ({ key: b.subarray(0, keyLength), salt: b.subarray(keyLength) });
+      this.srtp = new SrtpSession({
+        suite: agreed.suite,
+        local: split(agreed.local),
+        remote: split(agreed.remote),
+        replayWindow: Math.max(opts.srtpReplayWindow ?? DEFAULT_REPLAY_WINDOW, agreed.replayWindow ?? 0),
+      });
+      this.srtpChannel = channel = new SrtpChannel(opts.channel, this.srtp, opts.negotiated.rtcpMux, (from) =>
+        this.log.warn(
+          `SRTP: a packet from ${from.address}:${from.port} failed authentication (a wrong key?): ` +
+            'dropped, as every such packet will be',
+        ),
+      );
+    }
     this.session = new RtpSession({
       ...rtpSessionOptions(opts.negotiated),
       ...rtp,
@@ -216,14 +243,14 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
               isQuiet: (payload: Uint8Array, pt: number) => this.isQuiet(payload, pt),
             },
       ...(this.mode === 'reflect'
-        ? { reflect: { samplesOf: this.reflectSamples(), inPlace: opts.channel.ownDatagrams ?? false } }
+        ? { reflect: { samplesOf: this.reflectSamples(), inPlace: channel.ownDatagrams ?? false } }
         : {}),
     });
     const dtmf = rtp.dtmf ?? {};
     this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
     this.inbandUntilEvents = opts.detectInbandDtmf === 'until-rfc4733';
-    this.link = new RtpLink(this.session, opts.channel, {
+    this.link = new RtpLink(this.session, channel, {
       clock: opts.platform.clock,
       timers: opts.platform.timers,
       onEvent: (e) => this.onSessionEvent(e),
@@ -599,11 +626,17 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (lingerMs > 0) await new Promise<void>((r) => this.platform.timers.setTimer(lingerMs, r));
     this.closed = true;
     this.link.close(reason);
+    this.srtpChannel?.detach();
     for (const w of this.dtmfWaiters.splice(0))
       w.reject(new CallStateError('the media session closed before the DTMF was sent'));
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** What SRTP did (packets protected, checked, dropped), when the call uses it. */
+  srtpStats(): SrtpStats | undefined {
+    return this.srtp?.stats();
   }
 }

@@ -14,12 +14,14 @@
  *   rtcp-mux cannot change), or ours for hold and resume (`reoffer`,
  *   `takeReanswer`, RFC 3264 8.4).
  */
+import { randomBytes } from 'node:crypto';
 import type { Codec } from '../codecs/codec.js';
+import { SRTP_SUITES, type SrtpSuiteName } from '../rtp/srtp/srtp-suites.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
 import type { MediaDirection } from '../rtp/rtp-session-types.js';
 import { SdpNegotiationError } from '../sdp/errors.js';
 import { isTelephoneEvent } from '../sdp/media-format.js';
-import { createAnswer, createOffer, processAnswer, type NegotiatedMedia } from '../sdp/offer-answer.js';
+import { createAnswer, createOffer, processAnswer, type LocalSrtp, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { SessionDescription } from '../sdp/types.js';
 import { currentFormats, formatsFor, SdpOrigin } from './sdp-local.js';
@@ -35,12 +37,64 @@ export interface NegotiationOptions {
   readonly random?: () => number;
   /** Accept offers whose connection address is a multicast group (default: refused). */
   readonly allowMulticast?: boolean;
+  /** SRTP with SDES keys (default: off). */
+  readonly srtp?: SrtpSettings;
+  /**
+   * The transport of the call's signalling (`tls` keeps SDES keys
+   * confidential); undefined while unknown.
+   */
+  readonly signalling?: () => string | undefined;
+  /** Random bytes for SRTP master keys (default: `crypto.randomBytes`). */
+  readonly randomBytes?: (n: number) => Uint8Array;
+}
+
+/** The SRTP options of the calls of a phone (`--srtp`, `--srtp-suites`, `--srtp-allow-insecure-keys`). */
+export interface SrtpSettings {
+  readonly mode: 'off' | 'optional' | 'mandatory';
+  /** Suites offered and accepted, in our order of preference. */
+  readonly suites: readonly SrtpSuiteName[];
+  /** Keys may go in SDP over signalling that is not TLS (anyone on the path reads them). */
+  readonly allowInsecureKeys: boolean;
+  /** The replay window of received streams, packets (RFC 3711 3.3.2; default 64). */
+  readonly replayWindow?: number;
 }
 
 /** A re-INVITE's offer we refuse, with the status to answer. */
 export interface Refusal {
   readonly status: number;
   readonly reason: string;
+}
+
+/**
+ * Our SRTP side for a first offer or answer: undefined with `--srtp off`,
+ * or when keys may not go over this signalling and SRTP is only optional.
+ * Mandatory SRTP whose keys may not go over this signalling throws
+ * `SdpNegotiationError` (488 for an offer; the call fails for ours).
+ * `keys` gives our key for each suite (zeros will do to screen an offer).
+ */
+export function localSrtp(
+  s: SrtpSettings | undefined,
+  transport: string | undefined,
+  keys: (suites: readonly SrtpSuiteName[]) => LocalSrtp['keys'],
+): LocalSrtp | undefined {
+  if (!s || s.mode === 'off') return undefined;
+  // RFC 4568 8.3: the keys are in the clear in SDP: only signalling that is encrypted keeps them secret.
+  if (transport !== 'tls' && !s.allowInsecureKeys) {
+    const over = `${transport ?? 'unencrypted'} signalling: use TLS, or --srtp-allow-insecure-keys`;
+    if (s.mode === 'mandatory') throw new SdpNegotiationError(`SRTP is mandatory but its keys would go over ${over}`);
+    return { mode: 'optional', keys: [], unavailable: `SRTP keys may not go over ${over}` };
+  }
+  return { mode: s.mode, keys: keys(s.suites) };
+}
+
+/** Our SRTP side to screen an offer before its call exists (zero keys: the answer is thrown away). */
+export function screeningSrtp(s: SrtpSettings | undefined, transport: string | undefined): LocalSrtp | undefined {
+  return localSrtp(s, transport, (suites) =>
+    suites.map((suite) => ({
+      suite,
+      keySalt: new Uint8Array(SRTP_SUITES[suite].keyLength + SRTP_SUITES[suite].saltLength),
+    })),
+  );
 }
 
 function text(body: Uint8Array): string {
@@ -54,7 +108,9 @@ export function sameStream(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
     at(a) === at(b) &&
     a.send.payloadType === b.send.payloadType &&
     a.send.name === b.send.name &&
-    a.rtcpMux === b.rtcpMux
+    a.rtcpMux === b.rtcpMux &&
+    a.srtp?.suite === b.srtp?.suite &&
+    Buffer.from(a.srtp?.remote ?? new Uint8Array(0)).equals(Buffer.from(b.srtp?.remote ?? new Uint8Array(0)))
   );
 }
 
@@ -77,18 +133,62 @@ export class Negotiation {
   private early: NegotiatedMedia | undefined;
   private readonly origin: SdpOrigin;
 
+  /** Our SRTP keys of this call, one per suite (drawn at the first description that needs them). */
+  private keys: LocalSrtp['keys'] | undefined;
+
   constructor(private readonly o: NegotiationOptions) {
     this.origin = new SdpOrigin(o.random, { allowMulticast: o.allowMulticast ?? false });
   }
 
   /** Our description now, for `formats` and `direction` (a new `o=` version each time). */
-  private local(formats: Parameters<typeof createOffer>[0]['formats'], direction: MediaDirection, rtcpMux: boolean) {
-    return this.origin.local(this.o.channel, this.o.address(), formats, direction, rtcpMux);
+  private local(
+    formats: Parameters<typeof createOffer>[0]['formats'],
+    direction: MediaDirection,
+    rtcpMux: boolean,
+    srtp: LocalSrtp | undefined,
+  ) {
+    const l = this.origin.local(this.o.channel, this.o.address(), formats, direction, rtcpMux);
+    return srtp ? { ...l, srtp } : l;
+  }
+
+  /**
+   * Our SRTP side for the first exchange: undefined with `--srtp off`, or
+   * when keys may not go over this signalling and SRTP is only optional.
+   * Mandatory SRTP whose keys may not go over this signalling throws
+   * `SdpNegotiationError` (488 for an offer; the call fails for ours).
+   */
+  private srtp(): LocalSrtp | undefined {
+    const draw = this.o.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
+    return localSrtp(this.o.srtp, this.o.signalling?.(), (suites) => {
+      this.keys ??= suites.map((suite) => ({
+        suite,
+        keySalt: draw(SRTP_SUITES[suite].keyLength + SRTP_SUITES[suite].saltLength),
+      }));
+      return this.keys;
+    });
+  }
+
+  /** During a call: the SRTP agreed stays (same suite, our same key), in the profile first agreed. */
+  private currentSrtp(current: NegotiatedMedia): LocalSrtp | undefined {
+    const c = current.srtp;
+    if (!c) return undefined;
+    return {
+      mode: current.proto === 'RTP/SAVP' ? 'mandatory' : 'optional',
+      keys: [{ suite: c.suite, keySalt: c.local }],
+    };
+  }
+
+  /** A re-negotiation must keep the SRTP of the call (keys are not changed during a call). */
+  private sameSrtp(current: NegotiatedMedia, media: NegotiatedMedia): boolean {
+    const a = current.srtp;
+    const b = media.srtp;
+    if (!a || !b) return a === b;
+    return a.suite === b.suite && Buffer.from(a.remote).equals(Buffer.from(b.remote));
   }
 
   /** Our first offer: in the INVITE, or in the 2xx of an INVITE that had none. */
   offer(codecs: readonly Codec[]): SessionDescription {
-    const offer = createOffer(this.local(formatsFor(codecs), 'sendrecv', this.o.rtcpMux));
+    const offer = createOffer(this.local(formatsFor(codecs), 'sendrecv', this.o.rtcpMux, this.srtp()));
     this.offered = offer;
     return offer;
   }
@@ -147,7 +247,7 @@ export class Negotiation {
     offer: SessionDescription,
     codecs: readonly Codec[],
   ): { answer: SessionDescription; media: NegotiatedMedia } {
-    const r = createAnswer(offer, this.local(formatsFor(codecs), 'sendrecv', this.o.rtcpMux));
+    const r = createAnswer(offer, this.local(formatsFor(codecs), 'sendrecv', this.o.rtcpMux, this.srtp()));
     this.agree(r.media);
     this.remoteHeld = r.media.remoteHold;
     return r;
@@ -164,13 +264,17 @@ export class Negotiation {
     let media: NegotiatedMedia;
     try {
       const formats = currentFormats(current).filter((f) => !isTelephoneEvent(f) || current.telephoneEvent);
-      ({ answer, media } = createAnswer(offer, this.local(formats, this.localDirection, this.o.rtcpMux)));
+      ({ answer, media } = createAnswer(
+        offer,
+        this.local(formats, this.localDirection, this.o.rtcpMux, this.currentSrtp(current)),
+      ));
     } catch (err) {
       const reason = err instanceof SdpNegotiationError ? err.reason.slice(0, 100) : 'Not Acceptable Here';
       return { status: 488, reason };
     }
     if (media.send.name.toLowerCase() !== current.send.name.toLowerCase() || media.rtcpMux !== current.rtcpMux)
       return { status: 488, reason: 'the codec and rtcp-mux cannot change during a call' };
+    if (!this.sameSrtp(current, media)) return { status: 488, reason: 'SRTP and its keys cannot change during a call' };
     this.agree(media);
     return { answer, media };
   }
@@ -179,7 +283,9 @@ export class Negotiation {
   reoffer(direction: MediaDirection): SessionDescription {
     const current = this.current;
     if (!current) throw new SdpNegotiationError('nothing agreed yet to offer again');
-    const offer = createOffer(this.local(currentFormats(current), direction, current.rtcpMux));
+    const offer = createOffer(
+      this.local(currentFormats(current), direction, current.rtcpMux, this.currentSrtp(current)),
+    );
     this.offered = offer;
     return offer;
   }
@@ -187,6 +293,8 @@ export class Negotiation {
   /** The answer to our re-offer: what is agreed now, with our direction taken. */
   takeReanswer(body: Uint8Array, direction: MediaDirection): NegotiatedMedia {
     const media = this.answerOf(body);
+    if (this.current && !this.sameSrtp(this.current, media))
+      throw new SdpNegotiationError('the answer changes SRTP or its keys during the call');
     this.agree(media);
     this.localDirection = direction;
     return media;

@@ -38,6 +38,7 @@ import type { CallEnd } from './call-types.js';
 import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaRtpOptions } from './media-session.js';
 import { formatsFor, screeningMedia } from './sdp-local.js';
+import { screeningSrtp } from './negotiation.js';
 
 export interface PhoneStunOptions {
   /** The STUN server: `host[:port]` or an address. */
@@ -149,6 +150,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       rtp: m.rtp ?? ({} as MediaRtpOptions),
       lingerMs: m.lingerMs ?? 0,
       ...(m.allowMulticast ? { allowMulticast: true } : {}),
+      ...(m.srtp && m.srtp.mode !== 'off' ? { srtp: m.srtp } : {}),
       ...(stun ? { stun } : {}),
     };
     this.ctx = {
@@ -349,7 +351,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       try {
         offer = parseSdp(text(inc.body));
         // Refuse at once what no answer could accept.
-        createAnswer(offer, screeningMedia(this.ctx.media, this.ctx.sdpAddress(towards), formatsFor(this.ctx.codecs)));
+        const screening = screeningMedia(this.ctx.media, this.ctx.sdpAddress(towards), formatsFor(this.ctx.codecs));
+        const srtp = screeningSrtp(this.ctx.media.srtp, inc.source.transport);
+        createAnswer(offer, srtp ? { ...screening, srtp } : screening);
       } catch (err) {
         if (err instanceof SdpParseError) inc.reject(400, 'Bad SDP', [['Warning', warningValue(agent, err.message)]]);
         else if (err instanceof SdpNegotiationError)

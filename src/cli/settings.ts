@@ -6,6 +6,8 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import type { SrtpSettings } from '../app/negotiation.js';
+import type { SrtpSuiteName } from '../rtp/srtp/srtp-suites.js';
 import { parseAlgorithm } from '../sip/auth/digest.js';
 import { AccessControl } from '../sip/access/access-control.js';
 import { parseAddressList } from '../sip/access/address-list.js';
@@ -280,6 +282,7 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
       },
       lingerMs: extra.lingerMs ?? 0,
       ...(o.get('rtp.allow-multicast') ? { allowMulticast: true } : {}),
+      ...srtpSettings(o, log),
     },
     inbandDtmf:
       extra.inbandDtmf !== undefined && o.entry('call.inband-dtmf').source.kind === 'default'
@@ -297,6 +300,25 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
         }
       : {}),
     log,
+  };
+}
+
+/** The SRTP settings of `--srtp`, `--srtp-suites`, `--srtp-allow-insecure-keys` (none with `--srtp off`). */
+function srtpSettings(o: ShtoomOptions, log: Logger): { srtp?: SrtpSettings } {
+  const mode = o.get('srtp.mode');
+  if (mode === 'off') return {};
+  const suites = o.get('srtp.suites') as readonly SrtpSuiteName[];
+  if (suites.length === 0) throw new UsageError(`--srtp ${mode}: --srtp-suites names no suite`);
+  const allowInsecureKeys = o.get('srtp.allow-insecure-keys');
+  if (allowInsecureKeys)
+    log.warn('--srtp-allow-insecure-keys: SRTP keys go in SDP over UDP/TCP too: anyone who sees the SIP can decrypt');
+  return {
+    srtp: {
+      mode,
+      suites,
+      allowInsecureKeys,
+      replayWindow: o.get('srtp.replay-window'),
+    },
   };
 }
 

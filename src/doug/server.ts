@@ -58,7 +58,9 @@ export function describeEnd(call: Call, end: CallEnd): string {
   const s = call.stats();
   const media = s
     ? `, ${s.received.packets} packets in (${s.received.lossPercent.toFixed(1)} % lost), ${s.sent.packets} out, ` +
-      `mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms`
+      `mean jitter ${(s.rtp.received?.meanJitterMs ?? 0).toFixed(1)} ms` +
+      (s.srtp ? `, SRTP ${s.srtp.suite}` : '') +
+      (s.srtp && s.srtp.authFailed > 0 ? `, SRTP authentication failed: ${s.srtp.authFailed} packets` : '')
     : '';
   return `${head}: ${call.codec ?? '?'}, ${(end.durationMs / 1000).toFixed(1)} s${media}; ended: ${end.reason}`;
 }

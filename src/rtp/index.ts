@@ -43,3 +43,12 @@ export {
 } from './media-scheduler.js';
 export { RtpSession } from './rtp-session.js';
 export * from './rtp-session-types.js';
+export {
+  SrtpSession,
+  type SrtpSessionOptions,
+  type SrtpMasterKey,
+  type SrtpStats,
+  type SrtpCounters,
+} from './srtp/srtp-session.js';
+export { SrtpChannel } from './srtp/srtp-channel.js';
+export { SRTP_SUITES, DEFAULT_SRTP_SUITES, type SrtpSuite, type SrtpSuiteName } from './srtp/srtp-suites.js';

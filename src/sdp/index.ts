@@ -5,3 +5,4 @@ export { serializeSdp } from './serialize.js';
 export * from './media-format.js';
 export * from './offer-answer.js';
 export * from './errors.js';
+export * from './sdes.js';

@@ -11,8 +11,18 @@
  * in which direction — everything an RTP session needs (`rtpSessionOptions`).
  */
 import type { MediaDirection, PayloadKind, TransportAddress } from '../rtp/rtp-session-types.js';
+import type { SrtpSuiteName } from '../rtp/srtp/srtp-suites.js';
 import { connectionProblem } from './connection-address.js';
 import { SdpAnswerError, SdpLocalError, SdpNegotiationError } from './errors.js';
+import {
+  chooseOfferedCrypto,
+  CryptoLineError,
+  cryptoAttributes,
+  type CryptoLine,
+  type NegotiatedSrtp,
+  parseCryptoLine,
+  serializeCryptoLine,
+} from './sdes.js';
 import {
   STATIC_PAYLOAD_TYPES,
   connectionOf,
@@ -57,6 +67,21 @@ export interface LocalMedia {
   readonly sessionName?: string;
   /** Accept an offer whose connection address is a multicast group (default: refused with 488). */
   readonly allowMulticast?: boolean;
+  /** SRTP with SDES keys (RFC 4568); absent: plain RTP only (RTP/SAVP offers are refused, crypto lines ignored). */
+  readonly srtp?: LocalSrtp;
+}
+
+/**
+ * Our SRTP side: `optional` offers RTP/AVP with crypto lines (best effort)
+ * and takes SRTP whenever the peer's SDP has a usable line; `mandatory`
+ * offers RTP/SAVP and refuses (488) or fails a negotiation without SRTP.
+ */
+export interface LocalSrtp {
+  readonly mode: 'optional' | 'mandatory';
+  /** Our master key || salt for each suite we allow, in our order of preference (offered with tags 1, 2, ...). */
+  readonly keys: readonly { readonly suite: SrtpSuiteName; readonly keySalt: Uint8Array }[];
+  /** Why SRTP cannot be used for this negotiation after all (no keys then): the reason an RTP/SAVP offer gets. */
+  readonly unavailable?: string;
 }
 
 /** The outcome of a negotiation for the audio stream. */
@@ -82,6 +107,10 @@ export interface NegotiatedMedia {
   /** The peer's `a=ptime` / `a=maxptime`. */
   readonly ptime?: number;
   readonly maxptime?: number;
+  /** The profile of the stream (`RTP/SAVP`: SRTP was required by the offer). */
+  readonly proto?: string;
+  /** SRTP agreed with SDES: the suite and both keys. Absent: plain RTP. */
+  readonly srtp?: NegotiatedSrtp;
 }
 
 const DYNAMIC_MIN = 96;
@@ -92,7 +121,92 @@ function addrType(address: string): 'IP4' | 'IP6' {
 }
 
 function isAvp(proto: string): boolean {
-  return proto === 'RTP/AVP';
+  return proto === 'RTP/AVP' || proto === 'RTP/SAVP';
+}
+
+const SAVP = 'RTP/SAVP';
+
+/** Our offer's crypto lines: tags 1, 2, ... in our order of preference. */
+function offeredCrypto(srtp: LocalSrtp | undefined): Attribute[] {
+  if (!srtp || srtp.unavailable !== undefined) return [];
+  return srtp.keys.map((k, i) => ({
+    name: 'crypto',
+    value: serializeCryptoLine({ tag: i + 1, suite: k.suite, keySalt: k.keySalt }),
+  }));
+}
+
+/**
+ * What an answerer does about SRTP for an offered stream: the crypto line
+ * to answer with and what it agrees, nothing (plain RTP), or why the stream
+ * cannot be accepted.
+ */
+function answerSrtp(
+  m: MediaDescription,
+  srtp: LocalSrtp | undefined,
+): { attribute?: Attribute; agreed?: NegotiatedSrtp } | { refused: string } {
+  const savp = m.proto === SAVP;
+  const lines = cryptoAttributes(m);
+  if (!srtp || srtp.unavailable !== undefined) {
+    // RFC 4568 7.1.2: an answerer that does not do SRTP ignores crypto lines on RTP/AVP.
+    if (!savp) return {};
+    return { refused: `RTP/SAVP offered but ${srtp?.unavailable ?? 'SRTP is off (--srtp)'}` };
+  }
+  if (lines.length === 0) {
+    if (savp) return { refused: 'RTP/SAVP offered without a=crypto (only SDES keying is supported)' };
+    return srtp.mode === 'mandatory' ? { refused: 'SRTP is mandatory and the offer has no a=crypto line' } : {};
+  }
+  const chosen = chooseOfferedCrypto(
+    m,
+    srtp.keys.map((k) => k.suite),
+  );
+  if ('reasons' in chosen) {
+    if (savp || srtp.mode === 'mandatory') return { refused: `no usable a=crypto line: ${chosen.reasons.join('; ')}` };
+    return {};
+  }
+  const line: CryptoLine = chosen.line;
+  const ours = srtp.keys.find((k) => k.suite === line.suite)!;
+  return {
+    attribute: {
+      name: 'crypto',
+      value: serializeCryptoLine({ tag: line.tag, suite: line.suite, keySalt: ours.keySalt }),
+    },
+    agreed: {
+      suite: line.suite,
+      local: ours.keySalt,
+      remote: line.keySalt,
+      ...(line.windowSizeHint !== undefined ? { replayWindow: line.windowSizeHint } : {}),
+    },
+  };
+}
+
+/** What the offerer learns about SRTP from the answer's stream `am` to its offered stream `om`. */
+function answeredSrtp(om: MediaDescription, am: MediaDescription): NegotiatedSrtp | undefined {
+  const ours = cryptoAttributes(om);
+  const theirs = cryptoAttributes(am);
+  if (theirs.length === 0) {
+    if (om.proto === SAVP) throw new SdpAnswerError('SRTP is mandatory and the answer has no a=crypto line');
+    return undefined;
+  }
+  if (ours.length === 0) throw new SdpAnswerError('the answer has a=crypto but we offered no SRTP');
+  // RFC 4568 7.1.2: "the answer MUST contain exactly one crypto attribute".
+  if (theirs.length > 1) throw new SdpAnswerError('the answer has more than one a=crypto line');
+  let line: CryptoLine;
+  try {
+    line = parseCryptoLine(theirs[0]!.value ?? '');
+  } catch (e) {
+    if (e instanceof CryptoLineError) throw new SdpAnswerError(`the answer's ${e.message}`);
+    throw e;
+  }
+  const offered = ours.map((a) => parseCryptoLine(a.value ?? '')).find((o) => o.tag === line.tag);
+  // RFC 4568 7.1.3: the tag and the crypto suite of the answer must be those of an offered line.
+  if (!offered || offered.suite !== line.suite)
+    throw new SdpAnswerError(`the answer's a=crypto:${line.tag} ${line.suite} matches no line of our offer`);
+  return {
+    suite: line.suite,
+    local: offered.keySalt,
+    remote: line.keySalt,
+    ...(line.windowSizeHint !== undefined ? { replayWindow: line.windowSizeHint } : {}),
+  };
 }
 
 /** Give every format a payload type: its own, the static one, or a free dynamic one. */
@@ -178,11 +292,15 @@ export function createOffer(local: LocalMedia): SessionDescription {
     {
       media: 'audio',
       port: local.port,
-      proto: 'RTP/AVP',
+      proto: local.srtp?.mode === 'mandatory' ? SAVP : 'RTP/AVP',
       formats: formats.map((f) => String(f.payloadType)),
       connections: [],
       bandwidths: [],
-      attributes: [...formatAttributes(formats), ...streamAttributes(local, local.direction ?? 'sendrecv', mux)],
+      attributes: [
+        ...formatAttributes(formats),
+        ...streamAttributes(local, local.direction ?? 'sendrecv', mux),
+        ...offeredCrypto(local.srtp),
+      ],
     },
   ]);
 }
@@ -272,7 +390,12 @@ export function createAnswer(
   const answerMedia = offer.media.map((m, index): MediaDescription => {
     if (negotiated || m.media !== 'audio' || m.port === 0) return rejected(m);
     if (!isAvp(m.proto)) {
-      reasons.push(`audio stream ${index + 1} uses ${m.proto}; only RTP/AVP is supported`);
+      reasons.push(`audio stream ${index + 1} uses ${m.proto}; only RTP/AVP and RTP/SAVP are supported`);
+      return rejected(m);
+    }
+    const sdes = answerSrtp(m, local.srtp);
+    if ('refused' in sdes) {
+      reasons.push(`audio stream ${index + 1}: ${sdes.refused}`);
       return rejected(m);
     }
     const mux = (local.rtcpMux ?? true) && hasRtcpMux(m);
@@ -311,7 +434,7 @@ export function createAnswer(
     const direction = answerDirection(offeredDir, local.direction ?? 'sendrecv');
     const formats = teFormat ? [...common, teFormat] : common;
     const receive = new Map<number, MediaFormat>(formats.map((f) => [f.payloadType, f]));
-    negotiated = negotiatedMedia(index, m, remote, common, receive, teFormat, direction, offeredDir, mux);
+    negotiated = negotiatedMedia(index, m, remote, common, receive, teFormat, direction, offeredDir, mux, sdes.agreed);
     return {
       media: 'audio',
       port: local.port,
@@ -319,7 +442,11 @@ export function createAnswer(
       formats: formats.map((f) => String(f.payloadType)),
       connections: [],
       bandwidths: [],
-      attributes: [...formatAttributes(formats), ...streamAttributes(local, direction, mux)],
+      attributes: [
+        ...formatAttributes(formats),
+        ...streamAttributes(local, direction, mux),
+        ...(sdes.attribute ? [sdes.attribute] : []),
+      ],
     };
   });
   if (!negotiated) throw new SdpNegotiationError(reasons.length ? reasons.join('; ') : 'no audio stream offered');
@@ -372,7 +499,8 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
   if (remote.hold) answeredDir = answeredDir === 'sendrecv' || answeredDir === 'sendonly' ? 'sendonly' : 'inactive';
   // What we do: what the answer lets us do, within what we offered.
   const direction = answerDirection(answeredDir, directionOf(om, offer));
-  return negotiatedMedia(index, am, remote, common, receive, te, direction, answeredDir, mux);
+  const srtp = answeredSrtp(om, am);
+  return negotiatedMedia(index, am, remote, common, receive, te, direction, answeredDir, mux, srtp);
 }
 
 /**
@@ -390,6 +518,7 @@ function negotiatedMedia(
   direction: MediaDirection,
   remoteDir: MediaDirection,
   mux: boolean,
+  srtp: NegotiatedSrtp | undefined,
 ): NegotiatedMedia {
   const ptime = ptimeOf(m);
   const maxptime = ptimeOf(m, 'maxptime');
@@ -406,6 +535,8 @@ function negotiatedMedia(
     rtcpMux: mux,
     ...(ptime !== undefined ? { ptime } : {}),
     ...(maxptime !== undefined ? { maxptime } : {}),
+    proto: m.proto,
+    ...(srtp ? { srtp } : {}),
   };
 }
 

@@ -118,7 +118,7 @@ describe('RFC 3264 offer/answer', () => {
       /no audio stream offered/,
     );
     expect(() => createAnswer(parseSdp(offerWith('m=audio 4000 RTP/SAVP 0\r\n')), bob([PCMU]))).toThrow(
-      /RTP\/SAVP; only RTP\/AVP/,
+      /RTP\/SAVP offered but SRTP is off/,
     );
   });
 

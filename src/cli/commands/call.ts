@@ -38,10 +38,19 @@ function noAudio(end: CallEnd, s: CallStats | undefined): boolean {
 function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefined): string {
   const lines = [`call ${end.answered ? 'ended' : 'failed'}: ${end.message}${end.status ? ` (${end.status})` : ''}`];
   if (noAudio(end, s)) lines.push('  audio     no audio received (not one RTP packet from the other side)');
+  if (s?.srtp && s.srtp.authFailed > 0)
+    lines.push(
+      `  SRTP authentication failed: ${s.srtp.authFailed} packets (dropped unheard: a wrong key, or tampering)`,
+    );
   if (end.answered && s) {
     lines.push(`  duration  ${(end.durationMs / 1000).toFixed(1)} s`);
     lines.push(`  codec     ${s.codec}${peer ? `, media to ${peer}` : ''}`);
     lines.push(`  packets   ${s.sent.packets} sent, ${s.received.packets} received`);
+    if (s.srtp)
+      lines.push(
+        `  SRTP      ${s.srtp.suite}: ${s.srtp.received.rtp.ok} RTP and ${s.srtp.received.rtcp.ok} RTCP ` +
+          `packets authenticated, ${s.srtp.authFailed} failed, ${s.srtp.received.rtp.replayed} replayed`,
+      );
     lines.push(
       `  loss      ${s.received.lost} of ${s.received.expected} (${s.received.lossPercent.toFixed(2)} %) received` +
         (s.remote ? `; the peer lost ${s.remote.lost} of ours (${s.remote.lossPercent.toFixed(2)} %)` : ''),
@@ -208,6 +217,9 @@ async function run(ctx: CommandContext): Promise<number> {
     const silent = noAudio(end, stats);
     let code = exitCodeOfEnd(end, interrupted);
     if (silent && code === ExitCode.OK && o.get('call.require-audio')) code = ExitCode.FAILURE;
+    const warnings = silent ? ['no audio received'] : [];
+    if (stats?.srtp && stats.srtp.authFailed > 0)
+      warnings.push(`SRTP authentication failed: ${stats.srtp.authFailed} packets`);
     ctx.out.data(
       {
         ok: code === ExitCode.OK,
@@ -217,7 +229,7 @@ async function run(ctx: CommandContext): Promise<number> {
         end: { reason: end.reason, ...(end.status !== undefined ? { status: end.status } : {}), message: end.message },
         durationMs: end.durationMs,
         ...(end.answered ? { audioReceived: !silent } : {}),
-        ...(silent ? { warnings: ['no audio received'] } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
         ...(stats ? { codec: stats.codec } : {}),
         ...(peer ? { peer } : {}),
         dtmf: {

@@ -243,6 +243,16 @@ function evaluate(
     ok: mos !== undefined && mos.mos >= t.minMos,
     message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
   });
+  const srtp = s?.srtp;
+  if (srtp)
+    checks.push({
+      name: 'srtp',
+      ok: srtp.authFailed === 0 && srtp.received.rtp.ok > 0,
+      message:
+        srtp.authFailed > 0
+          ? `SRTP authentication failed: ${srtp.authFailed} packets (${srtp.suite}; a wrong key?)`
+          : `SRTP ${srtp.suite}: ${srtp.received.rtp.ok} packets authenticated`,
+    });
   return {
     ok: checks.every((k) => k.ok),
     target: o.uri,

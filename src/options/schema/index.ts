@@ -17,6 +17,7 @@ import { phoneOptions } from './phone.js';
 import { rtpOptions } from './rtp.js';
 import { sipOptions } from './sip.js';
 import { sipCommandOptions } from './sip-commands.js';
+import { srtpOptions } from './srtp.js';
 import { stunOptions } from './stun.js';
 import { tlsOptions } from './tls.js';
 import { voicemailOptions } from './voicemail.js';
@@ -28,6 +29,7 @@ export const schema = [
   ...tlsOptions,
   ...accountOptions,
   ...rtpOptions,
+  ...srtpOptions,
   ...configCommandOptions,
   ...sipCommandOptions,
   ...stunOptions,

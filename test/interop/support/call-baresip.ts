@@ -36,6 +36,11 @@ export interface BaresipOptions {
   readonly tlsCertificate?: string;
   /** The CAs baresip trusts (PEM). */
   readonly tlsCa?: string;
+  /**
+   * Media encryption of the stand-alone account (`srtp-mand`: SDES SRTP,
+   * RTP/SAVP, required; `srtp`: best effort): loads the srtp module.
+   */
+  readonly mediaenc?: 'srtp' | 'srtp-mand';
 }
 
 export interface BaresipEvent {
@@ -96,6 +101,7 @@ export class Baresip {
         'module\t\t\tsndfile.so',
         'module\t\t\talsa.so',
         'module\t\t\tctrl_tcp.so',
+        ...(o.mediaenc ? ['module\t\t\tsrtp.so'] : []),
         ...(o.stdio ? ['module\t\t\tstdio.so'] : []),
         'module_tmp\t\tuuid.so',
         'module_tmp\t\taccount.so',
@@ -112,7 +118,9 @@ export class Baresip {
     writeFileSync(
       join(o.dir, 'accounts'),
       `${(
-        o.account ?? `<sip:alice@${uriHost}:{port};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}`
+        o.account ??
+          `<sip:alice@${uriHost}:{port};transport=udp>;regint=0;answermode=auto;audio_codecs=${o.codec}` +
+            (o.mediaenc ? `;mediaenc=${o.mediaenc}` : '')
       ).replaceAll('{port}', String(sipPort))}\n`,
     );
     writeFileSync(join(o.dir, 'contacts'), (o.contacts ?? []).map((c) => `${c}\n`).join(''));

@@ -1,0 +1,232 @@
+/**
+ * SRTP and SRTCP for one RTP session (RFC 3711), sans-I/O: `protectRtp`,
+ * `protectRtcp` for what we send (our master key), `unprotectRtp`,
+ * `unprotectRtcp` for what arrives (the peer's master key). Each SSRC has
+ * its own cryptographic state (RFC 3711 3.2.3): the rollover counter and
+ * highest sequence number (`srtp-index.ts`), the SRTCP index we send, and
+ * the replay lists of what we receive (`srtp-replay.ts`).
+ *
+ * A packet that cannot be read, is replayed or too old, or fails
+ * authentication, is dropped: `unprotect*` returns undefined and counts it.
+ * Nothing about a stream changes (no new SSRC, no ROC, no replay list)
+ * until one of its packets has been authenticated, so a third party
+ * without the key moves nothing.
+ */
+import { deriveSessionKeys } from './srtp-kdf.js';
+import { guessRoc, type RolloverState, updateRoc } from './srtp-index.js';
+import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './srtp-replay.js';
+import { SRTP_SUITES, type SrtpSuite, type SrtpSuiteName } from './srtp-suites.js';
+import { rtpHeaderLength, SrtpTransform } from './srtp-transform.js';
+
+/** A master key and salt (RFC 3711 8.2; SDES `inline:` carries them concatenated). */
+export interface SrtpMasterKey {
+  readonly key: Uint8Array;
+  readonly salt: Uint8Array;
+}
+
+export interface SrtpSessionOptions {
+  readonly suite: SrtpSuiteName;
+  /** Our master key: what we send is protected with it. */
+  readonly local: SrtpMasterKey;
+  /** The peer's master key: what arrives is checked and decrypted with it. */
+  readonly remote: SrtpMasterKey;
+  /** Packets in the replay window of each received stream (RFC 3711 3.3.2). Default 64. */
+  readonly replayWindow?: number;
+  /** Streams (SSRCs) kept per direction; the oldest is forgotten past it. Default 32. */
+  readonly maxStreams?: number;
+}
+
+/** What happened to one direction's packets of one kind. */
+export interface SrtpCounters {
+  /** Packets protected (sent) or authenticated and decrypted (received). */
+  ok: number;
+  /** Received packets whose authentication tag was wrong (a wrong key, tampering, noise). */
+  authFailed: number;
+  /** Received packets already seen or older than the replay window. */
+  replayed: number;
+  /** Received packets too short or not RTP/RTCP at all. */
+  malformed: number;
+}
+
+export interface SrtpStats {
+  readonly suite: SrtpSuiteName;
+  readonly sent: { readonly rtp: number; readonly rtcp: number };
+  readonly received: { readonly rtp: SrtpCounters; readonly rtcp: SrtpCounters };
+  /** Received RTP and RTCP packets that failed authentication. */
+  readonly authFailed: number;
+}
+
+interface SendStream extends RolloverState {
+  /** The next SRTCP index (RFC 3711 3.3.2: "set to zero before the first SRTCP packet is sent"). */
+  rtcpIndex: number;
+}
+
+interface ReceiveStream extends RolloverState {
+  readonly rtp: ReplayWindow;
+  readonly rtcp: ReplayWindow;
+}
+
+const counters = (): SrtpCounters => ({ ok: 0, authFailed: 0, replayed: 0, malformed: 0 });
+
+/**
+ * @example
+ * const srtp = new SrtpSession({ suite: 'AES_CM_128_HMAC_SHA1_80', local: ours, remote: theirs });
+ * socket.send(srtp.protectRtp(rtpBytes));
+ * const rtp = srtp.unprotectRtp(datagram); // undefined: dropped (counted in srtp.stats())
+ */
+export class SrtpSession {
+  readonly suite: SrtpSuite;
+  private readonly out: SrtpTransform;
+  private readonly in: SrtpTransform;
+  private readonly sending = new Map<number, SendStream>();
+  private readonly receiving = new Map<number, ReceiveStream>();
+  private readonly window: number;
+  private readonly maxStreams: number;
+  private readonly sent = { rtp: 0, rtcp: 0 };
+  private readonly received = { rtp: counters(), rtcp: counters() };
+
+  constructor(opts: SrtpSessionOptions) {
+    const suite = SRTP_SUITES[opts.suite];
+    this.suite = suite;
+    for (const [who, k] of [
+      ['local', opts.local],
+      ['remote', opts.remote],
+    ] as const)
+      if (k.key.length !== suite.keyLength || k.salt.length !== suite.saltLength)
+        throw new RangeError(
+          `${who} ${suite.name} master key: ${k.key.length}+${k.salt.length} bytes, ` +
+            `needs ${suite.keyLength}+${suite.saltLength}`,
+        );
+    const mine = deriveSessionKeys(suite, opts.local.key, opts.local.salt);
+    const theirs = deriveSessionKeys(suite, opts.remote.key, opts.remote.salt);
+    this.out = new SrtpTransform(suite, mine.rtp, mine.rtcp);
+    this.in = new SrtpTransform(suite, theirs.rtp, theirs.rtcp);
+    this.window = opts.replayWindow ?? DEFAULT_REPLAY_WINDOW;
+    new ReplayWindow(this.window); // validates the size now, not at the first packet
+    this.maxStreams = opts.maxStreams ?? 32;
+  }
+
+  /** SRTP of an RTP packet we send. Throws a RangeError when the bytes are not an RTP packet (our bug). */
+  protectRtp(packet: Uint8Array): Uint8Array {
+    const h = rtpHeaderLength(packet);
+    if (h === undefined) throw new RangeError('protectRtp: not an RTP packet');
+    const ssrc = ssrcAt(packet, 8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const s = this.sendStream(ssrc);
+    // Our own sequence numbers only go forward: the receiver's estimate is the sender's ROC too.
+    const v = Math.max(guessRoc(s, seq), 0);
+    updateRoc(s, v, seq);
+    this.sent.rtp++;
+    return this.out.protectRtp(packet, h, v);
+  }
+
+  /** SRTCP of an RTCP compound packet we send. */
+  protectRtcp(packet: Uint8Array): Uint8Array {
+    if (packet.length < 8) throw new RangeError('protectRtcp: not an RTCP packet');
+    const s = this.sendStream(ssrcAt(packet, 4));
+    const index = s.rtcpIndex;
+    // RFC 3711 3.3.2: "incremented by one, modulo 2^31, after each SRTCP packet is sent".
+    s.rtcpIndex = (index + 1) & 0x7fffffff;
+    this.sent.rtcp++;
+    return this.out.protectRtcp(packet, index);
+  }
+
+  /** The RTP packet of an SRTP packet received, or undefined: dropped (malformed, replayed, not authentic). */
+  unprotectRtp(packet: Uint8Array): Uint8Array | undefined {
+    const c = this.received.rtp;
+    const h = rtpHeaderLength(packet);
+    if (h === undefined || packet.length < h + this.suite.rtpTagLength) {
+      c.malformed++;
+      return undefined;
+    }
+    const ssrc = ssrcAt(packet, 8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const known = this.receiving.get(ssrc);
+    const s = known ?? this.newReceiveStream();
+    const v = guessRoc(s, seq);
+    const index = v * 0x10000 + seq;
+    // RFC 3711 3.3: the replay check comes before authentication, the list's update after it.
+    if (v < 0 || s.rtp.check(index) !== 'new') {
+      c.replayed++;
+      return undefined;
+    }
+    const plain = this.in.unprotectRtp(packet, h, v);
+    if (!plain) {
+      c.authFailed++;
+      return undefined;
+    }
+    s.rtp.accept(index);
+    updateRoc(s, v, seq);
+    if (!known) this.keep(this.receiving, ssrc, s);
+    c.ok++;
+    return plain;
+  }
+
+  /** The RTCP compound packet of an SRTCP packet received, or undefined: dropped. */
+  unprotectRtcp(packet: Uint8Array): Uint8Array | undefined {
+    const c = this.received.rtcp;
+    if (packet.length < 8 + 4 + this.suite.rtcpTagLength || packet[0]! >> 6 !== 2) {
+      c.malformed++;
+      return undefined;
+    }
+    const ssrc = ssrcAt(packet, 4);
+    const known = this.receiving.get(ssrc);
+    const s = known ?? this.newReceiveStream();
+    // The index travels in the packet (no estimation), before or after the tag depending on the suite.
+    const at = this.suite.kind === 'gcm' ? packet.length - 4 : packet.length - this.suite.rtcpTagLength - 4;
+    const index = ssrcAt(packet, at) & 0x7fffffff;
+    if (s.rtcp.check(index) !== 'new') {
+      c.replayed++;
+      return undefined;
+    }
+    const r = this.in.unprotectRtcp(packet);
+    if (!r) {
+      c.authFailed++;
+      return undefined;
+    }
+    s.rtcp.accept(index);
+    if (!known) this.keep(this.receiving, ssrc, s);
+    c.ok++;
+    return r.packet;
+  }
+
+  /** Received packets that failed authentication so far (RTP and RTCP). */
+  get authFailures(): number {
+    return this.received.rtp.authFailed + this.received.rtcp.authFailed;
+  }
+
+  stats(): SrtpStats {
+    const { rtp, rtcp } = this.received;
+    return {
+      suite: this.suite.name,
+      sent: { ...this.sent },
+      received: { rtp: { ...rtp }, rtcp: { ...rtcp } },
+      authFailed: rtp.authFailed + rtcp.authFailed,
+    };
+  }
+
+  private sendStream(ssrc: number): SendStream {
+    let s = this.sending.get(ssrc);
+    if (!s) {
+      s = { roc: 0, sl: -1, rtcpIndex: 0 };
+      this.keep(this.sending, ssrc, s);
+    }
+    return s;
+  }
+
+  private newReceiveStream(): ReceiveStream {
+    return { roc: 0, sl: -1, rtp: new ReplayWindow(this.window), rtcp: new ReplayWindow(this.window) };
+  }
+
+  private keep<T>(map: Map<number, T>, ssrc: number, s: T): void {
+    if (map.size >= this.maxStreams) {
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
+    map.set(ssrc, s);
+  }
+}
+
+function ssrcAt(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
