@@ -5,7 +5,8 @@
  * server listens on nothing else; baresip hears its own tone back); and the calls that MUST fail: baresip's
  * certificate checked against another CA, and a certificate for another
  * name, each one clear line naming the peer and the reason, baresip never
- * rung.
+ * rung; and SRTP with keys over TLS (no insecure-keys flag) to baresip's
+ * mandatory SRTP, refused at once over UDP.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,40 @@ describe('shtoom and baresip over TLS', () => {
     const dumps = baresip.received();
     expect(dumps).toHaveLength(1);
     expect(toneSeconds(dumps[0]!, 600)).toBeGreaterThan(2.5);
+  });
+
+  it('SRTP keys over TLS, as by default (no --srtp-allow-insecure-keys): mandatory SRTP with baresip', async () => {
+    baresip = await Baresip.start({
+      dir: join(dir, 'srtp'),
+      toneHz: 1000,
+      codec: 'PCMU',
+      rtpBase: await freeUdpPort(true),
+      tlsCertificate: pki.combined(pki.server, 'baresip-srtp'),
+      tlsCa: pki.ca,
+      mediaenc: 'srtp-mand',
+    });
+    await waitFor(() => isListening(baresip!.sipPort + 1, 'tcp'), 'baresip TLS');
+    const rec = join(dir, 'srtp.wav');
+    const args = ['--codec', 'pcmu', '--play', 'tone:600', '--duration', '4', '--json', '--srtp', 'mandatory'];
+    // Over UDP the keys would go in clear: refused before any INVITE, one line.
+    const plain = await runShtoom(['call', `sip:alice@127.0.0.1:${baresip.sipPort}`, ...args, ...BASE], {
+      timeoutSec: 30,
+    });
+    expect(plain.code, plain.stderr).not.toBe(0);
+    expect(plain.stderr + plain.stdout).toMatch(/SRTP is mandatory but its keys would go over udp signalling/);
+    expect(baresip.events.some((e) => JSON.stringify(e).includes('CALL_INCOMING'))).toBe(false);
+    const r = await runShtoom(
+      ['call', `sips:alice@127.0.0.1:${baresip.sipPort + 1}`, '--tls-ca', pki.ca, ...args, '--record', rec, ...BASE],
+      { timeoutSec: 60 },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: true, codec: 'PCMU', end: { reason: 'hangup' } });
+    expect(j.stats.srtp).toMatchObject({ authFailed: 0 });
+    expect(j.stats.srtp.received.rtp.ok).toBeGreaterThan(150);
+    await baresip.waitEvent('CALL_CLOSED');
+    expect(toneSeconds(rec, 1000)).toBeGreaterThan(2.5);
+    expect(toneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(2.5);
   });
 
   it('baresip calls shtoom serve echo on its TLS listener: baresip hears its own tone back', async () => {
