@@ -28,9 +28,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '../../src/app/call.js';
 import type { DtmfReceived } from '../../src/app/call-types.js';
 import { Phone } from '../../src/app/phone.js';
-import { ToneDetector } from '../../src/audio/dsp/tone-detector.js';
-import { readWavFile } from '../../src/audio/formats/wav.js';
-import { toMono8k } from '../../src/audio/to-mono-8k.js';
 import { openSource } from '../../src/audio/open.js';
 import { ulawDecode } from '../../src/codecs/ulaw.js';
 import { Baresip } from './support/call-baresip.js';
@@ -45,6 +42,7 @@ import {
   waitFor,
 } from './support/peers.js';
 import { startCapture } from './support/rtp-tshark.js';
+import { toneSeconds, wavToneSeconds } from './support/wav-tone.js';
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
 const SRTP = ['--srtp', 'mandatory', '--srtp-allow-insecure-keys'];
@@ -64,21 +62,6 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Seconds during which `freq` sounds in 8 kHz audio. */
-function toneSeconds(samples: Int16Array, freq: number): number {
-  const det = new ToneDetector([{ name: 'f', freqs: [freq] }]);
-  det.process(samples);
-  det.flush();
-  let s = 0;
-  for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') s += (e.duration ?? 0) / 8000;
-  return s;
-}
-
-function wavTone(file: string, freq: number): number {
-  const w = readWavFile(file);
-  return toneSeconds(toMono8k(w.samples, w.format.channels, w.format.sampleRate), freq);
-}
 
 /**
  * The RTP payloads (payload type 0) sent to (`to`) or from (`from`) the
@@ -210,8 +193,8 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
     expect(j.stats.srtp.received.rtp.ok).toBeGreaterThan(150);
     await baresip.waitEvent('CALL_CLOSED');
     expect(baresip.digits()).toBe('159');
-    expect(wavTone(rec, 1000)).toBeGreaterThan(3.5);
-    expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(3);
+    expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(3.5);
+    expect(wavToneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(3);
     // On the wire: hundreds of packets each way, and neither tone in their payloads.
     const out = wireAudio(pcap, baresip.rtpPorts, 'to');
     const back = wireAudio(pcap, baresip.rtpPorts, 'from');
@@ -240,8 +223,8 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
       const j = JSON.parse(r.stdout);
       expect(j.stats.srtp).toMatchObject({ suite, authFailed: 0 });
       await baresip.waitEvent('CALL_CLOSED');
-      expect(wavTone(rec, 1000)).toBeGreaterThan(2);
-      expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(2);
+      expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(2);
+      expect(wavToneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(2);
     },
   );
 
@@ -267,8 +250,8 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
     if (used) expect(j.stats.srtp).toMatchObject({ authFailed: 0 });
     else expect(j.stats.srtp).toBeUndefined();
     await baresip.waitEvent('CALL_CLOSED');
-    expect(wavTone(rec, 1000)).toBeGreaterThan(2);
-    expect(wavTone(baresip.received()[0]!, 600)).toBeGreaterThan(2);
+    expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(2);
+    expect(wavToneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(2);
   });
 
   it('control: the same wire check finds the tones in a plain RTP call (the check can fail)', async () => {
@@ -340,7 +323,7 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
       for (const [i, f] of frames.entries()) heard.set(f, i * 160);
       expect(toneSeconds(heard, 1200)).toBeGreaterThan(2.2);
       await baresip.waitEvent('CALL_CLOSED');
-      expect(wavTone(baresip.received()[0]!, 1700)).toBeGreaterThan(2.2);
+      expect(wavToneSeconds(baresip.received()[0]!, 1700)).toBeGreaterThan(2.2);
     } finally {
       await phone.close();
     }
@@ -369,7 +352,7 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
       expect(j.warnings).toContain(`SRTP authentication failed: ${j.stats.srtp.authFailed} packets`);
       expect(r.stderr).toMatch(/failed authentication/);
       // The audio check of the first test, here: it fails (nothing was played, not even noise).
-      expect(wavTone(rec, 1000)).toBe(0);
+      expect(wavToneSeconds(rec, 1000)).toBe(0);
     } finally {
       relay.close();
     }

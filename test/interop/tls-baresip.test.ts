@@ -12,11 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ToneDetector } from '../../src/audio/dsp/tone-detector.js';
-import { readWavFile } from '../../src/audio/formats/wav.js';
-import { toMono8k } from '../../src/audio/to-mono-8k.js';
 import { makeTestPki, type TestPki } from '../support/test-pki.js';
 import { Baresip } from './support/call-baresip.js';
+import { wavToneSeconds } from './support/wav-tone.js';
 import {
   freeSipPort,
   freeUdpPort,
@@ -45,16 +43,6 @@ afterEach(async () => {
   await stopAllPeers();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function toneSeconds(file: string, freq: number): number {
-  const w = readWavFile(file);
-  const det = new ToneDetector([{ name: 'f', freqs: [freq] }]);
-  det.process(toMono8k(w.samples, w.format.channels, w.format.sampleRate));
-  det.flush();
-  let s = 0;
-  for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') s += (e.duration ?? 0) / 8000;
-  return s;
-}
 
 async function startBaresip(name: string, certificate: string, toneHz: number): Promise<Baresip> {
   const b = await Baresip.start({
@@ -96,10 +84,10 @@ describe('shtoom and baresip over TLS', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, codec: 'PCMU', end: { reason: 'hangup' } });
     await baresip.waitEvent('CALL_CLOSED');
-    expect(toneSeconds(rec, 1000)).toBeGreaterThan(2.5);
+    expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(2.5);
     const dumps = baresip.received();
     expect(dumps).toHaveLength(1);
-    expect(toneSeconds(dumps[0]!, 600)).toBeGreaterThan(2.5);
+    expect(wavToneSeconds(dumps[0]!, 600)).toBeGreaterThan(2.5);
   });
 
   it('SRTP keys over TLS, as by default (no --srtp-allow-insecure-keys): mandatory SRTP with baresip', async () => {
@@ -132,8 +120,8 @@ describe('shtoom and baresip over TLS', () => {
     expect(j.stats.srtp).toMatchObject({ authFailed: 0 });
     expect(j.stats.srtp.received.rtp.ok).toBeGreaterThan(150);
     await baresip.waitEvent('CALL_CLOSED');
-    expect(toneSeconds(rec, 1000)).toBeGreaterThan(2.5);
-    expect(toneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(2.5);
+    expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(2.5);
+    expect(wavToneSeconds(baresip.received()[0]!, 600)).toBeGreaterThan(2.5);
   });
 
   it('baresip calls shtoom serve echo on its TLS listener: baresip hears its own tone back', async () => {
@@ -172,7 +160,7 @@ describe('shtoom and baresip over TLS', () => {
     await baresip.waitEvent('CALL_CLOSED');
     const dumps = baresip.received();
     expect(dumps).toHaveLength(1);
-    expect(toneSeconds(dumps[0]!, 1300)).toBeGreaterThan(1.5);
+    expect(wavToneSeconds(dumps[0]!, 1300)).toBeGreaterThan(1.5);
     await serve.stop(40_000);
   });
 

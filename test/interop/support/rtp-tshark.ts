@@ -15,13 +15,19 @@ export interface Capture {
 }
 
 /**
- * Start `tshark -i lo` on the given UDP ports; resolves once it is really
- * capturing: "Capturing on" comes slightly before the filter sees packets, so
- * probe datagrams go to an extra port until tshark prints one (`-P`).
+ * Start `tshark -i lo` on the given UDP (or TCP) ports; resolves once it is
+ * really capturing: "Capturing on" comes slightly before the filter sees
+ * packets, so probe datagrams go to an extra UDP port until tshark prints one
+ * (`-P`).
  */
-export async function startCapture(file: string, ports: readonly number[], maxSeconds = 60): Promise<Capture> {
+export async function startCapture(
+  file: string,
+  ports: readonly number[],
+  maxSeconds = 60,
+  proto: 'udp' | 'tcp' = 'udp',
+): Promise<Capture> {
   const probePort = await freeUdpPort();
-  const filter = `udp and (${[...ports, probePort].map((p) => `port ${p}`).join(' or ')})`;
+  const filter = `(${proto} and (${ports.map((p) => `port ${p}`).join(' or ')})) or (udp and port ${probePort})`;
   const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-P', '-a', `duration:${maxSeconds}`], {
     timeoutSec: maxSeconds + 20,
   });

@@ -4,49 +4,11 @@
  * TLS handshakes (ClientHello) there were, the ports decoded as TLS.
  */
 import { spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { freeUdpPort, startPeer, waitFor, type Peer } from './peers.js';
+import { type Capture, startCapture } from './rtp-tshark.js';
 
-export interface TcpCapture {
-  readonly file: string;
-  readonly peer: Peer;
-  stop(): Promise<void>;
-}
-
-/** Start `tshark -i lo` on these TCP ports; resolves once it sees packets (a UDP probe to a port of its own). */
-export async function startTcpCapture(file: string, ports: readonly number[], maxSeconds = 90): Promise<TcpCapture> {
-  const probePort = await freeUdpPort();
-  const filter = `(tcp and (${ports.map((p) => `port ${p}`).join(' or ')})) or (udp and port ${probePort})`;
-  const peer = startPeer('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-P', '-a', `duration:${maxSeconds}`], {
-    timeoutSec: maxSeconds + 20,
-  });
-  await waitFor(
-    () => peer.stderr().includes('Capturing on') || peer.child.exitCode !== null,
-    'tshark to start capturing',
-    20_000,
-  );
-  if (peer.child.exitCode !== null) throw new Error(`tshark exited at start: ${peer.stderr()}`);
-  const probe = createSocket('udp4');
-  try {
-    await waitFor(
-      () => {
-        probe.send('shtoom capture probe', probePort, '127.0.0.1');
-        return peer.stdout().includes(`${probePort}`);
-      },
-      'tshark to see a probe packet',
-      20_000,
-    );
-  } finally {
-    probe.close();
-  }
-  return {
-    file,
-    peer,
-    async stop() {
-      if (peer.child.exitCode === null && peer.child.signalCode === null) peer.child.kill('SIGINT');
-      await peer.exited;
-    },
-  };
+/** Start `tshark -i lo` on these TCP ports; resolves once it sees packets. */
+export function startTcpCapture(file: string, ports: readonly number[], maxSeconds = 90): Promise<Capture> {
+  return startCapture(file, ports, maxSeconds, 'tcp');
 }
 
 function count(file: string, ports: readonly number[], filter: string): number {

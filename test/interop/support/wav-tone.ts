@@ -4,14 +4,20 @@ import { readWavFile } from '../../../src/audio/formats/wav.js';
 import { ToneBin } from '../../../src/audio/dsp/tone-bin.js';
 import { toMono8k } from '../../../src/audio/to-mono-8k.js';
 
-/** Seconds of `freq` (Hz) detected in an 8 kHz mono WAV file. */
-export function wavToneSeconds(file: string, freq: number): number {
+/** Seconds during which `freq` (Hz) sounds alone in 8 kHz samples (the tone detector). */
+export function toneSeconds(samples: Int16Array, freq: number): number {
   const det = new ToneDetector([{ name: 'f', freqs: [freq] }]);
-  det.process(readWavFile(file).samples);
+  det.process(samples);
   det.flush();
   let s = 0;
   for (let e = det.pollEvent(); e; e = det.pollEvent()) if (e.type === 'end') s += (e.duration ?? 0) / 8000;
   return s;
+}
+
+/** `toneSeconds` of a WAV file (any rate and channels: made 8 kHz mono). */
+export function wavToneSeconds(file: string, freq: number): number {
+  const w = readWavFile(file);
+  return toneSeconds(toMono8k(w.samples, w.format.channels, w.format.sampleRate), freq);
 }
 
 /**
