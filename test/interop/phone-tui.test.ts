@@ -226,4 +226,33 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     expect(await caller.exited).toBe(0);
     expect(caller.stdout() + caller.stderr()).toMatch(/the other side hung up/);
   }, 150_000);
+
+  it('SIGHUP twice (the kernel, then a parent passing it on) still ends the call with BYE', async () => {
+    const ini = join(dir, 'hup-twice.ini');
+    writeFileSync(ini, '');
+    const port = await startPhone('hup-twice', ini, join(dir, 'hup-twice.wav'));
+    const caller = call(port);
+    await shows(/^>1 +incoming/m, 'the incoming call');
+    keys('a');
+    await shows(/^>1 +answered/m, 'answered');
+    // The pane runs sh, which runs timeout, which runs the phone.
+    const shell = Number(tmux('display-message', '-p', '-t', 'hup-twice', '#{pane_pid}').trim());
+    const phone = Number(childOf(childOf(shell)));
+    process.kill(phone, 'SIGHUP');
+    await new Promise((r) => setTimeout(r, 5));
+    process.kill(phone, 'SIGHUP');
+    expect(await caller.exited).toBe(0);
+    expect(caller.stdout() + caller.stderr()).toMatch(/the other side hung up/);
+    // It has ended its call: a SIGHUP that comes while Node tears the process down may still end it
+    // with 129 (no listener is left by then), which nobody on a closed terminal sees.
+    await shows(/phone exited (0|129)/, 'the phone to exit');
+  }, 150_000);
 });
+
+/** The one child process of `pid` (its PID). */
+function childOf(pid: number): number {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  const kids = r.stdout.trim().split('\n').filter(Boolean);
+  if (kids.length !== 1) throw new Error(`process ${pid} has ${kids.length} children, not one`);
+  return Number(kids[0]);
+}

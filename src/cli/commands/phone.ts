@@ -167,6 +167,16 @@ async function runScreen(
     ui?.event({ event: 'error', message: `internal error: ${(err as Error)?.message ?? String(err)}` });
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  // The terminal closing sends SIGHUP, often twice (the kernel, and a parent such as `timeout` or the
+  // shell passing it on). Once one came, the listener stays for the rest of the process: without it a
+  // second SIGHUP would kill the phone (Node's default for a signal nobody listens to) before its BYE,
+  // or after it with exit 129.
+  let hungUp = false;
+  const onHangup = () => {
+    hungUp = true;
+    ui?.hangup();
+  };
+  process.on('SIGHUP', onHangup);
   try {
     ui = new PhoneUi({
       core,
@@ -186,6 +196,7 @@ async function runScreen(
     ui?.close();
     uiLog.to(undefined);
     await core.quit();
+    if (!hungUp) process.off('SIGHUP', onHangup);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
   }

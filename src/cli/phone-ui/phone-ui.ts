@@ -81,15 +81,19 @@ export class PhoneUi {
     );
     o.core.on('update', (info) => this.set(onUpdate(this.state, info)));
     this.timer = setInterval(() => this.tick(), 1000);
-    // The terminal closed (SSH dropped, window closed): quit as `q` would, the calls ending with BYE.
-    process.once('SIGHUP', this.onHangup);
     this.draw();
   }
 
-  private readonly onHangup = () => {
+  /**
+   * The terminal closed (SIGHUP: SSH dropped, the window closed): quit as `q`
+   * would, the calls ending with BYE, without drawing on the terminal that is
+   * gone. Said again (one SIGHUP from the kernel, one passed on by a parent)
+   * it changes nothing.
+   */
+  hangup(): void {
     this.terminal.gone();
     this.quit();
-  };
+  }
 
   /** One of the core's events (or `ready`, or an error the command met). */
   event(e: PrintedEvent): void {
@@ -107,7 +111,6 @@ export class PhoneUi {
 
   close(): void {
     clearInterval(this.timer);
-    process.off('SIGHUP', this.onHangup);
     this.terminal.close();
   }
 

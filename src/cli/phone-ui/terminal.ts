@@ -119,6 +119,14 @@ export class Terminal {
     this.input.off('keypress', this.onKeypress);
     this.output.off('resize', this.onResize);
     process.off('exit', this.onExit);
+    // A SIGHUP sent while the terminal stays (by `kill`, by a parent) must not leave keys raw, nor the
+    // phone waiting on its input: raw mode is an ioctl (no write), and a paused input lets it exit.
+    try {
+      this.input.setRawMode?.(false);
+    } catch {
+      // the terminal is really gone
+    }
+    this.input.pause();
   }
 
   /** Give the terminal back: keys cooked, cursor shown, the screen as it was before. */
