@@ -10,7 +10,8 @@
  * SIGINTs within `SAME_SIGNAL_MS` count once: `npx shtoom …` (npm exec)
  * forwards the terminal's Ctrl-C to us, and we also get it from the
  * terminal — one key press, two SIGINTs. (A SIGTERM is sent on purpose:
- * each one counts.)
+ * each one counts.) SIGHUP (the terminal closed) finishes gracefully and
+ * never hurries, however often it comes.
  */
 import { main } from '../src/cli/main.js';
 
@@ -41,10 +42,19 @@ const onSignal = (name: NodeJS.Signals) => {
   }
 };
 process.on('SIGINT', onSignal);
-// `shtoom … | head` closes stdout early: that is not an error.
+// The terminal closed (SSH dropped, the window closed): finish as for a first SIGTERM, saying nothing
+// (stderr may be that terminal). It comes twice (the kernel's, and the copy a parent such as the shell
+// or `timeout` passes on) and never hurries: a call still ends with BYE, a registration is removed.
+let hungUp = false;
+process.on('SIGHUP', () => {
+  hungUp = true;
+  if (!graceful.signal.aborted) graceful.abort(new Error('SIGHUP'));
+});
+// `shtoom … | head` closes stdout early: that is not an error. Nor is a write to the terminal that hung up.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (hungUp && err.code === 'EIO') return;
     throw err;
   });
 }

@@ -4,7 +4,8 @@
  * table (`kamcmd ul.dump`) no longer holds our Contact, and the exit code is
  * the documented one — 0 when one Ctrl-C or SIGTERM ended it (or it ended
  * by itself), 130 after a second signal (which only hurries: the
- * un-REGISTER, its digest challenge answered, still goes through).
+ * un-REGISTER, its digest challenge answered, still goes through). SIGHUP
+ * (the terminal closed), however often, ends it as one SIGTERM does.
  *
  * Two SIGINTs back to back are how `npx shtoom` gets one Ctrl-C (the
  * terminal's and npm's copy): they count once. A second signal during the
@@ -80,6 +81,8 @@ describe('shtoom register --stay', () => {
     ['IPv6', 'SIGTERM', 'SIGTERM', 1, 0],
     ['IPv4', 'a second SIGTERM during the un-REGISTER', 'SIGTERM', 2, 130],
     ['IPv6', 'a second Ctrl-C during the un-REGISTER', 'SIGINT', 2, 130],
+    // The terminal closing: a SIGHUP, and its copy from a parent during the un-REGISTER, which does not hurry.
+    ['IPv4', 'SIGHUP twice (the terminal closed)', 'SIGHUP', 2, 0],
   ];
   for (const [f, way, sig, times, code] of cases) {
     it(`${f}, ${way}: the binding is removed, exit ${code}`, async () => {
