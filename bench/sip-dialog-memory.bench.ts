@@ -4,6 +4,10 @@
  * transaction has ended, so only the dialogs remain). Reported per dialog
  * per side (each call leaves one dialog in the caller and one in the callee),
  * for the core's dialogs (the public `Dialog` handles of the API add theirs).
+ * sip.answered_call_memory: heap bytes per call (both sides) just after the
+ * calls were answered and ACKed, while their transactions wait out Timer L
+ * and the rest (64*T1): what a busy UAS holds per call for 32 s. A
+ * transaction that kept its request (or a callback that kept it) shows here.
  */
 import { SipCore } from '../src/sip/core/sip-core.js';
 import type { Source } from '../src/sip/transport/types.js';
@@ -23,7 +27,7 @@ function heap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-function measure(): { perDialog: number; dialogs: number } {
+function measure(): { perDialog: number; perAnsweredCall: number; dialogs: number } {
   const r = new Random(1);
   const a = new SipCore({
     local: { udp: { address: '10.0.0.1', port: 5060 } },
@@ -65,6 +69,7 @@ function measure(): { perDialog: number; dialogs: number } {
     a.invite(target, {}, now);
     pump();
   }
+  const answered = heap();
   // Let every transaction end (Timer L, M, J… at 64*T1) so only the dialogs remain.
   for (
     let t = a.pollTimeout() ?? b.pollTimeout();
@@ -82,9 +87,10 @@ function measure(): { perDialog: number; dialogs: number } {
   if (a.pendingTimers + b.pendingTimers !== 0 || a.transactions.size + b.transactions.size !== 0)
     throw new Error('transactions still alive');
   if (dialogs !== 2 * N) throw new Error(`expected ${2 * N} dialogs, have ${dialogs}`);
-  return { perDialog: (after - before) / dialogs, dialogs };
+  return { perDialog: (after - before) / dialogs, perAnsweredCall: (answered - before) / N, dialogs };
 }
 
 const m = measure();
 note(`${m.dialogs} dialogs (${N} calls, both sides), all transactions ended`);
 report('sip.dialog_memory', Math.round(m.perDialog), 'bytes');
+report('sip.answered_call_memory', Math.round(m.perAnsweredCall), 'bytes');

@@ -569,14 +569,16 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     // The transaction calls its user until Timer L (64*T1 after a 2xx), but the ServerInvite needs those
     // calls only until its final response is out (from then on both would do nothing): it lets go then, so
     // the transaction does not keep a finished call (request, dialog, the application's handles) alive.
+    // The callbacks close over `ended`, not `n`: `n` holds the request, which would then live until Timer L.
     let user: ServerInvite | undefined;
+    const ended = n.onTerminated;
     const tx = this.transactions.receiveRequest(
       n.req,
       n.dest,
       {
         onTransportError: (t, e, now) => user?.onTransportError(t, e, now),
         onTerminated: (t) => {
-          n.onTerminated(t);
+          ended(t);
           user?.onTerminated();
         },
       },
