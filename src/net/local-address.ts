@@ -8,9 +8,10 @@
  * (no IPv6 default route, say) the first interface address of the family
  * stands in.
  */
-import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { ipLookup } from './ip-lookup.js';
 import { realClock, type Clock } from '../clock/clock.js';
 
 /** Whether an address is a wildcard (`0.0.0.0`, `::`): a socket bound to it listens on every address. */
@@ -45,11 +46,6 @@ export function advertisedAddress(bound: string, publicAddress?: string): string
   return v6 ? '::1' : '127.0.0.1';
 }
 
-/** Destinations reach the probe as IP addresses: answer at once (Node's default lookup defers by a tick). */
-function ipLookup(address: string, _family: number, cb: (err: Error | null, address: string, family: number) => void) {
-  cb(null, address, isIP(address));
-}
-
 /**
  * The local address the kernel would send from towards `ip`, by connecting
  * a UDP socket to it (nothing is sent); undefined when there is no route.
@@ -66,7 +62,7 @@ export function routeSource(ip: string, later?: (address: string | undefined) =>
   if (family === 0) return undefined;
   let s: Socket;
   try {
-    s = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup as unknown as SocketOptions['lookup'] });
+    s = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
   } catch {
     return undefined; // no such family here
   }

@@ -5,6 +5,7 @@
  * next higher (odd) destination port number"), or one port with rtcp-mux.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { ipLookup } from './ip-lookup.js';
 import { MediaStateError } from '../rtp/errors.js';
 
 export interface RtpPortOptions {
@@ -73,14 +74,14 @@ export async function bindRtpPorts(opts: RtpPortOptions = {}): Promise<RtpPorts>
   const start = Math.floor(random() * pairs);
   for (let i = 0; i < attempts; i++) {
     const port = first + 2 * ((start + i) % pairs);
-    const rtp = createSocket({ type, reuseAddr: false });
+    const rtp = createSocket({ type, reuseAddr: false, lookup: ipLookup });
     if (!(await bind(rtp, port, address))) {
       await closeSocket(rtp);
       continue;
     }
     let rtcp: Socket | undefined;
     if (!mux) {
-      rtcp = createSocket({ type, reuseAddr: false });
+      rtcp = createSocket({ type, reuseAddr: false, lookup: ipLookup });
       if (!(await bind(rtcp, port + 1, address))) {
         await Promise.all([closeSocket(rtp), closeSocket(rtcp)]);
         continue;

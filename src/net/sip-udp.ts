@@ -3,35 +3,12 @@
  * A request to a port where nothing listens fails within a fraction of a
  * second instead of after Timer B/F (`udp-port-probe.ts`).
  */
-import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { isIP, isIPv6 } from 'node:net';
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { Transmit } from '../sip/transport/types.js';
+import { ipLookup } from './ip-lookup.js';
 import type { ListenSpec, SipTransport, SipTransportHandlers } from './sip-transport.js';
 import { PortProbes } from './udp-port-probe.js';
-
-/**
- * The socket's address lookup. Destinations reach `send` as IP addresses
- * (names are resolved before), so they are answered at once: Node's default
- * (`dns.lookup`) defers every datagram by a tick to say that an IP is an IP.
- * Names still go to the system resolver.
- */
-function ipLookup(
-  address: string,
-  family: number,
-  cb: (err: Error | null, address: string, family: number) => void,
-): void {
-  // Most datagrams go where the previous one went: remember the last IP seen.
-  if (address !== lastIp) {
-    const f = isIP(address);
-    if (f === 0) return dnsLookup(address, family, cb);
-    lastIp = address;
-    lastFamily = f;
-  }
-  cb(null, address, lastFamily);
-}
-let lastIp = '';
-let lastFamily = 0;
 
 export class SipUdpTransport implements SipTransport {
   readonly kind = 'udp' as const;
@@ -51,7 +28,7 @@ export class SipUdpTransport implements SipTransport {
         type: isIPv6(spec.address) ? 'udp6' : 'udp4',
         // `::` is IPv6 only: the edge binds 0.0.0.0 beside it for IPv4 (no IPv4-mapped addresses to undo).
         ipv6Only: isIPv6(spec.address),
-        lookup: ipLookup as unknown as SocketOptions['lookup'],
+        lookup: ipLookup,
       });
       socket.once('error', reject);
       socket.bind(spec.port, spec.address, () => {

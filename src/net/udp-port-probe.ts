@@ -16,8 +16,9 @@
  * one empty datagram per destination and `quietMs`, never more than one
  * socket per destination, and a bounded table: no peer can make this grow.
  */
-import { createSocket, type SocketOptions } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { ipLookup } from './ip-lookup.js';
 import { realClock, type Clock } from '../clock/clock.js';
 import { realTimers, type TimerHandle, type TimerHost } from '../clock/timers.js';
 import { formatEndpoint, type Transmit } from '../sip/transport/types.js';
@@ -39,17 +40,13 @@ export class PortUnreachableError extends Error {
   }
 }
 
-function ipLookup(address: string, _family: number, cb: (err: Error | null, address: string, family: number) => void) {
-  cb(null, address, isIP(address));
-}
-
 /** The real thing: a UDP socket connected to the destination, one empty datagram. */
 export const openUdpProbe: OpenProbe = (address, port, refused) => {
   const family = isIP(address);
   if (family === 0) return undefined;
   const s = createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
-    lookup: ipLookup as unknown as SocketOptions['lookup'],
+    lookup: ipLookup,
   });
   let closed = false;
   const close = () => {

@@ -99,7 +99,8 @@ async function startPhone(name: string, ini: string, heard: string): Promise<num
     '80',
     '-y',
     '24',
-    `${phone} 2>${join(dir, `${name}-stderr.txt`)}; echo "phone exited $?" | tee ${join(dir, `${name}-exit.txt`)}; sleep 120`,
+    `${phone} 2>${join(dir, `${name}-stderr.txt`)}; echo "phone exited $?" | tee ${join(dir, `${name}-exit.txt`)}; ` +
+      'sleep 120',
   );
   await shows(new RegExp(`^shtoom phone {2}sip:shtoom@127\\.0\\.0\\.1:${port} +not registered`, 'm'), 'the UI');
   expect(tmux('display-message', '-p', '-t', name, '#{window_width}x#{window_height}').trim()).toBe('80x24');

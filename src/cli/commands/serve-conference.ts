@@ -7,6 +7,7 @@
  * wrote to its status file (rewritten every second).
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConferenceService, type RoomConfig } from '../../apps/conference/service.js';
@@ -97,6 +98,16 @@ function writeStatus(file: string, status: ConferenceStatus): void {
   renameSync(tmp, file);
 }
 
+/**
+ * The same, off the event loop: the room's media clock runs on it, and a
+ * write and rename can take tens of milliseconds on a busy disk.
+ */
+async function writeStatusAsync(file: string, status: ConferenceStatus): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(status, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
 /** `shtoom serve conference [--status]`. */
 export async function runConference(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
@@ -164,14 +175,22 @@ export async function runConference(ctx: CommandContext): Promise<number> {
     (a) => `${a.transport} ${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`,
   );
   const statusFile = o.get('conference.status-file') ?? defaultStatusFile(phone.ua.localAddress.port);
+  const cannot = (err: unknown) => log.warn(`cannot write the status to ${statusFile}: ${(err as Error).message}`);
+  try {
+    // The first one at once: the file is there when the server says it serves.
+    writeStatus(statusFile, service.status(listen, capacity));
+  } catch (err) {
+    cannot(err);
+  }
+  // Then every second, one write at a time: a second whose write is still going is skipped.
+  let writing: Promise<void> | undefined;
   const status = () => {
-    try {
-      writeStatus(statusFile, service.status(listen, capacity));
-    } catch (err) {
-      log.warn(`cannot write the status to ${statusFile}: ${(err as Error).message}`);
-    }
+    writing ??= writeStatusAsync(statusFile, service.status(listen, capacity))
+      .catch(cannot)
+      .finally(() => {
+        writing = undefined;
+      });
   };
-  status();
   const timer = setInterval(status, 1000);
   timer.unref();
   try {
@@ -194,6 +213,7 @@ export async function runConference(ctx: CommandContext): Promise<number> {
     await Promise.race([server.close(), aborted(ctx.urgent)]);
     await service.close();
     await phone.close();
+    await writing;
     rmSync(statusFile, { force: true });
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
