@@ -6,7 +6,7 @@
  * exit codes, the failure report, TAP, JUnit, JSON, HTML and clips, load
  * mode, and interruption.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/app/phone.js';
@@ -230,5 +230,69 @@ describe('shtoom ivr', () => {
     expect(await done).toBe(130);
     expect(stdout).toMatch(/^FAIL quick menu /m);
     expect(stdout).toMatch(/^interrupted: 2 of 3 scenario runs not run$/m);
+  });
+});
+
+describe('shtoom ivr --shard and ivr merge', () => {
+  const suite = () => [join(dir, 'pass.yaml'), join(dir, 'busy.yaml'), join(dir, 'fail.yaml')];
+
+  it('two shards run every scenario once; merge gives one report: 2 passed, 1 failed, exit 1', async () => {
+    const a = await ivr([...suite(), '--shard', '1/2', '--json-file', join(dir, 'shard-a', 'r.json')]);
+    // Named in another order on the other machine: the slices are the same.
+    const b = await ivr([...suite().reverse(), '--shard', '2/2', '--json-file', join(dir, 'shard-b', 'r.json')]);
+    expect(a.stdout).toMatch(/^shard 1\/2: 2 of the 3 scenarios$/m);
+    expect(b.stdout).toMatch(/^shard 2\/2: 1 of the 3 scenarios$/m);
+    const names = (f: string) =>
+      (JSON.parse(readFileSync(f, 'utf8')) as { scenarios: { name: string }[] }).scenarios.map((x) => x.name);
+    const ran = [...names(join(dir, 'shard-a', 'r.json')), ...names(join(dir, 'shard-b', 'r.json'))];
+    expect(ran.sort()).toEqual(['busy line', 'quick menu', 'wrong key']);
+    expect(a.code + b.code, a.stdout + b.stdout).toBe(1); // the failing scenario ran in one of them
+
+    const m = await runCli(
+      [
+        'ivr',
+        'merge',
+        join(dir, 'shard-a', 'r.json'),
+        join(dir, 'shard-b', 'r.json'),
+        '--junit',
+        join(dir, 'merged.xml'),
+        '--html',
+        join(dir, 'merged-html'),
+      ],
+      env,
+    );
+    expect(m.code, m.stdout + m.stderr).toBe(1);
+    expect(m.stdout).toMatch(/^1 failed:\nwrong key \(.*fail\.yaml\)\n {2}step 7 dtmf 11: digits 11 not received/m);
+    expect(m.stdout).toMatch(/^2 passed, 1 failed \(/m);
+    const junit = readFileSync(join(dir, 'merged.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="shtoom ivr" tests="3" failures="1"/);
+    const html = readFileSync(join(dir, 'merged-html', 'index.html'), 'utf8');
+    for (const n of ['quick menu', 'busy line', 'wrong key']) expect(html).toContain(n);
+    // The audio came along: the prompt clips the shards wrote are in the merged report.
+    expect(existsSync(join(dir, 'merged-html', 'clips'))).toBe(true);
+    expect(readdirSync(join(dir, 'merged-html', 'clips')).filter((f) => f.endsWith('.wav')).length).toBeGreaterThan(0);
+
+    // Only the passing shard: exit 0.
+    const passing = names(join(dir, 'shard-a', 'r.json')).includes('wrong key') ? 'shard-b' : 'shard-a';
+    const ok = await runCli(['ivr', 'merge', join(dir, passing, 'r.json'), '--json'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { summary: { failed: number } }).summary.failed).toBe(0);
+  });
+
+  it('an empty shard is exit 0; a bad shard or a file that is no report is one line and exit 2', async () => {
+    const empty = await ivr([join(dir, 'pass.yaml'), '--shard', '2/2']);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toMatch(/^shard 2\/2: 0 of the 1 scenarios$/m);
+    const bad = await ivr([join(dir, 'pass.yaml'), '--shard', '3/2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/shard.*I\/N/);
+    writeFileSync(join(dir, 'not-a-report.json'), '{"hello": 1}');
+    const notReport = await runCli(['ivr', 'merge', join(dir, 'not-a-report.json')], env);
+    expect(notReport.code).toBe(2);
+    expect(notReport.stderr.trim().split('\n')).toHaveLength(1);
+    expect(notReport.stderr).toMatch(/not-a-report\.json: not a shtoom ivr JSON report: no startedAt/);
+    const missing = await runCli(['ivr', 'merge', join(dir, 'nowhere.json')], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nowhere\.json: no such file/);
   });
 });

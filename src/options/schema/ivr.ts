@@ -41,6 +41,21 @@ export const ivrOptions = [
     validate: (v) =>
       v.find((x) => !/^[A-Za-z_][\w.-]*=/.test(x)) !== undefined ? 'each item must be name=value' : undefined,
   }),
+  opt.string('ivr.shard', {
+    help:
+      'run only slice I of N of the scenarios (e.g. 2/3), the same slice on every machine, for a CI matrix; ' +
+      '`shtoom ivr merge` joins the JSON reports',
+    flag: 'shard',
+    argName: 'i/n',
+    ini: false,
+    commands: ['ivr'],
+    validate: (v) => {
+      const m = /^(\d{1,6})\/(\d{1,6})$/.exec(v.trim());
+      return m && Number(m[2]) >= 1 && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2])
+        ? undefined
+        : 'must be I/N with 1 <= I <= N, e.g. 2/3';
+    },
+  }),
   opt.bool('ivr.tap', {
     help: 'print TAP version 13 on stdout (steps as # comments), nothing else',
     default: false,
