@@ -274,6 +274,19 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   private unregistering: Promise<void> | undefined;
 
   /**
+   * Drain before a shutdown: from now on new INVITEs and OPTIONS are
+   * answered 503 with `retryAfterS` (a load balancer moves on, its OPTIONS
+   * probes take this node out), while the calls up go on.
+   */
+  drain(retryAfterS: number): void {
+    this.core().outOfService = Math.max(0, Math.round(retryAfterS));
+  }
+
+  private core() {
+    return this.ua.core;
+  }
+
+  /**
    * Hurry the closing (a second Ctrl-C): calls still up end at once without
    * waiting for their peers, and the un-REGISTER under way gets at most
    * `HURRY_UNREGISTER_MS` more. Call it before or during `close()`.
@@ -332,6 +345,11 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const from = formatNameAddr({ ...inc.from, params: [] });
     if (this.closing) {
       inc.reject(503, 'Service Unavailable');
+      return;
+    }
+    if (this.core().outOfService !== undefined) {
+      this.log.info(`refused a call from ${from}: draining; 503, Retry-After ${this.core().outOfService}`);
+      inc.reject(503, 'Service Unavailable', [['Retry-After', String(this.core().outOfService)]]);
       return;
     }
     if (this.active.size >= this.capacity) {

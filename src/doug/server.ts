@@ -140,6 +140,19 @@ export class DougServer {
   }
 
   /**
+   * Let the calls in progress end by themselves (their apps run on), for at
+   * most `maxMs`; resolves with how many are still up then. New calls are
+   * the phone's to refuse (`Phone.drain`).
+   */
+  async drain(maxMs: number): Promise<number> {
+    const timers = this.opts.phone.platform.timers;
+    let t: TimerHandle | undefined;
+    await Promise.race([Promise.all([...this.running]), new Promise<void>((r) => (t = timers.setTimer(maxMs, r)))]);
+    if (t !== undefined) timers.clearTimer(t);
+    return this.running.size;
+  }
+
+  /**
    * Stop taking calls, hang up those in progress, and wait for them and
    * their apps at most `graceMs` (a call whose BYE must wait for an ACK may
    * take longer: closing the phone ends it for good).

@@ -90,10 +90,17 @@ export function clockTime(ms: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** `stopServing`'s drain from the options (`--drain-timeout`, the 503s' `--retry-after`). */
+export function drainOf(o: ShtoomOptions): { maxMs: number; retryAfterS: number } {
+  return { maxMs: o.get('serve.drain-timeout'), retryAfterS: o.get('serve.retry-after') / 1000 };
+}
+
 /**
  * A server's graceful stop after the first signal: the registration goes
  * first (no new calls are routed here while the others end), then the calls
  * end with BYE unless a second signal hurries it; the totals are logged.
+ * With `drain`, the calls first get up to `drain.maxMs` to end by
+ * themselves while new ones are refused with 503.
  * `where` says more about the calls (`in 3 room(s)`).
  */
 export async function stopServing(
@@ -102,9 +109,20 @@ export async function stopServing(
   urgent: AbortSignal,
   log: Logger,
   where?: string,
+  drain?: { readonly maxMs: number; readonly retryAfterS: number },
 ): Promise<void> {
-  log.info(`stopping: ending ${phone.calls.length} call(s)${where ? ` ${where}` : ''}`);
   void phone.unregister().catch((err: Error) => log.warn(`unregister: ${err.message}`));
+  if (drain && drain.maxMs > 0 && phone.calls.length > 0) {
+    // Draining (behind a load balancer): new calls get 503 and go elsewhere; the calls up finish by themselves.
+    phone.drain(drain.retryAfterS);
+    log.info(
+      `draining: ${phone.calls.length} call(s)${where ? ` ${where}` : ''} may go on for ${drain.maxMs / 1000} s; ` +
+        'new calls and OPTIONS get 503 (a second signal ends them now)',
+    );
+    const left = await Promise.race([server.drain(drain.maxMs), aborted(urgent).then(() => phone.calls.length)]);
+    log.info(left === 0 ? 'drained: every call ended by itself' : `drain time over: ${left} call(s) still up`);
+  }
+  log.info(`stopping: ending ${phone.calls.length} call(s)${where ? ` ${where}` : ''}`);
   await Promise.race([server.close(), aborted(urgent)]);
   log.info(
     `served ${server.stats.calls} call(s); ${server.stats.overloaded} refused at capacity; ` +

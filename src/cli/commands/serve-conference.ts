@@ -21,7 +21,7 @@ import type { CommandContext } from '../command.js';
 import { readRoomsFile, type RoomFileEntry } from '../conference-rooms.js';
 import { ExitCode } from '../exit-codes.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, phoneFrom, registerIfAsked, stopServing } from './call-common.js';
+import { aborted, phoneFrom, registerIfAsked, stopServing, drainOf } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 /** The longest music on hold kept in memory: 5 minutes. */
@@ -206,7 +206,7 @@ export async function runConference(ctx: CommandContext): Promise<number> {
         `status in ${statusFile}; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    await stopServing(phone, server, ctx.urgent, log, `in ${service.conferences.size} room(s)`);
+    await stopServing(phone, server, ctx.urgent, log, `in ${service.conferences.size} room(s)`, drainOf(o));
     return ExitCode.OK;
   } finally {
     clearInterval(timer);

@@ -18,7 +18,7 @@ import { readMailboxesFile } from '../voicemail-mailboxes.js';
 import { defaultMailFrom, smtpMailer } from '../voicemail-mailer.js';
 import { realTimers } from '../../clock/timers.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, stopServing, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, stopServing, phoneFrom, registerIfAsked, drainOf } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
 
 /** `shtoom serve voicemail`. */
@@ -134,7 +134,7 @@ export async function runVoicemail(ctx: CommandContext): Promise<number> {
         `owners call ${o.get('voicemail.main-user')}; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    await stopServing(phone, server, ctx.urgent, log);
+    await stopServing(phone, server, ctx.urgent, log, undefined, drainOf(o));
     return ExitCode.OK;
   } finally {
     await Promise.race([server.close(), aborted(ctx.urgent)]);

@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { accessControlFrom } from '../settings.js';
-import { aborted, stopServing, phoneFrom, registerIfAsked } from './call-common.js';
+import { aborted, stopServing, phoneFrom, registerIfAsked, drainOf } from './call-common.js';
 import { runConference } from './serve-conference.js';
 import { runVoicemail } from './serve-voicemail.js';
 import { reportSipFailure } from './sip-failure.js';
@@ -96,7 +96,7 @@ async function run(ctx: CommandContext): Promise<number> {
         `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
     );
     await aborted(ctx.signal);
-    await stopServing(phone, server, ctx.urgent, log);
+    await stopServing(phone, server, ctx.urgent, log, undefined, drainOf(o));
     return ExitCode.OK;
   } finally {
     await Promise.race([server.close(), aborted(ctx.urgent)]);

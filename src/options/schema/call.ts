@@ -137,6 +137,18 @@ export const callOptions = [
     flag: 'retry-after',
     commands: ['serve'],
   }),
+  opt.duration('serve.drain-timeout', {
+    help:
+      'on the first SIGTERM or Ctrl-C, let the calls up finish by themselves for at most this long, answering ' +
+      'new INVITEs and OPTIONS 503 (behind a load balancer: it moves new calls to the other nodes); ' +
+      '0: end them at once',
+    unit: 's',
+    default: 0,
+    min: 0,
+    max: 86_400_000,
+    flag: 'drain-timeout',
+    commands: ['serve'],
+  }),
   opt.duration('serve.max-call-duration', {
     help: 'end any call an app still holds after this long (a stuck app never holds a call forever)',
     unit: 's',

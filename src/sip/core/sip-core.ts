@@ -156,6 +156,13 @@ class Queue<T> {
 
 export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   readonly config: ResolvedConfig;
+  /**
+   * Out of service, draining before a shutdown: the Retry-After (s) of the
+   * 503 that answers an OPTIONS outside a dialog (RFC 3261 21.5.4), so a
+   * load balancer that probes with OPTIONS (Kamailio's dispatcher) takes
+   * this node out while its calls finish. Undefined: in service.
+   */
+  outOfService: number | undefined;
   readonly ids: IdGenerator;
   readonly transactions: TransactionLayer;
   readonly digest: DigestClient;
@@ -626,7 +633,9 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
   private onOutOfDialogRequest(n: NewRequest): void {
     const { req, source, now } = n;
     const sr = new ServerRequest(this, req, this.serverTransaction(n), source);
-    if (req.method === 'OPTIONS') {
+    if (req.method === 'OPTIONS' && this.outOfService !== undefined) {
+      sr.respond(503, now, { headers: [['Retry-After', String(this.outOfService)]] });
+    } else if (req.method === 'OPTIONS') {
       // RFC 3261 11.2: answer as for an INVITE, listing what we allow, accept and support.
       sr.respond(200, now, { headers: optionsHeaders(this.config) });
     } else if (req.method === 'BYE' || req.method === 'INFO' || req.method === 'NOTIFY') {

@@ -31,6 +31,17 @@ describe('UAS answers to requests it cannot take (RFC 3261 8.2)', () => {
     expect(r2[0]!.header('accept-encoding')).toBe('identity');
   });
 
+  it('out of service (draining): OPTIONS outside a dialog is 503 with Retry-After, and 200 again after', () => {
+    const p = new Probe();
+    expect(status(p.send(rawRequest('OPTIONS', { branch: 'z9hG4bK-o1' })))).toEqual([200]);
+    p.core.outOfService = 30;
+    const r = p.send(rawRequest('OPTIONS', { branch: 'z9hG4bK-o2' }));
+    expect(status(r)).toEqual([503]);
+    expect(r[0]!.header('retry-after')).toBe('30');
+    p.core.outOfService = undefined;
+    expect(status(p.send(rawRequest('OPTIONS', { branch: 'z9hG4bK-o3' })))).toEqual([200]);
+  });
+
   it('a non-SIP Request-URI scheme: 416', () => {
     const p = new Probe();
     expect(status(p.send(rawRequest('OPTIONS', { uri: 'tel:+1-555-0100' })))).toEqual([416]);
