@@ -31,6 +31,8 @@ import type { LatchMode } from '../rtp/rtp-latch.js';
 import type { Credentials } from '../sip/auth/digest-client.js';
 import type { UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
+import { sipsTransportProblem } from '../sip/core/request-builder.js';
+import { parseUri } from '../sip/message/uri.js';
 import { parseListen, type ListenOption } from '../sip/transport/listen.js';
 import { DEFAULT_PORT } from '../sip/transport/types.js';
 import { packageInfo } from '../util/package-info.js';
@@ -89,6 +91,33 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
     stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
     transports: nodeTransportsWith(tcpSettings(o, log), tls),
   };
+}
+
+/**
+ * Refuses, before anything is sent, a request to `target` (a URI the user
+ * gave) that would break the rule of `sips:` (TLS on every hop, RFC 3261
+ * 26.2.2): a `sips:` URI, or a `sips:` outbound proxy, with a transport
+ * parameter of UDP, or with `--sip-transport udp|tcp` set by the user. One
+ * line, exit 2 (a usage error).
+ */
+export function checkSipsTarget(o: Pick<ShtoomOptions, 'get' | 'entry'>, target: string): void {
+  let uri;
+  try {
+    uri = parseUri(target.trim());
+  } catch {
+    return; // The command reports a URI that does not parse in its own words.
+  }
+  const proxy = o.get('sip.outbound-proxy');
+  const routes = proxy ? [`<${proxy}>`] : [];
+  const asked = o.entry('sip.transport').source.kind !== 'default' ? o.get('sip.transport') : undefined;
+  let problem: string | undefined;
+  try {
+    problem = sipsTransportProblem(uri, routes, asked);
+  } catch (e) {
+    throw new UsageError(`--sip-outbound-proxy ${JSON.stringify(proxy)}: ${(e as Error).message}`);
+  }
+  if (problem)
+    throw new UsageError(asked && !problem.includes('transport=') ? `${problem} (--sip-transport)` : problem);
 }
 
 /**

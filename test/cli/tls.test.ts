@@ -142,3 +142,58 @@ describe('TLS options', () => {
     expect(j.end.message).toContain(`TLS with 127.0.0.1:${port}: certificate signed by an unknown CA`);
   });
 });
+
+describe('sips: only over TLS (RFC 3261 26.2.2)', () => {
+  /** A UDP and a TCP socket on one loopback port, counting what reaches them. */
+  async function listener() {
+    const { createSocket } = await import('node:dgram');
+    const { createServer } = await import('node:net');
+    let received = 0;
+    const udp = createSocket('udp4').on('message', () => received++);
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+    const port = udp.address().port;
+    const tcp = createServer((s) => {
+      received++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', r));
+    return {
+      port,
+      received: () => received,
+      close: () => {
+        udp.close();
+        tcp.close();
+      },
+    };
+  }
+
+  it('a sips: request the user sends over UDP or TCP is one line, exit 2, and nothing is sent', async () => {
+    const l = await listener();
+    try {
+      const p = l.port;
+      const asked = [
+        ['call', `sips:bob@127.0.0.1:${p}`, '--sip-transport', 'udp'],
+        ['options', `sips:127.0.0.1:${p}`, '--sip-transport', 'tcp'],
+        ['smoke', `sips:bob@127.0.0.1:${p};transport=udp`],
+        ['call', `sip:bob@127.0.0.1:${p}`, '--sip-outbound-proxy', `sips:127.0.0.1:${p};transport=udp;lr`],
+        ['register', `sips:alice@127.0.0.1:${p}`, '--sip-transport', 'udp'],
+      ];
+      for (const argv of asked) {
+        const r = await runCli([...argv, ...BASE], ENV);
+        expect(r.code, argv.join(' ')).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/a sips: request goes over TLS on every hop \(RFC 3261 26\.2\.2\), not (over|transport=)/);
+      }
+      expect(l.received()).toBe(0);
+      // The control: the same request to a sip: URI goes out over UDP (and times out: nobody answers).
+      const plain = await runCli(
+        ['options', `sip:127.0.0.1:${p}`, '--sip-transport', 'udp', '--timeout', '1s', '--count', '1', ...BASE],
+        ENV,
+      );
+      expect(plain.code).not.toBe(2);
+      expect(l.received()).toBeGreaterThan(0);
+    } finally {
+      l.close();
+    }
+  });
+});

@@ -90,6 +90,37 @@ export function transportFor(
 }
 
 /**
+ * Why a request to `uri` through `routes` cannot go the way the user asked
+ * (`transport`: an explicit choice of transport, e.g. `--sip-transport`),
+ * or undefined when it can. A `sips:` request (its Request-URI or first
+ * Route) goes over TLS on every hop (RFC 3261 26.2.2, RFC 5630): never over
+ * UDP or plain TCP, whatever the URI's transport parameter, a route or the
+ * user's choice says.
+ *
+ * @example
+ * sipsTransportProblem(parseUri('sips:bob@example.com'), [], 'udp');
+ * // 'sips:bob@example.com: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not over udp'
+ */
+export function sipsTransportProblem(
+  uri: Uri,
+  routes: readonly string[],
+  transport?: TransportKind,
+): string | undefined {
+  if (!isSipsRequest(uri, routes)) return undefined;
+  // The hop we send to (the first Route, else the Request-URI) and the Request-URI itself: a transport
+  // parameter of tcp there means TLS over TCP (RFC 5630 3.1.3), udp cannot carry TLS.
+  const hops = routes.length > 0 ? [uri, parseNameAddr(routes[0]!, 'Route').uri] : [uri];
+  for (const hop of hops) {
+    const t = hop.kind === 'sip' ? getParam(hop.params, 'transport')?.toLowerCase() : undefined;
+    if (t === 'udp' || t === 'sctp')
+      return `${formatUri(hop)}: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not transport=${t}`;
+  }
+  if (transport === 'udp' || transport === 'tcp' || transport === 'ws')
+    return `${formatUri(uri)}: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not over ${transport}`;
+  return undefined;
+}
+
+/**
  * The next hop (RFC 3261 8.1.2): the first Route if there is one, else the
  * Request-URI; its maddr, host and port. The host may be a name: the edge
  * resolves it (RFC 3263). A `sips:` Request-URI makes the hop TLS even

@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveCoreConfig } from '../../../src/sip/core/config.js';
-import { contactUri, isSipsRequest, nextHop, transportFor } from '../../../src/sip/core/request-builder.js';
+import {
+  contactUri,
+  isSipsRequest,
+  nextHop,
+  sipsTransportProblem,
+  transportFor,
+} from '../../../src/sip/core/request-builder.js';
 import type { SipMessage } from '../../../src/sip/message/message.js';
 import { parseMessage } from '../../../src/sip/message/parse.js';
 import { formatUri, parseSipUri, parseUri } from '../../../src/sip/message/uri.js';
@@ -67,6 +73,29 @@ describe('the transport and port a URI asks for', () => {
   });
 });
 
+describe('sipsTransportProblem: what the user asked that a sips: request cannot do', () => {
+  const problem = (uri: string, routes: string[] = [], t?: 'udp' | 'tcp' | 'tls') =>
+    sipsTransportProblem(parseUri(uri), routes, t);
+  it('UDP or plain TCP asked for a sips: URI or through a sips: proxy; a udp parameter on either hop', () => {
+    expect(problem('sips:bob@example.com', [], 'udp')).toMatch(
+      /^sips:bob@example\.com: .*TLS on every hop.*not over udp$/,
+    );
+    expect(problem('sips:bob@example.com', [], 'tcp')).toMatch(/not over tcp$/);
+    expect(problem('sip:bob@example.com', ['<sips:proxy.example.com;lr>'], 'udp')).toMatch(/not over udp$/);
+    expect(problem('sips:bob@example.com;transport=udp')).toMatch(/not transport=udp$/);
+    expect(problem('sips:bob@example.com', ['<sip:proxy.example.com;transport=udp;lr>'])).toMatch(
+      /^sip:proxy\.example\.com;transport=udp;lr: .*not transport=udp$/,
+    );
+  });
+  it('nothing to say: TLS asked or nothing asked, sips:;transport=tcp (TLS over TCP), or a sip: request', () => {
+    expect(problem('sips:bob@example.com', [], 'tls')).toBeUndefined();
+    expect(problem('sips:bob@example.com')).toBeUndefined();
+    expect(problem('sips:bob@example.com;transport=tcp')).toBeUndefined();
+    expect(problem('sip:bob@example.com;transport=udp', [], 'udp')).toBeUndefined();
+    expect(problem('sip:bob@example.com', ['<sip:proxy.example.com;lr>'], 'tcp')).toBeUndefined();
+  });
+});
+
 describe('Contact and Via over TLS', () => {
   it('Contact: sip:…;transport=tls, or sips: without a transport parameter', () => {
     expect(formatUri(contactUri(config, 'tls'))).toBe('sip:192.0.2.2:5061;transport=tls');
@@ -99,12 +128,12 @@ describe('Contact and Via over TLS', () => {
     expect(p.transmits[0]!.destination).toMatchObject({ transport: 'tls', port: 5061 });
   });
 
-  it('the answer to a sips: INVITE that came over TLS has a sips: Contact; over TCP, or for sip:, it does not', () => {
+  it('the answer to a sips: INVITE that came over TLS has a sips: Contact; a sip: one over TLS or TCP does not', () => {
     const contacts: string[] = [];
     for (const [uri, transport] of [
       ['sips:bob@192.0.2.2', 'tls'],
       ['sip:bob@192.0.2.2;transport=tls', 'tls'],
-      ['sips:bob@192.0.2.2', 'tcp'],
+      ['sip:bob@192.0.2.2;transport=tcp', 'tcp'],
     ] as const) {
       const p = new Probe({ local });
       p.send(rawRequest('INVITE', { uri }), { transport });
@@ -117,5 +146,31 @@ describe('Contact and Via over TLS', () => {
       '<sip:192.0.2.2:5061;transport=tls>',
       '<sip:192.0.2.2:5060;transport=tcp>',
     ]);
+  });
+});
+
+describe('a sips: request that did not come over TLS (RFC 3261 26.2.2, RFC 5630)', () => {
+  it('is refused with 416 and a Warning, over UDP and over TCP, whatever the method; never offered as a call', () => {
+    for (const transport of ['udp', 'tcp'] as const) {
+      for (const method of ['INVITE', 'OPTIONS', 'MESSAGE']) {
+        const p = new Probe({ local });
+        const [r, ...more] = p.send(rawRequest(method, { uri: 'sips:bob@192.0.2.2' }), { transport });
+        expect(more).toEqual([]);
+        expect(r!.status).toBe(416);
+        expect(r!.header('warning')).toMatch(
+          new RegExp(`^399 \\S+ "a sips: request must arrive over TLS, not ${transport.toUpperCase()}"$`),
+        );
+        expect(p.events.filter((e) => e.type === 'invite' || e.type === 'request')).toEqual([]);
+      }
+    }
+  });
+
+  it('the same requests over TLS are taken (the control), and a sip: one over UDP too', () => {
+    const p = new Probe({ local });
+    expect(p.send(rawRequest('OPTIONS', { uri: 'sips:bob@192.0.2.2' }), { transport: 'tls' })[0]!.status).toBe(200);
+    expect(p.send(rawRequest('OPTIONS', { uri: 'sip:bob@192.0.2.2' }), { transport: 'udp' })[0]!.status).toBe(200);
+    const q = new Probe({ local });
+    q.send(rawRequest('INVITE', { uri: 'sips:bob@192.0.2.2' }), { transport: 'tls' });
+    expect(q.events.filter((e) => e.type === 'invite')).toHaveLength(1);
   });
 });
