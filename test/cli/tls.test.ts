@@ -182,7 +182,9 @@ describe('sips: only over TLS (RFC 3261 26.2.2)', () => {
         const r = await runCli([...argv, ...BASE], ENV);
         expect(r.code, argv.join(' ')).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
-        expect(r.stderr).toMatch(/a sips: request goes over TLS on every hop \(RFC 3261 26\.2\.2\), not (over|transport=)/);
+        expect(r.stderr).toMatch(
+          /a sips: request goes over TLS on every hop \(RFC 3261 26\.2\.2\), not (over|transport=)/,
+        );
       }
       expect(l.received()).toBe(0);
       // The control: the same request to a sip: URI goes out over UDP (and times out: nobody answers).
