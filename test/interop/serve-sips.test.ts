@@ -12,6 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeSipPort, isListening, requireBinary, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
 import { runSipp, SippDir } from './support/sip-sipp.js';
 
+/** What the 416's Warning must say (a SIPp regular expression). */
+const WARNING = '399 [^ ]+ .a sips: request must arrive over TLS, not (UDP|TCP).';
+
 /** INVITE [scheme]:echo@…; expect `status` (and check its Warning), ACK; after a 200, BYE. */
 function uacExpecting(scheme: 'sip' | 'sips', status: 200 | 416): string {
   const uri = `${scheme}:[service]@[remote_ip]:[remote_port]`;
@@ -22,7 +25,7 @@ Max-Forwards: 70`;
     status === 416
       ? `  <recv response="416">
     <action>
-      <ereg regexp="399 [^ ]+ .a sips: request must arrive over TLS, not (UDP|TCP)." search_in="hdr" header="Warning:" check_it="true" assign_to="w"/>
+      <ereg regexp="${WARNING}" search_in="hdr" header="Warning:" check_it="true" assign_to="w"/>
     </action>
   </recv>
   <Reference variables="w"/>
