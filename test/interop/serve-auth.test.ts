@@ -203,7 +203,7 @@ describe('shtoom serve --auth against sipvicious', () => {
     await s.peer.exited;
   }, 120_000);
 
-  it('the control: the same svwar INVITE run against serve without --auth (nor a rate limit) reports extension 1000', async () => {
+  it('the control: the same svwar INVITE run against serve without --auth (or rate limit) lists 1000', async () => {
     // Without --auth every INVITE is answered (200): svwar lists each extension it tried, 1000 among them,
     // so the check above can fail (it would, were --auth answering a known user apart from the others).
     const s = await serve([], false);
