@@ -135,6 +135,7 @@ export function tlsFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): TlsContexts
         cert: o.get('tls.cert'),
         key: o.get('tls.key'),
         ca: o.get('tls.ca'),
+        crl: o.get('tls.crl'),
         clientCert: o.get('tls.client-cert'),
         clientKey: o.get('tls.client-key'),
         verify,
