@@ -54,7 +54,12 @@ async function serveTls(extra: readonly string[] = []): Promise<{ port: number; 
     { timeoutSec: 60 },
   );
   await waitFor(() => isListening(port, 'tcp'), 'shtoom serve echo on TLS');
-  return { port, stop: () => serve.stop() };
+  return {
+    port,
+    stop: async () => {
+      await serve.stop();
+    },
+  };
 }
 
 function call(port: number, extra: readonly string[]) {
