@@ -83,7 +83,7 @@ describe('--tls-crl with shtoom serve and shtoom call over TLS', () => {
     await s.stop();
   });
 
-  it('serve --tls-require-client-cert --tls-crl refuses a revoked client; the same client without the CRL calls', async () => {
+  it('serve --tls-require-client-cert --tls-crl refuses a revoked client, served without the CRL', async () => {
     const client = ['--tls-client-cert', pki.client.cert, '--tls-client-key', pki.client.key];
     const strict = await serveTls(['--tls-require-client-cert', '--tls-crl', pki.crl([pki.client], 'revokes-client')]);
     const refused = await call(strict.port, client);
