@@ -6,6 +6,7 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import { isIP } from 'node:net';
 import type { SrtpSettings } from '../app/negotiation.js';
 import type { SrtpSuiteName } from '../rtp/srtp/srtp-suites.js';
 import { parseAlgorithm } from '../sip/auth/digest.js';
@@ -64,6 +65,17 @@ export function credentialsFrom(o: Pick<ShtoomOptions, 'get'>, aorUser?: string)
   return out;
 }
 
+/** `--dns-server`: `IP`, `IP:PORT` or `[IPv6]:PORT`, checked (a usage error otherwise). */
+function dnsServerFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(?:\[([0-9a-f:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})|([0-9a-f:]+))(?::(\d{1,5}))?$/i.exec(value.trim());
+  const ip = m && (m[1] ?? m[2] ?? m[3]);
+  const port = m?.[4] === undefined ? 53 : Number(m[4]);
+  if (!ip || !isIP(ip) || (m![3] !== undefined && m![4] !== undefined) || port < 1 || port > 65535)
+    throw new UsageError(`--dns-server ${JSON.stringify(value)}: give IP, IP:PORT or [IPv6]:PORT`);
+  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 /** A `UserAgent`'s options from the `[sip]` and `[account]` options. */
 export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptionsExtra = {}): UserAgentOptions {
   const address = o.get('sip.address');
@@ -74,6 +86,7 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
   const aorUser = aor ? /^sips?:([^@;:]+)@/i.exec(aor)?.[1] : undefined;
   const publicAddress = o.get('sip.public-address');
   const outboundProxy = o.get('sip.outbound-proxy');
+  const dnsServer = dnsServerFrom(o.get('sip.dns-server'));
   const tls = tlsFrom(o, log);
   const tlsPort = o.entry('tls.port').source.kind !== 'default' ? o.get('tls.port') : undefined;
   return {
@@ -85,6 +98,7 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
     userAgent: o.get('sip.user-agent').replaceAll('{version}', packageInfo().version),
     ...(publicAddress ? { publicAddress } : {}),
     ...(outboundProxy ? { outboundProxy } : {}),
+    ...(dnsServer ? { dnsServer } : {}),
     transport: o.get('sip.transport'),
     forceRport: o.get('sip.force-rport'),
     maxMessageSize: o.get('sip.max-message-size'),

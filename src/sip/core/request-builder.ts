@@ -120,6 +120,11 @@ export function sipsTransportProblem(
   return undefined;
 }
 
+/** Whether a URI host is an IP literal (IPv4 dotted, or IPv6 with or without brackets). */
+function isIpHost(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+}
+
 /**
  * The next hop (RFC 3261 8.1.2): the first Route if there is one, else the
  * Request-URI; its maddr, host and port. The host may be a name: the edge
@@ -138,7 +143,11 @@ export function nextHop(
     throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
   const transport = transportFor(target, config, preferred, uri.kind === 'sip' && uri.scheme === 'sips');
   const maddr = getParam(target.params, 'maddr');
-  return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
+  const host = maddr || target.host;
+  // RFC 3263 4.2: a name without a port is looked up (SRV; NAPTR too when no transport is named).
+  const locate =
+    target.port === undefined && !isIpHost(host) ? { locate: { naptr: !hasParam(target.params, 'transport') } } : {};
+  return { transport, host, port: target.port ?? DEFAULT_PORT[transport], ...locate };
 }
 
 /**

@@ -81,6 +81,12 @@ export interface Destination {
   readonly host: string;
   readonly port: number;
   readonly connectionId?: string;
+  /**
+   * Set when `host` is a name and the URI gave no port: the edge locates
+   * the server by RFC 3263 (SRV, and NAPTR when `naptr`: the URI named no
+   * transport) instead of `port`, and tries the next target on failure.
+   */
+  readonly locate?: { readonly naptr: boolean };
 }
 
 /** One message (or keep-alive) for the edge to send. */

@@ -36,10 +36,19 @@ function sent(p: Probe): SipMessage[] {
 
 describe('the transport and port a URI asks for', () => {
   it('sips: is TLS on 5061; transport=tls on a sip: URI too; a port given wins', () => {
-    expect(hop('sips:bob@example.com')).toEqual({ transport: 'tls', host: 'example.com', port: 5061 });
-    expect(hop('sip:bob@example.com;transport=tls')).toEqual({ transport: 'tls', host: 'example.com', port: 5061 });
+    // A name without a port is located by RFC 3263 (SRV; NAPTR too when the URI names no transport).
+    const naptr = { locate: { naptr: true } };
+    expect(hop('sips:bob@example.com')).toEqual({ transport: 'tls', host: 'example.com', port: 5061, ...naptr });
+    expect(hop('sip:bob@example.com;transport=tls')).toEqual({
+      transport: 'tls',
+      host: 'example.com',
+      port: 5061,
+      locate: { naptr: false },
+    });
     expect(hop('sips:bob@192.0.2.9:5071')).toEqual({ transport: 'tls', host: '192.0.2.9', port: 5071 });
-    expect(hop('sip:bob@example.com')).toEqual({ transport: 'udp', host: 'example.com', port: 5060 });
+    expect(hop('sip:bob@example.com')).toEqual({ transport: 'udp', host: 'example.com', port: 5060, ...naptr });
+    expect(hop('sip:bob@example.com:5080')).toEqual({ transport: 'udp', host: 'example.com', port: 5080 });
+    expect(hop('sip:bob@[2001:db8::1]')).toEqual({ transport: 'udp', host: '2001:db8::1', port: 5060 });
   });
 
   it('sips:…;transport=tcp is TLS over TCP (RFC 5630 3.1.3); sips: over UDP is refused', () => {
@@ -52,6 +61,7 @@ describe('the transport and port a URI asks for', () => {
       transport: 'tls',
       host: 'proxy.example.com',
       port: 5061,
+      locate: { naptr: true },
     });
     expect(() => hop('sips:bob@example.com', ['<sip:proxy.example.com;transport=udp;lr>'])).toThrow(
       /over TLS on every hop/,
