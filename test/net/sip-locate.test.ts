@@ -16,8 +16,14 @@ function fakeDns(t: {
   const asked: string[] = [];
   return {
     asked,
-    naptr: async (n) => (asked.push(`NAPTR ${n}`), t.naptr?.[n] ?? []),
-    srv: async (n) => (asked.push(`SRV ${n}`), t.srv?.[n] ?? []),
+    naptr: async (n) => {
+      asked.push(`NAPTR ${n}`);
+      return t.naptr?.[n] ?? [];
+    },
+    srv: async (n) => {
+      asked.push(`SRV ${n}`);
+      return t.srv?.[n] ?? [];
+    },
     addresses: async (n) => {
       asked.push(`A ${n}`);
       const a = t.a?.[n];
@@ -108,7 +114,7 @@ describe('locateSipServer', () => {
     ]);
   });
 
-  it('a target without an address is skipped; no address at all rejects naming the host; "." is no service', async () => {
+  it('a target without an address is skipped; none rejects naming the host; "." is no service', async () => {
     const dns = fakeDns({
       srv: {
         '_sip._udp.example.com': [srv(1, 0, 5060, 'gone.example.com'), srv(2, 0, 5062, 'ok.example.com')],
@@ -126,7 +132,7 @@ describe('locateSipServer', () => {
 });
 
 describe('orderSrv (RFC 2782)', () => {
-  it('by priority; within one, weighted: over many draws the heavier record comes first about as often as it weighs', () => {
+  it('by priority; within one, weighted: the heavier record comes first about as often as it weighs', () => {
     const recs = [srv(10, 90, 1, 'heavy'), srv(10, 10, 2, 'light'), srv(5, 0, 3, 'first')];
     let state = 42;
     const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
