@@ -22,6 +22,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { SipUsageError } from '../sip/errors.js';
 import type { ListenEntry } from '../sip/transport/listen.js';
 import {
+  NO_MORE_SERVERS,
   formatEndpoint,
   type Endpoint,
   type Source,
@@ -266,7 +267,13 @@ export class SipEdge {
           naptr: d.locate!.naptr,
         })
         .then(
-          (targets) => this.sendToTarget(families, t, targets),
+          (targets) => {
+            // After a 503 or a timeout the core asks for the servers after those it tried (RFC 3263 4.3).
+            const left = targets.slice(d.locate!.skip ?? 0);
+            if (left.length > 0) return this.sendToTarget(families, t, left);
+            const e = new Error(`every server found for ${host} was tried (${targets.length})`);
+            this.failed(t, Object.assign(e, { code: NO_MORE_SERVERS }));
+          },
           (err: Error) => this.failed(t, err),
         );
       return;

@@ -120,6 +120,22 @@ export function sipsTransportProblem(
   return undefined;
 }
 
+/** Servers tried at most for one request by RFC 3263 4.3 failover on a 503 or a timeout. */
+export const MAX_SERVER_TRIES = 4;
+
+/**
+ * The destination of the next try after a 503 or a timeout (RFC 3263 4.3:
+ * "the element SHOULD try the next element in the list"), when `hop` was
+ * located by DNS and fewer than `MAX_SERVER_TRIES` servers were tried;
+ * undefined otherwise.
+ */
+export function nextServer(hop: Destination): Destination | undefined {
+  if (!hop.locate) return undefined;
+  const skip = (hop.locate.skip ?? 0) + 1;
+  if (skip >= MAX_SERVER_TRIES) return undefined;
+  return { ...hop, locate: { ...hop.locate, skip } };
+}
+
 /** Whether a URI host is an IP literal (IPv4 dotted, or IPv6 with or without brackets). */
 function isIpHost(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
