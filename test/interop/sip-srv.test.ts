@@ -4,10 +4,12 @@
  * `_sip._tcp.sip.test` (a.sip.test first, b.sip.test second, each on a port
  * of its own) and their A records. `shtoom call sip:echo@sip.test
  * --dns-server …` reaches `serve echo` on the first target; with that one
- * down, the call goes to the second. MUST fail: the same call without the
+ * down, the call goes to the second, and when it answers 503 (SIPp) too
+ * (RFC 3263 4.3). MUST fail: the same call without the
  * DNS server (the system resolver does not know sip.test).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SippDir, startSipp } from './support/sip-sipp.js';
 import {
   freeSipPort,
   freeUdpPort,
@@ -22,10 +24,33 @@ import {
 
 const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
 
+/** UAS: every INVITE is answered 503 (a server out of capacity), and its ACK taken. */
+const UAS_503 = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas answers 503">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 503 Service Unavailable
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+`;
+
+let sippDir: SippDir;
 beforeAll(() => {
   requireBinary('dnsmasq');
+  requireBinary('sipp');
+  sippDir = new SippDir();
 });
 afterEach(async () => stopAllPeers());
+afterAll(() => sippDir.cleanup());
 
 async function dnsmasq(first: number, second: number): Promise<number> {
   const port = await freeUdpPort();
@@ -83,6 +108,16 @@ describe('RFC 3263: NAPTR and SRV from dnsmasq', () => {
     expect(toB.code, toB.stderr).toBe(0);
     expect(JSON.parse(toB.stdout)).toMatchObject({ ok: true, answered: true });
     await waitFor(() => calls(b) === 1, 'the second server to log the call', 5000);
+    // RFC 3263 4.3: the first target answers 503 (SIPp): the INVITE goes on to the second.
+    const sipp = startSipp(
+      ['-sf', sippDir.write('uas-503.xml', UAS_503), '-t', 't1', '-i', '127.0.0.1', '-p', String(first), '-m', '1'],
+      { timeoutSec: 30 },
+    );
+    await waitFor(() => isListening(first, 'tcp'), 'SIPp answering 503 on the first target');
+    const past503 = await call(['--dns-server', `127.0.0.1:${dns}`]);
+    expect(past503.code, past503.stderr).toBe(0);
+    expect(await sipp.exited).toBe(0);
+    await waitFor(() => calls(b) === 2, 'the second server to log the call after the 503', 5000);
     const nowhere = await call([]);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stdout + nowhere.stderr).toMatch(/cannot resolve sip\.test/);

@@ -184,3 +184,48 @@ describe('a sips: request that did not come over TLS (RFC 3261 26.2.2, RFC 5630)
     expect(q.events.filter((e) => e.type === 'invite')).toHaveLength(1);
   });
 });
+
+describe('RFC 3263 4.3: the next server after a 503 or a timeout', () => {
+  const located = (p: Probe) =>
+    p.transmits.filter((t) => t.bytes.length > 0).map((t) => parseMessage(t.bytes, { datagram: true }).message!);
+  /** Answer the last INVITE sent with `status`. */
+  function answer(p: Probe, status: number): void {
+    const inv = located(p)
+      .filter((m) => m.type === 'request' && m.method === 'INVITE')
+      .at(-1)!;
+    p.send(
+      `SIP/2.0 ${status} Service Unavailable\nVia: ${inv.header('via')}\nFrom: ${inv.header('from')}\n` +
+        `To: ${inv.header('to')};tag=srv\nCall-ID: ${inv.header('call-id')}\nCSeq: ${inv.header('cseq')}\n` +
+        'Content-Length: 0\n\n',
+    );
+  }
+  const invites = (p: Probe) =>
+    p.transmits.filter((t) => t.bytes.length > 0 && /^INVITE /.test(Buffer.from(t.bytes).toString('latin1')));
+
+  it('a 503 to an INVITE for a name without a port: a new INVITE skipping that server, up to 4 servers', () => {
+    const p = new Probe();
+    p.core.invite(parseUri('sip:bob@example.com'), {}, 0);
+    p.drain();
+    for (let i = 0; i < 3; i++) answer(p, 503);
+    const skips = invites(p).map((t) => t.destination.locate?.skip ?? 0);
+    expect([...new Set(skips)]).toEqual([0, 1, 2, 3]);
+    expect(p.events.filter((e) => e.type === 'invite-failed')).toEqual([]);
+    // The fourth server's 503 ends it: the outcome is that 503.
+    answer(p, 503);
+    const failed = p.events.find((e) => e.type === 'invite-failed');
+    expect(
+      failed?.type === 'invite-failed' && failed.outcome.kind === 'response' && failed.outcome.response.status,
+    ).toBe(503);
+  });
+
+  it('an IP address, or a name with a port, is not retried elsewhere: its 503 is the outcome', () => {
+    for (const uri of ['sip:bob@192.0.2.9', 'sip:bob@example.com:5070']) {
+      const p = new Probe();
+      p.core.invite(parseUri(uri), {}, 0);
+      p.drain();
+      answer(p, 503);
+      expect(new Set(invites(p).map((t) => t.destination.locate?.skip ?? 0)).size).toBe(1);
+      expect(p.events.some((e) => e.type === 'invite-failed')).toBe(true);
+    }
+  });
+});
