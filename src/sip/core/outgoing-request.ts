@@ -148,6 +148,8 @@ export class OutgoingRequest implements ClientTransactionUser {
 
   /** RFC 3263 4.3: after a 503 or a timeout, the next server the DNS gave, if any is left. */
   private tryNextServer(now: number, failure: RequestOutcome): boolean {
+    // Only outside a dialog: inside one, the peer is the dialog's remote target, not a service to fail over.
+    if (/;\s*tag=/i.test(this.template.to)) return false;
     const next = this.hop && nextServer(this.hop);
     if (!next) return false;
     this.serverFailure = failure;
