@@ -14,7 +14,7 @@ PACKAGES=(
   pocketsphinx pocketsphinx-en-us tshark
   asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils
-  iproute2 iptables procps chromium tmux sipvicious
+  iproute2 iptables procps chromium tmux sipvicious dnsmasq-base
   build-essential python3 python3-aiosmtpd
 )
 

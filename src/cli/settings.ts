@@ -6,6 +6,7 @@
  * line reads an option; every command that speaks SIP or opens audio is
  * configured here, the same way.
  */
+import { isIP } from 'node:net';
 import type { SrtpSettings } from '../app/negotiation.js';
 import type { SrtpSuiteName } from '../rtp/srtp/srtp-suites.js';
 import { parseAlgorithm } from '../sip/auth/digest.js';
@@ -31,6 +32,8 @@ import type { LatchMode } from '../rtp/rtp-latch.js';
 import type { Credentials } from '../sip/auth/digest-client.js';
 import type { UserAgentOptions } from '../sip/api/user-agent.js';
 import { SipUsageError } from '../sip/errors.js';
+import { sipsTransportProblem } from '../sip/core/request-builder.js';
+import { parseUri } from '../sip/message/uri.js';
 import { parseListen, type ListenOption } from '../sip/transport/listen.js';
 import { DEFAULT_PORT } from '../sip/transport/types.js';
 import { packageInfo } from '../util/package-info.js';
@@ -62,6 +65,17 @@ export function credentialsFrom(o: Pick<ShtoomOptions, 'get'>, aorUser?: string)
   return out;
 }
 
+/** `--dns-server`: `IP`, `IP:PORT` or `[IPv6]:PORT`, checked (a usage error otherwise). */
+function dnsServerFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(?:\[([0-9a-f:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})|([0-9a-f:]+))(?::(\d{1,5}))?$/i.exec(value.trim());
+  const ip = m && (m[1] ?? m[2] ?? m[3]);
+  const port = m?.[4] === undefined ? 53 : Number(m[4]);
+  if (!ip || !isIP(ip) || (m![3] !== undefined && m![4] !== undefined) || port < 1 || port > 65535)
+    throw new UsageError(`--dns-server ${JSON.stringify(value)}: give IP, IP:PORT or [IPv6]:PORT`);
+  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 /** A `UserAgent`'s options from the `[sip]` and `[account]` options. */
 export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptionsExtra = {}): UserAgentOptions {
   const address = o.get('sip.address');
@@ -72,6 +86,7 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
   const aorUser = aor ? /^sips?:([^@;:]+)@/i.exec(aor)?.[1] : undefined;
   const publicAddress = o.get('sip.public-address');
   const outboundProxy = o.get('sip.outbound-proxy');
+  const dnsServer = dnsServerFrom(o.get('sip.dns-server'));
   const tls = tlsFrom(o, log);
   const tlsPort = o.entry('tls.port').source.kind !== 'default' ? o.get('tls.port') : undefined;
   return {
@@ -83,12 +98,40 @@ export function userAgentOptionsFrom(o: Options, log: Logger, extra: FromOptions
     userAgent: o.get('sip.user-agent').replaceAll('{version}', packageInfo().version),
     ...(publicAddress ? { publicAddress } : {}),
     ...(outboundProxy ? { outboundProxy } : {}),
+    ...(dnsServer ? { dnsServer } : {}),
     transport: o.get('sip.transport'),
     forceRport: o.get('sip.force-rport'),
     maxMessageSize: o.get('sip.max-message-size'),
     stream: { idleMs: o.get('sip.tcp-idle-timeout'), messageMs: o.get('sip.tcp-message-timeout') },
     transports: nodeTransportsWith(tcpSettings(o, log), tls),
   };
+}
+
+/**
+ * Refuses, before anything is sent, a request to `target` (a URI the user
+ * gave) that would break the rule of `sips:` (TLS on every hop, RFC 3261
+ * 26.2.2): a `sips:` URI, or a `sips:` outbound proxy, with a transport
+ * parameter of UDP, or with `--sip-transport udp|tcp` set by the user. One
+ * line, exit 2 (a usage error).
+ */
+export function checkSipsTarget(o: Pick<ShtoomOptions, 'get' | 'entry'>, target: string): void {
+  let uri;
+  try {
+    uri = parseUri(target.trim());
+  } catch {
+    return; // The command reports a URI that does not parse in its own words.
+  }
+  const proxy = o.get('sip.outbound-proxy');
+  const routes = proxy ? [`<${proxy}>`] : [];
+  const asked = o.entry('sip.transport').source.kind !== 'default' ? o.get('sip.transport') : undefined;
+  let problem: string | undefined;
+  try {
+    problem = sipsTransportProblem(uri, routes, asked);
+  } catch (e) {
+    throw new UsageError(`--sip-outbound-proxy ${JSON.stringify(proxy)}: ${(e as Error).message}`);
+  }
+  if (problem)
+    throw new UsageError(asked && !problem.includes('transport=') ? `${problem} (--sip-transport)` : problem);
 }
 
 /**
@@ -106,6 +149,7 @@ export function tlsFrom(o: Pick<ShtoomOptions, 'get'>, log: Logger): TlsContexts
         cert: o.get('tls.cert'),
         key: o.get('tls.key'),
         ca: o.get('tls.ca'),
+        crl: o.get('tls.crl'),
         clientCert: o.get('tls.client-cert'),
         clientKey: o.get('tls.client-key'),
         verify,

@@ -22,6 +22,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { SipUsageError } from '../sip/errors.js';
 import type { ListenEntry } from '../sip/transport/listen.js';
 import {
+  NO_MORE_SERVERS,
   formatEndpoint,
   type Endpoint,
   type Source,
@@ -30,7 +31,8 @@ import {
 } from '../sip/transport/types.js';
 import { advertisedAddress, isWildcard, RouteSources } from './local-address.js';
 import { nodeTransports } from './sip-node-transports.js';
-import { SipResolver, systemLookup, type HostLookup } from './sip-resolver.js';
+import type { LocatedTarget, SipDns } from './sip-locate.js';
+import { nodeSipDns, SipResolver, systemLookup, type HostLookup } from './sip-resolver.js';
 import type { SipTransport, SipTransportFactory } from './sip-transport.js';
 import { SipUdpTransport } from './sip-udp.js';
 
@@ -61,6 +63,14 @@ export interface SipEdgeOptions {
   readonly transports?: SipTransportFactory;
   /** Resolve a host name to an IP (default: the system resolver). */
   readonly lookup?: HostLookup;
+  /**
+   * The DNS for RFC 3263 (NAPTR, SRV, A/AAAA) of destinations without a
+   * port (default: node's resolver, on `dnsServer` when given; none when
+   * `lookup` is given alone: such names then resolve through it).
+   */
+  readonly dns?: SipDns;
+  /** The DNS server to ask, `IP:PORT` (default: the system's). */
+  readonly dnsServer?: string;
   /** The local source address per destination (default: the kernel's routes). */
   readonly routes?: RouteSources;
   /** The time its caches run on. */
@@ -88,6 +98,11 @@ export class SipEdge {
   /** Whether the address advertised depends on the destination (a wildcard bind, no public address). */
   private readonly perDestination: boolean;
   private closed = false;
+  /** Transmits sent to a located target, with the original and the targets left to try (RFC 3263 4.3). */
+  private readonly tries = new WeakMap<
+    Transmit,
+    { readonly original: Transmit; readonly address: string; readonly rest: LocatedTarget[] }
+  >();
 
   private constructor(
     private readonly transports: ReadonlyMap<TransportKind, Families>,
@@ -97,7 +112,10 @@ export class SipEdge {
     opts: SipEdgeOptions,
     private readonly log: Logger,
   ) {
-    this.resolver = new SipResolver(opts.lookup ?? systemLookup, opts.clock);
+    const dns = opts.dns ?? (opts.lookup && !opts.dnsServer ? undefined : nodeSipDns(opts.dnsServer));
+    const lookup =
+      opts.lookup ?? (opts.dnsServer && dns ? async (host: string) => (await dns.addresses(host))[0]! : systemLookup);
+    this.resolver = new SipResolver(lookup, opts.clock, dns);
     this.routes = opts.routes ?? new RouteSources(opts.clock);
     this.perDestination = !opts.publicAddress && opts.listen.some((e) => isWildcard(e.address));
   }
@@ -240,6 +258,26 @@ export class SipEdge {
       return;
     }
     const host = t.destination.host;
+    if (t.destination.locate && !isIP(host)) {
+      const d = t.destination;
+      this.resolver
+        .locate({
+          host,
+          transport: d.transport,
+          naptr: d.locate!.naptr,
+        })
+        .then(
+          (targets) => {
+            // After a 503 or a timeout the core asks for the servers after those it tried (RFC 3263 4.3).
+            const left = targets.slice(d.locate!.skip ?? 0);
+            if (left.length > 0) return this.sendToTarget(families, t, left);
+            const e = new Error(`every server found for ${host} was tried (${targets.length})`);
+            this.failed(t, Object.assign(e, { code: NO_MORE_SERVERS }));
+          },
+          (err: Error) => this.failed(t, err),
+        );
+      return;
+    }
     const address = this.resolver.cached(host);
     if (address !== undefined) return this.send(families, t, address);
     this.resolver.resolve(host).then(
@@ -288,6 +326,16 @@ export class SipEdge {
     }
   }
 
+  /** Send `original` to the first of `targets`; a failure there moves on to the next (`failed`). */
+  private sendToTarget(families: Families, original: Transmit, targets: readonly LocatedTarget[]): void {
+    const [first, ...rest] = targets;
+    if (!first) return;
+    const t: Transmit = { ...original, destination: { ...original.destination, port: first.port } };
+    this.tries.set(t, { original, address: first.address, rest });
+    this.log.debug(`${original.destination.host}: trying ${formatEndpoint(first)} (${first.how})`);
+    this.send(families, t, first.address);
+  }
+
   private received(bytes: Uint8Array, source: Source, stream: boolean): void {
     if (this.closed) return;
     if (this.log.enabled('trace')) {
@@ -300,6 +348,18 @@ export class SipEdge {
   }
 
   private failed(t: Transmit, error: Error): void {
+    const tried = this.tries.get(t);
+    if (tried) {
+      this.tries.delete(t);
+      const d = t.destination;
+      this.resolver.markDown(tried.address, d.port);
+      const families = this.transports.get(d.transport);
+      if (tried.rest.length > 0 && families && !this.closed) {
+        this.log.info(`${d.host}: ${error.message}; trying the next server (RFC 3263)`);
+        return this.sendToTarget(families, tried.original, tried.rest);
+      }
+      t = tried.original;
+    }
     const d = t.destination;
     this.log.debug(
       `cannot send to ${d.transport}:${formatEndpoint({ address: d.host, port: d.port })}: ${error.message}`,

@@ -125,6 +125,10 @@ const UNKNOWN_CA = new Set([
 export function tlsReason(err: NodeJS.ErrnoException): string {
   const code = err.code ?? '';
   if (UNKNOWN_CA.has(code)) return `certificate signed by an unknown CA (${code})`;
+  if (code === 'CERT_REVOKED') return 'certificate revoked (CERT_REVOKED, by --tls-crl)';
+  if (code === 'UNABLE_TO_GET_CRL') return 'no CRL in --tls-crl for a CA of its chain (UNABLE_TO_GET_CRL)';
+  if (code === 'CRL_HAS_EXPIRED') return 'a CRL of --tls-crl has expired (CRL_HAS_EXPIRED): renew it';
+  if (code === 'CRL_NOT_YET_VALID') return 'a CRL of --tls-crl is not yet valid (CRL_NOT_YET_VALID)';
   if (code === 'CERT_HAS_EXPIRED') return 'certificate expired (CERT_HAS_EXPIRED)';
   if (code === 'CERT_NOT_YET_VALID') return 'certificate not yet valid (CERT_NOT_YET_VALID)';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /^host name mismatch/.test(err.message)) return err.message;

@@ -19,6 +19,8 @@ export interface TlsMaterial {
   readonly key?: string;
   /** CAs to trust (default: the system store, else node's own). */
   readonly ca?: string;
+  /** Certificate revocation lists (PEM): a peer certificate they revoke is refused, either way. */
+  readonly crl?: string;
   /** Verify the peer's certificate and host name (default true). */
   readonly verify?: boolean;
   /** The certificate and key shown when a server asks for one (mutual TLS); default `cert`/`key`. */
@@ -33,6 +35,7 @@ export interface TlsServerMaterial {
   readonly cert: string;
   readonly key: string;
   readonly ca?: string;
+  readonly crl?: string;
 }
 
 /** The contexts a TLS transport works with. */
@@ -68,6 +71,7 @@ export interface TlsFiles {
   readonly cert?: string | undefined;
   readonly key?: string | undefined;
   readonly ca?: string | undefined;
+  readonly crl?: string | undefined;
   readonly clientCert?: string | undefined;
   readonly clientKey?: string | undefined;
   readonly verify?: boolean | undefined;
@@ -78,6 +82,7 @@ const FLAGS: Record<keyof Omit<TlsFiles, 'verify' | 'requireClientCert'>, string
   cert: '--tls-cert',
   key: '--tls-key',
   ca: '--tls-ca',
+  crl: '--tls-crl',
   clientCert: '--tls-client-cert',
   clientKey: '--tls-client-key',
 };
@@ -91,6 +96,8 @@ function readPem(file: string, flag: string): string {
     throw new TlsSettingsError(`${flag} ${file}: cannot read it (${e.code ?? e.message})`);
   }
   if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new TlsSettingsError(`${flag} ${file}: not a PEM file`);
+  if (flag === FLAGS.crl && !text.includes('-----BEGIN X509 CRL-----'))
+    throw new TlsSettingsError(`${flag} ${file}: holds no CRL (-----BEGIN X509 CRL-----)`);
   return text;
 }
 
@@ -112,7 +119,7 @@ function pemReason(err: unknown): string {
   return m.replace(/^error:[0-9A-F]+:[^:]*:+/i, '').trim() || m;
 }
 
-function context(what: string, o: { cert?: string; key?: string; ca?: string }): SecureContext {
+function context(what: string, o: { cert?: string; key?: string; ca?: string; crl?: string }): SecureContext {
   try {
     return createSecureContext({ ...o, minVersion: 'TLSv1.2' });
   } catch (err) {
@@ -136,11 +143,14 @@ export function tlsContexts(m: TlsMaterial = {}): TlsContexts {
   if (m.requireClientCert && m.cert === undefined)
     throw new TlsSettingsError('--tls-require-client-cert: a TLS server needs --tls-cert and --tls-key');
   if (m.ca !== undefined) context('--tls-ca', { ca: m.ca });
+  // A CRL is checked for every certificate of a peer's chain (node sets OpenSSL's CRL_CHECK and CRL_CHECK_ALL):
+  // each CA that signs one needs its CRL in the file, else the peer is refused (UNABLE_TO_GET_CRL).
+  if (m.crl !== undefined) context('--tls-crl', { crl: m.crl });
   let systemCa: string | undefined | null = null;
   const ca = () => m.ca ?? (systemCa === null ? (systemCa = systemCaBundle()) : systemCa);
   const withCa = () => {
     const c = ca();
-    return c !== undefined ? { ca: c } : {};
+    return { ...(c !== undefined ? { ca: c } : {}), ...(m.crl !== undefined ? { crl: m.crl } : {}) };
   };
   let server: TlsServerMaterial | undefined;
   if (m.cert !== undefined) {
@@ -156,7 +166,7 @@ export function tlsContexts(m: TlsMaterial = {}): TlsContexts {
     );
   // Files of ours are checked now (a bad one is a usage error before anything runs); the system store alone,
   // which takes a while to load, when a connection first needs it.
-  let client = clientCert !== undefined || m.ca !== undefined ? makeClient() : undefined;
+  let client = clientCert !== undefined || m.ca !== undefined || m.crl !== undefined ? makeClient() : undefined;
   return {
     ...(server ? { server } : {}),
     client: () => (client ??= makeClient()),

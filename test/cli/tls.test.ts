@@ -133,6 +133,63 @@ describe('TLS options', () => {
     expect(off.stderr.split('\n').filter((l) => /--tls-verify off/.test(l))).toHaveLength(1);
   });
 
+  it('--tls-crl: a revoked server certificate is refused with that reason; not without the CRL', async () => {
+    const port = await server(pki.server);
+    const revoking = pki.crl([pki.server], 'crl-server');
+    const args = (crl?: string) => [
+      'options',
+      `sips:b@127.0.0.1:${port}`,
+      '--tls-ca',
+      pki.ca,
+      ...(crl ? ['--tls-crl', crl] : []),
+      ...BASE,
+    ];
+    const revoked = await runCli(args(revoking), ENV);
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(`TLS with 127.0.0.1:${port}: certificate revoked (CERT_REVOKED, by --tls-crl)`),
+    ]);
+    // The controls: no CRL, and a CRL from the same CA that revokes another certificate.
+    expect((await runCli(args(), ENV)).code).toBe(0);
+    expect((await runCli(args(pki.crl([pki.client], 'crl-client')), ENV)).code).toBe(0);
+    // A file without a CRL: one line, exit 2.
+    const bad = await runCli(args(pki.ca), ENV);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--tls-crl ${pki.ca}: holds no CRL`);
+  });
+
+  it('--tls-crl on a server that requires client certificates refuses a revoked client', async () => {
+    const crl = pki.crl([pki.client], 'crl-client-only');
+    const ua = await UserAgent.create({
+      listen: ['udp:127.0.0.1:0', 'tls:127.0.0.1:0'],
+      transports: nodeTransportsWith(
+        {},
+        tlsContexts(readTlsFiles({ ...pki.server, ca: pki.ca, crl, requireClientCert: true })),
+      ),
+    });
+    open.push(ua);
+    const port = ua.addresses.find((a) => a.transport === 'tls')!.port;
+    const as = (pair: CertPair) => [
+      'options',
+      `sips:b@127.0.0.1:${port}`,
+      '--tls-ca',
+      pki.ca,
+      '--tls-client-cert',
+      pair.cert,
+      '--tls-client-key',
+      pair.key,
+      '--timeout',
+      '2s',
+      '--count',
+      '1',
+      ...BASE,
+    ];
+    expect((await runCli(as(pki.client), ENV)).code).toBe(1);
+    // The control: the server certificate (also a client one, not revoked) is let in.
+    const ok = await runCli(as(pki.server), ENV);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
   it('call sips: with a wrong CA: the call fails with the reason, exit 1', async () => {
     const port = await server(pki.server);
     const r = await runCli(['call', `sips:b@127.0.0.1:${port}`, '--tls-ca', pki.otherCa, '--json', ...BASE], ENV);
@@ -140,5 +197,62 @@ describe('TLS options', () => {
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: false, answered: false, end: { reason: 'failed', status: 503 } });
     expect(j.end.message).toContain(`TLS with 127.0.0.1:${port}: certificate signed by an unknown CA`);
+  });
+});
+
+describe('sips: only over TLS (RFC 3261 26.2.2)', () => {
+  /** A UDP and a TCP socket on one loopback port, counting what reaches them. */
+  async function listener() {
+    const { createSocket } = await import('node:dgram');
+    const { createServer } = await import('node:net');
+    let received = 0;
+    const udp = createSocket('udp4').on('message', () => received++);
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+    const port = udp.address().port;
+    const tcp = createServer((s) => {
+      received++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', r));
+    return {
+      port,
+      received: () => received,
+      close: () => {
+        udp.close();
+        tcp.close();
+      },
+    };
+  }
+
+  it('a sips: request the user sends over UDP or TCP is one line, exit 2, and nothing is sent', async () => {
+    const l = await listener();
+    try {
+      const p = l.port;
+      const asked = [
+        ['call', `sips:bob@127.0.0.1:${p}`, '--sip-transport', 'udp'],
+        ['options', `sips:127.0.0.1:${p}`, '--sip-transport', 'tcp'],
+        ['smoke', `sips:bob@127.0.0.1:${p};transport=udp`],
+        ['call', `sip:bob@127.0.0.1:${p}`, '--sip-outbound-proxy', `sips:127.0.0.1:${p};transport=udp;lr`],
+        ['register', `sips:alice@127.0.0.1:${p}`, '--sip-transport', 'udp'],
+      ];
+      for (const argv of asked) {
+        const r = await runCli([...argv, ...BASE], ENV);
+        expect(r.code, argv.join(' ')).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(
+          /a sips: request goes over TLS on every hop \(RFC 3261 26\.2\.2\), not (over|transport=)/,
+        );
+      }
+      expect(l.received()).toBe(0);
+      // The control: the same request to a sip: URI goes out over UDP (and times out: nobody answers).
+      const plain = await runCli(
+        ['options', `sip:127.0.0.1:${p}`, '--sip-transport', 'udp', '--timeout', '1s', '--count', '1', ...BASE],
+        ENV,
+      );
+      expect(plain.code).not.toBe(2);
+      expect(l.received()).toBeGreaterThan(0);
+    } finally {
+      l.close();
+    }
   });
 });

@@ -51,6 +51,19 @@ describe('a request that cannot be sent', () => {
     expect(r.ms).toBeLessThan(5000);
   });
 
+  it('--dns-server that is not IP[:PORT]: one line, exit 2; no DNS answering: exit 1', async () => {
+    for (const bad of ['dns.example', '127.0.0.1:99999', '127.0.0.1:']) {
+      const r = await cli(['options', 'sip:bob@sip.test', '--dns-server', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `shtoom: --dns-server ${JSON.stringify(bad)}: give IP, IP:PORT or [IPv6]:PORT`,
+      ]);
+    }
+    const r = await cli(['options', 'sip:bob@sip.test', '--dns-server', `127.0.0.1:${dead}`, '--timeout', '5s']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/OPTIONS sip:bob@sip\.test: cannot send \(cannot resolve sip\.test: /);
+  });
+
   it('shtoom options sips: to a port where nothing listens: one line, exit 1, at once', async () => {
     const r = await cli(['options', `sips:bob@127.0.0.1:${dead}`, '--timeout', '5s']);
     expect(r.code, r.stderr).toBe(1);

@@ -8,7 +8,8 @@
  *   when the failure limit is off (`--sip-auth-failures 0`: the control,
  *   so the check can fail), and does not with the default limit, while
  *   SIPp from another address keeps calling;
- * - sipvicious `svwar` finds no extension.
+ * - sipvicious `svwar` finds no extension; the control: the same run
+ *   against `serve` without `--auth` lists them all, 1000 among them.
  * The attackers send from 127.0.0.1, the legitimate caller from 127.0.0.3.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ beforeAll(() => {
 afterEach(async () => stopAllPeers());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(extra: readonly string[] = []) {
+async function serve(extra: readonly string[] = [], auth = true) {
   const port = await freeSipPort();
   const peer = startShtoom(
     [
@@ -54,10 +55,7 @@ async function serve(extra: readonly string[] = []) {
       '127.0.0.1',
       '--rtp-clock-realtime',
       '0',
-      '--auth',
-      join(dir, 'users.ini'),
-      '--auth-algorithms',
-      'MD5',
+      ...(auth ? ['--auth', join(dir, 'users.ini'), '--auth-algorithms', 'MD5'] : []),
       ...extra,
     ],
     { timeoutSec: 150 },
@@ -181,24 +179,39 @@ describe('shtoom serve --auth against sipvicious', () => {
     expect(bans).toHaveLength(1);
   }, 90_000);
 
+  /** svwar over extensions 100-199 and 1000 against `port`; what it printed. */
+  async function svwar(port: number, args: readonly string[]): Promise<string> {
+    const local = await freeUdpPort();
+    const p = startPeer('svwar', ['-e100-199,1000', ...args, '-P', String(local), '-p', String(port), '127.0.0.1'], {
+      timeoutSec: 40,
+    });
+    await p.exited;
+    return p.stdout() + p.stderr();
+  }
+
   it('svwar (INVITE and REGISTER) finds no extension, also with --force', async () => {
     const s = await serve(['--sip-rate-limit', '50']);
     for (const args of [
       ['-m', 'INVITE', '--force'],
       ['-m', 'REGISTER'],
     ]) {
-      const local = await freeUdpPort();
-      const p = startPeer(
-        'svwar',
-        ['-e100-199,1000', ...args, '-P', String(local), '-p', String(s.port), '127.0.0.1'],
-        { timeoutSec: 40 },
-      );
-      await p.exited;
-      const out = p.stdout() + p.stderr();
+      const out = await svwar(s.port, args);
       expect(out).toMatch(/found nothing/);
       expect(out).not.toMatch(/\| 1000 /);
     }
     terminate(s.peer);
     await s.peer.exited;
   }, 120_000);
+
+  it('the control: the same svwar INVITE run against serve without --auth (or rate limit) lists 1000', async () => {
+    // Without --auth every INVITE is answered (200): svwar lists each extension it tried, 1000 among them,
+    // so the check above can fail (it would, were --auth answering a known user apart from the others).
+    const s = await serve([], false);
+    const out = await svwar(s.port, ['-m', 'INVITE', '--force']);
+    expect(out).not.toMatch(/found nothing/);
+    expect(out).toMatch(/\| 1000 +\| \w+/);
+    expect(out).toMatch(/\| 150 +\| \w+/);
+    terminate(s.peer);
+    await s.peer.exited;
+  }, 60_000);
 });

@@ -28,6 +28,11 @@ export interface TestPki {
   readonly otherServer: CertPair;
   /** From `ca`, for `other.example` only. */
   readonly wrongName: CertPair;
+  /**
+   * A CRL from `ca` (PEM, valid two days) revoking `revoked` (none: an empty CRL, which revokes
+   * nothing); its path.
+   */
+  crl(revoked: readonly CertPair[], name: string): string;
   /** Write one PEM file with a pair's certificate and key (what baresip's `sip_certificate` takes); its path. */
   combined(pair: CertPair, name: string): string;
 }
@@ -106,6 +111,28 @@ function issue(dir: string, ca: string, name: string, cn: string, san: string | 
   return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
 }
 
+/** A CRL signed by `ca` revoking `revoked`, made with `openssl ca` and a throwaway database. */
+function makeCrl(dir: string, ca: string, revoked: readonly CertPair[], name: string): string {
+  const conf = [
+    '[ca]',
+    'default_ca = test',
+    '[test]',
+    `database = ${name}-index.txt`,
+    `crlnumber = ${name}-crlnumber`,
+    `certificate = ${ca}.pem`,
+    `private_key = ${ca}.key`,
+    'default_md = sha256',
+    'default_crl_days = 2',
+    'unique_subject = no',
+  ];
+  writeFileSync(join(dir, `${name}.cnf`), `${conf.join('\n')}\n`);
+  writeFileSync(join(dir, `${name}-index.txt`), '');
+  writeFileSync(join(dir, `${name}-crlnumber`), '01\n');
+  for (const r of revoked) openssl(dir, ['ca', '-config', `${name}.cnf`, '-revoke', r.cert]);
+  openssl(dir, ['ca', '-config', `${name}.cnf`, '-gencrl', '-out', `${name}.pem`]);
+  return join(dir, `${name}.pem`);
+}
+
 /** Make the certificates in `dir` (which must exist). */
 export function makeTestPki(dir: string): TestPki {
   makeCa(dir, 'ca');
@@ -119,6 +146,7 @@ export function makeTestPki(dir: string): TestPki {
     otherCa: join(dir, 'other-ca.pem'),
     otherServer: issue(dir, 'other-ca', 'other-server', 'localhost', names),
     wrongName: issue(dir, 'ca', 'wrong-name', 'other.example', 'DNS:other.example'),
+    crl: (revoked, name) => makeCrl(dir, 'ca', revoked, name),
     combined(pair, name) {
       const file = join(dir, `${name}.combined.pem`);
       writeFileSync(file, readFileSync(pair.cert, 'utf8') + readFileSync(pair.key, 'utf8'));

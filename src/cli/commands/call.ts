@@ -15,7 +15,7 @@ import { formatUri, parseSipUri, parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, clockTime, ephemeralSipPort, exitCodeOfEnd, phoneFrom, registerIfAsked } from './call-common.js';
-import { audioOpenOptions } from '../settings.js';
+import { audioOpenOptions, checkSipsTarget } from '../settings.js';
 import { reportSipFailure } from './sip-failure.js';
 import { typeKeys } from './call-keys.js';
 
@@ -98,6 +98,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const given = ctx.args[0]!;
   const uri = dialTarget(given, o.get('account.aor'));
+  checkSipsTarget(o, uri);
   if (uri !== given.trim()) ctx.out.line(`dialling ${uri}`);
   const log = ctx.log.child('call');
   const audioOpts = audioOpenOptions(o);

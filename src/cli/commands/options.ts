@@ -4,7 +4,7 @@
  * User-Agent. Exit 0 only when every answer was a 2xx.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../settings.js';
+import { checkSipsTarget, userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import { SipUsageError } from '../../sip/errors.js';
 import { parseUri } from '../../sip/message/uri.js';
@@ -48,6 +48,7 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (e) {
     throw new UsageError(`URI ${JSON.stringify(target)}: ${(e as Error).message}`);
   }
+  checkSipsTarget(o, target);
   const count = o.get('options.count');
   const interval = o.get('options.interval');
   const timeout = o.get('options.timeout');

@@ -4,7 +4,7 @@
  * returned; with --stay keep it fresh until Ctrl-C, then unregister.
  */
 import { UsageError } from '../../errors.js';
-import { userAgentOptionsFrom } from '../settings.js';
+import { checkSipsTarget, userAgentOptionsFrom } from '../settings.js';
 import { UserAgent } from '../../sip/api/user-agent.js';
 import type { Binding } from '../../sip/api/registration.js';
 import { SipUsageError } from '../../sip/errors.js';
@@ -39,6 +39,7 @@ async function run(ctx: CommandContext): Promise<number> {
     throw new UsageError(`AOR ${JSON.stringify(aorText)}: ${(e as Error).message}`);
   }
   const registrar = o.get('account.registrar');
+  checkSipsTarget(o, registrar ?? aorText);
   const log = ctx.log.child('register');
   let ua: UserAgent;
   try {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import type { Phone } from '../../app/phone.js';
 import type { AudioSink } from '../../audio/device.js';
 import { openSink } from '../../audio/open.js';
-import { audioOpenOptions } from '../settings.js';
+import { audioOpenOptions, checkSipsTarget } from '../settings.js';
 import { UsageError } from '../../errors.js';
 import type { ShtoomOptions } from '../../options/index.js';
 import { smokeJunit, smokeText } from '../../harness/smoke/report.js';
@@ -78,6 +78,7 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (e) {
     throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
   }
+  checkSipsTarget(ctx.options, uri);
   const phone = await phoneFrom(ctx.options, ctx.log, {
     ephemeralPort: ephemeralSipPort('smoke'),
     lingerMs: 300,

@@ -22,6 +22,13 @@ export const sipOptions = [
     default: 'udp',
     argName: 'proto',
   }),
+  opt.string('sip.dns-server', {
+    help:
+      'DNS server for locating SIP servers (RFC 3263: NAPTR, SRV, then A/AAAA, for a host name without a ' +
+      'port), IP:PORT or an IP (port 53); default the system resolver',
+    flag: 'dns-server',
+    argName: 'ip:port',
+  }),
   opt.string('sip.public-address', {
     help: 'address to advertise in Via, Contact and SDP towards every destination (behind a NAT)',
     argName: 'ip',

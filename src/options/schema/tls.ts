@@ -16,6 +16,12 @@ export const tlsOptions = [
     help: 'CA certificates to trust (PEM bundle); default the system store',
     argName: 'file',
   }),
+  opt.string('tls.crl', {
+    help:
+      'certificate revocation lists (PEM file, one or more CRLs, one for each CA of the chains checked): a peer ' +
+      'certificate they revoke is refused, as a client and as a server (mutual TLS)',
+    argName: 'file',
+  }),
   opt.enum('tls.verify', {
     help:
       "verify a TLS peer's certificate against the CAs and its host name against the URI's (RFC 5922); " +

@@ -91,6 +91,8 @@ export interface UserAgentOptions {
   readonly random?: () => number;
   /** Resolve a host name to an IP (default: the system resolver, A/AAAA). */
   readonly resolve?: (host: string) => Promise<string>;
+  /** The DNS server for RFC 3263 lookups (NAPTR, SRV, A/AAAA), `IP:PORT` (default: the system's). */
+  readonly dnsServer?: string;
   /** Who may use this agent: address lists, per-source limits, digest authentication of callers. */
   readonly access?: AccessControl;
 }
@@ -262,6 +264,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
         ...(opts.publicAddress ? { publicAddress: opts.publicAddress } : {}),
         ...(opts.transports ? { transports: opts.transports } : {}),
         ...(opts.resolve ? { lookup: opts.resolve } : {}),
+        ...(opts.dnsServer ? { dnsServer: opts.dnsServer } : {}),
         clock: opts.clock ?? realClock,
         ...(opts.log ? { log: opts.log } : {}),
       },

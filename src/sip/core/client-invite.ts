@@ -18,14 +18,14 @@ import { realmOfAuthorization } from '../auth/digest-client.js';
 import { field, SipRequest, type SipResponse } from '../message/message.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/transaction.js';
-import type { Destination } from '../transport/types.js';
+import { noMoreServers, type Destination } from '../transport/types.js';
 import type { Deadline } from '../../util/deadlines.js';
 import { SipStateError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import { Dialog } from './dialog.js';
 import type { RequestOutcome } from './outgoing-request.js';
 import type { InviteOwner } from './owners.js';
-import { buildForDestination, buildRequest, type RequestTemplate } from './request-builder.js';
+import { buildForDestination, buildRequest, nextServer, type RequestTemplate } from './request-builder.js';
 import { agentHeader } from './config.js';
 
 export type ClientInviteState = 'calling' | 'proceeding' | 'answered' | 'failed';
@@ -43,6 +43,10 @@ export class ClientInvite implements ClientTransactionUser {
   private cancelGuard: Deadline | undefined;
   private glareTimer: Deadline | undefined;
   private glareRetried = false;
+  /** The destination of the current try when it is another server than the first (RFC 3263 4.3). */
+  private serverHop: Destination | undefined;
+  /** What the server before did (a 503 or a timeout), the outcome when no other server is left. */
+  private serverFailure: RequestOutcome | undefined;
   private seq = 0;
   private destination!: Destination;
   private readonly answered = new Map<string, string>();
@@ -96,7 +100,7 @@ export class ClientInvite implements ClientTransactionUser {
       this.ctx.config,
       this.template,
       { cseq: seq, branch: this.ctx.ids.branch(), auth: this.auth },
-      this.hop,
+      this.serverHop ?? this.hop,
     );
     this.request = built.request;
     this.destination = built.destination;
@@ -200,6 +204,7 @@ export class ClientInvite implements ClientTransactionUser {
       return;
     }
     if (this.cancelRequested && res.status === 487) return this.fail({ kind: 'cancelled', response: res }, now);
+    if (res.status === 503 && this.tryNextServer(now, { kind: 'response', response: res })) return;
     this.fail({ kind: 'response', response: res }, now);
   }
 
@@ -358,16 +363,33 @@ export class ClientInvite implements ClientTransactionUser {
   }
 
   onTimeout(_tx: ClientTransaction, now: number): void {
+    if (!this.cancelRequested && this.tryNextServer(now, { kind: 'timeout' })) return;
     this.fail(this.cancelRequested ? { kind: 'cancelled' } : { kind: 'timeout' }, now);
   }
 
   onTransportError(_tx: ClientTransaction, error: Error, now: number): void {
+    if (this.serverFailure && noMoreServers(error)) return this.fail(this.serverFailure, now);
     this.fail({ kind: 'transport-error', error }, now);
   }
 
   /** Stop without a word (user agent closing). */
   abort(now: number): void {
     this.fail({ kind: 'closed' }, now);
+  }
+
+  /**
+   * RFC 3263 4.3: a first INVITE answered 503, or timed out, goes to the
+   * next server the DNS gave (a new transaction), if any is left.
+   */
+  private tryNextServer(now: number, failure: RequestOutcome): boolean {
+    if (this.existing || this.cancelRequested || this.hop instanceof Error) return false;
+    const next = nextServer(this.serverHop ?? this.hop);
+    if (!next) return false;
+    this.serverHop = next;
+    this.serverFailure = failure;
+    this.endEarly(now, failure.kind === 'response' ? failure.response : undefined);
+    this.attempt(now, this.nextSeq());
+    return true;
   }
 
   private endEarly(now: number, res?: SipResponse): void {

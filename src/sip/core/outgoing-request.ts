@@ -6,11 +6,11 @@
  * `auth-failed`, never a loop.
  */
 import type { SipResponse } from '../message/message.js';
-import type { Destination } from '../transport/types.js';
+import { noMoreServers, type Destination } from '../transport/types.js';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/transaction.js';
 import { realmOfAuthorization } from '../auth/digest-client.js';
 import type { CoreContext } from './context.js';
-import { buildForDestination, type RequestTemplate } from './request-builder.js';
+import { buildForDestination, nextServer, type RequestTemplate } from './request-builder.js';
 import type { SipRequest } from '../message/message.js';
 import type { RequestOwner } from './owners.js';
 
@@ -74,6 +74,10 @@ export class OutgoingRequest implements ClientTransactionUser {
   /** Realms answered, with the nonce used. */
   private readonly answered = new Map<string, string>();
   private auth: (readonly [string, string])[] = [];
+  /** The destination of the current try (another server after a 503 or a timeout, RFC 3263 4.3). */
+  private hop: Destination | undefined;
+  /** What the server before did (a 503 or a timeout), the outcome when no other server is left. */
+  private serverFailure: RequestOutcome | undefined;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -94,6 +98,7 @@ export class OutgoingRequest implements ClientTransactionUser {
   }
 
   private attempt(now: number, hop: Destination): void {
+    this.hop = hop;
     const built = buildForDestination(
       this.ctx.config,
       this.template,
@@ -129,17 +134,31 @@ export class OutgoingRequest implements ClientTransactionUser {
       const replaced = new Set(a.realms.keys());
       this.auth = [...this.auth.filter(([, v]) => !replaced.has(realmOfAuthorization(v) ?? '')), ...a.fields];
       for (const [r, n] of a.realms) this.answered.set(r, n);
-      if (!(this.opts.destination instanceof Error)) this.attempt(now, this.opts.destination);
+      if (this.hop) this.attempt(now, this.hop);
       return;
     }
+    if (res.status === 503 && this.tryNextServer(now, { kind: 'response', response: res })) return;
     this.finish({ kind: 'response', response: res }, now);
   }
 
   onTimeout(_tx: ClientTransaction, now: number): void {
+    if (this.tryNextServer(now, { kind: 'timeout' })) return;
     this.finish({ kind: 'timeout' }, now);
   }
 
+  /** RFC 3263 4.3: after a 503 or a timeout, the next server the DNS gave, if any is left. */
+  private tryNextServer(now: number, failure: RequestOutcome): boolean {
+    // Only outside a dialog: inside one, the peer is the dialog's remote target, not a service to fail over.
+    if (/;\s*tag=/i.test(this.template.to)) return false;
+    const next = this.hop && nextServer(this.hop);
+    if (!next) return false;
+    this.serverFailure = failure;
+    this.attempt(now, next);
+    return true;
+  }
+
   onTransportError(_tx: ClientTransaction, error: Error, now: number): void {
+    if (this.serverFailure && noMoreServers(error)) return this.finish(this.serverFailure, now);
     this.finish({ kind: 'transport-error', error }, now);
   }
 

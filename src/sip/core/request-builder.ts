@@ -90,6 +90,58 @@ export function transportFor(
 }
 
 /**
+ * Why a request to `uri` through `routes` cannot go the way the user asked
+ * (`transport`: an explicit choice of transport, e.g. `--sip-transport`),
+ * or undefined when it can. A `sips:` request (its Request-URI or first
+ * Route) goes over TLS on every hop (RFC 3261 26.2.2, RFC 5630): never over
+ * UDP or plain TCP, whatever the URI's transport parameter, a route or the
+ * user's choice says.
+ *
+ * @example
+ * sipsTransportProblem(parseUri('sips:bob@example.com'), [], 'udp');
+ * // 'sips:bob@example.com: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not over udp'
+ */
+export function sipsTransportProblem(
+  uri: Uri,
+  routes: readonly string[],
+  transport?: TransportKind,
+): string | undefined {
+  if (!isSipsRequest(uri, routes)) return undefined;
+  // The hop we send to (the first Route, else the Request-URI) and the Request-URI itself: a transport
+  // parameter of tcp there means TLS over TCP (RFC 5630 3.1.3), udp cannot carry TLS.
+  const hops = routes.length > 0 ? [uri, parseNameAddr(routes[0]!, 'Route').uri] : [uri];
+  for (const hop of hops) {
+    const t = hop.kind === 'sip' ? getParam(hop.params, 'transport')?.toLowerCase() : undefined;
+    if (t === 'udp' || t === 'sctp')
+      return `${formatUri(hop)}: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not transport=${t}`;
+  }
+  if (transport === 'udp' || transport === 'tcp' || transport === 'ws')
+    return `${formatUri(uri)}: a sips: request goes over TLS on every hop (RFC 3261 26.2.2), not over ${transport}`;
+  return undefined;
+}
+
+/** Servers tried at most for one request by RFC 3263 4.3 failover on a 503 or a timeout. */
+export const MAX_SERVER_TRIES = 4;
+
+/**
+ * The destination of the next try after a 503 or a timeout (RFC 3263 4.3:
+ * "the element SHOULD try the next element in the list"), when `hop` was
+ * located by DNS and fewer than `MAX_SERVER_TRIES` servers were tried;
+ * undefined otherwise.
+ */
+export function nextServer(hop: Destination): Destination | undefined {
+  if (!hop.locate) return undefined;
+  const skip = (hop.locate.skip ?? 0) + 1;
+  if (skip >= MAX_SERVER_TRIES) return undefined;
+  return { ...hop, locate: { ...hop.locate, skip } };
+}
+
+/** Whether a URI host is an IP literal (IPv4 dotted, or IPv6 with or without brackets). */
+function isIpHost(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+}
+
+/**
  * The next hop (RFC 3261 8.1.2): the first Route if there is one, else the
  * Request-URI; its maddr, host and port. The host may be a name: the edge
  * resolves it (RFC 3263). A `sips:` Request-URI makes the hop TLS even
@@ -107,7 +159,11 @@ export function nextHop(
     throw new SipUsageError(`cannot send to a ${target.scheme}: URI (${target.scheme}:…); use a sip: URI or a route`);
   const transport = transportFor(target, config, preferred, uri.kind === 'sip' && uri.scheme === 'sips');
   const maddr = getParam(target.params, 'maddr');
-  return { transport, host: maddr || target.host, port: target.port ?? DEFAULT_PORT[transport] };
+  const host = maddr || target.host;
+  // RFC 3263 4.2: a name without a port is looked up (SRV; NAPTR too when no transport is named).
+  const locate =
+    target.port === undefined && !isIpHost(host) ? { locate: { naptr: !hasParam(target.params, 'transport') } } : {};
+  return { transport, host, port: target.port ?? DEFAULT_PORT[transport], ...locate };
 }
 
 /**

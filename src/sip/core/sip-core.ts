@@ -461,7 +461,7 @@ export class SipCore implements SansIoCore<Transmit, CoreEvent>, CoreContext {
     if (req.method === 'ACK') return this.ackFor2xx(req, now);
     if (req.method === 'CANCEL') return this.onCancel(req, source, dest, now);
     const n = this.newRequest(req, source, dest, now);
-    const auto = uasCheck(req, this.config, n.merged);
+    const auto = uasCheck(req, this.config, n.merged, source.transport);
     if (auto) return this.answerAutomatically(n, auto);
     const challenge = this.config.access?.authenticate(req, source.remote.address, now);
     if (challenge) return this.answerAutomatically(n, challenge);

@@ -7,6 +7,7 @@
  * | method unknown / not allowed (8.2.1) | 501 / 405 with Allow |
  * | CSeq method differs from the request method (RFC 4475 3.1.2.17) | 400 |
  * | Request-URI scheme not sip/sips (8.2.2.1) | 416 |
+ * | a sips: Request-URI that came over UDP or TCP (RFC 3261 26.2.2, RFC 5630) | 416 with Warning |
  * | Max-Forwards 0 on anything but OPTIONS (16.3 step 3; RFC 4475 3.3.11) | 483 |
  * | merged request (8.2.2.2) | 482 |
  * | Require with an option tag we lack (8.2.2.3) | 420 with Unsupported |
@@ -16,6 +17,7 @@
 import type { SipRequest } from '../message/message.js';
 import type { HeaderInit } from '../message/message.js';
 import { warningValue } from '../message/build.js';
+import type { TransportKind } from '../transport/types.js';
 import { KNOWN_METHODS, type ResolvedConfig } from './config.js';
 
 export interface AutoResponse {
@@ -31,7 +33,15 @@ function accepts(accept: readonly string[], type: string): boolean {
   return accept.some((a) => a === '*' || a === '*/*' || a === type || a === `${main}/*`);
 }
 
-export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolean): AutoResponse | undefined {
+/** Transports a `sips:` request may arrive over (TLS, or WebSocket over TLS). */
+const SECURE_TRANSPORTS: readonly TransportKind[] = ['tls', 'wss'];
+
+export function uasCheck(
+  req: SipRequest,
+  config: ResolvedConfig,
+  merged: boolean,
+  transport: TransportKind,
+): AutoResponse | undefined {
   const method = req.method;
   // RFC 3261 8.2.1: "If a UAS does not understand a request method, it MUST respond with a 501 (Not
   // Implemented) response" / "the UAS MUST generate a 405 (Method Not Allowed) response ... MUST also add an
@@ -56,6 +66,26 @@ export function uasCheck(req: SipRequest, config: ResolvedConfig, merged: boolea
   // RFC 3261 8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD reject the request
   // with a 416 (Unsupported URI Scheme) response."
   if (req.uri.kind !== 'sip') return { status: 416, headers: [], why: `Request-URI scheme ${req.uri.scheme}` };
+  // RFC 3261 26.2.2, as RFC 5630 (appendix A) rewrites it: a SIPS URI asks that every hop of the request, up
+  // to the UAS, be secured with TLS; RFC 5630 (3.3, 5.3) deprecates the "last-hop exception" that let the
+  // hop to the UAS go in clear. A sips: request that reached us over UDP or TCP has had a hop in clear text,
+  // so what it asked for did not hold: refuse it rather than answer as if it had. RFC 5630 names two
+  // refusals a UAC must not answer by retrying with sip: on its own (5.1.1, and appendix A on RFC 3261
+  // 8.1.3.5): 480 with Warning 380 (SIPS Not Allowed), for a UAS that will not be reached with SIPS at all
+  // (5.1.2), and 416 (Unsupported URI Scheme, RFC 3261 8.2.2.1 above). We do take sips:, over TLS, so it is
+  // the scheme over this transport that we do not support: 416, with a Warning saying why.
+  if (req.uri.scheme === 'sips' && !SECURE_TRANSPORTS.includes(transport)) {
+    return {
+      status: 416,
+      headers: [
+        [
+          'Warning',
+          warningValue(config.warningAgent, `a sips: request must arrive over TLS, not ${transport.toUpperCase()}`),
+        ],
+      ],
+      why: `sips: Request-URI over ${transport}`,
+    };
+  }
   const mf = req.maxForwards;
   if (mf === 0 && method !== 'OPTIONS' && method !== 'ACK' && method !== 'CANCEL') {
     return { status: 483, headers: [], why: 'Max-Forwards is 0' };

@@ -81,6 +81,16 @@ export interface Destination {
   readonly host: string;
   readonly port: number;
   readonly connectionId?: string;
+  /**
+   * Set when `host` is a name and the URI gave no port: the edge locates
+   * the server by RFC 3263 (SRV, and NAPTR when `naptr`: the URI named no
+   * transport) instead of `port`, and tries the next target on failure.
+   */
+  readonly locate?: {
+    readonly naptr: boolean;
+    /** Targets to skip: the request was answered 503, or timed out, at that many before (RFC 3263 4.3). */
+    readonly skip?: number;
+  };
 }
 
 /** One message (or keep-alive) for the edge to send. */
@@ -93,6 +103,14 @@ export interface Transmit {
   readonly ref?: number;
   /** Close the connection after sending (the stream could not be framed any more). */
   readonly close?: boolean;
+}
+
+/** The code of the transport error a retry on the next server gets when there is none (RFC 3263 4.3). */
+export const NO_MORE_SERVERS = 'SIP_NO_MORE_SERVERS';
+
+/** Whether `error` says that no server was left to try: the outcome is then what the last one did. */
+export function noMoreServers(error: Error): boolean {
+  return (error as { code?: unknown }).code === NO_MORE_SERVERS;
 }
 
 export function formatEndpoint(e: Endpoint): string {

@@ -41,6 +41,7 @@ export const PEER_PACKAGES: Record<string, string> = {
   tmux: 'tmux',
   aiosmtpd: 'python3-aiosmtpd',
   svwar: 'sipvicious',
+  dnsmasq: 'dnsmasq-base',
   svcrack: 'sipvicious',
   openssl: 'openssl',
 };
