@@ -22,11 +22,12 @@ export const systemLookup: HostLookup = async (host) => (await lookup(host)).add
 /** DNS answers with no records (the name exists without them, or does not exist): an empty list, not an error. */
 const NO_RECORDS = new Set(['ENODATA', 'ENOTFOUND', 'ENONAME', 'NXDOMAIN', 'ESERVFAIL', 'EREFUSED', 'ENOTIMP']);
 
-async function records<T>(q: () => Promise<T[]>): Promise<T[]> {
+/** The records `q` finds: none when there are none, or (`orNone`) when the DNS cannot be asked at all. */
+async function records<T>(q: () => Promise<T[]>, orNone = false): Promise<T[]> {
   try {
     return await q();
   } catch (err) {
-    if (NO_RECORDS.has((err as NodeJS.ErrnoException).code ?? '')) return [];
+    if (orNone || NO_RECORDS.has((err as NodeJS.ErrnoException).code ?? '')) return [];
     throw err;
   }
 }
@@ -39,9 +40,12 @@ async function records<T>(q: () => Promise<T[]>): Promise<T[]> {
 export function nodeSipDns(server?: string): SipDns {
   const r = new Resolver({ timeout: 2000, tries: 2 });
   if (server) r.setServers([server]);
+  // With the system's servers, a DNS that cannot be reached (an isolated network, a lab on loopback) leaves the
+  // name to getaddrinfo (/etc/hosts), as before RFC 3263 lookups: `sip:bob@localhost` keeps working there.
+  const orNone = !server;
   return {
-    naptr: (name) => records(() => r.resolveNaptr(name)),
-    srv: (name) => records(() => r.resolveSrv(name)),
+    naptr: (name) => records(() => r.resolveNaptr(name), orNone),
+    srv: (name) => records(() => r.resolveSrv(name), orNone),
     addresses: async (name) => {
       if (!server) return (await lookup(name, { all: true })).map((a) => a.address);
       const all = [...(await records(() => r.resolve4(name))), ...(await records(() => r.resolve6(name)))];

@@ -9,6 +9,7 @@
  * DNS server (the system resolver does not know sip.test).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Netns } from './support/netns.js';
 import { SippDir, startSipp } from './support/sip-sipp.js';
 import {
   freeSipPort,
@@ -121,5 +122,20 @@ describe('RFC 3263: NAPTR and SRV from dnsmasq', () => {
     const nowhere = await call([]);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stdout + nowhere.stderr).toMatch(/cannot resolve sip\.test/);
+  });
+
+  it('on a host whose DNS cannot be reached, a name in /etc/hosts still resolves (no NAPTR/SRV answer needed)', async () => {
+    // A namespace with only loopback: the system's name server is unreachable, as on an isolated lab host.
+    const host = Netns.create('nodns');
+    try {
+      const r = await host.shtoom(['options', 'sip:localhost', '--sip-port', '0', '--timeout', '5s'], {
+        timeoutSec: 30,
+      });
+      // Nothing listens on localhost:5060 in there: the answer names the address, not a DNS failure.
+      expect(r.stdout + r.stderr).not.toMatch(/cannot resolve/);
+      expect(r.stdout + r.stderr).toMatch(/127\.0\.0\.1:5060/);
+    } finally {
+      host.destroy();
+    }
   });
 });
