@@ -124,7 +124,7 @@ describe('RFC 3263: NAPTR and SRV from dnsmasq', () => {
     expect(nowhere.stdout + nowhere.stderr).toMatch(/cannot resolve sip\.test/);
   });
 
-  it('on a host whose DNS cannot be reached, a name in /etc/hosts still resolves (no NAPTR or SRV needed)', async () => {
+  it('with no DNS reachable, a name in /etc/hosts still resolves (no NAPTR or SRV needed)', async () => {
     // A namespace with only loopback: the system's name server is unreachable, as on an isolated lab host.
     const host = Netns.create('nodns');
     try {
