@@ -32,14 +32,13 @@ const RATE = 8000;
 const PAD = 800; // 100 ms of context around a prompt clip
 /**
  * Audio a prompt clip keeps before the detected speech onset, samples
- * (300 ms): the voice activity detector starts a segment at its first block
- * above −45 dBFS, after a soft onset has begun, and the recogniser needs
- * silence before the first word to align it (with 100 ms, own-text
- * verification through real calls rejected prompts the same audio passed
- * with the 200–300 ms a recording starts with). Never reaches back past the
- * end of the prompt heard before (less 100 ms).
+ * (150 ms): the voice activity detector starts a segment at its first block
+ * above −45 dBFS, after a soft onset has begun. Not more: a far end's
+ * digital silence before a recording's own lead-in lifts the utterance
+ * verification's score of every text, wrong ones too (at 300 ms near misses
+ * passed). Never reaches back past the previous prompt's end plus 100 ms.
  */
-const PRE_ROLL = 2400;
+const PRE_ROLL = 1200;
 /** The longest dropout a tone may have and still count as one, samples (100 ms). */
 const BRIDGE = 800;
 
