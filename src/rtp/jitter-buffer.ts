@@ -61,6 +61,16 @@ export interface JitterBufferOptions {
   /** Frames to wait for a quiet one before a delay change is forced. Default 100 (2 s). */
   readonly quietGraceFrames?: number;
   /**
+   * How long a run of quiet frames a delay change that is not forced (with
+   * `isQuiet`) waits for, frames: a frame is dropped when it is the Nth
+   * quiet one in a row or later, one is stretched after N played. 1 (the
+   * default) takes any quiet frame, a stop consonant's closure inside a
+   * word included; more waits for a pause between words or phrases, so the
+   * speech a recorder keeps is not spliced. A recorder or test harness sets
+   * more (and a longer `quietGraceFrames`).
+   */
+  readonly pauseFrames?: number;
+  /**
    * How far the cursor may fall behind its due time (our pulls late: a busy
    * event loop, a clock that catches up) before a frame is dropped even in
    * speech, ms. Default three frames: a phone keeps its delay short. A
@@ -132,6 +142,7 @@ export class JitterBuffer {
   private readonly defaultSamples: number;
   private readonly maxConceal: number;
   private readonly grace: number;
+  private readonly pauseFrames: number;
   private readonly maxLagMs: number | undefined;
   private readonly capacity: number;
   private readonly samplesOf: JitterBufferOptions['samplesOf'];
@@ -151,6 +162,8 @@ export class JitterBuffer {
   /** Frames concealed in a row with nothing buffered: a pause or a loss, told apart when the next packet comes. */
   private blindConceal = 0;
   private waitedForQuiet = 0;
+  /** Quiet frames played in a row (0 after a loud one; a concealed frame leaves it as it was). */
+  private quietRun = 0;
   private target: number;
   private sinceTarget = 0;
   private readonly playedSeqs: number[] = [];
@@ -183,6 +196,7 @@ export class JitterBuffer {
     this.lastFrameSamples = this.defaultSamples;
     this.maxConceal = opts.maxConcealFrames ?? 5;
     this.grace = opts.quietGraceFrames ?? 100;
+    this.pauseFrames = Math.max(1, opts.pauseFrames ?? 1);
     this.maxLagMs = opts.maxLagMs;
     this.capacity = opts.capacity ?? 256;
     this.samplesOf = opts.samplesOf;
@@ -262,15 +276,16 @@ export class JitterBuffer {
     const lag = t - this.due(this.cursor);
     if (lag < -2) {
       const forced = lag < -(frameMs + 2);
-      if (this.mayAdjust(this.lastPlayed?.quiet ?? false, forced)) {
+      if (this.mayAdjust(this.inPause(0), forced)) {
         this.n.stretched++;
         return { kind: 'conceal', reason: 'stretch', samples: this.lastFrameSamples };
       }
     } else if (lag >= frameMs + 2) {
       const forced = lag >= (this.maxLagMs ?? 3 * frameMs);
       const head = this.buf[0]?.pos === this.cursor ? this.buf[0] : undefined;
+      // The frame dropped is quiet and comes after a pause long enough (a lost one counts as quiet).
       const quiet = head ? this.quiet(head.packet) : true;
-      if (this.mayAdjust(quiet, forced)) {
+      if (this.mayAdjust(quiet && this.inPause(1), forced)) {
         if (head) {
           this.buf.shift();
           this.cursor = head.pos + this.samples(head);
@@ -284,6 +299,11 @@ export class JitterBuffer {
       this.waitedForQuiet = 0;
     }
     return this.playCursor(t);
+  }
+
+  /** Whether the frames played last were a pause: `pauseFrames` quiet in a row, counting `more` about to be. */
+  private inPause(more: number): boolean {
+    return this.quietRun + more >= this.pauseFrames;
   }
 
   private mayAdjust(quiet: boolean, forced: boolean): boolean {
@@ -307,6 +327,7 @@ export class JitterBuffer {
       const samples = this.samples(head);
       const quiet = this.quiet(head.packet);
       this.lastPlayed = { pos: head.pos, seq: head.seq, samples, quiet };
+      this.quietRun = quiet ? this.quietRun + 1 : 0;
       this.remember(this.playedSeqs, head.seq);
       this.lastDelay = t - (this.ms(head.pos) + this.est.minTransit);
       this.cursor = head.pos + samples;

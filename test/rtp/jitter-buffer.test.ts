@@ -232,6 +232,25 @@ describe('JitterBuffer', () => {
     expect(loudLost(phone).length).toBeGreaterThan(0);
   });
 
+  it('with pauseFrames cuts the start-up delay in a pause, not in a closure inside a word (else in one)', () => {
+    // Half a second of silence, then speech whose stop consonants leave 40 ms
+    // closures (two quiet frames in ten), a 300 ms pause at frame 400, more speech.
+    const pause = (i: number) => i < 25 || (i >= 400 && i < 415);
+    const quietSet = (i: number) => pause(i) || i % 10 < 2;
+    const isQuiet = (payload: Uint8Array) => quietSet(new DataView(payload.buffer, payload.byteOffset).getUint32(0));
+    const run = (jb: JitterBufferOptions) => simulate({ frames: 600, profile: { delayMs: 30 }, jb });
+    const dropped = (r: Run) => {
+      const p = new Set(played(r));
+      return [...Array(600).keys()].filter((i) => !p.has(i));
+    };
+    // The 60 ms start-up delay comes down to 20 ms once 50 packets are measured (frame 50, mid-speech).
+    const recorder = run({ isQuiet, maxLagMs: 1000, pauseFrames: 5, quietGraceFrames: 500 });
+    expect(dropped(recorder)).toEqual([404, 406]); // the 5th quiet frame of the pause, and the one after it
+    const phone = run({ isQuiet, maxLagMs: 1000 });
+    expect(dropped(phone).length).toBe(2);
+    expect(dropped(phone).every((i) => i < 400 && !pause(i))).toBe(true);
+  });
+
   it('plays silence through a DTX pause (sequence numbers consecutive) without concealing', () => {
     const silent = (i: number) => i % 100 >= 60; // 1.2 s talk, 0.8 s pause
     const r = simulate({ frames: 2_000, profile: { delayMs: 25, jitterMs: 5 }, silent });

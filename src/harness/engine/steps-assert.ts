@@ -30,6 +30,15 @@ import { waitFor } from './waiter.js';
 
 const RATE = 8000;
 const PAD = 800; // 100 ms of context around a prompt clip
+/**
+ * Audio a prompt clip keeps before the detected speech onset, samples
+ * (150 ms): the voice activity detector starts a segment at its first block
+ * above −45 dBFS, after a soft onset has begun. Not more: a far end's
+ * digital silence before a recording's own lead-in lifts the utterance
+ * verification's score of every text, wrong ones too (at 300 ms near misses
+ * passed). Never reaches back past the previous prompt's end plus 100 ms.
+ */
+const PRE_ROLL = 1200;
 /** The longest dropout a tone may have and still count as one, samples (100 ms). */
 const BRIDGE = 800;
 
@@ -87,7 +96,9 @@ export async function runListen(
     },
     () => ({ fail: new StepFailure(`no speech within ${step.startMs} ms`, 'a prompt', 'silence') }),
   );
-  const a = Math.max(0, found.start - PAD);
+  // Before the first prompt of a call nothing bounds the pre-roll; after one, its end (and 100 ms of its tail) does.
+  const floor = from > 0 ? from + PAD : 0;
+  const a = Math.max(0, found.start - PRE_ROLL, Math.min(found.start - PAD, floor));
   const b = Math.min(m.samples, found.end + PAD);
   const id = `c${++st.clipCount}`;
   const clip = { id, label: step.label, startMs: m.msOf(a), endMs: m.msOf(b), samples: m.slice(a, b) };

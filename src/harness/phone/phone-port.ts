@@ -145,18 +145,18 @@ export class PhonePort implements CallPort {
 }
 
 /**
- * What a test hears must not lose speech when this process is busy: the
- * jitter buffer may fall a second behind before it drops a frame in
- * speech (a phone's default is 60 ms), and cuts the delay in the quiet
- * frames instead. Options that set `maxLagMs` (or no jitter buffer) win.
+ * What a test hears must not lose speech nor be spliced: the jitter buffer
+ * may fall a second behind before it drops a frame in speech (a phone's
+ * default is 60 ms), and cuts or grows its delay only in a pause of at
+ * least 200 ms (a phone takes any quiet frame, a stop consonant's closure
+ * inside a word too: the start-up delay coming down mid-prompt cut 40 ms
+ * out of a word, and the prompt's own text was rejected), waiting up to
+ * 10 s for one. Jitter-buffer options the caller sets win; no jitter buffer
+ * stays none.
  */
-function harnessMedia(o: PhoneOptions): PhoneOptions {
+export function harnessMedia(o: PhoneOptions): PhoneOptions {
   const jb = o.media?.rtp?.jitterBuffer;
-  if (jb === false || jb?.maxLagMs !== undefined) return o;
-  return {
-    ...o,
-    media: { ...o.media, rtp: { ...o.media?.rtp, jitterBuffer: { ...jb, maxLagMs: HARNESS_MAX_LAG_MS } } },
-  };
+  if (jb === false) return o;
+  const recorder = { maxLagMs: 1000, pauseFrames: 10, quietGraceFrames: 500, ...jb };
+  return { ...o, media: { ...o.media, rtp: { ...o.media?.rtp, jitterBuffer: recorder } } };
 }
-
-const HARNESS_MAX_LAG_MS = 1000;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../../src/audio/formats/wav.js';
 import { scenario } from '../../../src/harness/scenario/builder.js';
+import { Random } from '../../../src/sim/random.js';
 import type { IvrFarEnd } from '../../../src/harness/sim/far-end.js';
 import { ScriptedRecogniser, runSim, speechLike } from '../support/sim.js';
 
@@ -394,6 +395,38 @@ describe('scenario engine against the simulator', () => {
       env: { baseDir: tmp },
     });
     expect(missing.result.steps[2]!.message).toMatch(/^cannot play .*no-such\.wav/);
+  });
+
+  it('keeps 150 ms before the detected onset (a soft start too), never the prompt before', async () => {
+    // A prompt that starts softly (140 ms at about −52 dBFS, under the voice
+    // activity threshold) before its voiced part; then, 230 ms after it, another.
+    const rnd = new Random(5);
+    const soft = Int16Array.from({ length: 1120 }, () => rnd.int(277) - 138);
+    const two = async (call: IvrFarEnd) => {
+      call.answer();
+      await call.wait(800);
+      await call.play(Int16Array.from([...soft, ...speechLike(1500, 1)]));
+      await call.wait(230);
+      await call.play(speechLike(1200, 2));
+      await call.wait(1200);
+      call.hangup();
+    };
+    const listen = { silence: '200ms' };
+    const s = scenario('onset').call(URI).expect('answered').listen(listen).listen(listen).build();
+    const { result } = await runSim(s, two);
+    expect(result.status).toBe('passed');
+    const rms = (a: Int16Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    const blocks = (a: Int16Array) =>
+      Array.from({ length: Math.floor(a.length / 80) }, (_, i) => rms(a.subarray(i * 80, i * 80 + 80)));
+    const first = blocks(result.clips[0]!.samples);
+    const loud = first.findIndex((r) => r > 184); // −45 dBFS: where the detector starts the segment
+    expect(loud).toBeGreaterThanOrEqual(14); // 150 ms of 10 ms blocks before it (less one for the ramp)
+    // the soft start is in the clip, all of it (but for one block at the edge)
+    expect(first.slice(0, loud).filter((r) => r > 40 && r < 150).length).toBeGreaterThanOrEqual(13);
+    const prompts = result.timeline.filter((e) => e.kind === 'prompt');
+    expect(prompts).toHaveLength(2);
+    expect(result.clips[1]!.startMs).toBeGreaterThanOrEqual(prompts[0]!.endMs! + 100 - 0.01);
+    expect(result.clips[1]!.startMs).toBeLessThan(prompts[1]!.startMs - 100);
   });
 
   it('records what was heard to a WAV file', async () => {

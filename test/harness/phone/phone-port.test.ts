@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Phone } from '../../../src/app/phone.js';
 import { DougServer, type VoiceApp } from '../../../src/doug/server.js';
 import type { CallPortEvent, DialOptions } from '../../../src/harness/call-port.js';
-import { accountUserAgent, PhonePort } from '../../../src/harness/phone/phone-port.js';
+import { accountUserAgent, harnessMedia, PhonePort } from '../../../src/harness/phone/phone-port.js';
 import { withTransport } from '../../../src/harness/phone/phone-leg.js';
 import { scenario } from '../../../src/harness/scenario/builder.js';
 import { runScenario } from '../../../src/harness/engine/runner.js';
@@ -247,6 +247,18 @@ describe('PhonePort on real calls (virtual time)', () => {
       expect(phones).toHaveLength(1);
     },
   );
+
+  it('records like a recorder: its jitter buffer cuts delay only in 200 ms pauses, a second behind at most', () => {
+    const jb = (o: Parameters<typeof harnessMedia>[0]) => harnessMedia(o).media?.rtp?.jitterBuffer;
+    expect(jb({})).toEqual({ maxLagMs: 1000, pauseFrames: 10, quietGraceFrames: 500 });
+    // what the caller sets wins
+    expect(jb({ media: { rtp: { jitterBuffer: { pauseFrames: 1 } } } })).toEqual({
+      maxLagMs: 1000,
+      pauseFrames: 1,
+      quietGraceFrames: 500,
+    });
+    expect(jb({ media: { rtp: { jitterBuffer: false } } })).toBe(false);
+  });
 
   it('turns an account into user-agent settings, and a transport into the URI', () => {
     expect(accountUserAgent({ aor: 'sip:bob@127.0.0.1', password: 'bobpw', proxy: '127.0.0.1:5070' })).toEqual({
