@@ -29,6 +29,7 @@ import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
+import { runCrawl } from './ivr-crawl.js';
 
 /** Runs kept with their audio when `--keep-audio auto`. */
 const KEEP_ALL_UP_TO = 20;
@@ -104,6 +105,7 @@ function failureDetails(
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const paths = ctx.args;
+  if (paths[0] === 'crawl') return runCrawl(ctx, paths.slice(1));
   if (paths.length === 0) throw new UsageError('give scenario files (.yaml) or directories');
   if (o.get('ivr.tap') && ctx.out.json)
     throw new UsageError(
@@ -285,7 +287,7 @@ export const ivrCommand: CommandSpec = {
   args: [
     {
       name: 'scenarios',
-      description: 'scenario files (.yaml) and directories of them',
+      description: 'scenario files (.yaml) and directories of them; or crawl URI: map an IVR and write its scenarios',
       required: true,
       variadic: true,
     },
@@ -299,5 +301,7 @@ export const ivrCommand: CommandSpec = {
       'secret',
     'shtoom ivr examples/demo-sales.yaml --concurrency 10 --repeat 5 --rate 2 --json',
     'shtoom ivr tests/ --tap | tap-junit',
+    'shtoom ivr crawl sip:ivr@127.0.0.1:5080 --keys 0123*9 --input 1234# --concurrency 4 --out crawl/',
+    'shtoom ivr crawl/scenarios   # the scenarios the crawl wrote',
   ],
 };

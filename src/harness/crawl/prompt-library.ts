@@ -2,21 +2,21 @@
  * The prompts a crawl has heard, each once: a newly recorded prompt is the
  * same as a known one when their audio matches both ways (the reference
  * matcher of `matches`, each clip as the other's reference, so a short
- * prompt inside a longer one is not taken for it), and every second of each
- * matches somewhere in the other (one changed word in a long prompt barely
+ * prompt inside a longer one is not taken for it), and every half second of each
+ * matches near its place in the other (one changed word in a long prompt barely
  * moves the whole score). Short of that, a pair whose whole score is in the
  * grey zone asks the transcripts for a second opinion.
  */
 import { wordSimilarity } from '../../asr/similarity.js';
 import { matchFeatures } from '../match/reference-matcher.js';
-import { spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
+import { FEATURE_HOP_MS, spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
 import type { PromptInfo } from './types.js';
 
 export interface PromptLibraryOptions {
   /** Both-ways match score at or above which two clips are one prompt (default 0.85)… */
   readonly sameScore?: number;
-  /** … when no second of either matches the other worse than this (default 0.8). */
-  readonly sameSecond?: number;
+  /** … when no half second of either matches the other worse than this (default 0.75). */
+  readonly samePiece?: number;
   /** Score from which the transcripts decide (default 0.55). */
   readonly greyScore?: number;
   /** Word similarity of the transcripts that makes a grey-zone pair one prompt (default 0.95). */
@@ -32,8 +32,8 @@ interface Entry {
 export interface PromptComparison {
   /** The lower of the two directions' match scores. */
   readonly score: number;
-  /** The worst score of one second of either clip matched anywhere in the other. */
-  readonly worstSecond: number;
+  /** The worst correlation of half a second of either clip near its place in the other. */
+  readonly worstPiece: number;
   /** Speech lengths within a quarter of each other. */
   readonly lengthsAgree: boolean;
 }
@@ -41,19 +41,25 @@ export interface PromptComparison {
 export class PromptLibrary {
   private readonly entries: Entry[] = [];
   private readonly sameScore: number;
-  private readonly sameSecond: number;
+  private readonly samePiece: number;
   private readonly greyScore: number;
   private readonly sameWords: number;
 
   constructor(options: PromptLibraryOptions = {}) {
     this.sameScore = options.sameScore ?? 0.85;
-    this.sameSecond = options.sameSecond ?? 0.8;
+    this.samePiece = options.samePiece ?? 0.75;
     this.greyScore = options.greyScore ?? 0.55;
     this.sameWords = options.sameWords ?? 0.95;
   }
 
   get prompts(): readonly PromptInfo[] {
     return this.entries.map((e) => e.info);
+  }
+
+  /** A known prompt heard again: keep the recording (a few per prompt). */
+  private again(info: PromptInfo, samples: Int16Array): PromptInfo {
+    if (info.recordings.length < KEEP_RECORDINGS) info.recordings.push(samples);
+    return info;
   }
 
   get(id: string): PromptInfo | undefined {
@@ -74,59 +80,99 @@ export class PromptLibrary {
     for (const entry of this.entries) {
       const c = compareFeatures(features, speechMs, entry.features, entry.info.speechMs);
       if (!c.lengthsAgree) continue;
-      if (c.score >= this.sameScore && c.worstSecond >= this.sameSecond) return entry.info;
+      if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return this.again(entry.info, samples);
       if (!best || c.score > best.score) best = { entry, score: c.score };
     }
     let transcript: string | undefined;
     if (best && best.score >= this.greyScore) {
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
-      if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords) return best.entry.info;
+      if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
+        return this.again(best.entry.info, samples);
     }
     transcript ??= await transcribe(samples);
-    const info: PromptInfo = { id: `p${this.entries.length + 1}`, samples, speechMs, transcript };
+    const info: PromptInfo = {
+      id: `p${this.entries.length + 1}`,
+      samples,
+      speechMs,
+      recordings: [samples],
+      transcript,
+    };
     this.entries.push({ info, features });
     return info;
   }
 }
 
-/** Chunks of a clip matched on their own: 1 s of features, with at least 0.3 s active. */
-const CHUNK = 100;
-const CHUNK_ACTIVE = 30;
-
-/** The features of frames [from, to). */
-function sliceFeatures(f: SpectralFeatures, from: number, to: number): SpectralFeatures {
-  return {
-    frames: to - from,
-    bands: f.bands,
-    values: f.values.subarray(from * f.bands, to * f.bands),
-    level: f.level.subarray(from, to),
-  };
-}
+/** Pieces of a clip checked on their own: 0.5 s of features, with at least 0.2 s active. */
+const CHUNK = 50;
+const CHUNK_ACTIVE = 20;
+/** How far a piece may move from where the whole clip aligned: ±300 ms. */
+const CHUNK_SLACK = 30;
+const ACTIVE_DB = -35;
 
 /**
- * The worst-matching second of `a` anywhere in `b`: a whole-prompt score
+ * The worst-matching half second of `a` near where it lies in `b` (`lag`:
+ * frames from `a`'s start to its place in `b`). A whole-prompt score
  * barely moves when one word of a long prompt changes ("Accounts…" /
- * "Cards…, press 1 …" score 0.89 whole), the changed word's second does.
+ * "Cards…, press 1 …" score 0.89 whole); the changed word's half second
+ * does. Only frames active in both count: a packet lost on a real call
+ * leaves a gap that is not a different word.
  */
-function worstChunk(a: SpectralFeatures, b: SpectralFeatures): number {
+function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): number {
+  const B = a.bands;
   let worst = 1;
   for (let from = 0; from < a.frames; from += CHUNK) {
     const to = Math.min(a.frames, from + CHUNK);
     let active = 0;
-    for (let t = from; t < to; t++) if (a.level[t]! >= -35) active++;
+    for (let t = from; t < to; t++) if (a.level[t]! >= ACTIVE_DB) active++;
     if (active < CHUNK_ACTIVE) continue;
-    worst = Math.min(worst, matchFeatures(b, sliceFeatures(a, from, to)).score);
+    let best = -1;
+    for (let l = lag - CHUNK_SLACK; l <= lag + CHUNK_SLACK; l++) {
+      let n = 0;
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let t = from; t < to; t++) {
+        const u = t + l;
+        if (u < 0 || u >= b.frames || a.level[t]! < ACTIVE_DB || b.level[u]! < ACTIVE_DB) continue;
+        for (let k = 0; k < B; k++) {
+          const x = a.values[t * B + k]!;
+          const y = b.values[u * B + k]!;
+          n++;
+          sa += x;
+          sb += y;
+          saa += x * x;
+          sbb += y * y;
+          sab += x * y;
+        }
+      }
+      // Half the piece's active frames must meet active frames at all.
+      if (n < (active * B) / 2) continue;
+      const va = saa - (sa * sa) / n;
+      const vb = sbb - (sb * sb) / n;
+      const c = va > 0 && vb > 0 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0;
+      if (c > best) best = c;
+    }
+    worst = Math.min(worst, best);
   }
   return worst;
 }
 
+/** Recordings kept per prompt. */
+const KEEP_RECORDINGS = 3;
+
 function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFeatures, bMs: number): PromptComparison {
   const lengthsAgree = Math.abs(aMs - bMs) <= 0.25 * Math.max(aMs, bMs);
-  if (!lengthsAgree) return { score: 0, worstSecond: 0, lengthsAgree };
-  const score = Math.min(matchFeatures(a, b).score, matchFeatures(b, a).score);
-  const worstSecond = score < 0.5 ? 0 : Math.min(worstChunk(a, b), worstChunk(b, a));
-  return { score, worstSecond, lengthsAgree };
+  if (!lengthsAgree) return { score: 0, worstPiece: 0, lengthsAgree };
+  const ab = matchFeatures(b, a);
+  const ba = matchFeatures(a, b);
+  const score = Math.min(ab.score, ba.score);
+  const hop = FEATURE_HOP_MS;
+  const worstPiece =
+    score < 0.5 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
+  return { score, worstPiece, lengthsAgree };
 }
 
 /** Compare two clips as the library does. */

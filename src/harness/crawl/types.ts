@@ -44,6 +44,8 @@ export interface PromptInfo {
   readonly id: string;
   readonly samples: Int16Array;
   readonly speechMs: number;
+  /** Every recording of it kept (the first is `samples`), at most a few: transcripts are checked on each. */
+  readonly recordings: Int16Array[];
   /** Free transcription ('' when none was made or nothing was recognised). */
   transcript: string;
 }
