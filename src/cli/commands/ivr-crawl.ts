@@ -79,7 +79,10 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
         if (c.kept) heard.set(c.id, c.transcript);
         log.debug(`${c.id} "${c.transcript}": ${c.kept ? 'kept' : 'left out'} for heard: (${c.why})`);
       }
-    const files = writeCrawl(map, out, { dtmfMode, timing, heard, ...(codecs ? { codecs } : {}) });
+    const vars = Object.fromEntries(
+      (o.get('ivr.var') ?? []).map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const),
+    );
+    const files = writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) });
     const prompt = (id: string) => map.prompts.find((p) => p.id === id);
     for (const n of map.nodes) {
       const where = n.path.map(actionLabel).join(' ') || 'entry';

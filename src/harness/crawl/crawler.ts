@@ -52,12 +52,13 @@ export interface CrawlMap {
 export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> {
   const clock = env.clock ?? realClock;
   const hold = env.hold ?? (<T>(p: Promise<T>) => p);
-  const planner = new CrawlPlanner(o.limits);
+  const concurrency = Math.max(1, o.concurrency ?? 1);
+  // Enough calls at once for a menu's every key and its "no key": try them together.
+  const planner = new CrawlPlanner({ eager: concurrency > o.limits.keys.length, ...o.limits });
   const library = new PromptLibrary(o.matching);
   const transcribe = (s: Int16Array) => (o.transcribe ? hold(o.transcribe(s)) : Promise.resolve(''));
   const started = clock.now();
   const wallMs = o.wallMs ?? 30 * 60_000;
-  const concurrency = Math.max(1, o.concurrency ?? 1);
   let identifying: Promise<unknown> = Promise.resolve();
   // Probes keep no audio in their results and print no steps: the crawl reports what they found.
   const { onStep: _quiet, ...rest } = env;

@@ -13,9 +13,15 @@ import type { CodecId } from '../../codecs/codec.js';
 import type { DtmfMode } from '../call-port.js';
 import type { CrawlMap } from './crawler.js';
 import type { ProbeTiming } from './probe.js';
+import { bestRecording } from './prompt-library.js';
 import type { CrawlAction, CrawlEdge } from './types.js';
 
+/** The `matches` threshold of generated scenarios. */
+export const MATCH_THRESHOLD = 0.75;
+
 export interface CrawlOutputOptions {
+  /** More scenario variables (`--var`). */
+  readonly vars?: Readonly<Record<string, string>>;
   readonly codecs?: readonly CodecId[];
   readonly dtmfMode: DtmfMode;
   readonly timing: ProbeTiming;
@@ -68,15 +74,14 @@ export function leafPaths(map: CrawlMap): LeafPath[] {
     walk.push({ kind: 'action', action: end.action });
     for (const id of end.said) walk.push({ kind: 'prompt', id });
     const keys = [...node.path, end.action];
-    const n = String(out.length + 1).padStart(2, '0');
     out.push({
       name: `crawl: ${keys.map(keyLabel).join(' ')} -> ${end.outcome}`,
-      file: `${n}-${keys.map(keyName).join('-')}-${end.outcome}.yaml`,
+      file: `${keys.map(keyName).join('-')}-${end.outcome}.yaml`,
       walk,
       end,
     });
   }
-  return out;
+  return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
 /** The scenario of one leaf path, as YAML. */
@@ -115,7 +120,11 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
     name: leaf.name,
     description: `written by shtoom ivr crawl from ${map.uri}`,
     timeout: `${Math.ceil(budgetMs / 1000) + 30}s`,
-    vars: { ivr: map.uri },
+    vars: { ivr: map.uri, ...o.vars },
+    // A recording replayed on a loaded machine scores 0.8-0.9 against itself
+    // now and then (a stretch concealed or stretched by the jitter buffer);
+    // another prompt scores under 0.5 (docs/ivr.md, reference matching).
+    settings: { match_threshold: MATCH_THRESHOLD },
     steps,
   };
   return stringify(doc, { lineWidth: 0 });
@@ -165,7 +174,7 @@ export function writeCrawl(map: CrawlMap, dir: string, o: CrawlOutputOptions): s
   for (const p of map.prompts)
     writeFileSync(
       join(dir, 'prompts', `${p.id}.wav`),
-      encodeWav(p.samples, { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
+      encodeWav(bestRecording(p), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
     );
   writeFileSync(join(dir, 'tree.json'), `${JSON.stringify(treeJson(map), null, 2)}\n`);
   const files: string[] = [];

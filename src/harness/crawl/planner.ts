@@ -8,7 +8,8 @@
  * Order: breadth first, so every menu is reached by its shortest path. At a
  * new menu the first key and the "no key" path go first; when the first key
  * is met by silence the menu collects several keys (a PIN), and the
- * configured inputs are tried instead of the other single keys.
+ * configured inputs are tried instead of the other single keys. With
+ * `eager` every key goes at once (the inputs still follow a silent first key).
  */
 import {
   actionLabel,
@@ -29,6 +30,12 @@ export interface CrawlLimits {
   readonly maxDepth: number;
   /** Most probe calls in all. */
   readonly maxCalls: number;
+  /**
+   * Try every key of a new menu at once instead of the first key before the
+   * rest (when enough calls may run at once: a round of calls saved, at the
+   * price of single keys tried where a menu collects several).
+   */
+  readonly eager?: boolean;
 }
 
 /** One probe call: the path to the menu, then the action (none for the first call). */
@@ -131,7 +138,8 @@ export class CrawlPlanner {
     };
     this.nodes.set(node.id, node);
     if (!node.truncated) {
-      this.plan(node, { kind: 'keys', keys: this.limits.keys[0]! });
+      const keys = this.limits.eager ? this.limits.keys : this.limits.keys.slice(0, 1);
+      for (const k of keys) this.plan(node, { kind: 'keys', keys: k });
       this.plan(node, { kind: 'none' });
     }
     return node;
@@ -147,7 +155,7 @@ export class CrawlPlanner {
       for (const input of this.limits.inputs) this.plan(node, { kind: 'keys', keys: input });
       return;
     }
-    for (const k of this.limits.keys.slice(1)) this.plan(node, { kind: 'keys', keys: k });
+    if (!this.limits.eager) for (const k of this.limits.keys.slice(1)) this.plan(node, { kind: 'keys', keys: k });
   }
 
   private plan(node: CrawlNode, action: CrawlAction): void {

@@ -179,3 +179,26 @@ function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFeatures, 
 export function comparePrompts(a: Int16Array, aMs: number, b: Int16Array, bMs: number): PromptComparison {
   return compareFeatures(spectralFeatures(a), aMs, spectralFeatures(b), bMs);
 }
+
+/**
+ * The recording of a prompt to keep as its reference: the one that matches
+ * the others best (a recording with a glitch of the call in it — a stretch
+ * lost or stretched by a loaded machine — would fail every replay).
+ */
+export function bestRecording(info: PromptInfo): Int16Array {
+  const recs = info.recordings;
+  if (recs.length < 3) return recs[0] ?? info.samples;
+  const f = recs.map((r) => spectralFeatures(r));
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let i = 0; i < recs.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < recs.length; j++)
+      if (j !== i) sum += matchFeatures(f[j]!, f[i]!).score + matchFeatures(f[i]!, f[j]!).score;
+    if (sum > bestScore) {
+      bestScore = sum;
+      best = i;
+    }
+  }
+  return recs[best]!;
+}

@@ -7,6 +7,7 @@
  * only when it passes every threshold with a margin.
  */
 import type { Recogniser } from '../../asr/recogniser.js';
+import { wordSimilarity } from '../../asr/similarity.js';
 import { DEFAULT_VERIFY_THRESHOLDS } from '../../asr/verify.js';
 import type { PromptInfo } from './types.js';
 
@@ -19,9 +20,8 @@ export interface HeardMargins {
   readonly coverage: number;
   /** Fewest words a transcript needs (default 3). */
   readonly words: number;
-  /** Added to both margins when there is one recording only (default 5 and 20). */
-  readonly singleScore: number;
-  readonly singleWindow: number;
+  /** Word similarity every other recording's transcript must reach (default 0.9). */
+  readonly sameWords: number;
 }
 
 export const DEFAULT_HEARD_MARGINS: HeardMargins = {
@@ -29,8 +29,7 @@ export const DEFAULT_HEARD_MARGINS: HeardMargins = {
   window: 25,
   coverage: 0.99,
   words: 3,
-  singleScore: 5,
-  singleWindow: 20,
+  sameWords: 0.9,
 };
 
 /** The verdict on one prompt's transcript. */
@@ -53,6 +52,23 @@ export async function verifyTranscripts(
     const words = p.transcript.split(/\s+/).filter(Boolean);
     if (words.length < margins.words || !asr.verify) {
       out.push({ id: p.id, transcript: p.transcript, kept: false, why: `${words.length} words` });
+      continue;
+    }
+    if (p.recordings.length < 2) {
+      out.push({ id: p.id, transcript: p.transcript, kept: false, why: 'heard once' });
+      continue;
+    }
+    // The words must come out the same from every recording: a transcript
+    // the recogniser makes up differently each time ("transferring you plan
+    // a dump" / "transferring new planet") aligns with its own recording
+    // and fails on the next.
+    let unstable: string | undefined;
+    for (const rec of p.recordings.slice(1)) {
+      const again = (await asr.recognise(rec)).text;
+      if (wordSimilarity(again, p.transcript) < margins.sameWords) unstable = again;
+    }
+    if (unstable !== undefined) {
+      out.push({ id: p.id, transcript: p.transcript, kept: false, why: `another recording heard as "${unstable}"` });
       continue;
     }
     const v = (await asr.verify(p.samples, p.transcript)).verdict;

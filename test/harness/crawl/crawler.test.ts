@@ -153,7 +153,9 @@ describe('crawl a menu with a shared branch (simulator, virtual time)', () => {
   it('keeps menus one word apart as two, makes one prompt of a shared announcement, finds the loop', async () => {
     const map = await crawlSim(sharedMenu, '12*');
     expect(map.nodes.map((n) => n.depth)).toEqual([0, 1, 1]);
-    const [main, a, b] = map.nodes.map((n) => n.id);
+    const main = map.entry!.to!;
+    const to = (key: string) => map.edges.find((e) => e.from === main && actionLabel(e.action) === key)!.to!;
+    const [a, b] = [to('1'), to('2')];
     const edges = map.edges.map((e) => `${e.from} ${actionLabel(e.action)} ${e.outcome} ${e.to ?? ''}`.trim()).sort();
     expect(edges).toEqual(
       [
