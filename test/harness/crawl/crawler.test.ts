@@ -2,7 +2,13 @@
  * The crawler against the demo IVR in the simulator, in virtual time: the
  * menus, keys and outcomes it finds are the script's known structure.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeCrawl } from '../../../src/harness/crawl/output.js';
+import { loadScenarios } from '../../../src/harness/scenario/yaml.js';
+import { runSim } from '../support/sim.js';
 import { crawl, type CrawlMap } from '../../../src/harness/crawl/crawler.js';
 import { DEFAULT_TIMING } from '../../../src/harness/crawl/probe.js';
 import { comparePrompts } from '../../../src/harness/crawl/prompt-library.js';
@@ -108,6 +114,31 @@ describe('crawl the demo IVR (simulator, virtual time)', () => {
     expect(map.nodes.map((n) => n.kind).sort()).toEqual(['digits', 'menu', 'menu']);
     expect(map.callsUsed).toBe(19);
     expect(map.unexplored).toBe(0);
+
+    // The scenarios it writes: one per leaf; they pass against the same IVR
+    // and fail against one whose prompts are spoken by another voice.
+    const dir = mkdtempSync(join(tmpdir(), 'shtoom-crawl-'));
+    try {
+      const files = writeCrawl(map, dir, { dtmfMode: 'rfc4733', timing: DEFAULT_TIMING });
+      expect(files.map((f) => basename(f))).toEqual([
+        '1-hangup.yaml',
+        '2-1-hangup.yaml',
+        '2-2-hangup.yaml',
+        '3-0-silence.yaml',
+        '3-1234pound-hangup.yaml',
+        '9-hangup.yaml',
+      ]);
+      const tree = JSON.parse(readFileSync(join(dir, 'tree.json'), 'utf8')) as { nodes: unknown[]; edges: unknown[] };
+      expect([tree.nodes.length, tree.edges.length]).toEqual([3, 18]);
+      const [pinScenario] = loadScenarios([join(dir, 'scenarios', '3-1234pound-hangup.yaml')]);
+      const same = await runSim(pinScenario!, demoIvr());
+      expect(same.result.status, same.result.failure).toBe('passed');
+      const other = await runSim(pinScenario!, demoIvr({ voice: { engine: 'espeak-ng' } }));
+      expect(other.result.status).toBe('failed');
+      expect(other.result.failure).toMatch(/matches \.\.\/prompts\/p\d+\.wav/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it('stops at the call budget and at the depth limit', async () => {
