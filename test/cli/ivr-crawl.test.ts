@@ -21,6 +21,9 @@ describe('shtoom ivr crawl: bad input', () => {
     [['ivr', 'crawl', URI, '--input', '1234#,12z'], /--input.*DTMF keys/],
     [['ivr', 'crawl', URI, '--dtmf-mode', 'smoke'], /--dtmf-mode/],
     [['ivr', 'crawl', URI, '--codec', 'mp3'], /--codec/],
+    // A scenario run refuses the crawl's options instead of ignoring them.
+    [['ivr', 'scenarios/', '--keys', '12'], /--keys is an option of ivr crawl/],
+    [['ivr', 'scenarios/', '--codec', 'pcma'], /--codec is an option of ivr crawl/],
   ])('%j', async (args, message) => {
     const r = await runCli([...args, '--sip-address', '127.0.0.1'], env);
     expect(r.code, r.stderr).toBe(2);

@@ -31,6 +31,18 @@ import { ExitCode } from '../exit-codes.js';
 import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
 import { runCrawl } from './ivr-crawl.js';
 
+/** Options only `ivr crawl` uses. */
+const CRAWL_ONLY = [
+  'ivr.keys',
+  'ivr.depth',
+  'ivr.max-calls',
+  'ivr.max-time',
+  'ivr.input',
+  'ivr.out',
+  'call.codec',
+  'call.dtmf-mode',
+] as const;
+
 /** Runs kept with their audio when `--keep-audio auto`. */
 const KEEP_ALL_UP_TO = 20;
 
@@ -107,6 +119,12 @@ async function run(ctx: CommandContext): Promise<number> {
   const paths = ctx.args;
   if (paths[0] === 'crawl') return runCrawl(ctx, paths.slice(1));
   if (paths.length === 0) throw new UsageError('give scenario files (.yaml) or directories');
+  // The crawl's own options mean nothing to a scenario run: say so rather than ignore them.
+  for (const id of CRAWL_ONLY) {
+    const src = o.sourceOf(id);
+    if (src.kind === 'argv')
+      throw new UsageError(`${src.flag} is an option of ivr crawl (shtoom ivr crawl URI ${src.flag} …)`);
+  }
   if (o.get('ivr.tap') && ctx.out.json)
     throw new UsageError(
       '--tap and --json both print the report on stdout: choose one (--json-file FILE writes JSON to a file)',
