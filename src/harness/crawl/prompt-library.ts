@@ -25,7 +25,8 @@ export interface PromptLibraryOptions {
 
 interface Entry {
   readonly info: PromptInfo;
-  readonly features: SpectralFeatures;
+  /** The features of each recording kept (the first recording's first). */
+  readonly features: SpectralFeatures[];
 }
 
 /** How two clips compare. */
@@ -57,9 +58,12 @@ export class PromptLibrary {
   }
 
   /** A known prompt heard again: keep the recording (a few per prompt). */
-  private again(info: PromptInfo, samples: Int16Array): PromptInfo {
-    if (info.recordings.length < KEEP_RECORDINGS) info.recordings.push(samples);
-    return info;
+  private again(entry: Entry, samples: Int16Array, features: SpectralFeatures): PromptInfo {
+    if (entry.info.recordings.length < KEEP_RECORDINGS) {
+      entry.info.recordings.push(samples);
+      entry.features.push(features);
+    }
+    return entry.info;
   }
 
   get(id: string): PromptInfo | undefined {
@@ -78,17 +82,22 @@ export class PromptLibrary {
     const features = spectralFeatures(samples);
     let best: { entry: Entry; score: number } | undefined;
     for (const entry of this.entries) {
-      const c = compareFeatures(features, speechMs, entry.features, entry.info.speechMs);
-      if (!c.lengthsAgree) continue;
-      if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return this.again(entry.info, samples);
-      if (!best || c.score > best.score) best = { entry, score: c.score };
+      // Against each recording kept: one with a glitch of its call in it does not hide the prompt.
+      for (const known of entry.features) {
+        // Matching is heavy and synchronous: let the calls in progress have their media between comparisons.
+        await yieldToCalls();
+        const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
+        if (!c.lengthsAgree) continue;
+        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return this.again(entry, samples, features);
+        if (!best || c.score > best.score) best = { entry, score: c.score };
+      }
     }
     let transcript: string | undefined;
     if (best && best.score >= this.greyScore) {
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
       if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
-        return this.again(best.entry.info, samples);
+        return this.again(best.entry, samples, features);
     }
     transcript ??= await transcribe(samples);
     const info: PromptInfo = {
@@ -98,7 +107,7 @@ export class PromptLibrary {
       recordings: [samples],
       transcript,
     };
-    this.entries.push({ info, features });
+    this.entries.push({ info, features: [features] });
     return info;
   }
 }
@@ -160,6 +169,8 @@ function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): numb
   return worst;
 }
 
+const yieldToCalls = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Recordings kept per prompt. */
 const KEEP_RECORDINGS = 3;
 
@@ -170,8 +181,9 @@ function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFeatures, 
   const ba = matchFeatures(a, b);
   const score = Math.min(ab.score, ba.score);
   const hop = FEATURE_HOP_MS;
+  // Only where the whole prompts match: the pieces decide nothing below that.
   const worstPiece =
-    score < 0.5 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
+    score < 0.85 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
   return { score, worstPiece, lengthsAgree };
 }
 
