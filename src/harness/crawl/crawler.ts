@@ -76,11 +76,16 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     else {
       const obs = got;
       // One identification at a time: prompts heard by two probes at once become one prompt.
-      const ids = (identifying = identifying.then(async () => {
-        const out: string[] = [];
-        for (const pr of obs.prompts) out.push((await library.identify(pr.samples, pr.speechMs, transcribe)).id);
-        return out;
-      }));
+      // Matching is work outside the calls' time: under virtual time the clock stands still meanwhile.
+      const ids = (identifying = identifying.then(() =>
+        hold(
+          (async () => {
+            const out: string[] = [];
+            for (const pr of obs.prompts) out.push((await library.identify(pr.samples, pr.speechMs, transcribe)).id);
+            return out;
+          })(),
+        ),
+      ));
       report = {
         prompts: (await ids) as string[],
         end: obs.end,
