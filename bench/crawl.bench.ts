@@ -1,15 +1,17 @@
 /**
  * `ivr crawl` on the demo IVR over real calls on loopback: the demo served
- * by doug in this process, the crawler placing its probe calls through the
- * harness's `PhonePort`. Figures: the menus found against the truth (the
+ * by the built CLI (`shtoom serve ivr-demo`, its own process: served from
+ * this one, its media shared the event loop with the crawler's matching and
+ * the recordings suffered), the crawler placing its probe calls through the
+ * harness's `PhonePort`. Needs `npm run build`. Figures: the menus found against the truth (the
  * demo's main, support and PIN menus), spurious menus (one menu taken for
  * two), edges, calls used and wall time. Keys and concurrency:
  * SHTOOM_BENCH_CRAWL_KEYS (default 0123*9), SHTOOM_BENCH_CRAWL_CONCURRENCY
  * (default 4); PIN inputs 1234# and 0000#.
  */
-import { Phone } from '../src/app/phone.js';
-import { ivrDemo } from '../src/apps/ivr-demo.js';
-import { DougServer } from '../src/doug/server.js';
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
 import { crawl } from '../src/harness/crawl/crawler.js';
 import { DEFAULT_TIMING } from '../src/harness/crawl/probe.js';
 import { comparePrompts } from '../src/harness/crawl/prompt-library.js';
@@ -20,10 +22,30 @@ import { note, report } from './lib/report.js';
 
 const keys = process.env.SHTOOM_BENCH_CRAWL_KEYS ?? '0123*9';
 const concurrency = Number(process.env.SHTOOM_BENCH_CRAWL_CONCURRENCY ?? 4);
-const server = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
-const doug = new DougServer({ phone: server, app: ivrDemo() }).start();
+const sipPort = await new Promise<number>((resolve) => {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
+});
+const cli = join(import.meta.dirname, '..', 'dist', 'bin', 'shtoom.js');
+const server = spawn(
+  'timeout',
+  ['900', process.execPath, cli, 'serve', 'ivr-demo', '--listen', `127.0.0.1:${sipPort}`, '--rtp-address', '127.0.0.1'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise<void>((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error('shtoom serve ivr-demo did not start in 30 s')), 30_000);
+  server.stdout.on('data', (d: Buffer) => {
+    if (/serving ivr-demo/.test(d.toString())) {
+      clearTimeout(t);
+      resolve();
+    }
+  });
+});
 const port = await PhonePort.create({ userAgent: { listen: 'udp:127.0.0.1:0' }, media: { address: '127.0.0.1' } });
-const uri = `sip:ivr@127.0.0.1:${server.ua.localAddress.port}`;
+const uri = `sip:ivr@127.0.0.1:${sipPort}`;
 note(`crawling ${uri} with keys ${keys}, ${concurrency} calls at once`);
 const started = performance.now();
 const map = await crawl(
@@ -39,8 +61,7 @@ const map = await crawl(
 );
 const wallS = (performance.now() - started) / 1000;
 await port.close();
-await doug.close();
-await server.close();
+server.kill('SIGTERM');
 
 // Which of the demo's menus each node is: its prompt against flite's rendering of the menu texts.
 const truth = { menu: DEMO_PROMPTS.menu, support: DEMO_PROMPTS.support, pin: DEMO_PROMPTS.pin };
