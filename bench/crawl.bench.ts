@@ -76,7 +76,8 @@ for (const n of map.nodes) {
 note(
   `menus: ${[...found].map(([k, v]) => `${k}×${v}`).join(', ')}; ${map.edges.length} edges; ${map.unexplored} unmade`,
 );
-report('crawl.menus_found', found.size, `of ${Object.keys(truth).length}`);
+report('crawl.menus_found', found.size, 'menus');
+report('crawl.menus_truth', Object.keys(truth).length, 'menus');
 report('crawl.menus_spurious', map.nodes.length - found.size, 'menus');
 report('crawl.edges', map.edges.length, 'edges');
 report('crawl.prompts', map.prompts.length, 'prompts');
