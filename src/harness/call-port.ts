@@ -94,7 +94,24 @@ export interface EndedEvent {
   readonly reason: string;
 }
 
-export type CallPortEvent = ProgressEvent | AnsweredEvent | FailedEvent | AudioEvent | DtmfEvent | EndedEvent;
+/**
+ * The far end asked to transfer the call (a REFER, RFC 3515) to `target`. The
+ * harness does not follow it: it declines the REFER and reports it here.
+ */
+export interface TransferEvent {
+  readonly type: 'transfer';
+  readonly at: number;
+  readonly target: string;
+}
+
+export type CallPortEvent =
+  | ProgressEvent
+  | AnsweredEvent
+  | FailedEvent
+  | AudioEvent
+  | DtmfEvent
+  | EndedEvent
+  | TransferEvent;
 
 /** Media statistics of one call, as the report shows them. */
 export interface MediaStats {

@@ -23,8 +23,21 @@ import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
-import { depth, failureLine, finishRun, runName, seconds } from './ivr-report.js';
+import { runCrawl } from './ivr-crawl.js';
 import { runMerge } from './ivr-merge.js';
+import { depth, failureLine, finishRun, runName, seconds } from './ivr-report.js';
+
+/** Options only `ivr crawl` uses. */
+const CRAWL_ONLY = [
+  'ivr.keys',
+  'ivr.depth',
+  'ivr.max-calls',
+  'ivr.max-time',
+  'ivr.input',
+  'ivr.out',
+  'call.codec',
+  'call.dtmf-mode',
+] as const;
 
 /** Runs kept with their audio when `--keep-audio auto`. */
 const KEEP_ALL_UP_TO = 20;
@@ -42,7 +55,14 @@ async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const paths = ctx.args;
   if (paths[0] === 'merge') return runMerge(ctx, paths.slice(1));
+  if (paths[0] === 'crawl') return runCrawl(ctx, paths.slice(1));
   if (paths.length === 0) throw new UsageError('give scenario files (.yaml) or directories');
+  // The crawl's own options mean nothing to a scenario run: say so rather than ignore them.
+  for (const id of CRAWL_ONLY) {
+    const src = o.sourceOf(id);
+    if (src.kind === 'argv')
+      throw new UsageError(`${src.flag} is an option of ivr crawl (shtoom ivr crawl URI ${src.flag} …)`);
+  }
   if (o.get('ivr.tap') && ctx.out.json)
     throw new UsageError(
       '--tap and --json both print the report on stdout: choose one (--json-file FILE writes JSON to a file)',
@@ -163,7 +183,9 @@ export const ivrCommand: CommandSpec = {
   args: [
     {
       name: 'scenarios',
-      description: 'scenario files (.yaml) and directories of them; or merge REPORT.json…: join shard reports',
+      description:
+        'scenario files (.yaml) and directories of them; or crawl URI: map an IVR and write its scenarios; ' +
+        'or merge REPORT.json…: join shard reports',
       required: true,
       variadic: true,
     },
@@ -177,7 +199,5 @@ export const ivrCommand: CommandSpec = {
       'secret',
     'shtoom ivr examples/demo-sales.yaml --concurrency 10 --repeat 5 --rate 2 --json',
     'shtoom ivr tests/ --tap | tap-junit',
-    'shtoom ivr tests/ --shard 2/3 --json-file shard-2.json   # machine 2 of 3 in a CI matrix',
-    'shtoom ivr merge shard-*.json --junit ivr.xml --html report/',
   ],
 };

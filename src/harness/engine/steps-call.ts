@@ -114,6 +114,10 @@ export async function runExpect(st: RunState, step: ExpectStep, timeoutMs: numbe
         case 'ended':
           if (e.type === 'ended') return { done: `call ended (${e.reason})` };
           break;
+        case 'transfer':
+          if (e.type === 'transfer') return { done: `transfer to ${e.target}` };
+          if (e.type === 'failed' && e.status >= 300 && e.status < 400) return { done: describeFinal(e) };
+          break;
       }
       if (e.type === 'failed')
         return { fail: new StepFailure(`the call failed with ${describeFinal(e)}`, want, describeFinal(e)) };

@@ -126,6 +126,12 @@ export class PhoneLeg implements CallLeg {
       this.emit({ type: 'answered', at: this.now(), codec: media.codec.id });
       tap();
     });
+    // A REFER from the far end (an IVR handing the call on) is reported, not
+    // followed: the harness tests the IVR, not the agent it transfers to.
+    call.on('transfer-requested', (t) => {
+      this.emit({ type: 'transfer', at: this.now(), target: t.target });
+      t.reject(603, 'Declined');
+    });
     call.on('dtmf', (d) => {
       if (d.how === 'inband') return;
       this.emit({ type: 'dtmf', at: this.now(), digit: d.digit, durationMs: d.durationMs ?? 0, method: d.how });

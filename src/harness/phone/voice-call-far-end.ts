@@ -10,7 +10,7 @@
  * rejects every wait with `FarEndHangup`, which the app returned by
  * `dougApp` takes as the normal end of the call.
  */
-import { CallEndedError } from '../../app/errors.js';
+import { CallEndedError, TransferFailedError } from '../../app/errors.js';
 import type { AudioSource } from '../../audio/device.js';
 import type { CodecId } from '../../codecs/codec.js';
 import type { VoiceApp } from '../../doug/server.js';
@@ -136,6 +136,17 @@ class VoiceCallFarEnd implements IvrFarEnd {
 
   hangup(): void {
     void this.vc.hangup();
+  }
+
+  async transfer(target: string): Promise<boolean> {
+    try {
+      await this.vc.transfer(target);
+      return true;
+    } catch (e) {
+      if (this.vc.signal.aborted) throw new FarEndHangup();
+      if (e instanceof TransferFailedError) return false;
+      throw e;
+    }
   }
 }
 

@@ -45,7 +45,16 @@ type Raw = Record<string, unknown>;
 
 const COMMON = ['timeout', 'label'];
 const PROGRESS_TONES: readonly CallProgressTone[] = ['dial', 'ringback', 'busy', 'reorder'];
-const EXPECTATIONS: readonly Expectation[] = ['ringing', 'progress', 'answered', 'busy', 'rejected', 'hangup', 'ended'];
+const EXPECTATIONS: readonly Expectation[] = [
+  'ringing',
+  'progress',
+  'answered',
+  'busy',
+  'rejected',
+  'hangup',
+  'ended',
+  'transfer',
+];
 const SCENARIO_KEYS = ['name', 'scenario', 'description', 'timeout', 'vars', 'prompts', 'settings', 'steps'];
 
 class Parser {

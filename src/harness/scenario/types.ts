@@ -23,7 +23,7 @@ export interface StepCommon {
 }
 
 /** What `expect` waits for. */
-export type Expectation = 'ringing' | 'progress' | 'answered' | 'busy' | 'rejected' | 'hangup' | 'ended';
+export type Expectation = 'ringing' | 'progress' | 'answered' | 'busy' | 'rejected' | 'hangup' | 'ended' | 'transfer';
 
 export interface CallStep extends StepCommon {
   readonly kind: 'call';

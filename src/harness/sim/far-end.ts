@@ -46,6 +46,11 @@ export interface IvrFarEnd {
   wait(ms: number): Promise<void>;
   /** Hang up (BYE). */
   hangup(): void;
+  /**
+   * Transfer the caller (a blind REFER) to `target`: resolves `true` when the
+   * caller followed it (the call then ends), `false` when it declined.
+   */
+  transfer(target: string): Promise<boolean>;
 }
 
 /** A simulated IVR: an async function of one call. */

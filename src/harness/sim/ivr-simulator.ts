@@ -147,6 +147,12 @@ class SimCall implements CallLeg {
       sendDtmf: (digits, mode) => this.farSendDtmf(digits, mode),
       wait: (ms) => this.wait(ms),
       hangup: () => this.farHangup(),
+      // The caller is the harness, which reports a REFER and declines it.
+      transfer: async (to) => {
+        this.assertLive();
+        this.emit({ type: 'transfer', at: this.now(), target: to });
+        return false;
+      },
     };
     this.after(this.o.setupMs ?? 20, () => {
       if (this.state !== 'dialling') return;

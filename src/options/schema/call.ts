@@ -27,7 +27,7 @@ export const callOptions = [
     },
     flag: 'codec',
     argName: 'list',
-    commands: ['call', 'serve', 'smoke', 'demo', 'phone'],
+    commands: ['call', 'serve', 'smoke', 'demo', 'phone', 'ivr'],
   }),
   opt.string('call.play', {
     help:
@@ -62,7 +62,7 @@ export const callOptions = [
     default: 'auto',
     flag: 'dtmf-mode',
     argName: 'mode',
-    commands: ['call', 'phone'],
+    commands: ['call', 'phone', 'ivr'],
   }),
   opt.duration('call.dtmf-delay', {
     help: 'wait this long after the answer before sending --dtmf',

@@ -1,0 +1,115 @@
+/**
+ * `shtoom ivr crawl URI`: map an IVR by calling it — every key at every
+ * menu, each in a fresh call that replays the path — and write the map
+ * (`tree.json`), the prompts (WAV) and a regression scenario per path to a
+ * leaf (`scenarios/*.yaml`, run them with `shtoom ivr DIR/scenarios`).
+ */
+import { resolve } from 'node:path';
+import { PocketsphinxRecogniser } from '../../asr/pocketsphinx.js';
+import type { CodecId } from '../../codecs/codec.js';
+import { UsageError } from '../../errors.js';
+import { crawl } from '../../harness/crawl/crawler.js';
+import { writeCrawl } from '../../harness/crawl/output.js';
+import { DEFAULT_TIMING } from '../../harness/crawl/probe.js';
+import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
+import { actionLabel } from '../../harness/crawl/types.js';
+import { PhonePort } from '../../harness/phone/phone-port.js';
+import { SipUsageError } from '../../sip/errors.js';
+import type { CommandContext } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
+
+export async function runCrawl(ctx: CommandContext, args: readonly string[]): Promise<number> {
+  const o = ctx.options;
+  if (args.length !== 1) throw new UsageError('ivr crawl takes one URI: shtoom ivr crawl sip:ivr@host');
+  const uri = args[0]!;
+  if (!/^sips?:[^\s]+$/i.test(uri)) throw new UsageError(`ivr crawl: not a SIP URI: ${JSON.stringify(uri)}`);
+  const mode = o.get('call.dtmf-mode');
+  const dtmfMode = mode === 'auto' ? 'rfc4733' : mode;
+  const codecs: readonly CodecId[] | undefined =
+    o.sourceOf('call.codec').kind === 'default' ? undefined : (o.get('call.codec') as readonly CodecId[]);
+  const out = resolve(o.get('ivr.out'));
+  const log = ctx.log.child('crawl');
+  const asr = new PocketsphinxRecogniser();
+  let transcribe: ((s: Int16Array) => Promise<string>) | undefined;
+  try {
+    await asr.check();
+    transcribe = async (s) => (await asr.recognise(s)).text;
+  } catch (e) {
+    log.warn(`no transcripts: ${(e as Error).message}`);
+  }
+  let port: PhonePort;
+  try {
+    port = await PhonePort.create({
+      ...phoneOptionsFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('ivr') }),
+      inbandDtmf: 'off',
+    });
+  } catch (e) {
+    if (e instanceof SipUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timing = DEFAULT_TIMING;
+  try {
+    const map = await crawl(
+      {
+        uri,
+        dtmfMode,
+        timing,
+        ...(codecs ? { codecs } : {}),
+        limits: {
+          keys: [...o.get('ivr.keys')],
+          inputs: o.get('ivr.input') ?? [],
+          maxDepth: o.get('ivr.depth'),
+          maxCalls: o.get('ivr.max-calls'),
+        },
+        concurrency: o.get('ivr.concurrency'),
+        wallMs: o.get('ivr.max-time') * 1000,
+        ...(transcribe ? { transcribe } : {}),
+        onProbe: (line) => log.info(line),
+        signal: stop.signal,
+      },
+      port.env(),
+    );
+    const heard = new Map<string, string>();
+    if (transcribe)
+      for (const c of await verifyTranscripts(map.prompts, asr)) {
+        if (c.kept) heard.set(c.id, c.transcript);
+        log.debug(`${c.id} "${c.transcript}": ${c.kept ? 'kept' : 'left out'} for heard: (${c.why})`);
+      }
+    const vars = Object.fromEntries(
+      (o.get('ivr.var') ?? []).map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const),
+    );
+    const files = writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) });
+    const prompt = (id: string) => map.prompts.find((p) => p.id === id);
+    for (const n of map.nodes) {
+      const where = n.path.map(actionLabel).join(' ') || 'entry';
+      const note = n.truncated ? ' (not explored: depth)' : '';
+      ctx.out.line(`${n.id} ${n.kind}${note} [${where}] "${prompt(n.prompt)?.transcript ?? ''}"`);
+    }
+    for (const e of map.edges) {
+      const to = e.to ? ` ${e.to}` : '';
+      ctx.out.line(`  ${e.from} ${actionLabel(e.action)} -> ${e.outcome}${to}${e.detail ? ` (${e.detail})` : ''}`);
+    }
+    const left = map.unexplored ? `; ${map.unexplored} probes not made (limits)` : '';
+    ctx.out.line(
+      `${map.nodes.length} menus, ${map.edges.length} edges, ${map.prompts.length} prompts; ${map.callsUsed} calls ` +
+        `in ${(map.durationMs / 1000).toFixed(1)} s${left}`,
+    );
+    ctx.out.line(
+      `wrote ${out}/tree.json, ${map.prompts.length} prompts and ${files.length} scenarios (${heard.size} heard:)`,
+    );
+    if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
+    if (!map.entry || map.entry.outcome === 'failed') {
+      ctx.out.line(`the first call failed: ${map.entry?.detail ?? 'no answer'}`);
+      return ExitCode.FAILURE;
+    }
+    return ExitCode.OK;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await port.close();
+    await asr.close();
+  }
+}

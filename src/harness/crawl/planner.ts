@@ -1,0 +1,175 @@
+/**
+ * The crawl's plan, sans I/O: the menu graph found so far and the probes
+ * still to make. A probe is one fresh call that replays the path to a menu
+ * and then tries one action there; its observation comes back through
+ * `report` as prompt identities (the `PromptLibrary` decides those), and the
+ * planner turns it into an edge, perhaps a new menu, and more probes.
+ *
+ * Order: breadth first, so every menu is reached by its shortest path. At a
+ * new menu the first key and the "no key" path go first; when the first key
+ * is met by silence the menu collects several keys (a PIN), and the
+ * configured inputs are tried instead of the other single keys. With
+ * `eager` every key goes at once (the inputs still follow a silent first key).
+ */
+import {
+  actionLabel,
+  sameAction,
+  type CrawlAction,
+  type CrawlEdge,
+  type CrawlEntry,
+  type CrawlNode,
+  type ObservedEnd,
+} from './types.js';
+
+export interface CrawlLimits {
+  /** Keys to try at each menu, one per probe. */
+  readonly keys: readonly string[];
+  /** Digit strings to try where a menu collects several keys (`1234#`). */
+  readonly inputs: readonly string[];
+  /** Most actions on a path: menus deeper than this are recorded, not explored. */
+  readonly maxDepth: number;
+  /** Most probe calls in all. */
+  readonly maxCalls: number;
+  /**
+   * Try every key of a new menu at once instead of the first key before the
+   * rest (when enough calls may run at once: a round of calls saved, at the
+   * price of single keys tried where a menu collects several).
+   */
+  readonly eager?: boolean;
+}
+
+/** One probe call: the path to the menu, then the action (none for the first call). */
+export interface PlannedProbe {
+  readonly id: number;
+  readonly node: string | undefined;
+  readonly path: readonly CrawlAction[];
+  readonly action: CrawlAction | undefined;
+}
+
+/** A probe's outcome in prompt identities. */
+export type ProbeReport =
+  | {
+      readonly prompts: readonly string[];
+      readonly end: ObservedEnd;
+      readonly transferTo?: string;
+    }
+  | { readonly failed: string };
+
+export class CrawlPlanner {
+  readonly nodes = new Map<string, CrawlNode>();
+  readonly edges: CrawlEdge[] = [];
+  entry: CrawlEntry | undefined;
+  /** Probe calls handed out. */
+  callsUsed = 0;
+  private readonly queue: PlannedProbe[] = [];
+  private readonly inFlight = new Set<number>();
+  private nextId = 1;
+
+  constructor(readonly limits: CrawlLimits) {
+    if (limits.keys.length === 0) throw new RangeError('no keys to try');
+    this.queue.push({ id: this.nextId++, node: undefined, path: [], action: undefined });
+  }
+
+  /** The next probe to make now, if any (none when the call budget is spent or the rest wait on probes in flight). */
+  next(): PlannedProbe | undefined {
+    if (this.callsUsed >= this.limits.maxCalls) return undefined;
+    const p = this.queue.shift();
+    if (!p) return undefined;
+    this.callsUsed++;
+    this.inFlight.add(p.id);
+    return p;
+  }
+
+  /** Nothing in flight and nothing more to try (or no calls left). */
+  get finished(): boolean {
+    return this.inFlight.size === 0 && (this.queue.length === 0 || this.callsUsed >= this.limits.maxCalls);
+  }
+
+  /** Probes planned but not made (the call budget ran out, or the crawl was stopped). */
+  get unexplored(): number {
+    return this.queue.length;
+  }
+
+  /** Forget the probes not yet made (the wall-clock limit was reached). */
+  drop(): void {
+    this.queue.length = 0;
+  }
+
+  report(probe: PlannedProbe, r: ProbeReport): void {
+    this.inFlight.delete(probe.id);
+    if ('failed' in r) {
+      if (probe.node === undefined) this.entry = { said: [], outcome: 'failed', detail: r.failed };
+      else {
+        this.edges.push({ from: probe.node, action: probe.action!, said: [], outcome: 'failed', detail: r.failed });
+        this.afterFirstKey(probe, 'failed');
+      }
+      return;
+    }
+    const path = probe.action ? [...probe.path, probe.action] : [];
+    let outcome: CrawlEdge['outcome'];
+    let to: string | undefined;
+    let said = r.prompts;
+    if (r.end === 'waiting' && r.prompts.length > 0) {
+      const menuPrompt = r.prompts.at(-1)!;
+      said = r.prompts.slice(0, -1);
+      to = this.menuFor(menuPrompt, path).id;
+      outcome = to === probe.node ? 'repeat' : 'menu';
+    } else outcome = r.end === 'waiting' ? 'silence' : r.end;
+    const detail = r.end === 'transfer' && r.transferTo ? { detail: r.transferTo } : {};
+    if (probe.node === undefined) {
+      this.entry = { said, outcome, ...(to ? { to } : {}), ...detail };
+      return;
+    }
+    this.edges.push({ from: probe.node, action: probe.action!, said, outcome, ...(to ? { to } : {}), ...detail });
+    this.afterFirstKey(probe, outcome);
+  }
+
+  /** The menu whose prompt is `prompt`: known, or new (and then planned). */
+  private menuFor(prompt: string, path: readonly CrawlAction[]): CrawlNode {
+    for (const n of this.nodes.values()) if (n.prompt === prompt) return n;
+    const depth = path.length;
+    const node: CrawlNode = {
+      id: `n${this.nodes.size + 1}`,
+      prompt,
+      path,
+      depth,
+      kind: 'menu',
+      truncated: depth >= this.limits.maxDepth,
+    };
+    this.nodes.set(node.id, node);
+    if (!node.truncated) {
+      const keys = this.limits.eager ? this.limits.keys : this.limits.keys.slice(0, 1);
+      for (const k of keys) this.plan(node, { kind: 'keys', keys: k });
+      this.plan(node, { kind: 'none' });
+    }
+    return node;
+  }
+
+  /** After the first key at a menu: the other keys, or the inputs where it collects several keys. */
+  private afterFirstKey(probe: PlannedProbe, outcome: CrawlEdge['outcome']): void {
+    const first = this.limits.keys[0]!;
+    if (probe.action?.kind !== 'keys' || probe.action.keys !== first) return;
+    const node = this.nodes.get(probe.node!)!;
+    if (outcome === 'silence' && this.limits.inputs.length > 0) {
+      node.kind = 'digits';
+      for (const input of this.limits.inputs) this.plan(node, { kind: 'keys', keys: input });
+      return;
+    }
+    if (!this.limits.eager) for (const k of this.limits.keys.slice(1)) this.plan(node, { kind: 'keys', keys: k });
+  }
+
+  private plan(node: CrawlNode, action: CrawlAction): void {
+    const dup = this.queue.some((q) => q.node === node.id && q.action && sameAction(q.action, action));
+    if (dup || this.edges.some((e) => e.from === node.id && sameAction(e.action, action))) return;
+    this.queue.push({ id: this.nextId++, node: node.id, path: node.path, action });
+  }
+
+  /** One line per edge, for logs and tests: `n1 2 -> menu n2 (said p3)`. */
+  describe(): string[] {
+    return this.edges.map(
+      (e) =>
+        `${e.from} ${actionLabel(e.action)} -> ${e.outcome}${e.to ? ` ${e.to}` : ''}` +
+        (e.said.length ? ` (said ${e.said.join(' ')})` : ''),
+    );
+  }
+}

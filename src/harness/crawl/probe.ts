@@ -1,0 +1,168 @@
+/**
+ * One probe call as a scenario for the engine: call, expect the answer,
+ * then a step of its own that replays the path to a menu — at each menu it
+ * waits for the prompts to end and the line to stay quiet, then presses the
+ * path's keys — tries the probe's action and observes what follows: the
+ * prompts (cut where `listen` would cut them: speech, then `promptGapMs` of
+ * silence), and how it ended (quiet: the IVR waits; the far end hung up or
+ * transferred; no speech at all; speech past the longest observation).
+ */
+import type { CodecId } from '../../codecs/codec.js';
+import type { CallAccount, DtmfMode } from '../call-port.js';
+import type { CallMonitor } from '../engine/call-monitor.js';
+import type { StepApi } from '../engine/context.js';
+import { scenario } from '../scenario/builder.js';
+import type { Scenario } from '../scenario/types.js';
+import type { PlannedProbe } from './planner.js';
+import { actionLabel, type CrawlAction, type Observation, type ObservedPrompt, type ProbeFailure } from './types.js';
+
+const RATE = 8000;
+/** Context kept around a prompt's speech, as `listen` keeps it: 100 ms. */
+const PAD = 800;
+const POLL_MS = 100;
+
+/** How long the crawler waits for what. */
+export interface ProbeTiming {
+  /** Silence that ends a prompt (as `listen`'s default, 700 ms). */
+  readonly promptGapMs: number;
+  /** Quiet after the last prompt that means the IVR waits for a key (default 2000 ms). */
+  readonly settleMs: number;
+  /** No speech this long after the keys: the outcome is silence (default 4000 ms). */
+  readonly responseMs: number;
+  /** How long "no key" waits for the IVR's own timeout (default 10 s). */
+  readonly noKeyMs: number;
+  /** How long the first prompt may take after the answer (default 10 s). */
+  readonly firstMs: number;
+  /** The longest one observation may last (default 60 s). */
+  readonly maxObserveMs: number;
+}
+
+export const DEFAULT_TIMING: ProbeTiming = {
+  promptGapMs: 700,
+  settleMs: 2000,
+  responseMs: 4000,
+  noKeyMs: 10_000,
+  firstMs: 10_000,
+  maxObserveMs: 60_000,
+};
+
+export interface ProbeCallOptions {
+  readonly uri: string;
+  readonly codecs?: readonly CodecId[];
+  readonly account?: CallAccount;
+  readonly dtmfMode: DtmfMode;
+  readonly timing: ProbeTiming;
+}
+
+/** The probe as a scenario; `onResult` receives what its last action led to, or why it could not tell. */
+export function probeScenario(
+  probe: PlannedProbe,
+  o: ProbeCallOptions,
+  onResult: (r: Observation | ProbeFailure) => void,
+): Scenario {
+  const t = o.timing;
+  const actions = probe.path.length + (probe.action ? 1 : 0);
+  const stepMs = t.maxObserveMs + t.noKeyMs + t.settleMs + 10_000;
+  const budget = (actions + 1) * stepMs;
+  return scenario(`crawl probe ${probe.id}`, { timeout: budget + 30_000 })
+    .call(o.uri, {
+      ...(o.codecs?.length ? { codec: [...o.codecs] } : {}),
+      ...(o.account ? { account: { ...o.account } } : {}),
+    })
+    .expect('answered', { timeout: '60s' })
+    .step(
+      'crawl',
+      async (api) => {
+        const m = api.monitor;
+        const leg = api.leg;
+        if (!m || !leg) return api.fail('no call');
+        let obs = await observe(api, m, m.samples, t.firstMs, t);
+        for (const [i, a] of probe.path.entries()) {
+          if (obs.end !== 'waiting') {
+            onResult({ failed: `replaying ${pathText(probe.path.slice(0, i))}: ${obs.end} instead of a menu` });
+            return;
+          }
+          obs = await act(api, m, a, o);
+        }
+        if (!probe.action) return onResult(obs);
+        if (obs.end !== 'waiting') {
+          onResult({ failed: `replaying ${pathText(probe.path)}: ${obs.end} instead of a menu` });
+          return;
+        }
+        onResult(await act(api, m, probe.action, o));
+      },
+      { timeout: budget },
+    )
+    .build();
+}
+
+const pathText = (path: readonly CrawlAction[]) => (path.length ? path.map(actionLabel).join(' ') : 'the first call');
+
+async function act(api: StepApi, m: CallMonitor, a: CrawlAction, o: ProbeCallOptions): Promise<Observation> {
+  const from = m.samples;
+  if (a.kind === 'none') return observe(api, m, from, o.timing.noKeyMs, o.timing);
+  await api.leg!.sendDtmf(a.keys, { mode: o.dtmfMode, durationMs: 100, gapMs: 100 });
+  return observe(api, m, from, o.timing.responseMs, o.timing);
+}
+
+/** Watch the call from sample `from` until the IVR waits, ends, stays silent or talks too long. */
+async function observe(
+  api: StepApi,
+  m: CallMonitor,
+  from: number,
+  startMs: number,
+  t: ProbeTiming,
+): Promise<Observation> {
+  const began = api.now();
+  const settle = (t.settleMs * RATE) / 1000;
+  for (;;) {
+    const segs = m.speech.filter((s) => s.end > from);
+    const open = m.openSpeech;
+    const transfer = transferOf(m);
+    if (transfer !== undefined || m.ended) {
+      const all = open !== undefined ? [...segs, { start: open, end: m.samples }] : segs;
+      const prompts = cut(m, all, from, t);
+      if (transfer !== undefined) return { prompts, end: 'transfer', ...(transfer ? { transferTo: transfer } : {}) };
+      return { prompts, end: 'hangup' };
+    }
+    const elapsed = api.now() - began;
+    if (segs.length === 0 && open === undefined && elapsed >= startMs) return { prompts: [], end: 'silence' };
+    if (segs.length > 0 && open === undefined && m.samples - segs.at(-1)!.end >= settle)
+      return { prompts: cut(m, segs, from, t), end: 'waiting' };
+    if (elapsed >= t.maxObserveMs) {
+      const all = open !== undefined ? [...segs, { start: open, end: m.samples }] : segs;
+      return { prompts: cut(m, all, from, t), end: 'cut' };
+    }
+    await api.sleep(POLL_MS);
+  }
+}
+
+/** A transfer seen on the call: its target ('' when unknown), or undefined. */
+function transferOf(m: CallMonitor): string | undefined {
+  for (const e of m.events) {
+    if (e.type === 'transfer') return e.target;
+    if (e.type === 'failed' && e.status >= 300 && e.status < 400) return '';
+  }
+  return undefined;
+}
+
+/** Speech segments into prompts: a gap of `promptGapMs` or more starts a new one. */
+function cut(
+  m: CallMonitor,
+  segs: readonly { start: number; end: number }[],
+  from: number,
+  t: ProbeTiming,
+): ObservedPrompt[] {
+  const gap = (t.promptGapMs * RATE) / 1000;
+  const groups: { start: number; end: number }[] = [];
+  for (const s of segs) {
+    const start = Math.max(s.start, from);
+    const last = groups.at(-1);
+    if (last && start - last.end < gap) last.end = Math.max(last.end, s.end);
+    else groups.push({ start, end: s.end });
+  }
+  return groups.map((g) => ({
+    samples: m.slice(Math.max(0, g.start - PAD), Math.min(m.samples, g.end + PAD)),
+    speechMs: Math.round(((g.end - g.start) / RATE) * 1000),
+  }));
+}

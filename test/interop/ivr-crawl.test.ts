@@ -1,0 +1,172 @@
+/**
+ * `shtoom ivr crawl` on real calls over loopback, the built CLI against two
+ * IVRs served by `shtoom serve`: the demo IVR (its top menu) and a small IVR
+ * of another shape written for this test as a doug app file
+ * (`support/crawl-test-ivr.mjs`: a sub-menu with a loop back on `*`, an
+ * invalid key that repeats the menu, a branch that hangs up, a REFER
+ * transfer). The maps found are compared with the known structures, the
+ * scenarios the crawls wrote pass with `shtoom ivr`, and against a copy of
+ * the test IVR whose billing menu says something else the scenario through
+ * that menu fails.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
+import { readWavFile } from '../../src/audio/formats/wav.js';
+import { comparePrompts } from '../../src/harness/crawl/prompt-library.js';
+import { DEMO_PROMPTS } from '../../src/harness/sim/demo-ivr.js';
+import { speak } from '../../src/tts/speak.js';
+import {
+  freeSipPort,
+  isListening,
+  requireBinary,
+  runShtoom,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+} from './support/peers.js';
+
+const APP = join(import.meta.dirname, 'support', 'crawl-test-ivr.mjs');
+const LOOPBACK = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1'];
+const dir = mkdtempSync(join(tmpdir(), 'shtoom-ivr-crawl-'));
+const CHANGED = join(dir, 'changed');
+let demoUri: string;
+let testUri: string;
+let changedUri: string;
+
+/** The test IVR's prompts (the app file's own list). */
+let TEST_PROMPTS: Record<string, string>;
+
+beforeAll(async () => {
+  requireBinary('flite');
+  await new PocketsphinxRecogniser().check();
+  TEST_PROMPTS = ((await import(APP)) as { PROMPTS: Record<string, string> }).PROMPTS;
+  const [demoPort, testPort, changedPort] = [await freeSipPort(), await freeSipPort(), await freeSipPort()];
+  const demo = startShtoom(['serve', 'ivr-demo', '--listen', `127.0.0.1:${demoPort}`, '--rtp-address', '127.0.0.1'], {
+    timeoutSec: 240,
+  });
+  const test = startShtoom(['serve', APP, '--listen', `127.0.0.1:${testPort}`, '--rtp-address', '127.0.0.1'], {
+    timeoutSec: 240,
+    env: { ...process.env, SHTOOM_TEST_IVR_CHANGED: join(dir, 'never') },
+  });
+  // The same IVR with its billing menu changed, beside it.
+  writeFileSync(CHANGED, '');
+  const changed = startShtoom(['serve', APP, '--listen', `127.0.0.1:${changedPort}`, '--rtp-address', '127.0.0.1'], {
+    timeoutSec: 240,
+    env: { ...process.env, SHTOOM_TEST_IVR_CHANGED: CHANGED },
+  });
+  await waitFor(() => isListening(demoPort, 'udp'), `ivr-demo on ${demoPort}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${demo.stderr()}`);
+  });
+  await waitFor(() => isListening(testPort, 'udp'), `test IVR on ${testPort}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${test.stderr()}`);
+  });
+  await waitFor(() => isListening(changedPort, 'udp'), `changed test IVR on ${changedPort}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${changed.stderr()}`);
+  });
+  demoUri = `sip:ivr@127.0.0.1:${demoPort}`;
+  changedUri = `sip:ivr@127.0.0.1:${changedPort}`;
+  testUri = `sip:ivr@127.0.0.1:${testPort}`;
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllPeers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Tree {
+  entry: { said: string[]; outcome: string; to?: string };
+  nodes: { id: string; prompt: string; depth: number }[];
+  edges: { from: string; key: string | null; outcome: string; to?: string; said: string[]; detail?: string }[];
+  prompts: { id: string; audio: string; durationMs: number }[];
+}
+
+/** The map's edges in words: prompts and menus named by the known prompt their recording matches. */
+async function describeMap(out: string, known: Record<string, string>): Promise<{ entry: string; edges: string[] }> {
+  const tree = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as Tree;
+  const names = new Map<string, string>();
+  for (const [name, text] of Object.entries(known)) {
+    const ref = await speak(text);
+    for (const p of tree.prompts) {
+      const rec = readWavFile(join(out, p.audio)).samples as Int16Array;
+      // TTS output starts and ends in silence: compare by the recording's speech length.
+      if (comparePrompts(rec, p.durationMs, ref, p.durationMs).score >= 0.8) {
+        expect(names.get(p.id), `${p.id} matches both ${names.get(p.id)} and ${name}`).toBeUndefined();
+        names.set(p.id, name);
+      }
+    }
+  }
+  const promptName = (id: string) => names.get(id) ?? `unknown ${id}`;
+  const menu = (id: string | undefined) => promptName(tree.nodes.find((n) => n.id === id)?.prompt ?? '');
+  const entry = `${tree.entry.said.map(promptName).join(' ')} -> ${tree.entry.outcome} ${menu(tree.entry.to)}`;
+  const edges = tree.edges
+    .map(
+      (e) =>
+        `${menu(e.from)} ${e.key ?? '(no key)'} -> ${e.outcome}${e.to ? ` ${menu(e.to)}` : ''}` +
+        (e.said.length ? ` [${e.said.map(promptName).join(' ')}]` : '') +
+        (e.detail ? ` ${e.detail}` : ''),
+    )
+    .sort();
+  return { entry, edges };
+}
+
+describe('shtoom ivr crawl against shtoom serve', () => {
+  it('maps two IVRs, writes scenarios that pass, and they fail once a prompt changed', async () => {
+    const demoOut = join(dir, 'demo');
+    const testOut = join(dir, 'test');
+    const [demo, test] = await Promise.all([
+      runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...LOOPBACK], {
+        timeoutSec: 120,
+      }),
+      runShtoom(['ivr', 'crawl', testUri, '--keys', '12*', '--concurrency', '6', '--out', testOut, ...LOOPBACK], {
+        timeoutSec: 120,
+      }),
+    ]);
+    expect(demo.code, demo.stdout + demo.stderr).toBe(0);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+
+    const demoMap = await describeMap(demoOut, DEMO_PROMPTS);
+    expect(demoMap.entry).toBe('welcome -> menu menu');
+    expect(demoMap.edges).toEqual(['menu (no key) -> repeat menu', 'menu 9 -> hangup [goodbye]']);
+    const { changedBilling: _, ...testPrompts } = TEST_PROMPTS;
+    const testMap = await describeMap(testOut, testPrompts);
+    expect(testMap.entry).toBe(' -> menu main');
+    expect(testMap.edges).toEqual(
+      [
+        'main 1 -> menu billing',
+        'main 2 -> transfer [transferring] sip:agent@127.0.0.1:9',
+        'main * -> repeat main [invalid]',
+        'main (no key) -> repeat main',
+        'billing 1 -> hangup [bill goodbye]',
+        'billing 2 -> repeat billing [invalid]',
+        'billing * -> menu main',
+        'billing (no key) -> repeat billing',
+      ].sort(),
+    );
+    expect(readdirSync(join(demoOut, 'scenarios'))).toEqual(['9-hangup.yaml']);
+    expect(readdirSync(join(testOut, 'scenarios')).sort()).toEqual(['1-1-hangup.yaml', '2-transfer.yaml']);
+    const billing = readFileSync(join(testOut, 'scenarios', '1-1-hangup.yaml'), 'utf8');
+    expect(billing).toMatch(/press: "1"[\s\S]*press: "1"[\s\S]*expect: hangup/);
+    expect(billing).not.toMatch(/^prompts:/m);
+
+    // The scenarios replayed against the IVRs they were written from, and
+    // at the same time against the copy of the test IVR whose billing menu
+    // says something else: the scenario through that menu fails there, the
+    // other one still passes.
+    const [replay, changed] = await Promise.all([
+      runShtoom(['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios'), '--concurrency', '3', ...LOOPBACK], {
+        timeoutSec: 90,
+      }),
+      runShtoom(['ivr', join(testOut, 'scenarios'), '--var', `ivr=${changedUri}`, '--concurrency', '2', ...LOOPBACK], {
+        timeoutSec: 90,
+      }),
+    ]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout.match(/^PASS /gm)).toHaveLength(3);
+    expect(changed.code, changed.stdout + changed.stderr).toBe(1);
+    expect(changed.stdout).toMatch(/^FAIL crawl: 1 1 -> hangup .*matches \.\.\/prompts\/p\d+\.wav/m);
+    expect(changed.stdout).toMatch(/^PASS crawl: 2 -> transfer/m);
+  }, 300_000);
+});
