@@ -199,5 +199,9 @@ export const ivrCommand: CommandSpec = {
       'secret',
     'shtoom ivr examples/demo-sales.yaml --concurrency 10 --repeat 5 --rate 2 --json',
     'shtoom ivr tests/ --tap | tap-junit',
+    'shtoom ivr tests/ --shard 2/3 --json-file shard-2.json   # machine 2 of 3 in a CI matrix',
+    'shtoom ivr merge shard-*.json --junit ivr.xml --html report/',
+    'shtoom ivr crawl sip:ivr@127.0.0.1:5080 --keys 0123*9 --input 1234# --concurrency 4 --out crawl/',
+    'shtoom ivr crawl/scenarios   # the scenarios the crawl wrote',
   ],
 };
