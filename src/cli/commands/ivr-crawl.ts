@@ -13,11 +13,9 @@ import { writeCrawl } from '../../harness/crawl/output.js';
 import { DEFAULT_TIMING } from '../../harness/crawl/probe.js';
 import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
 import { actionLabel } from '../../harness/crawl/types.js';
-import { PhonePort } from '../../harness/phone/phone-port.js';
-import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
+import { ivrPort } from './ivr-port.js';
 
 export async function runCrawl(ctx: CommandContext, args: readonly string[]): Promise<number> {
   const o = ctx.options;
@@ -38,16 +36,7 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   } catch (e) {
     log.warn(`no transcripts: ${(e as Error).message}`);
   }
-  let port: PhonePort;
-  try {
-    port = await PhonePort.create({
-      ...phoneOptionsFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('ivr') }),
-      inbandDtmf: 'off',
-    });
-  } catch (e) {
-    if (e instanceof SipUsageError) throw new UsageError(e.message);
-    throw e;
-  }
+  const port = await ivrPort(ctx);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });

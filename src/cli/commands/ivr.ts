@@ -14,18 +14,16 @@
 import { UsageError } from '../../errors.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { runSuite } from '../../harness/load/run-suite.js';
-import { PhonePort } from '../../harness/phone/phone-port.js';
 import { stepLine } from '../../harness/report/step-text.js';
 import { tapPoint } from '../../harness/report/tap.js';
 import { parseShard, shardOf } from '../../harness/scenario/shard.js';
 import { loadScenarios } from '../../harness/scenario/yaml.js';
-import { SipUsageError } from '../../sip/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
 import { runCrawl } from './ivr-crawl.js';
 import { runMerge } from './ivr-merge.js';
 import { depth, failureLine, finishRun, runName, seconds } from './ivr-report.js';
+import { ivrPort } from './ivr-port.js';
 
 /** Options only `ivr crawl` uses. */
 const CRAWL_ONLY = [
@@ -86,16 +84,7 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.out.line(`shard ${shard.index}/${shard.count}: ${scenarios.length} of the ${all.length} scenarios`);
   const log = ctx.log.child('ivr');
 
-  let port: PhonePort;
-  try {
-    port = await PhonePort.create({
-      ...phoneOptionsFrom(o, ctx.log, { ephemeralPort: ephemeralSipPort('ivr') }),
-      inbandDtmf: 'off',
-    });
-  } catch (e) {
-    if (e instanceof SipUsageError) throw new UsageError(e.message);
-    throw e;
-  }
+  const port = await ivrPort(ctx);
 
   // Progress: human lines, or TAP comments and points; nothing on stdout with --json.
   const say = (line: string) => {
