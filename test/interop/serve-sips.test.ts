@@ -10,7 +10,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeSipPort, isListening, requireBinary, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
-import { runSipp, SippDir } from './support/sip-sipp.js';
+import { runSipp, SIPP_PCMU_OFFER, SippDir } from './support/sip-sipp.js';
 
 /** What the 416's Warning must say (a SIPp regular expression). */
 const WARNING = '399 [^ ]+ .a sips: request must arrive over TLS, not (UDP|TCP).';
@@ -72,13 +72,7 @@ Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
+${SIPP_PCMU_OFFER}
 
 ]]></send>
   <recv response="100" optional="true"/>

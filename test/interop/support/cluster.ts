@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Netns } from './netns.js';
 import { requireBinary, waitFor, type Peer } from './peers.js';
+import { UAC_VIA_PROXY } from './sip-sipp.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', '..', 'examples', 'cluster', 'kamailio.cfg');
 export const LB = (n: number) => `10.98.${n}.1`;
@@ -76,65 +77,6 @@ export function routed(): number {
   return (kamailio.stderr().match(/CLUSTER \S+ to sip:/g) ?? []).length;
 }
 
-/**
- * SIPp's built-in `uac`, except that ACK and BYE follow the Record-Route
- * (the built-in one sends them to the proxy's own URI, which a proxy
- * cannot route): INVITE with an SDP offer, 200, ACK, a pause of `-d` ms, BYE.
- */
-const UAC_VIA_PROXY = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac through a record-routing proxy">
-  <send retrans="500"><![CDATA[
-INVITE sip:echo@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:echo@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:sipp@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rtd="true" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-[routes]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-[routes]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" crlf="true"/>
-</scenario>
-`;
-
 export function sipp(callMs: number, calls: number): Peer {
   return lb.start(
     'sipp',
@@ -142,6 +84,8 @@ export function sipp(callMs: number, calls: number): Peer {
       '-nostdin',
       '-sf',
       join(dir, 'uac.xml'),
+      '-s',
+      'echo',
       `${LB(1)}:5060`,
       '-i',
       LB(1),

@@ -75,11 +75,17 @@ export async function runSipp(
 
 export { freeSipPort };
 
-/** UAC: INVITE to [service], expect 180/200, ACK, then wait for the callee's BYE and answer it. */
-export const UAC_WAIT_BYE = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="uac waits for the callee's BYE">
-  <send retrans="500"><![CDATA[
+/** The PCMU offer of the SIPp scenarios here (SIPp fills in the addresses and the media port). */
+export const SIPP_PCMU_OFFER = `v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000`;
+
+/** A UAC's first step: INVITE to [service] with the PCMU offer, retransmitted. */
+const INVITE_SEND = `  <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -91,16 +97,16 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
+${SIPP_PCMU_OFFER}
 
 ]]></send>
-  <recv response="100" optional="true"/>
+`;
+
+/** UAC: INVITE to [service], expect 180/200, ACK, then wait for the callee's BYE and answer it. */
+export const UAC_WAIT_BYE = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uac waits for the callee's BYE">
+${INVITE_SEND}  <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rtd="true"/>
   <send><![CDATA[
@@ -271,5 +277,44 @@ export const UAC_AUTH = `<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]>
   </send>
   <recv response="200"/>
+</scenario>
+`;
+
+/**
+ * SIPp's built-in `uac`, except that ACK and BYE follow the Record-Route
+ * (the built-in one sends them to the proxy's own URI, which a proxy
+ * cannot route): INVITE with an SDP offer, 200, ACK, a pause of `-d` ms, BYE.
+ */
+export const UAC_VIA_PROXY = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac through a record-routing proxy">
+${INVITE_SEND}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+[routes]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+[routes]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200" crlf="true"/>
 </scenario>
 `;
