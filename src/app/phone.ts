@@ -279,11 +279,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
    * probes take this node out), while the calls up go on.
    */
   drain(retryAfterS: number): void {
-    this.core().outOfService = Math.max(0, Math.round(retryAfterS));
-  }
-
-  private core() {
-    return this.ua.core;
+    this.ua.core.outOfService = Math.max(0, Math.round(retryAfterS));
   }
 
   /**
@@ -347,9 +343,10 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inc.reject(503, 'Service Unavailable');
       return;
     }
-    if (this.core().outOfService !== undefined) {
-      this.log.info(`refused a call from ${from}: draining; 503, Retry-After ${this.core().outOfService}`);
-      inc.reject(503, 'Service Unavailable', [['Retry-After', String(this.core().outOfService)]]);
+    const draining = this.ua.core.outOfService;
+    if (draining !== undefined) {
+      this.log.info(`refused a call from ${from}: draining; 503, Retry-After ${draining}`);
+      inc.reject(503, 'Service Unavailable', [['Retry-After', String(draining)]]);
       return;
     }
     if (this.active.size >= this.capacity) {
