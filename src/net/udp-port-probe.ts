@@ -106,7 +106,9 @@ const MAX_PENDING = 64;
  * probes.heard('127.0.0.1', 5060);           // for each datagram received
  */
 export class PortProbes {
-  private readonly entries = new Map<string, Entry>();
+  /** By port, then address: looked up for every datagram received, so without building a key. */
+  private readonly entries = new Map<number, Map<string, Entry>>();
+  private count = 0;
   private readonly clock: Clock;
   private readonly timers: TimerHost;
   private readonly open: OpenProbe;
@@ -131,13 +133,12 @@ export class PortProbes {
   sent(t: Transmit, address: string): void {
     if (this.closed || t.ref === undefined || t.bytes.length === 0) return;
     const port = t.destination.port;
-    const key = `${address} ${port}`;
     const now = this.clock.now();
-    let e = this.entries.get(key);
+    let e = this.find(address, port);
     if (e && (now - e.heardAt < this.quietMs || (e.socket === undefined && now - e.probedAt < this.quietMs))) return;
     if (!e) {
-      if (this.entries.size >= MAX_DESTINATIONS) this.dropIdle();
-      if (this.entries.size >= MAX_DESTINATIONS) return;
+      if (this.count >= MAX_DESTINATIONS) this.dropIdle();
+      if (this.count >= MAX_DESTINATIONS) return;
       e = {
         address,
         port,
@@ -147,7 +148,7 @@ export class PortProbes {
         timer: undefined,
         socket: undefined,
       };
-      this.entries.set(key, e);
+      this.add(e);
     }
     if (e.pending.size < MAX_PENDING || e.pending.has(t.ref)) e.pending.set(t.ref, t);
     if (e.timer === undefined && e.socket === undefined) {
@@ -158,8 +159,8 @@ export class PortProbes {
 
   /** A datagram came from `address`:`port`: something listens there. */
   heard(address: string, port: number): void {
-    if (this.entries.size === 0) return;
-    const e = this.entries.get(`${address} ${port}`);
+    if (this.count === 0) return;
+    const e = this.find(address, port);
     if (!e) return;
     e.heardAt = this.clock.now();
     e.pending.clear();
@@ -169,8 +170,9 @@ export class PortProbes {
   /** Stop every timer and socket. */
   close(): void {
     this.closed = true;
-    for (const e of this.entries.values()) this.stop(e);
+    for (const byAddress of this.entries.values()) for (const e of byAddress.values()) this.stop(e);
     this.entries.clear();
+    this.count = 0;
   }
 
   private probe(e: Entry): void {
@@ -193,7 +195,7 @@ export class PortProbes {
     e.pending.clear();
     this.stop(e);
     // The next request there is probed again: a server may start meanwhile.
-    this.entries.delete(`${e.address} ${e.port}`);
+    this.remove(e);
     const error = new PortUnreachableError(e.address, e.port);
     for (const t of waiting) this.refused(t, error);
   }
@@ -206,11 +208,31 @@ export class PortProbes {
   }
 
   private dropIdle(): void {
-    for (const [key, e] of this.entries) {
-      if (e.timer === undefined && e.socket === undefined) {
-        this.entries.delete(key);
-        if (this.entries.size < MAX_DESTINATIONS) return;
+    for (const byAddress of this.entries.values()) {
+      for (const e of byAddress.values()) {
+        if (e.timer === undefined && e.socket === undefined) {
+          this.remove(e);
+          if (this.count < MAX_DESTINATIONS) return;
+        }
       }
     }
+  }
+
+  private find(address: string, port: number): Entry | undefined {
+    return this.entries.get(port)?.get(address);
+  }
+
+  private add(e: Entry): void {
+    let byAddress = this.entries.get(e.port);
+    if (!byAddress) this.entries.set(e.port, (byAddress = new Map()));
+    byAddress.set(e.address, e);
+    this.count++;
+  }
+
+  private remove(e: Entry): void {
+    const byAddress = this.entries.get(e.port);
+    if (!byAddress?.delete(e.address)) return;
+    this.count--;
+    if (byAddress.size === 0) this.entries.delete(e.port);
   }
 }

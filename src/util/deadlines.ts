@@ -19,6 +19,7 @@ export interface Deadline {
 }
 
 const NOTHING = (): void => {};
+const isActive = (e: Entry): boolean => e.active;
 
 class Entry implements Deadline {
   active = true;
@@ -37,7 +38,7 @@ class Entry implements Deadline {
 }
 
 export class DeadlineQueue {
-  private heap = new MinHeap<Entry>();
+  private readonly heap = new MinHeap<Entry>();
   private live = 0;
   private dead = 0;
 
@@ -92,13 +93,7 @@ export class DeadlineQueue {
   }
 
   private compact(): void {
-    const keep: Entry[] = [];
-    while (this.heap.size > 0) {
-      const e = this.heap.pop()!;
-      if (e.active) keep.push(e);
-    }
-    this.heap = new MinHeap<Entry>();
-    for (const e of keep) this.heap.push(e.at, e);
+    this.heap.retain(isActive);
     this.dead = 0;
   }
 }

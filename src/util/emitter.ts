@@ -56,3 +56,42 @@ export function quietPromise<T>(): { promise: Promise<T>; resolve: (v: T) => voi
   promise.catch(() => {});
   return { promise, resolve, reject };
 }
+
+/**
+ * A `quietPromise` made only when someone asks for it: the outcome of an
+ * object that usually ends with nobody awaiting it (a dialog on a busy
+ * server) costs a field instead of a promise and two closures. The first
+ * `resolve` or `reject` wins, as with a promise.
+ *
+ * @example
+ * const ended = new LazyOutcome<string>();
+ * ended.resolve('bye');
+ * await ended.promise; // 'bye'
+ */
+export class LazyOutcome<T> {
+  #settled: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown } | undefined;
+  #made: ReturnType<typeof quietPromise<T>> | undefined;
+
+  get promise(): Promise<T> {
+    if (!this.#made) {
+      const made = quietPromise<T>();
+      const s = this.#settled;
+      if (s?.ok === true) made.resolve(s.value);
+      else if (s?.ok === false) made.reject(s.error);
+      this.#made = made;
+    }
+    return this.#made.promise;
+  }
+
+  resolve(value: T): void {
+    if (this.#settled) return;
+    this.#settled = { ok: true, value };
+    this.#made?.resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.#settled) return;
+    this.#settled = { ok: false, error };
+    this.#made?.reject(error);
+  }
+}

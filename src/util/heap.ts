@@ -62,6 +62,23 @@ export class MinHeap<T> {
     return true;
   }
 
+  /** Keep only the items for which `keep` is true: O(n), the order of equal keys kept. */
+  retain(keep: (item: T) => boolean): void {
+    let w = 0;
+    for (let r = 0; r < this.items.length; r++) {
+      const item = this.items[r]!;
+      if (!keep(item)) continue;
+      this.keys[w] = this.keys[r]!;
+      this.seqs[w] = this.seqs[r]!;
+      this.items[w] = item;
+      w++;
+    }
+    this.keys.length = w;
+    this.seqs.length = w;
+    this.items.length = w;
+    for (let i = (w >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
   clear(): void {
     this.keys = [];
     this.seqs = [];

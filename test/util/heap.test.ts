@@ -33,4 +33,22 @@ describe('MinHeap', () => {
     expect(h.remove((x) => x === 'z')).toBe(false);
     expect([h.pop(), h.pop(), h.pop(), h.pop(), h.pop()]).toEqual(['a', 'b', 'd', 'e', undefined]);
   });
+
+  it('retain() keeps the kept items in key order, equal keys in insertion order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean()), { maxLength: 300 }), (entries) => {
+        const h = new MinHeap<number>();
+        for (const [i, [k]] of entries.entries()) h.push(k, i);
+        h.retain((i) => entries[i]![1]);
+        const out: number[] = [];
+        for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
+        const expected = entries
+          .map(([k, keep], i) => ({ k, keep, i }))
+          .filter((e) => e.keep)
+          .sort((a, b) => a.k - b.k || a.i - b.i)
+          .map((e) => e.i);
+        expect(out).toEqual(expected);
+      }),
+    );
+  });
 });

@@ -11,7 +11,7 @@ import type { InviteOwner, ServerInviteOwner } from '../core/owners.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import type { Source } from '../transport/types.js';
 import { SipRequestFailedError, SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from '../../util/emitter.js';
+import { LazyOutcome, TypedEmitter } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import type { UaInternals } from './internals.js';
 import type { Dialog } from './dialog.js';
@@ -43,7 +43,7 @@ export type OutgoingCallEvents = {
 export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> implements InviteOwner {
   /** The final 2xx, once answered. */
   response: SipResponse | undefined;
-  private readonly result = quietPromise<Dialog>();
+  private readonly result = new LazyOutcome<Dialog>();
   private invite: ClientInvite | undefined;
   /** @internal `cancel()` came before the INVITE was sent (its host name was being resolved): it never will be. */
   cancelledBeforeSent = false;
@@ -157,7 +157,7 @@ export type IncomingCallEvents = {
  * });
  */
 export class IncomingCall extends TypedEmitter<IncomingCallEvents> implements ServerInviteOwner {
-  private readonly acked = quietPromise<Dialog>();
+  private readonly acked = new LazyOutcome<Dialog>();
   private acceptCalled = false;
 
   /** @internal the handle becomes the INVITE's owner as it is made (on the core's event announcing it). */

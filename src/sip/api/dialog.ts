@@ -19,7 +19,7 @@ import { parseDtmfBody, type DtmfInfo } from '../core/dtmf-body.js';
 import type { ServerRequest } from '../core/server-request.js';
 import type { ServerInvite } from '../core/server-invite.js';
 import { SipStateError } from '../errors.js';
-import { TypedEmitter, quietPromise } from '../../util/emitter.js';
+import { LazyOutcome, TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
@@ -93,7 +93,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
    * (RFC 3261 13.2.1, RFC 3264 section 4).
    */
   lastAck: SipRequest | undefined;
-  private readonly ended = quietPromise<DialogEndReason>();
+  private readonly ended = new LazyOutcome<DialogEndReason>();
 
   /** @internal */
   constructor(
