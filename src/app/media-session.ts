@@ -164,6 +164,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly encoder: FrameEncoder;
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly quietDecoders = new Map<number, FrameDecoder | null>();
+  private quietScratch = new Int16Array(0);
   private readonly plc = new PacketLossConcealer();
   private readonly inbandOut: DtmfGenerator;
   private inbandIn: DtmfDetector | undefined;
@@ -429,9 +430,12 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       this.quietDecoders.set(pt, q);
     }
     if (!q) return true;
+    // Into a buffer of the frame's length, kept between frames: this runs for every frame played.
+    const n = this.decoderFor(pt)?.codec.payloadSamples(payload.length);
+    if (n !== undefined && this.quietScratch.length !== n) this.quietScratch = new Int16Array(n);
     let pcm: Int16Array;
     try {
-      pcm = q.decode(payload);
+      pcm = n === undefined ? q.decode(payload) : q.decode(payload, this.quietScratch);
     } catch {
       return true;
     }

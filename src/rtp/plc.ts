@@ -46,7 +46,9 @@ export class PacketLossConcealer {
   /** Samples of delay between input and output (3.75 ms at 8 kHz). */
   static readonly DELAY = OVERLAP_MAX;
 
+  /** The last HISTORY samples as a ring: the oldest at `head` (a block is written without shifting the rest). */
   private readonly history = new Float64Array(HISTORY);
+  private head = 0;
   private readonly pitchBuf = new Float64Array(HISTORY);
   private readonly lastQuarter = new Float64Array(OVERLAP_MAX);
   private readonly block = new Float64Array(BLOCK);
@@ -67,6 +69,7 @@ export class PacketLossConcealer {
   /** Forget the signal (a new stream). */
   reset(): void {
     this.history.fill(0);
+    this.head = 0;
     this.erased = 0;
   }
 
@@ -101,7 +104,7 @@ export class PacketLossConcealer {
     const b = this.block;
     if (this.erased === 0) {
       // First lost block: find the pitch and repeat the last period.
-      this.pitchBuf.set(this.history);
+      this.linearHistory(this.pitchBuf);
       this.pitch = this.findPitch();
       this.overlap = this.pitch >> 2;
       for (let i = 0; i < this.overlap; i++) this.lastQuarter[i] = this.pitchBuf[HISTORY - this.overlap + i]!;
@@ -110,7 +113,7 @@ export class PacketLossConcealer {
       this.periodStart = HISTORY - this.periodLen;
       this.smoothJoint();
       // The blended tail has not been played yet (it is inside the output delay): replace it.
-      for (let i = HISTORY - OVERLAP_MAX; i < HISTORY; i++) this.history[i] = this.pitchBuf[i]!;
+      for (let i = HISTORY - OVERLAP_MAX; i < HISTORY; i++) this.history[this.at(i)] = this.pitchBuf[i]!;
       this.synth(b, 0, BLOCK);
     } else if (this.erased === 1 || this.erased === 2) {
       // Second and third block: use one more period of history each time,
@@ -183,16 +186,34 @@ export class PacketLossConcealer {
     this.erased = 0;
   }
 
-  /** Shift the block into the history; the output is the history delayed by 30 samples. */
+  /** Add the block to the history; the output is the history delayed by 30 samples. */
   private save(out: Int16Array, at: number): void {
     const h = this.history;
-    h.copyWithin(0, BLOCK);
-    h.set(this.block, HISTORY - BLOCK);
-    const from = HISTORY - BLOCK - OVERLAP_MAX;
+    let w = this.head;
     for (let i = 0; i < BLOCK; i++) {
-      const v = Math.round(h[from + i]!);
-      out[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      h[w] = this.block[i]!;
+      w = w + 1 === HISTORY ? 0 : w + 1;
     }
+    this.head = w;
+    let r = this.at(HISTORY - BLOCK - OVERLAP_MAX);
+    for (let i = 0; i < BLOCK; i++) {
+      const v = Math.round(h[r]!);
+      out[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      r = r + 1 === HISTORY ? 0 : r + 1;
+    }
+  }
+
+  /** Where the history's `i`-th sample (0: the oldest) is in the ring. */
+  private at(i: number): number {
+    const j = this.head + i;
+    return j >= HISTORY ? j - HISTORY : j;
+  }
+
+  /** The history, oldest first, into `to`. */
+  private linearHistory(to: Float64Array): void {
+    const h = this.history;
+    to.set(h.subarray(this.head), 0);
+    to.set(h.subarray(0, this.head), HISTORY - this.head);
   }
 
   /** The pitch period (samples) that best repeats the last 20 ms of history. */
