@@ -70,7 +70,9 @@ describe('the demo scenarios with every core busy', () => {
       startPeer('node', ['-e', HOG], { timeoutSec: 560 }),
     );
     const vars = `ivr=sip:ivr@127.0.0.1:${port},busy=sip:busy@127.0.0.1:${port},pin=1234`;
-    const files = ['demo-busy', 'demo-pin', 'demo-sales', 'demo-support'].map((n) => join(EXAMPLES, `${n}.yaml`));
+    // Two of the four demos (ivr-demo.test.ts runs all four on a quiet machine): a PIN entered by DTMF, and
+    // a sub-menu two levels down — the longest listening and the most keys.
+    const files = ['demo-pin', 'demo-support'].map((n) => join(EXAMPLES, `${n}.yaml`));
     let r: Awaited<ReturnType<typeof runShtoom>>;
     try {
       // One after another, as a CI job runs them.
@@ -84,8 +86,8 @@ describe('the demo scenarios with every core busy', () => {
     console.log(`CPU hogs got ${shares.join(', ')} of a core each`);
     for (const s of shares) expect(s).toBeGreaterThan(0);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const name of ['busy', 'PIN entry', 'sales', 'support sub-menu'])
+    for (const name of ['PIN entry', 'support sub-menu'])
       expect(r.stdout).toMatch(new RegExp(`^PASS demo IVR - ${name} \\(`, 'm'));
-    expect(r.stdout).toMatch(/^4 passed, 0 failed/m);
+    expect(r.stdout).toMatch(/^2 passed, 0 failed/m);
   }, 600_000);
 });

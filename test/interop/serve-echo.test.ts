@@ -37,9 +37,11 @@ beforeAll(() => {
 afterEach(async () => stopAllPeers());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serveEcho() {
+async function serveEcho(extra: string[] = []) {
   const port = await freeSipPort();
-  const peer = startShtoom(['serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, ...COMMON], { timeoutSec: 90 });
+  const peer = startShtoom(['serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, ...COMMON, ...extra], {
+    timeoutSec: 90,
+  });
   await waitFor(() => isListening(port, 'udp'), 'shtoom serve echo');
   return { port, peer };
 }
@@ -63,7 +65,8 @@ async function hostileInvite(port: number): Promise<{ answers: string[]; close: 
 
 describe('shtoom serve and a hostile INVITE', () => {
   it('an unroutable Contact, never ACKed: SIGTERM still ends serve within Timer H and a margin, exit 0', async () => {
-    const echo = await serveEcho();
+    // T1 of 250 ms: Timer H (64*T1) is 16 s instead of 32 s; the 200 OK is still retransmitted until then.
+    const echo = await serveEcho(['--sip-t1', '250ms']);
     const hostile = await hostileInvite(echo.port);
     await waitFor(() => hostile.answers.includes('SIP/2.0 200 OK'), 'the 200 OK', 10_000);
     const t0 = Date.now();
@@ -71,7 +74,7 @@ describe('shtoom serve and a hostile INVITE', () => {
     const code = await echo.peer.exited;
     hostile.close();
     expect(code, echo.peer.stderr()).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(32_000 + 10_000);
+    expect(Date.now() - t0).toBeLessThan(16_000 + 10_000);
     expect(echo.peer.stderr()).not.toMatch(/unexpected error|internal error/);
     expect(echo.peer.stderr()).not.toMatch(/not answered/);
   }, 90_000);

@@ -12,6 +12,8 @@ describe('precedence: defaults < ini < env < argv', () => {
     expect(o.get('sip.port')).toBe(5060);
     expect(o.sourceOf('sip.port')).toEqual({ kind: 'default' });
     expect(o.get('account.user')).toBeUndefined();
+    // The TCP message deadline the interop test shortens: a trickled message is cut after 30 s by default.
+    expect(o.get('sip.tcp-message-timeout')).toBe(30_000);
   });
 
   it('ini beats the default', () => {
