@@ -4,6 +4,7 @@
  * `src/tts` (rendered to 8 kHz, cached by text); tests give their own.
  */
 import { speak, ttsAvailable, type TtsEngine } from '../tts/speak.js';
+import { LruMap } from '../util/lru.js';
 
 /** Turns text into 8 kHz mono 16-bit PCM. */
 export interface Tts {
@@ -49,20 +50,15 @@ export function systemTts(opts: SystemTtsOptions = {}): Tts | undefined {
  * const tts = cached('beeps', async (text) => beep(text.length));
  */
 export function cached(name: string, render: (text: string) => Promise<Int16Array>, size = 64): Tts {
-  const cache = new Map<string, Promise<Int16Array>>();
+  const cache = new LruMap<string, Promise<Int16Array>>(size);
   return {
     name,
     render(text: string) {
       const hit = cache.get(text);
-      if (hit) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
+      if (hit) return hit;
       const p = render(text);
       cache.set(text, p);
       p.catch(() => cache.delete(text));
-      while (cache.size > size) cache.delete(cache.keys().next().value!);
       return p;
     },
   };

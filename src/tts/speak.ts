@@ -2,13 +2,14 @@
  * Text to 8 kHz speech with a Debian TTS engine: flite (the default: its
  * voices are the more intelligible to recognisers) or espeak-ng. The engine
  * writes a WAV file at its own rate; it is mixed to mono and resampled to
- * 8 kHz, the rate of every call. Renderings are cached in memory by text and
+ * 8 kHz, the rate of every call. The last 256 renderings are kept in memory by text and
  * voice, so a prompt spoken a thousand times in a load test is made once.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LruMap } from '../util/lru.js';
 import { Resampler } from '../audio/dsp/resampler.js';
 import { readWav } from '../audio/formats/wav.js';
 import { TtsFailedError, TtsMissingError } from './errors.js';
@@ -30,7 +31,8 @@ export interface SpeakOptions {
 }
 
 const PACKAGES: Record<TtsEngine, string> = { flite: 'flite', 'espeak-ng': 'espeak-ng' };
-const cache = new Map<string, Promise<Int16Array>>();
+/** Renderings kept: a server's prompts, and texts made of what callers send (a voicemail envelope), bounded. */
+const cache = new LruMap<string, Promise<Int16Array>>(256);
 const present = new Map<string, boolean>();
 
 /** Whether an engine's program is installed. */
