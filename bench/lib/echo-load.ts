@@ -9,6 +9,7 @@
  * what did not come back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -105,6 +106,34 @@ export function echoLine(r: EchoStep, ok: boolean): string {
     `p99 ${r.rttP99.toFixed(3)} ms, generator lateness p99 ${r.latenessP99.toFixed(3)} ms, ` +
     `CPU ${r.cpuPercent.toFixed(1)} %${ok ? '' : ' (fails)'}`
   );
+}
+
+/** A process's resident memory (VmRSS), KiB. */
+export function rssKb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]);
+}
+
+/**
+ * Resident memory per idle call, KiB: the server's RSS with `n` calls set up
+ * and no media flowing, less its RSS before them (each read after a second
+ * to settle); the calls are then ended.
+ */
+export async function rssPerIdleCall(
+  gen: LoadGenerator,
+  serverPid: number,
+  n: number,
+  connect: (i: number) => Promise<LoadCall>,
+): Promise<number> {
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = rssKb(serverPid);
+  const calls = await connectAll(n, connect);
+  await new Promise((r) => setTimeout(r, 1000));
+  const during = rssKb(serverPid);
+  await gen.end(calls);
+  await new Promise((r) => setTimeout(r, 500));
+  return (during - before) / n;
 }
 
 /**
