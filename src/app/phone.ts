@@ -31,7 +31,7 @@ import { warningValue } from '../sip/message/build.js';
 import { formatNameAddr } from '../sip/message/name-addr.js';
 import { parseUri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
-import type { Call, CallContext, CallMediaSettings } from './call.js';
+import type { Call, CallMediaSettings, PlacingContext } from './call.js';
 import { ReceivedCall } from './call-incoming.js';
 import { PlacedCall, type PlaceCallOptions } from './call-outgoing.js';
 import type { CallEnd } from './call-types.js';
@@ -124,7 +124,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   /** Calls refused beyond capacity so far. */
   overloaded = 0;
   private readonly active = new Set<Call>();
-  private readonly ctx: CallContext;
+  private readonly ctx: PlacingContext;
   private readonly capacity: number;
   private readonly retryAfter: number;
   private registration: Registration | undefined;
