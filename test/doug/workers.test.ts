@@ -166,7 +166,7 @@ describe('media workers: the hand-off', () => {
     hub.close();
   });
 
-  it('a stuck worker cannot grow the queue: past the bound it is stopped, its calls end, a new one starts', async () => {
+  it('a stuck worker cannot grow the queue: past the bound it is stopped, its calls end, it restarts', async () => {
     const { world, host, hub, caller, phone, logs } = await setUp(3, echo, { maxOutstanding: 8, stuckMs: 3000 });
     const calls = place(caller, 2);
     await world.until(Promise.all(calls.map((c) => c.call.answered)));
