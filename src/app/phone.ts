@@ -215,6 +215,11 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     return [...this.active];
   }
 
+  /** What every call of this phone shares (what a media worker needs to run its calls). */
+  get callSettings(): { media: CallMediaSettings; codecs: readonly Codec[]; inbandDtmf: 'auto' | 'on' | 'off' } {
+    return { media: this.ctx.media, codecs: this.ctx.codecs, inbandDtmf: this.ctx.inbandDtmf };
+  }
+
   /** Calls handed off (`handOff`) and not yet over. */
   get handedOff(): number {
     return this.handed.size;
