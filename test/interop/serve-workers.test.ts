@@ -132,7 +132,7 @@ interface Caller {
 }
 
 describe('shtoom serve --workers 2 with SIPp callers', () => {
-  it('spreads the calls over both workers, echoes each; a worker that dies has its calls ended, the others go on', async () => {
+  it('calls spread over both workers, each echoed; a dead worker ends its calls, the others go on', async () => {
     writeFileSync(join(dir, 'app.mjs'), APP);
     const sipPort = await freeSipPort();
     const statusFile = join(dir, 'status.json');
