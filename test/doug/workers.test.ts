@@ -197,7 +197,7 @@ describe('media workers: the hand-off', () => {
     hub.close();
   });
 
-  it('calls with one key (a conference room) share a worker; without a ready worker a call gets 503', () => {
+  it('calls with one key (a conference room) share a worker; with every worker dead a call gets 503', () => {
     const started: number[] = [];
     const posted: ToWorker[] = [];
     const sched = new VirtualScheduler();
@@ -230,14 +230,18 @@ describe('media workers: the hand-off', () => {
       reject: (status = 0) => void rejected.push(status),
     });
     const setup = { local: 'a', remote: 'b', sdpAddress: '127.0.0.1' };
-    expect(hub.take(invite(), setup).worker).toBe(-1);
-    expect(rejected).toEqual([503]);
-    for (const i of [0, 1, 2]) hub.fromWorker(i, 1, { kind: 'ready' });
+    // Still starting: a worker takes the call all the same (its port keeps it).
+    expect(hub.take(invite(), setup).worker).toBe(0);
+    for (const i of [1, 2]) hub.fromWorker(i, 1, { kind: 'ready' });
+    // Ready ones first.
+    expect(hub.take(invite(), setup).worker).toBe(1);
+    hub.fromWorker(0, 1, { kind: 'ready' });
+    // Calls now [1, 1, 0]: the fewest first, a room stays on its worker.
     const a = hub.take(invite(), { ...setup, key: 'room-1' });
     const b = hub.take(invite(), setup);
     const c = hub.take(invite(), setup);
     const d = hub.take(invite(), { ...setup, key: 'room-1' });
-    expect([a.worker, b.worker, c.worker]).toEqual([0, 1, 2]);
+    expect([a.worker, b.worker, c.worker]).toEqual([2, 0, 1]);
     expect(d.worker).toBe(a.worker);
     // What goes to a worker is a whole INVITE it can read back.
     const call = posted.find((m) => m.kind === 'call');
@@ -247,6 +251,10 @@ describe('media workers: the hand-off', () => {
     hub.fromWorker(0, 1, 'junk');
     expect(hub.stats.malformed).toBe(2);
     expect(started).toEqual([0, 1, 2]);
+    for (const i of [0, 1, 2]) hub.exited(i, 1, 'exit code 1');
+    expect(hub.take(invite(), setup).worker).toBe(-1);
+    // The six calls not answered when their workers died got 503, and so did the new one.
+    expect(rejected.filter((s) => s === 503)).toHaveLength(7);
   });
 
   it('the decoders refuse what does not fit', () => {

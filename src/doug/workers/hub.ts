@@ -51,7 +51,7 @@ export interface HubSetup extends HandOffSetup {
   readonly key?: string;
 }
 
-/** A call handed to a worker: `worker` is its slot (-1: refused, no worker ready). */
+/** A call handed to a worker: `worker` is its slot (-1: refused, no worker running). */
 export interface HubCall extends HandedCall {
   readonly worker: number;
 }
@@ -168,19 +168,20 @@ export class WorkerHub {
   }
 
   /**
-   * Give an incoming call (screened by the phone) to a worker. Without a
-   * ready worker it is refused 503 at once.
+   * Give an incoming call (screened by the phone) to a worker: a ready one
+   * with the fewest calls, else one still starting. When every worker is
+   * dead (between a death and its restart) it is refused 503 at once.
    */
   take(inc: CallInvite, setup: HubSetup): HubCall {
     const slot = this.pick(setup.key);
     if (!slot) {
       this.stats.refused++;
-      this.log.warn(`refused a call from ${setup.remote}: no media worker is ready; 503`);
+      this.log.warn(`refused a call from ${setup.remote}: no media worker is running; 503`);
       inc.reject(503, 'Service Unavailable', [['Retry-After', '1']]);
       const end: CallEnd = {
         reason: 'failed',
         status: 503,
-        message: 'no worker ready',
+        message: 'no worker running',
         answered: false,
         durationMs: 0,
       };
@@ -220,8 +221,17 @@ export class WorkerHub {
       const room = this.rooms.get(key);
       if (room && room.slot.state !== 'dead') return room.slot;
     }
+    // Ready workers first; a worker still starting takes calls too (its port keeps them until it listens):
+    // the SIP socket is open before the workers are.
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.state === 'ready' && (!best || s.calls.size < best.calls.size)) best = s;
+    for (const s of this.slots) {
+      if (s.state === 'dead') continue;
+      const better =
+        !best ||
+        (s.state === 'ready' && best.state !== 'ready') ||
+        (s.state === best.state && s.calls.size < best.calls.size);
+      if (better) best = s;
+    }
     return best;
   }
 
