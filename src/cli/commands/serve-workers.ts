@@ -81,7 +81,15 @@ class ThreadHost implements WorkerHost {
   ) {}
 
   start(index: number, generation: number): Port<ToWorker> {
-    const worker = new Worker(workerUrl(), { workerData: this.settings(index) });
+    const url = workerUrl();
+    const workerData = this.settings(index);
+    // From the sources (tsx, as the benchmarks run them), the worker registers tsx's loader itself first.
+    const worker = url.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, {
+          eval: true,
+          workerData,
+        })
+      : new Worker(url, { workerData });
     this.threads.set(index, { generation, worker });
     worker.on('message', (m: unknown) => this.hub?.fromWorker(index, generation, m));
     worker.on('error', (err) => this.log.error(`worker ${index}: ${err.stack ?? err.message}`));
