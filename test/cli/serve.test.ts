@@ -163,4 +163,19 @@ describe('shtoom serve', () => {
     expect(await run([bad])).toBe(2);
     expect(await run(['echo', '--listen', 'udp:127.0.0.1:99999'])).toBe(2);
   });
+
+  it('--workers: a bad count is one line and exit 2', async () => {
+    for (const bad of ['two', '-1', '257']) {
+      let err = '';
+      const code = await main(['serve', 'echo', '--listen', 'udp:127.0.0.1:0', ...BASE, '--workers', bad], {
+        stdout: { write: () => {} },
+        stderr: { write: (s: string) => (err += s) },
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
+      expect(code).toBe(2);
+      expect(err.trim().split('\n')).toEqual([
+        expect.stringMatching(/^shtoom: --workers: .* an integer from 0 to 256$/),
+      ]);
+    }
+  });
 });
