@@ -166,6 +166,8 @@ export const serveCommand: CommandSpec = {
   run,
   examples: [
     'shtoom serve echo --listen 127.0.0.1:5070',
+    'shtoom serve echo --listen 127.0.0.1:5070 --workers 4',
+    'shtoom serve echo --listen 127.0.0.1:5070 --status',
     'shtoom serve announce --play welcome.wav',
     'shtoom serve announce --say "The office is closed."',
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 --ivr-demo-pin 4321',
