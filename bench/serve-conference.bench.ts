@@ -154,6 +154,9 @@ const echo = await startServe(
   ['echo', '--listen', `udp:127.0.0.1:${echoPort}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn'].concat([
     '--capacity',
     '100000',
+    // One thread, like the conference (media workers: docs/workers.md).
+    '--workers',
+    '1',
   ]),
   { prefix: serverPrefix },
 );

@@ -74,6 +74,9 @@ const server = await startServe(
     'warn',
     '--capacity',
     '100000',
+    // One core: the media workers' figure is serve-echo-all-cores.bench.ts.
+    '--workers',
+    '1',
   ],
   PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {},
 );

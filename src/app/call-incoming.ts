@@ -27,8 +27,6 @@
  * | leaving | acked | ending | BYE |
  * | leaving | unacked | closing | |
  */
-import type { IncomingCall } from '../sip/api/call.js';
-import type { Dialog } from '../sip/api/dialog.js';
 import { SipRequestFailedError } from '../sip/errors.js';
 import type { HeaderInit } from '../sip/message/message.js';
 import { SdpNegotiationError } from '../sdp/errors.js';
@@ -37,6 +35,7 @@ import type { SessionDescription } from '../sdp/types.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
 import { Call, type CallContext } from './call.js';
 import { ending, type Ending } from './call-end.js';
+import type { CallDialog, CallInvite } from './call-sip.js';
 import { stay, step, type AnswerOptions, type CallInput, type CallPhase, type CallTable } from './call-machine.js';
 import type { CallEndReason } from './call-types.js';
 
@@ -96,7 +95,7 @@ export class ReceivedCall extends Call {
     ctx: CallContext,
     local: string,
     remote: string,
-    private readonly inc: IncomingCall,
+    private readonly inc: CallInvite,
     /** The caller's offer (undefined: a delayed offer, RFC 3261 13.2.1). */
     private readonly offer: SessionDescription | undefined,
     /**
@@ -192,7 +191,7 @@ export class ReceivedCall extends Call {
       }
       this.offered = true;
     }
-    let acked: Promise<Dialog>;
+    let acked: Promise<CallDialog>;
     try {
       acked = this.inc.accept(serializeSdp(sdp), 'application/sdp', this.headers ? { headers: this.headers } : {});
     } catch (err) {
@@ -213,7 +212,7 @@ export class ReceivedCall extends Call {
    * ends the call with BYE (RFC 3261 13.3.1.4 leaves the UAS no other way
    * out of a confirmed dialog).
    */
-  confirm(dialog: Dialog): CallPhase {
+  confirm(dialog: CallDialog): CallPhase {
     this.watchDialog(dialog);
     if (this.offered) {
       const n = this.negotiation;
@@ -235,7 +234,7 @@ export class ReceivedCall extends Call {
   }
 
   /** @internal Hung up while the ACK was on its way: it came, now BYE. */
-  byeOnceAcked(dialog: Dialog): CallPhase {
+  byeOnceAcked(dialog: CallDialog): CallPhase {
     this.watchDialog(dialog);
     return this.bye(this.leavingFor ?? ending('hangup'));
   }

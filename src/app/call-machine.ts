@@ -26,7 +26,7 @@
  */
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
-import type { Dialog } from '../sip/api/dialog.js';
+import type { CallDialog } from './call-sip.js';
 import type { IncomingRefer } from '../sip/api/subscription.js';
 import type { Uri } from '../sip/message/uri.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
@@ -81,18 +81,18 @@ export type CallInput =
       readonly headers: HeaderInit | undefined;
     }
   /** Transfer the peer (REFER): to `target`, replacing `replaces` (an attended transfer, RFC 3891). */
-  | { readonly type: 'refer'; readonly target: Uri; readonly replaces: Dialog | undefined }
+  | { readonly type: 'refer'; readonly target: Uri; readonly replaces: CallDialog | undefined }
   // The RTP ports.
   | { readonly type: 'ports-open'; readonly channel: RtpChannel }
   | { readonly type: 'ports-failed'; readonly error: Error }
   // Our INVITE.
   | { readonly type: 'provisional'; readonly response: SipResponse }
   /** The 2xx to our INVITE, with its body (the answer, or nothing when early media answered). */
-  | { readonly type: 'invite-answered'; readonly dialog: Dialog; readonly body: Uint8Array }
+  | { readonly type: 'invite-answered'; readonly dialog: CallDialog; readonly body: Uint8Array }
   | { readonly type: 'invite-failed'; readonly error: unknown }
   // Their INVITE.
   | { readonly type: 'cancelled' }
-  | { readonly type: 'acked'; readonly dialog: Dialog }
+  | { readonly type: 'acked'; readonly dialog: CallDialog }
   | { readonly type: 'unacked'; readonly error: unknown }
   // Timers and the media.
   | { readonly type: 'answer-timeout' }

@@ -23,7 +23,7 @@ import { formatUri } from '../sip/message/uri.js';
 import { getParam } from '../sip/message/params.js';
 import type { NameAddr } from '../sip/message/name-addr.js';
 import type { OutgoingCall } from '../sip/api/call.js';
-import type { Dialog } from '../sip/api/dialog.js';
+import type { CallDialog } from './call-sip.js';
 import { SipRequestFailedError } from '../sip/errors.js';
 import type { HeaderInit, SipResponse } from '../sip/message/message.js';
 import { serializeSdp } from '../sdp/serialize.js';
@@ -31,7 +31,8 @@ import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { TimerHandle } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
-import { BYE_WAIT_MS, Call, type CallContext } from './call.js';
+import type { UserAgent } from '../sip/api/user-agent.js';
+import { BYE_WAIT_MS, Call, type PlacingContext } from './call.js';
 import { ending, failureEnding, type Ending } from './call-end.js';
 import { stay, step, type CallInput, type CallPhase, type CallTable } from './call-machine.js';
 import type { CallEndReason } from './call-types.js';
@@ -156,14 +157,17 @@ export class PlacedCall extends Call {
   private answerTimer: TimerHandle | undefined;
   private cancelTimer: TimerHandle | undefined;
 
+  private readonly ua: UserAgent;
+
   constructor(
-    ctx: CallContext,
+    ctx: PlacingContext,
     local: string,
     remote: string,
     private readonly target: string,
     private readonly opts: PlaceCallOptions,
   ) {
     super(ctx, 'opening', local, remote);
+    this.ua = ctx.ua;
     this.src = opts.source;
     this.snk = opts.sink;
     if (opts.answerTimeoutMs !== undefined)
@@ -213,7 +217,7 @@ export class PlacedCall extends Call {
     if (offer === undefined) return this.finish(ending('failed', undefined, 'no offer to send'));
     let invite: OutgoingCall;
     try {
-      invite = this.ctx.ua.invite(target, {
+      invite = this.ua.invite(target, {
         body: offer,
         contentType: 'application/sdp',
         ...(this.opts.headers ? { headers: this.opts.headers } : {}),
@@ -266,7 +270,7 @@ export class PlacedCall extends Call {
   }
 
   /** @internal The 2xx: the media (early media goes on, or restarts on the same sockets), and the call is up. */
-  answeredBy(dialog: Dialog, body: Uint8Array): CallPhase {
+  answeredBy(dialog: CallDialog, body: Uint8Array): CallPhase {
     this.clearSetupTimers();
     this.watchDialog(dialog);
     const n = this.negotiation;
@@ -331,14 +335,14 @@ export class PlacedCall extends Call {
   }
 
   /** @internal The callee answered while we were cancelling (RFC 3261 9.1): BYE. */
-  answeredWhileCancelling(dialog: Dialog): CallPhase {
+  answeredWhileCancelling(dialog: CallDialog): CallPhase {
     this.clearSetupTimers();
     this.watchDialog(dialog);
     return this.bye(this.leavingFor ?? ending('hangup'));
   }
 
   /** @internal A 2xx after the call ended: the stack ACKed it; end the dialog. */
-  byeLate(dialog: Dialog): void {
+  byeLate(dialog: CallDialog): void {
     this.byeQuietly(dialog);
   }
 

@@ -29,8 +29,6 @@ import { SdpParseError } from '../sdp/errors.js';
 import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import type { SessionDescription } from '../sdp/types.js';
-import type { IncomingCall } from '../sip/api/call.js';
-import type { Dialog } from '../sip/api/dialog.js';
 import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
@@ -40,6 +38,7 @@ import type { IncomingRefer } from '../sip/api/subscription.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import { ending, type Ending } from './call-end.js';
+import type { CallDialog, CallReinvite } from './call-sip.js';
 import {
   COMMANDS,
   stay,
@@ -131,7 +130,6 @@ export interface CallMediaSettings {
 
 /** What a call needs from its phone. @internal */
 export interface CallContext {
-  readonly ua: UserAgent;
   readonly platform: MediaPlatform;
   readonly media: CallMediaSettings;
   readonly codecs: readonly Codec[];
@@ -154,6 +152,11 @@ export interface CallContext {
   place(uri: string, opts: FollowOptions): Call;
   /** The call is over: forget it. */
   done(call: Call): void;
+}
+
+/** What a call we place needs besides: the user agent that sends its INVITE. @internal */
+export interface PlacingContext extends CallContext {
+  readonly ua: UserAgent;
 }
 
 /** How long a BYE or a CANCEL may keep the user waiting, ms. */
@@ -265,7 +268,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** The media, once answered (or playing early media). */
   media: MediaSession | undefined;
   /** The dialog, once answered. */
-  dialog: Dialog | undefined;
+  dialog: CallDialog | undefined;
   /** How it ended, once it has. */
   end: CallEnd | undefined;
   /** The Call-ID. */
@@ -739,7 +742,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   }
 
   /** The dialog of the call: its end, its INFO DTMF and its re-INVITEs reach the call. */
-  protected watchDialog(dialog: Dialog): void {
+  protected watchDialog(dialog: CallDialog): void {
     this.dialog = dialog;
     // The promise, not the event: the dialog may have ended before we got hold of it (an ACK and a BYE back to back).
     void dialog.terminated.then((reason) => this.input({ type: 'dialog-ended', reason }));
@@ -756,7 +759,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   }
 
   /** @internal Our REFER (RFC 3515), in the call's dialog; its outcome comes back as `transfer-done`. */
-  startTransfer(target: Uri, replaces: Dialog | undefined): CallPhase {
+  startTransfer(target: Uri, replaces: CallDialog | undefined): CallPhase {
     const dialog = this.dialog;
     if (!dialog) throw new CallStateError('cannot transfer: no dialog');
     const refer = dialog.refer(target, replaces ? { replaces } : {});
@@ -830,12 +833,12 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   }
 
   /** End a dialog we do not keep (a 2xx after we gave up): BYE, and nothing else. */
-  protected byeQuietly(dialog: Dialog): void {
+  protected byeQuietly(dialog: CallDialog): void {
     if (dialog.state === 'confirmed') void dialog.bye().catch(() => undefined);
   }
 
   /** The peer's re-INVITE: hold, resume, a new address. The codec in use must stay. */
-  private onReinvite(inc: IncomingCall): void {
+  private onReinvite(inc: CallReinvite): void {
     const media = this.media;
     const n = this.negotiation;
     if (!media || !n || !this.up) {

@@ -31,10 +31,11 @@ import { warningValue } from '../sip/message/build.js';
 import { formatNameAddr } from '../sip/message/name-addr.js';
 import { parseUri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
-import type { Call, CallContext, CallMediaSettings } from './call.js';
+import type { Call, CallMediaSettings, PlacingContext } from './call.js';
 import { ReceivedCall } from './call-incoming.js';
 import { PlacedCall, type PlaceCallOptions } from './call-outgoing.js';
 import type { CallEnd } from './call-types.js';
+import type { HandedCall, HandOffSetup } from './phone-handoff.js';
 import { realMediaPlatform, type MediaPlatform } from './media-platform.js';
 import type { MediaRtpOptions } from './media-session.js';
 import { formatsFor, screeningMedia } from './sdp-local.js';
@@ -64,6 +65,11 @@ export interface PhoneOptions {
   readonly media?: Partial<Omit<CallMediaSettings, 'stun'>>;
   /** Most calls at once (default: no limit). */
   readonly capacity?: number;
+  /**
+   * Give each screened incoming call away (to a media worker, `docs/workers.md`) instead of making
+   * a `Call` here: no `incoming` event for it; it counts against `capacity` until its `ended`.
+   */
+  readonly handOff?: (inc: IncomingCall, setup: HandOffSetup) => HandedCall;
   /** Retry-After of the 503 beyond capacity, seconds (default 10). */
   readonly retryAfterSec?: number;
   /** Listen for in-band DTMF: until RFC 4733 events arrive (`auto`, default), always, never. */
@@ -124,7 +130,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   /** Calls refused beyond capacity so far. */
   overloaded = 0;
   private readonly active = new Set<Call>();
-  private readonly ctx: CallContext;
+  private readonly handed = new Set<HandedCall>();
+  private readonly handOff: PhoneOptions['handOff'];
+  private readonly ctx: PlacingContext;
   private readonly capacity: number;
   private readonly retryAfter: number;
   private registration: Registration | undefined;
@@ -139,6 +147,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.platform = opts.platform ?? realMediaPlatform();
     this.log = opts.log ?? silentLogger;
     this.capacity = opts.capacity ?? Infinity;
+    this.handOff = opts.handOff;
     this.retryAfter = opts.retryAfterSec ?? 10;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 64 * ua.core.config.timers.t1 + 5000;
     const m = opts.media ?? {};
@@ -204,6 +213,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   /** Calls in progress (ringing, answered, or being set up). */
   get calls(): readonly Call[] {
     return [...this.active];
+  }
+
+  /** What every call of this phone shares (what a media worker needs to run its calls). */
+  get callSettings(): { media: CallMediaSettings; codecs: readonly Codec[]; inbandDtmf: 'auto' | 'on' | 'off' } {
+    return { media: this.ctx.media, codecs: this.ctx.codecs, inbandDtmf: this.ctx.inbandDtmf };
+  }
+
+  /** Calls handed off (`handOff`) and not yet over. */
+  get handedOff(): number {
+    return this.handed.size;
   }
 
   /** The codecs this phone offers and accepts, in order. */
@@ -349,7 +368,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       inc.reject(503, 'Service Unavailable', [['Retry-After', String(draining)]]);
       return;
     }
-    if (this.active.size >= this.capacity) {
+    if (this.active.size + this.handed.size >= this.capacity) {
       this.overloaded++;
       this.log.info(
         `refused a call from ${from}: at capacity (${this.capacity} calls); 503, Retry-After ${this.retryAfter}`,
@@ -377,6 +396,17 @@ export class Phone extends TypedEmitter<PhoneEvents> {
         this.log.info(`refused a call from ${from}: ${(err as Error).message}`);
         return;
       }
+    }
+    if (this.handOff) {
+      const setup = {
+        local: formatNameAddr({ ...inc.to, params: [] }),
+        remote: from,
+        sdpAddress: this.ctx.sdpAddress(towards),
+      };
+      const h = this.handOff(inc, setup);
+      this.handed.add(h);
+      void h.ended.then(() => this.handed.delete(h));
+      return;
     }
     if (this.listenerCount('incoming') === 0) {
       inc.reject(480, 'Temporarily Unavailable');
@@ -410,7 +440,13 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     // registrar, and a second signal finds the un-REGISTER already on its way.
     const unregistering = this.unregister().catch((err: Error) => this.log.warn(`unregister: ${err.message}`));
     // Every call ends, whatever its peer does: those still up after `closeTimeoutMs` (or once hurried) end here.
-    const hangups = Promise.all([...this.active].map((c) => c.hangup('shutdown')));
+    const hangups = Promise.all([
+      ...[...this.active].map((c) => c.hangup('shutdown')),
+      ...[...this.handed].map((h) => {
+        h.hangup();
+        return h.ended;
+      }),
+    ]);
     const timers = this.platform.timers;
     let timer: TimerHandle | undefined;
     const late = await Promise.race([

@@ -297,6 +297,8 @@ export interface PhoneFromOptions {
   readonly inbandDtmf?: 'auto' | 'on' | 'off';
   /** Who may use a server: `accessControlFrom` (`serve`). */
   readonly access?: AccessControl;
+  /** Give incoming calls to media workers (`serve --workers`, docs/workers.md). */
+  readonly handOff?: PhoneOptions['handOff'];
 }
 
 /** The `Phone` options the command line gives. */
@@ -333,6 +335,7 @@ export function phoneOptionsFrom(o: ShtoomOptions, log: Logger, extra: PhoneFrom
         ? extra.inbandDtmf
         : o.get('call.inband-dtmf'),
     ...(extra.capacity !== undefined ? { capacity: extra.capacity } : {}),
+    ...(extra.handOff ? { handOff: extra.handOff } : {}),
     ...(extra.retryAfterSec !== undefined ? { retryAfterSec: extra.retryAfterSec } : {}),
     ...(stun
       ? {

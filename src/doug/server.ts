@@ -65,6 +65,61 @@ export function describeEnd(call: Call, end: CallEnd): string {
   return `${head}: ${call.codec ?? '?'}, ${(end.durationMs / 1000).toFixed(1)} s${media}; ended: ${end.reason}`;
 }
 
+/** How one call went under its app. */
+export interface ServedCall {
+  readonly end: CallEnd;
+  /** The app threw (other than because the call ended). */
+  readonly appError: boolean;
+  /** The call outlived `maxCallMs`. */
+  readonly timedOut: boolean;
+}
+
+/**
+ * Run `app` on one call under the house rules (above): the call ends when
+ * the app returns or throws, or after `maxCallMs`; one line is logged when
+ * it has ended. The same on the main thread and in a media worker.
+ */
+export async function serveCall(
+  call: Call,
+  app: VoiceApp,
+  env: { readonly log: Logger; readonly maxCallMs: number; readonly tts?: Tts },
+): Promise<ServedCall> {
+  const log = env.log;
+  const timers = call.timers;
+  const vc = new VoiceCall(call, { ...(env.tts ? { tts: env.tts } : {}), log });
+  const maxMs = env.maxCallMs;
+  let timedOut = false;
+  let timer: TimerHandle | undefined = timers.setTimer(maxMs, () => {
+    timer = undefined;
+    timedOut = true;
+    log.warn(`call from ${call.remote}: still up after ${Math.round(maxMs / 1000)} s: ending it`);
+    void call.hangup();
+  });
+  let threw = false;
+  try {
+    await app(vc);
+  } catch (err) {
+    if (!(err instanceof CallEndedError)) {
+      threw = true;
+      log.error(`the app failed on the call from ${call.remote}: ${(err as Error)?.message ?? String(err)}`);
+    }
+  } finally {
+    if (timer !== undefined) timers.clearTimer(timer);
+  }
+  if (!call.end) {
+    if (call.state === 'ringing') {
+      try {
+        call.reject(threw ? 500 : 480);
+      } catch {
+        void call.hangup();
+      }
+    } else void call.hangup();
+  }
+  const end = await call.ended;
+  log.info(describeEnd(call, end));
+  return { end, appError: threw, timedOut };
+}
+
 /**
  * @example
  * const phone = await Phone.create({ userAgent: { listen: '0.0.0.0:5060' }, capacity: 200 });
@@ -104,39 +159,14 @@ export class DougServer {
   private async handle(call: Call): Promise<void> {
     this.stats.calls++;
     this.stats.active++;
-    const timers = call.timers;
-    const vc = new VoiceCall(call, { tts: this.opts.tts, log: this.log });
-    const maxMs = this.opts.maxCallMs ?? 3_600_000;
-    let timer: TimerHandle | undefined = timers.setTimer(maxMs, () => {
-      timer = undefined;
-      this.stats.timedOut++;
-      this.log.warn(`call from ${call.remote}: still up after ${Math.round(maxMs / 1000)} s: ending it`);
-      void call.hangup();
+    const r = await serveCall(call, this.opts.app, {
+      log: this.log,
+      maxCallMs: this.opts.maxCallMs ?? 3_600_000,
+      ...(this.opts.tts ? { tts: this.opts.tts } : {}),
     });
-    let threw = false;
-    try {
-      await this.opts.app(vc);
-    } catch (err) {
-      if (!(err instanceof CallEndedError)) {
-        threw = true;
-        this.stats.appErrors++;
-        this.log.error(`the app failed on the call from ${call.remote}: ${(err as Error)?.message ?? String(err)}`);
-      }
-    } finally {
-      if (timer !== undefined) timers.clearTimer(timer);
-    }
-    if (!call.end) {
-      if (call.state === 'ringing') {
-        try {
-          call.reject(threw ? 500 : 480);
-        } catch {
-          void call.hangup();
-        }
-      } else void call.hangup();
-    }
-    const end = await call.ended;
+    if (r.appError) this.stats.appErrors++;
+    if (r.timedOut) this.stats.timedOut++;
     this.stats.active--;
-    this.log.info(describeEnd(call, end));
   }
 
   /**

@@ -163,4 +163,38 @@ describe('shtoom serve', () => {
     expect(await run([bad])).toBe(2);
     expect(await run(['echo', '--listen', 'udp:127.0.0.1:99999'])).toBe(2);
   });
+
+  it('--workers 2 --drain-timeout: on SIGTERM the call up goes on, a new one gets 503; then exit 0', async () => {
+    const s = await serve(['echo', '--workers', '2', '--drain-timeout', '20s']);
+    const { frames, sink } = capture();
+    const call = caller.call(`sip:echo@127.0.0.1:${s.port}`, { source: await openSource('tone:700'), sink });
+    await call.answered;
+    const stopped = s.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const late = caller.call(`sip:echo@127.0.0.1:${s.port}`);
+    expect(await late.ended).toMatchObject({ reason: 'rejected', status: 503 });
+    const before = tone(frames, 700);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(call.state).toBe('answered');
+    expect(tone(frames, 700)).toBeGreaterThan(before + 0.5);
+    await call.hangup();
+    expect(await stopped).toBe(0);
+    expect(s.stderr()).toMatch(/drained: every call ended by itself/);
+    expect(s.stderr()).toMatch(/served 1 call\(s\) on 2 media workers/);
+  });
+
+  it('--workers: a bad count is one line and exit 2', async () => {
+    for (const bad of ['two', '-1', '257']) {
+      let err = '';
+      const code = await main(['serve', 'echo', '--listen', 'udp:127.0.0.1:0', ...BASE, '--workers', bad], {
+        stdout: { write: () => {} },
+        stderr: { write: (s: string) => (err += s) },
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
+      expect(code).toBe(2);
+      expect(err.trim().split('\n')).toEqual([
+        expect.stringMatching(/^shtoom: --workers: .* an integer from 0 to 256$/),
+      ]);
+    }
+  });
 });

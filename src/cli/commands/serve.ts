@@ -4,6 +4,7 @@
  * the calls with BYE, unregister and exit 0.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { BUILT_IN_APPS, loadApp } from '../../apps/index.js';
 import { DougServer } from '../../doug/server.js';
 import { systemTts } from '../../doug/tts.js';
@@ -14,6 +15,8 @@ import { accessControlFrom } from '../settings.js';
 import { aborted, stopServing, phoneFrom, registerIfAsked, drainOf } from './call-common.js';
 import { runConference } from './serve-conference.js';
 import { runVoicemail } from './serve-voicemail.js';
+import { serveOnWorkers, showWorkersStatus } from './serve-workers.js';
+import type { Phone } from '../../app/phone.js';
 import { reportSipFailure } from './sip-failure.js';
 
 async function run(ctx: CommandContext): Promise<number> {
@@ -21,7 +24,12 @@ async function run(ctx: CommandContext): Promise<number> {
   const name = ctx.args[0]!;
   if (name === 'conference') return runConference(ctx);
   if (name === 'voicemail') return runVoicemail(ctx);
-  if (o.get('conference.status')) throw new UsageError('--status is for shtoom serve conference');
+  const workers = o.get('serve.workers') || availableParallelism();
+  if (o.get('conference.status')) {
+    if (o.get('serve.workers') === 1)
+      throw new UsageError('--status is for shtoom serve conference, or an app on --workers');
+    return showWorkersStatus(ctx, portOf(o.get('serve.listen'), o.get('sip.port')));
+  }
   const log = ctx.log.child('serve');
   const tts = systemTts();
   const playSet = o.entry('call.play').source.kind !== 'default';
@@ -37,21 +45,32 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const voice = o.get('ivr-demo.voice');
   const ivrDemo = { pin: o.get('ivr-demo.pin'), voice: { engine: o.get('ivr-demo.tts'), ...(voice ? { voice } : {}) } };
-  const app = await loadApp(name, {
+  const appOptions = {
     ...(playSet ? { play: o.get('call.play') } : {}),
     ...(say !== undefined ? { say } : {}),
     ivrDemo,
-  });
+  };
+  const app = await loadApp(name, appOptions);
   // Who may call (docs/security.md): --auth, --allow, --deny, per-source limits.
   const access = accessControlFrom(o, ctx.log);
-  const phone = await phoneFrom(o, ctx.log, {
+  const phoneExtras = {
     ...(access ? { access } : {}),
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity: o.get('serve.capacity'),
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),
     // A menu takes keys however they come, tones in the audio too.
     ...(name === 'ivr-demo' ? { inbandDtmf: 'on' as const } : {}),
-  });
+  };
+  if (workers > 1)
+    return serveOnWorkers(ctx, {
+      name,
+      workers,
+      appOptions,
+      phoneExtras,
+      port: portOf(o.get('serve.listen'), o.get('sip.port')),
+      announce: (phone) => announceServing(ctx, name, phone, `; ${workers} media workers`),
+    });
+  const phone = await phoneFrom(o, ctx.log, phoneExtras);
   // Whatever a peer sends, the server stays up: a stray exception is logged, not fatal.
   const onCrash = (err: unknown) =>
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
@@ -73,28 +92,7 @@ async function run(ctx: CommandContext): Promise<number> {
     } catch (e) {
       return reportSipFailure(ctx, e);
     }
-    const host = (a: string) => (a.includes(':') ? `[${a}]` : a);
-    const kinds = [...new Set(phone.ua.sockets.map((s) => s.transport))];
-    const where = kinds
-      .map((k) => {
-        const on = phone.ua.sockets.filter((s) => s.transport === k).map((s) => `${host(s.address)}:${s.port}`);
-        return `${k} ${on.join(' and ')}`;
-      })
-      .join(', ');
-    // Bound to a wildcard, each caller is answered with the address it reached: no one Contact to show.
-    const wildcard = phone.ua.sockets.some((s) => s.address === '0.0.0.0' || s.address === '::');
-    const contact = wildcard ? 'Contact: the address each caller reaches' : phone.ua.contact();
-    ctx.out.data(
-      {
-        serving: name,
-        listen: phone.ua.addresses,
-        sockets: phone.ua.sockets,
-        contact: phone.ua.contact(),
-        capacity: o.get('serve.capacity'),
-      },
-      () =>
-        `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls; Ctrl-C or SIGTERM to stop`,
-    );
+    announceServing(ctx, name, phone);
     await aborted(ctx.signal);
     await stopServing(phone, server, ctx.urgent, log, undefined, drainOf(o));
     return ExitCode.OK;
@@ -104,6 +102,41 @@ async function run(ctx: CommandContext): Promise<number> {
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
   }
+}
+
+/** The SIP port the options name (`--listen …:PORT`, its first entry, else `--sip-port`). */
+function portOf(listen: string | undefined, sipPort: number): number {
+  const first = listen?.split(',')[0];
+  const m = first ? /:(\d+)$/.exec(first.trim()) : null;
+  return m ? Number(m[1]) : sipPort;
+}
+
+/** The "serving …" line (or its JSON). */
+function announceServing(ctx: CommandContext, name: string, phone: Phone, extra = ''): void {
+  const o = ctx.options;
+  const host = (a: string) => (a.includes(':') ? `[${a}]` : a);
+  const kinds = [...new Set(phone.ua.sockets.map((s) => s.transport))];
+  const where = kinds
+    .map((k) => {
+      const on = phone.ua.sockets.filter((s) => s.transport === k).map((s) => `${host(s.address)}:${s.port}`);
+      return `${k} ${on.join(' and ')}`;
+    })
+    .join(', ');
+  // Bound to a wildcard, each caller is answered with the address it reached: no one Contact to show.
+  const wildcard = phone.ua.sockets.some((s) => s.address === '0.0.0.0' || s.address === '::');
+  const contact = wildcard ? 'Contact: the address each caller reaches' : phone.ua.contact();
+  ctx.out.data(
+    {
+      serving: name,
+      listen: phone.ua.addresses,
+      sockets: phone.ua.sockets,
+      contact: phone.ua.contact(),
+      capacity: o.get('serve.capacity'),
+    },
+    () =>
+      `serving ${name} on ${where} (${contact}); at most ${o.get('serve.capacity')} calls${extra}; ` +
+      'Ctrl-C or SIGTERM to stop',
+  );
 }
 
 export const serveCommand: CommandSpec = {
@@ -133,6 +166,8 @@ export const serveCommand: CommandSpec = {
   run,
   examples: [
     'shtoom serve echo --listen 127.0.0.1:5070',
+    'shtoom serve echo --listen 127.0.0.1:5070 --workers 4',
+    'shtoom serve echo --listen 127.0.0.1:5070 --status',
     'shtoom serve announce --play welcome.wav',
     'shtoom serve announce --say "The office is closed."',
     'shtoom serve ivr-demo --listen 127.0.0.1:5080 --ivr-demo-pin 4321',

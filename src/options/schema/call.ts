@@ -128,6 +128,18 @@ export const callOptions = [
     argName: 'calls',
     commands: ['serve'],
   }),
+  opt.int('serve.workers', {
+    help:
+      "media worker threads: each call's media and app run in one of them (the one with the fewest calls) while " +
+      'SIP stays on the main thread; 0: one per core; 1: everything on one thread (conference and voicemail ' +
+      'always run on one)',
+    default: 0,
+    min: 0,
+    max: 256,
+    flag: 'workers',
+    argName: 'n',
+    commands: ['serve'],
+  }),
   opt.duration('serve.retry-after', {
     help: 'the Retry-After of a 503 sent beyond --capacity',
     unit: 's',

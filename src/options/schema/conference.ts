@@ -32,7 +32,9 @@ export const conferenceOptions = [
     commands: ['serve'],
   }),
   opt.bool('conference.status', {
-    help: "print the running conference server's rooms, participants, talkers and loss, and exit",
+    help:
+      "print the running server's status and exit: a conference server's rooms, participants, talkers and loss; " +
+      "another app's calls per media worker",
     default: false,
     flag: 'status',
     ini: false,
@@ -41,8 +43,8 @@ export const conferenceOptions = [
   }),
   opt.string('conference.status-file', {
     help:
-      'where the conference server keeps its status, rewritten every second ' +
-      '(default: shtoom-conference-PORT.json in the temporary directory)',
+      'where the server keeps its status, rewritten every second (default: shtoom-conference-PORT.json, or ' +
+      'shtoom-serve-PORT.json for an app on media workers, in the temporary directory)',
     flag: 'status-file',
     argName: 'file',
     commands: ['serve'],

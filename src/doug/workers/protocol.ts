@@ -1,0 +1,325 @@
+/**
+ * The messages between the thread that owns SIP (main) and a media worker
+ * (`docs/workers.md`): plain data, typed both ways, and checked on arrival
+ * (`toWorker`, `toMain`): a message that does not fit is dropped and
+ * counted, never cast.
+ *
+ * Each call has a number the main side gives it (`id`); a request that
+ * waits for an answer (INFO, MESSAGE, re-INVITE, the peer's re-INVITE)
+ * has a number too (`rid`), unique within its call.
+ */
+import type { DialogEndReason } from '../../sip/core/dialog.js';
+import type { TransportKind } from '../../sip/transport/types.js';
+import type { CallEnd, CallEndReason } from '../../app/call-types.js';
+import type { LogLevel } from '../../log/logger.js';
+
+/** The dialog, as the worker sees it once the ACK came. */
+export interface DialogInfo {
+  readonly role: 'uac' | 'uas';
+  readonly remoteTarget: string;
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** The ACK's body (the answer to an offer of ours in the 2xx). */
+  readonly ackBody: Uint8Array;
+}
+
+/** A final response to a request the worker asked for. */
+export interface ResultInfo {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: Uint8Array;
+}
+
+export type ToWorker =
+  /** Are you there? (answered `pong`: a worker that stops answering is stuck) */
+  | { readonly kind: 'ping'; readonly seq: number }
+  /** A new call: the INVITE (raw, as received) and what the phone already decided about it. */
+  | {
+      readonly kind: 'call';
+      readonly id: number;
+      readonly local: string;
+      readonly remote: string;
+      readonly transport: TransportKind;
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+      /** The address our SDP names when the RTP socket is bound to a wildcard. */
+      readonly sdpAddress: string;
+      readonly invite: Uint8Array;
+    }
+  | { readonly kind: 'cancelled'; readonly id: number }
+  | { readonly kind: 'acked'; readonly id: number; readonly dialog: DialogInfo }
+  | { readonly kind: 'unacked'; readonly id: number; readonly status: number; readonly reason: string }
+  | { readonly kind: 'dtmf'; readonly id: number; readonly digit: string; readonly durationMs: number | undefined }
+  | { readonly kind: 'reinvite'; readonly id: number; readonly rid: number; readonly body: Uint8Array }
+  | { readonly kind: 'dialog-ended'; readonly id: number; readonly reason: DialogEndReason }
+  | { readonly kind: 'result'; readonly id: number; readonly rid: number; readonly result: ResultInfo }
+  | {
+      readonly kind: 'failure';
+      readonly id: number;
+      readonly rid: number;
+      readonly status: number;
+      readonly message: string;
+    }
+  /** Hang the call up (the server stops). */
+  | { readonly kind: 'hangup'; readonly id: number; readonly reason: CallEndReason };
+
+export type ToMain =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'progress'; readonly id: number; readonly status: number }
+  | { readonly kind: 'reject'; readonly id: number; readonly status: number; readonly reason: string | undefined }
+  | { readonly kind: 'accept'; readonly id: number; readonly body: Uint8Array; readonly contentType: string }
+  | { readonly kind: 'bye'; readonly id: number }
+  /** A request in the dialog: INFO or MESSAGE. */
+  | {
+      readonly kind: 'request';
+      readonly id: number;
+      readonly rid: number;
+      readonly method: 'INFO' | 'MESSAGE';
+      readonly body: Uint8Array;
+      readonly contentType: string;
+    }
+  | {
+      readonly kind: 'reinvite';
+      readonly id: number;
+      readonly rid: number;
+      readonly body: Uint8Array;
+      readonly glareRetry: boolean;
+    }
+  /** The answer to the peer's re-INVITE `rid`: 200 with a body, or a refusal. */
+  | {
+      readonly kind: 'reinvite-answer';
+      readonly id: number;
+      readonly rid: number;
+      readonly status: number;
+      readonly reason: string | undefined;
+      readonly body: Uint8Array;
+    }
+  /** The call is over (its app too): the main side forgets it. */
+  | {
+      readonly kind: 'ended';
+      readonly id: number;
+      readonly end: CallEnd;
+      /** The app threw (other than because its call ended). */
+      readonly appError: boolean;
+      /** The call outlived the longest a call may last. */
+      readonly timedOut: boolean;
+    }
+  | { readonly kind: 'pong'; readonly seq: number }
+  | { readonly kind: 'log'; readonly level: LogLevel; readonly component: string; readonly msg: string };
+
+// --- checking what arrives --------------------------------------------------------------------
+
+type Rec = { readonly [k: string]: unknown };
+
+function isRec(x: unknown): x is Rec {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function str(r: Rec, k: string): string | undefined {
+  const v = r[k];
+  return typeof v === 'string' ? v : undefined;
+}
+function int(r: Rec, k: string): number | undefined {
+  const v = r[k];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+function bytes(r: Rec, k: string): Uint8Array | undefined {
+  const v = r[k];
+  return v instanceof Uint8Array ? v : undefined;
+}
+function oneOf<T extends string>(r: Rec, k: string, all: readonly T[]): T | undefined {
+  const v = r[k];
+  return all.find((a) => a === v);
+}
+
+const TRANSPORT_KINDS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
+const END_REASONS = [
+  'local-bye',
+  'remote-bye',
+  'rejected',
+  'cancelled',
+  'ack-timeout',
+  'request-failed',
+  'fork-extra',
+  'subscription-ended',
+  'closed',
+] as const;
+const CALL_END_REASONS = [
+  'hangup',
+  'remote-hangup',
+  'cancelled',
+  'rejected',
+  'busy',
+  'no-answer',
+  'rtp-timeout',
+  'failed',
+  'transferred',
+  'replaced',
+  'shutdown',
+] as const;
+const LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+
+function dialogInfo(x: unknown): DialogInfo | undefined {
+  if (!isRec(x)) return undefined;
+  const role = oneOf(x, 'role', ['uac', 'uas'] as const);
+  const remoteTarget = str(x, 'remoteTarget');
+  const callId = str(x, 'callId');
+  const localTag = str(x, 'localTag');
+  const remoteTag = str(x, 'remoteTag');
+  const ackBody = bytes(x, 'ackBody');
+  if (!role || remoteTarget === undefined || callId === undefined || localTag === undefined) return undefined;
+  if (remoteTag === undefined || !ackBody) return undefined;
+  return { role, remoteTarget, callId, localTag, remoteTag, ackBody };
+}
+
+function resultInfo(x: unknown): ResultInfo | undefined {
+  if (!isRec(x)) return undefined;
+  const status = int(x, 'status');
+  const reason = str(x, 'reason');
+  const body = bytes(x, 'body');
+  return status !== undefined && reason !== undefined && body ? { status, reason, body } : undefined;
+}
+
+function callEnd(x: unknown): CallEnd | undefined {
+  if (!isRec(x)) return undefined;
+  const reason = oneOf(x, 'reason', CALL_END_REASONS);
+  const message = str(x, 'message');
+  const status = int(x, 'status');
+  const durationMs = typeof x.durationMs === 'number' ? x.durationMs : undefined;
+  const answered = typeof x.answered === 'boolean' ? x.answered : undefined;
+  if (!reason || message === undefined || durationMs === undefined || answered === undefined) return undefined;
+  return { reason, message, answered, durationMs, ...(status !== undefined ? { status } : {}) };
+}
+
+/** A message for a worker, or undefined when `x` is not one. */
+export function toWorker(x: unknown): ToWorker | undefined {
+  if (!isRec(x)) return undefined;
+  if (x.kind === 'ping') {
+    const seq = int(x, 'seq');
+    return seq !== undefined ? { kind: 'ping', seq } : undefined;
+  }
+  const id = int(x, 'id');
+  if (id === undefined) return undefined;
+  const rid = int(x, 'rid');
+  switch (x.kind) {
+    case 'call': {
+      const local = str(x, 'local');
+      const remote = str(x, 'remote');
+      const transport = oneOf(x, 'transport', TRANSPORT_KINDS);
+      const remoteAddress = str(x, 'remoteAddress');
+      const remotePort = int(x, 'remotePort');
+      const sdpAddress = str(x, 'sdpAddress');
+      const invite = bytes(x, 'invite');
+      if (local === undefined || remote === undefined || !transport || remoteAddress === undefined) return undefined;
+      if (remotePort === undefined || sdpAddress === undefined || !invite) return undefined;
+      return { kind: 'call', id, local, remote, transport, remoteAddress, remotePort, sdpAddress, invite };
+    }
+    case 'cancelled':
+      return { kind: 'cancelled', id };
+    case 'acked': {
+      const dialog = dialogInfo(x.dialog);
+      return dialog ? { kind: 'acked', id, dialog } : undefined;
+    }
+    case 'unacked': {
+      const status = int(x, 'status');
+      const reason = str(x, 'reason');
+      return status !== undefined && reason !== undefined ? { kind: 'unacked', id, status, reason } : undefined;
+    }
+    case 'dtmf': {
+      const digit = str(x, 'digit');
+      const durationMs = int(x, 'durationMs');
+      return digit !== undefined ? { kind: 'dtmf', id, digit, durationMs } : undefined;
+    }
+    case 'reinvite': {
+      const body = bytes(x, 'body');
+      return rid !== undefined && body ? { kind: 'reinvite', id, rid, body } : undefined;
+    }
+    case 'dialog-ended': {
+      const reason = oneOf(x, 'reason', END_REASONS);
+      return reason ? { kind: 'dialog-ended', id, reason } : undefined;
+    }
+    case 'result': {
+      const result = resultInfo(x.result);
+      return rid !== undefined && result ? { kind: 'result', id, rid, result } : undefined;
+    }
+    case 'failure': {
+      const status = int(x, 'status');
+      const message = str(x, 'message');
+      if (rid === undefined || status === undefined || message === undefined) return undefined;
+      return { kind: 'failure', id, rid, status, message };
+    }
+    case 'hangup': {
+      const reason = oneOf(x, 'reason', CALL_END_REASONS);
+      return reason ? { kind: 'hangup', id, reason } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A message for the main side, or undefined when `x` is not one. */
+export function toMain(x: unknown): ToMain | undefined {
+  if (!isRec(x)) return undefined;
+  if (x.kind === 'ready') return { kind: 'ready' };
+  if (x.kind === 'pong') {
+    const seq = int(x, 'seq');
+    return seq !== undefined ? { kind: 'pong', seq } : undefined;
+  }
+  if (x.kind === 'log') {
+    const level = oneOf(x, 'level', LEVELS);
+    const component = str(x, 'component');
+    const msg = str(x, 'msg');
+    return level && component !== undefined && msg !== undefined ? { kind: 'log', level, component, msg } : undefined;
+  }
+  const id = int(x, 'id');
+  if (id === undefined) return undefined;
+  const rid = int(x, 'rid');
+  switch (x.kind) {
+    case 'progress': {
+      const status = int(x, 'status');
+      return status !== undefined ? { kind: 'progress', id, status } : undefined;
+    }
+    case 'reject': {
+      const status = int(x, 'status');
+      return status !== undefined ? { kind: 'reject', id, status, reason: str(x, 'reason') } : undefined;
+    }
+    case 'accept': {
+      const body = bytes(x, 'body');
+      const contentType = str(x, 'contentType');
+      return body && contentType !== undefined ? { kind: 'accept', id, body, contentType } : undefined;
+    }
+    case 'bye':
+      return { kind: 'bye', id };
+    case 'request': {
+      const method = oneOf(x, 'method', ['INFO', 'MESSAGE'] as const);
+      const body = bytes(x, 'body');
+      const contentType = str(x, 'contentType');
+      if (rid === undefined || !method || !body || contentType === undefined) return undefined;
+      return { kind: 'request', id, rid, method, body, contentType };
+    }
+    case 'reinvite': {
+      const body = bytes(x, 'body');
+      const glareRetry = x.glareRetry === true;
+      return rid !== undefined && body ? { kind: 'reinvite', id, rid, body, glareRetry } : undefined;
+    }
+    case 'reinvite-answer': {
+      const status = int(x, 'status');
+      const body = bytes(x, 'body');
+      if (rid === undefined || status === undefined || !body) return undefined;
+      return { kind: 'reinvite-answer', id, rid, status, reason: str(x, 'reason'), body };
+    }
+    case 'ended': {
+      const end = callEnd(x.end);
+      const appError = x.appError === true;
+      const timedOut = x.timedOut === true;
+      return end ? { kind: 'ended', id, end, appError, timedOut } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** One end of a message channel (a worker's port, or an in-memory one in tests). */
+export interface Port<Out> {
+  post(message: Out): void;
+}

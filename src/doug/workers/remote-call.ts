@@ -1,0 +1,219 @@
+/**
+ * A call's SIP handles inside a media worker (`docs/workers.md`): the
+ * INVITE (`RemoteInvite`) and, once the ACK came, the dialog
+ * (`RemoteDialog`). They have the interfaces a `Call` uses of the stack's
+ * own (`CallInvite`, `CallDialog`); each action is a message to the main
+ * thread, each answer a message back.
+ */
+import type {
+  CallDialog,
+  CallDialogEvents,
+  CallInvite,
+  CallInviteEvents,
+  CallReinvite,
+  CallResponse,
+  CallSource,
+} from '../../app/call-sip.js';
+import { CallStateError } from '../../app/errors.js';
+import type { DialogEndReason } from '../../sip/core/dialog.js';
+import { SipRequestFailedError } from '../../sip/errors.js';
+import type { SipRequest } from '../../sip/message/message.js';
+import { parseUri, type Uri } from '../../sip/message/uri.js';
+import { quietPromise, TypedEmitter } from '../../util/emitter.js';
+import type { DialogInfo, Port, ResultInfo, ToMain } from './protocol.js';
+
+function bytesOf(b: Uint8Array | string | undefined): Uint8Array {
+  if (b === undefined) return new Uint8Array(0);
+  return typeof b === 'string' ? new Uint8Array(Buffer.from(b, 'utf8')) : b;
+}
+
+/** Requests of one call waiting for their answer from the main thread. */
+class Waiting {
+  private next = 1;
+  private readonly open = new Map<number, { resolve: (r: ResultInfo) => void; reject: (e: unknown) => void }>();
+
+  add(): { rid: number; answer: Promise<ResultInfo> } {
+    const rid = this.next++;
+    const p = quietPromise<ResultInfo>();
+    this.open.set(rid, p);
+    return { rid, answer: p.promise };
+  }
+  resolve(rid: number, r: ResultInfo): void {
+    this.open.get(rid)?.resolve(r);
+    this.open.delete(rid);
+  }
+  reject(rid: number, err: unknown): void {
+    this.open.get(rid)?.reject(err);
+    this.open.delete(rid);
+  }
+  /** The call is over: nothing more will be answered. */
+  rejectAll(err: unknown): void {
+    for (const p of this.open.values()) p.reject(err);
+    this.open.clear();
+  }
+}
+
+/** The dialog of a call in a worker. */
+export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements CallDialog {
+  state: 'confirmed' | 'terminated' = 'confirmed';
+  readonly role: 'uac' | 'uas';
+  readonly remoteTarget: Uri;
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  localBody: { readonly body: Uint8Array; readonly contentType: string } | undefined;
+  readonly lastAck: { readonly body: Uint8Array };
+  private readonly ended = quietPromise<DialogEndReason>();
+
+  constructor(
+    private readonly id: number,
+    info: DialogInfo,
+    private readonly port: Port<ToMain>,
+    private readonly waiting: Waiting,
+    localBody: { readonly body: Uint8Array; readonly contentType: string } | undefined,
+  ) {
+    super();
+    this.role = info.role;
+    this.remoteTarget = parseUri(info.remoteTarget);
+    this.callId = info.callId;
+    this.localTag = info.localTag;
+    this.remoteTag = info.remoteTag;
+    this.lastAck = { body: info.ackBody };
+    this.localBody = localBody;
+  }
+
+  get terminated(): Promise<DialogEndReason> {
+    return this.ended.promise;
+  }
+
+  /** @internal The main thread says the dialog ended. */
+  onEnded(reason: DialogEndReason): void {
+    this.state = 'terminated';
+    this.ended.resolve(reason);
+  }
+
+  /** @internal A key in the peer's INFO. */
+  onDtmf(digit: string, durationMs: number | undefined): void {
+    this.emit('dtmf', digit, durationMs);
+  }
+
+  bye(): Promise<unknown> {
+    if (this.state === 'confirmed') this.port.post({ kind: 'bye', id: this.id });
+    return this.ended.promise;
+  }
+
+  private request(method: 'INFO' | 'MESSAGE', body: Uint8Array, contentType: string): Promise<CallResponse> {
+    const { rid, answer } = this.waiting.add();
+    this.port.post({ kind: 'request', id: this.id, rid, method, body, contentType });
+    return answer;
+  }
+
+  info(body: Uint8Array | string, contentType: string): Promise<CallResponse> {
+    return this.request('INFO', bytesOf(body), contentType);
+  }
+
+  message(text: string, contentType = 'text/plain'): Promise<CallResponse> {
+    return this.request('MESSAGE', bytesOf(text), contentType);
+  }
+
+  reinvite(
+    body?: Uint8Array | string,
+    _contentType = 'application/sdp',
+    _headers?: unknown,
+    opts: { readonly glareRetry?: boolean } = {},
+  ): Promise<CallResponse> {
+    const b = bytesOf(body);
+    const { rid, answer } = this.waiting.add();
+    this.port.post({ kind: 'reinvite', id: this.id, rid, body: b, glareRetry: opts.glareRetry ?? true });
+    if (b.length > 0) this.localBody = { body: b, contentType: 'application/sdp' };
+    return answer;
+  }
+
+  refer(): never {
+    throw new CallStateError('a transfer (REFER) is not available to a call in a media worker: use --workers 1');
+  }
+
+  /** @internal The peer's re-INVITE `rid`; its answer goes back to the main thread. */
+  onReinvite(rid: number, body: Uint8Array): void {
+    let answered = false;
+    const reply = (status: number, reason: string | undefined, b: Uint8Array) => {
+      if (answered) return;
+      answered = true;
+      this.port.post({ kind: 'reinvite-answer', id: this.id, rid, status, reason, body: b });
+    };
+    const inc: CallReinvite = {
+      body,
+      accept: (b) => {
+        const bytes = bytesOf(b);
+        if (bytes.length > 0) this.localBody = { body: bytes, contentType: 'application/sdp' };
+        reply(200, undefined, bytes);
+        return Promise.resolve();
+      },
+      reject: (status = 488, reason) => reply(status, reason, new Uint8Array(0)),
+    };
+    if (this.listenerCount('reinvite') > 0) this.emit('reinvite', inc);
+    else inc.accept(this.localBody?.body);
+  }
+}
+
+/** The INVITE of a call in a worker. */
+export class RemoteInvite extends TypedEmitter<CallInviteEvents> implements CallInvite {
+  readonly waiting = new Waiting();
+  dialog: RemoteDialog | undefined;
+  private readonly acked = quietPromise<CallDialog>();
+  private localBody: { body: Uint8Array; contentType: string } | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly callId: string,
+    readonly source: CallSource,
+    readonly request: SipRequest,
+    private readonly port: Port<ToMain>,
+  ) {
+    super();
+  }
+
+  progress(status = 180): void {
+    this.port.post({ kind: 'progress', id: this.id, status });
+  }
+
+  accept(body?: Uint8Array | string, contentType = 'application/sdp'): Promise<CallDialog> {
+    const b = bytesOf(body);
+    this.localBody = { body: b, contentType };
+    this.port.post({ kind: 'accept', id: this.id, body: b, contentType });
+    return this.acked.promise;
+  }
+
+  reject(status = 486, reason?: string): void {
+    this.port.post({ kind: 'reject', id: this.id, status, reason });
+    this.acked.reject(new SipRequestFailedError(`rejected with ${status}`, status, reason ?? ''));
+  }
+
+  /** @internal The caller's ACK came (through the main thread). */
+  onAcked(info: DialogInfo): void {
+    this.dialog = new RemoteDialog(this.id, info, this.port, this.waiting, this.localBody);
+    this.acked.resolve(this.dialog);
+  }
+
+  /** @internal No ACK (or the INVITE was refused meanwhile). */
+  onUnacked(status: number, reason: string): void {
+    this.acked.reject(
+      new SipRequestFailedError(reason, status, reason, undefined, status === 408 ? 'timeout' : 'status'),
+    );
+  }
+
+  /** @internal The caller's CANCEL. */
+  onCancelled(): void {
+    this.emit('cancelled', this.request);
+  }
+
+  /** @internal An answer to request `rid`. */
+  onResult(rid: number, r: ResultInfo): void {
+    this.waiting.resolve(rid, r);
+  }
+
+  /** @internal A request `rid` failed. */
+  onFailure(rid: number, status: number, message: string): void {
+    this.waiting.reject(rid, new SipRequestFailedError(message, status, message));
+  }
+}

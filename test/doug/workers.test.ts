@@ -1,0 +1,276 @@
+/**
+ * The hand-off of calls to media workers (docs/workers.md) in virtual time:
+ * the main side (`WorkerHub`) and the worker side (`WorkerCalls`) joined by
+ * in-memory ports that copy each message (`structuredClone`, as a
+ * MessagePort does). A caller's calls spread over the workers, are echoed
+ * there and released on end; a worker that dies has its calls ended with
+ * BYE, is started again, and the other worker's calls go on; a stuck worker
+ * cannot grow the main side's queue.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Call } from '../../src/app/call.js';
+import type { CallInvite } from '../../src/app/call-sip.js';
+import { echo } from '../../src/apps/index.js';
+import { registry } from '../../src/codecs/registry.js';
+import { Logger, MemorySink } from '../../src/log/logger.js';
+import { WorkerHub, type WorkerHost } from '../../src/doug/workers/hub.js';
+import { toMain, toWorker, type Port, type ToWorker } from '../../src/doug/workers/protocol.js';
+import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
+import type { VoiceApp } from '../../src/doug/server.js';
+import { SipRequest } from '../../src/sip/message/message.js';
+import { VirtualScheduler } from '../../src/sim/scheduler.js';
+import { CaptureSink, PhoneWorld, sine } from '../app/support/sim-phones.js';
+
+const CALLER = '10.0.0.1';
+const SERVER = '10.0.0.2';
+
+/** Workers in this thread: each message is copied and delivered on a later turn, as a MessagePort does. */
+class MemoryHost implements WorkerHost {
+  readonly workers = new Map<number, { gen: number; calls: WorkerCalls | undefined; alive: boolean }>();
+  hub!: WorkerHub;
+  started = 0;
+  /** Workers that read nothing (stuck). */
+  readonly deaf = new Set<number>();
+
+  constructor(
+    private readonly world: PhoneWorld,
+    private readonly app: VoiceApp,
+    private readonly log: Logger,
+  ) {}
+
+  start(index: number, gen: number): Port<ToWorker> {
+    this.started++;
+    const w: { gen: number; calls: WorkerCalls | undefined; alive: boolean } = { gen, calls: undefined, alive: true };
+    this.workers.set(index, w);
+    const platform = this.world.platform();
+    w.calls = new WorkerCalls({
+      port: {
+        post: (m) => {
+          const copy = structuredClone(m);
+          void Promise.resolve().then(() => w.alive && this.hub.fromWorker(index, gen, copy));
+        },
+      },
+      ctx: {
+        platform,
+        media: { address: SERVER, portMin: 30000, portMax: 40000, rtcpMux: true, rtp: {}, lingerMs: 0 },
+        codecs: [registry.byId('PCMU')!],
+        inbandDtmf: 'off',
+        log: this.log.child(`worker${index}`),
+      },
+      app: this.app,
+      maxCallMs: 3_600_000,
+      log: this.log,
+    });
+    const calls = w.calls;
+    void Promise.resolve().then(() => calls.ready());
+    return {
+      post: (m) => {
+        const copy = structuredClone(m);
+        if (this.deaf.has(index)) return;
+        void Promise.resolve().then(() => w.alive && calls.handle(copy));
+      },
+    };
+  }
+
+  stop(index: number, gen: number): void {
+    const w = this.workers.get(index);
+    if (w && w.gen === gen) w.alive = false;
+  }
+
+  /** The worker's thread dies: nothing it sends arrives any more; the host reports the exit. */
+  crash(index: number): void {
+    const w = this.workers.get(index)!;
+    w.alive = false;
+    this.hub.exited(index, w.gen, 'exit code 1');
+  }
+}
+
+async function setUp(seed: number, app: VoiceApp = echo, hubOpts: { maxOutstanding?: number; stuckMs?: number } = {}) {
+  const world = new PhoneWorld(seed);
+  world.net.setProfile({ delayMs: 5 });
+  const logs = new MemorySink();
+  const log = new Logger(logs, 'info');
+  const host = new MemoryHost(world, app, log);
+  const hub = new WorkerHub({
+    workers: 2,
+    host,
+    clock: world.scheduler.clock,
+    timers: world.scheduler,
+    log,
+    ...hubOpts,
+  });
+  host.hub = hub;
+  const caller = await world.phone(CALLER);
+  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, setup) });
+  hub.start();
+  await world.until(hub.ready(1000));
+  return { world, host, hub, caller, phone, logs };
+}
+
+function place(caller: Awaited<ReturnType<typeof setUp>>['caller'], n: number, from = 0) {
+  return Array.from({ length: n }, (_, i) => {
+    const sink = new CaptureSink();
+    const freq = 400 + 100 * (i + from);
+    const call: Call = caller.call(`sip:echo@${SERVER}`, { source: sine(freq), sink });
+    return { call, sink, freq };
+  });
+}
+
+describe('media workers: the hand-off', () => {
+  it('spreads calls over the workers by fewest calls, echoes each there, and releases them on end', async () => {
+    const { world, hub, caller, phone } = await setUp(1);
+    const calls = place(caller, 4);
+    await world.until(Promise.all(calls.map((c) => c.call.answered)));
+    expect(hub.workers().map((w) => w.calls)).toEqual([2, 2]);
+    expect(phone.handedOff).toBe(4);
+    await world.run(2000);
+    await world.until(Promise.all(calls.map((c) => c.call.hangup())));
+    await world.run(200);
+    // Each caller hears its own tone back: the echo ran in its worker, media and all.
+    for (const c of calls) expect(c.sink.toneSeconds(c.freq)).toBeGreaterThan(1.5);
+    expect(hub.workers().map((w) => w.calls)).toEqual([0, 0]);
+    expect(phone.handedOff).toBe(0);
+    expect(hub.stats).toMatchObject({ calls: 4, deaths: 0, orphaned: 0, malformed: 0 });
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
+  it("a worker that dies: its calls get BYE, it is started again, the other worker's calls go on", async () => {
+    const { world, host, hub, caller, phone, logs } = await setUp(2);
+    const calls = place(caller, 4);
+    await world.until(Promise.all(calls.map((c) => c.call.answered)));
+    await world.run(500);
+    host.crash(0);
+    await world.run(1000);
+    const ended = calls.filter((c) => c.call.end);
+    const up = calls.filter((c) => !c.call.end);
+    expect(ended).toHaveLength(2);
+    for (const c of ended) expect(c.call.end?.reason).toBe('remote-hangup');
+    expect(up.map((c) => c.call.state)).toEqual(['answered', 'answered']);
+    expect(logs.lines().some((l) => /worker 0 died \(exit code 1\): ending its 2 call/.test(l))).toBe(true);
+    // Restarted: ready again, and the next call goes to it (it has the fewest calls).
+    await world.until(hub.ready(5000));
+    expect(hub.workers()[0]).toMatchObject({ state: 'ready', calls: 0, restarts: 1 });
+    const late = place(caller, 1, 4);
+    await world.until(late[0]!.call.answered);
+    expect(hub.workers().map((w) => w.calls)).toEqual([1, 2]);
+    // The survivors still echo.
+    const before = up.map((c) => c.sink.toneSeconds(c.freq));
+    await world.run(2000);
+    for (const [i, c] of up.entries()) expect(c.sink.toneSeconds(c.freq) - before[i]!).toBeGreaterThan(1.5);
+    await world.until(Promise.all([...up, ...late].map((c) => c.call.hangup())));
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    expect(phone.handedOff).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
+  it('a stuck worker cannot grow the queue: past the bound it is stopped, its calls end, it restarts', async () => {
+    const { world, host, hub, caller, phone, logs } = await setUp(3, echo, { maxOutstanding: 8, stuckMs: 3000 });
+    const calls = place(caller, 2);
+    await world.until(Promise.all(calls.map((c) => c.call.answered)));
+    const onZero = calls.find((_, i) => i === 0)!;
+    host.deaf.add(0);
+    // Keys by INFO are messages for the worker; it reads none of them.
+    for (let i = 0; i < 12; i++) void onZero.call.sendDtmf('1', 'info').catch(() => {});
+    await world.run(4000);
+    expect(logs.lines().some((l) => /worker 0: 8 messages unread: stuck|worker 0: silent/.test(l))).toBe(true);
+    expect(onZero.call.end?.reason).toBe('remote-hangup');
+    expect(calls[1]!.call.state).toBe('answered');
+    host.deaf.delete(0);
+    await world.until(hub.ready(5000));
+    expect(hub.stats.deaths).toBe(1);
+    await world.until(calls[1]!.call.hangup());
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
+  it('a worker that answers no ping is stuck: stopped after stuckMs', async () => {
+    const { world, host, hub, caller, phone } = await setUp(4, echo, { stuckMs: 3000 });
+    host.deaf.add(1);
+    await world.run(5000);
+    expect(hub.stats.deaths).toBe(1);
+    expect(hub.workers()[0]!.restarts).toBe(0);
+    expect(hub.workers()[1]!.restarts).toBe(1);
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
+  it('calls with one key (a conference room) share a worker; with every worker dead a call gets 503', () => {
+    const started: number[] = [];
+    const posted: ToWorker[] = [];
+    const sched = new VirtualScheduler();
+    const hub = new WorkerHub({
+      workers: 3,
+      host: {
+        start: (i) => {
+          started.push(i);
+          return { post: (m) => posted.push(m) };
+        },
+        stop: () => {},
+      },
+      clock: sched.clock,
+      timers: sched,
+    }).start();
+    const rejected: number[] = [];
+    const invite = (): CallInvite => ({
+      callId: 'x',
+      source: { transport: 'udp', remote: { address: '127.0.0.1', port: 5060 } },
+      request: new SipRequest('INVITE', 'sip:room@127.0.0.1', [
+        ['Via', 'SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1'],
+        ['From', '<sip:a@127.0.0.1>;tag=1'],
+        ['To', '<sip:room@127.0.0.1>'],
+        ['Call-ID', 'x'],
+        ['CSeq', '1 INVITE'],
+      ]),
+      on: () => undefined,
+      progress: () => {},
+      accept: () => new Promise(() => {}),
+      reject: (status = 0) => void rejected.push(status),
+    });
+    const setup = { local: 'a', remote: 'b', sdpAddress: '127.0.0.1' };
+    // Still starting: a worker takes the call all the same (its port keeps it).
+    expect(hub.take(invite(), setup).worker).toBe(0);
+    for (const i of [1, 2]) hub.fromWorker(i, 1, { kind: 'ready' });
+    // Ready ones first.
+    expect(hub.take(invite(), setup).worker).toBe(1);
+    hub.fromWorker(0, 1, { kind: 'ready' });
+    // Calls now [1, 1, 0]: the fewest first, a room stays on its worker.
+    const a = hub.take(invite(), { ...setup, key: 'room-1' });
+    const b = hub.take(invite(), setup);
+    const c = hub.take(invite(), setup);
+    const d = hub.take(invite(), { ...setup, key: 'room-1' });
+    expect([a.worker, b.worker, c.worker]).toEqual([2, 0, 1]);
+    expect(d.worker).toBe(a.worker);
+    // What goes to a worker is a whole INVITE it can read back.
+    const call = posted.find((m) => m.kind === 'call');
+    expect(call && toWorker(structuredClone(call))).toMatchObject({ kind: 'call', remote: 'b' });
+    // Something else is dropped and counted, never trusted.
+    hub.fromWorker(0, 1, { kind: 'accept', id: 1, body: 'not bytes', contentType: 'application/sdp' });
+    hub.fromWorker(0, 1, 'junk');
+    expect(hub.stats.malformed).toBe(2);
+    expect(started).toEqual([0, 1, 2]);
+    for (const i of [0, 1, 2]) hub.exited(i, 1, 'exit code 1');
+    expect(hub.take(invite(), setup).worker).toBe(-1);
+    // The six calls not answered when their workers died got 503, and so did the new one.
+    expect(rejected.filter((s) => s === 503)).toHaveLength(7);
+  });
+
+  it('the decoders refuse what does not fit', () => {
+    expect(toWorker({ kind: 'call', id: 1 })).toBeUndefined();
+    expect(toWorker({ kind: 'dialog-ended', id: 1, reason: 'whatever' })).toBeUndefined();
+    expect(toWorker({ kind: 'ping', seq: -1 })).toBeUndefined();
+    expect(toMain({ kind: 'ended', id: 1, end: { reason: 'hangup', message: 'x', answered: true } })).toBeUndefined();
+    expect(
+      toMain({ kind: 'ended', id: 1, end: { reason: 'hangup', message: 'x', answered: true, durationMs: 5 } }),
+    ).toEqual({
+      kind: 'ended',
+      id: 1,
+      end: { reason: 'hangup', message: 'x', answered: true, durationMs: 5 },
+      appError: false,
+      timedOut: false,
+    });
+    expect(toMain({ kind: 'log', level: 'loud', component: '', msg: 'x' })).toBeUndefined();
+  });
+});
