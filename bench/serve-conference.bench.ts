@@ -154,9 +154,7 @@ const echo = await startServe(
   ['echo', '--listen', `udp:127.0.0.1:${echoPort}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn'].concat([
     '--capacity',
     '100000',
-    // One thread, like the conference (media workers: docs/workers.md).
-    '--workers',
-    '1',
+    // One thread (the default), like the conference (media workers: docs/workers.md).
   ]),
   { prefix: serverPrefix },
 );

@@ -74,9 +74,8 @@ const server = await startServe(
     'warn',
     '--capacity',
     '100000',
-    // One core: the media workers' figure is serve-echo-all-cores.bench.ts.
-    '--workers',
-    '1',
+    // One thread (the default, --workers 1; so a checkout from before --workers runs the same):
+    // the media workers' figure is serve-echo-all-cores.bench.ts.
   ],
   PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {},
 );

@@ -132,8 +132,8 @@ export const callOptions = [
     help:
       "media worker threads: each call's media and app run in one of them (the one with the fewest calls) while " +
       'SIP stays on the main thread; 0: one per core; 1: everything on one thread (conference and voicemail ' +
-      'always run on one)',
-    default: 0,
+      'always run on one; calls on workers cannot transfer yet)',
+    default: 1,
     min: 0,
     max: 256,
     flag: 'workers',
