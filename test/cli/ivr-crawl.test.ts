@@ -21,9 +21,12 @@ describe('shtoom ivr crawl: bad input', () => {
     [['ivr', 'crawl', URI, '--input', '1234#,12z'], /--input.*DTMF keys/],
     [['ivr', 'crawl', URI, '--dtmf-mode', 'smoke'], /--dtmf-mode/],
     [['ivr', 'crawl', URI, '--codec', 'mp3'], /--codec/],
+    [['ivr', 'crawl', URI, '--compare', 'no-such-dir'], /no crawl map in .*no-such-dir/],
+    [['ivr', 'crawl', URI, '--junit', 'x.xml'], /--junit reports a comparison/],
     // A scenario run refuses the crawl's options instead of ignoring them.
     [['ivr', 'scenarios/', '--keys', '12'], /--keys is an option of ivr crawl/],
     [['ivr', 'scenarios/', '--codec', 'pcma'], /--codec is an option of ivr crawl/],
+    [['ivr', 'scenarios/', '--compare', 'crawl'], /--compare is an option of ivr crawl/],
   ])('%j', async (args, message) => {
     const r = await runCli([...args, '--sip-address', '127.0.0.1'], env);
     expect(r.code, r.stderr).toBe(2);

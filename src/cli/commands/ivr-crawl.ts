@@ -15,6 +15,7 @@ import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
 import { actionLabel } from '../../harness/crawl/types.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { loadComparison, reportComparison } from './ivr-crawl-compare.js';
 import { ivrPort } from './ivr-port.js';
 
 export async function runCrawl(ctx: CommandContext, args: readonly string[]): Promise<number> {
@@ -27,6 +28,13 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const codecs: readonly CodecId[] | undefined =
     o.sourceOf('call.codec').kind === 'default' ? undefined : (o.get('call.codec') as readonly CodecId[]);
   const out = resolve(o.get('ivr.out'));
+  const comparison = loadComparison(ctx);
+  // With --compare the new map is written only where --out says, never over the map compared with.
+  const writeOut = !comparison || o.sourceOf('ivr.out').kind !== 'default';
+  if (comparison && writeOut && comparison.dir === out)
+    throw new UsageError('ivr crawl: --out must not be the --compare directory (the map compared with)');
+  if (!comparison && o.get('ivr.junit') !== undefined)
+    throw new UsageError('ivr crawl: --junit reports a comparison: give --compare DIR too');
   const log = ctx.log.child('crawl');
   const asr = new PocketsphinxRecogniser();
   let transcribe: ((s: Int16Array) => Promise<string>) | undefined;
@@ -41,6 +49,7 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timing = DEFAULT_TIMING;
+  const startedAt = new Date().toISOString();
   try {
     const map = await crawl(
       {
@@ -71,7 +80,9 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
     const vars = Object.fromEntries(
       (o.get('ivr.var') ?? []).map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const),
     );
-    const files = writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) });
+    const files = writeOut
+      ? writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) })
+      : undefined;
     const prompt = (id: string) => map.prompts.find((p) => p.id === id);
     for (const n of map.nodes) {
       const where = n.path.map(actionLabel).join(' ') || 'entry';
@@ -87,15 +98,16 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
       `${map.nodes.length} menus, ${map.edges.length} edges, ${map.prompts.length} prompts; ${map.callsUsed} calls ` +
         `in ${(map.durationMs / 1000).toFixed(1)} s${left}`,
     );
-    ctx.out.line(
-      `wrote ${out}/tree.json, ${map.prompts.length} prompts and ${files.length} scenarios (${heard.size} heard:)`,
-    );
+    if (files)
+      ctx.out.line(
+        `wrote ${out}/tree.json, ${map.prompts.length} prompts and ${files.length} scenarios (${heard.size} heard:)`,
+      );
     if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
     if (!map.entry || map.entry.outcome === 'failed') {
       ctx.out.line(`the first call failed: ${map.entry?.detail ?? 'no answer'}`);
       return ExitCode.FAILURE;
     }
-    return ExitCode.OK;
+    return comparison ? reportComparison(ctx, comparison, map, startedAt) : ExitCode.OK;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await port.close();

@@ -33,6 +33,7 @@ const CRAWL_ONLY = [
   'ivr.max-time',
   'ivr.input',
   'ivr.out',
+  'ivr.compare',
   'call.codec',
   'call.dtmf-mode',
 ] as const;

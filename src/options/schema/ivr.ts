@@ -164,6 +164,15 @@ export const ivrOptions = [
     ini: false,
     commands: ['ivr'],
   }),
+  opt.string('ivr.compare', {
+    help:
+      'ivr crawl: crawl again and report what changed against the map in this directory (its tree.json); ' +
+      'exit 1 on any change',
+    flag: 'compare',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
   opt.string('ivr-demo.pin', {
     help: 'the PIN the demo IVR accepts',
     default: '1234',
