@@ -10,13 +10,30 @@ import type { CodecId } from '../../codecs/codec.js';
 import { UsageError } from '../../errors.js';
 import { crawl } from '../../harness/crawl/crawler.js';
 import { writeCrawl } from '../../harness/crawl/output.js';
-import { DEFAULT_TIMING } from '../../harness/crawl/probe.js';
+import { DEFAULT_TIMING, type ProbeTiming } from '../../harness/crawl/probe.js';
 import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
 import { actionLabel } from '../../harness/crawl/types.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadComparison, reportComparison } from './ivr-crawl-compare.js';
 import { ivrPort } from './ivr-port.js';
+
+/** The crawl's waits from the options; the quiet that ends a menu must be longer than the gap between prompts. */
+function timingOf(ctx: CommandContext): ProbeTiming {
+  const o = ctx.options;
+  const timing: ProbeTiming = {
+    ...DEFAULT_TIMING,
+    promptGapMs: o.get('ivr.prompt-gap'),
+    settleMs: o.get('ivr.settle'),
+    noKeyMs: o.get('ivr.no-key'),
+    responseMs: o.get('ivr.response'),
+  };
+  if (timing.settleMs <= timing.promptGapMs)
+    throw new UsageError(
+      `ivr crawl: --settle (${timing.settleMs} ms) must be longer than --prompt-gap (${timing.promptGapMs} ms)`,
+    );
+  return timing;
+}
 
 export async function runCrawl(ctx: CommandContext, args: readonly string[]): Promise<number> {
   const o = ctx.options;
@@ -28,6 +45,7 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const codecs: readonly CodecId[] | undefined =
     o.sourceOf('call.codec').kind === 'default' ? undefined : (o.get('call.codec') as readonly CodecId[]);
   const out = resolve(o.get('ivr.out'));
+  const timing = timingOf(ctx);
   const comparison = loadComparison(ctx);
   // With --compare the new map is written only where --out says, never over the map compared with.
   const writeOut = !comparison || o.sourceOf('ivr.out').kind !== 'default';
@@ -48,7 +66,6 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timing = DEFAULT_TIMING;
   const startedAt = new Date().toISOString();
   try {
     const map = await crawl(

@@ -34,6 +34,10 @@ const CRAWL_ONLY = [
   'ivr.input',
   'ivr.out',
   'ivr.compare',
+  'ivr.prompt-gap',
+  'ivr.settle',
+  'ivr.no-key',
+  'ivr.response',
   'call.codec',
   'call.dtmf-mode',
 ] as const;

@@ -164,6 +164,42 @@ export const ivrOptions = [
     ini: false,
     commands: ['ivr'],
   }),
+  opt.duration('ivr.prompt-gap', {
+    help: 'ivr crawl: silence that ends one prompt and starts the next (as listen cuts them)',
+    unit: 'ms',
+    default: 700,
+    min: 100,
+    max: 10_000,
+    flag: 'prompt-gap',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.settle', {
+    help: 'ivr crawl: quiet after a prompt that means the IVR waits for a key (more than --prompt-gap)',
+    unit: 'ms',
+    default: 2000,
+    min: 200,
+    max: 60_000,
+    flag: 'settle',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.no-key', {
+    help: "ivr crawl: how long the no-key try waits for the IVR's own timeout",
+    unit: 'ms',
+    default: 10_000,
+    min: 500,
+    max: 600_000,
+    flag: 'no-key',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.response', {
+    help: 'ivr crawl: no speech this long after the keys is the outcome silence',
+    unit: 'ms',
+    default: 4000,
+    min: 500,
+    max: 600_000,
+    flag: 'response',
+    commands: ['ivr'],
+  }),
   opt.string('ivr.compare', {
     help:
       'ivr crawl: crawl again and report what changed against the map in this directory (its tree.json); ' +
