@@ -1,5 +1,6 @@
 /**
- * What a crawl leaves behind: `tree.json` (the map), `prompts/*.wav` (each
+ * What a crawl leaves behind: `tree.json` (the map), `index.html` (the map
+ * drawn, see `html-map.ts`), `prompts/*.wav` (each
  * prompt once, as recorded) and `scenarios/*.yaml`, one regression scenario
  * per path to a leaf (a hang-up, a transfer, silence): the keys, `matches:`
  * on every prompt on the way, `heard:` where a transcript verified against
@@ -13,6 +14,7 @@ import type { CodecId } from '../../codecs/codec.js';
 import type { DtmfMode } from '../call-port.js';
 import type { CrawlMap } from './crawler.js';
 import type { ProbeTiming } from './probe.js';
+import { crawlMapHtml, type HtmlTree } from './html-map.js';
 import { bestRecording } from './prompt-library.js';
 import type { CrawlAction, CrawlEdge } from './types.js';
 
@@ -131,7 +133,7 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
 }
 
 /** The map as JSON: nodes with their prompt's transcript and audio file, edges with key and outcome. */
-export function treeJson(map: CrawlMap): unknown {
+export function treeJson(map: CrawlMap): HtmlTree {
   const prompt = (id: string) => map.prompts.find((p) => p.id === id)!;
   return {
     uri: map.uri,
@@ -176,7 +178,9 @@ export function writeCrawl(map: CrawlMap, dir: string, o: CrawlOutputOptions): s
       join(dir, 'prompts', `${p.id}.wav`),
       encodeWav(bestRecording(p), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
     );
-  writeFileSync(join(dir, 'tree.json'), `${JSON.stringify(treeJson(map), null, 2)}\n`);
+  const tree = treeJson(map);
+  writeFileSync(join(dir, 'tree.json'), `${JSON.stringify(tree, null, 2)}\n`);
+  writeFileSync(join(dir, 'index.html'), crawlMapHtml(tree));
   const files: string[] = [];
   for (const leaf of leafPaths(map)) {
     const f = join(dir, 'scenarios', leaf.file);
