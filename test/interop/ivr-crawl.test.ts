@@ -12,12 +12,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
 import { readWavFile } from '../../src/audio/formats/wav.js';
 import { comparePrompts } from '../../src/harness/crawl/prompt-library.js';
 import { DEMO_PROMPTS } from '../../src/harness/sim/demo-ivr.js';
 import { speak } from '../../src/tts/speak.js';
+import { launchChromium } from './support/ivr-browser.js';
 import {
   freeSipPort,
   isListening,
@@ -112,17 +114,19 @@ async function describeMap(out: string, known: Record<string, string>): Promise<
   return { entry, edges };
 }
 
+/** The crawl's waits for these IVRs: each waits 3 s or more for a key and pauses under 1.5 s between prompts. */
+const FAST = ['--settle', '1500ms', '--no-key', '6s', '--response', '3s'];
+
 describe('shtoom ivr crawl against shtoom serve', () => {
-  it('maps two IVRs, writes scenarios that pass, and they fail once a prompt changed', async () => {
+  it('maps two IVRs, draws the map, writes scenarios that pass, and --compare finds what changed', async () => {
     const demoOut = join(dir, 'demo');
     const testOut = join(dir, 'test');
+    const crawlTest = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '6', ...FAST, ...LOOPBACK];
     const [demo, test] = await Promise.all([
-      runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...LOOPBACK], {
+      runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...FAST, ...LOOPBACK], {
         timeoutSec: 120,
       }),
-      runShtoom(['ivr', 'crawl', testUri, '--keys', '12*', '--concurrency', '6', '--out', testOut, ...LOOPBACK], {
-        timeoutSec: 120,
-      }),
+      runShtoom([...crawlTest, testUri, '--out', testOut], { timeoutSec: 120 }),
     ]);
     expect(demo.code, demo.stdout + demo.stderr).toBe(0);
     expect(test.code, test.stdout + test.stderr).toBe(0);
@@ -151,22 +155,93 @@ describe('shtoom ivr crawl against shtoom serve', () => {
     expect(billing).toMatch(/press: "1"[\s\S]*press: "1"[\s\S]*expect: hangup/);
     expect(billing).not.toMatch(/^prompts:/m);
 
-    // The scenarios replayed against the IVRs they were written from, and
-    // at the same time against the copy of the test IVR whose billing menu
-    // says something else: the scenario through that menu fails there, the
-    // other one still passes.
-    const [replay, changed] = await Promise.all([
+    // At once: the scenarios replayed against the IVRs they were written
+    // from, and the test IVR crawled again with --compare: its changed copy
+    // (the billing menu says something else, the main menu's 2 is gone) and
+    // the IVR itself (nothing changed). Four calls at once each: a menu's
+    // three keys and its "no key" together, and fewer calls to share the machine.
+    const compareTest = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '4', ...FAST, ...LOOPBACK];
+    const junit = join(dir, 'compare.xml');
+    const [replay, changed, same] = await Promise.all([
       runShtoom(['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios'), '--concurrency', '3', ...LOOPBACK], {
         timeoutSec: 90,
       }),
-      runShtoom(['ivr', join(testOut, 'scenarios'), '--var', `ivr=${changedUri}`, '--concurrency', '2', ...LOOPBACK], {
-        timeoutSec: 90,
-      }),
+      runShtoom([...compareTest, changedUri, '--compare', testOut, '--junit', junit], { timeoutSec: 120 }),
+      runShtoom([...compareTest, testUri, '--compare', testOut], { timeoutSec: 120 }),
     ]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout.match(/^PASS /gm)).toHaveLength(3);
     expect(changed.code, changed.stdout + changed.stderr).toBe(1);
-    expect(changed.stdout).toMatch(/^FAIL crawl: 1 1 -> hangup .*matches \.\.\/prompts\/p\d+\.wav/m);
-    expect(changed.stdout).toMatch(/^PASS crawl: 2 -> transfer/m);
+    expect(changed.stdout).toMatch(/^PROMPT CHANGED at 1: /m);
+    expect(changed.stdout).toMatch(/^KEY REMOVED at first menu, key 2: was transfer sip:agent@127\.0\.0\.1:9/m);
+    expect(changed.stdout).toMatch(/^2 change\(s\) against /m);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites tests="3" failures="2"/);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/^no change against /m);
+    await checkMapPage(testOut);
   }, 300_000);
 });
+
+/** The crawl's index.html in Chromium: every menu of tree.json drawn, every player loads its WAV. */
+async function checkMapPage(out: string): Promise<void> {
+  const tree = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as Tree;
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    // Offline: nothing but the file and the WAVs beside it may be asked for.
+    const fetched: string[] = [];
+    tab.on('request', (r) => fetched.push(r.url()));
+    await tab.goto(pathToFileURL(join(out, 'index.html')).href, { waitUntil: 'load' });
+    expect(await tab.title()).toBe('shtoom IVR map');
+    const drawn = await tab
+      .locator('svg.map g.node')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { node: string } }).dataset.node));
+    expect(drawn.sort()).toEqual(tree.nodes.map((n) => n.id).sort());
+    // Each key that leads to another menu is a labelled line (main 1 -> billing, billing * -> main).
+    expect(await tab.locator('svg.map g.edge').count()).toBe(tree.edges.filter((e) => e.outcome === 'menu').length);
+    const audio = await tab.evaluate(async () => {
+      interface AudioElement {
+        readyState: number;
+        duration: number;
+        error: { code: number } | null;
+        getAttribute(name: string): string | null;
+        addEventListener(type: string, fn: () => void, options: { once: boolean }): void;
+        load(): void;
+      }
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } })
+        .document;
+      const els = Array.from(doc.querySelectorAll('audio'));
+      await Promise.all(
+        els.map((a) =>
+          a.readyState >= 1
+            ? undefined
+            : new Promise<void>((resolve) => {
+                a.addEventListener('loadedmetadata', () => resolve(), { once: true });
+                a.addEventListener('error', () => resolve(), { once: true });
+                a.load();
+              }),
+        ),
+      );
+      return els.map((a) => ({
+        src: a.getAttribute('src'),
+        ready: a.readyState,
+        duration: a.duration,
+        error: a.error?.code ?? 0,
+      }));
+    });
+    // A player per menu card and per prompt.
+    expect(audio).toHaveLength(tree.nodes.length + tree.prompts.length);
+    for (const a of audio) {
+      expect(a.error, a.src!).toBe(0);
+      expect(a.ready, a.src!).toBeGreaterThanOrEqual(1);
+      expect(a.duration, a.src!).toBeGreaterThan(0.5);
+    }
+    expect(fetched.every((u) => u.startsWith('file:'))).toBe(true);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}

@@ -42,6 +42,8 @@ export interface HtmlTree {
     readonly audio: string;
     readonly durationMs: number;
   }[];
+  /** Probes not made (limits, interruption): `--resume` goes on with them. */
+  readonly pending: readonly { readonly from: string; readonly key: string | null }[];
 }
 
 const esc = xmlEscape;

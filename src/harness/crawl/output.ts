@@ -86,6 +86,20 @@ export function leafPaths(map: CrawlMap): LeafPath[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
+/** A prompt at step `i` of a walk may carry a `heard:` only when no key follows it (see `leafScenarioYaml`). */
+const heardAllowed = (walk: LeafPath['walk'], i: number) => {
+  const next = walk[i + 1];
+  return !(next?.kind === 'action' && next.action.kind === 'keys');
+};
+
+/** The prompts some scenario could check with `heard:`: the only ones worth verifying a transcript of. */
+export function heardCandidates(map: CrawlMap): Set<string> {
+  const out = new Set<string>();
+  for (const leaf of leafPaths(map))
+    for (const [i, w] of leaf.walk.entries()) if (w.kind === 'prompt' && heardAllowed(leaf.walk, i)) out.add(w.id);
+  return out;
+}
+
 /** The scenario of one leaf path, as YAML. */
 export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOptions): string {
   const t = o.timing;
@@ -109,10 +123,8 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
     steps.push({ matches: `../prompts/${p.id}.wav` });
     // Not before a key: recognition on a busy machine can take seconds, and
     // a key pressed after the menu's own timeout finds the menu said again.
-    const next = leaf.walk[i + 1];
-    const beforeKeys = next?.kind === 'action' && next.action.kind === 'keys';
     const text = o.heard?.get(p.id);
-    if (text && !beforeKeys) steps.push({ heard: text });
+    if (text && heardAllowed(leaf.walk, i)) steps.push({ heard: text });
     budgetMs += p.speechMs + 5000;
   }
   if (leaf.end.outcome === 'hangup') steps.push({ expect: 'hangup', timeout: '15s' });
@@ -166,6 +178,7 @@ export function treeJson(map: CrawlMap): HtmlTree {
       audio: `prompts/${p.id}.wav`,
       durationMs: p.speechMs,
     })),
+    pending: map.pending.map((p) => ({ from: p.node, key: p.action.kind === 'none' ? null : p.action.keys })),
   };
 }
 

@@ -66,6 +66,12 @@ export class PromptLibrary {
     return entry.info;
   }
 
+  /** A prompt known from an earlier crawl (a resumed one), with its id: new prompts are numbered after it. */
+  seed(info: PromptInfo): void {
+    if (this.entries.some((e) => e.info.id === info.id)) throw new RangeError(`prompt ${info.id} twice`);
+    this.entries.push({ info, features: info.recordings.map((r) => spectralFeatures(r)) });
+  }
+
   get(id: string): PromptInfo | undefined {
     return this.entries.find((e) => e.info.id === id)?.info;
   }

@@ -13,7 +13,8 @@
  *             └ no key ─ main menu again
  *
  * When the file named by SHTOOM_TEST_IVR_CHANGED exists, the billing menu
- * says something else (the test's changed IVR).
+ * says something else and the main menu's 2 is gone (an invalid key): the
+ * test's changed IVR.
  */
 import { existsSync } from 'node:fs';
 import { dougApp } from '../../../dist/src/harness/phone/voice-call-far-end.js';
@@ -56,7 +57,7 @@ async function script(call) {
     if (key === '') continue;
     await call.wait(500);
     if (menu === 'main' && key === '1') menu = 'billing';
-    else if (menu === 'main' && key === '2') {
+    else if (menu === 'main' && key === '2' && !changed()) {
       await say(PROMPTS.transferring);
       const followed = await call.transfer(`sip:agent@127.0.0.1:9`);
       if (!followed) call.hangup();
