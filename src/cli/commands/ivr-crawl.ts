@@ -11,6 +11,7 @@ import { UsageError } from '../../errors.js';
 import { crawl } from '../../harness/crawl/crawler.js';
 import { heardCandidates, writeCrawl } from '../../harness/crawl/output.js';
 import { DEFAULT_TIMING, type ProbeTiming } from '../../harness/crawl/probe.js';
+import { readResume } from '../../harness/crawl/tree-file.js';
 import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
 import { actionLabel } from '../../harness/crawl/types.js';
 import type { CommandContext } from '../command.js';
@@ -44,9 +45,16 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const dtmfMode = mode === 'auto' ? 'rfc4733' : mode;
   const codecs: readonly CodecId[] | undefined =
     o.sourceOf('call.codec').kind === 'default' ? undefined : (o.get('call.codec') as readonly CodecId[]);
-  const out = resolve(o.get('ivr.out'));
+  const resumeDir = o.get('ivr.resume');
+  // A resumed crawl is written where it was read from, unless --out says otherwise.
+  const out = resolve(
+    resumeDir !== undefined && o.sourceOf('ivr.out').kind === 'default' ? resumeDir : o.get('ivr.out'),
+  );
   const timing = timingOf(ctx);
+  if (o.get('ivr.compare') !== undefined && resumeDir !== undefined)
+    throw new UsageError('ivr crawl: --resume goes on with a crawl, --compare makes a new one: choose one');
   const comparison = loadComparison(ctx);
+  const resume = resumeDir !== undefined ? readResume(resolve(resumeDir)) : undefined;
   // With --compare the new map is written only where --out says, never over the map compared with.
   const writeOut = !comparison || o.sourceOf('ivr.out').kind !== 'default';
   if (comparison && writeOut && comparison.dir === out)
@@ -85,6 +93,7 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
         ...(transcribe ? { transcribe } : {}),
         onProbe: (line) => log.info(line),
         signal: stop.signal,
+        ...(resume ? { resume } : {}),
       },
       port.env(),
     );

@@ -34,6 +34,7 @@ const CRAWL_ONLY = [
   'ivr.input',
   'ivr.out',
   'ivr.compare',
+  'ivr.resume',
   'ivr.prompt-gap',
   'ivr.settle',
   'ivr.no-key',

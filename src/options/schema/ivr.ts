@@ -209,6 +209,15 @@ export const ivrOptions = [
     ini: false,
     commands: ['ivr'],
   }),
+  opt.string('ivr.resume', {
+    help:
+      'ivr crawl: go on with the crawl in this directory that stopped (--max-calls, --max-time, Ctrl-C): its map ' +
+      'and the tries it had not made; writes there unless --out says otherwise',
+    flag: 'resume',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
   opt.string('ivr-demo.pin', {
     help: 'the PIN the demo IVR accepts',
     default: '1234',
