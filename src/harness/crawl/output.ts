@@ -128,6 +128,9 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
     budgetMs += p.speechMs + 5000;
   }
   if (leaf.end.outcome === 'hangup') steps.push({ expect: 'hangup', timeout: '15s' });
+  else if (leaf.end.outcome === 'transfer' && leaf.end.detail?.startsWith('tone: '))
+    // Handed on in the audio (ringback, busy): the scenario waits for the same tone.
+    steps.push({ tone: leaf.end.detail.slice('tone: '.length), timeout: '15s' });
   else if (leaf.end.outcome === 'transfer') steps.push({ expect: 'transfer', timeout: '15s' });
   else steps.push({ silence: { min_ms: Math.max(1000, t.responseMs - 1000) } });
   const doc = {
