@@ -26,7 +26,10 @@ describe('shtoom ivr crawl: bad input', () => {
     [['ivr', 'crawl', URI, '--settle', '500ms', '--prompt-gap', '800ms'], /--settle \(500 ms\) must be longer/],
     [['ivr', 'crawl', URI, '--no-key', 'soon'], /--no-key/],
     [['ivr', 'crawl', URI, '--resume', 'no-such-dir'], /no crawl map in .*no-such-dir/],
-    [['ivr', 'crawl', URI, '--resume', 'a', '--compare', 'b'], /--resume goes on with a crawl, --compare makes a new one: choose one/],
+    [
+      ['ivr', 'crawl', URI, '--resume', 'a', '--compare', 'b'],
+      /--resume goes on with a crawl, --compare makes a new one: choose one/,
+    ],
     // A scenario run refuses the crawl's options instead of ignoring them.
     [['ivr', 'scenarios/', '--keys', '12'], /--keys is an option of ivr crawl/],
     [['ivr', 'scenarios/', '--codec', 'pcma'], /--codec is an option of ivr crawl/],

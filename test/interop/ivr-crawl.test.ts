@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
-import { readWavFile } from '../../src/audio/formats/wav.js';
-import { comparePrompts } from '../../src/harness/crawl/prompt-library.js';
 import { DEMO_PROMPTS } from '../../src/harness/sim/demo-ivr.js';
-import { speak } from '../../src/tts/speak.js';
+import { describeMap, type Tree } from './support/crawl-map.js';
 import { launchChromium } from './support/ivr-browser.js';
 import {
   freeSipPort,
@@ -78,50 +76,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Tree {
-  entry: { said: string[]; outcome: string; to?: string };
-  nodes: { id: string; prompt: string; depth: number }[];
-  edges: { from: string; key: string | null; outcome: string; to?: string; said: string[]; detail?: string }[];
-  prompts: { id: string; audio: string; durationMs: number }[];
-}
-
-/** The map's edges in words: prompts and menus named by the known prompt their recording matches. */
-async function describeMap(out: string, known: Record<string, string>): Promise<{ entry: string; edges: string[] }> {
-  const tree = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as Tree;
-  const names = new Map<string, string>();
-  for (const [name, text] of Object.entries(known)) {
-    const ref = await speak(text);
-    for (const p of tree.prompts) {
-      const rec = readWavFile(join(out, p.audio)).samples as Int16Array;
-      // TTS output starts and ends in silence: compare by the recording's speech length.
-      if (comparePrompts(rec, p.durationMs, ref, p.durationMs).score >= 0.8) {
-        expect(names.get(p.id), `${p.id} matches both ${names.get(p.id)} and ${name}`).toBeUndefined();
-        names.set(p.id, name);
-      }
-    }
-  }
-  const promptName = (id: string) => names.get(id) ?? `unknown ${id}`;
-  const menu = (id: string | undefined) => promptName(tree.nodes.find((n) => n.id === id)?.prompt ?? '');
-  const entry = `${tree.entry.said.map(promptName).join(' ')} -> ${tree.entry.outcome} ${menu(tree.entry.to)}`;
-  const edges = tree.edges
-    .map(
-      (e) =>
-        `${menu(e.from)} ${e.key ?? '(no key)'} -> ${e.outcome}${e.to ? ` ${menu(e.to)}` : ''}` +
-        (e.said.length ? ` [${e.said.map(promptName).join(' ')}]` : '') +
-        (e.detail ? ` ${e.detail}` : ''),
-    )
-    .sort();
-  return { entry, edges };
-}
-
-/** The crawl's waits for these IVRs: each waits 3 s or more for a key and pauses under 1.5 s between prompts. */
-const FAST = ['--settle', '1500ms', '--no-key', '6s', '--response', '3s'];
+/**
+ * The crawl's waits for these IVRs: each waits 3 s or more for a key and
+ * pauses about 1.1–1.2 s between two prompts (docs/ivr.md: the window between
+ * --prompt-gap and --settle).
+ */
+const FAST = ['--settle', '1800ms', '--no-key', '6s', '--response', '3s'];
 
 describe('shtoom ivr crawl against shtoom serve', () => {
   it('maps two IVRs, draws the map, writes scenarios that pass, and --compare finds what changed', async () => {
     const demoOut = join(dir, 'demo');
     const testOut = join(dir, 'test');
     const crawlTest = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '6', ...FAST, ...LOOPBACK];
+    // The --compare runs below: four calls at once (a menu's three keys and its "no key" together).
+    const again = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '4', ...FAST, ...LOOPBACK];
     const [demo, test] = await Promise.all([
       runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...FAST, ...LOOPBACK], {
         timeoutSec: 120,
@@ -156,29 +124,28 @@ describe('shtoom ivr crawl against shtoom serve', () => {
     expect(billing).not.toMatch(/^prompts:/m);
 
     // At once: the scenarios replayed against the IVRs they were written
-    // from, and the test IVR crawled again with --compare: its changed copy
-    // (the billing menu says something else, the main menu's 2 is gone) and
-    // the IVR itself (nothing changed). Four calls at once each: a menu's
-    // three keys and its "no key" together, and fewer calls to share the machine.
-    const compareTest = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '4', ...FAST, ...LOOPBACK];
+    // from, and the test IVR crawled again with --compare against its map:
+    // its changed copy (the billing menu says something else, the main
+    // menu's 2 is gone) and the IVR itself (nothing changed).
     const junit = join(dir, 'compare.xml');
     const [replay, changed, same] = await Promise.all([
-      runShtoom(['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios'), '--concurrency', '3', ...LOOPBACK], {
-        timeoutSec: 90,
-      }),
-      runShtoom([...compareTest, changedUri, '--compare', testOut, '--junit', junit], { timeoutSec: 120 }),
-      runShtoom([...compareTest, testUri, '--compare', testOut], { timeoutSec: 120 }),
+      runShtoom(
+        ['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios')].concat(['--concurrency', '3']).concat(LOOPBACK),
+        { timeoutSec: 90 },
+      ),
+      runShtoom([...again, changedUri, '--compare', testOut, '--junit', junit], { timeoutSec: 120 }),
+      runShtoom([...again, testUri, '--compare', testOut], { timeoutSec: 120 }),
     ]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout.match(/^PASS /gm)).toHaveLength(3);
     expect(changed.code, changed.stdout + changed.stderr).toBe(1);
     expect(changed.stdout).toMatch(/^PROMPT CHANGED at 1: /m);
     expect(changed.stdout).toMatch(/^KEY REMOVED at first menu, key 2: was transfer sip:agent@127\.0\.0\.1:9/m);
-    expect(changed.stdout).toMatch(/^2 change\(s\) against /m);
+    expect(changed.stdout, changed.stdout).toMatch(/^2 change\(s\) against /m);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuites tests="3" failures="2"/);
     expect(same.code, same.stdout + same.stderr).toBe(0);
-    expect(same.stdout).toMatch(/^no change against /m);
+    expect(same.stdout, same.stdout).toMatch(/^no change against /m);
     await checkMapPage(testOut);
   }, 300_000);
 });
