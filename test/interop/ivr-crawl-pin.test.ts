@@ -2,11 +2,12 @@
  * `shtoom ivr crawl` against an IVR that asks for a PIN, in a real voice
  * (`support/crawl-pin-ivr.mjs`: Asterisk's recorded prompts served by
  * `shtoom serve`): a single key meets silence, so the crawl tries the
- * `--input` strings; 1234# reaches the inner menu, 0000# is refused. The map
- * is compared with the app's known shape (prompts named by matching the
- * sound files), and the scenario through the PIN passes with `shtoom ivr`.
+ * `--input` strings; 1234# reaches the inner menu, 0000# is refused. The
+ * crawl is stopped by `--max-calls` and finished with `--resume`; the map is
+ * compared with the app's known shape (prompts named by matching the sound
+ * files), and the scenario through the PIN passes with `shtoom ivr`.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,15 +45,21 @@ afterAll(async () => {
 });
 
 describe('shtoom ivr crawl: a PIN entry in a real voice', () => {
-  it('finds the PIN prompt, enters the inputs, maps the inner menu, and its scenario passes', async () => {
+  it('enters the inputs at the PIN prompt, maps the inner menu across a resume; its scenario passes', async () => {
     const out = join(dir, 'pin');
-    const crawl = await runShtoom(
-      ['ivr', 'crawl', uri, '--keys', '12', '--input', '1234#,0000#', '--concurrency', '4', '--out', out]
-        .concat(FAST)
-        .concat(LOOPBACK),
-      { timeoutSec: 120 },
-    );
+    const crawlArgs = ['ivr', 'crawl', uri, '--keys', '12', '--input', '1234#,0000#', '--concurrency', '4']
+      .concat(FAST)
+      .concat(LOOPBACK);
+    // Stopped after three calls (the first call and two keys), then resumed from the directory: the
+    // map must come out as one crawl's (the app's shape below).
+    const first = await runShtoom([...crawlArgs, '--max-calls', '3', '--out', out], { timeoutSec: 90 });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/3 calls in .*; \d+ probes not made \(limits\)/);
+    const stopped = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as { pending: unknown[] };
+    expect(stopped.pending.length).toBeGreaterThan(0);
+    const crawl = await runShtoom([...crawlArgs, '--resume', out], { timeoutSec: 120 });
     expect(crawl.code, crawl.stdout + crawl.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8'))).toMatchObject({ pending: [] });
     const real = Object.fromEntries(
       Object.entries(IVR.PROMPTS).map(([name, p]) => [
         name,
