@@ -13,7 +13,7 @@ import { encodeWav } from '../../audio/formats/wav-format.js';
 import type { CodecId } from '../../codecs/codec.js';
 import type { DtmfMode } from '../call-port.js';
 import type { CrawlMap } from './crawler.js';
-import type { ProbeTiming } from './probe.js';
+import { DEFAULT_TIMING, type ProbeTiming } from './probe.js';
 import { crawlMapHtml, type HtmlTree } from './html-map.js';
 import { bestRecording } from './prompt-library.js';
 import type { CrawlAction, CrawlEdge } from './types.js';
@@ -118,7 +118,10 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
     }
     const p = map.prompts.find((x) => x.id === w.id)!;
     // After "no key" the IVR speaks only once its own timeout has passed.
-    steps.push(afterNone ? { listen: { start: `${t.noKeyMs + 5000}ms` } } : 'listen');
+    // The prompts cut where the crawl cut them: `listen`'s own gap is the crawl's default.
+    const gap = t.promptGapMs !== DEFAULT_TIMING.promptGapMs ? { silence: `${t.promptGapMs}ms` } : {};
+    const listen = { ...gap, ...(afterNone ? { start: `${t.noKeyMs + 5000}ms` } : {}) };
+    steps.push(Object.keys(listen).length ? { listen } : 'listen');
     afterNone = false;
     steps.push({ matches: `../prompts/${p.id}.wav` });
     // Not before a key: recognition on a busy machine can take seconds, and

@@ -5,7 +5,7 @@
  * in virtual time. The must-fail: the scenario run against an IVR that says
  * goodbye and hangs up there instead.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,11 @@ describe('call-progress tones after a key (simulator, virtual time)', () => {
     expect(same.result.status, same.result.failure).toBe('passed');
     const plain = await runSim(scenario!, toneIvr(true));
     expect(plain.result.status).toBe('failed');
+
+    // A crawl that cut prompts at another gap writes scenarios whose listen cuts them there too.
+    const other = join(dir, 'gap');
+    writeCrawl(map, other, { dtmfMode: 'rfc4733', timing: { ...DEFAULT_TIMING, promptGapMs: 500 } });
+    expect(readFileSync(join(other, 'scenarios', '1-transfer.yaml'), 'utf8')).toMatch(/- listen:\n\s+silence: 500ms/);
+    expect(readFileSync(ringback, 'utf8')).not.toMatch(/silence: /);
   }, 120_000);
 });
