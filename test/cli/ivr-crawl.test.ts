@@ -21,9 +21,20 @@ describe('shtoom ivr crawl: bad input', () => {
     [['ivr', 'crawl', URI, '--input', '1234#,12z'], /--input.*DTMF keys/],
     [['ivr', 'crawl', URI, '--dtmf-mode', 'smoke'], /--dtmf-mode/],
     [['ivr', 'crawl', URI, '--codec', 'mp3'], /--codec/],
+    [['ivr', 'crawl', URI, '--compare', 'no-such-dir'], /no crawl map in .*no-such-dir/],
+    [['ivr', 'crawl', URI, '--junit', 'x.xml'], /--junit reports a comparison/],
+    [['ivr', 'crawl', URI, '--settle', '500ms', '--prompt-gap', '800ms'], /--settle \(500 ms\) must be longer/],
+    [['ivr', 'crawl', URI, '--no-key', 'soon'], /--no-key/],
+    [['ivr', 'crawl', URI, '--resume', 'no-such-dir'], /no crawl map in .*no-such-dir/],
+    [
+      ['ivr', 'crawl', URI, '--resume', 'a', '--compare', 'b'],
+      /--resume goes on with a crawl, --compare makes a new one: choose one/,
+    ],
     // A scenario run refuses the crawl's options instead of ignoring them.
     [['ivr', 'scenarios/', '--keys', '12'], /--keys is an option of ivr crawl/],
     [['ivr', 'scenarios/', '--codec', 'pcma'], /--codec is an option of ivr crawl/],
+    [['ivr', 'scenarios/', '--settle', '1s'], /--settle is an option of ivr crawl/],
+    [['ivr', 'scenarios/', '--compare', 'crawl'], /--compare is an option of ivr crawl/],
   ])('%j', async (args, message) => {
     const r = await runCli([...args, '--sip-address', '127.0.0.1'], env);
     expect(r.code, r.stderr).toBe(2);

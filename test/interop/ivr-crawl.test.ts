@@ -12,12 +12,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
-import { readWavFile } from '../../src/audio/formats/wav.js';
-import { comparePrompts } from '../../src/harness/crawl/prompt-library.js';
 import { DEMO_PROMPTS } from '../../src/harness/sim/demo-ivr.js';
-import { speak } from '../../src/tts/speak.js';
+import { describeMap, type Tree } from './support/crawl-map.js';
+import { launchChromium } from './support/ivr-browser.js';
 import {
   freeSipPort,
   isListening,
@@ -76,53 +76,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Tree {
-  entry: { said: string[]; outcome: string; to?: string };
-  nodes: { id: string; prompt: string; depth: number }[];
-  edges: { from: string; key: string | null; outcome: string; to?: string; said: string[]; detail?: string }[];
-  prompts: { id: string; audio: string; durationMs: number }[];
-}
-
-/** The map's edges in words: prompts and menus named by the known prompt their recording matches. */
-async function describeMap(out: string, known: Record<string, string>): Promise<{ entry: string; edges: string[] }> {
-  const tree = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as Tree;
-  const names = new Map<string, string>();
-  for (const [name, text] of Object.entries(known)) {
-    const ref = await speak(text);
-    for (const p of tree.prompts) {
-      const rec = readWavFile(join(out, p.audio)).samples as Int16Array;
-      // TTS output starts and ends in silence: compare by the recording's speech length.
-      if (comparePrompts(rec, p.durationMs, ref, p.durationMs).score >= 0.8) {
-        expect(names.get(p.id), `${p.id} matches both ${names.get(p.id)} and ${name}`).toBeUndefined();
-        names.set(p.id, name);
-      }
-    }
-  }
-  const promptName = (id: string) => names.get(id) ?? `unknown ${id}`;
-  const menu = (id: string | undefined) => promptName(tree.nodes.find((n) => n.id === id)?.prompt ?? '');
-  const entry = `${tree.entry.said.map(promptName).join(' ')} -> ${tree.entry.outcome} ${menu(tree.entry.to)}`;
-  const edges = tree.edges
-    .map(
-      (e) =>
-        `${menu(e.from)} ${e.key ?? '(no key)'} -> ${e.outcome}${e.to ? ` ${menu(e.to)}` : ''}` +
-        (e.said.length ? ` [${e.said.map(promptName).join(' ')}]` : '') +
-        (e.detail ? ` ${e.detail}` : ''),
-    )
-    .sort();
-  return { entry, edges };
-}
+/**
+ * The crawl's waits for these IVRs: each waits 3 s or more for a key and
+ * pauses about 1.1–1.2 s between two prompts (docs/ivr.md: the window between
+ * --prompt-gap and --settle).
+ */
+const FAST = ['--settle', '1800ms', '--no-key', '6s', '--response', '3s'];
 
 describe('shtoom ivr crawl against shtoom serve', () => {
-  it('maps two IVRs, writes scenarios that pass, and they fail once a prompt changed', async () => {
+  it('maps two IVRs, draws the map, writes scenarios that pass, and --compare finds what changed', async () => {
     const demoOut = join(dir, 'demo');
     const testOut = join(dir, 'test');
+    const crawlTest = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '6', ...FAST, ...LOOPBACK];
+    // The --compare runs below: four calls at once (a menu's three keys and its "no key" together).
+    const again = ['ivr', 'crawl', '--keys', '12*', '--concurrency', '4', ...FAST, ...LOOPBACK];
     const [demo, test] = await Promise.all([
-      runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...LOOPBACK], {
+      runShtoom(['ivr', 'crawl', demoUri, '--keys', '9', '--depth', '1', '--out', demoOut, ...FAST, ...LOOPBACK], {
         timeoutSec: 120,
       }),
-      runShtoom(['ivr', 'crawl', testUri, '--keys', '12*', '--concurrency', '6', '--out', testOut, ...LOOPBACK], {
-        timeoutSec: 120,
-      }),
+      runShtoom([...crawlTest, testUri, '--out', testOut], { timeoutSec: 120 }),
     ]);
     expect(demo.code, demo.stdout + demo.stderr).toBe(0);
     expect(test.code, test.stdout + test.stderr).toBe(0);
@@ -151,22 +123,92 @@ describe('shtoom ivr crawl against shtoom serve', () => {
     expect(billing).toMatch(/press: "1"[\s\S]*press: "1"[\s\S]*expect: hangup/);
     expect(billing).not.toMatch(/^prompts:/m);
 
-    // The scenarios replayed against the IVRs they were written from, and
-    // at the same time against the copy of the test IVR whose billing menu
-    // says something else: the scenario through that menu fails there, the
-    // other one still passes.
-    const [replay, changed] = await Promise.all([
-      runShtoom(['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios'), '--concurrency', '3', ...LOOPBACK], {
-        timeoutSec: 90,
-      }),
-      runShtoom(['ivr', join(testOut, 'scenarios'), '--var', `ivr=${changedUri}`, '--concurrency', '2', ...LOOPBACK], {
-        timeoutSec: 90,
-      }),
+    // At once: the scenarios replayed against the IVRs they were written
+    // from, and the test IVR crawled again with --compare against its map:
+    // its changed copy (the billing menu says something else, the main
+    // menu's 2 is gone) and the IVR itself (nothing changed).
+    const junit = join(dir, 'compare.xml');
+    const [replay, changed, same] = await Promise.all([
+      runShtoom(
+        ['ivr', join(demoOut, 'scenarios'), join(testOut, 'scenarios')].concat(['--concurrency', '3']).concat(LOOPBACK),
+        { timeoutSec: 90 },
+      ),
+      runShtoom([...again, changedUri, '--compare', testOut, '--junit', junit], { timeoutSec: 120 }),
+      runShtoom([...again, testUri, '--compare', testOut], { timeoutSec: 120 }),
     ]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout.match(/^PASS /gm)).toHaveLength(3);
     expect(changed.code, changed.stdout + changed.stderr).toBe(1);
-    expect(changed.stdout).toMatch(/^FAIL crawl: 1 1 -> hangup .*matches \.\.\/prompts\/p\d+\.wav/m);
-    expect(changed.stdout).toMatch(/^PASS crawl: 2 -> transfer/m);
+    expect(changed.stdout).toMatch(/^PROMPT CHANGED at 1: /m);
+    expect(changed.stdout).toMatch(/^KEY REMOVED at first menu, key 2: was transfer sip:agent@127\.0\.0\.1:9/m);
+    expect(changed.stdout, changed.stdout).toMatch(/^2 change\(s\) against /m);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites tests="3" failures="2"/);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout, same.stdout).toMatch(/^no change against /m);
+    await checkMapPage(testOut);
   }, 300_000);
 });
+
+/** The crawl's index.html in Chromium: every menu of tree.json drawn, every player loads its WAV. */
+async function checkMapPage(out: string): Promise<void> {
+  const tree = JSON.parse(readFileSync(join(out, 'tree.json'), 'utf8')) as Tree;
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    // Offline: nothing but the file and the WAVs beside it may be asked for.
+    const fetched: string[] = [];
+    tab.on('request', (r) => fetched.push(r.url()));
+    await tab.goto(pathToFileURL(join(out, 'index.html')).href, { waitUntil: 'load' });
+    expect(await tab.title()).toBe('shtoom IVR map');
+    const drawn = await tab
+      .locator('svg.map g.node')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { node: string } }).dataset.node));
+    expect(drawn.sort()).toEqual(tree.nodes.map((n) => n.id).sort());
+    // Each key that leads to another menu is a labelled line (main 1 -> billing, billing * -> main).
+    expect(await tab.locator('svg.map g.edge').count()).toBe(tree.edges.filter((e) => e.outcome === 'menu').length);
+    const audio = await tab.evaluate(async () => {
+      interface AudioElement {
+        readyState: number;
+        duration: number;
+        error: { code: number } | null;
+        getAttribute(name: string): string | null;
+        addEventListener(type: string, fn: () => void, options: { once: boolean }): void;
+        load(): void;
+      }
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } })
+        .document;
+      const els = Array.from(doc.querySelectorAll('audio'));
+      await Promise.all(
+        els.map((a) =>
+          a.readyState >= 1
+            ? undefined
+            : new Promise<void>((resolve) => {
+                a.addEventListener('loadedmetadata', () => resolve(), { once: true });
+                a.addEventListener('error', () => resolve(), { once: true });
+                a.load();
+              }),
+        ),
+      );
+      return els.map((a) => ({
+        src: a.getAttribute('src'),
+        ready: a.readyState,
+        duration: a.duration,
+        error: a.error?.code ?? 0,
+      }));
+    });
+    // A player per menu card and per prompt.
+    expect(audio).toHaveLength(tree.nodes.length + tree.prompts.length);
+    for (const a of audio) {
+      expect(a.error, a.src!).toBe(0);
+      expect(a.ready, a.src!).toBeGreaterThanOrEqual(1);
+      expect(a.duration, a.src!).toBeGreaterThan(0.5);
+    }
+    expect(fetched.every((u) => u.startsWith('file:'))).toBe(true);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}

@@ -9,13 +9,32 @@ import { PocketsphinxRecogniser } from '../../asr/pocketsphinx.js';
 import type { CodecId } from '../../codecs/codec.js';
 import { UsageError } from '../../errors.js';
 import { crawl } from '../../harness/crawl/crawler.js';
-import { writeCrawl } from '../../harness/crawl/output.js';
-import { DEFAULT_TIMING } from '../../harness/crawl/probe.js';
+import { heardCandidates, writeCrawl } from '../../harness/crawl/output.js';
+import { DEFAULT_TIMING, type ProbeTiming } from '../../harness/crawl/probe.js';
+import { readResume } from '../../harness/crawl/tree-file.js';
 import { verifyTranscripts } from '../../harness/crawl/verified-transcripts.js';
 import { actionLabel } from '../../harness/crawl/types.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { loadComparison, reportComparison } from './ivr-crawl-compare.js';
 import { ivrPort } from './ivr-port.js';
+
+/** The crawl's waits from the options; the quiet that ends a menu must be longer than the gap between prompts. */
+function timingOf(ctx: CommandContext): ProbeTiming {
+  const o = ctx.options;
+  const timing: ProbeTiming = {
+    ...DEFAULT_TIMING,
+    promptGapMs: o.get('ivr.prompt-gap'),
+    settleMs: o.get('ivr.settle'),
+    noKeyMs: o.get('ivr.no-key'),
+    responseMs: o.get('ivr.response'),
+  };
+  if (timing.settleMs <= timing.promptGapMs)
+    throw new UsageError(
+      `ivr crawl: --settle (${timing.settleMs} ms) must be longer than --prompt-gap (${timing.promptGapMs} ms)`,
+    );
+  return timing;
+}
 
 export async function runCrawl(ctx: CommandContext, args: readonly string[]): Promise<number> {
   const o = ctx.options;
@@ -26,7 +45,22 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const dtmfMode = mode === 'auto' ? 'rfc4733' : mode;
   const codecs: readonly CodecId[] | undefined =
     o.sourceOf('call.codec').kind === 'default' ? undefined : (o.get('call.codec') as readonly CodecId[]);
-  const out = resolve(o.get('ivr.out'));
+  const resumeDir = o.get('ivr.resume');
+  // A resumed crawl is written where it was read from, unless --out says otherwise.
+  const out = resolve(
+    resumeDir !== undefined && o.sourceOf('ivr.out').kind === 'default' ? resumeDir : o.get('ivr.out'),
+  );
+  const timing = timingOf(ctx);
+  if (o.get('ivr.compare') !== undefined && resumeDir !== undefined)
+    throw new UsageError('ivr crawl: --resume goes on with a crawl, --compare makes a new one: choose one');
+  const comparison = loadComparison(ctx);
+  const resume = resumeDir !== undefined ? readResume(resolve(resumeDir)) : undefined;
+  // With --compare the new map is written only where --out says, never over the map compared with.
+  const writeOut = !comparison || o.sourceOf('ivr.out').kind !== 'default';
+  if (comparison && writeOut && comparison.dir === out)
+    throw new UsageError('ivr crawl: --out must not be the --compare directory (the map compared with)');
+  if (!comparison && o.get('ivr.junit') !== undefined)
+    throw new UsageError('ivr crawl: --junit reports a comparison: give --compare DIR too');
   const log = ctx.log.child('crawl');
   const asr = new PocketsphinxRecogniser();
   let transcribe: ((s: Int16Array) => Promise<string>) | undefined;
@@ -40,7 +74,7 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timing = DEFAULT_TIMING;
+  const startedAt = new Date().toISOString();
   try {
     const map = await crawl(
       {
@@ -59,19 +93,28 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
         ...(transcribe ? { transcribe } : {}),
         onProbe: (line) => log.info(line),
         signal: stop.signal,
+        ...(resume ? { resume } : {}),
       },
       port.env(),
     );
     const heard = new Map<string, string>();
+    // Only prompts a scenario could check with heard: (recognition is slow on a busy machine), and none
+    // when the map is only compared.
+    const candidates = writeOut ? heardCandidates(map) : new Set<string>();
     if (transcribe)
-      for (const c of await verifyTranscripts(map.prompts, asr)) {
+      for (const c of await verifyTranscripts(
+        map.prompts.filter((p) => candidates.has(p.id)),
+        asr,
+      )) {
         if (c.kept) heard.set(c.id, c.transcript);
         log.debug(`${c.id} "${c.transcript}": ${c.kept ? 'kept' : 'left out'} for heard: (${c.why})`);
       }
     const vars = Object.fromEntries(
       (o.get('ivr.var') ?? []).map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const),
     );
-    const files = writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) });
+    const files = writeOut
+      ? writeCrawl(map, out, { dtmfMode, timing, heard, vars, ...(codecs ? { codecs } : {}) })
+      : undefined;
     const prompt = (id: string) => map.prompts.find((p) => p.id === id);
     for (const n of map.nodes) {
       const where = n.path.map(actionLabel).join(' ') || 'entry';
@@ -87,15 +130,16 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
       `${map.nodes.length} menus, ${map.edges.length} edges, ${map.prompts.length} prompts; ${map.callsUsed} calls ` +
         `in ${(map.durationMs / 1000).toFixed(1)} s${left}`,
     );
-    ctx.out.line(
-      `wrote ${out}/tree.json, ${map.prompts.length} prompts and ${files.length} scenarios (${heard.size} heard:)`,
-    );
+    if (files)
+      ctx.out.line(
+        `wrote ${out}/tree.json, ${map.prompts.length} prompts and ${files.length} scenarios (${heard.size} heard:)`,
+      );
     if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
     if (!map.entry || map.entry.outcome === 'failed') {
       ctx.out.line(`the first call failed: ${map.entry?.detail ?? 'no answer'}`);
       return ExitCode.FAILURE;
     }
-    return ExitCode.OK;
+    return comparison ? reportComparison(ctx, comparison, map, startedAt) : ExitCode.OK;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await port.close();

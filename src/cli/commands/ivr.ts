@@ -33,6 +33,12 @@ const CRAWL_ONLY = [
   'ivr.max-time',
   'ivr.input',
   'ivr.out',
+  'ivr.compare',
+  'ivr.resume',
+  'ivr.prompt-gap',
+  'ivr.settle',
+  'ivr.no-key',
+  'ivr.response',
   'call.codec',
   'call.dtmf-mode',
 ] as const;
@@ -191,6 +197,8 @@ export const ivrCommand: CommandSpec = {
     'shtoom ivr tests/ --shard 2/3 --json-file shard-2.json   # machine 2 of 3 in a CI matrix',
     'shtoom ivr merge shard-*.json --junit ivr.xml --html report/',
     'shtoom ivr crawl sip:ivr@127.0.0.1:5080 --keys 0123*9 --input 1234# --concurrency 4 --out crawl/',
-    'shtoom ivr crawl/scenarios   # the scenarios the crawl wrote',
+    'shtoom ivr crawl/scenarios   # the scenarios the crawl wrote; crawl/index.html is the map drawn',
+    'shtoom ivr crawl sip:ivr@127.0.0.1:5080 --keys 0123*9 --input 1234# --resume crawl/   # go on after --max-calls',
+    'shtoom ivr crawl sip:ivr@127.0.0.1:5080 --keys 0123*9 --input 1234# --compare crawl/ --junit changes.xml',
   ],
 };

@@ -9,7 +9,7 @@
 import type { EngineEnv } from '../engine/context.js';
 import { runScenario } from '../engine/runner.js';
 import { realClock } from '../../clock/clock.js';
-import { CrawlPlanner, type CrawlLimits, type PlannedProbe, type ProbeReport } from './planner.js';
+import { CrawlPlanner, type CrawlLimits, type PlannedProbe, type PlannerState, type ProbeReport } from './planner.js';
 import { probeScenario, type ProbeCallOptions } from './probe.js';
 import { PromptLibrary, type PromptLibraryOptions } from './prompt-library.js';
 import {
@@ -34,6 +34,8 @@ export interface CrawlOptions extends ProbeCallOptions {
   /** Called after each probe with a line describing it. */
   readonly onProbe?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Go on with an earlier crawl that stopped: its graph, pending probes and prompts. */
+  readonly resume?: PlannerState & { readonly prompts: readonly PromptInfo[] };
 }
 
 /** The map a crawl made. */
@@ -46,6 +48,8 @@ export interface CrawlMap {
   readonly callsUsed: number;
   /** Probes planned and never made (call budget, wall time, interruption). */
   readonly unexplored: number;
+  /** Those probes: where, and what to try (what `--resume` goes on with). */
+  readonly pending: PlannerState['pending'];
   readonly durationMs: number;
 }
 
@@ -54,8 +58,9 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
   const hold = env.hold ?? (<T>(p: Promise<T>) => p);
   const concurrency = Math.max(1, o.concurrency ?? 1);
   // Enough calls at once for a menu's every key and its "no key": try them together.
-  const planner = new CrawlPlanner({ eager: concurrency > o.limits.keys.length, ...o.limits });
+  const planner = new CrawlPlanner({ eager: concurrency > o.limits.keys.length, ...o.limits }, o.resume);
   const library = new PromptLibrary(o.matching);
+  for (const p of o.resume?.prompts ?? []) library.seed(p);
   const transcribe = (s: Int16Array) => (o.transcribe ? hold(o.transcribe(s)) : Promise.resolve(''));
   const started = clock.now();
   const wallMs = o.wallMs ?? 30 * 60_000;
@@ -103,7 +108,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
 
   const running = new Set<Promise<void>>();
   for (;;) {
-    if (o.signal?.aborted || clock.now() - started >= wallMs) planner.drop();
+    if (o.signal?.aborted || clock.now() - started >= wallMs) planner.stop();
     while (running.size < concurrency) {
       const p = planner.next();
       if (!p) break;
@@ -121,6 +126,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     prompts: library.prompts,
     callsUsed: planner.callsUsed,
     unexplored: planner.unexplored,
+    pending: planner.pending,
     durationMs: clock.now() - started,
   };
 }

@@ -1,5 +1,6 @@
 /**
- * What a crawl leaves behind: `tree.json` (the map), `prompts/*.wav` (each
+ * What a crawl leaves behind: `tree.json` (the map), `index.html` (the map
+ * drawn, see `html-map.ts`), `prompts/*.wav` (each
  * prompt once, as recorded) and `scenarios/*.yaml`, one regression scenario
  * per path to a leaf (a hang-up, a transfer, silence): the keys, `matches:`
  * on every prompt on the way, `heard:` where a transcript verified against
@@ -12,7 +13,8 @@ import { encodeWav } from '../../audio/formats/wav-format.js';
 import type { CodecId } from '../../codecs/codec.js';
 import type { DtmfMode } from '../call-port.js';
 import type { CrawlMap } from './crawler.js';
-import type { ProbeTiming } from './probe.js';
+import { DEFAULT_TIMING, type ProbeTiming } from './probe.js';
+import { crawlMapHtml, type HtmlTree } from './html-map.js';
 import { bestRecording } from './prompt-library.js';
 import type { CrawlAction, CrawlEdge } from './types.js';
 
@@ -84,6 +86,20 @@ export function leafPaths(map: CrawlMap): LeafPath[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
+/** A prompt at step `i` of a walk may carry a `heard:` only when no key follows it (see `leafScenarioYaml`). */
+const heardAllowed = (walk: LeafPath['walk'], i: number) => {
+  const next = walk[i + 1];
+  return !(next?.kind === 'action' && next.action.kind === 'keys');
+};
+
+/** The prompts some scenario could check with `heard:`: the only ones worth verifying a transcript of. */
+export function heardCandidates(map: CrawlMap): Set<string> {
+  const out = new Set<string>();
+  for (const leaf of leafPaths(map))
+    for (const [i, w] of leaf.walk.entries()) if (w.kind === 'prompt' && heardAllowed(leaf.walk, i)) out.add(w.id);
+  return out;
+}
+
 /** The scenario of one leaf path, as YAML. */
 export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOptions): string {
   const t = o.timing;
@@ -102,18 +118,22 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
     }
     const p = map.prompts.find((x) => x.id === w.id)!;
     // After "no key" the IVR speaks only once its own timeout has passed.
-    steps.push(afterNone ? { listen: { start: `${t.noKeyMs + 5000}ms` } } : 'listen');
+    // The prompts cut where the crawl cut them: `listen`'s own gap is the crawl's default.
+    const gap = t.promptGapMs !== DEFAULT_TIMING.promptGapMs ? { silence: `${t.promptGapMs}ms` } : {};
+    const listen = { ...gap, ...(afterNone ? { start: `${t.noKeyMs + 5000}ms` } : {}) };
+    steps.push(Object.keys(listen).length ? { listen } : 'listen');
     afterNone = false;
     steps.push({ matches: `../prompts/${p.id}.wav` });
     // Not before a key: recognition on a busy machine can take seconds, and
     // a key pressed after the menu's own timeout finds the menu said again.
-    const next = leaf.walk[i + 1];
-    const beforeKeys = next?.kind === 'action' && next.action.kind === 'keys';
     const text = o.heard?.get(p.id);
-    if (text && !beforeKeys) steps.push({ heard: text });
+    if (text && heardAllowed(leaf.walk, i)) steps.push({ heard: text });
     budgetMs += p.speechMs + 5000;
   }
   if (leaf.end.outcome === 'hangup') steps.push({ expect: 'hangup', timeout: '15s' });
+  else if (leaf.end.outcome === 'transfer' && leaf.end.detail?.startsWith('tone: '))
+    // Handed on in the audio (ringback, busy): the scenario waits for the same tone.
+    steps.push({ tone: leaf.end.detail.slice('tone: '.length), timeout: '15s' });
   else if (leaf.end.outcome === 'transfer') steps.push({ expect: 'transfer', timeout: '15s' });
   else steps.push({ silence: { min_ms: Math.max(1000, t.responseMs - 1000) } });
   const doc = {
@@ -131,7 +151,7 @@ export function leafScenarioYaml(map: CrawlMap, leaf: LeafPath, o: CrawlOutputOp
 }
 
 /** The map as JSON: nodes with their prompt's transcript and audio file, edges with key and outcome. */
-export function treeJson(map: CrawlMap): unknown {
+export function treeJson(map: CrawlMap): HtmlTree {
   const prompt = (id: string) => map.prompts.find((p) => p.id === id)!;
   return {
     uri: map.uri,
@@ -164,6 +184,7 @@ export function treeJson(map: CrawlMap): unknown {
       audio: `prompts/${p.id}.wav`,
       durationMs: p.speechMs,
     })),
+    pending: map.pending.map((p) => ({ from: p.node, key: p.action.kind === 'none' ? null : p.action.keys })),
   };
 }
 
@@ -176,7 +197,9 @@ export function writeCrawl(map: CrawlMap, dir: string, o: CrawlOutputOptions): s
       join(dir, 'prompts', `${p.id}.wav`),
       encodeWav(bestRecording(p), { sampleRate: 8000, channels: 1, encoding: 'pcm16' }),
     );
-  writeFileSync(join(dir, 'tree.json'), `${JSON.stringify(treeJson(map), null, 2)}\n`);
+  const tree = treeJson(map);
+  writeFileSync(join(dir, 'tree.json'), `${JSON.stringify(tree, null, 2)}\n`);
+  writeFileSync(join(dir, 'index.html'), crawlMapHtml(tree));
   const files: string[] = [];
   for (const leaf of leafPaths(map)) {
     const f = join(dir, 'scenarios', leaf.file);

@@ -46,6 +46,17 @@ export interface PlannedProbe {
   readonly action: CrawlAction | undefined;
 }
 
+/** A crawl to continue: the graph found so far and the probes it had still to make (`CrawlPlanner.restore`). */
+export interface PlannerState {
+  readonly entry: CrawlEntry | undefined;
+  readonly nodes: readonly CrawlNode[];
+  readonly edges: readonly CrawlEdge[];
+  /** Probes planned and not made, in order: a menu and the action to try there. */
+  readonly pending: readonly { readonly node: string; readonly action: CrawlAction }[];
+  /** Calls the earlier crawl(s) placed. */
+  readonly callsUsed: number;
+}
+
 /** A probe's outcome in prompt identities. */
 export type ProbeReport =
   | {
@@ -64,15 +75,37 @@ export class CrawlPlanner {
   private readonly queue: PlannedProbe[] = [];
   private readonly inFlight = new Set<number>();
   private nextId = 1;
+  /** Calls placed before this run (a resumed crawl): `maxCalls` counts this run's only. */
+  private earlierCalls = 0;
+  private stopped = false;
 
-  constructor(readonly limits: CrawlLimits) {
+  constructor(
+    readonly limits: CrawlLimits,
+    state?: PlannerState,
+  ) {
     if (limits.keys.length === 0) throw new RangeError('no keys to try');
-    this.queue.push({ id: this.nextId++, node: undefined, path: [], action: undefined });
+    if (!state) {
+      this.queue.push({ id: this.nextId++, node: undefined, path: [], action: undefined });
+      return;
+    }
+    // Go on where an earlier crawl stopped: its graph, and its probes not made, in their order.
+    this.entry = state.entry;
+    for (const n of state.nodes) this.nodes.set(n.id, { ...n });
+    this.edges.push(...state.edges);
+    this.callsUsed = this.earlierCalls = state.callsUsed;
+    for (const p of state.pending) {
+      const node = this.nodes.get(p.node);
+      if (!node) throw new RangeError(`a probe pending at ${p.node}, a menu the map does not have`);
+      this.queue.push({ id: this.nextId++, node: node.id, path: node.path, action: p.action });
+    }
+    // A crawl stopped before its first call answered: start again.
+    if (!state.entry && this.queue.length === 0)
+      this.queue.push({ id: this.nextId++, node: undefined, path: [], action: undefined });
   }
 
   /** The next probe to make now, if any (none when the call budget is spent or the rest wait on probes in flight). */
   next(): PlannedProbe | undefined {
-    if (this.callsUsed >= this.limits.maxCalls) return undefined;
+    if (this.stopped || this.callsUsed - this.earlierCalls >= this.limits.maxCalls) return undefined;
     const p = this.queue.shift();
     if (!p) return undefined;
     this.callsUsed++;
@@ -82,7 +115,10 @@ export class CrawlPlanner {
 
   /** Nothing in flight and nothing more to try (or no calls left). */
   get finished(): boolean {
-    return this.inFlight.size === 0 && (this.queue.length === 0 || this.callsUsed >= this.limits.maxCalls);
+    return (
+      this.inFlight.size === 0 &&
+      (this.queue.length === 0 || this.stopped || this.callsUsed - this.earlierCalls >= this.limits.maxCalls)
+    );
   }
 
   /** Probes planned but not made (the call budget ran out, or the crawl was stopped). */
@@ -90,9 +126,14 @@ export class CrawlPlanner {
     return this.queue.length;
   }
 
-  /** Forget the probes not yet made (the wall-clock limit was reached). */
-  drop(): void {
-    this.queue.length = 0;
+  /** The probes planned and not made, in order (what `--resume` goes on with). */
+  get pending(): PlannerState['pending'] {
+    return this.queue.filter((q) => q.node !== undefined).map((q) => ({ node: q.node!, action: q.action! }));
+  }
+
+  /** Make no more probes (the wall-clock limit, an interruption); those planned are kept as pending. */
+  stop(): void {
+    this.stopped = true;
   }
 
   report(probe: PlannedProbe, r: ProbeReport): void {

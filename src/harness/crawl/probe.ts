@@ -7,6 +7,7 @@
  * silence), and how it ended (quiet: the IVR waits; the far end hung up or
  * transferred; no speech at all; speech past the longest observation).
  */
+import { CallProgressDetector } from '../../audio/dsp/call-progress.js';
 import type { CodecId } from '../../codecs/codec.js';
 import type { CallAccount, DtmfMode } from '../call-port.js';
 import type { CallMonitor } from '../engine/call-monitor.js';
@@ -115,9 +116,22 @@ async function observe(
 ): Promise<Observation> {
   const began = api.now();
   const settle = (t.settleMs * RATE) / 1000;
+  const tones = new ToneWatch(from);
   for (;;) {
     const segs = m.speech.filter((s) => s.end > from);
     const open = m.openSpeech;
+    // Ringback, busy or reorder in the audio: the IVR handed the call on (a transfer it bridges itself).
+    const tone = tones.feed(m);
+    if (tone) {
+      const before = segs.filter((s) => s.start < tone.start - TONE_SLACK);
+      const prompts = cut(
+        m,
+        before.map((s) => ({ start: s.start, end: Math.min(s.end, tone.start) })),
+        from,
+        t,
+      );
+      return { prompts, end: 'transfer', transferTo: `tone: ${tone.tone}` };
+    }
     const transfer = transferOf(m);
     if (transfer !== undefined || m.ended) {
       const all = open !== undefined ? [...segs, { start: open, end: m.samples }] : segs;
@@ -134,6 +148,33 @@ async function observe(
       return { prompts: cut(m, all, from, t), end: 'cut' };
     }
     await api.sleep(POLL_MS);
+  }
+}
+
+/** Speech that starts this close before a tone is the tone's own onset, not a prompt: 50 ms. */
+const TONE_SLACK = 400;
+
+/** Call-progress tones that mean the call went elsewhere. */
+const HANDED_ON = new Set(['ringback', 'busy', 'reorder']);
+
+/** The call-progress detector over the received audio from `from` on, fed as it arrives. */
+class ToneWatch {
+  private readonly detector = new CallProgressDetector();
+  private at: number;
+
+  constructor(private readonly from: number) {
+    this.at = from;
+  }
+
+  /** The first ringback, busy or reorder heard since `from` (`start`: a sample index of the call). */
+  feed(m: CallMonitor): { tone: string; start: number } | undefined {
+    if (m.samples > this.at) {
+      this.detector.process(m.slice(this.at, m.samples));
+      this.at = m.samples;
+    }
+    for (let e = this.detector.pollEvent(); e; e = this.detector.pollEvent())
+      if (HANDED_ON.has(e.tone)) return { tone: e.tone, start: this.from + e.start };
+    return undefined;
   }
 }
 

@@ -66,6 +66,12 @@ export class PromptLibrary {
     return entry.info;
   }
 
+  /** A prompt known from an earlier crawl (a resumed one), with its id: new prompts are numbered after it. */
+  seed(info: PromptInfo): void {
+    if (this.entries.some((e) => e.info.id === info.id)) throw new RangeError(`prompt ${info.id} twice`);
+    this.entries.push({ info, features: info.recordings.map((r) => spectralFeatures(r)) });
+  }
+
   get(id: string): PromptInfo | undefined {
     return this.entries.find((e) => e.info.id === id)?.info;
   }
@@ -185,6 +191,41 @@ function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFeatures, 
   const worstPiece =
     score < 0.85 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
   return { score, worstPiece, lengthsAgree };
+}
+
+/** Two prompts, each with its recordings and transcript, as `samePrompt` sees them. */
+export interface JudgedPrompt {
+  readonly recordings: readonly Int16Array[];
+  readonly speechMs: number;
+  readonly transcript: string;
+}
+
+/**
+ * Whether two prompts are one, as `identify` decides it: any recording of
+ * each matching both ways by audio; short of that, from the grey zone up,
+ * transcripts that agree. `score` is the best both-ways score found.
+ */
+export function samePrompt(
+  a: JudgedPrompt,
+  b: JudgedPrompt,
+  o: PromptLibraryOptions = {},
+): { same: boolean; by: 'audio' | 'transcript'; score: number } {
+  const sameScore = o.sameScore ?? 0.85;
+  const samePiece = o.samePiece ?? 0.75;
+  const greyScore = o.greyScore ?? 0.55;
+  const sameWords = o.sameWords ?? 0.95;
+  const fb = b.recordings.map((r) => spectralFeatures(r));
+  let best = 0;
+  for (const ra of a.recordings) {
+    const fa = spectralFeatures(ra);
+    for (const f of fb) {
+      const c = compareFeatures(fa, a.speechMs, f, b.speechMs);
+      if (c.score >= sameScore && c.worstPiece >= samePiece) return { same: true, by: 'audio', score: c.score };
+      best = Math.max(best, c.score);
+    }
+  }
+  const words = a.transcript !== '' && b.transcript !== '' && wordSimilarity(a.transcript, b.transcript) >= sameWords;
+  return { same: best >= greyScore && words, by: best >= greyScore && words ? 'transcript' : 'audio', score: best };
 }
 
 /** Compare two clips as the library does. */

@@ -164,6 +164,60 @@ export const ivrOptions = [
     ini: false,
     commands: ['ivr'],
   }),
+  opt.duration('ivr.prompt-gap', {
+    help: 'ivr crawl: silence that ends one prompt and starts the next (as listen cuts them)',
+    unit: 'ms',
+    default: 700,
+    min: 100,
+    max: 10_000,
+    flag: 'prompt-gap',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.settle', {
+    help: 'ivr crawl: quiet after a prompt that means the IVR waits for a key (more than --prompt-gap)',
+    unit: 'ms',
+    default: 2000,
+    min: 200,
+    max: 60_000,
+    flag: 'settle',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.no-key', {
+    help: "ivr crawl: how long the no-key try waits for the IVR's own timeout",
+    unit: 'ms',
+    default: 10_000,
+    min: 500,
+    max: 600_000,
+    flag: 'no-key',
+    commands: ['ivr'],
+  }),
+  opt.duration('ivr.response', {
+    help: 'ivr crawl: no speech this long after the keys is the outcome silence',
+    unit: 'ms',
+    default: 4000,
+    min: 500,
+    max: 600_000,
+    flag: 'response',
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.compare', {
+    help:
+      'ivr crawl: crawl again and report what changed against the map in this directory (its tree.json); ' +
+      'exit 1 on any change',
+    flag: 'compare',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
+  opt.string('ivr.resume', {
+    help:
+      'ivr crawl: go on with the crawl in this directory that stopped (--max-calls, --max-time, Ctrl-C): its map ' +
+      'and the tries it had not made; writes there unless --out says otherwise',
+    flag: 'resume',
+    argName: 'dir',
+    ini: false,
+    commands: ['ivr'],
+  }),
   opt.string('ivr-demo.pin', {
     help: 'the PIN the demo IVR accepts',
     default: '1234',

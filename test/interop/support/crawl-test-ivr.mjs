@@ -13,16 +13,18 @@
  *             └ no key ─ main menu again
  *
  * When the file named by SHTOOM_TEST_IVR_CHANGED exists, the billing menu
- * says something else (the test's changed IVR).
+ * says something else and the main menu's 2 is gone (an invalid key): the
+ * test's changed IVR.
  */
 import { existsSync } from 'node:fs';
 import { dougApp } from '../../../dist/src/harness/phone/voice-call-far-end.js';
 import { speak } from '../../../dist/src/tts/speak.js';
 
+// Short prompts: every probe call replays them, and the interop test crawls this IVR three times.
 export const PROMPTS = {
-  main: 'Main menu. For billing, press 1. For an agent, press 2.',
-  billing: 'Billing. For your last bill, press 1. For the main menu, press star.',
-  changedBilling: 'Accounts department. To hear your statement, press 1. To go back, press star.',
+  main: 'Main menu: billing one, agent two.',
+  billing: 'Billing: last bill one, main menu star.',
+  changedBilling: 'Accounts department: statement one, back star.',
   bill: 'Your last bill was ten dollars.',
   invalid: 'That key is not valid.',
   transferring: 'Transferring you to an agent.',
@@ -32,6 +34,13 @@ export const PROMPTS = {
 // Every prompt rendered before the first call (as the demo IVR does): no
 // caller waits for flite, and no call's media waits while another renders.
 await Promise.all(Object.values(PROMPTS).map((text) => speak(text)));
+
+/**
+ * The pause between two prompts said in a row: with flite's own silences about
+ * 1.2 s, well apart from the 700 ms that cuts prompts and from the quiet the
+ * test's crawl takes for a menu (--settle 1800ms).
+ */
+const PAUSE = 900;
 
 const changed = () => {
   const flag = process.env.SHTOOM_TEST_IVR_CHANGED;
@@ -56,7 +65,7 @@ async function script(call) {
     if (key === '') continue;
     await call.wait(500);
     if (menu === 'main' && key === '1') menu = 'billing';
-    else if (menu === 'main' && key === '2') {
+    else if (menu === 'main' && key === '2' && !changed()) {
       await say(PROMPTS.transferring);
       const followed = await call.transfer(`sip:agent@127.0.0.1:9`);
       if (!followed) call.hangup();
@@ -64,12 +73,12 @@ async function script(call) {
     } else if (menu === 'main' && key === '9') return goodbye();
     else if (menu === 'billing' && key === '1') {
       await say(PROMPTS.bill);
-      await call.wait(500);
+      await call.wait(PAUSE);
       return goodbye();
     } else if (menu === 'billing' && key === '*') menu = 'main';
     else {
       await say(PROMPTS.invalid);
-      await call.wait(500);
+      await call.wait(PAUSE);
     }
   }
   call.hangup();
