@@ -61,7 +61,7 @@ class Recorder implements AudioSink {
   seconds(freq: number, min = 2000): number {
     if (freq >= this.rate / 2) return 0;
     const x = new Int16Array(this.chunks.length * (this.rate / 50));
-    this.chunks.forEach((c, i) => x.set(c, i * c.length));
+    for (const [i, c] of this.chunks.entries()) x.set(c, i * c.length);
     const n = this.rate / 40;
     const bin = new ToneBin(freq, this.rate, n);
     let blocks = 0;

@@ -11,7 +11,7 @@ function sineFrames(freq: number, rate: number, frames: number): Int16Array[] {
 
 function amplitude(frames: Int16Array[], freq: number, rate: number): number {
   const x = new Int16Array(frames.length * frames[0]!.length);
-  frames.forEach((f, i) => x.set(f, i * f.length));
+  for (const [i, f] of frames.entries()) x.set(f, i * f.length);
   const bin = new ToneBin(freq, rate, x.length - 2 * (rate / 50));
   bin.measure(x, rate / 50);
   return bin.amplitude();

@@ -30,7 +30,7 @@ describe('the codec registry', () => {
     expect(ALL_CODEC_IDS).toEqual(['g722', 'opus', 'pcmu', 'pcma', 'gsm']);
   });
 
-  it('offers G.722 and Opus first (the WIDEBAND_MEDIA switch is on); a narrowband registry refuses them by name', () => {
+  it('offers G.722 and Opus first (WIDEBAND_MEDIA is on); a narrowband registry refuses them by name', () => {
     expect(WIDEBAND_MEDIA).toBe(true);
     expect(codecs.all).toEqual([codecs.g722, codecs.opus, codecs.pcmu, codecs.pcma, codecs.gsm]);
     expect(CODEC_IDS).toEqual(['g722', 'opus', 'pcmu', 'pcma', 'gsm']);

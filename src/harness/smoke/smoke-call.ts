@@ -195,9 +195,12 @@ function evaluate(
     100 * (1 - (1 - (sentPercent ?? 0) / 100) * (1 - receivedPercent / 100)),
     missingPercent(s?.sent.packets ?? 0, s?.received.packets ?? 0, latency),
   );
-  const codec = c.codec ? registry.byName(c.codec) : undefined;
+  // By encoding name alone: the call's codec, whatever its clock (Opus: 48000/2).
+  const codec = c.codec ? registry.known.find((k) => k.name.toUpperCase() === c.codec!.toUpperCase()) : undefined;
+  // G.113 gives no Ie and Bpl for some codecs (Opus): no MOS is made up for them.
+  const unrated = codec !== undefined && !(Number.isFinite(codec.ie) && Number.isFinite(codec.bpl));
   const mos =
-    codec && latency !== undefined
+    codec && !unrated && latency !== undefined
       ? (() => {
           const e = eModel({
             oneWayDelayMs: latency / 2,
@@ -238,11 +241,15 @@ function evaluate(
         ? 'latency unknown (no probe found)'
         : `latency ${latency.toFixed(1)} ms (at most ${t.maxLatencyMs} ms)`,
   });
-  checks.push({
-    name: 'mos',
-    ok: mos !== undefined && mos.mos >= t.minMos,
-    message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
-  });
+  checks.push(
+    unrated
+      ? { name: 'mos', ok: true, message: `MOS not estimated: ITU-T G.113 gives no Ie or Bpl for ${codec!.name}` }
+      : {
+          name: 'mos',
+          ok: mos !== undefined && mos.mos >= t.minMos,
+          message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
+        },
+  );
   const srtp = s?.srtp;
   if (srtp)
     checks.push({
