@@ -144,3 +144,32 @@ describe('wideband calls (virtual time)', () => {
     expect(aSink.seconds(5000)).toBeGreaterThan(4);
   });
 });
+
+describe('DTMF in wideband calls (virtual time)', () => {
+  it.each(['pcmu', 'g722', 'opus'] as const)('%s: RFC 4733 events and in-band tones', async (codec) => {
+    const world = new PhoneWorld(8);
+    world.net.setProfile({ delayMs: 15 });
+    const alice = await world.phone(A, { codecs: ALL });
+    const bob = await world.phone(B, { codecs: ALL });
+    const heardByBob: string[] = [];
+    let callee: Call | undefined;
+    bob.on('incoming', (c) => {
+      callee = c;
+      c.on('dtmf', (d) => heardByBob.push(`${d.how}:${d.digit}`));
+      void c.answer();
+    });
+    const call = alice.call(`sip:bob@${B}`, { codecs: [codec] });
+    const info = await world.until(call.answered);
+    expect(info.telephoneEvent).toBe(true);
+    await world.run(500);
+    // In-band first: a phone listens for tones only until RFC 4733 events arrive.
+    await world.until(call.sendDtmf('3', 'inband'));
+    await world.run(500);
+    await world.until(call.sendDtmf('12', 'rfc4733'));
+    await world.run(1000);
+    expect(heardByBob).toEqual(['inband:3', 'rfc4733:1', 'rfc4733:2']);
+    expect(callee).toBeDefined();
+    await world.until(call.hangup());
+    await world.until(Promise.all([alice.close(), bob.close()]));
+  });
+});
