@@ -18,7 +18,8 @@ export function smokeText(r: SmokeResult, mark: (ok: boolean, s: string) => stri
   } else {
     row(
       'call',
-      `${r.call.codec ?? '?'}${r.call.bandwidth ? ` (${r.call.bandwidth})` : ''}, answered in ${r.call.setupMs ?? '?'} ms, ` +
+      `${r.call.codec ?? '?'}${r.call.bandwidth ? ` (${r.call.bandwidth})` : ''}, ` +
+        `answered in ${r.call.setupMs ?? '?'} ms, ` +
         `${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`,
     );
     row(
