@@ -126,3 +126,11 @@ export const ALL_CODEC_IDS: readonly CodecId[] = PREFERENCE.map((c) => c.id);
 
 /** The ids of the codecs calls offer by default (`registry.all`), in shtoom's default order of preference. */
 export const CODEC_IDS: readonly CodecId[] = registry.all.map((c) => c.id);
+
+/**
+ * The 8 kHz codecs calls offer by default (PCMU, PCMA, GSM): what a test
+ * harness whose analysis runs at 8 kHz (an IVR scenario) offers unless told.
+ */
+export const NARROWBAND_CODEC_IDS: readonly CodecId[] = registry.all
+  .filter((c) => c.sampleRate === 8000)
+  .map((c) => c.id);

@@ -100,7 +100,7 @@ describe('shtoom ivr against shtoom serve ivr-demo', () => {
     expect(existsSync(clip!)).toBe(true);
 
     expect(ts.failure).toBeUndefined();
-    expect(ts.media).toMatchObject({ codec: 'g722', packetsLost: 0 });
+    expect(ts.media).toMatchObject({ codec: 'pcmu', packetsLost: 0 });
   });
 
   it('runs eight demo calls at once (load mode) with every step passing, and summarises them', async () => {
