@@ -188,6 +188,8 @@ describe('shtoom smoke against shtoom serve echo', () => {
     // G.722 is scored by the wideband E-model; G.113 has no factors for Opus, so no MOS is made up.
     if (id === 'g722') expect(j.mos).toMatchObject({ model: 'G.107.1', ie: 13 });
     else expect(j.mos).toBeUndefined();
-    expect(j.latency.probesFound).toBeGreaterThanOrEqual(3);
+    // smoke's own rule: at least half the probes back (Opus, a perceptual codec, may spoil one or two
+    // probes' waveform on a loaded machine; G.722 keeps them all).
+    expect(j.latency.probesFound).toBeGreaterThanOrEqual(id === 'g722' ? 3 : 2);
   });
 });
