@@ -170,7 +170,7 @@ describe('shtoom smoke against shtoom serve echo', () => {
   it.each([
     ['g722', 'G722'],
     ['opus', 'opus'],
-  ])('with %s: PASS, every probe back, loss 0', async (id, codec) => {
+  ])('with %s: PASS, the probes back, loss 0', async (id, codec) => {
     const port = await freeSipPort();
     startShtoom(['serve', 'echo', '--listen', `udp:127.0.0.1:${port}`, ...COMMON], { timeoutSec: 60 });
     await waitFor(() => isListening(port, 'udp'), 'shtoom serve echo');
