@@ -110,8 +110,16 @@ export interface CallStats {
   };
   /** RTCP round-trip time (RFC 3550 6.4.1), ms, when measured. */
   readonly rttMs?: number;
-  /** The playout side: delay of the jitter buffer, frames concealed. */
-  readonly playout?: { readonly delayMs: number; readonly concealed: number; readonly late: number };
+  /**
+   * The playout side: delay of the jitter buffer, frames concealed, and of
+   * those the frames rebuilt from the next packet's in-band FEC (Opus).
+   */
+  readonly playout?: {
+    readonly delayMs: number;
+    readonly concealed: number;
+    readonly late: number;
+    readonly recovered: number;
+  };
   /** Everything the RTP session counts. */
   readonly rtp: RtpSessionStats;
   /** SRTP (when the call uses it): the suite, packets protected and checked, and those dropped. */

@@ -591,6 +591,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
               delayMs: s.jitterBuffer.delayMs,
               concealed: s.jitterBuffer.concealed,
               late: s.jitterBuffer.late,
+              recovered: this.media?.played.recovered ?? 0,
             },
           }
         : {}),

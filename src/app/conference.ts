@@ -222,7 +222,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     const port = media.borrow();
     const p = this.room.add({
       input: { read: (frame) => port.receive(frame, this.now) },
-      output: { codec: port.codec, write: (frame, payload) => port.send(frame, payload) },
+      output: {
+        codec: port.codec.sampleRate === 8000 ? port.codec : undefined,
+        write: (frame, payload) => port.send(frame, payload),
+      },
       name: opts.name ?? call.remote,
       ...(opts.muted ? { muted: true } : {}),
     });

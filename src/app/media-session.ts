@@ -23,7 +23,8 @@
  * packet object and no event on the way.
  */
 import { TypedEmitter } from '../util/emitter.js';
-import { FRAME_SAMPLES, type AudioSink, type AudioSource } from '../audio/device.js';
+import { AUDIO_RATE, FRAME_SAMPLES, type AudioSink, type AudioSource } from '../audio/device.js';
+import { FrameResampler, rateOf } from '../audio/frame-resampler.js';
 import { DtmfDetector } from '../audio/dsp/dtmf-detector.js';
 import { DtmfGenerator } from '../audio/dsp/dtmf-generator.js';
 import type { Codec, FrameDecoder, FrameEncoder } from '../codecs/codec.js';
@@ -44,10 +45,10 @@ import { SrtpSession, type SrtpStats } from '../rtp/srtp/srtp-session.js';
 import { SRTP_SUITES } from '../rtp/srtp/srtp-suites.js';
 import { DEFAULT_REPLAY_WINDOW } from '../rtp/srtp/srtp-replay.js';
 
-/** Samples in a 20 ms frame at 8 kHz (the audio interface's frame). */
+/** Samples in a 20 ms frame at 8 kHz: what taps, detectors and a conference room take. */
 export const FRAME = FRAME_SAMPLES;
-/** The longest playout unit handled (240 ms); longer packets are concealed. */
-const MAX_UNIT = 1920;
+/** The longest playout unit handled, ms; longer packets are concealed. */
+const MAX_UNIT_MS = 240;
 /** A frame quieter than this RMS (about -50 dBFS) is where the jitter buffer may drop or stretch unheard. */
 const QUIET_RMS = 100;
 
@@ -105,7 +106,11 @@ export type MediaSessionEvents = {
   report: [rttMs: number | undefined];
 };
 
-/** A listener on received audio: `frame` (160 samples) is reused, copy what you keep. */
+/**
+ * A listener on received audio: `frame` is reused, copy what you keep. At
+ * 8 kHz (160 samples, resampled down from a wideband call) unless added
+ * with `addTap(tap, 'call')`: then at the call's rate (`MediaSession.rate`).
+ */
 export type AudioTap = (frame: Int16Array) => void;
 
 /**
@@ -113,17 +118,19 @@ export type AudioTap = (frame: Int16Array) => void;
  * of by its own tick: `media.borrow()`.
  */
 export interface MediaPort {
-  /** The codec the session sends with: a payload given to `send` must be of it. */
+  /** The codec the session sends with: a payload given to `send` must be of it (and only for an 8 kHz codec). */
   readonly codec: Codec;
   /**
    * The next 20 ms received (decoded, or concealed by the session's PLC)
-   * into `frame`; the sink, the taps and in-band DTMF detection see it as
-   * on the session's own tick. Silence once the session is closed.
+   * into `frame` (160 samples, 8 kHz: a wideband call is resampled down,
+   * once); the sink, the taps and in-band DTMF detection see it as on the
+   * session's own tick. Silence once the session is closed.
    */
   receive(frame: Int16Array, now: number): void;
   /**
    * Send 20 ms: `payload` as it is when given (encoded with `codec` once
-   * for several sessions), else `frame` encoded by the session. In-band
+   * for several sessions; ignored in a wideband call, whose codec does not
+   * take 8 kHz frames), else `frame` (8 kHz) encoded by the session. In-band
    * DTMF being sent goes over `frame` and is encoded here. Nothing once
    * the session is closed.
    */
@@ -147,10 +154,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** The codec we send with. */
   readonly codec: Codec;
   readonly mode: 'media' | 'reflect';
-  /** Where received audio goes (besides the taps); written once per tick. */
-  sink: AudioSink | undefined;
-  /** Frames decoded, concealed and played as silence (the `hear` half). */
-  readonly played = { audio: 0, concealed: 0, silence: 0 };
+  /** The call's audio rate: its codec's PCM rate (8000, or 16000 for G.722 and Opus). */
+  readonly rate: number;
+  /**
+   * Frames decoded, concealed and played as silence (the `hear` half);
+   * `recovered`: lost frames rebuilt from the next packet's in-band FEC (Opus).
+   */
+  readonly played = { audio: 0, concealed: 0, silence: 0, recovered: 0 };
   /** Packets the peer said it lost and what we had sent when it said so (RTCP). */
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
@@ -165,7 +175,20 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly decoders = new Map<number, { codec: Codec; decoder: FrameDecoder } | null>();
   private readonly quietDecoders = new Map<number, FrameDecoder | null>();
   private quietScratch = new Int16Array(0);
-  private readonly plc = new PacketLossConcealer();
+  /** G.711 Appendix I concealment at the call's rate, for codecs without their own (all but Opus). */
+  private readonly plc: PacketLossConcealer;
+  /** PCM samples per RTP timestamp unit (2 for G.722, 1/3 for Opus at 16 kHz, else 1). */
+  private readonly pcmPerTick: number;
+  /** The decoder that played last: it conceals a loss when it can (Opus). */
+  private lastDecoder: FrameDecoder | undefined;
+  private snk: AudioSink | undefined;
+  /** Converters to and from devices and 8 kHz consumers of another rate (one per leg). */
+  private srcAdapter: { readonly frame: Int16Array; readonly conv: FrameResampler } | undefined;
+  private sinkAdapter: { readonly frame: Int16Array; readonly conv: FrameResampler } | undefined;
+  private readonly down: FrameResampler | undefined;
+  private readonly up: FrameResampler | undefined;
+  private readonly rx8: Int16Array;
+  private rx8Fresh = false;
   private readonly inbandOut: DtmfGenerator;
   private inbandIn: DtmfDetector | undefined;
   /** In-band detection stops once RFC 4733 events arrive. */
@@ -180,18 +203,21 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private closed = false;
   /** Copy-on-write: a tap may remove itself (or another) while the taps run. */
   private taps: readonly AudioTap[] = [];
+  private callTaps: readonly AudioTap[] = [];
   private readonly dtmfWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
-  // Buffers, allocated once.
-  private readonly tx = new Int16Array(FRAME);
+  // Buffers, allocated once, at the call's rate.
+  /** Samples in 20 ms at the call's rate. */
+  private readonly frame: number;
+  private readonly tx: Int16Array;
   private readonly txBuf: Uint8Array;
   private txPayload: Uint8Array;
-  private readonly rx = new Int16Array(FRAME);
-  private readonly zero = new Int16Array(FRAME);
-  private readonly dec = new Int16Array(FRAME);
-  private readonly unit = new Int16Array(MAX_UNIT);
-  private readonly unitOut = new Int16Array(MAX_UNIT);
-  private readonly fifo = new Int16Array(FRAME + 8 * MAX_UNIT);
+  private readonly rx: Int16Array;
+  private readonly zero: Int16Array;
+  private readonly dec: Int16Array;
+  private readonly unit: Int16Array;
+  private readonly unitOut: Int16Array;
+  private readonly fifo: Int16Array;
   private fifoLen = 0;
 
   constructor(opts: MediaSessionOptions) {
@@ -204,7 +230,22 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const codec = registry.byName(send.name, send.clockRate, send.channels ?? 1);
     if (!codec) throw new CallStateError(`no codec for the negotiated ${send.name}/${send.clockRate}`);
     this.codec = codec;
-    this.encoder = codec.createEncoder();
+    this.encoder = codec.createEncoder(opts.negotiated.send.fmtp);
+    this.rate = codec.sampleRate;
+    this.pcmPerTick = codec.sampleRate / codec.clockRate;
+    const frame = (this.frame = codec.samplesPerFrame);
+    const maxUnit = (this.rate * MAX_UNIT_MS) / 1000;
+    this.tx = new Int16Array(frame);
+    this.rx = new Int16Array(frame);
+    this.zero = new Int16Array(frame);
+    this.dec = new Int16Array(frame);
+    this.unit = new Int16Array(maxUnit);
+    this.unitOut = new Int16Array(maxUnit);
+    this.fifo = new Int16Array(frame + 8 * maxUnit);
+    this.plc = new PacketLossConcealer(this.rate % 8000 === 0 && this.rate <= 48000 ? this.rate : AUDIO_RATE);
+    this.down = this.rate === AUDIO_RATE ? undefined : new FrameResampler(this.rate, AUDIO_RATE);
+    this.up = this.rate === AUDIO_RATE ? undefined : new FrameResampler(AUDIO_RATE, this.rate);
+    this.rx8 = this.down ? new Int16Array(FRAME) : this.rx;
     this.txBuf = new Uint8Array(codec.bytesPerFrame);
     this.txPayload = this.txBuf;
     const rtp = opts.rtp ?? {};
@@ -230,7 +271,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.session = new RtpSession({
       ...rtpSessionOptions(opts.negotiated),
       ...rtp,
-      samplesPerFrame: FRAME,
+      samplesPerFrame: codec.ticksPerFrame,
       ...(opts.unconfirmed ? { unconfirmed: true } : {}),
       wallClockOffsetMs: opts.platform.wallClockOffsetMs(),
       jitterBuffer:
@@ -238,7 +279,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
           ? false
           : {
               ...(jb ?? {}),
-              frameSamples: FRAME,
+              frameSamples: codec.ticksPerFrame,
               samplesOf: (payload: Uint8Array, pt: number) => this.samplesOf(payload, pt),
               // Delay changes go where they cannot be heard: quiet frames (or, forced, anywhere).
               isQuiet: (payload: Uint8Array, pt: number) => this.isQuiet(payload, pt),
@@ -248,7 +289,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         : {}),
     });
     const dtmf = rtp.dtmf ?? {};
-    this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100 });
+    this.inbandOut = new DtmfGenerator({ toneMs: dtmf.durationMs ?? 100, pauseMs: dtmf.gapMs ?? 100, rate: this.rate });
     this.inbandIn = opts.detectInbandDtmf && this.mode === 'media' ? new DtmfDetector() : undefined;
     this.inbandUntilEvents = opts.detectInbandDtmf === 'until-rfc4733';
     this.link = new RtpLink(this.session, channel, {
@@ -260,12 +301,49 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     });
   }
 
-  /** What we send (undefined: silence). Setting it does not close the previous one. */
+  /**
+   * What we send (undefined: silence). Setting it does not close the
+   * previous one. A source that can (`follow`) is asked for the call's
+   * rate; one of another rate is resampled to it.
+   */
   get source(): AudioSource | undefined {
     return this.src;
   }
   set source(s: AudioSource | undefined) {
     this.src = s;
+    if (s !== undefined && this.mode === 'media') {
+      if (rateOf(s) !== this.rate) s.follow?.(this.rate);
+      this.srcAdapter = this.adapter(rateOf(s), this.rate, this.srcAdapter);
+    }
+  }
+
+  /**
+   * Where received audio goes (besides the taps); written once per tick. A
+   * sink that can (`follow`: a file not yet written, null) is asked for the
+   * call's rate — `--record` keeps the call's own rate; one of another rate
+   * is given the call resampled to it.
+   */
+  get sink(): AudioSink | undefined {
+    return this.snk;
+  }
+  set sink(s: AudioSink | undefined) {
+    this.snk = s;
+    if (s !== undefined && this.mode === 'media') {
+      if (rateOf(s) !== this.rate) s.follow?.(this.rate);
+      this.sinkAdapter = this.adapter(this.rate, rateOf(s), this.sinkAdapter);
+    }
+  }
+
+  /** A converter between `from` and `to`, reusing `had` when it is the same one; none when the rates agree. */
+  private adapter(
+    from: number,
+    to: number,
+    had: { readonly frame: Int16Array; readonly conv: FrameResampler } | undefined,
+  ): { readonly frame: Int16Array; readonly conv: FrameResampler } | undefined {
+    if (from === to) return undefined;
+    if (had && had.conv.inputRate === from && had.conv.outputRate === to) return had;
+    const other = from === this.rate ? to : from;
+    return { frame: new Int16Array(other / 50), conv: new FrameResampler(from, to) };
   }
 
   /** Whether the peer negotiated RFC 4733 telephone-event. */
@@ -301,8 +379,18 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     });
   }
 
-  /** Listen to every received frame; returns the function that stops it. */
-  addTap(tap: AudioTap): () => void {
+  /**
+   * Listen to every received frame, at 8 kHz (`narrow`, the default: what
+   * the detectors and analysers take) or at the call's rate (`call`);
+   * returns the function that stops it.
+   */
+  addTap(tap: AudioTap, at: 'narrow' | 'call' = 'narrow'): () => void {
+    if (at === 'call' && this.down !== undefined) {
+      this.callTaps = [...this.callTaps, tap];
+      return () => {
+        this.callTaps = this.callTaps.filter((t) => t !== tap);
+      };
+    }
     this.taps = [...this.taps, tap];
     return () => {
       this.taps = this.taps.filter((t) => t !== tap);
@@ -372,10 +460,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
           return;
         }
         this.hearAndTell(now);
-        frame.set(this.rx);
+        frame.set(this.narrow());
       },
       send: (frame, payload) => {
         if (this.closed || released) return;
+        if (this.up !== undefined) {
+          // A wideband leg of an 8 kHz room: its own encoding, of the room's audio resampled once.
+          this.up.convert(frame, this.tx);
+          payload = undefined;
+          frame = this.tx;
+        }
         if (this.inbandOut.busy) {
           this.tx.set(frame);
           this.inbandOut.fill(this.tx);
@@ -405,10 +499,12 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private reflectSamples(): (pt: number, bytes: number) => number {
     let lastPt = -1;
     let lastBytes = -1;
-    let last = FRAME;
+    let last = this.codec.ticksPerFrame;
     return (pt, bytes) => {
       if (pt !== lastPt || bytes !== lastBytes) {
-        last = this.decoderFor(pt)?.codec.payloadSamples(bytes) ?? FRAME;
+        const d = this.decoderFor(pt);
+        const pcm = d?.codec.payloadSamples(bytes);
+        last = d && pcm !== undefined ? (pcm * d.codec.clockRate) / d.codec.sampleRate : this.codec.ticksPerFrame;
         lastPt = pt;
         lastBytes = bytes;
       }
@@ -444,8 +540,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return pcm.length === 0 || sum / pcm.length < QUIET_RMS * QUIET_RMS;
   }
 
+  /** RTP timestamp units `payload` spans (the jitter buffer's unit). */
   private samplesOf(payload: Uint8Array, pt: number): number {
-    return this.decoderFor(pt)?.codec.payloadSamples(payload.length) ?? FRAME;
+    const d = this.decoderFor(pt);
+    if (d === undefined) return this.codec.ticksPerFrame;
+    const c = d.codec;
+    const pcm = c.payloadSamples(payload.length) ?? c.samplesIn(payload);
+    return pcm === undefined ? c.ticksPerFrame : (pcm * c.clockRate) / c.sampleRate;
   }
 
   private decoderFor(pt: number): { codec: Codec; decoder: FrameDecoder } | undefined {
@@ -506,9 +607,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const src = this.src;
     let ended: AudioSource | undefined;
     if (src === undefined) f.set(this.zero);
-    else if (!src.read(f)) {
-      ended = src;
-      this.src = undefined;
+    else {
+      const a = this.srcAdapter;
+      if (!src.read(a === undefined ? f : a.frame)) {
+        ended = src;
+        this.src = undefined;
+      }
+      if (a !== undefined) a.conv.convert(a.frame, f);
     }
     if (this.inbandOut.busy) this.inbandOut.fill(f);
     this.txPayload = this.encoder.encode(f, this.txBuf);
@@ -523,26 +628,47 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** The next frame into `rx`, then to the sink, the taps and the in-band DTMF detector. */
   private hearAndTell(now: number): void {
     this.hear(now);
+    this.rx8Fresh = false;
     const rx = this.rx;
-    if (this.sink !== undefined) {
+    const sink = this.snk;
+    if (sink !== undefined) {
       try {
-        this.sink.write(rx);
+        const a = this.sinkAdapter;
+        if (a === undefined) sink.write(rx);
+        else {
+          a.conv.convert(rx, a.frame);
+          sink.write(a.frame);
+        }
       } catch (err) {
-        this.log.error(`cannot write received audio to ${this.sink.uri}: ${(err as Error).message}`);
-        this.sink = undefined;
+        this.log.error(`cannot write received audio to ${sink.uri}: ${(err as Error).message}`);
+        this.snk = undefined;
       }
     }
+    const wide = this.callTaps;
+    for (let i = 0; i < wide.length; i++) wide[i]!(rx);
     const taps = this.taps;
-    for (let i = 0; i < taps.length; i++) taps[i]!(rx);
+    if (taps.length > 0) {
+      const rx8 = this.narrow();
+      for (let i = 0; i < taps.length; i++) taps[i]!(rx8);
+    }
     const det = this.inbandIn;
     if (det !== undefined) {
-      det.process(rx);
+      det.process(this.narrow());
       for (let e = det.pollEvent(); e; e = det.pollEvent()) {
         if (e.type !== 'end') continue;
         if (this.inbandUntilEvents) this.lastInband = { digit: e.digit, at: this.platform.clock.now() };
         this.emit('dtmf', e.digit, Math.round((e.duration ?? 0) / 8), 'inband');
       }
     }
+  }
+
+  /** The frame just heard at 8 kHz (resampled once per tick, when someone wants it). */
+  private narrow(): Int16Array {
+    if (this.down !== undefined && !this.rx8Fresh) {
+      this.down.convert(this.rx, this.rx8);
+      this.rx8Fresh = true;
+    }
+    return this.rx8;
   }
 
   /** DTMF sent to its end: whoever waits for it is told. */
@@ -552,52 +678,61 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     }
   }
 
-  /** Fill `rx` with the next 20 ms of received audio. */
+  /** Fill `rx` with the next 20 ms of received audio (units from the jitter buffer are in RTP timestamp units). */
   private hear(now: number): void {
     const jb = this.session.jitterBuffer;
     if (jb === undefined) {
       this.rx.set(this.zero);
       return;
     }
+    const frame = this.frame;
     if (this.fifoLen === 0) {
       const u = jb.pull(now, 0);
       // The usual case: one 20 ms packet per frame, straight into `rx`.
-      if (u.samples === FRAME) return this.produce(u, this.rx, this.dec);
+      if (u.samples === this.codec.ticksPerFrame) return this.produce(u, this.rx, this.dec);
       this.push(u);
     }
-    for (let guard = 0; this.fifoLen < FRAME && guard < 8; guard++) {
-      const u = jb.pull(now, this.fifoLen);
+    for (let guard = 0; this.fifoLen < frame && guard < 8; guard++) {
+      const u = jb.pull(now, Math.round(this.fifoLen / this.pcmPerTick));
       if (!(u.samples > 0)) break;
       this.push(u);
     }
-    if (this.fifoLen < FRAME) {
-      this.fifo.fill(0, this.fifoLen, FRAME);
-      this.fifoLen = FRAME;
+    if (this.fifoLen < frame) {
+      this.fifo.fill(0, this.fifoLen, frame);
+      this.fifoLen = frame;
     }
-    this.rx.set(this.fifo.subarray(0, FRAME));
-    this.fifo.copyWithin(0, FRAME, this.fifoLen);
-    this.fifoLen -= FRAME;
+    this.rx.set(this.fifo.subarray(0, frame));
+    this.fifo.copyWithin(0, frame, this.fifoLen);
+    this.fifoLen -= frame;
   }
 
   private push(u: PlayoutFrame): void {
-    const n = Math.min(u.samples, MAX_UNIT, this.fifo.length - this.fifoLen);
+    const n = Math.min(Math.round(u.samples * this.pcmPerTick), this.unit.length, this.fifo.length - this.fifoLen);
     if (n <= 0) return;
     this.produce(u, this.unitOut.subarray(0, n), this.unit.subarray(0, n));
     this.fifo.set(this.unitOut.subarray(0, n), this.fifoLen);
     this.fifoLen += n;
   }
 
-  /** One playout unit into `out` (decode, conceal or silence through the PLC); `scratch` is as long as `out`. */
+  /**
+   * One playout unit into `out` (decode, conceal or silence); `scratch` is
+   * as long as `out`. A lost frame is rebuilt from the next packet's in-band
+   * FEC when the decoder has it and that packet is here (Opus), else
+   * concealed by the decoder's own PLC (Opus) or by G.711 Appendix I.
+   */
   private produce(u: PlayoutFrame, out: Int16Array, scratch: Int16Array): void {
     const n = out.length;
-    const plc = n % 80 === 0;
+    const plc = n % this.plc.block10ms === 0;
     if (u.kind === 'audio') {
       const d = this.decoderFor(u.packet.payloadType);
-      const samples = d?.codec.payloadSamples(u.packet.payload.length);
+      const payload = u.packet.payload;
+      const samples =
+        d === undefined ? undefined : (d.codec.payloadSamples(payload.length) ?? d.codec.samplesIn(payload));
       if (d !== undefined && samples === n) {
         try {
-          d.decoder.decode(u.packet.payload, scratch);
-          if (plc) this.plc.good(scratch, out);
+          d.decoder.decode(payload, scratch);
+          this.lastDecoder = d.decoder;
+          if (plc && d.decoder.conceal === undefined) this.plc.good(scratch, out);
           else out.set(scratch);
           this.played.audio++;
           return;
@@ -607,10 +742,24 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       }
     } else if (u.kind === 'silence') {
       scratch.fill(0);
-      if (plc) this.plc.good(scratch, out);
+      if (plc && this.lastDecoder?.conceal === undefined) this.plc.good(scratch, out);
       else out.fill(0);
       this.played.silence++;
       return;
+    }
+    const own = this.lastDecoder;
+    if (own?.conceal !== undefined) {
+      try {
+        const next = u.kind === 'conceal' && u.reason === 'lost' ? this.session.jitterBuffer?.peekNext() : undefined;
+        if (next !== undefined && own.decodeFec !== undefined && this.decoders.get(next.payloadType)?.decoder === own) {
+          own.decodeFec(next.payload, n, out);
+          this.played.recovered++;
+        } else own.conceal(n, out);
+        this.played.concealed++;
+        return;
+      } catch {
+        // A length the decoder cannot conceal: the generic concealment below.
+      }
     }
     if (plc) this.plc.conceal(n, out);
     else out.fill(0);

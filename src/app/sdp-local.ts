@@ -29,15 +29,22 @@ export function codecFormat(codec: Codec): MediaFormat {
   };
 }
 
-/** The formats to offer or accept for codecs in order of preference. */
+/**
+ * The formats to offer or accept for codecs in order of preference, with
+ * telephone-event at each of their RTP clock rates (RFC 4733 2.1: events
+ * share the audio's clock; 8000 first, then 48000 for Opus).
+ */
 export function formatsFor(codecs: readonly Codec[]): MediaFormat[] {
-  return [...codecs.map(codecFormat), TELEPHONE_EVENT];
+  const rates = [...new Set(codecs.map((c) => c.clockRate))].sort((a, b) => a - b);
+  if (rates.length === 0) rates.push(8000);
+  return [...codecs.map(codecFormat), ...rates.map((clockRate) => ({ ...TELEPHONE_EVENT, clockRate }))];
 }
 
 /** The formats of a running call for a re-offer: the codec in use (with its payload type) and telephone-event. */
 export function currentFormats(n: NegotiatedMedia): MediaFormat[] {
   const send = { name: n.send.name, clockRate: n.send.clockRate, payloadType: n.send.payloadType };
-  return n.telephoneEvent ? [send, { ...TELEPHONE_EVENT, payloadType: n.telephoneEvent.payloadType }] : [send];
+  const te = n.telephoneEvent;
+  return te ? [send, { ...TELEPHONE_EVENT, clockRate: te.clockRate, payloadType: te.payloadType }] : [send];
 }
 
 /** Whether a bind address is a wildcard (`0.0.0.0`, `::`). */

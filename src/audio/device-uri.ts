@@ -71,8 +71,9 @@ export function parseDeviceUri(uri: string): DeviceUri {
     case 'tone': {
       const [list, level] = needRest('frequencies').split('@');
       const freqs = list!.split(',').map((f) => Number(f.trim()));
-      if (freqs.some((f) => !(f > 0 && f < 4000))) {
-        throw new AudioConfigError(`${uri}: frequencies must be numbers between 0 and 4000 Hz`);
+      // Up to 24 kHz (a 48 kHz device); a tone at or above half the rate it is played at is left out.
+      if (freqs.some((f) => !(f > 0 && f < 24000))) {
+        throw new AudioConfigError(`${uri}: frequencies must be numbers between 0 and 24000 Hz`);
       }
       return { kind: 'tone', freqs, dbfs: level === undefined ? DEFAULT_TONE_DBFS : parseLevel(level, uri) };
     }

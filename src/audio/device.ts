@@ -1,6 +1,13 @@
 /**
  * The one audio interface: a source gives and a sink takes 20 ms frames of
- * 8 kHz mono signed 16-bit PCM (`Int16Array(160)`).
+ * mono signed 16-bit PCM at the device's `rate` (8 kHz unless it says:
+ * `Int16Array(160)`; at 16 kHz `Int16Array(320)`).
+ *
+ * Rates: a device that can produce or take any rate (files, generators,
+ * null) has `follow(rate)`, and a call asks it for the call's own rate (16
+ * kHz for G.722) before its first frame; a device of a fixed rate (a sound
+ * card through its backend, raw streams) is resampled by whoever uses it,
+ * once (`FrameResampler`).
  *
  * Pacing comes from outside: the media scheduler calls `read` or `write` once
  * per 20 ms tick. Files and generators simply produce or consume a frame per
@@ -18,8 +25,12 @@ export const FRAME_SAMPLES = 160;
 export interface AudioSource {
   /** The device URI it was opened from (`file:prompt.wav`). */
   readonly uri: string;
+  /** The rate of its frames, Hz; undefined means `AUDIO_RATE` (8000). */
+  readonly rate?: number;
+  /** Produce frames at `rate` from now on (devices that can: files and generators). */
+  follow?(rate: number): void;
   /**
-   * Fill `frame` (160 samples) with the next 20 ms. Returns false once the
+   * Fill `frame` (20 ms: `rate / 50` samples) with the next 20 ms. Returns false once the
    * source has ended (a file ran out) and the frame is silence; a last,
    * partial frame is padded with silence and still returns true.
    */
@@ -30,7 +41,14 @@ export interface AudioSource {
 
 export interface AudioSink {
   readonly uri: string;
-  /** Take the next 20 ms (160 samples). */
+  /** The rate of the frames it takes, Hz; undefined means `AUDIO_RATE` (8000). */
+  readonly rate?: number;
+  /**
+   * Take frames at `rate` from now on, when it can (null, and a file before
+   * its first frame); `rate` tells what it then takes.
+   */
+  follow?(rate: number): void;
+  /** Take the next 20 ms (`rate / 50` samples). */
   write(frame: Int16Array): void;
   /** Flush what is buffered and release the device. */
   close(): Promise<void>;

@@ -11,7 +11,7 @@
 import { PCMA, PCMU } from './g711.js';
 import { G722 } from './g722.js';
 import { GSM } from './gsm.js';
-import { OPUS } from './opus.js';
+import { OPUS_16K } from './opus.js';
 import { ALL_CODEC_IDS, CODEC_IDS, registry } from './registry.js';
 
 export type { Codec, CodecId, CodecName, FrameDecoder, FrameEncoder } from './codec.js';
@@ -20,7 +20,7 @@ export type { CodecRegistryOptions } from './registry.js';
 export { PCMA, PCMU } from './g711.js';
 export { GSM } from './gsm.js';
 export { G722 } from './g722.js';
-export { OPUS, opusCodec } from './opus.js';
+export { OPUS, OPUS_16K, opusCodec } from './opus.js';
 export type { OpusCodecOptions } from './opus.js';
 export { CodecFrameError, CodecInputError, CodecUnavailableError } from './errors.js';
 export { ulawDecode, ulawDecodeSample, ulawEncode, ulawEncodeSample, ULAW_TO_PCM } from './ulaw.js';
@@ -49,7 +49,7 @@ export const codecs = Object.freeze({
   pcma: PCMA,
   gsm: GSM,
   g722: G722,
-  opus: OPUS,
+  opus: OPUS_16K,
   ids: CODEC_IDS,
   allIds: ALL_CODEC_IDS,
   all: registry.all,

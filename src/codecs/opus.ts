@@ -79,5 +79,12 @@ export function opusCodec(options: OpusCodecOptions = {}): Codec {
   } satisfies Codec);
 }
 
-/** Opus at 48 kHz, offered as payload type 111. */
+/** Opus at 48 kHz, offered as payload type 111: the library's full-band codec. */
 export const OPUS: Codec = opusCodec();
+
+/**
+ * Opus as calls use it: 16 kHz PCM (wideband, the rate of G.722), payload
+ * type 111, the RTP clock 48 kHz as RFC 7587 wants. Why 16 and not 48 kHz
+ * inside a call: docs/media.md ("The call's rate").
+ */
+export const OPUS_16K: Codec = opusCodec({ sampleRate: 16000 });

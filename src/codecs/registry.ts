@@ -7,27 +7,26 @@
  * A codec is registered (its encoder, decoder and SDP facts usable from
  * the library) before calls may use it: a call can take a codec only when
  * the media path runs at that codec's sample rate. The media path (jitter
- * buffer, mixer, recorder, devices, analyzer) is 8 kHz today, so G.722 and
- * Opus stay out of calls until `WIDEBAND_MEDIA` below is turned on.
+ * buffer, PLC, recorder, devices) runs at the call's codec's rate — 8 kHz,
+ * or 16 kHz for G.722 and Opus (`OPUS_16K`) — so `WIDEBAND_MEDIA` below is on.
  */
 import { UsageError } from '../errors.js';
 import type { Codec, CodecId } from './codec.js';
 import { PCMA, PCMU } from './g711.js';
 import { G722 } from './g722.js';
 import { GSM } from './gsm.js';
-import { OPUS } from './opus.js';
+import { OPUS_16K } from './opus.js';
 
 /**
- * THE SWITCH for wideband calls. While false, calls offer, accept and may
- * be asked for (`--codec`, `codecs` options) only 8 kHz codecs; G.722 and
- * Opus are refused by name with a usage error saying why. Turn it on
- * together with the audio path that runs at 16 and 48 kHz: the default
- * offer then starts with G.722 and Opus, before G.711.
+ * THE SWITCH for wideband calls. On: the default offer starts with G.722
+ * and Opus, before G.711, and `--codec` may name them. A registry built
+ * with `wideband: false` offers, accepts and may be asked for only 8 kHz
+ * codecs, refusing G.722 and Opus by name with a usage error saying why.
  */
-export const WIDEBAND_MEDIA = false;
+export const WIDEBAND_MEDIA = true;
 
 /** Every codec, in shtoom's order of preference when calls can use them all. */
-const PREFERENCE: readonly Codec[] = [G722, OPUS, PCMU, PCMA, GSM];
+const PREFERENCE: readonly Codec[] = [G722, OPUS_16K, PCMU, PCMA, GSM];
 
 export interface CodecRegistryOptions {
   /** Whether calls may use codecs whose sample rate is not 8 kHz. Default `WIDEBAND_MEDIA`. */
@@ -59,14 +58,14 @@ export class CodecRegistry {
   /**
    * Why a call cannot use `codec` here — the media path's rate, or an
    * optional package that is missing — or undefined when it can.
-   * @example codecs.refusal(codecs.g722) // "g722: wideband calls are not supported yet: …"
+   * @example narrowOnly.refusal(codecs.g722) // "g722: wideband calls are turned off here: …"
    */
   refusal(codec: Codec): string | undefined {
     if (!this.wideband && codec.sampleRate !== 8000) {
       const narrow = this.list.filter((c) => c.sampleRate === 8000).map((c) => c.id);
       return (
-        `${codec.id}: wideband calls are not supported yet: ${codec.name} is ${codec.sampleRate / 1000} kHz audio ` +
-        `and shtoom's media path runs at 8 kHz only; use ${narrow.join(', ')}`
+        `${codec.id}: wideband calls are turned off here: ${codec.name} is ${codec.sampleRate / 1000} kHz audio ` +
+        `and this registry takes 8 kHz codecs only; use ${narrow.join(', ')}`
       );
     }
     const missing = codec.unavailable();
@@ -127,3 +126,11 @@ export const ALL_CODEC_IDS: readonly CodecId[] = PREFERENCE.map((c) => c.id);
 
 /** The ids of the codecs calls offer by default (`registry.all`), in shtoom's default order of preference. */
 export const CODEC_IDS: readonly CodecId[] = registry.all.map((c) => c.id);
+
+/**
+ * The 8 kHz codecs calls offer by default (PCMU, PCMA, GSM): what a test
+ * harness whose analysis runs at 8 kHz (an IVR scenario) offers unless told.
+ */
+export const NARROWBAND_CODEC_IDS: readonly CodecId[] = registry.all
+  .filter((c) => c.sampleRate === 8000)
+  .map((c) => c.id);

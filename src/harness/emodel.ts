@@ -116,3 +116,32 @@ export function mosFromR(r: number): number {
   if (r >= 100) return 4.5;
   return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
 }
+
+/** The wideband scale's ceiling (ITU-T G.107.1): R 100 on the narrowband scale is 129 here. */
+export const R_WB_MAX = 129;
+
+/**
+ * The wideband E-model (ITU-T G.107.1) for calls whose codec carries
+ * 50–7000 Hz (G.722): R_WB = Ro,WB − Is,WB − Id,WB − Ie,eff,WB + A with
+ * Ro,WB = 129, Is,WB = 0 (G.107.1 sets it to zero for the time being),
+ * Ie,eff,WB = Ie,WB + (129 − Ie,WB) · Ppl / (Ppl / BurstR + Bpl) from the
+ * codec's Ie,WB (G.113 Appendix IV). The delay impairment Id,WB is G.107's
+ * (the same delays, defaults and formulas) carried to the wideband scale by
+ * 1.29 — shtoom's simplification of G.107.1's echo terms, which hardly
+ * matter at the short delays of a smoke call (Id < 1 below 100 ms one way).
+ * The MOS is G.107's Annex B mapping of R_WB / 1.29, so narrowband and
+ * wideband calls are told on one MOS scale (a wideband call can score
+ * where a narrowband one cannot).
+ *
+ * @example
+ * eModelWideband({ oneWayDelayMs: 30, packetLossPercent: 0, ie: 13, bpl: 4.3 }).r // ≈ 115.6
+ */
+export function eModelWideband(input: EModelInput): EModelResult {
+  const nb = eModel({ ...input, ie: 0, packetLossPercent: 0 });
+  const id = nb.id * (R_WB_MAX / 100);
+  const ppl = Math.min(100, Math.max(0, input.packetLossPercent));
+  const burstR = input.burstR ?? 1;
+  const ieEff = input.ie + (R_WB_MAX - input.ie) * (ppl / (ppl / burstR + input.bpl));
+  const r = R_WB_MAX - 0 - id - ieEff + (input.advantage ?? 0);
+  return { r, mos: mosFromR(r / (R_WB_MAX / 100)), ro: R_WB_MAX, is: 0, id, ieEff };
+}

@@ -50,9 +50,14 @@ export interface JitterBufferOptions {
   readonly initialDelayMs?: number;
   /** Fraction of packets the target delay should have in time. Default 0.98. */
   readonly quantile?: number;
-  /** Samples per packet when they cannot be inferred. Default 160 (20 ms at 8 kHz). */
+  /**
+   * Timestamp units per packet when they cannot be inferred. Default 20 ms
+   * of `clockRate`. Every "samples" here is in RTP timestamp units of the
+   * codec's clock (G.722: 8000 a second for 16 kHz audio; Opus: 48000),
+   * not PCM samples.
+   */
   readonly frameSamples?: number;
-  /** Samples in a payload (from the codec); inferred from timestamps when absent. */
+  /** Timestamp units a payload spans (from the codec); inferred from timestamps when absent. */
   readonly samplesOf?: (payload: Uint8Array, payloadType: number) => number;
   /** Whether a payload is quiet (silence), where dropping or stretching is inaudible. */
   readonly isQuiet?: (payload: Uint8Array, payloadType: number) => boolean;
@@ -355,6 +360,16 @@ export class JitterBuffer {
     if (this.lastPlayed) this.lastPlayed = { ...this.lastPlayed, pos: this.cursor, samples };
     this.cursor += samples;
     return { kind: 'conceal', reason: 'lost', samples };
+  }
+
+  /**
+   * The packet that plays right after the unit just pulled, when it is
+   * already here (not taken): after a lost frame, the one whose in-band FEC
+   * (Opus) may rebuild it.
+   */
+  peekNext(): JitterPacket | undefined {
+    const head = this.buf[0];
+    return this.playing && head !== undefined && head.pos === this.cursor ? head.packet : undefined;
   }
 
   /**

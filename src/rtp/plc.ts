@@ -1,8 +1,9 @@
 /**
  * Packet loss concealment for 8 kHz PCM in the manner of ITU-T G.711
- * Appendix I: pitch-based waveform substitution.
+ * Appendix I: pitch-based waveform substitution; at 16 kHz (G.722) with
+ * every length doubled, so the times below hold at either rate.
  *
- * Theory of operation (per 10 ms block of 80 samples)
+ * Theory of operation (per 10 ms block, 80 samples at 8 kHz)
  * - Good audio goes through a 48.75 ms history and comes out 3.75 ms
  *   (30 samples) late; that delay lets the start of a concealment be blended
  *   into audio not yet played.
@@ -22,19 +23,16 @@
  */
 import { MediaStateError } from './errors.js';
 
-const PITCH_MIN = 40;
-const PITCH_MAX = 120;
-const PITCH_DIFF = PITCH_MAX - PITCH_MIN;
-const OVERLAP_MAX = PITCH_MAX >> 2; // 30 samples: the algorithmic delay
-const HISTORY = PITCH_MAX * 3 + OVERLAP_MAX; // 390 samples
-const DECIMATE = 2;
-const CORR_LEN = 160; // 20 ms compared
-const CORR_BUF = CORR_LEN + PITCH_MAX; // 280 samples searched
+// The figures of G.711 Appendix I at 8 kHz; a concealer at 16 kHz (or any
+// multiple of 8 kHz) scales every length by its rate over 8000, so the same
+// times and pitch range (66-200 Hz) hold at every rate.
+const PITCH_MIN_8K = 40;
+const PITCH_MAX_8K = 120;
+const CORR_LEN_8K = 160; // 20 ms compared
+const END_OVERLAP_STEP_8K = 32; // 4 ms more cross-fade per further lost block
+const BLOCK_8K = 80; // 10 ms
 const CORR_MIN_POWER = 250;
-const END_OVERLAP_STEP = 32; // 4 ms more cross-fade per further lost block
-const BLOCK = 80; // 10 ms
 const ATTENUATION_PER_BLOCK = 0.2;
-const ATTENUATION_STEP = ATTENUATION_PER_BLOCK / BLOCK;
 
 /**
  * @example
@@ -43,23 +41,56 @@ const ATTENUATION_STEP = ATTENUATION_PER_BLOCK / BLOCK;
  * sink.write(out);
  */
 export class PacketLossConcealer {
-  /** Samples of delay between input and output (3.75 ms at 8 kHz). */
-  static readonly DELAY = OVERLAP_MAX;
+  /** Samples of delay between input and output at 8 kHz (3.75 ms); `delay` at the concealer's rate. */
+  static readonly DELAY = PITCH_MAX_8K >> 2;
 
-  /** The last HISTORY samples as a ring: the oldest at `head` (a block is written without shifting the rest). */
-  private readonly history = new Float64Array(HISTORY);
+  /** Samples of delay between input and output (3.75 ms). */
+  readonly delay: number;
+  /** Samples in one 10 ms block: lengths given to `good` and `conceal` are multiples of it. */
+  readonly block10ms: number;
+  private readonly pitchMin: number;
+  private readonly pitchMax: number;
+  /** The last `historyLen` samples as a ring: the oldest at `head` (a block is written without shifting the rest). */
+  private readonly history: Float64Array;
   private head = 0;
-  private readonly pitchBuf = new Float64Array(HISTORY);
-  private readonly lastQuarter = new Float64Array(OVERLAP_MAX);
-  private readonly block = new Float64Array(BLOCK);
-  private readonly tmp = new Float64Array(OVERLAP_MAX);
-  private readonly fade = new Float64Array(BLOCK);
+  private readonly historyLen: number;
+  private readonly corrLen: number;
+  private readonly corrBuf: number;
+  private readonly endOverlapStep: number;
+  private readonly attenuationStep: number;
+  private readonly pitchBuf: Float64Array;
+  private readonly lastQuarter: Float64Array;
+  private readonly block: Float64Array;
+  private readonly tmp: Float64Array;
+  private readonly fade: Float64Array;
   private erased = 0;
   private pitch = 0;
   private overlap = 0;
   private offset = 0;
   private periodLen = 0;
   private periodStart = 0;
+
+  /** `rate`: 8000 (default) or a multiple of it (16000 for G.722). */
+  constructor(readonly rate = 8000) {
+    const k = rate / 8000;
+    if (!Number.isInteger(k) || k < 1 || k > 6)
+      throw new MediaStateError(`PLC runs at 8, 16, 24, 32, 40 or 48 kHz, not ${rate} Hz`);
+    this.pitchMin = PITCH_MIN_8K * k;
+    this.pitchMax = PITCH_MAX_8K * k;
+    this.delay = this.pitchMax >> 2;
+    this.historyLen = this.pitchMax * 3 + this.delay;
+    this.corrLen = CORR_LEN_8K * k;
+    this.corrBuf = this.corrLen + this.pitchMax;
+    this.endOverlapStep = END_OVERLAP_STEP_8K * k;
+    this.block10ms = BLOCK_8K * k;
+    this.attenuationStep = ATTENUATION_PER_BLOCK / this.block10ms;
+    this.history = new Float64Array(this.historyLen);
+    this.pitchBuf = new Float64Array(this.historyLen);
+    this.lastQuarter = new Float64Array(this.delay);
+    this.block = new Float64Array(this.block10ms);
+    this.tmp = new Float64Array(this.delay);
+    this.fade = new Float64Array(this.block10ms);
+  }
 
   /** Blocks (10 ms) concealed so far in the current loss. */
   get erasedBlocks(): number {
@@ -73,9 +104,10 @@ export class PacketLossConcealer {
     this.erased = 0;
   }
 
-  /** Pass a good (decoded) frame; returns the output frame, 3.75 ms behind. Length: a multiple of 80. */
+  /** Pass a good (decoded) frame; returns the output frame, 3.75 ms behind. Length: a multiple of 10 ms. */
   good(input: Int16Array, out: Int16Array = new Int16Array(input.length)): Int16Array {
     this.check(input.length, out.length);
+    const BLOCK = this.block10ms;
     for (let o = 0; o < input.length; o += BLOCK) {
       for (let i = 0; i < BLOCK; i++) this.block[i] = input[o + i]!;
       if (this.erased > 0) this.blendAfterLoss();
@@ -84,9 +116,10 @@ export class PacketLossConcealer {
     return out;
   }
 
-  /** Synthesize `samples` (a multiple of 80) for a lost frame; returns the output frame. */
-  conceal(samples = 160, out: Int16Array = new Int16Array(samples)): Int16Array {
+  /** Synthesize `samples` (a multiple of 10 ms; default 20 ms) for a lost frame; returns the output frame. */
+  conceal(samples = 2 * this.block10ms, out: Int16Array = new Int16Array(samples)): Int16Array {
     this.check(samples, out.length);
+    const BLOCK = this.block10ms;
     for (let o = 0; o < samples; o += BLOCK) {
       this.concealBlock();
       this.save(out, o);
@@ -95,13 +128,19 @@ export class PacketLossConcealer {
   }
 
   private check(n: number, outLen: number): void {
+    const BLOCK = this.block10ms;
     if (n % BLOCK !== 0 || n === 0)
-      throw new MediaStateError(`PLC works on multiples of ${BLOCK} samples (10 ms at 8 kHz), got ${n}`);
+      throw new MediaStateError(
+        `PLC works on multiples of ${BLOCK} samples (10 ms at ${this.rate / 1000} kHz), got ${n}`,
+      );
     if (outLen < n) throw new MediaStateError(`PLC output buffer of ${outLen} samples is shorter than ${n}`);
   }
 
   private concealBlock(): void {
     const b = this.block;
+    const BLOCK = this.block10ms;
+    const HISTORY = this.historyLen;
+    const OVERLAP_MAX = this.delay;
     if (this.erased === 0) {
       // First lost block: find the pitch and repeat the last period.
       this.linearHistory(this.pitchBuf);
@@ -147,7 +186,7 @@ export class PacketLossConcealer {
     let lw = 1 - incr;
     let rw = incr;
     const from = this.periodStart - n;
-    const to = HISTORY - n;
+    const to = this.historyLen - n;
     for (let i = 0; i < n; i++, lw -= incr, rw += incr)
       this.pitchBuf[to + i] = lw * this.lastQuarter[i]! + rw * this.pitchBuf[from + i]!;
   }
@@ -168,12 +207,13 @@ export class PacketLossConcealer {
   /** Fade: 20 % per 10 ms block after the first, linearly within the block. */
   private attenuate(b: Float64Array): void {
     let g = 1 - (this.erased - 1) * ATTENUATION_PER_BLOCK;
-    for (let i = 0; i < BLOCK; i++, g -= ATTENUATION_STEP) b[i] = b[i]! * Math.max(0, g);
+    const step = this.attenuationStep;
+    for (let i = 0; i < b.length; i++, g -= step) b[i] = b[i]! * Math.max(0, g);
   }
 
   /** The first good block after a loss fades in over the continued synthetic signal. */
   private blendAfterLoss(): void {
-    const n = Math.min(BLOCK, this.overlap + (this.erased - 1) * END_OVERLAP_STEP);
+    const n = Math.min(this.block10ms, this.overlap + (this.erased - 1) * this.endOverlapStep);
     const synth = this.fade;
     this.synth(synth, 0, n);
     const incr = 1 / n;
@@ -186,16 +226,18 @@ export class PacketLossConcealer {
     this.erased = 0;
   }
 
-  /** Add the block to the history; the output is the history delayed by 30 samples. */
+  /** Add the block to the history; the output is the history delayed by 3.75 ms. */
   private save(out: Int16Array, at: number): void {
     const h = this.history;
+    const BLOCK = this.block10ms;
+    const HISTORY = this.historyLen;
     let w = this.head;
     for (let i = 0; i < BLOCK; i++) {
       h[w] = this.block[i]!;
       w = w + 1 === HISTORY ? 0 : w + 1;
     }
     this.head = w;
-    let r = this.at(HISTORY - BLOCK - OVERLAP_MAX);
+    let r = this.at(HISTORY - BLOCK - this.delay);
     for (let i = 0; i < BLOCK; i++) {
       const v = Math.round(h[r]!);
       out[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
@@ -206,21 +248,25 @@ export class PacketLossConcealer {
   /** Where the history's `i`-th sample (0: the oldest) is in the ring. */
   private at(i: number): number {
     const j = this.head + i;
-    return j >= HISTORY ? j - HISTORY : j;
+    return j >= this.historyLen ? j - this.historyLen : j;
   }
 
   /** The history, oldest first, into `to`. */
   private linearHistory(to: Float64Array): void {
     const h = this.history;
     to.set(h.subarray(this.head), 0);
-    to.set(h.subarray(0, this.head), HISTORY - this.head);
+    to.set(h.subarray(0, this.head), this.historyLen - this.head);
   }
 
   /** The pitch period (samples) that best repeats the last 20 ms of history. */
   private findPitch(): number {
     const p = this.pitchBuf;
-    const l = HISTORY - CORR_LEN; // the segment to match: the last 20 ms
-    const r = HISTORY - CORR_BUF; // where the search starts (lag PITCH_MAX)
+    const CORR_LEN = this.corrLen;
+    const PITCH_DIFF = this.pitchMax - this.pitchMin;
+    // Decimate the coarse search more at higher rates: the same lag grid in time.
+    const DECIMATE = 2 * (this.rate / 8000);
+    const l = this.historyLen - CORR_LEN; // the segment to match: the last 20 ms
+    const r = this.historyLen - this.corrBuf; // where the search starts (lag pitchMax)
     const score = (start: number, step: number): number => {
       let energy = 0;
       let corr = 0;
@@ -253,6 +299,6 @@ export class PacketLossConcealer {
         best = j;
       }
     }
-    return PITCH_MAX - best;
+    return this.pitchMax - best;
   }
 }

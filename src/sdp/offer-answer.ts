@@ -424,6 +424,7 @@ export function createAnswer(
     const te = localTe && offered.find((o) => isTelephoneEvent(o) && o.clockRate === common[0]!.clockRate);
     const teFormat: RtpFormat | undefined = te && {
       ...localTe!,
+      clockRate: te.clockRate,
       payloadType: te.payloadType,
       ...((localTe!.fmtp ?? te.fmtp) ? { fmtp: (localTe!.fmtp ?? te.fmtp)! } : {}),
     };

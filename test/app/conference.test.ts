@@ -23,10 +23,15 @@ interface Caller {
   readonly hz: number;
 }
 
-async function setUp(seed: number, tones: { hz: number; codec?: CodecId }[], loss = 0) {
+async function setUp(
+  seed: number,
+  tones: { hz: number; codec?: CodecId }[],
+  loss = 0,
+  serverCodecs?: readonly CodecId[],
+) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 15, jitterMs: loss ? 20 : 0, loss });
-  const server = await world.phone(SERVER);
+  const server = await world.phone(SERVER, serverCodecs ? { codecs: serverCodecs } : {});
   const conf = new Conference({ platform: server.platform, name: 'room-1' });
   const members: ConferenceMember[] = [];
   server.on('incoming', (c) => {
@@ -89,6 +94,26 @@ describe('Conference: calls in one room', () => {
     await world.run(3000);
     for (const c of callers) {
       const h = heard(c, [500, 900, 1300, 1700]);
+      for (const t of tones) {
+        if (t.hz === c.hz) expect(h[t.hz]).toBe(0);
+        else expect(h[t.hz], `${c.call.codec} caller ${c.hz} hears ${t.hz}`).toBeGreaterThan(2);
+      }
+    }
+    expect(conf.room.stats.ticks).toBeGreaterThan(150);
+    await close();
+  });
+
+  it('G.722, Opus and PCMU callers in one room hear one another (wideband legs resampled once each way)', async () => {
+    const tones = [
+      { hz: 500, codec: 'g722' as const },
+      { hz: 900, codec: 'opus' as const },
+      { hz: 1300, codec: 'pcmu' as const },
+    ];
+    const { world, callers, conf, close } = await setUp(4, tones, 0, ['g722', 'opus', 'pcmu']);
+    expect(callers.map((c) => c.call.codec)).toEqual(['G722', 'opus', 'PCMU']);
+    await world.run(3000);
+    for (const c of callers) {
+      const h = heard(c, [500, 900, 1300]);
       for (const t of tones) {
         if (t.hz === c.hz) expect(h[t.hz]).toBe(0);
         else expect(h[t.hz], `${c.call.codec} caller ${c.hz} hears ${t.hz}`).toBeGreaterThan(2);

@@ -34,7 +34,7 @@ describe('parseDeviceUri', () => {
     'speaker',
     'tone:',
     'tone:abc',
-    'tone:5000',
+    'tone:25000',
     'tone:440@loud',
     'tone:440@+3dBFS',
     'file:',

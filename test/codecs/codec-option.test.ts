@@ -1,47 +1,23 @@
 /**
  * `--codec` (and `[call] codec`, `SHTOOM_CALL_CODEC`) takes the codecs calls
- * can use; G.722 and Opus are known but refused with one line saying that
- * wideband calls are not supported yet, which the CLI prints before exiting 2.
+ * can use, in the order given: G.722 and Opus first by default (the media
+ * path runs at the call's rate), any order the user writes wins.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { OptionValueError } from '../../src/options/errors.js';
 import { resolveOptions } from '../../src/options/resolve.js';
 import { schema } from '../../src/options/schema/index.js';
 
 const withCodec = (v: string) => resolveOptions(schema, { argv: new Map([['call.codec', v]]) });
 
 describe('the --codec option', () => {
-  it('defaults to the codecs calls offer: pcmu, pcma, gsm', () => {
-    expect(resolveOptions(schema).get('call.codec')).toEqual(['pcmu', 'pcma', 'gsm']);
+  it('defaults to G.722 and Opus before G.711 and GSM; the order given wins', () => {
+    expect(resolveOptions(schema).get('call.codec')).toEqual(['g722', 'opus', 'pcmu', 'pcma', 'gsm']);
     expect(withCodec('gsm,pcmu').get('call.codec')).toEqual(['gsm', 'pcmu']);
+    expect(withCodec('pcmu,opus,g722').get('call.codec')).toEqual(['pcmu', 'opus', 'g722']);
+    expect(resolveOptions(schema, { env: { SHTOOM_CALL_CODEC: 'opus' } }).get('call.codec')).toEqual(['opus']);
   });
-
-  it.each(['g722', 'pcmu,opus', 'opus,g722'])(
-    'refuses %s: a usage error (exit 2) saying wideband is not yet supported',
-    (v) => {
-      let err: unknown;
-      try {
-        withCodec(v);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(OptionValueError);
-      expect(err).toBeInstanceOf(UsageError);
-      expect((err as Error).message).toMatch(
-        /--codec: ".*" cannot be used: (g722|opus): wideband calls are not supported yet/,
-      );
-      expect((err as Error).message).toMatch(/use pcmu, pcma, gsm/);
-    },
-  );
 
   it('still calls an unknown codec unknown', () => {
     expect(() => withCodec('g729')).toThrow(/has an unknown item "g729"/);
-  });
-
-  it('refuses wideband codecs from the environment too', () => {
-    expect(() => resolveOptions(schema, { env: { SHTOOM_CALL_CODEC: 'g722' } })).toThrow(
-      /wideband calls are not supported yet/,
-    );
   });
 });

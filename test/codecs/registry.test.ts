@@ -3,6 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { codecs, CodecFrameError, type Codec } from '../../src/index.js';
 import { CodecUnavailableError } from '../../src/codecs/errors.js';
 import { ALL_CODEC_IDS, CODEC_IDS, CodecRegistry, WIDEBAND_MEDIA } from '../../src/codecs/registry.js';
+import { OPUS, OPUS_16K } from '../../src/codecs/opus.js';
 
 const facts = (c: Codec) => [
   c.name,
@@ -21,7 +22,7 @@ describe('the codec registry', () => {
   it('knows five codecs with their RTP facts, in order of preference: G.722 and Opus before G.711', () => {
     expect(codecs.known.map(facts)).toEqual([
       ['G722', 'g722', 9, 8000, 16000, 1, 320, 160, 160, 20],
-      ['opus', 'opus', 111, 48000, 48000, 2, 960, 960, 1277, 20],
+      ['opus', 'opus', 111, 48000, 16000, 2, 320, 960, 1277, 20],
       ['PCMU', 'pcmu', 0, 8000, 8000, 1, 160, 160, 160, 20],
       ['PCMA', 'pcma', 8, 8000, 8000, 1, 160, 160, 160, 20],
       ['GSM', 'gsm', 3, 8000, 8000, 1, 160, 160, 33, 20],
@@ -29,22 +30,25 @@ describe('the codec registry', () => {
     expect(ALL_CODEC_IDS).toEqual(['g722', 'opus', 'pcmu', 'pcma', 'gsm']);
   });
 
-  it('offers only 8 kHz codecs while the media path is 8 kHz (the WIDEBAND_MEDIA switch is off)', () => {
-    expect(WIDEBAND_MEDIA).toBe(false);
-    expect(codecs.all).toEqual([codecs.pcmu, codecs.pcma, codecs.gsm]);
-    expect(CODEC_IDS).toEqual(['pcmu', 'pcma', 'gsm']);
-    expect(codecs.refusal(codecs.pcmu)).toBeUndefined();
-    expect(codecs.refusal(codecs.g722)).toBe(
-      "g722: wideband calls are not supported yet: G722 is 16 kHz audio and shtoom's media path runs at 8 kHz only; " +
+  it('offers G.722 and Opus first (WIDEBAND_MEDIA is on); a narrowband registry refuses them by name', () => {
+    expect(WIDEBAND_MEDIA).toBe(true);
+    expect(codecs.all).toEqual([codecs.g722, codecs.opus, codecs.pcmu, codecs.pcma, codecs.gsm]);
+    expect(CODEC_IDS).toEqual(['g722', 'opus', 'pcmu', 'pcma', 'gsm']);
+    expect(codecs.refusal(codecs.g722)).toBeUndefined();
+    const narrow = new CodecRegistry(codecs.known, { wideband: false });
+    expect(narrow.all.map((c) => c.id)).toEqual(['pcmu', 'pcma', 'gsm']);
+    expect(narrow.refusal(codecs.g722)).toBe(
+      'g722: wideband calls are turned off here: G722 is 16 kHz audio and this registry takes 8 kHz codecs only; ' +
         'use pcmu, pcma, gsm',
     );
-    expect(codecs.refusal(codecs.opus)).toMatch(/^opus: wideband calls are not supported yet: opus is 48 kHz audio/);
+    expect(() => narrow.select(['g722'])).toThrow(UsageError);
+    expect(() => narrow.select(['pcmu', 'opus'])).toThrow(/opus: wideband calls are turned off here: opus is 16 kHz/);
   });
 
-  it('refuses G.722 and Opus asked for by name with a usage error saying why, not a broken call', () => {
-    expect(() => codecs.select(['g722'])).toThrow(UsageError);
-    expect(() => codecs.select(['pcmu', 'opus'])).toThrow(/opus: wideband calls are not supported yet/);
-    expect(() => codecs.select(['G722'])).toThrow(/g722: wideband calls are not supported yet/);
+  it('calls use Opus at 16 kHz PCM (the library keeps 48 kHz Opus as OPUS)', () => {
+    expect(codecs.opus).toBe(OPUS_16K);
+    expect([OPUS_16K.sampleRate, OPUS_16K.clockRate, OPUS_16K.samplesPerFrame]).toEqual([16000, 48000, 320]);
+    expect(OPUS.sampleRate).toBe(48000);
   });
 
   it('with wideband media on, offers G.722 and Opus first and selects them by name', () => {
@@ -89,7 +93,7 @@ describe('the codec registry', () => {
     expect(codecs.byId('GSM')).toBe(codecs.gsm);
     expect(codecs.select(['gsm', ' pcmu'])).toEqual([codecs.gsm, codecs.pcmu]);
     expect(() => codecs.select(['pcmu', 'g729'])).toThrow(UsageError);
-    expect(() => codecs.select(['g729'])).toThrow(/unknown codec "g729"; known: pcmu, pcma, gsm/);
+    expect(() => codecs.select(['g729'])).toThrow(/unknown codec "g729"; known: g722, opus, pcmu, pcma, gsm/);
   });
 
   it('says how many samples a payload carries', () => {

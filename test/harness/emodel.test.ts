@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eModel, mosFromR } from '../../src/harness/emodel.js';
+import { eModel, eModelWideband, mosFromR, R_WB_MAX } from '../../src/harness/emodel.js';
 
 describe('G.107 E-model', () => {
   it('gives R = 93.2 with every default (G.107 7.7)', () => {
@@ -36,5 +36,21 @@ describe('G.107 E-model', () => {
     expect(mosFromR(120)).toBe(4.5);
     expect(mosFromR(93.2)).toBeCloseTo(4.41, 2);
     expect(mosFromR(50)).toBeCloseTo(2.58, 2);
+  });
+});
+
+describe('the wideband E-model (G.107.1)', () => {
+  it('scores G.722 on the 129 scale and its MOS on the narrowband scale, above what G.711 can reach', () => {
+    const g722 = eModelWideband({ oneWayDelayMs: 30, packetLossPercent: 0, ie: 13, bpl: 4.3 });
+    expect(g722.ro).toBe(R_WB_MAX);
+    expect(g722.r).toBeGreaterThan(114);
+    expect(g722.r).toBeLessThan(116);
+    expect(g722.mos).toBeCloseTo(mosFromR(g722.r / 1.29), 10);
+    const g711 = eModel({ oneWayDelayMs: 30, packetLossPercent: 0, ie: 0, bpl: 4.3 });
+    expect(g711.r).toBeLessThan(94);
+    // Loss on the wideband scale: Ie,eff,WB = Ie + (129 − Ie) · Ppl / (Ppl + Bpl).
+    const lossy = eModelWideband({ oneWayDelayMs: 30, packetLossPercent: 2, ie: 13, bpl: 4.3 });
+    expect(lossy.ieEff).toBeCloseTo(13 + (116 * 2) / 6.3, 10);
+    expect(lossy.mos).toBeLessThan(g722.mos);
   });
 });

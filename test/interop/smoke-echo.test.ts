@@ -55,7 +55,9 @@ describe('shtoom smoke', () => {
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({
       ok: true,
-      call: { answered: true, codec: 'PCMU' },
+      // Two shtooms talk G.722 by default: wideband, scored by the wideband E-model.
+      call: { answered: true, codec: 'G722', bandwidth: 'wideband' },
+      mos: { model: 'G.107.1', ie: 13 },
       loss: { sentPercent: 0, receivedPercent: 0, roundTripPercent: 0 },
       latency: { probesSent: 5 },
     });
@@ -144,6 +146,6 @@ describe('shtoom smoke', () => {
     const r = await runShtoom(['demo', '--duration', '3s', '--rtp-clock-realtime', '0'], { timeoutSec: 40 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/smoke sip:echo@127\.0\.0\.1:\d+: PASS/);
-    expect(r.stderr).toMatch(/echo: call from .*PCMU/);
+    expect(r.stderr).toMatch(/echo: call from .*G722/);
   });
 });

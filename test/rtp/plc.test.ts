@@ -112,3 +112,35 @@ describe('PacketLossConcealer (G.711 Appendix I style)', () => {
     expect(() => plc.conceal(0)).toThrow(MediaStateError);
   });
 });
+
+describe('PacketLossConcealer at 16 kHz (G.722 calls)', () => {
+  /** The voiced signal at 16 kHz. */
+  function voiced16(n: number): Int16Array {
+    const out = new Int16Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = i / 16000;
+      out[i] = Math.round(6000 * Math.sin(2 * Math.PI * 160 * t) + 2500 * Math.sin(2 * Math.PI * 320 * t + 1));
+    }
+    return out;
+  }
+
+  it('has the same times at twice the samples: 3.75 ms delay, 10 ms blocks, a 20 ms loss bridged in phase', () => {
+    const plc = new PacketLossConcealer(16000);
+    expect([plc.delay, plc.block10ms]).toEqual([60, 160]);
+    const sig = voiced16(6400);
+    const out = new Int16Array(sig.length);
+    for (let k = 0; k * 320 < sig.length; k++) {
+      const f = k === 10 ? plc.conceal(320) : plc.good(sig.subarray(k * 320, k * 320 + 320));
+      out.set(f, k * 320);
+    }
+    const o = out.subarray(60);
+    expect(ncc(o.subarray(3200, 3360), sig.subarray(3200, 3360))).toBeGreaterThan(0.9);
+    expect(rms(o, 3200, 3360) / rms(sig, 3200, 3360)).toBeGreaterThan(0.8);
+    expect(ncc(o.subarray(4000, 4800), sig.subarray(4000, 4800))).toBeGreaterThan(0.999);
+    expect(() => plc.conceal(80)).toThrow(/multiples of 160 samples \(10 ms at 16 kHz\)/);
+  });
+
+  it('refuses a rate that is not a multiple of 8 kHz', () => {
+    expect(() => new PacketLossConcealer(44100)).toThrow(MediaStateError);
+  });
+});

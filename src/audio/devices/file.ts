@@ -1,7 +1,8 @@
 /**
  * `file:PATH.wav`: read any WAV shtoom can decode (PCM 8-32 bit, float,
  * µ-law, A-law; any rate and channel count), mixed down to mono and
- * resampled to 8 kHz as it is read; write 8 kHz mono 16-bit PCM, crash-safe
+ * resampled to the rate asked for (8 kHz unless a call asks for its own) as
+ * it is read; write mono 16-bit PCM at 8 kHz or the call's rate, crash-safe
  * (the header is kept true at least once a second).
  */
 import { WavFileReader, WavFileWriter } from '../formats/wav.js';
@@ -17,10 +18,12 @@ import { Resampler } from '../dsp/resampler.js';
  */
 export class WavSource implements AudioSource {
   private readonly channels: number;
-  private readonly resampler: Resampler | undefined;
+  private resampler: Resampler | undefined;
+  /** The rate of the frames handed out. */
+  rate = AUDIO_RATE;
   private raw: Int16Array;
   private mono: Int16Array;
-  /** 8 kHz samples converted but not yet handed out. */
+  /** Samples at `rate` converted but not yet handed out. */
   private pending: Int16Array;
   private pendingStart = 0;
   private pendingEnd = 0;
@@ -32,12 +35,22 @@ export class WavSource implements AudioSource {
   ) {
     this.channels = reader.format.channels;
     const rate = reader.format.sampleRate;
-    this.resampler = rate === AUDIO_RATE ? undefined : new Resampler(rate, AUDIO_RATE);
     // Read 20 ms of the file's own rate at a time.
     const chunk = Math.max(1, Math.round(rate / 50));
     this.raw = new Int16Array(chunk * this.channels);
     this.mono = new Int16Array(chunk);
-    this.pending = new Int16Array((this.resampler?.maxOutput(chunk) ?? chunk) + 320);
+    this.pending = new Int16Array(0);
+    this.follow(AUDIO_RATE);
+  }
+
+  /** Hand out frames at `rate` from now on (what was converted at the old rate is dropped). */
+  follow(rate: number): void {
+    const fileRate = this.reader.format.sampleRate;
+    this.rate = rate;
+    this.resampler = rate === fileRate ? undefined : new Resampler(fileRate, rate);
+    const chunk = this.mono.length;
+    this.pending = new Int16Array((this.resampler?.maxOutput(chunk) ?? chunk) + 2 * Math.ceil(rate / 50));
+    this.pendingStart = this.pendingEnd = 0;
   }
 
   static open(uri: string, path: string): WavSource {
@@ -99,7 +112,8 @@ export class WavSource implements AudioSource {
 }
 
 /**
- * Records to an 8 kHz mono 16-bit WAV file, readable even if shtoom is killed.
+ * Records to a mono 16-bit WAV file, readable even if shtoom is killed: 8 kHz,
+ * or the rate a call asks for (`follow`) before the first frame.
  *
  * @example
  * const sink = WavSink.create('file:call.wav', 'call.wav');
@@ -114,6 +128,15 @@ export class WavSink implements AudioSink {
 
   static create(uri: string, path: string): WavSink {
     return new WavSink(uri, WavFileWriter.create(path, { sampleRate: AUDIO_RATE, channels: 1, encoding: 'pcm16' }));
+  }
+
+  get rate(): number {
+    return this.writer.sampleRate;
+  }
+
+  /** Record at `rate`: only before the first frame (later the file keeps its rate and the caller resamples). */
+  follow(rate: number): void {
+    if (this.writer.frames === 0) this.writer.setSampleRate(rate);
   }
 
   write(frame: Int16Array): void {

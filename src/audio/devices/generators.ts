@@ -21,13 +21,22 @@ export class ToneSource implements AudioSource {
 
   constructor(
     readonly uri: string,
-    freqs: readonly number[],
+    private readonly freqs: readonly number[],
     dbfs: number,
-    rate = 8000,
+    public rate = 8000,
   ) {
-    this.steps = Float64Array.from(freqs, (f) => (2 * Math.PI * f) / rate);
+    this.steps = new Float64Array(freqs.length);
     this.phases = new Float64Array(freqs.length);
     this.amplitude = sineAmplitudeForDbfs(dbfs);
+    this.follow(rate);
+  }
+
+  /** Produce `rate` from now on (a tone above its Nyquist frequency is left out, not aliased). */
+  follow(rate: number): void {
+    this.rate = rate;
+    this.freqs.forEach((f, k) => {
+      this.steps[k] = f < rate / 2 ? (2 * Math.PI * f) / rate : 0;
+    });
   }
 
   read(frame: Int16Array): boolean {
@@ -35,6 +44,7 @@ export class ToneSource implements AudioSource {
     for (let k = 0; k < this.steps.length; k++) {
       let ph = this.phases[k]!;
       const step = this.steps[k]!;
+      if (step === 0) continue; // above this rate's Nyquist frequency: left out
       for (let i = 0; i < frame.length; i++) {
         const v = frame[i]! + this.amplitude * Math.sin(ph);
         frame[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
@@ -52,6 +62,8 @@ export class ToneSource implements AudioSource {
 export class NoiseSource implements AudioSource {
   private readonly random: Random;
   private readonly scale: number;
+  /** Noise is white at any rate: the frame's length is all that changes. */
+  rate = 8000;
 
   constructor(
     readonly uri: string,
@@ -61,6 +73,10 @@ export class NoiseSource implements AudioSource {
     this.random = new Random(seed);
     // Uniform noise in [-a, a] has RMS a/√3; AES17 puts a full-scale sine (RMS 32768/√2) at 0 dBFS.
     this.scale = (sineAmplitudeForDbfs(dbfs) / Math.SQRT2) * Math.sqrt(3);
+  }
+
+  follow(rate: number): void {
+    this.rate = rate;
   }
 
   read(frame: Int16Array): boolean {
@@ -76,7 +92,13 @@ export class NoiseSource implements AudioSource {
 
 /** Digital silence, forever. */
 export class SilenceSource implements AudioSource {
+  rate = 8000;
+
   constructor(readonly uri = 'silence') {}
+
+  follow(rate: number): void {
+    this.rate = rate;
+  }
 
   read(frame: Int16Array): boolean {
     frame.fill(0);
@@ -89,8 +111,13 @@ export class SilenceSource implements AudioSource {
 /** Swallows every frame (and counts them). */
 export class NullSink implements AudioSink {
   frames = 0;
+  rate = 8000;
 
   constructor(readonly uri = 'null') {}
+
+  follow(rate: number): void {
+    this.rate = rate;
+  }
 
   write(_frame: Int16Array): void {
     this.frames++;

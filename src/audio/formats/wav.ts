@@ -210,10 +210,10 @@ export class WavFileWriter {
   private dataBytes = 0;
   private headerDataBytes = 0;
   private headerAt: number;
-  private readonly format: WavWriteFormat;
+  private format: WavWriteFormat;
   private readonly fields: ReturnType<typeof wavSizeFields>;
   private readonly headerSize: number;
-  private readonly intervalBytes: number;
+  private intervalBytes: number;
   private readonly intervalMs: number;
   private readonly clock: Clock;
   private readonly word = new Uint8Array(4);
@@ -256,6 +256,23 @@ export class WavFileWriter {
       closeSync(fd);
       throw err;
     }
+  }
+
+  /** The rate in the header. */
+  get sampleRate(): number {
+    return this.format.sampleRate;
+  }
+
+  /** Change the rate the header gives: only while no audio has been written. */
+  setSampleRate(rate: number): void {
+    if (this.fd === undefined) throw new AudioFileAccessError(`${this.path}: changed after close`);
+    if (this.dataBytes > 0) throw new RangeError(`${this.path}: the rate cannot change once audio is written`);
+    if (!Number.isInteger(rate) || rate < 1) throw new RangeError(`WAV writer: bad rate ${rate} Hz`);
+    if (rate === this.format.sampleRate) return;
+    this.format = { ...this.format, sampleRate: rate };
+    const bytesPerSecond = rate * this.format.channels * (this.format.encoding === 'pcm16' ? 2 : 1);
+    this.intervalBytes = Math.max(1, Math.floor((bytesPerSecond * this.intervalMs) / 1000));
+    this.put(wavHeader(this.format, 0), 0);
   }
 
   /** Frames written so far. */

@@ -14,6 +14,7 @@ import type { RunState } from './context.js';
 import { interpolate } from './interpolate.js';
 import type { StepResult } from './results.js';
 import { sleep, waitFor } from './waiter.js';
+import { NARROWBAND_CODEC_IDS } from '../../codecs/registry.js';
 
 /** An input file named in a scenario: relative to the base directory, else the scenario file's. */
 export function inputPath(st: RunState, file: string): string {
@@ -65,7 +66,9 @@ export function runCall(st: RunState, step: CallStep, res: StepResult): void {
   st.leg = st.env.port.dial(
     uri,
     {
-      ...(step.codecs ? { codecs: step.codecs } : {}),
+      // 8 kHz unless the scenario asks: every check of a scenario (speech recognition, heard, matches,
+      // DTMF) listens at 8 kHz, so a wideband call would cost CPU and add nothing (docs/ivr.md).
+      codecs: step.codecs ?? NARROWBAND_CODEC_IDS,
       ...(step.transport ? { transport: step.transport } : {}),
       ...(account ? { account } : {}),
       ...(step.headers

@@ -18,7 +18,8 @@ export function smokeText(r: SmokeResult, mark: (ok: boolean, s: string) => stri
   } else {
     row(
       'call',
-      `${r.call.codec ?? '?'}, answered in ${r.call.setupMs ?? '?'} ms, ` +
+      `${r.call.codec ?? '?'}${r.call.bandwidth ? ` (${r.call.bandwidth})` : ''}, ` +
+        `answered in ${r.call.setupMs ?? '?'} ms, ` +
         `${((end?.durationMs ?? 0) / 1000).toFixed(1)} s`,
     );
     row(
@@ -37,7 +38,9 @@ export function smokeText(r: SmokeResult, mark: (ok: boolean, s: string) => stri
     row('RTT', r.rttMs === undefined ? 'unknown (no RTCP report from the peer)' : `${r.rttMs.toFixed(2)} ms (RTCP)`);
     row(
       'MOS',
-      r.mos ? `${r.mos.mos.toFixed(2)} (E-model R ${r.mos.r.toFixed(1)}, Ie ${r.mos.ie}, Bpl ${r.mos.bpl})` : 'unknown',
+      r.mos
+        ? `${r.mos.mos.toFixed(2)} (E-model ${r.mos.model} R ${r.mos.r.toFixed(1)}, Ie ${r.mos.ie}, Bpl ${r.mos.bpl})`
+        : 'unknown',
     );
   }
   for (const c of r.checks) row(c.ok ? 'ok' : 'FAILED', c.message);

@@ -14,7 +14,7 @@ import type { CallEnd, CallStats } from '../../app/call-types.js';
 import type { Phone } from '../../app/phone.js';
 import type { Codec, CodecId } from '../../codecs/codec.js';
 import { registry } from '../../codecs/registry.js';
-import { eModel } from '../emodel.js';
+import { eModel, eModelWideband } from '../emodel.js';
 import { findProbes } from './latency.js';
 import { makeProbe, type ProbeSpec } from './probe-signal.js';
 import { ProbeSource } from './probe-source.js';
@@ -55,6 +55,8 @@ export interface SmokeResult {
   readonly call: {
     readonly answered: boolean;
     readonly codec?: string;
+    /** What the codec carries: `narrowband` (G.711, GSM) or `wideband` (G.722, Opus in calls). */
+    readonly bandwidth?: 'narrowband' | 'wideband' | 'super-wideband' | 'fullband';
     readonly setupMs?: number;
     readonly end?: CallEnd;
   };
@@ -80,7 +82,14 @@ export interface SmokeResult {
   };
   readonly jitter: { readonly meanMs: number; readonly maxMs: number };
   readonly rttMs?: number;
-  readonly mos?: { readonly mos: number; readonly r: number; readonly ie: number; readonly bpl: number };
+  /** The E-model's estimate: `model` G.107 (narrowband codecs) or G.107.1 (wideband, R up to 129). */
+  readonly mos?: {
+    readonly mos: number;
+    readonly r: number;
+    readonly ie: number;
+    readonly bpl: number;
+    readonly model: 'G.107' | 'G.107.1';
+  };
   readonly thresholds: SmokeThresholds;
   readonly checks: readonly SmokeCheck[];
   readonly stats?: CallStats;
@@ -195,17 +204,22 @@ function evaluate(
     100 * (1 - (1 - (sentPercent ?? 0) / 100) * (1 - receivedPercent / 100)),
     missingPercent(s?.sent.packets ?? 0, s?.received.packets ?? 0, latency),
   );
-  const codec = c.codec ? registry.byName(c.codec) : undefined;
+  // By encoding name alone: the call's codec, whatever its clock (Opus: 48000/2).
+  const codec = c.codec ? registry.known.find((k) => k.name.toUpperCase() === c.codec!.toUpperCase()) : undefined;
+  // A codec whose audio is wider than 8 kHz sampling carries (G.722) is scored by the wideband E-model.
+  const wideband = codec !== undefined && codec.sampleRate > 8000;
+  // G.113 gives no Ie and Bpl for some codecs (Opus): no MOS is made up for them.
+  const unrated = codec !== undefined && !(Number.isFinite(codec.ie) && Number.isFinite(codec.bpl));
   const mos =
-    codec && latency !== undefined
+    codec && !unrated && latency !== undefined
       ? (() => {
-          const e = eModel({
+          const e = (wideband ? eModelWideband : eModel)({
             oneWayDelayMs: latency / 2,
             packetLossPercent: roundTripPercent,
             ie: codec.ie,
             bpl: codec.bpl,
           });
-          return { mos: e.mos, r: e.r, ie: codec.ie, bpl: codec.bpl };
+          return { mos: e.mos, r: e.r, ie: codec.ie, bpl: codec.bpl, model: wideband ? 'G.107.1' : 'G.107' } as const;
         })()
       : undefined;
   const t = o.thresholds;
@@ -238,11 +252,15 @@ function evaluate(
         ? 'latency unknown (no probe found)'
         : `latency ${latency.toFixed(1)} ms (at most ${t.maxLatencyMs} ms)`,
   });
-  checks.push({
-    name: 'mos',
-    ok: mos !== undefined && mos.mos >= t.minMos,
-    message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
-  });
+  checks.push(
+    unrated
+      ? { name: 'mos', ok: true, message: `MOS not estimated: ITU-T G.113 gives no Ie or Bpl for ${codec!.name}` }
+      : {
+          name: 'mos',
+          ok: mos !== undefined && mos.mos >= t.minMos,
+          message: mos ? `MOS ${mos.mos.toFixed(2)} (at least ${t.minMos})` : 'MOS unknown',
+        },
+  );
   const srtp = s?.srtp;
   if (srtp)
     checks.push({
@@ -259,6 +277,7 @@ function evaluate(
     call: {
       answered: true,
       ...(c.codec ? { codec: c.codec } : {}),
+      ...(codec ? { bandwidth: bandwidthOf(codec.sampleRate) } : {}),
       ...(c.setupMs !== undefined ? { setupMs: Math.round(c.setupMs * 10) / 10 } : {}),
       end: c.end,
     },
@@ -282,4 +301,15 @@ function evaluate(
     checks,
     ...(s ? { stats: s } : {}),
   };
+}
+
+/** The audio bandwidth a codec's sample rate carries (narrowband 300–3400 Hz, wideband 50–7000 Hz). */
+export function bandwidthOf(sampleRate: number): 'narrowband' | 'wideband' | 'super-wideband' | 'fullband' {
+  return sampleRate <= 8000
+    ? 'narrowband'
+    : sampleRate <= 16000
+      ? 'wideband'
+      : sampleRate <= 32000
+        ? 'super-wideband'
+        : 'fullband';
 }

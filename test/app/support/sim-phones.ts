@@ -7,6 +7,7 @@
 import type { MediaPlatform, OpenRtpOptions } from '../../../src/app/media-platform.js';
 import type { DatagramHandler, RtpChannel, RtpChannelKind } from '../../../src/rtp/rtp-channel.js';
 import { Phone, type PhoneOptions } from '../../../src/app/phone.js';
+import type { CodecId } from '../../../src/codecs/codec.js';
 import type { AudioSink, AudioSource } from '../../../src/audio/device.js';
 import { ToneDetector, type ToneEvent } from '../../../src/audio/dsp/tone-detector.js';
 import { ToneBin } from '../../../src/audio/dsp/tone-bin.js';
@@ -46,6 +47,9 @@ class SimRtpChannel implements RtpChannel {
   }
 }
 
+/** The 8 kHz codecs, in shtoom's order. */
+export const NARROWBAND: readonly CodecId[] = ['pcmu', 'pcma', 'gsm'];
+
 export class PhoneWorld extends VirtualWorld {
   readonly media = new TimerMediaScheduler(this.scheduler.clock, this.scheduler);
   private nextPort = new Map<string, number>();
@@ -67,13 +71,19 @@ export class PhoneWorld extends VirtualWorld {
     };
   }
 
-  /** A phone on `host` (SIP on port 5060 there, RTP from port 20000). */
+  /**
+   * A phone on `host` (SIP on port 5060 there, RTP from port 20000). It
+   * speaks the 8 kHz codecs unless `codecs` says otherwise: the tests built
+   * on it check 8 kHz audio (tones up to 3.9 kHz); wideband calls have
+   * their own (test/app/wideband-call.test.ts).
+   */
   async phone(host: string, opts: Partial<PhoneOptions> & { aor?: string } = {}): Promise<Phone> {
     const ua = await this.ua(host, { aor: opts.aor ?? `sip:${host.replace(/\./g, '-')}@${host}` });
     const r = new Random(host.length * 7 + host.charCodeAt(host.length - 1));
     return Phone.create({
       ua,
       platform: this.platform(),
+      codecs: NARROWBAND,
       ...opts,
       media: {
         address: host,

@@ -208,3 +208,37 @@ describe('[audio] options', () => {
     });
   });
 });
+
+describe('devices at the rate a call asks for (follow)', () => {
+  it('a tone and a WAV source produce 16 kHz frames; a tone above half the rate is left out, not aliased', async () => {
+    const tone = await openSource('tone:6000,1000@-10dBFS');
+    expect(tone.rate ?? 8000).toBe(8000);
+    const f8 = new Int16Array(160);
+    tone.read(f8);
+    expect(fitSine(f8, 8000, 2000).amplitude).toBeLessThan(50); // 6 kHz would alias to 2 kHz: it is absent
+    tone.follow!(16000);
+    expect(tone.rate).toBe(16000);
+    const f16 = new Int16Array(320);
+    tone.read(f16);
+    expect(fitSine(f16, 16000, 6000).amplitude).toBeGreaterThan(9000);
+    const wavPath = join(dir, 'w16.wav');
+    const sink = await openSink(`file:${wavPath}`);
+    sink.follow!(16000);
+    expect(sink.rate).toBe(16000);
+    for (let i = 0; i < 10; i++) {
+      tone.read(f16);
+      sink.write(f16);
+    }
+    sink.follow!(8000); // too late: the file keeps its rate
+    expect(sink.rate).toBe(16000);
+    await sink.close();
+    expect(readWavFile(wavPath).format.sampleRate).toBe(16000);
+    const src = await openSource(`file:${wavPath}`);
+    src.follow!(16000);
+    const back = new Int16Array(320);
+    expect(src.read(back)).toBe(true);
+    expect(src.read(back)).toBe(true);
+    expect(fitSine(back, 16000, 6000).amplitude).toBeGreaterThan(9000);
+    await src.close();
+  });
+});

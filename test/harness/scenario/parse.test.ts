@@ -113,8 +113,8 @@ describe('YAML scenarios', () => {
   const bad: [string, RegExp][] = [
     ['name: x\nsteps:\n  - call: sip:a@b\n  - presss: "1"\n', /^bad\.yaml:4: a step needs one of: call, /],
     [
-      'name: x\nsteps:\n  - call: sip:a@b\n    codec: opus\n',
-      /^bad\.yaml:4: codec: unknown codec "opus"; known: pcmu, pcma, gsm$/,
+      'name: x\nsteps:\n  - call: sip:a@b\n    codec: g729\n',
+      /^bad\.yaml:4: codec: unknown codec "g729"; known: g722, opus, pcmu, pcma, gsm$/,
     ],
     ['name: x\nsteps:\n  - wait: soon\n', /^bad\.yaml:3: wait: expected a duration/],
     ['name: x\nsteps:\n  - press: "1x"\n', /^bad\.yaml:3: press: "1x" is not a string of DTMF keys/],

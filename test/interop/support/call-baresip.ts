@@ -15,8 +15,10 @@ export interface BaresipOptions {
   readonly dir: string;
   /** Frequency of the sine baresip sends. */
   readonly toneHz: number;
-  /** `PCMU`, `PCMA` or `GSM`: the only codec its account offers and accepts. */
+  /** `PCMU`, `PCMA`, `GSM`, `G722` or `opus`: the only codec its account offers and accepts. */
   readonly codec: string;
+  /** The rate baresip plays (and its sndfile dump keeps) received audio at (default 8000; 48000 for wideband). */
+  readonly playRate?: number;
   /** First port of a range of 20 for RTP. */
   readonly rtpBase: number;
   /** Where its SIP and RTP live: 127.0.0.1 (default) or ::1. */
@@ -74,7 +76,8 @@ export class Baresip {
     let sipPort = await freeSipPort();
     for (let i = 0; i < 20 && isListening(sipPort + 1, 'tcp'); i++) sipPort = await freeSipPort();
     const ctrlPort = await freeSipPort();
-    const codecModule = o.codec === 'GSM' ? 'gsm.so' : 'g711.so';
+    const codecModule =
+      ({ GSM: 'gsm.so', G722: 'g722.so', opus: 'opus.so' } as Record<string, string>)[o.codec] ?? 'g711.so';
     const host = o.host ?? '127.0.0.1';
     const uriHost = host.includes(':') ? `[${host}]` : host;
     writeFileSync(
@@ -89,7 +92,7 @@ export class Baresip {
         `audio_source\t\tausine,${o.toneHz}`,
         'audio_alert\t\talsa,null',
         'ausrc_srate\t\t48000', // ausine generates at 48 kHz only; baresip resamples
-        'auplay_srate\t\t8000',
+        `auplay_srate\t\t${o.playRate ?? 8000}`,
         'ausrc_channels\t\t2', // and in stereo only
         'auplay_channels\t\t1',
         `rtp_ports\t\t${o.rtpBase}-${o.rtpBase + 19}`,
