@@ -124,7 +124,7 @@ describe('shtoom phone --control', () => {
         const inc = await p.next('incoming');
         expect(inc).toMatchObject({ call: 1, from: expect.stringContaining('sip:shtoom@127.0.0.1') });
         p.type(`answer ${inc.call}`);
-        expect(await p.next('answered')).toEqual({ event: 'answered', call: 1, codec: 'PCMU' });
+        expect(await p.next('answered')).toEqual({ event: 'answered', call: 1, codec: 'G722' });
         await call.answered;
         const dtmf: string[] = [];
         call.on('dtmf', (d) => dtmf.push(d.digit));

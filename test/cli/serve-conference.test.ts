@@ -137,15 +137,15 @@ describe('shtoom serve conference', () => {
     const team = status.rooms.find((r: { name: string }) => r.name === 'team');
     expect(team.participants).toHaveLength(2);
     expect(team.talkers).toHaveLength(2);
-    expect(team.participants[0]).toMatchObject({ codec: 'PCMU', lossPercent: 0, muted: false, moderator: false });
+    expect(team.participants[0]).toMatchObject({ codec: 'G722', lossPercent: 0, muted: false, moderator: false });
     const text = cli(['serve', 'conference', '--status', '--status-file', s.statusFile]);
     expect(await text.done).toBe(0);
     expect(text.stdout()).toMatch(/^team \(recording to .*team-.*\.wav\): 2 participant\(s\); talking: /m);
     expect(s.stderr()).toMatch(/INFO {2}conference: secure: refused .*: wrong PIN 3 times/);
-    expect(s.stderr()).toMatch(/INFO {2}conference: team: join .* \(PCMU\); 2 in the room/);
+    expect(s.stderr()).toMatch(/INFO {2}conference: team: join .* \(G722\); 2 in the room/);
     expect(await s.stop()).toBe(0);
     expect((await a.call.ended).reason).toBe('remote-hangup');
-    expect(s.stderr()).toMatch(/INFO {2}conference: team: leave .* after \d+\.\d s \(PCMU, \d+ packets in/);
+    expect(s.stderr()).toMatch(/INFO {2}conference: team: leave .* after \d+\.\d s \(G722, \d+ packets in/);
     expect(existsSync(s.statusFile)).toBe(false);
     // The recordings, finished: each room's own voices.
     const files = readdirSync(rec);

@@ -95,7 +95,7 @@ describe('shtoom serve voicemail', () => {
       await call.hangup();
       for (let i = 0; i < 100 && !existsSync(join(spool, '100', 'INBOX', 'msg0000.json')); i++) await sleep(50);
       const m = JSON.parse(readFileSync(join(spool, '100', 'INBOX', 'msg0000.json'), 'utf8'));
-      expect(m).toMatchObject({ mailbox: '100', ended: 'hangup', codec: 'PCMU' });
+      expect(m).toMatchObject({ mailbox: '100', ended: 'hangup', codec: 'G722' });
       expect(m.duration).toBeGreaterThan(2);
     } finally {
       await phone.close();

@@ -107,7 +107,7 @@ describe('shtoom serve', () => {
     expect(tone(frames, 700)).toBeGreaterThan(1);
     expect(digits.map((d) => d.digit)).toEqual(['7']);
     expect(s.stderr()).toMatch(
-      /INFO {2}echo: call from .*: PCMU, \d+\.\d s, \d+ packets in \(0\.0 % lost\).*ended: shutdown/,
+      /INFO {2}echo: call from .*: G722, \d+\.\d s, \d+ packets in \(0\.0 % lost\).*ended: shutdown/,
     );
   });
 
