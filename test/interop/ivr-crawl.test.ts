@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PocketsphinxRecogniser } from '../../src/asr/pocketsphinx.js';
 import { DEMO_PROMPTS } from '../../src/harness/sim/demo-ivr.js';
 import { describeMap, type Tree } from './support/crawl-map.js';
-import { launchChromium } from './support/ivr-browser.js';
+import { audioPlayers, launchChromium } from './support/ivr-browser.js';
 import {
   freeSipPort,
   isListening,
@@ -169,36 +169,7 @@ async function checkMapPage(out: string): Promise<void> {
     expect(drawn.sort()).toEqual(tree.nodes.map((n) => n.id).sort());
     // Each key that leads to another menu is a labelled line (main 1 -> billing, billing * -> main).
     expect(await tab.locator('svg.map g.edge').count()).toBe(tree.edges.filter((e) => e.outcome === 'menu').length);
-    const audio = await tab.evaluate(async () => {
-      interface AudioElement {
-        readyState: number;
-        duration: number;
-        error: { code: number } | null;
-        getAttribute(name: string): string | null;
-        addEventListener(type: string, fn: () => void, options: { once: boolean }): void;
-        load(): void;
-      }
-      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } })
-        .document;
-      const els = Array.from(doc.querySelectorAll('audio'));
-      await Promise.all(
-        els.map((a) =>
-          a.readyState >= 1
-            ? undefined
-            : new Promise<void>((resolve) => {
-                a.addEventListener('loadedmetadata', () => resolve(), { once: true });
-                a.addEventListener('error', () => resolve(), { once: true });
-                a.load();
-              }),
-        ),
-      );
-      return els.map((a) => ({
-        src: a.getAttribute('src'),
-        ready: a.readyState,
-        duration: a.duration,
-        error: a.error?.code ?? 0,
-      }));
-    });
+    const audio = await audioPlayers(tab);
     // A player per menu card and per prompt.
     expect(audio).toHaveLength(tree.nodes.length + tree.prompts.length);
     for (const a of audio) {

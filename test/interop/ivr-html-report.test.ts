@@ -15,7 +15,7 @@ import { loadScenarioFile } from '../../src/harness/scenario/yaml.js';
 import { demoIvr } from '../../src/harness/sim/demo-ivr.js';
 import { IvrSimulator } from '../../src/harness/sim/ivr-simulator.js';
 import { VirtualTime } from '../../src/harness/virtual-time.js';
-import { launchChromium } from './support/ivr-browser.js';
+import { audioPlayers, launchChromium } from './support/ivr-browser.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 const dir = mkdtempSync(join(tmpdir(), 'shtoom-html-'));
@@ -65,37 +65,7 @@ describe('HTML report in headless Chromium', () => {
       }
       expect(await tab.locator('section.failed svg.waveform g.marker-failed').count()).toBe(1);
       // Every player loads its WAV: metadata read, a duration that matches the clip.
-      const audio = await tab.evaluate(async () => {
-        // The page's DOM (the project compiles without DOM types).
-        interface AudioElement {
-          readyState: number;
-          duration: number;
-          error: { code: number } | null;
-          getAttribute(name: string): string | null;
-          addEventListener(type: string, fn: () => void, options: { once: boolean }): void;
-          load(): void;
-        }
-        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<AudioElement> } })
-          .document;
-        const els = Array.from(doc.querySelectorAll('audio'));
-        await Promise.all(
-          els.map((a) =>
-            a.readyState >= 1
-              ? undefined
-              : new Promise<void>((resolve) => {
-                  a.addEventListener('loadedmetadata', () => resolve(), { once: true });
-                  a.addEventListener('error', () => resolve(), { once: true });
-                  a.load();
-                }),
-          ),
-        );
-        return els.map((a) => ({
-          src: a.getAttribute('src'),
-          ready: a.readyState,
-          duration: a.duration,
-          error: a.error?.code ?? 0,
-        }));
-      });
+      const audio = await audioPlayers(tab);
       const clips = run.scenarios.reduce((n, r) => n + r.clips.length + 1, 0);
       expect(audio.length).toBeGreaterThanOrEqual(clips);
       for (const a of audio) {
