@@ -110,7 +110,7 @@ describe('shtoom serve voicemail', () => {
     expect(await caller.exited, caller.stderr()).toBe(0);
     await waitFor(() => existsSync(msgFile(spool, '100', 0, 'json')), 'the message filed', 10_000);
     const meta = JSON.parse(readFileSync(msgFile(spool, '100', 0, 'json'), 'utf8')) as MessageMeta;
-    expect(meta).toMatchObject({ mailbox: '100', codec: 'PCMU', ended: 'hangup' });
+    expect(meta).toMatchObject({ mailbox: '100', codec: 'G722', ended: 'hangup' });
     expect(meta.called).toBe(`sip:100@127.0.0.1:${vm.port}`);
     expect(meta.caller).toContain('sip:bob@127.0.0.1');
     // 9 s less the skipped greeting's start, the beep and the set-up.
@@ -162,7 +162,7 @@ describe('shtoom serve voicemail', () => {
     const again = await serve(spool, vm.port);
     await waitFor(() => /filed message 0/.test(again.peer.stderr()), 'the recovery', 10_000);
     const meta = JSON.parse(readFileSync(msgFile(spool, '200', 0, 'json'), 'utf8')) as MessageMeta;
-    expect(meta).toMatchObject({ mailbox: '200', ended: 'interrupted', codec: 'PCMU' });
+    expect(meta).toMatchObject({ mailbox: '200', ended: 'interrupted', codec: 'G722' });
     // The header now covers every whole sample the file holds.
     expect(meta.duration).toBeGreaterThanOrEqual(Math.floor(seconds * 10) / 10);
     expect(meta.duration).toBeGreaterThan(heldMs / 1000 - 1.3);

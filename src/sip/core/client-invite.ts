@@ -47,6 +47,10 @@ export class ClientInvite implements ClientTransactionUser {
   private serverHop: Destination | undefined;
   /** What the server before did (a 503 or a timeout), the outcome when no other server is left. */
   private serverFailure: RequestOutcome | undefined;
+  /** The request was too large for UDP and went over TCP instead (RFC 3261 18.1.1). */
+  private movedToTcp = false;
+  /** That TCP connection failed: the request goes over UDP (once). */
+  private keepUdp = false;
   private seq = 0;
   private destination!: Destination;
   private readonly answered = new Map<string, string>();
@@ -101,7 +105,9 @@ export class ClientInvite implements ClientTransactionUser {
       this.template,
       { cseq: seq, branch: this.ctx.ids.branch(), auth: this.auth },
       this.serverHop ?? this.hop,
+      this.keepUdp,
     );
+    this.movedToTcp = built.destination.transport !== (this.serverHop ?? this.hop).transport;
     this.request = built.request;
     this.destination = built.destination;
     this.state = 'calling';
@@ -368,6 +374,13 @@ export class ClientInvite implements ClientTransactionUser {
   }
 
   onTransportError(_tx: ClientTransaction, error: Error, now: number): void {
+    if (this.movedToTcp && this.state === 'calling' && !this.cancelRequested) {
+      // Too large for UDP, so sent over TCP (RFC 3261 18.1.1), where the peer does not listen: UDP after all.
+      this.ctx.log.info(`INVITE over TCP failed (${error.message}): sent over UDP instead`);
+      this.keepUdp = true;
+      this.attempt(now, this.nextSeq());
+      return;
+    }
     if (this.serverFailure && noMoreServers(error)) return this.fail(this.serverFailure, now);
     this.fail({ kind: 'transport-error', error }, now);
   }

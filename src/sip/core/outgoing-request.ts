@@ -78,6 +78,10 @@ export class OutgoingRequest implements ClientTransactionUser {
   private hop: Destination | undefined;
   /** What the server before did (a 503 or a timeout), the outcome when no other server is left. */
   private serverFailure: RequestOutcome | undefined;
+  /** The request was too large for UDP and went over TCP instead (RFC 3261 18.1.1). */
+  private movedToTcp = false;
+  /** That TCP connection failed: the request goes over UDP (once). */
+  private keepUdp = false;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -104,7 +108,9 @@ export class OutgoingRequest implements ClientTransactionUser {
       this.template,
       { cseq: this.opts.nextSeq(), branch: this.ctx.ids.branch(), auth: this.auth },
       hop,
+      this.keepUdp,
     );
+    this.movedToTcp = built.destination.transport !== hop.transport;
     this.request = built.request;
     this.tx = this.ctx.transactions.sendRequest(built.request, built.destination, this, now);
   }
@@ -158,6 +164,13 @@ export class OutgoingRequest implements ClientTransactionUser {
   }
 
   onTransportError(_tx: ClientTransaction, error: Error, now: number): void {
+    if (this.movedToTcp && this.hop && !this.done) {
+      // Too large for UDP, so sent over TCP (RFC 3261 18.1.1), where the peer does not listen: UDP after all.
+      this.ctx.log.info(`${this.method} over TCP failed (${error.message}): sent over UDP instead`);
+      this.keepUdp = true;
+      this.attempt(now, this.hop);
+      return;
+    }
     if (this.serverFailure && noMoreServers(error)) return this.finish(this.serverFailure, now);
     this.finish({ kind: 'transport-error', error }, now);
   }

@@ -250,18 +250,21 @@ export function buildRequest(config: ResolvedConfig, t: RequestTemplate, a: Atte
 /**
  * Build and pick the transport: over UDP a request larger than the MTU
  * limit goes over TCP instead, with the Via changed to say so (RFC 3261
- * 18.1.1), when we listen on TCP.
+ * 18.1.1), when we listen on TCP — unless `keepUdp`: the peer refused the
+ * TCP connection, so the request goes over UDP after all (fragmented,
+ * as a UDP-only server can take it).
  */
 export function buildForDestination(
   config: ResolvedConfig,
   t: RequestTemplate,
   a: Omit<Attempt, 'transport' | 'host'>,
   destination: Destination,
+  keepUdp = false,
 ): { request: SipRequest; bytes: Uint8Array; destination: Destination } {
   const host = destination.host;
   let request = buildRequest(config, t, { ...a, transport: destination.transport, host });
   let bytes = serializeMessage(request);
-  if (destination.transport === 'udp' && bytes.length > config.udpMtuLimit && config.local.tcp) {
+  if (!keepUdp && destination.transport === 'udp' && bytes.length > config.udpMtuLimit && config.local.tcp) {
     destination = { ...destination, transport: 'tcp' };
     request = buildRequest(config, t, { ...a, transport: 'tcp', host });
     bytes = serializeMessage(request);
