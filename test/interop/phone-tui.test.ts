@@ -145,10 +145,10 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     keys('a');
     // Answered, with its codec, a running time and the caller's tone on the level meter.
     s = await shows(
-      /^>1 +answered +sip:shtoom@127\.0\.0\.1\S* +PCMU +\d+:\d\d +-\d+dB +\d+\.\d% +current/m,
+      /^>1 +answered +sip:shtoom@127\.0\.0\.1\S* +G722 +\d+:\d\d +-\d+dB +\d+\.\d% +current/m,
       'answered',
     );
-    expect(s).toMatch(/call 1: answered \(PCMU\)/);
+    expect(s).toMatch(/call 1: answered \(G722\)/);
 
     // A resize redraws at the new size (the title's right end moves to the new last column); and back.
     tmux('resize-window', '-t', 'phone', '-x', '100', '-y', '30');
@@ -161,7 +161,7 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     await waitFor(() => /DTMF 5 received/.test(caller.stdout() + caller.stderr()), 'the caller to receive DTMF 5');
 
     // Two seconds of the call before hanging up: the recording must hold the caller's tone.
-    await shows(/^>1 +answered .* PCMU +(?!0:0[01])\d+:\d\d /m, 'two seconds of the call');
+    await shows(/^>1 +answered .* G722 +(?!0:0[01])\d+:\d\d /m, 'two seconds of the call');
     keys('h');
     s = await shows(/no calls/, 'the call to end');
     expect(await caller.exited).toBe(0);
@@ -169,7 +169,7 @@ describe('shtoom phone on a terminal (tmux, 80x24)', () => {
     expect(wavToneSeconds(heard, 1000)).toBeGreaterThan(0.5);
 
     keys('l');
-    await shows(/^ \d\d:\d\d:\d\d from sip:shtoom@127\.0\.0\.1\S* +0:\d\d PCMU +hung up/m, 'the history');
+    await shows(/^ \d\d:\d\d:\d\d from sip:shtoom@127\.0\.0\.1\S* +0:\d\d G722 +hung up/m, 'the history');
     keys('Escape');
     await shows(/^ d dial \(or type a number\)/m, 'the call list again');
 
