@@ -25,11 +25,8 @@ async function run(ctx: CommandContext): Promise<number> {
   if (name === 'conference') return runConference(ctx);
   if (name === 'voicemail') return runVoicemail(ctx);
   const workers = o.get('serve.workers') || availableParallelism();
-  if (o.get('conference.status')) {
-    if (o.get('serve.workers') === 1)
-      throw new UsageError('--status is for shtoom serve conference, or an app on --workers');
-    return showWorkersStatus(ctx, portOf(o.get('serve.listen'), o.get('sip.port')));
-  }
+  // The status a server on workers writes (the query need not repeat its --workers).
+  if (o.get('conference.status')) return showWorkersStatus(ctx, portOf(o.get('serve.listen'), o.get('sip.port')));
   const log = ctx.log.child('serve');
   const tts = systemTts();
   const playSet = o.entry('call.play').source.kind !== 'default';
