@@ -100,7 +100,7 @@ describe('two shtoom phones through Kamailio with digest auth', () => {
       expect(j).toMatchObject({
         ok: true,
         answered: true,
-        codec: 'PCMU',
+        codec: 'G722',
         end: { reason: 'hangup' },
         dtmf: { sent: '5' },
       });
