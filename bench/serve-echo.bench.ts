@@ -75,7 +75,7 @@ const server = await startServe(
     '--capacity',
     '100000',
     // One thread (the default, --workers 1; so a checkout from before --workers runs the same):
-    // the media workers' figure is serve-echo-all-cores.bench.ts.
+    // the media workers' figure is workers-echo.bench.ts (not picked by `npm run bench -- serve-echo`).
   ],
   PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {},
 );
