@@ -76,7 +76,7 @@ describe('shtoom call hears early media (183 with SDP)', () => {
     const r = await runShtoom(['call', `sip:announce@127.0.0.1:${port}`, '--record', rec, '--json', ...MEDIA], {
       timeoutSec: 30,
     });
-    expect(r.code, r.stderr).toBe(3);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ answered: false, end: { status: 486 } });
     expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(1.5);
     expect(await sipp.exited).toBe(0);
@@ -89,7 +89,7 @@ describe('shtoom call hears early media (183 with SDP)', () => {
       ['call', `sip:announce@127.0.0.1:${port}`, '--record', rec, '--duration', '2', ...MEDIA],
       { timeoutSec: 30 },
     );
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^early media \(PCMU, from the 183\)$/m);
     // 2 s of tone: 1 s before the answer, 1 s after it, on one stream.
     expect(wavToneSeconds(rec, 1000)).toBeGreaterThan(1.5);

@@ -57,23 +57,53 @@ export function requireBinary(name: string): string {
   return path;
 }
 
-/** A free UDP port on 127.0.0.1 (and, when `pair`, the next port free too: RTP+RTCP). */
-export async function freeUdpPort(pair = false): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await bindUdp(0);
-    if (pair && (port % 2 !== 0 || port >= 65534 || !(await udpFree(port + 1)))) continue;
+/**
+ * Test ports come from below the kernel's ephemeral range (where every
+ * `bind(0)` of every process lands) and below shtoom's own RTP range
+ * (16384 up): a port probed free here cannot be handed to someone's
+ * `bind(0)` before the peer that was given it binds it. Picks are random
+ * (test files run in parallel processes) and never repeated in a process.
+ */
+const TEST_PORT_MIN = 10_000;
+const TEST_PORT_MAX = Math.min(16_383, ephemeralLow() - 1);
+const handedOut = new Set<number>();
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > TEST_PORT_MIN + 1000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+async function pickPort(usable: (port: number) => Promise<boolean>, what: string): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = TEST_PORT_MIN + Math.floor(Math.random() * (TEST_PORT_MAX - TEST_PORT_MIN));
+    if (handedOut.has(port) || !(await usable(port))) continue;
+    handedOut.add(port);
     return port;
   }
-  throw new Error('no free UDP port found');
+  throw new Error(`no ${what} found in ${TEST_PORT_MIN}-${TEST_PORT_MAX}`);
+}
+
+/** A free UDP port on 127.0.0.1 (and, when `pair`, the next port free too: RTP+RTCP). */
+export async function freeUdpPort(pair = false): Promise<number> {
+  return pickPort(
+    async (port) =>
+      pair
+        ? port % 2 === 0 && !handedOut.has(port + 1) && (await udpFree(port)) && (await udpFree(port + 1))
+        : udpFree(port),
+    pair ? 'free even UDP port pair' : 'free UDP port',
+  ).then((port) => {
+    if (pair) handedOut.add(port + 1);
+    return port;
+  });
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both). */
 export async function freeSipPort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await bindUdp(0);
-    if (await tcpFree(port)) return port;
-  }
-  throw new Error('no port free for UDP and TCP found');
+  return pickPort(async (port) => (await udpFree(port)) && (await tcpFree(port)), 'port free for UDP and TCP');
 }
 
 function bindUdp(port: number): Promise<number> {
