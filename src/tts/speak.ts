@@ -4,9 +4,12 @@
  * writes a WAV file at its own rate; it is mixed to mono and resampled to
  * 8 kHz, the rate of every call. The last 256 renderings are kept in memory by text and
  * voice, so a prompt spoken a thousand times in a load test is made once.
+ * A server renders prompts on the thread that runs its calls' media, so a
+ * rendering never blocks it: the files are read and written asynchronously
+ * and the resampling yields to the event loop every `SLICE` samples.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LruMap } from '../util/lru.js';
@@ -67,12 +70,12 @@ async function render(text: string, engine: TtsEngine, options: SpeakOptions): P
   if (engine !== 'flite' && engine !== 'espeak-ng')
     throw new TtsFailedError(`unknown TTS engine ${JSON.stringify(engine)}; known: flite, espeak-ng`);
   if (!ttsAvailable(engine)) throw new TtsMissingError(engine, PACKAGES[engine]);
-  const dir = mkdtempSync(join(tmpdir(), 'shtoom-tts-'));
+  const dir = await mkdtemp(join(tmpdir(), 'shtoom-tts-'));
   try {
     const txt = join(dir, 'text.txt');
     const wav = join(dir, 'out.wav');
     // flite drops a last sentence that has no line end after it.
-    writeFileSync(txt, `${text.trim()}\n`);
+    await writeFile(txt, `${text.trim()}\n`);
     const wpm = options.wordsPerMinute;
     const args =
       engine === 'flite'
@@ -101,32 +104,76 @@ async function render(text: string, engine: TtsEngine, options: SpeakOptions): P
         else resolve();
       });
     });
-    const { format, samples, frames } = readWav(readFileSync(wav), `${engine} output`);
-    return to8kMono(samples, frames, format.channels, format.sampleRate);
+    const { format, samples, frames } = readWav(await readFile(wav), `${engine} output`);
+    const job = new MonoTo8k(samples, frames, format.channels, format.sampleRate);
+    while (!job.step(SLICE)) await new Promise<void>((resolve) => setImmediate(resolve));
+    return job.result();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** Input samples resampled between two turns of the event loop (about 1 ms of work). */
+const SLICE = 4096;
+
 /** Mix interleaved audio to mono and resample it to 8 kHz. */
 export function to8kMono(samples: Int16Array, frames: number, channels: number, rate: number): Int16Array {
-  let mono = samples;
-  if (channels > 1) {
-    mono = new Int16Array(frames);
-    for (let i = 0; i < frames; i++) {
-      let s = 0;
-      for (let c = 0; c < channels; c++) s += samples[i * channels + c]!;
-      mono[i] = Math.round(s / channels);
+  const job = new MonoTo8k(samples, frames, channels, rate);
+  job.step(Number.POSITIVE_INFINITY);
+  return job.result();
+}
+
+/**
+ * `to8kMono` in steps: `step(n)` resamples the next `n` input samples (a
+ * streaming resampler: the result is the same however it is sliced).
+ */
+export class MonoTo8k {
+  private readonly rs: Resampler | undefined;
+  private readonly input: Int16Array;
+  private readonly out: Int16Array;
+  private readonly length: number;
+  private done = 0;
+  private made = 0;
+
+  constructor(
+    samples: Int16Array,
+    frames: number,
+    channels: number,
+    private readonly rate: number,
+  ) {
+    let mono = samples.subarray(0, frames * channels);
+    if (channels > 1) {
+      mono = new Int16Array(frames);
+      for (let i = 0; i < frames; i++) {
+        let s = 0;
+        for (let c = 0; c < channels; c++) s += samples[i * channels + c]!;
+        mono[i] = Math.round(s / channels);
+      }
     }
+    this.length = mono.length;
+    if (rate === 8000) {
+      this.input = this.out = mono;
+      return;
+    }
+    this.rs = new Resampler(rate, 8000);
+    this.input = new Int16Array(mono.length + Math.ceil(this.rs.delay) + 4);
+    this.input.set(mono);
+    this.out = new Int16Array(this.rs.maxOutput(this.input.length));
   }
-  if (rate === 8000) return mono;
-  const rs = new Resampler(rate, 8000);
-  const tail = Math.ceil(rs.delay) + 4;
-  const input = new Int16Array(mono.length + tail);
-  input.set(mono);
-  const out = new Int16Array(rs.maxOutput(input.length));
-  const n = rs.process(input, out);
-  const skip = Math.round((rs.delay * 8000) / rate);
-  const want = Math.round((mono.length * 8000) / rate);
-  return out.slice(Math.min(skip, n), Math.min(n, skip + want));
+
+  /** Resample up to `n` more input samples; true once all are. */
+  step(n: number): boolean {
+    if (!this.rs) return true;
+    const end = Math.min(this.input.length, this.done + n);
+    this.made += this.rs.process(this.input.subarray(this.done, end), this.out.subarray(this.made));
+    this.done = end;
+    return end === this.input.length;
+  }
+
+  result(): Int16Array {
+    if (!this.rs) return this.out;
+    const skip = Math.round((this.rs.delay * 8000) / this.rate);
+    const want = Math.round((this.length * 8000) / this.rate);
+    return this.out.slice(Math.min(skip, this.made), Math.min(this.made, skip + want));
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TtsFailedError } from '../../src/tts/errors.js';
-import { speak, to8kMono } from '../../src/tts/speak.js';
+import { MonoTo8k, speak, to8kMono } from '../../src/tts/speak.js';
 
 describe('speak', () => {
   it('renders flite and espeak-ng speech as 8 kHz PCM of a plausible length', async () => {
@@ -40,5 +40,24 @@ describe('speak', () => {
     const out = to8kMono(stereo, 16000, 2, 16000);
     expect(out.length).toBe(8000);
     expect(out[4000]).toBeCloseTo(2000, -1);
+  });
+
+  it('resampled in slices (as a rendering yields to the event loop) gives the same samples as at once', () => {
+    for (const [rate, channels] of [
+      [22050, 1],
+      [16000, 2],
+      [48000, 1],
+    ] as const) {
+      const frames = Math.round(rate * 0.7);
+      const pcm = new Int16Array(frames * channels);
+      for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(9000 * Math.sin(i / 5.3) + 3000 * Math.sin(i / 1.7));
+      const whole = to8kMono(pcm, frames, channels, rate);
+      const job = new MonoTo8k(pcm, frames, channels, rate);
+      let steps = 1;
+      while (!job.step(777)) steps++;
+      expect(steps).toBeGreaterThan(5);
+      expect(job.result()).toEqual(whole);
+      expect(whole.length).toBe(Math.round((frames * 8000) / rate));
+    }
   });
 });
