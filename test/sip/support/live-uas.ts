@@ -49,6 +49,8 @@ export class UdpClient {
   private readonly socket: UdpSocket;
   private readonly got: SipResponse[] = [];
   private wake: (() => void) | undefined;
+  /** The Request-URI of each INVITE sent, by its top Via branch (for the ACK of its final response). */
+  private readonly inviteUris = new Map<string, string>();
 
   private constructor(
     /** The loopback address it talks from and to: 127.0.0.1 or ::1. */
@@ -60,9 +62,12 @@ export class UdpClient {
   static async open(address = '127.0.0.1'): Promise<UdpClient> {
     const c = new UdpClient(address);
     await new Promise<void>((r) => c.socket.bind(0, address, () => r()));
-    c.socket.on('message', (m) => {
+    c.socket.on('message', (m, from) => {
       const r = responseOf(m);
-      if (r) c.got.push(r);
+      if (r) {
+        c.got.push(r);
+        c.ackIfFinal(r, from.port);
+      }
       c.wake?.();
     });
     return c;
@@ -79,6 +84,11 @@ export class UdpClient {
     const branch = /;\s*branch\s*=\s*([^;,\s]+)/i.exec(Buffer.from(bytes).toString('latin1'))?.[1];
     const ours = (r: SipResponse) => branch === undefined || r.fields('via').some((f) => f.value.includes(branch));
     this.got.length = 0;
+    const invite = /^INVITE (\S+) SIP\/2\.0\r?\n/.exec(Buffer.from(bytes).toString('latin1'));
+    if (invite) {
+      if (this.inviteUris.size > 1000) this.inviteUris.clear();
+      this.inviteUris.set(branch ?? '', invite[1]!);
+    }
     this.socket.send(bytes, port, this.address);
     this.socket.send(p.bytes, port, this.address);
     const end = Date.now() + timeoutMs;
@@ -91,6 +101,33 @@ export class UdpClient {
         setTimeout(r, 50);
       });
     }
+  }
+
+  /**
+   * ACK a final non-2xx response to an INVITE, as a client transaction does
+   * (RFC 3261 17.1.1.3): the server then stops resending it (Timer G), so a
+   * resend cannot reach a later exchange whose message shares its branch.
+   */
+  private ackIfFinal(r: SipResponse, port: number): void {
+    const cseq = /^\s*(\d+)\s+INVITE\s*$/i.exec(r.header('cseq') ?? '');
+    const via = r.fields('via')[0]?.value;
+    if (r.status < 300 || !cseq || !via) return;
+    const branch = /;\s*branch\s*=\s*([^;,\s]+)/i.exec(via)?.[1] ?? '';
+    const uri = this.inviteUris.get(branch) ?? /<([^>]+)>/.exec(r.header('to') ?? '')?.[1];
+    if (!uri) return;
+    const ack = [
+      `ACK ${uri} SIP/2.0`,
+      `Via: ${via}`,
+      'Max-Forwards: 70',
+      `From: ${r.header('from') ?? ''}`,
+      `To: ${r.header('to') ?? ''}`,
+      `Call-ID: ${r.header('call-id') ?? ''}`,
+      `CSeq: ${cseq[1]} ACK`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    this.socket.send(Buffer.from(ack, 'latin1'), port, this.address);
   }
 
   close(): void {
