@@ -194,27 +194,26 @@ const SOX_RAW = (rate: number) => [
 ];
 const OSS_INSTALL = 'apt-get install sox libsox-fmt-oss (sox drives /dev/dsp for shtoom)';
 
+/** sox's arguments for an OSS device: 16-bit signed mono at `rate`. */
+const SOX_OSS = (path: string, rate: number): string[] => [
+  '-t',
+  'oss',
+  '-r',
+  String(rate),
+  '-e',
+  'signed-integer',
+  '-b',
+  '16',
+  '-c',
+  '1',
+  path,
+];
+
 export function ossPlayback(path: string, rate: number): HelperCommand {
   return {
     backend: 'oss',
     program: 'sox',
-    args: [
-      '-q',
-      '-D',
-      ...SOX_RAW(rate),
-      '-',
-      '-t',
-      'oss',
-      '-r',
-      String(rate),
-      '-e',
-      'signed-integer',
-      '-b',
-      '16',
-      '-c',
-      '1',
-      path,
-    ],
+    args: ['-q', '-D', ...SOX_RAW(rate), '-', ...SOX_OSS(path, rate)],
     install: OSS_INSTALL,
   };
 }
@@ -223,23 +222,7 @@ export function ossCapture(path: string, rate: number): HelperCommand {
   return {
     backend: 'oss',
     program: 'sox',
-    args: [
-      '-q',
-      '-D',
-      '-t',
-      'oss',
-      '-r',
-      String(rate),
-      '-e',
-      'signed-integer',
-      '-b',
-      '16',
-      '-c',
-      '1',
-      path,
-      ...SOX_RAW(rate),
-      '-',
-    ],
+    args: ['-q', '-D', ...SOX_OSS(path, rate), ...SOX_RAW(rate), '-'],
     install: OSS_INSTALL,
   };
 }
