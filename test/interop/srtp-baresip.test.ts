@@ -263,7 +263,7 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
     });
     const pcap = join(dir, 'plain.pcap');
     const capture = await startCapture(pcap, baresip.rtpPorts, 60);
-    const args = callArgs(`sip:alice@127.0.0.1:${baresip.sipPort}`, join(dir, 'rec-plain.wav'), ['--duration', '3']);
+    const args = callArgs(`sip:alice@127.0.0.1:${baresip.sipPort}`, join(dir, 'rec-plain.wav'), ['--duration', '4']);
     const r = await runShtoom(
       args.filter((a) => !SRTP.includes(a)),
       { timeoutSec: 40 },
