@@ -135,7 +135,8 @@ describe('Ogg Opus files against opus-tools', () => {
     const head = 27 + version[26]!;
     version[head + 8] = 0x10;
     version.fill(0, 22, 26);
-    version.writeUInt32LE(oggCrc(version.subarray(0, head + 19)), 22); // the page stays whole: only the version is wrong
+    // The page stays whole: only the version is wrong.
+    version.writeUInt32LE(oggCrc(version.subarray(0, head + 19)), 22);
     writeFileSync(at('version.opus'), version);
     const cases: [string, RegExp][] = [
       ['crc.opus', /crc\.opus: Ogg page \d+ \(byte \d+\) has CRC 0x[0-9a-f]{8}, but its contents give/],
