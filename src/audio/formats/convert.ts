@@ -26,9 +26,11 @@ import type { WavWriteEncoding } from './wav-format.js';
  * number of output samples when T is odd, so no fractional delay is left
  * over; the first S outputs are then dropped. Where L is odd the filter's
  * attenuation is raised a little (from 80 dB) until T is odd; where L is
- * even, T is too and up to 1/(2M) of an output sample remains (1/882 from
- * 44.1 kHz, 1/6 from 12 kHz; half an output sample when up-sampling by an
- * even factor: 8 to 16 or 48 kHz).
+ * even and the rate goes up (8 to 16 or 48 kHz, 22.05 or 44.1 to 48 kHz) the
+ * prototype is one tap shorter (`oddLength`), so T − 1 is even again;
+ * where L is even and the rate goes down, T is even and up to 1/(2M) of an
+ * output sample remains (1/882 from 44.1 kHz, 1/6 from 12 kHz; left as the
+ * interop test compares it with sox).
  *
  * @example const pcm16k = resampleTo(pcm44k, 44100, 16000);
  */
@@ -37,6 +39,8 @@ export function resampleTo(samples: Int16Array, rate: number, to: number): Int16
   let r: Resampler;
   try {
     r = new Resampler(rate, to);
+    // Up by an even L: an odd-length prototype. L odd: a little more attenuation until the length is odd.
+    if (r.up % 2 === 0 && to > rate) r = new Resampler(rate, to, { oddLength: true });
     for (let db = 80.25; r.up % 2 === 1 && (r.tapsPerPhase * r.up) % 2 === 0 && db <= 84; db += 0.25) {
       r = new Resampler(rate, to, { attenuationDb: db });
     }
@@ -48,7 +52,7 @@ export function resampleTo(samples: Int16Array, rate: number, to: number): Int16
   }
   const L = r.up;
   const M = r.down;
-  const twiceDelay = r.tapsPerPhase * L - 1; // (T − 1), in upsampled samples, doubled halves
+  const twiceDelay = Math.round(2 * r.delay * L); // (T − 1), in upsampled samples, doubled halves
   let z = 0;
   let bestMiss = Infinity;
   for (let cand = 0; cand < M; cand++) {
