@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages of the real peers and tools the test suite runs
-# against (SIPp, Kamailio, baresip, coturn, libgsm's toast, sox, TTS engines,
+# against (SIPp, Kamailio, baresip, coturn, libgsm's toast, opus-tools, sox, TTS engines,
 # pocketsphinx, recorded IVR prompts with their transcripts (the Asterisk core
 # sounds, CC-BY-SA 3.0: the real-voice corpus of `heard`), tshark,
 # ALSA/PortAudio/PulseAudio pieces, network-lab tools,
@@ -10,7 +10,7 @@ set -euo pipefail
 
 PACKAGES=(
   sip-tester kamailio kamailio-tls-modules baresip-core coturn stun-client
-  libgsm-tools libgsm1-dev libspandsp-dev libopus-dev sox libsox-fmt-all espeak-ng flite
+  libgsm-tools libgsm1-dev libspandsp-dev libopus-dev opus-tools sox libsox-fmt-all espeak-ng flite
   pocketsphinx pocketsphinx-en-us tshark
   asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm
   alsa-utils libasound2-dev libasound2-plugins portaudio19-dev pulseaudio pulseaudio-utils

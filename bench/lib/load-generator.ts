@@ -1,5 +1,6 @@
 /**
- * The project's RTP load generator: many G.711 calls from one process, each
+ * The project's RTP load generator: many G.711 calls from one process (or
+ * calls of another codec, `LoadCodec`), each
  * set up by a `UserAgent` (PCMU, rtcp-mux) and then sending a 20 ms packet
  * 50 times a second from its own UDP socket on the precise media clock.
  * What each packet carries and what is done with what comes back is the
@@ -19,6 +20,7 @@ import { PreciseMediaScheduler } from '../../src/net/rtp-media-clock.js';
 import type { MediaStream } from '../../src/rtp/media-scheduler.js';
 import { SrtpSession } from '../../src/rtp/srtp/srtp-session.js';
 import { SRTP_SUITES, type SrtpSuiteName } from '../../src/rtp/srtp/srtp-suites.js';
+import type { MediaFormat } from '../../src/sdp/media-format.js';
 import { createOffer, processAnswer } from '../../src/sdp/offer-answer.js';
 import { parseSdp } from '../../src/sdp/parse.js';
 import { serializeSdp } from '../../src/sdp/serialize.js';
@@ -28,6 +30,22 @@ import { note } from './report.js';
 
 /** Bytes of a 20 ms PCMU payload. */
 export const PAYLOAD = 160;
+
+/** The codec the generator's calls offer and send: its SDP format, payload size and RTP timestamp step. */
+export interface LoadCodec {
+  readonly format: MediaFormat;
+  /** Bytes of each payload (`CallBehaviour.fill` fills them). */
+  readonly payloadBytes: number;
+  /** RTP timestamp units per 20 ms packet. */
+  readonly ticksPerPacket: number;
+}
+
+/** G.711 µ-law, the generator's default. */
+export const PCMU_LOAD: LoadCodec = {
+  format: { name: 'PCMU', clockRate: 8000 },
+  payloadBytes: PAYLOAD,
+  ticksPerPacket: 160,
+};
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 /** CPU time of a process so far, in clock ticks (utime + stime). */
@@ -44,7 +62,7 @@ export function cpuPercent(ticks0: number, ticks1: number, ms: number): number {
 
 /** What a call sends and what it does with what comes back. */
 export interface CallBehaviour {
-  /** Fill the next packet's payload (`PAYLOAD` bytes). */
+  /** Fill the next packet's payload (`LoadCodec.payloadBytes`: `PAYLOAD` for PCMU). */
   fill(c: LoadCall, payload: Buffer): void;
   /** A datagram came back (RTP or RTCP). */
   receive(c: LoadCall, msg: Buffer, now: number): void;
@@ -68,6 +86,8 @@ export class LoadCall {
   state: Record<string, unknown> = {};
   /** SRTP of the call, when the generator offers it. */
   srtp: SrtpSession | undefined;
+  /** The payload type the peer expects (the answer's). */
+  payloadType = 0;
   constructor(readonly index: number) {}
 }
 
@@ -78,12 +98,19 @@ export class LoadGenerator {
   measuring = false;
   private readonly ssrc = 0x5107;
 
-  /** `srtp`: offer RTP/SAVP with this suite (SDES), protect what is sent and check what comes back. */
+  /**
+   * `srtp`: offer RTP/SAVP with this suite (SDES), protect what is sent and check what comes back.
+   * `codec`: what the calls offer and send (default PCMU).
+   */
   constructor(
     private readonly ua: UserAgent,
     private readonly behaviour: CallBehaviour,
-    private readonly opts: { readonly srtp?: SrtpSuiteName } = {},
+    private readonly opts: { readonly srtp?: SrtpSuiteName; readonly codec?: LoadCodec } = {},
   ) {}
+
+  private get codec(): LoadCodec {
+    return this.opts.codec ?? PCMU_LOAD;
+  }
 
   private async open(index: number): Promise<LoadCall> {
     const c = new LoadCall(index);
@@ -114,7 +141,7 @@ export class LoadGenerator {
     const offer = createOffer({
       address: '127.0.0.1',
       port: c.socket.address().port,
-      formats: [{ name: 'PCMU', clockRate: 8000 }],
+      formats: [this.codec.format],
       rtcpMux: true,
       ...(suite
         ? {
@@ -134,6 +161,7 @@ export class LoadGenerator {
     c.dialog = await inv.answered;
     const n = processAnswer(offer, parseSdp(Buffer.from(inv.response!.body).toString()));
     c.remote = n.remoteRtp!;
+    c.payloadType = n.send.payloadType;
     if (n.srtp) {
       const k = SRTP_SUITES[n.srtp.suite].keyLength;
       c.srtp = new SrtpSession({
@@ -147,18 +175,19 @@ export class LoadGenerator {
 
   /** Start sending, 50 packets a second. */
   start(c: LoadCall): void {
+    const { payloadBytes, ticksPerPacket } = this.codec;
     c.stream = this.clock.add(({ due, now }) => {
       if (this.measuring) this.lateness.push(now - due);
-      const b = Buffer.allocUnsafe(12 + PAYLOAD);
+      const b = Buffer.allocUnsafe(12 + payloadBytes);
       b[0] = 0x80;
-      b[1] = 0;
+      b[1] = c.payloadType;
       b.writeUInt16BE(c.seq, 2);
       b.writeUInt32BE(c.ts >>> 0, 4);
       b.writeUInt32BE(this.ssrc + c.index, 8);
       this.behaviour.fill(c, b.subarray(12));
       c.counter++;
       c.seq = (c.seq + 1) & 0xffff;
-      c.ts = (c.ts + 160) >>> 0;
+      c.ts = (c.ts + ticksPerPacket) >>> 0;
       c.socket.send(c.srtp ? c.srtp.protectRtp(b) : b, c.remote.port, c.remote.address);
     });
   }

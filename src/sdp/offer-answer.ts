@@ -433,7 +433,14 @@ export function createAnswer(
     // RFC 3264 8.4: c=0.0.0.0 is the legacy way of saying "do not send to me".
     if (remote.hold) offeredDir = offeredDir === 'sendrecv' || offeredDir === 'sendonly' ? 'sendonly' : 'inactive';
     const direction = answerDirection(offeredDir, local.direction ?? 'sendrecv');
-    const formats = teFormat ? [...common, teFormat] : common;
+    // What we send follows the peer's fmtp (`common`: its receiver); our answer states our own receiver
+    // (RFC 7587 7.1 for Opus: maxplaybackrate, sprop-maxcapturerate, stereo, useinbandfec are each side's
+    // own). Where we have no fmtp for a codec, the offer's parameters, which we do not interpret, stand.
+    const ours = common.map((c) => {
+      const lf = localAudio.find((l) => sameCodec(l, c));
+      return lf?.fmtp !== undefined ? { ...c, fmtp: lf.fmtp } : c;
+    });
+    const formats = teFormat ? [...ours, teFormat] : ours;
     const receive = new Map<number, MediaFormat>(formats.map((f) => [f.payloadType, f]));
     negotiated = negotiatedMedia(index, m, remote, common, receive, teFormat, direction, offeredDir, mux, sdes.agreed);
     return {

@@ -9,6 +9,8 @@ import { PCMA, PCMU } from '../../src/codecs/g711.js';
 import { GSM } from '../../src/codecs/gsm.js';
 import { OPUS, opusCodec } from '../../src/codecs/opus.js';
 import { registry } from '../../src/codecs/registry.js';
+import { OPUS as OPUS_CTL } from '../../src/codecs/opus/libopus.js';
+import type { OpusFrameEncoder } from '../../src/codecs/opus/index.js';
 import { codecFormat } from '../../src/app/sdp-local.js';
 import { formatsOf } from '../../src/sdp/media-format.js';
 import { createAnswer, createOffer } from '../../src/sdp/offer-answer.js';
@@ -90,6 +92,33 @@ describe('codecs in SDP', () => {
     const g722 = createAnswer(offer, { ...local, formats: [codecFormat(G722)] });
     expect(g722.media.send).toMatchObject({ name: 'G722', clockRate: 8000, payloadType: 9 });
     expect(lines(serializeSdp(g722.answer))).toContain('a=rtpmap:9 G722/8000');
+  });
+
+  it('answers Opus with our own receive parameters, and still sends as the offerer’s receiver asks', () => {
+    const offer = parseSdp(
+      offerWith(
+        'm=audio 5000 RTP/AVP 96 9\r\na=rtpmap:96 opus/48000/2\r\n' +
+          'a=fmtp:96 maxplaybackrate=8000;stereo=1;sprop-stereo=1;useinbandfec=0;maxaveragebitrate=20000\r\n' +
+          'a=rtpmap:9 G722/8000\r\n',
+      ),
+    );
+    const opus16k = opusCodec({ sampleRate: 16000 });
+    const { answer, media } = createAnswer(offer, { ...local, formats: [codecFormat(opus16k), codecFormat(G722)] });
+    const sdp = lines(serializeSdp(answer));
+    expect(sdp.filter((l) => l.startsWith('a=fmtp:'))).toEqual([
+      'a=fmtp:96 maxplaybackrate=16000; sprop-maxcapturerate=16000; stereo=0; sprop-stereo=0; useinbandfec=1',
+    ]);
+    expect(media.receive.get(96)?.fmtp).toBe(opus16k.fmtp);
+    // The encoder follows the offer: the peer renders 8 kHz at most, wants no FEC and at most 20 kbit/s.
+    expect(media.send.fmtp).toBe('maxplaybackrate=8000;stereo=1;sprop-stereo=1;useinbandfec=0;maxaveragebitrate=20000');
+    const settings = (opus16k.createEncoder(media.send.fmtp) as OpusFrameEncoder).settings;
+    expect(settings).toMatchObject({ fec: false, bitrate: 20000, maxBandwidth: OPUS_CTL.BANDWIDTH_NARROWBAND });
+  });
+
+  it('keeps an offer’s fmtp for a codec we give none (G.722 with a parameter we do not interpret)', () => {
+    const offer = parseSdp(offerWith('m=audio 5000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=fmtp:9 bitrate=64000\r\n'));
+    const { answer } = createAnswer(offer, { ...local, formats: [codecFormat(G722)] });
+    expect(lines(serializeSdp(answer))).toContain('a=fmtp:9 bitrate=64000');
   });
 
   it('does not take G722/16000 (the wrong clock) for G.722', () => {

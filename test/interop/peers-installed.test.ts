@@ -14,6 +14,7 @@ const VERSION_ARGS: Record<string, string[]> = {
   'espeak-ng': ['--version'],
   tshark: ['--version'],
   toast: ['-v'],
+  opusinfo: ['-V'],
 };
 
 describe('real peers are installed', () => {

@@ -30,6 +30,12 @@ export interface ResamplerOptions {
   readonly passband?: number;
   /** Stopband edge as a fraction of the lower rate's Nyquist frequency (default 1.0). */
   readonly stopband?: number;
+  /**
+   * Design the prototype with an odd number of taps (the last of the K·L
+   * phase taps zero), so its group delay is a whole number of up-sampled
+   * samples even where L is even. Default false.
+   */
+  readonly oddLength?: boolean;
 }
 
 /** The largest upsampling or decimation factor accepted (44.1k ↔ 8k needs 441). */
@@ -98,12 +104,14 @@ export class Resampler {
     this.tapsPerPhase = K;
     const taps = K * L;
     // Gain L restores the level lost to the L - 1 stuffed zeros.
-    const h = designLowpass({ taps, cutoff, beta: kaiserBeta(db), gain: L });
+    const protoTaps = options.oddLength && taps % 2 === 0 && taps > 1 ? taps - 1 : taps;
+    const h = new Float64Array(taps);
+    h.set(designLowpass({ taps: protoTaps, cutoff, beta: kaiserBeta(db), gain: L }));
     this.phases = new Float64Array(taps);
     for (let p = 0; p < L; p++) {
       for (let j = 0; j < K; j++) this.phases[p * K + (K - 1 - j)] = h[p + j * L]!;
     }
-    this.delay = (taps - 1) / 2 / L;
+    this.delay = (protoTaps - 1) / 2 / L;
     this.buf = new Float64Array(K - 1 + 1024);
     this.len = K - 1;
     this.next = K - 1;

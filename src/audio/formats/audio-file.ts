@@ -7,18 +7,24 @@
  * | ulaw   | .ul .ulaw .mulaw  | G.711 µ-law bytes, 8 kHz mono                             |
  * | alaw   | .al .alaw         | G.711 A-law bytes, 8 kHz mono                             |
  * | gsm    | .gsm              | GSM 06.10 33-byte frames, 8 kHz mono (toast, sox `.gsm`)  |
- * | sln    | .sln .raw .l      | signed 16-bit little-endian PCM, 8 kHz mono               |
+ * | sln    | .sln .raw .l      | signed 16-bit little-endian PCM, 8 kHz mono (any on write) |
+ * | g722   | .g722             | G.722 64 kbit/s code words of 16 kHz audio, no header     |
+ * | opus   | .opus .ogg        | Ogg Opus (RFC 7845), decoded at 48 kHz                    |
  *
  * Reading turns any of them into 16-bit mono PCM at the file's rate (WAV
- * channels are mixed as sox mixes them); writing takes 8 kHz mono PCM.
+ * channels are mixed as sox mixes them); writing takes mono PCM at the
+ * rate the format holds (`encodeAudioFile`).
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { alawDecode, alawEncode, alawEncodeSample } from '../../codecs/alaw.js';
 import { CodecFrameError } from '../../codecs/errors.js';
+import { G722Decoder, G722Encoder } from '../../codecs/g722/index.js';
 import { Gsm610Decoder, Gsm610Encoder } from '../../codecs/gsm610/index.js';
+import type { OpusSampleRate } from '../../codecs/opus/index.js';
 import { ulawDecode, ulawEncode, ulawEncodeSample } from '../../codecs/ulaw.js';
 import { AudioFileAccessError, MalformedAudioFileError, describeFsError } from './errors.js';
+import { decodeOggOpus, encodeOggOpus } from './ogg-opus.js';
 import { mixToMono32, s32to13, s32to14, to16, to32 } from './sample-convert.js';
 import {
   bufferSource,
@@ -28,7 +34,7 @@ import {
   type WavWriteEncoding,
 } from './wav-format.js';
 
-export type AudioFileFormat = 'wav' | 'ulaw' | 'alaw' | 'gsm' | 'sln';
+export type AudioFileFormat = 'wav' | 'ulaw' | 'alaw' | 'gsm' | 'sln' | 'g722' | 'opus';
 
 const EXTENSIONS: Record<string, AudioFileFormat> = {
   '.wav': 'wav',
@@ -41,6 +47,9 @@ const EXTENSIONS: Record<string, AudioFileFormat> = {
   '.sln': 'sln',
   '.raw': 'sln',
   '.l': 'sln',
+  '.g722': 'g722',
+  '.opus': 'opus',
+  '.ogg': 'opus',
 };
 
 /**
@@ -83,8 +92,8 @@ function readBytes(path: string): Uint8Array {
   }
 }
 
-function mono8k(format: AudioFileFormat, encoding: string, samples: Int16Array): AudioFileData {
-  return { format, encoding, sampleRate: 8000, channels: 1, samples, wide: to32(samples) };
+function mono8k(format: AudioFileFormat, encoding: string, samples: Int16Array, sampleRate = 8000): AudioFileData {
+  return { format, encoding, sampleRate, channels: 1, samples, wide: to32(samples) };
 }
 
 const ENCODING_NAMES = { pcm: 'PCM', float: 'float', ulaw: 'µ-law', alaw: 'A-law' } as const;
@@ -147,6 +156,13 @@ export function decodeAudioFile(bytes: Uint8Array, format: AudioFileFormat, name
         throw err;
       }
     }
+    case 'g722':
+      // Every byte is a G.722 code word, so any file decodes.
+      return mono8k(format, 'G.722 64 kbit/s', new G722Decoder().decode(bytes), 16000);
+    case 'opus': {
+      const o = decodeOggOpus(bytes, name);
+      return { ...mono8k(format, 'Ogg Opus', o.samples, 48000), channels: o.channels, frames: o.packets };
+    }
   }
 }
 
@@ -188,10 +204,12 @@ function slnBytes(pcm: Int16Array): Uint8Array {
 }
 
 /**
- * The bytes of an audio file of `format` holding 8 kHz mono samples: 16-bit,
- * or 32-bit (`AudioFileData.wide`) to round each format as sox does (G.711
- * straight from 32 to 14 or 13 bits). GSM zero-pads a partial last frame, as
- * toast and sox do.
+ * The bytes of an audio file of `format` holding mono samples at
+ * `sampleRate` (8000 for G.711 and GSM, 16000 for G.722; 8, 16 or 48 kHz
+ * for WAV, raw PCM and Opus): 16-bit, or 32-bit (`AudioFileData.wide`) to
+ * round each format as sox does (G.711 straight from 32 to 14 or 13 bits).
+ * GSM zero-pads a partial last frame, as toast and sox do; G.722 an odd
+ * last sample. An Opus file gets a random serial number.
  *
  * @example writeFileSync('out.ul', encodeAudioFile(pcm, 'ulaw'));
  */
@@ -199,12 +217,13 @@ export function encodeAudioFile(
   pcm: Int16Array | Int32Array,
   format: AudioFileFormat,
   wavEncoding: WavWriteEncoding = 'pcm16',
+  sampleRate = 8000,
 ): Uint8Array {
   const s16 = () => (pcm instanceof Int32Array ? to16(pcm) : pcm);
   switch (format) {
     case 'wav': {
       const data = wavEncoding === 'ulaw' ? ulawBytes(pcm) : wavEncoding === 'alaw' ? alawBytes(pcm) : slnBytes(s16());
-      const header = wavHeader({ sampleRate: 8000, channels: 1, encoding: wavEncoding }, data.length);
+      const header = wavHeader({ sampleRate, channels: 1, encoding: wavEncoding }, data.length);
       const file = new Uint8Array(header.length + data.length + (data.length & 1));
       file.set(header);
       file.set(data, header.length);
@@ -222,6 +241,17 @@ export function encodeAudioFile(
       whole.set(samples);
       return new Gsm610Encoder().encode(whole);
     }
+    case 'g722': {
+      const samples = s16();
+      const pairs = new Int16Array(samples.length + (samples.length & 1));
+      pairs.set(samples);
+      return new G722Encoder().encode(pairs);
+    }
+    case 'opus':
+      return encodeOggOpus(s16(), {
+        sampleRate: sampleRate as OpusSampleRate,
+        serial: Math.floor(Math.random() * 0x100000000),
+      });
   }
 }
 

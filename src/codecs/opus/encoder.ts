@@ -118,6 +118,14 @@ export class OpusFrameEncoder {
   }
 
   /**
+   * The encoder's delay in samples at its rate (libopus's lookahead): what
+   * an Ogg Opus file's pre-skip tells a decoder to drop.
+   */
+  get lookahead(): number {
+    return this.lib.api.opus_encoder_ctl_get(this.st, OPUS.GET_LOOKAHEAD);
+  }
+
+  /**
    * Encode one frame of 2.5, 5, 10, 20, 40 or 60 ms into one packet, into
    * `out` when given (the packet is `out`'s first bytes).
    */

@@ -9,7 +9,7 @@ import {
   readAudioFile,
   writeFileAtomically,
 } from '../../../src/audio/formats/audio-file.js';
-import { convertAudioFile, resampleTo8k } from '../../../src/audio/formats/convert.js';
+import { convertAudioFile, resampleTo, resampleTo8k } from '../../../src/audio/formats/convert.js';
 import {
   AudioFileAccessError,
   MalformedAudioFileError,
@@ -130,6 +130,17 @@ describe('resampling whole files to 8 kHz', () => {
     const out = resampleTo8k(tone(rate, 0.5, 1000), rate);
     expect(out).toHaveLength(Math.round(rate * 0.5 * (8000 / rate)));
     expect(snrDb(out, tone(8000, 0.5, 1000))).toBeGreaterThan(40);
+  });
+
+  it.each([
+    [8000, 16000],
+    [8000, 48000],
+    [16000, 48000],
+    [22050, 48000],
+  ])('%i Hz up to %i Hz comes out aligned sample for sample', (from, to) => {
+    const out = resampleTo(tone(from, 0.5, 1000), from, to);
+    expect(out).toHaveLength(to / 2);
+    expect(snrDb(out, tone(to, 0.5, 1000))).toBeGreaterThan(60);
   });
 
   it('leaves 8 kHz alone and names a rate it cannot convert', () => {
