@@ -44,11 +44,15 @@ export interface WorkerHubOptions {
   readonly stuckMs?: number;
   /** The peer's re-INVITEs one call may have waiting for its worker (default 4; more get 491). */
   readonly maxPendingReinvites?: number;
+  /** A worker's app told its main-side part something (`app` messages: a topic and JSON text). */
+  readonly onApp?: (worker: number, topic: string, json: string) => void;
 }
 
 /** A call's setup, and the key that puts calls on one worker (a conference room). */
 export interface HubSetup extends HandOffSetup {
   readonly key?: string;
+  /** The user the access control authenticated the INVITE as (the worker's app may ask). */
+  readonly authUser?: string;
 }
 
 /** A call handed to a worker: `worker` is its slot (-1: refused, no worker running). */
@@ -206,6 +210,7 @@ export class WorkerHub {
       remotePort: inc.source.remote.port,
       sdpAddress: setup.sdpAddress,
       invite: new Uint8Array(serializeMessage(inc.request)),
+      ...(setup.authUser !== undefined ? { authUser: setup.authUser } : {}),
     });
     return {
       worker: slot.index,
@@ -253,6 +258,14 @@ export class WorkerHub {
       return;
     }
     if (m.kind === 'pong') return;
+    if (m.kind === 'app') {
+      try {
+        this.o.onApp?.(index, m.topic, m.json);
+      } catch (err) {
+        this.log.warn(`worker ${index}: its app's ${m.topic}: ${(err as Error).message}`);
+      }
+      return;
+    }
     if (m.kind === 'log') {
       (this.o.log ?? silentLogger).child(m.component).log(m.level, m.msg);
       return;
@@ -262,7 +275,11 @@ export class WorkerHub {
     this.onCallMessage(slot, call, m);
   }
 
-  private onCallMessage(slot: Slot, call: MainCall, m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' }>): void {
+  private onCallMessage(
+    slot: Slot,
+    call: MainCall,
+    m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' }>,
+  ): void {
     const id = call.id;
     switch (m.kind) {
       case 'progress':

@@ -46,6 +46,8 @@ export type ToWorker =
       /** The address our SDP names when the RTP socket is bound to a wildcard. */
       readonly sdpAddress: string;
       readonly invite: Uint8Array;
+      /** The user the main side's access control authenticated the INVITE as (`--auth`). */
+      readonly authUser?: string;
     }
   | { readonly kind: 'cancelled'; readonly id: number }
   | { readonly kind: 'acked'; readonly id: number; readonly dialog: DialogInfo }
@@ -106,6 +108,12 @@ export type ToMain =
       readonly timedOut: boolean;
     }
   | { readonly kind: 'pong'; readonly seq: number }
+  /**
+   * What the worker's app tells the main side's part of it (a conference's
+   * rooms, a voicemail filed): a topic and JSON text, checked by the
+   * main-side part that takes the topic.
+   */
+  | { readonly kind: 'app'; readonly topic: string; readonly json: string }
   | { readonly kind: 'log'; readonly level: LogLevel; readonly component: string; readonly msg: string };
 
 // --- checking what arrives --------------------------------------------------------------------
@@ -212,7 +220,19 @@ export function toWorker(x: unknown): ToWorker | undefined {
       const invite = bytes(x, 'invite');
       if (local === undefined || remote === undefined || !transport || remoteAddress === undefined) return undefined;
       if (remotePort === undefined || sdpAddress === undefined || !invite) return undefined;
-      return { kind: 'call', id, local, remote, transport, remoteAddress, remotePort, sdpAddress, invite };
+      const authUser = str(x, 'authUser');
+      return {
+        kind: 'call',
+        id,
+        local,
+        remote,
+        transport,
+        remoteAddress,
+        remotePort,
+        sdpAddress,
+        invite,
+        ...(authUser !== undefined ? { authUser } : {}),
+      };
     }
     case 'cancelled':
       return { kind: 'cancelled', id };
@@ -264,6 +284,11 @@ export function toMain(x: unknown): ToMain | undefined {
   if (x.kind === 'pong') {
     const seq = int(x, 'seq');
     return seq !== undefined ? { kind: 'pong', seq } : undefined;
+  }
+  if (x.kind === 'app') {
+    const topic = str(x, 'topic');
+    const json = str(x, 'json');
+    return topic !== undefined && json !== undefined ? { kind: 'app', topic, json } : undefined;
   }
   if (x.kind === 'log') {
     const level = oneOf(x, 'level', LEVELS);
