@@ -13,7 +13,10 @@ import type { CallInvite } from '../../src/app/call-sip.js';
 import { echo } from '../../src/apps/index.js';
 import { registry } from '../../src/codecs/registry.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
-import { WorkerHub, type WorkerHost } from '../../src/doug/workers/hub.js';
+import { type HubSetup, WorkerHub, type WorkerHost, type WorkerHubOptions } from '../../src/doug/workers/hub.js';
+import { roomOf } from '../../src/apps/conference/service.js';
+import { authenticatedUser } from '../../src/sip/access/access-control.js';
+import type { IncomingCall } from '../../src/sip/api/call.js';
 import { toMain, toWorker, type Port, type ToWorker } from '../../src/doug/workers/protocol.js';
 import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
 import type { VoiceApp } from '../../src/doug/server.js';
@@ -85,7 +88,12 @@ class MemoryHost implements WorkerHost {
   }
 }
 
-async function setUp(seed: number, app: VoiceApp = echo, hubOpts: { maxOutstanding?: number; stuckMs?: number } = {}) {
+async function setUp(
+  seed: number,
+  app: VoiceApp = echo,
+  hubOpts: Pick<WorkerHubOptions, 'maxOutstanding' | 'stuckMs' | 'onApp'> = {},
+  more: (inc: IncomingCall) => Partial<HubSetup> = () => ({}),
+) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 5 });
   const logs = new MemorySink();
@@ -101,7 +109,7 @@ async function setUp(seed: number, app: VoiceApp = echo, hubOpts: { maxOutstandi
   });
   host.hub = hub;
   const caller = await world.phone(CALLER);
-  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, setup) });
+  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
   hub.start();
   await world.until(hub.ready(1000));
   return { world, host, hub, caller, phone, logs };
@@ -255,6 +263,48 @@ describe('media workers: the hand-off', () => {
     expect(hub.take(invite(), setup).worker).toBe(-1);
     // The six calls not answered when their workers died got 503, and so did the new one.
     expect(rejected.filter((s) => s === 503)).toHaveLength(7);
+  });
+
+  it("a room's calls meet on one worker (by the Request-URI's user); the auth user, app messages cross", async () => {
+    const seen: (string | undefined)[] = [];
+    const app: VoiceApp = async (call) => {
+      seen.push(call.call.request ? authenticatedUser(call.call.request) : 'no request');
+      await call.echo();
+    };
+    const told: [number, string, string][] = [];
+    const { world, hub, caller, phone } = await setUp(
+      4,
+      app,
+      { onApp: (w, t, j) => void told.push([w, t, j]) },
+      (inc) => {
+        const key = roomOf(inc.request.rawUri);
+        return { ...(key !== undefined ? { key } : {}), authUser: 'alice' };
+      },
+    );
+    const dial = (room: string) => caller.call(`sip:${room}@${SERVER}`, { source: sine(500), sink: new CaptureSink() });
+    const a1 = dial('room-a');
+    await world.until(a1.answered);
+    const b1 = dial('room-b');
+    await world.until(b1.answered);
+    const rest = [dial('room-a'), dial('room-a'), dial('room-a')];
+    await world.until(Promise.all(rest.map((c) => c.answered)));
+    // Fewest calls would have spread them 3/2; the rooms keep them together.
+    expect(hub.workers().map((w) => w.calls)).toEqual([4, 1]);
+    expect(seen).toEqual(['alice', 'alice', 'alice', 'alice', 'alice']);
+    hub.fromWorker(1, 1, { kind: 'app', topic: 'rooms', json: '[]' });
+    hub.fromWorker(1, 1, { kind: 'app', topic: 7, json: '[]' });
+    expect(told).toEqual([[1, 'rooms', '[]']]);
+    expect(hub.stats.malformed).toBe(1);
+    await world.until(Promise.all([a1, b1, ...rest].map((c) => c.hangup())));
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    // The rooms are forgotten with their last call: a new room-b call goes to the worker with fewest (none: the first).
+    const again = dial('room-b');
+    await world.until(again.answered);
+    expect(hub.workers().map((w) => w.calls)).toEqual([1, 0]);
+    await world.until(again.hangup());
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
   });
 
   it('the decoders refuse what does not fit', () => {
