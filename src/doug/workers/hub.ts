@@ -13,7 +13,7 @@
  * stuck too.
  */
 import type { CallEnd } from '../../app/call-types.js';
-import type { CallDialog, CallInvite, CallReinvite } from '../../app/call-sip.js';
+import type { CallDialog, CallIncomingRefer, CallInvite, CallRefer, CallReinvite } from '../../app/call-sip.js';
 import type { HandedCall, HandOffSetup } from '../../app/phone-handoff.js';
 import type { Clock } from '../../clock/clock.js';
 import type { TimerHandle, TimerHost } from '../../clock/timers.js';
@@ -88,6 +88,8 @@ class MainCall {
   /** Its worker died: a dialog that shows up later gets BYE. */
   orphan = false;
   readonly reinvites = new Map<number, CallReinvite>();
+  /** The peer's REFERs the worker has not settled yet (no refusal, no final NOTIFY). */
+  readonly refers = new Map<number, CallIncomingRefer>();
   nextRid = 1;
   readonly done = quietPromise<CallEnd>();
   readonly startedAt: number;
@@ -330,6 +332,43 @@ export class WorkerHub {
         this.answer(slot, call, m.rid, d.reinvite(m.body, 'application/sdp', undefined, { glareRetry: m.glareRetry }));
         return;
       }
+      case 'refer': {
+        const d = call.dialog;
+        if (!d) {
+          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
+          return;
+        }
+        let refer: CallRefer;
+        try {
+          refer = d.refer(m.target, m.replaces ? { replaces: m.replaces } : {});
+        } catch (err) {
+          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 400, message: (err as Error).message });
+          return;
+        }
+        const rid = m.rid;
+        refer.on('progress', (p) =>
+          this.send(slot, { kind: 'refer-progress', id, rid, status: p.status, reason: p.reason }),
+        );
+        refer.outcome.catch((err: unknown) => {
+          const status = (err as { status?: unknown }).status;
+          const message = err instanceof Error ? err.message : String(err);
+          this.send(slot, { kind: 'failure', id, rid, status: typeof status === 'number' ? status : 500, message });
+        });
+        return;
+      }
+      case 'refer-answer': {
+        const r = call.refers.get(m.rid);
+        if (!r) return;
+        if (m.action === 'accept') this.guard(() => r.accept());
+        else if (m.action === 'reject') {
+          call.refers.delete(m.rid);
+          this.guard(() => r.reject(m.status, m.reason));
+        } else {
+          if (m.status >= 200) call.refers.delete(m.rid);
+          void r.progress(m.status, m.reason).catch(() => undefined);
+        }
+        return;
+      }
       case 'reinvite-answer': {
         const inc = call.reinvites.get(m.rid);
         if (!inc) return;
@@ -381,6 +420,21 @@ export class WorkerHub {
       if (!call.orphan) this.send(slot, { kind: 'dialog-ended', id, reason });
     });
     dialog.on('dtmf', (digit, durationMs) => this.send(slot, { kind: 'dtmf', id, digit, durationMs }));
+    dialog.on('refer', (r) => {
+      r.defer();
+      if (call.refers.size >= (this.o.maxPendingReinvites ?? 4)) return r.reject(491, 'Request Pending');
+      const rid = call.nextRid++;
+      call.refers.set(rid, r);
+      this.send(slot, {
+        kind: 'referred',
+        id,
+        rid,
+        target: r.target,
+        method: r.method,
+        ...(r.replaces ? { replaces: r.replaces } : {}),
+        ...(r.referredBy !== undefined ? { referredBy: r.referredBy } : {}),
+      });
+    });
     dialog.on('reinvite', (inc) => {
       if (call.reinvites.size >= (this.o.maxPendingReinvites ?? 4)) {
         inc.reject(491, 'Request Pending');
@@ -476,6 +530,10 @@ export class WorkerHub {
     this.stats.orphaned++;
     for (const inc of call.reinvites.values()) this.guard(() => inc.reject(500, 'Server Internal Error'));
     call.reinvites.clear();
+    for (const r of call.refers.values())
+      if (r.answered) void r.progress(503, 'Service Unavailable').catch(() => undefined);
+      else this.guard(() => r.reject(500, 'Server Internal Error'));
+    call.refers.clear();
     const d = call.dialog;
     if (d) {
       if (d.state === 'confirmed') void d.bye().catch(() => undefined);

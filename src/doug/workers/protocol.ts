@@ -12,6 +12,7 @@ import type { DialogEndReason } from '../../sip/core/dialog.js';
 import type { TransportKind } from '../../sip/transport/types.js';
 import type { CallEnd, CallEndReason } from '../../app/call-types.js';
 import type { LogLevel } from '../../log/logger.js';
+import type { Replaces } from '../../sip/message/replaces.js';
 
 /** The dialog, as the worker sees it once the ACK came. */
 export interface DialogInfo {
@@ -64,7 +65,25 @@ export type ToWorker =
       readonly message: string;
     }
   /** Hang the call up (the server stops). */
-  | { readonly kind: 'hangup'; readonly id: number; readonly reason: CallEndReason };
+  | { readonly kind: 'hangup'; readonly id: number; readonly reason: CallEndReason }
+  /** The peer's REFER `rid` (answered with `refer-answer`). */
+  | {
+      readonly kind: 'referred';
+      readonly id: number;
+      readonly rid: number;
+      readonly target: string;
+      readonly method: string;
+      readonly replaces?: Replaces;
+      readonly referredBy?: string;
+    }
+  /** A NOTIFY to our REFER `rid`: how the transferee's call goes (a final status settles it). */
+  | {
+      readonly kind: 'refer-progress';
+      readonly id: number;
+      readonly rid: number;
+      readonly status: number;
+      readonly reason: string;
+    };
 
 export type ToMain =
   | { readonly kind: 'ready' }
@@ -106,6 +125,23 @@ export type ToMain =
       readonly appError: boolean;
       /** The call outlived the longest a call may last. */
       readonly timedOut: boolean;
+    }
+  /** Our REFER (a transfer of the peer to `target`, replacing a dialog when attended); `rid` waits for its outcome. */
+  | {
+      readonly kind: 'refer';
+      readonly id: number;
+      readonly rid: number;
+      readonly target: string;
+      readonly replaces?: Replaces;
+    }
+  /** What the app answers to the peer's REFER `rid`: 202 (accept), a refusal, or a NOTIFY of progress. */
+  | {
+      readonly kind: 'refer-answer';
+      readonly id: number;
+      readonly rid: number;
+      readonly action: 'accept' | 'reject' | 'progress';
+      readonly status: number;
+      readonly reason: string | undefined;
     }
   | { readonly kind: 'pong'; readonly seq: number }
   /**
@@ -186,6 +222,15 @@ function resultInfo(x: unknown): ResultInfo | undefined {
   const reason = str(x, 'reason');
   const body = bytes(x, 'body');
   return status !== undefined && reason !== undefined && body ? { status, reason, body } : undefined;
+}
+
+function replacesOf(x: unknown): Replaces | undefined {
+  if (!isRec(x)) return undefined;
+  const callId = str(x, 'callId');
+  const toTag = str(x, 'toTag');
+  const fromTag = str(x, 'fromTag');
+  if (callId === undefined || toTag === undefined || fromTag === undefined) return undefined;
+  return { callId, toTag, fromTag, earlyOnly: x.earlyOnly === true };
 }
 
 function callEnd(x: unknown): CallEnd | undefined {
@@ -272,6 +317,29 @@ export function toWorker(x: unknown): ToWorker | undefined {
       const reason = oneOf(x, 'reason', CALL_END_REASONS);
       return reason ? { kind: 'hangup', id, reason } : undefined;
     }
+    case 'referred': {
+      const target = str(x, 'target');
+      const method = str(x, 'method');
+      const referredBy = str(x, 'referredBy');
+      const replaces = x.replaces === undefined ? undefined : replacesOf(x.replaces);
+      if (rid === undefined || target === undefined || method === undefined) return undefined;
+      if (x.replaces !== undefined && !replaces) return undefined;
+      return {
+        kind: 'referred',
+        id,
+        rid,
+        target,
+        method,
+        ...(replaces ? { replaces } : {}),
+        ...(referredBy !== undefined ? { referredBy } : {}),
+      };
+    }
+    case 'refer-progress': {
+      const status = int(x, 'status');
+      const reason = str(x, 'reason');
+      if (rid === undefined || status === undefined || reason === undefined) return undefined;
+      return { kind: 'refer-progress', id, rid, status, reason };
+    }
     default:
       return undefined;
   }
@@ -332,6 +400,18 @@ export function toMain(x: unknown): ToMain | undefined {
       const body = bytes(x, 'body');
       if (rid === undefined || status === undefined || !body) return undefined;
       return { kind: 'reinvite-answer', id, rid, status, reason: str(x, 'reason'), body };
+    }
+    case 'refer': {
+      const target = str(x, 'target');
+      const replaces = x.replaces === undefined ? undefined : replacesOf(x.replaces);
+      if (rid === undefined || target === undefined || (x.replaces !== undefined && !replaces)) return undefined;
+      return { kind: 'refer', id, rid, target, ...(replaces ? { replaces } : {}) };
+    }
+    case 'refer-answer': {
+      const action = oneOf(x, 'action', ['accept', 'reject', 'progress'] as const);
+      const status = int(x, 'status');
+      if (rid === undefined || !action || status === undefined) return undefined;
+      return { kind: 'refer-answer', id, rid, action, status, reason: str(x, 'reason') };
     }
     case 'ended': {
       const end = callEnd(x.end);

@@ -103,6 +103,21 @@ export class WorkerCalls {
       case 'hangup':
         void c.call.hangup(m.reason);
         return;
+      case 'referred':
+        if (c.inc.dialog) c.inc.dialog.onReferred(m);
+        else
+          this.o.port.post({
+            kind: 'refer-answer',
+            id: m.id,
+            rid: m.rid,
+            action: 'reject',
+            status: 481,
+            reason: undefined,
+          });
+        return;
+      case 'refer-progress':
+        c.inc.dialog?.onReferProgress(m.rid, m.status, m.reason);
+        return;
     }
   }
 
