@@ -1,8 +1,8 @@
 /**
  * The main side of the hand-off (`docs/workers.md`): N worker slots, each
  * call given to the slot with the fewest calls (or to the slot that already
- * has its `key`: a conference room), its SIP handles kept here and driven
- * by the worker's messages. Sans-I/O: the host starts and stops workers
+ * has its `key`: a conference room), its SIP handles kept here (`MainCall`,
+ * `main-call.ts`) and driven by the worker's messages. Sans-I/O: the host starts and stops workers
  * and carries their messages; time is a `Clock` and a `TimerHost`.
  *
  * A worker that dies (or is declared stuck) has its calls ended here with
@@ -13,15 +13,13 @@
  * stuck too.
  */
 import type { CallEnd } from '../../app/call-types.js';
-import type { CallDialog, CallIncomingRefer, CallInvite, CallRefer, CallReinvite } from '../../app/call-sip.js';
+import type { CallInvite } from '../../app/call-sip.js';
 import type { HandedCall, HandOffSetup } from '../../app/phone-handoff.js';
 import type { Clock } from '../../clock/clock.js';
 import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { RemoteError } from '../../errors.js';
-import { formatUri } from '../../sip/message/uri.js';
 import { serializeMessage } from '../../sip/message/serialize.js';
-import { quietPromise } from '../../util/emitter.js';
+import { MainCall } from './main-call.js';
 import { toMain, type Port, type ToMain, type ToWorker } from './protocol.js';
 
 /** Starts and stops the workers; gives their messages to `hub.fromWorker`, their ends to `hub.exited`. */
@@ -82,34 +80,11 @@ export interface HubStats {
   refused: number;
 }
 
-class MainCall {
-  dialog: CallDialog | undefined;
-  accepted = false;
-  /** Its worker died: a dialog that shows up later gets BYE. */
-  orphan = false;
-  readonly reinvites = new Map<number, CallReinvite>();
-  /** The peer's REFERs the worker has not settled yet (no refusal, no final NOTIFY). */
-  readonly refers = new Map<number, CallIncomingRefer>();
-  nextRid = 1;
-  readonly done = quietPromise<CallEnd>();
-  readonly startedAt: number;
-
-  constructor(
-    readonly id: number,
-    readonly inc: CallInvite,
-    readonly slot: Slot,
-    readonly key: string | undefined,
-    now: number,
-  ) {
-    this.startedAt = now;
-  }
-}
-
 class Slot {
   state: 'starting' | 'ready' | 'dead' = 'starting';
   generation = 0;
   port: Port<ToWorker> | undefined;
-  readonly calls = new Map<number, MainCall>();
+  readonly calls = new Map<number, MainCall<Slot>>();
   outstanding = 0;
   heardAt = 0;
   restarts = 0;
@@ -193,7 +168,11 @@ export class WorkerHub {
       };
       return { worker: -1, ended: Promise.resolve(end), hangup: () => {} };
     }
-    const call = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now());
+    const call: MainCall<Slot> = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now(), {
+      send: (m) => this.send(slot, m),
+      log: this.log,
+      maxPending: this.o.maxPendingReinvites ?? 4,
+    });
     slot.calls.set(call.id, call);
     if (setup.key !== undefined) {
       const room = this.rooms.get(setup.key);
@@ -279,186 +258,17 @@ export class WorkerHub {
 
   private onCallMessage(
     slot: Slot,
-    call: MainCall,
+    call: MainCall<Slot>,
     m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' }>,
   ): void {
-    const id = call.id;
-    switch (m.kind) {
-      case 'progress':
-        call.inc.progress(m.status);
-        return;
-      case 'reject':
-        this.guard(() => call.inc.reject(m.status, m.reason));
-        return;
-      case 'accept': {
-        let acked: Promise<CallDialog>;
-        try {
-          acked = call.inc.accept(m.body, m.contentType);
-        } catch (err) {
-          this.send(slot, { kind: 'unacked', id, status: 500, reason: (err as Error).message });
-          return;
-        }
-        call.accepted = true;
-        acked.then(
-          (dialog) => this.acked(call, dialog),
-          (err: unknown) => {
-            if (call.orphan) return;
-            const status = err instanceof RemoteError && err.status !== undefined ? err.status : 500;
-            this.send(slot, { kind: 'unacked', id, status, reason: err instanceof Error ? err.message : String(err) });
-          },
-        );
-        return;
-      }
-      case 'bye':
-        if (call.dialog) void call.dialog.bye().catch(() => undefined);
-        return;
-      case 'request': {
-        const d = call.dialog;
-        if (!d) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
-          return;
-        }
-        const text = Buffer.from(m.body).toString('utf8');
-        const sent = m.method === 'INFO' ? d.info(m.body, m.contentType) : d.message(text, m.contentType);
-        this.answer(slot, call, m.rid, sent);
-        return;
-      }
-      case 'reinvite': {
-        const d = call.dialog;
-        if (!d) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
-          return;
-        }
-        this.answer(slot, call, m.rid, d.reinvite(m.body, 'application/sdp', undefined, { glareRetry: m.glareRetry }));
-        return;
-      }
-      case 'refer': {
-        const d = call.dialog;
-        if (!d) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
-          return;
-        }
-        let refer: CallRefer;
-        try {
-          refer = d.refer(m.target, m.replaces ? { replaces: m.replaces } : {});
-        } catch (err) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 400, message: (err as Error).message });
-          return;
-        }
-        const rid = m.rid;
-        refer.on('progress', (p) =>
-          this.send(slot, { kind: 'refer-progress', id, rid, status: p.status, reason: p.reason }),
-        );
-        refer.outcome.catch((err: unknown) => {
-          const status = (err as { status?: unknown }).status;
-          const message = err instanceof Error ? err.message : String(err);
-          this.send(slot, { kind: 'failure', id, rid, status: typeof status === 'number' ? status : 500, message });
-        });
-        return;
-      }
-      case 'refer-answer': {
-        const r = call.refers.get(m.rid);
-        if (!r) return;
-        if (m.action === 'accept') this.guard(() => r.accept());
-        else if (m.action === 'reject') {
-          call.refers.delete(m.rid);
-          this.guard(() => r.reject(m.status, m.reason));
-        } else {
-          if (m.status >= 200) call.refers.delete(m.rid);
-          void r.progress(m.status, m.reason).catch(() => undefined);
-        }
-        return;
-      }
-      case 'reinvite-answer': {
-        const inc = call.reinvites.get(m.rid);
-        if (!inc) return;
-        call.reinvites.delete(m.rid);
-        if (m.status < 300) void inc.accept(m.body, 'application/sdp').catch(() => undefined);
-        else this.guard(() => inc.reject(m.status, m.reason));
-        return;
-      }
-      case 'ended':
-        if (m.appError) this.stats.appErrors++;
-        if (m.timedOut) this.stats.timedOut++;
-        if (m.end.answered || m.end.reason !== 'failed') slot.crashes = 0;
-        this.release(call, m.end);
-        return;
-    }
+    if (m.kind !== 'ended') return call.onMessage(m);
+    if (m.appError) this.stats.appErrors++;
+    if (m.timedOut) this.stats.timedOut++;
+    if (m.end.answered || m.end.reason !== 'failed') slot.crashes = 0;
+    this.release(call, m.end);
   }
 
-  private answer(
-    slot: Slot,
-    call: MainCall,
-    rid: number,
-    sent: Promise<{ status: number; reason: string; body: Uint8Array }>,
-  ): void {
-    sent.then(
-      (r) =>
-        this.send(slot, {
-          kind: 'result',
-          id: call.id,
-          rid,
-          result: { status: r.status, reason: r.reason, body: r.body },
-        }),
-      (err: unknown) => {
-        const status = err instanceof RemoteError && err.status !== undefined ? err.status : 500;
-        const message = err instanceof Error ? err.message : String(err);
-        this.send(slot, { kind: 'failure', id: call.id, rid, status, message });
-      },
-    );
-  }
-
-  private acked(call: MainCall, dialog: CallDialog): void {
-    if (call.orphan) {
-      if (dialog.state === 'confirmed') void dialog.bye().catch(() => undefined);
-      return;
-    }
-    call.dialog = dialog;
-    const slot = call.slot;
-    const id = call.id;
-    void dialog.terminated.then((reason) => {
-      if (!call.orphan) this.send(slot, { kind: 'dialog-ended', id, reason });
-    });
-    dialog.on('dtmf', (digit, durationMs) => this.send(slot, { kind: 'dtmf', id, digit, durationMs }));
-    dialog.on('refer', (r) => {
-      r.defer();
-      if (call.refers.size >= (this.o.maxPendingReinvites ?? 4)) return r.reject(491, 'Request Pending');
-      const rid = call.nextRid++;
-      call.refers.set(rid, r);
-      this.send(slot, {
-        kind: 'referred',
-        id,
-        rid,
-        target: r.target,
-        method: r.method,
-        ...(r.replaces ? { replaces: r.replaces } : {}),
-        ...(r.referredBy !== undefined ? { referredBy: r.referredBy } : {}),
-      });
-    });
-    dialog.on('reinvite', (inc) => {
-      if (call.reinvites.size >= (this.o.maxPendingReinvites ?? 4)) {
-        inc.reject(491, 'Request Pending');
-        return;
-      }
-      const rid = call.nextRid++;
-      call.reinvites.set(rid, inc);
-      this.send(slot, { kind: 'reinvite', id, rid, body: inc.body });
-    });
-    this.send(slot, {
-      kind: 'acked',
-      id,
-      dialog: {
-        role: dialog.role,
-        remoteTarget: formatUri(dialog.remoteTarget),
-        callId: dialog.callId,
-        localTag: dialog.localTag,
-        remoteTag: dialog.remoteTag,
-        ackBody: dialog.lastAck?.body ?? new Uint8Array(0),
-      },
-    });
-  }
-
-  private release(call: MainCall, end: CallEnd): void {
+  private release(call: MainCall<Slot>, end: CallEnd): void {
     const slot = call.slot;
     if (!slot.calls.delete(call.id)) return;
     if (call.key !== undefined) {
@@ -466,14 +276,6 @@ export class WorkerHub {
       if (room && --room.calls <= 0) this.rooms.delete(call.key);
     }
     call.done.resolve(end);
-  }
-
-  private guard(f: () => void): void {
-    try {
-      f();
-    } catch (err) {
-      this.log.debug(`a SIP answer after the fact: ${(err as Error).message}`);
-    }
   }
 
   /** Post to a slot's worker: bounded; past the bound the worker is stuck. */
@@ -525,20 +327,9 @@ export class WorkerHub {
     });
   }
 
-  private orphaned(call: MainCall): void {
-    call.orphan = true;
+  private orphaned(call: MainCall<Slot>): void {
     this.stats.orphaned++;
-    for (const inc of call.reinvites.values()) this.guard(() => inc.reject(500, 'Server Internal Error'));
-    call.reinvites.clear();
-    for (const r of call.refers.values())
-      if (r.answered) void r.progress(503, 'Service Unavailable').catch(() => undefined);
-      else this.guard(() => r.reject(500, 'Server Internal Error'));
-    call.refers.clear();
-    const d = call.dialog;
-    if (d) {
-      if (d.state === 'confirmed') void d.bye().catch(() => undefined);
-    } else if (!call.accepted) this.guard(() => call.inc.reject(503, 'Service Unavailable'));
-    // Accepted but not yet ACKed: `acked` sends the BYE when the ACK comes.
+    call.abandon();
     const now = this.o.clock.now();
     this.release(call, {
       reason: 'failed',
