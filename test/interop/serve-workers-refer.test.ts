@@ -66,7 +66,7 @@ async function serve(app: string): Promise<{ port: number; peer: ReturnType<type
 }
 
 describe('REFER on media workers, with baresip', () => {
-  it("the app in a worker transfers baresip to another: it follows, they talk; the call ends 'transferred'", async () => {
+  it("the app in a worker moves baresip to another: it follows, they talk, the call ends 'transferred'", async () => {
     const a = await baresip(1000, 'a');
     const c = await baresip(1500, 'c');
     const outcome = join(dir, 'outcome.txt');
@@ -94,7 +94,7 @@ export default async (call) => {
     expect(wavToneSeconds(dumps(c)[0]!, 1000), 'which heard the first').toBeGreaterThan(1.5);
   }, 60_000);
 
-  it('baresip transfers its call with the app: the REFER reaches the app in its worker; its 486 goes back', async () => {
+  it('baresip transfers its call with the app: the REFER reaches the app in its worker, 486 goes back', async () => {
     const a = await baresip(1000, 'a2');
     const asked = join(dir, 'asked.txt');
     const server = await serve(`import { writeFileSync } from 'node:fs';
