@@ -9,13 +9,16 @@
  *   each room's recording holds its two tones only.
  * - voicemail: two callers leave messages for one mailbox at once (one on
  *   each worker): two messages, numbered 0 and 1, each with its caller's
- *   tone; `--on-message` ran for both (on the main thread); the owner,
+ *   tone; `--on-message` ran for both and a message-summary subscriber
+ *   heard of both (on the main thread); the owner,
  *   logged in through a worker, hears message 0 played back.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Phone } from '../../src/app/phone.js';
+import { parseSummary } from '../../src/apps/voicemail/message-summary.js';
 import { readWavFile } from '../../src/audio/formats/wav.js';
 import { toMono8k } from '../../src/audio/to-mono-8k.js';
 import { toneSecondsIn } from '../support/tone-presence.js';
@@ -179,6 +182,18 @@ describe('shtoom serve conference|voicemail --workers 2', () => {
         ],
         { timeoutSec: 40 },
       );
+    // A message-summary subscriber (on the main thread, which hears of the workers' messages).
+    const watcher = await Phone.create({ userAgent: { listen: 'udp:127.0.0.1:0' } });
+    const bodies: string[] = [];
+    const sub = watcher.ua.subscribe(`sip:100@127.0.0.1:${vm.port}`, {
+      event: 'message-summary',
+      accept: ['application/simple-message-summary'],
+      expires: 300,
+    });
+    sub.on('notify', (n) => bodies.push(n.text));
+    await sub.accepted;
+    await waitFor(() => bodies.length > 0, 'the first NOTIFY', 5000);
+    expect(parseSummary(bodies[0]!)).toMatchObject({ waiting: false, voice: { new: 0, old: 0 } });
     const callers = [leave(600), leave(900)];
     await waitFor(() => (vm.peer.stderr().match(/recording a message/g) ?? []).length === 2, 'both recording', 20_000);
     const st = await runShtoom(['serve', 'voicemail', '--status', '--listen', `udp:127.0.0.1:${vm.port}`, '--json']);
@@ -187,6 +202,10 @@ describe('shtoom serve conference|voicemail --workers 2', () => {
     const inbox = join(spool, '100', 'INBOX');
     await waitFor(() => existsSync(join(inbox, 'msg0001.json')), 'two messages filed', 10_000);
     expect(readdirSync(inbox).sort()).toEqual(['msg0000.json', 'msg0000.wav', 'msg0001.json', 'msg0001.wav']);
+    await waitFor(() => parseSummary(bodies.at(-1)!).voice?.new === 2, 'NOTIFY: two new messages', 10_000);
+    expect(parseSummary(bodies.at(-1)!)).toMatchObject({ waiting: true, voice: { new: 2, old: 0 } });
+    await sub.unsubscribe().catch(() => undefined);
+    await watcher.close();
     const tones = [0, 1].map((i) => {
       const wav = join(inbox, `msg000${i}.wav`);
       return [600, 900].find((hz) => wavToneSeconds(wav, hz) > 2.5);
