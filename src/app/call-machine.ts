@@ -26,8 +26,7 @@
  */
 import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
-import type { CallDialog } from './call-sip.js';
-import type { IncomingRefer } from '../sip/api/subscription.js';
+import type { CallDialog, CallIncomingRefer } from './call-sip.js';
 import type { Uri } from '../sip/message/uri.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import type { HeaderInit, SipResponse } from '../sip/message/message.js';
@@ -102,7 +101,7 @@ export type CallInput =
   /** Our REFER's outcome: the transferee reached the target (`ok`), or not (refused, failed, no final status). */
   | { readonly type: 'transfer-done'; readonly ok: boolean; readonly status: number; readonly message: string }
   /** The peer's REFER (it asks us to call someone). */
-  | { readonly type: 'refer-requested'; readonly refer: IncomingRefer }
+  | { readonly type: 'refer-requested'; readonly refer: CallIncomingRefer }
   /** A call that replaces this one (RFC 3891) was answered. */
   | { readonly type: 'replaced' }
   // The dialog, and the end.

@@ -6,7 +6,7 @@
  * (`docs/workers.md`).
  */
 import type { DialogEndReason } from '../sip/core/dialog.js';
-import type { IncomingRefer, Refer } from '../sip/api/subscription.js';
+import type { ReferProgress } from '../sip/api/subscription.js';
 import type { Replaces } from '../sip/message/replaces.js';
 import type { HeaderInit, SipRequest } from '../sip/message/message.js';
 import type { Uri } from '../sip/message/uri.js';
@@ -27,11 +27,37 @@ export interface CallReinvite {
   reject(status?: number, reason?: string): void;
 }
 
+/** A REFER we sent (the stack's `Refer`), as a call follows it. */
+export interface CallRefer {
+  /** The referred request's final status; rejects when the REFER was refused or ended without one. */
+  readonly outcome: Promise<ReferProgress>;
+  on(event: 'progress', listener: (progress: ReferProgress) => void): unknown;
+}
+
+/** The peer's REFER (the stack's `IncomingRefer`), as a call answers it. */
+export interface CallIncomingRefer {
+  /** The URI to call (the Refer-To without its headers). */
+  readonly target: string;
+  /** The method the Refer-To asks for (INVITE by default). */
+  readonly method: string;
+  /** The dialog the new INVITE must replace (an attended transfer). */
+  readonly replaces: Replaces | undefined;
+  readonly referredBy: string | undefined;
+  readonly answered: boolean;
+  /** Keep it unanswered after the event handlers return. */
+  defer(): void;
+  /** 202 and NOTIFY 100 Trying. */
+  accept(): void;
+  reject(status?: number, reason?: string): void;
+  /** A NOTIFY with the referred request's status (a final one ends the subscription). */
+  progress(status: number, reason?: string): Promise<unknown>;
+}
+
 export type CallDialogEvents = {
   /** A key in an INFO (application/dtmf-relay). */
   dtmf: [digit: string, durationMs: number | undefined];
   reinvite: [inc: CallReinvite];
-  refer: [refer: IncomingRefer];
+  refer: [refer: CallIncomingRefer];
   message: [message: { readonly text: string; readonly contentType: string | undefined }];
 };
 
@@ -59,7 +85,7 @@ export interface CallDialog {
     headers?: HeaderInit,
     opts?: { readonly glareRetry?: boolean },
   ): Promise<CallResponse>;
-  refer(target: string | Uri, opts?: { readonly replaces?: CallDialog | Replaces }): Refer;
+  refer(target: string | Uri, opts?: { readonly replaces?: CallDialog | Replaces }): CallRefer;
 }
 
 /** Where an INVITE came from. */

@@ -15,7 +15,7 @@
  * takes up within `REFER_ANSWER_MS` is declined (603), so the peer's
  * transaction never waits for a human forever.
  */
-import type { IncomingRefer } from '../sip/api/subscription.js';
+import type { CallIncomingRefer } from './call-sip.js';
 import { formatReplaces } from '../sip/message/replaces.js';
 import type { HeaderInit } from '../sip/message/message.js';
 import { CallStateError, TransferFailedError, type CallFailedError } from './errors.js';
@@ -49,7 +49,7 @@ export class TransferRequest {
   constructor(
     /** The call the REFER came in. */
     readonly call: Call,
-    private readonly refer: IncomingRefer,
+    private readonly refer: CallIncomingRefer,
     private readonly place: PlaceFn,
     private readonly onFollow: (next: Call) => void,
     private readonly onSettled: () => void,

@@ -34,11 +34,10 @@ import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
 import type { HeaderInit, SipRequest } from '../sip/message/message.js';
 import { parseUri, type Uri } from '../sip/message/uri.js';
-import type { IncomingRefer } from '../sip/api/subscription.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import { ending, type Ending } from './call-end.js';
-import type { CallDialog, CallReinvite } from './call-sip.js';
+import type { CallDialog, CallIncomingRefer, CallReinvite } from './call-sip.js';
 import {
   COMMANDS,
   stay,
@@ -307,7 +306,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** The call we placed following the peer's REFER (the peer's BYE after it is answered: `transferred`). */
   private followedBy: Call | undefined;
   /** Transfer requests of the peer not answered yet. */
-  private readonly pendingRefers = new Set<IncomingRefer>();
+  private readonly pendingRefers = new Set<CallIncomingRefer>();
 
   /** @internal use `phone.call()` or the phone's `incoming` event. */
   constructor(ctx: CallContext, phase: CallPhase, local: string, remote: string) {
@@ -793,7 +792,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   }
 
   /** @internal The peer's REFER: a `transfer-requested` event for whoever follows it (else declined). */
-  referred(refer: IncomingRefer): CallPhase {
+  referred(refer: CallIncomingRefer): CallPhase {
     if (this.listenerCount('transfer-requested') === 0) {
       refer.reject(603, 'Decline');
       return this.phase;

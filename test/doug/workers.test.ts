@@ -10,10 +10,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/app/call.js';
 import type { CallInvite } from '../../src/app/call-sip.js';
+import { TransferFailedError } from '../../src/app/errors.js';
 import { echo } from '../../src/apps/index.js';
 import { registry } from '../../src/codecs/registry.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
-import { WorkerHub, type WorkerHost } from '../../src/doug/workers/hub.js';
+import { type HubSetup, WorkerHub, type WorkerHost, type WorkerHubOptions } from '../../src/doug/workers/hub.js';
+import { roomOf } from '../../src/apps/conference/service.js';
+import { authenticatedUser } from '../../src/sip/access/access-control.js';
+import type { IncomingCall } from '../../src/sip/api/call.js';
 import { toMain, toWorker, type Port, type ToWorker } from '../../src/doug/workers/protocol.js';
 import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
 import type { VoiceApp } from '../../src/doug/server.js';
@@ -85,7 +89,12 @@ class MemoryHost implements WorkerHost {
   }
 }
 
-async function setUp(seed: number, app: VoiceApp = echo, hubOpts: { maxOutstanding?: number; stuckMs?: number } = {}) {
+async function setUp(
+  seed: number,
+  app: VoiceApp = echo,
+  hubOpts: Pick<WorkerHubOptions, 'maxOutstanding' | 'stuckMs' | 'onApp'> = {},
+  more: (inc: IncomingCall) => Partial<HubSetup> = () => ({}),
+) {
   const world = new PhoneWorld(seed);
   world.net.setProfile({ delayMs: 5 });
   const logs = new MemorySink();
@@ -101,7 +110,7 @@ async function setUp(seed: number, app: VoiceApp = echo, hubOpts: { maxOutstandi
   });
   host.hub = hub;
   const caller = await world.phone(CALLER);
-  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, setup) });
+  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
   hub.start();
   await world.until(hub.ready(1000));
   return { world, host, hub, caller, phone, logs };
@@ -257,6 +266,48 @@ describe('media workers: the hand-off', () => {
     expect(rejected.filter((s) => s === 503)).toHaveLength(7);
   });
 
+  it("a room's calls meet on one worker (by the Request-URI's user); the auth user, app messages cross", async () => {
+    const seen: (string | undefined)[] = [];
+    const app: VoiceApp = async (call) => {
+      seen.push(call.call.request ? authenticatedUser(call.call.request) : 'no request');
+      await call.echo();
+    };
+    const told: [number, string, string][] = [];
+    const { world, hub, caller, phone } = await setUp(
+      4,
+      app,
+      { onApp: (w, t, j) => void told.push([w, t, j]) },
+      (inc) => {
+        const key = roomOf(inc.request.rawUri);
+        return { ...(key !== undefined ? { key } : {}), authUser: 'alice' };
+      },
+    );
+    const dial = (room: string) => caller.call(`sip:${room}@${SERVER}`, { source: sine(500), sink: new CaptureSink() });
+    const a1 = dial('room-a');
+    await world.until(a1.answered);
+    const b1 = dial('room-b');
+    await world.until(b1.answered);
+    const rest = [dial('room-a'), dial('room-a'), dial('room-a')];
+    await world.until(Promise.all(rest.map((c) => c.answered)));
+    // Fewest calls would have spread them 3/2; the rooms keep them together.
+    expect(hub.workers().map((w) => w.calls)).toEqual([4, 1]);
+    expect(seen).toEqual(['alice', 'alice', 'alice', 'alice', 'alice']);
+    hub.fromWorker(1, 1, { kind: 'app', topic: 'rooms', json: '[]' });
+    hub.fromWorker(1, 1, { kind: 'app', topic: 7, json: '[]' });
+    expect(told).toEqual([[1, 'rooms', '[]']]);
+    expect(hub.stats.malformed).toBe(1);
+    await world.until(Promise.all([a1, b1, ...rest].map((c) => c.hangup())));
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    // The rooms are forgotten with their last call: a new room-b call goes to the worker with fewest (none: the first).
+    const again = dial('room-b');
+    await world.until(again.answered);
+    expect(hub.workers().map((w) => w.calls)).toEqual([1, 0]);
+    await world.until(again.hangup());
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
   it('the decoders refuse what does not fit', () => {
     expect(toWorker({ kind: 'call', id: 1 })).toBeUndefined();
     expect(toWorker({ kind: 'dialog-ended', id: 1, reason: 'whatever' })).toBeUndefined();
@@ -272,5 +323,90 @@ describe('media workers: the hand-off', () => {
       timedOut: false,
     });
     expect(toMain({ kind: 'log', level: 'loud', component: '', msg: 'x' })).toBeUndefined();
+  });
+});
+
+describe('media workers: transfers (REFER) across the boundary', () => {
+  const CAROL = '10.0.0.3';
+
+  it("a worker's call transfers the caller to Carol: the caller follows, the app sees 100/180/200", async () => {
+    const progress: number[] = [];
+    const ends: string[] = [];
+    const app: VoiceApp = async (call) => {
+      call.call.on('transfer-progress', (p) => progress.push(p.status));
+      await call.answer();
+      await call.play('tone:400', { timeoutMs: 500 });
+      await call.transfer(`sip:carol@${CAROL}`);
+      ends.push((await call.call.ended).reason);
+    };
+    const { world, hub, caller, phone } = await setUp(5, app);
+    const carol = await world.phone(CAROL);
+    const heardByCarol = new CaptureSink();
+    carol.on('incoming', (c) => {
+      c.ring();
+      world.scheduler.after(200, () => void c.answer({ source: sine(1700), sink: heardByCarol }).catch(() => {}));
+    });
+    const toServer = caller.call(`sip:app@${SERVER}`, { source: sine(700), sink: new CaptureSink() });
+    const heardByCaller = new CaptureSink();
+    let follow: Call | undefined;
+    toServer.on('transfer-requested', (r) => {
+      expect(r.target).toBe(`sip:carol@${CAROL}`);
+      follow = r.accept({ source: sine(700), sink: heardByCaller });
+    });
+    await world.until(toServer.answered);
+    expect((await world.until(toServer.ended)).reason).toBe('transferred');
+    await world.until(follow!.answered);
+    await world.run(1500);
+    expect(progress).toEqual([100, 180, 200]);
+    expect(ends).toEqual(['transferred']);
+    expect(heardByCaller.toneSeconds(1700)).toBeGreaterThan(1);
+    expect(heardByCarol.toneSeconds(700)).toBeGreaterThan(1);
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(follow!.hangup());
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it("the caller's REFER reaches the app in the worker, which declines it; the call goes on", async () => {
+    const asked: string[] = [];
+    const app: VoiceApp = async (call) => {
+      call.call.on('transfer-requested', (r) => {
+        asked.push(r.target);
+        r.reject(486, 'Busy Here');
+      });
+      await call.echo();
+    };
+    const { world, hub, caller, phone } = await setUp(6, app);
+    const sink = new CaptureSink();
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink });
+    await world.until(call.answered);
+    await world.run(200);
+    const failed = await world.until(call.transfer(`sip:dave@${CAROL}`).catch((e: unknown) => e));
+    expect(failed).toBeInstanceOf(TransferFailedError);
+    expect((failed as TransferFailedError).status).toBe(486);
+    expect(asked).toEqual([`sip:dave@${CAROL}`]);
+    // Still up, still echoed.
+    await world.run(1500);
+    expect(call.state).toBe('answered');
+    expect(sink.toneSeconds(900)).toBeGreaterThan(1);
+    await world.until(call.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close()]));
+    hub.close();
+  });
+
+  it('the REFER messages are checked: a Replaces without tags, a refer-answer with no action, are dropped', () => {
+    expect(toMain({ kind: 'refer', id: 1, rid: 1, target: 'sip:a@b', replaces: { callId: 'x' } })).toBeUndefined();
+    expect(toMain({ kind: 'refer-answer', id: 1, rid: 1, action: 'maybe', status: 202 })).toBeUndefined();
+    expect(toWorker({ kind: 'referred', id: 1, rid: 1, target: 'sip:a@b' })).toBeUndefined();
+    expect(toWorker({ kind: 'refer-progress', id: 1, rid: 1, status: 180, reason: 'Ringing' })).toEqual({
+      kind: 'refer-progress',
+      id: 1,
+      rid: 1,
+      status: 180,
+      reason: 'Ringing',
+    });
   });
 });

@@ -26,6 +26,8 @@ export interface ParticipantStatus {
 
 export interface RoomStatus {
   readonly name: string;
+  /** The media worker the room runs in (`serve conference --workers N`). */
+  readonly worker?: number;
   readonly locked: boolean;
   /** The room's recording, when recorded. */
   readonly recording?: string;
@@ -45,6 +47,41 @@ export interface ConferenceStatus {
   readonly capacity: number;
   readonly participants: number;
   readonly rooms: readonly RoomStatus[];
+  /** On media workers: each worker's state, calls and restarts. */
+  readonly workers?: readonly { readonly index: number; readonly state: string; readonly calls: number }[];
+}
+
+/**
+ * A media worker's rooms as it reported them (JSON text): each room's
+ * fields are checked; undefined when the text is not a list of rooms.
+ */
+export function roomsFromJson(json: string): RoomStatus[] | undefined {
+  let x: unknown;
+  try {
+    x = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(x)) return undefined;
+  const out: RoomStatus[] = [];
+  for (const r of x as unknown[]) {
+    if (typeof r !== 'object' || r === null) return undefined;
+    const o = r as { [k: string]: unknown };
+    const ok =
+      typeof o.name === 'string' &&
+      typeof o.locked === 'boolean' &&
+      typeof o.since === 'string' &&
+      (o.recording === undefined || typeof o.recording === 'string') &&
+      Array.isArray(o.participants) &&
+      o.participants.every(
+        (p) => typeof p === 'object' && p !== null && typeof (p as { from?: unknown }).from === 'string',
+      ) &&
+      Array.isArray(o.talkers) &&
+      o.talkers.every((t) => typeof t === 'string');
+    if (!ok) return undefined;
+    out.push(r as RoomStatus);
+  }
+  return out;
 }
 
 /** `1:02` or `1:02:03` for seconds. */
@@ -68,8 +105,11 @@ export function formatStatus(s: ConferenceStatus, nowMs: number): string {
     `conference server (pid ${s.pid}) on ${s.listen.join(', ')}: ${s.participants} participant(s) in ` +
       `${s.rooms.length} room(s), capacity ${s.capacity}; updated ${age.toFixed(1)} s ago`,
   ];
+  if (s.workers)
+    lines.push(`media workers: ${s.workers.map((w) => `${w.index} ${w.state} (${w.calls} call(s))`).join(', ')}`);
   for (const r of s.rooms) {
     const flags = [r.locked ? 'locked' : '', r.recording ? `recording to ${r.recording}` : ''].filter(Boolean);
+    if (r.worker !== undefined) flags.push(`worker ${r.worker}`);
     lines.push(
       `${r.name}${flags.length ? ` (${flags.join(', ')})` : ''}: ${r.participants.length} participant(s); ` +
         `talking: ${r.talkers.length ? r.talkers.join(', ') : 'nobody'}`,

@@ -77,6 +77,12 @@ export interface VoicemailServiceOptions {
   readonly authenticatedUser?: (call: VoiceCall) => string | undefined;
   /** Called once a message is filed (e-mail, `--on-message`…). */
   readonly onMessage?: (msg: StoredMessage) => void;
+  /**
+   * Called on every change of a mailbox (a message filed, saved, deleted):
+   * a media worker tells the main thread, whose service holds the
+   * subscriptions (`changed`).
+   */
+  readonly onChanged?: (mailbox: string) => void;
   readonly log?: Logger;
   /** Wall-clock time, ms (message times; default `Date.now`). */
   readonly now?: () => number;
@@ -475,6 +481,7 @@ export class VoicemailService {
 
   /** A mailbox changed: every subscriber hears it, and the mailbox's `notify` URI. */
   changed(mailbox: string): void {
+    this.opts.onChanged?.(mailbox);
     for (const s of this.subs.get(mailbox) ?? []) {
       if (s.state === 'terminated') continue;
       s.notify(this.summary(mailbox, s.request.rawUri)).catch((err: Error) =>

@@ -16,7 +16,10 @@
  * renamed into INBOX under the next free number. Every change of numbers
  * (a delete, a move to Old) renames the later messages down, so numbering
  * stays dense. All of it is synchronous: one process never sees half a
- * change. `recover()` (at start-up) moves what a killed server left in
+ * change; the media workers of one server (`serve voicemail --workers N`)
+ * share a lock (`SharedLock`) under which every change and every listing
+ * runs, so two messages filed at once for one mailbox get two numbers.
+ * `recover()` (at start-up) moves what a killed server left in
  * `tmp/` into INBOX, with what is known (a stale json's duration is taken
  * from the WAV), and writes the json of a message that has none.
  */
@@ -37,6 +40,7 @@ import {
 import { join } from 'node:path';
 import { WavFileReader, readWavFile } from '../../audio/formats/wav.js';
 import { Vad } from '../../audio/dsp/vad.js';
+import { noLock, type SyncLock } from '../../util/shared-lock.js';
 
 /** The two folders an owner hears. */
 export type Folder = 'INBOX' | 'Old';
@@ -152,7 +156,11 @@ export function writeWhole(file: string, text: string, mode?: number): void {
  * store.finish(rec, 'hangup');            // → INBOX/msg0000.wav and .json
  */
 export class VoicemailStore {
-  constructor(readonly dir: string) {}
+  /** @param lock shared by every thread that changes `dir` (default: this thread alone) */
+  constructor(
+    readonly dir: string,
+    private readonly lock: SyncLock = noLock,
+  ) {}
 
   /** The mailbox's directory. */
   boxDir(mailbox: string): string {
@@ -172,6 +180,10 @@ export class VoicemailStore {
 
   /** The folder's messages in order (a message without json gets what its WAV tells). */
   list(mailbox: string, folder: Folder): StoredMessage[] {
+    return this.lock.run(() => this.listNow(mailbox, folder));
+  }
+
+  private listNow(mailbox: string, folder: Folder): StoredMessage[] {
     const dir = this.folderDir(mailbox, folder);
     if (!existsSync(dir)) return [];
     const out: StoredMessage[] = [];
@@ -187,7 +199,10 @@ export class VoicemailStore {
 
   /** New and old messages. */
   counts(mailbox: string): { readonly new: number; readonly old: number } {
-    return { new: this.list(mailbox, 'INBOX').length, old: this.list(mailbox, 'Old').length };
+    return this.lock.run(() => ({
+      new: this.listNow(mailbox, 'INBOX').length,
+      old: this.listNow(mailbox, 'Old').length,
+    }));
   }
 
   private readMeta(json: string, wav: string, mailbox: string): MessageMeta {
@@ -270,14 +285,14 @@ export class VoicemailStore {
     }
     const meta: MessageMeta = { ...rec.meta, duration: Math.round((samples.length / rate) * 10) / 10, ended };
     writeWhole(rec.json, `${JSON.stringify(meta, null, 2)}\n`);
-    return this.file(rec.wav, rec.json, meta, 'INBOX');
+    return this.lock.run(() => this.file(rec.wav, rec.json, meta, 'INBOX'));
   }
 
   /** Move a message's two files into `folder` under its next number (the json last: its presence completes it). */
   private file(wav: string, json: string, meta: MessageMeta, folder: Folder): StoredMessage {
     const dir = this.folderDir(meta.mailbox, folder);
     mkdirSync(dir, { recursive: true });
-    const index = this.list(meta.mailbox, folder).length;
+    const index = this.listNow(meta.mailbox, folder).length;
     if (index >= MAX_MESSAGES) throw new Error(`${dir} holds ${MAX_MESSAGES} messages already`);
     const to = join(dir, name(index));
     renameSync(wav, `${to}.wav`);
@@ -287,27 +302,33 @@ export class VoicemailStore {
 
   /** A message by its id, wherever it is now. */
   find(mailbox: string, id: string): StoredMessage | undefined {
-    for (const f of ['INBOX', 'Old'] as const) {
-      const m = this.list(mailbox, f).find((x) => x.meta.id === id);
-      if (m) return m;
-    }
-    return undefined;
+    return this.lock.run(() => {
+      for (const f of ['INBOX', 'Old'] as const) {
+        const m = this.listNow(mailbox, f).find((x) => x.meta.id === id);
+        if (m) return m;
+      }
+      return undefined;
+    });
   }
 
   /** Delete a message: its files go, the later ones are renumbered down. */
   delete(msg: StoredMessage): void {
-    rmSync(msg.wav, { force: true });
-    rmSync(msg.json, { force: true });
-    this.compact(msg.meta.mailbox, msg.folder);
+    this.lock.run(() => {
+      rmSync(msg.wav, { force: true });
+      rmSync(msg.json, { force: true });
+      this.compact(msg.meta.mailbox, msg.folder);
+    });
   }
 
   /** Save a new message to Old (it keeps its id); the INBOX is renumbered. */
   save(msg: StoredMessage): StoredMessage {
     if (msg.folder === 'Old') return msg;
-    if (!existsSync(msg.json)) writeWhole(msg.json, `${JSON.stringify(msg.meta, null, 2)}\n`);
-    const moved = this.file(msg.wav, msg.json, msg.meta, 'Old');
-    this.compact(msg.meta.mailbox, 'INBOX');
-    return moved;
+    return this.lock.run(() => {
+      if (!existsSync(msg.json)) writeWhole(msg.json, `${JSON.stringify(msg.meta, null, 2)}\n`);
+      const moved = this.file(msg.wav, msg.json, msg.meta, 'Old');
+      this.compact(msg.meta.mailbox, 'INBOX');
+      return moved;
+    });
   }
 
   /** Rename a folder's messages so their numbers run 0, 1, 2… again. */
@@ -336,6 +357,10 @@ export class VoicemailStore {
    * Returns the messages it filed.
    */
   recover(minSpeechMs = 1000): StoredMessage[] {
+    return this.lock.run(() => this.recoverNow(minSpeechMs));
+  }
+
+  private recoverNow(minSpeechMs: number): StoredMessage[] {
     if (!existsSync(this.dir)) return [];
     const filed: StoredMessage[] = [];
     for (const mailbox of readdirSync(this.dir).sort()) {
@@ -357,7 +382,7 @@ export class VoicemailStore {
       }
       for (const folder of ['INBOX', 'Old'] as const) {
         this.compact(mailbox, folder);
-        for (const m of this.list(mailbox, folder))
+        for (const m of this.listNow(mailbox, folder))
           if (!existsSync(m.json)) writeWhole(m.json, `${JSON.stringify(m.meta, null, 2)}\n`);
       }
     }
@@ -376,7 +401,9 @@ export class VoicemailStore {
 
   /** Keep the owner's new PIN (written whole, readable by the server's user only). */
   setPin(mailbox: string, pin: string): void {
-    mkdirSync(this.boxDir(mailbox), { recursive: true });
-    writeWhole(join(this.dir, mailbox, 'pin'), `${pin}\n`, 0o600);
+    this.lock.run(() => {
+      mkdirSync(this.boxDir(mailbox), { recursive: true });
+      writeWhole(join(this.dir, mailbox, 'pin'), `${pin}\n`, 0o600);
+    });
   }
 }

@@ -23,6 +23,8 @@ import { ExitCode } from '../exit-codes.js';
 import { accessControlFrom } from '../settings.js';
 import { aborted, phoneFrom, registerIfAsked, stopServing, drainOf } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
+import { conferenceOnWorkers } from './serve-conference-workers.js';
+import { workersOf } from './serve-workers.js';
 
 /** The longest music on hold kept in memory: 5 minutes. */
 const MAX_MUSIC_SAMPLES = 5 * 60 * 8000;
@@ -139,15 +141,28 @@ export async function runConference(ctx: CommandContext): Promise<number> {
   const capacity = o.get('serve.capacity');
   // Who may call (docs/security.md): --auth, --allow, --deny, per-source limits.
   const access = accessControlFrom(o, ctx.log);
-  const phone = await phoneFrom(o, ctx.log, {
+  const phoneExtras = {
     ...(access ? { access } : {}),
     ...(o.get('serve.listen') ? { listen: o.get('serve.listen')! } : {}),
     capacity,
     retryAfterSec: Math.round(o.get('serve.retry-after') / 1000),
     // Keys come as RFC 4733 events (or SIP INFO); listening for tones in every participant's audio
     // costs as much as the rest of its mixing: only when asked (--inband-dtmf on|auto).
-    inbandDtmf: 'off',
-  });
+    inbandDtmf: 'off' as const,
+  };
+  const workers = workersOf(o);
+  if (workers > 1)
+    return conferenceOnWorkers(ctx, {
+      workers,
+      ...(rooms ? { rooms } : {}),
+      ...(defaultRoom ? { defaultRoom } : {}),
+      ...(music ? { music } : {}),
+      ...(recordDir !== undefined ? { recordDir } : {}),
+      phoneExtras,
+      port: portOf(ctx),
+      statusFile: (localPort) => o.get('conference.status-file') ?? defaultStatusFile(localPort),
+    });
+  const phone = await phoneFrom(o, ctx.log, phoneExtras);
   const onCrash = (err: unknown) =>
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);

@@ -11,9 +11,11 @@ import { realMediaPlatform } from '../../app/media-platform.js';
 import { loadApp } from '../../apps/index.js';
 import { registry } from '../../codecs/registry.js';
 import { systemTts } from '../../doug/tts.js';
+import type { VoiceApp } from '../../doug/server.js';
 import type { ToMain } from '../../doug/workers/protocol.js';
 import { WorkerCalls } from '../../doug/workers/worker-calls.js';
 import { Logger } from '../../log/logger.js';
+import { workerServiceApp } from './serve-worker-apps.js';
 import type { WorkerSettings } from './serve-workers.js';
 
 async function runWorker(port: MessagePort, s: WorkerSettings): Promise<void> {
@@ -26,12 +28,18 @@ async function runWorker(port: MessagePort, s: WorkerSettings): Promise<void> {
     root.error(`unexpected error in media worker ${s.index} (it goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  const app = await loadApp(s.app, s.appOptions);
   const tts = systemTts();
+  const platform = realMediaPlatform(s.clock);
+  let app: VoiceApp;
+  if (s.service) {
+    // The main thread checked that a speech engine is there before it started the workers.
+    if (!tts) throw new Error(`${s.name} speaks its prompts: no text-to-speech engine in the worker`);
+    app = workerServiceApp(s.service, { platform, tts, post, log: root }).app;
+  } else app = await loadApp(s.app, s.appOptions);
   const calls = new WorkerCalls({
     port: { post },
     ctx: {
-      platform: realMediaPlatform(s.clock),
+      platform,
       media: s.media,
       codecs: registry.select(s.codecs),
       inbandDtmf: s.inbandDtmf,

@@ -7,12 +7,15 @@
  * (`--status`) shows the calls of each worker, rewritten every second.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CallMediaSettings } from '../../app/call.js';
 import type { MediaClockSettings } from '../../app/media-platform.js';
 import type { Phone } from '../../app/phone.js';
+import type { HandOffSetup } from '../../app/phone-handoff.js';
+import type { IncomingCall } from '../../sip/api/call.js';
+import { authenticatedUser } from '../../sip/access/access-control.js';
 import type { AnnounceOptions, IvrDemoOptions } from '../../apps/index.js';
 import { realClock } from '../../clock/clock.js';
 import { realTimers } from '../../clock/timers.js';
@@ -27,6 +30,7 @@ import type { PhoneFromOptions } from '../settings.js';
 import { mediaSettings } from '../settings.js';
 import { aborted, drainOf, phoneFrom, registerIfAsked } from './call-common.js';
 import { reportSipFailure } from './sip-failure.js';
+import type { WorkerService } from './serve-worker-apps.js';
 
 /** What a worker starts with (from the main thread, by structured clone). */
 export interface WorkerSettings {
@@ -42,6 +46,8 @@ export interface WorkerSettings {
   readonly clock: MediaClockSettings;
   readonly maxCallMs: number;
   readonly logLevel: LogLevel;
+  /** A service with a part on the main thread (conference, voicemail), instead of `app`. */
+  readonly service?: WorkerService;
 }
 
 /** What `--status` shows of a server on media workers. */
@@ -59,6 +65,11 @@ const STALE_MS = 5000;
 const START_MS = 30_000;
 /** How long the calls get to end after the hang-up, ms. */
 const GRACE_MS = 5000;
+
+/** The media workers `--workers` asks for (0: one per core). */
+export function workersOf(o: CommandContext['options']): number {
+  return o.get('serve.workers') || availableParallelism();
+}
 
 export function defaultWorkersStatusFile(port: number): string {
   return join(tmpdir(), `shtoom-serve-${port}.json`);
@@ -78,6 +89,7 @@ class ThreadHost implements WorkerHost {
   constructor(
     private readonly settings: (index: number) => WorkerSettings,
     private readonly log: Logger,
+    private readonly onExit?: (threadId: number) => void,
   ) {}
 
   start(index: number, generation: number): Port<ToWorker> {
@@ -91,9 +103,13 @@ class ThreadHost implements WorkerHost {
         })
       : new Worker(url, { workerData });
     this.threads.set(index, { generation, worker });
+    const tid = worker.threadId;
     worker.on('message', (m: unknown) => this.hub?.fromWorker(index, generation, m));
     worker.on('error', (err) => this.log.error(`worker ${index}: ${err.stack ?? err.message}`));
-    worker.on('exit', (code) => this.hub?.exited(index, generation, `exit code ${code}`));
+    worker.on('exit', (code) => {
+      this.onExit?.(tid);
+      this.hub?.exited(index, generation, `exit code ${code}`);
+    });
     return { post: (m) => worker.postMessage(m) };
   }
 
@@ -103,7 +119,7 @@ class ThreadHost implements WorkerHost {
   }
 }
 
-function writeStatus(file: string, status: WorkersStatus): void {
+function writeStatus(file: string, status: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`);
   renameSync(tmp, file);
@@ -160,6 +176,20 @@ export interface WorkersRun {
   readonly announce: (phone: Phone) => void;
   /** The SIP port (for the default status file). */
   readonly port: number;
+  /** A service with a part on this thread (conference, voicemail): it runs in the workers instead of `name`. */
+  readonly service?: WorkerService;
+  /** The key that puts calls on one worker (a conference room). */
+  readonly key?: (inc: IncomingCall) => string | undefined;
+  /** The `app` messages of the workers (the service's part on this thread). */
+  readonly onApp?: (worker: number, topic: string, json: string) => void;
+  /** A worker thread ended (by its thread id). */
+  readonly onThreadExit?: (threadId: number) => void;
+  /** Where the status goes and what it holds (default: the workers' status in the default file). */
+  readonly status?: { readonly file: (phone: Phone) => string; readonly of: (base: WorkersStatus) => unknown };
+  /** Once the phone is up, before the workers start. */
+  readonly withPhone?: (phone: Phone) => void;
+  /** Once the calls are over: the service's part on this thread stops. */
+  readonly close?: () => Promise<void>;
 }
 
 /** Serve `run.name` with its calls on `run.workers` worker threads, until the signal; then end every call. */
@@ -182,19 +212,40 @@ export async function serveOnWorkers(ctx: CommandContext, run: WorkersRun): Prom
       clock: { strategy: clock.clock, priority: clock.clockPriority, realtime: clock.clockRealtime },
       maxCallMs: o.get('serve.max-call-duration'),
       logLevel: ctx.log.level,
+      ...(run.service ? { service: run.service } : {}),
     };
   };
-  const host = new ThreadHost(settings, log);
-  const hub = new WorkerHub({ workers: run.workers, host, clock: realClock, timers: realTimers, log: ctx.log });
+  const host = new ThreadHost(settings, log, run.onThreadExit);
+  const hub = new WorkerHub({
+    workers: run.workers,
+    host,
+    clock: realClock,
+    timers: realTimers,
+    log: ctx.log,
+    ...(run.onApp ? { onApp: run.onApp } : {}),
+  });
   host.hub = hub;
-  phone = await phoneFrom(o, ctx.log, { ...run.phoneExtras, handOff: (inc, setup) => hub.take(inc, setup) });
+  const handOff = (inc: IncomingCall, setup: HandOffSetup) => {
+    const key = run.key?.(inc);
+    const authUser = authenticatedUser(inc.request);
+    return hub.take(inc, {
+      ...setup,
+      ...(key !== undefined ? { key } : {}),
+      ...(authUser !== undefined ? { authUser } : {}),
+    });
+  };
+  phone = await phoneFrom(o, ctx.log, { ...run.phoneExtras, handOff });
+  run.withPhone?.(phone);
   const onCrash = (err: unknown) =>
     log.error(`unexpected error (the server goes on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   const p = phone;
   ctx.urgent.addEventListener('abort', () => p.hurry(), { once: true });
-  const statusFile = o.get('conference.status-file') ?? (run.port > 0 ? defaultWorkersStatusFile(run.port) : undefined);
+  const statusFile =
+    run.status?.file(p) ??
+    o.get('conference.status-file') ??
+    (run.port > 0 ? defaultWorkersStatusFile(run.port) : undefined);
   const status = () => {
     if (!statusFile) return;
     const s: WorkersStatus = {
@@ -205,7 +256,7 @@ export async function serveOnWorkers(ctx: CommandContext, run: WorkersRun): Prom
       deaths: hub.stats.deaths,
     };
     try {
-      writeStatus(statusFile, s);
+      writeStatus(statusFile, run.status ? run.status.of(s) : s);
     } catch (err) {
       log.warn(`status file ${statusFile}: ${(err as Error).message}`);
     }
@@ -234,6 +285,7 @@ export async function serveOnWorkers(ctx: CommandContext, run: WorkersRun): Prom
     hub.hangupAll();
     await Promise.race([p.close(), aborted(ctx.urgent)]);
     hub.close();
+    await run.close?.();
     if (statusFile) rmSync(statusFile, { force: true });
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);

@@ -4,7 +4,6 @@
  * the calls with BYE, unregister and exit 0.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { BUILT_IN_APPS, loadApp } from '../../apps/index.js';
 import { DougServer } from '../../doug/server.js';
 import { systemTts } from '../../doug/tts.js';
@@ -15,7 +14,7 @@ import { accessControlFrom } from '../settings.js';
 import { aborted, stopServing, phoneFrom, registerIfAsked, drainOf } from './call-common.js';
 import { runConference } from './serve-conference.js';
 import { runVoicemail } from './serve-voicemail.js';
-import { serveOnWorkers, showWorkersStatus } from './serve-workers.js';
+import { serveOnWorkers, showWorkersStatus, workersOf } from './serve-workers.js';
 import type { Phone } from '../../app/phone.js';
 import { reportSipFailure } from './sip-failure.js';
 
@@ -24,7 +23,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const name = ctx.args[0]!;
   if (name === 'conference') return runConference(ctx);
   if (name === 'voicemail') return runVoicemail(ctx);
-  const workers = o.get('serve.workers') || availableParallelism();
+  const workers = workersOf(o);
   // The status a server on workers writes (the query need not repeat its --workers).
   if (o.get('conference.status')) return showWorkersStatus(ctx, portOf(o.get('serve.listen'), o.get('sip.port')));
   const log = ctx.log.child('serve');

@@ -1,8 +1,8 @@
 /**
  * The main side of the hand-off (`docs/workers.md`): N worker slots, each
  * call given to the slot with the fewest calls (or to the slot that already
- * has its `key`: a conference room), its SIP handles kept here and driven
- * by the worker's messages. Sans-I/O: the host starts and stops workers
+ * has its `key`: a conference room), its SIP handles kept here (`MainCall`,
+ * `main-call.ts`) and driven by the worker's messages. Sans-I/O: the host starts and stops workers
  * and carries their messages; time is a `Clock` and a `TimerHost`.
  *
  * A worker that dies (or is declared stuck) has its calls ended here with
@@ -13,15 +13,13 @@
  * stuck too.
  */
 import type { CallEnd } from '../../app/call-types.js';
-import type { CallDialog, CallInvite, CallReinvite } from '../../app/call-sip.js';
+import type { CallInvite } from '../../app/call-sip.js';
 import type { HandedCall, HandOffSetup } from '../../app/phone-handoff.js';
 import type { Clock } from '../../clock/clock.js';
 import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { RemoteError } from '../../errors.js';
-import { formatUri } from '../../sip/message/uri.js';
 import { serializeMessage } from '../../sip/message/serialize.js';
-import { quietPromise } from '../../util/emitter.js';
+import { MainCall } from './main-call.js';
 import { toMain, type Port, type ToMain, type ToWorker } from './protocol.js';
 
 /** Starts and stops the workers; gives their messages to `hub.fromWorker`, their ends to `hub.exited`. */
@@ -44,11 +42,15 @@ export interface WorkerHubOptions {
   readonly stuckMs?: number;
   /** The peer's re-INVITEs one call may have waiting for its worker (default 4; more get 491). */
   readonly maxPendingReinvites?: number;
+  /** A worker's app told its main-side part something (`app` messages: a topic and JSON text). */
+  readonly onApp?: (worker: number, topic: string, json: string) => void;
 }
 
 /** A call's setup, and the key that puts calls on one worker (a conference room). */
 export interface HubSetup extends HandOffSetup {
   readonly key?: string;
+  /** The user the access control authenticated the INVITE as (the worker's app may ask). */
+  readonly authUser?: string;
 }
 
 /** A call handed to a worker: `worker` is its slot (-1: refused, no worker running). */
@@ -78,32 +80,11 @@ export interface HubStats {
   refused: number;
 }
 
-class MainCall {
-  dialog: CallDialog | undefined;
-  accepted = false;
-  /** Its worker died: a dialog that shows up later gets BYE. */
-  orphan = false;
-  readonly reinvites = new Map<number, CallReinvite>();
-  nextRid = 1;
-  readonly done = quietPromise<CallEnd>();
-  readonly startedAt: number;
-
-  constructor(
-    readonly id: number,
-    readonly inc: CallInvite,
-    readonly slot: Slot,
-    readonly key: string | undefined,
-    now: number,
-  ) {
-    this.startedAt = now;
-  }
-}
-
 class Slot {
   state: 'starting' | 'ready' | 'dead' = 'starting';
   generation = 0;
   port: Port<ToWorker> | undefined;
-  readonly calls = new Map<number, MainCall>();
+  readonly calls = new Map<number, MainCall<Slot>>();
   outstanding = 0;
   heardAt = 0;
   restarts = 0;
@@ -187,7 +168,11 @@ export class WorkerHub {
       };
       return { worker: -1, ended: Promise.resolve(end), hangup: () => {} };
     }
-    const call = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now());
+    const call: MainCall<Slot> = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now(), {
+      send: (m) => this.send(slot, m),
+      log: this.log,
+      maxPending: this.o.maxPendingReinvites ?? 4,
+    });
     slot.calls.set(call.id, call);
     if (setup.key !== undefined) {
       const room = this.rooms.get(setup.key);
@@ -206,6 +191,7 @@ export class WorkerHub {
       remotePort: inc.source.remote.port,
       sdpAddress: setup.sdpAddress,
       invite: new Uint8Array(serializeMessage(inc.request)),
+      ...(setup.authUser !== undefined ? { authUser: setup.authUser } : {}),
     });
     return {
       worker: slot.index,
@@ -253,6 +239,14 @@ export class WorkerHub {
       return;
     }
     if (m.kind === 'pong') return;
+    if (m.kind === 'app') {
+      try {
+        this.o.onApp?.(index, m.topic, m.json);
+      } catch (err) {
+        this.log.warn(`worker ${index}: its app's ${m.topic}: ${(err as Error).message}`);
+      }
+      return;
+    }
     if (m.kind === 'log') {
       (this.o.log ?? silentLogger).child(m.component).log(m.level, m.msg);
       return;
@@ -262,132 +256,19 @@ export class WorkerHub {
     this.onCallMessage(slot, call, m);
   }
 
-  private onCallMessage(slot: Slot, call: MainCall, m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' }>): void {
-    const id = call.id;
-    switch (m.kind) {
-      case 'progress':
-        call.inc.progress(m.status);
-        return;
-      case 'reject':
-        this.guard(() => call.inc.reject(m.status, m.reason));
-        return;
-      case 'accept': {
-        let acked: Promise<CallDialog>;
-        try {
-          acked = call.inc.accept(m.body, m.contentType);
-        } catch (err) {
-          this.send(slot, { kind: 'unacked', id, status: 500, reason: (err as Error).message });
-          return;
-        }
-        call.accepted = true;
-        acked.then(
-          (dialog) => this.acked(call, dialog),
-          (err: unknown) => {
-            if (call.orphan) return;
-            const status = err instanceof RemoteError && err.status !== undefined ? err.status : 500;
-            this.send(slot, { kind: 'unacked', id, status, reason: err instanceof Error ? err.message : String(err) });
-          },
-        );
-        return;
-      }
-      case 'bye':
-        if (call.dialog) void call.dialog.bye().catch(() => undefined);
-        return;
-      case 'request': {
-        const d = call.dialog;
-        if (!d) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
-          return;
-        }
-        const text = Buffer.from(m.body).toString('utf8');
-        const sent = m.method === 'INFO' ? d.info(m.body, m.contentType) : d.message(text, m.contentType);
-        this.answer(slot, call, m.rid, sent);
-        return;
-      }
-      case 'reinvite': {
-        const d = call.dialog;
-        if (!d) {
-          this.send(slot, { kind: 'failure', id, rid: m.rid, status: 481, message: 'no dialog yet' });
-          return;
-        }
-        this.answer(slot, call, m.rid, d.reinvite(m.body, 'application/sdp', undefined, { glareRetry: m.glareRetry }));
-        return;
-      }
-      case 'reinvite-answer': {
-        const inc = call.reinvites.get(m.rid);
-        if (!inc) return;
-        call.reinvites.delete(m.rid);
-        if (m.status < 300) void inc.accept(m.body, 'application/sdp').catch(() => undefined);
-        else this.guard(() => inc.reject(m.status, m.reason));
-        return;
-      }
-      case 'ended':
-        if (m.appError) this.stats.appErrors++;
-        if (m.timedOut) this.stats.timedOut++;
-        if (m.end.answered || m.end.reason !== 'failed') slot.crashes = 0;
-        this.release(call, m.end);
-        return;
-    }
-  }
-
-  private answer(
+  private onCallMessage(
     slot: Slot,
-    call: MainCall,
-    rid: number,
-    sent: Promise<{ status: number; reason: string; body: Uint8Array }>,
+    call: MainCall<Slot>,
+    m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' }>,
   ): void {
-    sent.then(
-      (r) =>
-        this.send(slot, {
-          kind: 'result',
-          id: call.id,
-          rid,
-          result: { status: r.status, reason: r.reason, body: r.body },
-        }),
-      (err: unknown) => {
-        const status = err instanceof RemoteError && err.status !== undefined ? err.status : 500;
-        const message = err instanceof Error ? err.message : String(err);
-        this.send(slot, { kind: 'failure', id: call.id, rid, status, message });
-      },
-    );
+    if (m.kind !== 'ended') return call.onMessage(m);
+    if (m.appError) this.stats.appErrors++;
+    if (m.timedOut) this.stats.timedOut++;
+    if (m.end.answered || m.end.reason !== 'failed') slot.crashes = 0;
+    this.release(call, m.end);
   }
 
-  private acked(call: MainCall, dialog: CallDialog): void {
-    if (call.orphan) {
-      if (dialog.state === 'confirmed') void dialog.bye().catch(() => undefined);
-      return;
-    }
-    call.dialog = dialog;
-    const slot = call.slot;
-    const id = call.id;
-    void dialog.terminated.then((reason) => {
-      if (!call.orphan) this.send(slot, { kind: 'dialog-ended', id, reason });
-    });
-    dialog.on('dtmf', (digit, durationMs) => this.send(slot, { kind: 'dtmf', id, digit, durationMs }));
-    dialog.on('reinvite', (inc) => {
-      if (call.reinvites.size >= (this.o.maxPendingReinvites ?? 4)) {
-        inc.reject(491, 'Request Pending');
-        return;
-      }
-      const rid = call.nextRid++;
-      call.reinvites.set(rid, inc);
-      this.send(slot, { kind: 'reinvite', id, rid, body: inc.body });
-    });
-    this.send(slot, {
-      kind: 'acked',
-      id,
-      dialog: {
-        role: dialog.role,
-        remoteTarget: formatUri(dialog.remoteTarget),
-        callId: dialog.callId,
-        localTag: dialog.localTag,
-        remoteTag: dialog.remoteTag,
-        ackBody: dialog.lastAck?.body ?? new Uint8Array(0),
-      },
-    });
-  }
-
-  private release(call: MainCall, end: CallEnd): void {
+  private release(call: MainCall<Slot>, end: CallEnd): void {
     const slot = call.slot;
     if (!slot.calls.delete(call.id)) return;
     if (call.key !== undefined) {
@@ -395,14 +276,6 @@ export class WorkerHub {
       if (room && --room.calls <= 0) this.rooms.delete(call.key);
     }
     call.done.resolve(end);
-  }
-
-  private guard(f: () => void): void {
-    try {
-      f();
-    } catch (err) {
-      this.log.debug(`a SIP answer after the fact: ${(err as Error).message}`);
-    }
   }
 
   /** Post to a slot's worker: bounded; past the bound the worker is stuck. */
@@ -454,16 +327,9 @@ export class WorkerHub {
     });
   }
 
-  private orphaned(call: MainCall): void {
-    call.orphan = true;
+  private orphaned(call: MainCall<Slot>): void {
     this.stats.orphaned++;
-    for (const inc of call.reinvites.values()) this.guard(() => inc.reject(500, 'Server Internal Error'));
-    call.reinvites.clear();
-    const d = call.dialog;
-    if (d) {
-      if (d.state === 'confirmed') void d.bye().catch(() => undefined);
-    } else if (!call.accepted) this.guard(() => call.inc.reject(503, 'Service Unavailable'));
-    // Accepted but not yet ACKed: `acked` sends the BYE when the ACK comes.
+    call.abandon();
     const now = this.o.clock.now();
     this.release(call, {
       reason: 'failed',

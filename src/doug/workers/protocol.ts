@@ -12,6 +12,7 @@ import type { DialogEndReason } from '../../sip/core/dialog.js';
 import type { TransportKind } from '../../sip/transport/types.js';
 import type { CallEnd, CallEndReason } from '../../app/call-types.js';
 import type { LogLevel } from '../../log/logger.js';
+import type { Replaces } from '../../sip/message/replaces.js';
 
 /** The dialog, as the worker sees it once the ACK came. */
 export interface DialogInfo {
@@ -46,6 +47,8 @@ export type ToWorker =
       /** The address our SDP names when the RTP socket is bound to a wildcard. */
       readonly sdpAddress: string;
       readonly invite: Uint8Array;
+      /** The user the main side's access control authenticated the INVITE as (`--auth`). */
+      readonly authUser?: string;
     }
   | { readonly kind: 'cancelled'; readonly id: number }
   | { readonly kind: 'acked'; readonly id: number; readonly dialog: DialogInfo }
@@ -62,7 +65,25 @@ export type ToWorker =
       readonly message: string;
     }
   /** Hang the call up (the server stops). */
-  | { readonly kind: 'hangup'; readonly id: number; readonly reason: CallEndReason };
+  | { readonly kind: 'hangup'; readonly id: number; readonly reason: CallEndReason }
+  /** The peer's REFER `rid` (answered with `refer-answer`). */
+  | {
+      readonly kind: 'referred';
+      readonly id: number;
+      readonly rid: number;
+      readonly target: string;
+      readonly method: string;
+      readonly replaces?: Replaces;
+      readonly referredBy?: string;
+    }
+  /** A NOTIFY to our REFER `rid`: how the transferee's call goes (a final status settles it). */
+  | {
+      readonly kind: 'refer-progress';
+      readonly id: number;
+      readonly rid: number;
+      readonly status: number;
+      readonly reason: string;
+    };
 
 export type ToMain =
   | { readonly kind: 'ready' }
@@ -105,7 +126,30 @@ export type ToMain =
       /** The call outlived the longest a call may last. */
       readonly timedOut: boolean;
     }
+  /** Our REFER (a transfer of the peer to `target`, replacing a dialog when attended); `rid` waits for its outcome. */
+  | {
+      readonly kind: 'refer';
+      readonly id: number;
+      readonly rid: number;
+      readonly target: string;
+      readonly replaces?: Replaces;
+    }
+  /** What the app answers to the peer's REFER `rid`: 202 (accept), a refusal, or a NOTIFY of progress. */
+  | {
+      readonly kind: 'refer-answer';
+      readonly id: number;
+      readonly rid: number;
+      readonly action: 'accept' | 'reject' | 'progress';
+      readonly status: number;
+      readonly reason: string | undefined;
+    }
   | { readonly kind: 'pong'; readonly seq: number }
+  /**
+   * What the worker's app tells the main side's part of it (a conference's
+   * rooms, a voicemail filed): a topic and JSON text, checked by the
+   * main-side part that takes the topic.
+   */
+  | { readonly kind: 'app'; readonly topic: string; readonly json: string }
   | { readonly kind: 'log'; readonly level: LogLevel; readonly component: string; readonly msg: string };
 
 // --- checking what arrives --------------------------------------------------------------------
@@ -180,6 +224,15 @@ function resultInfo(x: unknown): ResultInfo | undefined {
   return status !== undefined && reason !== undefined && body ? { status, reason, body } : undefined;
 }
 
+function replacesOf(x: unknown): Replaces | undefined {
+  if (!isRec(x)) return undefined;
+  const callId = str(x, 'callId');
+  const toTag = str(x, 'toTag');
+  const fromTag = str(x, 'fromTag');
+  if (callId === undefined || toTag === undefined || fromTag === undefined) return undefined;
+  return { callId, toTag, fromTag, earlyOnly: x.earlyOnly === true };
+}
+
 function callEnd(x: unknown): CallEnd | undefined {
   if (!isRec(x)) return undefined;
   const reason = oneOf(x, 'reason', CALL_END_REASONS);
@@ -212,7 +265,19 @@ export function toWorker(x: unknown): ToWorker | undefined {
       const invite = bytes(x, 'invite');
       if (local === undefined || remote === undefined || !transport || remoteAddress === undefined) return undefined;
       if (remotePort === undefined || sdpAddress === undefined || !invite) return undefined;
-      return { kind: 'call', id, local, remote, transport, remoteAddress, remotePort, sdpAddress, invite };
+      const authUser = str(x, 'authUser');
+      return {
+        kind: 'call',
+        id,
+        local,
+        remote,
+        transport,
+        remoteAddress,
+        remotePort,
+        sdpAddress,
+        invite,
+        ...(authUser !== undefined ? { authUser } : {}),
+      };
     }
     case 'cancelled':
       return { kind: 'cancelled', id };
@@ -252,6 +317,29 @@ export function toWorker(x: unknown): ToWorker | undefined {
       const reason = oneOf(x, 'reason', CALL_END_REASONS);
       return reason ? { kind: 'hangup', id, reason } : undefined;
     }
+    case 'referred': {
+      const target = str(x, 'target');
+      const method = str(x, 'method');
+      const referredBy = str(x, 'referredBy');
+      const replaces = x.replaces === undefined ? undefined : replacesOf(x.replaces);
+      if (rid === undefined || target === undefined || method === undefined) return undefined;
+      if (x.replaces !== undefined && !replaces) return undefined;
+      return {
+        kind: 'referred',
+        id,
+        rid,
+        target,
+        method,
+        ...(replaces ? { replaces } : {}),
+        ...(referredBy !== undefined ? { referredBy } : {}),
+      };
+    }
+    case 'refer-progress': {
+      const status = int(x, 'status');
+      const reason = str(x, 'reason');
+      if (rid === undefined || status === undefined || reason === undefined) return undefined;
+      return { kind: 'refer-progress', id, rid, status, reason };
+    }
     default:
       return undefined;
   }
@@ -264,6 +352,11 @@ export function toMain(x: unknown): ToMain | undefined {
   if (x.kind === 'pong') {
     const seq = int(x, 'seq');
     return seq !== undefined ? { kind: 'pong', seq } : undefined;
+  }
+  if (x.kind === 'app') {
+    const topic = str(x, 'topic');
+    const json = str(x, 'json');
+    return topic !== undefined && json !== undefined ? { kind: 'app', topic, json } : undefined;
   }
   if (x.kind === 'log') {
     const level = oneOf(x, 'level', LEVELS);
@@ -307,6 +400,18 @@ export function toMain(x: unknown): ToMain | undefined {
       const body = bytes(x, 'body');
       if (rid === undefined || status === undefined || !body) return undefined;
       return { kind: 'reinvite-answer', id, rid, status, reason: str(x, 'reason'), body };
+    }
+    case 'refer': {
+      const target = str(x, 'target');
+      const replaces = x.replaces === undefined ? undefined : replacesOf(x.replaces);
+      if (rid === undefined || target === undefined || (x.replaces !== undefined && !replaces)) return undefined;
+      return { kind: 'refer', id, rid, target, ...(replaces ? { replaces } : {}) };
+    }
+    case 'refer-answer': {
+      const action = oneOf(x, 'action', ['accept', 'reject', 'progress'] as const);
+      const status = int(x, 'status');
+      if (rid === undefined || !action || status === undefined) return undefined;
+      return { kind: 'refer-answer', id, rid, action, status, reason: str(x, 'reason') };
     }
     case 'ended': {
       const end = callEnd(x.end);

@@ -8,6 +8,8 @@
 import type {
   CallDialog,
   CallDialogEvents,
+  CallIncomingRefer,
+  CallRefer,
   CallInvite,
   CallInviteEvents,
   CallReinvite,
@@ -18,9 +20,11 @@ import { CallStateError } from '../../app/errors.js';
 import type { DialogEndReason } from '../../sip/core/dialog.js';
 import { SipRequestFailedError } from '../../sip/errors.js';
 import type { SipRequest } from '../../sip/message/message.js';
-import { parseUri, type Uri } from '../../sip/message/uri.js';
+import type { ReferProgress } from '../../sip/api/subscription.js';
+import type { Replaces } from '../../sip/message/replaces.js';
+import { formatUri, parseUri, type Uri } from '../../sip/message/uri.js';
 import { quietPromise, TypedEmitter } from '../../util/emitter.js';
-import type { DialogInfo, Port, ResultInfo, ToMain } from './protocol.js';
+import type { DialogInfo, Port, ResultInfo, ToMain, ToWorker } from './protocol.js';
 
 function bytesOf(b: Uint8Array | string | undefined): Uint8Array {
   if (b === undefined) return new Uint8Array(0);
@@ -53,6 +57,20 @@ class Waiting {
   }
 }
 
+/** Our REFER from a worker: the main thread sends it; its NOTIFYs come back as `refer-progress`. */
+class RemoteRefer extends TypedEmitter<{ progress: [progress: ReferProgress] }> implements CallRefer {
+  readonly outcome: Promise<ReferProgress>;
+  constructor(answer: Promise<ResultInfo>) {
+    super();
+    this.outcome = answer.then((r) => ({ status: r.status, reason: r.reason }));
+    this.outcome.catch(() => undefined);
+  }
+  /** @internal A NOTIFY's status. */
+  onProgress(p: ReferProgress): void {
+    this.emit('progress', p);
+  }
+}
+
 /** The dialog of a call in a worker. */
 export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements CallDialog {
   state: 'confirmed' | 'terminated' = 'confirmed';
@@ -64,6 +82,8 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
   localBody: { readonly body: Uint8Array; readonly contentType: string } | undefined;
   readonly lastAck: { readonly body: Uint8Array };
   private readonly ended = quietPromise<DialogEndReason>();
+  /** Our REFERs waiting for their final NOTIFY, by rid. */
+  private readonly refers = new Map<number, RemoteRefer>();
 
   constructor(
     private readonly id: number,
@@ -129,8 +149,67 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
     return answer;
   }
 
-  refer(): never {
-    throw new CallStateError('a transfer (REFER) is not available to a call in a media worker: use --workers 1');
+  refer(target: string | Uri, opts: { readonly replaces?: CallDialog | Replaces } = {}): CallRefer {
+    if (this.state !== 'confirmed') throw new CallStateError('cannot transfer: the dialog has ended');
+    const r = opts.replaces;
+    // Another call's dialog (an attended transfer): the target compares to-tag with its local tag, our remote one.
+    const replaces: Replaces | undefined =
+      r === undefined || 'toTag' in r
+        ? r
+        : { callId: r.callId, toTag: r.remoteTag, fromTag: r.localTag, earlyOnly: false };
+    const { rid, answer } = this.waiting.add();
+    const refer = new RemoteRefer(answer);
+    this.refers.set(rid, refer);
+    void answer.then(
+      () => this.refers.delete(rid),
+      () => this.refers.delete(rid),
+    );
+    const uri = typeof target === 'string' ? target : formatUri(target);
+    this.port.post({ kind: 'refer', id: this.id, rid, target: uri, ...(replaces ? { replaces } : {}) });
+    return refer;
+  }
+
+  /** @internal A NOTIFY to our REFER `rid`: its progress; a final status settles its outcome. */
+  onReferProgress(rid: number, status: number, reason: string): void {
+    const refer = this.refers.get(rid);
+    if (!refer) return;
+    refer.onProgress({ status, reason });
+    if (status >= 200) this.waiting.resolve(rid, { status, reason, body: new Uint8Array(0) });
+  }
+
+  /** @internal The peer's REFER: the call answers it (through the main thread), else it is declined. */
+  onReferred(m: Extract<ToWorker, { kind: 'referred' }>): void {
+    let answered = false;
+    const post = (action: 'accept' | 'reject' | 'progress', status: number, reason?: string) =>
+      this.port.post({ kind: 'refer-answer', id: this.id, rid: m.rid, action, status, reason });
+    const settle = () => {
+      if (answered) throw new CallStateError('this REFER was already answered');
+      answered = true;
+    };
+    const refer: CallIncomingRefer = {
+      target: m.target,
+      method: m.method,
+      replaces: m.replaces,
+      referredBy: m.referredBy,
+      get answered() {
+        return answered;
+      },
+      defer: () => {},
+      accept: () => {
+        settle();
+        post('accept', 202);
+      },
+      reject: (status = 603, reason) => {
+        settle();
+        post('reject', status, reason);
+      },
+      progress: (status, reason) => {
+        post('progress', status, reason);
+        return Promise.resolve(undefined);
+      },
+    };
+    if (this.listenerCount('refer') > 0) this.emit('refer', refer);
+    if (!answered && this.listenerCount('refer') === 0) refer.reject(603, 'Decline');
   }
 
   /** @internal The peer's re-INVITE `rid`; its answer goes back to the main thread. */

@@ -11,6 +11,7 @@ import { CallStateError } from '../../app/errors.js';
 import type { Logger } from '../../log/logger.js';
 import { parseSdp } from '../../sdp/parse.js';
 import type { SessionDescription } from '../../sdp/types.js';
+import { noteAuthenticated } from '../../sip/access/access-control.js';
 import { SipRequest } from '../../sip/message/message.js';
 import { parseMessage } from '../../sip/message/parse.js';
 import { serveCall, type VoiceApp } from '../server.js';
@@ -102,6 +103,21 @@ export class WorkerCalls {
       case 'hangup':
         void c.call.hangup(m.reason);
         return;
+      case 'referred':
+        if (c.inc.dialog) c.inc.dialog.onReferred(m);
+        else
+          this.o.port.post({
+            kind: 'refer-answer',
+            id: m.id,
+            rid: m.rid,
+            action: 'reject',
+            status: 481,
+            reason: undefined,
+          });
+        return;
+      case 'refer-progress':
+        c.inc.dialog?.onReferProgress(m.rid, m.status, m.reason);
+        return;
     }
   }
 
@@ -113,6 +129,7 @@ export class WorkerCalls {
       return;
     }
     const request = parsed.message;
+    if (m.authUser !== undefined) noteAuthenticated(request, m.authUser);
     const source = { transport: m.transport, remote: { address: m.remoteAddress, port: m.remotePort } };
     const inc = new RemoteInvite(m.id, request.callId, source, request, this.o.port);
     let offer: SessionDescription | undefined;

@@ -131,8 +131,8 @@ export const callOptions = [
   opt.int('serve.workers', {
     help:
       "media worker threads: each call's media and app run in one of them (the one with the fewest calls) while " +
-      'SIP stays on the main thread; 0: one per core; 1: everything on one thread (conference and voicemail ' +
-      'always run on one; calls on workers cannot transfer yet)',
+      'SIP stays on the main thread (a conference room on one worker); 0: one per core; 1: everything on one ' +
+      "thread (calls on workers transfer, but cannot follow the other side's transfer yet)",
     default: 1,
     min: 0,
     max: 256,

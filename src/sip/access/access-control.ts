@@ -45,6 +45,14 @@ export function authenticatedUser(req: SipRequest): string | undefined {
   return authenticated.get(req);
 }
 
+/**
+ * Mark a copy of a request as authenticated as `user`: a media worker's
+ * copy of an INVITE the main thread's access control checked.
+ */
+export function noteAuthenticated(req: SipRequest, user: string): void {
+  authenticated.set(req, user);
+}
+
 /** Methods that need credentials by default. */
 export const AUTH_METHODS = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER'] as const;
 

@@ -1,0 +1,120 @@
+/**
+ * Transfers (REFER) of calls on media workers (`shtoom serve FILE.js
+ * --workers 2`, docs/workers.md) with baresip:
+ * - the app in the worker answers, plays a tone, and transfers the caller
+ *   (baresip) to a second baresip: baresip follows the REFER, the two
+ *   baresips hear each other, the server's call ends `transferred`;
+ * - baresip transfers its call with the app: the REFER reaches the app in
+ *   its worker, which declines it (486), and baresip hears the refusal.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Baresip } from './support/call-baresip.js';
+import {
+  freeSipPort,
+  freeUdpPort,
+  isListening,
+  requireBinary,
+  startShtoom,
+  stopAllPeers,
+  waitFor,
+} from './support/peers.js';
+import { wavToneSeconds } from './support/wav-tone.js';
+
+const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
+
+let dir: string;
+const baresips: Baresip[] = [];
+beforeAll(() => {
+  requireBinary('baresip');
+  dir = mkdtempSync(join(tmpdir(), 'shtoom-workers-refer-'));
+});
+afterEach(async () => {
+  await Promise.all(baresips.splice(0).map((b) => b.stop()));
+  await stopAllPeers();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function baresip(toneHz: number, name: string): Promise<Baresip> {
+  const b = await Baresip.start({ dir: join(dir, name), toneHz, codec: 'PCMU', rtpBase: await freeUdpPort(true) });
+  baresips.push(b);
+  return b;
+}
+
+/** baresip's dumps of what it received, one per call, in the order the calls began. */
+function dumps(b: Baresip): string[] {
+  return readdirSync(b.recDir)
+    .filter((f) => f.endsWith('-dec.wav'))
+    .sort()
+    .map((f) => join(b.recDir, f));
+}
+
+async function serve(app: string): Promise<{ port: number; peer: ReturnType<typeof startShtoom> }> {
+  const file = join(dir, `app-${Date.now()}.mjs`);
+  writeFileSync(file, app);
+  const port = await freeSipPort();
+  const peer = startShtoom(
+    ['serve', file, '--listen', `udp:127.0.0.1:${port}`, '--workers', '2', '--log-level', 'info', ...COMMON],
+    { timeoutSec: 90 },
+  );
+  await waitFor(() => /serving /.test(peer.stdout()) || peer.child.exitCode !== null, 'shtoom serve', 30_000);
+  if (peer.child.exitCode !== null) throw new Error(`serve exited: ${peer.stderr()}`);
+  expect(isListening(port, 'udp')).toBe(true);
+  return { port, peer };
+}
+
+describe('REFER on media workers, with baresip', () => {
+  it("the app in a worker moves baresip to another: it follows, they talk, the call ends 'transferred'", async () => {
+    const a = await baresip(1000, 'a');
+    const c = await baresip(1500, 'c');
+    const outcome = join(dir, 'outcome.txt');
+    const server = await serve(`import { writeFileSync } from 'node:fs';
+export default async (call) => {
+  await call.answer();
+  await call.play('tone:600', { timeoutMs: 2000 });
+  await call.transfer('sip:alice@127.0.0.1:${c.sipPort}');
+  writeFileSync(${JSON.stringify(outcome)}, (await call.call.ended).reason);
+};
+`);
+    await a.command('dial', `sip:app@127.0.0.1:${server.port}`);
+    await a.waitEvent('TRANSFER', () => true, 20_000);
+    await a.waitEvent('CALL_ESTABLISHED', (e) => String(e.param).includes(`:${c.sipPort}`), 20_000);
+    await waitFor(() => existsSync(outcome), "the app's call ends", 15_000);
+    expect(readFileSync(outcome, 'utf8')).toBe('transferred');
+    await waitFor(() => /ended: transferred/.test(server.peer.stderr()), "the server's log line", 5000);
+    await new Promise((r) => setTimeout(r, 2500));
+    await a.command('hangup');
+    await waitFor(() => c.events.some((e) => e.type === 'CALL_CLOSED'), 'the second baresip hangs up');
+    await waitFor(() => a.events.filter((e) => e.type === 'CALL_CLOSED').length >= 2, 'both of the first one’s calls');
+    const [before, after] = dumps(a);
+    expect(wavToneSeconds(before!, 600), 'baresip heard the app first').toBeGreaterThan(1);
+    expect(wavToneSeconds(after!, 1500), 'then the second baresip').toBeGreaterThan(1.5);
+    expect(wavToneSeconds(dumps(c)[0]!, 1000), 'which heard the first').toBeGreaterThan(1.5);
+  }, 60_000);
+
+  it('baresip transfers its call with the app: the REFER reaches the app in its worker, 486 goes back', async () => {
+    const a = await baresip(1000, 'a2');
+    const asked = join(dir, 'asked.txt');
+    const server = await serve(`import { writeFileSync } from 'node:fs';
+export default async (call) => {
+  call.call.on('transfer-requested', (t) => {
+    writeFileSync(${JSON.stringify(asked)}, t.target);
+    t.reject(486, 'Busy Here');
+  });
+  await call.echo();
+};
+`);
+    await a.command('dial', `sip:app@127.0.0.1:${server.port}`);
+    await a.waitEvent('CALL_ESTABLISHED', () => true, 20_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await a.command('transfer', 'sip:bob@127.0.0.1:5999');
+    await waitFor(() => existsSync(asked), 'the REFER in the app', 15_000);
+    expect(readFileSync(asked, 'utf8')).toBe('sip:bob@127.0.0.1:5999');
+    // The refusal crossed back: baresip reports the transfer failed with the app's status. (baresip then
+    // hangs up its side of a call it transferred, whatever the outcome: the same on one thread.)
+    await a.waitEvent('TRANSFER_FAILED', (e) => String(e.param).startsWith('486'), 10_000);
+    await waitFor(() => /ended: remote-hangup/.test(server.peer.stderr()), "the server's log line", 10_000);
+  }, 60_000);
+});
