@@ -86,7 +86,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
         hold(
           (async () => {
             const out: string[] = [];
-            for (const pr of obs.prompts) out.push((await library.identify(pr.samples, pr.speechMs, transcribe)).id);
+            for (const pr of obs.prompts)
+              for (const info of await library.identify(pr.samples, pr.speechMs, transcribe)) out.push(info.id);
             return out;
           })(),
         ),
