@@ -4,7 +4,8 @@
  * until the planner has nothing left to try, the call budget is spent or the
  * wall-clock limit passes. Each recorded prompt is identified by the
  * `PromptLibrary` (one at a time, so two probes that hear a new prompt
- * together make one prompt of it) before the planner hears of it.
+ * together make one prompt of it) before the planner hears of it; a new
+ * prompt's transcription runs beside the calls that follow.
  */
 import type { EngineEnv } from '../engine/context.js';
 import { runScenario } from '../engine/runner.js';
@@ -119,6 +120,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     if (running.size === 0) break;
     await Promise.race(running);
   }
+  // New prompts are transcribed beside the calls: the map waits for the last of them.
+  await library.transcribed();
   return {
     uri: o.uri,
     entry: planner.entry,

@@ -31,10 +31,14 @@ interface Entry {
   readonly info: PromptInfo;
   /** The features of each recording kept (the first recording's first). */
   readonly features: SpectralFeatures[];
+  /** Its transcription, while it runs (the crawl does not wait for it). */
+  transcribing?: Promise<void>;
 }
 
 export class PromptLibrary {
   private readonly entries: Entry[] = [];
+  private readonly transcribing = new Set<Promise<void>>();
+  private failure: unknown;
   private readonly sameScore: number;
   private readonly samePiece: number;
   private readonly greyScore: number;
@@ -115,21 +119,44 @@ export class PromptLibrary {
     }
     let transcript: string | undefined;
     if (best && best.score >= this.greyScore) {
+      await best.entry.transcribing;
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
       if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
         return [this.again(best.entry, samples, features)];
     }
-    transcript ??= await transcribe(samples);
     const info: PromptInfo = {
       id: `p${this.entries.length + 1}`,
       samples,
       speechMs,
       recordings: [samples],
-      transcript,
+      transcript: transcript ?? '',
     };
-    this.entries.push({ info, features: [features] });
+    const entry: Entry = { info, features: [features] };
+    // Transcribed beside the calls: the crawl needs the prompt's identity now, its words only for a
+    // grey-zone second opinion (which waits for them) and for the map.
+    if (transcript === undefined) entry.transcribing = this.transcribeLater(entry, transcribe(samples));
+    this.entries.push(entry);
     return [info];
+  }
+
+  private transcribeLater(entry: Entry, words: Promise<string>): Promise<void> {
+    const done = words.then(
+      (t) => {
+        entry.info.transcript = t;
+      },
+      (e: unknown) => {
+        this.failure ??= e;
+      },
+    );
+    this.transcribing.add(done);
+    return done.finally(() => this.transcribing.delete(done));
+  }
+
+  /** Every transcription started has ended (the first failure, if any, is thrown here). */
+  async transcribed(): Promise<void> {
+    while (this.transcribing.size > 0) await Promise.all(this.transcribing);
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /**

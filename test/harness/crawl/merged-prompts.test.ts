@@ -2,7 +2,8 @@
  * A known menu heard inside a longer recording (the IVR says "not a valid
  * option" and the menu again with no pause the prompt gap could cut) is
  * that menu; a new prompt that holds only part of a menu's audio is a new
- * menu. The simulator in virtual time, its far end playing exact audio.
+ * menu. The simulator in virtual time, its far end playing exact audio. And
+ * the transcripts of new prompts, made beside the calls, all reach the map.
  */
 import { describe, expect, it } from 'vitest';
 import { crawl, type CrawlMap } from '../../../src/harness/crawl/crawler.js';
@@ -69,7 +70,10 @@ function menuIvr(shape: MenuShape = {}): IvrScript {
   };
 }
 
-async function crawlMenu(script: IvrScript, o: { keys?: string; lossRate?: number } = {}): Promise<CrawlMap> {
+async function crawlMenu(
+  script: IvrScript,
+  o: { keys?: string; lossRate?: number; transcribe?: (s: Int16Array) => Promise<string> } = {},
+): Promise<CrawlMap> {
   const vt = new VirtualTime();
   const port = new IvrSimulator({
     clock: vt.clock,
@@ -86,6 +90,7 @@ async function crawlMenu(script: IvrScript, o: { keys?: string; lossRate?: numbe
         timing: DEFAULT_TIMING,
         limits: { keys: [...(o.keys ?? '12')], inputs: [], maxDepth: 1, maxCalls: 20 },
         concurrency: 4,
+        ...(o.transcribe ? { transcribe: o.transcribe } : {}),
       },
       { port, clock: vt.clock, timers: vt.timers, hold: vt.hold },
     ),
@@ -125,5 +130,20 @@ describe('a known menu inside a longer recording (simulator, virtual time)', () 
     const map = await crawlMenu(menuIvr({ again: gain(menu, 0.3) }), { lossRate: 0.02 });
     expect(map.nodes.map((n) => n.id)).toEqual(['n1']);
     expect(edges(map)).toEqual(['n1 (no key) repeat n1 [0]', 'n1 1 hangup [1]', 'n1 2 repeat n1 [1]']);
+  }, 120_000);
+});
+
+describe('transcripts of a crawl (simulator, virtual time)', () => {
+  it('transcribes new prompts beside the calls, and the map has every transcript', async () => {
+    // A slow recogniser (real time: the crawl goes on meanwhile) that names a clip by its length.
+    let started = 0;
+    const transcribe = async (s: Int16Array) => {
+      started++;
+      await new Promise((r) => setTimeout(r, 300));
+      return `clip of ${s.length} samples`;
+    };
+    const map = await crawlMenu(menuIvr(), { transcribe });
+    expect(started).toBe(map.prompts.length);
+    expect(map.prompts.map((p) => p.transcript)).toEqual(map.prompts.map((p) => `clip of ${p.samples.length} samples`));
   }, 120_000);
 });
