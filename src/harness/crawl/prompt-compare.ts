@@ -98,12 +98,57 @@ export function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFea
   if (!lengthsAgree) return { score: 0, worstPiece: 0, lengthsAgree };
   const ab = matchFeatures(b, a);
   const ba = matchFeatures(a, b);
-  const score = Math.min(ab.score, ba.score);
+  let score = Math.min(ab.score, ba.score);
+  // The whole prompts again with their pauses squeezed: a loaded receiver's jitter buffer may have
+  // stretched or shrunk them. The words are still judged half second by half second as recorded
+  // (each half second finds its own place near where the whole aligned).
+  if (score < 0.85) {
+    const [sa, sb] = [squeezePauses(a), squeezePauses(b)];
+    score = Math.max(score, Math.min(matchFeatures(sb, sa).score, matchFeatures(sa, sb).score));
+  }
   const hop = FEATURE_HOP_MS;
   // Only where the whole prompts match: the pieces decide nothing below that.
   const worstPiece =
     score < 0.85 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
   return { score, worstPiece, lengthsAgree };
+}
+
+/** Pauses are compared up to this long: 150 ms. */
+const PAUSE_KEPT = 15;
+
+/**
+ * The features with every pause (a run of inactive frames) longer than
+ * `PAUSE_KEPT` shortened to it. A receiver's adaptive jitter buffer on a
+ * loaded machine grows and shrinks its delay in the pauses between phrases:
+ * two recordings of one menu came out with pauses 100–200 ms apart, more
+ * than the matcher lets its blocks slip, and scored 0.72. The words stay
+ * as they were, and each is compared as before.
+ */
+export function squeezePauses(f: SpectralFeatures): SpectralFeatures {
+  const keep: number[] = [];
+  for (let t = 0; t < f.frames; ) {
+    if (f.level[t]! >= ACTIVE_DB) {
+      keep.push(t++);
+      continue;
+    }
+    let end = t;
+    while (end < f.frames && f.level[end]! < ACTIVE_DB) end++;
+    const run = end - t;
+    const head = Math.min(run, Math.ceil(PAUSE_KEPT / 2));
+    const tail = Math.min(run - head, Math.floor(PAUSE_KEPT / 2));
+    for (let u = t; u < t + head; u++) keep.push(u);
+    for (let u = end - tail; u < end; u++) keep.push(u);
+    t = end;
+  }
+  if (keep.length === f.frames) return f;
+  const B = f.bands;
+  const values = new Float64Array(keep.length * B);
+  const level = new Float64Array(keep.length);
+  keep.forEach((t, i) => {
+    values.set(f.values.subarray(t * B, (t + 1) * B), i * B);
+    level[i] = f.level[t]!;
+  });
+  return { frames: keep.length, bands: B, values, level };
 }
 
 const SAMPLES_PER_FRAME = (8000 * FEATURE_HOP_MS) / 1000;
