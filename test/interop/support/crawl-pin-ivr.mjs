@@ -46,7 +46,7 @@ async function script(call) {
       await call.play(audio.password);
       const pin = await call.collectDtmf({ max: 8, terminator: '#', timeoutMs: 4000 });
       if (pin === '') continue;
-      await call.wait(300);
+      await call.wait(500);
       if (pin === PIN) {
         await call.play(audio.thanks);
         await call.wait(PAUSE);
@@ -60,7 +60,7 @@ async function script(call) {
     await call.play(audio.inner);
     const key = await call.collectDtmf({ max: 1, timeoutMs: 3000 });
     if (key === '') continue;
-    await call.wait(300);
+    await call.wait(500);
     if (key === '1') {
       await call.play(audio.goodbye);
       await call.wait(300);

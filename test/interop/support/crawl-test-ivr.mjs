@@ -63,7 +63,7 @@ async function script(call) {
     await say(menu === 'main' ? PROMPTS.main : changed() ? PROMPTS.changedBilling : PROMPTS.billing);
     const key = await call.collectDtmf({ max: 1, timeoutMs: 3000 });
     if (key === '') continue;
-    await call.wait(300);
+    await call.wait(500);
     if (menu === 'main' && key === '1') menu = 'billing';
     else if (menu === 'main' && key === '2' && !changed()) {
       await say(PROMPTS.transferring);
