@@ -87,8 +87,24 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
         hold(
           (async () => {
             const out: string[] = [];
-            for (const pr of obs.prompts)
-              for (const info of await library.identify(pr.samples, pr.speechMs, transcribe)) out.push(info.id);
+            const ps = obs.prompts;
+            for (let i = 0; i < ps.length; i++) {
+              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs);
+              if (alone) {
+                out.push(alone.id);
+                continue;
+              }
+              // A known prompt that a stall of the stream cut in two (a gap over --prompt-gap inside it)
+              // is known whole across the two.
+              const joined = ps[i + 1]?.withPrevious;
+              const whole = joined && (await library.known(joined.samples, joined.speechMs));
+              if (whole) {
+                out.push(whole.id);
+                i++;
+                continue;
+              }
+              for (const info of await library.identify(ps[i]!.samples, ps[i]!.speechMs, transcribe)) out.push(info.id);
+            }
             return out;
           })(),
         ),

@@ -88,6 +88,23 @@ export class PromptLibrary {
     return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS);
   }
 
+  /**
+   * The known prompt `samples` is whole (the same test as `identify`'s first), the recording kept
+   * as one of its own; undefined when none is. Nothing is added.
+   */
+  async known(samples: Int16Array, speechMs: number): Promise<PromptInfo | undefined> {
+    const features = spectralFeatures(samples);
+    for (const entry of this.entries) {
+      for (const known of entry.features) {
+        await yieldToCalls();
+        const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
+        if (c.lengthsAgree && c.score >= this.sameScore && c.worstPiece >= this.samePiece)
+          return this.again(entry, samples, features);
+      }
+    }
+    return undefined;
+  }
+
   private async identifyIn(
     samples: Int16Array,
     speechMs: number,

@@ -2,7 +2,8 @@
  * A known menu heard inside a longer recording (the IVR says "not a valid
  * option" and the menu again with no pause the prompt gap could cut) is
  * that menu; a new prompt that holds only part of a menu's audio is a new
- * menu. The simulator in virtual time, its far end playing exact audio. And
+ * menu; a known menu cut in two by a gap is that menu. The simulator in
+ * virtual time, its far end playing exact audio. And
  * the transcripts of new prompts, made beside the calls, all reach the map.
  */
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,8 @@ interface MenuShape {
   readonly one?: Int16Array;
   /** The menu as said again after an invalid key or the timeout (default: as first said). */
   readonly again?: Int16Array;
+  /** After an invalid key: a pause this long after the response, and one this long inside the menu. */
+  readonly split?: { readonly afterMs: number; readonly insideMs: number };
 }
 
 /** One menu; an invalid key is answered "not a valid option" and the menu at once, with no pause. */
@@ -62,7 +65,15 @@ function menuIvr(shape: MenuShape = {}): IvrScript {
       }
       const again = shape.again ?? menu;
       if (k === '') await call.play(again);
-      else {
+      else if (shape.split) {
+        await call.wait(500);
+        await call.play(invalid);
+        await call.wait(shape.split.afterMs);
+        const half = Math.floor(again.length / 2);
+        await call.play(again.subarray(0, half));
+        await call.wait(shape.split.insideMs);
+        await call.play(again.subarray(half));
+      } else {
         await call.wait(500);
         await call.play(concat(invalid, again));
       }
@@ -124,6 +135,12 @@ describe('a known menu inside a longer recording (simulator, virtual time)', () 
     const tail = await crawlMenu(menuIvr({ one: concat(menu.subarray(menu.length - part), billing) }));
     expect(tail.nodes.map((n) => n.id)).toEqual(['n1', 'n2']);
     expect(edges(tail)).toContain('n1 1 menu n2 [0]');
+  }, 120_000);
+
+  it('takes the menu cut in two by a gap (a stalled stream) for the menu again', async () => {
+    const map = await crawlMenu(menuIvr({ split: { afterMs: 900, insideMs: 1000 } }));
+    expect(map.nodes.map((n) => n.id)).toEqual(['n1']);
+    expect(edges(map)).toEqual(['n1 (no key) repeat n1 [0]', 'n1 1 hangup [1]', 'n1 2 repeat n1 [1]']);
   }, 120_000);
 
   it('still finds the menu said at a third of its volume, with 2 % of packets lost', async () => {
