@@ -7,12 +7,14 @@
  * demo's main, support and PIN menus), spurious menus (one menu taken for
  * two), edges, calls used and wall time. Keys and concurrency:
  * SHTOOM_BENCH_CRAWL_KEYS (default 0123*9), SHTOOM_BENCH_CRAWL_CONCURRENCY
- * (default 4); PIN inputs 1234# and 0000#.
+ * (default 4); PIN inputs 1234# and 0000#. SHTOOM_BENCH_CRAWL_OUT=DIR writes the
+ * map there as `ivr crawl --out` does (tree.json, prompts/), to read what was found.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { crawl } from '../src/harness/crawl/crawler.js';
+import { writeCrawl } from '../src/harness/crawl/output.js';
 import { DEFAULT_TIMING } from '../src/harness/crawl/probe.js';
 import { comparePrompts } from '../src/harness/crawl/prompt-library.js';
 import { PhonePort } from '../src/harness/phone/phone-port.js';
@@ -62,6 +64,8 @@ const map = await crawl(
 const wallS = (performance.now() - started) / 1000;
 await port.close();
 server.kill('SIGTERM');
+const out = process.env.SHTOOM_BENCH_CRAWL_OUT;
+if (out) writeCrawl(map, out, { dtmfMode: 'rfc4733', timing: DEFAULT_TIMING });
 
 // Which of the demo's menus each node is: its prompt against flite's rendering of the menu texts.
 const truth = { menu: DEMO_PROMPTS.menu, support: DEMO_PROMPTS.support, pin: DEMO_PROMPTS.pin };

@@ -4,7 +4,8 @@
  * until the planner has nothing left to try, the call budget is spent or the
  * wall-clock limit passes. Each recorded prompt is identified by the
  * `PromptLibrary` (one at a time, so two probes that hear a new prompt
- * together make one prompt of it) before the planner hears of it.
+ * together make one prompt of it) before the planner hears of it; a new
+ * prompt's transcription runs beside the calls that follow.
  */
 import type { EngineEnv } from '../engine/context.js';
 import { runScenario } from '../engine/runner.js';
@@ -86,7 +87,24 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
         hold(
           (async () => {
             const out: string[] = [];
-            for (const pr of obs.prompts) out.push((await library.identify(pr.samples, pr.speechMs, transcribe)).id);
+            const ps = obs.prompts;
+            for (let i = 0; i < ps.length; i++) {
+              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs);
+              if (alone) {
+                out.push(alone.id);
+                continue;
+              }
+              // A known prompt that a stall of the stream cut in two (a gap over --prompt-gap inside it)
+              // is known whole across the two.
+              const joined = ps[i + 1]?.withPrevious;
+              const whole = joined && (await library.known(joined.samples, joined.speechMs));
+              if (whole) {
+                out.push(whole.id);
+                i++;
+                continue;
+              }
+              for (const info of await library.identify(ps[i]!.samples, ps[i]!.speechMs, transcribe)) out.push(info.id);
+            }
             return out;
           })(),
         ),
@@ -118,6 +136,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     if (running.size === 0) break;
     await Promise.race(running);
   }
+  // New prompts are transcribed beside the calls: the map waits for the last of them.
+  await library.transcribed();
   return {
     uri: o.uri,
     entry: planner.entry,

@@ -202,8 +202,19 @@ function cut(
     if (last && start - last.end < gap) last.end = Math.max(last.end, s.end);
     else groups.push({ start, end: s.end });
   }
-  return groups.map((g) => ({
-    samples: m.slice(Math.max(0, g.start - PAD), Math.min(m.samples, g.end + PAD)),
-    speechMs: Math.round(((g.end - g.start) / RATE) * 1000),
-  }));
+  const clip = (start: number, end: number) => ({
+    samples: m.slice(Math.max(0, start - PAD), Math.min(m.samples, end + PAD)),
+    speechMs: Math.round(((end - start) / RATE) * 1000),
+  });
+  const clips = groups.map((g) => clip(g.start, g.end));
+  // Each prompt also joined to the one before it, the silence between them left out (their 100 ms of
+  // context each side kept): a prompt that a stalled stream cut in two is whole there.
+  return clips.map((c, i) => {
+    const before = clips[i - 1];
+    if (!before) return c;
+    const samples = new Int16Array(before.samples.length + c.samples.length);
+    samples.set(before.samples);
+    samples.set(c.samples, before.samples.length);
+    return { ...c, withPrevious: { samples, speechMs: before.speechMs + c.speechMs + (2 * PAD * 1000) / RATE } };
+  });
 }

@@ -1,16 +1,20 @@
 /**
  * The prompts a crawl has heard, each once: a newly recorded prompt is the
- * same as a known one when their audio matches both ways (the reference
- * matcher of `matches`, each clip as the other's reference, so a short
- * prompt inside a longer one is not taken for it), and every half second of each
- * matches near its place in the other (one changed word in a long prompt barely
- * moves the whole score). Short of that, a pair whose whole score is in the
- * grey zone asks the transcripts for a second opinion.
+ * same as a known one when their audio matches both ways and half second by
+ * half second (`prompt-compare.ts`). A recording longer than a known prompt
+ * that holds all of it (an invalid-key response and the menu said again
+ * with no pause the gap could cut) is split there: the known prompt, and
+ * what was said before and after it, each identified in turn. Short of
+ * that, a pair whose whole score is in the grey zone asks the transcripts
+ * for a second opinion.
  */
 import { wordSimilarity } from '../../asr/similarity.js';
 import { matchFeatures } from '../match/reference-matcher.js';
-import { FEATURE_HOP_MS, spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
+import { spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
+import { compareFeatures, findInside, speechIn, type Inside, type PromptComparison } from './prompt-compare.js';
 import type { PromptInfo } from './types.js';
+
+export type { PromptComparison } from './prompt-compare.js';
 
 export interface PromptLibraryOptions {
   /** Both-ways match score at or above which two clips are one prompt (default 0.85)… */
@@ -27,20 +31,14 @@ interface Entry {
   readonly info: PromptInfo;
   /** The features of each recording kept (the first recording's first). */
   readonly features: SpectralFeatures[];
-}
-
-/** How two clips compare. */
-export interface PromptComparison {
-  /** The lower of the two directions' match scores. */
-  readonly score: number;
-  /** The worst correlation of half a second of either clip near its place in the other. */
-  readonly worstPiece: number;
-  /** Speech lengths within a quarter of each other. */
-  readonly lengthsAgree: boolean;
+  /** Its transcription, while it runs (the crawl does not wait for it). */
+  transcribing?: Promise<void>;
 }
 
 export class PromptLibrary {
   private readonly entries: Entry[] = [];
+  private readonly transcribing = new Set<Promise<void>>();
+  private failure: unknown;
   private readonly sameScore: number;
   private readonly samePiece: number;
   private readonly greyScore: number;
@@ -77,14 +75,42 @@ export class PromptLibrary {
   }
 
   /**
-   * The prompt `samples` is, added when new. `transcribe` is asked for a
-   * new prompt's transcript, and for the second opinion in the grey zone.
+   * The prompts `samples` holds, in order, each added when new: one prompt,
+   * or a known prompt found inside it and the prompts around it. `transcribe`
+   * is asked for a new prompt's transcript, and for the second opinion in
+   * the grey zone.
    */
-  async identify(
+  identify(
     samples: Int16Array,
     speechMs: number,
     transcribe: (samples: Int16Array) => Promise<string>,
-  ): Promise<PromptInfo> {
+  ): Promise<PromptInfo[]> {
+    return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS);
+  }
+
+  /**
+   * The known prompt `samples` is whole (the same test as `identify`'s first), the recording kept
+   * as one of its own; undefined when none is. Nothing is added.
+   */
+  async known(samples: Int16Array, speechMs: number): Promise<PromptInfo | undefined> {
+    const features = spectralFeatures(samples);
+    for (const entry of this.entries) {
+      for (const known of entry.features) {
+        await yieldToCalls();
+        const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
+        if (c.lengthsAgree && c.score >= this.sameScore && c.worstPiece >= this.samePiece)
+          return this.again(entry, samples, features);
+      }
+    }
+    return undefined;
+  }
+
+  private async identifyIn(
+    samples: Int16Array,
+    speechMs: number,
+    transcribe: (samples: Int16Array) => Promise<string>,
+    splits: number,
+  ): Promise<PromptInfo[]> {
     const features = spectralFeatures(samples);
     let best: { entry: Entry; score: number } | undefined;
     for (const entry of this.entries) {
@@ -94,104 +120,96 @@ export class PromptLibrary {
         await yieldToCalls();
         const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
         if (!c.lengthsAgree) continue;
-        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return this.again(entry, samples, features);
+        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return [this.again(entry, samples, features)];
         if (!best || c.score > best.score) best = { entry, score: c.score };
       }
     }
+    const inside = splits > 0 ? await this.knownInside(samples, features, speechMs) : undefined;
+    if (inside) {
+      const part = async (from: number, to: number) => {
+        const s = speechIn(samples, features, from, to, MIN_PART_MS);
+        return s ? this.identifyIn(s.samples, s.speechMs, transcribe, splits - 1) : [];
+      };
+      const before = await part(0, inside.at.start);
+      const after = await part(inside.at.end, samples.length);
+      return [...before, inside.entry.info, ...after];
+    }
     let transcript: string | undefined;
     if (best && best.score >= this.greyScore) {
+      await best.entry.transcribing;
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
       if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
-        return this.again(best.entry, samples, features);
+        return [this.again(best.entry, samples, features)];
     }
-    transcript ??= await transcribe(samples);
     const info: PromptInfo = {
       id: `p${this.entries.length + 1}`,
       samples,
       speechMs,
       recordings: [samples],
-      transcript,
+      transcript: transcript ?? '',
     };
-    this.entries.push({ info, features: [features] });
-    return info;
+    const entry: Entry = { info, features: [features] };
+    // Transcribed beside the calls: the crawl needs the prompt's identity now, its words only for a
+    // grey-zone second opinion (which waits for them) and for the map.
+    if (transcript === undefined) entry.transcribing = this.transcribeLater(entry, transcribe(samples));
+    this.entries.push(entry);
+    return [info];
   }
-}
 
-/** Pieces of a clip checked on their own: 0.5 s of features, with at least 0.2 s active. */
-const CHUNK = 50;
-const CHUNK_ACTIVE = 20;
-/** How far a piece may move from where the whole clip aligned: ±300 ms. */
-const CHUNK_SLACK = 30;
-const ACTIVE_DB = -35;
+  private transcribeLater(entry: Entry, words: Promise<string>): Promise<void> {
+    const done = words.then(
+      (t) => {
+        entry.info.transcript = t;
+      },
+      (e: unknown) => {
+        this.failure ??= e;
+      },
+    );
+    this.transcribing.add(done);
+    return done.finally(() => this.transcribing.delete(done));
+  }
 
-/**
- * The worst-matching half second of `a` near where it lies in `b` (`lag`:
- * frames from `a`'s start to its place in `b`). A whole-prompt score
- * barely moves when one word of a long prompt changes ("Accounts…" /
- * "Cards…, press 1 …" score 0.89 whole); the changed word's half second
- * does. Only frames active in both count: a packet lost on a real call
- * leaves a gap that is not a different word.
- */
-function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): number {
-  const B = a.bands;
-  let worst = 1;
-  for (let from = 0; from < a.frames; from += CHUNK) {
-    const to = Math.min(a.frames, from + CHUNK);
-    let active = 0;
-    for (let t = from; t < to; t++) if (a.level[t]! >= ACTIVE_DB) active++;
-    if (active < CHUNK_ACTIVE) continue;
-    let best = -1;
-    for (let l = lag - CHUNK_SLACK; l <= lag + CHUNK_SLACK; l++) {
-      let n = 0;
-      let sa = 0;
-      let sb = 0;
-      let saa = 0;
-      let sbb = 0;
-      let sab = 0;
-      for (let t = from; t < to; t++) {
-        const u = t + l;
-        if (u < 0 || u >= b.frames || a.level[t]! < ACTIVE_DB || b.level[u]! < ACTIVE_DB) continue;
-        for (let k = 0; k < B; k++) {
-          const x = a.values[t * B + k]!;
-          const y = b.values[u * B + k]!;
-          n++;
-          sa += x;
-          sb += y;
-          saa += x * x;
-          sbb += y * y;
-          sab += x * y;
-        }
+  /** Every transcription started has ended (the first failure, if any, is thrown here). */
+  async transcribed(): Promise<void> {
+    while (this.transcribing.size > 0) await Promise.all(this.transcribing);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * The longest known prompt (of `MIN_INSIDE_MS` of speech or more) that a
+   * longer recording holds whole, and where.
+   */
+  private async knownInside(
+    samples: Int16Array,
+    features: SpectralFeatures,
+    speechMs: number,
+  ): Promise<{ entry: Entry; at: Inside } | undefined> {
+    const criteria = { sameScore: this.sameScore, samePiece: this.samePiece };
+    const candidates = this.entries
+      .filter((e) => e.info.speechMs >= MIN_INSIDE_MS && e.info.speechMs < speechMs)
+      .sort((a, b) => b.info.speechMs - a.info.speechMs);
+    for (const entry of candidates) {
+      for (const [i, known] of entry.features.entries()) {
+        await yieldToCalls();
+        const at = findInside(samples, features, entry.info.recordings[i]!, known, entry.info.speechMs, criteria);
+        if (at) return { entry, at };
       }
-      // Half the piece's active frames must meet active frames at all.
-      if (n < (active * B) / 2) continue;
-      const va = saa - (sa * sa) / n;
-      const vb = sbb - (sb * sb) / n;
-      const c = va > 0 && vb > 0 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0;
-      if (c > best) best = c;
     }
-    worst = Math.min(worst, best);
+    return undefined;
   }
-  return worst;
 }
 
 const yieldToCalls = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Recordings kept per prompt. */
 const KEEP_RECORDINGS = 3;
-
-function compareFeatures(a: SpectralFeatures, aMs: number, b: SpectralFeatures, bMs: number): PromptComparison {
-  const lengthsAgree = Math.abs(aMs - bMs) <= 0.25 * Math.max(aMs, bMs);
-  if (!lengthsAgree) return { score: 0, worstPiece: 0, lengthsAgree };
-  const ab = matchFeatures(b, a);
-  const ba = matchFeatures(a, b);
-  const score = Math.min(ab.score, ba.score);
-  const hop = FEATURE_HOP_MS;
-  // Only where the whole prompts match: the pieces decide nothing below that.
-  const worstPiece =
-    score < 0.85 ? 0 : Math.min(worstChunk(a, b, ab.offsetMs / hop), worstChunk(b, a, ba.offsetMs / hop));
-  return { score, worstPiece, lengthsAgree };
-}
+/** Known prompts shorter than this are not looked for inside longer recordings (a one-word prompt, a jingle). */
+const MIN_INSIDE_MS = 1000;
+/** What is said around a known prompt found inside a recording counts when this much of it is speech. */
+const MIN_PART_MS = 200;
+/** How many times over a recording is split (the parts around a known prompt are searched in turn). */
+const MAX_SPLITS = 3;
 
 /** Two prompts, each with its recordings and transcript, as `samePrompt` sees them. */
 export interface JudgedPrompt {

@@ -24,6 +24,8 @@ export type ObservedEnd =
 export interface ObservedPrompt {
   readonly samples: Int16Array;
   readonly speechMs: number;
+  /** The prompt before it (when there is one) and this one, joined without the silence between. */
+  readonly withPrevious?: { readonly samples: Int16Array; readonly speechMs: number };
 }
 
 /** What a probe call saw after its last action (the replayed path before it went as expected). */
