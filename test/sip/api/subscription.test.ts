@@ -262,6 +262,25 @@ describe('REFER (RFC 3515)', () => {
     expect((await w.until(third.accepted.catch((e) => e))).status).toBe(603);
   });
 
+  it("a REFER right behind the ACK reaches the listener that the ACK's awaiter adds", async () => {
+    const w = newWorld();
+    const { a, b } = await pair(w);
+    let got: IncomingRefer | undefined;
+    b.once('invite', (c) => {
+      void c.accept(SDP).then((d) =>
+        d.on('refer', (r) => {
+          got = r;
+          r.accept();
+        }),
+      );
+    });
+    const caller = a.invite('sip:bob@10.0.0.2', { body: SDP });
+    // The REFER leaves in the same turn as the ACK: they arrive together.
+    const refer = await w.until(caller.answered.then((d) => ({ r: d.refer('sip:carol@10.0.0.3') })));
+    expect((await w.until(refer.r.accepted)).status).toBe(202);
+    expect(got?.target).toBe('sip:carol@10.0.0.3');
+  });
+
   it('a REFER without Refer-To, or with two, is answered 400', async () => {
     const w = newWorld();
     const { a, b } = await pair(w);
