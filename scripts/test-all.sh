@@ -14,7 +14,7 @@ unit_log=$(mktemp)
 npx vitest run --project unit > "$unit_log" 2>&1 &
 unit_pid=$!
 interop=0
-npx vitest run --project interop || interop=$?
+npx vitest run --project 'interop*' || interop=$?
 unit=0
 wait "$unit_pid" || unit=$?
 echo "== unit tests (run beside the interop tests) =="
