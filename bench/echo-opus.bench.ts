@@ -40,7 +40,7 @@ import { OpusFrameEncoder } from '../src/codecs/opus/index.js';
 import { OPUS_16K } from '../src/codecs/opus.js';
 import { codecFormat } from '../src/app/sdp-local.js';
 import { UserAgent } from '../src/sip/api/user-agent.js';
-import { startServe } from './lib/echo-load.js';
+import { loadServerArgs, startServe } from './lib/echo-load.js';
 import {
   type CallBehaviour,
   climb,
@@ -151,17 +151,7 @@ async function step(gen: LoadGenerator, gaps: number[], pid: number, n: number, 
 }
 
 const port = await freePort();
-const server = await startServe([
-  new URL('./lib/loopback-app.ts', import.meta.url).pathname,
-  '--listen',
-  `udp:127.0.0.1:${port}`,
-  '--rtp-address',
-  '127.0.0.1',
-  '--log-level',
-  'warn',
-  '--capacity',
-  '100000',
-]);
+const server = await startServe(loadServerArgs(new URL('./lib/loopback-app.ts', import.meta.url).pathname, port));
 const target = `sip:loop@127.0.0.1:${port}`;
 const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@127.0.0.1' });
 const gaps: number[] = [];

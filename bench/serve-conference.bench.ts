@@ -41,7 +41,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserAgent } from '../src/sip/api/user-agent.js';
 import { ConferenceLoad, type ConfState, ROOM, TALKERS } from './lib/conference-load.js';
-import { type EchoStep, echoBehaviour, echoLine, echoOk, echoStep, startServe } from './lib/echo-load.js';
+import {
+  type EchoStep,
+  echoBehaviour,
+  echoLine,
+  echoOk,
+  echoStep,
+  loadServerArgs,
+  startServe,
+} from './lib/echo-load.js';
 import { climb, connectAll, cpuPercent, cpuTicks, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, percentile, report } from './lib/report.js';
@@ -151,11 +159,8 @@ const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@12
 // 1. The echo, pinned like the conference will be.
 const echoPort = await freePort();
 const echo = await startServe(
-  ['echo', '--listen', `udp:127.0.0.1:${echoPort}`, '--rtp-address', '127.0.0.1', '--log-level', 'warn'].concat([
-    '--capacity',
-    '100000',
-    // One thread (the default), like the conference (media workers: docs/workers.md).
-  ]),
+  // One thread (the default), like the conference (media workers: docs/workers.md).
+  loadServerArgs('echo', echoPort),
   { prefix: serverPrefix },
 );
 const rtts: number[] = [];

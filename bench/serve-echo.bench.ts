@@ -48,6 +48,7 @@ import {
   echoLine,
   echoOk,
   echoStep,
+  loadServerArgs,
   rssPerIdleCall,
   startServe,
 } from './lib/echo-load.js';
@@ -64,19 +65,9 @@ const PROFILE = process.env.SHTOOM_BENCH_SERVE_PROFILE;
 
 const port = await freePort();
 const server = await startServe(
-  [
-    'echo',
-    '--listen',
-    `udp:127.0.0.1:${port}`,
-    '--rtp-address',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--capacity',
-    '100000',
-    // One thread (the default, --workers 1; so a checkout from before --workers runs the same):
-    // the media workers' figure is workers-echo.bench.ts (not picked by `npm run bench -- serve-echo`).
-  ],
+  // One thread (the default, --workers 1; so a checkout from before --workers runs the same):
+  // the media workers' figure is workers-echo.bench.ts (not picked by `npm run bench -- serve-echo`).
+  loadServerArgs('echo', port),
   PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {},
 );
 const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@127.0.0.1' });

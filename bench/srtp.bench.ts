@@ -27,7 +27,7 @@ import type { RtpChannel } from '../src/rtp/rtp-channel.js';
 import { writeRtp } from '../src/rtp/rtp-packet.js';
 import { RtpSession } from '../src/rtp/rtp-session.js';
 import { UserAgent } from '../src/sip/api/user-agent.js';
-import { echoBehaviour, echoLine, echoOk, echoStep, startServe } from './lib/echo-load.js';
+import { echoBehaviour, echoLine, echoOk, echoStep, loadServerArgs, startServe } from './lib/echo-load.js';
 import { climb, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { medianUsPerOp, note, opsPerSecond, report } from './lib/report.js';
@@ -152,15 +152,7 @@ if (process.env.SHTOOM_BENCH_SRTP_CAPACITY !== '0') {
     : [50, 100, 200, 400, 600, 800, 1000, 1200, 1500].filter((n) => n <= MAX);
   const port = await freePort();
   const server = await startServe([
-    'echo',
-    '--listen',
-    `udp:127.0.0.1:${port}`,
-    '--rtp-address',
-    '127.0.0.1',
-    '--log-level',
-    'error',
-    '--capacity',
-    '100000',
+    ...loadServerArgs('echo', port, 'error'),
     '--srtp',
     'optional',
     '--srtp-allow-insecure-keys',

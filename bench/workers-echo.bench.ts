@@ -20,7 +20,15 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { UserAgent } from '../src/sip/api/user-agent.js';
-import { type EchoStep, echoBehaviour, echoLine, echoOk, echoStep, startServe } from './lib/echo-load.js';
+import {
+  type EchoStep,
+  echoBehaviour,
+  echoLine,
+  echoOk,
+  echoStep,
+  loadServerArgs,
+  startServe,
+} from './lib/echo-load.js';
 import { climb, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, report } from './lib/report.js';
@@ -39,19 +47,7 @@ const gen = new LoadGenerator(ua, echoBehaviour(rtts));
 /** One server with `workers` media workers, climbed to its first failing step. */
 async function climbServe(workers: number): Promise<{ best?: EchoStep; failedAt?: EchoStep }> {
   const port = await freePort();
-  const server = await startServe([
-    'echo',
-    '--listen',
-    `udp:127.0.0.1:${port}`,
-    '--rtp-address',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--capacity',
-    '100000',
-    '--workers',
-    String(workers),
-  ]);
+  const server = await startServe([...loadServerArgs('echo', port), '--workers', String(workers)]);
   const target = `sip:echo@127.0.0.1:${port}`;
   try {
     return await climb(

@@ -137,6 +137,24 @@ export async function rssPerIdleCall(
 }
 
 /**
+ * `serve APP`'s arguments for a load test on loopback: UDP and RTP on
+ * 127.0.0.1, quiet logs, no capacity limit (the load decides).
+ */
+export function loadServerArgs(app: string, port: number, logLevel = 'warn'): string[] {
+  return [
+    app,
+    '--listen',
+    `udp:127.0.0.1:${port}`,
+    '--rtp-address',
+    '127.0.0.1',
+    '--log-level',
+    logLevel,
+    '--capacity',
+    '100000',
+  ];
+}
+
+/**
  * `shtoom serve ARGS…` in its own process (through tsx), optionally behind
  * a command prefix (`taskset -c 1`, `chrt -f 10`) and with node flags;
  * resolves once it says it is serving.
