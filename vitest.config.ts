@@ -5,11 +5,16 @@ import { defineConfig } from 'vitest/config';
 // or in the tests' own network namespaces; two files at a time: they must
 // hold on a busy machine anyway, and most of their time is real-time media),
 // `interop-alone` (after those, one file at a time: the test that loads the
-// machine on purpose, the sound-system tests, the terminal UI in tmux) and
+// machine on purpose, the IVR crawls, the sound-system tests, the terminal UI
+// in tmux) and
 // `protos` (the PROTOS c07-sip suite, read from outside the repository:
 // `npm run test:protos`). `--project 'interop*'` runs both interop sets.
 const ALONE = [
   'test/interop/ivr-demo-loaded.test.ts',
+  // The crawls decide "same menu or new" by audio similarity of prompts recorded live: beside another
+  // file's load they found a spurious menu once (issue: matching a prompt with a concealed hole in it).
+  'test/interop/ivr-crawl.test.ts',
+  'test/interop/ivr-crawl-pin.test.ts',
   'test/interop/audio-*.test.ts',
   'test/interop/phone-tui.test.ts',
 ];
