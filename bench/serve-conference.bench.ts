@@ -83,10 +83,13 @@ interface ConfStep {
   latenessP99: number;
   probe: number[];
   cpuPercent: number;
+  /** Frames the server's jitter buffers made up over the calls (lost or late packets), and late packets. */
+  concealed: number;
+  late: number;
 }
 
 interface StatusFile {
-  rooms: { participants: { packetsIn: number; lossPercent: number }[] }[];
+  rooms: { participants: { packetsIn: number; lossPercent: number; concealed?: number; late?: number }[] }[];
 }
 
 async function conferenceStep(
@@ -128,6 +131,8 @@ async function conferenceStep(
     latenessP99: percentile(gen.lateness, 99),
     probe: load.probeHeard(),
     cpuPercent: cpuPercent(cpu0, cpu1, elapsed),
+    concealed: seen.reduce((a, p) => a + (p.concealed ?? 0), 0),
+    late: seen.reduce((a, p) => a + (p.late ?? 0), 0),
   };
   await gen.end(calls);
   await new Promise((r) => setTimeout(r, 1000));
@@ -148,7 +153,8 @@ function confLine(r: ConfStep, ok: boolean): string {
     `${r.calls} participants in ${r.calls / ROOM} rooms: server lost ours for ${r.serverLost}` +
     `${r.unseen ? ` (${r.unseen} not in its status)` : ''}, ${r.gaps} of its packets lost, ${r.short} short of ` +
     `50/s, spacing off 20 ms p99 ${r.spacingP99.toFixed(2)} ms, generator lateness p99 ` +
-    `${r.latenessP99.toFixed(3)} ms, probe heard ${r.probe.join('+') || 'nothing'} Hz, CPU ` +
+    `${r.latenessP99.toFixed(3)} ms, probe heard ${r.probe.join('+') || 'nothing'} Hz, server concealed ` +
+    `${r.concealed} frames (${r.late} late packets) over the calls, CPU ` +
     `${r.cpuPercent.toFixed(1)} %${ok ? '' : ' (fails)'}`
   );
 }

@@ -111,11 +111,13 @@ export interface CallStats {
   /** RTCP round-trip time (RFC 3550 6.4.1), ms, when measured. */
   readonly rttMs?: number;
   /**
-   * The playout side: delay of the jitter buffer, frames concealed, and of
-   * those the frames rebuilt from the next packet's in-band FEC (Opus).
+   * The playout side: delay of the jitter buffer, frames played from
+   * packets, frames concealed, and of those the frames rebuilt from the
+   * next packet's in-band FEC (Opus).
    */
   readonly playout?: {
     readonly delayMs: number;
+    readonly played: number;
     readonly concealed: number;
     readonly late: number;
     readonly recovered: number;

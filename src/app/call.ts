@@ -588,6 +588,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
         ? {
             playout: {
               delayMs: s.jitterBuffer.delayMs,
+              played: s.jitterBuffer.played,
               concealed: s.jitterBuffer.concealed,
               late: s.jitterBuffer.late,
               recovered: this.media?.played.recovered ?? 0,

@@ -165,6 +165,12 @@ describe('conference server: rooms', () => {
       expect(r1.participants.map((p) => p.codec)).toEqual(['PCMU', 'PCMU', 'PCMU']);
       expect(r1.talkers).toHaveLength(3);
       expect(r1.participants.every((p) => p.lossPercent === 0 && p.packetsIn > 100)).toBe(true);
+      // Nothing late on a network that is never late: no frame made up.
+      expect(r1.participants.map((p) => [p.concealed, p.late])).toEqual([
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]);
       expect(r1.recording).toMatch(/room-1-.*\.wav$/);
       expect(formatStatus(st, Date.parse(st.updated))).toMatch(
         /room-1 \(recording to .*\): 3 participant\(s\); talking: .*\n +1 {2}.*PCMU {2}0:0\d {2}\d+ packets in, 0\.0 % lost/,
@@ -286,5 +292,35 @@ describe('conference server: spoken names', () => {
     expect(lastHeard(a, [750, 1900], 1)).toMatchObject({ 1900: 0 });
     expect(lastHeard(a, [750], 1)[750]).toBeGreaterThan(0.8);
     await close();
+  });
+});
+
+describe('formatStatus', () => {
+  it('shows the frames a participant’s jitter buffer made up, and says nothing of them when there are none', () => {
+    const p = { id: 1, codec: 'PCMU', moderator: false, muted: false, talking: false, seconds: 5 };
+    const text = formatStatus(
+      {
+        updated: new Date(0).toISOString(),
+        pid: 1,
+        listen: ['udp 127.0.0.1:5060'],
+        capacity: 10,
+        participants: 2,
+        rooms: [
+          {
+            name: 'r',
+            locked: false,
+            since: new Date(0).toISOString(),
+            talkers: [],
+            participants: [
+              { ...p, from: 'late', packetsIn: 250, lossPercent: 0, jitterMs: 9, concealed: 12, late: 11 },
+              { ...p, from: 'fine', packetsIn: 250, lossPercent: 0, jitterMs: 1, concealed: 0, late: 0 },
+            ],
+          },
+        ],
+      },
+      0,
+    );
+    expect(text).toMatch(/late {2}PCMU .* jitter 9\.0 ms, 12 frame\(s\) concealed \(11 late\)$/m);
+    expect(text).toMatch(/fine {2}PCMU .* jitter 1\.0 ms$/m);
   });
 });

@@ -405,6 +405,7 @@ export class ConferenceService {
           lossPercent: s?.received.lossPercent ?? 0,
           ...(s?.remote ? { remoteLossPercent: s.remote.lossPercent } : {}),
           jitterMs: s?.received.jitterMs ?? 0,
+          ...(s?.playout ? { concealed: s.playout.concealed, late: s.playout.late } : {}),
         };
       });
       rooms.push({

@@ -22,6 +22,13 @@ export interface ParticipantStatus {
   readonly remoteLossPercent?: number;
   /** Interarrival jitter, ms. */
   readonly jitterMs: number;
+  /**
+   * Frames the participant's jitter buffer made up (concealment: a packet
+   * lost or not there in time) and packets that came after their turn; a
+   * loss of 0 with many concealed frames is a late network or a late server.
+   */
+  readonly concealed?: number;
+  readonly late?: number;
 }
 
 export interface RoomStatus {
@@ -119,9 +126,10 @@ export function formatStatus(s: ConferenceStatus, nowMs: number): string {
         Boolean,
       );
       const remote = p.remoteLossPercent !== undefined ? `, ${p.remoteLossPercent.toFixed(1)} % of ours lost` : '';
+      const playout = p.concealed ? `, ${p.concealed} frame(s) concealed (${p.late ?? 0} late)` : '';
       lines.push(
         `  ${String(p.id).padStart(3)}  ${p.from}  ${p.codec}  ${clock(p.seconds)}  ${p.packetsIn} packets in, ` +
-          `${p.lossPercent.toFixed(1)} % lost${remote}, jitter ${p.jitterMs.toFixed(1)} ms` +
+          `${p.lossPercent.toFixed(1)} % lost${remote}, jitter ${p.jitterMs.toFixed(1)} ms${playout}` +
           `${marks.length ? `  [${marks.join(', ')}]` : ''}`,
       );
     }
