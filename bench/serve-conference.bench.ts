@@ -32,7 +32,8 @@
  * (the machine is shared). The CPU of each server is read from /proc over
  * the window. Pinning uses `taskset`; the echo climbs the same steps.
  * SHTOOM_BENCH_CONF_PROFILE=DIR runs the conference server under
- * `node --cpu-prof`; SHTOOM_BENCH_CONF_SKIP_ECHO=1 leaves the echo out
+ * `node --cpu-prof`, its media clock at the normal priority (a raised one
+ * starves the profiler's sampling thread on the shared core); SHTOOM_BENCH_CONF_SKIP_ECHO=1 leaves the echo out
  * (for profiling only: the figure needs its reference).
  */
 import { spawnSync } from 'node:child_process';
@@ -203,6 +204,10 @@ const conf = await startServe(
     '100000',
     '--status-file',
     statusFile,
+    // Profiling: the media clock's thread at the normal priority, or the
+    // profiler's sampling thread (pinned to the same core) never runs while
+    // it is busy and the profile shows only its idle time.
+    ...(PROFILE ? ['--rtp-clock-realtime', '0', '--rtp-clock-priority', '0'] : []),
   ],
   { prefix: serverPrefix, ...(PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {}) },
 );

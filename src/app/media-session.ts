@@ -740,7 +740,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
           // A frame the codec refuses: conceal it like a lost one.
         }
       }
-    } else if (u.kind === 'silence') {
+    } else if (u.kind === 'silence' || u.inPause === true) {
+      // Silence, or a frame the jitter buffer inserts in a pause to grow its delay (quiet either way).
       scratch.fill(0);
       if (plc && this.lastDecoder?.conceal === undefined) this.plc.good(scratch, out);
       else out.fill(0);

@@ -91,8 +91,18 @@ export interface JitterBufferOptions {
 /** One unit of playout. */
 export type PlayoutFrame =
   | { readonly kind: 'audio'; readonly packet: JitterPacket; readonly samples: number }
-  /** Nothing to play here: the caller conceals (PLC). `stretch` is a frame inserted to grow the delay. */
-  | { readonly kind: 'conceal'; readonly reason: 'lost' | 'stretch'; readonly samples: number }
+  /**
+   * Nothing to play here: the caller conceals (PLC). `stretch` is a frame
+   * inserted to grow the delay; `inPause` when the frames before it were
+   * quiet (`isQuiet`), where silence is as good as a concealed frame and
+   * costs nothing to make.
+   */
+  | {
+      readonly kind: 'conceal';
+      readonly reason: 'lost' | 'stretch';
+      readonly samples: number;
+      readonly inPause?: boolean;
+    }
   /** Not started yet, or the sender paused: play silence (or comfort noise). */
   | { readonly kind: 'silence'; readonly samples: number };
 
@@ -281,9 +291,10 @@ export class JitterBuffer {
     const lag = t - this.due(this.cursor);
     if (lag < -2) {
       const forced = lag < -(frameMs + 2);
-      if (this.mayAdjust(this.inPause(0), forced)) {
+      const inPause = this.inPause(0);
+      if (this.mayAdjust(inPause, forced)) {
         this.n.stretched++;
-        return { kind: 'conceal', reason: 'stretch', samples: this.lastFrameSamples };
+        return { kind: 'conceal', reason: 'stretch', samples: this.lastFrameSamples, inPause };
       }
     } else if (lag >= frameMs + 2) {
       const forced = lag >= (this.maxLagMs ?? 3 * frameMs);

@@ -3,7 +3,8 @@
  * timestamps (RFC 3550 5.1), the marker bit at the start of each talkspurt
  * (RFC 3551 4.1), and what a sender report needs.
  */
-import { writeRtp, writeU32, RTP_HEADER_SIZE } from './rtp-packet.js';
+import { RtpEncodeError } from './errors.js';
+import { RTP_HEADER_SIZE, RTP_VERSION, writeU32 } from './rtp-packet.js';
 
 /** A monotonic-ms instant and the RTP timestamp that belongs to it. */
 interface TimePoint {
@@ -79,21 +80,19 @@ export class RtpSender {
   ): Uint8Array {
     // RFC 3551 4.1: "the marker bit is set ... in the first packet of a talkspurt".
     const marker = opts.marker ?? (opts.event ? false : this.talkspurt);
+    if (!Number.isInteger(payloadType) || payloadType < 0 || payloadType > 127)
+      throw new RtpEncodeError(`RTP payload type ${payloadType} is not in 0-127`);
+    // The fixed header only (no CSRC, extension or padding: what writeRtp writes for them), straight
+    // into the packet: one allocation per packet, the packet itself.
     const out = new Uint8Array(RTP_HEADER_SIZE + payload.length);
-    writeRtp(
-      {
-        marker,
-        payloadType,
-        sequenceNumber: this.seq,
-        timestamp: opts.timestamp ?? this.timestamp,
-        ssrc: this.ssrc,
-        csrcs: [],
-        payload,
-        padding: 0,
-      },
-      out,
-      0,
-    );
+    const seq = this.seq;
+    out[0] = RTP_VERSION << 6;
+    out[1] = (marker ? 0x80 : 0) | payloadType;
+    out[2] = (seq >> 8) & 0xff;
+    out[3] = seq & 0xff;
+    writeU32(out, 4, opts.timestamp ?? this.timestamp);
+    writeU32(out, 8, this.ssrc);
+    out.set(payload, RTP_HEADER_SIZE);
     this.sent(payload.length, opts.now, opts.event ?? false);
     return out;
   }

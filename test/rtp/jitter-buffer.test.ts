@@ -212,6 +212,33 @@ describe('JitterBuffer', () => {
     expect(r.jb.stats().dropped).toBeGreaterThan(35);
   });
 
+  it('says whether a stretch falls in a pause (the frame before it quiet), where silence may fill it', () => {
+    const quietSet = (i: number) => i % 50 < 10;
+    const isQuiet = (payload: Uint8Array) => quietSet(new DataView(payload.buffer, payload.byteOffset).getUint32(0));
+    // A slow sender: the buffer must stretch now and then.
+    const r = simulate({
+      frames: 10_000,
+      profile: { delayMs: 30 },
+      skew: -0.005,
+      jb: { isQuiet, quietGraceFrames: 20 },
+    });
+    const stretches: { inPause: boolean; after: number }[] = [];
+    let last = -1;
+    for (const [k, f] of r.frames.entries()) {
+      if (f.kind === 'conceal' && f.reason === 'stretch') stretches.push({ inPause: f.inPause === true, after: last });
+      if (r.out[k]! >= 0) last = r.out[k]!;
+    }
+    expect(stretches.length).toBeGreaterThan(35);
+    for (const s of stretches)
+      expect(s.inPause, `stretch after frame ${s.after}`).toBe(s.after >= 0 && quietSet(s.after));
+    expect(stretches.some((s) => s.inPause)).toBe(true);
+    // Without isQuiet no frame is known to be quiet: no stretch is in a pause.
+    const blind = simulate({ frames: 3000, profile: { delayMs: 30 }, skew: -0.005 });
+    const blindStretches = blind.frames.filter((f) => f.kind === 'conceal' && f.reason === 'stretch');
+    expect(blindStretches.length).toBeGreaterThan(5);
+    expect(blindStretches.every((f) => f.kind === 'conceal' && f.inPause !== true)).toBe(true);
+  });
+
   it('late pulls (a busy event loop) lose no speech with maxLagMs and isQuiet; a phone default drops some', () => {
     const quietSet = (i: number) => i % 100 < 15; // 300 ms pauses between 1.7 s phrases
     const isQuiet = (payload: Uint8Array) => quietSet(new DataView(payload.buffer, payload.byteOffset).getUint32(0));

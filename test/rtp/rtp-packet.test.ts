@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RtpEncodeError, RtpParseError } from '../../src/rtp/errors.js';
 import { isRtcpPacket, parseRtp, serializeRtp, type RtpPacket } from '../../src/rtp/rtp-packet.js';
+import { RtpSender } from '../../src/rtp/rtp-sender.js';
 import { hex, vector } from './support/vectors.js';
 
 describe('RTP packet codec (RFC 3550 5.1)', () => {
@@ -127,5 +128,42 @@ describe('RTP packet codec (RFC 3550 5.1)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('RtpSender.packet', () => {
+  it('writes what serializeRtp writes for the same fields, for any payload type, marker and payload', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 127 }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (pt, marker, payload, ssrc) => {
+          const sender = new RtpSender(ssrc, 8000, () => 0.37);
+          const seq = sender.sequenceNumber;
+          const ts = sender.timestamp;
+          const bytes = sender.packet(pt, payload, { marker, now: 0 });
+          const expected = serializeRtp({
+            marker,
+            payloadType: pt,
+            sequenceNumber: seq,
+            timestamp: ts,
+            ssrc,
+            csrcs: [],
+            payload,
+            padding: 0,
+          });
+          expect(bytes).toEqual(expected);
+          expect(parseRtp(bytes)).toMatchObject({ payloadType: pt, marker, sequenceNumber: seq, ssrc });
+        },
+      ),
+    );
+  });
+
+  it('refuses a payload type that does not fit seven bits', () => {
+    const sender = new RtpSender(1, 8000, () => 0.5);
+    expect(() => sender.packet(128, new Uint8Array(4), { now: 0 })).toThrow(RtpEncodeError);
+    expect(() => sender.packet(-1, new Uint8Array(4), { now: 0 })).toThrow(RtpEncodeError);
   });
 });
