@@ -146,6 +146,7 @@ if (best) {
   report('serve.echo_generator_lateness_p99_ms', best.latenessP99, 'ms');
   report('serve.echo_generator_cpu_percent', best.genCpuPercent, '%');
   report('serve.echo_generator_threads', best.genThreads, 'threads');
+  report('serve.echo_generator_cpu_per_call_percent', best.genCpuPercent / best.calls, '%');
 }
 report('serve.echo_reference_node_calls', refBest?.calls ?? 0, 'calls');
 if (reference) {
