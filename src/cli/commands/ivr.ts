@@ -100,6 +100,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const workers = Math.max(1, Math.min(askedWorkers === 0 ? availableParallelism() : askedWorkers, concurrency, total));
   if (workers > 1 && o.sourceOf('sip.port').kind !== 'default')
     throw new UsageError(`--sip-port: the ${workers} workers each bind a SIP port of their own; leave it out`);
+  if (workers > 1 && !tap && !json) ctx.out.line(`${total} scenario runs over ${workers} worker threads`);
   // Built here in any case: a bad SIP setting is a usage error (exit 2) before any worker starts.
   const port = await ivrPort(ctx);
 
