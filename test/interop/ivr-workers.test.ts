@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('shtoom ivr --workers 2 against shtoom serve ivr-demo', () => {
-  it('runs spread over two threads, merged as one thread reports them; the failing run fails the exit code', async () => {
+  it('runs spread over two threads, merged as one thread reports them; the failing run fails the run', async () => {
     const hangUp = join(dir, 'a-hang-up.yaml');
     writeFileSync(
       hangUp,

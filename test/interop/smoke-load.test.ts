@@ -35,7 +35,7 @@ async function serve(app: string, extra: string[] = []): Promise<number> {
 }
 
 describe('shtoom smoke --calls (load mode)', () => {
-  it('40 calls over 2 workers against shtoom serve echo: all pass; percentiles of 40 calls; 40 JUnit cases', async () => {
+  it('40 calls over 2 workers against shtoom serve echo: all pass; percentiles of 40; 40 JUnit cases', async () => {
     const port = await serve('echo');
     const junit = join(dir, 'load.xml');
     const r = await runShtoom(
@@ -75,7 +75,7 @@ describe('shtoom smoke --calls (load mode)', () => {
     expect(xml).toContain('name="call 40"');
   });
 
-  it('must fail: serve announce sends a tone, not our echo: exit 1, every call named with its failed check', async () => {
+  it('must fail: serve announce sends a tone, no echo: exit 1, each call named with its failed check', async () => {
     const port = await serve('announce', ['--play', 'tone:440']);
     const r = await runShtoom(
       ['smoke', `sip:echo@127.0.0.1:${port}`, '--calls', '4', '--workers', '2', '--duration', '2s', ...COMMON],

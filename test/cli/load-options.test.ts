@@ -1,4 +1,4 @@
-/** `shtoom smoke --calls`: bad values of the load options are one line on stderr and exit 2, before any call. */
+/** `shtoom smoke --calls` and `shtoom ivr --workers`: bad values of the load options are one line on stderr and exit 2, before any call. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,5 +31,29 @@ describe('shtoom smoke load options', () => {
     const r = await smoke(args);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+});
+
+describe('ivr --workers', () => {
+  it('ivr crawl refuses it in one line, exit 2', async () => {
+    let err = '';
+    const code = await main(['ivr', 'crawl', 'sip:ivr@127.0.0.1:9', '--workers', '2'], {
+      stdout: { write: () => {} },
+      stderr: { write: (s: string) => (err += s) },
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(code).toBe(2);
+    expect(err.trim().split('\n')).toEqual([expect.stringMatching(/^shtoom: --workers spreads scenario runs/)]);
+  });
+
+  it.each([['-1'], ['257'], ['two']])('--workers %s: one line, exit 2', async (bad) => {
+    let err = '';
+    const code = await main(['ivr', 'examples/', '--workers', bad], {
+      stdout: { write: () => {} },
+      stderr: { write: (s: string) => (err += s) },
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(code).toBe(2);
+    expect(err.trim().split('\n')).toEqual([expect.stringMatching(/^shtoom: --workers: .*0 to 256$/)]);
   });
 });
