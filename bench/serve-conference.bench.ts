@@ -10,7 +10,7 @@
  *
  * The load: the project's load generator (`lib/load-generator.ts`) on
  * SHTOOM_BENCH_GEN_WORKERS threads of this process (`lib/gen-pool.ts`;
- * default half the cores), pinned to the other core, places the calls (rooms
+ * default half the cores and at least two), all pinned to the other core, places the calls (rooms
  * `bench-0`, `bench-1`, … of 10 each, no PIN). In every room three
  * participants talk — a tone each, 600, 1000 and 1400 Hz — and the other
  * seven send silence, as a conference sounds. Participant 0 of room 0 is

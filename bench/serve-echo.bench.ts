@@ -6,7 +6,7 @@
  *
  * The calls are placed by the project's load generator
  * (`lib/load-generator.ts`) on SHTOOM_BENCH_GEN_WORKERS worker threads of
- * this process (`lib/gen-pool.ts`; default half the cores): call i on
+ * this process (`lib/gen-pool.ts`; default half the cores and at least two): call i on
  * thread i mod K, a `UserAgent` per thread sets each call
  * up (PCMU, rtcp-mux), then each call sends a 20 ms PCMU packet 50 times a
  * second from its own UDP socket on the precise media clock. Every payload carries its send time

@@ -9,7 +9,7 @@
  * packets, round-trip p99 under 10 ms, generator lateness p99 under 2 ms;
  * a failed step is run once more): the project's load generator
  * (`lib/load-generator.ts`) on SHTOOM_BENCH_GEN_WORKERS threads of this
- * process (`lib/gen-pool.ts`; default half the cores) places the calls and
+ * process (`lib/gen-pool.ts`; default half the cores, at least two) places the calls and
  * sends 50 PCMU packets a second on each. On a machine with N cores the
  * generator threads compete with the N workers, so the all-cores figure is
  * also bounded by the machine the generator shares.
