@@ -8,8 +8,9 @@
  * `serve-echo.bench.ts`), and the ratio of the two (the goal: at least 0.8
  * of the echo's, and at least 500 participants).
  *
- * The load: the project's load generator (`lib/load-generator.ts`), in
- * this process, pinned to the other core, places the calls (rooms
+ * The load: the project's load generator (`lib/load-generator.ts`) on
+ * SHTOOM_BENCH_GEN_WORKERS threads of this process (`lib/gen-pool.ts`;
+ * default half the cores and at least two), all pinned to the other core, places the calls (rooms
  * `bench-0`, `bench-1`, … of 10 each, no PIN). In every room three
  * participants talk — a tone each, 600, 1000 and 1400 Hz — and the other
  * seven send silence, as a conference sounds. Participant 0 of room 0 is
@@ -40,18 +41,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserAgent } from '../src/sip/api/user-agent.js';
-import { ConferenceLoad, type ConfState, ROOM, TALKERS } from './lib/conference-load.js';
-import {
-  type EchoStep,
-  echoBehaviour,
-  echoLine,
-  echoOk,
-  echoStep,
-  loadServerArgs,
-  startServe,
-} from './lib/echo-load.js';
-import { climb, connectAll, cpuPercent, cpuTicks, LoadGenerator } from './lib/load-generator.js';
+import { ROOM, TALKERS, talkersHeard } from './lib/conference-load.js';
+import { type EchoStep, echoLine, echoOk, echoStep, loadServerArgs, poolEcho, startServe } from './lib/echo-load.js';
+import { GeneratorPool, genWorkers, joinCalls, joinSeries } from './lib/gen-pool.js';
+import { climb, cpuPercent, cpuTicks } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, percentile, report } from './lib/report.js';
 
@@ -94,48 +87,43 @@ interface StatusFile {
 }
 
 async function conferenceStep(
-  gen: LoadGenerator,
-  load: ConferenceLoad,
+  pool: GeneratorPool,
   serverPid: number,
   statusFile: string,
   target: (room: number) => string,
   n: number,
 ): Promise<ConfStep> {
-  const calls = await connectAll(n, (i) => gen.place(i, target(Math.floor(i / ROOM))));
-  for (const c of calls) gen.start(c);
+  await pool.connect(n, { target: (i) => target(Math.floor(i / ROOM)) });
   // The join prompts ("there are 10 participants…") are over by then.
   await new Promise((r) => setTimeout(r, 4000));
-  load.reset(calls);
-  gen.lateness.length = 0;
+  await pool.open();
   const cpu0 = cpuTicks(serverPid);
   const t0 = performance.now();
-  gen.measuring = true;
-  load.measuring = true;
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  load.measuring = false;
-  gen.measuring = false;
   const elapsed = performance.now() - t0;
   const cpu1 = cpuTicks(serverPid);
+  const figures = await pool.close();
   // The status is rewritten every second: read one written after the window.
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 1000));
   const status = JSON.parse(readFileSync(statusFile, 'utf8')) as StatusFile;
   const seen = status.rooms.flatMap((r) => r.participants);
   const expected = Math.floor((elapsed / 1000) * 50);
-  const states = calls.map((c) => c.state as unknown as ConfState);
+  const states = joinCalls(figures).map((c) => c.conf!);
+  const probe = figures.find((f) => f.probe)?.probe ?? new Int16Array(0);
   const result: ConfStep = {
     calls: n,
     serverLost: seen.filter((p) => p.lossPercent > 0).length,
     unseen: n - seen.length,
     gaps: states.reduce((s, x) => s + x.gaps, 0),
     short: states.filter((x) => x.received + x.gaps < expected - 2).length,
-    spacingP99: percentile(load.spacing, 99),
-    latenessP99: percentile(gen.lateness, 99),
-    probe: load.probeHeard(),
+    spacingP99: percentile(joinSeries(figures, 'spacing'), 99),
+    latenessP99: percentile(joinSeries(figures, 'lateness'), 99),
+    probe: talkersHeard(probe),
     cpuPercent: cpuPercent(cpu0, cpu1, elapsed),
     concealed: seen.reduce((a, p) => a + (p.concealed ?? 0), 0),
     late: seen.reduce((a, p) => a + (p.late ?? 0), 0),
   };
-  await gen.end(calls);
+  await pool.end();
   await new Promise((r) => setTimeout(r, 1000));
   return result;
 }
@@ -161,7 +149,6 @@ function confLine(r: ConfStep, ok: boolean): string {
 }
 
 note(`load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@127.0.0.1' });
 
 // 1. The echo, pinned like the conference will be.
 const echoPort = await freePort();
@@ -170,8 +157,7 @@ const echo = await startServe(
   loadServerArgs('echo', echoPort),
   { prefix: serverPrefix },
 );
-const rtts: number[] = [];
-const echoGen = new LoadGenerator(ua, echoBehaviour(rtts));
+const echoPool = await GeneratorPool.start(genWorkers(), { behaviour: 'echo' });
 let echoBest: EchoStep | undefined;
 let echoFailed: EchoStep | undefined;
 try {
@@ -179,13 +165,13 @@ try {
     ({ best: echoBest, failedAt: echoFailed } = await climb(
       'shtoom serve echo (pinned)',
       STEPS,
-      (n) => echoStep(echoGen, rtts, echo.pid!, n, SECONDS, (i) => echoGen.place(i, `sip:echo@127.0.0.1:${echoPort}`)),
+      (n) => echoStep(poolEcho(echoPool, { target: () => `sip:echo@127.0.0.1:${echoPort}` }), echo.pid!, n, SECONDS),
       echoOk,
       echoLine,
     ));
 } finally {
   echo.kill('SIGTERM');
-  echoGen.close();
+  await echoPool.stop();
 }
 
 // 2. The conference.
@@ -211,22 +197,20 @@ const conf = await startServe(
   ],
   { prefix: serverPrefix, ...(PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {}) },
 );
-const load = new ConferenceLoad();
-const confGen = new LoadGenerator(ua, load);
+const confPool = await GeneratorPool.start(genWorkers(), { behaviour: 'conference' });
 let best: ConfStep | undefined;
 let failedAt: ConfStep | undefined;
 try {
   ({ best, failedAt } = await climb(
     'shtoom serve conference (pinned)',
     STEPS,
-    (n) => conferenceStep(confGen, load, conf.pid!, statusFile, (room) => `sip:bench-${room}@127.0.0.1:${confPort}`, n),
+    (n) => conferenceStep(confPool, conf.pid!, statusFile, (room) => `sip:bench-${room}@127.0.0.1:${confPort}`, n),
     confOk,
     confLine,
   ));
 } finally {
   conf.kill('SIGTERM');
-  confGen.close();
-  await ua.close();
+  await confPool.stop();
 }
 note(`load average after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 note(

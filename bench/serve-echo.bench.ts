@@ -5,7 +5,9 @@
  * its CPU in percent of one core.
  *
  * The calls are placed by the project's load generator
- * (`lib/load-generator.ts`), in this process: a `UserAgent` sets each call
+ * (`lib/load-generator.ts`) on SHTOOM_BENCH_GEN_WORKERS worker threads of
+ * this process (`lib/gen-pool.ts`; default half the cores and at least two): call i on
+ * thread i mod K, a `UserAgent` per thread sets each call
  * up (PCMU, rtcp-mux), then each call sends a 20 ms PCMU packet 50 times a
  * second from its own UDP socket on the precise media clock. Every payload carries its send time
  * and a counter, which the echo returns unchanged (re-originated under its
@@ -49,9 +51,11 @@ import {
   echoOk,
   echoStep,
   loadServerArgs,
+  poolEcho,
   rssPerIdleCall,
   startServe,
 } from './lib/echo-load.js';
+import { GeneratorPool, genWorkers } from './lib/gen-pool.js';
 import { climb, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, report } from './lib/report.js';
@@ -70,9 +74,10 @@ const server = await startServe(
   loadServerArgs('echo', port),
   PROFILE ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', PROFILE] } : {},
 );
+// The idle calls of the memory figure come from this thread; the climbs' load from the generator threads.
 const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@127.0.0.1' });
-const rtts: number[] = [];
-const gen = new LoadGenerator(ua, echoBehaviour(rtts));
+const gen = new LoadGenerator(ua, echoBehaviour([]));
+const pool = await GeneratorPool.start(genWorkers(), { behaviour: 'echo' });
 const target = `sip:echo@127.0.0.1:${port}`;
 const fifo = process.env.SHTOOM_BENCH_REFERENCE_FIFO;
 const refPrefix = fifo ? ['chrt', '-f', fifo] : [];
@@ -90,7 +95,7 @@ try {
   ({ best, failedAt } = await climb(
     'shtoom serve echo',
     STEPS,
-    (n) => echoStep(gen, rtts, server.pid!, n, SECONDS, (i) => gen.place(i, target)),
+    (n) => echoStep(poolEcho(pool, { target: () => target }), server.pid!, n, SECONDS),
     echoOk,
     echoLine,
   ));
@@ -107,7 +112,7 @@ try {
       async (n) => {
         const bare = await bareEcho(n, refPrefix);
         try {
-          return await echoStep(gen, rtts, bare.pid, n, SECONDS, (i) => gen.direct(i, bare.ports[i]!));
+          return await echoStep(poolEcho(pool, { port: (i) => bare.ports[i]! }), bare.pid, n, SECONDS);
         } finally {
           bare.stop();
         }
@@ -121,6 +126,7 @@ try {
 } finally {
   gen.close();
   await ua.close();
+  await pool.stop();
 }
 note(
   `measured for ${SECONDS} s per step (SHTOOM_BENCH_SERVE_SECONDS), steps ${STEPS.join(', ')} ` +
@@ -129,7 +135,8 @@ note(
     '; bare Node echo: ' +
     (refFailedAt
       ? `${refFailedAt.calls} calls failed the criteria`
-      : 'held every step (its figure is a lower bound: raise SHTOOM_BENCH_SERVE_MAX)'),
+      : 'held every step (its figure is a lower bound: raise SHTOOM_BENCH_SERVE_MAX)') +
+    `; ${pool.size} generator thread${pool.size === 1 ? '' : 's'} (SHTOOM_BENCH_GEN_WORKERS)`,
 );
 report('serve.echo_concurrent_calls', best?.calls ?? 0, 'calls');
 if (best) {
@@ -137,6 +144,9 @@ if (best) {
   report('serve.echo_rtt_p50_ms', best.rttP50, 'ms');
   report('serve.echo_cpu_percent', best.cpuPercent, '%');
   report('serve.echo_generator_lateness_p99_ms', best.latenessP99, 'ms');
+  report('serve.echo_generator_cpu_percent', best.genCpuPercent, '%');
+  report('serve.echo_generator_threads', best.genThreads, 'threads');
+  report('serve.echo_generator_cpu_per_call_percent', best.genCpuPercent / best.calls, '%');
 }
 report('serve.echo_reference_node_calls', refBest?.calls ?? 0, 'calls');
 if (reference) {

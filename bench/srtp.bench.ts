@@ -27,7 +27,7 @@ import type { RtpChannel } from '../src/rtp/rtp-channel.js';
 import { writeRtp } from '../src/rtp/rtp-packet.js';
 import { RtpSession } from '../src/rtp/rtp-session.js';
 import { UserAgent } from '../src/sip/api/user-agent.js';
-import { echoBehaviour, echoLine, echoOk, echoStep, loadServerArgs, startServe } from './lib/echo-load.js';
+import { echoBehaviour, echoLine, echoOk, echoStep, loadServerArgs, startServe, threadEcho } from './lib/echo-load.js';
 import { climb, LoadGenerator } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { medianUsPerOp, note, opsPerSecond, report } from './lib/report.js';
@@ -171,7 +171,13 @@ if (process.env.SHTOOM_BENCH_SRTP_CAPACITY !== '0') {
         const { best, failedAt } = await climb(
           `serve echo, ${label}`,
           STEPS,
-          (n) => echoStep(gen, rtts, server.pid!, n, SECONDS, (i) => gen.place(i, target)),
+          (n) =>
+            echoStep(
+              threadEcho(gen, rtts, (i) => gen.place(i, target)),
+              server.pid!,
+              n,
+              SECONDS,
+            ),
           echoOk,
           echoLine,
         );

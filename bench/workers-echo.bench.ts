@@ -8,10 +8,11 @@
  * The same load, steps and criteria as `serve-echo.bench.ts` (zero lost
  * packets, round-trip p99 under 10 ms, generator lateness p99 under 2 ms;
  * a failed step is run once more): the project's load generator
- * (`lib/load-generator.ts`) in this process places the calls and sends 50
- * PCMU packets a second on each. The generator is one thread of its own:
- * on a machine with N cores it competes with the N workers, so the
- * all-cores figure is also bounded by what one generator thread sends.
+ * (`lib/load-generator.ts`) on SHTOOM_BENCH_GEN_WORKERS threads of this
+ * process (`lib/gen-pool.ts`; default half the cores, at least two) places the calls and
+ * sends 50 PCMU packets a second on each. On a machine with N cores the
+ * generator threads compete with the N workers, so the all-cores figure is
+ * also bounded by the machine the generator shares.
  *
  * Env: SHTOOM_BENCH_SERVE_WORKERS (default: the number of cores),
  * SHTOOM_BENCH_SERVE_SECONDS (default 10), SHTOOM_BENCH_SERVE_MAX (default
@@ -19,17 +20,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { UserAgent } from '../src/sip/api/user-agent.js';
-import {
-  type EchoStep,
-  echoBehaviour,
-  echoLine,
-  echoOk,
-  echoStep,
-  loadServerArgs,
-  startServe,
-} from './lib/echo-load.js';
-import { climb, LoadGenerator } from './lib/load-generator.js';
+import { type EchoStep, echoLine, echoOk, echoStep, loadServerArgs, poolEcho, startServe } from './lib/echo-load.js';
+import { GeneratorPool, genWorkers } from './lib/gen-pool.js';
+import { climb } from './lib/load-generator.js';
 import { freePort } from './lib/ports.js';
 import { note, report } from './lib/report.js';
 
@@ -40,9 +33,7 @@ const STEPS = process.env.SHTOOM_BENCH_SERVE_STEPS
   : [50, 100, 200, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000].filter((n) => n <= MAX);
 const WORKERS = Number(process.env.SHTOOM_BENCH_SERVE_WORKERS ?? availableParallelism());
 
-const ua = await UserAgent.create({ listen: 'udp:127.0.0.1:0', aor: 'sip:load@127.0.0.1' });
-const rtts: number[] = [];
-const gen = new LoadGenerator(ua, echoBehaviour(rtts));
+const pool = await GeneratorPool.start(genWorkers(), { behaviour: 'echo' });
 
 /** One server with `workers` media workers, climbed to its first failing step. */
 async function climbServe(workers: number): Promise<{ best?: EchoStep; failedAt?: EchoStep }> {
@@ -53,7 +44,7 @@ async function climbServe(workers: number): Promise<{ best?: EchoStep; failedAt?
     return await climb(
       `shtoom serve echo --workers ${workers}`,
       STEPS,
-      (n) => echoStep(gen, rtts, server.pid!, n, SECONDS, (i) => gen.place(i, target)),
+      (n) => echoStep(poolEcho(pool, { target: () => target }), server.pid!, n, SECONDS),
       echoOk,
       echoLine,
     );
@@ -72,14 +63,14 @@ try {
   one = await climbServe(1);
   all = await climbServe(WORKERS);
 } finally {
-  gen.close();
-  await ua.close();
+  await pool.stop();
 }
 const held = (r: { failedAt?: EchoStep }) => (r.failedAt ? `${r.failedAt.calls} calls failed` : 'held every step');
 note(
   `measured for ${SECONDS} s per step, steps ${STEPS.join(', ')}; ${availableParallelism()} cores, ` +
     `load average ${loadBefore} before, ${load()} after; one thread: ${held(one)}; ` +
-    `${WORKERS} workers: ${held(all)}`,
+    `${WORKERS} workers: ${held(all)}; ${pool.size} generator thread${pool.size === 1 ? '' : 's'} ` +
+    '(SHTOOM_BENCH_GEN_WORKERS)',
 );
 const oneCalls = one.best?.calls ?? 0;
 const allCalls = all.best?.calls ?? 0;

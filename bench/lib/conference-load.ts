@@ -81,15 +81,20 @@ export class ConferenceLoad implements CallBehaviour {
   probeHeard(): number[] {
     const x = new Int16Array(this.probe.length * 160);
     for (const [i, f] of this.probe.entries()) x.set(f, i * 160);
-    return TALKERS.filter((hz) => {
-      const bin = new ToneBin(hz, 8000, 320);
-      let on = 0;
-      let all = 0;
-      for (let at = 0; at + 320 <= x.length; at += 160, all++) {
-        bin.measure(x, at);
-        if (bin.amplitude() > 300) on++;
-      }
-      return all > 0 && on / all > 0.8;
-    });
+    return talkersHeard(x);
   }
+}
+
+/** Which talkers' tones are in most of `x` (8 kHz samples: what the probe heard). */
+export function talkersHeard(x: Int16Array): number[] {
+  return TALKERS.filter((hz) => {
+    const bin = new ToneBin(hz, 8000, 320);
+    let on = 0;
+    let all = 0;
+    for (let at = 0; at + 320 <= x.length; at += 160, all++) {
+      bin.measure(x, at);
+      if (bin.amplitude() > 300) on++;
+    }
+    return all > 0 && on / all > 0.8;
+  });
 }

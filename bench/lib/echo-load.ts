@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GeneratorPool, joinCalls, joinSeries } from './gen-pool.js';
 import {
   type CallBehaviour,
   type LoadCall,
@@ -32,6 +33,10 @@ export interface EchoStep {
   rttP99: number;
   latenessP99: number;
   cpuPercent: number;
+  /** The generator's own CPU (this process, every thread), percent of one core. */
+  genCpuPercent: number;
+  /** Generator threads (1: the generator in this thread). */
+  genThreads: number;
 }
 
 /** The echo's payloads (send time, counter) and round trips, kept in `rtts` while a call's window is open. */
@@ -45,55 +50,119 @@ export function echoBehaviour(rtts: number[]): CallBehaviour {
     receive(c, msg, now) {
       if (msg.length < 12 + 16 || (msg[1]! >= 192 && msg[1]! <= 223)) return; // RTCP
       const off = 12 + 4 * (msg[0]! & 0x0f);
-      const sent = msg.readDoubleLE(off);
       const counter = msg.readUInt32LE(off + 8);
       if (counter >= c.windowFrom && counter < c.windowTo) {
         c.windowReceived++;
-        rtts.push(now - sent);
+        rtts.push(now - msg.readDoubleLE(off));
       }
     },
   };
 }
 
-/** One step: `n` echo calls for `seconds` after a 2 s warm-up; the server's CPU from its pid. */
-export async function echoStep(
-  gen: LoadGenerator,
-  rtts: number[],
-  serverPid: number,
-  n: number,
-  seconds: number,
-  connect: (i: number) => Promise<LoadCall>,
-): Promise<EchoStep> {
-  const calls = await connectAll(n, connect);
-  for (const c of calls) gen.start(c);
+/** What one measured window of echo calls gave. */
+export interface EchoWindow {
+  sent: number;
+  received: number;
+  rtts: number[];
+  lateness: number[];
+}
+
+/** What `echoStep` drives: the generator in this thread (`threadEcho`) or a pool of generator threads (`poolEcho`). */
+export interface EchoLoad {
+  readonly threads: number;
+  /** Place calls 0..n-1 and start their media. */
+  connect(n: number): Promise<void>;
+  open(): Promise<void>;
+  /** Close the window: what it measured (after waiting for what was still on its way back). */
+  close(): Promise<EchoWindow>;
+  /** Hang the calls up. */
+  end(): Promise<void>;
+}
+
+/** The generator of this thread, its calls made by `connect(i)`. */
+export function threadEcho(gen: LoadGenerator, rtts: number[], connect: (i: number) => Promise<LoadCall>): EchoLoad {
+  let calls: LoadCall[] = [];
+  return {
+    threads: 1,
+    async connect(n) {
+      calls = await connectAll(n, connect);
+      for (const c of calls) gen.start(c);
+    },
+    async open() {
+      rtts.length = 0;
+      gen.lateness.length = 0;
+      for (const c of calls) {
+        c.windowFrom = c.counter;
+        c.windowReceived = 0;
+      }
+      gen.measuring = true;
+    },
+    async close() {
+      gen.measuring = false;
+      for (const c of calls) c.windowTo = c.counter;
+      await new Promise((r) => setTimeout(r, 500)); // what is still on its way back
+      return {
+        sent: calls.reduce((s, c) => s + (c.windowTo - c.windowFrom), 0),
+        received: calls.reduce((s, c) => s + c.windowReceived, 0),
+        rtts: [...rtts],
+        lateness: [...gen.lateness],
+      };
+    },
+    async end() {
+      await gen.end(calls);
+      calls = [];
+    },
+  };
+}
+
+/** A pool of generator threads (`gen-pool.ts`, behaviour `echo`), its calls to `target(i)` or `port(i)`. */
+export function poolEcho(
+  pool: GeneratorPool,
+  to: { target: (i: number) => string } | { port: (i: number) => number },
+): EchoLoad {
+  return {
+    threads: pool.size,
+    connect: (n) => pool.connect(n, to),
+    open: () => pool.open(),
+    async close() {
+      const figures = await pool.close();
+      const calls = joinCalls(figures);
+      return {
+        sent: calls.reduce((s, c) => s + c.sent, 0),
+        received: calls.reduce((s, c) => s + c.received, 0),
+        rtts: joinSeries(figures, 'rtts'),
+        lateness: joinSeries(figures, 'lateness'),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** One step: `n` echo calls for `seconds` after a 2 s warm-up; the server's CPU from its pid, the generator's own. */
+export async function echoStep(load: EchoLoad, serverPid: number, n: number, seconds: number): Promise<EchoStep> {
+  await load.connect(n);
   await new Promise((r) => setTimeout(r, 2000));
-  rtts.length = 0;
-  gen.lateness.length = 0;
-  for (const c of calls) {
-    c.windowFrom = c.counter;
-    c.windowReceived = 0;
-  }
+  await load.open();
   const cpu0 = cpuTicks(serverPid);
+  const gen0 = cpuTicks(process.pid);
   const t0 = performance.now();
-  gen.measuring = true;
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  gen.measuring = false;
   const elapsed = performance.now() - t0;
   const cpu1 = cpuTicks(serverPid);
-  for (const c of calls) c.windowTo = c.counter;
-  await new Promise((r) => setTimeout(r, 500)); // what is still on its way back
-  const sent = calls.reduce((s, c) => s + (c.windowTo - c.windowFrom), 0);
-  const got = calls.reduce((s, c) => s + c.windowReceived, 0);
+  const gen1 = cpuTicks(process.pid);
+  const w = await load.close();
   const result: EchoStep = {
     calls: n,
-    sent,
-    lost: sent - got,
-    rttP50: percentile(rtts, 50),
-    rttP99: percentile(rtts, 99),
-    latenessP99: percentile(gen.lateness, 99),
+    sent: w.sent,
+    lost: w.sent - w.received,
+    rttP50: percentile(w.rtts, 50),
+    rttP99: percentile(w.rtts, 99),
+    latenessP99: percentile(w.lateness, 99),
     cpuPercent: cpuPercent(cpu0, cpu1, elapsed),
+    genCpuPercent: cpuPercent(gen0, gen1, elapsed),
+    genThreads: load.threads,
   };
-  await gen.end(calls);
+  await load.end();
   await new Promise((r) => setTimeout(r, 500));
   return result;
 }
@@ -104,7 +173,8 @@ export function echoLine(r: EchoStep, ok: boolean): string {
   return (
     `${r.calls} calls: ${r.sent} packets out, ${r.lost} lost, round trip p50 ${r.rttP50.toFixed(3)} ms ` +
     `p99 ${r.rttP99.toFixed(3)} ms, generator lateness p99 ${r.latenessP99.toFixed(3)} ms, ` +
-    `CPU ${r.cpuPercent.toFixed(1)} %${ok ? '' : ' (fails)'}`
+    `CPU ${r.cpuPercent.toFixed(1)} %, generator CPU ${r.genCpuPercent.toFixed(1)} % on ${r.genThreads} ` +
+    `thread${r.genThreads === 1 ? '' : 's'}${ok ? '' : ' (fails)'}`
   );
 }
 

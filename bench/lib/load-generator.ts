@@ -78,6 +78,8 @@ export class LoadCall {
   ts = Math.floor(Math.random() * 2 ** 32);
   /** Packets sent so far. */
   counter = 0;
+  /** Errors the socket reported (a send refused). */
+  socketErrors = 0;
   /** The window measured: packets numbered [windowFrom, windowTo) and what came back of them. */
   windowFrom = Infinity;
   windowTo = Infinity;
@@ -115,6 +117,8 @@ export class LoadGenerator {
   private async open(index: number): Promise<LoadCall> {
     const c = new LoadCall(index);
     c.socket = createSocket('udp4');
+    // A connected socket hears ICMP errors (the peer's port closed at hang-up): counted, never thrown.
+    c.socket.on('error', () => c.socketErrors++);
     await new Promise<void>((r) => c.socket.bind(0, '127.0.0.1', () => r()));
     c.socket.on('message', (msg) => {
       const srtp = c.srtp;
@@ -127,10 +131,20 @@ export class LoadGenerator {
     return c;
   }
 
+  /**
+   * Connect the call's socket to its peer: each packet is then sent without
+   * an address to resolve and route (the cheaper send), and only the peer's
+   * datagrams are received (an echo answers from the port its SDP names).
+   */
+  private connectSocket(c: LoadCall): Promise<void> {
+    return new Promise<void>((resolve) => c.socket.connect(c.remote.port, c.remote.address, () => resolve()));
+  }
+
   /** A stream straight to a port (a bare echo). */
   async direct(index: number, port: number): Promise<LoadCall> {
     const c = await this.open(index);
     c.remote = { address: '127.0.0.1', port };
+    await this.connectSocket(c);
     return c;
   }
 
@@ -162,6 +176,7 @@ export class LoadGenerator {
     const n = processAnswer(offer, parseSdp(Buffer.from(inv.response!.body).toString()));
     c.remote = n.remoteRtp!;
     c.payloadType = n.send.payloadType;
+    await this.connectSocket(c);
     if (n.srtp) {
       const k = SRTP_SUITES[n.srtp.suite].keyLength;
       c.srtp = new SrtpSession({
@@ -188,7 +203,7 @@ export class LoadGenerator {
       c.counter++;
       c.seq = (c.seq + 1) & 0xffff;
       c.ts = (c.ts + ticksPerPacket) >>> 0;
-      c.socket.send(c.srtp ? c.srtp.protectRtp(b) : b, c.remote.port, c.remote.address);
+      c.socket.send(c.srtp ? c.srtp.protectRtp(b) : b);
     });
   }
 

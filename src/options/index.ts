@@ -7,4 +7,5 @@ export { EffectiveOptions, resolveOptions, describeSource } from './resolve.js';
 export { OptionValueError, ConfigFileError } from './errors.js';
 export { defaultConfigPath } from './config-path.js';
 export { loadOptions } from './load.js';
+export { optionsFromWire, optionsToWire, type OptionsWire } from './transfer.js';
 export { schema, type ShtoomSchema, type ShtoomOptions, type OptionId } from './schema/index.js';

@@ -41,6 +41,11 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
   if (args.length !== 1) throw new UsageError('ivr crawl takes one URI: shtoom ivr crawl sip:ivr@host');
   const uri = args[0]!;
   if (!/^sips?:[^\s]+$/i.test(uri)) throw new UsageError(`ivr crawl: not a SIP URI: ${JSON.stringify(uri)}`);
+  // The crawl runs on one thread: say so rather than ignore the option.
+  if (o.sourceOf('ivr.workers').kind === 'argv')
+    throw new UsageError(
+      '--workers spreads scenario runs (shtoom ivr FILES --workers N); ivr crawl runs on one thread',
+    );
   const mode = o.get('call.dtmf-mode');
   const dtmfMode = mode === 'auto' ? 'rfc4733' : mode;
   const codecs: readonly CodecId[] | undefined =

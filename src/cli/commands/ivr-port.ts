@@ -6,7 +6,7 @@ import type { CommandContext } from '../command.js';
 import { ephemeralSipPort, phoneOptionsFrom } from './call-common.js';
 
 /** A bad SIP setting (an address, a transport) is a usage error: exit 2 before any call. */
-export async function ivrPort(ctx: CommandContext): Promise<PhonePort> {
+export async function ivrPort(ctx: Pick<CommandContext, 'options' | 'log'>): Promise<PhonePort> {
   try {
     return await PhonePort.create({
       ...phoneOptionsFrom(ctx.options, ctx.log, { ephemeralPort: ephemeralSipPort('ivr') }),

@@ -4,14 +4,18 @@
  * the reports asked for (TAP on stdout, JUnit XML, JSON, HTML, WAV clips).
  * With `--concurrency`, `--repeat` or `--rate` the run becomes a load test
  * and ends with its summary (pass/fail counts, step latency percentiles,
- * media statistics of all calls).
+ * media statistics of all calls); `--workers W` spreads its runs over W
+ * worker threads (`ivr-workers.ts`), the results merged as one thread
+ * reports them.
  *
  * Exit codes: 0 when every scenario run passed, 1 when one failed, 2 for a
  * bad scenario file or option, 130 when interrupted (Ctrl-C, SIGTERM: no
  * scenario starts any more, the calls in progress are hung up, the reports
  * hold what ran).
  */
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../../errors.js';
+import { optionsToWire } from '../../options/index.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { runSuite } from '../../harness/load/run-suite.js';
 import { stepLine } from '../../harness/report/step-text.js';
@@ -24,6 +28,7 @@ import { runCrawl } from './ivr-crawl.js';
 import { runMerge } from './ivr-merge.js';
 import { depth, failureLine, finishRun, runName, seconds } from './ivr-report.js';
 import { ivrPort } from './ivr-port.js';
+import { runOnWorkers } from './ivr-workers.js';
 
 /** Options only `ivr crawl` uses. */
 const CRAWL_ONLY = [
@@ -90,6 +95,13 @@ async function run(ctx: CommandContext): Promise<number> {
     ctx.out.line(`shard ${shard.index}/${shard.count}: ${scenarios.length} of the ${all.length} scenarios`);
   const log = ctx.log.child('ivr');
 
+  const askedWorkers = o.get('ivr.workers');
+  // More workers than runs at once (or than runs) would sit idle.
+  const workers = Math.max(1, Math.min(askedWorkers === 0 ? availableParallelism() : askedWorkers, concurrency, total));
+  if (workers > 1 && o.sourceOf('sip.port').kind !== 'default')
+    throw new UsageError(`--sip-port: the ${workers} workers each bind a SIP port of their own; leave it out`);
+  if (workers > 1 && !tap && !json) ctx.out.line(`${total} scenario runs over ${workers} worker threads`);
+  // Built here in any case: a bad SIP setting is a usage error (exit 2) before any worker starts.
   const port = await ivrPort(ctx);
 
   // Progress: human lines, or TAP comments and points; nothing on stdout with --json.
@@ -135,22 +147,56 @@ async function run(ctx: CommandContext): Promise<number> {
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let result: RunResult;
-  try {
-    result = await runSuite(
-      scenarios,
-      { ...port.env(), onStep, vars: varsFrom(o.get('ivr.var')) },
-      {
-        concurrency,
-        repeat,
-        ...(rateText !== undefined ? { ratePerSecond: Number(rateText) } : {}),
-        onScenario,
-        signal: stop.signal,
-      },
-    );
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+  if (workers > 1) {
     await port.close();
-  }
+    ctx.signal.removeEventListener('abort', onAbort);
+    const stopOnAbort = () => {
+      log.info('interrupted: no further scenario starts; hanging up the calls in progress');
+      stop.abort();
+    };
+    ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
+    try {
+      result = await runOnWorkers({
+        workers,
+        concurrency,
+        data: {
+          options: optionsToWire(o),
+          paths: [...paths],
+          ...(shardText !== undefined ? { shard: shardText } : {}),
+          vars: varsFrom(o.get('ivr.var')),
+          repeat,
+          ...(rateText !== undefined ? { ratePerSecond: Number(rateText) } : {}),
+          keep,
+          logLevel: ctx.log.level,
+        },
+        log,
+        onStep,
+        onScenario: (r, stand) => {
+          if (stand) shown.delete(stand);
+          onScenario(r);
+        },
+        signal: stop.signal,
+      });
+    } finally {
+      ctx.signal.removeEventListener('abort', stopOnAbort);
+    }
+  } else
+    try {
+      result = await runSuite(
+        scenarios,
+        { ...port.env(), onStep, vars: varsFrom(o.get('ivr.var')) },
+        {
+          concurrency,
+          repeat,
+          ...(rateText !== undefined ? { ratePerSecond: Number(rateText) } : {}),
+          onScenario,
+          signal: stop.signal,
+        },
+      );
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await port.close();
+    }
 
   const interrupted = ctx.signal.aborted;
   finishRun(ctx, result, { load, tap, progress, total, interrupted, log });
@@ -193,6 +239,7 @@ export const ivrCommand: CommandSpec = {
     'shtoom ivr examples/demo-sales.yaml --var ivr=sip:ivr@pbx.example.com --aor sip:test@example.com --password ' +
       'secret',
     'shtoom ivr examples/demo-sales.yaml --concurrency 10 --repeat 5 --rate 2 --json',
+    'shtoom ivr examples/ --concurrency 200 --repeat 20 --workers 2   # the load over two threads',
     'shtoom ivr tests/ --tap | tap-junit',
     'shtoom ivr tests/ --shard 2/3 --json-file shard-2.json   # machine 2 of 3 in a CI matrix',
     'shtoom ivr merge shard-*.json --junit ivr.xml --html report/',

@@ -3,6 +3,8 @@
  * test signal, found again in the echoed audio by cross-correlation
  * (round-trip latency), loss both ways, jitter, RTCP round trip and an
  * E-model MOS; exit 0 only when the call worked and every threshold held.
+ * With `--calls N` (beyond 1), N such calls at once over worker threads
+ * (`smoke-load.ts`): every call must hold the thresholds.
  */
 import { writeFileSync } from 'node:fs';
 import type { Phone } from '../../app/phone.js';
@@ -17,6 +19,7 @@ import { parseUri } from '../../sip/message/uri.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { aborted, ephemeralSipPort, exitCodeOfEnd, phoneFrom } from './call-common.js';
+import { runSmokeLoad } from './smoke-load.js';
 
 /**
  * The RTCP interval of a smoke call unless the options set one: the peer's reports arrive often enough for a short
@@ -79,6 +82,7 @@ async function run(ctx: CommandContext): Promise<number> {
     throw new UsageError(`URI ${JSON.stringify(uri)}: ${(e as Error).message}`);
   }
   checkSipsTarget(ctx.options, uri);
+  if (ctx.options.get('smoke.calls') > 1) return runSmokeLoad(ctx, uri);
   const phone = await phoneFrom(ctx.options, ctx.log, {
     ephemeralPort: ephemeralSipPort('smoke'),
     lingerMs: 300,
@@ -104,7 +108,7 @@ export const smokeCommand: CommandSpec = {
   ],
   description:
     'smoke call against an echo service: round-trip latency, loss both ways, jitter, RTT, MOS; exit 0 only if every ' +
-    'threshold held',
+    'threshold held (with --calls N: N calls at once over worker threads, every call held to the thresholds)',
   args: [{ name: 'uri', description: 'the echo service, e.g. sip:echo@127.0.0.1:5070', required: true }],
   run,
   examples: [
@@ -112,5 +116,7 @@ export const smokeCommand: CommandSpec = {
     'shtoom smoke sip:echo@voip.example.com --duration 30 --max-loss 0.5 --max-latency 250 --min-mos 4 --junit ' +
       'smoke.xml',
     'shtoom smoke sip:echo@127.0.0.1:5070 --json',
+    'shtoom smoke sip:echo@127.0.0.1:5070 --calls 200 --rate 20 --workers 2 --max-loss 0.5 --junit load.xml   # ' +
+      'load mode: every call must hold the thresholds',
   ],
 };

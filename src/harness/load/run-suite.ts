@@ -7,7 +7,7 @@
 import { realClock } from '../../clock/clock.js';
 import { realTimers } from '../../clock/timers.js';
 import type { EngineEnv } from '../engine/context.js';
-import type { RunResult, ScenarioResult } from '../engine/results.js';
+import type { RunResult, ScenarioResult, StepResult } from '../engine/results.js';
 import { runScenario } from '../engine/runner.js';
 import { ScenarioError } from '../errors.js';
 import type { Scenario } from '../scenario/types.js';
@@ -19,8 +19,17 @@ export interface SuiteOptions {
   readonly repeat?: number;
   /** Start at most this many scenarios per second (default: as fast as concurrency allows). */
   readonly ratePerSecond?: number;
-  /** Called as each scenario run finishes. */
-  readonly onScenario?: (result: ScenarioResult) => void;
+  /**
+   * Run only the runs whose number (their place in the whole run: each
+   * scenario in turn, repeat after repeat) is `index` modulo `count` — one
+   * worker's share (`shtoom ivr --workers`); the rate still spaces the starts
+   * by their place in the whole run.
+   */
+  readonly slice?: { readonly index: number; readonly count: number };
+  /** Called as each step of a run is done, with the run's number in the whole run (instead of the env's `onStep`). */
+  readonly onStep?: (result: ScenarioResult, step: StepResult, index: number) => void;
+  /** Called as each scenario run finishes, with its number in the whole run. */
+  readonly onScenario?: (result: ScenarioResult, index: number) => void;
   /** Once aborted, no further scenario starts (those running finish); the result holds the runs that ran. */
   readonly signal?: AbortSignal;
 }
@@ -49,6 +58,12 @@ export async function runSuite(
   const timers = env.timers ?? realTimers;
   const jobs: { scenario: Scenario; iteration: number }[] = [];
   for (let r = 1; r <= repeat; r++) for (const s of scenarios) jobs.push({ scenario: s, iteration: r });
+  const slice = options.slice;
+  if (slice && !(Number.isInteger(slice.count) && slice.count >= 1 && slice.index >= 0 && slice.index < slice.count))
+    throw new ScenarioError(`slice must be index < count, got ${slice.index} of ${slice.count}`);
+  // This share's runs, by their number in the whole run.
+  const mine: number[] = [];
+  for (let i = 0; i < jobs.length; i++) if (!slice || i % slice.count === slice.index) mine.push(i);
   const results: ScenarioResult[] = new Array<ScenarioResult>(jobs.length);
   const started = clock.now();
   const startedAt = new Date().toISOString();
@@ -69,8 +84,9 @@ export async function runSuite(
   const worker = async () => {
     for (;;) {
       if (options.signal?.aborted) return;
-      const i = next++;
-      if (i >= jobs.length) return;
+      const k = next++;
+      if (k >= mine.length) return;
+      const i = mine[k]!;
       if (interval > 0) {
         const due = started + i * interval;
         const delay = due - clock.now();
@@ -78,22 +94,39 @@ export async function runSuite(
         if (options.signal?.aborted) return;
       }
       const job = jobs[i]!;
-      const result = await runScenario(job.scenario, { ...env, iteration: job.iteration });
+      const onStep = options.onStep;
+      const result = await runScenario(job.scenario, {
+        ...env,
+        iteration: job.iteration,
+        ...(onStep ? { onStep: (r: ScenarioResult, step: StepResult) => onStep(r, step, i) } : {}),
+      });
       results[i] = result;
-      options.onScenario?.(result);
+      options.onScenario?.(result, i);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, mine.length) }, worker));
   } finally {
     if (keepAlive) clearInterval(keepAlive);
   }
-  const ran = results.filter((r) => r !== undefined);
-  const passed = ran.filter((r) => r.status === 'passed').length;
-  return {
+  return mergeRuns(
+    results.flatMap((result, index) => (result ? [{ index, result }] : [])),
     startedAt,
-    durationMs: clock.now() - started,
-    scenarios: ran,
-    summary: { total: ran.length, passed, failed: ran.length - passed },
-  };
+    clock.now() - started,
+  );
+}
+
+/**
+ * One run from scenario runs numbered by their place in the whole run
+ * (from one thread, or gathered from workers' shares): in that order, with
+ * the counts — what one thread running them all reports.
+ */
+export function mergeRuns(
+  runs: readonly { readonly index: number; readonly result: ScenarioResult }[],
+  startedAt: string,
+  durationMs: number,
+): RunResult {
+  const ran = [...runs].sort((a, b) => a.index - b.index).map((r) => r.result);
+  const passed = ran.filter((r) => r.status === 'passed').length;
+  return { startedAt, durationMs, scenarios: ran, summary: { total: ran.length, passed, failed: ran.length - passed } };
 }

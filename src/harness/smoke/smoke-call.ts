@@ -12,6 +12,7 @@ import type { AudioSink } from '../../audio/device.js';
 import type { Call } from '../../app/call.js';
 import type { CallEnd, CallStats } from '../../app/call-types.js';
 import type { Phone } from '../../app/phone.js';
+import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import type { Codec, CodecId } from '../../codecs/codec.js';
 import { registry } from '../../codecs/registry.js';
 import { eModel, eModelWideband } from '../emodel.js';
@@ -142,8 +143,17 @@ export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
     return failed(o, end);
   }
   const end = await Promise.race([collected.then(() => undefined), call.ended]);
+  let endedWhileDraining: CallEnd | undefined;
+  if (end === undefined) {
+    // After a stall (a busy machine) the media clock catches up in a burst, and what was collected may be complete
+    // before the echoes of that burst are back: wait for them (at most DRAIN_MS) before counting what never came.
+    const found = findProbes(probe, received.subarray(0, Math.min(heard, total) * 160), {
+      maxLag: Math.min(probe.period, 8000),
+    });
+    endedWhileDraining = await drained(call, o.phone.platform.timers, found.medianMs);
+  }
   const stats = call.stats();
-  const finalEnd = end ?? (await call.hangup());
+  const finalEnd = end ?? endedWhileDraining ?? (await call.hangup());
   const after = call.stats() ?? stats;
   return evaluate(o, probe, received.subarray(0, Math.min(heard, total) * 160), {
     setupMs,
@@ -152,6 +162,39 @@ export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
     codec: call.codec,
     cutShort: end !== undefined,
   });
+}
+
+/** The longest wait for the echoes of what was sent last, ms. */
+const DRAIN_MS = 1000;
+
+/**
+ * Wait until no more of our packets are missing than may still be on their
+ * way back (`inFlight`), polling every 20 ms, at most `DRAIN_MS`; the call's
+ * end if it ended meanwhile.
+ */
+function drained(call: Call, timers: TimerHost, roundTripMs: number | undefined): Promise<CallEnd | undefined> {
+  const allowed = inFlight(roundTripMs);
+  return new Promise((resolve) => {
+    let waited = 0;
+    let timer: TimerHandle | undefined;
+    const done = (end: CallEnd | undefined) => {
+      if (timer !== undefined) timers.clearTimer(timer);
+      resolve(end);
+    };
+    void call.ended.then(done);
+    const check = () => {
+      const s = call.stats();
+      if (!s || s.sent.packets - s.received.packets <= allowed || waited >= DRAIN_MS) return done(undefined);
+      waited += 20;
+      timer = timers.setTimer(20, check);
+    };
+    check();
+  });
+}
+
+/** Packets that may still be on their way back: a round trip's worth, and two more. */
+function inFlight(roundTripMs: number | undefined): number {
+  return Math.ceil((roundTripMs ?? 0) / 20) + 2;
 }
 
 /**
@@ -164,8 +207,7 @@ export async function smokeCall(o: SmokeOptions): Promise<SmokeResult> {
 export function missingPercent(sent: number, received: number, roundTripMs: number | undefined): number {
   if (sent <= 0) return 0;
   if (received <= 0) return 100;
-  const inFlight = Math.ceil((roundTripMs ?? 0) / 20) + 2;
-  return (100 * Math.max(0, sent - received - inFlight)) / sent;
+  return (100 * Math.max(0, sent - received - inFlight(roundTripMs))) / sent;
 }
 
 function failed(o: SmokeOptions, end: CallEnd): SmokeResult {

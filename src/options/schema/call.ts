@@ -194,8 +194,42 @@ export const callOptions = [
     flag: 'duration',
     commands: ['demo'],
   }),
+  opt.int('smoke.calls', {
+    help:
+      'smoke calls placed at once (load mode beyond 1): each measured as one smoke call, the thresholds applied to ' +
+      'every call; per-call quality percentiles, one JUnit test case per call',
+    default: 1,
+    min: 1,
+    max: 10_000,
+    flag: 'calls',
+    argName: 'n',
+    commands: ['smoke'],
+  }),
+  opt.string('smoke.rate', {
+    help: 'in load mode, place at most this many calls per second (default: all at once)',
+    flag: 'rate',
+    argName: 'per-second',
+    commands: ['smoke'],
+    validate: (v) => {
+      const n = Number(v);
+      return v.trim() !== '' && Number.isFinite(n) && n > 0 && n <= 10_000
+        ? undefined
+        : 'must be a number of calls per second above 0 (at most 10000)';
+    },
+  }),
+  opt.int('smoke.workers', {
+    help:
+      'in load mode, worker threads the calls are spread over (each its own SIP port and media clock); 0: one per ' +
+      'core',
+    default: 1,
+    min: 0,
+    max: 256,
+    flag: 'workers',
+    argName: 'n',
+    commands: ['smoke'],
+  }),
   opt.string('smoke.max-loss', {
-    help: 'fail when more than this percentage of packets is lost (both ways together)',
+    help: 'fail when more than this percentage of packets is lost (both ways together; with --calls: on any call)',
     default: '1',
     flag: 'max-loss',
     argName: 'percent',
@@ -203,7 +237,7 @@ export const callOptions = [
     validate: percent,
   }),
   opt.duration('smoke.max-latency', {
-    help: 'fail when the round-trip audio latency is longer',
+    help: 'fail when the round-trip audio latency is longer (with --calls: on any call)',
     unit: 'ms',
     default: 400,
     min: 1,
@@ -212,7 +246,7 @@ export const callOptions = [
     commands: ['smoke', 'demo'],
   }),
   opt.string('smoke.min-mos', {
-    help: 'fail when the estimated MOS (ITU-T G.107 E-model) is lower',
+    help: 'fail when the estimated MOS (ITU-T G.107 E-model) is lower (with --calls: on any call)',
     default: '3.5',
     flag: 'min-mos',
     argName: 'mos',

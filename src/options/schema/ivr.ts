@@ -16,6 +16,17 @@ export const ivrOptions = [
     argName: 'n',
     commands: ['ivr'],
   }),
+  opt.int('ivr.workers', {
+    help:
+      'worker threads the scenario runs are spread over (each its own SIP port and media clock; --concurrency and ' +
+      '--rate shared among them, the results merged as one thread reports them); 0: one per core',
+    default: 1,
+    min: 0,
+    max: 256,
+    flag: 'workers',
+    argName: 'n',
+    commands: ['ivr'],
+  }),
   opt.int('ivr.repeat', {
     help: 'runs of each scenario (load mode beyond 1)',
     default: 1,

@@ -1,0 +1,113 @@
+/**
+ * `shtoom smoke URI --calls N --workers W` (the built CLI) on loopback:
+ * - 40 calls over 2 worker threads against `shtoom serve echo`: every call
+ *   passes, the per-call percentiles cover all 40, JUnit has one test case
+ *   per call;
+ * - must fail: against `shtoom serve announce` playing a tone (it answers,
+ *   but what comes back is not our signal) the run exits 1 and names every
+ *   call with the check it failed; against an echo that holds only 3 calls
+ *   (`--capacity 3`), the calls it refuses are counted by their status and
+ *   the run exits 1.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freeSipPort, isListening, runShtoom, startShtoom, stopAllPeers, waitFor } from './support/peers.js';
+
+const COMMON = ['--sip-address', '127.0.0.1', '--rtp-address', '127.0.0.1', '--rtp-clock-realtime', '0'];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'shtoom-smoke-load-'));
+});
+afterEach(async () => stopAllPeers());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function serve(app: string, extra: string[] = []): Promise<number> {
+  const port = await freeSipPort();
+  const peer = startShtoom(['serve', app, '--listen', `udp:127.0.0.1:${port}`, ...COMMON, ...extra], {
+    timeoutSec: 80,
+  });
+  await waitFor(() => isListening(port, 'udp') || peer.child.exitCode !== null, `shtoom serve ${app}`);
+  if (peer.child.exitCode !== null) throw new Error(`serve ${app} exited: ${peer.stderr()}`);
+  return port;
+}
+
+describe('shtoom smoke --calls (load mode)', () => {
+  it('40 calls over 2 workers against shtoom serve echo: all pass; percentiles of 40; 40 JUnit cases', async () => {
+    const port = await serve('echo');
+    const junit = join(dir, 'load.xml');
+    const r = await runShtoom(
+      [
+        'smoke',
+        `sip:echo@127.0.0.1:${port}`,
+        '--calls',
+        '40',
+        '--workers',
+        '2',
+        '--rate',
+        '40',
+        '--duration',
+        '5s',
+        '--codec',
+        'pcmu',
+        '--junit',
+        junit,
+        '--json',
+        ...COMMON,
+      ],
+      { timeoutSec: 60 },
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(j).toMatchObject({ calls: 40, answered: 40, passed: 40, failed: 0, failures: [], notAnswered: [] });
+    expect(j.results).toHaveLength(40);
+    expect(j.results.map((c: { index: number }) => c.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(j.latencyMs.count).toBe(40);
+    expect(j.latencyMs.max).toBeLessThan(400);
+    expect(j.lossPercent.max).toBeLessThanOrEqual(1);
+    expect(j.mos.min).toBeGreaterThanOrEqual(3.5);
+    for (const c of j.results) expect(c.result.call.codec).toBe('PCMU');
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites name="shtoom smoke" tests="40" failures="0"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(40);
+    expect(xml).toContain('name="call 40"');
+  });
+
+  it('must fail: serve announce sends a tone, no echo: exit 1, each call named with its failed check', async () => {
+    const port = await serve('announce', ['--play', 'tone:440']);
+    const r = await runShtoom(
+      ['smoke', `sip:echo@127.0.0.1:${port}`, '--calls', '4', '--workers', '2', '--duration', '2s', ...COMMON],
+      { timeoutSec: 40 },
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    expect(r.stdout).toMatch(/4 calls: FAIL/);
+    expect(r.stdout).toMatch(/4 answered, 0 passed, 4 failed/);
+    for (const n of [1, 2, 3, 4]) expect(r.stdout).toMatch(new RegExp(`FAILED {4}call ${n}: .*probes came back`));
+  });
+
+  it('must fail: an echo that holds 3 calls refuses the rest: counted by status, exit 1', async () => {
+    const port = await serve('echo', ['--capacity', '3']);
+    const r = await runShtoom(
+      [
+        'smoke',
+        `sip:echo@127.0.0.1:${port}`,
+        '--calls',
+        '6',
+        '--workers',
+        '2',
+        '--duration',
+        '3s',
+        '--json',
+        ...COMMON,
+      ],
+      { timeoutSec: 40 },
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(j).toMatchObject({ calls: 6, answered: 3, failed: 3 });
+    expect(j.notAnswered).toEqual([expect.objectContaining({ status: 503, count: 3 })]);
+    expect(j.failures).toHaveLength(3);
+  });
+});
