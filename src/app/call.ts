@@ -29,7 +29,6 @@ import { SdpParseError } from '../sdp/errors.js';
 import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import type { SessionDescription } from '../sdp/types.js';
-import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
 import type { HeaderInit, SipRequest } from '../sip/message/message.js';
@@ -37,7 +36,7 @@ import { parseUri, type Uri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import { ending, type Ending } from './call-end.js';
-import type { CallDialog, CallIncomingRefer, CallReinvite } from './call-sip.js';
+import type { CallDialog, CallIncomingRefer, CallPlacer, CallReinvite } from './call-sip.js';
 import {
   COMMANDS,
   stay,
@@ -153,9 +152,9 @@ export interface CallContext {
   done(call: Call): void;
 }
 
-/** What a call we place needs besides: the user agent that sends its INVITE. @internal */
+/** What a call we place needs besides: what sends its INVITE (the user agent, or a worker's stand-in). @internal */
 export interface PlacingContext extends CallContext {
-  readonly ua: UserAgent;
+  readonly ua: CallPlacer;
 }
 
 /** How long a BYE or a CANCEL may keep the user waiting, ms. */

@@ -64,6 +64,7 @@ class MemoryHost implements WorkerHost {
       app: this.app,
       maxCallMs: 3_600_000,
       log: this.log,
+      aor: `sip:server@${SERVER}`,
     });
     const calls = w.calls;
     void Promise.resolve().then(() => calls.ready());
@@ -100,20 +101,28 @@ async function setUp(
   const logs = new MemorySink();
   const log = new Logger(logs, 'info');
   const host = new MemoryHost(world, app, log);
+  let phone: Awaited<ReturnType<typeof world.phone>> | undefined;
+  const ua = () => phone!.ua;
   const hub = new WorkerHub({
     workers: 2,
     host,
     clock: world.scheduler.clock,
     timers: world.scheduler,
     log,
+    placer: {
+      prepare: (uri) => ua().prepare(uri),
+      nextHop: (uri) => ua().nextHop(uri),
+      invite: (uri, opts) => ua().invite(uri, opts),
+      sdpAddress: (towards) => ua().advertised(undefined, towards).address,
+    },
     ...hubOpts,
   });
   host.hub = hub;
   const caller = await world.phone(CALLER);
-  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
+  phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
   hub.start();
   await world.until(hub.ready(1000));
-  return { world, host, hub, caller, phone, logs };
+  return { world, host, hub, caller, phone: phone!, logs };
 }
 
 function place(caller: Awaited<ReturnType<typeof setUp>>['caller'], n: number, from = 0) {
@@ -407,6 +416,190 @@ describe('media workers: transfers (REFER) across the boundary', () => {
       rid: 1,
       status: 180,
       reason: 'Ringing',
+    });
+  });
+});
+
+describe("media workers: following the peer's REFER from a worker", () => {
+  const CAROL = '10.0.0.3';
+  /** The app follows every transfer it is asked for, playing a 1300 Hz tone to whom it calls. */
+  function follower(followed: Call[]): VoiceApp {
+    return async (call) => {
+      call.call.on('transfer-requested', (t) => {
+        followed.push(t.accept({ source: sine(1300) }));
+      });
+      await call.echo();
+    };
+  }
+
+  it('the caller transfers the app to Carol: the worker calls her, she hears it, the caller hears 200', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(7, follower(followed));
+    const carol = await world.phone(CAROL);
+    const heardByCarol = new CaptureSink();
+    let carolsCall: Call | undefined;
+    carol.on('incoming', (c) => {
+      carolsCall = c;
+      c.ring();
+      world.scheduler.after(300, () => void c.answer({ source: sine(1700), sink: heardByCarol }).catch(() => {}));
+    });
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    const worker = hub.workers().findIndex((w) => w.calls === 1);
+    const progress: number[] = [];
+    call.on('transfer-progress', (p) => progress.push(p.status));
+    const done = await world.until(call.transfer(`sip:carol@${CAROL}`));
+    expect(done.status).toBe(200);
+    expect(progress).toContain(200);
+    expect((await world.until(call.ended)).reason).toBe('transferred');
+    // The followed call lives in the worker of the call it follows (its media is there).
+    expect(followed).toHaveLength(1);
+    await world.until(followed[0]!.answered);
+    expect(carolsCall!.remote).toContain(SERVER);
+    await world.run(1500);
+    expect(heardByCarol.toneSeconds(1300)).toBeGreaterThan(1);
+    expect(hub.workers()[worker]!.calls).toBe(1);
+    expect(hub.stats.placed).toBe(1);
+    await world.until(carolsCall!.hangup());
+    await world.run(200);
+    expect(followed[0]!.end?.reason).toBe('remote-hangup');
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it("Carol refuses (486): the caller's transfer fails with 486, the call with the app goes on", async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(8, follower(followed));
+    const carol = await world.phone(CAROL);
+    carol.on('incoming', (c) => c.reject(486, 'Busy Here'));
+    const sink = new CaptureSink();
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink });
+    await world.until(call.answered);
+    const failed = await world.until(call.transfer(`sip:carol@${CAROL}`).catch((e: unknown) => e));
+    expect(failed).toBeInstanceOf(TransferFailedError);
+    expect((failed as TransferFailedError).status).toBe(486);
+    expect((await world.until(followed[0]!.ended)).reason).toBe('busy');
+    await world.run(1500);
+    expect(call.state).toBe('answered');
+    expect(sink.toneSeconds(900)).toBeGreaterThan(1);
+    expect(hub.active).toBe(1);
+    await world.until(call.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the app gives up before Carol answers: CANCEL reaches her, nothing is held', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(9, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    const outcome = call.transfer(`sip:carol@${CAROL}`).catch((e: unknown) => e);
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    await world.until(followed[0]!.hangup());
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect(((await world.until(outcome)) as TransferFailedError).status).toBe(487);
+    await world.run(200);
+    expect(hub.active).toBe(1);
+    await world.until(call.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the worker dies while Carol rings: her call is cancelled, the caller gets BYE, no call is held', async () => {
+    const followed: Call[] = [];
+    const { world, host, hub, caller, phone } = await setUp(10, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    void call.transfer(`sip:carol@${CAROL}`).catch(() => {});
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    expect(hub.active).toBe(2);
+    host.crash(hub.workers().findIndex((w) => w.calls === 2));
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the server stops while Carol rings: the worker cancels, every call is released', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(11, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    void call.transfer(`sip:carol@${CAROL}`).catch(() => {});
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    hub.hangupAll();
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the placing messages are checked', () => {
+    expect(toMain({ kind: 'place', ref: 1 })).toBeUndefined();
+    expect(
+      toMain({ kind: 'invite', id: 1, target: 'sip:a@b', body: new Uint8Array(1), contentType: 'x', headers: [['A']] }),
+    ).toBeUndefined();
+    expect(
+      toMain({
+        kind: 'invite',
+        id: 1,
+        target: 'sip:a@b',
+        body: new Uint8Array(1),
+        contentType: 'x',
+        headers: [['A', 'b']],
+      }),
+    ).toMatchObject({ kind: 'invite', headers: [['A', 'b']] });
+    expect(
+      toWorker({ kind: 'placed', id: 1, ref: 1, host: 'h', transport: 'carrier-pigeon', sdpAddress: 'a' }),
+    ).toBeUndefined();
+    expect(
+      toWorker({
+        kind: 'invite-failed',
+        id: 1,
+        status: 486,
+        reason: 'Busy',
+        message: 'm',
+        failure: 'status',
+        response: 'x',
+      }),
+    ).toBeUndefined();
+    expect(toWorker({ kind: 'place-refused', ref: 2, status: 503, message: 'no' })).toEqual({
+      kind: 'place-refused',
+      ref: 2,
+      status: 503,
+      message: 'no',
     });
   });
 });
