@@ -153,7 +153,7 @@ export default async (call) => {
   }
   const notes = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
 
-  it('baresip transfers the app to a second baresip: the worker calls it, it hears the app, NOTIFY says 200', async () => {
+  it('baresip transfers the app to a second baresip: the worker calls it, it hears the app, NOTIFY 200', async () => {
     const a = await baresip(1000, 'a3');
     const b = await baresip(1500, 'b3');
     const out = join(dir, 'follow.txt');
