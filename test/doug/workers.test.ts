@@ -18,7 +18,8 @@ import { type HubSetup, WorkerHub, type WorkerHost, type WorkerHubOptions } from
 import { roomOf } from '../../src/apps/conference/service.js';
 import { authenticatedUser } from '../../src/sip/access/access-control.js';
 import type { IncomingCall } from '../../src/sip/api/call.js';
-import { toMain, toWorker, type Port, type ToWorker } from '../../src/doug/workers/protocol.js';
+import { toMain, toWorker, type Port, type ToMain, type ToWorker } from '../../src/doug/workers/protocol.js';
+import { RemoteDialog, Waiting } from '../../src/doug/workers/remote-call.js';
 import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
 import type { VoiceApp } from '../../src/doug/server.js';
 import { SipRequest } from '../../src/sip/message/message.js';
@@ -601,5 +602,52 @@ describe("media workers: following the peer's REFER from a worker", () => {
       status: 503,
       message: 'no',
     });
+  });
+
+  it('a REFER right behind the ACK waits for the call in the worker instead of 603 (bounded)', async () => {
+    const sched = new VirtualScheduler();
+    const posted: ToMain[] = [];
+    const info = { role: 'uas', remoteTarget: 'sip:a@10.0.0.1', callId: 'c', localTag: 'l', remoteTag: 'r' } as const;
+    const dialog = new RemoteDialog(
+      1,
+      { ...info, ackBody: new Uint8Array(0) },
+      { post: (m) => void posted.push(m) },
+      new Waiting(),
+      undefined,
+      sched,
+    );
+    const referred = (rid: number) =>
+      dialog.onReferred({ kind: 'referred', id: 1, rid, target: `sip:t${rid}@10.0.0.3`, method: 'INVITE' });
+    // Six REFERs before anyone listens: four wait, the fifth and sixth are declined at once.
+    for (let rid = 1; rid <= 6; rid++) referred(rid);
+    const answers = () => posted.filter((m) => m.kind === 'refer-answer').map((m) => [m.rid, m.action, m.status]);
+    expect(answers()).toEqual([
+      [5, 'reject', 603],
+      [6, 'reject', 603],
+    ]);
+    // The call watches its dialog (in the ACK's turn): the four reach it once that turn is over.
+    const got: string[] = [];
+    dialog.on('refer', (r) => {
+      got.push(r.target);
+      r.accept();
+    });
+    await Promise.resolve();
+    expect(got).toEqual(['sip:t1@10.0.0.3', 'sip:t2@10.0.0.3', 'sip:t3@10.0.0.3', 'sip:t4@10.0.0.3']);
+    // Nobody listens on another dialog: its REFER is declined after the hold (2 s), not kept.
+    const lonely = new RemoteDialog(
+      2,
+      { ...info, ackBody: new Uint8Array(0) },
+      { post: (m) => void posted.push(m) },
+      new Waiting(),
+      undefined,
+      sched,
+    );
+    lonely.onReferred({ kind: 'referred', id: 2, rid: 1, target: 'sip:x@10.0.0.3', method: 'INVITE' });
+    sched.runFor(1999);
+    expect(posted.filter((m) => m.kind === 'refer-answer' && m.id === 2)).toEqual([]);
+    sched.runFor(2);
+    expect(posted.filter((m) => m.kind === 'refer-answer' && m.id === 2)).toMatchObject([
+      { action: 'reject', status: 603 },
+    ]);
   });
 });
