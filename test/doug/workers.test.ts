@@ -23,6 +23,7 @@ import { RemoteDialog, Waiting } from '../../src/doug/workers/remote-call.js';
 import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
 import type { VoiceApp } from '../../src/doug/server.js';
 import { SipRequest } from '../../src/sip/message/message.js';
+import { formatUri } from '../../src/sip/message/uri.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 import { CaptureSink, PhoneWorld, sine } from '../app/support/sim-phones.js';
 
@@ -561,6 +562,36 @@ describe("media workers: following the peer's REFER from a worker", () => {
     hub.hangupAll();
     expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
     expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('an attended transfer: the worker calls Carol with Replaces, her call with the caller is replaced', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(12, follower(followed));
+    const carol = await world.phone(CAROL);
+    const atCarol: Call[] = [];
+    const heardByCarol = new CaptureSink();
+    carol.on('incoming', (c) => {
+      atCarol.push(c);
+      void c.answer({ source: sine(1700), sink: heardByCarol }).catch(() => {});
+    });
+    const toApp = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(toApp.answered);
+    const toCarol = caller.call(`sip:carol@${CAROL}`, { source: sine(500), sink: new CaptureSink() });
+    await world.until(toCarol.answered);
+    const done = await world.until(toApp.transfer(formatUri(toCarol.dialog!.remoteTarget), { replaces: toCarol }));
+    expect(done.status).toBe(200);
+    expect(atCarol).toHaveLength(2);
+    expect(atCarol[1]!.replaces).toBe(atCarol[0]);
+    expect((await world.until(atCarol[0]!.ended)).reason).toBe('replaced');
+    expect((await world.until(toApp.ended)).reason).toBe('transferred');
+    const before = heardByCarol.toneSeconds(1300);
+    await world.run(1500);
+    expect(heardByCarol.toneSeconds(1300) - before).toBeGreaterThan(1);
+    await world.until(followed[0]!.hangup());
     await world.run(200);
     expect(hub.active).toBe(0);
     await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
