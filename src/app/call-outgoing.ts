@@ -269,6 +269,9 @@ export class PlacedCall extends Call {
 
   /** @internal The 2xx: the media (early media goes on, or restarts on the same sockets), and the call is up. */
   answeredBy(dialog: CallDialog, body: Uint8Array): CallPhase {
+    // An INVITE sent later (a name resolved first; from a media worker, by the main thread) and answered
+    // without a provisional response: its Call-ID is the dialog's.
+    this.callId ??= dialog.callId;
     this.clearSetupTimers();
     this.watchDialog(dialog);
     const n = this.negotiation;

@@ -586,6 +586,8 @@ describe("media workers: following the peer's REFER from a worker", () => {
     expect(done.status).toBe(200);
     expect(atCarol).toHaveLength(2);
     expect(atCarol[1]!.replaces).toBe(atCarol[0]);
+    // The worker's call knows its Call-ID (the main thread made the INVITE).
+    expect(followed[0]!.callId).toBe(atCarol[1]!.callId);
     expect((await world.until(atCarol[0]!.ended)).reason).toBe('replaced');
     expect((await world.until(toApp.ended)).reason).toBe('transferred');
     const before = heardByCarol.toneSeconds(1300);
