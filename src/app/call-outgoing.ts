@@ -22,8 +22,7 @@
 import { formatUri } from '../sip/message/uri.js';
 import { getParam } from '../sip/message/params.js';
 import type { NameAddr } from '../sip/message/name-addr.js';
-import type { OutgoingCall } from '../sip/api/call.js';
-import type { CallDialog } from './call-sip.js';
+import type { CallDialog, CallOutgoingInvite, CallPlacer } from './call-sip.js';
 import { SipRequestFailedError } from '../sip/errors.js';
 import type { HeaderInit, SipResponse } from '../sip/message/message.js';
 import { serializeSdp } from '../sdp/serialize.js';
@@ -31,7 +30,6 @@ import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { TimerHandle } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
 import type { RtpChannel } from '../rtp/rtp-channel.js';
-import type { UserAgent } from '../sip/api/user-agent.js';
 import { BYE_WAIT_MS, Call, type PlacingContext } from './call.js';
 import { ending, failureEnding, type Ending } from './call-end.js';
 import { stay, step, type CallInput, type CallPhase, type CallTable } from './call-machine.js';
@@ -150,14 +148,14 @@ const OUTGOING: CallTable<PlacedCall> = {
 /** A call we place (`phone.call()`). @internal */
 export class PlacedCall extends Call {
   readonly direction = 'outgoing' as const;
-  private invite: OutgoingCall | undefined;
+  private invite: CallOutgoingInvite | undefined;
   /** Our offer, as sent in every INVITE of the call (redirects included). */
   private offerSdp: string | undefined;
   private readonly tried = new Set<string>();
   private answerTimer: TimerHandle | undefined;
   private cancelTimer: TimerHandle | undefined;
 
-  private readonly ua: UserAgent;
+  private readonly ua: CallPlacer;
 
   constructor(
     ctx: PlacingContext,
@@ -215,7 +213,7 @@ export class PlacedCall extends Call {
   private send(target: string): CallPhase {
     const offer = this.offerSdp;
     if (offer === undefined) return this.finish(ending('failed', undefined, 'no offer to send'));
-    let invite: OutgoingCall;
+    let invite: CallOutgoingInvite;
     try {
       invite = this.ua.invite(target, {
         body: offer,
@@ -271,6 +269,9 @@ export class PlacedCall extends Call {
 
   /** @internal The 2xx: the media (early media goes on, or restarts on the same sockets), and the call is up. */
   answeredBy(dialog: CallDialog, body: Uint8Array): CallPhase {
+    // An INVITE sent later (a name resolved first; from a media worker, by the main thread) and answered
+    // without a provisional response: its Call-ID is the dialog's.
+    this.callId ??= dialog.callId;
     this.clearSetupTimers();
     this.watchDialog(dialog);
     const n = this.negotiation;

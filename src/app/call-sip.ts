@@ -8,7 +8,7 @@
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import type { ReferProgress } from '../sip/api/subscription.js';
 import type { Replaces } from '../sip/message/replaces.js';
-import type { HeaderInit, SipRequest } from '../sip/message/message.js';
+import type { HeaderInit, SipRequest, SipResponse } from '../sip/message/message.js';
 import type { Uri } from '../sip/message/uri.js';
 import type { TransportKind } from '../sip/transport/types.js';
 
@@ -109,4 +109,34 @@ export interface CallInvite {
     opts?: { readonly headers?: HeaderInit },
   ): Promise<CallDialog>;
   reject(status?: number, reason?: string, headers?: HeaderInit): void;
+}
+
+/** An INVITE we sent (the stack's `OutgoingCall`), as a call we place follows it. */
+export interface CallOutgoingInvite {
+  /** Whether the INVITE went out (its host name may be resolved first). */
+  readonly sent: boolean;
+  readonly callId: string;
+  /** The final 2xx, once answered. */
+  readonly response: { readonly body: Uint8Array } | undefined;
+  /** Resolves with the confirmed dialog (ACK sent); rejects with `SipRequestFailedError`. */
+  readonly answered: Promise<CallDialog>;
+  on(event: 'progress', listener: (response: SipResponse) => void): unknown;
+  cancel(): void;
+}
+
+/** What a call we place sends its INVITE with: the stack's `UserAgent`; in a media worker, a stand-in. */
+export interface CallPlacer {
+  /** Resolve the next hop of `uri` (never rejects: a name that does not resolve fails the INVITE). */
+  prepare(uri: string): Promise<void>;
+  /** Where the INVITE to `uri` goes first; throws for a URI that cannot be routed. */
+  nextHop(uri: string): { readonly host: string; readonly transport: TransportKind };
+  invite(
+    uri: string,
+    opts: {
+      readonly body: string;
+      readonly contentType: string;
+      readonly headers?: HeaderInit;
+      readonly from?: string;
+    },
+  ): CallOutgoingInvite;
 }

@@ -22,14 +22,13 @@ import type { AudioSink, AudioSource } from '../audio/device.js';
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { Codec } from '../codecs/codec.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { RtpChannel } from '../rtp/rtp-channel.js';
-import type { MediaDirection } from '../rtp/rtp-session-types.js';
+import type { RtpChannel, RtpChannelKind } from '../rtp/rtp-channel.js';
+import type { MediaDirection, TransportAddress } from '../rtp/rtp-session-types.js';
 import type { NegotiatedMedia } from '../sdp/offer-answer.js';
 import { SdpParseError } from '../sdp/errors.js';
 import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import type { SessionDescription } from '../sdp/types.js';
-import type { UserAgent } from '../sip/api/user-agent.js';
 import type { DialogEndReason } from '../sip/core/dialog.js';
 import { dtmfRelayBody } from '../sip/core/dtmf-body.js';
 import type { HeaderInit, SipRequest } from '../sip/message/message.js';
@@ -37,7 +36,7 @@ import { parseUri, type Uri } from '../sip/message/uri.js';
 import type { TransportAddress as StunAddress } from '../stun/ip-address.js';
 import { quietPromise, TypedEmitter } from '../util/emitter.js';
 import { ending, type Ending } from './call-end.js';
-import type { CallDialog, CallIncomingRefer, CallReinvite } from './call-sip.js';
+import type { CallDialog, CallIncomingRefer, CallPlacer, CallReinvite } from './call-sip.js';
 import {
   COMMANDS,
   stay,
@@ -153,9 +152,18 @@ export interface CallContext {
   done(call: Call): void;
 }
 
-/** What a call we place needs besides: the user agent that sends its INVITE. @internal */
+/** What a call we place needs besides: what sends its INVITE (the user agent, or a worker's stand-in). @internal */
 export interface PlacingContext extends CallContext {
-  readonly ua: UserAgent;
+  readonly ua: CallPlacer;
+}
+
+/** Datagrams kept for the media from before it started (a second of 20 ms packets, and their RTCP). */
+const MAX_EARLY_DATAGRAMS = 64;
+
+interface EarlyDatagram {
+  readonly data: Uint8Array;
+  readonly from: TransportAddress;
+  readonly kind: RtpChannelKind;
 }
 
 /** How long a BYE or a CANCEL may keep the user waiting, ms. */
@@ -307,6 +315,8 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   private followedBy: Call | undefined;
   /** Transfer requests of the peer not answered yet. */
   private readonly pendingRefers = new Set<CallIncomingRefer>();
+  /** Datagrams that came to the call's sockets before its media started (bounded). */
+  private early: EarlyDatagram[] | undefined;
 
   /** @internal use `phone.call()` or the phone's `incoming` event. */
   constructor(ctx: CallContext, phase: CallPhase, local: string, remote: string) {
@@ -659,6 +669,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
   /** The call's sockets are open: they are the call's (and its negotiation's) from now on. */
   protected adopt(channel: RtpChannel): Negotiation {
     this.channel = channel;
+    this.holdEarlyDatagrams(channel);
     const negotiation = new Negotiation({
       channel,
       address: () => this.ctx.sdpAddress(this.towards),
@@ -717,7 +728,34 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     media.on('rtp-timeout', (silentMs) => this.input({ type: 'rtp-timeout', silentMs }));
     media.on('source-end', (s) => this.emit('source-end', s));
     media.start();
+    this.replayEarlyDatagrams(channel);
     return media;
+  }
+
+  /**
+   * What reaches the call's sockets before its media starts is kept (at
+   * most `MAX_EARLY_DATAGRAMS`) and handed to the media once it does: with a
+   * delayed offer the caller's first RTP may beat the ACK that carries its
+   * answer (it always may on a media worker, where the ACK comes one hop
+   * later), and a callee may send before its 2xx reaches us.
+   */
+  private holdEarlyDatagrams(channel: RtpChannel): void {
+    const early: EarlyDatagram[] = [];
+    this.early = early;
+    channel.onDatagram = (data, from, kind) => {
+      if (early.length < MAX_EARLY_DATAGRAMS)
+        early.push({ data: channel.ownDatagrams ? data : data.slice(), from, kind });
+    };
+  }
+
+  private replayEarlyDatagrams(channel: RtpChannel): void {
+    const early = this.early;
+    this.early = undefined;
+    if (!early || early.length === 0) return;
+    const deliver = channel.onDatagram;
+    if (!deliver) return;
+    this.log.debug(`${early.length} datagram(s) came before the media started: handed to it now`);
+    for (const d of early) deliver(d.data, d.from, d.kind);
   }
 
   /** The call is answered (outgoing: the 2xx came; incoming: the ACK of ours). */

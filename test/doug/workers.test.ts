@@ -18,10 +18,12 @@ import { type HubSetup, WorkerHub, type WorkerHost, type WorkerHubOptions } from
 import { roomOf } from '../../src/apps/conference/service.js';
 import { authenticatedUser } from '../../src/sip/access/access-control.js';
 import type { IncomingCall } from '../../src/sip/api/call.js';
-import { toMain, toWorker, type Port, type ToWorker } from '../../src/doug/workers/protocol.js';
+import { toMain, toWorker, type Port, type ToMain, type ToWorker } from '../../src/doug/workers/protocol.js';
+import { RemoteDialog, Waiting } from '../../src/doug/workers/remote-call.js';
 import { WorkerCalls } from '../../src/doug/workers/worker-calls.js';
 import type { VoiceApp } from '../../src/doug/server.js';
 import { SipRequest } from '../../src/sip/message/message.js';
+import { formatUri } from '../../src/sip/message/uri.js';
 import { VirtualScheduler } from '../../src/sim/scheduler.js';
 import { CaptureSink, PhoneWorld, sine } from '../app/support/sim-phones.js';
 
@@ -64,6 +66,7 @@ class MemoryHost implements WorkerHost {
       app: this.app,
       maxCallMs: 3_600_000,
       log: this.log,
+      aor: `sip:server@${SERVER}`,
     });
     const calls = w.calls;
     void Promise.resolve().then(() => calls.ready());
@@ -100,20 +103,28 @@ async function setUp(
   const logs = new MemorySink();
   const log = new Logger(logs, 'info');
   const host = new MemoryHost(world, app, log);
+  let phone: Awaited<ReturnType<typeof world.phone>> | undefined;
+  const ua = () => phone!.ua;
   const hub = new WorkerHub({
     workers: 2,
     host,
     clock: world.scheduler.clock,
     timers: world.scheduler,
     log,
+    placer: {
+      prepare: (uri) => ua().prepare(uri),
+      nextHop: (uri) => ua().nextHop(uri),
+      invite: (uri, opts) => ua().invite(uri, opts),
+      sdpAddress: (towards) => ua().advertised(undefined, towards).address,
+    },
     ...hubOpts,
   });
   host.hub = hub;
   const caller = await world.phone(CALLER);
-  const phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
+  phone = await world.phone(SERVER, { handOff: (inc, setup) => hub.take(inc, { ...setup, ...more(inc) }) });
   hub.start();
   await world.until(hub.ready(1000));
-  return { world, host, hub, caller, phone, logs };
+  return { world, host, hub, caller, phone: phone!, logs };
 }
 
 function place(caller: Awaited<ReturnType<typeof setUp>>['caller'], n: number, from = 0) {
@@ -408,5 +419,268 @@ describe('media workers: transfers (REFER) across the boundary', () => {
       status: 180,
       reason: 'Ringing',
     });
+  });
+});
+
+describe("media workers: following the peer's REFER from a worker", () => {
+  const CAROL = '10.0.0.3';
+  /** The app follows every transfer it is asked for, playing a 1300 Hz tone to whom it calls. */
+  function follower(followed: Call[]): VoiceApp {
+    return async (call) => {
+      call.call.on('transfer-requested', (t) => {
+        followed.push(t.accept({ source: sine(1300) }));
+      });
+      await call.echo();
+    };
+  }
+
+  it('the caller transfers the app to Carol: the worker calls her, she hears it, the caller hears 200', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(7, follower(followed));
+    const carol = await world.phone(CAROL);
+    const heardByCarol = new CaptureSink();
+    let carolsCall: Call | undefined;
+    carol.on('incoming', (c) => {
+      carolsCall = c;
+      c.ring();
+      world.scheduler.after(300, () => void c.answer({ source: sine(1700), sink: heardByCarol }).catch(() => {}));
+    });
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    const worker = hub.workers().findIndex((w) => w.calls === 1);
+    const progress: number[] = [];
+    call.on('transfer-progress', (p) => progress.push(p.status));
+    const done = await world.until(call.transfer(`sip:carol@${CAROL}`));
+    expect(done.status).toBe(200);
+    expect(progress).toContain(200);
+    expect((await world.until(call.ended)).reason).toBe('transferred');
+    // The followed call lives in the worker of the call it follows (its media is there).
+    expect(followed).toHaveLength(1);
+    await world.until(followed[0]!.answered);
+    expect(carolsCall!.remote).toContain(SERVER);
+    await world.run(1500);
+    expect(heardByCarol.toneSeconds(1300)).toBeGreaterThan(1);
+    expect(hub.workers()[worker]!.calls).toBe(1);
+    expect(hub.stats.placed).toBe(1);
+    await world.until(carolsCall!.hangup());
+    await world.run(200);
+    expect(followed[0]!.end?.reason).toBe('remote-hangup');
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it("Carol refuses (486): the caller's transfer fails with 486, the call with the app goes on", async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(8, follower(followed));
+    const carol = await world.phone(CAROL);
+    carol.on('incoming', (c) => c.reject(486, 'Busy Here'));
+    const sink = new CaptureSink();
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink });
+    await world.until(call.answered);
+    const failed = await world.until(call.transfer(`sip:carol@${CAROL}`).catch((e: unknown) => e));
+    expect(failed).toBeInstanceOf(TransferFailedError);
+    expect((failed as TransferFailedError).status).toBe(486);
+    expect((await world.until(followed[0]!.ended)).reason).toBe('busy');
+    await world.run(1500);
+    expect(call.state).toBe('answered');
+    expect(sink.toneSeconds(900)).toBeGreaterThan(1);
+    expect(hub.active).toBe(1);
+    await world.until(call.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the app gives up before Carol answers: CANCEL reaches her, nothing is held', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(9, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    const outcome = call.transfer(`sip:carol@${CAROL}`).catch((e: unknown) => e);
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    await world.until(followed[0]!.hangup());
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect(((await world.until(outcome)) as TransferFailedError).status).toBe(487);
+    await world.run(200);
+    expect(hub.active).toBe(1);
+    await world.until(call.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the worker dies while Carol rings: her call is cancelled, the caller gets BYE, no call is held', async () => {
+    const followed: Call[] = [];
+    const { world, host, hub, caller, phone } = await setUp(10, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    void call.transfer(`sip:carol@${CAROL}`).catch(() => {});
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    expect(hub.active).toBe(2);
+    host.crash(hub.workers().findIndex((w) => w.calls === 2));
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the server stops while Carol rings: the worker cancels, every call is released', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(11, follower(followed));
+    const carol = await world.phone(CAROL);
+    const ringing = new Promise<Call>((resolve) =>
+      carol.on('incoming', (c) => {
+        c.ring();
+        resolve(c);
+      }),
+    );
+    const call = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(call.answered);
+    void call.transfer(`sip:carol@${CAROL}`).catch(() => {});
+    const carolsCall = await world.until(ringing);
+    await world.run(100);
+    hub.hangupAll();
+    expect((await world.until(carolsCall.ended)).reason).toBe('cancelled');
+    expect((await world.until(call.ended)).reason).toBe('remote-hangup');
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('an attended transfer: the worker calls Carol with Replaces, her call with the caller is replaced', async () => {
+    const followed: Call[] = [];
+    const { world, hub, caller, phone } = await setUp(12, follower(followed));
+    const carol = await world.phone(CAROL);
+    const atCarol: Call[] = [];
+    const heardByCarol = new CaptureSink();
+    carol.on('incoming', (c) => {
+      atCarol.push(c);
+      void c.answer({ source: sine(1700), sink: heardByCarol }).catch(() => {});
+    });
+    const toApp = caller.call(`sip:app@${SERVER}`, { source: sine(900), sink: new CaptureSink() });
+    await world.until(toApp.answered);
+    const toCarol = caller.call(`sip:carol@${CAROL}`, { source: sine(500), sink: new CaptureSink() });
+    await world.until(toCarol.answered);
+    const done = await world.until(toApp.transfer(formatUri(toCarol.dialog!.remoteTarget), { replaces: toCarol }));
+    expect(done.status).toBe(200);
+    expect(atCarol).toHaveLength(2);
+    expect(atCarol[1]!.replaces).toBe(atCarol[0]);
+    // The worker's call knows its Call-ID (the main thread made the INVITE).
+    expect(followed[0]!.callId).toBe(atCarol[1]!.callId);
+    expect((await world.until(atCarol[0]!.ended)).reason).toBe('replaced');
+    expect((await world.until(toApp.ended)).reason).toBe('transferred');
+    const before = heardByCarol.toneSeconds(1300);
+    await world.run(1500);
+    expect(heardByCarol.toneSeconds(1300) - before).toBeGreaterThan(1);
+    await world.until(followed[0]!.hangup());
+    await world.run(200);
+    expect(hub.active).toBe(0);
+    await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
+    hub.close();
+  });
+
+  it('the placing messages are checked', () => {
+    expect(toMain({ kind: 'place', ref: 1 })).toBeUndefined();
+    expect(
+      toMain({ kind: 'invite', id: 1, target: 'sip:a@b', body: new Uint8Array(1), contentType: 'x', headers: [['A']] }),
+    ).toBeUndefined();
+    expect(
+      toMain({
+        kind: 'invite',
+        id: 1,
+        target: 'sip:a@b',
+        body: new Uint8Array(1),
+        contentType: 'x',
+        headers: [['A', 'b']],
+      }),
+    ).toMatchObject({ kind: 'invite', headers: [['A', 'b']] });
+    expect(
+      toWorker({ kind: 'placed', id: 1, ref: 1, host: 'h', transport: 'carrier-pigeon', sdpAddress: 'a' }),
+    ).toBeUndefined();
+    expect(
+      toWorker({
+        kind: 'invite-failed',
+        id: 1,
+        status: 486,
+        reason: 'Busy',
+        message: 'm',
+        failure: 'status',
+        response: 'x',
+      }),
+    ).toBeUndefined();
+    expect(toWorker({ kind: 'place-refused', ref: 2, status: 503, message: 'no' })).toEqual({
+      kind: 'place-refused',
+      ref: 2,
+      status: 503,
+      message: 'no',
+    });
+  });
+
+  it('a REFER right behind the ACK waits for the call in the worker instead of 603 (bounded)', async () => {
+    const sched = new VirtualScheduler();
+    const posted: ToMain[] = [];
+    const info = { role: 'uas', remoteTarget: 'sip:a@10.0.0.1', callId: 'c', localTag: 'l', remoteTag: 'r' } as const;
+    const dialog = new RemoteDialog(
+      1,
+      { ...info, ackBody: new Uint8Array(0) },
+      { post: (m) => void posted.push(m) },
+      new Waiting(),
+      undefined,
+      sched,
+    );
+    const referred = (rid: number) =>
+      dialog.onReferred({ kind: 'referred', id: 1, rid, target: `sip:t${rid}@10.0.0.3`, method: 'INVITE' });
+    // Six REFERs before anyone listens: four wait, the fifth and sixth are declined at once.
+    for (let rid = 1; rid <= 6; rid++) referred(rid);
+    const answers = () => posted.filter((m) => m.kind === 'refer-answer').map((m) => [m.rid, m.action, m.status]);
+    expect(answers()).toEqual([
+      [5, 'reject', 603],
+      [6, 'reject', 603],
+    ]);
+    // The call watches its dialog (in the ACK's turn): the four reach it once that turn is over.
+    const got: string[] = [];
+    dialog.on('refer', (r) => {
+      got.push(r.target);
+      r.accept();
+    });
+    await Promise.resolve();
+    expect(got).toEqual(['sip:t1@10.0.0.3', 'sip:t2@10.0.0.3', 'sip:t3@10.0.0.3', 'sip:t4@10.0.0.3']);
+    // Nobody listens on another dialog: its REFER is declined after the hold (2 s), not kept.
+    const lonely = new RemoteDialog(
+      2,
+      { ...info, ackBody: new Uint8Array(0) },
+      { post: (m) => void posted.push(m) },
+      new Waiting(),
+      undefined,
+      sched,
+    );
+    lonely.onReferred({ kind: 'referred', id: 2, rid: 1, target: 'sip:x@10.0.0.3', method: 'INVITE' });
+    sched.runFor(1999);
+    expect(posted.filter((m) => m.kind === 'refer-answer' && m.id === 2)).toEqual([]);
+    sched.runFor(2);
+    expect(posted.filter((m) => m.kind === 'refer-answer' && m.id === 2)).toMatchObject([
+      { action: 'reject', status: 603 },
+    ]);
   });
 });

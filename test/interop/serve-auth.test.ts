@@ -61,6 +61,9 @@ async function serve(extra: readonly string[] = [], auth = true) {
     { timeoutSec: 150 },
   );
   await waitFor(() => isListening(port, 'udp'), 'shtoom serve echo --auth');
+  // Serving (on media workers, the SIP socket is open before the workers are: a first INVITE then waits,
+  // gets 100 Trying, and svwar's first probe takes that for a bad answer).
+  await waitFor(() => /serving /.test(peer.stdout()) || peer.child.exitCode !== null, 'serve says it serves', 30_000);
   return { port, peer };
 }
 

@@ -47,6 +47,7 @@ async function runWorker(port: MessagePort, s: WorkerSettings): Promise<void> {
     },
     app,
     maxCallMs: s.maxCallMs,
+    aor: s.aor,
     ...(tts ? { tts } : {}),
     log: root.child(s.name),
   });

@@ -21,6 +21,7 @@ import { realClock } from '../../clock/clock.js';
 import { realTimers } from '../../clock/timers.js';
 import type { CodecId } from '../../codecs/codec.js';
 import { WorkerHub, type WorkerHost, type WorkerState } from '../../doug/workers/hub.js';
+import type { MainPlacer } from '../../doug/workers/main-placed.js';
 import type { Port, ToWorker } from '../../doug/workers/protocol.js';
 import { UsageError } from '../../errors.js';
 import type { LogLevel, Logger } from '../../log/logger.js';
@@ -46,6 +47,8 @@ export interface WorkerSettings {
   readonly clock: MediaClockSettings;
   readonly maxCallMs: number;
   readonly logLevel: LogLevel;
+  /** The From of the calls a worker places (following a REFER): the phone's address-of-record. */
+  readonly aor: string;
   /** A service with a part on the main thread (conference, voicemail), instead of `app`. */
   readonly service?: WorkerService;
 }
@@ -212,16 +215,29 @@ export async function serveOnWorkers(ctx: CommandContext, run: WorkersRun): Prom
       clock: { strategy: clock.clock, priority: clock.clockPriority, realtime: clock.clockRealtime },
       maxCallMs: o.get('serve.max-call-duration'),
       logLevel: ctx.log.level,
+      aor: phone.ua.aor,
       ...(run.service ? { service: run.service } : {}),
     };
   };
   const host = new ThreadHost(settings, log, run.onThreadExit);
+  // The calls the workers place (their apps follow a REFER) go out on the phone's user agent.
+  const ua = () => {
+    if (!phone) throw new Error('the phone starts before the workers');
+    return phone.ua;
+  };
+  const placer: MainPlacer = {
+    prepare: (uri) => ua().prepare(uri),
+    nextHop: (uri) => ua().nextHop(uri),
+    invite: (uri, opts) => ua().invite(uri, opts),
+    sdpAddress: (towards) => ua().advertised(undefined, towards).address,
+  };
   const hub = new WorkerHub({
     workers: run.workers,
     host,
     clock: realClock,
     timers: realTimers,
     log: ctx.log,
+    placer,
     ...(run.onApp ? { onApp: run.onApp } : {}),
   });
   host.hub = hub;

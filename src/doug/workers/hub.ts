@@ -19,8 +19,11 @@ import type { Clock } from '../../clock/clock.js';
 import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { serializeMessage } from '../../sip/message/serialize.js';
-import { MainCall } from './main-call.js';
+import { MainCall, type CallLink } from './main-call.js';
+import { MainPlacedCall, type MainPlacer } from './main-placed.js';
 import { toMain, type Port, type ToMain, type ToWorker } from './protocol.js';
+
+type HubTransport = Extract<ToWorker, { kind: 'placed' }>['transport'];
 
 /** Starts and stops the workers; gives their messages to `hub.fromWorker`, their ends to `hub.exited`. */
 export interface WorkerHost {
@@ -44,6 +47,10 @@ export interface WorkerHubOptions {
   readonly maxPendingReinvites?: number;
   /** A worker's app told its main-side part something (`app` messages: a topic and JSON text). */
   readonly onApp?: (worker: number, topic: string, json: string) => void;
+  /** What sends the INVITEs of the calls the workers place (following a REFER); none: they are refused. */
+  readonly placer?: MainPlacer;
+  /** Calls the workers placed that may be up or under way at once (default 1024; more are refused 503). */
+  readonly maxPlaced?: number;
 }
 
 /** A call's setup, and the key that puts calls on one worker (a conference room). */
@@ -78,6 +85,8 @@ export interface HubStats {
   malformed: number;
   /** Calls refused because no worker was ready (503). */
   refused: number;
+  /** Calls the workers placed (their apps followed a REFER). */
+  placed: number;
 }
 
 class Slot {
@@ -98,7 +107,18 @@ class Slot {
 const MAX_RESTART_MS = 5000;
 
 export class WorkerHub {
-  readonly stats: HubStats = { calls: 0, appErrors: 0, timedOut: 0, deaths: 0, orphaned: 0, malformed: 0, refused: 0 };
+  readonly stats: HubStats = {
+    calls: 0,
+    appErrors: 0,
+    timedOut: 0,
+    deaths: 0,
+    orphaned: 0,
+    malformed: 0,
+    refused: 0,
+    placed: 0,
+  };
+  /** Placed calls up or under way now. */
+  private placing = 0;
   private readonly slots: Slot[];
   private readonly log: Logger;
   private readonly rooms = new Map<string, { slot: Slot; calls: number }>();
@@ -168,11 +188,7 @@ export class WorkerHub {
       };
       return { worker: -1, ended: Promise.resolve(end), hangup: () => {} };
     }
-    const call: MainCall<Slot> = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now(), {
-      send: (m) => this.send(slot, m),
-      log: this.log,
-      maxPending: this.o.maxPendingReinvites ?? 4,
-    });
+    const call: MainCall<Slot> = new MainCall(this.nextId++, inc, slot, setup.key, this.o.clock.now(), this.link(slot));
     slot.calls.set(call.id, call);
     if (setup.key !== undefined) {
       const room = this.rooms.get(setup.key);
@@ -200,6 +216,41 @@ export class WorkerHub {
         if (call.slot.state !== 'dead') this.send(slot, { kind: 'hangup', id: call.id, reason: 'shutdown' });
       },
     };
+  }
+
+  private link(slot: Slot): CallLink {
+    return { send: (m) => this.send(slot, m), log: this.log, maxPending: this.o.maxPendingReinvites ?? 4 };
+  }
+
+  /**
+   * A worker places a call (its app follows the peer's REFER): where the
+   * INVITE goes is resolved here, the call gets its number and stays in
+   * that worker (its media is there); the worker then sends its offer
+   * (`invite`). Refused when the hub closes, has no placer, or is full.
+   */
+  private place(slot: Slot, ref: number, target: string): void {
+    const placer = this.o.placer;
+    const refuse = (status: number, message: string) =>
+      this.send(slot, { kind: 'place-refused', ref, status, message });
+    if (!placer || this.closed) return refuse(503, 'this server places no calls');
+    if (this.placing >= (this.o.maxPlaced ?? 1024)) return refuse(503, 'too many calls placed at once');
+    const gen = slot.generation;
+    void placer.prepare(target).then(() => {
+      if (this.closed || slot.generation !== gen || slot.state === 'dead') return;
+      let hop: { host: string; transport: HubTransport };
+      let sdpAddress: string;
+      try {
+        hop = placer.nextHop(target);
+        sdpAddress = placer.sdpAddress(hop.host);
+      } catch (err) {
+        return refuse(400, (err as Error).message);
+      }
+      const call = new MainPlacedCall(this.nextId++, slot, this.o.clock.now(), this.link(slot), placer);
+      slot.calls.set(call.id, call);
+      this.stats.placed++;
+      this.placing++;
+      this.send(slot, { kind: 'placed', id: call.id, ref, host: hop.host, transport: hop.transport, sdpAddress });
+    });
   }
 
   private pick(key: string | undefined): Slot | undefined {
@@ -251,6 +302,10 @@ export class WorkerHub {
       (this.o.log ?? silentLogger).child(m.component).log(m.level, m.msg);
       return;
     }
+    if (m.kind === 'place') {
+      this.place(slot, m.ref, m.target);
+      return;
+    }
     const call = slot.calls.get(m.id);
     if (!call) return;
     this.onCallMessage(slot, call, m);
@@ -259,7 +314,7 @@ export class WorkerHub {
   private onCallMessage(
     slot: Slot,
     call: MainCall<Slot>,
-    m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' }>,
+    m: Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' | 'place' }>,
   ): void {
     if (m.kind !== 'ended') return call.onMessage(m);
     if (m.appError) this.stats.appErrors++;
@@ -271,6 +326,7 @@ export class WorkerHub {
   private release(call: MainCall<Slot>, end: CallEnd): void {
     const slot = call.slot;
     if (!slot.calls.delete(call.id)) return;
+    if (call instanceof MainPlacedCall) this.placing--;
     if (call.key !== undefined) {
       const room = this.rooms.get(call.key);
       if (room && --room.calls <= 0) this.rooms.delete(call.key);

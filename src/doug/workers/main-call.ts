@@ -12,10 +12,10 @@ import { RemoteError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { formatUri } from '../../sip/message/uri.js';
 import { quietPromise } from '../../util/emitter.js';
-import type { ToMain, ToWorker } from './protocol.js';
+import type { DialogInfo, ToMain, ToWorker } from './protocol.js';
 
 /** The messages of a worker about one call, but its end. */
-export type CallMessage = Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' | 'ended' }>;
+export type CallMessage = Exclude<ToMain, { kind: 'ready' | 'pong' | 'log' | 'app' | 'ended' | 'place' }>;
 
 /** What a call needs of the hub: its worker's port, the log, the bound on the peer's waiting requests. */
 export interface CallLink {
@@ -39,11 +39,12 @@ export class MainCall<S> {
 
   constructor(
     readonly id: number,
-    readonly inc: CallInvite,
+    /** The INVITE of a call we received (none for a call the worker placed: `MainPlacedCall`). */
+    readonly inc: CallInvite | undefined,
     readonly slot: S,
     readonly key: string | undefined,
     now: number,
-    private readonly link: CallLink,
+    protected readonly link: CallLink,
   ) {
     this.startedAt = now;
   }
@@ -51,17 +52,23 @@ export class MainCall<S> {
   /** A message of the call's worker (but its end, which the hub takes). */
   onMessage(m: CallMessage): void {
     const id = this.id;
+    const inc = this.inc;
     switch (m.kind) {
       case 'progress':
-        this.inc.progress(m.status);
+        inc?.progress(m.status);
         return;
       case 'reject':
-        this.guard(() => this.inc.reject(m.status, m.reason));
+        if (inc) this.guard(() => inc.reject(m.status, m.reason));
+        return;
+      case 'invite':
+      case 'cancel':
+        this.onPlacing(m);
         return;
       case 'accept': {
+        if (!inc) return;
         let acked: Promise<CallDialog>;
         try {
-          acked = this.inc.accept(m.body, m.contentType);
+          acked = inc.accept(m.body, m.contentType);
         } catch (err) {
           this.link.send({ kind: 'unacked', id, status: 500, reason: (err as Error).message });
           return;
@@ -77,9 +84,12 @@ export class MainCall<S> {
         );
         return;
       }
-      case 'bye':
-        if (this.dialog) void this.dialog.bye().catch(() => undefined);
+      case 'bye': {
+        // The peer's BYE may have crossed the worker's: a dialog already over takes none.
+        const d = this.dialog;
+        if (d?.state === 'confirmed') this.guard(() => void d.bye().catch(() => undefined));
         return;
+      }
       case 'request': {
         const d = this.dialog;
         if (!d) {
@@ -165,13 +175,33 @@ export class MainCall<S> {
     );
   }
 
+  /** The INVITE of a call the worker placed, or its CANCEL (`MainPlacedCall`; a call we received has none). */
+  protected onPlacing(_m: Extract<CallMessage, { kind: 'invite' | 'cancel' }>): void {}
+
   private acked(dialog: CallDialog): void {
     if (this.orphan) {
       if (dialog.state === 'confirmed') void dialog.bye().catch(() => undefined);
       return;
     }
+    this.watch(dialog, (info) => this.link.send({ kind: 'acked', id: this.id, dialog: info }));
+  }
+
+  /**
+   * The call's dialog: `announce` tells the worker of it first, then the
+   * peer's requests in it go to the worker (a REFER the dialog held for its
+   * first listener goes out at once: after the worker has the dialog).
+   */
+  protected watch(dialog: CallDialog, announce: (info: DialogInfo) => void): void {
     this.dialog = dialog;
     const id = this.id;
+    announce({
+      role: dialog.role,
+      remoteTarget: formatUri(dialog.remoteTarget),
+      callId: dialog.callId,
+      localTag: dialog.localTag,
+      remoteTag: dialog.remoteTag,
+      ackBody: dialog.lastAck?.body ?? new Uint8Array(0),
+    });
     void dialog.terminated.then((reason) => {
       if (!this.orphan) this.link.send({ kind: 'dialog-ended', id, reason });
     });
@@ -200,18 +230,6 @@ export class MainCall<S> {
       this.reinvites.set(rid, inc);
       this.link.send({ kind: 'reinvite', id, rid, body: inc.body });
     });
-    this.link.send({
-      kind: 'acked',
-      id,
-      dialog: {
-        role: dialog.role,
-        remoteTarget: formatUri(dialog.remoteTarget),
-        callId: dialog.callId,
-        localTag: dialog.localTag,
-        remoteTag: dialog.remoteTag,
-        ackBody: dialog.lastAck?.body ?? new Uint8Array(0),
-      },
-    });
   }
 
   /** Its worker died: the peer's waiting requests are refused, the call ended (BYE, or 503 before the answer). */
@@ -226,11 +244,14 @@ export class MainCall<S> {
     const d = this.dialog;
     if (d) {
       if (d.state === 'confirmed') void d.bye().catch(() => undefined);
-    } else if (!this.accepted) this.guard(() => this.inc.reject(503, 'Service Unavailable'));
+    } else if (!this.accepted && this.inc) {
+      const inc = this.inc;
+      this.guard(() => inc.reject(503, 'Service Unavailable'));
+    }
     // Accepted but not yet ACKed: `acked` sends the BYE when the ACK comes.
   }
 
-  private guard(f: () => void): void {
+  protected guard(f: () => void): void {
     try {
       f();
     } catch (err) {

@@ -83,7 +83,41 @@ export type ToWorker =
       readonly rid: number;
       readonly status: number;
       readonly reason: string;
+    }
+  /** The call the worker asked to place (`place` `ref`) is call `id`: where its INVITE goes, what our SDP names. */
+  | {
+      readonly kind: 'placed';
+      readonly id: number;
+      readonly ref: number;
+      readonly host: string;
+      readonly transport: TransportKind;
+      readonly sdpAddress: string;
+    }
+  /** The call the worker asked to place (`place` `ref`) cannot be placed: no INVITE will go out. */
+  | { readonly kind: 'place-refused'; readonly ref: number; readonly status: number; readonly message: string }
+  /** A provisional response to our INVITE (the whole response, as received). */
+  | { readonly kind: 'invite-progress'; readonly id: number; readonly callId: string; readonly response: Uint8Array }
+  /** The 2xx to our INVITE (ACK sent): the dialog, and the 2xx's body (the answer). */
+  | {
+      readonly kind: 'invite-answered';
+      readonly id: number;
+      readonly callId: string;
+      readonly body: Uint8Array;
+      readonly dialog: DialogInfo;
+    }
+  /** Our INVITE got no 2xx: a refusal (with the response), a timeout, a transport error, CANCELled. */
+  | {
+      readonly kind: 'invite-failed';
+      readonly id: number;
+      readonly status: number;
+      readonly reason: string;
+      readonly message: string;
+      readonly failure: InviteFailure;
+      readonly response?: Uint8Array;
     };
+
+/** How an INVITE failed (as `SipRequestFailedError.kind`). */
+export type InviteFailure = 'timeout' | 'transport' | 'auth' | 'status';
 
 export type ToMain =
   | { readonly kind: 'ready' }
@@ -143,6 +177,20 @@ export type ToMain =
       readonly status: number;
       readonly reason: string | undefined;
     }
+  /** Place a call (following the peer's REFER): resolve where `target` goes; answered `placed` or `place-refused`. */
+  | { readonly kind: 'place'; readonly ref: number; readonly target: string }
+  /** Send the INVITE of placed call `id` (again after a 3xx: another target) with our offer. */
+  | {
+      readonly kind: 'invite';
+      readonly id: number;
+      readonly target: string;
+      readonly body: Uint8Array;
+      readonly contentType: string;
+      readonly headers: readonly (readonly [string, string])[];
+      readonly from?: string;
+    }
+  /** CANCEL the INVITE of placed call `id`. */
+  | { readonly kind: 'cancel'; readonly id: number }
   | { readonly kind: 'pong'; readonly seq: number }
   /**
    * What the worker's app tells the main side's part of it (a conference's
@@ -202,6 +250,20 @@ const CALL_END_REASONS = [
   'shutdown',
 ] as const;
 const LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+const INVITE_FAILURES = ['timeout', 'transport', 'auth', 'status'] as const;
+
+/** Header fields as name and value pairs, or undefined when `x` is not a list of them. */
+function headerList(x: unknown): (readonly [string, string])[] | undefined {
+  if (!Array.isArray(x)) return undefined;
+  const out: (readonly [string, string])[] = [];
+  for (const h of x as unknown[]) {
+    if (!Array.isArray(h) || h.length !== 2) return undefined;
+    const [name, value] = h as unknown[];
+    if (typeof name !== 'string' || typeof value !== 'string') return undefined;
+    out.push([name, value]);
+  }
+  return out;
+}
 
 function dialogInfo(x: unknown): DialogInfo | undefined {
   if (!isRec(x)) return undefined;
@@ -251,10 +313,47 @@ export function toWorker(x: unknown): ToWorker | undefined {
     const seq = int(x, 'seq');
     return seq !== undefined ? { kind: 'ping', seq } : undefined;
   }
+  if (x.kind === 'place-refused') {
+    const ref = int(x, 'ref');
+    const status = int(x, 'status');
+    const message = str(x, 'message');
+    if (ref === undefined || status === undefined || message === undefined) return undefined;
+    return { kind: 'place-refused', ref, status, message };
+  }
   const id = int(x, 'id');
   if (id === undefined) return undefined;
   const rid = int(x, 'rid');
   switch (x.kind) {
+    case 'placed': {
+      const ref = int(x, 'ref');
+      const host = str(x, 'host');
+      const transport = oneOf(x, 'transport', TRANSPORT_KINDS);
+      const sdpAddress = str(x, 'sdpAddress');
+      if (ref === undefined || host === undefined || !transport || sdpAddress === undefined) return undefined;
+      return { kind: 'placed', id, ref, host, transport, sdpAddress };
+    }
+    case 'invite-progress': {
+      const callId = str(x, 'callId');
+      const response = bytes(x, 'response');
+      return callId !== undefined && response ? { kind: 'invite-progress', id, callId, response } : undefined;
+    }
+    case 'invite-answered': {
+      const callId = str(x, 'callId');
+      const body = bytes(x, 'body');
+      const dialog = dialogInfo(x.dialog);
+      if (callId === undefined || !body || !dialog) return undefined;
+      return { kind: 'invite-answered', id, callId, body, dialog };
+    }
+    case 'invite-failed': {
+      const status = int(x, 'status');
+      const reason = str(x, 'reason');
+      const message = str(x, 'message');
+      const failure = oneOf(x, 'failure', INVITE_FAILURES);
+      const response = bytes(x, 'response');
+      if (status === undefined || reason === undefined || message === undefined || !failure) return undefined;
+      if (x.response !== undefined && !response) return undefined;
+      return { kind: 'invite-failed', id, status, reason, message, failure, ...(response ? { response } : {}) };
+    }
     case 'call': {
       const local = str(x, 'local');
       const remote = str(x, 'remote');
@@ -358,6 +457,11 @@ export function toMain(x: unknown): ToMain | undefined {
     const json = str(x, 'json');
     return topic !== undefined && json !== undefined ? { kind: 'app', topic, json } : undefined;
   }
+  if (x.kind === 'place') {
+    const ref = int(x, 'ref');
+    const target = str(x, 'target');
+    return ref !== undefined && target !== undefined ? { kind: 'place', ref, target } : undefined;
+  }
   if (x.kind === 'log') {
     const level = oneOf(x, 'level', LEVELS);
     const component = str(x, 'component');
@@ -383,6 +487,18 @@ export function toMain(x: unknown): ToMain | undefined {
     }
     case 'bye':
       return { kind: 'bye', id };
+    case 'cancel':
+      return { kind: 'cancel', id };
+    case 'invite': {
+      const target = str(x, 'target');
+      const body = bytes(x, 'body');
+      const contentType = str(x, 'contentType');
+      const headers = headerList(x.headers);
+      const from = str(x, 'from');
+      if (target === undefined || !body || contentType === undefined || !headers) return undefined;
+      if (x.from !== undefined && from === undefined) return undefined;
+      return { kind: 'invite', id, target, body, contentType, headers, ...(from !== undefined ? { from } : {}) };
+    }
     case 'request': {
       const method = oneOf(x, 'method', ['INFO', 'MESSAGE'] as const);
       const body = bytes(x, 'body');

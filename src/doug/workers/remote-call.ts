@@ -23,8 +23,13 @@ import type { SipRequest } from '../../sip/message/message.js';
 import type { ReferProgress } from '../../sip/api/subscription.js';
 import type { Replaces } from '../../sip/message/replaces.js';
 import { formatUri, parseUri, type Uri } from '../../sip/message/uri.js';
+import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import { quietPromise, TypedEmitter } from '../../util/emitter.js';
 import type { DialogInfo, Port, ResultInfo, ToMain, ToWorker } from './protocol.js';
+
+/** The peer's REFERs one dialog holds until its call watches it, and for how long at most, ms. */
+const MAX_HELD_REFERS = 4;
+const REFER_HOLD_MS = 2000;
 
 function bytesOf(b: Uint8Array | string | undefined): Uint8Array {
   if (b === undefined) return new Uint8Array(0);
@@ -32,7 +37,7 @@ function bytesOf(b: Uint8Array | string | undefined): Uint8Array {
 }
 
 /** Requests of one call waiting for their answer from the main thread. */
-class Waiting {
+export class Waiting {
   private next = 1;
   private readonly open = new Map<number, { resolve: (r: ResultInfo) => void; reject: (e: unknown) => void }>();
 
@@ -84,6 +89,8 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
   private readonly ended = quietPromise<DialogEndReason>();
   /** Our REFERs waiting for their final NOTIFY, by rid. */
   private readonly refers = new Map<number, RemoteRefer>();
+  /** The peer's REFERs that came before the call watched its dialog (the ACK's turn), and their time limit. */
+  private readonly held: { refer: CallIncomingRefer; timer: TimerHandle | undefined }[] = [];
 
   constructor(
     private readonly id: number,
@@ -91,6 +98,7 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
     private readonly port: Port<ToMain>,
     private readonly waiting: Waiting,
     localBody: { readonly body: Uint8Array; readonly contentType: string } | undefined,
+    private readonly timers?: TimerHost,
   ) {
     super();
     this.role = info.role;
@@ -109,7 +117,38 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
   /** @internal The main thread says the dialog ended. */
   onEnded(reason: DialogEndReason): void {
     this.state = 'terminated';
+    this.decline(this.held.length);
     this.ended.resolve(reason);
+  }
+
+  /** A listener for the peer's REFERs (the call watches its dialog): the REFERs held for it reach it now. */
+  override on<K extends keyof CallDialogEvents & string>(
+    event: K,
+    listener: (...args: CallDialogEvents[K]) => void,
+  ): this {
+    super.on(event, listener);
+    // Delivered once the listener's own turn is over (the call watches its dialog before it is up).
+    if (event === 'refer' && this.held.length > 0)
+      queueMicrotask(() => {
+        for (const h of this.held.splice(0)) {
+          if (h.timer !== undefined) this.timers?.clearTimer(h.timer);
+          if (!h.refer.answered) this.deliver(h.refer);
+        }
+      });
+    return this;
+  }
+
+  /** Decline the first `n` held REFERs: nobody took them up in time, or the dialog ended. */
+  private decline(n: number): void {
+    for (const h of this.held.splice(0, n)) {
+      if (h.timer !== undefined) this.timers?.clearTimer(h.timer);
+      if (!h.refer.answered) h.refer.reject(603, 'Decline');
+    }
+  }
+
+  private deliver(refer: CallIncomingRefer): void {
+    this.emit('refer', refer);
+    if (!refer.answered && this.listenerCount('refer') === 0) refer.reject(603, 'Decline');
   }
 
   /** @internal A key in the peer's INFO. */
@@ -208,8 +247,18 @@ export class RemoteDialog extends TypedEmitter<CallDialogEvents> implements Call
         return Promise.resolve(undefined);
       },
     };
-    if (this.listenerCount('refer') > 0) this.emit('refer', refer);
-    if (!answered && this.listenerCount('refer') === 0) refer.reject(603, 'Decline');
+    if (this.listenerCount('refer') > 0) return this.deliver(refer);
+    // The REFER came right behind the ACK: the call has not watched its dialog yet (it does in the ACK's
+    // turn). It waits for that, a bounded number and time (the main side lets at most a few wait per call).
+    if (this.state !== 'confirmed' || this.held.length >= MAX_HELD_REFERS) return refer.reject(603, 'Decline');
+    const entry: { refer: CallIncomingRefer; timer: TimerHandle | undefined } = { refer, timer: undefined };
+    entry.timer = this.timers?.setTimer(REFER_HOLD_MS, () => {
+      const i = this.held.indexOf(entry);
+      if (i < 0) return;
+      this.held.splice(i, 1);
+      if (!refer.answered) refer.reject(603, 'Decline');
+    });
+    this.held.push(entry);
   }
 
   /** @internal The peer's re-INVITE `rid`; its answer goes back to the main thread. */
@@ -248,6 +297,7 @@ export class RemoteInvite extends TypedEmitter<CallInviteEvents> implements Call
     readonly source: CallSource,
     readonly request: SipRequest,
     private readonly port: Port<ToMain>,
+    private readonly timers?: TimerHost,
   ) {
     super();
   }
@@ -270,7 +320,7 @@ export class RemoteInvite extends TypedEmitter<CallInviteEvents> implements Call
 
   /** @internal The caller's ACK came (through the main thread). */
   onAcked(info: DialogInfo): void {
-    this.dialog = new RemoteDialog(this.id, info, this.port, this.waiting, this.localBody);
+    this.dialog = new RemoteDialog(this.id, info, this.port, this.waiting, this.localBody, this.timers);
     this.acked.resolve(this.dialog);
   }
 

@@ -6,18 +6,24 @@
  * outside (a worker thread, or a test).
  */
 import { ReceivedCall } from '../../app/call-incoming.js';
-import type { CallContext } from '../../app/call.js';
+import { PlacedCall } from '../../app/call-outgoing.js';
+import type { Call, CallContext, PlacingContext } from '../../app/call.js';
+import type { FollowOptions } from '../../app/call-transfer.js';
 import { CallStateError } from '../../app/errors.js';
+import type { TimerHandle } from '../../clock/timers.js';
 import type { Logger } from '../../log/logger.js';
 import { parseSdp } from '../../sdp/parse.js';
 import type { SessionDescription } from '../../sdp/types.js';
 import { noteAuthenticated } from '../../sip/access/access-control.js';
+import { SipUsageError } from '../../sip/errors.js';
 import { SipRequest } from '../../sip/message/message.js';
 import { parseMessage } from '../../sip/message/parse.js';
+import { parseUri } from '../../sip/message/uri.js';
 import { serveCall, type VoiceApp } from '../server.js';
 import type { Tts } from '../tts.js';
 import { toWorker, type Port, type ToMain, type ToWorker } from './protocol.js';
-import { RemoteInvite } from './remote-call.js';
+import { RemoteInvite, type RemoteDialog } from './remote-call.js';
+import { RemotePlacer } from './remote-placed.js';
 
 /** What every call of a worker shares: its context but for where its SDP points. */
 export type WorkerCallContext = Omit<CallContext, 'sdpAddress' | 'place' | 'done'>;
@@ -29,10 +35,21 @@ export interface WorkerCallsOptions {
   readonly maxCallMs: number;
   readonly tts?: Tts;
   readonly log: Logger;
+  /** The From of the calls this worker places (the phone's address-of-record). */
+  readonly aor: string;
 }
 
+/** A call's SIP side in the worker: the INVITE we received, or the user agent of a call we placed. */
+type CallSide = RemoteInvite | RemotePlacer;
+
+/** Calls placed at once that may wait for the main thread to say where they go. */
+const MAX_PLACING = 256;
+
 export class WorkerCalls {
-  private readonly calls = new Map<number, { inc: RemoteInvite; call: ReceivedCall }>();
+  private readonly calls = new Map<number, { side: CallSide; call: Call }>();
+  /** Placed calls waiting for their number from the main thread, by `ref`. */
+  private readonly placing = new Map<number, RemotePlacer>();
+  private nextRef = 1;
   /** Messages that did not fit the protocol. */
   malformed = 0;
 
@@ -64,23 +81,51 @@ export class WorkerCalls {
       this.start(m);
       return;
     }
+    if (m.kind === 'placed') {
+      const p = this.placing.get(m.ref);
+      if (p) p.onPlaced(m);
+      else
+        this.o.port.post({
+          kind: 'ended',
+          id: m.id,
+          end: { reason: 'failed', message: 'placed too late', answered: false, durationMs: 0 },
+          appError: false,
+          timedOut: false,
+        });
+      return;
+    }
+    if (m.kind === 'place-refused') {
+      this.placing.get(m.ref)?.onRefused(m.status, m.message);
+      return;
+    }
     const c = this.calls.get(m.id);
     if (!c) return;
+    const side = c.side;
+    const dialog: RemoteDialog | undefined = side.dialog;
     switch (m.kind) {
       case 'cancelled':
-        c.inc.onCancelled();
+        if (side instanceof RemoteInvite) side.onCancelled();
         return;
       case 'acked':
-        c.inc.onAcked(m.dialog);
+        if (side instanceof RemoteInvite) side.onAcked(m.dialog);
         return;
       case 'unacked':
-        c.inc.onUnacked(m.status, m.reason);
+        if (side instanceof RemoteInvite) side.onUnacked(m.status, m.reason);
+        return;
+      case 'invite-progress':
+        if (side instanceof RemotePlacer) side.onProgress(m.callId, m.response);
+        return;
+      case 'invite-answered':
+        if (side instanceof RemotePlacer) side.onAnswered(m);
+        return;
+      case 'invite-failed':
+        if (side instanceof RemotePlacer) side.onFailed(m);
         return;
       case 'dtmf':
-        c.inc.dialog?.onDtmf(m.digit, m.durationMs);
+        dialog?.onDtmf(m.digit, m.durationMs);
         return;
       case 'reinvite':
-        if (c.inc.dialog) c.inc.dialog.onReinvite(m.rid, m.body);
+        if (dialog) dialog.onReinvite(m.rid, m.body);
         else
           this.o.port.post({
             kind: 'reinvite-answer',
@@ -92,19 +137,19 @@ export class WorkerCalls {
           });
         return;
       case 'dialog-ended':
-        c.inc.dialog?.onEnded(m.reason);
+        dialog?.onEnded(m.reason);
         return;
       case 'result':
-        c.inc.onResult(m.rid, m.result);
+        side.onResult(m.rid, m.result);
         return;
       case 'failure':
-        c.inc.onFailure(m.rid, m.status, m.message);
+        side.onFailure(m.rid, m.status, m.message);
         return;
       case 'hangup':
         void c.call.hangup(m.reason);
         return;
       case 'referred':
-        if (c.inc.dialog) c.inc.dialog.onReferred(m);
+        if (dialog) dialog.onReferred(m);
         else
           this.o.port.post({
             kind: 'refer-answer',
@@ -116,9 +161,59 @@ export class WorkerCalls {
           });
         return;
       case 'refer-progress':
-        c.inc.dialog?.onReferProgress(m.rid, m.status, m.reason);
+        dialog?.onReferProgress(m.rid, m.status, m.reason);
         return;
     }
+  }
+
+  /**
+   * Place a call from this worker (an app follows the peer's REFER): the
+   * call, its media and its offer are made here; the main thread sends its
+   * INVITE. It lives here until it ends, under the same longest duration as
+   * the calls the app serves. A URI that is not sip: or sips: throws, as
+   * the phone's `call` does.
+   */
+  private placeCall(uri: string, opts: FollowOptions, sdpFallback: string): Call {
+    const target = uri.trim();
+    let kind: string;
+    try {
+      kind = parseUri(target).kind;
+    } catch (err) {
+      throw new SipUsageError(`call ${JSON.stringify(uri)}: ${(err as Error).message}`);
+    }
+    if (kind !== 'sip') throw new SipUsageError(`call ${JSON.stringify(uri)}: only sip: and sips: URIs can be called`);
+    if (this.placing.size >= MAX_PLACING) throw new CallStateError('too many calls being placed at once');
+    const timers = this.o.ctx.platform.timers;
+    const ref = this.nextRef++;
+    let call: PlacedCall | undefined;
+    const placer = new RemotePlacer(ref, this.o.port, timers, (p) => {
+      this.placing.delete(ref);
+      if (p.id !== undefined && call && !call.end) this.calls.set(p.id, { side: p, call });
+    });
+    this.placing.set(ref, placer);
+    const ctx: PlacingContext = {
+      ...this.o.ctx,
+      ua: placer,
+      sdpAddress: () => placer.sdpAddress ?? sdpFallback,
+      place: (u, o) => this.placeCall(u, o, sdpFallback),
+      done: () => {},
+    };
+    const placed = new PlacedCall(ctx, opts.from ?? this.o.aor, target, target, opts);
+    call = placed;
+    const limit: TimerHandle = timers.setTimer(this.o.maxCallMs, () => {
+      this.o.log.warn(`the call placed to ${target} outlived the longest a call may last: hanging up`);
+      void placed.hangup();
+    });
+    void placed.ended.then((end) => {
+      timers.clearTimer(limit);
+      this.placing.delete(ref);
+      const id = placer.id;
+      if (id === undefined) return;
+      this.calls.delete(id);
+      placer.waiting.rejectAll(new CallStateError('the call ended'));
+      this.o.port.post({ kind: 'ended', id, end, appError: false, timedOut: false });
+    });
+    return placed;
   }
 
   private start(m: Extract<ToWorker, { kind: 'call' }>): void {
@@ -131,7 +226,7 @@ export class WorkerCalls {
     const request = parsed.message;
     if (m.authUser !== undefined) noteAuthenticated(request, m.authUser);
     const source = { transport: m.transport, remote: { address: m.remoteAddress, port: m.remotePort } };
-    const inc = new RemoteInvite(m.id, request.callId, source, request, this.o.port);
+    const inc = new RemoteInvite(m.id, request.callId, source, request, this.o.port, this.o.ctx.platform.timers);
     let offer: SessionDescription | undefined;
     if (request.body.length > 0) {
       try {
@@ -145,13 +240,11 @@ export class WorkerCalls {
     const ctx: CallContext = {
       ...this.o.ctx,
       sdpAddress: () => m.sdpAddress,
-      place: () => {
-        throw new CallStateError('following a transfer is not available to a call in a media worker');
-      },
+      place: (uri, opts) => this.placeCall(uri, opts, m.sdpAddress),
       done: () => {},
     };
     const call = new ReceivedCall(ctx, m.local, m.remote, inc, offer);
-    this.calls.set(m.id, { inc, call });
+    this.calls.set(m.id, { side: inc, call });
     void serveCall(call, this.o.app, {
       log: this.o.log,
       maxCallMs: this.o.maxCallMs,

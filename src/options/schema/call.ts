@@ -132,7 +132,7 @@ export const callOptions = [
     help:
       "media worker threads: each call's media and app run in one of them (the one with the fewest calls) while " +
       'SIP stays on the main thread (a conference room on one worker); 0: one per core; 1: everything on one ' +
-      "thread (calls on workers transfer, but cannot follow the other side's transfer yet)",
+      "thread (calls on workers transfer and follow the other side's transfer)",
     default: 1,
     min: 0,
     max: 256,

@@ -23,6 +23,7 @@ import { LazyOutcome, TypedEmitter, quietPromise } from '../../util/emitter.js';
 import { failureOf } from './failure.js';
 import { IncomingRequest } from './incoming-request.js';
 import type { UaInternals } from './internals.js';
+import type { TimerHandle } from '../../clock/timers.js';
 import { IncomingCall } from './call.js';
 import { referToWithReplaces, type Replaces } from '../message/replaces.js';
 import { formatUri, parseUri } from '../message/uri.js';
@@ -62,7 +63,8 @@ export type DialogEvents = {
   /**
    * The peer sent REFER (RFC 3515): accept it (202, NOTIFY 100 Trying) and
    * report the referred call's progress, or reject it. Without a listener
-   * it is declined (603).
+   * it waits for one (a REFER right behind the ACK comes before whoever
+   * awaits the ACK listens) at most `REFER_HOLD_MS`, then it is declined (603).
    */
   refer: [refer: IncomingRefer];
   /** The peer sent BYE (answered 200). `terminated` follows. */
@@ -84,7 +86,14 @@ export function toBytes(b: Uint8Array | string | undefined): Uint8Array | undefi
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
 }
 
+/** How long a REFER waits for a `refer` listener on its dialog before it is declined, ms. */
+export const REFER_HOLD_MS = 1000;
+/** REFERs one dialog holds at most while nobody listens (more are declined at once). */
+const MAX_HELD_REFERS = 4;
+
 export class Dialog extends TypedEmitter<DialogEvents> {
+  /** REFERs that came while nobody listened, waiting for a `refer` listener (bounded in count and time). */
+  private readonly heldRefers: { refer: IncomingRefer; readonly timer: TimerHandle }[] = [];
   /** The last body we sent in an INVITE or its answer (re-used to answer re-INVITEs nobody handles). */
   localBody: { body: Uint8Array; contentType: string } | undefined;
   /**
@@ -266,9 +275,42 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     return refer;
   }
 
-  /** @internal */
-  _refer(r: IncomingRefer): void {
-    if (this.listenerCount('refer') > 0) this.emit('refer', r);
+  /**
+   * @internal The peer's REFER. With nobody listening yet it is held (the
+   * ACK and the REFER may come in one turn, before the ACK's awaiter listens).
+   */
+  _refer(r: IncomingRefer): boolean {
+    if (this.listenerCount('refer') > 0) {
+      this.emit('refer', r);
+      return false;
+    }
+    if (this.state === 'terminated' || this.heldRefers.length >= MAX_HELD_REFERS) return false;
+    const entry = {
+      refer: r,
+      timer: this.ua.timers.setTimer(REFER_HOLD_MS, () => {
+        const i = this.heldRefers.indexOf(entry);
+        if (i >= 0) this.heldRefers.splice(i, 1);
+        if (!r.answered) r.reject(603, 'Decline');
+      }),
+    };
+    this.heldRefers.push(entry);
+    return true;
+  }
+
+  override on<K extends keyof DialogEvents & string>(event: K, listener: (...args: DialogEvents[K]) => void): this {
+    super.on(event, listener);
+    // Delivered once the listener's own turn is over (whoever listens may still be setting up).
+    if (event === 'refer' && this.heldRefers.length > 0) queueMicrotask(() => this.releaseRefers());
+    return this;
+  }
+
+  private releaseRefers(): void {
+    for (const h of this.heldRefers.splice(0)) {
+      this.ua.timers.clearTimer(h.timer);
+      if (h.refer.answered) continue;
+      if (this.listenerCount('refer') > 0) this.emit('refer', h.refer);
+      if (!h.refer.answered && !h.refer.deferred) h.refer.reject(603, 'Decline');
+    }
   }
 
   /** @internal */
@@ -305,6 +347,10 @@ export class Dialog extends TypedEmitter<DialogEvents> {
 
   /** @internal */
   _terminated(reason: DialogEndReason, response: SipResponse | undefined, bye?: SipRequest): void {
+    for (const h of this.heldRefers.splice(0)) {
+      this.ua.timers.clearTimer(h.timer);
+      if (!h.refer.answered) h.refer.reject(603, 'Decline');
+    }
     if (bye) this.emit('bye', bye);
     this.emit('terminated', reason, response);
     this.ended.resolve(reason);

@@ -848,10 +848,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements UaIntern
           this.subscriptions.delete(refer),
         );
         this.subscriptions.add(refer);
-        if (callDialog) callDialog._refer(refer);
-        else if (this.listenerCount('refer') > 0) this.emit('refer', refer);
+        // In a dialog nobody listens to yet (the ACK's awaiter is about to), the dialog holds it a moment.
+        const held = callDialog ? callDialog._refer(refer) : false;
+        if (!callDialog && this.listenerCount('refer') > 0) this.emit('refer', refer);
         // RFC 3515 2.4.2: a REFER nobody takes up is declined.
-        if (!refer.answered && !refer.deferred) refer.reject(603, 'Decline');
+        if (!held && !refer.answered && !refer.deferred) refer.reject(603, 'Decline');
         return;
       }
     }

@@ -257,9 +257,20 @@ export async function runShtoom(args: readonly string[], opts: StartOptions = {}
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
+/**
+ * `SHTOOM_TEST_SERVE_WORKERS=N` (not set in CI): every `shtoom serve` a test
+ * starts without `--workers` runs its calls on N media workers, so the serve
+ * tests can be run against workers as they are (`docs/workers.md`).
+ */
+function withTestWorkers(args: readonly string[]): readonly string[] {
+  const n = process.env.SHTOOM_TEST_SERVE_WORKERS;
+  if (!n || args[0] !== 'serve' || args.includes('--workers') || args.includes('--status')) return args;
+  return [...args, '--workers', n];
+}
+
 /** Start the built `shtoom` CLI in the background (e.g. `serve`). */
 export function startShtoom(args: readonly string[], opts: StartOptions = {}): Peer {
-  return startPeer('node', [SHTOOM_BIN, ...args], opts);
+  return startPeer('node', [SHTOOM_BIN, ...withTestWorkers(args)], opts);
 }
 
 /** A UDP socket that takes every datagram and never answers (a peer that is there but silent). */
