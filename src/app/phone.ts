@@ -225,6 +225,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     return this.handed.size;
   }
 
+  /**
+   * Count a call that runs elsewhere but is this phone's (a media worker
+   * placed it, following a REFER) against `capacity` until it ends, as a
+   * call placed here is counted; it is hung up when the phone closes.
+   */
+  adopt(call: HandedCall): void {
+    this.handed.add(call);
+    void call.ended.then(() => this.handed.delete(call));
+  }
+
   /** The codecs this phone offers and accepts, in order. */
   get codecs(): readonly Codec[] {
     return this.ctx.codecs;

@@ -117,6 +117,8 @@ async function setUp(
       invite: (uri, opts) => ua().invite(uri, opts),
       sdpAddress: (towards) => ua().advertised(undefined, towards).address,
     },
+    // As `serve --workers` wires it: a placed call counts against the phone's capacity.
+    onPlaced: (c) => phone?.adopt(c),
     ...hubOpts,
   });
   host.hub = hub;
@@ -462,10 +464,13 @@ describe("media workers: following the peer's REFER from a worker", () => {
     expect(heardByCarol.toneSeconds(1300)).toBeGreaterThan(1);
     expect(hub.workers()[worker]!.calls).toBe(1);
     expect(hub.stats.placed).toBe(1);
+    // The call the worker placed counts against the phone's capacity while it is up.
+    expect(phone.handedOff).toBe(1);
     await world.until(carolsCall!.hangup());
     await world.run(200);
     expect(followed[0]!.end?.reason).toBe('remote-hangup');
     expect(hub.active).toBe(0);
+    expect(phone.handedOff).toBe(0);
     await world.until(Promise.all([caller.close(), phone.close(), carol.close()]));
     hub.close();
   });

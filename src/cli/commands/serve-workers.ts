@@ -238,6 +238,8 @@ export async function serveOnWorkers(ctx: CommandContext, run: WorkersRun): Prom
     timers: realTimers,
     log: ctx.log,
     placer,
+    // A call a worker places counts against --capacity, as one placed on one thread does.
+    onPlaced: (call) => phone?.adopt(call),
     ...(run.onApp ? { onApp: run.onApp } : {}),
   });
   host.hub = hub;

@@ -51,6 +51,8 @@ export interface WorkerHubOptions {
   readonly placer?: MainPlacer;
   /** Calls the workers placed that may be up or under way at once (default 1024; more are refused 503). */
   readonly maxPlaced?: number;
+  /** Told of each call a worker places (the phone counts it against its capacity until it ends). */
+  readonly onPlaced?: (call: HubCall) => void;
 }
 
 /** A call's setup, and the key that puts calls on one worker (a conference room). */
@@ -249,6 +251,13 @@ export class WorkerHub {
       slot.calls.set(call.id, call);
       this.stats.placed++;
       this.placing++;
+      this.o.onPlaced?.({
+        worker: slot.index,
+        ended: call.done.promise,
+        hangup: () => {
+          if (call.slot.state !== 'dead') this.send(slot, { kind: 'hangup', id: call.id, reason: 'shutdown' });
+        },
+      });
       this.send(slot, { kind: 'placed', id: call.id, ref, host: hop.host, transport: hop.transport, sdpAddress });
     });
   }
