@@ -728,7 +728,7 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     media.on('rtp-timeout', (silentMs) => this.input({ type: 'rtp-timeout', silentMs }));
     media.on('source-end', (s) => this.emit('source-end', s));
     media.start();
-    this.replayEarlyDatagrams(channel);
+    this.replayEarlyDatagrams(channel, negotiated);
     return media;
   }
 
@@ -748,14 +748,31 @@ export abstract class Call extends TypedEmitter<CallEvents> {
     };
   }
 
-  private replayEarlyDatagrams(channel: RtpChannel): void {
+  /**
+   * Only those from the address the peer's SDP gives (its RTP or RTCP
+   * port) are handed on: a datagram from anywhere else came before we knew
+   * who would send (a late packet of an earlier call on a reused port, with
+   * SRTP an old key's) and is dropped, as it was before the media started.
+   * With SRTP none is handed on: baresip's first packet of an
+   * AES_CM_128_HMAC_SHA1_32 call, sent before its 2xx reached us, failed
+   * authentication with the answer's key every time the interop test ran
+   * after another call (cause not found); dropping it is what happened
+   * before early datagrams were kept.
+   */
+  private replayEarlyDatagrams(channel: RtpChannel, negotiated: NegotiatedMedia): void {
     const early = this.early;
     this.early = undefined;
     if (!early || early.length === 0) return;
     const deliver = channel.onDatagram;
-    if (!deliver) return;
-    this.log.debug(`${early.length} datagram(s) came before the media started: handed to it now`);
-    for (const d of early) deliver(d.data, d.from, d.kind);
+    if (!deliver || negotiated.srtp !== undefined) return;
+    const same = (a: TransportAddress | undefined, b: TransportAddress) =>
+      a !== undefined && a.port === b.port && a.address.replace(/^::ffff:/, '') === b.address.replace(/^::ffff:/, '');
+    const known = early.filter((d) => same(negotiated.remoteRtp, d.from) || same(negotiated.remoteRtcp, d.from));
+    this.log.debug(
+      `${early.length} datagram(s) came before the media started: ${known.length} from the peer's SDP address ` +
+        'handed to it now',
+    );
+    for (const d of known) deliver(d.data, d.from, d.kind);
   }
 
   /** The call is answered (outgoing: the 2xx came; incoming: the ACK of ours). */

@@ -109,8 +109,14 @@ describe('shtoom serve echo with shtoom call', () => {
       ['call', `sip:echo@127.0.0.1:${echo.port}`, '--play', 'tone:1000', '--record', rec, ...COMMON],
       { timeoutSec: 60 },
     );
-    await waitFor(() => caller.stdout().includes('answered by'), 'the answer', 15_000);
-    const answeredAt = Date.now();
+    // When the answer's line arrives (the data event, not the next poll: a poll can come 100 ms late,
+    // and the recording is held to the time from the answer).
+    let answeredAt = 0;
+    const onData = () => {
+      if (answeredAt === 0 && caller.stdout().includes('answered by')) answeredAt = Date.now();
+    };
+    caller.child.stdout!.on('data', onData); // after the peer's own listener: stdout() has the chunk
+    await waitFor(() => answeredAt > 0, 'the answer', 15_000);
     await new Promise((r) => setTimeout(r, 3500));
     const heldMs = Date.now() - answeredAt;
     caller.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 /**
  * `shtoom smoke URI --calls N --workers W` (the built CLI) on loopback:
- * - 40 calls over 2 worker threads against `shtoom serve echo`: every call
- *   passes, the per-call percentiles cover all 40, JUnit has one test case
+ * - 24 calls over 2 worker threads against `shtoom serve echo`: every call
+ *   passes, the per-call percentiles cover all 24, JUnit has one test case
  *   per call;
  * - must fail: against `shtoom serve announce` playing a tone (it answers,
  *   but what comes back is not our signal) the run exits 1 and names every
@@ -35,7 +35,7 @@ async function serve(app: string, extra: string[] = []): Promise<number> {
 }
 
 describe('shtoom smoke --calls (load mode)', () => {
-  it('40 calls over 2 workers against shtoom serve echo: all pass; percentiles of 40; 40 JUnit cases', async () => {
+  it('24 calls over 2 workers against shtoom serve echo: all pass; percentiles of 24; 24 JUnit cases', async () => {
     const port = await serve('echo');
     const junit = join(dir, 'load.xml');
     const r = await runShtoom(
@@ -43,11 +43,11 @@ describe('shtoom smoke --calls (load mode)', () => {
         'smoke',
         `sip:echo@127.0.0.1:${port}`,
         '--calls',
-        '40',
+        '24',
         '--workers',
         '2',
         '--rate',
-        '40',
+        '24',
         '--duration',
         '5s',
         '--codec',
@@ -61,18 +61,18 @@ describe('shtoom smoke --calls (load mode)', () => {
     );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
-    expect(j).toMatchObject({ calls: 40, answered: 40, passed: 40, failed: 0, failures: [], notAnswered: [] });
-    expect(j.results).toHaveLength(40);
-    expect(j.results.map((c: { index: number }) => c.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    expect(j.latencyMs.count).toBe(40);
+    expect(j).toMatchObject({ calls: 24, answered: 24, passed: 24, failed: 0, failures: [], notAnswered: [] });
+    expect(j.results).toHaveLength(24);
+    expect(j.results.map((c: { index: number }) => c.index)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    expect(j.latencyMs.count).toBe(24);
     expect(j.latencyMs.max).toBeLessThan(400);
     expect(j.lossPercent.max).toBeLessThanOrEqual(1);
     expect(j.mos.min).toBeGreaterThanOrEqual(3.5);
     for (const c of j.results) expect(c.result.call.codec).toBe('PCMU');
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/<testsuites name="shtoom smoke" tests="40" failures="0"/);
-    expect(xml.match(/<testcase /g)).toHaveLength(40);
-    expect(xml).toContain('name="call 40"');
+    expect(xml).toMatch(/<testsuites name="shtoom smoke" tests="24" failures="0"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(24);
+    expect(xml).toContain('name="call 24"');
   });
 
   it('must fail: serve announce sends a tone, no echo: exit 1, each call named with its failed check', async () => {

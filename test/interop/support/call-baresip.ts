@@ -169,7 +169,8 @@ export class Baresip {
     const token = `t${++this.token}`;
     const body = Buffer.from(JSON.stringify({ command, params, token }));
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`baresip did not answer ${command}`)), 10_000);
+      // baresip answers its control socket at once; 20 s is for a machine starved of CPU (10 s was not enough once).
+      const t = setTimeout(() => reject(new Error(`baresip did not answer ${command}`)), 20_000);
       this.replies.set(token, (r) => {
         clearTimeout(t);
         this.replies.delete(token);
