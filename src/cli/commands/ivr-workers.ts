@@ -8,7 +8,8 @@
  * thread running them all reports, so the reports and the load summary
  * are the same.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../worker-thread.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { mergeRuns } from '../../harness/load/run-suite.js';
 import type { Logger, LogLevel } from '../../log/logger.js';
@@ -55,20 +56,8 @@ export interface WorkersRun {
   readonly signal: AbortSignal;
 }
 
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./ivr-worker${ext}`, import.meta.url);
-}
-
 function startWorker(data: IvrWorkerData): Worker {
-  const url = workerUrl();
-  // From the sources (tsx), the worker registers tsx's loader itself first (as `serve --workers` does).
-  return url.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, {
-        eval: true,
-        workerData: data,
-      })
-    : new Worker(url, { workerData: data });
+  return startWorkerModule('ivr-worker', import.meta.url, data);
 }
 
 /** Worker k's share of `concurrency` over `workers`. */

@@ -9,7 +9,8 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../worker-thread.js';
 import type { CallMediaSettings } from '../../app/call.js';
 import type { MediaClockSettings } from '../../app/media-platform.js';
 import type { Phone } from '../../app/phone.js';
@@ -79,11 +80,6 @@ export function defaultWorkersStatusFile(port: number): string {
 }
 
 /** The worker's module: beside this one, `.ts` under tsx, `.js` when built. */
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./serve-worker${ext}`, import.meta.url);
-}
-
 /** Worker threads for the hub. */
 class ThreadHost implements WorkerHost {
   hub: WorkerHub | undefined;
@@ -96,15 +92,7 @@ class ThreadHost implements WorkerHost {
   ) {}
 
   start(index: number, generation: number): Port<ToWorker> {
-    const url = workerUrl();
-    const workerData = this.settings(index);
-    // From the sources (tsx, as the benchmarks run them), the worker registers tsx's loader itself first.
-    const worker = url.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, {
-          eval: true,
-          workerData,
-        })
-      : new Worker(url, { workerData });
+    const worker = startWorkerModule('serve-worker', import.meta.url, this.settings(index));
     this.threads.set(index, { generation, worker });
     const tid = worker.threadId;
     worker.on('message', (m: unknown) => this.hub?.fromWorker(index, generation, m));

@@ -10,7 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../worker-thread.js';
 import { UsageError } from '../../errors.js';
 import {
   type SmokeLoadCall,
@@ -40,20 +41,8 @@ export type FromSmokeWorker =
   | { readonly t: 'done' }
   | { readonly t: 'fatal'; readonly message: string };
 
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./smoke-worker${ext}`, import.meta.url);
-}
-
 function startWorker(data: SmokeWorkerData): Worker {
-  const url = workerUrl();
-  // From the sources (tsx), the worker registers tsx's loader itself first (as `serve --workers` does).
-  return url.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, {
-        eval: true,
-        workerData: data,
-      })
-    : new Worker(url, { workerData: data });
+  return startWorkerModule('smoke-worker', import.meta.url, data);
 }
 
 /** A call that ended without a smoke result (its worker failed): a failed result that says why. */
