@@ -11,6 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorkerModule } from '../worker-thread.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
+import { startedResult } from '../../harness/engine/runner.js';
 import { mergeRuns } from '../../harness/load/run-suite.js';
 import type { Logger, LogLevel } from '../../log/logger.js';
 import type { OptionsWire } from '../../options/index.js';
@@ -101,18 +102,7 @@ export async function runOnWorkers(w: WorkersRun): Promise<RunResult> {
               if (m.t === 'step') {
                 let stand = stands.get(m.index);
                 if (!stand) {
-                  stand = {
-                    name: m.name,
-                    ...(m.file !== undefined ? { file: m.file } : {}),
-                    iteration: m.iteration,
-                    status: 'passed',
-                    startedAt: new Date().toISOString(),
-                    durationMs: 0,
-                    steps: [],
-                    timeline: [],
-                    clips: [],
-                    recordings: [],
-                  };
+                  stand = startedResult(m.name, m.file, m.iteration);
                   stands.set(m.index, stand);
                 }
                 stand.steps.push(m.step);

@@ -108,15 +108,7 @@ export class RemotePlacer implements CallPlacer {
     return this.hop;
   }
 
-  invite(
-    uri: string,
-    opts: {
-      readonly body: string;
-      readonly contentType: string;
-      readonly headers?: HeaderInit;
-      readonly from?: string;
-    },
-  ): CallOutgoingInvite {
+  invite(uri: string, opts: Parameters<CallPlacer['invite']>[1]): CallOutgoingInvite {
     const out = new RemoteOutgoing(() => {
       if (this.id !== undefined && this.out === out) this.port.post({ kind: 'cancel', id: this.id });
     });

@@ -36,6 +36,22 @@ function heardSteps(steps: readonly Step[]): HeardStep[] {
   );
 }
 
+/** The result of a run that starts now: passed so far, nothing in it yet. */
+export function startedResult(name: string, file: string | undefined, iteration: number): ScenarioResult {
+  return {
+    name,
+    ...(file ? { file } : {}),
+    iteration,
+    status: 'passed',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    steps: [],
+    timeline: [],
+    clips: [],
+    recordings: [],
+  };
+}
+
 /**
  * Run one scenario.
  *
@@ -50,18 +66,7 @@ export async function runScenario(scenario: Scenario, env: EngineEnv): Promise<S
   const clock = env.clock ?? realClock;
   const timers = env.timers ?? realTimers;
   const startedAt = clock.now();
-  const result: ScenarioResult = {
-    name: scenario.name,
-    ...(scenario.at?.file ? { file: scenario.at.file } : {}),
-    iteration: env.iteration ?? 1,
-    status: 'passed',
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    steps: [],
-    timeline: [],
-    clips: [],
-    recordings: [],
-  };
+  const result = startedResult(scenario.name, scenario.at?.file, env.iteration ?? 1);
   const scenarioAbort = new AbortScope();
   const st: RunState = {
     scenario,
