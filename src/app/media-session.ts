@@ -513,12 +513,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Whether a payload is quiet (RMS below `QUIET_RMS`), decoded by a decoder
-   * of its own: a stateful codec's (GSM, Opus) playout decoder must see its
-   * frames in order. Asked only when the jitter buffer wants to drop or
-   * stretch a frame.
+   * Whether a payload is quiet (RMS below `QUIET_RMS`): measured from the
+   * bytes when the codec can (G.711), else decoded by a decoder of its own
+   * (a stateful codec's — GSM, Opus — playout decoder must see its frames in
+   * order). Asked for every frame played (the jitter buffer counts quiet
+   * frames in a row to know a pause).
    */
   private isQuiet(payload: Uint8Array, pt: number): boolean {
+    // G.711: the power straight from the bytes (a table of squares), no decoding.
+    const meanSquare = this.decoderFor(pt)?.codec.meanSquare;
+    if (meanSquare !== undefined) return meanSquare(payload) < QUIET_RMS * QUIET_RMS;
     let q = this.quietDecoders.get(pt);
     if (q === undefined) {
       const d = this.decoderFor(pt);

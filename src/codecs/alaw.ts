@@ -14,7 +14,7 @@
  * Even bits are inverted on the line (XOR 0x55); positive values have the
  * top bit set.
  */
-import { decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
+import { squareTable, tableMeanSquare, decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
 
 function encode13(x13: number): number {
   const negative = x13 < 0;
@@ -76,4 +76,14 @@ export function alawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
  */
 export function alawDecode(codes: Uint8Array, out?: Int16Array): Int16Array {
   return tableDecode(DECODE, codes, out, 'PCMA');
+}
+
+const SQUARES = squareTable(DECODE);
+
+/**
+ * The mean square of the PCM `codes` decode to, without decoding them.
+ * @example const quiet = alawMeanSquare(payload) < 100 * 100;
+ */
+export function alawMeanSquare(codes: Uint8Array): number {
+  return tableMeanSquare(SQUARES, codes);
 }

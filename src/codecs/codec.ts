@@ -106,4 +106,10 @@ export interface Codec {
    */
   createEncoder(remoteFmtp?: string): FrameEncoder;
   createDecoder(): FrameDecoder;
+  /**
+   * The mean square of the PCM `payload` decodes to, read from the payload
+   * without decoding it: only a codec whose decoding has no state (G.711)
+   * has it. Others: decode and measure.
+   */
+  readonly meanSquare?: (payload: Uint8Array) => number;
 }

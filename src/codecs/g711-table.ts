@@ -61,3 +61,17 @@ export function tableDecode(
   for (; i < n; i++) dst[i] = table[codes[i]!]!;
   return dst;
 }
+
+/** The square of each of the 256 decoded values: a payload's power without decoding it. */
+export function squareTable(decode: Int16Array): Float64Array {
+  return Float64Array.from(decode, (v) => v * v);
+}
+
+/** The mean square of the samples `codes` decode to, through a `squareTable`. */
+export function tableMeanSquare(squares: Float64Array, codes: Uint8Array): number {
+  const n = codes.length;
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += squares[codes[i]!]!;
+  return sum / n;
+}

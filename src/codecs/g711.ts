@@ -2,9 +2,9 @@
  * The two G.711 codecs as `Codec`s: PCMU (µ-law) and PCMA (A-law). Stateless
  * and sample-based: a payload of n bytes is n samples, at any packet time.
  */
-import { alawDecode, alawEncode } from './alaw.js';
+import { alawDecode, alawEncode, alawMeanSquare } from './alaw.js';
 import type { Codec } from './codec.js';
-import { ulawDecode, ulawEncode } from './ulaw.js';
+import { ulawDecode, ulawEncode, ulawMeanSquare } from './ulaw.js';
 
 const sampleCount = (bytes: number) => (Number.isInteger(bytes) && bytes >= 0 ? bytes : undefined);
 
@@ -38,6 +38,7 @@ export const PCMU: Codec = Object.freeze({
   unavailable: () => undefined,
   createEncoder: () => ({ encode: ulawEncode }),
   createDecoder: () => ({ decode: ulawDecode }),
+  meanSquare: ulawMeanSquare,
 });
 
 /**
@@ -66,4 +67,5 @@ export const PCMA: Codec = Object.freeze({
   unavailable: () => undefined,
   createEncoder: () => ({ encode: alawEncode }),
   createDecoder: () => ({ decode: alawDecode }),
+  meanSquare: alawMeanSquare,
 });

@@ -12,7 +12,7 @@
  * The code is sent inverted (all bits complemented): positive values have the
  * top bit set, +0 is 0xFF and −0 is 0x7F.
  */
-import { decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
+import { squareTable, tableMeanSquare, decodeTable, encodeTable, tableDecode, tableEncode } from './g711-table.js';
 
 /** G.711's µ-law bias on the 14-bit scale: segment ends are 2^(s+6) − 33. */
 const BIAS = 33;
@@ -78,4 +78,14 @@ export function ulawEncode(pcm: Int16Array, out?: Uint8Array): Uint8Array {
  */
 export function ulawDecode(codes: Uint8Array, out?: Int16Array): Int16Array {
   return tableDecode(DECODE, codes, out, 'PCMU');
+}
+
+const SQUARES = squareTable(DECODE);
+
+/**
+ * The mean square of the PCM `codes` decode to, without decoding them.
+ * @example const quiet = ulawMeanSquare(payload) < 100 * 100;
+ */
+export function ulawMeanSquare(codes: Uint8Array): number {
+  return tableMeanSquare(SQUARES, codes);
 }

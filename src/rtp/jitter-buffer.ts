@@ -28,6 +28,7 @@
  *   duplicates. A new SSRC, or a timestamp jump of more than a second
  *   against the arrival clock, starts over.
  */
+import { RecentNumbers } from './recent-numbers.js';
 import { DelayEstimator } from './delay-estimator.js';
 
 /** The parts of an RTP packet the jitter buffer keeps. */
@@ -171,7 +172,7 @@ export class JitterBuffer {
   private readonly buf: Entry[] = [];
   private playing = false;
   private cursor = 0;
-  private lastPlayed: { pos: number; seq: number; samples: number; quiet: boolean } | undefined;
+  private lastPlayed: { pos: number; seq: number; samples: number } | undefined;
   private lastFrameSamples: number;
   private concealRun = 0;
   /** Frames concealed in a row with nothing buffered: a pause or a loss, told apart when the next packet comes. */
@@ -181,11 +182,11 @@ export class JitterBuffer {
   private quietRun = 0;
   private target: number;
   private sinceTarget = 0;
-  private readonly playedSeqs: number[] = [];
-  private readonly concealedPos: number[] = [];
-  private readonly otherSeqs: number[] = [];
+  private readonly playedSeqs = new RecentNumbers(RECENT);
+  private readonly concealedPos = new RecentNumbers(RECENT);
+  private readonly otherSeqs = new RecentNumbers(RECENT);
   /** Frames dropped before their packet arrived: the packet is not late when it comes. */
-  private readonly skippedPos: number[] = [];
+  private readonly skippedPos = new RecentNumbers(RECENT);
   private lastDelay = 0;
 
   private n = {
@@ -248,17 +249,17 @@ export class JitterBuffer {
       this.blindConceal = 0;
     }
     if (this.lastPlayed && pos < (this.playing ? this.cursor : this.lastPlayed.pos + this.lastPlayed.samples)) {
-      if (this.playedSeqs.includes(seq)) this.n.duplicates++;
-      else if (!this.skippedPos.includes(pos)) {
+      if (this.playedSeqs.has(seq)) this.n.duplicates++;
+      else if (!this.skippedPos.has(pos)) {
         this.n.late++;
-        if (this.concealedPos.includes(pos)) this.n.lateConcealed++;
+        if (this.concealedPos.has(pos)) this.n.lateConcealed++;
       }
       return;
     }
     // Sorted insert by position; equal position or sequence number is a duplicate.
     let i = this.buf.length;
     while (i > 0 && this.buf[i - 1]!.pos > pos) i--;
-    if ((i > 0 && this.buf[i - 1]!.pos === pos) || this.buf.some((e) => e.seq === seq)) {
+    if ((i > 0 && this.buf[i - 1]!.pos === pos) || this.holds(seq)) {
       this.n.duplicates++;
       return;
     }
@@ -306,7 +307,7 @@ export class JitterBuffer {
           this.buf.shift();
           this.cursor = head.pos + this.samples(head);
         } else {
-          this.remember(this.skippedPos, this.cursor);
+          this.skippedPos.add(this.cursor);
           this.cursor += this.lastFrameSamples;
         }
         this.n.dropped++;
@@ -335,16 +336,23 @@ export class JitterBuffer {
     // Packets behind the cursor can no longer be played.
     while (this.buf.length && this.buf[0]!.pos < this.cursor) {
       const stale = this.buf.shift()!;
-      if (!this.skippedPos.includes(stale.pos)) this.n.late++;
+      if (!this.skippedPos.has(stale.pos)) this.n.late++;
     }
     const head = this.buf[0];
     if (head && head.pos === this.cursor) {
       this.buf.shift();
       const samples = this.samples(head);
       const quiet = this.quiet(head.packet);
-      this.lastPlayed = { pos: head.pos, seq: head.seq, samples, quiet };
+      const last = this.lastPlayed;
+      // One record, rewritten for every frame played (no allocation per frame).
+      if (last === undefined) this.lastPlayed = { pos: head.pos, seq: head.seq, samples };
+      else {
+        last.pos = head.pos;
+        last.seq = head.seq;
+        last.samples = samples;
+      }
       this.quietRun = quiet ? this.quietRun + 1 : 0;
-      this.remember(this.playedSeqs, head.seq);
+      this.playedSeqs.add(head.seq);
       this.lastDelay = t - (this.ms(head.pos) + this.est.minTransit);
       this.cursor = head.pos + samples;
       this.concealRun = 0;
@@ -366,9 +374,12 @@ export class JitterBuffer {
     this.concealRun++;
     this.n.concealed++;
     if (!head) this.blindConceal++;
-    this.remember(this.concealedPos, this.cursor);
+    this.concealedPos.add(this.cursor);
     const samples = head ? Math.min(this.lastFrameSamples, head.pos - this.cursor) : this.lastFrameSamples;
-    if (this.lastPlayed) this.lastPlayed = { ...this.lastPlayed, pos: this.cursor, samples };
+    if (this.lastPlayed) {
+      this.lastPlayed.pos = this.cursor;
+      this.lastPlayed.samples = samples;
+    }
     this.cursor += samples;
     return { kind: 'conceal', reason: 'lost', samples };
   }
@@ -388,13 +399,13 @@ export class JitterBuffer {
    * its sequence number is not a lost audio frame.
    */
   noteOtherPacket(seq: number): void {
-    this.remember(this.otherSeqs, seq);
+    this.otherSeqs.add(seq);
   }
 
   /** The sequence number the audio packet after `seq` has when nothing is lost. */
   private nextAudioSeq(seq: number): number {
     let next = (seq + 1) & 0xffff;
-    for (let i = 0; i < RECENT && this.otherSeqs.includes(next); i++) next = (next + 1) & 0xffff;
+    for (let i = 0; i < RECENT && this.otherSeqs.has(next); i++) next = (next + 1) & 0xffff;
     return next;
   }
 
@@ -422,6 +433,13 @@ export class JitterBuffer {
     return this.lastFrameSamples;
   }
 
+  /** Whether a packet with sequence number `seq` is buffered. */
+  private holds(seq: number): boolean {
+    const buf = this.buf;
+    for (let i = 0; i < buf.length; i++) if (buf[i]!.seq === seq) return true;
+    return false;
+  }
+
   private quiet(p: JitterPacket): boolean {
     return this.isQuiet ? this.isQuiet(p.payload, p.payloadType) : false;
   }
@@ -441,11 +459,6 @@ export class JitterBuffer {
     return pos;
   }
 
-  private remember(list: number[], v: number): void {
-    list.push(v);
-    if (list.length > RECENT) list.shift();
-  }
-
   /** Forget the stream (a new source, or a jump in its timeline); what was buffered counts as dropped. */
   resync(): void {
     this.n.dropped += this.buf.length;
@@ -454,10 +467,10 @@ export class JitterBuffer {
     this.started = false;
     this.playing = false;
     this.lastPlayed = undefined;
-    this.playedSeqs.length = 0;
-    this.concealedPos.length = 0;
-    this.otherSeqs.length = 0;
-    this.skippedPos.length = 0;
+    this.playedSeqs.clear();
+    this.concealedPos.clear();
+    this.otherSeqs.clear();
+    this.skippedPos.clear();
     this.concealRun = 0;
     this.blindConceal = 0;
     this.target = this.initialDelay;

@@ -4,6 +4,7 @@
  * (RFC 3551 4.1), and what a sender report needs.
  */
 import { RtpEncodeError } from './errors.js';
+import { packetBytes } from './packet-bytes.js';
 import { RTP_HEADER_SIZE, RTP_VERSION, writeU32 } from './rtp-packet.js';
 
 /** A monotonic-ms instant and the RTP timestamp that belongs to it. */
@@ -83,8 +84,9 @@ export class RtpSender {
     if (!Number.isInteger(payloadType) || payloadType < 0 || payloadType > 127)
       throw new RtpEncodeError(`RTP payload type ${payloadType} is not in 0-127`);
     // The fixed header only (no CSRC, extension or padding: what writeRtp writes for them), straight
-    // into the packet: one allocation per packet, the packet itself.
-    const out = new Uint8Array(RTP_HEADER_SIZE + payload.length);
+    // into the packet: one allocation per packet, the packet itself, from a shared slab. Every byte
+    // is written below.
+    const out = packetBytes(RTP_HEADER_SIZE + payload.length);
     const seq = this.seq;
     out[0] = RTP_VERSION << 6;
     out[1] = (marker ? 0x80 : 0) | payloadType;

@@ -6,9 +6,23 @@
  * shares nothing with the table-driven codec under test.
  */
 import { describe, expect, it } from 'vitest';
-import { alawDecode, alawDecodeSample, alawEncode, alawEncodeSample, ALAW_TO_PCM } from '../../src/codecs/alaw.js';
+import {
+  alawDecode,
+  alawDecodeSample,
+  alawEncode,
+  alawEncodeSample,
+  alawMeanSquare,
+  ALAW_TO_PCM,
+} from '../../src/codecs/alaw.js';
 import { CodecInputError } from '../../src/codecs/errors.js';
-import { ulawDecode, ulawDecodeSample, ulawEncode, ulawEncodeSample, ULAW_TO_PCM } from '../../src/codecs/ulaw.js';
+import {
+  ulawDecode,
+  ulawDecodeSample,
+  ulawEncode,
+  ulawEncodeSample,
+  ulawMeanSquare,
+  ULAW_TO_PCM,
+} from '../../src/codecs/ulaw.js';
 
 interface Interval {
   lower: number; // decision value x_n (inclusive)
@@ -170,4 +184,28 @@ describe('G.711 A-law', () => {
     expect(got.buffer).toBe(out.buffer);
     expect([...got]).toEqual([...ALAW_TO_PCM]);
   });
+});
+
+describe('G.711 power without decoding', () => {
+  for (const [name, decode, meanSquare] of [
+    ['µ-law', ulawDecode, ulawMeanSquare],
+    ['A-law', alawDecode, alawMeanSquare],
+  ] as const) {
+    it(`${name}: the mean square of the bytes is that of the PCM they decode to`, () => {
+      // Every code alone, then random payloads of a frame and of odd lengths.
+      let seed = 7;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+      const payloads = [
+        ...Array.from({ length: 256 }, (_, b) => Uint8Array.of(b)),
+        ...[160, 80, 7, 1].map((n) => Uint8Array.from({ length: n }, rnd)),
+      ];
+      for (const p of payloads) {
+        const pcm = decode(p);
+        let sum = 0;
+        for (const v of pcm) sum += v * v;
+        expect(meanSquare(p)).toBeCloseTo(sum / pcm.length, 6);
+      }
+      expect(meanSquare(new Uint8Array(0))).toBe(0);
+    });
+  }
 });
