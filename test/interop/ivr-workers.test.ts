@@ -6,6 +6,14 @@
  * started (scenario by scenario, repeat after repeat), 2 passed and 2
  * failed (exit 1, the failing one named with its step), the load summary
  * over the four calls.
+ *
+ * Then a worker thread that really dies mid-run (the test-only
+ * `SHTOOM_TEST_WORKER_EXIT=1:1`: worker 1's first thread exits as its
+ * first run starts): that run fails, named with "its worker exited (7)";
+ * the worker is restarted and runs the rest of its share; the other
+ * worker's runs pass; the JSON report holds every run once and counts the
+ * death and the restart; exit 1 (must fail: never 0 when a worker died with
+ * a run in flight).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,12 +54,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('shtoom ivr --workers 2 against shtoom serve ivr-demo', () => {
-  it('runs spread over two threads, merged as one thread reports them; the failing run fails the run', async () => {
-    const hangUp = join(dir, 'a-hang-up.yaml');
-    writeFileSync(
-      hangUp,
-      `name: hang up at once
+const HANG_UP = `name: hang up at once
 steps:
   - call: \${ivr}
   - expect: answered
@@ -62,8 +65,12 @@ steps:
   - listen
   - heard: Thank you for calling. Goodbye.
   - expect: hangup
-`,
-    );
+`;
+
+describe('shtoom ivr --workers 2 against shtoom serve ivr-demo', () => {
+  it('runs spread over two threads, merged as one thread reports them; the failing run fails the run', async () => {
+    const hangUp = join(dir, 'a-hang-up.yaml');
+    writeFileSync(hangUp, HANG_UP);
     const json = join(dir, 'run.json');
     const r = await runShtoom(
       [
@@ -101,5 +108,52 @@ steps:
       ['demo IVR - wrong menu (fails on purpose)', 2, 'failed'],
     ]);
     expect(out.load).toMatchObject({ total: 4, failed: 2, media: { calls: 4, packetsLost: 0 } });
+  });
+
+  it('must fail: a worker thread dies mid-run: its run fails, named; restarted; each run once; exit 1', async () => {
+    const hangUp = join(dir, 'b-hang-up.yaml');
+    writeFileSync(hangUp, HANG_UP);
+    const json = join(dir, 'died.json');
+    const junit = join(dir, 'died.xml');
+    const r = await runShtoom(
+      [
+        'ivr',
+        hangUp,
+        '--var',
+        `ivr=sip:ivr@127.0.0.1:${port}`,
+        '--concurrency',
+        '2',
+        '--repeat',
+        '4',
+        '--workers',
+        '2',
+        '--json-file',
+        json,
+        '--junit',
+        junit,
+        ...LOOPBACK,
+      ],
+      { timeoutSec: 150, env: { ...process.env, SHTOOM_TEST_WORKER_EXIT: '1:1' } },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL hang up at once \(.*\): its worker exited \(7\)$/m);
+    expect(r.stdout).toMatch(/^2 worker threads: 1 died, 1 restarted$/m);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as {
+      summary: { total: number; passed: number; failed: number };
+      scenarios: { name: string; iteration: number; status: string; failure?: string }[];
+      workers: { workers: number; deaths: number; restarts: number; abandoned: number };
+    };
+    expect(out.summary).toEqual({ total: 4, passed: 3, failed: 1 });
+    // Run 1 was worker 1's first: lost with its thread; run 3, the rest of its share, ran on the restarted thread.
+    expect(out.scenarios.map((s) => [s.iteration, s.status, s.failure])).toEqual([
+      [1, 'failed', 'its worker exited (7)'],
+      [2, 'passed', undefined],
+      [3, 'passed', undefined],
+      [4, 'passed', undefined],
+    ]);
+    expect(out.workers).toEqual({ workers: 2, deaths: 1, restarts: 1, abandoned: 0 });
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(4);
+    expect(xml.match(/<failure message="its worker exited \(7\)"/g)).toHaveLength(1);
   });
 });

@@ -7,7 +7,16 @@
  *   but what comes back is not our signal) the run exits 1 and names every
  *   call with the check it failed; against an echo that holds only 3 calls
  *   (`--capacity 3`), the calls it refuses are counted by their status and
- *   the run exits 1.
+ *   the run exits 1;
+ * - a worker thread that really dies mid-run (the test-only
+ *   `SHTOOM_TEST_WORKER_EXIT=1:2`: worker 1's first thread exits as its
+ *   second call starts): its two calls in flight fail, each named with
+ *   "its worker exited (7)", the worker is restarted and places the rest of
+ *   its share, the other worker's calls pass, the summary counts one death
+ *   and one restart, and the run exits 1 (must fail: never 0 when a worker
+ *   died with calls in flight); and with `1:1:every` (each of its threads
+ *   exits at its first call) worker 1 is given up after 3 deaths in a row,
+ *   the last of its calls failed with the bound's reason, exit 1.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,5 +118,80 @@ describe('shtoom smoke --calls (load mode)', () => {
     expect(j).toMatchObject({ calls: 6, answered: 3, failed: 3 });
     expect(j.notAnswered).toEqual([expect.objectContaining({ status: 503, count: 3 })]);
     expect(j.failures).toHaveLength(3);
+  });
+
+  it('must fail: a worker thread dies mid-run: its calls in flight fail, named; it is restarted; exit 1', async () => {
+    const port = await serve('echo');
+    const r = await runShtoom(
+      [
+        'smoke',
+        `sip:echo@127.0.0.1:${port}`,
+        '--calls',
+        '8',
+        '--workers',
+        '2',
+        '--rate',
+        '8',
+        '--duration',
+        '3s',
+        '--codec',
+        'pcmu',
+        '--json',
+        ...COMMON,
+      ],
+      { timeoutSec: 60, env: { ...process.env, SHTOOM_TEST_WORKER_EXIT: '1:2' } },
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    // Worker 1 has calls 1, 3, 5, 7 (indexes 0, 2, 4, 6); its thread exits as call 3 starts, with calls 1 and 3 up.
+    expect(j).toMatchObject({ calls: 8, passed: 6, failed: 2 });
+    expect(j.failures).toEqual([
+      { index: 0, checks: ['its worker exited (7)'] },
+      { index: 2, checks: ['its worker exited (7)'] },
+    ]);
+    expect(j.workers).toEqual({ workers: 2, deaths: 1, restarts: 1, abandoned: 0 });
+    expect(j.lost).toEqual([{ message: 'its worker exited (7)', count: 2 }]);
+    expect(j.results.map((c: { index: number }) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // The rest of its share went on its restarted thread, and the other worker never noticed.
+    for (const c of j.results.filter((x: { index: number }) => ![0, 2].includes(x.index))) {
+      expect(c.result.ok, `call ${c.index + 1}: ${JSON.stringify(c.result.checks)}`).toBe(true);
+      expect(c.result.call.codec).toBe('PCMU');
+    }
+    expect(r.stderr).toMatch(/worker 1 died \(its worker exited \(7\)\): 2 call\(s\) in flight failed; restarting it/);
+  });
+
+  it('must fail: a worker whose every thread dies is given up after 3 deaths in a row; its rest fails', async () => {
+    const port = await serve('echo');
+    const r = await runShtoom(
+      [
+        'smoke',
+        `sip:echo@127.0.0.1:${port}`,
+        '--calls',
+        '8',
+        '--workers',
+        '2',
+        '--duration',
+        '2s',
+        '--codec',
+        'pcmu',
+        '--json',
+        ...COMMON,
+      ],
+      { timeoutSec: 60, env: { ...process.env, SHTOOM_TEST_WORKER_EXIT: '1:1:every' } },
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    // Worker 1's calls 1, 3, 5 (indexes 0, 2, 4) each died with a thread; call 7 (index 6) was never placed.
+    expect(j.failures).toEqual([
+      { index: 0, checks: ['its worker exited (7)'] },
+      { index: 2, checks: ['its worker exited (7)'] },
+      { index: 4, checks: ['its worker exited (7)'] },
+      {
+        index: 6,
+        checks: ['its worker exited (7); its worker died 3 times in a row and was not started again'],
+      },
+    ]);
+    expect(j.workers).toEqual({ workers: 2, deaths: 3, restarts: 2, abandoned: 1 });
+    expect(j).toMatchObject({ calls: 8, passed: 4, failed: 4 });
   });
 });

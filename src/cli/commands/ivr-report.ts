@@ -85,12 +85,21 @@ export interface RunEnd {
   readonly total: number;
   readonly interrupted: boolean;
   readonly log: Logger;
+  /** Over worker threads: how many, how many died, were started again, were given up (deaths in a row). */
+  readonly workers?: { workers: number; deaths: number; restarts: number; abandoned: number };
+}
+
+/** The worker threads in one line: `2 worker threads: 1 died, 1 restarted`. */
+export function workersLine(w: NonNullable<RunEnd['workers']>): string {
+  const died = w.deaths ? `: ${w.deaths} died, ${w.restarts} restarted` : ', none died';
+  const gaveUp = w.abandoned ? `, ${w.abandoned} given up after deaths in a row` : '';
+  return `${w.workers} worker threads${died}${gaveUp}`;
 }
 
 /** Write the reports the options ask for, then print the outcome. */
 export function finishRun(ctx: CommandContext, result: RunResult, end: RunEnd): void {
   const o = ctx.options;
-  const { load, tap, progress, total, interrupted, log } = end;
+  const { load, tap, progress, total, interrupted, log, workers } = end;
   const json = ctx.out.json;
   let files: ClipFiles | undefined;
   let filesBase: string | undefined;
@@ -114,6 +123,7 @@ export function finishRun(ctx: CommandContext, result: RunResult, end: RunEnd): 
   const report = (f: ClipFiles | undefined) => ({
     ...(jsonReport(result, f) as object),
     ...(load ? { load: loadSummary(result) } : {}),
+    ...(workers ? { workers } : {}),
   });
   if (jsonFile !== undefined) {
     mkdirSync(dirname(resolve(jsonFile)), { recursive: true });
@@ -141,6 +151,7 @@ export function finishRun(ctx: CommandContext, result: RunResult, end: RunEnd): 
     if (interrupted)
       ctx.out.raw(`Bail out! interrupted: ${total - result.summary.total} of ${total} scenario runs not run\n`);
     ctx.out.raw(`# ${passed} passed, ${failed} failed\n`);
+    if (workers) ctx.out.raw(`# ${workersLine(workers)}\n`);
   } else if (json) {
     ctx.out.data(report(files && filesBase ? rebase(files, relative(process.cwd(), filesBase)) : undefined), () => '');
   } else {
@@ -158,6 +169,7 @@ export function finishRun(ctx: CommandContext, result: RunResult, end: RunEnd): 
       const line = `${passed} passed, ${failed} failed (${seconds(result.durationMs)})`;
       ctx.out.line(failed ? ctx.out.chalk.red(line) : ctx.out.chalk.green(line));
     }
+    if (workers) ctx.out.line(workersLine(workers));
     if (interrupted) ctx.out.line(`interrupted: ${total - result.summary.total} of ${total} scenario runs not run`);
   }
 }

@@ -2,9 +2,10 @@
  * A worker thread of `shtoom ivr --workers W` (`ivr-workers.ts`): its own
  * call port (its own SIP port, RTP sockets and media clock) built from the
  * main thread's options, the scenario files loaded again, and its share of
- * the runs (run i when i mod W is its number) at its share of
- * `--concurrency`; each step and each finished run goes to the main thread
- * as it comes, numbered by its place in the whole run. `stop` (Ctrl-C in the
+ * the runs (run i when i mod W is its number; after a restart, those not
+ * yet started) at its share of `--concurrency`; each start, step and
+ * finished run goes to the main thread as it comes, numbered by its place
+ * in the whole run. `stop` (Ctrl-C in the
  * main thread) starts no further run and hangs up the calls in progress.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -13,6 +14,7 @@ import { parseShard, shardOf } from '../../harness/scenario/shard.js';
 import { loadScenarios } from '../../harness/scenario/yaml.js';
 import { Logger } from '../../log/logger.js';
 import { optionsFromWire, schema, type ShtoomOptions } from '../../options/index.js';
+import { testExitHook } from '../worker-test-exit.js';
 import { ivrPort } from './ivr-port.js';
 import type { FromIvrWorker, IvrWorkerData } from './ivr-workers.js';
 
@@ -24,6 +26,7 @@ async function runWorker(port: MessagePort, d: IvrWorkerData): Promise<void> {
   );
   const o = optionsFromWire(schema, d.options) as unknown as ShtoomOptions;
   const stop = new AbortController();
+  const testExit = testExitHook(d.worker, d.generation);
   const calls = await ivrPort({ options: o, log });
   port.on('message', (m: { t?: unknown }) => {
     if (m?.t !== 'stop') return;
@@ -40,8 +43,13 @@ async function runWorker(port: MessagePort, d: IvrWorkerData): Promise<void> {
         concurrency: d.concurrency,
         repeat: d.repeat,
         ...(d.ratePerSecond !== undefined ? { ratePerSecond: d.ratePerSecond } : {}),
-        slice: d.slice,
+        runs: d.runs,
+        sinceStartMs: d.sinceStartMs,
         signal: stop.signal,
+        onStart: (index) => {
+          post({ t: 'start', index });
+          testExit.started();
+        },
         onStep: (r, step, index) =>
           post({ t: 'step', index, name: r.name, iteration: r.iteration, ...(r.file ? { file: r.file } : {}), step }),
         onScenario: (result, index) => {

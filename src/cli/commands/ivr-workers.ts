@@ -3,18 +3,29 @@
  * (`ivr-worker.ts`, each its own call port): run i goes to worker i mod W,
  * `--concurrency` is shared among them (worker k runs ⌊C/W⌋ at once, one
  * more for the first C mod W), `--rate` spaces the starts by their place
- * in the whole run as one thread would. Steps and finished runs come back
- * numbered by that place; the result is merged (`mergeRuns`) into what one
- * thread running them all reports, so the reports and the load summary
- * are the same.
+ * in the whole run as one thread would. Starts, steps and finished runs come
+ * back numbered by that place; the result is merged (`mergeRuns`) into what
+ * one thread running them all reports, so the reports and the load summary
+ * are the same. A worker that dies has its runs in flight failed (`its
+ * worker exited (CODE)`) and is started again for the runs of its share not
+ * yet started (`load-workers.ts`: backoff, a bound on deaths in a row);
+ * every run is in the result exactly once.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorkerModule } from '../worker-thread.js';
+import type { TimerHost } from '../../clock/timers.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { startedResult } from '../../harness/engine/runner.js';
 import { mergeRuns } from '../../harness/load/run-suite.js';
 import type { Logger, LogLevel } from '../../log/logger.js';
 import type { OptionsWire } from '../../options/index.js';
+import {
+  heldTimers,
+  runLoadWorkers,
+  type LoadThread,
+  type LoadThreadEvents,
+  type LoadWorkersOutcome,
+} from '../load-workers.js';
+import { startWorkerModule } from '../worker-thread.js';
 
 /** What an ivr worker is given (its `workerData`). */
 export interface IvrWorkerData {
@@ -22,7 +33,13 @@ export interface IvrWorkerData {
   readonly paths: readonly string[];
   readonly shard?: string;
   readonly vars: Record<string, string>;
-  readonly slice: { readonly index: number; readonly count: number };
+  /** Its runs, by their number in the whole run. */
+  readonly runs: readonly number[];
+  /** The whole run started this long ago, ms (a restarted worker's runs keep their places in the rate). */
+  readonly sinceStartMs: number;
+  /** Its number (from 0) and its thread's (0 first, one more at each restart). */
+  readonly worker: number;
+  readonly generation: number;
   readonly concurrency: number;
   readonly repeat: number;
   readonly ratePerSecond?: number;
@@ -32,6 +49,7 @@ export interface IvrWorkerData {
 }
 
 export type FromIvrWorker =
+  | { readonly t: 'start'; readonly index: number }
   | {
       readonly t: 'step';
       readonly index: number;
@@ -45,9 +63,21 @@ export type FromIvrWorker =
   | { readonly t: 'done' }
   | { readonly t: 'fatal'; readonly message: string };
 
+/** A run of the whole run, as the main thread names it before any worker has it. */
+export interface IvrJob {
+  readonly name: string;
+  readonly file?: string;
+  readonly iteration: number;
+}
+
+/** How `runOnWorkers` starts a worker thread (injected: tests start fakes). */
+export type StartIvrThread = (data: IvrWorkerData, events: LoadThreadEvents) => LoadThread;
+
 export interface WorkersRun {
   readonly workers: number;
-  readonly data: Omit<IvrWorkerData, 'slice' | 'concurrency'>;
+  readonly data: Omit<IvrWorkerData, 'runs' | 'sinceStartMs' | 'worker' | 'generation' | 'concurrency'>;
+  /** Every run of the whole run, by its number: each scenario in turn, repeat after repeat. */
+  readonly jobs: readonly IvrJob[];
   readonly concurrency: number;
   readonly log: Logger;
   /** A step of a run in progress: `run` stands for the run until it finishes (the same object each time). */
@@ -55,10 +85,17 @@ export interface WorkersRun {
   /** A finished run; `stand` is the object `onStep` was given for it, if any. */
   readonly onScenario: (result: ScenarioResult, stand: ScenarioResult | undefined) => void;
   readonly signal: AbortSignal;
+  /** Default: real worker threads, real timers. */
+  readonly start?: StartIvrThread;
+  readonly timers?: TimerHost;
+  readonly now?: () => number;
+  readonly maxDeathsInARow?: number;
 }
 
-function startWorker(data: IvrWorkerData): Worker {
-  return startWorkerModule('ivr-worker', import.meta.url, data);
+/** The merged run and what happened to the workers. */
+export interface WorkersResult {
+  readonly result: RunResult;
+  readonly outcome: LoadWorkersOutcome;
 }
 
 /** Worker k's share of `concurrency` over `workers`. */
@@ -66,67 +103,116 @@ export function concurrencyShare(concurrency: number, workers: number, k: number
   return Math.floor(concurrency / workers) + (k < concurrency % workers ? 1 : 0);
 }
 
-/**
- * Run the scenarios over the workers; rejects when a worker fails (its
- * message), after stopping the others.
- */
-export async function runOnWorkers(w: WorkersRun): Promise<RunResult> {
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
-  const runs: { index: number; result: ScenarioResult }[] = [];
-  const stands = new Map<number, ScenarioResult>();
-  const threads = Array.from({ length: w.workers }, (_, k) =>
-    startWorker({
-      ...w.data,
-      slice: { index: k, count: w.workers },
-      concurrency: concurrencyShare(w.concurrency, w.workers, k),
-    }),
-  );
-  const stopAll = () => {
-    for (const t of threads) t.postMessage({ t: 'stop' });
+/** Real worker threads running `ivr-worker.ts`; every thread started is terminated by `close`. */
+function ivrThreads(): { start: StartIvrThread; close(): Promise<void> } {
+  const all: Worker[] = [];
+  return {
+    start: (data, events) => {
+      const w = startWorkerModule('ivr-worker', import.meta.url, data);
+      all.push(w);
+      w.on('message', (m) => events.message(m));
+      w.on('error', (e) => events.error(e));
+      w.on('exit', (code) => events.exit(code));
+      return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
+    },
+    close: async () => {
+      await Promise.all(all.map((w) => w.terminate()));
+    },
   };
-  w.signal.addEventListener('abort', stopAll, { once: true });
+}
+
+/**
+ * Run the scenarios over the workers. A run a dead worker had in flight is
+ * failed with the reason (its steps so far kept); a worker given up after
+ * deaths in a row has the runs of its share not yet started failed with
+ * that reason; so every run of `jobs` is in the result, once (but those an
+ * interruption left unstarted).
+ */
+export async function runOnWorkers(w: WorkersRun): Promise<WorkersResult> {
+  const now = w.now ?? (() => performance.now());
+  const startedAt = new Date().toISOString();
+  const t0 = now();
+  const runs = new Map<number, ScenarioResult>();
+  const stands = new Map<number, ScenarioResult>();
+  const begun = new Map<number, number>();
+  const standFor = (index: number, name: string, file: string | undefined, iteration: number) => {
+    let stand = stands.get(index);
+    if (!stand) {
+      stand = startedResult(name, file, iteration);
+      stands.set(index, stand);
+    }
+    return stand;
+  };
+  const finish = (index: number, result: ScenarioResult) => {
+    if (runs.has(index)) return;
+    const stand = stands.get(index);
+    stands.delete(index);
+    runs.set(index, result);
+    w.onScenario(result, stand);
+  };
+  const shares: number[][] = Array.from({ length: w.workers }, () => []);
+  for (let i = 0; i < w.jobs.length; i++) shares[i % w.workers]!.push(i);
+  const real = w.start ? undefined : ivrThreads();
+  const start = w.start ?? real!.start;
+  let outcome: LoadWorkersOutcome;
   try {
-    await Promise.all(
-      threads.map(
-        (t, k) =>
-          new Promise<void>((resolve, reject) => {
-            let settled = false;
-            const fail = (why: string) => {
-              if (settled) return;
-              settled = true;
-              stopAll();
-              reject(new Error(`ivr worker ${k + 1} of ${w.workers}: ${why}`));
-            };
-            t.on('message', (m: FromIvrWorker) => {
-              if (m.t === 'step') {
-                let stand = stands.get(m.index);
-                if (!stand) {
-                  stand = startedResult(m.name, m.file, m.iteration);
-                  stands.set(m.index, stand);
-                }
-                stand.steps.push(m.step);
-                w.onStep(stand, m.step);
-              } else if (m.t === 'scenario') {
-                const stand = stands.get(m.index);
-                stands.delete(m.index);
-                runs.push({ index: m.index, result: m.result });
-                w.onScenario(m.result, stand);
-              } else if (m.t === 'log') w.log.child(m.component).log(m.level, m.msg);
-              else if (m.t === 'fatal') fail(m.message);
-              else if (m.t === 'done' && !settled) {
-                settled = true;
-                resolve();
-              }
-            });
-            t.on('error', (e) => fail(e.message));
-            t.on('exit', (code) => fail(`exited (${code}) before it finished`));
-          }),
-      ),
-    );
+    outcome = await runLoadWorkers({
+      shares,
+      start: (worker, generation, jobs, sinceStartMs, events) =>
+        start(
+          {
+            ...w.data,
+            runs: jobs,
+            sinceStartMs: generation === 0 ? 0 : sinceStartMs,
+            worker,
+            generation,
+            concurrency: concurrencyShare(w.concurrency, w.workers, worker),
+          },
+          events,
+        ),
+      read: (_worker, raw) => {
+        const m = raw as FromIvrWorker;
+        if (m.t === 'start') {
+          begun.set(m.index, now());
+          const job = w.jobs[m.index];
+          if (job) standFor(m.index, job.name, job.file, job.iteration);
+          return { kind: 'start', index: m.index };
+        }
+        if (m.t === 'step') {
+          const stand = standFor(m.index, m.name, m.file, m.iteration);
+          stand.steps.push(m.step);
+          w.onStep(stand, m.step);
+        } else if (m.t === 'scenario') {
+          finish(m.index, m.result);
+          return { kind: 'end', index: m.index };
+        } else if (m.t === 'log') w.log.child(m.component).log(m.level, m.msg);
+        else if (m.t === 'fatal') return { kind: 'fatal', message: m.message };
+        else if (m.t === 'done') return { kind: 'done' };
+        return undefined;
+      },
+      lost: (index, why) => {
+        const job = w.jobs[index]!;
+        const r = stands.get(index) ?? startedResult(job.name, job.file, job.iteration);
+        r.status = 'failed';
+        r.failure = why;
+        const at = begun.get(index);
+        r.durationMs = at !== undefined ? now() - at : 0;
+        finish(index, r);
+      },
+      timers: w.timers ?? heldTimers,
+      now,
+      signal: w.signal,
+      noun: 'run',
+      log: w.log,
+      ...(w.maxDeathsInARow !== undefined ? { maxDeathsInARow: w.maxDeathsInARow } : {}),
+    });
   } finally {
-    w.signal.removeEventListener('abort', stopAll);
-    await Promise.all(threads.map((t) => t.terminate()));
+    await real?.close();
   }
-  return mergeRuns(runs, startedAt, performance.now() - t0);
+  const result = mergeRuns(
+    [...runs].map(([index, r]) => ({ index, result: r })),
+    startedAt,
+    now() - t0,
+  );
+  return { result, outcome };
 }

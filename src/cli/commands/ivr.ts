@@ -26,9 +26,9 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { runCrawl } from './ivr-crawl.js';
 import { runMerge } from './ivr-merge.js';
-import { depth, failureLine, finishRun, runName, seconds } from './ivr-report.js';
+import { depth, failureLine, finishRun, runName, seconds, type RunEnd } from './ivr-report.js';
 import { ivrPort } from './ivr-port.js';
-import { runOnWorkers } from './ivr-workers.js';
+import { runOnWorkers, type IvrJob } from './ivr-workers.js';
 
 /** Options only `ivr crawl` uses. */
 const CRAWL_ONLY = [
@@ -58,6 +58,17 @@ function varsFrom(list: readonly string[] | undefined): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/**
+ * A run's exit code: 130 when interrupted; 1 when a run failed (a run its
+ * dead worker had in flight is a failed run) or nothing ran, except in a
+ * shard: more shards than scenarios leaves some empty, and a CI matrix must
+ * not fail for it; else 0.
+ */
+export function runExitCode(summary: RunResult['summary'], interrupted: boolean, sharded: boolean): number {
+  if (interrupted) return ExitCode.INTERRUPTED;
+  return summary.failed > 0 || (summary.total === 0 && !sharded) ? ExitCode.FAILURE : ExitCode.OK;
 }
 
 async function run(ctx: CommandContext): Promise<number> {
@@ -147,6 +158,7 @@ async function run(ctx: CommandContext): Promise<number> {
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let result: RunResult;
+  let threads: RunEnd['workers'];
   if (workers > 1) {
     await port.close();
     ctx.signal.removeEventListener('abort', onAbort);
@@ -156,8 +168,13 @@ async function run(ctx: CommandContext): Promise<number> {
     };
     ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
     try {
-      result = await runOnWorkers({
+      const jobs: IvrJob[] = [];
+      for (let r = 1; r <= repeat; r++)
+        for (const sc of scenarios)
+          jobs.push({ name: sc.name, ...(sc.at?.file ? { file: sc.at.file } : {}), iteration: r });
+      const run = await runOnWorkers({
         workers,
+        jobs,
         concurrency,
         data: {
           options: optionsToWire(o),
@@ -177,6 +194,8 @@ async function run(ctx: CommandContext): Promise<number> {
         },
         signal: stop.signal,
       });
+      result = run.result;
+      threads = { workers, ...run.outcome };
     } finally {
       ctx.signal.removeEventListener('abort', stopOnAbort);
     }
@@ -199,12 +218,8 @@ async function run(ctx: CommandContext): Promise<number> {
     }
 
   const interrupted = ctx.signal.aborted;
-  finishRun(ctx, result, { load, tap, progress, total, interrupted, log });
-  if (interrupted) return ExitCode.INTERRUPTED;
-  // Nothing run is a failure (a suite that tests nothing), except in a shard: more shards than scenarios leaves some
-  // empty, and a CI matrix must not fail for it.
-  const { failed, total: ran } = result.summary;
-  return failed > 0 || (ran === 0 && !shard) ? ExitCode.FAILURE : ExitCode.OK;
+  finishRun(ctx, result, { load, tap, progress, total, interrupted, log, ...(threads ? { workers: threads } : {}) });
+  return runExitCode(result.summary, interrupted, shard !== undefined);
 }
 
 export const ivrCommand: CommandSpec = {

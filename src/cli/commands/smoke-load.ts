@@ -5,16 +5,19 @@
  * once or R a second. Every call is an ordinary smoke call with the
  * thresholds applied to it alone; the results are joined here into
  * per-call quality percentiles and counts (`harness/smoke/load-summary.ts`).
+ * A worker that dies has its calls in flight failed, each named with the
+ * reason, and is started again for the calls of its share not yet placed
+ * (`load-workers.ts`: backoff, and a bound on deaths in a row); the summary
+ * counts the deaths and restarts.
  * Exit 0 when every call passed, 1 when one did not (its number and the
  * checks it failed are listed), 130 when interrupted.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
-import { startWorkerModule } from '../worker-thread.js';
 import { UsageError } from '../../errors.js';
 import {
   type SmokeLoadCall,
+  type SmokeLoadSummary,
   smokeLoadJunit,
   smokeLoadSummary,
   smokeLoadText,
@@ -24,6 +27,8 @@ import type { LogLevel } from '../../log/logger.js';
 import { optionsToWire, type OptionsWire } from '../../options/index.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { heldTimers } from '../load-workers.js';
+import { runSmokeShares, smokeThreads } from './smoke-shares.js';
 
 /** What a smoke worker is given (its `workerData`). */
 export interface SmokeWorkerData {
@@ -32,32 +37,18 @@ export interface SmokeWorkerData {
   readonly logLevel: LogLevel;
   /** Its calls: each call's number and when to place it (epoch ms). */
   readonly calls: readonly { readonly index: number; readonly at: number }[];
+  /** Its number (from 0) and its thread's (0 first, one more at each restart). */
+  readonly worker: number;
+  readonly generation: number;
 }
 
 export type FromSmokeWorker =
+  | { readonly t: 'start'; readonly index: number }
   | { readonly t: 'result'; readonly index: number; readonly result: SmokeResult }
   | { readonly t: 'error'; readonly index: number; readonly message: string }
   | { readonly t: 'log'; readonly level: LogLevel; readonly component: string; readonly msg: string }
   | { readonly t: 'done' }
   | { readonly t: 'fatal'; readonly message: string };
-
-function startWorker(data: SmokeWorkerData): Worker {
-  return startWorkerModule('smoke-worker', import.meta.url, data);
-}
-
-/** A call that ended without a smoke result (its worker failed): a failed result that says why. */
-function lostCall(uri: string, thresholds: SmokeResult['thresholds'], message: string): SmokeResult {
-  return {
-    ok: false,
-    target: uri,
-    call: { answered: false },
-    latency: { probesSent: 0, probesFound: 0, perProbeMs: [] },
-    loss: { receivedPercent: 0, roundTripPercent: 0, packetsSent: 0, packetsReceived: 0 },
-    jitter: { meanMs: 0, maxMs: 0 },
-    thresholds,
-    checks: [{ name: 'call', ok: false, message }],
-  };
-}
 
 /** Run the load; returns the exit code. */
 export async function runSmokeLoad(ctx: CommandContext, uri: string): Promise<number> {
@@ -83,57 +74,35 @@ export async function runSmokeLoad(ctx: CommandContext, uri: string): Promise<nu
   );
   const t0 = Date.now();
   const startAt = t0 + 100;
-  const shares: { index: number; at: number }[][] = Array.from({ length: workers }, () => []);
-  for (let i = 0; i < n; i++) shares[i % workers]!.push({ index: i, at: startAt + i * interval });
-  const results = new Map<number, SmokeResult>();
-  const wire = optionsToWire(o);
+  const planned = Array.from({ length: n }, (_, i) => ({ index: i, at: startAt + i * interval }));
+  const threads = smokeThreads();
   const log = ctx.log.child('smoke');
-  const threads = shares.map((calls) => startWorker({ options: wire, uri, logLevel: ctx.log.level, calls }));
-  const onAbort = () => {
-    log.info('interrupted: no further call starts; hanging up the calls in progress');
-    for (const w of threads) w.postMessage({ t: 'stop' });
-  };
+  const onAbort = () => log.info('interrupted: no further call starts; hanging up the calls in progress');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  // Bounded: every call's own answer timeout and duration, and a margin for setup and the slowest start.
+  // Bounded: every call's own answer timeout and duration, and a margin for setup, the slowest start and restarts.
   const limitMs = n * interval + o.get('call.answer-timeout') + durationMs + 60_000;
+  let shares: Awaited<ReturnType<typeof runSmokeShares>>;
   try {
-    await Promise.all(
-      threads.map(
-        (w, k) =>
-          new Promise<void>((resolve) => {
-            const give = (index: number, r: SmokeResult) => {
-              if (results.has(index)) return;
-              results.set(index, r);
-            };
-            const finish = (why?: string) => {
-              clearTimeout(timer);
-              // Calls of this worker with no result: failed, and why.
-              if (why && !ctx.signal.aborted)
-                for (const c of shares[k]!) if (!results.has(c.index)) give(c.index, lostCall(uri, thresholds, why));
-              resolve();
-            };
-            const timer = setTimeout(() => {
-              void w.terminate();
-              finish(`no result within ${Math.round(limitMs / 1000)} s`);
-            }, limitMs);
-            w.on('message', (m: FromSmokeWorker) => {
-              if (m.t === 'result') give(m.index, m.result);
-              else if (m.t === 'error') give(m.index, lostCall(uri, thresholds, `the smoke call failed: ${m.message}`));
-              else if (m.t === 'log') log.child(m.component).log(m.level, m.msg);
-              else if (m.t === 'fatal') finish(`its worker failed: ${m.message}`);
-              else if (m.t === 'done') finish();
-            });
-            w.on('error', (e) => finish(`its worker failed: ${e.message}`));
-            w.on('exit', (code) => finish(`its worker exited (${code})`));
-          }),
-      ),
-    );
+    shares = await runSmokeShares({
+      uri,
+      workers,
+      calls: planned,
+      thresholds,
+      data: { options: optionsToWire(o), uri, logLevel: ctx.log.level },
+      start: threads.start,
+      timers: heldTimers,
+      now: () => Date.now(),
+      limitMs,
+      signal: ctx.signal,
+      log,
+    });
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await Promise.all(threads.map((w) => w.terminate()));
+    await threads.close();
   }
+  const { results, outcome } = shares;
   const calls: SmokeLoadCall[] = [...results].map(([index, result]) => ({ index, result }));
-  const summary = smokeLoadSummary(uri, calls, Date.now() - t0);
+  const summary = smokeLoadSummary(uri, calls, Date.now() - t0, { workers, ...outcome });
   const junit = o.get('smoke.junit');
   if (junit) {
     try {
@@ -145,6 +114,15 @@ export async function runSmokeLoad(ctx: CommandContext, uri: string): Promise<nu
   ctx.out.data({ ...summary, results: calls.sort((a, b) => a.index - b.index) }, (c) =>
     smokeLoadText(summary, (ok, s) => (ok ? c.green(s) : c.red(s))).trimEnd(),
   );
-  if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
-  return summary.failed === 0 && summary.calls === n ? ExitCode.OK : ExitCode.FAILURE;
+  return smokeLoadExit(summary, n, ctx.signal.aborted);
+}
+
+/**
+ * The run's exit code: 130 when interrupted, else 0 only when every one of
+ * the `planned` calls has a result and passed (a call its dead worker had
+ * in flight has a failed result), else 1.
+ */
+export function smokeLoadExit(summary: SmokeLoadSummary, planned: number, interrupted: boolean): number {
+  if (interrupted) return ExitCode.INTERRUPTED;
+  return summary.failed === 0 && summary.calls === planned ? ExitCode.OK : ExitCode.FAILURE;
 }

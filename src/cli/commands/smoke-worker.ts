@@ -2,8 +2,9 @@
  * A worker thread of `shtoom smoke URI --calls N --workers W`
  * (`smoke-load.ts`): its own `Phone` (its own SIP port, RTP sockets and
  * media clock) built from the main thread's options, the calls it was
- * given, each an ordinary smoke call started at its time; each result goes
- * to the main thread as it comes. `stop` (Ctrl-C in the main thread) hangs
+ * given, each an ordinary smoke call started at its time; each start and
+ * each result go to the main thread as they come (the main thread fails the
+ * calls in flight, and places the rest on a new thread, if this one dies). `stop` (Ctrl-C in the main thread) hangs
  * up the calls in progress and starts no more.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -13,6 +14,7 @@ import { Logger } from '../../log/logger.js';
 import { optionsFromWire, schema, type ShtoomOptions } from '../../options/index.js';
 import { phoneFrom } from '../settings.js';
 import type { FromSmokeWorker, SmokeWorkerData } from './smoke-load.js';
+import { testExitHook } from '../worker-test-exit.js';
 import { SMOKE_RTCP_INTERVAL_MS } from './smoke.js';
 
 async function runWorker(port: MessagePort, d: SmokeWorkerData): Promise<void> {
@@ -23,6 +25,7 @@ async function runWorker(port: MessagePort, d: SmokeWorkerData): Promise<void> {
   );
   const o = optionsFromWire(schema, d.options) as unknown as ShtoomOptions;
   const live = new Set<Call>();
+  const testExit = testExitHook(d.worker, d.generation);
   let stopping = false;
   const wakers = new Set<() => void>();
   port.on('message', (m: { t?: unknown }) => {
@@ -56,6 +59,8 @@ async function runWorker(port: MessagePort, d: SmokeWorkerData): Promise<void> {
             wakers.add(done);
           });
         if (stopping) return;
+        post({ t: 'start', index });
+        testExit.started();
         let result: SmokeResult;
         try {
           result = await smokeCall({

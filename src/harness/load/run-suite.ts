@@ -26,6 +26,18 @@ export interface SuiteOptions {
    * by their place in the whole run.
    */
   readonly slice?: { readonly index: number; readonly count: number };
+  /**
+   * Run only these runs, by their number in the whole run (instead of a
+   * `slice`): what is left of a worker's share when it is started again.
+   */
+  readonly runs?: readonly number[];
+  /**
+   * The whole run started this long ago, ms (default 0): with a rate, a
+   * share started late (a restarted worker's) keeps each run's place.
+   */
+  readonly sinceStartMs?: number;
+  /** Called as each run starts, with its number in the whole run. */
+  readonly onStart?: (index: number) => void;
   /** Called as each step of a run is done, with the run's number in the whole run (instead of the env's `onStep`). */
   readonly onStep?: (result: ScenarioResult, step: StepResult, index: number) => void;
   /** Called as each scenario run finishes, with its number in the whole run. */
@@ -63,9 +75,17 @@ export async function runSuite(
     throw new ScenarioError(`slice must be index < count, got ${slice.index} of ${slice.count}`);
   // This share's runs, by their number in the whole run.
   const mine: number[] = [];
-  for (let i = 0; i < jobs.length; i++) if (!slice || i % slice.count === slice.index) mine.push(i);
+  if (options.runs) {
+    for (const i of options.runs)
+      if (!(Number.isInteger(i) && i >= 0 && i < jobs.length))
+        throw new ScenarioError(`run ${i} is not one of the ${jobs.length} runs`);
+    mine.push(...new Set(options.runs));
+    mine.sort((a, b) => a - b);
+  } else for (let i = 0; i < jobs.length; i++) if (!slice || i % slice.count === slice.index) mine.push(i);
   const results: ScenarioResult[] = new Array<ScenarioResult>(jobs.length);
   const started = clock.now();
+  // Where run 0's start slot lies: the whole run's start, earlier than this share's when it is a late one.
+  const origin = started - (options.sinceStartMs ?? 0);
   const startedAt = new Date().toISOString();
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   let next = 0;
@@ -88,12 +108,13 @@ export async function runSuite(
       if (k >= mine.length) return;
       const i = mine[k]!;
       if (interval > 0) {
-        const due = started + i * interval;
+        const due = origin + i * interval;
         const delay = due - clock.now();
         if (delay > 0) await pause(delay);
         if (options.signal?.aborted) return;
       }
       const job = jobs[i]!;
+      options.onStart?.(i);
       const onStep = options.onStep;
       const result = await runScenario(job.scenario, {
         ...env,

@@ -10,6 +10,16 @@
 import { percentile } from '../load/percentile.js';
 import type { SmokeResult } from './smoke-call.js';
 
+/**
+ * The check of a call that has no smoke result because its worker thread
+ * died or never answered in time: such calls are counted as lost (by
+ * reason), not among the calls never answered, since whether they were
+ * answered is not known.
+ */
+export const LOST_CHECK = 'worker';
+
+const lostWhy = (r: SmokeResult) => r.checks.find((k) => k.name === LOST_CHECK && !k.ok)?.message;
+
 /** One call of a load run: its number (from 0, in the order they were placed) and its smoke result. */
 export interface SmokeLoadCall {
   readonly index: number;
@@ -33,6 +43,8 @@ export interface SmokeLoadSummary {
   readonly failed: number;
   /** Calls never answered, by how they ended (status and message), most frequent first. */
   readonly notAnswered: readonly { readonly status?: number; readonly message: string; readonly count: number }[];
+  /** Calls with no result from their worker (it died with them in flight, or never answered), by why. */
+  readonly lost: readonly { readonly message: string; readonly count: number }[];
   /** Round-trip audio latency of each answered call that found its probes, ms. */
   readonly latencyMs: Spread;
   /** Round-trip loss of each answered call, percent. */
@@ -44,6 +56,15 @@ export interface SmokeLoadSummary {
   /** Each failed call, in order, with the checks it failed. */
   readonly failures: readonly { readonly index: number; readonly checks: readonly string[] }[];
   readonly wallMs: number;
+  /** With worker threads: how many, how many died, were started again, were given up (too many deaths in a row). */
+  readonly workers?: SmokeLoadWorkers;
+}
+
+export interface SmokeLoadWorkers {
+  readonly workers: number;
+  readonly deaths: number;
+  readonly restarts: number;
+  readonly abandoned: number;
 }
 
 export function spread(values: readonly number[]): Spread {
@@ -61,12 +82,23 @@ export function spread(values: readonly number[]): Spread {
  * const s = smokeLoadSummary('sip:echo@127.0.0.1:5070', calls, 12_000);
  * console.log(s.failed, s.latencyMs.p99, s.mos.min);
  */
-export function smokeLoadSummary(target: string, calls: readonly SmokeLoadCall[], wallMs: number): SmokeLoadSummary {
+export function smokeLoadSummary(
+  target: string,
+  calls: readonly SmokeLoadCall[],
+  wallMs: number,
+  workers?: SmokeLoadWorkers,
+): SmokeLoadSummary {
   const sorted = [...calls].sort((a, b) => a.index - b.index);
   const answered = sorted.filter((c) => c.result.call.answered);
   const refused = new Map<string, { status?: number; message: string; count: number }>();
+  const lost = new Map<string, number>();
   for (const c of sorted) {
     if (c.result.call.answered) continue;
+    const why = lostWhy(c.result);
+    if (why !== undefined) {
+      lost.set(why, (lost.get(why) ?? 0) + 1);
+      continue;
+    }
     const end = c.result.call.end;
     const key = `${end?.status ?? ''} ${end?.message ?? 'no answer'}`;
     const r = refused.get(key) ?? {
@@ -85,6 +117,7 @@ export function smokeLoadSummary(target: string, calls: readonly SmokeLoadCall[]
     passed: sorted.filter((c) => c.result.ok).length,
     failed: sorted.filter((c) => !c.result.ok).length,
     notAnswered: [...refused.values()].sort((a, b) => b.count - a.count),
+    lost: [...lost].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
     latencyMs: spread(
       answered.flatMap((c) => (c.result.latency.roundTripMs !== undefined ? [c.result.latency.roundTripMs] : [])),
     ),
@@ -95,6 +128,7 @@ export function smokeLoadSummary(target: string, calls: readonly SmokeLoadCall[]
       .filter((c) => !c.result.ok)
       .map((c) => ({ index: c.index, checks: c.result.checks.filter((k) => !k.ok).map((k) => k.message) })),
     wallMs,
+    ...(workers ? { workers } : {}),
   };
 }
 
@@ -122,6 +156,7 @@ export function smokeLoadText(
   ];
   for (const r of s.notAnswered)
     lines.push(`  refused   ${r.count}× ${r.status !== undefined ? `${r.status} ` : ''}${r.message}`);
+  for (const r of s.lost) lines.push(`  lost      ${r.count}× ${r.message}`);
   const row = (k: string, x: Spread, unit: string, f: (v: number) => string) =>
     lines.push(
       `  ${k.padEnd(9)} p50 ${f(x.p50)}  p95 ${f(x.p95)}  p99 ${f(x.p99)}  max ${f(x.max)} ${unit} (${x.count} calls)`,
@@ -130,6 +165,12 @@ export function smokeLoadText(
   row('loss', s.lossPercent, '%', n2);
   row('jitter', s.jitterMs, 'ms', n2);
   lines.push(`  MOS       min ${n2(s.mos.min)}  p5 ${n2(s.mos.p5)} (${s.mos.count} calls)`);
+  const w = s.workers;
+  if (w) {
+    const died = w.deaths ? `: ${w.deaths} died, ${w.restarts} restarted` : ', none died';
+    const gaveUp = w.abandoned ? `, ${w.abandoned} given up after deaths in a row` : '';
+    lines.push(`  workers   ${w.workers} thread${w.workers === 1 ? '' : 's'}${died}${gaveUp}`);
+  }
   for (const f of s.failures.slice(0, maxListed))
     lines.push(`  ${mark(false, 'FAILED')}    ${callName(f.index)}: ${f.checks.join('; ')}`);
   if (s.failures.length > maxListed) lines.push(`  … and ${s.failures.length - maxListed} more failed calls`);

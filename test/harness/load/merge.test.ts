@@ -97,4 +97,35 @@ describe('a run over worker slices, merged', () => {
     await expect(runSuite([passing], env, { slice: { index: 2, count: 2 } })).rejects.toThrow(ScenarioError);
     await expect(runSuite([passing], env, { slice: { index: 0, count: 0 } })).rejects.toThrow(ScenarioError);
   });
+
+  it('a restarted share: only the runs given, each at its place in the whole run, each start told', async () => {
+    const w = sim();
+    const starts: { index: number; at: number }[] = [];
+    const t0 = w.vt.clock.now();
+    const run = await w.vt.run(() =>
+      runSuite([passing, failing], w.env, {
+        repeat: 3,
+        concurrency: 2,
+        ratePerSecond: 1,
+        // The whole run started 2.5 s ago: run 2 is late (at once), run 4 is due 1.5 s from now.
+        runs: [4, 2],
+        sinceStartMs: 2500,
+        onStart: (index) => starts.push({ index, at: w.vt.clock.now() - t0 }),
+      }),
+    );
+    expect(starts).toEqual([
+      { index: 2, at: 0 },
+      { index: 4, at: 1500 },
+    ]);
+    expect(run.scenarios.map((r) => [r.name, r.iteration])).toEqual([
+      [passing.name, 2],
+      [passing.name, 3],
+    ]);
+  });
+
+  it('refuses runs that are not in the whole run', async () => {
+    const { env } = sim();
+    await expect(runSuite([passing], env, { repeat: 2, runs: [2] })).rejects.toThrow(/run 2 is not one of the 2 runs/);
+    await expect(runSuite([passing], env, { runs: [-1] })).rejects.toThrow(ScenarioError);
+  });
 });
