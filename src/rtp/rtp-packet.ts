@@ -100,17 +100,15 @@ export function parseRtp(bytes: Uint8Array): RtpPacket {
     if (padding === 0 || offset + padding > n)
       throw new RtpParseError(`RTP padding count ${padding} does not fit a payload of ${n - offset} bytes`);
   }
-  return {
-    marker: (b1 & 0x80) !== 0,
-    payloadType: b1 & 0x7f,
-    sequenceNumber: (bytes[2]! << 8) | bytes[3]!,
-    timestamp: readU32(bytes, 4),
-    ssrc: readU32(bytes, 8),
-    csrcs,
-    ...(extension ? { extension } : {}),
-    payload: bytes.subarray(offset, n - padding),
-    padding,
-  };
+  const payload = bytes.subarray(offset, n - padding);
+  const marker = (b1 & 0x80) !== 0;
+  const sequenceNumber = (bytes[2]! << 8) | bytes[3]!;
+  const timestamp = readU32(bytes, 4);
+  const ssrc = readU32(bytes, 8);
+  // Two literals of fixed shapes, not a spread: this runs for every packet received.
+  if (extension !== undefined)
+    return { marker, payloadType: b1 & 0x7f, sequenceNumber, timestamp, ssrc, csrcs, extension, payload, padding };
+  return { marker, payloadType: b1 & 0x7f, sequenceNumber, timestamp, ssrc, csrcs, payload, padding };
 }
 
 /** The encoded size of a packet. */
