@@ -11,7 +11,6 @@
  * yet started (`load-workers.ts`: backoff, a bound on deaths in a row);
  * every run is in the result exactly once.
  */
-import type { Worker } from 'node:worker_threads';
 import type { TimerHost } from '../../clock/timers.js';
 import type { RunResult, ScenarioResult, StepResult } from '../../harness/engine/results.js';
 import { startedResult } from '../../harness/engine/runner.js';
@@ -25,7 +24,7 @@ import {
   type LoadThreadEvents,
   type LoadWorkersOutcome,
 } from '../load-workers.js';
-import { startWorkerModule } from '../worker-thread.js';
+import { moduleThreads } from '../worker-thread.js';
 
 /** What an ivr worker is given (its `workerData`). */
 export interface IvrWorkerData {
@@ -105,20 +104,7 @@ export function concurrencyShare(concurrency: number, workers: number, k: number
 
 /** Real worker threads running `ivr-worker.ts`; every thread started is terminated by `close`. */
 function ivrThreads(): { start: StartIvrThread; close(): Promise<void> } {
-  const all: Worker[] = [];
-  return {
-    start: (data, events) => {
-      const w = startWorkerModule('ivr-worker', import.meta.url, data);
-      all.push(w);
-      w.on('message', (m) => events.message(m));
-      w.on('error', (e) => events.error(e));
-      w.on('exit', (code) => events.exit(code));
-      return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
-    },
-    close: async () => {
-      await Promise.all(all.map((w) => w.terminate()));
-    },
-  };
+  return moduleThreads<IvrWorkerData>('ivr-worker', import.meta.url);
 }
 
 /**

@@ -5,18 +5,13 @@
  * the calls of its share not yet placed (`load-workers.ts`). The thread
  * start is injected, so tests run fakes in virtual time.
  */
-import type { Worker } from 'node:worker_threads';
 import type { TimerHost } from '../../clock/timers.js';
 import { LOST_CHECK } from '../../harness/smoke/load-summary.js';
 import type { SmokeResult } from '../../harness/smoke/smoke-call.js';
 import type { Logger } from '../../log/logger.js';
 import { runLoadWorkers, type LoadThread, type LoadThreadEvents, type LoadWorkersOutcome } from '../load-workers.js';
-import { startWorkerModule } from '../worker-thread.js';
+import { moduleThreads } from '../worker-thread.js';
 import type { FromSmokeWorker, SmokeWorkerData } from './smoke-load.js';
-
-function startWorker(data: SmokeWorkerData): Worker {
-  return startWorkerModule('smoke-worker', import.meta.url, data);
-}
 
 /**
  * A call without a smoke result: the smoke call threw (`call`), or its
@@ -44,22 +39,9 @@ export function lostCall(
 /** How `runSmokeShares` starts a worker thread (injected: tests start fakes). */
 export type StartSmokeThread = (data: SmokeWorkerData, events: LoadThreadEvents) => LoadThread;
 
-/** A real worker thread running `smoke-worker.ts`; every thread started is terminated by `close`. */
+/** Real worker threads running `smoke-worker.ts`; every thread started is terminated by `close`. */
 export function smokeThreads(): { start: StartSmokeThread; close(): Promise<void> } {
-  const all: Worker[] = [];
-  return {
-    start: (data, events) => {
-      const w = startWorker(data);
-      all.push(w);
-      w.on('message', (m) => events.message(m));
-      w.on('error', (e) => events.error(e));
-      w.on('exit', (code) => events.exit(code));
-      return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
-    },
-    close: async () => {
-      await Promise.all(all.map((w) => w.terminate()));
-    },
-  };
+  return moduleThreads<SmokeWorkerData>('smoke-worker', import.meta.url);
 }
 
 export interface SmokeShares {
