@@ -6,11 +6,14 @@
  * with no pause the gap could cut) is split there: the known prompt, and
  * what was said before and after it, each identified in turn. Short of
  * that, a pair whose whole score is in the grey zone asks the transcripts
- * for a second opinion.
+ * for a second opinion. A recording's holes (audio the receiver concealed:
+ * `holes.ts`) are left out of its comparisons, unless they are over a fifth
+ * of its speech.
  */
 import { wordSimilarity } from '../../asr/similarity.js';
 import { matchFeatures } from '../match/reference-matcher.js';
 import { spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
+import { judgedFeatures, type Hole } from './holes.js';
 import { compareFeatures, findInside, speechIn, type Inside, type PromptComparison } from './prompt-compare.js';
 import type { PromptInfo } from './types.js';
 
@@ -29,7 +32,7 @@ export interface PromptLibraryOptions {
 
 interface Entry {
   readonly info: PromptInfo;
-  /** The features of each recording kept (the first recording's first). */
+  /** The features of each recording kept (the first recording's first), its holes left out. */
   readonly features: SpectralFeatures[];
   /** Its transcription, while it runs (the crawl does not wait for it). */
   transcribing?: Promise<void>;
@@ -78,22 +81,23 @@ export class PromptLibrary {
    * The prompts `samples` holds, in order, each added when new: one prompt,
    * or a known prompt found inside it and the prompts around it. `transcribe`
    * is asked for a new prompt's transcript, and for the second opinion in
-   * the grey zone.
+   * the grey zone. `holes`: the recording's audio the receiver made up.
    */
   identify(
     samples: Int16Array,
     speechMs: number,
     transcribe: (samples: Int16Array) => Promise<string>,
+    holes: readonly Hole[] = [],
   ): Promise<PromptInfo[]> {
-    return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS);
+    return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS, holes);
   }
 
   /**
    * The known prompt `samples` is whole (the same test as `identify`'s first), the recording kept
    * as one of its own; undefined when none is. Nothing is added.
    */
-  async known(samples: Int16Array, speechMs: number): Promise<PromptInfo | undefined> {
-    const features = spectralFeatures(samples);
+  async known(samples: Int16Array, speechMs: number, holes: readonly Hole[] = []): Promise<PromptInfo | undefined> {
+    const { features } = judgedFeatures(samples, holes);
     for (const entry of this.entries) {
       for (const known of entry.features) {
         await yieldToCalls();
@@ -110,8 +114,9 @@ export class PromptLibrary {
     speechMs: number,
     transcribe: (samples: Int16Array) => Promise<string>,
     splits: number,
+    holes: readonly Hole[] = [],
   ): Promise<PromptInfo[]> {
-    const features = spectralFeatures(samples);
+    const { features } = judgedFeatures(samples, holes);
     let best: { entry: Entry; score: number } | undefined;
     for (const entry of this.entries) {
       // Against each recording kept: one with a glitch of its call in it does not hide the prompt.
@@ -124,10 +129,12 @@ export class PromptLibrary {
         if (!best || c.score > best.score) best = { entry, score: c.score };
       }
     }
-    const inside = splits > 0 ? await this.knownInside(samples, features, speechMs) : undefined;
+    // Looking inside, and splitting, go by sample positions: the features of the audio as recorded.
+    const plain = holes.length === 0 ? features : spectralFeatures(samples);
+    const inside = splits > 0 ? await this.knownInside(samples, plain, speechMs) : undefined;
     if (inside) {
       const part = async (from: number, to: number) => {
-        const s = speechIn(samples, features, from, to, MIN_PART_MS);
+        const s = speechIn(samples, plain, from, to, MIN_PART_MS);
         return s ? this.identifyIn(s.samples, s.speechMs, transcribe, splits - 1) : [];
       };
       const before = await part(0, inside.at.start);
@@ -246,9 +253,16 @@ export function samePrompt(
   return { same: best >= greyScore && words, by: best >= greyScore && words ? 'transcript' : 'audio', score: best };
 }
 
-/** Compare two clips as the library does. */
-export function comparePrompts(a: Int16Array, aMs: number, b: Int16Array, bMs: number): PromptComparison {
-  return compareFeatures(spectralFeatures(a), aMs, spectralFeatures(b), bMs);
+/** Compare two clips as the library does, each with its holes (audio the receiver made up) left out. */
+export function comparePrompts(
+  a: Int16Array,
+  aMs: number,
+  b: Int16Array,
+  bMs: number,
+  aHoles: readonly Hole[] = [],
+  bHoles: readonly Hole[] = [],
+): PromptComparison {
+  return compareFeatures(judgedFeatures(a, aHoles).features, aMs, judgedFeatures(b, bHoles).features, bMs);
 }
 
 /**
