@@ -89,7 +89,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
             const out: string[] = [];
             const ps = obs.prompts;
             for (let i = 0; i < ps.length; i++) {
-              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs);
+              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs, ps[i]!.holes);
               if (alone) {
                 out.push(alone.id);
                 continue;
@@ -97,13 +97,14 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
               // A known prompt that a stall of the stream cut in two (a gap over --prompt-gap inside it)
               // is known whole across the two.
               const joined = ps[i + 1]?.withPrevious;
-              const whole = joined && (await library.known(joined.samples, joined.speechMs));
+              const whole = joined && (await library.known(joined.samples, joined.speechMs, joined.holes));
               if (whole) {
                 out.push(whole.id);
                 i++;
                 continue;
               }
-              for (const info of await library.identify(ps[i]!.samples, ps[i]!.speechMs, transcribe)) out.push(info.id);
+              const p = ps[i]!;
+              for (const info of await library.identify(p.samples, p.speechMs, transcribe, p.holes)) out.push(info.id);
             }
             return out;
           })(),

@@ -11,9 +11,10 @@
  * masked where they are, each with `MARGIN` around it (a feature frame's
  * window spans 32 ms, and concealment fades into the next good frame).
  *
- * A recording mostly made up is not excused: when what would be left out
- * is over `MAX_SHARE` of its speech (active frames), it is judged as
- * recorded, holes and all, as it would be without this knowledge.
+ * A recording mostly made up is not excused: when what would be masked is
+ * over `MAX_SHARE` of its speech (the active frames of the far end's audio,
+ * the stretches cut out), it is judged as recorded, holes and all, as it
+ * would be without this knowledge.
  */
 import { FEATURE_HOP_MS, spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
 
@@ -98,12 +99,15 @@ export function judgedFeatures(samples: Int16Array, holes: readonly Hole[] = [])
     const last = Math.min(f.frames - 1, Math.ceil(b / HOP) - 1);
     for (let t = first; t <= last; t++) masked[t] = 1;
   }
-  const plain = spectralFeatures(samples);
+  // The share of the far end's speech (the audio with the stretches cut out) masked.
   let active = 0;
-  for (let t = 0; t < plain.frames; t++) if (plain.level[t]! >= ACTIVE_DB) active++;
   let left = 0;
-  for (let t = 0; t < f.frames; t++) if (masked[t] === 1 && f.level[t]! >= ACTIVE_DB) left++;
-  const share = active > 0 ? (left + removed / HOP) / active : 1;
-  if (share > MAX_SHARE) return { features: plain, share };
+  for (let t = 0; t < f.frames; t++) {
+    if (f.level[t]! < ACTIVE_DB) continue;
+    active++;
+    if (masked[t] === 1) left++;
+  }
+  const share = active > 0 ? left / active : 1;
+  if (share > MAX_SHARE) return { features: spectralFeatures(samples), share };
   return { features: { ...f, masked }, share };
 }

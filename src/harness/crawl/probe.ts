@@ -14,6 +14,7 @@ import type { CallMonitor } from '../engine/call-monitor.js';
 import type { StepApi } from '../engine/context.js';
 import { scenario } from '../scenario/builder.js';
 import type { Scenario } from '../scenario/types.js';
+import { holesIn, joinHoles } from './holes.js';
 import type { PlannedProbe } from './planner.js';
 import { actionLabel, type CrawlAction, type Observation, type ObservedPrompt, type ProbeFailure } from './types.js';
 
@@ -202,10 +203,14 @@ function cut(
     if (last && start - last.end < gap) last.end = Math.max(last.end, s.end);
     else groups.push({ start, end: s.end });
   }
-  const clip = (start: number, end: number) => ({
-    samples: m.slice(Math.max(0, start - PAD), Math.min(m.samples, end + PAD)),
-    speechMs: Math.round(((end - start) / RATE) * 1000),
-  });
+  const clip = (start: number, end: number) => {
+    const [s, e] = [Math.max(0, start - PAD), Math.min(m.samples, end + PAD)];
+    return {
+      samples: m.slice(s, e),
+      speechMs: Math.round(((end - start) / RATE) * 1000),
+      holes: holesIn(m.concealed, s, e),
+    };
+  };
   const clips = groups.map((g) => clip(g.start, g.end));
   // Each prompt also joined to the one before it, the silence between them left out (their 100 ms of
   // context each side kept): a prompt that a stalled stream cut in two is whole there.
@@ -215,6 +220,13 @@ function cut(
     const samples = new Int16Array(before.samples.length + c.samples.length);
     samples.set(before.samples);
     samples.set(c.samples, before.samples.length);
-    return { ...c, withPrevious: { samples, speechMs: before.speechMs + c.speechMs + (2 * PAD * 1000) / RATE } };
+    return {
+      ...c,
+      withPrevious: {
+        samples,
+        speechMs: before.speechMs + c.speechMs + (2 * PAD * 1000) / RATE,
+        holes: joinHoles(before.holes, before.samples.length, c.holes),
+      },
+    };
   });
 }

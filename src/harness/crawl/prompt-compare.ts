@@ -59,8 +59,9 @@ function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): numb
   // Out of the judgement: `a`'s frames masked, and those that meet a masked frame of `b` where the whole aligned.
   const out = (t: number) => a.masked?.[t] === 1 || bMask?.[t + lag] === 1;
   let worst = 1;
-  for (let from = 0; from < a.frames; from += CHUNK) {
-    const to = Math.min(a.frames, from + CHUNK);
+  // Each piece is half a second of frames judged: one with frames left out reaches further.
+  for (let from = 0, to = 0; from < a.frames; from = to) {
+    for (let kept = 0; to < a.frames && kept < CHUNK; to++) if (!out(to)) kept++;
     let active = 0;
     for (let t = from; t < to; t++) if (a.level[t]! >= ACTIVE_DB && !out(t)) active++;
     if (active < CHUNK_ACTIVE) continue;

@@ -49,7 +49,7 @@ function received(pcm: Int16Array, plan: (i: number) => string): { pcm: Int16Arr
     } else out.push(plc.good(d).slice());
   }
   const all = new Int16Array(out.length * 160);
-  out.forEach((x, i) => all.set(x, i * 160));
+  for (const [i, x] of out.entries()) all.set(x, i * 160);
   return { pcm: all, holes };
 }
 
