@@ -59,8 +59,9 @@ export class PromptLibrary {
   }
 
   /** A known prompt heard again: keep the recording (a few per prompt). */
-  private again(entry: Entry, samples: Int16Array, features: SpectralFeatures): PromptInfo {
+  private again(entry: Entry, samples: Int16Array, features: SpectralFeatures, holes: readonly Hole[]): PromptInfo {
     if (entry.info.recordings.length < KEEP_RECORDINGS) {
+      entry.info.holes?.push([...holes]);
       entry.info.recordings.push(samples);
       entry.features.push(features);
     }
@@ -103,7 +104,7 @@ export class PromptLibrary {
         await yieldToCalls();
         const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
         if (c.lengthsAgree && c.score >= this.sameScore && c.worstPiece >= this.samePiece)
-          return this.again(entry, samples, features);
+          return this.again(entry, samples, features, holes);
       }
     }
     return undefined;
@@ -125,7 +126,8 @@ export class PromptLibrary {
         await yieldToCalls();
         const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
         if (!c.lengthsAgree) continue;
-        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return [this.again(entry, samples, features)];
+        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece)
+          return [this.again(entry, samples, features, holes)];
         if (!best || c.score > best.score) best = { entry, score: c.score };
       }
     }
@@ -147,13 +149,14 @@ export class PromptLibrary {
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
       if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
-        return [this.again(best.entry, samples, features)];
+        return [this.again(best.entry, samples, features, holes)];
     }
     const info: PromptInfo = {
       id: `p${this.entries.length + 1}`,
       samples,
       speechMs,
       recordings: [samples],
+      holes: [[...holes]],
       transcript: transcript ?? '',
     };
     const entry: Entry = { info, features: [features] };
@@ -221,6 +224,8 @@ const MAX_SPLITS = 3;
 /** Two prompts, each with its recordings and transcript, as `samePrompt` sees them. */
 export interface JudgedPrompt {
   readonly recordings: readonly Int16Array[];
+  /** The holes of each recording, when known (left out of the comparison). */
+  readonly holes?: readonly (readonly Hole[])[];
   readonly speechMs: number;
   readonly transcript: string;
 }
@@ -239,10 +244,10 @@ export function samePrompt(
   const samePiece = o.samePiece ?? 0.75;
   const greyScore = o.greyScore ?? 0.55;
   const sameWords = o.sameWords ?? 0.95;
-  const fb = b.recordings.map((r) => spectralFeatures(r));
+  const fb = b.recordings.map((r, i) => judgedFeatures(r, b.holes?.[i]).features);
   let best = 0;
-  for (const ra of a.recordings) {
-    const fa = spectralFeatures(ra);
+  for (const [i, ra] of a.recordings.entries()) {
+    const fa = judgedFeatures(ra, a.holes?.[i]).features;
     for (const f of fb) {
       const c = compareFeatures(fa, a.speechMs, f, b.speechMs);
       if (c.score >= sameScore && c.worstPiece >= samePiece) return { same: true, by: 'audio', score: c.score };
@@ -268,15 +273,20 @@ export function comparePrompts(
 /**
  * The recording of a prompt to keep as its reference: the one that matches
  * the others best (a recording with a glitch of the call in it — a stretch
- * lost or stretched by a loaded machine — would fail every replay).
+ * lost or stretched by a loaded machine — would fail every replay), among
+ * those with the least audio the receiver is known to have made up.
  */
 export function bestRecording(info: PromptInfo): Int16Array {
   const recs = info.recordings;
-  if (recs.length < 3) return recs[0] ?? info.samples;
+  // Only among the recordings with the least audio made up by the receiver (concealed or inserted).
+  const madeUp = recs.map((_, i) => (info.holes?.[i] ?? []).reduce((n, h) => n + h.end - h.start, 0));
+  const least = Math.min(...madeUp);
+  if (recs.length < 3) return recs[madeUp.indexOf(least)] ?? info.samples;
   const f = recs.map((r) => spectralFeatures(r));
   let best = 0;
   let bestScore = -Infinity;
   for (let i = 0; i < recs.length; i++) {
+    if (madeUp[i]! > least) continue;
     let sum = 0;
     for (let j = 0; j < recs.length; j++)
       if (j !== i) sum += matchFeatures(f[j]!, f[i]!).score + matchFeatures(f[i]!, f[j]!).score;

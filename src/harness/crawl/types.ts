@@ -51,6 +51,8 @@ export interface PromptInfo {
   readonly speechMs: number;
   /** Every recording of it kept (the first is `samples`), at most a few: transcripts are checked on each. */
   readonly recordings: Int16Array[];
+  /** The holes of each recording kept (audio the receiver made up), when known; absent for a map read back. */
+  readonly holes?: Hole[][];
   /** Free transcription ('' when none was made or nothing was recognised). */
   transcript: string;
 }
