@@ -72,6 +72,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
 
   const runProbe = async (p: PlannedProbe): Promise<void> => {
     let got: Observation | ProbeFailure | undefined;
+    let madeUp = '';
     const result = await runScenario(
       probeScenario(p, o, (r) => (got = r)),
       probeEnv,
@@ -81,6 +82,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     else if ('failed' in got) report = got;
     else {
       const obs = got;
+      madeUp = madeUpText(obs);
       // One identification at a time: prompts heard by two probes at once become one prompt.
       // Matching is work outside the calls' time: under virtual time the clock stands still meanwhile.
       const ids = (identifying = identifying.then(() =>
@@ -121,7 +123,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     o.onProbe?.(
       'failed' in report
         ? `probe ${p.id} (${what}): failed: ${report.failed}`
-        : `probe ${p.id} (${what}): ${report.end}${report.prompts.length ? ` after ${report.prompts.join(' ')}` : ''}`,
+        : `probe ${p.id} (${what}): ${report.end}${report.prompts.length ? ` after ${report.prompts.join(' ')}` : ''}` +
+            madeUp,
     );
   };
 
@@ -150,4 +153,16 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     pending: planner.pending,
     durationMs: clock.now() - started,
   };
+}
+
+/** What the receiver made up in the prompts heard (concealed or inserted), for the probe's line; '' when nothing. */
+function madeUpText(obs: Observation): string {
+  let holes = 0;
+  let samples = 0;
+  for (const p of obs.prompts)
+    for (const h of p.holes) {
+      holes++;
+      samples += h.end - h.start;
+    }
+  return holes ? ` (${holes} hole(s), ${Math.round(samples / 8)} ms the receiver concealed or inserted)` : '';
 }
