@@ -158,9 +158,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly rate: number;
   /**
    * Frames decoded, concealed and played as silence (the `hear` half);
-   * `recovered`: lost frames rebuilt from the next packet's in-band FEC (Opus).
+   * `recovered`: lost frames rebuilt from the next packet's in-band FEC (Opus);
+   * `stretched`: of the concealed, those the jitter buffer inserted to grow
+   * its delay (in speech: a pause grown is played as silence).
    */
-  readonly played = { audio: 0, concealed: 0, silence: 0, recovered: 0 };
+  readonly played = { audio: 0, concealed: 0, silence: 0, recovered: 0, stretched: 0 };
   /** Packets the peer said it lost and what we had sent when it said so (RTCP). */
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
@@ -752,6 +754,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       this.played.silence++;
       return;
     }
+    if (u.kind === 'conceal' && u.reason === 'stretch') this.played.stretched++;
     const own = this.lastDecoder;
     if (own?.conceal !== undefined) {
       try {

@@ -75,6 +75,13 @@ export interface AudioEvent {
   /** Frame number in media time (20 ms per frame) from the first frame of the call. */
   readonly index: number;
   readonly frame: Int16Array;
+  /**
+   * The receiver made (part of) this frame up instead of hearing it:
+   * `lost`, a packet lost or late was concealed in its place; `stretch`, the
+   * jitter buffer inserted a concealed frame to grow its delay (what follows
+   * comes 20 ms later). Absent: decoded from the far end's packets (or silence).
+   */
+  readonly concealed?: 'lost' | 'stretch';
 }
 
 /** A digit the far end sent as an RFC 4733 event or in a SIP INFO. */

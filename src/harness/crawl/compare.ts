@@ -9,6 +9,7 @@
  * reached (gone) or reached for the first time (new).
  */
 import type { CrawlMap } from './crawler.js';
+import type { Hole } from './holes.js';
 import { samePrompt, type PromptLibraryOptions } from './prompt-library.js';
 
 /** A prompt of a map with its audio: every recording kept (a map read back from disk has one). */
@@ -17,6 +18,8 @@ export interface MapPrompt {
   readonly transcript: string;
   readonly speechMs: number;
   readonly recordings: readonly Int16Array[];
+  /** The holes of each recording (audio the receiver made up), when known: a crawl's own recordings. */
+  readonly holes?: readonly (readonly Hole[])[];
 }
 
 /** A map as `tree.json` holds it (key `null` is "no key"). */
@@ -237,6 +240,7 @@ export function viewOfCrawl(map: CrawlMap): MapView {
       transcript: p.transcript,
       speechMs: p.speechMs,
       recordings: p.recordings,
+      ...(p.holes ? { holes: p.holes } : {}),
     })),
   };
 }

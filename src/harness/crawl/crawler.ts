@@ -72,6 +72,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
 
   const runProbe = async (p: PlannedProbe): Promise<void> => {
     let got: Observation | ProbeFailure | undefined;
+    let madeUp = '';
     const result = await runScenario(
       probeScenario(p, o, (r) => (got = r)),
       probeEnv,
@@ -81,6 +82,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     else if ('failed' in got) report = got;
     else {
       const obs = got;
+      madeUp = madeUpText(obs);
       // One identification at a time: prompts heard by two probes at once become one prompt.
       // Matching is work outside the calls' time: under virtual time the clock stands still meanwhile.
       const ids = (identifying = identifying.then(() =>
@@ -89,7 +91,7 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
             const out: string[] = [];
             const ps = obs.prompts;
             for (let i = 0; i < ps.length; i++) {
-              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs);
+              const alone = await library.known(ps[i]!.samples, ps[i]!.speechMs, ps[i]!.holes);
               if (alone) {
                 out.push(alone.id);
                 continue;
@@ -97,13 +99,14 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
               // A known prompt that a stall of the stream cut in two (a gap over --prompt-gap inside it)
               // is known whole across the two.
               const joined = ps[i + 1]?.withPrevious;
-              const whole = joined && (await library.known(joined.samples, joined.speechMs));
+              const whole = joined && (await library.known(joined.samples, joined.speechMs, joined.holes));
               if (whole) {
                 out.push(whole.id);
                 i++;
                 continue;
               }
-              for (const info of await library.identify(ps[i]!.samples, ps[i]!.speechMs, transcribe)) out.push(info.id);
+              const p = ps[i]!;
+              for (const info of await library.identify(p.samples, p.speechMs, transcribe, p.holes)) out.push(info.id);
             }
             return out;
           })(),
@@ -120,7 +123,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     o.onProbe?.(
       'failed' in report
         ? `probe ${p.id} (${what}): failed: ${report.failed}`
-        : `probe ${p.id} (${what}): ${report.end}${report.prompts.length ? ` after ${report.prompts.join(' ')}` : ''}`,
+        : `probe ${p.id} (${what}): ${report.end}${report.prompts.length ? ` after ${report.prompts.join(' ')}` : ''}` +
+            madeUp,
     );
   };
 
@@ -149,4 +153,16 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     pending: planner.pending,
     durationMs: clock.now() - started,
   };
+}
+
+/** What the receiver made up in the prompts heard (concealed or inserted), for the probe's line; '' when nothing. */
+function madeUpText(obs: Observation): string {
+  let holes = 0;
+  let samples = 0;
+  for (const p of obs.prompts)
+    for (const h of p.holes) {
+      holes++;
+      samples += h.end - h.start;
+    }
+  return holes ? ` (${holes} hole(s), ${Math.round(samples / 8)} ms the receiver concealed or inserted)` : '';
 }

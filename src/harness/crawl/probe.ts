@@ -14,6 +14,7 @@ import type { CallMonitor } from '../engine/call-monitor.js';
 import type { StepApi } from '../engine/context.js';
 import { scenario } from '../scenario/builder.js';
 import type { Scenario } from '../scenario/types.js';
+import { holesIn, joinHoles } from './holes.js';
 import type { PlannedProbe } from './planner.js';
 import { actionLabel, type CrawlAction, type Observation, type ObservedPrompt, type ProbeFailure } from './types.js';
 
@@ -124,7 +125,7 @@ async function observe(
     const tone = tones.feed(m);
     if (tone) {
       const before = segs.filter((s) => s.start < tone.start - TONE_SLACK);
-      const prompts = cut(
+      const prompts = cutPrompts(
         m,
         before.map((s) => ({ start: s.start, end: Math.min(s.end, tone.start) })),
         from,
@@ -135,17 +136,17 @@ async function observe(
     const transfer = transferOf(m);
     if (transfer !== undefined || m.ended) {
       const all = open !== undefined ? [...segs, { start: open, end: m.samples }] : segs;
-      const prompts = cut(m, all, from, t);
+      const prompts = cutPrompts(m, all, from, t);
       if (transfer !== undefined) return { prompts, end: 'transfer', ...(transfer ? { transferTo: transfer } : {}) };
       return { prompts, end: 'hangup' };
     }
     const elapsed = api.now() - began;
     if (segs.length === 0 && open === undefined && elapsed >= startMs) return { prompts: [], end: 'silence' };
     if (segs.length > 0 && open === undefined && m.samples - segs.at(-1)!.end >= settle)
-      return { prompts: cut(m, segs, from, t), end: 'waiting' };
+      return { prompts: cutPrompts(m, segs, from, t), end: 'waiting' };
     if (elapsed >= t.maxObserveMs) {
       const all = open !== undefined ? [...segs, { start: open, end: m.samples }] : segs;
-      return { prompts: cut(m, all, from, t), end: 'cut' };
+      return { prompts: cutPrompts(m, all, from, t), end: 'cut' };
     }
     await api.sleep(POLL_MS);
   }
@@ -188,7 +189,7 @@ function transferOf(m: CallMonitor): string | undefined {
 }
 
 /** Speech segments into prompts: a gap of `promptGapMs` or more starts a new one. */
-function cut(
+export function cutPrompts(
   m: CallMonitor,
   segs: readonly { start: number; end: number }[],
   from: number,
@@ -202,19 +203,69 @@ function cut(
     if (last && start - last.end < gap) last.end = Math.max(last.end, s.end);
     else groups.push({ start, end: s.end });
   }
-  const clip = (start: number, end: number) => ({
-    samples: m.slice(Math.max(0, start - PAD), Math.min(m.samples, end + PAD)),
-    speechMs: Math.round(((end - start) / RATE) * 1000),
-  });
+  const clip = (start: number, end: number) => {
+    const [s, e] = [Math.max(0, start - PAD), Math.min(m.samples, end + PAD)];
+    return {
+      samples: m.slice(s, e),
+      speechMs: Math.round(((end - start) / RATE) * 1000),
+      holes: holesIn(m.concealed, s, e),
+    };
+  };
   const clips = groups.map((g) => clip(g.start, g.end));
   // Each prompt also joined to the one before it, the silence between them left out (their 100 ms of
-  // context each side kept): a prompt that a stalled stream cut in two is whole there.
+  // context each side kept): a prompt that a stalled stream cut in two is whole there. When the one
+  // before ends in concealment (the stream stopped: the receiver concealed what it could, then played
+  // silence), the stall is cut out to the sample: the join is made at the concealment's end and the
+  // seam masked, so no silence lands in the middle of a word.
   return clips.map((c, i) => {
     const before = clips[i - 1];
     if (!before) return c;
+    const stall = stallEnding(m, groups[i - 1]!);
+    if (stall !== undefined) {
+      const bs = Math.max(0, groups[i - 1]!.start - PAD);
+      const ns = Math.max(stall, groups[i]!.start - FRAME);
+      const ne = Math.min(m.samples, groups[i]!.end + PAD);
+      const [head, tail] = [m.slice(bs, stall), m.slice(ns, ne)];
+      const samples = new Int16Array(head.length + tail.length);
+      samples.set(head);
+      samples.set(tail, head.length);
+      const seam = { start: head.length, end: head.length, kind: 'lost' as const };
+      return {
+        ...c,
+        withPrevious: {
+          samples,
+          speechMs: Math.round(((head.length + tail.length - 2 * PAD) / RATE) * 1000),
+          holes: joinHoles([...holesIn(m.concealed, bs, stall), seam], head.length, holesIn(m.concealed, ns, ne)),
+        },
+      };
+    }
     const samples = new Int16Array(before.samples.length + c.samples.length);
     samples.set(before.samples);
     samples.set(c.samples, before.samples.length);
-    return { ...c, withPrevious: { samples, speechMs: before.speechMs + c.speechMs + (2 * PAD * 1000) / RATE } };
+    return {
+      ...c,
+      withPrevious: {
+        samples,
+        speechMs: before.speechMs + c.speechMs + (2 * PAD * 1000) / RATE,
+        holes: joinHoles(before.holes, before.samples.length, c.holes),
+      },
+    };
   });
+}
+
+/** A frame, samples. */
+const FRAME = 160;
+/** Concealment this long or longer at the end of speech is a stream that stopped: 80 ms. */
+const STALL_CONCEAL = 640;
+
+/**
+ * Where a stall ends the speech of `g`: the end of concealment (`lost`, 80 ms or more) that the
+ * speech ends in; undefined when its speech ends in the far end's own audio.
+ */
+function stallEnding(m: CallMonitor, g: { start: number; end: number }): number | undefined {
+  for (const h of m.concealed) {
+    if (h.kind === 'lost' && h.end - h.start >= STALL_CONCEAL && h.start <= g.end && g.end <= h.end + FRAME)
+      return h.end;
+  }
+  return undefined;
 }

@@ -49,15 +49,21 @@ const ACTIVE_DB = -35;
  * barely moves when one word of a long prompt changes ("Accounts…" /
  * "Cards…, press 1 …" score 0.89 whole); the changed word's half second
  * does. Only frames active in both count: a packet lost on a real call
- * leaves a gap that is not a different word.
+ * leaves a gap that is not a different word. Frames masked in either
+ * (audio the receiver concealed) do not count, and a half second left with
+ * too few frames that do is not judged.
  */
 function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): number {
   const B = a.bands;
+  const bMask = b.masked;
+  // Out of the judgement: `a`'s frames masked, and those that meet a masked frame of `b` where the whole aligned.
+  const out = (t: number) => a.masked?.[t] === 1 || bMask?.[t + lag] === 1;
   let worst = 1;
-  for (let from = 0; from < a.frames; from += CHUNK) {
-    const to = Math.min(a.frames, from + CHUNK);
+  // Each piece is half a second of frames judged: one with frames left out reaches further.
+  for (let from = 0, to = 0; from < a.frames; from = to) {
+    for (let kept = 0; to < a.frames && kept < CHUNK; to++) if (!out(to)) kept++;
     let active = 0;
-    for (let t = from; t < to; t++) if (a.level[t]! >= ACTIVE_DB) active++;
+    for (let t = from; t < to; t++) if (a.level[t]! >= ACTIVE_DB && !out(t)) active++;
     if (active < CHUNK_ACTIVE) continue;
     let best = -1;
     for (let l = lag - CHUNK_SLACK; l <= lag + CHUNK_SLACK; l++) {
@@ -70,6 +76,7 @@ function worstChunk(a: SpectralFeatures, b: SpectralFeatures, lag: number): numb
       for (let t = from; t < to; t++) {
         const u = t + l;
         if (u < 0 || u >= b.frames || a.level[t]! < ACTIVE_DB || b.level[u]! < ACTIVE_DB) continue;
+        if (out(t) || bMask?.[u] === 1) continue;
         for (let k = 0; k < B; k++) {
           const x = a.values[t * B + k]!;
           const y = b.values[u * B + k]!;
@@ -144,11 +151,13 @@ export function squeezePauses(f: SpectralFeatures): SpectralFeatures {
   const B = f.bands;
   const values = new Float64Array(keep.length * B);
   const level = new Float64Array(keep.length);
+  const masked = f.masked ? new Uint8Array(keep.length) : undefined;
   keep.forEach((t, i) => {
     values.set(f.values.subarray(t * B, (t + 1) * B), i * B);
     level[i] = f.level[t]!;
+    if (masked) masked[i] = f.masked![t]!;
   });
-  return { frames: keep.length, bands: B, values, level };
+  return { frames: keep.length, bands: B, values, level, ...(masked ? { masked } : {}) };
 }
 
 const SAMPLES_PER_FRAME = (8000 * FEATURE_HOP_MS) / 1000;

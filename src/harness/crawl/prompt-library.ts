@@ -6,11 +6,14 @@
  * with no pause the gap could cut) is split there: the known prompt, and
  * what was said before and after it, each identified in turn. Short of
  * that, a pair whose whole score is in the grey zone asks the transcripts
- * for a second opinion.
+ * for a second opinion. A recording's holes (audio the receiver concealed:
+ * `holes.ts`) are left out of its comparisons, unless they are over a fifth
+ * of its speech.
  */
 import { wordSimilarity } from '../../asr/similarity.js';
 import { matchFeatures } from '../match/reference-matcher.js';
 import { spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
+import { judgedFeatures, type Hole } from './holes.js';
 import { compareFeatures, findInside, speechIn, type Inside, type PromptComparison } from './prompt-compare.js';
 import type { PromptInfo } from './types.js';
 
@@ -29,7 +32,7 @@ export interface PromptLibraryOptions {
 
 interface Entry {
   readonly info: PromptInfo;
-  /** The features of each recording kept (the first recording's first). */
+  /** The features of each recording kept (the first recording's first), its holes left out. */
   readonly features: SpectralFeatures[];
   /** Its transcription, while it runs (the crawl does not wait for it). */
   transcribing?: Promise<void>;
@@ -56,8 +59,9 @@ export class PromptLibrary {
   }
 
   /** A known prompt heard again: keep the recording (a few per prompt). */
-  private again(entry: Entry, samples: Int16Array, features: SpectralFeatures): PromptInfo {
+  private again(entry: Entry, samples: Int16Array, features: SpectralFeatures, holes: readonly Hole[]): PromptInfo {
     if (entry.info.recordings.length < KEEP_RECORDINGS) {
+      entry.info.holes?.push([...holes]);
       entry.info.recordings.push(samples);
       entry.features.push(features);
     }
@@ -78,28 +82,29 @@ export class PromptLibrary {
    * The prompts `samples` holds, in order, each added when new: one prompt,
    * or a known prompt found inside it and the prompts around it. `transcribe`
    * is asked for a new prompt's transcript, and for the second opinion in
-   * the grey zone.
+   * the grey zone. `holes`: the recording's audio the receiver made up.
    */
   identify(
     samples: Int16Array,
     speechMs: number,
     transcribe: (samples: Int16Array) => Promise<string>,
+    holes: readonly Hole[] = [],
   ): Promise<PromptInfo[]> {
-    return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS);
+    return this.identifyIn(samples, speechMs, transcribe, MAX_SPLITS, holes);
   }
 
   /**
    * The known prompt `samples` is whole (the same test as `identify`'s first), the recording kept
    * as one of its own; undefined when none is. Nothing is added.
    */
-  async known(samples: Int16Array, speechMs: number): Promise<PromptInfo | undefined> {
-    const features = spectralFeatures(samples);
+  async known(samples: Int16Array, speechMs: number, holes: readonly Hole[] = []): Promise<PromptInfo | undefined> {
+    const { features } = judgedFeatures(samples, holes);
     for (const entry of this.entries) {
       for (const known of entry.features) {
         await yieldToCalls();
         const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
         if (c.lengthsAgree && c.score >= this.sameScore && c.worstPiece >= this.samePiece)
-          return this.again(entry, samples, features);
+          return this.again(entry, samples, features, holes);
       }
     }
     return undefined;
@@ -110,8 +115,9 @@ export class PromptLibrary {
     speechMs: number,
     transcribe: (samples: Int16Array) => Promise<string>,
     splits: number,
+    holes: readonly Hole[] = [],
   ): Promise<PromptInfo[]> {
-    const features = spectralFeatures(samples);
+    const { features } = judgedFeatures(samples, holes);
     let best: { entry: Entry; score: number } | undefined;
     for (const entry of this.entries) {
       // Against each recording kept: one with a glitch of its call in it does not hide the prompt.
@@ -120,14 +126,17 @@ export class PromptLibrary {
         await yieldToCalls();
         const c = compareFeatures(features, speechMs, known, entry.info.speechMs);
         if (!c.lengthsAgree) continue;
-        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece) return [this.again(entry, samples, features)];
+        if (c.score >= this.sameScore && c.worstPiece >= this.samePiece)
+          return [this.again(entry, samples, features, holes)];
         if (!best || c.score > best.score) best = { entry, score: c.score };
       }
     }
-    const inside = splits > 0 ? await this.knownInside(samples, features, speechMs) : undefined;
+    // Looking inside, and splitting, go by sample positions: the features of the audio as recorded.
+    const plain = holes.length === 0 ? features : spectralFeatures(samples);
+    const inside = splits > 0 ? await this.knownInside(samples, plain, speechMs) : undefined;
     if (inside) {
       const part = async (from: number, to: number) => {
-        const s = speechIn(samples, features, from, to, MIN_PART_MS);
+        const s = speechIn(samples, plain, from, to, MIN_PART_MS);
         return s ? this.identifyIn(s.samples, s.speechMs, transcribe, splits - 1) : [];
       };
       const before = await part(0, inside.at.start);
@@ -140,13 +149,14 @@ export class PromptLibrary {
       transcript = await transcribe(samples);
       const known = best.entry.info.transcript;
       if (transcript && known && wordSimilarity(transcript, known) >= this.sameWords)
-        return [this.again(best.entry, samples, features)];
+        return [this.again(best.entry, samples, features, holes)];
     }
     const info: PromptInfo = {
       id: `p${this.entries.length + 1}`,
       samples,
       speechMs,
       recordings: [samples],
+      holes: [[...holes]],
       transcript: transcript ?? '',
     };
     const entry: Entry = { info, features: [features] };
@@ -214,6 +224,8 @@ const MAX_SPLITS = 3;
 /** Two prompts, each with its recordings and transcript, as `samePrompt` sees them. */
 export interface JudgedPrompt {
   readonly recordings: readonly Int16Array[];
+  /** The holes of each recording, when known (left out of the comparison). */
+  readonly holes?: readonly (readonly Hole[])[];
   readonly speechMs: number;
   readonly transcript: string;
 }
@@ -232,10 +244,10 @@ export function samePrompt(
   const samePiece = o.samePiece ?? 0.75;
   const greyScore = o.greyScore ?? 0.55;
   const sameWords = o.sameWords ?? 0.95;
-  const fb = b.recordings.map((r) => spectralFeatures(r));
+  const fb = b.recordings.map((r, i) => judgedFeatures(r, b.holes?.[i]).features);
   let best = 0;
-  for (const ra of a.recordings) {
-    const fa = spectralFeatures(ra);
+  for (const [i, ra] of a.recordings.entries()) {
+    const fa = judgedFeatures(ra, a.holes?.[i]).features;
     for (const f of fb) {
       const c = compareFeatures(fa, a.speechMs, f, b.speechMs);
       if (c.score >= sameScore && c.worstPiece >= samePiece) return { same: true, by: 'audio', score: c.score };
@@ -246,23 +258,35 @@ export function samePrompt(
   return { same: best >= greyScore && words, by: best >= greyScore && words ? 'transcript' : 'audio', score: best };
 }
 
-/** Compare two clips as the library does. */
-export function comparePrompts(a: Int16Array, aMs: number, b: Int16Array, bMs: number): PromptComparison {
-  return compareFeatures(spectralFeatures(a), aMs, spectralFeatures(b), bMs);
+/** Compare two clips as the library does, each with its holes (audio the receiver made up) left out. */
+export function comparePrompts(
+  a: Int16Array,
+  aMs: number,
+  b: Int16Array,
+  bMs: number,
+  aHoles: readonly Hole[] = [],
+  bHoles: readonly Hole[] = [],
+): PromptComparison {
+  return compareFeatures(judgedFeatures(a, aHoles).features, aMs, judgedFeatures(b, bHoles).features, bMs);
 }
 
 /**
  * The recording of a prompt to keep as its reference: the one that matches
  * the others best (a recording with a glitch of the call in it — a stretch
- * lost or stretched by a loaded machine — would fail every replay).
+ * lost or stretched by a loaded machine — would fail every replay), among
+ * those with the least audio the receiver is known to have made up.
  */
 export function bestRecording(info: PromptInfo): Int16Array {
   const recs = info.recordings;
-  if (recs.length < 3) return recs[0] ?? info.samples;
+  // Only among the recordings with the least audio made up by the receiver (concealed or inserted).
+  const madeUp = recs.map((_, i) => (info.holes?.[i] ?? []).reduce((n, h) => n + h.end - h.start, 0));
+  const least = Math.min(...madeUp);
+  if (recs.length < 3) return recs[madeUp.indexOf(least)] ?? info.samples;
   const f = recs.map((r) => spectralFeatures(r));
   let best = 0;
   let bestScore = -Infinity;
   for (let i = 0; i < recs.length; i++) {
+    if (madeUp[i]! > least) continue;
     let sum = 0;
     for (let j = 0; j < recs.length; j++)
       if (j !== i) sum += matchFeatures(f[j]!, f[i]!).score + matchFeatures(f[i]!, f[j]!).score;

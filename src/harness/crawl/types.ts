@@ -3,6 +3,7 @@
  * builds (nodes are menus, identified by the prompt they wait after; edges
  * are a key and its outcome) and the prompts heard on the way.
  */
+import type { Hole } from './holes.js';
 
 /** What the crawler does at a menu: press keys (one key, or a digit string such as `1234#`), or wait. */
 export type CrawlAction = { readonly kind: 'keys'; readonly keys: string } | { readonly kind: 'none' };
@@ -24,8 +25,10 @@ export type ObservedEnd =
 export interface ObservedPrompt {
   readonly samples: Int16Array;
   readonly speechMs: number;
+  /** Where in `samples` the receiver concealed or inserted audio (left out of the comparison). */
+  readonly holes: readonly Hole[];
   /** The prompt before it (when there is one) and this one, joined without the silence between. */
-  readonly withPrevious?: { readonly samples: Int16Array; readonly speechMs: number };
+  readonly withPrevious?: { readonly samples: Int16Array; readonly speechMs: number; readonly holes: readonly Hole[] };
 }
 
 /** What a probe call saw after its last action (the replayed path before it went as expected). */
@@ -48,6 +51,8 @@ export interface PromptInfo {
   readonly speechMs: number;
   /** Every recording of it kept (the first is `samples`), at most a few: transcripts are checked on each. */
   readonly recordings: Int16Array[];
+  /** The holes of each recording kept (audio the receiver made up), when known; absent for a map read back. */
+  readonly holes?: Hole[][];
   /** Free transcription ('' when none was made or nothing was recognised). */
   transcript: string;
 }

@@ -27,11 +27,20 @@ export interface SpeechSegment {
   readonly end: number;
 }
 
+/** Received audio the receiver made up (`AudioEvent.concealed`): sample positions [start, end). */
+export interface ConcealedSpan {
+  readonly start: number;
+  end: number;
+  readonly kind: 'lost' | 'stretch';
+}
+
 export class CallMonitor {
   /** Signalling events (not audio), in order, with times from the scenario's start. */
   readonly events: (CallPortEvent & { readonly ms: number })[] = [];
   readonly digits: ReceivedDigit[] = [];
   readonly speech: SpeechSegment[] = [];
+  /** Where the receiver concealed or inserted audio, in order (neighbouring frames of a kind joined). */
+  readonly concealed: ConcealedSpan[] = [];
   private buf = new Int16Array(RATE * 30);
   /** Samples of received audio so far (up to the newest frame). */
   samples = 0;
@@ -48,8 +57,10 @@ export class CallMonitor {
   /** The port's event callback. `at` is on the engine clock; stored relative to the scenario start. */
   readonly onEvent = (e: CallPortEvent): void => {
     const ms = e.at - this.startMs;
-    if (e.type === 'audio') this.audio(e.index, e.frame, ms);
-    else {
+    if (e.type === 'audio') {
+      this.audio(e.index, e.frame, ms);
+      if (e.concealed) this.madeUp(e.index * FRAME, e.concealed);
+    } else {
       this.events.push({ ...e, ms });
       if (e.type === 'dtmf') this.digits.push({ digit: e.digit, atMs: ms, method: e.method });
     }
@@ -123,6 +134,12 @@ export class CallMonitor {
         if (d.type === 'start') this.digits.push({ digit: d.digit, atMs: this.msOf(d.start), method: 'inband' });
       }
     }
+  }
+
+  private madeUp(start: number, kind: 'lost' | 'stretch'): void {
+    const last = this.concealed.at(-1);
+    if (last && last.kind === kind && last.end === start) last.end = start + FRAME;
+    else this.concealed.push({ start, end: start + FRAME, kind });
   }
 
   /** The speech segment now open, if any (start sample). */

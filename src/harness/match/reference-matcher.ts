@@ -16,7 +16,9 @@
  * alignment (correlation) times the share of the reference's speech that
  * met speech in the received clip (coverage): a prompt cut short in its
  * quiet tail still correlates well with what is left, but lacks coverage.
- * The offset is the best single lag's.
+ * The offset is the best single lag's. Frames masked in either clip
+ * (`SpectralFeatures.masked`: audio the receiver concealed) count in
+ * neither the correlation nor the coverage.
  */
 import { FEATURE_HOP_MS, spectralFeatures, type SpectralFeatures } from './spectral-features.js';
 
@@ -63,6 +65,8 @@ export function matchFeatures(x: SpectralFeatures, r: SpectralFeatures, options:
   // The value a missing received frame takes: the received clip's floor in every band.
   const silence = new Float64Array(B).fill(Infinity);
   for (let i = 0; i < x.values.length; i++) silence[i % B] = Math.min(silence[i % B]!, x.values[i]!);
+  const rMask = r.masked;
+  const xMask = x.masked;
   const xAt = (u: number, b: number) => (u >= 0 && u < x.frames ? x.values[u * B + b]! : silence[b]!);
   /** Pearson correlation of reference frames [from, to) with the received frames `lagOf(t)` later. */
   const correlate = (from: number, to: number, lagOf: (t: number) => number): number => {
@@ -71,8 +75,11 @@ export function matchFeatures(x: SpectralFeatures, r: SpectralFeatures, options:
     let rSum = 0;
     let rSq = 0;
     let cross = 0;
+    let n = 0;
     for (let t = from; t < to; t++) {
       const u = t + lagOf(t);
+      if (rMask?.[t] === 1 || (u >= 0 && u < x.frames && xMask?.[u] === 1)) continue;
+      n += B;
       for (let b = 0; b < B; b++) {
         const xv = xAt(u, b);
         const rv = r.values[t * B + b]!;
@@ -83,7 +90,7 @@ export function matchFeatures(x: SpectralFeatures, r: SpectralFeatures, options:
         cross += xv * rv;
       }
     }
-    const n = (to - from) * B;
+    if (n === 0) return 0;
     const xVar = xSq - (xSum * xSum) / n;
     const rVar = rSq - (rSum * rSum) / n;
     return xVar > 0 && rVar > 0 ? (cross - (xSum * rSum) / n) / Math.sqrt(xVar * rVar) : 0;
@@ -150,9 +157,9 @@ export function matchFeatures(x: SpectralFeatures, r: SpectralFeatures, options:
   let active = 0;
   let met = 0;
   for (let t = 0; t < r.frames; t++) {
-    if (r.level[t]! < -35) continue;
-    active++;
     const u = t + lagAt(t);
+    if (r.level[t]! < -35 || rMask?.[t] === 1 || (u >= 0 && u < x.frames && xMask?.[u] === 1)) continue;
+    active++;
     if (u >= 0 && u < x.frames && x.level[u]! >= -35) met++;
   }
   const coverage = active ? met / active : 0;

@@ -51,6 +51,11 @@ export interface SpectralFeatures {
   readonly values: Float64Array;
   /** Each frame's total level, dB relative to the loudest frame (≤ 0). */
   readonly level: Float64Array;
+  /**
+   * Frames left out of every comparison (1): audio the receiver made up
+   * itself (a concealed or stretched stretch, `crawl/holes.ts`). Absent: all count.
+   */
+  readonly masked?: Uint8Array;
 }
 
 /**

@@ -117,7 +117,24 @@ export class PhoneLeg implements CallLeg {
       const media = call.media;
       if (!media || media === tapped) return;
       tapped = media;
-      media.addTap((frame) => this.emit({ type: 'audio', at: this.now(), index: this.frames++, frame: frame.slice() }));
+      // What the media session concealed for this frame (a lost or late packet, or a stretch of its jitter buffer).
+      // A lost frame rebuilt from the next packet's FEC (Opus) is the far end's audio, not made up.
+      const p = media.played;
+      let concealed = p.concealed - p.recovered;
+      let stretched = p.stretched;
+      media.addTap((frame) => {
+        const made = p.concealed - p.recovered > concealed;
+        const stretch = p.stretched > stretched;
+        concealed = p.concealed - p.recovered;
+        stretched = p.stretched;
+        this.emit({
+          type: 'audio',
+          at: this.now(),
+          index: this.frames++,
+          frame: frame.slice(),
+          ...(made ? { concealed: stretch ? ('stretch' as const) : ('lost' as const) } : {}),
+        });
+      });
     };
     call.on('early-media', tap);
     call.on('answered', () => {

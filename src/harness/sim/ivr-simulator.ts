@@ -22,6 +22,7 @@ import type { Clock } from '../../clock/clock.js';
 import type { TimerHandle, TimerHost } from '../../clock/timers.js';
 import type { CodecId, FrameDecoder, FrameEncoder } from '../../codecs/codec.js';
 import { CODEC_IDS, registry } from '../../codecs/registry.js';
+import { PacketLossConcealer } from '../../rtp/plc.js';
 import { Random } from '../../sim/random.js';
 import { speak, type SpeakOptions } from '../../tts/speak.js';
 import type {
@@ -47,6 +48,23 @@ export interface IvrSimulatorOptions {
   readonly lossRate?: number;
   /** Seed of the loss pattern (default 1). */
   readonly seed?: number;
+  /** Frames lost in a row each time one is lost (default 1). */
+  readonly lossBurst?: number;
+  /**
+   * The caller's receiver as a real one: a lost frame is concealed (G.711
+   * Appendix I) instead of left silent, and marked (`AudioEvent.concealed`).
+   * Default false.
+   */
+  readonly conceal?: boolean;
+  /**
+   * With `conceal`: the share of speech frames at which the receiver's
+   * jitter buffer grows its delay mid-word, inserting `stretchFrames`
+   * concealed frames (default 0). The delay (at most 200 ms) is given back
+   * in the pauses, a quiet frame dropped per frame.
+   */
+  readonly stretchRate?: number;
+  /** Concealed frames inserted per stretch (default 3). */
+  readonly stretchFrames?: number;
   /** Time from dialling to the far end's script starting, ms (default 20). */
   readonly setupMs?: number;
   /**
@@ -109,6 +127,9 @@ class SimCall implements CallLeg {
   private sent = 0;
   private received = 0;
   private lost = 0;
+  /** Frames still to lose of a burst. */
+  private lossLeft = 0;
+  private readonly receiver: SimReceiver | undefined;
 
   constructor(
     readonly id: string,
@@ -119,6 +140,7 @@ class SimCall implements CallLeg {
   ) {
     this.o = sim.options;
     this.random = new Random(this.o.seed ?? 1);
+    if (this.o.conceal) this.receiver = new SimReceiver(this.o);
     this.keys = new DtmfCollector({
       setTimer: (ms, fn) => this.after(ms, fn),
       clearTimer: (h) => this.clear(h),
@@ -406,11 +428,20 @@ class SimCall implements CallLeg {
     if (this.farGen && !this.farGen.busy) this.farGen = undefined;
     const out = new Int16Array(FRAME);
     this.callerDec.decode(this.farEnc.encode(f, this.bytes), out);
-    if (this.o.lossRate && this.random.chance(this.o.lossRate)) this.lost++;
-    else {
-      this.received++;
-      this.emit({ type: 'audio', at: this.now(), index: this.index, frame: out });
+    let lost = false;
+    if (this.lossLeft > 0) {
+      this.lossLeft--;
+      lost = true;
+    } else if (this.o.lossRate && this.random.chance(this.o.lossRate)) {
+      this.lossLeft = Math.max(1, this.o.lossBurst ?? 1) - 1;
+      lost = true;
     }
+    if (lost) this.lost++;
+    else this.received++;
+    if (this.receiver) {
+      const heard = this.receiver.next(out, lost);
+      this.emit({ type: 'audio', at: this.now(), index: this.index, frame: heard.frame, ...heard.made });
+    } else if (!lost) this.emit({ type: 'audio', at: this.now(), index: this.index, frame: out });
     // caller -> far end
     const n = this.near;
     n.fill(0);
@@ -452,5 +483,53 @@ class SimCall implements CallLeg {
     for (const f of [...this.onEnd]) f();
     this.onEnd.clear();
     this.sim.active.delete(this);
+  }
+}
+
+/** Most frames the simulated receiver holds back (its delay grown by stretches): 200 ms. */
+const MAX_HELD = 10;
+/** A frame this quiet (RMS) is a pause, where the receiver gives its delay back. */
+const QUIET_RMS = 100;
+
+const rms = (f: Int16Array) => {
+  let e = 0;
+  for (const v of f) e += v * v;
+  return Math.sqrt(e / f.length);
+};
+
+/**
+ * The caller's receiver, as a loaded real one plays the far end: lost
+ * frames concealed, and now and then its delay grown mid-word by concealed
+ * frames inserted (a stretch), given back by dropping quiet frames. One
+ * frame out per frame in; bounded (at most `MAX_HELD` frames held).
+ */
+class SimReceiver {
+  private readonly plc = new PacketLossConcealer(8000);
+  private readonly held: { frame: Int16Array; lost: boolean }[] = [];
+  private readonly random: Random;
+  private stretchLeft = 0;
+
+  constructor(private readonly o: IvrSimulatorOptions) {
+    this.random = new Random((o.seed ?? 1) + 7919);
+  }
+
+  next(frame: Int16Array, lost: boolean): { frame: Int16Array; made: { concealed?: 'lost' | 'stretch' } } {
+    this.held.push({ frame, lost });
+    const head = this.held[0]!;
+    const rate = this.o.stretchRate ?? 0;
+    const loud = !head.lost && rms(head.frame) >= QUIET_RMS;
+    if (this.stretchLeft === 0 && rate > 0 && loud && this.random.chance(rate)) {
+      this.stretchLeft = Math.max(0, Math.min(this.o.stretchFrames ?? 3, MAX_HELD - this.held.length));
+    }
+    if (this.stretchLeft > 0) {
+      this.stretchLeft--;
+      return { frame: this.plc.conceal(FRAME), made: { concealed: 'stretch' } };
+    }
+    let f = this.held.shift()!;
+    // The delay given back in a pause: a quiet frame dropped.
+    const quiet = (x: { frame: Int16Array; lost: boolean }) => !x.lost && rms(x.frame) < QUIET_RMS;
+    if (this.held.length > 0 && quiet(f) && quiet(this.held[0]!)) f = this.held.shift()!;
+    if (f.lost) return { frame: this.plc.conceal(FRAME), made: { concealed: 'lost' } };
+    return { frame: this.plc.good(f.frame), made: {} };
   }
 }

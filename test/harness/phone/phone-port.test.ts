@@ -180,6 +180,35 @@ describe('PhonePort on real calls (virtual time)', () => {
     },
   );
 
+  it('marks the audio frames its receiver concealed for a lost packet, and none on a clean line', async () => {
+    const heard = async (loss: number) => {
+      const { vt, port, close } = await direct(
+        async (call) => {
+          await call.answer({ source: finite(500, 150) });
+          await call.call.ended;
+        },
+        loss ? { loss } : {},
+      );
+      const ev = new Events();
+      const leg = port.dial(`sip:tone@${SERVER}`, { codecs: ['pcmu'] }, ev.on);
+      await vt.run(async () => {
+        await ev.next('answered');
+        await new Promise<void>((r) => port.timers.setTimer(2500, r));
+        await leg.hangup();
+      });
+      const lost = leg.stats().packetsLost;
+      await close();
+      return { marked: ev.of('audio').filter((a) => a.concealed !== undefined), lost };
+    };
+    const lossy = await heard(0.05);
+    expect(lossy.lost).toBeGreaterThan(2);
+    // A concealed frame for most packets lost (not one lost before the stream's first, or after the hang-up).
+    expect(lossy.marked.length).toBeGreaterThanOrEqual(lossy.lost / 2);
+    expect(lossy.marked.length).toBeLessThanOrEqual(lossy.lost);
+    expect(lossy.marked.every((a) => a.concealed === 'lost')).toBe(true);
+    expect((await heard(0)).marked).toEqual([]);
+  });
+
   it('hears the far end hang up, and carries on through packet loss with the losses counted', async () => {
     const script = async (call: IvrFarEnd) => {
       call.answer();
