@@ -24,10 +24,14 @@ async function bound(): Promise<Socket> {
 
 const rx = await bound();
 let received = 0;
-rx.on('message', () => received++);
 const port = rx.address().port;
 const plain = await bound();
 const connected = await bound();
+// Only our own datagrams count (another process on the machine may send to a port it picked at random).
+const ours = new Set([plain.address().port, connected.address().port]);
+rx.on('message', (_msg, from) => {
+  if (ours.has(from.port)) received++;
+});
 await new Promise<void>((resolve) => connected.connect(port, '127.0.0.1', resolve));
 const packet = Buffer.alloc(172, 0x55);
 
