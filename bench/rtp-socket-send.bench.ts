@@ -40,7 +40,7 @@ async function round(send: () => void): Promise<number> {
   const before = received;
   const cpu = process.cpuUsage();
   for (let sent = 0; sent < PER_ROUND; sent += BATCH) {
-    for (let i = 0; i < BATCH; i++) send();
+    for (let i = 0; i < BATCH && sent + i < PER_ROUND; i++) send();
     // Let the receiver drain (libuv reads 32 datagrams a turn), so the socket buffer never overflows.
     for (let t = 0; t < 20 && received - before < sent + BATCH; t++) await new Promise((r) => setImmediate(r));
   }
