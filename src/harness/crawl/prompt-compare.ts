@@ -205,7 +205,7 @@ export function findInside(
 /**
  * The speech in samples [from, to) of a recording (its features `f`): from
  * its first to its last active frame with 100 ms of context each side, as
- * a probe records a prompt; undefined when under `minMs` of it is active.
+ * a probe records a prompt (`start`: where it begins in `clip`); undefined when under `minMs` of it is active.
  */
 export function speechIn(
   clip: Int16Array,
@@ -213,7 +213,7 @@ export function speechIn(
   from: number,
   to: number,
   minMs: number,
-): { samples: Int16Array; speechMs: number } | undefined {
+): { samples: Int16Array; speechMs: number; start: number } | undefined {
   const a = Math.ceil(from / SAMPLES_PER_FRAME);
   const b = Math.min(f.frames, Math.floor(to / SAMPLES_PER_FRAME));
   let first = -1;
@@ -229,5 +229,5 @@ export function speechIn(
   const pad = 100 * (SAMPLES_PER_FRAME / FEATURE_HOP_MS);
   const s = Math.max(from, first * SAMPLES_PER_FRAME - pad);
   const e = Math.min(to, (last + 1) * SAMPLES_PER_FRAME + pad);
-  return { samples: clip.slice(s, e), speechMs: (last + 1 - first) * FEATURE_HOP_MS };
+  return { samples: clip.slice(s, e), speechMs: (last + 1 - first) * FEATURE_HOP_MS, start: s };
 }

@@ -13,7 +13,7 @@
 import { wordSimilarity } from '../../asr/similarity.js';
 import { matchFeatures } from '../match/reference-matcher.js';
 import { spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
-import { judgedFeatures, type Hole } from './holes.js';
+import { holesIn, judgedFeatures, type Hole } from './holes.js';
 import { compareFeatures, findInside, speechIn, type Inside, type PromptComparison } from './prompt-compare.js';
 import type { PromptInfo } from './types.js';
 
@@ -137,7 +137,10 @@ export class PromptLibrary {
     if (inside) {
       const part = async (from: number, to: number) => {
         const s = speechIn(samples, plain, from, to, MIN_PART_MS);
-        return s ? this.identifyIn(s.samples, s.speechMs, transcribe, splits - 1) : [];
+        if (!s) return [];
+        // Each part keeps the holes that fall in it.
+        const h = holesIn(holes, s.start, s.start + s.samples.length);
+        return this.identifyIn(s.samples, s.speechMs, transcribe, splits - 1, h);
       };
       const before = await part(0, inside.at.start);
       const after = await part(inside.at.end, samples.length);
