@@ -127,13 +127,9 @@ export class PhoneLeg implements CallLeg {
         const stretch = p.stretched > stretched;
         concealed = p.concealed - p.recovered;
         stretched = p.stretched;
-        this.emit({
-          type: 'audio',
-          at: this.now(),
-          index: this.frames++,
-          frame: frame.slice(),
-          ...(made ? { concealed: stretch ? ('stretch' as const) : ('lost' as const) } : {}),
-        });
+        const e = { type: 'audio' as const, at: this.now(), index: this.frames++, frame: frame.slice() };
+        // Every frame: a literal, not a spread of one more object.
+        this.emit(made ? { ...e, concealed: stretch ? 'stretch' : 'lost' } : e);
       });
     };
     call.on('early-media', tap);
