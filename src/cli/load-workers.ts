@@ -16,6 +16,7 @@
  */
 import type { TimerHandle, TimerHost } from '../clock/timers.js';
 import type { Logger } from '../log/logger.js';
+import { restartDelay } from '../util/restart-delay.js';
 
 /** What a running worker thread is to the supervisor. */
 export interface LoadThread {
@@ -84,16 +85,6 @@ export const heldTimers: TimerHost = {
   setTimer: (ms, fn) => setTimeout(fn, Math.max(0, ms)) as unknown as TimerHandle,
   clearTimer: (h) => clearTimeout(h as unknown as NodeJS.Timeout),
 };
-
-/** Longest wait before a dying worker is started again, ms. */
-export const MAX_RESTART_MS = 5000;
-/** The first wait, ms; it doubles with each death in a row. */
-export const FIRST_RESTART_MS = 50;
-
-/** The wait before the restart that follows the n-th death in a row (n from 1). */
-export function restartDelay(deathsInARow: number): number {
-  return Math.min(MAX_RESTART_MS, FIRST_RESTART_MS * 2 ** Math.min(deathsInARow - 1, 7));
-}
 
 type JobState = 'waiting' | 'running' | 'ended';
 

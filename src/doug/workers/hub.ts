@@ -22,6 +22,7 @@ import { serializeMessage } from '../../sip/message/serialize.js';
 import { MainCall, type CallLink } from './main-call.js';
 import { MainPlacedCall, type MainPlacer } from './main-placed.js';
 import { toMain, type Port, type ToMain, type ToWorker } from './protocol.js';
+import { restartDelay } from '../../util/restart-delay.js';
 
 type HubTransport = Extract<ToWorker, { kind: 'placed' }>['transport'];
 
@@ -104,9 +105,6 @@ class Slot {
   restartTimer: TimerHandle | undefined;
   constructor(readonly index: number) {}
 }
-
-/** Longest wait before a crashing worker is started again, ms. */
-const MAX_RESTART_MS = 5000;
 
 export class WorkerHub {
   readonly stats: HubStats = {
@@ -385,8 +383,7 @@ export class WorkerHub {
     if (this.closed) return;
     slot.crashes++;
     slot.restarts++;
-    const wait = Math.min(MAX_RESTART_MS, 50 * 2 ** Math.min(slot.crashes - 1, 7));
-    slot.restartTimer = this.o.timers.setTimer(wait, () => {
+    slot.restartTimer = this.o.timers.setTimer(restartDelay(slot.crashes), () => {
       slot.restartTimer = undefined;
       if (!this.closed) this.spawn(slot);
     });
