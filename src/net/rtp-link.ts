@@ -65,8 +65,17 @@ export class RtpLink {
     const clock = opts.clock;
     // What `driver.input` does, without a closure per datagram: a closed session ignores
     // the datagram, a closed driver drains nothing (and the link stops listening at close).
+    // An echo's packet goes straight back when the session says nothing else is due.
     channel.onDatagram = (data, from, kind) => {
-      session.handleDatagram(data, from, clock.now(), kind);
+      const now = clock.now();
+      if (kind === 'rtp') {
+        const out = session.reflectDirect(data, from, now);
+        if (out !== undefined) {
+          if (out !== null) channel.send(out, session.remote!, 'rtp');
+          return;
+        }
+      }
+      session.handleDatagram(data, from, now, kind);
       driver.drain();
     };
     channel.onError = opts.onError;

@@ -79,27 +79,38 @@ export class RtpReflector {
    * session's general path takes it.
    */
   reflectPlain(data: Uint8Array, from: TransportAddress, now: number): boolean {
+    const out = this.plainOut(data, from, now);
+    if (out === undefined) return false;
+    if (out !== null) this.transmits.push({ data: out, to: this.route.to!, channel: 'rtp' });
+    return true;
+  }
+
+  /**
+   * `reflectPlain` without the queue: the bytes to send to `route.to`, null
+   * for a packet taken and not echoed (invalid, a duplicate, not sending),
+   * undefined for one the general path must take (nothing changed).
+   */
+  plainOut(data: Uint8Array, from: TransportAddress, now: number): Uint8Array | null | undefined {
     const n = data.length;
     // V=2, P=0, X=0, CC=0.
-    if (n < RTP_HEADER_SIZE || data[0] !== 0x80) return false;
+    if (n < RTP_HEADER_SIZE || data[0] !== 0x80) return undefined;
     const b1 = data[1]!;
     const pt = b1 & 0x7f;
-    if (this.receiver.kindOf(pt) !== 'audio') return false;
+    if (this.receiver.kindOf(pt) !== 'audio') return undefined;
     const stats = this.receiver.currentAudioFrom(readU32(data, 8), from);
-    if (stats === undefined) return false;
+    if (stats === undefined) return undefined;
     const seq = (data[2]! << 8) | data[3]!;
     const ts = readU32(data, 4);
     const v = stats.update(seq, ts, now, n - RTP_HEADER_SIZE, true);
     // What `receive` decides for the current source from its own address: only these three verdicts.
-    if (v === 'invalid') return true;
+    if (v === 'invalid') return null;
     const a = this.activity;
     a.lastRtpAt = now;
     a.heard = true;
     a.timedOut = false;
     a.remoteSentSince = true;
-    if (v === 'duplicate') return true;
-    const to = this.route.to;
-    if (!this.route.sending || to === undefined) return true;
+    if (v === 'duplicate') return null;
+    if (!this.route.sending || this.route.to === undefined) return null;
     const timestamp = (ts + this.offsetOf(stats.ssrc, ts)) >>> 0;
     let out = data;
     if (!this.inPlace) {
@@ -107,9 +118,8 @@ export class RtpReflector {
       out.set(data);
     }
     this.sender.stamp(out, timestamp, now, false);
-    this.transmits.push({ data: out, to, channel: 'rtp' });
     this.relayed((b1 & 0x80) !== 0, false, timestamp, this.o.samplesOf(pt, n - RTP_HEADER_SIZE), now);
-    return true;
+    return out;
   }
 
   /** The offset from a remote source's timestamps to ours: its first packet lands on our clock as it is now. */

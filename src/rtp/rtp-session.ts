@@ -296,6 +296,23 @@ export class RtpSession {
     else this.handleRtp(data, from, now);
   }
 
+  /**
+   * An echo's datagram for a driver that sends at once (`src/net/rtp-link.ts`):
+   * when the session is settled — started, its RTCP interval running, RTP
+   * heard and not timed out — and the datagram is a plain audio packet of the
+   * current source, the reflected bytes to send to `remote` (null: taken, not
+   * echoed). Nothing is queued and no deadline comes earlier (the RTP
+   * timeout's only moves later), so the driver need not drain or re-arm.
+   * Undefined, having changed nothing: give it to `handleDatagram`.
+   */
+  reflectDirect(data: Uint8Array, from: TransportAddress, now: number): Uint8Array | null | undefined {
+    if (!this.reflectFast || this.closed || this.startedAt === undefined) return undefined;
+    const a = this.activity;
+    if (!a.heard || a.timedOut || (this.rtcp.deadline === undefined && this.rtcp.enabled)) return undefined;
+    if (this.rtcpMux && isRtcpPacket(data)) return undefined;
+    return this.reflector.plainOut(data, from, now);
+  }
+
   private handleRtp(data: Uint8Array, from: TransportAddress, now: number): void {
     if (this.reflectFast && this.reflector.reflectPlain(data, from, now)) return;
     let p: RtpPacket;

@@ -64,15 +64,26 @@ interface Outcome {
   rtpEvents: number;
   /** Datagrams the session wrote to. */
   inputWritten: number;
+  /** Datagrams `reflectDirect` took (sent or not), and those after which the session was not settled. */
+  direct: number;
+  directUnsettled: number;
 }
 
 /**
  * Drive a session through the datagrams (each gets its own copy) with a
  * timer, as the Driver does. `relayEvents`: relay every `rtp` event
- * (the echo before reflect mode).
+ * (the echo before reflect mode). `direct`: offer each RTP datagram to
+ * `reflectDirect` first, as `RtpLink` does, sending what it returns at once
+ * and draining nothing then.
  */
-function drive(s: RtpSession, datagrams: readonly Datagram[], relayEvents: boolean, endMs = 0): Outcome {
-  const out: Outcome = { sent: [], events: [], rtpEvents: 0, inputWritten: 0 };
+function drive(
+  s: RtpSession,
+  datagrams: readonly Datagram[],
+  relayEvents: boolean,
+  endMs = 0,
+  direct = false,
+): Outcome {
+  const out: Outcome = { sent: [], events: [], rtpEvents: 0, inputWritten: 0, direct: 0, directUnsettled: 0 };
   let now = 0;
   const drain = () => {
     for (let e = s.pollEvent(); e; e = s.pollEvent()) {
@@ -102,9 +113,21 @@ function drive(s: RtpSession, datagrams: readonly Datagram[], relayEvents: boole
   for (const d of datagrams) {
     until(now + d.gap);
     const copy = d.bytes.slice();
-    s.handleDatagram(copy, d.from, now, d.channel);
+    const before = s.pollTimeout();
+    const sentDirect = direct && d.channel === 'rtp' ? s.reflectDirect(copy, d.from, now) : undefined;
+    if (sentDirect !== undefined) {
+      out.direct++;
+      if (sentDirect !== null)
+        out.sent.push({ data: Buffer.from(sentDirect).toString('hex'), to: s.remote!, channel: 'rtp' });
+      // Nothing to drain, and no deadline earlier than the timer the driver already has.
+      const after = s.pollTimeout();
+      if (s.pollTransmit() || s.pollEvent() || before === undefined || after === undefined || after < before)
+        out.directUnsettled++;
+    } else {
+      s.handleDatagram(copy, d.from, now, d.channel);
+      drain();
+    }
     if (Buffer.compare(copy, d.bytes) !== 0) out.inputWritten++; // the input is never written to
-    drain();
   }
   until(now + endMs);
   s.close(now, 'done');
@@ -119,10 +142,11 @@ function twins(
   extra: Partial<RtpSessionOptions> = {},
   endMs = 0,
   inPlace = false,
+  direct = false,
 ) {
   const reflect = new RtpSession(options(seed, { ...extra, reflect: { samplesOf, inPlace } }));
   const events = new RtpSession(options(seed, extra));
-  const got = drive(reflect, datagrams, false, endMs);
+  const got = drive(reflect, datagrams, false, endMs, direct);
   const want = drive(events, datagrams, true, endMs);
   return { reflect, events, got, want };
 }
@@ -166,7 +190,9 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
     } else {
       bytes = rtp(seq, ts, { ssrc, marker: r.chance(0.05) });
     }
-    const d: Datagram = { bytes, from, channel: 'rtp', gap: 20 + r.int(5) - 2 };
+    // Once the stream stops for longer than the RTP timeout (3 s), then goes on.
+    const gap = i === Math.floor((3 * count) / 5) ? 3500 : 20 + r.int(5) - 2;
+    const d: Datagram = { bytes, from, channel: 'rtp', gap };
     seq++;
     ts += r.chance(0.05) ? 160 * (2 + r.int(50)) : 160; // a pause now and then
     if (r.chance(0.05)) continue; // lost
@@ -200,10 +226,14 @@ function impairedStream(seed: number, count: number, startSeq: number): Datagram
 }
 
 describe('RtpSession reflect mode (the echo’s hot path)', () => {
-  it.each([false, true])(
+  it.each([
+    [false, false],
+    [true, false],
+    [true, true],
+  ])(
     'sends byte for byte what relaying each rtp event sends, over an impaired stream with every kind of packet (in ' +
-      'place: %s)',
-    (inPlace) => {
+      'place: %s, direct: %s)',
+    (inPlace, direct) => {
       for (const [seed, startSeq] of [
         [11, 65400], // the sequence number wraps early on
         [12, 100],
@@ -215,8 +245,13 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
           { latch: { mode: 'any' } }, // the peer's NAT binding moves to another IP
           4000,
           inPlace,
+          direct,
         );
         expect(got.sent.length).toBeGreaterThan(1000);
+        // The link's direct path takes the settled stream's plain packets, and leaves the session settled.
+        if (direct) expect(got.direct).toBeGreaterThan(800);
+        else expect(got.direct).toBe(0);
+        expect(got.directUnsettled).toBe(0);
         expect(got.sent).toEqual(want.sent);
         expect(got.events).toEqual(want.events);
         expect(got.rtpEvents).toBe(0); // nothing is emitted packet by packet
@@ -234,10 +269,32 @@ describe('RtpSession reflect mode (the echo’s hot path)', () => {
         expect(st.sent.dtmfEvents).toBeGreaterThan(0);
         expect(st.sent.rtcp).toBeGreaterThan(5);
         expect(got.events.some((e) => e.type === 'latched' && e.address === A2)).toBe(true);
-        expect(got.events.some((e) => e.type === 'timeout')).toBe(true); // 4 s of silence at the end
+        // 3.5 s of silence mid-stream and 4 s at the end.
+        expect(got.events.filter((e) => e.type === 'timeout')).toHaveLength(2);
       }
     },
   );
+
+  it('without RTCP, the direct path still leaves the RTP timeout to the driver after the stream comes back', () => {
+    // No RTCP interval: after a timeout the session has no deadline, so the driver has no timer; the packet that
+    // ends the silence must take the general path (which re-arms), or the next timeout is never noticed.
+    const { got, want } = twins(
+      14,
+      impairedStream(14, 1200, 500),
+      {
+        rtcpIntervalMs: 0,
+        latch: { mode: 'any' },
+      },
+      4000,
+      true,
+      true,
+    );
+    expect(got.direct).toBeGreaterThan(800);
+    expect(got.directUnsettled).toBe(0);
+    expect(got.sent).toEqual(want.sent);
+    expect(got.events).toEqual(want.events);
+    expect(got.events.filter((e) => e.type === 'timeout')).toHaveLength(2);
+  });
 
   it(
     're-originates a plain packet: our SSRC and next sequence number, the moved timestamp, its marker, type and ' +
