@@ -38,6 +38,8 @@
  *
  * SHTOOM_BENCH_SERVE_PROFILE=DIR runs the served process under
  * `node --cpu-prof --cpu-prof-dir DIR` (a .cpuprofile written when it exits).
+ * SHTOOM_BENCH_PERF_MAP=1 lets `perf record -g -p PID` name its JavaScript
+ * (`lib/echo-load.ts`, `perfMapFlags`; the conference benchmark too).
  * SHTOOM_BENCH_REFERENCE_FIFO=PRIO runs the bare echo under `chrt -f PRIO`,
  * in the real-time class `shtoom serve echo` raises itself to when
  * permitted (`--rtp-clock-realtime`); by default it runs at normal priority.

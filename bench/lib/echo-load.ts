@@ -225,6 +225,17 @@ export function loadServerArgs(app: string, port: number, logLevel = 'warn'): st
 }
 
 /**
+ * SHTOOM_BENCH_PERF_MAP=1: the served process writes a map of its compiled
+ * JavaScript for `perf` (`perf record -g -p PID` then names JS functions;
+ * code is not moved by the GC, so the names stay right).
+ */
+export function perfMapFlags(): string[] {
+  return process.env.SHTOOM_BENCH_PERF_MAP === '1'
+    ? ['--perf-basic-prof', '--no-compact-code-space', '--interpreted-frames-native-stack']
+    : [];
+}
+
+/**
  * `shtoom serve ARGS…` in its own process (through tsx), optionally behind
  * a command prefix (`taskset -c 1`, `chrt -f 10`) and with node flags;
  * resolves once it says it is serving.
@@ -241,7 +252,8 @@ export async function startServe(
     process.env.SHTOOM_BENCH_BUILT === '1'
       ? [join(from, 'dist/bin/shtoom.js')]
       : ['--import', 'tsx', join(from, 'bin/shtoom.ts')];
-  const child = spawn(cmd[0]!, [...cmd.slice(1), ...(opts.nodeFlags ?? []), ...entry, 'serve', ...args], {
+  const flags = [...(opts.nodeFlags ?? []), ...perfMapFlags()];
+  const child = spawn(cmd[0]!, [...cmd.slice(1), ...flags, ...entry, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
