@@ -54,6 +54,14 @@ export interface SrtpStats {
   readonly received: { readonly rtp: SrtpCounters; readonly rtcp: SrtpCounters };
   /** Received RTP and RTCP packets that failed authentication. */
   readonly authFailed: number;
+  /**
+   * SRTCP packets received with the SRTP tag's length, 32 bits, where RFC
+   * 4568 6.2.2 asks 80 for AES_CM_128_HMAC_SHA1_32 (libre, so baresip,
+   * sends them so): authenticated with that tag and counted in `ok`. Once
+   * one came, our SRTCP to that peer carries the short tag too, or it could
+   * not read our reports. Always 0 for the other suites.
+   */
+  readonly rtcpShortTags: number;
 }
 
 interface SendStream extends RolloverState {
@@ -84,6 +92,9 @@ export class SrtpSession {
   private readonly maxStreams: number;
   private readonly sent = { rtp: 0, rtcp: 0 };
   private readonly received = { rtp: counters(), rtcp: counters() };
+  /** The suite's SRTP tag when it is shorter than its SRTCP tag (AES_CM_128_HMAC_SHA1_32), else undefined. */
+  private readonly shortTag: number | undefined;
+  private rtcpShortTags = 0;
 
   constructor(opts: SrtpSessionOptions) {
     const suite = SRTP_SUITES[opts.suite];
@@ -101,6 +112,7 @@ export class SrtpSession {
     const theirs = deriveSessionKeys(suite, opts.remote.key, opts.remote.salt);
     this.out = new SrtpTransform(suite, mine.rtp, mine.rtcp);
     this.in = new SrtpTransform(suite, theirs.rtp, theirs.rtcp);
+    this.shortTag = suite.kind === 'cm' && suite.rtpTagLength < suite.rtcpTagLength ? suite.rtpTagLength : undefined;
     this.window = opts.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     new ReplayWindow(this.window); // validates the size now, not at the first packet
     this.maxStreams = opts.maxStreams ?? 32;
@@ -128,7 +140,7 @@ export class SrtpSession {
     // RFC 3711 3.3.2: "incremented by one, modulo 2^31, after each SRTCP packet is sent".
     s.rtcpIndex = (index + 1) & 0x7fffffff;
     this.sent.rtcp++;
-    return this.out.protectRtcp(packet, index);
+    return this.out.protectRtcp(packet, index, this.rtcpShortTags > 0 ? this.shortTag : undefined);
   }
 
   /** The RTP packet of an SRTP packet received, or undefined: dropped (malformed, replayed, not authentic). */
@@ -165,28 +177,46 @@ export class SrtpSession {
   /** The RTCP compound packet of an SRTCP packet received, or undefined: dropped. */
   unprotectRtcp(packet: Uint8Array): Uint8Array | undefined {
     const c = this.received.rtcp;
-    if (packet.length < 8 + 4 + this.suite.rtcpTagLength || packet[0]! >> 6 !== 2) {
+    if (packet.length < 8 + 4 + (this.shortTag ?? this.suite.rtcpTagLength) || packet[0]! >> 6 !== 2) {
       c.malformed++;
       return undefined;
     }
     const ssrc = ssrcAt(packet, 4);
     const known = this.receiving.get(ssrc);
     const s = known ?? this.newReceiveStream();
-    // The index travels in the packet (no estimation), before or after the tag depending on the suite.
-    const at = this.suite.kind === 'gcm' ? packet.length - 4 : packet.length - this.suite.rtcpTagLength - 4;
-    const index = ssrcAt(packet, at) & 0x7fffffff;
-    if (s.rtcp.check(index) !== 'new') {
+    // The suite's own tag first; for AES_CM_128_HMAC_SHA1_32 then the SRTP tag's length (see `rtcpShortTags`).
+    let verdict = this.unprotectRtcpAs(packet, s, this.suite.rtcpTagLength);
+    if (typeof verdict === 'string' && this.shortTag !== undefined) {
+      const short = this.unprotectRtcpAs(packet, s, this.shortTag);
+      if (typeof short !== 'string') this.rtcpShortTags++;
+      verdict = typeof short !== 'string' || short === 'replayed' ? short : verdict;
+    }
+    if (verdict === 'replayed') {
       c.replayed++;
       return undefined;
     }
-    const r = this.in.unprotectRtcp(packet);
-    if (!r) {
+    if (verdict === 'authFailed') {
       c.authFailed++;
       return undefined;
     }
-    s.rtcp.accept(index);
     if (!known) this.keep(this.receiving, ssrc, s);
     c.ok++;
+    return verdict;
+  }
+
+  /** One SRTCP layout: the RTCP packet (its index accepted), or why not. */
+  private unprotectRtcpAs(
+    packet: Uint8Array,
+    s: ReceiveStream,
+    tagLength: number,
+  ): Uint8Array | 'replayed' | 'authFailed' {
+    // The index travels in the packet (no estimation), before or after the tag depending on the suite.
+    const at = this.suite.kind === 'gcm' ? packet.length - 4 : packet.length - tagLength - 4;
+    const index = ssrcAt(packet, at) & 0x7fffffff;
+    if (s.rtcp.check(index) !== 'new') return 'replayed';
+    const r = this.in.unprotectRtcp(packet, tagLength);
+    if (!r) return 'authFailed';
+    s.rtcp.accept(index);
     return r.packet;
   }
 
@@ -202,6 +232,7 @@ export class SrtpSession {
       sent: { ...this.sent },
       received: { rtp: { ...rtp }, rtcp: { ...rtcp } },
       authFailed: rtp.authFailed + rtcp.authFailed,
+      rtcpShortTags: this.rtcpShortTags,
     };
   }
 

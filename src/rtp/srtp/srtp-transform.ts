@@ -203,10 +203,14 @@ export class SrtpTransform {
   }
 
   /** Encrypt and authenticate an RTCP compound packet with SRTCP index `index` (E flag set). */
-  protectRtcp(packet: Uint8Array, index: number): Uint8Array {
+  /**
+   * `tagLength`: the suite's SRTCP tag (default), or for AES-CM the shorter
+   * one a peer uses that puts its SRTP tag's length on SRTCP too.
+   */
+  protectRtcp(packet: Uint8Array, index: number, tagLength = this.suite.rtcpTagLength): Uint8Array {
     const s = this.suite;
     const ssrc = u32(packet, 4);
-    const out = new Uint8Array(packet.length + 4 + s.rtcpTagLength);
+    const out = new Uint8Array(packet.length + 4 + (s.kind === 'gcm' ? s.rtcpTagLength : tagLength));
     out.set(packet.subarray(0, SRTCP_HEADER));
     const word = (E_FLAG | index) >>> 0;
     if (s.kind === 'gcm') {
@@ -226,17 +230,21 @@ export class SrtpTransform {
     const iv = cmIv(this.rtcp.salt, ssrc, index >>> 16, index & 0xffff);
     this.rtcpCm!.xor(iv, packet.subarray(SRTCP_HEADER), out, SRTCP_HEADER);
     put32(out, packet.length, word);
-    out.set(this.rtcpTag(out.subarray(0, packet.length + 4)), packet.length + 4);
+    out.set(this.rtcpTag(out.subarray(0, packet.length + 4), tagLength), packet.length + 4);
     return out;
   }
 
   /**
    * The SRTCP index and RTCP packet of an SRTCP packet, or undefined when it
-   * is too short or fails authentication.
+   * is too short or fails authentication. `tagLength` as for `protectRtcp`
+   * (AES-CM only).
    */
-  unprotectRtcp(packet: Uint8Array): { index: number; packet: Uint8Array } | undefined {
+  unprotectRtcp(
+    packet: Uint8Array,
+    tagLength = this.suite.rtcpTagLength,
+  ): { index: number; packet: Uint8Array } | undefined {
     const s = this.suite;
-    const body = packet.length - 4 - s.rtcpTagLength;
+    const body = packet.length - 4 - (s.kind === 'gcm' ? s.rtcpTagLength : tagLength);
     if (body < SRTCP_HEADER) return undefined;
     const ssrc = u32(packet, 4);
     if (s.kind === 'gcm') {
@@ -268,8 +276,8 @@ export class SrtpTransform {
       }
       return { index, packet: out };
     }
-    const tagAt = packet.length - s.rtcpTagLength;
-    const tag = this.rtcpTag(packet.subarray(0, tagAt));
+    const tagAt = packet.length - tagLength;
+    const tag = this.rtcpTag(packet.subarray(0, tagAt), tagLength);
     if (!timingSafeEqual(tag, packet.subarray(tagAt))) return undefined;
     const word = u32(packet, body);
     const index = word & 0x7fffffff;
@@ -282,8 +290,8 @@ export class SrtpTransform {
     return { index, packet: out };
   }
 
-  private rtcpTag(authenticated: Uint8Array): Uint8Array {
+  private rtcpTag(authenticated: Uint8Array, length: number): Uint8Array {
     const mac = createHmac('sha1', this.rtcp.authentication).update(authenticated).digest();
-    return view(mac).subarray(0, this.suite.rtcpTagLength);
+    return view(mac).subarray(0, length);
   }
 }

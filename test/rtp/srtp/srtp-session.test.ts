@@ -4,6 +4,8 @@ import { DEFAULT_SRTP_SUITES, SRTP_SUITES, type SrtpSuiteName } from '../../../s
 import { ReplayWindow } from '../../../src/rtp/srtp/srtp-replay.js';
 import { guessRoc, updateRoc } from '../../../src/rtp/srtp/srtp-index.js';
 import { SrtpChannel } from '../../../src/rtp/srtp/srtp-channel.js';
+import { deriveSessionKeys } from '../../../src/rtp/srtp/srtp-kdf.js';
+import { SrtpTransform } from '../../../src/rtp/srtp/srtp-transform.js';
 import type { RtpChannel } from '../../../src/rtp/rtp-channel.js';
 import { serializeRtp } from '../../../src/rtp/rtp-packet.js';
 
@@ -64,6 +66,60 @@ describe('SRTP sessions, every suite', () => {
       expect(a.stats().authFailed).toBe(1);
     });
   }
+});
+
+/**
+ * What a libre-based peer (baresip) sends in an AES_CM_128_HMAC_SHA1_32
+ * call: SRTCP with the SRTP tag's 32 bits, where RFC 4568 6.2.2 asks 80.
+ */
+function shortTagRtcp(suite: SrtpSuiteName, from: { key: Uint8Array; salt: Uint8Array }, index: number) {
+  const k = deriveSessionKeys(SRTP_SUITES[suite], from.key, from.salt);
+  return new SrtpTransform(SRTP_SUITES[suite], k.rtp, k.rtcp).protectRtcp(rtcp(0x0badcafe), index, 4);
+}
+
+describe('SRTCP with a 32-bit tag in an AES_CM_128_HMAC_SHA1_32 call (libre, so baresip, sends it so)', () => {
+  const suite = 'AES_CM_128_HMAC_SHA1_32';
+  const peer = master(suite, 0x55);
+  const us = () => new SrtpSession({ suite, local: master(suite, 0x11), remote: peer });
+
+  it('is authenticated with that tag and counted; our SRTCP to that peer then carries the short tag too', () => {
+    const b = us();
+    // Before: ours carries the RFC's 80 bits.
+    expect(b.protectRtcp(rtcp()).length).toBe(8 + 4 + 10);
+    const p = shortTagRtcp(suite, peer, 0);
+    expect(p.length).toBe(8 + 4 + 4);
+    expect(b.unprotectRtcp(p)).toEqual(rtcp(0x0badcafe));
+    expect(b.unprotectRtcp(shortTagRtcp(suite, peer, 1))).toEqual(rtcp(0x0badcafe));
+    expect(b.stats()).toMatchObject({ authFailed: 0, rtcpShortTags: 2, received: { rtcp: { ok: 2 } } });
+    expect(b.protectRtcp(rtcp()).length).toBe(8 + 4 + 4);
+    // The RFC's layout from the same peer is still read (its index 2: 0 and 1 came already).
+    const rfc = new SrtpSession({ suite, local: peer, remote: master(suite, 0x11) });
+    const [i0, , i2] = [0, 1, 2].map(() => rfc.protectRtcp(rtcp(0x0badcafe)));
+    expect(b.unprotectRtcp(i0!)).toBeUndefined(); // a replay of index 0, whatever its layout
+    expect(b.unprotectRtcp(i2!)).toEqual(rtcp(0x0badcafe));
+    expect(b.stats().received.rtcp).toMatchObject({ ok: 3, replayed: 1, authFailed: 0 });
+  });
+
+  it('must fail: a changed bit, a wrong key or a replay is still dropped; other suites take no short tag', () => {
+    const b = us();
+    const good = shortTagRtcp(suite, peer, 5);
+    for (const at of [0, 9, good.length - 6, good.length - 1]) {
+      const bad = good.slice();
+      bad[at]! ^= 0x01;
+      expect(b.unprotectRtcp(bad), `bit flipped at ${at}`).toBeUndefined();
+    }
+    expect(b.unprotectRtcp(shortTagRtcp(suite, master(suite, 0x77), 6))).toBeUndefined();
+    expect(b.stats()).toMatchObject({ authFailed: 5, rtcpShortTags: 0 });
+    // Nothing authentic came in the short layout: ours keeps the RFC's tag.
+    expect(b.protectRtcp(rtcp()).length).toBe(8 + 4 + 10);
+    expect(b.unprotectRtcp(good)).toBeDefined();
+    expect(b.unprotectRtcp(good)).toBeUndefined();
+    expect(b.stats().received.rtcp).toMatchObject({ ok: 1, replayed: 1, authFailed: 5 });
+    const s80 = 'AES_CM_128_HMAC_SHA1_80';
+    const b80 = new SrtpSession({ suite: s80, local: master(s80, 0x11), remote: master(s80, 0x55) });
+    expect(b80.unprotectRtcp(shortTagRtcp(s80, master(s80, 0x55), 0))).toBeUndefined();
+    expect(b80.stats()).toMatchObject({ rtcpShortTags: 0 });
+  });
 });
 
 describe('SRTP replay protection (RFC 3711 3.3.2)', () => {
