@@ -111,3 +111,14 @@ export function judgedFeatures(samples: Int16Array, holes: readonly Hole[] = [])
   if (share > MAX_SHARE) return { features: spectralFeatures(samples), share };
   return { features: { ...f, masked }, share };
 }
+
+/**
+ * The share of a recording's speech its holes would leave out, when that is
+ * over `MAX_SHARE` (too made up to judge: the crawl probes again); undefined
+ * when the recording can be judged.
+ */
+export function tooMadeUp(samples: Int16Array, holes: readonly Hole[]): number | undefined {
+  if (holes.length === 0) return undefined;
+  const { share } = judgedFeatures(samples, holes);
+  return share > MAX_SHARE ? share : undefined;
+}

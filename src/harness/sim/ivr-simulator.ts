@@ -65,6 +65,11 @@ export interface IvrSimulatorOptions {
   readonly stretchRate?: number;
   /** Concealed frames inserted per stretch (default 3). */
   readonly stretchFrames?: number;
+  /**
+   * The receiver of one call made otherwise (its loss, concealment,
+   * stretches, stall): `n` counts the calls from 1, in the order dialled.
+   */
+  readonly perCall?: (n: number) => Partial<Pick<IvrSimulatorOptions, ReceiverOption>> | undefined;
   /** Time from dialling to the far end's script starting, ms (default 20). */
   readonly setupMs?: number;
   /**
@@ -77,6 +82,9 @@ export interface IvrSimulatorOptions {
 }
 
 const FRAME = FRAME_SAMPLES;
+
+/** The options of the caller's receiver, which `perCall` may set per call. */
+type ReceiverOption = 'lossRate' | 'seed' | 'lossBurst' | 'conceal' | 'stretchRate' | 'stretchFrames';
 
 /**
  * A `CallPort` answered by a scripted IVR.
@@ -93,7 +101,8 @@ export class IvrSimulator implements CallPort {
   constructor(readonly options: IvrSimulatorOptions) {}
 
   dial(target: string, options: DialOptions, onEvent: (event: CallPortEvent) => void): CallLeg {
-    const call = new SimCall(`sim-${this.nextId++}`, target, options, onEvent, this);
+    const n = this.nextId++;
+    const call = new SimCall(`sim-${n}`, target, options, onEvent, this, this.options.perCall?.(n));
     this.active.add(call);
     return call;
   }
@@ -137,8 +146,9 @@ class SimCall implements CallLeg {
     dialOptions: DialOptions,
     private readonly emit: (event: CallPortEvent) => void,
     private readonly sim: IvrSimulator,
+    receiver?: Partial<Pick<IvrSimulatorOptions, ReceiverOption>>,
   ) {
-    this.o = sim.options;
+    this.o = receiver ? { ...sim.options, ...receiver } : sim.options;
     this.random = new Random(this.o.seed ?? 1);
     if (this.o.conceal) this.receiver = new SimReceiver(this.o);
     this.keys = new DtmfCollector({
