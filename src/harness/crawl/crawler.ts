@@ -210,5 +210,5 @@ function madeUpText(obs: Observation): string {
       holes++;
       samples += h.end - h.start;
     }
-  return holes ? ` (${holes} hole(s), ${Math.round(samples / 8)} ms the receiver concealed or inserted)` : '';
+  return holes ? ` (${holes} hole(s), ${Math.round(samples / 8)} ms the receiver concealed, inserted or skipped)` : '';
 }
