@@ -165,7 +165,8 @@ export async function crawl(o: CrawlOptions, env: EngineEnv): Promise<CrawlMap> 
     o.onProbe?.(
       'failed' in report
         ? `probe ${p.id} (${what})${again}: failed: ${report.failed}`
-        : `probe ${p.id} (${what})${again}: ${report.end}${report.prompts.length ? ` after ${report.prompts.join(' ')}` : ''}` +
+        : `probe ${p.id} (${what})${again}: ${report.end}` +
+            (report.prompts.length ? ` after ${report.prompts.join(' ')}` : '') +
             madeUp +
             judged,
     );

@@ -85,8 +85,12 @@ describe('a recording too made up to judge', () => {
     expect(map.prompts.length).toBe(11);
     expect(map.reprobes).toBe(1);
     expect(map.callsUsed).toBe(20);
-    expect(lines.find((l) => l.startsWith('probe 3 '))).toMatch(/too made up to judge \(60 % .*probing again as probe 4$/);
-    expect(lines.find((l) => l.startsWith('probe 4 '))).toBe('probe 4 (n1 (no key)) (again for probe 3): waiting after p2');
+    expect(lines.find((l) => l.startsWith('probe 3 '))).toMatch(
+      /too made up to judge \(60 % .*probing again as probe 4$/,
+    );
+    expect(lines.find((l) => l.startsWith('probe 4 '))).toBe(
+      'probe 4 (n1 (no key)) (again for probe 3): waiting after p2',
+    );
   }, 300_000);
 
   it('makes a spurious menu when judged as recorded (no re-probe)', async () => {
@@ -94,7 +98,9 @@ describe('a recording too made up to judge', () => {
     expect(map.nodes.length).toBe(4);
     expect(shape(map)).not.toEqual(TRUTH);
     expect(map.reprobes).toBe(0);
-    expect(lines.find((l) => l.startsWith('probe 3 '))).toMatch(/judged as recorded: 60 % of a prompt's speech made up\)$/);
+    expect(lines.find((l) => l.startsWith('probe 3 '))).toMatch(
+      /judged as recorded: 60 % of a prompt's speech made up\)$/,
+    );
   }, 300_000);
 
   it('is judged as recorded when the second recording is too made up as well', async () => {
