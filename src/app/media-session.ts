@@ -34,7 +34,7 @@ import { PacketLossConcealer } from '../rtp/plc.js';
 import { RtpSession } from '../rtp/rtp-session.js';
 import { RtpLink } from '../net/rtp-link.js';
 import type { MediaDirection, RtpSessionEvent, RtpSessionOptions, TransportAddress } from '../rtp/rtp-session-types.js';
-import type { PlayoutFrame } from '../rtp/jitter-buffer.js';
+import type { JitterBuffer, PlayoutFrame } from '../rtp/jitter-buffer.js';
 import { rtpSessionOptions, type NegotiatedMedia } from '../sdp/offer-answer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { CallStateError } from './errors.js';
@@ -160,9 +160,31 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
    * Frames decoded, concealed and played as silence (the `hear` half);
    * `recovered`: lost frames rebuilt from the next packet's in-band FEC (Opus);
    * `stretched`: of the concealed, those the jitter buffer inserted to grow
-   * its delay (in speech: a pause grown is played as silence).
+   * its delay (in speech: a pause grown is played as silence);
+   * `dropped`: frames of the far end the jitter buffer dropped unplayed (to
+   * cut its delay, on overflow); `underrunLost`/`underrunInserted`: silence
+   * played in an underrun that the stream's return showed to be a loss, 20
+   * ms frames standing in for media skipped / inserted before the media
+   * that came back (a stall). Each counts when it is known: a drop before
+   * the frame it precedes is heard, an underrun when the stream is back.
    */
-  readonly played = { audio: 0, concealed: 0, silence: 0, recovered: 0, stretched: 0 };
+  readonly played = {
+    audio: 0,
+    concealed: 0,
+    silence: 0,
+    recovered: 0,
+    stretched: 0,
+    dropped: 0,
+    underrunLost: 0,
+    underrunInserted: 0,
+  };
+  /** The jitter buffer's counts last seen (`played.dropped`, the underruns), and which buffer. */
+  private seenJb: { jb: JitterBuffer | undefined; dropped: number; lost: number; inserted: number } = {
+    jb: undefined,
+    dropped: 0,
+    lost: 0,
+    inserted: 0,
+  };
   /** Packets the peer said it lost and what we had sent when it said so (RTCP). */
   remoteLoss: { readonly lost: number; readonly sent: number } | undefined;
 
@@ -695,7 +717,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.fifoLen === 0) {
       const u = jb.pull(now, 0);
       // The usual case: one 20 ms packet per frame, straight into `rx`.
-      if (u.samples === this.codec.ticksPerFrame) return this.produce(u, this.rx, this.dec);
+      if (u.samples === this.codec.ticksPerFrame) {
+        this.produce(u, this.rx, this.dec);
+        this.noteSkips(jb);
+        return;
+      }
       this.push(u);
     }
     for (let guard = 0; this.fifoLen < frame && guard < 8; guard++) {
@@ -710,6 +736,31 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.rx.set(this.fifo.subarray(0, frame));
     this.fifo.copyWithin(0, frame, this.fifoLen);
     this.fifoLen -= frame;
+    this.noteSkips(jb);
+  }
+
+  /** What the jitter buffer skipped or found to be an underrun's loss since the last frame, into `played`. */
+  private noteSkips(jb: JitterBuffer): void {
+    const seen = this.seenJb;
+    if (seen.jb !== jb) {
+      // Another buffer (a new stream): its counts start from here.
+      seen.jb = jb;
+      seen.dropped = jb.droppedFrames;
+      seen.lost = jb.underrunLost;
+      seen.inserted = jb.underrunInserted;
+      return;
+    }
+    if (jb.droppedFrames !== seen.dropped) {
+      this.played.dropped += jb.droppedFrames - seen.dropped;
+      seen.dropped = jb.droppedFrames;
+    }
+    const tpf = this.codec.ticksPerFrame;
+    if (jb.underrunLost !== seen.lost || jb.underrunInserted !== seen.inserted) {
+      this.played.underrunLost += Math.round((jb.underrunLost - seen.lost) / tpf);
+      this.played.underrunInserted += Math.round((jb.underrunInserted - seen.inserted) / tpf);
+      seen.lost = jb.underrunLost;
+      seen.inserted = jb.underrunInserted;
+    }
   }
 
   private push(u: PlayoutFrame): void {

@@ -82,6 +82,21 @@ export interface AudioEvent {
    * comes 20 ms later). Absent: decoded from the far end's packets (or silence).
    */
   readonly concealed?: 'lost' | 'stretch';
+  /**
+   * Frames of the far end's audio the receiver's jitter buffer dropped
+   * unplayed just before this one (to cut its delay, even mid-word): the
+   * audio skips there. Absent: none.
+   */
+  readonly dropped?: number;
+  /**
+   * The silence just before this frame was an underrun (the receiver had
+   * concealed a loss as long as it could, then played silence) that the
+   * stream's return showed to be a loss, not a pause of the sender: of its
+   * frames, `lost` stood in for audio never heard and the `inserted` after
+   * them were added before this frame's audio (a stall: the stream came
+   * back where it stopped, late). Absent: no such underrun.
+   */
+  readonly underrun?: { readonly lost: number; readonly inserted: number };
 }
 
 /** A digit the far end sent as an RFC 4733 event or in a SIP INFO. */

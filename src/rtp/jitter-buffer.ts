@@ -128,6 +128,16 @@ export interface JitterBufferStats {
   readonly dropped: number;
   /** Concealed frames inserted to grow the delay. */
   readonly stretched: number;
+  /**
+   * Underruns (a loss concealed up to `maxConcealFrames`, then silence) that
+   * the stream's return showed to be a loss, not a pause of the sender: the
+   * silence played meanwhile, in timestamp units, split into what stood in
+   * for media that never played (`underrunLost`) and what was inserted
+   * before the media that came back (`underrunInserted`: a stall, the
+   * stream resumed where it stopped, later).
+   */
+  readonly underrunLost: number;
+  readonly underrunInserted: number;
   readonly talkspurts: number;
   /** Restarts on a new SSRC or a timestamp jump. */
   readonly resyncs: number;
@@ -200,7 +210,13 @@ export class JitterBuffer {
     stretched: 0,
     talkspurts: 0,
     resyncs: 0,
+    underrunLost: 0,
+    underrunInserted: 0,
   };
+  /** Where playout stopped when concealment gave up (media position), while it has not resumed. */
+  private underrunFrom: number | undefined;
+  /** Silence played since then, timestamp units. */
+  private underrunSilence = 0;
 
   constructor(opts: JitterBufferOptions = {}) {
     this.rate = opts.clockRate ?? 8000;
@@ -279,7 +295,11 @@ export class JitterBuffer {
     const t = now + this.ms(aheadSamples);
     if (!this.playing) {
       const first = this.buf[0];
-      if (!first || t < this.due(first.pos)) return { kind: 'silence', samples: this.defaultSamples };
+      if (!first || t < this.due(first.pos)) {
+        if (this.underrunFrom !== undefined) this.underrunSilence += this.defaultSamples;
+        return { kind: 'silence', samples: this.defaultSamples };
+      }
+      if (this.underrunFrom !== undefined) this.endUnderrun(first);
       // A talkspurt starts: the cursor aligns to the current target.
       this.playing = true;
       this.cursor = first.pos;
@@ -369,6 +389,9 @@ export class JitterBuffer {
     }
     if (this.concealRun >= this.maxConceal) {
       this.playing = false;
+      // An underrun: a pause of the sender or a loss, told apart when the stream comes back.
+      this.underrunFrom = this.cursor;
+      this.underrunSilence = this.lastFrameSamples;
       return { kind: 'silence', samples: this.lastFrameSamples };
     }
     this.concealRun++;
@@ -382,6 +405,38 @@ export class JitterBuffer {
     }
     this.cursor += samples;
     return { kind: 'conceal', reason: 'lost', samples };
+  }
+
+  /**
+   * The stream is back after an underrun, with `first`: a sequence number
+   * that follows the last one played is the sender's pause (nothing to
+   * count); a gap is a loss, and the silence played stood in for the media
+   * skipped (up to `first`) and, past that, was inserted before it.
+   */
+  private endUnderrun(first: Entry): void {
+    const from = this.underrunFrom!;
+    this.underrunFrom = undefined;
+    const last = this.lastPlayed;
+    if (last && first.seq === this.nextAudioSeq(last.seq)) return;
+    const skipped = Math.max(0, first.pos - from);
+    const lost = Math.min(this.underrunSilence, skipped);
+    this.n.underrunLost += lost;
+    this.n.underrunInserted += this.underrunSilence - lost;
+  }
+
+  /** Frames dropped so far (to cut the delay, on overflow, on a resync): `stats().dropped` without the object. */
+  get droppedFrames(): number {
+    return this.n.dropped;
+  }
+
+  /** `stats().underrunLost` without the object. */
+  get underrunLost(): number {
+    return this.n.underrunLost;
+  }
+
+  /** `stats().underrunInserted` without the object. */
+  get underrunInserted(): number {
+    return this.n.underrunInserted;
   }
 
   /**
@@ -473,6 +528,7 @@ export class JitterBuffer {
     this.skippedPos.clear();
     this.concealRun = 0;
     this.blindConceal = 0;
+    this.underrunFrom = undefined;
     this.target = this.initialDelay;
     this.n.resyncs++;
   }
@@ -499,6 +555,8 @@ export class JitterBuffer {
       duplicates: this.n.duplicates,
       dropped: this.n.dropped,
       stretched: this.n.stretched,
+      underrunLost: this.n.underrunLost,
+      underrunInserted: this.n.underrunInserted,
       talkspurts: this.n.talkspurts,
       resyncs: this.n.resyncs,
     };

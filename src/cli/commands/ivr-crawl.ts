@@ -131,9 +131,10 @@ export async function runCrawl(ctx: CommandContext, args: readonly string[]): Pr
       ctx.out.line(`  ${e.from} ${actionLabel(e.action)} -> ${e.outcome}${to}${e.detail ? ` (${e.detail})` : ''}`);
     }
     const left = map.unexplored ? `; ${map.unexplored} probes not made (limits)` : '';
+    const again = map.reprobes ? ` (${map.reprobes} made again: a prompt too made up to judge)` : '';
     ctx.out.line(
-      `${map.nodes.length} menus, ${map.edges.length} edges, ${map.prompts.length} prompts; ${map.callsUsed} calls ` +
-        `in ${(map.durationMs / 1000).toFixed(1)} s${left}`,
+      `${map.nodes.length} menus, ${map.edges.length} edges, ${map.prompts.length} prompts; ` +
+        `${map.callsUsed} calls${again} in ${(map.durationMs / 1000).toFixed(1)} s${left}`,
     );
     if (files)
       ctx.out.line(

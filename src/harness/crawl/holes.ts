@@ -4,11 +4,13 @@
  * plays its frame with packet loss concealment: the last pitch period
  * repeated and faded, in the middle of a word); a jitter buffer growing its
  * delay inserts a concealed frame (a stretch: everything after it moves 20
- * ms later). The receiver knows which frames it made up
- * (`AudioEvent.concealed`); a prompt's recording carries them as sample
- * ranges, and the prompt comparison leaves them out: stretches are cut out
- * of the audio (what follows moves back to its place), concealed frames are
- * masked where they are, each with `MARGIN` around it (a feature frame's
+ * ms later); a jitter buffer cutting its delay drops a frame unplayed
+ * (the audio skips 20 ms). The receiver knows which frames it made up
+ * (`AudioEvent.concealed`, `underrun`) and where it dropped one
+ * (`dropped`); a prompt's recording carries them as sample ranges, and the
+ * prompt comparison leaves them out: stretches are cut out of the audio
+ * (what follows moves back to its place), concealed frames and the frame
+ * after a drop are masked where they are, each with `MARGIN` around it (a feature frame's
  * window spans 32 ms, and concealment fades into the next good frame).
  *
  * A recording mostly made up is not excused: when what would be masked is
@@ -18,11 +20,18 @@
  */
 import { FEATURE_HOP_MS, spectralFeatures, type SpectralFeatures } from '../match/spectral-features.js';
 
-/** Samples [start, end) of a recording the receiver made up: `lost` replaced the far end's audio, `stretch` was inserted. */
+/**
+ * Samples [start, end) of a recording the receiver made up: `lost` replaced
+ * the far end's audio, `stretch` was inserted. Or `dropped`: far-end audio
+ * the jitter buffer dropped unplayed, absent from the recording — the
+ * audio skips at `start`, by `end - start` samples. Absent audio can be
+ * neither cut out nor masked in place: the comparison puts that much back
+ * at the seam (the timeline restored), masked, with the same margins.
+ */
 export interface Hole {
   readonly start: number;
   readonly end: number;
-  readonly kind: 'lost' | 'stretch';
+  readonly kind: 'lost' | 'stretch' | 'dropped';
 }
 
 /** Left out around each hole: 20 ms each side. */
@@ -66,13 +75,23 @@ export interface JudgedFeatures {
 export function judgedFeatures(samples: Int16Array, holes: readonly Hole[] = []): JudgedFeatures {
   if (holes.length === 0) return { features: spectralFeatures(samples), share: 0 };
   const sorted = [...holes].sort((a, b) => a.start - b.start);
-  // Cut the stretches out; the concealed spans, and each cut, to be masked where they land.
+  // Cut the stretches out, put what was dropped back (as silence); the concealed spans, each cut
+  // and each gap put back, to be masked where they land.
   const kept: Int16Array[] = [];
   const spans: { start: number; end: number }[] = [];
   let at = 0;
+  // Samples cut out minus samples put back, so far.
   let removed = 0;
   for (const h of sorted) {
-    const start = Math.max(at, h.start);
+    const start = Math.max(at, Math.min(samples.length, h.start));
+    if (h.kind === 'dropped') {
+      const gap = Math.max(0, h.end - h.start);
+      kept.push(samples.subarray(at, start), new Int16Array(gap));
+      spans.push({ start: start - removed, end: start - removed + gap });
+      removed -= gap;
+      at = start;
+      continue;
+    }
     const end = Math.min(samples.length, Math.max(start, h.end));
     if (h.kind === 'stretch') {
       kept.push(samples.subarray(at, start));
@@ -110,4 +129,15 @@ export function judgedFeatures(samples: Int16Array, holes: readonly Hole[] = [])
   const share = active > 0 ? left / active : 1;
   if (share > MAX_SHARE) return { features: spectralFeatures(samples), share };
   return { features: { ...f, masked }, share };
+}
+
+/**
+ * The share of a recording's speech its holes would leave out, when that is
+ * over `MAX_SHARE` (too made up to judge: the crawl probes again); undefined
+ * when the recording can be judged.
+ */
+export function tooMadeUp(samples: Int16Array, holes: readonly Hole[]): number | undefined {
+  if (holes.length === 0) return undefined;
+  const { share } = judgedFeatures(samples, holes);
+  return share > MAX_SHARE ? share : undefined;
 }

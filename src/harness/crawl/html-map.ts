@@ -14,6 +14,8 @@ import { xmlEscape } from '../report/junit.js';
 export interface HtmlTree {
   readonly uri: string;
   readonly calls: number;
+  /** Of the calls, probes made again: a recording too made up by the receiver to judge. */
+  readonly reprobes: number;
   readonly unexplored: number;
   readonly durationMs: number;
   readonly entry: { readonly said: readonly string[]; readonly outcome: string; readonly to?: string } | null;

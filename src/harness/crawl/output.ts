@@ -156,6 +156,7 @@ export function treeJson(map: CrawlMap): HtmlTree {
   return {
     uri: map.uri,
     calls: map.callsUsed,
+    reprobes: map.reprobes,
     unexplored: map.unexplored,
     durationMs: Math.round(map.durationMs),
     entry: map.entry ?? null,

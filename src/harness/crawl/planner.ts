@@ -55,6 +55,8 @@ export interface PlannerState {
   readonly pending: readonly { readonly node: string; readonly action: CrawlAction }[];
   /** Calls the earlier crawl(s) placed. */
   readonly callsUsed: number;
+  /** Of those, probes made again (a recording too made up to judge). */
+  readonly reprobes?: number;
 }
 
 /** A probe's outcome in prompt identities. */
@@ -70,8 +72,10 @@ export class CrawlPlanner {
   readonly nodes = new Map<string, CrawlNode>();
   readonly edges: CrawlEdge[] = [];
   entry: CrawlEntry | undefined;
-  /** Probe calls handed out. */
+  /** Probe calls handed out (re-probes included). */
   callsUsed = 0;
+  /** Probes made again because a recording was too made up to judge (`again`). */
+  reprobes = 0;
   private readonly queue: PlannedProbe[] = [];
   private readonly inFlight = new Set<number>();
   private nextId = 1;
@@ -93,6 +97,7 @@ export class CrawlPlanner {
     for (const n of state.nodes) this.nodes.set(n.id, { ...n });
     this.edges.push(...state.edges);
     this.callsUsed = this.earlierCalls = state.callsUsed;
+    this.reprobes = state.reprobes ?? 0;
     for (const p of state.pending) {
       const node = this.nodes.get(p.node);
       if (!node) throw new RangeError(`a probe pending at ${p.node}, a menu the map does not have`);
@@ -109,6 +114,23 @@ export class CrawlPlanner {
     const p = this.queue.shift();
     if (!p) return undefined;
     this.callsUsed++;
+    this.inFlight.add(p.id);
+    return p;
+  }
+
+  /**
+   * The same probe once more, as a fresh call (its recording was too made up
+   * by the receiver to judge): counted as a call, within `maxCalls`; undefined
+   * when the budget is spent or the crawl was stopped (the recording is then
+   * judged as it is). The probe stays in flight under its new id.
+   */
+  again(probe: PlannedProbe): PlannedProbe | undefined {
+    if (!this.inFlight.has(probe.id)) throw new RangeError(`probe ${probe.id} is not in flight`);
+    if (this.stopped || this.callsUsed - this.earlierCalls >= this.limits.maxCalls) return undefined;
+    this.inFlight.delete(probe.id);
+    const p = { ...probe, id: this.nextId++ };
+    this.callsUsed++;
+    this.reprobes++;
     this.inFlight.add(p.id);
     return p;
   }

@@ -200,14 +200,20 @@ export function cutPrompts(
   for (const s of segs) {
     const start = Math.max(s.start, from);
     const last = groups.at(-1);
-    if (last && start - last.end < gap) last.end = Math.max(last.end, s.end);
+    // The IVR's pause as it sent it: silence the receiver made up in a stall (an underrun found to be
+    // a loss) is none of it, quiet frames its jitter buffer dropped to cut its delay are.
+    // (Drops in the voice activity's hangover after the speech count: that is the pause too.)
+    const pause = last ? start - last.end - stalled(m, last.end, start) + droppedIn(m, last.end - HANGOVER, start) : 0;
+    if (last && pause < gap) last.end = Math.max(last.end, s.end);
     else groups.push({ start, end: s.end });
   }
   const clip = (start: number, end: number) => {
     const [s, e] = [Math.max(0, start - PAD), Math.min(m.samples, end + PAD)];
+    // A stall inside: its inserted silence is not the far end's speech.
+    const inserted = m.stalls.length ? made(m, start, end, 'stretch') : 0;
     return {
       samples: m.slice(s, e),
-      speechMs: Math.round(((end - start) / RATE) * 1000),
+      speechMs: Math.round(((end - start - inserted) / RATE) * 1000),
       holes: holesIn(m.concealed, s, e),
     };
   };
@@ -255,6 +261,40 @@ export function cutPrompts(
 
 /** A frame, samples. */
 const FRAME = 160;
+/** The most of a gap's silence a stall excuses: 2 s (a stream dead longer still ends the prompt). */
+const MAX_STALL = 2 * RATE;
+
+/** Samples of [a, b) the receiver made up of a kind (or any kind it played: `lost`, `stretch`). */
+function made(m: CallMonitor, a: number, b: number, kind?: 'lost' | 'stretch'): number {
+  let n = 0;
+  for (const h of m.concealed) {
+    if (h.kind === 'dropped' || (kind !== undefined && h.kind !== kind)) continue;
+    n += Math.max(0, Math.min(b, h.end) - Math.max(a, h.start));
+  }
+  return n;
+}
+
+/** The call monitor's voice activity hangover (200 ms): silence inside a speech segment's end. */
+const HANGOVER = 1600;
+
+/** Far-end audio the jitter buffer dropped unplayed at seams in [a, b), samples. */
+function droppedIn(m: CallMonitor, a: number, b: number): number {
+  let n = 0;
+  for (const h of m.concealed) if (h.kind === 'dropped' && h.start >= a && h.start < b) n += h.end - h.start;
+  return n;
+}
+
+/**
+ * How much of the silence [a, b) between two stretches of speech the
+ * receiver made up in a stall: the concealment and underrun silence there,
+ * when an underrun in it was found to be a loss (`CallMonitor.stalls`);
+ * at most `MAX_STALL`. A pause of the sender (real quiet packets, or no
+ * packets with no sequence number missing) is none of it.
+ */
+function stalled(m: CallMonitor, a: number, b: number): number {
+  if (!m.stalls.some((s) => s.start < b && s.end > a)) return 0;
+  return Math.min(MAX_STALL, made(m, a, b));
+}
 /** Concealment this long or longer at the end of speech is a stream that stopped: 80 ms. */
 const STALL_CONCEAL = 640;
 

@@ -60,6 +60,7 @@ const action = (key: string | null): CrawlAction => (key === null ? { kind: 'non
 export function readResume(dir: string): PlannerState & { readonly prompts: readonly PromptInfo[] } {
   const tree = readTreeJson(dir) as unknown as Omit<TreeFile, 'nodes'> & {
     calls?: number;
+    reprobes?: number;
     pending?: { from: string; key: string | null }[];
     nodes: readonly (MapView['nodes'][number] & { kind: CrawlNode['kind']; depth: number; truncated: boolean })[];
   };
@@ -93,6 +94,7 @@ export function readResume(dir: string): PlannerState & { readonly prompts: read
     })),
     pending: tree.pending.map((p) => ({ node: p.from, action: action(p.key) })),
     callsUsed: tree.calls,
+    ...(typeof tree.reprobes === 'number' ? { reprobes: tree.reprobes } : {}),
     prompts: readPrompts(dir, tree).map((p) => ({ ...p, samples: p.recordings[0]!, recordings: [...p.recordings] })),
   };
 }

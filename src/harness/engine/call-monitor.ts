@@ -27,11 +27,18 @@ export interface SpeechSegment {
   readonly end: number;
 }
 
-/** Received audio the receiver made up (`AudioEvent.concealed`): sample positions [start, end). */
+/**
+ * Received audio the receiver made up (`AudioEvent.concealed`, an
+ * underrun found to be a loss: `AudioEvent.underrun`): sample positions
+ * [start, end). Or far-end audio its jitter buffer dropped unplayed
+ * (`dropped`): absent, so the span starts at the seam and is as long as
+ * what was dropped (drops at neighbouring frames joined, each put at the
+ * first seam: 20 ms apart at most a frame).
+ */
 export interface ConcealedSpan {
   readonly start: number;
   end: number;
-  readonly kind: 'lost' | 'stretch';
+  readonly kind: 'lost' | 'stretch' | 'dropped';
 }
 
 export class CallMonitor {
@@ -41,6 +48,12 @@ export class CallMonitor {
   readonly speech: SpeechSegment[] = [];
   /** Where the receiver concealed or inserted audio, in order (neighbouring frames of a kind joined). */
   readonly concealed: ConcealedSpan[] = [];
+  /**
+   * Underruns found to be a loss (a stall, or a stream that stopped and came
+   * back with packets missing): the silence the receiver played meanwhile,
+   * in order. Its frames are in `concealed` too.
+   */
+  readonly stalls: SpeechSegment[] = [];
   private buf = new Int16Array(RATE * 30);
   /** Samples of received audio so far (up to the newest frame). */
   samples = 0;
@@ -59,7 +72,10 @@ export class CallMonitor {
     const ms = e.at - this.startMs;
     if (e.type === 'audio') {
       this.audio(e.index, e.frame, ms);
+      if (e.underrun) this.underrun(e.index, e.underrun.lost, e.underrun.inserted);
       if (e.concealed) this.madeUp(e.index * FRAME, e.concealed);
+      // A drop is marked at the seam, as long as the audio dropped (absent: the frames here are heard).
+      for (let k = 0; k < (e.dropped ?? 0); k++) this.madeUp((e.index + k) * FRAME, 'dropped');
     } else {
       this.events.push({ ...e, ms });
       if (e.type === 'dtmf') this.digits.push({ digit: e.digit, atMs: ms, method: e.method });
@@ -136,7 +152,18 @@ export class CallMonitor {
     }
   }
 
-  private madeUp(start: number, kind: 'lost' | 'stretch'): void {
+  /** The `lost` + `inserted` frames before frame `index` were an underrun's silence, found to be a loss. */
+  private underrun(index: number, lost: number, inserted: number): void {
+    const first = Math.max(0, index - lost - inserted);
+    // Not over what is already marked (the concealment before the silence).
+    const from = Math.max(first * FRAME, this.concealed.at(-1)?.end ?? 0);
+    for (let at = from; at < (index - inserted) * FRAME; at += FRAME) this.madeUp(at, 'lost');
+    for (let at = Math.max(from, (index - inserted) * FRAME); at < index * FRAME; at += FRAME)
+      this.madeUp(at, 'stretch');
+    if (index * FRAME > from) this.stalls.push({ start: from, end: index * FRAME });
+  }
+
+  private madeUp(start: number, kind: ConcealedSpan['kind']): void {
     const last = this.concealed.at(-1);
     if (last && last.kind === kind && last.end === start) last.end = start + FRAME;
     else this.concealed.push({ start, end: start + FRAME, kind });

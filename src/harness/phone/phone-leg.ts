@@ -122,14 +122,29 @@ export class PhoneLeg implements CallLeg {
       const p = media.played;
       let concealed = p.concealed - p.recovered;
       let stretched = p.stretched;
+      // Frames dropped unplayed before this one, and underruns found to be a loss (see `AudioEvent`).
+      let dropped = p.dropped;
+      let [uLost, uInserted] = [p.underrunLost, p.underrunInserted];
       media.addTap((frame) => {
         const made = p.concealed - p.recovered > concealed;
         const stretch = p.stretched > stretched;
         concealed = p.concealed - p.recovered;
         stretched = p.stretched;
         const e = { type: 'audio' as const, at: this.now(), index: this.frames++, frame: frame.slice() };
-        // Every frame: a literal, not a spread of one more object.
-        this.emit(made ? { ...e, concealed: stretch ? 'stretch' : 'lost' } : e);
+        if (p.dropped === dropped && p.underrunLost === uLost && p.underrunInserted === uInserted) {
+          // Every frame: a literal, not a spread of one more object.
+          this.emit(made ? { ...e, concealed: stretch ? 'stretch' : 'lost' } : e);
+          return;
+        }
+        const skipped = p.dropped - dropped;
+        const [lost, inserted] = [p.underrunLost - uLost, p.underrunInserted - uInserted];
+        [dropped, uLost, uInserted] = [p.dropped, p.underrunLost, p.underrunInserted];
+        this.emit({
+          ...e,
+          ...(made ? { concealed: stretch ? ('stretch' as const) : ('lost' as const) } : {}),
+          ...(skipped > 0 ? { dropped: skipped } : {}),
+          ...(lost + inserted > 0 ? { underrun: { lost, inserted } } : {}),
+        });
       });
     };
     call.on('early-media', tap);

@@ -60,11 +60,25 @@ export interface IvrSimulatorOptions {
    * With `conceal`: the share of speech frames at which the receiver's
    * jitter buffer grows its delay mid-word, inserting `stretchFrames`
    * concealed frames (default 0). The delay (at most 200 ms) is given back
-   * in the pauses, a quiet frame dropped per frame.
+   * in the pauses, a quiet frame dropped per frame (marked: `dropped`).
    */
   readonly stretchRate?: number;
   /** Concealed frames inserted per stretch (default 3). */
   readonly stretchFrames?: number;
+  /**
+   * With `conceal`: the caller's receiver stalls `ms` long, `atMs` after
+   * media starts (its process held up): as a real one catches its ticks up
+   * before it reads its socket, it conceals 5 frames (their packets then
+   * come late), plays silence for the rest, and goes on where the audio
+   * stopped, the silence marked as an underrun found to be a loss
+   * (`AudioEvent.underrun`); the delay gained is given back in the pauses.
+   */
+  readonly stall?: { readonly atMs: number; readonly ms: number };
+  /**
+   * The receiver of one call made otherwise (its loss, concealment,
+   * stretches, stall): `n` counts the calls from 1, in the order dialled.
+   */
+  readonly perCall?: (n: number) => Partial<Pick<IvrSimulatorOptions, ReceiverOption>> | undefined;
   /** Time from dialling to the far end's script starting, ms (default 20). */
   readonly setupMs?: number;
   /**
@@ -77,6 +91,9 @@ export interface IvrSimulatorOptions {
 }
 
 const FRAME = FRAME_SAMPLES;
+
+/** The options of the caller's receiver, which `perCall` may set per call. */
+type ReceiverOption = 'lossRate' | 'seed' | 'lossBurst' | 'conceal' | 'stretchRate' | 'stretchFrames' | 'stall';
 
 /**
  * A `CallPort` answered by a scripted IVR.
@@ -93,7 +110,8 @@ export class IvrSimulator implements CallPort {
   constructor(readonly options: IvrSimulatorOptions) {}
 
   dial(target: string, options: DialOptions, onEvent: (event: CallPortEvent) => void): CallLeg {
-    const call = new SimCall(`sim-${this.nextId++}`, target, options, onEvent, this);
+    const n = this.nextId++;
+    const call = new SimCall(`sim-${n}`, target, options, onEvent, this, this.options.perCall?.(n));
     this.active.add(call);
     return call;
   }
@@ -137,8 +155,9 @@ class SimCall implements CallLeg {
     dialOptions: DialOptions,
     private readonly emit: (event: CallPortEvent) => void,
     private readonly sim: IvrSimulator,
+    receiver?: Partial<Pick<IvrSimulatorOptions, ReceiverOption>>,
   ) {
-    this.o = sim.options;
+    this.o = receiver ? { ...sim.options, ...receiver } : sim.options;
     this.random = new Random(this.o.seed ?? 1);
     if (this.o.conceal) this.receiver = new SimReceiver(this.o);
     this.keys = new DtmfCollector({
@@ -486,6 +505,12 @@ class SimCall implements CallLeg {
   }
 }
 
+/** What the simulated receiver says of a frame it plays (`AudioEvent`'s marks). */
+type Made = { concealed?: 'lost' | 'stretch'; dropped?: number; underrun?: { lost: number; inserted: number } };
+
+/** Frames a receiver conceals before it plays silence (a jitter buffer's `maxConcealFrames`). */
+const STALL_CONCEAL = 5;
+
 /** Most frames the simulated receiver holds back (its delay grown by stretches): 200 ms. */
 const MAX_HELD = 10;
 /** A frame this quiet (RMS) is a pause, where the receiver gives its delay back. */
@@ -513,7 +538,29 @@ class SimReceiver {
     this.random = new Random((o.seed ?? 1) + 7919);
   }
 
-  next(frame: Int16Array, lost: boolean): { frame: Int16Array; made: { concealed?: 'lost' | 'stretch' } } {
+  private tick = 0;
+
+  next(frame: Int16Array, lost: boolean): { frame: Int16Array; made: Made } {
+    const t = this.tick++;
+    const stall = this.o.stall;
+    if (stall) {
+      const [from, n] = [Math.round(stall.atMs / 20), Math.max(STALL_CONCEAL, Math.round(stall.ms / 20))];
+      if (t >= from && t < from + n) {
+        // Stalled: the first frames' packets will come too late (concealed), the rest wait to be played.
+        if (t - from < STALL_CONCEAL) return { frame: this.plc.conceal(FRAME), made: { concealed: 'lost' } };
+        this.held.push({ frame, lost });
+        return { frame: this.plc.good(new Int16Array(FRAME)), made: {} };
+      }
+      if (t === from + n) {
+        // Back: the audio goes on where it stopped; the silence was inserted.
+        const out = this.play(frame, lost);
+        return { frame: out.frame, made: { ...out.made, underrun: { lost: 0, inserted: n - STALL_CONCEAL } } };
+      }
+    }
+    return this.play(frame, lost);
+  }
+
+  private play(frame: Int16Array, lost: boolean): { frame: Int16Array; made: Made } {
     this.held.push({ frame, lost });
     const head = this.held[0]!;
     const rate = this.o.stretchRate ?? 0;
@@ -526,10 +573,15 @@ class SimReceiver {
       return { frame: this.plc.conceal(FRAME), made: { concealed: 'stretch' } };
     }
     let f = this.held.shift()!;
-    // The delay given back in a pause: a quiet frame dropped.
+    // The delay given back in a pause: a quiet frame dropped (marked, as a real receiver marks it).
     const quiet = (x: { frame: Int16Array; lost: boolean }) => !x.lost && rms(x.frame) < QUIET_RMS;
-    if (this.held.length > 0 && quiet(f) && quiet(this.held[0]!)) f = this.held.shift()!;
-    if (f.lost) return { frame: this.plc.conceal(FRAME), made: { concealed: 'lost' } };
-    return { frame: this.plc.good(f.frame), made: {} };
+    let dropped = false;
+    if (this.held.length > 0 && quiet(f) && quiet(this.held[0]!)) {
+      f = this.held.shift()!;
+      dropped = true;
+    }
+    const skip = dropped ? { dropped: 1 } : {};
+    if (f.lost) return { frame: this.plc.conceal(FRAME), made: { concealed: 'lost', ...skip } };
+    return { frame: this.plc.good(f.frame), made: skip };
   }
 }

@@ -209,6 +209,43 @@ describe('PhonePort on real calls (virtual time)', () => {
     expect((await heard(0)).marked).toEqual([]);
   });
 
+  it('marks the frame after audio its jitter buffer dropped unplayed, even mid-tone', async () => {
+    const heard = async (step: boolean) => {
+      const { world, vt, port, close } = await direct(async (call) => {
+        await call.answer({ source: finite(500, 900) });
+        await call.call.ended;
+      });
+      if (step) world.net.setProfile({ delayMs: 700 });
+      const ev = new Events();
+      const leg = port.dial(`sip:tone@${SERVER}`, { codecs: ['pcmu'] }, ev.on);
+      await vt.run(async () => {
+        await ev.next('answered');
+        // The path gets 690 ms shorter: the receiver cuts its delay, a tone with no pause in it (forced).
+        await new Promise<void>((r) => port.timers.setTimer(1500, r));
+        if (step) world.net.setProfile({ delayMs: 10 });
+        await new Promise<void>((r) => port.timers.setTimer(14_000, r));
+        await leg.hangup();
+      });
+      await close();
+      return ev.of('audio').filter((a) => a.dropped !== undefined);
+    };
+    const marked = await heard(true);
+    expect(marked.length).toBeGreaterThan(0);
+    const dropped = marked.reduce((n, a) => n + a.dropped!, 0);
+    // The delay cut by hundreds of ms (of the 690), 20 ms a frame: some at once, the rest forced after
+    // the jitter buffer waited 10 s for a quiet frame.
+    expect(dropped).toBeGreaterThanOrEqual(10);
+    expect(dropped).toBeLessThanOrEqual(40);
+    expect(marked.some((a) => a.index < 200)).toBe(true);
+    const forced = marked.filter((a) => a.index > 500);
+    expect(forced.length).toBeGreaterThan(0);
+    // The forced ones mid-tone: the frame after the drop is the tone's (there is no pause to wait for).
+    expect(forced.every((a) => a.frame.some((v) => Math.abs(v) > 1000))).toBe(true);
+    // A steady path: only the starting delay (60 ms) cut down to what the path needs, a frame or two.
+    const steady = await heard(false);
+    expect(steady.length).toBeLessThanOrEqual(3);
+  });
+
   it('hears the far end hang up, and carries on through packet loss with the losses counted', async () => {
     const script = async (call: IvrFarEnd) => {
       call.answer();
