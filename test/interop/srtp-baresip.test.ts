@@ -228,7 +228,7 @@ describe('SRTP (SDES) with baresip, mediaenc=srtp-mand', () => {
       );
       expect(r.code, r.stderr).toBe(0);
       const j = JSON.parse(r.stdout);
-      expect(j.stats.srtp).toMatchObject({ suite, authFailed: 0 });
+      expect(j.stats.srtp, JSON.stringify(j.stats.srtp)).toMatchObject({ suite, authFailed: 0 });
       // baresip (libre) tags its SRTCP with the SRTP tag's 32 bits in this suite, where RFC 4568 asks 80:
       // every such report is authenticated with them, none fails.
       if (short) expect(j.stats.srtp.rtcpShortTags, JSON.stringify(j.stats.srtp)).toBeGreaterThan(0);

@@ -133,7 +133,7 @@ describe('shtoom serve voicemail', () => {
     expect(nobody.stdout() + nobody.stderr()).toMatch(/remote|hung up|BYE/i);
     expect(existsSync(join(spool, '999'))).toBe(false);
     terminate(vm.peer);
-    expect(await vm.peer.exited).toBe(0);
+    expect(await vm.peer.exited, vm.peer.stderr()).toBe(0);
   }, 90_000);
 
   it('kill -9 mid-message: the WAV misses at most the last second, and a restarted server lists it', async () => {
@@ -169,7 +169,7 @@ describe('shtoom serve voicemail', () => {
     expect(wavToneSeconds(msgFile(spool, '200', 0, 'wav'), 900)).toBeGreaterThan(meta.duration - 0.8);
     expect(readdirSync(tmp)).toEqual([]);
     terminate(again.peer);
-    expect(await again.peer.exited).toBe(0);
+    expect(await again.peer.exited, again.peer.stderr()).toBe(0);
   }, 90_000);
 
   it("the owner's menu: hears the message's tone, deletes " +
@@ -238,7 +238,7 @@ describe('shtoom serve voicemail', () => {
       await phone.close();
     }
     terminate(vm.peer);
-    expect(await vm.peer.exited).toBe(0);
+    expect(await vm.peer.exited, vm.peer.stderr()).toBe(0);
   }, 120_000);
 
   it('serve voicemail --auth: shtoom call authenticated as the ' +
@@ -273,7 +273,7 @@ describe('shtoom serve voicemail', () => {
     expect(await mallory.exited).not.toBe(0);
     expect(vm.peer.stderr().match(/owner logged in/g)).toHaveLength(1);
     terminate(vm.peer);
-    expect(await vm.peer.exited).toBe(0);
+    expect(await vm.peer.exited, vm.peer.stderr()).toBe(0);
   }, 90_000);
 
   it('e-mail: a mail server that is down is logged, the e-mail ' +
@@ -314,7 +314,7 @@ describe('shtoom serve voicemail', () => {
     await waitFor(() => existsSync(env), 'the --on-message command', 10_000);
     expect(readFileSync(env, 'utf8').trim()).toBe(`100 0 ${msgFile(spool, '100', 0, 'wav')}`);
     terminate(vm.peer);
-    expect(await vm.peer.exited).toBe(0);
+    expect(await vm.peer.exited, vm.peer.stderr()).toBe(0);
     const maildir = join(dir, 'maildir');
     const smtp = startPeer(
       'aiosmtpd',
@@ -342,7 +342,7 @@ describe('shtoom serve voicemail', () => {
     const attached = Buffer.from(body, 'base64');
     expect(attached.equals(readFileSync(msgFile(spool, '100', 0, 'wav')))).toBe(true);
     terminate(again.peer);
-    expect(await again.peer.exited).toBe(0);
+    expect(await again.peer.exited, again.peer.stderr()).toBe(0);
     await smtp.stop();
   }, 120_000);
 
@@ -424,6 +424,6 @@ describe('shtoom serve voicemail', () => {
       await kam.stop();
     }
     terminate(vm.peer);
-    expect(await vm.peer.exited).toBe(0);
+    expect(await vm.peer.exited, vm.peer.stderr()).toBe(0);
   }, 120_000);
 });

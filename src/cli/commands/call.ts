@@ -49,7 +49,10 @@ function summary(end: CallEnd, s: CallStats | undefined, peer: string | undefine
     if (s.srtp)
       lines.push(
         `  SRTP      ${s.srtp.suite}: ${s.srtp.received.rtp.ok} RTP and ${s.srtp.received.rtcp.ok} RTCP ` +
-          `packets authenticated, ${s.srtp.authFailed} failed, ${s.srtp.received.rtp.replayed} replayed`,
+          `packets authenticated, ${s.srtp.authFailed} failed, ${s.srtp.received.rtp.replayed} replayed` +
+          (s.srtp.received.rtcp.unprotected > 0
+            ? `, ${s.srtp.received.rtcp.unprotected} RTCP in clear text from the peer (dropped)`
+            : ''),
       );
     lines.push(
       `  loss      ${s.received.lost} of ${s.received.expected} (${s.received.lossPercent.toFixed(2)} %) received` +

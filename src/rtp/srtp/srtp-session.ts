@@ -46,6 +46,14 @@ export interface SrtpCounters {
   replayed: number;
   /** Received packets too short or not RTP/RTCP at all. */
   malformed: number;
+  /**
+   * Received RTCP sent in clear text where SRTCP was due: a compound whose
+   * length fields fill the datagram exactly, with no room for the SRTCP
+   * index and tag (baresip sends its RTCP BYE so as a call ends). Dropped,
+   * like a failure, but not a wrong key or tampering. Always 0 for RTP,
+   * where clear text cannot be told from a wrong tag.
+   */
+  unprotected: number;
 }
 
 export interface SrtpStats {
@@ -74,7 +82,7 @@ interface ReceiveStream extends RolloverState {
   readonly rtcp: ReplayWindow;
 }
 
-const counters = (): SrtpCounters => ({ ok: 0, authFailed: 0, replayed: 0, malformed: 0 });
+const counters = (): SrtpCounters => ({ ok: 0, authFailed: 0, replayed: 0, malformed: 0, unprotected: 0 });
 
 /**
  * @example
@@ -178,7 +186,8 @@ export class SrtpSession {
   unprotectRtcp(packet: Uint8Array): Uint8Array | undefined {
     const c = this.received.rtcp;
     if (packet.length < 8 + 4 + (this.shortTag ?? this.suite.rtcpTagLength) || packet[0]! >> 6 !== 2) {
-      c.malformed++;
+      if (isPlainRtcp(packet)) c.unprotected++;
+      else c.malformed++;
       return undefined;
     }
     const ssrc = ssrcAt(packet, 4);
@@ -191,12 +200,11 @@ export class SrtpSession {
       if (typeof short !== 'string') this.rtcpShortTags++;
       verdict = typeof short !== 'string' || short === 'replayed' ? short : verdict;
     }
-    if (verdict === 'replayed') {
-      c.replayed++;
-      return undefined;
-    }
-    if (verdict === 'authFailed') {
-      c.authFailed++;
+    if (typeof verdict === 'string') {
+      // Clear text has no index: whatever a layout read as one (even a "replay") says nothing.
+      if (isPlainRtcp(packet)) c.unprotected++;
+      else if (verdict === 'replayed') c.replayed++;
+      else c.authFailed++;
       return undefined;
     }
     if (!known) this.keep(this.receiving, ssrc, s);
@@ -256,6 +264,21 @@ export class SrtpSession {
     }
     map.set(ssrc, s);
   }
+}
+
+/**
+ * Whether a datagram is an RTCP compound in clear text: version 2 and an
+ * RTCP packet type (192–223) in each packet, whose lengths add up to the
+ * datagram exactly. An SRTCP packet has its index and tag after the
+ * compound (and, encrypted, only its first header in clear), so it is not.
+ */
+function isPlainRtcp(b: Uint8Array): boolean {
+  let at = 0;
+  for (let n = 0; at < b.length && n < 64; n++) {
+    if (at + 4 > b.length || b[at]! >> 6 !== 2 || b[at + 1]! < 192 || b[at + 1]! > 223) return false;
+    at += (((b[at + 2]! << 8) | b[at + 3]!) + 1) * 4;
+  }
+  return at === b.length;
 }
 
 function ssrcAt(b: Uint8Array, o: number): number {

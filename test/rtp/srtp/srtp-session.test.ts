@@ -122,6 +122,27 @@ describe('SRTCP with a 32-bit tag in an AES_CM_128_HMAC_SHA1_32 call (libre, so 
   });
 });
 
+describe('RTCP in clear text where SRTCP is due', () => {
+  it('is dropped and counted as unprotected, not as a failed tag; a damaged SRTCP packet still fails', () => {
+    for (const suite of DEFAULT_SRTP_SUITES) {
+      const { a, b } = pair(suite);
+      // An RTCP BYE with a reason, in clear (what baresip sends as a call ends), and a compound of two.
+      const bye = new Uint8Array([0x81, 203, 0, 3, 0x12, 0x34, 0x56, 0x78, 3, 0x62, 0x79, 0x65, 0, 0, 0, 0]);
+      const compound = new Uint8Array([...rtcp(), ...bye]);
+      expect(b.unprotectRtcp(bye)).toBeUndefined();
+      expect(b.unprotectRtcp(compound)).toBeUndefined();
+      const bad = a.protectRtcp(rtcp());
+      bad[bad.length - 1]! ^= 0x01;
+      expect(b.unprotectRtcp(bad)).toBeUndefined();
+      // Lengths that do not fill the datagram: not a clear compound, a failure.
+      expect(b.unprotectRtcp(new Uint8Array([...rtcp(), ...fill(30, 7)]))).toBeUndefined();
+      expect(b.stats().received.rtcp, suite).toMatchObject({ ok: 0, unprotected: 2, authFailed: 2 });
+      expect(b.stats().authFailed).toBe(2);
+      expect(b.unprotectRtcp(a.protectRtcp(rtcp()))).toEqual(rtcp());
+    }
+  });
+});
+
 describe('SRTP replay protection (RFC 3711 3.3.2)', () => {
   it('drops a replayed packet and one older than the window, keeps a late one inside it', () => {
     const { a, b } = pair('AES_CM_128_HMAC_SHA1_80');
