@@ -8,39 +8,18 @@
  * a prompt.
  */
 import { describe, expect, it } from 'vitest';
-import { crawl } from '../../../src/harness/crawl/crawler.js';
 import { DEFAULT_TIMING, cutPrompts } from '../../../src/harness/crawl/probe.js';
 import { CallMonitor } from '../../../src/harness/engine/call-monitor.js';
-import { demoIvr } from '../../../src/harness/sim/demo-ivr.js';
-import { IvrSimulator } from '../../../src/harness/sim/ivr-simulator.js';
-import { VirtualTime } from '../../../src/harness/virtual-time.js';
+import { crawlDemoSim } from './demo-crawl.js';
 import { PacketLossConcealer } from '../../../src/rtp/plc.js';
 import { speak } from '../../../src/tts/speak.js';
 
-async function crawlDemo(stallAtMs: number) {
-  const vt = new VirtualTime();
-  const port = new IvrSimulator({
-    clock: vt.clock,
-    timers: vt.timers,
-    hold: vt.hold,
-    script: demoIvr(),
+/** The demo IVR crawled, the first call's receiver stalling 800 ms inside the welcome (said from 300 ms). */
+function crawlDemo(stallAtMs: number) {
+  return crawlDemoSim({
     conceal: true,
-    // The first call's receiver stalls 800 ms inside the welcome (said from 300 ms after the answer).
     perCall: (n) => (n === 1 ? { stall: { atMs: stallAtMs, ms: 800 } } : undefined),
   });
-  const map = await vt.run(() =>
-    crawl(
-      {
-        uri: 'sip:ivr@sim',
-        dtmfMode: 'rfc4733',
-        timing: DEFAULT_TIMING,
-        limits: { keys: [...'0123*9'], inputs: ['1234#', '0000#'], maxDepth: 3, maxCalls: 60 },
-        concurrency: 4,
-      },
-      { port, clock: vt.clock, timers: vt.timers, hold: vt.hold },
-    ),
-  );
-  return { map };
 }
 
 const WORDS = 'Welcome to the shtoom demonstration line, thank you for calling us today.';
