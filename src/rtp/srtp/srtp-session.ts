@@ -12,6 +12,8 @@
  * until one of its packets has been authenticated, so a third party
  * without the key moves nothing.
  */
+import { RtcpParseError } from '../errors.js';
+import { parseRtcp } from '../rtcp-compound.js';
 import { deriveSessionKeys } from './srtp-kdf.js';
 import { guessRoc, type RolloverState, updateRoc } from './srtp-index.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './srtp-replay.js';
@@ -267,18 +269,20 @@ export class SrtpSession {
 }
 
 /**
- * Whether a datagram is an RTCP compound in clear text: version 2 and an
- * RTCP packet type (192–223) in each packet, whose lengths add up to the
- * datagram exactly. An SRTCP packet has its index and tag after the
- * compound (and, encrypted, only its first header in clear), so it is not.
+ * Whether a datagram is an RTCP compound in clear text: it passes RFC 3550
+ * A.2 (`parseRtcp`: version 2, lengths that add up to the datagram
+ * exactly; reduced-size allowed). An SRTCP packet has its index and tag
+ * after the compound (and, encrypted, only its first header in clear), so
+ * it does not.
  */
 function isPlainRtcp(b: Uint8Array): boolean {
-  let at = 0;
-  for (let n = 0; at < b.length && n < 64; n++) {
-    if (at + 4 > b.length || b[at]! >> 6 !== 2 || b[at + 1]! < 192 || b[at + 1]! > 223) return false;
-    at += (((b[at + 2]! << 8) | b[at + 3]!) + 1) * 4;
+  try {
+    parseRtcp(b, { requireReport: false });
+    return true;
+  } catch (e) {
+    if (e instanceof RtcpParseError) return false;
+    throw e;
   }
-  return at === b.length;
 }
 
 function ssrcAt(b: Uint8Array, o: number): number {
